@@ -1,0 +1,44 @@
+"""The exception tree of the `station` package.
+
+Each class also subclasses the matching built-in, as gpiozero's ``exc.py`` does,
+so callers may catch either the precise or the generic error.
+"""
+
+from __future__ import annotations
+
+
+class StationError(Exception):
+    """Base of every error raised on purpose by Station."""
+
+
+class ConfigError(StationError, ValueError):
+    """A configuration file is unreadable or invalid.
+
+    ``problems`` holds one line per problem, each naming the file, the key path
+    and what was expected.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class DatabaseError(StationError, RuntimeError):
+    """The site or central database cannot be used."""
+
+
+class NotFound(StationError, LookupError):
+    """A member, badge, training or resource named by the user does not exist."""
+
+
+class Conflict(StationError, ValueError):
+    """An operation would break a uniqueness rule (e.g. a badge held by someone else)."""
+
+
+class ProtocolError(StationError, ValueError):
+    """A bus message is malformed, unsigned, forged, expired or replayed."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
