@@ -1,0 +1,86 @@
+"""`station badge enroll|revoke|list`."""
+
+from __future__ import annotations
+
+import argparse
+
+from sqlalchemy import select
+
+from station import registry
+from station.cli.context import Context
+from station.credential import Credential
+from station.db import Badge, BadgeStatus
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("badge", help="badges (credentials)")
+    commands = parser.add_subparsers(dest="badge_command", metavar="ACTION", required=True)
+
+    enroll = commands.add_parser("enroll", help="give a badge to a member")
+    enroll.add_argument("member", help="member id, email or full name")
+    enroll.add_argument("uid", help="badge UID in hex, as `station reader watch` prints it")
+    enroll.add_argument("--label", default="", help="e.g. 'blue key fob'")
+    enroll.set_defaults(handler=run_enroll)
+
+    revoke = commands.add_parser("revoke", help="deactivate a badge (lost, returned)")
+    revoke.add_argument("badge", help="badge UID in hex, or badge id")
+    revoke.add_argument("--lost", action="store_true", help="mark as lost rather than revoked")
+    revoke.set_defaults(handler=run_revoke)
+
+    listing = commands.add_parser("list", help="list badges")
+    listing.add_argument("--member", help="only this member's badges")
+    listing.set_defaults(handler=run_list)
+
+
+def run_enroll(args: argparse.Namespace, ctx: Context) -> int:
+    key = ctx.config.site_key
+    with ctx.session() as session:
+        member = registry.find_member(session, args.member)
+        badge = registry.enroll_badge(session, member, _credential(args.uid), key,
+                                      label=args.label)
+        record = badge_row(badge)
+    if ctx.json_output:
+        ctx.output_one(record)
+    else:
+        ctx.console.print(f"Badge {record['id'][:8]} enrolled for {record['member']}.")
+    return 0
+
+
+def run_revoke(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.session() as session:
+        badge = registry.find_badge(session, args.badge, ctx.config.site_key)
+        registry.revoke_badge(session, badge,
+                              status=BadgeStatus.LOST if args.lost else BadgeStatus.REVOKED)
+        record = badge_row(badge)
+    if ctx.json_output:
+        ctx.output_one(record)
+    else:
+        ctx.console.print(f"Badge {record['id'][:8]} of {record['member']} is "
+                          f"{record['status']}.")
+    return 0
+
+
+def run_list(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.session() as session:
+        query = select(Badge).where(Badge.deleted_at.is_(None)).order_by(Badge.enrolled_at)
+        if args.member:
+            query = query.where(Badge.member_id == registry.find_member(session, args.member).id)
+        rows = [badge_row(b) for b in session.scalars(query)]
+    ctx.output(rows, ["id", "member", "kind", "label", "status", "enrolled_at"], title="Badges")
+    return 0
+
+
+def _credential(uid: str) -> Credential:
+    try:
+        return Credential.uid(uid)
+    except ValueError as exc:
+        from station.errors import StationError
+
+        raise StationError(str(exc)) from None
+
+
+def badge_row(badge: Badge) -> dict[str, str]:
+    return {"id": str(badge.id), "member": badge.member.display_name,
+            "member_id": str(badge.member_id), "kind": badge.kind, "label": badge.label,
+            "status": badge.status.value, "enrolled_at": f"{badge.enrolled_at:%Y-%m-%d %H:%M}",
+            "hash": badge.hash}

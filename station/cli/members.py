@@ -1,0 +1,94 @@
+"""`station member add|list|show`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from sqlalchemy import select
+
+from station import registry
+from station.cli.context import Context
+from station.db import Member, MemberKind, utcnow
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("member", help="members, visitors and staff")
+    commands = parser.add_subparsers(dest="member_command", metavar="ACTION", required=True)
+
+    add = commands.add_parser("add", help="register a person")
+    add.add_argument("first_name")
+    add.add_argument("last_name", nargs="?", default="")
+    add.add_argument("--kind", choices=[k.value for k in MemberKind], default="member")
+    add.add_argument("--email")
+    add.add_argument("--commune", help="INSEE code of the home commune (for the tallies)")
+    add.add_argument("--until", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                     help="membership valid until this day (default: one year)")
+    add.add_argument("--no-membership", action="store_true", help="no membership for now")
+    add.add_argument("--consent", action="store_true",
+                     help="the person gave consent to the processing of their data")
+    add.set_defaults(handler=run_add)
+
+    listing = commands.add_parser("list", help="list people")
+    listing.add_argument("--search", help="part of a name or email")
+    listing.add_argument("--kind", choices=[k.value for k in MemberKind])
+    listing.set_defaults(handler=run_list)
+
+    show = commands.add_parser("show", help="one person with badges, memberships, trainings")
+    show.add_argument("member", help="id (or its first 8 characters), email or full name")
+    show.set_defaults(handler=run_show)
+
+
+def run_add(args: argparse.Namespace, ctx: Context) -> int:
+    until = None if args.no_membership else (args.until or dt.date.today()
+                                             + dt.timedelta(days=365))
+    with ctx.session() as session:
+        member = registry.add_member(
+            session, args.first_name, args.last_name, kind=MemberKind(args.kind),
+            email=args.email, home_commune=args.commune, membership_until=until,
+            consent_at=utcnow() if args.consent else None)
+        record = member_row(member)
+    if ctx.json_output:
+        ctx.output_one(record)
+    else:
+        ctx.console.print(f"Added {record['name']} ({record['id']}).")
+    return 0
+
+
+def run_list(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.session() as session:
+        if args.search:
+            members = registry.search_members(session, args.search, limit=1000)
+        else:
+            members = list(session.scalars(select(Member).where(Member.deleted_at.is_(None))
+                                           .order_by(Member.last_name, Member.first_name)))
+        if args.kind:
+            members = [m for m in members if m.kind.value == args.kind]
+        rows = [member_row(m) for m in members]
+    ctx.output(rows, ["id", "name", "kind", "email", "home_commune", "badges"], title="Members")
+    return 0
+
+
+def run_show(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.session() as session:
+        member = registry.find_member(session, args.member)
+        record = member_row(member) | {
+            "consent_at": member.consent_at,
+            "memberships": [f"{m.plan}: {m.valid_from} → {m.valid_until or '…'}"
+                            for m in member.memberships if m.deleted_at is None],
+            "badge_list": [f"{b.label or b.kind} {b.status.value} "
+                           f"(enrolled {b.enrolled_at:%Y-%m-%d}, {str(b.id)[:8]})"
+                           for b in member.badges if b.deleted_at is None],
+            "trainings": [f"{t.training_code} by {t.granted_by or '?'} until "
+                          f"{t.expires_at.date() if t.expires_at else 'no expiry'}"
+                          for t in member.trainings if t.deleted_at is None],
+        }
+    ctx.output_one(record)
+    return 0
+
+
+def member_row(member: Member) -> dict[str, object]:
+    return {"id": str(member.id), "name": member.display_name, "kind": member.kind.value,
+            "email": member.email, "home_commune": member.home_commune,
+            "badges": sum(1 for b in member.badges
+                          if b.deleted_at is None and b.status.value == "active")}

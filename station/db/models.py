@@ -1,0 +1,286 @@
+"""The data model, identical for a site database and the central registry.
+
+Registry rows (people and rights) are mastered centrally and replicated down: each
+carries a ``revision`` assigned by central and a ``deleted_at`` tombstone. History
+rows (visits, access events, sessions) are created at a site and replicated up:
+each carries its ``site_id`` and an ``uploaded_at`` left empty until central has it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from station.db.types import UTCDateTime, utcnow
+from station.ids import new_event_id, new_id
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Stored as plain strings: portable and readable, no PostgreSQL ENUM type to migrate.
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class MemberKind(enum.StrEnum):
+    MEMBER = "member"
+    VISITOR = "visitor"
+    STAFF = "staff"
+
+
+class BadgeStatus(enum.StrEnum):
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    LOST = "lost"
+
+
+class ResourceKind(enum.StrEnum):
+    DOOR = "door"
+    MACHINE = "machine"
+    SPACE = "space"
+
+
+class Replicated:
+    """Columns of every row replicated from central down to sites."""
+
+    revision: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Site where the row was created (a local sign-up or enrolment), empty if central.
+    origin_site: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Pending upload of a site-created row; central clears it when accepted.
+    dirty: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class History:
+    """Columns of every row created at a site and replicated up to central."""
+
+    site_id: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)
+
+
+class Member(Replicated, Base):
+    __tablename__ = "members"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    kind: Mapped[MemberKind] = mapped_column(_enum(MemberKind), default=MemberKind.MEMBER)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    home_commune: Mapped[str | None] = mapped_column(String(5), default=None)  # INSEE code
+    consent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_purpose: Mapped[str | None] = mapped_column(String(64), default=None)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="member")
+    badges: Mapped[list[Badge]] = relationship(back_populates="member")
+    trainings: Mapped[list[MemberTraining]] = relationship(back_populates="member")
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Membership(Replicated, Base):
+    __tablename__ = "memberships"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), index=True)
+    plan: Mapped[str] = mapped_column(String(64), default="standard")
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date, default=None)  # inclusive
+
+    member: Mapped[Member] = relationship(back_populates="memberships")
+
+
+class Badge(Replicated, Base):
+    """A credential: the keyed hash of what the badge presents, never the UID itself."""
+
+    __tablename__ = "credentials"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="uid")
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[BadgeStatus] = mapped_column(_enum(BadgeStatus), default=BadgeStatus.ACTIVE)
+    enrolled_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    member: Mapped[Member] = relationship(back_populates="badges")
+
+
+class Training(Replicated, Base):
+    __tablename__ = "trainings"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_fr: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    valid_days: Mapped[int] = mapped_column(Integer, default=0)  # 0: never expires
+
+
+class MemberTraining(Replicated, Base):
+    __tablename__ = "member_trainings"
+    __table_args__ = (UniqueConstraint("member_id", "training_code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), index=True)
+    training_code: Mapped[str] = mapped_column(ForeignKey("trainings.code"))
+    granted_by: Mapped[str] = mapped_column(String(100), default="")
+    granted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    member: Mapped[Member] = relationship(back_populates="trainings")
+
+
+class Resource(Replicated, Base):
+    """A door, a machine or a space of a site."""
+
+    __tablename__ = "resources"
+    __table_args__ = (UniqueConstraint("site_id", "code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    site_id: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[ResourceKind] = mapped_column(_enum(ResourceKind))
+    name: Mapped[str] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    out_of_order: Mapped[bool] = mapped_column(Boolean, default=False)
+    schedule: Mapped[str] = mapped_column(String(20), default="opening_hours")
+    required_trainings: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class OpeningHours(Replicated, Base):
+    """One weekly opening range of a site (several per day allowed)."""
+
+    __tablename__ = "opening_hours"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    site_id: Mapped[str] = mapped_column(String(64), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    opens: Mapped[dt.time] = mapped_column(Time)
+    closes: Mapped[dt.time] = mapped_column(Time)
+
+
+class OpeningException(Replicated, Base):
+    """A holiday or closure (no ranges) or special hours on one date."""
+
+    __tablename__ = "opening_exceptions"
+    __table_args__ = (UniqueConstraint("site_id", "day"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    site_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    ranges: Mapped[list[str]] = mapped_column(JSON, default=list)  # ["09:00-16:00"]
+
+
+class Visit(History, Base):
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_open", "site_id", "checked_out_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_event_id)
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), index=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(64))
+    space: Mapped[str] = mapped_column(String(64))
+    checked_in_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    checked_out_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    checkout_reason: Mapped[str | None] = mapped_column(String(20), default=None)
+    # Tallies survive the purge: they are copied here before personal links go.
+    home_commune: Mapped[str | None] = mapped_column(String(5), default=None)
+    member_kind: Mapped[str] = mapped_column(String(20), default="member")
+
+
+class AccessEvent(History, Base):
+    """Anything an agent reports: a decision, a door state or alarm, a fault."""
+
+    __tablename__ = "access_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(64), index=True)
+    resource: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(40))  # granted, denied, door_forced, ...
+    reason: Mapped[str | None] = mapped_column(String(40), default=None)
+    credential_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    member_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    at: Mapped[dt.datetime] = mapped_column(index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class MachineSession(History, Base):
+    __tablename__ = "machine_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(64))
+    resource: Mapped[str] = mapped_column(String(64), index=True)
+    member_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    credential_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    started_at: Mapped[dt.datetime] = mapped_column(index=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    end_reason: Mapped[str | None] = mapped_column(String(40), default=None)
+    duration_s: Mapped[float | None] = mapped_column(default=None)
+
+
+class SyncCursor(Base):
+    """How far a replication stream has got (e.g. 'down' = last central revision applied)."""
+
+    __tablename__ = "sync_cursors"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class RevisionCounter(Base):
+    """Central's monotonic revision (a sequence on PostgreSQL would not exist on SQLite)."""
+
+    __tablename__ = "revision_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AgentStatus(Base):
+    """Last status each agent published, for the staff screen."""
+
+    __tablename__ = "agent_status"
+
+    agent_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    grants_version: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SyncRejection(Base):
+    """Something central refused (e.g. a badge enrolled here but held by someone else)."""
+
+    __tablename__ = "sync_rejections"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_event_id)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,1 @@
+"""The bus protocol: MQTT topics, message bodies and their signatures (docs/protocol.md)."""

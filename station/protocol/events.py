@@ -1,0 +1,94 @@
+"""Agent events, acknowledgements and status messages (agent <-> site).
+
+Events travel unsigned (the broker's per-device ACL says who may publish where)
+but are validated field by field; sync stores them idempotently by id and then
+acknowledges them, which is what lets an agent delete them from its outbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from station.errors import ProtocolError
+from station.protocol.signing import parse_json
+
+# Event types; the door and machine agents emit these, sync stores them.
+EVENT_TYPES = frozenset({
+    "granted", "denied",
+    "door_opened", "door_closed", "door_forced", "door_held_open", "door_pre_alarm",
+    "exit_request", "lockdown", "hold_open", "released",
+    "session_started", "session_warning", "session_ended", "machine_state",
+    "reader_fault", "reader_ok", "bad_read",
+    "agent_started", "agent_stopped", "outbox_alarm", "grants_applied", "grants_refused",
+    "command_refused", "command_applied",
+})
+
+
+@dataclass(frozen=True)
+class AgentEvent:
+    id: uuid.UUID
+    agent: str
+    resource: str
+    type: str
+    at: dt.datetime
+    reason: str | None = None
+    credential_hash: str | None = None
+    member: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": str(self.id), "agent": self.agent, "resource": self.resource,
+                "type": self.type, "at": self.at.isoformat(), "reason": self.reason,
+                "credential_hash": self.credential_hash, "member": self.member,
+                "data": self.data}
+
+    def encode(self) -> bytes:
+        return json.dumps(self.to_json(), separators=(",", ":"), ensure_ascii=False).encode()
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AgentEvent:
+        try:
+            event = cls(id=uuid.UUID(str(data["id"])), agent=_text(data["agent"]),
+                        resource=_text(data["resource"]), type=_text(data["type"]),
+                        at=dt.datetime.fromisoformat(data["at"]),
+                        reason=_optional_text(data.get("reason")),
+                        credential_hash=_optional_text(data.get("credential_hash")),
+                        member=_optional_text(data.get("member")),
+                        data=data.get("data") or {})
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ProtocolError("malformed", f"bad event ({exc})") from None
+        if event.type not in EVENT_TYPES:
+            raise ProtocolError("malformed", f"unknown event type {event.type!r}")
+        if event.at.tzinfo is None or not isinstance(event.data, dict):
+            raise ProtocolError("malformed", "'at' needs an offset and 'data' an object")
+        return event
+
+    @classmethod
+    def decode(cls, payload: bytes) -> AgentEvent:
+        return cls.from_json(parse_json(payload))
+
+
+def encode_ack(ids: list[str]) -> bytes:
+    return json.dumps({"ids": ids}, separators=(",", ":")).encode()
+
+
+def decode_ack(payload: bytes) -> list[str]:
+    body = parse_json(payload)
+    ids = body.get("ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise ProtocolError("malformed", "an ack is {'ids': [string, ...]}")
+    return ids
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value or len(value) > 200:
+        raise ValueError(f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else _text(value)

@@ -1,0 +1,89 @@
+"""Grant snapshots: what an agent needs to decide alone, as signed JSON.
+
+A snapshot holds, for one agent, its resource's facts and one entry per keyed
+credential hash (revoked ones included, so the reason can be named); no names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from station.errors import ProtocolError
+from station.protocol.signing import sign, verify
+from station.rules import CredentialFacts, MembershipSpan, ResourceFacts
+from station.schedule import Schedule
+
+
+def entry_to_json(facts: CredentialFacts, member_id: str | None = None) -> dict[str, Any]:
+    return {
+        "revoked": facts.revoked,
+        "staff": facts.staff,
+        "member": member_id,
+        "memberships": [[m.valid_from.isoformat(),
+                         m.valid_until.isoformat() if m.valid_until else None]
+                        for m in facts.memberships],
+        "trainings": {code: expiry.isoformat() if expiry else None
+                      for code, expiry in facts.trainings.items()},
+    }
+
+
+def entry_from_json(data: Any) -> CredentialFacts:
+    if not isinstance(data, dict):
+        raise ProtocolError("malformed", "a grant entry must be an object")
+    try:
+        spans = tuple(MembershipSpan(dt.date.fromisoformat(start),
+                                     dt.date.fromisoformat(end) if end else None)
+                      for start, end in data["memberships"])
+        trainings = {str(code): dt.datetime.fromisoformat(expiry) if expiry else None
+                     for code, expiry in data["trainings"].items()}
+        return CredentialFacts(revoked=bool(data["revoked"]), staff=bool(data["staff"]),
+                               memberships=spans, trainings=trainings)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ProtocolError("malformed", f"bad grant entry ({exc})") from None
+
+
+def resource_to_json(resource: ResourceFacts) -> dict[str, Any]:
+    return {"code": resource.code, "required_trainings": list(resource.required_trainings),
+            "schedule": resource.schedule.to_json(), "enabled": resource.enabled,
+            "out_of_order": resource.out_of_order}
+
+
+def resource_from_json(data: Any) -> ResourceFacts:
+    try:
+        return ResourceFacts(code=str(data["code"]),
+                             required_trainings=tuple(data["required_trainings"]),
+                             schedule=Schedule.from_json(data["schedule"]),
+                             enabled=bool(data["enabled"]),
+                             out_of_order=bool(data["out_of_order"]))
+    except (KeyError, TypeError, ValueError, AttributeError, AssertionError) as exc:
+        raise ProtocolError("malformed", f"bad resource ({exc})") from None
+
+
+def make_snapshot(site_id: str, agent_id: str, version: int, resource: ResourceFacts,
+                  entries: dict[str, dict[str, Any]], key: bytes,
+                  issued_at: dt.datetime | None = None) -> bytes:
+    body = {"site": site_id, "agent": agent_id, "version": version,
+            "issued_at": (issued_at or dt.datetime.now(dt.UTC)).isoformat(),
+            "resource": resource_to_json(resource), "grants": entries}
+    return sign(body, key)
+
+
+def read_snapshot(payload: bytes, agent_id: str, key: bytes,
+                  current_version: int) -> dict[str, Any]:
+    """A verified snapshot body newer than `current_version`, else `ProtocolError`."""
+    body = verify(payload, key)
+    version = body.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ProtocolError("malformed", "version must be a positive integer")
+    if body.get("agent") != agent_id:
+        raise ProtocolError("wrong_agent", f"snapshot for {body.get('agent')!r}")
+    if version <= current_version:
+        raise ProtocolError("stale", f"version {version} is not newer than {current_version}")
+    grants = body.get("grants")
+    if not isinstance(grants, dict):
+        raise ProtocolError("malformed", "grants must be an object")
+    resource_from_json(body.get("resource"))
+    for entry in grants.values():
+        entry_from_json(entry)
+    return body

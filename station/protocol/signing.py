@@ -1,0 +1,60 @@
+"""Signed envelopes: HMAC-SHA256 over canonical JSON, with one key per agent.
+
+Each agent's key is derived from the site key, so a stolen agent can only forge
+messages for itself, and the site needs no key store beyond its own secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from station.errors import ProtocolError
+
+ALGORITHM = "HS256"
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+
+
+def agent_key(site_key: bytes, agent_id: str) -> bytes:
+    return hmac.new(site_key, b"station-agent-key:" + agent_id.encode(), hashlib.sha256).digest()
+
+
+def canonical(body: Any) -> bytes:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode()
+
+
+def sign(body: dict[str, Any], key: bytes) -> bytes:
+    """The wire form of a signed message."""
+    signature = hmac.new(key, canonical(body), hashlib.sha256).hexdigest()
+    return json.dumps({"alg": ALGORITHM, "body": body, "sig": signature},
+                      separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def verify(payload: bytes, key: bytes) -> dict[str, Any]:
+    """The body of a signed message, or `ProtocolError` saying why it is refused."""
+    envelope = parse_json(payload)
+    if set(envelope) != {"alg", "body", "sig"} or envelope["alg"] != ALGORITHM:
+        raise ProtocolError("malformed", "expected an envelope {alg, body, sig}")
+    body, signature = envelope["body"], envelope["sig"]
+    if not isinstance(body, dict) or not isinstance(signature, str):
+        raise ProtocolError("malformed", "body must be an object and sig a string")
+    expected = hmac.new(key, canonical(body), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature):
+        raise ProtocolError("bad_signature", "signature does not match")
+    return body
+
+
+def parse_json(payload: bytes) -> dict[str, Any]:
+    """A JSON object from the wire, or `ProtocolError('malformed')`."""
+    if len(payload) > MAX_MESSAGE_BYTES:
+        raise ProtocolError("malformed", f"message of {len(payload)} bytes is too large")
+    try:
+        value = json.loads(payload)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ProtocolError("malformed", f"not JSON ({exc.__class__.__name__})") from None
+    if not isinstance(value, dict):
+        raise ProtocolError("malformed", "expected a JSON object")
+    return value

@@ -1,0 +1,174 @@
+"""Operations on people and rights: what the command line, the kiosk and sync share.
+
+Every function takes a session and leaves committing to the caller.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from station.credential import Credential
+from station.db import (
+    Badge,
+    BadgeStatus,
+    Member,
+    MemberKind,
+    Membership,
+    MemberTraining,
+    Training,
+    utcnow,
+)
+from station.errors import Conflict, NotFound
+
+
+def add_member(session: Session, first_name: str, last_name: str = "", *,
+               kind: MemberKind = MemberKind.MEMBER, email: str | None = None,
+               home_commune: str | None = None, consent_at: dt.datetime | None = None,
+               membership_until: dt.date | None = None, origin_site: str | None = None,
+               today: dt.date | None = None) -> Member:
+    """A new member, with a membership from today when `membership_until` is given."""
+    if not first_name.strip():
+        raise ValueError("a first name is required")
+    member = Member(kind=kind, first_name=first_name.strip(), last_name=last_name.strip(),
+                    email=email or None, home_commune=home_commune, consent_at=consent_at,
+                    origin_site=origin_site, dirty=origin_site is not None)
+    session.add(member)
+    if membership_until is not None:
+        session.add(Membership(member=member, valid_from=today or dt.date.today(),
+                               valid_until=membership_until, origin_site=origin_site,
+                               dirty=origin_site is not None))
+    session.flush()
+    return member
+
+
+def find_member(session: Session, ref: str) -> Member:
+    """A member by id (or its first 8 characters), email, or exact full name."""
+    live = select(Member).where(Member.deleted_at.is_(None))
+    try:
+        found = session.get(Member, uuid.UUID(ref))
+        if found is not None and found.deleted_at is None:
+            return found
+    except ValueError:
+        pass
+    matches: Sequence[Member] = session.scalars(live.where(or_(
+        Member.email == ref,
+        (Member.first_name + " " + Member.last_name) == ref,
+    ))).all()
+    if not matches and len(ref) >= 6:
+        candidates = session.scalars(live).all()
+        matches = [m for m in candidates if str(m.id).startswith(ref.lower())]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise NotFound(f"no member matches {ref!r}")
+    raise Conflict(f"{len(matches)} members match {ref!r}; give the id")
+
+
+def search_members(session: Session, text: str, limit: int = 20) -> list[Member]:
+    pattern = f"%{text.strip()}%"
+    query = (select(Member).where(Member.deleted_at.is_(None))
+             .where(or_(Member.first_name.ilike(pattern), Member.last_name.ilike(pattern),
+                        Member.email.ilike(pattern)))
+             .order_by(Member.last_name, Member.first_name).limit(limit))
+    return list(session.scalars(query))
+
+
+def badge_by_hash(session: Session, badge_hash: str) -> Badge | None:
+    return session.scalar(select(Badge).where(Badge.hash == badge_hash,
+                                              Badge.deleted_at.is_(None)))
+
+
+def enroll_badge(session: Session, member: Member, credential: Credential, key: bytes, *,
+                 label: str = "", origin_site: str | None = None) -> Badge:
+    """Attach a badge to a member; refused, naming the holder, if anyone holds it."""
+    badge_hash = credential.keyed_hash(key)
+    existing = session.scalar(select(Badge).where(Badge.hash == badge_hash))
+    if existing is not None and existing.deleted_at is None:
+        if existing.status is BadgeStatus.ACTIVE:
+            holder = existing.member
+            raise Conflict(f"badge {credential.hex} is already held by {holder.display_name} "
+                           f"({str(holder.id)[:8]})")
+        # A revoked badge handed out again becomes a fresh enrolment of that row.
+        existing.member = member
+        existing.status = BadgeStatus.ACTIVE
+        existing.revoked_at = None
+        existing.enrolled_at = utcnow()
+        existing.label = label
+        existing.dirty = origin_site is not None
+        session.flush()
+        return existing
+    badge = Badge(member=member, kind=credential.kind.value, hash=badge_hash, label=label,
+                  origin_site=origin_site, dirty=origin_site is not None)
+    if existing is not None:  # a tombstone: reuse the row so the hash stays unique
+        session.delete(existing)
+        session.flush()
+    session.add(badge)
+    session.flush()
+    return badge
+
+
+def revoke_badge(session: Session, badge: Badge, *, status: BadgeStatus = BadgeStatus.REVOKED,
+                 origin_site: str | None = None) -> Badge:
+    badge.status = status
+    badge.revoked_at = utcnow()
+    badge.dirty = badge.dirty or origin_site is not None
+    session.flush()
+    return badge
+
+
+def find_badge(session: Session, ref: str, key: bytes) -> Badge:
+    """A badge by its UID (hex) or by its id."""
+    try:
+        badge = session.get(Badge, uuid.UUID(ref))
+        if badge is not None:
+            return badge
+    except ValueError:
+        pass
+    try:
+        found = badge_by_hash(session, Credential.uid(ref).keyed_hash(key))
+    except ValueError:
+        found = None
+    if found is None:
+        raise NotFound(f"no badge matches {ref!r} (give its UID in hex or its id)")
+    return found
+
+
+def grant_training(session: Session, member: Member, code: str, *, granted_by: str = "",
+                   now: dt.datetime | None = None) -> MemberTraining:
+    """Grant (or renew) a training; its expiry follows the training's validity."""
+    training = session.get(Training, code)
+    if training is None or training.deleted_at is not None:
+        raise NotFound(f"no training {code!r}; known: {', '.join(training_codes(session))}")
+    granted_at = now or utcnow()
+    expires = (granted_at + dt.timedelta(days=training.valid_days)
+               if training.valid_days else None)
+    held = session.scalar(select(MemberTraining).where(
+        MemberTraining.member_id == member.id, MemberTraining.training_code == code))
+    if held is None:
+        held = MemberTraining(member=member, training_code=code)
+        session.add(held)
+    held.granted_by, held.granted_at, held.expires_at = granted_by, granted_at, expires
+    held.deleted_at = None
+    session.flush()
+    return held
+
+
+def revoke_training(session: Session, member: Member, code: str) -> MemberTraining:
+    held = session.scalar(select(MemberTraining).where(
+        MemberTraining.member_id == member.id, MemberTraining.training_code == code,
+        MemberTraining.deleted_at.is_(None)))
+    if held is None:
+        raise NotFound(f"{member.display_name} does not hold training {code!r}")
+    held.deleted_at = utcnow()
+    session.flush()
+    return held
+
+
+def training_codes(session: Session) -> list[str]:
+    return list(session.scalars(select(Training.code).where(Training.deleted_at.is_(None))
+                                .order_by(Training.code)))

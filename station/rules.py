@@ -1,0 +1,134 @@
+"""The access rule: may this credential use this resource now, and if not, why.
+
+`decide` is pure: it takes plain facts (no database, no clock) so that the site,
+the kiosk and every agent's grant cache reach the same answer from the same facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from station.schedule import Schedule
+
+
+class Reason(enum.StrEnum):
+    """Stable reason codes: stored in events and shown translated. Never rename one."""
+
+    GRANTED = "granted"
+    UNKNOWN_BADGE = "unknown_badge"
+    BADGE_REVOKED = "badge_revoked"
+    NO_VALID_MEMBERSHIP = "no_valid_membership"
+    TRAINING_MISSING = "training_missing"
+    TRAINING_EXPIRED = "training_expired"
+    OUTSIDE_OPENING_HOURS = "outside_opening_hours"
+    RESOURCE_DISABLED = "resource_disabled"
+    RESOURCE_OUT_OF_ORDER = "resource_out_of_order"
+    LOCKDOWN = "lockdown"
+    INTERNAL_ERROR = "internal_error"  # an agent's own failure: it denies
+
+    def message(self, language: str = "fr") -> str:
+        return MESSAGES[self][1 if language == "en" else 0]
+
+
+MESSAGES: dict[Reason, tuple[str, str]] = {
+    Reason.GRANTED: ("Accès autorisé", "Access granted"),
+    Reason.UNKNOWN_BADGE: ("Badge inconnu : adressez-vous à l'accueil",
+                           "Unknown badge: please ask at the front desk"),
+    Reason.BADGE_REVOKED: ("Ce badge a été désactivé : adressez-vous à l'accueil",
+                           "This badge has been deactivated: please ask at the front desk"),
+    Reason.NO_VALID_MEMBERSHIP: ("Adhésion expirée ou absente : renouvelez-la à l'accueil",
+                                 "No valid membership: please renew it at the front desk"),
+    Reason.TRAINING_MISSING: ("Formation requise pour cette machine",
+                              "Training required for this machine"),
+    Reason.TRAINING_EXPIRED: ("Votre formation a expiré : demandez un rappel",
+                              "Your training has expired: ask for a refresher"),
+    Reason.OUTSIDE_OPENING_HOURS: ("En dehors des heures d'ouverture",
+                                   "Outside opening hours"),
+    Reason.RESOURCE_DISABLED: ("Équipement désactivé", "Equipment disabled"),
+    Reason.RESOURCE_OUT_OF_ORDER: ("Équipement hors service", "Equipment out of order"),
+    Reason.LOCKDOWN: ("Accès fermé (confinement) : personnel uniquement",
+                      "Lockdown: staff only"),
+    Reason.INTERNAL_ERROR: ("Erreur du lecteur : accès refusé par sécurité",
+                            "Reader error: access denied for safety"),
+}
+
+
+@dataclass(frozen=True)
+class MembershipSpan:
+    valid_from: dt.date
+    valid_until: dt.date | None  # inclusive; None = open-ended
+
+    def covers(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+@dataclass(frozen=True)
+class CredentialFacts:
+    """What is known of a presented credential and its holder."""
+
+    revoked: bool
+    staff: bool = False
+    memberships: tuple[MembershipSpan, ...] = ()
+    # Training code -> expiry (None: never expires). Absent codes were never granted.
+    trainings: Mapping[str, dt.datetime | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResourceFacts:
+    code: str
+    required_trainings: tuple[str, ...] = ()
+    schedule: Schedule = field(default_factory=Schedule.open_always)
+    enabled: bool = True
+    out_of_order: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    granted: bool
+    reason: Reason
+    detail: str = ""  # e.g. the missing training's code
+
+    def message(self, language: str = "fr") -> str:
+        return self.reason.message(language)
+
+
+def decide(credential: CredentialFacts | None, resource: ResourceFacts, at: dt.datetime,
+           *, lockdown: bool = False, local_day: dt.date | None = None) -> Decision:
+    """Grant or deny, with the first reason that applies.
+
+    The order puts what the person can do nothing about (the equipment, a lockdown)
+    after what identifies them, so an unknown or revoked badge is always named as such.
+    Staff pass a lockdown and are not bound by opening hours or memberships, but do
+    need the training of a machine: safety applies to everyone.
+    """
+    if credential is None:
+        return Decision(False, Reason.UNKNOWN_BADGE)
+    if credential.revoked:
+        return Decision(False, Reason.BADGE_REVOKED)
+    if not resource.enabled:
+        return Decision(False, Reason.RESOURCE_DISABLED)
+    if resource.out_of_order:
+        return Decision(False, Reason.RESOURCE_OUT_OF_ORDER)
+    if lockdown and not credential.staff:
+        return Decision(False, Reason.LOCKDOWN)
+    day = local_day or _local_day(at, resource.schedule)
+    if not credential.staff and not any(m.covers(day) for m in credential.memberships):
+        return Decision(False, Reason.NO_VALID_MEMBERSHIP)
+    for code in resource.required_trainings:
+        if code not in credential.trainings:
+            return Decision(False, Reason.TRAINING_MISSING, code)
+        expiry = credential.trainings[code]
+        if expiry is not None and expiry <= at:
+            return Decision(False, Reason.TRAINING_EXPIRED, code)
+    if not credential.staff and not resource.schedule.is_open(at):
+        return Decision(False, Reason.OUTSIDE_OPENING_HOURS)
+    return Decision(True, Reason.GRANTED)
+
+
+def _local_day(at: dt.datetime, schedule: Schedule) -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return at.astimezone(ZoneInfo(schedule.timezone)).date()
