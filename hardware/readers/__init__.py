@@ -1,0 +1,70 @@
+"""Badge readers, chosen by a device path string in the nfcpy style.
+
+=============================  ==================================================
+``sim:ID``                     simulated; tapped with ``station reader tap``
+``pcsc:PATTERN``               first PC/SC reader whose name matches PATTERN
+``nfc:usb[:VID:PID]``          nfcpy on a USB reader (PN533, ACR122U, RC-S380)
+``nfc:tty:AMA0:pn532``         nfcpy on a PN532 board on a Raspberry Pi's UART
+``nfc:udp[:HOST:PORT]``        nfcpy's simulated radio (tests)
+``keyboard:/dev/input/...``    keyboard-wedge reader through evdev
+``keyboard:stdin``             keyboard-wedge reader typing into standard input
+=============================  ==================================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hardware.exc import UnknownReaderPath
+from hardware.readers.base import (
+    BadgePresented,
+    BadgeRemoved,
+    BadRead,
+    EventSink,
+    Reader,
+    ReaderEvent,
+    ReaderState,
+)
+from station.config.schema import ReaderConfig
+
+__all__ = ["BadRead", "BadgePresented", "BadgeRemoved", "EventSink", "Reader", "ReaderEvent",
+           "ReaderState", "open_reader"]
+
+SCHEMES = ("sim", "pcsc", "nfc", "keyboard")
+
+
+def open_reader(reader_id: str, config: ReaderConfig, on_event: EventSink, *,
+                sim_socket: Path | None = None) -> Reader:
+    """A reader for ``config.path``, not yet started (call `Reader.start`).
+
+    ``sim_socket`` is where a simulated reader listens for ``station reader tap``
+    (``StationConfig.sim_socket(reader_id)``); other backends ignore it.
+    """
+    scheme, _, rest = config.path.partition(":")
+    if scheme not in SCHEMES or not rest.strip():
+        raise UnknownReaderPath(
+            f"reader {reader_id!r}: unknown reader path {config.path!r}; expected "
+            "'sim:ID', 'pcsc:NAME-PATTERN', 'nfc:usb', 'nfc:tty:AMA0:pn532', "
+            "'nfc:udp:127.0.0.1:54321', 'keyboard:/dev/input/...' or 'keyboard:stdin'")
+    if scheme == "sim":
+        from hardware.readers.sim import SimReader
+
+        return SimReader(reader_id, config, on_event, socket_path=sim_socket)
+    if scheme == "pcsc":
+        from hardware.readers.pcsc import PcscReader
+
+        return PcscReader(reader_id, config, on_event, pattern=rest)
+    if scheme == "nfc":
+        if rest.split(":")[0] not in ("usb", "tty", "udp", "i2c"):
+            raise UnknownReaderPath(
+                f"reader {reader_id!r}: unknown nfc device {rest!r}; expected 'usb[:VID:PID]', "
+                "'tty:AMA0:pn532', 'i2c:...:pn532' or 'udp[:HOST:PORT]'")
+        from hardware.readers.nfc import NfcReader
+
+        return NfcReader(reader_id, config, on_event, device=rest)
+    if rest != "stdin" and not rest.startswith("/"):
+        raise UnknownReaderPath(f"reader {reader_id!r}: keyboard reader {rest!r} must be "
+                                "'stdin' or an absolute /dev/input path")
+    from hardware.readers.keyboard import KeyboardReader
+
+    return KeyboardReader(reader_id, config, on_event, device=rest)
