@@ -1,0 +1,100 @@
+"""The `station` command against a real SQLite file and a real PostgreSQL database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from station.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/site.db"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def station(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+            capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run `station --json ...` in-process on a fresh database; returns (status, JSON)."""
+    config = tmp_path / "config.toml"
+    config.write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("STATION_DATABASE_URL", database_url)
+
+    def run(*args: str) -> tuple[int, object, str]:
+        capsys.readouterr()
+        status = main(["--config", str(config), "--json", *args])
+        out, err = capsys.readouterr()
+        return status, json.loads(out) if out.strip() else None, err
+
+    status, result, _ = run("db", "upgrade")
+    assert status == 0 and isinstance(result, dict) and result["revision"] == "0001"
+    return run
+
+
+def test_member_badge_training_flow(station) -> None:  # type: ignore[no-untyped-def]
+    status, camille, _ = station("member", "add", "Camille", "Martin", "--email",
+                                 "camille@example.fr", "--commune", "62765", "--consent")
+    assert status == 0
+    status, badge, _ = station("badge", "enroll", "camille@example.fr", "04:A1:B2:C3",
+                               "--label", "carte")
+    assert status == 0 and badge["member"] == "Camille Martin"
+    assert "04A1B2C3" not in json.dumps(badge).upper()  # only the keyed hash is kept
+    status, held, _ = station("training", "grant", camille["id"], "laser", "--by", "Paul")
+    assert status == 0 and held["expires"] is not None
+    status, shown, _ = station("member", "show", "Camille Martin")
+    assert status == 0
+    assert shown["badges"] == 1 and shown["home_commune"] == "62765"
+    assert any(t.startswith("laser by Paul") for t in shown["trainings"])
+    assert shown["consent_at"] is not None
+    status, listed, _ = station("member", "list")
+    assert [m["name"] for m in listed] == ["Camille Martin"]
+    status, trainings, _ = station("training", "list")
+    assert [t["training"] for t in trainings] == ["laser"]
+
+
+def test_duplicate_badge_is_refused_naming_the_holder(station) -> None:  # type: ignore[no-untyped-def]
+    station("member", "add", "Camille", "Martin", "--email", "camille@example.fr")
+    station("member", "add", "Léa", "Petit", "--email", "lea@example.fr")
+    assert station("badge", "enroll", "camille@example.fr", "04A1B2C3")[0] == 0
+    status, _, err = station("badge", "enroll", "lea@example.fr", "04a1b2c3")
+    assert status == 1
+    assert "already held by Camille Martin" in err
+
+
+def test_revoked_badge_can_be_given_to_someone_else(station) -> None:  # type: ignore[no-untyped-def]
+    station("member", "add", "Camille", "Martin", "--email", "camille@example.fr")
+    station("member", "add", "Léa", "Petit", "--email", "lea@example.fr")
+    station("badge", "enroll", "camille@example.fr", "04A1B2C3")
+    status, revoked, _ = station("badge", "revoke", "04A1B2C3")
+    assert status == 0 and revoked["status"] == "revoked"
+    status, again, _ = station("badge", "enroll", "lea@example.fr", "04A1B2C3")
+    assert status == 0 and again["member"] == "Léa Petit" and again["status"] == "active"
+
+
+def test_unknown_training_and_member_are_clear_errors(station) -> None:  # type: ignore[no-untyped-def]
+    station("member", "add", "Camille", "Martin", "--email", "camille@example.fr")
+    status, _, err = station("training", "grant", "camille@example.fr", "cnc")
+    assert status == 1 and "no training 'cnc'" in err and "laser" in err
+    status, _, err = station("member", "show", "nobody@example.fr")
+    assert status == 1 and "no member matches" in err
+
+
+def test_training_revoke_removes_it(station) -> None:  # type: ignore[no-untyped-def]
+    station("member", "add", "Camille", "Martin", "--email", "camille@example.fr")
+    station("training", "grant", "camille@example.fr", "laser")
+    assert station("training", "revoke", "camille@example.fr", "laser")[0] == 0
+    assert station("training", "list")[1] == []
+
+
+def test_upgrade_seeds_the_site_resources_and_is_repeatable(station) -> None:  # type: ignore[no-untyped-def]
+    status, result, _ = station("db", "upgrade")
+    assert status == 0 and result["revision"] == "0001"
+    status, catalogue, _ = station("training", "list", "--catalogue")
+    assert {t["code"] for t in catalogue} == {"laser", "printer-3d"}

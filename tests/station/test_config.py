@@ -1,0 +1,126 @@
+"""Configuration: the sample loads; every kind of bad file exits 2 naming file and key."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from station.config import load_config
+from station.config.docs import generate
+from station.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = (ROOT / "config.toml").read_text(encoding="utf-8")
+
+
+def test_sample_config_loads_into_immutable_objects() -> None:
+    config = load_config(ROOT / "config.toml")
+    assert config.site.id == "saint-omer-gare"
+    assert set(config.agents) == {"front-door", "laser-cutter", "printer-3d"}
+    assert config.agents["laser-cutter"].trainings == ("laser",)
+    assert [p.id for p in config.purposes] == ["coworking", "fablab", "creativity",
+                                                "digital-help", "event"]
+    with pytest.raises(ValidationError):  # frozen: loaded once, never changed
+        config.site.name = "other"  # type: ignore[misc]
+
+
+def test_environment_picks_another_file_and_overrides_secrets(tmp_path: Path) -> None:
+    other = tmp_path / "other.toml"
+    other.write_text(SAMPLE.replace('name = "La Station"', 'name = "Autre"'), encoding="utf-8")
+    config = load_config(other, environ={"STATION_SITE_SECRET": "x" * 20})
+    assert config.site.name == "Autre"
+    assert config.site.secret == "x" * 20
+
+
+def test_station_config_variable_names_the_file(monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
+    from station.config import config_path
+
+    monkeypatch.setenv("STATION_CONFIG", str(tmp_path / "x.toml"))
+    assert config_path() == tmp_path / "x.toml"
+    assert config_path("explicit.toml") == Path("explicit.toml")
+
+
+def test_relative_sqlite_url_is_taken_from_the_file_directory(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(SAMPLE, encoding="utf-8")
+    config = load_config(path)
+    assert config.resolve_url(config.database.url) == f"sqlite:///{tmp_path}/var/site.db"
+
+
+BAD_CONFIGS = {
+    "bad_toml": (lambda s: s.replace("[site]", "[site", 1), "invalid TOML"),
+    "unknown_key": (lambda s: s.replace("[site]\n", "[site]\ncolour = 'blue'\n", 1),
+                    "site.colour: unknown key"),
+    "wrong_type": (lambda s: s.replace("port = 18830", 'port = "high"'), "mqtt.port:"),
+    "missing_key": (lambda s: s.replace('name = "La Station"\n', ""), "site.name: missing"),
+    "pin_twice": (lambda s: s.replace("contact = 27", "contact = 17"),
+                  "agents.front-door.pins.contact: GPIO 17 is already used by pins.relay"),
+    "unknown_training": (lambda s: s.replace('trainings = ["laser"]', 'trainings = ["cnc"]'),
+                         "agents.laser-cutter.trainings.0: unknown training 'cnc'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_bad_config_gives_status_2_and_one_line_naming_file_and_key(
+        case: str, tmp_path: Path) -> None:
+    mutate, expected = BAD_CONFIGS[case]
+    path = tmp_path / "config.toml"
+    path.write_text(mutate(SAMPLE), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "station.cli.main", "--config", str(path),
+                             "config", "check"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{path}: ")
+    assert expected in lines[0]
+
+
+def test_several_problems_are_all_listed(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(SAMPLE.replace("port = 18830", "port = 0").replace(
+        'timezone = "Europe/Paris"', 'timezone = "Mars/Olympus"'), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    keys = [line.split(": ")[1] for line in caught.value.problems]
+    assert keys == ["site.timezone", "mqtt.port"]
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_configuration_docs_match_the_schema() -> None:
+    documented = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert documented == generate(), "run: station config docs > docs/configuration.md"
+
+
+def test_every_key_of_the_sample_is_documented() -> None:
+    documented = generate()
+
+    def keys(table: dict[str, object], prefix: str) -> list[str]:
+        found = []
+        for key, value in table.items():
+            found.append(prefix + key)
+            if isinstance(value, dict):
+                found += keys(value, prefix + key + ".")
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                found += keys(value[0], prefix + key + "[].")
+        return found
+
+    sample = tomllib.loads(SAMPLE)
+    for key in keys(sample, ""):
+        parts = key.split(".")
+        if parts[0] in {"spaces", "trainings", "kiosks", "agents"} and len(parts) > 1:
+            parts[1] = "<id>"
+        generic = ".".join(parts)
+        if generic.endswith(".<id>"):
+            continue  # the table of an entry; its keys are checked one by one
+        assert f"`{generic}`" in documented, generic
