@@ -1,0 +1,257 @@
+"""Checking people in and out at an entrance kiosk: the domain, without any screen.
+
+A tap of a badge is answered at once and the check-in is recorded at the tap, with
+the member's last purpose (or the first one offered): the purpose chosen on the
+screen then corrects it. So someone who taps and walks away is still counted.
+Tapping again while checked in checks out. Every function takes a session and
+leaves committing to the caller, like `station.registry`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from station import registry
+from station.access import credential_facts
+from station.communes import is_known
+from station.config import StationConfig
+from station.credential import Credential
+from station.db import Badge, BadgeStatus, Member, MemberKind, Visit
+from station.errors import NotFound, StationError
+
+CLOSING = "closing"  # checkout_reason of the automatic check-out at closing time
+SELF = "self"  # the person tapped out
+STAFF = "staff"  # staff checked someone out who forgot
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class SignUpError(StationError, ValueError):
+    """A visitor's sign-up is refused; ``field`` names what to correct."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ConsentRequired(SignUpError):
+    """Nothing is stored about a visitor who has not ticked the consent box."""
+
+    def __init__(self) -> None:
+        super().__init__("consent", "consent is required before anything is stored")
+
+
+class Outcome(enum.StrEnum):
+    WELCOME = "welcome"  # checked in now
+    CHECKED_OUT = "checked_out"
+    EXPIRED = "expired"  # no membership covering today
+    UNKNOWN = "unknown"
+    REVOKED = "revoked"
+    STAFF = "staff"  # a staff badge: opens staff mode, no visit
+
+
+@dataclass(frozen=True, slots=True)
+class TapResult:
+    outcome: Outcome
+    member_id: uuid.UUID | None = None
+    first_name: str = ""
+    purpose: str | None = None  # the purpose recorded (WELCOME) or of the visit (CHECKED_OUT)
+    visit_id: uuid.UUID | None = None
+    time_spent: dt.timedelta | None = None
+    membership_ended: dt.date | None = None  # EXPIRED: last day of the latest membership
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    visit_id: uuid.UUID
+    member_id: uuid.UUID
+    name: str
+    purpose: str
+    since: dt.datetime
+
+
+class Desk:
+    """The check-in desk of one kiosk: the site, its purposes and its closing time."""
+
+    def __init__(self, site_id: str, kiosk_id: str, timezone: str,
+                 purposes: Mapping[str, str], closing_time: dt.time) -> None:
+        if not purposes:
+            raise ValueError("at least one purpose is needed to check people in")
+        self.site_id = site_id
+        self.kiosk_id = kiosk_id
+        self.zone = ZoneInfo(timezone)
+        self.purposes = dict(purposes)  # purpose id -> space, in display order
+        self.closing_time = closing_time
+
+    @classmethod
+    def from_config(cls, config: StationConfig, kiosk_id: str) -> Desk:
+        kiosk = config.kiosks[kiosk_id]
+        hours, minutes = kiosk.closing_time.split(":")
+        return cls(config.site.id, kiosk_id, config.site.timezone,
+                   {p.id: p.space for p in config.purposes}, dt.time(int(hours), int(minutes)))
+
+    # -- badge taps -------------------------------------------------------------------
+
+    def tap(self, session: Session, badge_hash: str, now: dt.datetime) -> TapResult:
+        """What a tap of this credential means now; records the check-in or check-out."""
+        facts, badge = credential_facts(session, badge_hash)
+        if badge is None or facts is None:
+            return TapResult(Outcome.UNKNOWN)
+        member = badge.member
+        if facts.revoked:
+            return TapResult(Outcome.REVOKED, member.id, member.first_name)
+        if member.kind is MemberKind.STAFF:
+            return TapResult(Outcome.STAFF, member.id, member.first_name)
+        visit = self.open_visit(session, member.id)
+        if visit is not None:  # checking out needs no valid membership
+            self._close(visit, now, SELF)
+            return TapResult(Outcome.CHECKED_OUT, member.id, member.first_name, visit.purpose,
+                             visit.id, now - visit.checked_in_at)
+        today = now.astimezone(self.zone).date()
+        # Visitors (signed up at a kiosk) come free of charge: no membership needed.
+        if member.kind is not MemberKind.VISITOR and not any(
+                m.covers(today) for m in facts.memberships):
+            ended = max((m.valid_until for m in facts.memberships
+                         if m.valid_until is not None), default=None)
+            return TapResult(Outcome.EXPIRED, member.id, member.first_name,
+                             membership_ended=ended)
+        purpose = self.default_purpose(member)
+        visit = self.check_in(session, member, purpose, now)
+        return TapResult(Outcome.WELCOME, member.id, member.first_name, purpose, visit.id)
+
+    def default_purpose(self, member: Member) -> str:
+        if member.last_purpose in self.purposes:
+            return str(member.last_purpose)
+        return next(iter(self.purposes))
+
+    def check_in(self, session: Session, member: Member, purpose: str,
+                 now: dt.datetime) -> Visit:
+        space = self._space(purpose)
+        visit = Visit(member_id=member.id, kiosk_id=self.kiosk_id, purpose=purpose, space=space,
+                      checked_in_at=now, site_id=self.site_id,
+                      home_commune=member.home_commune, member_kind=member.kind.value)
+        session.add(visit)
+        member.last_purpose = purpose
+        session.flush()
+        return visit
+
+    def choose_purpose(self, session: Session, visit_id: uuid.UUID, purpose: str) -> Visit:
+        """Correct the purpose of a visit just recorded, and remember it for next time."""
+        visit = session.get(Visit, visit_id)
+        if visit is None:
+            raise NotFound(f"no visit {visit_id}")
+        visit.purpose, visit.space = purpose, self._space(purpose)
+        member = session.get(Member, visit.member_id)
+        if member is not None:
+            member.last_purpose = purpose
+        session.flush()
+        return visit
+
+    def _space(self, purpose: str) -> str:
+        try:
+            return self.purposes[purpose]
+        except KeyError:
+            raise NotFound(f"unknown purpose {purpose!r}; expected one of "
+                           f"{', '.join(self.purposes)}") from None
+
+    # -- presence ---------------------------------------------------------------------
+
+    def open_visit(self, session: Session, member_id: uuid.UUID) -> Visit | None:
+        return session.scalar(select(Visit).where(
+            Visit.site_id == self.site_id, Visit.member_id == member_id,
+            Visit.checked_out_at.is_(None)).order_by(Visit.checked_in_at.desc()).limit(1))
+
+    def who_is_in(self, session: Session) -> list[Presence]:
+        rows = session.execute(
+            select(Visit, Member).join(Member, Member.id == Visit.member_id)
+            .where(Visit.site_id == self.site_id, Visit.checked_out_at.is_(None))
+            .order_by(Visit.checked_in_at))
+        return [Presence(v.id, m.id, m.display_name, v.purpose, v.checked_in_at)
+                for v, m in rows]
+
+    def check_out(self, session: Session, visit_id: uuid.UUID, now: dt.datetime,
+                  reason: str = STAFF) -> Visit:
+        visit = session.get(Visit, visit_id)
+        if visit is None or visit.site_id != self.site_id:
+            raise NotFound(f"no visit {visit_id} at this site")
+        if visit.checked_out_at is None:
+            self._close(visit, now, reason)
+        return visit
+
+    def closing_at(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, self.closing_time, self.zone).astimezone(dt.UTC)
+
+    def auto_check_out(self, session: Session, now: dt.datetime) -> int:
+        """Check out, reason 'closing', everyone still in after closing time.
+
+        Visits left open on an earlier day (the kiosk was off at closing time) are
+        closed at that day's closing time. Safe to call as often as wanted.
+        """
+        today = now.astimezone(self.zone).date()
+        after_closing = now >= self.closing_at(today)
+        count = 0
+        for visit in session.scalars(select(Visit).where(
+                Visit.site_id == self.site_id, Visit.checked_out_at.is_(None))):
+            day = visit.checked_in_at.astimezone(self.zone).date()
+            if day < today:
+                self._close(visit, max(self.closing_at(day), visit.checked_in_at), CLOSING)
+            elif after_closing:
+                self._close(visit, now, CLOSING)
+            else:
+                continue
+            count += 1
+        session.flush()
+        return count
+
+    @staticmethod
+    def _close(visit: Visit, at: dt.datetime, reason: str) -> None:
+        visit.checked_out_at, visit.checkout_reason = at, reason
+
+    # -- visitors and badges ----------------------------------------------------------
+
+    def sign_up_visitor(self, session: Session, first_name: str, *, email: str = "",
+                        commune: str, purpose: str, consent: bool,
+                        now: dt.datetime) -> tuple[Member, Visit]:
+        """Record a visitor who has no badge, and check them in.
+
+        Refused, with nothing stored, without consent or with unusable input.
+        """
+        if not consent:
+            raise ConsentRequired()
+        first_name, email = first_name.strip(), email.strip()
+        if not first_name or len(first_name) > 100:
+            raise SignUpError("first_name", "a first name (up to 100 characters) is required")
+        if email and (len(email) > 254 or not _EMAIL.match(email)):
+            raise SignUpError("email", f"not an email address: {email!r}")
+        if not is_known(commune):
+            raise SignUpError("commune", f"unknown commune code {commune!r}")
+        self._space(purpose)
+        member = registry.add_member(session, first_name, kind=MemberKind.VISITOR,
+                                     email=email or None, home_commune=commune,
+                                     consent_at=now, origin_site=self.site_id)
+        return member, self.check_in(session, member, purpose, now)
+
+    def enrol(self, session: Session, member_id: uuid.UUID, credential: Credential,
+              key: bytes, label: str = "") -> Badge:
+        """Give a blank badge to a member; `Conflict` naming the holder if it is taken."""
+        member = session.get(Member, member_id)
+        if member is None or member.deleted_at is not None:
+            raise NotFound(f"no member {member_id}")
+        return registry.enroll_badge(session, member, credential, key, label=label,
+                                     origin_site=self.site_id)
+
+    def revoke(self, session: Session, badge_hash: str) -> Badge:
+        badge = registry.badge_by_hash(session, badge_hash)
+        if badge is None:
+            raise NotFound("this badge is not enrolled")
+        return registry.revoke_badge(session, badge, status=BadgeStatus.REVOKED,
+                                     origin_site=self.site_id)

@@ -1,0 +1,69 @@
+"""What the idle screen and staff see about today: hours, presence count, tallies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from station.access import site_schedule
+from station.db import OpeningException, Visit
+
+
+@dataclass(frozen=True, slots=True)
+class DayHours:
+    day: dt.date
+    ranges: tuple[tuple[dt.time, dt.time], ...]  # empty: closed
+    label: str = ""  # why the day differs from the week (a holiday)
+    open_now: bool = False
+
+    def text(self) -> str:
+        """'09:00–18:00' or '09:00–12:00, 14:00–18:00'; empty when closed."""
+        return ", ".join(f"{s:%H:%M}–{'24:00' if e == dt.time.max else format(e, '%H:%M')}"
+                         for s, e in self.ranges)
+
+
+@dataclass(frozen=True, slots=True)
+class Tallies:
+    entries: int = 0
+    in_now: int = 0
+    visitors: int = 0  # entries of people signed up without a badge
+    by_purpose: dict[str, int] = field(default_factory=dict)
+    by_space: dict[str, int] = field(default_factory=dict)
+
+
+def day_bounds(now: dt.datetime, timezone: str) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of the site's local day containing `now`, in UTC."""
+    zone = ZoneInfo(timezone)
+    day = now.astimezone(zone).date()
+    start = dt.datetime.combine(day, dt.time(), zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def hours_today(session: Session, site_id: str, timezone: str, now: dt.datetime) -> DayHours:
+    schedule = site_schedule(session, site_id, timezone)
+    day = now.astimezone(ZoneInfo(timezone)).date()
+    label = session.scalar(select(OpeningException.label).where(
+        OpeningException.site_id == site_id, OpeningException.day == day,
+        OpeningException.deleted_at.is_(None))) or ""
+    return DayHours(day, schedule.ranges_on(day), label, schedule.is_open(now))
+
+
+def people_in(session: Session, site_id: str) -> int:
+    return session.scalar(select(func.count()).select_from(Visit).where(
+        Visit.site_id == site_id, Visit.checked_out_at.is_(None))) or 0
+
+
+def tallies_today(session: Session, site_id: str, timezone: str, now: dt.datetime) -> Tallies:
+    start, end = day_bounds(now, timezone)
+    rows = session.execute(select(Visit.purpose, Visit.space, Visit.member_kind).where(
+        Visit.site_id == site_id, Visit.checked_in_at >= start, Visit.checked_in_at < end)).all()
+    return Tallies(entries=len(rows), in_now=people_in(session, site_id),
+                   visitors=sum(1 for r in rows if r.member_kind == "visitor"),
+                   by_purpose=dict(Counter(r.purpose for r in rows).most_common()),
+                   by_space=dict(Counter(r.space for r in rows).most_common()))
