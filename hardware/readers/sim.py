@@ -4,7 +4,8 @@ Other processes (``station reader tap``, ``station demo``, the kiosk's demo
 panel, end-to-end tests) reach a running simulated reader through a Unix socket
 speaking one command per line, each answered by one line::
 
-    present 04A1B2C3   ->  ok
+    present 04A1B2C3   ->  ok     the badge is put on the reader and stays
+    tap 04A1B2C3       ->  ok     put on, then taken off
     remove             ->  ok
     ping               ->  ok
     anything else      ->  error <why>
@@ -64,16 +65,18 @@ class SimReader(Reader):
     def handle_line(self, line: str) -> None:
         """Run one protocol line; raise `SimProtocolError` if it is not understood."""
         words = line.split()
-        if words[:1] == ["present"] and len(words) == 2:
+        if words[:1] in (["present"], ["tap"]) and len(words) == 2:
             try:
                 self.present(words[1])
             except ValueError as exc:
                 raise SimProtocolError(str(exc)) from None
+            if words[0] == "tap":
+                self.remove()
         elif words == ["remove"]:
             self.remove()
         elif words != ["ping"]:
             raise SimProtocolError(f"unknown command {line[:40]!r}; expected "
-                                   "'present HEX', 'remove' or 'ping'")
+                                   "'present HEX', 'tap HEX', 'remove' or 'ping'")
 
 
 class SimSocketServer:
