@@ -1,0 +1,99 @@
+"""`station demo`: a whole site on this machine, with simulated readers and pins."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import sys
+from pathlib import Path
+
+from station.cli.context import Context
+from station.config import StationConfig
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "demo", help="run a whole site here: broker, sync, agents, kiosk (simulated hardware)")
+    parser.add_argument("--no-kiosk", action="store_true", help="do not open the kiosk window")
+    parser.add_argument("--fullscreen", action="store_true", help="kiosk in full screen")
+    parser.set_defaults(handler=run_demo)
+
+
+def run_demo(args: argparse.Namespace, ctx: Context) -> int:
+    from rich.table import Table
+
+    from station.demo_data import PEOPLE, UNKNOWN_UID
+    from station.supervisor import Supervisor
+
+    config = ctx.config
+    _prepare_databases(config)
+    station = [sys.executable, "-m", "station.cli.main", "--config", str(config.source)]
+    with Supervisor() as supervisor:
+        if not _listening(config.mqtt.host, config.mqtt.port):
+            supervisor.start("mosquitto", _mosquitto(config))
+        supervisor.start("sync", [*station, "sync"])
+        for agent_id in config.agents:
+            supervisor.start(agent_id, [*station, "agent", "--id", agent_id])
+        has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        if not args.no_kiosk and has_display:
+            kiosk = [*station, "kiosk"] + (["--fullscreen"] if args.fullscreen else [])
+            supervisor.start("kiosk", kiosk)
+        table = Table(title=f"{config.site.name}: demo badges")
+        for column in ("UID", "who", "what it shows"):
+            table.add_column(column)
+        for person in PEOPLE:
+            table.add_row(person.uid, f"{person.first_name} {person.last_name}", person.shows)
+        table.add_row(UNKNOWN_UID, "—", "unknown badge")
+        ctx.console.print(table)
+        readers = ", ".join(["kiosk", *config.agents]) if config.kiosks else ", ".join(
+            config.agents)
+        ctx.console.print(
+            f"Tap a badge from another terminal: station reader tap --reader ID UID "
+            f"(readers: {readers}).\n"
+            + ("" if has_display or args.no_kiosk else
+               "No display: the kiosk is not shown (run under xvfb-run or a desktop).\n")
+            + "Ctrl+C stops the site; every relay is released.")
+        return supervisor.wait()
+
+
+def _prepare_databases(config: StationConfig) -> None:
+    from sqlalchemy.orm import Session
+
+    from station.db import make_engine, upgrade
+    from station.demo_data import seed_people
+    from station.seed import seed_site
+
+    for url in (config.central.url, config.database.url):
+        resolved = config.resolve_url(url)
+        upgrade(resolved)
+        engine = make_engine(resolved)
+        try:
+            with Session(engine) as session, session.begin():
+                seed_site(session, config)
+                if url == config.central.url:
+                    seed_people(session, config.site_key)
+        finally:
+            engine.dispose()
+
+
+def _mosquitto(config: StationConfig) -> list[str]:
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    state = config.resolve("var/mosquitto")
+    state.mkdir(parents=True, exist_ok=True)
+    conf = state / "mosquitto.conf"
+    lines = [f"listener {config.mqtt.port} {config.mqtt.host}", "allow_anonymous true",
+             "persistence true", f"persistence_location {state}/",
+             # Its default of 1000 silently drops part of a QoS 1 backlog.
+             "max_queued_messages 100000", "log_dest stdout"]
+    if os.geteuid() == 0:
+        lines.append("user root")
+    conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [binary, "-c", str(Path(conf))]
+
+
+def _listening(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, port)) == 0

@@ -1,0 +1,61 @@
+"""The people of the demo: a few members whose badges show every outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from station import registry
+from station.credential import Credential
+from station.db import BadgeStatus, Member, MemberKind, utcnow
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    first_name: str
+    last_name: str
+    kind: MemberKind
+    uid: str
+    commune: str
+    membership_days: int  # negative: expired that many days ago
+    trainings: tuple[str, ...] = ()
+    revoked: bool = False
+    shows: str = ""
+
+
+PEOPLE = (
+    DemoPerson("Nadia", "Benali", MemberKind.STAFF, "04D1A5A1", "62765", 365,
+               ("laser", "printer-3d"), shows="staff: staff mode at the kiosk, passes lockdown"),
+    DemoPerson("Camille", "Martin", MemberKind.MEMBER, "04A1B2C3", "62040", 365, ("laser",),
+               shows="member trained on the laser cutter"),
+    DemoPerson("Lucas", "Dubois", MemberKind.MEMBER, "04B2C3D4", "62014", 200,
+               shows="member without training: denied at the machines"),
+    DemoPerson("Hugo", "Lefebvre", MemberKind.MEMBER, "04C3D4E5", "62765", -10,
+               shows="membership expired ten days ago"),
+    DemoPerson("Emma", "Roux", MemberKind.MEMBER, "04E5F6A7", "62040", 365,
+               revoked=True, shows="revoked badge (reported lost)"),
+)
+UNKNOWN_UID = "04FFFFFF"
+
+
+def seed_people(session: Session, key: bytes, today: dt.date | None = None) -> bool:
+    """Add the demo people unless someone is already registered; True if added."""
+    if session.scalar(select(Member.id).limit(1)) is not None:
+        return False
+    today = today or dt.date.today()
+    for person in PEOPLE:
+        member = registry.add_member(
+            session, person.first_name, person.last_name, kind=person.kind,
+            home_commune=person.commune, consent_at=utcnow(),
+            membership_until=today + dt.timedelta(days=person.membership_days),
+            today=today - dt.timedelta(days=400))
+        badge = registry.enroll_badge(session, member, Credential.uid(person.uid), key,
+                                      label="badge de démonstration")
+        for code in person.trainings:
+            registry.grant_training(session, member, code, granted_by="demo")
+        if person.revoked:
+            registry.revoke_badge(session, badge, status=BadgeStatus.LOST)
+    return True
