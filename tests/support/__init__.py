@@ -1,0 +1,1 @@
+"""Helpers behind the shared test fixtures: real services started for the tests."""
