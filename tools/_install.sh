@@ -27,10 +27,12 @@ _station_sudo() {
 }
 
 station_install_debs() {
-    local missing=() pkg
+    local missing=() pkg installed
+    # One dpkg-query for all: "name ii " per installed package.
+    installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${STATION_DEBS[@]}" \
+        2>/dev/null || true)
     for pkg in "${STATION_DEBS[@]}"; do
-        dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null | grep -q '^ii' \
-            || missing+=("$pkg")
+        grep -q "^$pkg ii" <<<"$installed" || missing+=("$pkg")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     command -v apt-get >/dev/null \
