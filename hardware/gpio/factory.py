@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from gpiozero import Factory
+from gpiozero import Factory, GPIOZeroError
 
 from hardware.exc import PinError
 
@@ -33,7 +33,7 @@ def make_pin_factory(name: FactoryName | str) -> Factory:
             from gpiozero.pins.native import NativeFactory
 
             return NativeFactory()
-    except (ImportError, OSError, RuntimeError) as exc:
+    except (ImportError, OSError, RuntimeError, GPIOZeroError) as exc:
         raise PinError(f"pin factory {name!r} cannot run here: {exc}; on a Raspberry Pi "
                        "install python3-lgpio, elsewhere use 'mock'") from exc
     raise PinError(f"unknown pin factory {name!r}; expected 'mock', 'lgpio', 'rpigpio' "

@@ -63,8 +63,9 @@ def open_reader(reader_id: str, config: ReaderConfig, on_event: EventSink, *,
 
         return NfcReader(reader_id, config, on_event, device=rest)
     if rest != "stdin" and not rest.startswith("/"):
-        raise UnknownReaderPath(f"reader {reader_id!r}: keyboard reader {rest!r} must be "
-                                "'stdin' or an absolute /dev/input path")
+        raise UnknownReaderPath(f"reader {reader_id!r}: unknown keyboard device {rest!r}; "
+                                "expected 'stdin' or an absolute path such as "
+                                "/dev/input/by-id/...-event-kbd")
     from hardware.readers.keyboard import KeyboardReader
 
     return KeyboardReader(reader_id, config, on_event, device=rest)

@@ -92,7 +92,7 @@ class Reader(abc.ABC):
 
     @property
     def available(self) -> bool:
-        return self._available
+        return self._available and not self._closed
 
     @property
     def closed(self) -> bool:

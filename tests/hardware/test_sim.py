@@ -1,0 +1,99 @@
+"""The simulated reader's socket, and choosing a backend from the reader path."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from hardware.exc import HardwareError, ReaderUnavailable, UnknownReaderPath
+from hardware.readers import open_reader
+from hardware.readers.base import BadgePresented, BadgeRemoved, ReaderState
+from hardware.readers.keyboard import KeyboardReader
+from hardware.readers.nfc import NfcReader
+from hardware.readers.pcsc import PcscReader
+from hardware.readers.sim import SimReader, send_command
+from station.config.schema import ReaderConfig
+from tests.hardware.conftest import Events
+
+
+def sim_at(path: Path, events: Events) -> SimReader:
+    reader = SimReader("kiosk", ReaderConfig(path="sim:kiosk", debounce_s=0), events,
+                       socket_path=path)
+    reader.start()
+    events.expect(ReaderState)
+    return reader
+
+
+def test_socket_present_remove_tap_and_ping(tmp_path: Path, events: Events) -> None:
+    path = tmp_path / "var" / "sim" / "kiosk.sock"
+    with sim_at(path, events):
+        assert send_command(path, "present 04a1b2c3") == "ok"
+        assert events.expect(BadgePresented).credential.hex == "04A1B2C3"
+        assert send_command(path, "remove") == "ok"
+        assert events.expect(BadgeRemoved).credential.hex == "04A1B2C3"
+        assert send_command(path, "tap 04112233445566") == "ok"
+        assert events.expect(BadgePresented).credential.hex == "04112233445566"
+        assert isinstance(events.next(), BadgeRemoved)
+        assert send_command(path, "ping") == "ok"
+    assert not path.exists()  # removed on close
+
+
+@pytest.mark.parametrize("line", ["present zz", "present", "open the door", "tap 1"])
+def test_socket_refuses_bad_lines_and_keeps_serving(tmp_path: Path, events: Events,
+                                                    line: str) -> None:
+    path = tmp_path / "r.sock"
+    with sim_at(path, events):
+        assert send_command(path, line).startswith("error ")
+        assert send_command(path, "tap 04A1B2C3") == "ok"
+        assert isinstance(events.next(), BadgePresented)
+
+
+def test_several_lines_on_one_connection(tmp_path: Path, events: Events) -> None:
+    path = tmp_path / "r.sock"
+    with sim_at(path, events), socket.socket(socket.AF_UNIX) as client:
+        client.connect(str(path))
+        client.sendall(b"present 01020304\nremove\n\xff\xfe\n")
+        answers = b""
+        while answers.count(b"\n") < 3:
+            answers += client.recv(100)
+    assert answers.decode().splitlines() == ["ok", "ok", "error not ASCII"]
+
+
+def test_a_stale_socket_file_is_replaced_but_a_live_one_is_not(tmp_path: Path,
+                                                              events: Events) -> None:
+    path = tmp_path / "r.sock"
+    with socket.socket(socket.AF_UNIX) as dead:  # left over by a process that died
+        dead.bind(str(path))
+    with sim_at(path, events):
+        other = SimReader("kiosk2", ReaderConfig(path="sim:k2"), Events(), socket_path=path)
+        with pytest.raises(ReaderUnavailable, match="already listens"):
+            other.start()
+        other.close()
+        assert send_command(path, "ping") == "ok"
+
+
+def test_send_command_with_nobody_listening(tmp_path: Path) -> None:
+    with pytest.raises(ReaderUnavailable, match="no simulated reader listens"):
+        send_command(tmp_path / "nothing.sock", "ping")
+
+
+@pytest.mark.parametrize(("path", "cls"), [
+    ("sim:kiosk", SimReader), ("pcsc:ACR122", PcscReader), ("nfc:usb", NfcReader),
+    ("nfc:tty:AMA0:pn532", NfcReader), ("nfc:udp:127.0.0.1:54321", NfcReader),
+    ("keyboard:stdin", KeyboardReader), ("keyboard:/dev/input/event3", KeyboardReader)])
+def test_open_reader_picks_the_backend_from_the_path(path: str, cls: type) -> None:
+    reader = open_reader("x", ReaderConfig(path=path), Events())
+    assert type(reader) is cls
+    assert not reader.available  # not started yet
+    reader.close()
+
+
+@pytest.mark.parametrize("path", ["usb:072f", "sim:", "pcsc", "nfc:bluetooth",
+                                  "keyboard:event3", ""])
+def test_open_reader_refuses_unknown_paths_clearly(path: str) -> None:
+    with pytest.raises(UnknownReaderPath, match="expected") as info:
+        open_reader("front-door", ReaderConfig(path=path), Events())
+    assert isinstance(info.value, HardwareError) and isinstance(info.value, ValueError)
+    assert "front-door" in str(info.value)
