@@ -1,0 +1,224 @@
+"""Up: the site's history and its locally created registry rows, to central.
+
+History rows (visits, access events, machine sessions) are pending while
+``uploaded_at`` is empty. A batch is written at central in one transaction,
+idempotently by id (``ON CONFLICT``), then marked uploaded at the site; a crash
+between the two only sends the batch again, which changes nothing at central.
+
+Registry rows a site created or changed (``dirty``) are offered one by one, each
+in a savepoint, under the rules of docs/sync.md: the registry masters people and
+rights, so a row changed at central since the site's copy keeps central's
+version, and a badge already held by someone else at central is refused. Every
+refusal is recorded at the site as a `SyncRejection` for the staff screen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, delete, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from station.db import Badge, BadgeStatus, MemberTraining, SyncRejection, utcnow
+from station.ids import new_event_id
+from sync import central
+from sync.down import CHUNK
+from sync.errors import CentralUnavailable
+from sync.tables import (
+    HISTORY_MODELS,
+    MUTABLE_HISTORY,
+    NOT_UPLOADED,
+    UP_REGISTRY_MODELS,
+    primary_key,
+    table_of,
+)
+
+log = logging.getLogger(__name__)
+
+Checkpoint = Callable[[str], None]
+MAX_PASSES = 50  # a row edited again while being offered is offered again, this often
+
+
+@dataclass(frozen=True)
+class UpResult:
+    history: int = 0  # history rows sent (replays included)
+    registry: int = 0  # registry rows accepted by central
+    rejected: int = 0  # registry rows refused (see SyncRejection)
+
+
+def upload_history(site_engine: Engine, central_engine: Engine, *, batch_size: int,
+                   checkpoint: Checkpoint | None = None) -> int:
+    sent = 0
+    for model in HISTORY_MODELS:
+        table = table_of(model)
+        while True:
+            with site_engine.connect() as site:
+                rows = [dict(r._mapping) for r in site.execute(
+                    select(table).where(table.c.uploaded_at.is_(None)).limit(batch_size))]
+            if not rows:
+                break
+            received = utcnow()
+            for row in rows:
+                row["uploaded_at"] = received  # at central: when it arrived
+            with _central_begin(central_engine) as connection:
+                _insert_history(connection, table, rows)
+            if checkpoint:
+                checkpoint("up.sent")
+            ids = [row["id"] for row in rows]
+            with site_engine.begin() as site:
+                for start in range(0, len(ids), CHUNK):
+                    site.execute(update(table).where(table.c.id.in_(ids[start:start + CHUNK]))
+                                 .values(uploaded_at=received))
+            sent += len(rows)
+    if sent:
+        log.info("up: %d history rows sent", sent)
+    return sent
+
+
+def upload_registry(site_engine: Engine, central_engine: Engine, site_id: str, *,
+                    batch_size: int) -> tuple[int, int]:
+    """Offer the site's dirty registry rows to central: (accepted, rejected)."""
+    accepted = rejected = 0
+    factory = central.sessions(central_engine)
+    for model in UP_REGISTRY_MODELS:
+        table = table_of(model)
+        for _ in range(MAX_PASSES):
+            with site_engine.connect() as site:
+                rows = [dict(r._mapping) for r in site.execute(
+                    select(table).where(table.c.dirty.is_(True)).limit(batch_size))]
+            if not rows:
+                break
+            outcomes: list[tuple[dict[str, Any], str | None]] = []
+            try:
+                with factory() as db, db.begin():
+                    for row in rows:
+                        with db.begin_nested() as savepoint:
+                            try:
+                                outcomes.append((row, _offer(db, model, row, site_id)))
+                            except IntegrityError as exc:
+                                savepoint.rollback()
+                                outcomes.append((row, f"refused by central: {_short(exc)}"))
+            except DBAPIError as exc:
+                raise CentralUnavailable(f"central registry: {_short(exc)}") from exc
+            with site_engine.begin() as site:
+                for row, reason in outcomes:
+                    _settle(site, table, row, reason)
+            accepted += sum(1 for _, reason in outcomes if reason is None)
+            rejected += sum(1 for _, reason in outcomes if reason is not None)
+    if accepted or rejected:
+        log.info("up: %d registry rows accepted, %d refused", accepted, rejected)
+    return accepted, rejected
+
+
+def sync_up(site_engine: Engine, central_engine: Engine, site_id: str, *, batch_size: int,
+            checkpoint: Checkpoint | None = None) -> UpResult:
+    # Registry first: a visit refers to its member, who may have signed up here.
+    accepted, rejected = upload_registry(site_engine, central_engine, site_id,
+                                         batch_size=batch_size)
+    history = upload_history(site_engine, central_engine, batch_size=batch_size,
+                             checkpoint=checkpoint)
+    return UpResult(history=history, registry=accepted, rejected=rejected)
+
+
+def _offer(db: Session, model: Any, row: dict[str, Any], site_id: str) -> str | None:
+    """Apply one site row at central; None if accepted, else the reason it is refused."""
+    pk = primary_key(table_of(model))
+    fields = {k: v for k, v in row.items() if k not in NOT_UPLOADED and k != pk}
+    existing = db.get(model, row[pk])
+    if existing is None:
+        if model is Badge:
+            return _offer_new_badge(db, row, fields, site_id)
+        if model is MemberTraining:
+            held = db.scalar(select(MemberTraining).where(
+                MemberTraining.member_id == row["member_id"],
+                MemberTraining.training_code == row["training_code"]))
+            if held is not None:
+                return (f"training {row['training_code']} is already recorded at central "
+                        f"for this member; central's record is kept")
+        db.add(model(**{pk: row[pk]}, **fields, origin_site=row["origin_site"] or site_id))
+        db.flush()
+        return None
+    if all(getattr(existing, k) == v for k, v in fields.items()):
+        return None  # already there: a replay after a lost acknowledgement
+    if existing.revision != row["revision"]:
+        return (f"changed at central since this site's copy (revision {existing.revision}, "
+                f"site had {row['revision']}); the registry's version is kept")
+    for key, value in fields.items():
+        setattr(existing, key, value)
+    db.flush()
+    return None
+
+
+def _offer_new_badge(db: Session, row: dict[str, Any], fields: dict[str, Any],
+                     site_id: str) -> str | None:
+    holder = db.scalar(select(Badge).where(Badge.hash == row["hash"]))
+    if holder is None:
+        db.add(Badge(id=row["id"], **fields, origin_site=row["origin_site"] or site_id))
+        db.flush()
+        return None
+    if holder.deleted_at is None and holder.status is BadgeStatus.ACTIVE:
+        if holder.member_id == row["member_id"]:
+            return "this badge was already enrolled at central for the same member"
+        member = holder.member
+        return (f"badge already held by {member.display_name} ({str(member.id)[:8]}) at "
+                f"central; enrolment refused")
+    # A revoked or deleted badge handed out again: central's row takes the enrolment
+    # (the hash is unique), and the site's row gives way when it comes back down.
+    for key, value in fields.items():
+        setattr(holder, key, value)
+    holder.deleted_at = None
+    holder.origin_site = row["origin_site"] or site_id
+    db.flush()
+    return None
+
+
+def _settle(site: Connection, table: Table, row: dict[str, Any], reason: str | None) -> None:
+    pk = table.c[primary_key(table)]
+    # Only clear `dirty` if nobody changed the row while it was being offered.
+    same = (pk == row[pk.name]) & (table.c.updated_at == row["updated_at"])
+    if reason is None:
+        site.execute(update(table).where(same).values(dirty=False))
+        return
+    log.warning("up: %s %s refused: %s", table.name, row[pk.name], reason)
+    site.execute(table_of(SyncRejection).insert().values(
+        id=new_event_id(), entity=table.name, entity_id=str(row[pk.name]), reason=reason,
+        at=utcnow(), resolved=False))
+    if table.name in ("credentials", "member_trainings") and row["revision"] == 0:
+        # Never accepted anywhere: a refused badge must not keep opening doors here.
+        site.execute(delete(table).where(same))
+    else:
+        site.execute(update(table).where(same).values(dirty=False))
+
+
+def _insert_history(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    stmt = insert(table)
+    mutable = MUTABLE_HISTORY.get(table.name)
+    if mutable:
+        statement = stmt.on_conflict_do_update(
+            index_elements=["id"], set_={c: stmt.excluded[c] for c in mutable})
+    else:
+        statement = stmt.on_conflict_do_nothing(index_elements=["id"])
+    connection.execute(statement, rows)
+
+
+@contextmanager
+def _central_begin(engine: Engine) -> Iterator[Connection]:
+    try:
+        with engine.begin() as connection:
+            yield connection
+    except DBAPIError as exc:
+        raise CentralUnavailable(f"central registry: {_short(exc)}") from exc
+
+
+def _short(exc: BaseException) -> str:
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else exc.__class__.__name__
