@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "station.cli.badges",
     "station.cli.trainings",
     "station.cli.config_cmd",
+    "station.cli.purge",
 )
 OPTIONAL_COMMAND_MODULES = (
     "station.cli.reader",

@@ -38,6 +38,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     show.add_argument("member", help="id (or its first 8 characters), email or full name")
     show.set_defaults(handler=run_show)
 
+    export = commands.add_parser("export", help="everything held about a person (JSON)")
+    export.add_argument("member")
+    export.set_defaults(handler=run_export)
+
+    forget = commands.add_parser(
+        "forget", help="erase a person: identity, badges, rights; history kept anonymous")
+    forget.add_argument("member")
+    forget.add_argument("--yes", action="store_true", help="confirm the erasure")
+    forget.set_defaults(handler=run_forget)
+
 
 def run_add(args: argparse.Namespace, ctx: Context) -> int:
     until = None if args.no_membership else (args.until or dt.date.today()
@@ -84,6 +94,36 @@ def run_show(args: argparse.Namespace, ctx: Context) -> int:
                           for t in member.trainings if t.deleted_at is None],
         }
     ctx.output_one(record)
+    return 0
+
+
+def run_export(args: argparse.Namespace, ctx: Context) -> int:
+    import json
+    import sys
+
+    from station.privacy import export
+
+    with ctx.session() as session:
+        data = export(session, registry.find_member(session, args.member))
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+def run_forget(args: argparse.Namespace, ctx: Context) -> int:
+    from station.errors import StationError
+    from station.privacy import forget
+
+    with ctx.session() as session:
+        member = registry.find_member(session, args.member)
+        name = member.display_name
+        if not args.yes:
+            raise StationError(f"this erases {name} for good; add --yes to confirm")
+        forget(session, member)
+    if ctx.json_output:
+        ctx.output_one({"forgotten": name})
+    else:
+        ctx.console.print(f"{name} is erased; their visits remain only as anonymous tallies.")
     return 0
 
 

@@ -200,7 +200,8 @@ class Visit(History, Base):
     __table_args__ = (Index("ix_visits_open", "site_id", "checked_out_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_event_id)
-    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), index=True)
+    # Empty once the retention period is over: the visit then only counts in tallies.
+    member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"), index=True)
     kiosk_id: Mapped[str] = mapped_column(String(64))
     purpose: Mapped[str] = mapped_column(String(64))
     space: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,94 @@
+"""Retention and erasure: personal links go, tallies stay, unsent history is kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from station import registry
+from station.credential import Credential
+from station.db import AccessEvent, Badge, Member, MemberKind, Visit
+from station.ids import new_event_id
+from station.privacy import ERASED, export, forget, purge
+from station.tallies import entries
+
+SITE = "saint-omer-gare"
+NOW = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
+KEY = b"k" * 32
+
+
+def _visit(session: Session, member: Member, days_ago: int, uploaded: bool) -> Visit:
+    at = NOW - dt.timedelta(days=days_ago)
+    visit = Visit(site_id=SITE, member_id=member.id, kiosk_id="entrance", purpose="fablab",
+                  space="fablab", home_commune=member.home_commune,
+                  member_kind=member.kind.value, checked_in_at=at,
+                  checked_out_at=at + dt.timedelta(hours=2),
+                  uploaded_at=at if uploaded else None)
+    session.add(visit)
+    session.add(AccessEvent(id=new_event_id(), site_id=SITE, agent_id="front-door",
+                            resource="front-door", type="granted", member_id=member.id,
+                            at=at, uploaded_at=at if uploaded else None))
+    return visit
+
+
+def test_purge_anonymises_old_uploaded_history_and_keeps_tallies(site_session: Session) -> None:
+    camille = registry.add_member(site_session, "Camille", home_commune="62765")
+    old = _visit(site_session, camille, 120, uploaded=True)
+    unsent = _visit(site_session, camille, 120, uploaded=False)
+    recent = _visit(site_session, camille, 10, uploaded=True)
+    site_session.flush()
+    before = entries(site_session, SITE, "Europe/Paris", NOW - dt.timedelta(days=365), NOW,
+                     ["commune"])
+
+    result = purge(site_session, SITE, movement_days=90, visitor_days=365, now=NOW)
+
+    assert (result.visits_anonymised, result.events_deleted) == (1, 1)
+    site_session.refresh(old)
+    site_session.refresh(unsent)
+    site_session.refresh(recent)
+    assert old.member_id is None
+    assert unsent.member_id == camille.id  # central does not have it yet
+    assert recent.member_id == camille.id
+    assert site_session.scalar(select(func.count()).select_from(AccessEvent)) == 2
+    after = entries(site_session, SITE, "Europe/Paris", NOW - dt.timedelta(days=365), NOW,
+                    ["commune"])
+    assert after == before  # tallies survive the purge
+
+
+def test_stale_visitors_are_forgotten(site_session: Session) -> None:
+    visitor = registry.add_member(site_session, "Léo", kind=MemberKind.VISITOR,
+                                  email="leo@example.fr")
+    visitor.created_at = NOW - dt.timedelta(days=500)
+    regular = registry.add_member(site_session, "Zoé", kind=MemberKind.VISITOR)
+    regular.created_at = NOW - dt.timedelta(days=500)
+    _visit(site_session, regular, 30, uploaded=True)
+    site_session.flush()
+    result = purge(site_session, SITE, movement_days=90, visitor_days=365, now=NOW)
+    assert result.visitors_forgotten == 1
+    assert visitor.first_name == ERASED and visitor.email is None
+    assert visitor.deleted_at is not None
+    assert regular.deleted_at is None
+
+
+def test_forget_erases_identity_and_badges_but_keeps_anonymous_visits(
+        site_session: Session) -> None:
+    camille = registry.add_member(site_session, "Camille", "Martin", email="c@example.fr",
+                                  home_commune="62765")
+    registry.enroll_badge(site_session, camille, Credential.uid("04A1B2C3"), KEY)
+    visit = _visit(site_session, camille, 3, uploaded=True)
+    site_session.flush()
+    exported = export(site_session, camille)
+    assert exported["member"]["email"] == "c@example.fr"
+    assert len(exported["visits"]) == 1 and len(exported["badges"]) == 1
+    assert "hash" not in exported["badges"][0]
+
+    forget(site_session, camille, now=NOW)
+
+    assert (camille.first_name, camille.email, camille.home_commune) == (ERASED, None, None)
+    badge = site_session.scalar(select(Badge))
+    assert badge is not None and badge.deleted_at == NOW  # tombstone: agents drop it
+    site_session.refresh(visit)
+    assert visit.member_id is None and visit.home_commune == "62765"
+    assert site_session.scalar(select(func.count()).select_from(AccessEvent)) == 0
