@@ -1,0 +1,165 @@
+"""One agent, wired from the configuration: GPIO, grant cache, outbox, reader,
+MQTT link and the loop. The relay is off before anything else is opened and
+again on every way out (normal stop, SIGTERM, an exception in the loop).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Self
+
+from gpiozero import Factory
+
+from door_agent.cache import GrantCache
+from door_agent.door import Door
+from door_agent.events import LoopEvent, Stop
+from door_agent.io import AgentIO
+from door_agent.loop import AgentLoop
+from door_agent.machine import Machine
+from door_agent.mqtt import MqttLink
+from door_agent.outbox import Outbox
+from door_agent.status import StatusPublisher
+from door_agent.watchdog import Watchdog
+from hardware.exc import HardwareError
+from hardware.gpio.factory import make_pin_factory
+from hardware.readers import Reader, ReaderState, open_reader
+from station import __version__
+from station.config import StationConfig
+from station.errors import ConfigError
+from station.protocol.signing import agent_key
+
+log = logging.getLogger(__name__)
+
+
+def reader_address(config: StationConfig, agent_id: str) -> tuple[str, Path | None]:
+    """(reader id, sim socket): a 'sim:ID' reader listens on config.sim_socket(ID)."""
+    path = config.agents[agent_id].reader.path
+    scheme, _, rest = path.partition(":")
+    if scheme == "sim" and rest:
+        return rest, config.sim_socket(rest)
+    return agent_id, None
+
+
+class Agent:
+    def __init__(self, config: StationConfig, agent_id: str, *,
+                 pin_factory: Factory | None = None, connect: bool = True,
+                 watchdog: Watchdog | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+        if agent_id not in config.agents:
+            raise ConfigError([f"{config.source}: agents.{agent_id}: no such agent; expected "
+                               f"one of {', '.join(sorted(config.agents)) or 'none'}"])
+        self.agent_id = agent_id
+        self.config = config
+        settings = config.agents[agent_id]
+        self.settings = settings
+        self.data_dir = config.agent_data_dir(agent_id)
+        self.events: queue.SimpleQueue[LoopEvent] = queue.SimpleQueue()
+        self.pin_factory = pin_factory or make_pin_factory(settings.pin_factory)
+        self._closed = False
+        with contextlib.ExitStack() as undo:
+            # GPIO first: from here on the relay is held off.
+            self.io = undo.enter_context(AgentIO(settings.pins, self.pin_factory,
+                                                 self.events.put))
+            self.cache = undo.enter_context(GrantCache(self.data_dir / "grants.db"))
+            self.outbox = undo.enter_context(Outbox(self.data_dir / "outbox.db",
+                                                    alarm_at=settings.outbox_alarm))
+            controller: Door | Machine = (
+                Door(settings.door, has_contact=bool(settings.pins.contact))
+                if settings.kind == "door" else
+                Machine(settings.machine, has_busy_input=bool(settings.pins.busy)))
+            self.status = StatusPublisher(None, agent_id=agent_id, kind=settings.kind,
+                                          resource=settings.resource, version=__version__,
+                                          wall=wall)
+            self.link = MqttLink(config.mqtt, config.site.id, agent_id, self.events.put,
+                                 will=self.status.offline()) if connect else None
+            self.status.link = self.link
+            self.loop = AgentLoop(
+                agent_id=agent_id, resource=settings.resource, controller=controller,
+                site_key=config.site_key, command_key=agent_key(config.site_key, agent_id),
+                cache=self.cache, outbox=self.outbox, io=self.io, link=self.link,
+                status=self.status, watchdog=watchdog or Watchdog(), events=self.events,
+                clock=clock, wall=wall)
+            reader_id, sim_socket = reader_address(config, agent_id)
+            self.reader: Reader = open_reader(reader_id, settings.reader, self.events.put,
+                                              sim_socket=sim_socket)
+            undo.pop_all()
+
+    @property
+    def controller(self) -> Door | Machine:
+        return self.loop.controller
+
+    def run(self) -> str:
+        """Run until stopped; returns why. Closes everything on the way out."""
+        try:
+            if self.link is not None:
+                self.link.start()
+            try:
+                self.reader.start()
+            except HardwareError as exc:  # keep running: exit button, commands, status
+                log.error("reader %s cannot start: %s", self.settings.reader.path, exc)
+                self.events.put(ReaderState(self.reader.reader_id, False, str(exc),
+                                            time.monotonic()))
+            return self.loop.run()
+        finally:
+            self.close()
+
+    def stop(self, reason: str = "requested") -> None:
+        """Ask the loop to stop (thread-safe, signal-safe)."""
+        self.events.put(Stop(reason))
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.io.relay_off()
+        with contextlib.suppress(Exception):
+            self.reader.close()
+        if self.link is not None:
+            self.link.close(self.status.offline(relay=False))
+        self.io.close()
+        self.cache.close()
+        self.outbox.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def stop_on_signals(agent: Agent) -> Iterator[None]:
+    """SIGTERM and SIGINT ask the loop to stop (main thread only); restored after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        agent.stop(f"signal {signal.Signals(signum).name}")
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def relay_off_only(config: StationConfig, agent_id: str) -> None:
+    """Drive the relay to its off level and exit (the unit's ExecStopPost)."""
+    settings = config.agents[agent_id]
+    from hardware.gpio.outputs import Relay
+
+    with Relay(settings.pins.relay, active_high=settings.pins.relay_active_high,
+               pin_factory=make_pin_factory(settings.pin_factory)) as relay:
+        relay.off()

@@ -1,0 +1,141 @@
+"""The grant cache: the last good signed snapshot, in SQLite, and decisions from it.
+
+A snapshot replaces the previous one in one transaction, so a crash leaves
+either the old or the new one, never a mix. Lookups go by keyed credential
+hash; the decision is `station.rules.decide`, the same function the site uses.
+Any failure on the decision path denies with INTERNAL_ERROR: never opens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from door_agent.errors import CacheError
+from door_agent.sqlite import connect
+from station.protocol.grants import entry_from_json, resource_from_json
+from station.rules import CredentialFacts, Decision, Reason, ResourceFacts, decide
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS grants (hash TEXT PRIMARY KEY, entry TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    decision: Decision
+    member: str | None = None
+    staff: bool = False
+
+
+class GrantCache:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = connect(path, durable=False)
+        self._conn.executescript(SCHEMA)
+        self.version = 0
+        self.resource: ResourceFacts | None = None
+        self.payload_digest = ""
+        self._load_meta()
+
+    # -- snapshots -------------------------------------------------------------------
+
+    def apply(self, body: dict[str, Any], payload: bytes) -> int:
+        """Replace the grants by a verified snapshot body (see grants.read_snapshot).
+
+        Returns the number of entries. The resource is parsed first: a body that
+        fails here leaves the previous snapshot in force.
+        """
+        resource = resource_from_json(body["resource"])
+        version = int(body["version"])
+        grants: dict[str, Any] = body["grants"]
+        rows = [(str(h), json.dumps(e, separators=(",", ":"))) for h, e in grants.items()]
+        digest = hashlib.sha256(payload).hexdigest()
+        conn = self._db()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("DELETE FROM grants")
+            conn.executemany("INSERT INTO grants (hash, entry) VALUES (?, ?)", rows)
+            conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [
+                ("version", str(version)), ("digest", digest),
+                ("resource", json.dumps(body["resource"])),
+                ("issued_at", str(body.get("issued_at", "")))])
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise CacheError(f"cannot store grants version {version}: {exc}") from exc
+        self.version, self.resource, self.payload_digest = version, resource, digest
+        return len(rows)
+
+    def is_current(self, payload: bytes) -> bool:
+        """Whether this exact payload is the snapshot in force (a retained redelivery)."""
+        return bool(self.payload_digest) and \
+            hashlib.sha256(payload).hexdigest() == self.payload_digest
+
+    # -- decisions -------------------------------------------------------------------
+
+    def lookup(self, credential_hash: str) -> tuple[CredentialFacts | None, str | None]:
+        row = self._db().execute("SELECT entry FROM grants WHERE hash = ?",
+                                 (credential_hash,)).fetchone()
+        if row is None:
+            return None, None
+        entry = json.loads(row[0])
+        member = entry.get("member")
+        return entry_from_json(entry), member if isinstance(member, str) else None
+
+    def decide(self, credential_hash: str, at: dt.datetime, *, lockdown: bool = False) -> Lookup:
+        """The decision for a presented credential; never raises, denies on any error."""
+        try:
+            if self.resource is None:
+                return Lookup(Decision(False, Reason.INTERNAL_ERROR, "no grants received yet"))
+            facts, member = self.lookup(credential_hash)
+            decision = decide(facts, self.resource, at, lockdown=lockdown)
+            return Lookup(decision, member, bool(facts and facts.staff))
+        except Exception as exc:  # every failure here must deny, never open
+            log.exception("decision failed: denying")
+            return Lookup(Decision(False, Reason.INTERNAL_ERROR, type(exc).__name__))
+
+    def count(self) -> int:
+        return int(self._db().execute("SELECT count(*) FROM grants").fetchone()[0])
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise CacheError("the grant cache is closed")
+        return self._conn
+
+    def _load_meta(self) -> None:
+        meta = dict(self._db().execute("SELECT key, value FROM meta").fetchall())
+        if "version" not in meta:
+            return
+        try:
+            self.resource = resource_from_json(json.loads(meta["resource"]))
+            self.version = int(meta["version"])
+            self.payload_digest = meta.get("digest", "")
+        except (ValueError, KeyError) as exc:  # a damaged file: start empty, deny all
+            log.error("grant cache %s unreadable (%s): waiting for a new snapshot",
+                      self.path, exc)
+            self.resource, self.version = None, 0

@@ -1,0 +1,339 @@
+"""The agent's one loop: it alone owns the state; everything else posts events.
+
+Per event: decide (grant cache), carry out the state machine's actions (relay
+and indicator first, the events to the outbox after), publish the outbox in
+order, refresh the retained status when it changed, kick the watchdog.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from door_agent.actions import Action, Emit, Indicate, SetRelay
+from door_agent.cache import GrantCache
+from door_agent.commands import run_command
+from door_agent.door import Door
+from door_agent.errors import CacheError, OutboxError
+from door_agent.events import (
+    BusyChanged,
+    Call,
+    ContactChanged,
+    ExitPressed,
+    LoopEvent,
+    MqttConnected,
+    MqttDisconnected,
+    MqttMessage,
+    Stop,
+)
+from door_agent.io import AgentIO
+from door_agent.machine import Machine
+from door_agent.outbox import Outbox
+from door_agent.status import StatusPublisher
+from door_agent.watchdog import Watchdog
+from hardware.readers import BadgePresented, BadgeRemoved, BadRead, ReaderState
+from station.errors import ProtocolError
+from station.ids import new_event_id
+from station.protocol import topics
+from station.protocol.events import AgentEvent, decode_ack
+from station.protocol.grants import read_snapshot
+
+log = logging.getLogger(__name__)
+
+WINDOW = 500  # events published and not yet acknowledged, at most
+RESEND_S = 30.0  # no ack for this long: publish the unacknowledged events again
+MAX_WAIT_S = 1.0
+
+
+class Link(Protocol):
+    """What the loop needs of the MQTT link (door_agent.mqtt.MqttLink)."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    def topic(self, channel: str) -> str: ...
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1,
+                retain: bool = False) -> bool: ...
+
+
+class AgentLoop:
+    def __init__(self, *, agent_id: str, resource: str, controller: Door | Machine,
+                 site_key: bytes, command_key: bytes, cache: GrantCache, outbox: Outbox,
+                 io: AgentIO, link: Link | None, status: StatusPublisher,
+                 watchdog: Watchdog | None = None,
+                 events: queue.SimpleQueue[LoopEvent] | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+        self.agent_id = agent_id
+        self.resource = resource
+        self.controller = controller
+        self.site_key = site_key  # hashes credentials, as the site does
+        self.command_key = command_key  # this agent's key: verifies site messages
+        self.cache = cache
+        self.outbox = outbox
+        self.io = io
+        self.link = link
+        self.status = status
+        self.watchdog = watchdog or Watchdog({})
+        self.clock = clock
+        self.wall = wall
+        self.queue: queue.SimpleQueue[LoopEvent] = events or queue.SimpleQueue()
+        self.counters: Counter[str] = Counter()
+        self.reader_ok: bool | None = None
+        self._cursor = 0  # last outbox seq published on this connection
+        self._inflight: set[str] = set()
+        self._last_progress = 0.0
+        self._alarm_raised = False
+
+    def post(self, event: LoopEvent) -> None:
+        """Thread-safe (and safe from a signal handler: SimpleQueue is reentrant)."""
+        self.queue.put(event)
+
+    # -- running ---------------------------------------------------------------------
+
+    def run(self) -> str:
+        """Handle events until `Stop`; returns its reason. The relay is off on return,
+        and also when an exception escapes (which it does, for systemd to restart us)."""
+        try:
+            self._emit(Emit("agent_started", data={"version": self.status.version,
+                                                   "kind": self.status.kind}))
+            self._initial_inputs()
+            self.watchdog.ready(f"agent {self.agent_id} running")
+            reason = self._serve()
+            self.io.relay_off()
+            self._emit(Emit("agent_stopped", "stopped", data={"why": reason, "relay": False}))
+            return reason
+        except BaseException as exc:
+            self.io.relay_off()  # first of all
+            log.critical("agent loop failed: relay off, stopping", exc_info=True)
+            try:
+                self._emit(Emit("agent_stopped", "internal_error",
+                                data={"why": f"{type(exc).__name__}: {exc}"[:200],
+                                      "relay": False}))
+            except Exception:  # the outbox itself may be what failed
+                log.exception("could not record the stop")
+            raise
+        finally:
+            self.io.relay_off()
+            self.watchdog.stopping()
+
+    def _serve(self) -> str:
+        while True:
+            try:
+                event: LoopEvent | None = self.queue.get(timeout=self._wait_s())
+            except queue.Empty:
+                event = None
+            if isinstance(event, Stop):
+                return event.reason
+            if event is not None:
+                self.handle(event)
+            now = self.clock()
+            deadline = self.controller.deadline()
+            if deadline is not None and now >= deadline:
+                self._execute(self.controller.tick(now))
+            self._resend_if_stalled(now)
+            self.watchdog.kick(now)
+            self._publish_status()
+
+    def _wait_s(self) -> float:
+        deadline = self.controller.deadline()
+        wait = MAX_WAIT_S if deadline is None else deadline - self.clock()
+        return max(0.0, min(wait, MAX_WAIT_S, self.watchdog.interval_s))
+
+    def _initial_inputs(self) -> None:
+        now = self.clock()
+        if isinstance(self.controller, Door) and self.io.contact is not None:
+            self._execute(self.controller.contact(self.io.contact.is_closed, now))
+        if isinstance(self.controller, Machine) and self.io.busy is not None:
+            self._execute(self.controller.busy_changed(self.io.busy.is_busy, now))
+
+    # -- one event -------------------------------------------------------------------
+
+    def handle(self, event: LoopEvent) -> None:
+        now = self.clock()
+        controller = self.controller
+        if isinstance(event, BadgePresented):
+            self._badge(event, now)
+        elif isinstance(event, BadgeRemoved):
+            if isinstance(controller, Machine):
+                hashed = event.credential.keyed_hash(self.site_key)
+                self._execute(controller.badge_removed(hashed, now))
+        elif isinstance(event, ReaderState):
+            self._reader_state(event)
+        elif isinstance(event, BadRead):
+            self.counters["bad_reads"] += 1
+            self._execute([Indicate("denied"), Emit("bad_read", "bad_read",
+                                                    data={"detail": event.detail[:200]})])
+        elif isinstance(event, ContactChanged) and isinstance(controller, Door):
+            self._execute(controller.contact(event.closed, now))
+        elif isinstance(event, ExitPressed) and isinstance(controller, Door):
+            self._execute(controller.exit_pressed(now))
+        elif isinstance(event, BusyChanged) and isinstance(controller, Machine):
+            self._execute(controller.busy_changed(event.busy, now))
+        elif isinstance(event, MqttMessage):
+            self._message(event)
+        elif isinstance(event, MqttConnected):
+            self._cursor, self._inflight = 0, set()  # resend every unacknowledged event
+            self._last_progress = now
+            self.status.force()
+            self._pump()
+        elif isinstance(event, MqttDisconnected):
+            log.info("mqtt link down (%s): deciding from the cache", event.detail)
+        elif isinstance(event, Call):
+            function: Any = event.function
+            function()
+
+    def _badge(self, event: BadgePresented, now: float) -> None:
+        hashed = event.credential.keyed_hash(self.site_key)
+        lockdown = isinstance(self.controller, Door) and self.controller.lockdown
+        lookup = self.cache.decide(hashed, self.wall(), lockdown=lockdown)
+        if isinstance(self.controller, Door):
+            actions = self.controller.badge(lookup.decision, hashed, lookup.member, now)
+        else:
+            actions = self.controller.badge(lookup.decision, hashed, lookup.member,
+                                            lookup.staff, now)
+        self._execute(actions)
+
+    def _reader_state(self, event: ReaderState) -> None:
+        was, self.reader_ok = self.reader_ok, event.available
+        if not event.available:
+            self._execute([Emit("reader_fault", "reader_fault",
+                                data={"detail": event.detail[:200]})])
+        elif was is False:
+            self._execute([Emit("reader_ok", data={"detail": event.detail[:200]})])
+
+    # -- messages from the site -------------------------------------------------------
+
+    def _message(self, message: MqttMessage) -> None:
+        if message.channel == topics.GRANTS:
+            self._grants(message.payload)
+        elif message.channel == topics.ACKS:
+            self._ack(message.payload)
+        elif message.channel == topics.COMMANDS:
+            self._command(message.payload)
+
+    def _grants(self, payload: bytes) -> None:
+        if self.cache.is_current(payload):
+            return  # the retained snapshot again, after a reconnect
+        try:
+            body = read_snapshot(payload, self.agent_id, self.command_key, self.cache.version)
+            count = self.cache.apply(body, payload)
+        except (ProtocolError, CacheError) as exc:
+            reason = exc.reason if isinstance(exc, ProtocolError) else "storage_error"
+            detail = exc.detail if isinstance(exc, ProtocolError) else str(exc)
+            self.counters[f"grants_refused_{reason}"] += 1
+            log.warning("grant snapshot refused (%s): keeping version %d", exc,
+                        self.cache.version)
+            self._execute([Emit("grants_refused", reason, data={
+                "detail": detail[:200], "version_in_force": self.cache.version})])
+            return
+        log.info("grants version %d applied (%d entries)", self.cache.version, count)
+        self._execute([Emit("grants_applied", data={"version": self.cache.version,
+                                                    "entries": count})])
+
+    def _ack(self, payload: bytes) -> None:
+        try:
+            ids = decode_ack(payload)
+        except ProtocolError as exc:
+            self.counters["malformed_acks"] += 1
+            log.warning("malformed ack refused: %s", exc)
+            return
+        self.outbox.ack(ids)
+        self._inflight.difference_update(ids)
+        self._last_progress = self.clock()
+        if self._alarm_raised and self.outbox.depth < self.outbox.alarm_at * 0.9:
+            self._alarm_raised = False
+        self._pump()
+
+    def _command(self, payload: bytes) -> None:
+        outcome = run_command(payload, agent_id=self.agent_id, key=self.command_key,
+                              controller=self.controller, wall=self.wall(), now=self.clock(),
+                              already_seen=self.outbox.command_seen)
+        if not outcome.ok:
+            self.counters[f"commands_refused_{outcome.reason}"] += 1
+            log.warning("command %s refused: %s %s", outcome.command_id, outcome.reason,
+                        outcome.detail)
+        if outcome.refresh_status:
+            self.status.force()
+        data = {"command": outcome.command, "command_id": outcome.command_id,
+                "detail": outcome.detail[:200]}
+        self._execute([*outcome.actions,
+                       Emit("command_applied" if outcome.ok else "command_refused",
+                            outcome.reason, data=data)])
+        if self.link is not None:
+            self.link.publish(self.link.topic(topics.COMMAND_RESULTS),
+                              outcome.to_json(self.agent_id, self.wall()))
+
+    # -- actions and the outbox -----------------------------------------------------------
+
+    def _execute(self, actions: list[Action]) -> None:
+        # Hardware first (the person is waiting), then the durable record.
+        for action in actions:
+            if isinstance(action, SetRelay):
+                self.io.set_relay(action.on)
+        for action in actions:
+            if isinstance(action, Indicate):
+                self.io.indicate(action.pattern)
+        for action in actions:
+            if isinstance(action, Emit):
+                self._emit(action)
+
+    def _emit(self, emit: Emit) -> None:
+        event = AgentEvent(id=new_event_id(), agent=self.agent_id, resource=self.resource,
+                           type=emit.type, at=self.wall(), reason=emit.reason,
+                           credential_hash=emit.credential_hash, member=emit.member,
+                           data=emit.data)
+        try:
+            self.outbox.append(str(event.id), event.encode())
+        except OutboxError:
+            self.counters["outbox_errors"] += 1
+            raise  # a full or broken disk: stop (relay off) rather than lose events
+        if self.outbox.over_alarm and not self._alarm_raised:
+            self._alarm_raised = True
+            log.error("outbox holds %d unacknowledged events (alarm at %d); keeping all",
+                      self.outbox.depth, self.outbox.alarm_at)
+            self._emit(Emit("outbox_alarm", "outbox_alarm", data={"depth": self.outbox.depth}))
+        self._pump()
+
+    def _pump(self) -> None:
+        """Publish waiting events in order, at most WINDOW unacknowledged at a time."""
+        link = self.link
+        if link is None or not link.connected:
+            return
+        topic = link.topic(topics.EVENTS)
+        while len(self._inflight) < WINDOW:
+            rows = self.outbox.after(self._cursor, WINDOW - len(self._inflight))
+            if not rows:
+                return
+            if not self._inflight:
+                self._last_progress = self.clock()
+            for seq, event_id, payload in rows:
+                if not link.publish(topic, payload):
+                    return  # the link is down: the next connection resends from the start
+                self._cursor = seq
+                self._inflight.add(event_id)
+
+    def _resend_if_stalled(self, now: float) -> None:
+        if self._inflight and now - self._last_progress > RESEND_S:
+            log.info("no ack for %.0f s: publishing %d events again", RESEND_S,
+                     len(self._inflight))
+            self._cursor, self._inflight = 0, set()
+            self._last_progress = now
+            self._pump()
+
+    def _publish_status(self) -> None:
+        fields: dict[str, object] = dict(self.controller.status())
+        fields.update(relay=self.io.relay_on, reader=_reader_text(self.reader_ok),
+                      grants_version=self.cache.version, outbox_depth=self.outbox.depth,
+                      outbox_alarm=self.outbox.over_alarm)
+        self.status.update(fields, self.clock())
+
+
+def _reader_text(ok: bool | None) -> str:
+    return "unknown" if ok is None else "ok" if ok else "fault"

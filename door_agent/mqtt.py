@@ -1,0 +1,172 @@
+"""The agent's MQTT link: one thread owning the connection, posting what it hears.
+
+- paho-mqtt 2 with VERSION2 callbacks; client id = agent id; MQTT 5 with
+  ``clean_start=False`` and a session expiry, or 3.1.1 with ``clean_session=False``:
+  the broker keeps our subscriptions and queues acks and commands while we are away.
+- A last will publishes the retained "offline" status if the link dies.
+- Each connection gets a new paho client: paho would otherwise resend its own
+  in-flight messages first after a reconnect, before the older ones the outbox
+  resends, and the site would see events out of order. The outbox is the only
+  memory of what is unacknowledged.
+- Reconnects with exponential backoff (0.5 s to 30 s, with jitter).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import ssl
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from door_agent.events import LoopEvent, MqttConnected, MqttDisconnected, MqttMessage
+from station.config.schema import MqttConfig
+from station.protocol import topics
+
+log = logging.getLogger(__name__)
+
+BACKOFF_MIN_S = 0.5
+BACKOFF_MAX_S = 30.0
+INBOUND = (topics.GRANTS, topics.ACKS, topics.COMMANDS)
+MAX_INFLIGHT = 100
+
+
+class MqttLink:
+    def __init__(self, config: MqttConfig, site: str, agent_id: str,
+                 post: Callable[[LoopEvent], None], *, will: bytes) -> None:
+        self.config = config
+        self.site = site
+        self.agent_id = agent_id
+        self._post = post
+        self._will = will
+        self._lock = threading.Lock()
+        self._client: paho.Client | None = None  # the connected client, else None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._generation = 0
+        self.connects = 0
+
+    def topic(self, channel: str) -> str:
+        return topics.agent(self.site, self.agent_id, channel)
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=f"mqtt {self.agent_id}",
+                                            daemon=True)
+            self._thread.start()
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> bool:
+        """Hand a message to the broker connection; False when not connected."""
+        with self._lock:
+            client = self._client
+        if client is None:
+            return False
+        info = client.publish(topic, payload, qos=qos, retain=retain)
+        return info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    def close(self, last_status: bytes | None = None, timeout: float = 3.0) -> None:
+        """Publish ``last_status`` (retained) if connected, disconnect cleanly; safe twice."""
+        if self._stop.is_set():
+            return
+        with self._lock:
+            client = self._client
+        if client is not None and last_status is not None:
+            with contextlib.suppress(Exception):  # best effort: the will covers the rest
+                info = client.publish(self.topic(topics.STATUS), last_status, qos=1,
+                                      retain=True)
+                info.wait_for_publish(timeout)
+        self._stop.set()
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.disconnect()
+        if self._thread is not None:
+            self._thread.join(timeout + 2)
+
+    # -- the connection thread ---------------------------------------------------------
+
+    def _run(self) -> None:
+        backoff = BACKOFF_MIN_S
+        while not self._stop.is_set():
+            client = self._new_client()
+            try:
+                self._connect(client)
+            except (OSError, ValueError) as exc:  # refused, unreachable, TLS (SSLError)
+                log.info("mqtt: cannot connect to %s:%s (%s); retry in %.1f s",
+                         self.config.host, self.config.port, exc, backoff)
+                self._stop.wait(backoff * random.uniform(0.8, 1.2))
+                backoff = min(backoff * 2, BACKOFF_MAX_S)
+                continue
+            while not self._stop.is_set():
+                if client.loop(timeout=0.1) != MQTTErrorCode.MQTT_ERR_SUCCESS:
+                    break
+                if self._client is client:
+                    backoff = BACKOFF_MIN_S
+            with self._lock:
+                was_connected, self._client = self._client is client, None
+            with contextlib.suppress(Exception):
+                client.disconnect()
+            if was_connected:
+                self._post(MqttDisconnected("connection lost"))
+            if not self._stop.is_set():
+                self._stop.wait(backoff * random.uniform(0.8, 1.2))
+                backoff = min(backoff * 2, BACKOFF_MAX_S)
+
+    def _new_client(self) -> paho.Client:
+        cfg = self.config
+        v5 = cfg.protocol == 5
+        client = paho.Client(
+            CallbackAPIVersion.VERSION2, client_id=self.agent_id,
+            clean_session=None if v5 else False,
+            protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311,
+            reconnect_on_failure=False)
+        client.max_inflight_messages_set(MAX_INFLIGHT)
+        if cfg.username:
+            client.username_pw_set(cfg.username, cfg.password or None)
+        if cfg.tls:
+            client.tls_set(ca_certs=cfg.ca_file or None, cert_reqs=ssl.CERT_REQUIRED)
+        client.will_set(self.topic(topics.STATUS), self._will, qos=1, retain=True)
+        client.on_connect = self._on_connect
+        client.on_message = self._on_message
+        return client
+
+    def _connect(self, client: paho.Client) -> None:
+        cfg = self.config
+        if cfg.protocol == 5:
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = cfg.session_expiry_s
+            client.connect(cfg.host, cfg.port, cfg.keepalive_s, clean_start=False,
+                           properties=props)
+        else:
+            client.connect(cfg.host, cfg.port, cfg.keepalive_s)
+
+    def _on_connect(self, client: paho.Client, userdata: Any, flags: Any, reason: Any,
+                    properties: Any) -> None:
+        if reason.is_failure:
+            log.warning("mqtt: broker refused the connection: %s", reason)
+            return
+        client.subscribe([(self.topic(channel), 1) for channel in INBOUND])
+        self._generation += 1
+        self.connects += 1
+        with self._lock:
+            self._client = client
+        log.info("mqtt: connected to %s:%s (session present: %s)", self.config.host,
+                 self.config.port, getattr(flags, "session_present", "?"))
+        self._post(MqttConnected(self._generation))
+
+    def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
+        parsed = topics.parse_agent_topic(message.topic)
+        if parsed is None or parsed[1] != self.agent_id or parsed[2] not in INBOUND:
+            log.warning("mqtt: message on unexpected topic %r ignored", message.topic[:200])
+            return
+        self._post(MqttMessage(parsed[2], bytes(message.payload), bool(message.retain)))
