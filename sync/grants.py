@@ -1,0 +1,148 @@
+"""Site -> agents: each agent's grants compiled from the site database, signed, versioned.
+
+One entry per badge hash (revoked ones too, so an agent can name the reason),
+with the holder's memberships and trainings, plus the agent's resource facts
+(trainings required, schedule, enabled). The content is the same facts
+`station.access` gives the kiosk, computed for all badges in four queries.
+
+A snapshot is rebuilt only when the site database changed (a cheap fingerprint),
+and gets a new version only when its content changed: versions are monotonic per
+agent and persisted in `sync_cursors`, so a restart never reuses one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.orm import Session
+
+from station.access import resource_facts
+from station.config import StationConfig
+from station.db import (
+    Badge,
+    BadgeStatus,
+    Member,
+    MemberKind,
+    Membership,
+    MemberTraining,
+    OpeningException,
+    OpeningHours,
+    Resource,
+    Training,
+)
+from station.protocol import topics
+from station.protocol.grants import entry_to_json, make_snapshot, resource_to_json
+from station.protocol.signing import agent_key, canonical
+from station.rules import CredentialFacts, MembershipSpan
+from sync.down import read_cursor, write_cursor
+
+log = logging.getLogger(__name__)
+
+_WATCHED = (Member, Membership, Badge, MemberTraining, Training, Resource, OpeningHours,
+            OpeningException)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    agent_id: str
+    version: int
+    topic: str
+    payload: bytes
+    digest: int
+
+
+def fingerprint(connection: Connection) -> tuple[Any, ...]:
+    """Changes whenever a row that feeds the grants is added, changed or removed."""
+    parts: list[Any] = []
+    for model in _WATCHED:
+        parts += connection.execute(select(func.count(), func.max(model.updated_at),
+                                           func.max(model.revision))).one()
+    return tuple(parts)
+
+
+def compile_entries(connection: Connection) -> dict[str, dict[str, Any]]:
+    """{badge hash: grant entry} for every live badge of a live member."""
+    staff = {row.id: row.kind == MemberKind.STAFF for row in connection.execute(
+        select(Member.id, Member.kind).where(Member.deleted_at.is_(None)))}
+    spans: dict[Any, list[MembershipSpan]] = defaultdict(list)
+    for row in connection.execute(select(Membership.member_id, Membership.valid_from,
+                                         Membership.valid_until)
+                                  .where(Membership.deleted_at.is_(None))):
+        spans[row.member_id].append(MembershipSpan(row.valid_from, row.valid_until))
+    held: dict[Any, dict[str, Any]] = defaultdict(dict)
+    for grant in connection.execute(select(MemberTraining.member_id,
+                                           MemberTraining.training_code,
+                                           MemberTraining.expires_at)
+                                    .where(MemberTraining.deleted_at.is_(None))):
+        held[grant.member_id][grant.training_code] = grant.expires_at
+    entries: dict[str, dict[str, Any]] = {}
+    for badge in connection.execute(select(Badge.hash, Badge.member_id, Badge.status)
+                                    .where(Badge.deleted_at.is_(None))):
+        member = badge.member_id
+        if member not in staff:
+            continue
+        facts = CredentialFacts(
+            revoked=badge.status != BadgeStatus.ACTIVE, staff=staff[member],
+            memberships=tuple(sorted(spans.get(member, ()),
+                                     key=lambda s: (s.valid_from, s.valid_until or s.valid_from))),
+            trainings=held.get(member, {}))
+        entries[badge.hash] = entry_to_json(facts, str(member))
+    return entries
+
+
+class GrantCompiler:
+    """Builds the snapshots to publish; remembers the last one of each agent."""
+
+    def __init__(self, config: StationConfig) -> None:
+        self.config = config
+        self.current: dict[str, Snapshot] = {}
+        self._fingerprint: tuple[Any, ...] | None = None
+        self._floor: dict[str, int] = {}
+
+    def raise_floor(self, agent_id: str, version: int) -> None:
+        """An agent holds `version` (e.g. the site database was restored): go past it."""
+        if agent_id in self.config.agents and version > self._floor.get(agent_id, 0):
+            self._floor[agent_id] = version
+            self._fingerprint = None
+
+    def refresh(self, site_engine: Engine, *, force: bool = False) -> list[Snapshot]:
+        """Snapshots whose content changed since last published (all on the first call)."""
+        with site_engine.connect() as connection:
+            marker = fingerprint(connection)
+        if marker == self._fingerprint and not force:
+            return []
+        changed: list[Snapshot] = []
+        with Session(site_engine) as session, session.begin():
+            connection = session.connection()
+            entries = compile_entries(connection)
+            entries_digest = hashlib.sha256(canonical(entries)).digest()
+            for agent_id, agent in self.config.agents.items():
+                resource = resource_facts(session, self.config.site.id, agent.resource,
+                                          self.config.site.timezone)
+                digest = int.from_bytes(hashlib.sha256(
+                    entries_digest + canonical(resource_to_json(resource))).digest()[:7])
+                version = read_cursor(connection, f"grants.version.{agent_id}")
+                stored = read_cursor(connection, f"grants.digest.{agent_id}")
+                floor = self._floor.get(agent_id, 0)
+                if digest == stored and version > floor and agent_id in self.current:
+                    continue
+                if digest != stored or version <= floor:
+                    version = max(version, floor) + 1
+                    write_cursor(connection, version, f"grants.version.{agent_id}")
+                    write_cursor(connection, digest, f"grants.digest.{agent_id}")
+                payload = make_snapshot(self.config.site.id, agent_id, version, resource,
+                                        entries, agent_key(self.config.site_key, agent_id))
+                snapshot = Snapshot(agent_id, version,
+                                    topics.agent(self.config.site.id, agent_id, topics.GRANTS),
+                                    payload, digest)
+                self.current[agent_id] = snapshot
+                changed.append(snapshot)
+                log.info("grants: %s version %d (%d badges, %d bytes)", agent_id, version,
+                         len(entries), len(payload))
+        self._fingerprint = marker
+        return changed

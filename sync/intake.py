@@ -1,0 +1,118 @@
+"""Agents -> site: events stored idempotently by id, and each agent's last status.
+
+The caller commits, then acknowledges the stored ids to each agent: an agent
+deletes an event from its outbox only once the site database holds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from station.db import AccessEvent, AgentStatus, MachineSession, utcnow
+from station.protocol.events import AgentEvent
+from station.protocol.signing import parse_json
+from sync.down import upsert
+from sync.tables import table_of
+
+log = logging.getLogger(__name__)
+
+
+def store_events(site: Connection, site_id: str, events: Sequence[AgentEvent]) -> None:
+    """Insert the events (duplicates ignored) and the machine sessions they describe."""
+    if not events:
+        return
+    table = table_of(AccessEvent)
+    rows = [{"id": e.id, "agent_id": e.agent, "resource": e.resource, "type": e.type,
+             "reason": e.reason, "credential_hash": e.credential_hash,
+             "member_id": _uuid(e.member), "at": e.at, "data": e.data, "site_id": site_id,
+             "uploaded_at": None} for e in events]
+    _insert_ignore(site, table, rows)
+    for event in events:
+        if event.type in ("session_started", "session_ended"):
+            _session(site, site_id, event)
+
+
+def parse_status(payload: bytes) -> dict[str, Any]:
+    """A status message as a dict with at least online and grants_version (or ProtocolError)."""
+    body = parse_json(payload)
+    version = body.get("grants_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        body["grants_version"] = 0
+    body["online"] = bool(body.get("online", False))
+    return body
+
+
+def store_status(site: Connection, agent_id: str, status: dict[str, Any]) -> None:
+    upsert(site, table_of(AgentStatus), [{
+        "agent_id": agent_id, "online": status["online"],
+        "grants_version": status["grants_version"], "status": status,
+        "updated_at": utcnow()}], guard_revision=False)
+
+
+def _session(site: Connection, site_id: str, event: AgentEvent) -> None:
+    """A machine session row from its start and end events, whichever comes first.
+
+    The start event's id (or ``data.session_id``) names the session; an end event
+    without a session id closes the agent's open session for the same badge.
+    """
+    table = table_of(MachineSession)
+    data = event.data
+    session_id = _uuid(data.get("session_id"))
+    started = _time(data.get("started_at"))
+    if event.type == "session_started":
+        _insert_ignore(site, table, [{
+            "id": session_id or event.id, "agent_id": event.agent, "resource": event.resource,
+            "member_id": _uuid(event.member), "credential_hash": event.credential_hash,
+            "started_at": started or event.at, "ended_at": None, "end_reason": None,
+            "duration_s": None, "site_id": site_id, "uploaded_at": None}])
+        return
+    duration = data.get("duration_s")
+    duration = float(duration) if isinstance(duration, int | float) else None
+    ended = _time(data.get("ended_at")) or event.at
+    if session_id is None:
+        session_id = site.execute(
+            select(table.c.id).where(table.c.agent_id == event.agent,
+                                     table.c.credential_hash == event.credential_hash,
+                                     table.c.ended_at.is_(None))
+            .order_by(table.c.started_at.desc()).limit(1)).scalar()
+    if started is None and duration is not None:
+        started = ended - dt.timedelta(seconds=duration)
+    reason = data.get("end_reason") or event.reason
+    ending = {"ended_at": ended, "end_reason": str(reason)[:40] if reason else None,
+              "duration_s": duration, "uploaded_at": None}  # changed: send it up again
+    if session_id is not None and site.execute(
+            update(table).where(table.c.id == session_id).values(**ending)).rowcount:
+        return
+    _insert_ignore(site, table, [{
+        "id": session_id or event.id, "agent_id": event.agent, "resource": event.resource,
+        "member_id": _uuid(event.member), "credential_hash": event.credential_hash,
+        "started_at": started or ended, "site_id": site_id, **ending}])
+
+
+def _insert_ignore(site: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    if site.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    site.execute(insert(table).on_conflict_do_nothing(index_elements=["id"]), rows)
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _time(value: Any) -> dt.datetime | None:
+    try:
+        parsed = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None

@@ -1,0 +1,293 @@
+"""The sync service: one loop owning all state, fed by one queue.
+
+The MQTT thread (sync.bus) and the LISTEN thread (sync.listen) only post to the
+queue. The loop stores agents' events and acknowledges them, keeps agents'
+statuses, runs a round with central (up, then down) when woken or when the poll
+interval is up, and publishes grant snapshots whenever the site database changed,
+whether from central or from the kiosk. Failures back off and are logged once per
+change of state, not once per attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from station.config import StationConfig
+from station.db import make_engine
+from station.errors import ProtocolError
+from station.protocol import topics
+from station.protocol.events import AgentEvent, encode_ack
+from sync import central as central_writes
+from sync.bus import Connected, Disconnected, Message, SyncBus
+from sync.down import Progress, read_cursor, sync_down
+from sync.errors import SyncError
+from sync.grants import GrantCompiler
+from sync.intake import parse_status, store_events, store_status
+from sync.listen import CentralChanged, CentralListener
+from sync.up import sync_up
+
+log = logging.getLogger(__name__)
+
+LOCAL_CHECK_S = 1.0  # how often the site database is checked for changes (kiosk edits)
+MAX_EVENTS_PER_COMMIT = 5000
+
+
+@dataclass
+class RoundReport:
+    ok: bool
+    error: str = ""
+    uploaded: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    downloaded: int = 0
+    cursor: int = 0
+    published: list[str] = field(default_factory=list)
+
+
+class SyncService:
+    """Everything `station sync` does, usable from tests with engines passed in."""
+
+    def __init__(self, config: StationConfig, *, site_engine: Engine | None = None,
+                 central_engine: Engine | None = None, mqtt: bool = True,
+                 listen: bool = True, progress: Progress | None = None,
+                 checkpoint: Callable[[str], None] | None = None) -> None:
+        self.config = config
+        self.site = config.site.id
+        self._own_engines: list[Engine] = []
+        self.site_engine = site_engine or self._engine(config.database.url)
+        self.central_engine = central_engine or self._engine(config.central.url)
+        self.inbox: queue.Queue[Any] = queue.Queue()
+        self.bus = SyncBus(config.mqtt, self.site, self.inbox) if mqtt else None
+        central_url = self.central_engine.url
+        self.listener = (CentralListener(central_url.render_as_string(hide_password=False),
+                                         self.inbox)
+                         if listen and central_url.get_backend_name() == "postgresql" else None)
+        self.compiler = GrantCompiler(config)
+        self.progress = progress
+        self.checkpoint = checkpoint
+        self.counters: Counter[str] = Counter()
+        self.states: dict[str, str] = {}
+        self._unpublished: set[str] = set()
+        self._stamp = True
+        self._closed = False
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.bus is not None:
+            self.bus.start()
+        if self.listener is not None:
+            self.listener.start()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.listener is not None:
+            self.listener.close()
+        if self.bus is not None:
+            self.bus.close()
+        for engine in self._own_engines:
+            engine.dispose()
+
+    def __enter__(self) -> SyncService:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- one round with central -------------------------------------------------------------
+
+    def round(self) -> RoundReport:
+        """Up then down with central, then grants; never raises for an outage."""
+        report = RoundReport(ok=True)
+        batch = self.config.central.batch_size
+        try:
+            self._stamp_central()
+            up = sync_up(self.site_engine, self.central_engine, self.site, batch_size=batch,
+                         checkpoint=self.checkpoint)
+            report.uploaded, report.accepted, report.rejected = (up.history, up.registry,
+                                                                 up.rejected)
+            with self.site_engine.connect() as site:
+                first = read_cursor(site) == 0  # a progress bar on the first sync only
+            down = sync_down(self.site_engine, self.central_engine, batch_size=batch,
+                             progress=self.progress if first else None,
+                             checkpoint=self.checkpoint)
+            report.downloaded, report.cursor = down.applied, down.cursor
+            self._state("central", "in step")
+        except (SyncError, DBAPIError) as exc:
+            report.ok, report.error = False, str(exc).splitlines()[0]
+            self._state("central", f"unreachable ({report.error})", logging.WARNING)
+        report.published = self.publish_grants()
+        return report
+
+    def publish_grants(self, *, force: bool = False) -> list[str]:
+        """Publish the snapshots that changed; returns the agents published to."""
+        for snapshot in self.compiler.refresh(self.site_engine, force=force):
+            self._unpublished.add(snapshot.agent_id)
+        published = []
+        for agent_id in sorted(self._unpublished):
+            snapshot = self.compiler.current[agent_id]
+            if self.bus is not None and self.bus.publish(snapshot.topic, snapshot.payload,
+                                                         qos=1, retain=True) is not None:
+                published.append(agent_id)
+        self._unpublished -= set(published)
+        return published
+
+    # -- the continuous loop ----------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Until `stop` is set: rounds on change or poll, events and statuses as they come."""
+        poll = self.config.central.poll_interval_s
+        next_round = time.monotonic()
+        next_local = time.monotonic()
+        backoff = 1.0
+        while not stop.is_set():
+            now = time.monotonic()
+            timeout = max(0.0, min(next_round, next_local) - now)
+            items = self._drain(min(timeout, 0.5))
+            woken = self._handle(items)
+            now = time.monotonic()
+            if woken:
+                next_round = min(next_round, now)
+            if now >= next_round:
+                report = self.round()
+                next_local = time.monotonic() + LOCAL_CHECK_S
+                if report.ok:
+                    backoff = 1.0
+                    next_round = time.monotonic() + poll
+                else:
+                    next_round = time.monotonic() + min(backoff, poll)
+                    backoff = min(backoff * 2, max(poll, 1.0))
+            elif now >= next_local:
+                self.publish_grants()
+                next_local = now + LOCAL_CHECK_S
+
+    def run_once(self, *, broker_wait_s: float = 5.0, drain_s: float = 1.0) -> RoundReport:
+        """One round (`station sync --once`); not ok if central or the broker failed."""
+        if self.bus is not None:
+            deadline = time.monotonic() + broker_wait_s
+            while not self.bus.connected and time.monotonic() < deadline:
+                self._handle(self._drain(0.1))
+            # Events queued at the broker while sync was away arrive now.
+            end = time.monotonic() + drain_s
+            while time.monotonic() < end:
+                self._handle(self._drain(0.1))
+        report = self.round()
+        self._handle(self._drain(0.0))
+        if self.bus is not None and (not self.bus.connected or self._unpublished):
+            report.ok = False
+            report.error = report.error or "MQTT broker unreachable: grants not published"
+        return report
+
+    # -- queue handling ---------------------------------------------------------------------
+
+    def _drain(self, timeout: float) -> list[Any]:
+        items: list[Any] = []
+        try:
+            items.append(self.inbox.get(timeout=timeout) if timeout > 0
+                         else self.inbox.get_nowait())
+            while len(items) < MAX_EVENTS_PER_COMMIT:
+                items.append(self.inbox.get_nowait())
+        except queue.Empty:
+            pass
+        return items
+
+    def _handle(self, items: list[Any]) -> bool:
+        """Process queued items; True if central signalled a change."""
+        woken = False
+        events: dict[str, list[AgentEvent]] = defaultdict(list)
+        statuses: dict[str, dict[str, Any]] = {}
+        for item in items:
+            if isinstance(item, CentralChanged):
+                woken = True
+            elif isinstance(item, Connected):
+                self._state("broker", "connected")
+                self._unpublished |= set(self.compiler.current)  # retained copy may be gone
+                self.publish_grants()
+            elif isinstance(item, Disconnected):
+                self._state("broker", f"disconnected ({item.reason})", logging.WARNING)
+            elif isinstance(item, Message):
+                self._message(item, events, statuses)
+        if events or statuses:
+            self._store(events, statuses)
+        return woken
+
+    def _message(self, message: Message, events: dict[str, list[AgentEvent]],
+                 statuses: dict[str, dict[str, Any]]) -> None:
+        parsed = topics.parse_agent_topic(message.topic)
+        if parsed is None or parsed[0] != self.site:
+            self.counters["foreign_topic"] += 1
+            return
+        _site, agent_id, channel = parsed
+        try:
+            if channel == topics.EVENTS:
+                events[agent_id].append(AgentEvent.decode(message.payload))
+            elif channel == topics.STATUS:
+                statuses[agent_id] = parse_status(message.payload)
+        except ProtocolError as exc:
+            self.counters[f"malformed_{channel}"] += 1
+            log.warning("dropped a malformed %s message from %s: %s", channel, agent_id, exc)
+
+    def _store(self, events: dict[str, list[AgentEvent]],
+               statuses: dict[str, dict[str, Any]]) -> None:
+        try:
+            with self.site_engine.begin() as site:
+                for batch in events.values():
+                    store_events(site, self.site, batch)
+                for agent_id, status in statuses.items():
+                    store_status(site, agent_id, status)
+        except DBAPIError as exc:
+            # Not acknowledged: the agents keep the events and send them again.
+            self.counters["store_failed"] += 1
+            log.error("site database refused %d events: %s",
+                      sum(map(len, events.values())), str(exc).splitlines()[0])
+            return
+        self.counters["events_stored"] += sum(map(len, events.values()))
+        for agent_id, status in statuses.items():
+            current = self.compiler.current.get(agent_id)
+            if current is not None and status["grants_version"] > current.version:
+                self.compiler.raise_floor(agent_id, status["grants_version"])
+        if self.bus is None:
+            return
+        for agent_id, batch in events.items():
+            ack = encode_ack([str(e.id) for e in batch])
+            if self.bus.publish(topics.agent(self.site, agent_id, topics.ACKS), ack,
+                                qos=1) is None:
+                self.counters["ack_unsent"] += 1  # the agent resends; storing is idempotent
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _state(self, what: str, state: str, level: int = logging.INFO) -> None:
+        if self.states.get(what) != state:
+            self.states[what] = state
+            log.log(level, "%s: %s", what, state)
+
+    def _stamp_central(self) -> None:
+        if not self._stamp:
+            return
+        try:
+            count = central_writes.stamp_unrevisioned(self.central_engine)
+            if count:
+                log.info("central: gave revisions to %d rows written without one", count)
+        except DBAPIError as exc:
+            if "permission denied" not in str(exc):
+                raise
+            log.debug("central: not allowed to stamp revisions (a site account)")
+        self._stamp = False
+
+    def _engine(self, url: str) -> Engine:
+        engine = make_engine(self.config.resolve_url(url))
+        self._own_engines.append(engine)
+        return engine
