@@ -127,10 +127,11 @@ def pcscd() -> Iterator[pcsc.Pcscd]:
     missing = pcsc.available()
     if missing:
         pytest.skip(missing)
-    info = pcsc.ensure()
-    yield info
-    if info.started_here and not os.environ.get("STATION_TEST_PCSC"):
-        pcsc.stop()
+    with pcsc.exclusive():
+        info = pcsc.ensure()
+        yield info
+        if info.started_here and not os.environ.get("STATION_TEST_PCSC"):
+            pcsc.stop()
 
 
 @pytest.fixture

@@ -7,11 +7,15 @@ one. vpcd, loaded by pcscd, serves ``Virtual PCD 00 00`` on TCP 35963 and
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +25,7 @@ PIDFILE = Path("/run/pcscd/pcscd.pid")
 VPCD_CONFIG = Path("/etc/reader.conf.d/vpcd")
 READERS = ("Virtual PCD 00 00", "Virtual PCD 00 01")
 PORTS = (35963, 35964)
+LOCK = Path("/tmp/station-test.lock")  # also held by tools/test for its whole run
 # pcscd processes started here, reaped when stopped (no zombie, no ResourceWarning).
 _children: dict[int, subprocess.Popen[bytes]] = {}
 
@@ -134,6 +139,37 @@ def restart() -> None:
     """Stop pcscd and start a new one (the "pcscd restarted" case)."""
     stop()
     start()
+
+
+@contextmanager
+def exclusive(timeout: float = 900.0) -> Iterator[None]:
+    """Be the only test run using pcscd on this machine (readers are machine-wide).
+
+    Under tools/test (STATION_TEST_PCSC set) the script already holds the lock.
+    """
+    if os.environ.get("STATION_TEST_PCSC"):
+        yield
+        return
+    with LOCK.open("a") as lock:
+        deadline = time.monotonic() + timeout
+        warned = False
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"another test run held {LOCK} for {timeout:.0f} s") from None
+                if not warned:
+                    print(f"\nwaiting for another test run using pcscd ({LOCK})",
+                          file=sys.__stderr__, flush=True)
+                    warned = True
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def ensure() -> Pcscd:
