@@ -68,7 +68,9 @@ class Door:
         if self.is_open:
             self.opened_at = now
             self.pre_alarm_sent = self.held_open_sent = False
-            if not self._released(now) and not first_reading:
+            if first_reading:
+                pass  # found open at start: the held-open timer runs, no forced alarm
+            elif not self._released(now):
                 actions += [Indicate("warning"), Emit("door_forced", "door_forced")]
             else:
                 actions.append(Emit("door_opened"))

@@ -219,8 +219,8 @@ class AgentLoop:
             self._command(message.payload)
 
     def _grants(self, payload: bytes) -> None:
-        if self.cache.is_current(payload):
-            return  # the retained snapshot again, after a reconnect
+        if not payload or self.cache.is_current(payload):
+            return  # a retained message cleared, or the same snapshot after a reconnect
         try:
             body = read_snapshot(payload, self.agent_id, self.command_key, self.cache.version)
             count = self.cache.apply(body, payload)
