@@ -139,6 +139,8 @@ def sync_down(site_engine: Engine, central_engine: Engine, *, batch_size: int,
             cut, rows = pull(central, cursor, batch_size)
             if cut == cursor:
                 break
+            if checkpoint:
+                checkpoint("down.rows")  # between reading the rows and their parents
             with site_engine.connect() as site:
                 fetch_parents(central, site, rows)
         if checkpoint:

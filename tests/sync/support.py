@@ -1,0 +1,84 @@
+"""Helpers for the sync tests: people written at central, tables compared across ends."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Engine, select, text
+
+from station import registry
+from station.credential import Credential
+from station.db import Badge, Member
+from sync import central
+from sync.tables import DOWN_TABLES, HISTORY_MODELS, primary_key, table_of
+
+KEY = b"test-site-key-0123456789"
+COMPARED = ("revision", "deleted_at", "status", "member_id", "hash", "first_name",
+            "valid_until", "training_code", "expires_at")
+
+
+def add_people(engine: Engine, count: int, *, start: int = 0,
+               until: dt.date = dt.date(2030, 1, 1)) -> list[str]:
+    """`count` members written at central, each with a membership and a badge; their UIDs."""
+    uids = []
+    with central.session(engine) as db:
+        for index in range(start, start + count):
+            member = registry.add_member(db, f"M{index}", f"N{index}", membership_until=until,
+                                         today=dt.date(2026, 1, 1))
+            uid = f"04{index:08X}"
+            registry.enroll_badge(db, member, Credential.uid(uid), KEY)
+            uids.append(uid)
+    return uids
+
+
+def badge_hash(uid: str) -> str:
+    return Credential.uid(uid).keyed_hash(KEY)
+
+
+def registry_state(engine: Engine) -> dict[str, dict[str, tuple[Any, ...]]]:
+    """Every replicated row, by table and id, with the columns that matter."""
+    state: dict[str, dict[str, tuple[Any, ...]]] = {}
+    with engine.connect() as connection:
+        for table in DOWN_TABLES:
+            columns = [table.c[c] for c in COMPARED if c in table.c]
+            key = table.c[primary_key(table)]
+            state[table.name] = {str(row[0]): tuple(row[1:]) for row in connection.execute(
+                select(key, *columns))}
+    return state
+
+
+def history_ids(engine: Engine) -> dict[str, list[str]]:
+    """Ids of every history row by table (sorted, duplicates would show)."""
+    with engine.connect() as connection:
+        return {table_of(m).name: sorted(str(i) for i in connection.execute(
+            select(table_of(m).c.id)).scalars()) for m in HISTORY_MODELS}
+
+
+def revoke(engine: Engine, uid: str) -> None:
+    with central.session(engine) as db:
+        badge = db.scalar(select(Badge).where(Badge.hash == badge_hash(uid)))
+        assert badge is not None
+        registry.revoke_badge(db, badge)
+
+
+def delete_member(engine: Engine, name: str) -> None:
+    with central.session(engine) as db:
+        member = db.scalar(select(Member).where(Member.first_name == name))
+        assert member is not None
+        central.tombstone(db, member)
+
+
+def kill_connections(admin_url: str, database: str) -> int:
+    """Terminate every other backend connected to `database` (a central outage)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(admin_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return len(connection.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": database}).all())
+    finally:
+        engine.dispose()
