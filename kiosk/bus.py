@@ -1,0 +1,128 @@
+"""Signed commands from the staff screen to the agents, over MQTT (paho-mqtt 2).
+
+Commands are worth nothing later (they expire in seconds and are single use), so
+they are not queued while the broker is away: `send` refuses at once with
+`BusUnavailable` and staff sees it. Results come back on each agent's
+``command_results`` channel and are handed to ``on_result`` from paho's thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from kiosk.errors import BusUnavailable
+from station.config import StationConfig
+from station.errors import ProtocolError
+from station.protocol import topics
+from station.protocol.commands import make_command
+from station.protocol.signing import agent_key, parse_json
+
+log = logging.getLogger(__name__)
+ResultSink = Callable[[str, dict[str, Any]], None]
+StateSink = Callable[[bool], None]
+
+
+class CommandBus:
+    """One MQTT connection of one kiosk; ``start`` connects in the background."""
+
+    def __init__(self, config: StationConfig, kiosk_id: str, *,
+                 on_result: ResultSink | None = None, on_state: StateSink | None = None) -> None:
+        self.config = config
+        self.site = config.site.id
+        self._on_result = on_result
+        self._on_state = on_state
+        self._connected = threading.Event()
+        self._closed = False
+        self.malformed = 0
+        mq = config.mqtt
+        protocol = mqtt.MQTTv5 if mq.protocol == 5 else mqtt.MQTTv311
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"kiosk-{kiosk_id}",
+                                  protocol=protocol)
+        if mq.username:
+            self.client.username_pw_set(mq.username, mq.password or None)
+        if mq.tls:
+            self.client.tls_set(ca_certs=mq.ca_file or None, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        self.client.reconnect_delay_set(1, 30)
+        self.client.on_connect = self._connect
+        self.client.on_disconnect = self._disconnect
+        self.client.on_message = self._message
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def start(self) -> None:
+        mq = self.config.mqtt
+        self.client.connect_async(mq.host, mq.port, keepalive=mq.keepalive_s)
+        self.client.loop_start()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    def send(self, agent_id: str, command: str, *, args: dict[str, Any] | None = None,
+             issued_by: str = "") -> str:
+        """Sign and publish a command; its id. `BusUnavailable` if not connected."""
+        if agent_id not in self.config.agents:
+            raise ValueError(f"unknown agent {agent_id!r}")
+        if not self.connected:
+            raise BusUnavailable("the message broker is not connected")
+        key = agent_key(self.config.site_key, agent_id)
+        command_id, payload = make_command(command, agent_id, key, args=args,
+                                           issued_by=issued_by)
+        info = self.client.publish(topics.agent(self.site, agent_id, topics.COMMANDS), payload,
+                                   qos=1)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            raise BusUnavailable(f"publish failed ({mqtt.error_string(info.rc)})")
+        log.info("sent %s to %s (%s) for %s", command, agent_id, command_id, issued_by)
+        return command_id
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.client.disconnect()
+        self.client.loop_stop()
+        self._connected.clear()
+
+    def __enter__(self) -> CommandBus:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- paho callbacks (paho's thread) -------------------------------------------------
+
+    def _connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any,
+                 _properties: Any) -> None:
+        if reason.is_failure:
+            log.warning("broker refused the kiosk: %s", reason)
+            return
+        client.subscribe(topics.all_agents(self.site, topics.COMMAND_RESULTS), qos=1)
+        self._connected.set()
+        if self._on_state:
+            self._on_state(True)
+
+    def _disconnect(self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any,
+                    _properties: Any) -> None:
+        self._connected.clear()
+        if self._on_state and not self._closed:
+            self._on_state(False)
+
+    def _message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        parsed = topics.parse_agent_topic(message.topic)
+        try:
+            body = parse_json(bytes(message.payload))
+        except ProtocolError as exc:
+            self.malformed += 1
+            log.warning("malformed command result on %s: %s", message.topic, exc)
+            return
+        if parsed is not None and self._on_result is not None:
+            self._on_result(parsed[1], body)

@@ -1,0 +1,623 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="en" sourcelanguage="fr">
+<context>
+    <name>GoodbyeView</name>
+    <message>
+        <location filename="../views/welcome.py" line="93" />
+        <source>Au revoir %1 !</source>
+        <translation>Goodbye %1!</translation>
+    </message>
+    <message>
+        <location filename="../views/welcome.py" line="95" />
+        <source>Votre départ est enregistré. À bientôt !</source>
+        <translation>Your departure is recorded. See you soon!</translation>
+    </message>
+    <message>
+        <location filename="../views/welcome.py" line="101" />
+        <source>Vous êtes resté·e %1 h %2 min</source>
+        <translation>You stayed %1 h %2 min</translation>
+    </message>
+    <message>
+        <location filename="../views/welcome.py" line="104" />
+        <source>Vous êtes resté·e moins de deux minutes</source>
+        <translation>You stayed less than two minutes</translation>
+    </message>
+    <message>
+        <location filename="../views/welcome.py" line="106" />
+        <source>Vous êtes resté·e %1 minutes</source>
+        <translation>You stayed %1 minutes</translation>
+    </message>
+</context>
+<context>
+    <name>IdleView</name>
+    <message>
+        <location filename="../views/idle.py" line="65" />
+        <source>Badgez ici</source>
+        <translation>Tap your badge here</translation>
+    </message>
+    <message>
+        <location filename="../views/idle.py" line="66" />
+        <source>Posez votre badge sur le lecteur pour entrer ou sortir</source>
+        <translation>Hold your badge to the reader to check in or out</translation>
+    </message>
+    <message>
+        <location filename="../views/idle.py" line="67" />
+        <source>Je n'ai pas de badge</source>
+        <translation>I don't have a badge</translation>
+    </message>
+    <message>
+        <location filename="../views/idle.py" line="74" />
+        <source>Fermé aujourd'hui</source>
+        <translation>Closed today</translation>
+    </message>
+    <message>
+        <location filename="../views/idle.py" line="77" />
+        <source>Aujourd'hui : %1</source>
+        <translation>Today: %1</translation>
+    </message>
+    <message>
+        <location filename="../views/idle.py" line="84" />
+        <source>Personne sur place pour l'instant</source>
+        <translation>Nobody here yet</translation>
+    </message>
+    <message>
+        <location filename="../views/idle.py" line="85" />
+        <source>1 personne sur place</source>
+        <translation>1 person here</translation>
+    </message>
+    <message>
+        <location filename="../views/idle.py" line="86" />
+        <source>%1 personnes sur place</source>
+        <translation>%1 people here</translation>
+    </message>
+    <message>
+        <location filename="../views/idle.py" line="92" />
+        <source>Au programme aujourd'hui</source>
+        <translation>Today's programme</translation>
+    </message>
+    <message>
+        <location filename="../views/idle.py" line="95" />
+        <source>Toute la journée</source>
+        <translation>All day</translation>
+    </message>
+</context>
+<context>
+    <name>KioskWindow</name>
+    <message>
+        <location filename="../window.py" line="141" />
+        <source>English</source>
+        <translation>Français</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="148" />
+        <source>Base de données indisponible : les passages ne sont pas enregistrés. Nouvel essai automatique…</source>
+        <translation>Database unavailable: visits are not being recorded. Retrying automatically…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="150" />
+        <source>Lecteur de badges indisponible : nouvel essai automatique… Adressez-vous à l'accueil.</source>
+        <translation>Badge reader unavailable: retrying automatically… Please ask at the front desk.</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="152" />
+        <source>Réseau des portes et machines indisponible.</source>
+        <translation>Door and machine network unavailable.</translation>
+    </message>
+</context>
+<context>
+    <name>ProblemView</name>
+    <message>
+        <location filename="../views/problem.py" line="53" />
+        <source>Entrer comme visiteur</source>
+        <translation>Come in as a visitor</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="54" />
+        <source>Retour</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="55" />
+        <source>Un membre de l'équipe d'accueil peut vous aider : il se trouve au comptoir, à droite de l'entrée.</source>
+        <translation>A member of the welcome team can help you: you will find them at the desk, to the right of the entrance.</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="62" />
+        <source>Bonjour %1,</source>
+        <translation>Hello %1,</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="63" />
+        <source>votre adhésion a expiré</source>
+        <translation>your membership has expired</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="68" />
+        <source>Elle a pris fin le %1.</source>
+        <translation>It ended on %1.</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="71" />
+        <source>Vous pouvez la renouveler à l'accueil, c'est gratuit et rapide.</source>
+        <translation>You can renew it at the front desk: it is free and quick.</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="74" />
+        <source>Ce badge n'est pas enregistré</source>
+        <translation>This badge is not registered</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="75" />
+        <source>Il n'est relié à aucun compte. L'accueil peut l'associer à votre nom en une minute.</source>
+        <translation>It is not linked to anyone. The front desk can link it to your name in a minute.</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="78" />
+        <source>Ce badge a été désactivé</source>
+        <translation>This badge has been deactivated</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="79" />
+        <source>Il a été déclaré perdu ou rendu. Demandez un nouveau badge à l'accueil.</source>
+        <translation>It was reported lost or returned. Ask for a new badge at the front desk.</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="82" />
+        <source>Le système d'accueil est momentanément indisponible</source>
+        <translation>The check-in system is briefly unavailable</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="84" />
+        <source>Votre passage n'a pas pu être enregistré. Réessayez dans un instant.</source>
+        <translation>Your visit could not be recorded. Please try again in a moment.</translation>
+    </message>
+</context>
+<context>
+    <name>StaffView</name>
+    <message>
+        <location filename="../views/staff.py" line="116" />
+        <source>Mode équipe — %1</source>
+        <translation>Staff mode — %1</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="118" />
+        <source>Actualiser</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="119" />
+        <source>Quitter le kiosque</source>
+        <translation>Quit the kiosk</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="120" />
+        <source>Fermer</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="121" />
+        <source>Présents</source>
+        <translation>Who is in</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="121" />
+        <source>Portes et machines</source>
+        <translation>Doors and machines</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="122" />
+        <source>Badges</source>
+        <translation>Badges</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="122" />
+        <source>Aujourd'hui</source>
+        <translation>Today</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="124" />
+        <source>Nom, prénom ou e-mail</source>
+        <translation>Name or email</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="125" />
+        <source>Chercher</source>
+        <translation>Search</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="126" />
+        <source>Désactiver un badge…</source>
+        <translation>Deactivate a badge…</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="127" />
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="128" />
+        <location filename="../views/staff.py" line="132" />
+        <source>Nom</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="128" />
+        <source>Motif</source>
+        <translation>Purpose</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="129" />
+        <source>Depuis</source>
+        <translation>Since</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="130" />
+        <source>Équipement</source>
+        <translation>Equipment</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="130" />
+        <source>État</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="131" />
+        <source>Détails</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="131" />
+        <source>Actions</source>
+        <translation>Actions</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="132" />
+        <source>Type</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="133" />
+        <source>Badges actifs</source>
+        <translation>Active badges</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="141" />
+        <source>Posez sur le lecteur le badge à associer à %1</source>
+        <translation>Hold the badge to give to %1 to the reader</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="144" />
+        <source>Posez sur le lecteur le badge à désactiver</source>
+        <translation>Hold the badge to deactivate to the reader</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="153" />
+        <source>Départ enregistré.</source>
+        <translation>Check-out recorded.</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="154" />
+        <source>Badge associé à %1.</source>
+        <translation>Badge given to %1.</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="155" />
+        <source>Badge de %1 désactivé.</source>
+        <translation>%1's badge deactivated.</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="156" />
+        <source>Ce badge n'est associé à personne.</source>
+        <translation>This badge belongs to nobody.</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="157" />
+        <source>Refusé : %1</source>
+        <translation>Refused: %1</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="158" />
+        <source>Base de données indisponible : réessayez.</source>
+        <translation>Database unavailable: try again.</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="159" />
+        <source>Réseau des équipements indisponible : commande non envoyée.</source>
+        <translation>Equipment network unavailable: command not sent.</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="161" />
+        <source>Commande envoyée : %1</source>
+        <translation>Command sent: %1</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="162" />
+        <source>Commande exécutée : %1</source>
+        <translation>Command done: %1</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="163" />
+        <source>Commande refusée : %1</source>
+        <translation>Command refused: %1</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="174" />
+        <source>Faire sortir</source>
+        <translation>Check out</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="182" />
+        <source>Ouvrir</source>
+        <translation>Unlock</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="182" />
+        <source>Confinement</source>
+        <translation>Lockdown</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="183" />
+        <source>Lever</source>
+        <translation>Release</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="183" />
+        <source>Fin de session</source>
+        <translation>End session</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="184" />
+        <source>Bloquer</source>
+        <translation>Block</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="184" />
+        <source>Débloquer</source>
+        <translation>Unblock</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="188" />
+        <source>En ligne</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="188" />
+        <source>Hors ligne</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="207" />
+        <source>mode</source>
+        <translation>mode</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="207" />
+        <source>porte</source>
+        <translation>door</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="207" />
+        <source>relais</source>
+        <translation>relay</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="208" />
+        <source>en marche</source>
+        <translation>busy</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="208" />
+        <source>alarmes</source>
+        <translation>alarms</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="209" />
+        <source>en attente</source>
+        <translation>outbox</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="216" />
+        <source>droits v%1</source>
+        <translation>grants v%1</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="220" />
+        <source>Membre</source>
+        <translation>Member</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="220" />
+        <source>Visiteur</source>
+        <translation>Visitor</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="221" />
+        <source>Équipe</source>
+        <translation>Staff</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="228" />
+        <source>Associer un badge</source>
+        <translation>Give a badge</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="237" />
+        <source>Entrées aujourd'hui : %1</source>
+        <translation>Entries today: %1</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="238" />
+        <source>Sur place maintenant : %1</source>
+        <translation>Here now: %1</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="239" />
+        <source>Dont visiteurs sans badge : %1</source>
+        <translation>Of which visitors without a badge: %1</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="241" />
+        <source>Par motif :</source>
+        <translation>By purpose:</translation>
+    </message>
+</context>
+<context>
+    <name>VisitorBadgeView</name>
+    <message>
+        <location filename="../views/visitor.py" line="194" />
+        <source>Bienvenue %1 !</source>
+        <translation>Welcome %1!</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="196" />
+        <source>Terminer</source>
+        <translation>Finish</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="198" />
+        <source>Votre badge est enregistré</source>
+        <translation>Your badge is registered</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="199" />
+        <source>La prochaine fois, posez-le simplement sur le lecteur en arrivant et en partant.</source>
+        <translation>Next time, just hold it to the reader when you arrive and leave.</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="202" />
+        <source>Ce badge appartient déjà à quelqu'un</source>
+        <translation>This badge already belongs to someone</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="203" />
+        <source>Demandez un autre badge à l'accueil, puis posez-le sur le lecteur.</source>
+        <translation>Ask the front desk for another badge, then hold it to the reader.</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="206" />
+        <source>Votre arrivée est enregistrée</source>
+        <translation>You are checked in</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="207" />
+        <source>On vous a remis un badge ? Posez-le sur le lecteur pour l'associer à votre nom. Sinon, touchez « Terminer ».</source>
+        <translation>Were you given a badge? Hold it to the reader to link it to your name. Otherwise, touch “Finish”.</translation>
+    </message>
+</context>
+<context>
+    <name>VisitorView</name>
+    <message>
+        <location filename="../views/visitor.py" line="124" />
+        <source>Cochez la case d'accord pour continuer : sans elle, rien n'est enregistré.</source>
+        <translation>Tick the consent box to go on: without it, nothing is recorded.</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="126" />
+        <source>Indiquez votre prénom.</source>
+        <translation>Please enter your first name.</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="127" />
+        <source>Cette adresse e-mail ne semble pas valide (ou laissez-la vide).</source>
+        <translation>This email address does not look valid (or leave it empty).</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="129" />
+        <source>Choisissez votre commune dans la liste.</source>
+        <translation>Choose your town from the list.</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="130" />
+        <source>Choisissez ce qui vous amène.</source>
+        <translation>Choose what brings you here.</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="131" />
+        <source>Enregistrement impossible pour le moment : réessayez ou adressez-vous à l'accueil.</source>
+        <translation>Cannot record right now: try again or ask at the front desk.</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="137" />
+        <source>Bienvenue ! Présentez-vous en quelques secondes</source>
+        <translation>Welcome! Introduce yourself in a few seconds</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="138" />
+        <source>Prénom</source>
+        <translation>First name</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="139" />
+        <source>E-mail (facultatif)</source>
+        <translation>Email (optional)</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="140" />
+        <source>Votre commune</source>
+        <translation>Your town</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="141" />
+        <source>Ce qui vous amène</source>
+        <translation>What brings you here</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="144" />
+        <source>— Choisissez —</source>
+        <translation>— Choose —</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="147" />
+        <source>Autre commune (hors du territoire)</source>
+        <translation>Another town (outside the area)</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="151" />
+        <source>Vos données personnelles</source>
+        <translation>Your personal data</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="153" />
+        <source>Nous enregistrons votre prénom, votre commune, votre e-mail si vous le donnez, et vos dates de passage. Pourquoi : compter la fréquentation de ce lieu public et vous reconnaître à la prochaine visite. Qui les voit : l'équipe de la Station seulement ; rien n'est vendu ni utilisé pour de la publicité. Durée : vos passages sont effacés après %1 jours, votre fiche après %2 jours sans visite. Vous pouvez à tout moment consulter, corriger ou faire effacer vos données à l'accueil (RGPD).</source>
+        <translation>We record your first name, your town, your email if you give it, and the dates of your visits. Why: to count the attendance of this public place and to recognise you next time. Who sees it: the Station team only; nothing is sold or used for advertising. How long: your visits are erased after %1 days, your record after %2 days without a visit. You may see, correct or have your data erased at the front desk at any time (GDPR).</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="161" />
+        <source>J'accepte que ces informations soient enregistrées</source>
+        <translation>I agree that this information is recorded</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="162" />
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="163" />
+        <source>Valider mon arrivée</source>
+        <translation>Check me in</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomeView</name>
+    <message>
+        <location filename="../views/welcome.py" line="44" />
+        <source>Bonjour %1 !</source>
+        <translation>Hello %1!</translation>
+    </message>
+    <message>
+        <location filename="../views/welcome.py" line="51" />
+        <source>C'est noté : %1. Bonne journée !</source>
+        <translation>Noted: %1. Have a good day!</translation>
+    </message>
+    <message>
+        <location filename="../views/welcome.py" line="55" />
+        <source>Qu'est-ce qui vous amène aujourd'hui ?</source>
+        <translation>What brings you here today?</translation>
+    </message>
+    <message>
+        <location filename="../views/welcome.py" line="56" />
+        <source>Votre arrivée est enregistrée. Touchez un choix pour le modifier.</source>
+        <translation>You are checked in. Touch a choice to change it.</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,181 @@
+"""Everything the kiosk asks of the site database, as plain values (no ORM rows leave).
+
+One short transaction per call, so a kiosk left on the idle screen holds no lock
+while sync writes. Database failures become `DatabaseUnavailable`; the controller
+shows it and retries, and the next call simply opens a new connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from kiosk.errors import DatabaseUnavailable
+from station import registry
+from station.checkin import Desk, Presence, TapResult
+from station.config import StationConfig
+from station.credential import Credential
+from station.db import AgentStatus, Member, make_engine
+from station.today import DayHours, Tallies, hours_today, people_in, tallies_today
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    id: uuid.UUID
+    name: str
+    kind: str
+    email: str
+    badges: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRow:
+    agent_id: str
+    name: str
+    kind: str  # door | machine
+    online: bool
+    grants_version: int
+    updated_at: dt.datetime | None
+    status: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedUp:
+    member_id: uuid.UUID
+    first_name: str
+    visit_id: uuid.UUID
+
+
+class KioskService:
+    """The check-in desk of one kiosk over the site database."""
+
+    def __init__(self, config: StationConfig, kiosk_id: str, *, engine: Engine | None = None,
+                 clock: Clock = utc_now) -> None:
+        self.config = config
+        self.kiosk_id = kiosk_id
+        self.desk = Desk.from_config(config, kiosk_id)
+        self._own_engine = engine is None
+        self.engine = engine or make_engine(config.resolve_url(config.database.url))
+        self.clock = clock
+
+    def close(self) -> None:
+        if self._own_engine:
+            self.engine.dispose()
+        self._own_engine = False
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            log.warning("site database unavailable: %s", exc)
+            raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
+
+    def ping(self) -> None:
+        with self._session() as session:
+            session.execute(text("SELECT 1"))
+
+    # -- the entrance -----------------------------------------------------------------
+
+    def tap(self, credential: Credential) -> TapResult:
+        badge_hash = credential.keyed_hash(self.config.site_key)
+        with self._session() as session:
+            return self.desk.tap(session, badge_hash, self.clock())
+
+    def choose_purpose(self, visit_id: uuid.UUID, purpose: str) -> None:
+        with self._session() as session:
+            self.desk.choose_purpose(session, visit_id, purpose)
+
+    def sign_up(self, first_name: str, email: str, commune: str, purpose: str,
+                consent: bool) -> SignedUp:
+        with self._session() as session:
+            member, visit = self.desk.sign_up_visitor(
+                session, first_name, email=email, commune=commune, purpose=purpose,
+                consent=consent, now=self.clock())
+            return SignedUp(member.id, member.first_name, visit.id)
+
+    def enrol(self, member_id: uuid.UUID, credential: Credential) -> str:
+        """Give the badge to the member; returns their name. `Conflict` if it is held."""
+        with self._session() as session:
+            badge = self.desk.enrol(session, member_id, credential, self.config.site_key,
+                                    label=f"kiosk {self.kiosk_id}")
+            return badge.member.display_name
+
+    def revoke(self, credential: Credential) -> str:
+        """Deactivate the badge; returns its holder's name. `NotFound` if not enrolled."""
+        with self._session() as session:
+            badge = self.desk.revoke(session, credential.keyed_hash(self.config.site_key))
+            return badge.member.display_name
+
+    def auto_check_out(self) -> int:
+        with self._session() as session:
+            return self.desk.auto_check_out(session, self.clock())
+
+    # -- what the screens show --------------------------------------------------------
+
+    def hours(self) -> DayHours:
+        with self._session() as session:
+            return hours_today(session, self.config.site.id, self.config.site.timezone,
+                               self.clock())
+
+    def people_in(self) -> int:
+        with self._session() as session:
+            return people_in(session, self.config.site.id)
+
+    def who_is_in(self) -> list[Presence]:
+        with self._session() as session:
+            return self.desk.who_is_in(session)
+
+    def check_out(self, visit_id: uuid.UUID) -> None:
+        with self._session() as session:
+            self.desk.check_out(session, visit_id, self.clock())
+
+    def tallies(self) -> Tallies:
+        with self._session() as session:
+            return tallies_today(session, self.config.site.id, self.config.site.timezone,
+                                 self.clock())
+
+    def search(self, text_: str, limit: int = 12) -> list[MemberRow]:
+        if not text_.strip():
+            return []
+        with self._session() as session:
+            return [MemberRow(m.id, m.display_name, m.kind.value, m.email or "",
+                              sum(1 for b in m.badges if b.deleted_at is None
+                                  and b.status.value == "active"))
+                    for m in registry.search_members(session, text_, limit)]
+
+    def member_name(self, member_id: uuid.UUID) -> str:
+        with self._session() as session:
+            member = session.get(Member, member_id)
+            return member.display_name if member is not None else ""
+
+    def agents(self) -> list[AgentRow]:
+        """Every agent of the configuration with the last status sync stored for it."""
+        with self._session() as session:
+            rows = {s.agent_id: s for s in session.scalars(select(AgentStatus))}
+        result = []
+        for agent_id, agent in self.config.agents.items():
+            status = rows.get(agent_id)
+            result.append(AgentRow(agent_id, agent.name, agent.kind,
+                                   bool(status and status.online),
+                                   status.grants_version if status else 0,
+                                   status.updated_at if status else None,
+                                   dict(status.status) if status else {}))
+        return result

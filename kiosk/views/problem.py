@@ -1,0 +1,88 @@
+"""Badges that cannot check in: expired membership, unknown, revoked; or no database.
+
+Never a dead end: each says what to do and whom to ask, and offers the visitor
+sign-in so that nobody is turned away at the door.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, QLocale, Signal
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk.controller import ProblemData
+from kiosk.views.common import button, label
+
+
+class ProblemView(QWidget):
+    visitor_clicked = Signal()
+    done_clicked = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: ProblemData | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 32, 48, 32)
+        layout.addStretch(1)
+        self.headline = label("warn")
+        self.explain = label("subtitle")
+        self.whom = label("subtitle")
+        for widget in (self.headline, self.explain, self.whom):
+            layout.addWidget(widget)
+            layout.addSpacing(12)
+        layout.addStretch(1)
+        row = QHBoxLayout()
+        self.visitor = button()
+        self.visitor.clicked.connect(self.visitor_clicked)
+        self.done = button("secondary")
+        self.done.clicked.connect(self.done_clicked)
+        row.addWidget(self.visitor)
+        row.addSpacing(24)
+        row.addWidget(self.done)
+        layout.addLayout(row)
+        self.retranslate()
+
+    @property
+    def kind(self) -> str:
+        return self.data.kind if self.data else ""
+
+    def show_data(self, data: ProblemData) -> None:
+        self.data = data
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.visitor.setText(self.tr("Entrer comme visiteur"))
+        self.done.setText(self.tr("Retour"))
+        self.whom.setText(self.tr("Un membre de l'équipe d'accueil peut vous aider : "
+                                  "il se trouve au comptoir, à droite de l'entrée."))
+        data = self.data
+        kind = data.kind if data else ""
+        self.visitor.setVisible(kind != "database")
+        if kind == "expired":
+            assert data is not None
+            hello = self.tr("Bonjour %1,").replace("%1", data.first_name)
+            self.headline.setText(hello + " " + self.tr("votre adhésion a expiré"))
+            if data.membership_ended is not None:
+                end = data.membership_ended
+                day = QLocale(QLocale.Language.French).toString(
+                    QDate(end.year, end.month, end.day), QLocale.FormatType.ShortFormat)
+                ended = self.tr("Elle a pris fin le %1.").replace("%1", day) + " "
+            else:
+                ended = ""
+            self.explain.setText(ended + self.tr("Vous pouvez la renouveler à l'accueil, "
+                                                 "c'est gratuit et rapide."))
+        elif kind == "unknown":
+            self.headline.setText(self.tr("Ce badge n'est pas enregistré"))
+            self.explain.setText(self.tr("Il n'est relié à aucun compte. L'accueil peut "
+                                         "l'associer à votre nom en une minute."))
+        elif kind == "revoked":
+            self.headline.setText(self.tr("Ce badge a été désactivé"))
+            self.explain.setText(self.tr("Il a été déclaré perdu ou rendu. Demandez un "
+                                         "nouveau badge à l'accueil."))
+        elif kind == "database":
+            self.headline.setText(self.tr("Le système d'accueil est momentanément "
+                                          "indisponible"))
+            self.explain.setText(self.tr("Votre passage n'a pas pu être enregistré. "
+                                         "Réessayez dans un instant."))
+        else:
+            self.headline.setText("")
+            self.explain.setText("")

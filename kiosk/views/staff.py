@@ -1,0 +1,244 @@
+"""Staff mode: who is in, doors and machines, badges, today's tallies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.controller import Purpose, StaffData
+from kiosk.service import AgentRow
+from kiosk.views.common import button, hhmm, label
+
+DOOR_COMMANDS = ("unlock_once", "lockdown", "release")
+MACHINE_COMMANDS = ("end_session", "block", "unblock")
+
+
+class StaffView(QWidget):
+    close_clicked = Signal()
+    quit_clicked = Signal()
+    refresh_clicked = Signal()
+    check_out = Signal(object)  # visit id
+    command = Signal(str, str)  # agent id, command
+    search = Signal(str)
+    enrol = Signal(object)  # MemberRow
+    revoke = Signal()
+    cancel_pending = Signal()
+
+    def __init__(self, zone: dt.tzinfo, purposes: Sequence[Purpose],
+                 language: Callable[[], str]) -> None:
+        super().__init__()
+        self.zone, self.language = zone, language
+        self.purposes = {p.id: p for p in purposes}
+        self.data: StaffData | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 12, 24, 12)
+        top = QHBoxLayout()
+        self.title = label("subtitle", center=False)
+        self.refresh_button = button("small")
+        self.refresh_button.clicked.connect(self.refresh_clicked)
+        self.quit = button("danger")
+        self.quit.clicked.connect(self.quit_clicked)
+        self.close_button = button("small")
+        self.close_button.clicked.connect(self.close_clicked)
+        top.addWidget(self.title, 3)
+        for widget in (self.refresh_button, self.quit, self.close_button):
+            top.addWidget(widget, 1)
+        layout.addLayout(top)
+        self.notice = label("error")
+        layout.addWidget(self.notice)
+        self.tabs = QTabWidget()
+        layout.addWidget(self.tabs, 1)
+        self.people = self._table(4)
+        self.agents = self._table(4)
+        badges = QWidget()
+        badge_layout = QVBoxLayout(badges)
+        search_row = QHBoxLayout()
+        self.query = QLineEdit()
+        self.query.returnPressed.connect(lambda: self.search.emit(self.query.text()))
+        self.find_button = button("small")
+        self.find_button.clicked.connect(lambda: self.search.emit(self.query.text()))
+        self.revoke_button = button("danger")
+        self.revoke_button.clicked.connect(self.revoke)
+        search_row.addWidget(self.query, 3)
+        search_row.addWidget(self.find_button, 1)
+        search_row.addWidget(self.revoke_button, 2)
+        badge_layout.addLayout(search_row)
+        pending_row = QHBoxLayout()
+        self.pending = label("good")
+        self.cancel = button("secondary")
+        self.cancel.clicked.connect(self.cancel_pending)
+        pending_row.addWidget(self.pending, 3)
+        pending_row.addWidget(self.cancel, 1)
+        badge_layout.addLayout(pending_row)
+        self.results = self._table(4)
+        badge_layout.addWidget(self.results, 1)
+        self.tallies = label("subtitle", center=False)
+        self.tallies.setAlignment(self.tallies.alignment())
+        self.tabs.addTab(self.people, "")
+        self.tabs.addTab(self.agents, "")
+        self.tabs.addTab(badges, "")
+        self.tabs.addTab(self.tallies, "")
+        self.retranslate()
+
+    @staticmethod
+    def _table(columns: int) -> QTableWidget:
+        table = QTableWidget(0, columns)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(72)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        return table
+
+    def show_data(self, data: StaffData) -> None:
+        self.data = data
+        self.retranslate()
+
+    def _purpose(self, code: str) -> str:
+        purpose = self.purposes.get(code)
+        return purpose.label(self.language()) if purpose else code
+
+    def retranslate(self) -> None:
+        data = self.data
+        self.title.setText(self.tr("Mode équipe — %1").replace("%1", data.staff_name
+                                                              if data else ""))
+        self.refresh_button.setText(self.tr("Actualiser"))
+        self.quit.setText(self.tr("Quitter le kiosque"))
+        self.close_button.setText(self.tr("Fermer"))
+        for index, text in enumerate((self.tr("Présents"), self.tr("Portes et machines"),
+                                      self.tr("Badges"), self.tr("Aujourd'hui"))):
+            self.tabs.setTabText(index, text)
+        self.query.setPlaceholderText(self.tr("Nom, prénom ou e-mail"))
+        self.find_button.setText(self.tr("Chercher"))
+        self.revoke_button.setText(self.tr("Désactiver un badge…"))
+        self.cancel.setText(self.tr("Annuler"))
+        self.people.setHorizontalHeaderLabels([self.tr("Nom"), self.tr("Motif"),
+                                               self.tr("Depuis"), ""])
+        self.agents.setHorizontalHeaderLabels([self.tr("Équipement"), self.tr("État"),
+                                               self.tr("Détails"), self.tr("Actions")])
+        self.results.setHorizontalHeaderLabels([self.tr("Nom"), self.tr("Type"),
+                                                self.tr("Badges actifs"), ""])
+        if data is None:
+            return
+        self.notice.setText(self._notice(data))
+        self._fill_people(data)
+        self._fill_agents(data.agents, data.bus_connected)
+        self._fill_results(data)
+        if data.pending == "enrol":
+            self.pending.setText(self.tr("Posez sur le lecteur le badge à associer à %1")
+                                 .replace("%1", data.pending_member))
+        elif data.pending == "revoke":
+            self.pending.setText(self.tr("Posez sur le lecteur le badge à désactiver"))
+        else:
+            self.pending.setText("")
+        self.cancel.setVisible(bool(data.pending))
+        self._fill_tallies(data)
+
+    def _notice(self, data: StaffData) -> str:
+        detail = data.notice_detail
+        notices = {
+            "checked_out": self.tr("Départ enregistré."),
+            "enrolled": self.tr("Badge associé à %1.").replace("%1", detail),
+            "revoked": self.tr("Badge de %1 désactivé.").replace("%1", detail),
+            "not_enrolled": self.tr("Ce badge n'est associé à personne."),
+            "conflict": self.tr("Refusé : %1").replace("%1", detail),
+            "database": self.tr("Base de données indisponible : réessayez."),
+            "bus_down": self.tr("Réseau des équipements indisponible : commande non "
+                                "envoyée."),
+            "command_sent": self.tr("Commande envoyée : %1").replace("%1", detail),
+            "command_done": self.tr("Commande exécutée : %1").replace("%1", detail),
+            "command_refused": self.tr("Commande refusée : %1").replace("%1", detail),
+        }
+        return notices.get(data.notice, "")
+
+    def _fill_people(self, data: StaffData) -> None:
+        self.people.setRowCount(len(data.presences))
+        for row, presence in enumerate(data.presences):
+            self.people.setItem(row, 0, QTableWidgetItem(presence.name))
+            self.people.setItem(row, 1, QTableWidgetItem(self._purpose(presence.purpose)))
+            self.people.setItem(row, 2, QTableWidgetItem(hhmm(presence.since, self.zone)))
+            out = button("small")
+            out.setText(self.tr("Faire sortir"))
+            out.clicked.connect(lambda _=False, v=presence.visit_id: self._check_out(v))
+            self.people.setCellWidget(row, 3, out)
+
+    def _check_out(self, visit_id: uuid.UUID) -> None:
+        self.check_out.emit(visit_id)
+
+    def _fill_agents(self, agents: Sequence[AgentRow], bus: bool) -> None:
+        names = {"unlock_once": self.tr("Ouvrir"), "lockdown": self.tr("Confinement"),
+                 "release": self.tr("Lever"), "end_session": self.tr("Fin de session"),
+                 "block": self.tr("Bloquer"), "unblock": self.tr("Débloquer")}
+        self.agents.setRowCount(len(agents))
+        for row, agent in enumerate(agents):
+            self.agents.setItem(row, 0, QTableWidgetItem(agent.name))
+            state = self.tr("En ligne") if agent.online else self.tr("Hors ligne")
+            self.agents.setItem(row, 1, QTableWidgetItem(state))
+            self.agents.setItem(row, 2, QTableWidgetItem(self._details(agent)))
+            cell = QWidget()
+            box = QHBoxLayout(cell)
+            box.setContentsMargins(2, 2, 2, 2)
+            commands = DOOR_COMMANDS if agent.kind == "door" else MACHINE_COMMANDS
+            for command in commands:
+                action = button("small")
+                action.setText(names[command])
+                action.setEnabled(bus)
+                action.clicked.connect(lambda _=False, a=agent.agent_id, c=command:
+                                       self.command.emit(a, c))
+                box.addWidget(action)
+            self.agents.setCellWidget(row, 3, cell)
+
+    def _details(self, agent: AgentRow) -> str:
+        status = agent.status
+        parts = []
+        labels = {"mode": self.tr("mode"), "door": self.tr("porte"), "relay": self.tr("relais"),
+                  "busy": self.tr("en marche"), "alarms": self.tr("alarmes"),
+                  "outbox": self.tr("en attente")}
+        for key, caption in labels.items():
+            if key in status and status[key] not in (None, "", []):
+                value = status[key]
+                if isinstance(value, list):
+                    value = ", ".join(str(v) for v in value)
+                parts.append(f"{caption}: {value}")
+        parts.append(self.tr("droits v%1").replace("%1", str(agent.grants_version)))
+        return " · ".join(parts)
+
+    def _fill_results(self, data: StaffData) -> None:
+        kinds = {"member": self.tr("Membre"), "visitor": self.tr("Visiteur"),
+                 "staff": self.tr("Équipe")}
+        self.results.setRowCount(len(data.results))
+        for row, member in enumerate(data.results):
+            self.results.setItem(row, 0, QTableWidgetItem(member.name))
+            self.results.setItem(row, 1, QTableWidgetItem(kinds.get(member.kind, member.kind)))
+            self.results.setItem(row, 2, QTableWidgetItem(str(member.badges)))
+            give = button("small")
+            give.setText(self.tr("Associer un badge"))
+            give.clicked.connect(lambda _=False, m=member: self.enrol.emit(m))
+            self.results.setCellWidget(row, 3, give)
+
+    def _fill_tallies(self, data: StaffData) -> None:
+        tallies = data.tallies
+        if tallies is None:
+            self.tallies.setText("")
+            return
+        lines = [self.tr("Entrées aujourd'hui : %1").replace("%1", str(tallies.entries)),
+                 self.tr("Sur place maintenant : %1").replace("%1", str(tallies.in_now)),
+                 self.tr("Dont visiteurs sans badge : %1").replace("%1",
+                                                                   str(tallies.visitors)),
+                 "", self.tr("Par motif :")]
+        lines += [f"  • {self._purpose(code)} : {count}"
+                  for code, count in tallies.by_purpose.items()]
+        self.tallies.setText("\n".join(lines))

@@ -1,0 +1,46 @@
+"""`station kiosk [--fullscreen] [--id KIOSK] [--screenshots DIR]`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from station.cli.context import Context
+from station.errors import ConfigError
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("kiosk", help="run the entrance kiosk (touch screen)")
+    parser.add_argument("--id", dest="kiosk_id", metavar="KIOSK",
+                        help="kiosk id from [kiosks] (default: the only or first one)")
+    parser.add_argument("--fullscreen", action="store_true",
+                        help="full screen without decorations; only staff mode can quit")
+    parser.add_argument("--hide-cursor", action="store_true", default=None,
+                        help="hide the mouse cursor (default: kiosks.ID.hide_cursor)")
+    parser.add_argument("--keyboard", choices=("auto", "on", "off"), default="auto",
+                        help="Qt's on-screen keyboard: auto = when no keyboard is plugged in")
+    parser.add_argument("--no-bus", action="store_true",
+                        help="do not connect to the broker (no remote commands)")
+    parser.add_argument("--screenshots", metavar="DIR", type=Path,
+                        help="render every screen in French and English to DIR and exit")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    config = ctx.config
+    if args.screenshots is not None:
+        from kiosk.screenshots import render_all
+
+        for path in render_all(config, args.screenshots):
+            print(path)
+        return 0
+    if not config.kiosks:
+        raise ConfigError([f"{config.source}: [kiosks]: no kiosk declared; expected e.g. "
+                           "[kiosks.entrance] with reader = {{ path = \"sim:kiosk\" }}"])
+    kiosk_id = args.kiosk_id or next(iter(config.kiosks))
+    from kiosk.app import Kiosk, use_virtual_keyboard
+
+    use_virtual_keyboard(args.keyboard)
+    kiosk = Kiosk(config, kiosk_id, fullscreen=args.fullscreen, hide_cursor=args.hide_cursor,
+                  bus=not args.no_bus)
+    return kiosk.run()
