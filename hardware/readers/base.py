@@ -83,7 +83,7 @@ class Reader(abc.ABC):
         self._lock = threading.RLock()
         self._present: Credential | None = None
         self._pending: tuple[Credential, float, threading.Timer] | None = None
-        self._available = False
+        self._available: bool | None = None  # unknown until the backend first reports
         self._started = False
         self._closed = False
         self.bad_reads = 0
@@ -92,7 +92,7 @@ class Reader(abc.ABC):
 
     @property
     def available(self) -> bool:
-        return self._available and not self._closed
+        return self._available is True and not self._closed
 
     @property
     def closed(self) -> bool:

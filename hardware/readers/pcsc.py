@@ -85,11 +85,16 @@ class PcscReader(Reader):
 
     def _shutdown(self) -> None:
         self._stop.set()
-        with self._context_lock:
-            if self._context is not None:
-                scard.SCardCancel(self._context)  # wakes SCardGetStatusChange
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if self._thread is None:
+            return
+        # SCardCancel only wakes a call in progress: repeat it in case the thread was
+        # between its check of _stop and SCardGetStatusChange.
+        deadline = time.monotonic() + 5
+        while self._thread.is_alive() and time.monotonic() < deadline:
+            with self._context_lock:
+                if self._context is not None:
+                    scard.SCardCancel(self._context)
+            self._thread.join(timeout=0.05)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -141,7 +146,7 @@ class PcscReader(Reader):
                 self._reader_gone(states, "reader unplugged")
                 continue
             if hresult != scard.SCARD_S_SUCCESS:
-                raise _ServiceGone(f"SCardGetStatusChange failed: {_error(hresult)}")
+                raise _ServiceGone(f"pcscd failed in SCardGetStatusChange: {_error(hresult)}")
             for name, event_state, _atr in changes:
                 states[name] = event_state & ~scard.SCARD_STATE_CHANGED
                 if name != self.reader_name:
