@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from station.db import SyncCursor, SyncRejection, utcnow
 from station.ids import new_event_id
-from sync.errors import CentralUnavailable
+from sync.errors import central_error
 from sync.tables import (
     DOWN_TABLES,
     NATURAL_KEYS,
@@ -215,14 +215,9 @@ def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
 
 @contextmanager
 def _central(engine: Engine) -> Iterator[Connection]:
-    """A connection to central whose failures read as `CentralUnavailable`."""
+    """A connection to central whose failures read as sync errors."""
     try:
         with engine.connect() as connection:
             yield connection
     except DBAPIError as exc:
-        raise CentralUnavailable(f"central registry: {_short(exc)}") from exc
-
-
-def _short(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return text[0] if text else exc.__class__.__name__
+        raise central_error(exc) from exc

@@ -28,7 +28,7 @@ from station.db import Badge, BadgeStatus, MemberTraining, SyncRejection, utcnow
 from station.ids import new_event_id
 from sync import central
 from sync.down import CHUNK
-from sync.errors import CentralUnavailable
+from sync.errors import central_error
 from sync.tables import (
     HISTORY_MODELS,
     MUTABLE_HISTORY,
@@ -104,7 +104,7 @@ def upload_registry(site_engine: Engine, central_engine: Engine, site_id: str, *
                                 savepoint.rollback()
                                 outcomes.append((row, f"refused by central: {_short(exc)}"))
             except DBAPIError as exc:
-                raise CentralUnavailable(f"central registry: {_short(exc)}") from exc
+                raise central_error(exc) from exc
             with site_engine.begin() as site:
                 for row, reason in outcomes:
                     _settle(site, table, row, reason)
@@ -216,7 +216,7 @@ def _central_begin(engine: Engine) -> Iterator[Connection]:
         with engine.begin() as connection:
             yield connection
     except DBAPIError as exc:
-        raise CentralUnavailable(f"central registry: {_short(exc)}") from exc
+        raise central_error(exc) from exc
 
 
 def _short(exc: BaseException) -> str:
