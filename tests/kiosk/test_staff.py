@@ -1,0 +1,163 @@
+"""Staff mode: opened by a staff badge, who is in, badges, commands to agents, timeout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk import controller as c
+from station.db import AgentStatus, Badge, BadgeStatus, Member, Visit, make_engine
+from station.protocol import topics
+from station.protocol.commands import check_command
+from station.protocol.signing import agent_key
+from tests.kiosk.conftest import ALICE, BLANK, STAFF, KioskEnv, tap
+
+
+def with_session(env: KioskEnv, work: Any) -> Any:
+    engine = make_engine(env.db_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            result = work(session)
+            session.commit()
+            return result
+    finally:
+        engine.dispose()
+
+
+def buttons(widget: Any) -> dict[str, QPushButton]:
+    return {b.text(): b for b in widget.findChildren(QPushButton)}
+
+
+def test_staff_badge_opens_staff_mode_with_who_is_in_and_check_out(
+        qtbot: Any, kiosk: Any, kiosk_env: KioskEnv) -> None:
+    tap(qtbot, kiosk, ALICE, c.WELCOME)
+    kiosk.controller.go_idle()
+    tap(qtbot, kiosk, STAFF, c.STAFF)
+    staff = kiosk.window.staff
+    assert kiosk.window.current is staff
+    assert staff.title.text() == "Mode équipe — Dana"
+    assert staff.people.rowCount() == 1
+    assert staff.people.item(0, 0).text() == "Alice Martin"
+    assert "Entrées aujourd'hui : 1" in staff.tallies.text()
+    assert staff.agents.rowCount() == 3  # front door, laser cutter, 3D printer
+    qtbot.mouseClick(staff.people.cellWidget(0, 3), Qt.MouseButton.LeftButton)
+    assert staff.notice.text() == "Départ enregistré."
+    assert staff.people.rowCount() == 0
+    # Alice's visit only: a staff badge opens staff mode and records no visit.
+    [visit] = with_session(kiosk_env, lambda s: list(s.scalars(select(Visit))))
+    assert visit.checkout_reason == "staff"
+
+
+def test_staff_mode_closes_after_inactivity(qtbot: Any, kiosk: Any) -> None:
+    tap(qtbot, kiosk, STAFF, c.STAFF)
+    assert kiosk.controller.staff_timer.isActive()
+    assert kiosk.controller.staff_timer.interval() == 60_000
+    kiosk.controller.idle_timer.timeout.emit()  # the public timeout does not close it
+    assert kiosk.controller.screen == c.STAFF
+    kiosk.controller.staff_timer.timeout.emit()
+    assert kiosk.window.current is kiosk.window.idle
+    assert kiosk.controller.state.staff is None
+
+
+def test_staff_enrols_a_badge_for_a_member_then_revokes_it(qtbot: Any, kiosk: Any,
+                                                            kiosk_env: KioskEnv) -> None:
+    tap(qtbot, kiosk, STAFF, c.STAFF)
+    staff = kiosk.window.staff
+    qtbot.keyClicks(staff.query, "bob")
+    qtbot.mouseClick(staff.find_button, Qt.MouseButton.LeftButton)
+    assert staff.results.rowCount() == 1 and staff.results.item(0, 0).text() == "Bob Durand"
+    qtbot.mouseClick(staff.results.cellWidget(0, 3), Qt.MouseButton.LeftButton)
+    assert "Bob Durand" in staff.pending.text()
+    tap(qtbot, kiosk, BLANK, c.STAFF)
+    assert staff.notice.text() == "Badge associé à Bob Durand."
+
+    def bob_badges(session: Session) -> list[tuple[str, BadgeStatus]]:
+        bob = session.scalars(select(Member).where(Member.first_name == "Bob")).one()
+        return [(b.origin_site or "", b.status) for b in session.scalars(
+            select(Badge).where(Badge.member_id == bob.id).order_by(Badge.enrolled_at))]
+
+    assert with_session(kiosk_env, bob_badges)[-1] == ("saint-omer-gare", BadgeStatus.ACTIVE)
+    qtbot.mouseClick(staff.revoke_button, Qt.MouseButton.LeftButton)
+    assert staff.pending.text() == "Posez sur le lecteur le badge à désactiver"
+    tap(qtbot, kiosk, BLANK, c.STAFF)
+    assert staff.notice.text() == "Badge de Bob Durand désactivé."
+    assert with_session(kiosk_env, bob_badges)[-1][1] is BadgeStatus.REVOKED
+    kiosk.controller.close_staff()
+    tap(qtbot, kiosk, BLANK, c.PROBLEM)
+    assert kiosk.window.problem.kind == "revoked"
+
+
+def test_enrolling_a_badge_someone_holds_is_refused(qtbot: Any, kiosk: Any) -> None:
+    tap(qtbot, kiosk, STAFF, c.STAFF)
+    kiosk.controller.staff_search("Bob")
+    kiosk.controller.staff_begin_enrol(kiosk.window.staff.data.results[0])
+    tap(qtbot, kiosk, ALICE, c.STAFF)
+    assert "Refusé" in kiosk.window.staff.notice.text()
+    assert "Alice Martin" in kiosk.window.staff.notice.text()
+    assert kiosk.window.staff.data.pending == "enrol"  # another badge may be tapped
+
+
+@pytest.mark.mqtt
+def test_remote_unlock_is_a_signed_command_on_the_bus(qtbot: Any, make_kiosk: Any,
+                                                       kiosk_env: KioskEnv) -> None:
+    config = kiosk_env.config
+    with_session(kiosk_env, lambda s: s.add(AgentStatus(
+        agent_id="front-door", online=True, grants_version=7,
+        status={"mode": "normal", "door": "closed", "outbox": 0})))
+    received: list[bytes] = []
+    subscribed = threading.Event()
+    listener = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="test-front-door")
+    listener.on_connect = lambda cl, *_: cl.subscribe(
+        topics.agent(config.site.id, "front-door", topics.COMMANDS), qos=1)
+    listener.on_subscribe = lambda *_: subscribed.set()
+    listener.on_message = lambda _c, _u, message: received.append(bytes(message.payload))
+    listener.connect(config.mqtt.host, config.mqtt.port)
+    listener.loop_start()
+    try:
+        assert subscribed.wait(10)
+        kiosk = make_kiosk(bus=True)
+        qtbot.waitUntil(lambda: kiosk.bus.connected, timeout=10_000)
+        tap(qtbot, kiosk, STAFF, c.STAFF)
+        staff = kiosk.window.staff
+        assert staff.agents.item(0, 1).text() == "En ligne"
+        assert "droits v7" in staff.agents.item(0, 2).text()
+        assert "porte: closed" in staff.agents.item(0, 2).text()
+        unlock = buttons(staff.agents.cellWidget(0, 3))["Ouvrir"]
+        qtbot.mouseClick(unlock, Qt.MouseButton.LeftButton)
+        assert staff.notice.text().startswith("Commande envoyée")
+        qtbot.waitUntil(lambda: bool(received), timeout=10_000)
+    finally:
+        listener.loop_stop()
+        listener.disconnect()
+    body = check_command(received[0], "front-door", agent_key(config.site_key, "front-door"),
+                         dt.datetime.now(dt.UTC), lambda _id: False)
+    assert body["command"] == "unlock_once" and "Dana" in body["issued_by"]
+
+
+def test_commands_refused_clearly_without_a_broker(qtbot: Any, kiosk: Any) -> None:
+    tap(qtbot, kiosk, STAFF, c.STAFF)
+    kiosk.controller.staff_command("front-door", "lockdown")
+    assert kiosk.window.staff.notice.text() == ("Réseau des équipements indisponible : "
+                                                "commande non envoyée.")
+
+
+def test_quit_needs_staff_mode(qtbot: Any, make_kiosk: Any) -> None:
+    kiosk = make_kiosk(fullscreen=True)
+    quits: list[bool] = []
+    kiosk.controller.quit_requested.connect(lambda: quits.append(True))
+    assert not kiosk.window.close()  # no way out for the public
+    kiosk.controller.request_quit()
+    assert quits == []
+    tap(qtbot, kiosk, STAFF, c.STAFF)
+    kiosk.controller.quit_requested.disconnect(kiosk.window._quit)  # keep the test's app
+    qtbot.mouseClick(kiosk.window.staff.quit, Qt.MouseButton.LeftButton)
+    assert quits == [True]
