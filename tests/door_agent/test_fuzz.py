@@ -1,0 +1,101 @@
+"""Fuzz every inbound payload (grants, acks, commands): the agent refuses, counts and
+goes on; it never crashes, and anything that is not a valid signed command or
+snapshot leaves the relay alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from gpiozero.pins.mock import MockFactory
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from door_agent.agent import Agent
+from door_agent.events import MqttMessage
+from station.protocol import topics
+from station.protocol.commands import COMMANDS
+from station.protocol.signing import agent_key, sign
+
+CHANNELS = (topics.GRANTS, topics.ACKS, topics.COMMANDS)
+NOW = dt.datetime.now(dt.UTC)
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(
+        st.text(max_size=10), children, max_size=4), max_leaves=12)
+times = st.one_of(st.text(max_size=30), st.integers(),
+                  st.datetimes(timezones=st.just(dt.UTC)).map(lambda d: d.isoformat()),
+                  st.just((NOW + dt.timedelta(seconds=20)).isoformat()),
+                  st.just(NOW.isoformat()))
+command_bodies = st.fixed_dictionaries({
+    "id": st.one_of(st.uuids().map(str), json_values),
+    "agent": st.sampled_from(["front-door", "laser-cutter", "x"]) | json_values,
+    "command": st.sampled_from(sorted(COMMANDS)) | st.text(max_size=12),
+    "args": st.dictionaries(st.sampled_from(["until", "seconds", "x"]), json_values | times,
+                            max_size=2) | json_values,
+    "issued_at": times, "expires_at": times})
+snapshot_bodies = st.fixed_dictionaries({
+    "site": json_values, "agent": st.sampled_from(["front-door", "laser-cutter"]) | json_values,
+    "version": st.integers(min_value=-2, max_value=10**12) | json_values,
+    "resource": st.fixed_dictionaries({
+        "code": json_values, "required_trainings": json_values,
+        "schedule": st.just({"always": True}) | json_values,
+        "enabled": json_values, "out_of_order": json_values}) | json_values,
+    "grants": st.dictionaries(st.text(max_size=64), json_values, max_size=3) | json_values})
+
+
+@pytest.fixture(params=["front-door", "laser-cutter"])
+def offline_agent(request, make_config):  # type: ignore[no-untyped-def]
+    config = make_config({"agents": {request.param: {"reader": {"debounce_s": 0}}}})
+    agent = Agent(config, request.param, pin_factory=MockFactory(), connect=False)
+    yield agent
+    agent.close()
+
+
+def _feed(agent: Agent, channel: str, payload: bytes) -> None:
+    agent.loop.handle(MqttMessage(channel, payload))  # must not raise
+
+
+FUZZ = settings(max_examples=150, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
+
+
+@FUZZ
+@given(channel=st.sampled_from(CHANNELS), payload=st.binary(max_size=300))
+def test_random_bytes(offline_agent: Agent, channel: str, payload: bytes) -> None:
+    _feed(offline_agent, channel, payload)
+    assert not offline_agent.io.relay_on
+
+
+@FUZZ
+@given(channel=st.sampled_from(CHANNELS), value=json_values)
+def test_random_json(offline_agent: Agent, channel: str, value: Any) -> None:
+    import json
+
+    _feed(offline_agent, channel, json.dumps(value).encode())
+    _feed(offline_agent, channel, json.dumps({"alg": "HS256", "body": value, "sig": "0"}
+                                             ).encode())
+    assert not offline_agent.io.relay_on
+
+
+@FUZZ
+@given(body=command_bodies)
+def test_signed_commands_of_any_shape(offline_agent: Agent, body: dict[str, Any]) -> None:
+    key = agent_key(offline_agent.config.site_key, offline_agent.agent_id)
+    _feed(offline_agent, topics.COMMANDS, sign(body, key))
+    # Whatever ran, the state machine is consistent with the relay.
+    assert offline_agent.io.relay_on == offline_agent.controller.relay
+
+
+@FUZZ
+@given(body=snapshot_bodies)
+def test_signed_snapshots_of_any_shape(offline_agent: Agent, body: dict[str, Any]) -> None:
+    key = agent_key(offline_agent.config.site_key, offline_agent.agent_id)
+    before = offline_agent.cache.version
+    _feed(offline_agent, topics.GRANTS, sign(body, key))
+    after = offline_agent.cache.version
+    assert after == before or after == body["version"]
+    assert not offline_agent.io.relay_on

@@ -1,0 +1,127 @@
+"""Forged, expired, replayed, malformed commands and grant snapshots are refused with a
+reason; the last good snapshot stays in force."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from station.protocol.commands import make_command
+from station.protocol.signing import agent_key, sign
+from tests.door_agent.conftest import agent_overrides, member_entry, wait_for
+
+MEMBER = "04000001"
+
+
+@pytest.fixture
+def door(make_config, run_agent, make_site):  # type: ignore[no-untyped-def]
+    config = make_config(agent_overrides(**{"front-door": {}}))
+    site = make_site(config, "front-door")
+    agent = run_agent(config, "front-door")
+    site.publish_grants(site.snapshot({agent.hash(MEMBER): member_entry()}))
+    site.wait_event("grants_applied")
+    return site, agent
+
+
+def test_a_command_is_single_use_across_restarts(make_config, run_agent, make_site) -> None:
+    config = make_config(agent_overrides(**{"front-door": {}}))
+    site = make_site(config, "front-door")
+    first = run_agent(config, "front-door")
+    site.wait_event("agent_started")
+    command_id, payload = make_command("unlock_once", "front-door", site.key,
+                                       ttl=dt.timedelta(minutes=10))
+    site.send_raw_command(payload)
+    assert site.wait_result(command_id)["ok"]
+    first.stop()
+    second = run_agent(config, "front-door")
+    site.wait_event("agent_started", 2)
+    site.send_raw_command(payload)
+    wait_for(lambda: len([r for r in site.results if r["id"] == command_id]) == 2)
+    assert site.results[-1]["reason"] == "replayed"
+    second.settle()
+    assert not second.relay
+
+
+def test_commands_refused_with_their_reason(door) -> None:  # type: ignore[no-untyped-def]
+    site, agent = door
+    now = dt.datetime.now(dt.UTC)
+    cases: list[tuple[bytes, str]] = []
+    _, forged = make_command("unlock_once", "front-door", b"not-the-key" * 3)
+    cases.append((forged, "bad_signature"))
+    _, other_agent = make_command("unlock_once", "front-door",
+                                  agent_key(site.config.site_key, "laser-cutter"))
+    cases.append((other_agent, "bad_signature"))  # another agent's key
+    _, wrong_agent = make_command("unlock_once", "laser-cutter", site.key)
+    cases.append((wrong_agent, "wrong_agent"))
+    _, expired = make_command("unlock_once", "front-door", site.key,
+                              now=now - dt.timedelta(minutes=5))
+    cases.append((expired, "expired"))
+    _, future = make_command("unlock_once", "front-door", site.key,
+                             now=now + dt.timedelta(minutes=5))
+    cases.append((future, "not_yet_valid"))
+    cases.append((b"\xff\x00 not json", "malformed"))
+    cases.append((json.dumps({"alg": "HS256", "body": [], "sig": "x"}).encode(), "malformed"))
+    unknown = sign({"id": "x1", "agent": "front-door", "command": "self_destruct", "args": {},
+                    "issued_at": now.isoformat(),
+                    "expires_at": (now + dt.timedelta(seconds=30)).isoformat()}, site.key)
+    cases.append((unknown, "unknown_command"))
+    for payload, _ in cases:
+        site.send_raw_command(payload)
+    wait_for(lambda: len(site.results) >= len(cases), what="a result per command")
+    assert [r["reason"] for r in site.results] == [reason for _, reason in cases]
+    assert not any(r["ok"] for r in site.results)
+    assert len(site.wait_event("command_refused", len(cases))) == len(cases)
+    agent.settle()
+    assert not agent.relay
+
+    # A good command runs once; the same bytes again are a replay.
+    command_id, payload = make_command("unlock_once", "front-door", site.key)
+    site.send_raw_command(payload)
+    assert site.wait_result(command_id)["ok"]
+    site.send_raw_command(payload)
+    wait_for(lambda: len([r for r in site.results if r["id"] == command_id]) == 2)
+    replay = [r for r in site.results if r["id"] == command_id][1]
+    assert (replay["ok"], replay["reason"]) == (False, "replayed")
+    assert agent.call(lambda: agent.agent.outbox.command_seen(command_id))
+
+
+def test_snapshots_refused_and_last_good_kept(door) -> None:  # type: ignore[no-untyped-def]
+    site, agent = door
+    good_version = site.version
+    revoking = {agent.hash(MEMBER): member_entry(revoked=True)}
+    cases = [
+        (site.snapshot(revoking, version=5, key=b"forged-key-forged-key"), "bad_signature"),
+        (site.snapshot(revoking, version=good_version), "stale"),
+        (site.snapshot(revoking, version=0), "malformed"),
+        (sign({"site": "x", "agent": "front-door", "version": 9, "resource": {},
+               "grants": {}}, site.key), "malformed"),
+        (sign({"site": "x", "agent": "front-door", "version": 9, "resource": {"code": "d"},
+               "grants": {"h": {"revoked": "?"}}}, site.key), "malformed"),
+        (make_snapshot_for_other_agent(site), "wrong_agent"),
+        (b"{not json", "malformed"),
+    ]
+    for payload, _ in cases:
+        site.publish_grants(payload)
+    refused = site.wait_event("grants_refused", len(cases))
+    assert [e.reason for e in refused] == [reason for _, reason in cases]
+    assert all(e.data["version_in_force"] == good_version for e in refused)
+    agent.tap(MEMBER)
+    site.wait_event("granted")  # the last good snapshot still decides
+    assert agent.call(lambda: agent.agent.cache.version) == good_version
+
+    # A newer, well-signed snapshot revoking the badge is enforced at once.
+    site.publish_grants(site.snapshot(revoking))
+    site.wait_event("grants_applied", 2)
+    agent.lift()
+    agent.tap(MEMBER)
+    assert site.wait_event("denied")[0].reason == "badge_revoked"
+
+
+def make_snapshot_for_other_agent(site) -> bytes:  # type: ignore[no-untyped-def]
+    from station.protocol.grants import make_snapshot
+    from station.rules import ResourceFacts
+
+    return make_snapshot(site.config.site.id, "laser-cutter", 99, ResourceFacts("front-door"),
+                         {}, site.key)
