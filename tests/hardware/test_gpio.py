@@ -144,7 +144,9 @@ def test_door_contact_exit_button_and_busy_sensor(mock_factory: MockFactory) -> 
     assert seen == ["closed", "open", "exit", "busy=True", "busy=False"]
 
 
-def test_agent_io_builds_only_wired_pins_and_posts_events(mock_factory: MockFactory) -> None:
+def test_agent_io_builds_only_wired_pins_and_posts_events(mock_factory: MockFactory,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
     posted: list[IoEvent] = []
     pins = PinsConfig(relay=17, relay_active_high=False, contact=27, exit_button=22,
                       led_green=5)
@@ -159,9 +161,16 @@ def test_agent_io_builds_only_wired_pins_and_posts_events(mock_factory: MockFact
     io.relay.on()
     io.show("granted")
     order: list[str] = []
-    relay_close, indicator_close = io.relay.close, io.indicator.close  # type: ignore[union-attr]
-    io.relay.close = lambda: (order.append("relay"), relay_close())[1]  # type: ignore[method-assign]
-    io.indicator.close = lambda: (order.append("indicator"), indicator_close())[1]  # type: ignore[method-assign,union-attr]
+
+    def spy(name: str, close: Callable[[], None]) -> Callable[[], None]:
+        def spied() -> None:
+            order.append(name)
+            close()
+        return spied
+
+    assert io.indicator is not None
+    monkeypatch.setattr(io.relay, "close", spy("relay", io.relay.close))
+    monkeypatch.setattr(io.indicator, "close", spy("indicator", io.indicator.close))
     io.close()
     io.close()
     assert order[:2] == ["relay", "indicator"]

@@ -85,7 +85,7 @@ def test_evdev_device(events: Events) -> None:  # pragma: no cover - needs uinpu
     from evdev import UInput, ecodes
 
     with UInput(name="station-test-reader") as device:
-        path = Path(device.device.path)
+        path = Path(str(device.device.path))
         with KeyboardReader("kiosk", cfg(path=f"keyboard:{path}"), events,
                             device=str(path)):
             assert events.expect(ReaderState).available
