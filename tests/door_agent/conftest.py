@@ -93,7 +93,7 @@ class Site:
     def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
         channel = topics.parse_agent_topic(msg.topic)[2]  # type: ignore[index]
         if channel == topics.EVENTS:
-            event = AgentEvent.decode(msg.payload)
+            event = AgentEvent.decode(bytes(msg.payload))
             with self.lock:
                 if str(event.id) in self.seen:
                     self.duplicates += 1

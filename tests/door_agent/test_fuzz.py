@@ -22,7 +22,8 @@ CHANNELS = (topics.GRANTS, topics.ACKS, topics.COMMANDS)
 NOW = dt.datetime.now(dt.UTC)
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(
         st.text(max_size=10), children, max_size=4), max_leaves=12)
 times = st.one_of(st.text(max_size=30), st.integers(),

@@ -103,7 +103,7 @@ def test_max_session_coasts_while_busy(make_config, run_agent, make_site) -> Non
 
 
 def test_blocked_machine_stays_off_whatever_comes(make_config, run_agent, make_site) -> None:
-    site, agent, clock = _laser(make_config, run_agent, make_site, check_after_use=False)
+    site, agent, _ = _laser(make_config, run_agent, make_site, check_after_use=False)
     agent.tap(MAKER)
     site.wait_event("session_started")
     assert site.wait_result(site.command("block"))["ok"]
@@ -127,8 +127,8 @@ def test_blocked_machine_stays_off_whatever_comes(make_config, run_agent, make_s
 
 
 def test_staff_takeover_and_end_session(make_config, run_agent, make_site) -> None:
-    site, agent, clock = _laser(make_config, run_agent, make_site, presence=False,
-                                check_after_use=False)
+    site, agent, _ = _laser(make_config, run_agent, make_site, presence=False,
+                            check_after_use=False)
     agent.tap(MAKER)
     site.wait_event("session_started")
     agent.lift()

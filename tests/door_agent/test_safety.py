@@ -1,0 +1,86 @@
+"""The relay is off after SIGTERM and after an exception in the loop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+from gpiozero.pins.mock import MockFactory
+
+from door_agent.agent import Agent, stop_on_signals
+from door_agent.events import Call
+from tests.door_agent.conftest import TIMEOUT, agent_overrides, member_entry, wait_for
+
+MAKER = "05000001"
+
+
+def _printer(make_config):  # type: ignore[no-untyped-def]
+    return make_config(agent_overrides(**{"printer-3d": {}}))
+
+
+def test_relay_off_after_sigterm(make_config, make_site) -> None:
+    config = _printer(make_config)
+    site = make_site(config, "printer-3d")
+    factory = MockFactory()
+    agent = Agent(config, "printer-3d", pin_factory=factory)
+    relay = factory.pin(17)
+    seen_on = threading.Event()
+
+    def drive() -> None:  # the test's own thread taps, then sends SIGTERM to this process
+        try:
+            site.publish_grants(site.snapshot({
+                agent_hash(config, MAKER): member_entry(trainings=("printer-3d",))}))
+            site.wait_event("grants_applied")
+            agent.reader.present(MAKER)  # type: ignore[attr-defined]
+            wait_for(lambda: relay.state, what="machine powered")
+            seen_on.set()
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=drive, daemon=True).start()
+    with stop_on_signals(agent):  # the main thread runs the loop, as `station agent` does
+        reason = agent.run()
+    assert seen_on.is_set()
+    assert reason == "signal SIGTERM"
+    assert not relay.state
+    assert site.wait_event("agent_stopped")[0].data["relay"] is False
+
+
+def test_relay_off_after_an_exception_in_the_loop(make_config, run_agent, make_site) -> None:
+    config = _printer(make_config)
+    site = make_site(config, "printer-3d")
+    agent = run_agent(config, "printer-3d")
+    site.publish_grants(site.snapshot({agent.hash(MAKER): member_entry(
+        trainings=("printer-3d",))}))
+    site.wait_event("grants_applied")
+    agent.tap(MAKER)
+    wait_for(lambda: agent.relay, what="machine powered")
+
+    def boom() -> None:
+        raise RuntimeError("a bug in the loop")
+
+    agent.agent.events.put(Call(boom))
+    agent.thread.join(TIMEOUT)
+    assert isinstance(agent.result, RuntimeError)
+    assert not agent.relay
+    stopped = site.wait_event("agent_stopped")[0]
+    assert stopped.reason == "internal_error" and "a bug in the loop" in stopped.data["why"]
+
+
+def test_relay_off_when_construction_fails(make_config, tmp_path) -> None:
+    """A broken data directory: the agent refuses to start, the relay was never on."""
+    blocker = tmp_path / "blocked"
+    blocker.write_text("not a directory")
+    config = make_config({"agents": {"printer-3d": {"data_dir": str(blocker / "sub")}}})
+    factory = MockFactory()
+    with pytest.raises(OSError):
+        Agent(config, "printer-3d", pin_factory=factory)
+    assert all(not s.state for s in factory.pin(17).states)
+
+
+def agent_hash(config, uid: str) -> str:  # type: ignore[no-untyped-def]
+    from station.credential import Credential
+
+    return Credential.uid(uid).keyed_hash(config.site_key)
