@@ -10,6 +10,7 @@ change of state, not once per attempt.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -30,7 +31,7 @@ from station.protocol.events import AgentEvent, encode_ack
 from sync import central as central_writes
 from sync.bus import Connected, Disconnected, Message, SyncBus
 from sync.down import Progress, read_cursor, sync_down
-from sync.errors import SyncError
+from sync.errors import SyncError, central_error
 from sync.grants import GrantCompiler
 from sync.intake import parse_status, store_events, store_status
 from sync.listen import CentralChanged, CentralListener
@@ -78,6 +79,8 @@ class SyncService:
         self.counters: Counter[str] = Counter()
         self.states: dict[str, str] = {}
         self._unpublished: set[str] = set()
+        self.published_log: list[str] = []  # agents published to, in order
+        self._inflight: list[Any] = []  # QoS 1 messages not yet confirmed by the broker
         self._stamp = True
         self._closed = False
 
@@ -127,7 +130,8 @@ class SyncService:
             report.downloaded, report.cursor = down.applied, down.cursor
             self._state("central", "in step")
         except (SyncError, DBAPIError) as exc:
-            report.ok, report.error = False, str(exc).splitlines()[0]
+            error = central_error(exc) if isinstance(exc, DBAPIError) else exc
+            report.ok, report.error = False, str(error).splitlines()[0]
             self._state("central", f"unreachable ({report.error})", logging.WARNING)
         report.published = self.publish_grants()
         return report
@@ -139,10 +143,13 @@ class SyncService:
         published = []
         for agent_id in sorted(self._unpublished):
             snapshot = self.compiler.current[agent_id]
-            if self.bus is not None and self.bus.publish(snapshot.topic, snapshot.payload,
-                                                         qos=1, retain=True) is not None:
+            info = (self.bus.publish(snapshot.topic, snapshot.payload, qos=1, retain=True)
+                    if self.bus is not None else None)
+            if info is not None:
+                self._inflight.append(info)
                 published.append(agent_id)
         self._unpublished -= set(published)
+        self.published_log.extend(published)
         return published
 
     # -- the continuous loop ----------------------------------------------------------------
@@ -176,6 +183,7 @@ class SyncService:
 
     def run_once(self, *, broker_wait_s: float = 5.0, drain_s: float = 1.0) -> RoundReport:
         """One round (`station sync --once`); not ok if central or the broker failed."""
+        start = len(self.published_log)
         if self.bus is not None:
             deadline = time.monotonic() + broker_wait_s
             while not self.bus.connected and time.monotonic() < deadline:
@@ -186,6 +194,14 @@ class SyncService:
                 self._handle(self._drain(0.1))
         report = self.round()
         self._handle(self._drain(0.0))
+        report.published = sorted(set(self.published_log[start:]))
+        deadline = time.monotonic() + broker_wait_s
+        for info in self._inflight:  # exit only once the broker has them
+            with contextlib.suppress(RuntimeError, ValueError):
+                info.wait_for_publish(max(0.0, deadline - time.monotonic()))
+            if not info.is_published():
+                report.ok, report.error = False, report.error or "broker did not confirm"
+        self._inflight.clear()
         if self.bus is not None and (not self.bus.connected or self._unpublished):
             report.ok = False
             report.error = report.error or "MQTT broker unreachable: grants not published"
@@ -263,9 +279,12 @@ class SyncService:
             return
         for agent_id, batch in events.items():
             ack = encode_ack([str(e.id) for e in batch])
-            if self.bus.publish(topics.agent(self.site, agent_id, topics.ACKS), ack,
-                                qos=1) is None:
+            info = self.bus.publish(topics.agent(self.site, agent_id, topics.ACKS), ack, qos=1)
+            if info is None:
                 self.counters["ack_unsent"] += 1  # the agent resends; storing is idempotent
+            else:
+                self._inflight.append(info)
+        self._inflight = [i for i in self._inflight if not i.is_published()]
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -82,3 +82,47 @@ def kill_connections(admin_url: str, database: str) -> int:
                 "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": database}).all())
     finally:
         engine.dispose()
+
+
+class Probe:
+    """A plain paho client on the test broker, standing where an agent would be."""
+
+    def __init__(self, host: str, port: int, *topics_: str) -> None:
+        import queue
+
+        import paho.mqtt.client as paho
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        self.messages: queue.Queue[tuple[str, bytes, bool]] = queue.Queue()
+        self.client = paho.Client(CallbackAPIVersion.VERSION2,
+                                  client_id=f"probe-{id(self)}")
+        self.client.on_message = lambda _c, _u, m: self.messages.put(
+            (m.topic, bytes(m.payload), bool(m.retain)))
+        self.client.connect(host, port)
+        for topic in topics_:
+            self.client.subscribe(topic, qos=1)
+        self.client.loop_start()
+
+    def publish(self, topic: str, payload: bytes, retain: bool = False) -> None:
+        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
+
+    def wait_for(self, predicate: Any, timeout: float = 10.0) -> tuple[str, bytes, bool]:
+        """The first message for which ``predicate(topic, payload)`` is true."""
+        import queue
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no matching message")
+            try:
+                topic, payload, retain = self.messages.get(timeout=left)
+            except queue.Empty:
+                continue
+            if predicate(topic, payload):
+                return topic, payload, retain
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()

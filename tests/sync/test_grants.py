@@ -1,0 +1,102 @@
+"""Grant snapshots: the same facts as station.access, versioned only on change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from station import registry
+from station.access import credential_facts
+from station.config import StationConfig, load_config
+from station.credential import Credential
+from station.db import Badge, MemberKind, Resource
+from station.protocol.grants import entry_from_json, read_snapshot, resource_from_json
+from station.protocol.signing import agent_key
+from station.seed import seed_site
+from sync.grants import GrantCompiler, compile_entries
+
+
+@pytest.fixture
+def config(config_factory: Callable[..., Path]) -> StationConfig:
+    return load_config(config_factory())
+
+
+@pytest.fixture
+def seeded(site_engine: Engine, config: StationConfig) -> Engine:
+    key = config.site_key
+    with Session(site_engine) as session, session.begin():
+        seed_site(session, config)
+        alice = registry.add_member(session, "Alice", membership_until=dt.date(2030, 1, 1))
+        registry.enroll_badge(session, alice, Credential.uid("04000001"), key)
+        registry.grant_training(session, alice, "laser")
+        bob = registry.add_member(session, "Bob", membership_until=dt.date(2020, 1, 1))
+        lost = registry.enroll_badge(session, bob, Credential.uid("04000002"), key)
+        registry.revoke_badge(session, lost)
+        registry.enroll_badge(session, bob, Credential.uid("04000003"), key)
+        staff = registry.add_member(session, "Sam", kind=MemberKind.STAFF)
+        registry.enroll_badge(session, staff, Credential.uid("04000004"), key)
+        gone = registry.add_member(session, "Gone")
+        registry.enroll_badge(session, gone, Credential.uid("04000005"), key)
+        gone.deleted_at = dt.datetime.now(dt.UTC)
+    return site_engine
+
+
+def test_entries_agree_with_the_kiosks_facts(seeded: Engine) -> None:
+    with Session(seeded) as session:
+        entries = compile_entries(session.connection())
+        hashes = list(session.scalars(select(Badge.hash)))
+        for badge_hash in hashes:
+            facts, _badge = credential_facts(session, badge_hash)
+            if facts is None:
+                assert badge_hash not in entries  # a deleted member's badge is dropped
+                continue
+            got = entry_from_json(entries[badge_hash])
+            assert got.revoked == facts.revoked and got.staff == facts.staff
+            assert sorted(got.memberships, key=str) == sorted(facts.memberships, key=str)
+            assert dict(got.trainings) == dict(facts.trainings)
+    assert len(entries) == 4 and sum(e["revoked"] for e in entries.values()) == 1
+
+
+def test_versions_change_only_with_content(seeded: Engine, config: StationConfig) -> None:
+    compiler = GrantCompiler(config)
+    first = compiler.refresh(seeded)
+    assert sorted(s.agent_id for s in first) == sorted(config.agents)
+    assert {s.version for s in first} == {1}
+    for snapshot in first:
+        body = read_snapshot(snapshot.payload, snapshot.agent_id,
+                             agent_key(config.site_key, snapshot.agent_id), 0)
+        assert len(body["grants"]) == 4
+        resource = resource_from_json(body["resource"])
+        assert resource.code == config.agents[snapshot.agent_id].resource
+    assert compiler.refresh(seeded) == []  # nothing changed
+    # A machine put out of order concerns that machine's agent only.
+    with Session(seeded) as session, session.begin():
+        laser = session.scalars(select(Resource).where(Resource.code == "laser-cutter")).one()
+        laser.out_of_order = True
+    changed = compiler.refresh(seeded)
+    assert [(s.agent_id, s.version) for s in changed] == [("laser-cutter", 2)]
+    # A badge revoked concerns everyone.
+    with Session(seeded) as session, session.begin():
+        badge = registry.find_badge(session, "04000001", config.site_key)
+        registry.revoke_badge(session, badge)
+    changed = compiler.refresh(seeded)
+    assert {s.agent_id: s.version for s in changed} == {
+        "front-door": 2, "laser-cutter": 3, "printer-3d": 2}
+    # A restart republishes the same versions; nothing is reused or skipped.
+    again = GrantCompiler(config).refresh(seeded)
+    assert {s.agent_id: s.version for s in again} == {
+        "front-door": 2, "laser-cutter": 3, "printer-3d": 2}
+
+
+def test_an_agent_ahead_of_the_site_gets_a_newer_version(seeded: Engine,
+                                                         config: StationConfig) -> None:
+    compiler = GrantCompiler(config)
+    compiler.refresh(seeded)
+    compiler.raise_floor("front-door", 41)  # e.g. the site database was restored
+    changed = compiler.refresh(seeded)
+    assert [(s.agent_id, s.version) for s in changed] == [("front-door", 42)]

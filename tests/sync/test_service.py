@@ -1,0 +1,225 @@
+"""The sync service with a real broker and a PostgreSQL central: events in, grants out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from station.config import StationConfig, load_config
+from station.db import AccessEvent, AgentStatus, MachineSession
+from station.ids import new_event_id
+from station.protocol import topics
+from station.protocol.events import AgentEvent, decode_ack
+from station.protocol.grants import read_snapshot
+from station.protocol.signing import agent_key
+from station.seed import seed_site
+from sync.service import SyncService
+from tests.sync.support import Probe, add_people, revoke
+
+NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def config(config_factory: Callable[..., Path]) -> StationConfig:
+    return load_config(config_factory({"central": {"poll_interval_s": 60}}))
+
+
+@pytest.fixture
+def seeded_site(site_engine: Engine, config: StationConfig) -> Engine:
+    with Session(site_engine) as session, session.begin():
+        seed_site(session, config)
+    return site_engine
+
+
+@pytest.fixture
+def running(config: StationConfig, seeded_site: Engine, central_engine: Engine
+            ) -> Iterator[SyncService]:
+    service = SyncService(config, site_engine=seeded_site, central_engine=central_engine)
+    stop = threading.Event()
+    thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
+    with service:
+        thread.start()
+        yield service
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def probe(config: StationConfig, *subscriptions: str) -> Probe:
+    return Probe(config.mqtt.host, config.mqtt.port, *subscriptions)
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        time.sleep(0.05)
+
+
+def event(kind: str = "granted", **data: object) -> AgentEvent:
+    return AgentEvent(id=new_event_id(), agent="laser-cutter", resource="laser-cutter",
+                      type=kind, at=NOW, credential_hash="ab" * 32, data=dict(data))
+
+
+def count(engine: Engine, model: type) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(model)).scalar() or 0)
+
+
+def test_events_are_stored_once_then_acknowledged(running: SyncService,
+                                                  config: StationConfig) -> None:
+    site = config.site.id
+    agent = probe(config, topics.agent(site, "laser-cutter", topics.ACKS))
+    try:
+        events = [event() for _ in range(20)]
+        wait_until(lambda: running.bus is not None and running.bus.connected)
+        for item in events + events[:5]:  # five resent, as after a lost ack
+            agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), item.encode())
+        agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), b"{not json")
+        agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS),
+                      json.dumps({"id": "x", "type": "granted"}).encode())
+        acked: set[str] = set()
+        while len(acked) < 20:
+            _topic, payload, _ = agent.wait_for(lambda t, p: True)
+            acked |= set(decode_ack(payload))
+        assert acked == {str(e.id) for e in events}
+        # Acknowledged means stored: the rows are there when the ack is.
+        assert count(running.site_engine, AccessEvent) == 20
+        wait_until(lambda: running.counters["malformed_events"] == 2)
+        assert running.counters["events_stored"] >= 20
+    finally:
+        agent.close()
+
+
+def test_machine_sessions_are_built_from_start_and_end(running: SyncService,
+                                                       config: StationConfig) -> None:
+    site = config.site.id
+    agent = probe(config)
+    try:
+        session_id = str(uuid.uuid4())
+        start = event("session_started", session_id=session_id, started_at=NOW.isoformat())
+        end = event("session_ended", session_id=session_id, started_at=NOW.isoformat(),
+                    ended_at=(NOW + dt.timedelta(minutes=3)).isoformat(), duration_s=180.0,
+                    end_reason="badge_removed")
+        orphan_end = event("session_ended", duration_s=30.0, end_reason="idle_timeout")
+        wait_until(lambda: running.bus is not None and running.bus.connected)
+        for item in (end, start, orphan_end):  # out of order on purpose
+            agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), item.encode())
+        wait_until(lambda: count(running.site_engine, AccessEvent) == 3)
+        with Session(running.site_engine) as db:
+            rows = {str(r.id): r for r in db.scalars(select(MachineSession))}
+        assert rows[session_id].duration_s == 180.0
+        assert rows[session_id].end_reason == "badge_removed"
+        assert rows[session_id].started_at == NOW
+        other = rows[str(orphan_end.id)]
+        assert other.started_at == NOW - dt.timedelta(seconds=30)
+    finally:
+        agent.close()
+
+
+def test_agent_status_is_kept_for_the_staff_screen(running: SyncService,
+                                                   config: StationConfig) -> None:
+    agent = probe(config)
+    try:
+        status = {"online": True, "grants_version": 1, "outbox_depth": 3,
+                  "alarms": ["door_held_open"]}
+        agent.publish(topics.agent(config.site.id, "front-door", topics.STATUS),
+                      json.dumps(status).encode(), retain=True)
+        agent.publish(topics.agent(config.site.id, "front-door", topics.STATUS), b"\xff")
+
+        def stored() -> bool:
+            with Session(running.site_engine) as db:
+                row = db.get(AgentStatus, "front-door")
+                return row is not None and row.status.get("outbox_depth") == 3
+        wait_until(stored)
+        with Session(running.site_engine) as db:
+            row = db.get(AgentStatus, "front-door")
+            assert row is not None and row.online and row.status["alarms"] == [
+                "door_held_open"]
+        wait_until(lambda: running.counters["malformed_status"] == 1)
+    finally:
+        agent.publish(topics.agent(config.site.id, "front-door", topics.STATUS), b"",
+                      retain=True)
+        agent.close()
+
+
+def test_revocation_at_central_reaches_the_retained_snapshot_within_seconds(
+        config: StationConfig, seeded_site: Engine, central_engine: Engine,
+        running: SyncService) -> None:
+    from station.credential import Credential
+
+    uids = add_people(central_engine, 5)
+    site = config.site.id
+    grants_topic = topics.agent(site, "front-door", topics.GRANTS)
+    key = agent_key(config.site_key, "front-door")
+    # support.add_people hashes with the tests' key; the site hashes the same way here.
+    target = Credential.uid(uids[2]).keyed_hash(b"test-site-key-0123456789")
+    watcher = probe(config, grants_topic)
+    try:
+        def has(revoked: bool) -> Callable[[str, bytes], bool]:
+            def check(_topic: str, payload: bytes) -> bool:
+                entry = read_snapshot(payload, "front-door", key, 0)["grants"].get(target)
+                return entry is not None and entry["revoked"] is revoked
+            return check
+
+        watcher.wait_for(has(False), timeout=15)  # LISTEN woke the first round
+        started = time.monotonic()
+        revoke(central_engine, uids[2])
+        _topic, _payload, retained = watcher.wait_for(has(True), timeout=10)
+        elapsed = time.monotonic() - started
+        print(f"central revocation -> retained snapshot: {elapsed * 1000:.0f} ms")
+        assert elapsed < 5.0  # poll interval is 60 s: only LISTEN explains this
+    finally:
+        watcher.close()
+    late = probe(config, grants_topic)  # an agent (re)connecting gets it retained
+    try:
+        _topic, _payload, retained = late.wait_for(has(True), timeout=5)
+        assert retained
+    finally:
+        late.close()
+
+
+def test_events_sent_while_sync_is_away_wait_at_the_broker(
+        config: StationConfig, seeded_site: Engine, central_engine: Engine) -> None:
+    site = config.site.id
+    with SyncService(config, site_engine=seeded_site, central_engine=central_engine,
+                     listen=False) as first:
+        assert first.run_once().ok  # creates the persistent session at the broker
+    agent = probe(config)
+    try:
+        away = [event() for _ in range(10)]
+        for item in away:
+            agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), item.encode())
+    finally:
+        agent.close()
+    with SyncService(config, site_engine=seeded_site, central_engine=central_engine,
+                     listen=False) as second:
+        report = second.run_once()
+        assert report.ok
+    assert count(seeded_site, AccessEvent) == 10
+
+
+def test_once_fails_when_central_is_unreachable(config: StationConfig,
+                                                seeded_site: Engine) -> None:
+    from station.db import make_engine
+
+    dead = make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none",
+                       connect_args={"connect_timeout": 2})
+    try:
+        with SyncService(config, site_engine=seeded_site, central_engine=dead,
+                         listen=False) as service:
+            report = service.run_once()
+    finally:
+        dead.dispose()
+    assert not report.ok and "central" in report.error
+    assert sorted(report.published) == sorted(config.agents)  # agents still get grants
