@@ -128,7 +128,7 @@ class KioskController(QObject):
         self.default_language = kiosk.language
         self.purposes = tuple(Purpose(p.id, p.fr, p.en) for p in config.purposes)
         self.state = _State(language=kiosk.language)
-        self._events: tuple[calendar.Event, ...] = ()
+        self.feed = ""  # the calendar feed's text, once fetched
         self._calendar_url = config.resolve_url(kiosk.calendar_url) if kiosk.calendar_url \
             else ""
         self.idle_timer = self._timer(kiosk.idle_timeout_s, self._idle_timeout, single=True)
@@ -236,11 +236,11 @@ class KioskController(QObject):
         threading.Thread(target=fetch, name="kiosk-calendar", daemon=True).start()
 
     def _set_events(self, feed: str) -> None:
-        self._feed = feed
+        self.feed = feed
         self.refresh()
 
     def _events_today(self) -> tuple[calendar.Event, ...]:
-        feed = getattr(self, "_feed", "")
+        feed = self.feed
         if not feed:
             return ()
         config = self.service.config

@@ -37,13 +37,16 @@ QPushButton:pressed {{ background: #083a66; }}
 QPushButton:disabled {{ background: #9ca3af; color: #1f2937; }}
 QPushButton:checked {{ background: {GOOD}; border: 4px solid #facc15; }}
 QPushButton#secondary {{ background: {SHADE}; color: {INK}; border: 2px solid {MUTED}; }}
-QPushButton#danger {{ background: {BAD}; }}
+QPushButton#danger {{ background: {BAD}; min-height: 56px; font-size: 22px; padding: 4px 16px; }}
 QPushButton#small {{ min-height: 56px; font-size: 22px; padding: 4px 16px; }}
 QLineEdit, QComboBox {{ min-height: 64px; font-size: 28px; border: 2px solid {MUTED};
                         border-radius: 8px; padding: 0 12px; }}
 QComboBox QAbstractItemView {{ font-size: 28px; }}
-QCheckBox {{ font-size: 26px; spacing: 16px; }}
-QCheckBox::indicator {{ width: 48px; height: 48px; }}
+QCheckBox {{ font-size: 24px; font-weight: bold; spacing: 16px; }}
+QCheckBox::indicator {{ width: 44px; height: 44px; border: 4px solid {INK}; border-radius: 6px;
+                        background: {PAPER}; }}
+QCheckBox::indicator:checked {{ background: {GOOD}; border: 4px solid {INK};
+                                image: none; }}
 QTabBar::tab {{ min-height: 64px; min-width: 200px; font-size: 24px; padding: 0 16px; }}
 QTabBar::tab:selected {{ background: {ACCENT}; color: white; }}
 QTableWidget, QListWidget {{ font-size: 22px; }}

@@ -175,288 +175,288 @@
 <context>
     <name>StaffView</name>
     <message>
-        <location filename="../views/staff.py" line="116" />
+        <location filename="../views/staff.py" line="119" />
         <source>Mode équipe — %1</source>
         <translation>Staff mode — %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="118" />
+        <location filename="../views/staff.py" line="121" />
         <source>Actualiser</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="119" />
+        <location filename="../views/staff.py" line="122" />
         <source>Quitter le kiosque</source>
         <translation>Quit the kiosk</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="120" />
+        <location filename="../views/staff.py" line="123" />
         <source>Fermer</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="121" />
+        <location filename="../views/staff.py" line="124" />
         <source>Présents</source>
         <translation>Who is in</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="121" />
+        <location filename="../views/staff.py" line="124" />
         <source>Portes et machines</source>
         <translation>Doors and machines</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="122" />
+        <location filename="../views/staff.py" line="125" />
         <source>Badges</source>
         <translation>Badges</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="122" />
+        <location filename="../views/staff.py" line="125" />
         <source>Aujourd'hui</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="124" />
+        <location filename="../views/staff.py" line="127" />
         <source>Nom, prénom ou e-mail</source>
         <translation>Name or email</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="125" />
+        <location filename="../views/staff.py" line="128" />
         <source>Chercher</source>
         <translation>Search</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="126" />
+        <location filename="../views/staff.py" line="129" />
         <source>Désactiver un badge…</source>
         <translation>Deactivate a badge…</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="127" />
+        <location filename="../views/staff.py" line="130" />
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="128" />
-        <location filename="../views/staff.py" line="132" />
+        <location filename="../views/staff.py" line="131" />
+        <location filename="../views/staff.py" line="135" />
         <source>Nom</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="128" />
+        <location filename="../views/staff.py" line="131" />
         <source>Motif</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="129" />
+        <location filename="../views/staff.py" line="132" />
         <source>Depuis</source>
         <translation>Since</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="130" />
+        <location filename="../views/staff.py" line="133" />
         <source>Équipement</source>
         <translation>Equipment</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="130" />
+        <location filename="../views/staff.py" line="133" />
         <source>État</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="131" />
+        <location filename="../views/staff.py" line="134" />
         <source>Détails</source>
         <translation>Details</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="131" />
+        <location filename="../views/staff.py" line="134" />
         <source>Actions</source>
         <translation>Actions</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="132" />
+        <location filename="../views/staff.py" line="135" />
         <source>Type</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="133" />
+        <location filename="../views/staff.py" line="136" />
         <source>Badges actifs</source>
         <translation>Active badges</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="141" />
+        <location filename="../views/staff.py" line="144" />
         <source>Posez sur le lecteur le badge à associer à %1</source>
         <translation>Hold the badge to give to %1 to the reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="144" />
+        <location filename="../views/staff.py" line="147" />
         <source>Posez sur le lecteur le badge à désactiver</source>
         <translation>Hold the badge to deactivate to the reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="153" />
+        <location filename="../views/staff.py" line="156" />
         <source>Départ enregistré.</source>
         <translation>Check-out recorded.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="154" />
+        <location filename="../views/staff.py" line="157" />
         <source>Badge associé à %1.</source>
         <translation>Badge given to %1.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="155" />
+        <location filename="../views/staff.py" line="158" />
         <source>Badge de %1 désactivé.</source>
         <translation>%1's badge deactivated.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="156" />
+        <location filename="../views/staff.py" line="159" />
         <source>Ce badge n'est associé à personne.</source>
         <translation>This badge belongs to nobody.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="157" />
+        <location filename="../views/staff.py" line="160" />
         <source>Refusé : %1</source>
         <translation>Refused: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="158" />
+        <location filename="../views/staff.py" line="161" />
         <source>Base de données indisponible : réessayez.</source>
         <translation>Database unavailable: try again.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="159" />
+        <location filename="../views/staff.py" line="162" />
         <source>Réseau des équipements indisponible : commande non envoyée.</source>
         <translation>Equipment network unavailable: command not sent.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="161" />
+        <location filename="../views/staff.py" line="164" />
         <source>Commande envoyée : %1</source>
         <translation>Command sent: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="162" />
+        <location filename="../views/staff.py" line="165" />
         <source>Commande exécutée : %1</source>
         <translation>Command done: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="163" />
+        <location filename="../views/staff.py" line="166" />
         <source>Commande refusée : %1</source>
         <translation>Command refused: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="174" />
+        <location filename="../views/staff.py" line="177" />
         <source>Faire sortir</source>
         <translation>Check out</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="182" />
+        <location filename="../views/staff.py" line="185" />
         <source>Ouvrir</source>
         <translation>Unlock</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="182" />
+        <location filename="../views/staff.py" line="185" />
         <source>Confinement</source>
         <translation>Lockdown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="183" />
+        <location filename="../views/staff.py" line="186" />
         <source>Lever</source>
         <translation>Release</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="183" />
+        <location filename="../views/staff.py" line="186" />
         <source>Fin de session</source>
         <translation>End session</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="184" />
+        <location filename="../views/staff.py" line="187" />
         <source>Bloquer</source>
         <translation>Block</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="184" />
+        <location filename="../views/staff.py" line="187" />
         <source>Débloquer</source>
         <translation>Unblock</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="188" />
+        <location filename="../views/staff.py" line="191" />
         <source>En ligne</source>
         <translation>Online</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="188" />
+        <location filename="../views/staff.py" line="191" />
         <source>Hors ligne</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="207" />
+        <location filename="../views/staff.py" line="210" />
         <source>mode</source>
         <translation>mode</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="207" />
+        <location filename="../views/staff.py" line="210" />
         <source>porte</source>
         <translation>door</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="207" />
+        <location filename="../views/staff.py" line="210" />
         <source>relais</source>
         <translation>relay</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="208" />
+        <location filename="../views/staff.py" line="211" />
         <source>en marche</source>
         <translation>busy</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="208" />
+        <location filename="../views/staff.py" line="211" />
         <source>alarmes</source>
         <translation>alarms</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="209" />
+        <location filename="../views/staff.py" line="212" />
         <source>en attente</source>
         <translation>outbox</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="216" />
+        <location filename="../views/staff.py" line="219" />
         <source>droits v%1</source>
         <translation>grants v%1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="220" />
+        <location filename="../views/staff.py" line="223" />
         <source>Membre</source>
         <translation>Member</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="220" />
+        <location filename="../views/staff.py" line="223" />
         <source>Visiteur</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="221" />
+        <location filename="../views/staff.py" line="224" />
         <source>Équipe</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="228" />
+        <location filename="../views/staff.py" line="231" />
         <source>Associer un badge</source>
         <translation>Give a badge</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="237" />
+        <location filename="../views/staff.py" line="240" />
         <source>Entrées aujourd'hui : %1</source>
         <translation>Entries today: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="238" />
+        <location filename="../views/staff.py" line="241" />
         <source>Sur place maintenant : %1</source>
         <translation>Here now: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="239" />
+        <location filename="../views/staff.py" line="242" />
         <source>Dont visiteurs sans badge : %1</source>
         <translation>Of which visitors without a badge: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="241" />
+        <location filename="../views/staff.py" line="244" />
         <source>Par motif :</source>
         <translation>By purpose:</translation>
     </message>
@@ -464,42 +464,42 @@
 <context>
     <name>VisitorBadgeView</name>
     <message>
-        <location filename="../views/visitor.py" line="194" />
+        <location filename="../views/visitor.py" line="199" />
         <source>Bienvenue %1 !</source>
         <translation>Welcome %1!</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="196" />
+        <location filename="../views/visitor.py" line="201" />
         <source>Terminer</source>
         <translation>Finish</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="198" />
+        <location filename="../views/visitor.py" line="203" />
         <source>Votre badge est enregistré</source>
         <translation>Your badge is registered</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="199" />
+        <location filename="../views/visitor.py" line="204" />
         <source>La prochaine fois, posez-le simplement sur le lecteur en arrivant et en partant.</source>
         <translation>Next time, just hold it to the reader when you arrive and leave.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="202" />
+        <location filename="../views/visitor.py" line="207" />
         <source>Ce badge appartient déjà à quelqu'un</source>
         <translation>This badge already belongs to someone</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="203" />
+        <location filename="../views/visitor.py" line="208" />
         <source>Demandez un autre badge à l'accueil, puis posez-le sur le lecteur.</source>
         <translation>Ask the front desk for another badge, then hold it to the reader.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="206" />
+        <location filename="../views/visitor.py" line="211" />
         <source>Votre arrivée est enregistrée</source>
         <translation>You are checked in</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="207" />
+        <location filename="../views/visitor.py" line="212" />
         <source>On vous a remis un badge ? Posez-le sur le lecteur pour l'associer à votre nom. Sinon, touchez « Terminer ».</source>
         <translation>Were you given a badge? Hold it to the reader to link it to your name. Otherwise, touch “Finish”.</translation>
     </message>
@@ -507,92 +507,92 @@
 <context>
     <name>VisitorView</name>
     <message>
-        <location filename="../views/visitor.py" line="124" />
+        <location filename="../views/visitor.py" line="129" />
         <source>Cochez la case d'accord pour continuer : sans elle, rien n'est enregistré.</source>
         <translation>Tick the consent box to go on: without it, nothing is recorded.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="126" />
+        <location filename="../views/visitor.py" line="131" />
         <source>Indiquez votre prénom.</source>
         <translation>Please enter your first name.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="127" />
+        <location filename="../views/visitor.py" line="132" />
         <source>Cette adresse e-mail ne semble pas valide (ou laissez-la vide).</source>
         <translation>This email address does not look valid (or leave it empty).</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="129" />
+        <location filename="../views/visitor.py" line="134" />
         <source>Choisissez votre commune dans la liste.</source>
         <translation>Choose your town from the list.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="130" />
+        <location filename="../views/visitor.py" line="135" />
         <source>Choisissez ce qui vous amène.</source>
         <translation>Choose what brings you here.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="131" />
+        <location filename="../views/visitor.py" line="136" />
         <source>Enregistrement impossible pour le moment : réessayez ou adressez-vous à l'accueil.</source>
         <translation>Cannot record right now: try again or ask at the front desk.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="137" />
+        <location filename="../views/visitor.py" line="142" />
         <source>Bienvenue ! Présentez-vous en quelques secondes</source>
         <translation>Welcome! Introduce yourself in a few seconds</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="138" />
+        <location filename="../views/visitor.py" line="143" />
         <source>Prénom</source>
         <translation>First name</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="139" />
+        <location filename="../views/visitor.py" line="144" />
         <source>E-mail (facultatif)</source>
         <translation>Email (optional)</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="140" />
+        <location filename="../views/visitor.py" line="145" />
         <source>Votre commune</source>
         <translation>Your town</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="141" />
+        <location filename="../views/visitor.py" line="146" />
         <source>Ce qui vous amène</source>
         <translation>What brings you here</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="144" />
+        <location filename="../views/visitor.py" line="149" />
         <source>— Choisissez —</source>
         <translation>— Choose —</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="147" />
+        <location filename="../views/visitor.py" line="152" />
         <source>Autre commune (hors du territoire)</source>
         <translation>Another town (outside the area)</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="151" />
+        <location filename="../views/visitor.py" line="156" />
         <source>Vos données personnelles</source>
         <translation>Your personal data</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="153" />
+        <location filename="../views/visitor.py" line="158" />
         <source>Nous enregistrons votre prénom, votre commune, votre e-mail si vous le donnez, et vos dates de passage. Pourquoi : compter la fréquentation de ce lieu public et vous reconnaître à la prochaine visite. Qui les voit : l'équipe de la Station seulement ; rien n'est vendu ni utilisé pour de la publicité. Durée : vos passages sont effacés après %1 jours, votre fiche après %2 jours sans visite. Vous pouvez à tout moment consulter, corriger ou faire effacer vos données à l'accueil (RGPD).</source>
         <translation>We record your first name, your town, your email if you give it, and the dates of your visits. Why: to count the attendance of this public place and to recognise you next time. Who sees it: the Station team only; nothing is sold or used for advertising. How long: your visits are erased after %1 days, your record after %2 days without a visit. You may see, correct or have your data erased at the front desk at any time (GDPR).</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="161" />
-        <source>J'accepte que ces informations soient enregistrées</source>
-        <translation>I agree that this information is recorded</translation>
+        <location filename="../views/visitor.py" line="166" />
+        <source>J'accepte cet enregistrement</source>
+        <translation>I agree to this record being kept</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="162" />
+        <location filename="../views/visitor.py" line="167" />
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="163" />
+        <location filename="../views/visitor.py" line="168" />
         <source>Valider mon arrivée</source>
         <translation>Check me in</translation>
     </message>

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLayout, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QLayout, QPushButton, QSizePolicy, QTableWidget, QWidget
 
 
 def label(name: str = "", *, wrap: bool = True, center: bool = True) -> QLabel:
@@ -35,9 +35,21 @@ def clear(layout: QLayout) -> None:
             break
         widget, inner = item.widget(), item.layout()
         if widget is not None:
+            widget.hide()  # at once: deleteLater only acts when the event loop runs
             widget.deleteLater()
         elif inner is not None:
             clear(inner)
+
+
+def reset_table(table: QTableWidget, rows: int) -> None:
+    """Empty a table (cell widgets included, hidden at once) and size it to `rows`."""
+    for row in range(table.rowCount()):
+        for column in range(table.columnCount()):
+            widget = table.cellWidget(row, column)
+            if widget is not None:
+                widget.hide()
+    table.clearContents()
+    table.setRowCount(rows)
 
 
 def hhmm(moment: dt.datetime, zone: dt.tzinfo) -> str:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.controller import Purpose, StaffData
 from kiosk.service import AgentRow
-from kiosk.views.common import button, hhmm, label
+from kiosk.views.common import button, hhmm, label, reset_table
 
 DOOR_COMMANDS = ("unlock_once", "lockdown", "release")
 MACHINE_COMMANDS = ("end_session", "block", "unblock")
@@ -63,6 +63,9 @@ class StaffView(QWidget):
         layout.addWidget(self.tabs, 1)
         self.people = self._table(4)
         self.agents = self._table(4)
+        header = self.agents.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         badges = QWidget()
         badge_layout = QVBoxLayout(badges)
         search_row = QHBoxLayout()
@@ -165,7 +168,7 @@ class StaffView(QWidget):
         return notices.get(data.notice, "")
 
     def _fill_people(self, data: StaffData) -> None:
-        self.people.setRowCount(len(data.presences))
+        reset_table(self.people, len(data.presences))
         for row, presence in enumerate(data.presences):
             self.people.setItem(row, 0, QTableWidgetItem(presence.name))
             self.people.setItem(row, 1, QTableWidgetItem(self._purpose(presence.purpose)))
@@ -182,7 +185,7 @@ class StaffView(QWidget):
         names = {"unlock_once": self.tr("Ouvrir"), "lockdown": self.tr("Confinement"),
                  "release": self.tr("Lever"), "end_session": self.tr("Fin de session"),
                  "block": self.tr("Bloquer"), "unblock": self.tr("Débloquer")}
-        self.agents.setRowCount(len(agents))
+        reset_table(self.agents, len(agents))
         for row, agent in enumerate(agents):
             self.agents.setItem(row, 0, QTableWidgetItem(agent.name))
             state = self.tr("En ligne") if agent.online else self.tr("Hors ligne")
@@ -200,6 +203,7 @@ class StaffView(QWidget):
                                        self.command.emit(a, c))
                 box.addWidget(action)
             self.agents.setCellWidget(row, 3, cell)
+        self.agents.resizeRowsToContents()  # the details wrap over several lines
 
     def _details(self, agent: AgentRow) -> str:
         status = agent.status
@@ -219,7 +223,7 @@ class StaffView(QWidget):
     def _fill_results(self, data: StaffData) -> None:
         kinds = {"member": self.tr("Membre"), "visitor": self.tr("Visiteur"),
                  "staff": self.tr("Équipe")}
-        self.results.setRowCount(len(data.results))
+        reset_table(self.results, len(data.results))
         for row, member in enumerate(data.results):
             self.results.setItem(row, 0, QTableWidgetItem(member.name))
             self.results.setItem(row, 1, QTableWidgetItem(kinds.get(member.kind, member.kind)))

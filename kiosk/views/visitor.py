@@ -36,7 +36,7 @@ class VisitorView(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(40, 16, 40, 16)
         self.title = label("title")
-        self.title.setStyleSheet("font-size: 40px;")
+        self.title.setStyleSheet("font-size: 34px;")
         outer.addWidget(self.title)
         grid = QGridLayout()
         grid.setHorizontalSpacing(32)
@@ -52,6 +52,10 @@ class VisitorView(QWidget):
         self.email.setInputMethodHints(Qt.InputMethodHint.ImhEmailCharactersOnly)
         self.commune = QComboBox()
         self.commune.setMaxVisibleItems(10)
+        # Long names must not widen the form past a 1280-pixel screen.
+        self.commune.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.commune.setMinimumContentsLength(14)
         left = QVBoxLayout()
         for caption, widget in ((self.first_label, self.first_name),
                                 (self.email_label, self.email),
@@ -66,25 +70,26 @@ class VisitorView(QWidget):
         self.consent_title = label(center=False)
         self.consent_title.setStyleSheet("font-weight: bold;")
         self.consent_text = label(center=False)
-        self.consent_text.setStyleSheet("font-size: 19px;")
+        self.consent_text.setStyleSheet("font-size: 18px;")
         right.addWidget(self.consent_title)
         right.addWidget(self.consent_text)
         self.consent = QCheckBox()
         self.consent.setStyleSheet("background: transparent;")
-        right.addWidget(self.consent)
+        right.addWidget(self.consent, 0, Qt.AlignmentFlag.AlignLeft)
         grid.addWidget(card, 0, 1)
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 3)
         self.purpose_label = label(center=False)
         outer.addWidget(self.purpose_label)
-        row = QHBoxLayout()
+        row = QGridLayout()
+        row.setSpacing(8)
         self.purpose_group = QButtonGroup(self)
         self.purpose_buttons: dict[str, QPushButton] = {}
-        for purpose in purposes:
+        for index, purpose in enumerate(purposes):
             choice = button("small", checkable=True)
             self.purpose_group.addButton(choice)
             self.purpose_buttons[purpose.id] = choice
-            row.addWidget(choice)
+            row.addWidget(choice, index // 3, index % 3)
         outer.addLayout(row)
         self.error = label("error")
         outer.addWidget(self.error)
@@ -158,7 +163,7 @@ class VisitorView(QWidget):
             "visite. Vous pouvez à tout moment consulter, corriger ou faire effacer vos "
             "données à l'accueil (RGPD).").replace("%1", str(self.movement_days))
             .replace("%2", str(self.visitor_days)))
-        self.consent.setText(self.tr("J'accepte que ces informations soient enregistrées"))
+        self.consent.setText(self.tr("J'accepte cet enregistrement"))
         self.cancel.setText(self.tr("Annuler"))
         self.submit.setText(self.tr("Valider mon arrivée"))
         self.show_error(self.error_field)

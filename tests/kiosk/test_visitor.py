@@ -121,7 +121,7 @@ def test_visitor_form_in_english(qtbot: Any, kiosk: Any) -> None:
     kiosk.controller.toggle_language()
     kiosk.controller.begin_visitor()
     view = kiosk.window.visitor
-    assert view.consent.text() == "I agree that this information is recorded"
+    assert view.consent.text() == "I agree to this record being kept"
     assert "erased after 90 days" in view.consent_text.text()
     assert view.purpose_buttons["event"].text() == "An event"
     qtbot.mouseClick(view.submit, Qt.MouseButton.LeftButton)
