@@ -1,0 +1,161 @@
+"""Reader latency and idle CPU, for the sim and pcsc backends.
+
+    .venv/bin/python bench/bench_readers.py [--taps 2000] [--pcsc-taps 40] [--idle-s 5]
+
+"backend -> callback" is the software's share: from the moment the backend saw
+the card (the event's ``at``) to the owner's callback, i.e. for pcsc the
+connect + GET DATA exchange with the card and our bookkeeping. "tap -> callback"
+adds what comes before: for pcsc, pcscd's polling of the reader (vpcd: 400 ms),
+for the socket, the `station reader tap` round trip. Idle CPU is the reader's
+process CPU time over a quiet period, in percent of one core.
+
+pcsc rows need pcscd and vsmartcard-vpcd (started here if not running); they use
+the second virtual reader, ``Virtual PCD 00 01``, which tests leave alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import queue
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from hardware.readers.base import BadgePresented, Reader, ReaderEvent
+from hardware.readers.pcsc import PcscReader
+from hardware.readers.sim import SimReader, send_command
+from station.config.schema import ReaderConfig
+
+Row = tuple[str, str, int, list[float]]
+
+
+class Sink:
+    """The owner's callback: notes when each presentation arrived."""
+
+    def __init__(self) -> None:
+        self.arrivals: queue.Queue[tuple[BadgePresented, float]] = queue.Queue()
+
+    def __call__(self, event: ReaderEvent) -> None:
+        if isinstance(event, BadgePresented):
+            self.arrivals.put((event, time.monotonic()))
+
+    def take(self, timeout: float = 5.0) -> tuple[BadgePresented, float]:
+        return self.arrivals.get(timeout=timeout)
+
+
+def uid(n: int) -> str:
+    return f"04{n:012X}"
+
+
+def bench_sim(taps: int) -> list[Row]:
+    sink = Sink()
+    config = ReaderConfig(path="sim:bench", debounce_s=0)
+    backend: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.sock"
+        with SimReader("bench", config, sink, socket_path=path) as reader:
+            for n in range(taps):
+                reader.present(uid(n))
+                event, arrived = sink.take()
+                backend.append(arrived - event.at)
+                reader.remove()
+            tapped: list[float] = []
+            for n in range(min(taps, 500)):
+                start = time.monotonic()
+                send_command(path, f"tap {uid(n)}")
+                _, arrived = sink.take()
+                tapped.append(arrived - start)
+    return [("sim", "backend -> callback", taps, backend),
+            ("sim", "tap (socket) -> callback", len(tapped), tapped)]
+
+
+def bench_pcsc(taps: int) -> list[Row]:
+    from tests.support import pcsc
+    from tests.support.vcard import VirtualCard
+
+    info = pcsc.ensure()
+    sink = Sink()
+    config = ReaderConfig(path=f"pcsc:{info.readers[1]}", debounce_s=0)
+    backend: list[float] = []
+    tapped: list[float] = []
+    with PcscReader("bench", config, sink, pattern=info.readers[1]):
+        pcsc.wait_card(info.readers[1], present=False)
+        for n in range(taps):
+            card = VirtualCard(bytes.fromhex(uid(n)), port=info.ports[1])
+            time.sleep(random.uniform(0, 0.4))  # a tap at any phase of pcscd's 400 ms poll
+            start = time.monotonic()
+            card.insert()
+            event, arrived = sink.take()
+            backend.append(arrived - event.at)
+            tapped.append(arrived - start)
+            card.remove()
+            pcsc.wait_card(info.readers[1], present=False)
+    return [("pcsc (pcscd + vpcd)", "backend -> callback", taps, backend),
+            ("pcsc (pcscd + vpcd)", "tap -> callback (incl. pcscd poll)", taps, tapped)]
+
+
+def idle_cpu(make: Callable[[Sink], Reader], seconds: float) -> float:
+    with make(Sink()):
+        time.sleep(0.5)  # let it settle
+        cpu, wall = time.process_time(), time.monotonic()
+        time.sleep(seconds)
+        return 100 * (time.process_time() - cpu) / (time.monotonic() - wall)
+
+
+def ms(values: list[float], q: float) -> str:
+    ordered = sorted(values)
+    return f"{ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000:.3f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--taps", type=int, default=2000, help="sim presentations")
+    parser.add_argument("--pcsc-taps", type=int, default=40, help="virtual card insertions")
+    parser.add_argument("--idle-s", type=float, default=5.0, help="idle CPU period")
+    parser.add_argument("--no-pcsc", action="store_true", help="skip the pcsc backend")
+    args = parser.parse_args()
+
+    rows = bench_sim(args.taps)
+    idle = {"sim": idle_cpu(lambda sink: SimReader(
+        "idle", ReaderConfig(path="sim:idle"), sink,
+        socket_path=Path(tempfile.mkdtemp()) / "idle.sock"), args.idle_s)}
+    if not args.no_pcsc:
+        from tests.support import pcsc
+
+        missing = pcsc.available()
+        if missing:
+            print(f"pcsc skipped: {missing}", file=sys.stderr)
+        else:
+            rows += bench_pcsc(args.pcsc_taps)
+            name = pcsc.READERS[1]
+            idle["pcsc (pcscd + vpcd)"] = idle_cpu(lambda sink: PcscReader(
+                "idle", ReaderConfig(path=f"pcsc:{name}"), sink, pattern=name), args.idle_s)
+
+    table = Table(title="Readers: badge event -> owner's callback")
+    for column in ("backend", "measure", "n", "median ms", "p99 ms", "max ms"):
+        table.add_column(column, justify="right" if column != "backend" else "left")
+    for backend, measure, n, values in rows:
+        table.add_row(backend, measure, str(n), f"{statistics.median(values) * 1000:.3f}",
+                      ms(values, 0.99), f"{max(values) * 1000:.3f}")
+    console = Console(width=110)
+    console.print(table)
+    cpu = Table(title=f"Idle reader: process CPU over {args.idle_s:g} s")
+    cpu.add_column("backend")
+    cpu.add_column("CPU % of one core", justify="right")
+    for backend, percent in idle.items():
+        cpu.add_row(backend, f"{percent:.3f}")
+    console.print(cpu)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
