@@ -1,0 +1,210 @@
+"""Kiosk benchmark: badge tap -> welcome screen painted; start-up time and memory.
+
+    .venv/bin/python bench/bench_kiosk.py [--members 5000] [--visits 100000] [--taps 300]
+
+Offscreen Qt, a site database of `--members` members with badges and `--visits`
+past visits. Each tap is presented from another thread, as the reader's thread
+does, and timed from the reader's timestamp (`BadgePresented.at`) to the paint
+event of the welcome screen's greeting. Start-up is timed in fresh processes,
+from launch to the idle screen's first paint, with their peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import insert  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from station.config import StationConfig, load_config  # noqa: E402
+from station.config.schema import DatabaseConfig, ReaderConfig  # noqa: E402
+from station.credential import Credential  # noqa: E402
+from station.db import Badge, Member, Membership, Visit, make_engine, upgrade  # noqa: E402
+from station.ids import new_event_id, new_id  # noqa: E402
+from station.seed import seed_site  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def uid(index: int) -> str:
+    return f"04{index:08X}"
+
+
+def build_database(config: StationConfig, url: str, members: int, visits: int) -> None:
+    upgrade(url)
+    engine = make_engine(url)
+    today = dt.date.today()
+    now = dt.datetime.now(dt.UTC)
+    rng = random.Random(1)
+    with Session(engine) as session:
+        seed_site(session, config)
+        ids = [new_id() for _ in range(members)]
+        session.execute(insert(Member), [
+            {"id": i, "first_name": f"Prénom{n}", "last_name": f"Nom{n}", "kind": "member",
+             "home_commune": "62765"} for n, i in enumerate(ids)])
+        session.execute(insert(Membership), [
+            {"id": new_id(), "member_id": i, "valid_from": today - dt.timedelta(days=30),
+             "valid_until": today + dt.timedelta(days=300)} for i in ids])
+        session.execute(insert(Badge), [
+            {"id": new_id(), "member_id": i, "hash": Credential.uid(uid(n)).keyed_hash(
+                config.site_key)} for n, i in enumerate(ids)])
+        purposes = [p.id for p in config.purposes]
+        rows = []
+        for _ in range(visits):
+            start = now - dt.timedelta(days=rng.randint(1, 365), minutes=rng.randint(0, 600))
+            purpose = rng.choice(purposes)
+            rows.append({"id": new_event_id(), "member_id": rng.choice(ids),
+                         "kiosk_id": "entrance", "purpose": purpose, "space": purpose,
+                         "site_id": config.site.id, "checked_in_at": start,
+                         "checked_out_at": start + dt.timedelta(hours=2),
+                         "checkout_reason": "self"})
+        for chunk in range(0, len(rows), 20_000):
+            session.execute(insert(Visit), rows[chunk:chunk + 20_000])
+        session.commit()
+    engine.dispose()
+
+
+def bench_config(db_url: str) -> StationConfig:
+    config = load_config(ROOT / "config.toml")
+    entrance = config.kiosks["entrance"].model_copy(update={
+        "reader": ReaderConfig(path="sim:bench-kiosk", debounce_s=0)})
+    return config.model_copy(update={"database": DatabaseConfig(url=db_url),
+                                     "kiosks": {"entrance": entrance}})
+
+
+def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+
+    from hardware.readers.sim import SimReader
+    from kiosk.app import Kiosk
+
+    kiosk = Kiosk(config, "entrance", bus=False, reader_factory=lambda sink: SimReader(
+        "bench", config.kiosks["entrance"].reader, sink))
+    kiosk.start()
+    reader = kiosk.bridge.reader
+    assert isinstance(reader, SimReader)
+    greeting = kiosk.window.welcome.hello
+    seen: dict[str, float] = {}
+    loop = QEventLoop()
+
+    class PaintWatch(QObject):
+        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint and "at" in seen and "painted" not in seen:
+                seen["painted"] = time.monotonic()
+                QTimer.singleShot(0, loop.quit)
+            return False
+
+    watch = PaintWatch()
+    greeting.installEventFilter(watch)
+    kiosk.bridge.badge.connect(lambda _c, at: seen.__setitem__("at", at))
+    latencies: list[float] = []
+    order = random.Random(2).sample(range(members), taps)
+    try:
+        for index in order:
+            seen.clear()
+            presenter = threading.Thread(target=reader.present, args=(uid(index),))
+            QTimer.singleShot(0, presenter.start)
+            QTimer.singleShot(5000, loop.quit)  # a missed paint fails below, never hangs
+            loop.exec()
+            presenter.join()
+            if "painted" not in seen or kiosk.controller.screen != "welcome":
+                raise RuntimeError(f"no welcome painted for badge {index}: {seen}")
+            latencies.append((seen["painted"] - seen["at"]) * 1000)
+            reader.remove()
+            kiosk.controller.go_idle()
+            kiosk.app.processEvents()
+    finally:
+        kiosk.close()
+    return latencies
+
+
+def startup_child(db_url: str) -> None:
+    """Run in a fresh process: start the kiosk, report when the idle screen is painted."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from hardware.readers.sim import SimReader
+    from kiosk.app import Kiosk
+
+    config = bench_config(db_url)
+    kiosk = Kiosk(config, "entrance", bus=False, reader_factory=lambda sink: SimReader(
+        "bench", config.kiosks["entrance"].reader, sink))
+
+    class FirstPaint(QObject):
+        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                print(f"painted {rss_mb:.1f}", flush=True)
+                kiosk.app.quit()
+            return False
+
+    watch = FirstPaint()
+    kiosk.window.idle.prompt.installEventFilter(watch)
+    kiosk.start()
+    kiosk.app.exec()
+    kiosk.close()
+
+
+def measure_startup(db_url: str, runs: int) -> tuple[list[float], list[float]]:
+    times, memory = [], []
+    for _ in range(runs):
+        started = time.monotonic()
+        child = subprocess.run([sys.executable, __file__, "--startup-child", db_url],
+                               capture_output=True, text=True, check=True, timeout=120)
+        elapsed = (time.monotonic() - started) * 1000
+        line = next(x for x in child.stdout.splitlines() if x.startswith("painted"))
+        times.append(elapsed)
+        memory.append(float(line.split()[1]))
+    return times, memory
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=5000)
+    parser.add_argument("--visits", type=int, default=100_000)
+    parser.add_argument("--taps", type=int, default=300)
+    parser.add_argument("--startups", type=int, default=5)
+    parser.add_argument("--startup-child", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.startup_child:
+        startup_child(args.startup_child)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bench-kiosk-") as scratch:
+        url = f"sqlite:///{Path(scratch) / 'site.db'}"
+        config = bench_config(url)
+        began = time.monotonic()
+        build_database(config, url, args.members, args.visits)
+        print(f"database: {args.members} members, {args.visits} visits "
+              f"({time.monotonic() - began:.1f} s to build)")
+        taps = measure_taps(config, min(args.taps, args.members), args.members)
+        startup, memory = measure_startup(url, args.startups)
+    print(f"\n{'measure':<38}{'median':>10}{'p99/max':>10}{'n':>6}")
+    print(f"{'badge tap -> welcome painted (ms)':<38}{statistics.median(taps):>10.1f}"
+          f"{p99(taps):>10.1f}{len(taps):>6}")
+    print(f"{'start-up to idle screen painted (ms)':<38}{statistics.median(startup):>10.0f}"
+          f"{max(startup):>10.0f}{len(startup):>6}")
+    print(f"{'peak resident memory at start (MB)':<38}{statistics.median(memory):>10.1f}"
+          f"{max(memory):>10.1f}{len(memory):>6}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
