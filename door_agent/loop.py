@@ -280,17 +280,19 @@ class AgentLoop:
         for action in actions:
             if isinstance(action, Indicate):
                 self.io.indicate(action.pattern)
-        for action in actions:
-            if isinstance(action, Emit):
-                self._emit(action)
+        self._emit(*(action for action in actions if isinstance(action, Emit)))
 
-    def _emit(self, emit: Emit) -> None:
-        event = AgentEvent(id=new_event_id(), agent=self.agent_id, resource=self.resource,
-                           type=emit.type, at=self.wall(), reason=emit.reason,
-                           credential_hash=emit.credential_hash, member=emit.member,
-                           data=emit.data)
+    def _emit(self, *emits: Emit) -> None:
+        """Commit events to the outbox (one transaction), then publish what may go."""
+        if not emits:
+            return
+        at = self.wall()
+        events = [AgentEvent(id=new_event_id(), agent=self.agent_id, resource=self.resource,
+                             type=emit.type, at=at, reason=emit.reason,
+                             credential_hash=emit.credential_hash, member=emit.member,
+                             data=emit.data) for emit in emits]
         try:
-            self.outbox.append(str(event.id), event.encode())
+            self.outbox.append_many([(str(event.id), event.encode()) for event in events])
         except OutboxError:
             self.counters["outbox_errors"] += 1
             raise  # a full or broken disk: stop (relay off) rather than lose events

@@ -45,15 +45,24 @@ class Outbox:
     def over_alarm(self) -> bool:
         return self.depth >= self.alarm_at
 
-    def append(self, event_id: str, payload: bytes) -> int:
+    def append(self, event_id: str, payload: bytes) -> None:
         """Commit one event; its sequence number orders the sending."""
+        self.append_many([(event_id, payload)])
+
+    def append_many(self, events: list[tuple[str, bytes]]) -> None:
+        """Commit events in one transaction (one disk sync for what one input caused)."""
+        if not events:
+            return
+        conn = self._db()
         try:
-            cursor = self._db().execute("INSERT INTO outbox (id, payload) VALUES (?, ?)",
-                                        (event_id, payload))
+            conn.execute("BEGIN")
+            conn.executemany("INSERT INTO outbox (id, payload) VALUES (?, ?)", events)
+            conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise OutboxError(f"cannot store event {event_id}: {exc}") from exc
-        self.depth += 1
-        return int(cursor.lastrowid or 0)
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise OutboxError(f"cannot store {len(events)} event(s): {exc}") from exc
+        self.depth += len(events)
 
     def after(self, seq: int, limit: int) -> list[tuple[int, str, bytes]]:
         """Up to ``limit`` waiting events after ``seq``, oldest first."""
