@@ -27,15 +27,15 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
-from station.config import StationConfig, load_config  # noqa: E402
-from station.config.schema import DatabaseConfig, ReaderConfig  # noqa: E402
-from station.credential import Credential  # noqa: E402
-from station.db import Badge, Member, Membership, Visit, make_engine, upgrade  # noqa: E402
-from station.ids import new_event_id, new_id  # noqa: E402
-from station.seed import seed_site  # noqa: E402
+from station.config import StationConfig, load_config
+from station.config.schema import DatabaseConfig, ReaderConfig
+from station.credential import Credential
+from station.db import Badge, Member, Membership, Visit, make_engine, upgrade
+from station.ids import new_event_id, new_id
+from station.seed import seed_site
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -102,7 +102,7 @@ def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
     loop = QEventLoop()
 
     class PaintWatch(QObject):
-        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint and "at" in seen and "painted" not in seen:
                 seen["painted"] = time.monotonic()
                 QTimer.singleShot(0, loop.quit)
@@ -111,6 +111,9 @@ def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
     watch = PaintWatch()
     greeting.installEventFilter(watch)
     kiosk.bridge.badge.connect(lambda _c, at: seen.__setitem__("at", at))
+    guard = QTimer()  # one timer re-armed per tap: a missed paint fails below, never hangs
+    guard.setSingleShot(True)
+    guard.timeout.connect(loop.quit)
     latencies: list[float] = []
     order = random.Random(2).sample(range(members), taps)
     try:
@@ -118,8 +121,9 @@ def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
             seen.clear()
             presenter = threading.Thread(target=reader.present, args=(uid(index),))
             QTimer.singleShot(0, presenter.start)
-            QTimer.singleShot(5000, loop.quit)  # a missed paint fails below, never hangs
+            guard.start(5000)
             loop.exec()
+            guard.stop()
             presenter.join()
             if "painted" not in seen or kiosk.controller.screen != "welcome":
                 raise RuntimeError(f"no welcome painted for badge {index}: {seen}")
@@ -144,7 +148,7 @@ def startup_child(db_url: str) -> None:
         "bench", config.kiosks["entrance"].reader, sink))
 
     class FirstPaint(QObject):
-        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint:
                 rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                 print(f"painted {rss_mb:.1f}", flush=True)

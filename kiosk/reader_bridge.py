@@ -47,11 +47,11 @@ class ReaderBridge(QObject):
                     parent: QObject | None = None) -> ReaderBridge:
         reader_config = config.kiosks[kiosk_id].reader
         reader_id = f"kiosk-{kiosk_id}"
-        sim_id = reader_config.path.partition(":")[2] or reader_id
 
         def factory(sink: Callable[[ReaderEvent], None]) -> Reader:
+            # `station reader tap --reader KIOSK_ID` finds the simulated reader here.
             return open_reader(reader_id, reader_config, sink,
-                               sim_socket=config.sim_socket(sim_id))
+                               sim_socket=config.sim_socket(kiosk_id))
 
         return cls(factory, parent)
 
