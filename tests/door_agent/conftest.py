@@ -59,7 +59,8 @@ def member_entry(*, staff: bool = False, revoked: bool = False, trainings: tuple
 class Site:
     """What sync does for one agent: grants, acks, commands; records what the agent says."""
 
-    def __init__(self, config: StationConfig, agent_id: str, *, auto_ack: bool = True) -> None:
+    def __init__(self, config: StationConfig, agent_id: str, *, auto_ack: bool = True,
+                 username: str = "", password: str = "") -> None:
         self.config = config
         self.agent_id = agent_id
         self.key = agent_key(config.site_key, agent_id)
@@ -75,6 +76,8 @@ class Site:
                              protocol=paho.MQTTv5)
         client.on_message = self._on_message
         client.on_connect = self._on_connect
+        if username:
+            client.username_pw_set(username, password)
         client.connect(config.mqtt.host, config.mqtt.port)
         self.client = client
         self.subscribed = threading.Event()
