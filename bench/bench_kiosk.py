@@ -87,7 +87,7 @@ def bench_config(db_url: str) -> StationConfig:
 
 
 def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
-    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
 
     from hardware.readers.sim import SimReader
     from kiosk.app import Kiosk
@@ -110,7 +110,9 @@ def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
 
     watch = PaintWatch()
     greeting.installEventFilter(watch)
-    kiosk.bridge.badge.connect(lambda _c, at: seen.__setitem__("at", at))
+    # Direct: noted in the reader's thread at emit time, before the GUI can paint.
+    kiosk.bridge.badge.connect(lambda _c, at: seen.__setitem__("at", at),
+                               Qt.ConnectionType.DirectConnection)
     guard = QTimer()  # one timer re-armed per tap: a missed paint fails below, never hangs
     guard.setSingleShot(True)
     guard.timeout.connect(loop.quit)
@@ -126,7 +128,8 @@ def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
             guard.stop()
             presenter.join()
             if "painted" not in seen or kiosk.controller.screen != "welcome":
-                raise RuntimeError(f"no welcome painted for badge {index}: {seen}")
+                raise RuntimeError(f"no welcome painted for badge {index}: {seen}, screen "
+                                   f"{kiosk.controller.screen}, tap {len(latencies)}")
             latencies.append((seen["painted"] - seen["at"]) * 1000)
             reader.remove()
             kiosk.controller.go_idle()

@@ -105,6 +105,7 @@ class Kiosk:
         self.window.allow_close = True
         self.window.close()
         self.window.deleteLater()
+        self.translations.close()
         self.service.close()
 
     def __enter__(self) -> Kiosk:

@@ -25,6 +25,10 @@ class Translations:
         self.language = "fr"
         self._translator: QTranslator | None = None
 
+    def close(self) -> None:
+        """Remove our translator: the application may outlive this kiosk (tests, tools)."""
+        self.set_language("fr")
+
     def set_language(self, language: str) -> bool:
         """Switch language; False (and French kept) if the translation is missing."""
         if language not in LANGUAGES:
