@@ -62,9 +62,11 @@ def _demo_database(config: StationConfig, url: str) -> None:
             badge = registry.enroll_badge(session, member, Credential.uid(uid), config.site_key)
             if key == "carl":
                 registry.revoke_badge(session, badge)
-        statuses = {"front-door": (True, {"mode": "normal", "door": "closed", "outbox": 0}),
-                    "laser-cutter": (True, {"mode": "in_use", "busy": True, "outbox": 2}),
-                    "printer-3d": (False, {"mode": "idle"})}
+        statuses = {"front-door": (True, {"mode": "normal", "door": "closed", "relay": False,
+                                          "outbox_depth": 0}),
+                    "laser-cutter": (True, {"mode": "in_use", "relay": True, "busy": True,
+                                            "outbox_depth": 2}),
+                    "printer-3d": (False, {"mode": "free", "relay": False})}
         for agent_id, (online, status) in statuses.items():
             if agent_id in config.agents:
                 session.add(AgentStatus(agent_id=agent_id, online=online, grants_version=42,

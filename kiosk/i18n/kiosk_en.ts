@@ -386,77 +386,152 @@
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="210" />
+        <location filename="../views/staff.py" line="211" />
         <source>mode</source>
         <translation>mode</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="210" />
+        <location filename="../views/staff.py" line="211" />
         <source>porte</source>
         <translation>door</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="210" />
+        <location filename="../views/staff.py" line="211" />
         <source>relais</source>
         <translation>relay</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="211" />
+        <location filename="../views/staff.py" line="212" />
         <source>en marche</source>
         <translation>busy</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="211" />
+        <location filename="../views/staff.py" line="212" />
+        <source>lecteur</source>
+        <translation>reader</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="213" />
         <source>alarmes</source>
         <translation>alarms</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="212" />
+        <location filename="../views/staff.py" line="213" />
         <source>en attente</source>
         <translation>outbox</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="219" />
+        <location filename="../views/staff.py" line="214" />
+        <source>ouverte</source>
+        <translation>open</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="214" />
+        <source>fermée</source>
+        <translation>closed</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="215" />
+        <source>inconnu</source>
+        <translation>unknown</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="215" />
+        <source>normal</source>
+        <translation>normal</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="216" />
+        <source>confinement</source>
+        <translation>lockdown</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="216" />
+        <source>maintenue ouverte</source>
+        <translation>held open</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="217" />
+        <source>libre</source>
+        <translation>free</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="217" />
+        <source>en service</source>
+        <translation>in use</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="218" />
+        <source>bloquée</source>
+        <translation>blocked</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="218" />
+        <source>à vérifier</source>
+        <translation>to check</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="225" />
+        <source>oui</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="225" />
+        <source>non</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="230" />
+        <source>%1 : %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="232" />
+        <source>ALARME : file d'attente pleine</source>
+        <translation>ALARM: outbox full</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="233" />
         <source>droits v%1</source>
         <translation>grants v%1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="223" />
+        <location filename="../views/staff.py" line="237" />
         <source>Membre</source>
         <translation>Member</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="223" />
+        <location filename="../views/staff.py" line="237" />
         <source>Visiteur</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="224" />
+        <location filename="../views/staff.py" line="238" />
         <source>Équipe</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="231" />
+        <location filename="../views/staff.py" line="245" />
         <source>Associer un badge</source>
         <translation>Give a badge</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="240" />
+        <location filename="../views/staff.py" line="254" />
         <source>Entrées aujourd'hui : %1</source>
         <translation>Entries today: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="241" />
+        <location filename="../views/staff.py" line="255" />
         <source>Sur place maintenant : %1</source>
         <translation>Here now: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="242" />
+        <location filename="../views/staff.py" line="256" />
         <source>Dont visiteurs sans badge : %1</source>
         <translation>Of which visitors without a badge: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="244" />
+        <location filename="../views/staff.py" line="258" />
         <source>Par motif :</source>
         <translation>By purpose:</translation>
     </message>

@@ -206,17 +206,30 @@ class StaffView(QWidget):
         self.agents.resizeRowsToContents()  # the details wrap over several lines
 
     def _details(self, agent: AgentRow) -> str:
+        """The agent's last status (door_agent/status.py keys), in words."""
         status = agent.status
-        parts = []
         labels = {"mode": self.tr("mode"), "door": self.tr("porte"), "relay": self.tr("relais"),
-                  "busy": self.tr("en marche"), "alarms": self.tr("alarmes"),
-                  "outbox": self.tr("en attente")}
+                  "busy": self.tr("en marche"), "reader": self.tr("lecteur"),
+                  "outbox_depth": self.tr("en attente"), "alarms": self.tr("alarmes")}
+        values = {"open": self.tr("ouverte"), "closed": self.tr("fermée"),
+                  "unknown": self.tr("inconnu"), "normal": self.tr("normal"),
+                  "lockdown": self.tr("confinement"), "hold_open": self.tr("maintenue ouverte"),
+                  "free": self.tr("libre"), "in_use": self.tr("en service"),
+                  "blocked": self.tr("bloquée"), "to_check": self.tr("à vérifier")}
+        parts = []
         for key, caption in labels.items():
-            if key in status and status[key] not in (None, "", []):
-                value = status[key]
-                if isinstance(value, list):
-                    value = ", ".join(str(v) for v in value)
-                parts.append(f"{caption}: {value}")
+            value = status.get(key)
+            if value is None or value == "" or value == []:
+                continue
+            if isinstance(value, bool):
+                text = self.tr("oui") if value else self.tr("non")
+            elif isinstance(value, list):
+                text = ", ".join(str(v) for v in value)
+            else:
+                text = values.get(str(value), str(value))
+            parts.append(self.tr("%1 : %2").replace("%1", caption).replace("%2", text))
+        if status.get("outbox_alarm"):
+            parts.append(self.tr("ALARME : file d'attente pleine"))
         parts.append(self.tr("droits v%1").replace("%1", str(agent.grants_version)))
         return " · ".join(parts)
 

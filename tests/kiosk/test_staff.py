@@ -112,7 +112,7 @@ def test_remote_unlock_is_a_signed_command_on_the_bus(qtbot: Any, make_kiosk: An
     config = kiosk_env.config
     with_session(kiosk_env, lambda s: s.add(AgentStatus(
         agent_id="front-door", online=True, grants_version=7,
-        status={"mode": "normal", "door": "closed", "outbox": 0})))
+        status={"mode": "normal", "door": "closed", "relay": False, "outbox_depth": 0})))
     received: list[bytes] = []
     subscribed = threading.Event()
     listener = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="test-front-door")
@@ -130,7 +130,8 @@ def test_remote_unlock_is_a_signed_command_on_the_bus(qtbot: Any, make_kiosk: An
         staff = kiosk.window.staff
         assert staff.agents.item(0, 1).text() == "En ligne"
         assert "droits v7" in staff.agents.item(0, 2).text()
-        assert "porte: closed" in staff.agents.item(0, 2).text()
+        assert "porte : fermée" in staff.agents.item(0, 2).text()
+        assert "relais : non" in staff.agents.item(0, 2).text()
         unlock = buttons(staff.agents.cellWidget(0, 3))["Ouvrir"]
         qtbot.mouseClick(unlock, Qt.MouseButton.LeftButton)
         assert staff.notice.text().startswith("Commande envoyée")
