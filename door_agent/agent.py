@@ -22,7 +22,6 @@ from gpiozero import Factory
 from door_agent.cache import GrantCache
 from door_agent.door import Door
 from door_agent.events import LoopEvent, Stop
-from door_agent.io import AgentIO
 from door_agent.loop import AgentLoop
 from door_agent.machine import Machine
 from door_agent.mqtt import MqttLink
@@ -30,7 +29,7 @@ from door_agent.outbox import Outbox
 from door_agent.status import StatusPublisher
 from door_agent.watchdog import Watchdog
 from hardware.exc import HardwareError
-from hardware.gpio.factory import make_pin_factory
+from hardware.gpio import AgentIO, make_pin_factory
 from hardware.readers import Reader, ReaderState, open_reader
 from station import __version__
 from station.config import StationConfig
@@ -40,13 +39,12 @@ from station.protocol.signing import agent_key
 log = logging.getLogger(__name__)
 
 
-def reader_address(config: StationConfig, agent_id: str) -> tuple[str, Path | None]:
-    """(reader id, sim socket): a 'sim:ID' reader listens on config.sim_socket(ID)."""
-    path = config.agents[agent_id].reader.path
-    scheme, _, rest = path.partition(":")
-    if scheme == "sim" and rest:
-        return rest, config.sim_socket(rest)
-    return agent_id, None
+def reader_socket(config: StationConfig, agent_id: str) -> Path | None:
+    """Where a simulated reader listens: named after the agent, as `station reader tap
+    --reader ID` expects (readers are known by their kiosk or agent id)."""
+    if config.agents[agent_id].reader.path.startswith("sim:"):
+        return config.sim_socket(agent_id)
+    return None
 
 
 class Agent:
@@ -89,9 +87,8 @@ class Agent:
                 cache=self.cache, outbox=self.outbox, io=self.io, link=self.link,
                 status=self.status, watchdog=watchdog or Watchdog(), events=self.events,
                 clock=clock, wall=wall)
-            reader_id, sim_socket = reader_address(config, agent_id)
-            self.reader: Reader = open_reader(reader_id, settings.reader, self.events.put,
-                                              sim_socket=sim_socket)
+            self.reader: Reader = open_reader(agent_id, settings.reader, self.events.put,
+                                              sim_socket=reader_socket(config, agent_id))
             undo.pop_all()
 
     @property
@@ -121,7 +118,8 @@ class Agent:
         if self._closed:
             return
         self._closed = True
-        self.io.relay_off()
+        with contextlib.suppress(Exception):
+            self.io.relay.off()
         with contextlib.suppress(Exception):
             self.reader.close()
         if self.link is not None:

@@ -1,29 +1,16 @@
 """What the reader, GPIO, MQTT and signal handlers post to the agent's one queue.
 
-Reader events are posted as they come from `hardware.readers` (BadgePresented,
-BadgeRemoved, ReaderState, BadRead); the ones below complete the set.
+Reader events come as `hardware.readers` makes them (BadgePresented,
+BadgeRemoved, ReaderState, BadRead), GPIO events as `hardware.gpio` makes them
+(DoorOpened, DoorClosed, ExitPressed, BusyChanged); the ones below complete the set.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hardware.gpio import IoEvent
 from hardware.readers import ReaderEvent
-
-
-@dataclass(frozen=True, slots=True)
-class ContactChanged:
-    closed: bool  # door contact: True = door shut
-
-
-@dataclass(frozen=True, slots=True)
-class ExitPressed:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class BusyChanged:
-    busy: bool  # machine current sensor
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,5 +42,5 @@ class Call:
     function: object  # Callable[[], None]; kept loose so the dataclass stays hashable
 
 
-LoopEvent = (ReaderEvent | ContactChanged | ExitPressed | BusyChanged | MqttConnected
-             | MqttDisconnected | MqttMessage | Stop | Call)
+LoopEvent = (ReaderEvent | IoEvent | MqttConnected | MqttDisconnected | MqttMessage | Stop
+             | Call)

@@ -21,21 +21,18 @@ from door_agent.commands import run_command
 from door_agent.door import Door
 from door_agent.errors import CacheError, OutboxError
 from door_agent.events import (
-    BusyChanged,
     Call,
-    ContactChanged,
-    ExitPressed,
     LoopEvent,
     MqttConnected,
     MqttDisconnected,
     MqttMessage,
     Stop,
 )
-from door_agent.io import AgentIO
 from door_agent.machine import Machine
 from door_agent.outbox import Outbox
 from door_agent.status import StatusPublisher
 from door_agent.watchdog import Watchdog
+from hardware.gpio import AgentIO, BusyChanged, DoorClosed, DoorOpened, ExitPressed
 from hardware.readers import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from station.errors import ProtocolError
 from station.ids import new_event_id
@@ -106,11 +103,11 @@ class AgentLoop:
             self._initial_inputs()
             self.watchdog.ready(f"agent {self.agent_id} running")
             reason = self._serve()
-            self.io.relay_off()
+            self._relay_off()
             self._emit(Emit("agent_stopped", "stopped", data={"why": reason, "relay": False}))
             return reason
         except BaseException as exc:
-            self.io.relay_off()  # first of all
+            self._relay_off()  # first of all
             log.critical("agent loop failed: relay off, stopping", exc_info=True)
             try:
                 self._emit(Emit("agent_stopped", "internal_error",
@@ -120,8 +117,15 @@ class AgentLoop:
                 log.exception("could not record the stop")
             raise
         finally:
-            self.io.relay_off()
+            self._relay_off()
             self.watchdog.stopping()
+
+    def _relay_off(self) -> None:
+        """Drop the relay; never raises (used on every way out)."""
+        try:
+            self.io.relay.off()
+        except Exception:  # a closed device is already off
+            log.debug("relay already released", exc_info=True)
 
     def _serve(self) -> str:
         while True:
@@ -170,8 +174,8 @@ class AgentLoop:
             self.counters["bad_reads"] += 1
             self._execute([Indicate("denied"), Emit("bad_read", "bad_read",
                                                     data={"detail": event.detail[:200]})])
-        elif isinstance(event, ContactChanged) and isinstance(controller, Door):
-            self._execute(controller.contact(event.closed, now))
+        elif isinstance(event, DoorOpened | DoorClosed) and isinstance(controller, Door):
+            self._execute(controller.contact(isinstance(event, DoorClosed), now))
         elif isinstance(event, ExitPressed) and isinstance(controller, Door):
             self._execute(controller.exit_pressed(now))
         elif isinstance(event, BusyChanged) and isinstance(controller, Machine):
@@ -276,10 +280,13 @@ class AgentLoop:
         # Hardware first (the person is waiting), then the durable record.
         for action in actions:
             if isinstance(action, SetRelay):
-                self.io.set_relay(action.on)
+                if action.on:
+                    self.io.relay.on()
+                else:
+                    self.io.relay.off()
         for action in actions:
             if isinstance(action, Indicate):
-                self.io.indicate(action.pattern)
+                self.io.show(action.pattern)
         self._emit(*(action for action in actions if isinstance(action, Emit)))
 
     def _emit(self, *emits: Emit) -> None:
@@ -331,7 +338,7 @@ class AgentLoop:
 
     def _publish_status(self) -> None:
         fields: dict[str, object] = dict(self.controller.status())
-        fields.update(relay=self.io.relay_on, reader=_reader_text(self.reader_ok),
+        fields.update(relay=self.io.relay.is_on, reader=_reader_text(self.reader_ok),
                       grants_version=self.cache.version, outbox_depth=self.outbox.depth,
                       outbox_alarm=self.outbox.over_alarm)
         self.status.update(fields, self.clock())

@@ -187,6 +187,12 @@ class RunningAgent:
     def relay(self) -> bool:
         return bool(self.pin(RELAY).state)
 
+    def pattern(self) -> str:
+        """The indicator pattern showing now."""
+        indicator = self.agent.io.indicator
+        assert indicator is not None
+        return str(self.call(lambda: indicator.pattern))
+
     def hash(self, uid: str) -> str:
         return Credential.uid(uid).keyed_hash(self.agent.config.site_key)
 

@@ -71,10 +71,10 @@ def test_exit_button_forced_and_held_open(make_config, run_agent, make_site) -> 
     clock.advance(10)
     agent.settle()
     site.wait_event("door_held_open")
-    assert agent.call(lambda: agent.agent.io.indicator.pattern) == "warning"
+    assert agent.pattern() == "warning"
     contact.drive_low()
     site.wait_event("door_closed", 4)
-    assert agent.call(lambda: agent.agent.io.indicator.pattern) == "off"
+    assert agent.pattern() == "off"
 
 
 def test_lockdown_lets_only_staff_in_and_hold_open_holds(make_config, run_agent,

@@ -68,7 +68,7 @@ FUZZ = settings(max_examples=150, deadline=None,
 @given(channel=st.sampled_from(CHANNELS), payload=st.binary(max_size=300))
 def test_random_bytes(offline_agent: Agent, channel: str, payload: bytes) -> None:
     _feed(offline_agent, channel, payload)
-    assert not offline_agent.io.relay_on
+    assert not offline_agent.io.relay.is_on
 
 
 @FUZZ
@@ -79,7 +79,7 @@ def test_random_json(offline_agent: Agent, channel: str, value: Any) -> None:
     _feed(offline_agent, channel, json.dumps(value).encode())
     _feed(offline_agent, channel, json.dumps({"alg": "HS256", "body": value, "sig": "0"}
                                              ).encode())
-    assert not offline_agent.io.relay_on
+    assert not offline_agent.io.relay.is_on
 
 
 @FUZZ
@@ -88,7 +88,7 @@ def test_signed_commands_of_any_shape(offline_agent: Agent, body: dict[str, Any]
     key = agent_key(offline_agent.config.site_key, offline_agent.agent_id)
     _feed(offline_agent, topics.COMMANDS, sign(body, key))
     # Whatever ran, the state machine is consistent with the relay.
-    assert offline_agent.io.relay_on == offline_agent.controller.relay
+    assert offline_agent.io.relay.is_on == offline_agent.controller.relay
 
 
 @FUZZ
@@ -99,4 +99,4 @@ def test_signed_snapshots_of_any_shape(offline_agent: Agent, body: dict[str, Any
     _feed(offline_agent, topics.GRANTS, sign(body, key))
     after = offline_agent.cache.version
     assert after == before or after == body["version"]
-    assert not offline_agent.io.relay_on
+    assert not offline_agent.io.relay.is_on

@@ -75,7 +75,7 @@ def test_idle_timeout_warns_then_ends(make_config, run_agent, make_site) -> None
     agent.settle()
     warning = site.wait_event("session_warning")[0]
     assert warning.reason == "idle_timeout"
-    assert agent.call(lambda: agent.agent.io.indicator.pattern) == "warning"
+    assert agent.pattern() == "warning"
     assert agent.relay
     clock.advance(60)
     agent.settle()
