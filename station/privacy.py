@@ -104,9 +104,13 @@ def forget(session: Session, member: Member, *, now: dt.datetime | None = None) 
     member.email = member.home_commune = member.last_purpose = None
     member.consent_at = None
     member.deleted_at = now
-    for model in (Badge, Membership, MemberTraining):
-        session.execute(update(model).where(model.member_id == member.id,
-                                            model.deleted_at.is_(None)).values(deleted_at=now))
+    # Through the ORM, not bulk UPDATEs: central's flush hook gives each tombstone
+    # the revision that carries it to the sites.
+    rights: list[Badge | Membership | MemberTraining] = [
+        *member.badges, *member.memberships, *member.trainings]
+    for row in rights:
+        if row.deleted_at is None:
+            row.deleted_at = now
     session.execute(update(Visit).where(Visit.member_id == member.id).values(member_id=None))
     session.execute(update(MachineSession).where(MachineSession.member_id == member.id)
                     .values(member_id=None, credential_hash=None))

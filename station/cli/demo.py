@@ -64,18 +64,26 @@ def _prepare_databases(config: StationConfig) -> None:
     from station.db import make_engine, upgrade
     from station.demo_data import seed_people
     from station.seed import seed_site
+    from sync import central
 
-    for url in (config.central.url, config.database.url):
-        resolved = config.resolve_url(url)
-        upgrade(resolved)
-        engine = make_engine(resolved)
-        try:
-            with Session(engine) as session, session.begin():
-                seed_site(session, config)
-                if url == config.central.url:
-                    seed_people(session, config.site_key)
-        finally:
-            engine.dispose()
+    # Central first: the people reach the site through sync, as they would in production.
+    central_url = config.resolve_url(config.central.url)
+    upgrade(central_url)
+    engine = make_engine(central_url)
+    try:
+        with central.session(engine) as session:
+            seed_site(session, config)
+            seed_people(session, config.site_key)
+    finally:
+        engine.dispose()
+    site_url = config.resolve_url(config.database.url)
+    upgrade(site_url)
+    engine = make_engine(site_url)
+    try:
+        with Session(engine) as session, session.begin():
+            seed_site(session, config)
+    finally:
+        engine.dispose()
 
 
 def _mosquitto(config: StationConfig) -> list[str]:

@@ -111,15 +111,29 @@ def run_export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_forget(args: argparse.Namespace, ctx: Context) -> int:
-    from station.errors import StationError
-    from station.privacy import forget
+    import contextlib
 
-    with ctx.session() as session:
-        member = registry.find_member(session, args.member)
-        name = member.display_name
-        if not args.yes:
-            raise StationError(f"this erases {name} for good; add --yes to confirm")
-        forget(session, member)
+    from station.db import make_engine
+    from station.errors import NotFound, StationError
+    from station.privacy import forget
+    from sync import central
+
+    # Central first (it masters people: the tombstones reach every site and every
+    # agent's grants from there), then this site at once.
+    config = ctx.config
+    engine = make_engine(config.resolve_url(config.central.url))
+    try:
+        with central.session(engine) as session:
+            member = registry.find_member(session, args.member)
+            member_id, name = str(member.id), member.display_name
+            if not args.yes:
+                raise StationError(f"this erases {name} for good; add --yes to confirm")
+            forget(session, member)
+    finally:
+        engine.dispose()
+    # A person not yet synced to this site has nothing here to erase.
+    with ctx.session() as session, contextlib.suppress(NotFound):
+        forget(session, registry.find_member(session, member_id))
     if ctx.json_output:
         ctx.output_one({"forgotten": name})
     else:

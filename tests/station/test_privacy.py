@@ -92,3 +92,36 @@ def test_forget_erases_identity_and_badges_but_keeps_anonymous_visits(
     site_session.refresh(visit)
     assert visit.member_id is None and visit.home_commune == "62765"
     assert site_session.scalar(select(func.count()).select_from(AccessEvent)) == 0
+
+
+def test_forget_command_erases_at_central_with_revisions(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from station.cli.main import main
+    from station.db import make_engine
+    from sync import central
+
+    root = Path(__file__).resolve().parents[2]
+    config = tmp_path / "config.toml"
+    config.write_text((root / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    central_url = f"sqlite:///{tmp_path}/central.db"
+    monkeypatch.setenv("STATION_CENTRAL_URL", central_url)
+    monkeypatch.setenv("STATION_DATABASE_URL", f"sqlite:///{tmp_path}/site.db")
+    assert main(["--config", str(config), "db", "upgrade", "--central"]) == 0
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
+    engine = make_engine(central_url)
+    with central.session(engine) as session:
+        camille = registry.add_member(session, "Camille", "Martin", email="c@example.fr")
+        registry.enroll_badge(session, camille, Credential.uid("04A1B2C3"), KEY)
+    with Session(engine) as session:
+        badge_revision = session.scalars(select(Badge.revision)).one()
+
+    assert main(["--config", str(config), "member", "forget", "c@example.fr"]) == 1  # no --yes
+    assert main(["--config", str(config), "member", "forget", "c@example.fr", "--yes"]) == 0
+
+    with Session(engine) as session:
+        badge = session.scalars(select(Badge)).one()
+        member = session.scalars(select(Member)).one()
+    engine.dispose()
+    assert member.first_name == ERASED and member.deleted_at is not None
+    assert badge.deleted_at is not None and badge.revision > badge_revision
