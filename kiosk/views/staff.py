@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -89,7 +89,8 @@ class StaffView(QWidget):
         self.results = self._table(4)
         badge_layout.addWidget(self.results, 1)
         self.tallies = label("subtitle", center=False)
-        self.tallies.setAlignment(self.tallies.alignment())
+        self.tallies.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.tallies.setContentsMargins(24, 24, 24, 24)
         self.tabs.addTab(self.people, "")
         self.tabs.addTab(self.agents, "")
         self.tabs.addTab(badges, "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from typing import Any
 
@@ -136,6 +137,15 @@ def test_remote_unlock_is_a_signed_command_on_the_bus(qtbot: Any, make_kiosk: An
         qtbot.mouseClick(unlock, Qt.MouseButton.LeftButton)
         assert staff.notice.text().startswith("Commande envoyée")
         qtbot.waitUntil(lambda: bool(received), timeout=10_000)
+        # The agent's answer comes back on its command_results channel.
+        results = topics.agent(config.site.id, "front-door", topics.COMMAND_RESULTS)
+        listener.publish(results, b"not json", qos=1)
+        listener.publish(results, json.dumps({"agent": "front-door", "command": "unlock_once",
+                                              "ok": False, "reason": "expired"}), qos=1)
+        qtbot.waitUntil(lambda: staff.notice.text().startswith("Commande refusée"),
+                        timeout=10_000)
+        assert "expired" in staff.notice.text()
+        assert kiosk.bus.malformed == 1  # counted and dropped, nothing else happens
     finally:
         listener.loop_stop()
         listener.disconnect()
