@@ -135,10 +135,12 @@ def main() -> int:
         if missing:
             print(f"pcsc skipped: {missing}", file=sys.stderr)
         else:
-            rows += bench_pcsc(args.pcsc_taps)
-            name = pcsc.READERS[1]
-            idle["pcsc (pcscd + vpcd)"] = idle_cpu(lambda sink: PcscReader(
-                "idle", ReaderConfig(path=f"pcsc:{name}"), sink, pattern=name), args.idle_s)
+            with pcsc.exclusive():  # no test run restarting pcscd under us
+                rows += bench_pcsc(args.pcsc_taps)
+                name = pcsc.READERS[1]
+                idle["pcsc (pcscd + vpcd)"] = idle_cpu(lambda sink: PcscReader(
+                    "idle", ReaderConfig(path=f"pcsc:{name}"), sink, pattern=name),
+                    args.idle_s)
 
     table = Table(title="Readers: badge event -> owner's callback")
     for column in ("backend", "measure", "n", "median ms", "p99 ms", "max ms"):
