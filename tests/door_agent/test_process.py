@@ -121,3 +121,35 @@ def test_systemd_notifications(make_config, make_site, tmp_path: Path) -> None:
             process.kill()
         notify.close()
     assert messages.index("STOPPING=1") > messages.index("WATCHDOG=1")
+
+
+def test_station_reader_tap_reaches_the_agent(make_config, make_site) -> None:
+    config = make_config(agent_overrides(**{AGENT: {}}))
+    site = make_site(config, AGENT)
+    site.publish_grants(site.snapshot({Credential.uid("04000001").keyed_hash(config.site_key):
+                                       member_entry()}))
+    process = _start(config)
+    try:
+        site.wait_event("grants_applied", timeout=30)
+        tap = subprocess.run([sys.executable, "-m", "station.cli.main", "--config",
+                              str(config.source), "reader", "tap", "--reader", AGENT,
+                              "04000001"], capture_output=True, text=True, timeout=TIMEOUT)
+        assert tap.returncode == 0, tap.stderr
+        granted = site.wait_event("granted")[0]
+        assert granted.credential_hash == Credential.uid("04000001").keyed_hash(
+            config.site_key)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(TIMEOUT) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_unknown_agent_id_is_a_clear_error(make_config) -> None:
+    config = make_config()
+    result = subprocess.run([sys.executable, "-m", "station.cli.main", "--config",
+                             str(config.source), "agent", "--id", "no-such-agent"],
+                            capture_output=True, text=True, timeout=TIMEOUT)
+    assert result.returncode == 2
+    assert "agents.no-such-agent: no such agent" in result.stderr
+    assert "front-door" in result.stderr
