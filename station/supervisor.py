@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -80,20 +79,19 @@ class Supervisor:
         return 0
 
     def stop(self) -> None:
-        alive = [c for c in reversed(self.children)
-                 if c.process is not None and c.process.poll() is None]
-        for child in alive:
-            assert child.process is not None
-            child.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + self.grace_s
-        for child in alive:
-            assert child.process is not None
+        """Stop children in reverse start order, each before the next: the agents
+        publish their last status while the broker still runs."""
+        for child in reversed(self.children):
+            process = child.process
+            if process is None or process.poll() is not None:
+                continue
+            process.send_signal(signal.SIGTERM)
             try:
-                child.process.wait(max(0.1, deadline - time.monotonic()))
+                process.wait(self.grace_s)
             except subprocess.TimeoutExpired:
                 log.warning("%s did not stop in %.0f s; killing it", child.name, self.grace_s)
-                child.process.kill()
-                child.process.wait()
+                process.kill()
+                process.wait()
 
     def __enter__(self) -> Supervisor:
         return self

@@ -29,7 +29,7 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
 
     config = ctx.config
     _prepare_databases(config)
-    station = [sys.executable, "-m", "station.cli.main", "--config", str(config.source)]
+    station = [sys.executable, "-m", "station.cli.main", "--config", str(config.source), "-v"]
     with Supervisor() as supervisor:
         if not _listening(config.mqtt.host, config.mqtt.port):
             supervisor.start("mosquitto", _mosquitto(config))
