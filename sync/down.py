@@ -27,6 +27,7 @@ from sync.tables import (
     DOWN_TABLES,
     NATURAL_KEYS,
     PARENTS,
+    SITE_SCOPED,
     primary_key,
     table_named,
     table_of,
@@ -59,14 +60,19 @@ def write_cursor(site: Connection, value: int, name: str = CURSOR) -> None:
                                          "updated_at": utcnow()}], guard_revision=False)
 
 
-def pending(central: Connection, cursor: int) -> int:
+def pending(central: Connection, cursor: int, site_id: str | None = None) -> int:
     """How many registry rows central has past `cursor` (for a progress bar)."""
-    return sum(int(central.execute(select(func.count()).select_from(t)
-                                   .where(t.c.revision > cursor)).scalar() or 0)
-               for t in DOWN_TABLES)
+    return sum(int(central.execute(select(func.count()).select_from(t).where(
+        t.c.revision > cursor, *_scope(t, site_id))).scalar() or 0) for t in DOWN_TABLES)
 
 
-def pull(central: Connection, cursor: int, limit: int) -> tuple[int, dict[str, list[Row]]]:
+def _scope(table: Table, site_id: str | None) -> list[Any]:
+    """Only this site's equipment; everyone's people and rights."""
+    return [table.c.site_id == site_id] if site_id and table.name in SITE_SCOPED else []
+
+
+def pull(central: Connection, cursor: int, limit: int,
+         site_id: str | None = None) -> tuple[int, dict[str, list[Row]]]:
     """The next changes after `cursor`: (new cursor, rows by table); cursor unchanged if none.
 
     The cut is the `limit`-th smallest revision over all tables, found from the
@@ -75,8 +81,9 @@ def pull(central: Connection, cursor: int, limit: int) -> tuple[int, dict[str, l
     """
     revisions: list[int] = []
     for table in DOWN_TABLES:
-        revisions += central.execute(select(table.c.revision).where(table.c.revision > cursor)
-                                     .order_by(table.c.revision).limit(limit)).scalars()
+        revisions += central.execute(
+            select(table.c.revision).where(table.c.revision > cursor, *_scope(table, site_id))
+            .order_by(table.c.revision).limit(limit)).scalars()
     if not revisions:
         return cursor, {}
     revisions.sort()
@@ -84,7 +91,8 @@ def pull(central: Connection, cursor: int, limit: int) -> tuple[int, dict[str, l
     rows: dict[str, list[Row]] = {}
     for table in DOWN_TABLES:
         found = [dict(r._mapping) for r in central.execute(
-            select(table).where(table.c.revision > cursor, table.c.revision <= cut))]
+            select(table).where(table.c.revision > cursor, table.c.revision <= cut,
+                                *_scope(table, site_id)))]
         if found:
             rows[table.name] = found
     return cut, rows
@@ -124,6 +132,7 @@ def apply(site: Connection, rows: dict[str, list[Row]]) -> int:
 
 
 def sync_down(site_engine: Engine, central_engine: Engine, *, batch_size: int,
+              site_id: str | None = None,
               progress: Progress | None = None, checkpoint: Checkpoint | None = None,
               max_batches: int | None = None) -> DownResult:
     """Apply every change central has past the site's cursor, one batch at a time."""
@@ -132,11 +141,11 @@ def sync_down(site_engine: Engine, central_engine: Engine, *, batch_size: int,
     total = done = batches = 0
     if progress is not None:
         with _central(central_engine) as central:
-            total = pending(central, cursor)
+            total = pending(central, cursor, site_id)
         progress(0, total)
     while max_batches is None or batches < max_batches:
         with _central(central_engine) as central:
-            cut, rows = pull(central, cursor, batch_size)
+            cut, rows = pull(central, cursor, batch_size, site_id)
             if cut == cursor:
                 break
             if checkpoint:

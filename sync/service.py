@@ -125,6 +125,7 @@ class SyncService:
             with self.site_engine.connect() as site:
                 first = read_cursor(site) == 0  # a progress bar on the first sync only
             down = sync_down(self.site_engine, self.central_engine, batch_size=batch,
+                             site_id=self.site,
                              progress=self.progress if first else None,
                              checkpoint=self.checkpoint)
             report.downloaded, report.cursor = down.applied, down.cursor

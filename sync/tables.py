@@ -13,14 +13,20 @@ from station.db import (
     Member,
     Membership,
     MemberTraining,
+    OpeningException,
+    OpeningHours,
+    Resource,
     Training,
     Visit,
 )
 
-# People and rights, mastered by central, replicated down; parents before children.
-# Resources, opening hours and exceptions are declared by each site's configuration
-# (station.seed) and are not replicated: central's copy would fight the site's own.
-DOWN_MODELS = (Training, Member, Membership, Badge, MemberTraining)
+# Mastered by central, replicated down; parents before children. The site's own
+# equipment (resources, opening hours and exceptions) is seeded from its configuration
+# at both ends with identifiers derived from what it is (station.seed), so the rows
+# coincide; only the site's own rows of those tables come down.
+DOWN_MODELS = (Training, Member, Membership, Badge, MemberTraining, Resource, OpeningHours,
+               OpeningException)
+SITE_SCOPED = frozenset({"resources", "opening_hours", "opening_exceptions"})
 
 
 def table_of(model: Any) -> Table:
@@ -51,6 +57,8 @@ PARENTS: dict[str, tuple[tuple[str, str], ...]] = {
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "credentials": ("hash",),
     "member_trainings": ("member_id", "training_code"),
+    "resources": ("site_id", "code"),
+    "opening_exceptions": ("site_id", "day"),
 }
 
 # Columns a site never sends up for an existing central row.

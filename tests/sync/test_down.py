@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select, update
@@ -166,3 +167,29 @@ def test_rows_written_without_a_revision_are_stamped_and_synced(
     with central_engine.begin() as connection:
         connection.execute(update(Member).values(first_name="x").where(Member.revision == -1))
     assert central.stamp_unrevisioned(central_engine) == 0
+
+
+def test_site_equipment_seeded_at_both_ends_is_one_row_and_only_this_sites(
+        site_engine: Engine, central_engine: Engine, config_factory: Any) -> None:
+    from station.config import load_config
+    from station.db import Resource
+    from station.seed import seed_site
+
+    here = load_config(config_factory())
+    elsewhere = load_config(config_factory({"site": {"id": "elsewhere"}}, name="other.toml"))
+    with central.session(central_engine) as db:
+        seed_site(db, here)
+        seed_site(db, elsewhere)
+    with Session(site_engine) as session, session.begin():
+        seed_site(session, here)
+    with central.session(central_engine) as db:
+        laser = db.scalars(select(Resource).where(Resource.site_id == here.site.id,
+                                                  Resource.code == "laser-cutter")).one()
+        laser.out_of_order = True
+    sync_down(site_engine, central_engine, batch_size=5, site_id=here.site.id)
+    with Session(site_engine) as session:
+        resources = session.scalars(select(Resource)).all()
+        assert {r.site_id for r in resources} == {here.site.id}
+        assert len(resources) == len({r.code for r in resources})
+        laser = next(r for r in resources if r.code == "laser-cutter")
+        assert laser.out_of_order and laser.revision > 0
