@@ -87,7 +87,7 @@ def bench_config(db_url: str) -> StationConfig:
 
 
 def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
-    from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 
     from hardware.readers.sim import SimReader
     from kiosk.app import Kiosk
@@ -110,9 +110,6 @@ def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
 
     watch = PaintWatch()
     greeting.installEventFilter(watch)
-    # Direct: noted in the reader's thread at emit time, before the GUI can paint.
-    kiosk.bridge.badge.connect(lambda _c, at: seen.__setitem__("at", at),
-                               Qt.ConnectionType.DirectConnection)
     guard = QTimer()  # one timer re-armed per tap: a missed paint fails below, never hangs
     guard.setSingleShot(True)
     guard.timeout.connect(loop.quit)
@@ -121,7 +118,12 @@ def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
     try:
         for index in order:
             seen.clear()
-            presenter = threading.Thread(target=reader.present, args=(uid(index),))
+            def present(badge: str = uid(index)) -> None:
+                # The reader's timestamp, noted before the GUI can possibly paint.
+                seen["at"] = time.monotonic()
+                reader.present(badge, at=seen["at"])
+
+            presenter = threading.Thread(target=present)
             QTimer.singleShot(0, presenter.start)
             guard.start(5000)
             loop.exec()

@@ -131,6 +131,7 @@ class KioskWindow(QWidget):
         elif data is not None:
             view.show_data(data)  # type: ignore[attr-defined]
         self.stack.setCurrentWidget(view)
+        self.show_problems(self._problems)  # the bus banner is for staff mode only
 
     def set_language(self, language: str) -> None:
         self.translations.set_language(language)
