@@ -79,7 +79,7 @@ class Agent:
                                           resource=settings.resource, version=__version__,
                                           wall=wall)
             self.link = MqttLink(config.mqtt, config.site.id, agent_id, self.events.put,
-                                 will=self.status.offline()) if connect else None
+                                 will=self.status.offline) if connect else None
             self.status.link = self.link
             self.loop = AgentLoop(
                 agent_id=agent_id, resource=settings.resource, controller=controller,

@@ -91,7 +91,9 @@ class GrantCache:
             return None, None
         entry = json.loads(row[0])
         member = entry.get("member")
-        return entry_from_json(entry), member if isinstance(member, str) else None
+        # Only a plausible id goes into events: the site refuses anything else.
+        valid = isinstance(member, str) and 0 < len(member) <= 64
+        return entry_from_json(entry), member if valid else None
 
     def decide(self, credential_hash: str, at: dt.datetime, *, lockdown: bool = False) -> Lookup:
         """The decision for a presented credential; never raises, denies on any error."""

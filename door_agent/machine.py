@@ -15,10 +15,11 @@ return `actions`; the loop calls `tick` once `deadline` has passed.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from door_agent.actions import Action, Emit, Indicate, SetRelay
 from station.config.schema import MachineConfig
+from station.ids import new_event_id
 from station.rules import Decision, Reason
 
 IN_USE_REASON = "machine_in_use"  # agent-side denial reason (not a rules.Reason)
@@ -40,6 +41,7 @@ class Session:
     started: float
     idle_since: float  # == started until the busy input says otherwise
     warned: bool = False
+    id: str = field(default_factory=lambda: str(new_event_id()))  # names it at the site
 
 
 class Machine:
@@ -167,12 +169,13 @@ class Machine:
 
     def _start(self, decision: Decision, credential_hash: str, member: str | None,
                staff: bool, now: float) -> list[Action]:
-        self.session = Session(credential_hash, member, staff, now, now)
+        session = self.session = Session(credential_hash, member, staff, now, now)
         self.coast_until = None
         actions: list[Action] = [Emit("granted", decision.reason.value, credential_hash, member)]
         actions += self._set_state(MachineState.IN_USE, "session")
         actions += self._apply()
-        actions += [Indicate("in_use"), Emit("session_started", None, credential_hash, member)]
+        actions += [Indicate("in_use"), Emit("session_started", None, credential_hash, member,
+                                             {"session_id": session.id, "staff": staff})]
         return actions
 
     def _end(self, now: float, why: str, *, takeover: bool = False) -> list[Action]:
@@ -187,8 +190,8 @@ class Machine:
                  if self.config.check_after_use else MachineState.FREE)
         actions: list[Action] = [
             Emit("session_ended", why, session.credential_hash, session.member,
-                 {"duration_s": round(now - session.started, 3), "end_reason": why,
-                  "staff": session.staff}),
+                 {"session_id": session.id, "duration_s": round(now - session.started, 3),
+                  "end_reason": why, "staff": session.staff}),
             Indicate("off")]
         actions += self._set_state(after, why)
         return actions if takeover else actions + self._apply()

@@ -40,12 +40,12 @@ MAX_INFLIGHT = 100
 
 class MqttLink:
     def __init__(self, config: MqttConfig, site: str, agent_id: str,
-                 post: Callable[[LoopEvent], None], *, will: bytes) -> None:
+                 post: Callable[[LoopEvent], None], *, will: Callable[[], bytes]) -> None:
         self.config = config
         self.site = site
         self.agent_id = agent_id
         self._post = post
-        self._will = will
+        self._will = will  # the offline status as of each new connection
         self._lock = threading.Lock()
         self._client: paho.Client | None = None  # the connected client, else None
         self._stop = threading.Event()
@@ -135,7 +135,7 @@ class MqttLink:
             client.username_pw_set(cfg.username, cfg.password or None)
         if cfg.tls:
             client.tls_set(ca_certs=cfg.ca_file or None, cert_reqs=ssl.CERT_REQUIRED)
-        client.will_set(self.topic(topics.STATUS), self._will, qos=1, retain=True)
+        client.will_set(self.topic(topics.STATUS), self._will(), qos=1, retain=True)
         client.on_connect = self._on_connect
         client.on_message = self._on_message
         return client
