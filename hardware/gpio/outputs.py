@@ -35,7 +35,10 @@ class Relay:
     Wire the load normally open: no power to the coil, no power to the load.
     """
 
-    def __init__(self, pin: int, *, active_high: bool = True, pin_factory: Factory) -> None:
+    def __init__(self, pin: int, active_high: bool = True,
+                 pin_factory: Factory | None = None) -> None:
+        if pin_factory is None:  # never gpiozero's global default: say which one
+            raise PinError("Relay needs an explicit pin factory (make_pin_factory)")
         self.pin = pin
         self._device = _output(DigitalOutputDevice, pin, active_high, pin_factory)
         # Holds the device, not self: runs on close() or at exit, whichever comes first.

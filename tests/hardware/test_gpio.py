@@ -68,8 +68,13 @@ def test_relay_pulse_ends_off(mock_factory: MockFactory) -> None:
             relay.pulse(0)
 
 
+def test_relay_needs_an_explicit_pin_factory() -> None:
+    with pytest.raises(PinError, match="explicit pin factory"):
+        Relay(17, True)
+
+
 def test_a_forgotten_relay_goes_off_when_collected(mock_factory: MockFactory) -> None:
-    relay = Relay(17, pin_factory=mock_factory)
+    relay = Relay(17, True, mock_factory)
     relay.on()
     pin = mock_factory.pin(17)
     del relay
