@@ -153,6 +153,10 @@ class SyncService:
         self.published_log.extend(published)
         return published
 
+    def is_published(self, agent_id: str) -> bool:
+        """Whether the agent's current snapshot has been handed to the broker."""
+        return agent_id in self.compiler.current and agent_id not in self._unpublished
+
     # -- the continuous loop ----------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
