@@ -16,6 +16,8 @@ import paho.mqtt.client as paho
 import pytest
 from gpiozero.pins.mock import MockFactory
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from door_agent.agent import Agent
 from door_agent.events import Call
@@ -78,7 +80,11 @@ class Site:
         client.on_connect = self._on_connect
         if username:
             client.username_pw_set(username, password)
-        client.connect(config.mqtt.host, config.mqtt.port)
+        # A persistent session, as sync has: what agents publish while we reconnect waits.
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = 3600
+        client.connect(config.mqtt.host, config.mqtt.port, clean_start=False,
+                       properties=properties)
         self.client = client
         self.subscribed = threading.Event()
         client.loop_start()

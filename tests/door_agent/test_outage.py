@@ -1,15 +1,33 @@
 """A broker outage during 1,000 taps: decisions go on from the cache, and afterwards
-every event reaches the site exactly once (by id), in order, and is acknowledged."""
+every event reaches the site exactly once (by id), in order, and is acknowledged.
+
+The broker is stopped and started as a production one is (persistence on, as in
+deploy/mosquitto/station.conf): the site's session survives, so what the agent
+resends on reconnecting waits for the site even if the agent is back first."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
 from tests.door_agent.conftest import agent_overrides, member_entry, wait_for
+from tests.support.mqtt import Mosquitto
 
 TAPS = 1000
 
 
+@pytest.fixture
+def persistent_broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    with Mosquitto(tmp_path / "mosquitto", persistence=True) as broker:
+        yield broker
+
+
+@pytest.mark.mqtt
 def test_broker_outage_during_1000_taps(make_config, run_agent, make_site,
-                                        private_broker) -> None:
+                                        persistent_broker) -> None:
+    private_broker = persistent_broker
     config = make_config(agent_overrides(**{"front-door": {"pins": {"contact": 0}}}),
                          broker=private_broker.address)
     site = make_site(config, "front-door")
