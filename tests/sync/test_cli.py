@@ -1,0 +1,83 @@
+"""`station sync --once` and `station sync` as real processes (SQLite central, as the demo)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from station.config import load_config
+from station.db import Badge, make_engine
+from tests.sync.support import add_people
+
+
+def station(config: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "station.cli.main", "--config", str(config),
+                           *args], capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ))
+
+
+def prepared(config_factory: Callable[..., Path]) -> Path:
+    path = config_factory()
+    for args in (("db", "upgrade"), ("db", "upgrade", "--central")):
+        assert station(path, *args).returncode == 0
+    config = load_config(path)
+    engine = make_engine(config.resolve_url(config.central.url))
+    try:
+        add_people(engine, 3)
+    finally:
+        engine.dispose()
+    return path
+
+
+def test_once_syncs_and_reports(config_factory: Callable[..., Path]) -> None:
+    path = prepared(config_factory)
+    result = station(path, "--json", "sync", "--once")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] and report["downloaded"] >= 9
+    assert sorted(report["published"]) == ["front-door", "laser-cutter", "printer-3d"]
+    config = load_config(path)
+    site = make_engine(config.resolve_url(config.database.url))
+    with site.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(Badge)).scalar() == 3
+    site.dispose()
+
+
+def test_once_fails_without_central(config_factory: Callable[..., Path]) -> None:
+    path = config_factory({"central": {"url": "postgresql+psycopg://x@127.0.0.1:9/none"}})
+    assert station(path, "db", "upgrade").returncode == 0
+    result = station(path, "--json", "sync", "--once")
+    assert result.returncode == 1
+    assert "central registry" in json.loads(result.stdout)["error"]
+
+
+def test_continuous_logs_state_changes_and_stops_on_sigterm(
+        config_factory: Callable[..., Path]) -> None:
+    path = prepared(config_factory)
+    log_path = path.parent / "sync.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "station.cli.main", "--config",
+                                    str(path), "sync"], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while not all(line in log_path.read_text()
+                      for line in ("central: in step", "broker: connected")):
+            assert time.monotonic() < deadline, log_path.read_text()
+            assert process.poll() is None, log_path.read_text()
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    text = log_path.read_text()
+    assert text.count("central: in step") == 1  # one line per change, not per round
+    assert "broker: connected" in text
