@@ -13,6 +13,11 @@ from types import TracebackType
 
 from tests.support.net import free_port, wait_listening
 
+# A killed test run (timeout, ^C twice) must not leave brokers behind: util-linux's
+# setpriv sets the parent-death signal, then execs mosquitto (no preexec_fn, which
+# is unsafe with threads).
+_DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "TERM"] if shutil.which("setpriv") else []
+
 
 @dataclass(frozen=True)
 class BrokerAddress:
@@ -66,8 +71,9 @@ class Mosquitto:
         if self.running:
             return
         with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen([self.binary, "-c", str(self.config_path)],
-                                             stdout=log, stderr=subprocess.STDOUT)
+            self._process = subprocess.Popen(
+                [*_DIE_WITH_PARENT, self.binary, "-c", str(self.config_path)],
+                stdout=log, stderr=subprocess.STDOUT)
         if not wait_listening(self.port, timeout):
             self.stop()
             raise RuntimeError(f"mosquitto did not listen on port {self.port}: "

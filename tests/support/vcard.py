@@ -33,7 +33,12 @@ def answer_status(sw: bytes) -> Answer:
 
 
 def answer_raw(data: bytes) -> Answer:
-    """Answer every APDU with these exact bytes (short or malformed answers)."""
+    """Answer every APDU with these exact bytes (short or malformed answers).
+
+    Not empty: vpcd waits forever for an empty answer, hanging pcscd's transmit.
+    """
+    if not data:
+        raise ValueError("an empty answer hangs vpcd; remove the card instead")
     return lambda apdu: data
 
 
@@ -99,7 +104,10 @@ class VirtualCard:
                         self.powered = payload[0] in (CTRL_ON, CTRL_RESET)
                     continue
                 self.apdus.append(payload)
-                self._send(sock, self.respond(payload))
+                answer = self.respond(payload)
+                if not answer:  # vpcd would wait forever: vanish instead
+                    break
+                self._send(sock, answer)
         except OSError:
             pass  # removed, or vpcd went away (pcscd stopped)
 
