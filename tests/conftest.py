@@ -53,6 +53,13 @@ _SERVICE_MARKS = {"mqtt_broker": "mqtt", "private_broker": "mqtt", "pg_server_ur
                   "restart_pcscd": "pcsc"}
 
 
+def pytest_report_header() -> str:
+    given = [f"{name}={os.environ[name]}" for name in
+             ("STATION_TEST_MQTT_PORT", "STATION_TEST_PG_URL", "STATION_TEST_PCSC")
+             if name in os.environ]
+    return "services: " + (", ".join(given) if given else "started by the fixtures as needed")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         names = getattr(item, "fixturenames", ())
