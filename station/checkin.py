@@ -32,6 +32,10 @@ CLOSING = "closing"  # checkout_reason of the automatic check-out at closing tim
 SELF = "self"  # the person tapped out
 STAFF = "staff"  # staff checked someone out who forgot
 
+# A second tap this soon after checking in is an impatient repeat, not a departure:
+# it shows the welcome (and purpose choice) again instead of checking out.
+REPEAT_TAP = dt.timedelta(minutes=2)
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -112,6 +116,9 @@ class Desk:
         if member.kind is MemberKind.STAFF:
             return TapResult(Outcome.STAFF, member.id, member.first_name)
         visit = self.open_visit(session, member.id)
+        if visit is not None and now - visit.checked_in_at < REPEAT_TAP:
+            return TapResult(Outcome.WELCOME, member.id, member.first_name, visit.purpose,
+                             visit.id)
         if visit is not None:  # checking out needs no valid membership
             self._close(visit, now, SELF)
             return TapResult(Outcome.CHECKED_OUT, member.id, member.first_name, visit.purpose,

@@ -98,7 +98,11 @@ def test_sign_in_with_consent_checks_in_and_enrols_a_blank_badge(
     assert badge.origin_site == "saint-omer-gare" and badge.dirty
     kiosk.controller.done_timer.timeout.emit()
     assert window.current is window.idle
-    # The new badge works at once: tapping it checks the visitor out.
+    # The new badge works at once: a tap within minutes shows the welcome again...
+    tap(qtbot, kiosk, BLANK, c.WELCOME)
+    assert window.welcome.buttons["fablab"].isChecked()
+    kiosk.controller.go_idle()
+    kiosk_env.clock.advance(hours=1)  # ...and later checks the visitor out.
     tap(qtbot, kiosk, BLANK, c.GOODBYE)
     assert window.goodbye.bye.text() == "Au revoir Chloé !"
 

@@ -74,6 +74,17 @@ def test_member_checks_in_with_default_purpose_then_out(session, config, desk) -
     assert visit.checked_out_at == later and visit.checkout_reason == "self"
 
 
+def test_a_repeated_tap_right_after_check_in_does_not_check_out(session, config,
+                                                                 desk) -> None:
+    badge = member(session, config, "04A1B2C3", until=FAR)
+    first = desk.tap(session, badge, NOW)
+    again = desk.tap(session, badge, NOW + dt.timedelta(seconds=30))
+    assert again.outcome is Outcome.WELCOME and again.visit_id == first.visit_id
+    assert len(session.scalars(select(Visit)).all()) == 1
+    assert desk.tap(session, badge, NOW + dt.timedelta(minutes=3)).outcome is \
+        Outcome.CHECKED_OUT
+
+
 def test_purpose_choice_is_recorded_and_remembered(session, config, desk) -> None:
     badge = member(session, config, "04A1B2C3", until=FAR)
     first = desk.tap(session, badge, NOW)
