@@ -1,0 +1,80 @@
+"""The loop without a broker: reader faults, bad reads, and every failure on the
+decision path denies."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from gpiozero.pins.mock import MockFactory
+
+from door_agent.agent import Agent
+from door_agent.events import MqttMessage
+from hardware.readers import BadgePresented, BadRead, ReaderState
+from station.credential import Credential
+from station.protocol import topics
+from station.protocol.commands import make_command
+from station.protocol.events import AgentEvent
+from station.protocol.grants import make_snapshot
+from station.protocol.signing import agent_key
+from station.rules import ResourceFacts
+from tests.door_agent.conftest import member_entry
+
+
+@pytest.fixture
+def door(make_config):  # type: ignore[no-untyped-def]
+    config = make_config({"agents": {"front-door": {"reader": {"debounce_s": 0}}}})
+    agent = Agent(config, "front-door", pin_factory=MockFactory(), connect=False)
+    yield agent
+    agent.close()
+
+
+def _events(agent: Agent) -> list[AgentEvent]:
+    return [AgentEvent.decode(p) for _, _, p in agent.outbox.after(0, 10_000)]
+
+
+def _tap(agent: Agent, uid: str) -> None:
+    agent.loop.handle(BadgePresented("front-door", Credential.uid(uid), time.monotonic()))
+
+
+def _send(agent: Agent, channel: str, payload: bytes) -> None:
+    agent.loop.handle(MqttMessage(channel, payload))
+
+
+def _grant(agent: Agent, uid: str) -> None:
+    entries = {Credential.uid(uid).keyed_hash(agent.config.site_key): member_entry()}
+    _send(agent, topics.GRANTS, make_snapshot(agent.config.site.id, "front-door", 1,
+                                              ResourceFacts("front-door"), entries, _key(agent)))
+
+
+def _key(agent: Agent) -> bytes:
+    return agent_key(agent.config.site_key, "front-door")
+
+
+def test_reader_fault_and_bad_read_are_events(door: Agent) -> None:
+    now = time.monotonic()
+    door.loop.handle(ReaderState("front-door", True, "simulated reader", now))
+    door.loop.handle(ReaderState("front-door", False, "unplugged", now))
+    door.loop.handle(ReaderState("front-door", True, "back", now))
+    door.loop.handle(BadRead("front-door", "no UID in the answer", now))
+    types = [(e.type, e.data.get("detail")) for e in _events(door)]
+    assert ("reader_fault", "unplugged") in types
+    assert ("reader_ok", "back") in types
+    assert ("bad_read", "no UID in the answer") in types
+    assert ("reader_ok", "simulated reader") not in types  # only after a fault
+    assert door.loop.counters["bad_reads"] == 1
+    assert not door.io.relay.is_on
+
+
+def test_a_broken_cache_denies(door: Agent) -> None:
+    _grant(door, "04000001")
+    _tap(door, "04000001")
+    assert door.io.relay.is_on  # the cache works: granted
+    _send(door, topics.COMMANDS, make_command("lock", "front-door", _key(door))[1])
+    assert not door.io.relay.is_on
+    door.cache._db().execute("DROP TABLE grants")  # the file is damaged under our feet
+    _tap(door, "04000001")
+    denied = [e for e in _events(door) if e.type == "denied"]
+    assert [(e.reason, e.data.get("detail")) for e in denied] == [
+        ("internal_error", "OperationalError")]
+    assert not door.io.relay.is_on
