@@ -107,6 +107,19 @@ class GrantCache:
             log.exception("decision failed: denying")
             return Lookup(Decision(False, Reason.INTERNAL_ERROR, type(exc).__name__))
 
+    # -- the agent's own durable state ------------------------------------------------
+    # A Blocked or ToCheck machine, a door in lockdown must stay so across a restart:
+    # kept next to the grants, in the meta table (which snapshots never clear).
+
+    def recall(self, key: str) -> str | None:
+        row = self._db().execute("SELECT value FROM meta WHERE key = ?",
+                                 (f"state.{key}",)).fetchone()
+        return None if row is None else str(row[0])
+
+    def remember(self, key: str, value: str) -> None:
+        self._db().execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                           (f"state.{key}", value))
+
     def count(self) -> int:
         return int(self._db().execute("SELECT count(*) FROM grants").fetchone()[0])
 

@@ -118,6 +118,17 @@ class Door:
         actions.append(Emit("released"))
         return actions
 
+    # -- across restarts ------------------------------------------------------------
+
+    def durable_mode(self) -> str:
+        """What must survive a restart: a lockdown (hold-open does not: after a restart
+        the door is locked until staff says otherwise, the fail-secure choice)."""
+        return DoorMode.LOCKDOWN.value if self.lockdown else DoorMode.NORMAL.value
+
+    def restore(self, mode: str) -> None:
+        if mode == DoorMode.LOCKDOWN.value:
+            self.mode = DoorMode.LOCKDOWN
+
     # -- time ------------------------------------------------------------------------
 
     def deadline(self) -> float | None:

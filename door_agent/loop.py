@@ -43,7 +43,11 @@ from station.protocol.grants import read_snapshot
 log = logging.getLogger(__name__)
 
 WINDOW = 500  # events published and not yet acknowledged, at most
-RESEND_S = 30.0  # no ack for this long: publish the unacknowledged events again
+# No ack for this long: publish the unacknowledged events again, waiting twice as long
+# each time nothing comes back (sync down for hours must not fill the broker's queue
+# with copies), back to RESEND_S as soon as acks flow.
+RESEND_S = 30.0
+RESEND_MAX_S = 3600.0
 MAX_WAIT_S = 1.0
 
 
@@ -86,7 +90,9 @@ class AgentLoop:
         self._cursor = 0  # last outbox seq published on this connection
         self._inflight: set[str] = set()
         self._last_progress = 0.0
+        self._resend_after = RESEND_S
         self._alarm_raised = False
+        self._saved_mode = controller.durable_mode()
 
     def post(self, event: LoopEvent) -> None:
         """Thread-safe (and safe from a signal handler: SimpleQueue is reentrant)."""
@@ -151,6 +157,11 @@ class AgentLoop:
         return max(0.0, min(wait, MAX_WAIT_S, self.watchdog.interval_s))
 
     def _initial_inputs(self) -> None:
+        saved = self.cache.recall("mode")
+        if saved is not None:
+            self.controller.restore(saved)
+            self._saved_mode = self.controller.durable_mode()
+            log.info("restored %s mode %r", self.status.kind, self._saved_mode)
         now = self.clock()
         if isinstance(self.controller, Door) and self.io.contact is not None:
             self._execute(self.controller.contact(self.io.contact.is_closed, now))
@@ -251,6 +262,7 @@ class AgentLoop:
         self.outbox.ack(ids)
         self._inflight.difference_update(ids)
         self._last_progress = self.clock()
+        self._resend_after = RESEND_S
         if self._alarm_raised and self.outbox.depth < self.outbox.alarm_at * 0.9:
             self._alarm_raised = False
         self._pump()
@@ -288,6 +300,10 @@ class AgentLoop:
             if isinstance(action, Indicate):
                 self.io.show(action.pattern)
         self._emit(*(action for action in actions if isinstance(action, Emit)))
+        mode = self.controller.durable_mode()
+        if mode != self._saved_mode:
+            self.cache.remember("mode", mode)
+            self._saved_mode = mode
 
     def _emit(self, *emits: Emit) -> None:
         """Commit events to the outbox (one transaction), then publish what may go."""
@@ -329,11 +345,12 @@ class AgentLoop:
                 self._inflight.add(event_id)
 
     def _resend_if_stalled(self, now: float) -> None:
-        if self._inflight and now - self._last_progress > RESEND_S:
-            log.info("no ack for %.0f s: publishing %d events again", RESEND_S,
+        if self._inflight and now - self._last_progress > self._resend_after:
+            log.info("no ack for %.0f s: publishing %d events again", self._resend_after,
                      len(self._inflight))
             self._cursor, self._inflight = 0, set()
             self._last_progress = now
+            self._resend_after = min(self._resend_after * 2, RESEND_MAX_S)
             self._pump()
 
     def _publish_status(self) -> None:

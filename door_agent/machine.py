@@ -124,6 +124,19 @@ class Machine:
             return []
         return self._set_state(MachineState.FREE, "checked_by_staff")
 
+    # -- across restarts ------------------------------------------------------------
+
+    def durable_mode(self) -> str:
+        """What must survive a restart: Blocked and ToCheck (a session does not: the
+        machine comes back unpowered, Free)."""
+        if self.state in (MachineState.BLOCKED, MachineState.TO_CHECK):
+            return self.state.value
+        return MachineState.FREE.value
+
+    def restore(self, mode: str) -> None:
+        if mode in (MachineState.BLOCKED.value, MachineState.TO_CHECK.value):
+            self.state = MachineState(mode)
+
     # -- time ------------------------------------------------------------------------
 
     def deadline(self) -> float | None:

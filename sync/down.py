@@ -17,12 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, select, tuple_
+from sqlalchemy import Connection, Engine, Table, delete, func, select
 from sqlalchemy.exc import DBAPIError
 
 from station.db import SyncCursor, SyncRejection, utcnow
 from station.ids import new_event_id
 from sync.errors import central_error
+from sync.rows import Codec, execute_many, fetch
 from sync.tables import (
     DOWN_TABLES,
     NATURAL_KEYS,
@@ -90,9 +91,11 @@ def pull(central: Connection, cursor: int, limit: int,
     cut = revisions[min(limit, len(revisions)) - 1]
     rows: dict[str, list[Row]] = {}
     for table in DOWN_TABLES:
-        found = [dict(r._mapping) for r in central.execute(
-            select(table).where(table.c.revision > cursor, table.c.revision <= cut,
-                                *_scope(table, site_id)))]
+        codec = Codec(table, central)
+        where, params = "revision > {p} AND revision <= {p}", [cursor, cut]
+        if site_id and table.name in SITE_SCOPED:
+            where, params = where + " AND site_id = {p}", [*params, site_id]
+        found = _as_dicts(codec, fetch(central, codec.select_sql(where), params))
         if found:
             rows[table.name] = found
     return cut, rows
@@ -108,13 +111,14 @@ def fetch_parents(central: Connection, site: Connection, rows: dict[str, list[Ro
                 wanted[parent].add(row[column])
     for parent, ids in wanted.items():
         table = table_named(parent)
-        key = table.c[primary_key(table)]
-        ids -= {row[key.name] for row in rows.get(parent, ())}
-        for chunk in _chunks(sorted(ids, key=str)):
-            ids -= set(site.execute(select(key).where(key.in_(chunk))).scalars())
-        for chunk in _chunks(sorted(ids, key=str)):
-            rows.setdefault(parent, []).extend(
-                dict(r._mapping) for r in central.execute(select(table).where(key.in_(chunk))))
+        pk = primary_key(table)
+        ids -= {row[pk] for row in rows.get(parent, ())}
+        missing = _absent(site, table, pk, ids)
+        codec = Codec(table, central)
+        for chunk in _chunks(sorted(missing, key=str)):
+            sql = codec.select_sql(f"{pk} IN ({', '.join(['{p}'] * len(chunk))})")
+            found = fetch(central, sql, [codec.encode_value(pk, i) for i in chunk])
+            rows.setdefault(parent, []).extend(_as_dicts(codec, found))
 
 
 def apply(site: Connection, rows: dict[str, list[Row]]) -> int:
@@ -129,6 +133,23 @@ def apply(site: Connection, rows: dict[str, list[Row]]) -> int:
         upsert(site, table, batch)
         written += len(batch)
     return written
+
+
+def _as_dicts(codec: Codec, raw: list[Any]) -> list[Row]:
+    columns = codec.columns
+    return [dict(zip(columns, values, strict=True)) for values in codec.decode(raw)]
+
+
+def _absent(site: Connection, table: Table, column: str, values: set[Any]) -> set[Any]:
+    """Those of `values` that no row of `table` at the site has in `column`."""
+    codec = Codec(table, site)
+    encoded = {codec.encode_value(column, v): v for v in values}
+    for chunk in _chunks(list(encoded)):
+        sql = (f"SELECT {column} FROM {table.name} WHERE {column} IN "
+               f"({', '.join([codec.placeholder] * len(chunk))})")
+        for (present,) in fetch(site, sql, chunk):
+            encoded.pop(present, None)
+    return set(encoded.values())
 
 
 def sync_down(site_engine: Engine, central_engine: Engine, *, batch_size: int,
@@ -179,39 +200,38 @@ def upsert(connection: Connection, table: Table, rows: Sequence[Row], *,
     """Insert or update by primary key; with `guard_revision`, never with an older revision."""
     if not rows:
         return
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    stmt = insert(table)
-    keys = [c.name for c in table.primary_key.columns]
-    update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-    where = table.c.revision <= stmt.excluded.revision if guard_revision else None
-    connection.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update,
-                                                  where=where), list(rows))
+    codec = Codec(table, connection)
+    columns = codec.columns
+    execute_many(connection, codec.upsert_sql(guard_revision=guard_revision),
+                 codec.encode([[row[c] for c in columns] for row in rows]))
 
 
 def _make_way(site: Connection, table: Table, columns: tuple[str, ...],
               rows: list[Row]) -> None:
     """Remove local rows holding a unique key that central gives to another row."""
     pk = primary_key(table)
+    codec = Codec(table, site)
     incoming = {tuple(row[c] for c in columns): row[pk] for row in rows}
-    target = (table.c[columns[0]] if len(columns) == 1
-              else tuple_(*(table.c[c] for c in columns)))
     stale: list[Any] = []
-    for chunk in _chunks(list(incoming)):
-        values = [k[0] for k in chunk] if len(columns) == 1 else chunk
-        for local in site.execute(select(table).where(target.in_(values))):
-            mapping = local._mapping
-            key = tuple(mapping[c] for c in columns)
-            if mapping[pk] == incoming[key]:
+    width = len(columns)
+    target = columns[0] if width == 1 else f"({', '.join(columns)})"
+    for chunk in _chunks(list(incoming), CHUNK // width):
+        marks = ", ".join([codec.placeholder] * len(chunk)) if width == 1 else \
+            "VALUES " + ", ".join(["(" + ", ".join([codec.placeholder] * width) + ")"]
+                                  * len(chunk))
+        params = [codec.encode_value(c, v) for key in chunk
+                  for c, v in zip(columns, key, strict=True)]
+        sql = codec.select_sql(f"{target} IN ({marks})")
+        for local in _as_dicts(codec, fetch(site, sql, params)):
+            key = tuple(local[c] for c in columns)
+            if local[pk] == incoming.get(key):
                 continue
-            stale.append(mapping[pk])
-            if mapping["dirty"]:
+            stale.append(local[pk])
+            if local["dirty"]:
                 site.execute(table_of(SyncRejection).insert().values(
-                    id=new_event_id(), entity=table.name, entity_id=str(mapping[pk]),
+                    id=new_event_id(), entity=table.name, entity_id=str(local[pk]),
                     reason=f"{', '.join(columns)} already used at central by "
-                           f"{table.name} {incoming[key]}; the local row was removed",
+                           f"{table.name} {incoming.get(key)}; the local row was removed",
                     at=utcnow(), resolved=False))
     for chunk in _chunks(stale):
         site.execute(delete(table).where(table.c[pk].in_(chunk)))

@@ -38,8 +38,9 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
             supervisor.start(agent_id, [*station, "agent", "--id", agent_id])
         has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
         if not args.no_kiosk and has_display:
-            kiosk = [*station, "kiosk"] + (["--fullscreen"] if args.fullscreen else [])
-            supervisor.start("kiosk", kiosk)
+            for kiosk_id in config.kiosks:
+                kiosk = [*station, "kiosk", "--id", kiosk_id]
+                supervisor.start(kiosk_id, kiosk + (["--fullscreen"] if args.fullscreen else []))
         table = Table(title=f"{config.site.name}: demo badges")
         for column in ("UID", "who", "what it shows"):
             table.add_column(column)
@@ -47,8 +48,7 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
             table.add_row(person.uid, f"{person.first_name} {person.last_name}", person.shows)
         table.add_row(UNKNOWN_UID, "—", "unknown badge")
         ctx.console.print(table)
-        readers = ", ".join(["kiosk", *config.agents]) if config.kiosks else ", ".join(
-            config.agents)
+        readers = ", ".join([*config.kiosks, *config.agents])
         ctx.console.print(
             f"Tap a badge from another terminal: station reader tap --reader ID UID "
             f"(readers: {readers}).\n"
