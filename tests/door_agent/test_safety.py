@@ -84,3 +84,32 @@ def agent_hash(config, uid: str) -> str:  # type: ignore[no-untyped-def]
     from station.credential import Credential
 
     return Credential.uid(uid).keyed_hash(config.site_key)
+
+
+def test_blocked_and_lockdown_survive_a_restart(make_config, run_agent, make_site) -> None:
+    config = make_config(agent_overrides(**{"printer-3d": {}, "front-door": {}}))
+    machine_site = make_site(config, "printer-3d")
+    door_site = make_site(config, "front-door")
+    machine = run_agent(config, "printer-3d")
+    door = run_agent(config, "front-door")
+    machine_site.publish_grants(machine_site.snapshot({machine.hash(MAKER): member_entry(
+        trainings=("printer-3d",))}))
+    door_site.publish_grants(door_site.snapshot({door.hash(MAKER): member_entry()}))
+    machine_site.wait_event("grants_applied")
+    door_site.wait_event("grants_applied")
+    assert machine_site.wait_result(machine_site.command("block"))["ok"]
+    assert door_site.wait_result(door_site.command("lockdown"))["ok"]
+    machine.stop()
+    door.stop()
+
+    machine = run_agent(config, "printer-3d")
+    door = run_agent(config, "front-door")
+    machine.tap(MAKER)
+    door.tap(MAKER)
+    assert machine_site.wait_event("denied")[0].reason == "resource_out_of_order"
+    assert door_site.wait_event("denied")[0].reason == "lockdown"
+    assert not machine.relay and not door.relay
+    assert machine_site.wait_result(machine_site.command("unblock"))["ok"]
+    machine.lift()
+    machine.tap(MAKER)
+    wait_for(lambda: machine.relay, what="usable once unblocked")
