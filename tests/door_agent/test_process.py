@@ -153,3 +153,12 @@ def test_unknown_agent_id_is_a_clear_error(make_config) -> None:
     assert result.returncode == 2
     assert "agents.no-such-agent: no such agent" in result.stderr
     assert "front-door" in result.stderr
+
+
+def test_relay_off_only_for_execstoppost(make_config) -> None:
+    config = make_config()
+    result = subprocess.run([sys.executable, "-m", "station.cli.main", "--config",
+                             str(config.source), "agent", "--id", AGENT, "--relay-off"],
+                            capture_output=True, text=True, timeout=TIMEOUT)
+    assert result.returncode == 0, result.stderr
+    assert not (config.agent_data_dir(AGENT) / "outbox.db").exists()  # touched nothing else
