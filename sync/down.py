@@ -17,13 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, select
+from sqlalchemy import Connection, Engine, Table, func, select, union_all
 from sqlalchemy.exc import DBAPIError
 
 from station.db import SyncCursor, SyncRejection, utcnow
 from station.ids import new_event_id
 from sync.errors import central_error
-from sync.rows import Codec, execute_many, fetch
+from sync.rows import Codec, execute_many, fetch, transcoder
 from sync.tables import (
     DOWN_TABLES,
     NATURAL_KEYS,
@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 CURSOR = "down"
 CHUNK = 900  # ids per IN (...): well under SQLite's bound-parameter limit
 
-Row = dict[str, Any]
+Row = dict[str, Any]  # Python values by column
+Raw = tuple[Any, ...]  # the site's driver values, in table column order
 Checkpoint = Callable[[str], None]
 Progress = Callable[[int, int], None]
 
@@ -72,56 +73,62 @@ def _scope(table: Table, site_id: str | None) -> list[Any]:
     return [table.c.site_id == site_id] if site_id and table.name in SITE_SCOPED else []
 
 
-def pull(central: Connection, cursor: int, limit: int,
-         site_id: str | None = None) -> tuple[int, dict[str, list[Row]]]:
+def pull(central: Connection, site: Connection, cursor: int, limit: int,
+         site_id: str | None = None) -> tuple[int, dict[str, list[Raw]]]:
     """The next changes after `cursor`: (new cursor, rows by table); cursor unchanged if none.
 
     The cut is the `limit`-th smallest revision over all tables, found from the
-    revision index alone; every row at or below it is then taken, so no table's
-    change is skipped past.
+    revision indexes; every row at or below it is then taken, so no table's change
+    is skipped past. Rows come back as the site's driver values, ready to write.
     """
-    revisions: list[int] = []
-    for table in DOWN_TABLES:
-        revisions += central.execute(
-            select(table.c.revision).where(table.c.revision > cursor, *_scope(table, site_id))
-            .order_by(table.c.revision).limit(limit)).scalars()
-    if not revisions:
+    firsts = [select(table.c.revision).where(table.c.revision > cursor, *_scope(table, site_id))
+              .order_by(table.c.revision).limit(limit).subquery() for table in DOWN_TABLES]
+    merged = union_all(*(select(first.c.revision) for first in firsts)).subquery()
+    smallest = select(merged.c.revision).order_by(merged.c.revision).limit(limit).subquery()
+    found_cut = central.execute(select(func.max(smallest.c.revision))).scalar()
+    if found_cut is None:
         return cursor, {}
-    revisions.sort()
-    cut = revisions[min(limit, len(revisions)) - 1]
-    rows: dict[str, list[Row]] = {}
+    cut = int(found_cut)
+    rows: dict[str, list[Raw]] = {}
     for table in DOWN_TABLES:
         codec = Codec(table, central)
         where, params = "revision > {p} AND revision <= {p}", [cursor, cut]
         if site_id and table.name in SITE_SCOPED:
-            where, params = where + " AND site_id = {p}", [*params, site_id]
-        found = _as_dicts(codec, fetch(central, codec.select_sql(where), params))
+            where, params = where + " AND site_id = {p}", [cursor, cut, site_id]
+        found = fetch(central, codec.select_sql(where), params)
         if found:
-            rows[table.name] = found
+            rows[table.name] = transcoder(table, central, site)(found)
     return cut, rows
 
 
-def fetch_parents(central: Connection, site: Connection, rows: dict[str, list[Row]]) -> None:
+def fetch_parents(central: Connection, site: Connection, rows: dict[str, list[Raw]]) -> None:
     """Add to `rows` the parents the site lacks (a member changed after its badge has a
     later revision than the badge, so it may come in a later batch)."""
     wanted: dict[str, set[Any]] = defaultdict(set)
     for child, links in PARENTS.items():
-        for row in rows.get(child, ()):
-            for column, parent in links:
-                wanted[parent].add(row[column])
-    for parent, ids in wanted.items():
+        child_columns = _positions(table_named(child))
+        for column, parent in links:
+            position = child_columns[column]
+            wanted[parent].update(row[position] for row in rows.get(child, ()))
+    for parent, keys in wanted.items():
         table = table_named(parent)
         pk = primary_key(table)
-        ids -= {row[pk] for row in rows.get(parent, ())}
-        missing = _absent(site, table, pk, ids)
-        codec = Codec(table, central)
-        for chunk in _chunks(sorted(missing, key=str)):
-            sql = codec.select_sql(f"{pk} IN ({', '.join(['{p}'] * len(chunk))})")
-            found = fetch(central, sql, [codec.encode_value(pk, i) for i in chunk])
-            rows.setdefault(parent, []).extend(_as_dicts(codec, found))
+        position = _positions(table)[pk]
+        keys -= {row[position] for row in rows.get(parent, ())}
+        missing = _absent(site, table, pk, keys)
+        if not missing:
+            continue
+        # Site driver values -> central's, through Python values.
+        site_codec, central_codec = Codec(table, site), Codec(table, central)
+        logical = [v[0] for v in site_codec.decode_column(pk, missing)]
+        convert = transcoder(table, central, site)
+        for chunk in _chunks(logical):
+            sql = central_codec.select_sql(f"{pk} IN ({', '.join(['{p}'] * len(chunk))})")
+            found = fetch(central, sql, [central_codec.encode_value(pk, i) for i in chunk])
+            rows.setdefault(parent, []).extend(convert(found))
 
 
-def apply(site: Connection, rows: dict[str, list[Row]]) -> int:
+def apply(site: Connection, rows: dict[str, list[Raw]]) -> int:
     """Write central's rows at the site, parents first; returns how many."""
     written = 0
     for table in DOWN_TABLES:
@@ -130,26 +137,24 @@ def apply(site: Connection, rows: dict[str, list[Row]]) -> int:
             continue
         if table.name in NATURAL_KEYS:
             _make_way(site, table, NATURAL_KEYS[table.name], batch)
-        upsert(site, table, batch)
+        execute_many(site, Codec(table, site).upsert_sql(), batch)
         written += len(batch)
     return written
 
 
-def _as_dicts(codec: Codec, raw: list[Any]) -> list[Row]:
-    columns = codec.columns
-    return [dict(zip(columns, values, strict=True)) for values in codec.decode(raw)]
+def _positions(table: Table) -> dict[str, int]:
+    return {column.name: index for index, column in enumerate(table.columns)}
 
 
-def _absent(site: Connection, table: Table, column: str, values: set[Any]) -> set[Any]:
-    """Those of `values` that no row of `table` at the site has in `column`."""
-    codec = Codec(table, site)
-    encoded = {codec.encode_value(column, v): v for v in values}
-    for chunk in _chunks(list(encoded)):
+def _absent(site: Connection, table: Table, column: str, values: set[Any]) -> list[Any]:
+    """Those of `values` (site driver values) no row of `table` has in `column`."""
+    left = set(values)
+    placeholder = Codec(table, site).placeholder
+    for chunk in _chunks(list(values)):
         sql = (f"SELECT {column} FROM {table.name} WHERE {column} IN "
-               f"({', '.join([codec.placeholder] * len(chunk))})")
-        for (present,) in fetch(site, sql, chunk):
-            encoded.pop(present, None)
-    return set(encoded.values())
+               f"({', '.join([placeholder] * len(chunk))})")
+        left -= {present for (present,) in fetch(site, sql, chunk)}
+    return list(left)
 
 
 def sync_down(site_engine: Engine, central_engine: Engine, *, batch_size: int,
@@ -165,14 +170,13 @@ def sync_down(site_engine: Engine, central_engine: Engine, *, batch_size: int,
             total = pending(central, cursor, site_id)
         progress(0, total)
     while max_batches is None or batches < max_batches:
-        with _central(central_engine) as central:
-            cut, rows = pull(central, cursor, batch_size, site_id)
+        with _central(central_engine) as central, site_engine.connect() as site:
+            cut, rows = pull(central, site, cursor, batch_size, site_id)
             if cut == cursor:
                 break
             if checkpoint:
                 checkpoint("down.rows")  # between reading the rows and their parents
-            with site_engine.connect() as site:
-                fetch_parents(central, site, rows)
+            fetch_parents(central, site, rows)
         if checkpoint:
             checkpoint("down.pulled")
         with site_engine.begin() as site:
@@ -207,34 +211,37 @@ def upsert(connection: Connection, table: Table, rows: Sequence[Row], *,
 
 
 def _make_way(site: Connection, table: Table, columns: tuple[str, ...],
-              rows: list[Row]) -> None:
+              rows: list[Raw]) -> None:
     """Remove local rows holding a unique key that central gives to another row."""
     pk = primary_key(table)
     codec = Codec(table, site)
-    incoming = {tuple(row[c] for c in columns): row[pk] for row in rows}
+    where = _positions(table)
+    at_key, at_pk, at_dirty = [where[c] for c in columns], where[pk], where["dirty"]
+    incoming = {tuple(row[i] for i in at_key): row[at_pk] for row in rows}
     stale: list[Any] = []
     width = len(columns)
     target = columns[0] if width == 1 else f"({', '.join(columns)})"
+    mark = codec.placeholder if width == 1 else "(" + ", ".join([codec.placeholder] * width) + ")"
     for chunk in _chunks(list(incoming), CHUNK // width):
-        marks = ", ".join([codec.placeholder] * len(chunk)) if width == 1 else \
-            "VALUES " + ", ".join(["(" + ", ".join([codec.placeholder] * width) + ")"]
-                                  * len(chunk))
-        params = [codec.encode_value(c, v) for key in chunk
-                  for c, v in zip(columns, key, strict=True)]
-        sql = codec.select_sql(f"{target} IN ({marks})")
-        for local in _as_dicts(codec, fetch(site, sql, params)):
-            key = tuple(local[c] for c in columns)
-            if local[pk] == incoming.get(key):
+        marks = ", ".join([mark] * len(chunk))
+        sql = codec.select_sql(f"{target} IN ({'' if width == 1 else 'VALUES '}{marks})")
+        for local in fetch(site, sql, [value for key in chunk for value in key]):
+            key = tuple(local[i] for i in at_key)
+            if local[at_pk] == incoming.get(key):
                 continue
-            stale.append(local[pk])
-            if local["dirty"]:
+            stale.append(local[at_pk])
+            if local[at_dirty]:
+                (local_id,), = codec.decode_column(pk, [local[at_pk]])
+                (central_id,), = codec.decode_column(pk, [incoming.get(key)])
                 site.execute(table_of(SyncRejection).insert().values(
-                    id=new_event_id(), entity=table.name, entity_id=str(local[pk]),
+                    id=new_event_id(), entity=table.name, entity_id=str(local_id),
                     reason=f"{', '.join(columns)} already used at central by "
-                           f"{table.name} {incoming.get(key)}; the local row was removed",
+                           f"{table.name} {central_id}; the local row was removed",
                     at=utcnow(), resolved=False))
+    placeholder = codec.placeholder
     for chunk in _chunks(stale):
-        site.execute(delete(table).where(table.c[pk].in_(chunk)))
+        site.exec_driver_sql(f"DELETE FROM {table.name} WHERE {pk} IN "
+                             f"({', '.join([placeholder] * len(chunk))})", tuple(chunk))
 
 
 def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:

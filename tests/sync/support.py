@@ -18,6 +18,14 @@ COMPARED = ("revision", "deleted_at", "status", "member_id", "hash", "first_name
             "valid_until", "training_code", "expires_at")
 
 
+def unique_site() -> str:
+    """A site id of the test's own: its MQTT topics and sync session are its own too
+    (a persistent session left by another test would deliver that test's events)."""
+    import uuid
+
+    return f"t-{uuid.uuid4().hex[:12]}"
+
+
 def add_people(engine: Engine, count: int, *, start: int = 0,
                until: dt.date = dt.date(2030, 1, 1)) -> list[str]:
     """`count` members written at central, each with a membership and a badge; their UIDs."""

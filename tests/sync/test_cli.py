@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from station.config import load_config
 from station.db import Badge, make_engine
-from tests.sync.support import add_people
+from tests.sync.support import add_people, unique_site
 
 
 def station(config: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -25,7 +25,7 @@ def station(config: Path, *args: str, timeout: float = 60) -> subprocess.Complet
 
 
 def prepared(config_factory: Callable[..., Path]) -> Path:
-    path = config_factory()
+    path = config_factory({"site": {"id": unique_site()}})
     for args in (("db", "upgrade"), ("db", "upgrade", "--central")):
         assert station(path, *args).returncode == 0
     config = load_config(path)
@@ -52,7 +52,8 @@ def test_once_syncs_and_reports(config_factory: Callable[..., Path]) -> None:
 
 
 def test_once_fails_without_central(config_factory: Callable[..., Path]) -> None:
-    path = config_factory({"central": {"url": "postgresql+psycopg://x@127.0.0.1:9/none"}})
+    path = config_factory({"central": {"url": "postgresql+psycopg://x@127.0.0.1:9/none"},
+                           "site": {"id": unique_site()}})
     assert station(path, "db", "upgrade").returncode == 0
     result = station(path, "--json", "sync", "--once")
     assert result.returncode == 1

@@ -31,6 +31,7 @@ from station.protocol.signing import agent_key
 from station.seed import seed_site
 from sync import central
 from sync.service import SyncService
+from tests.sync.support import unique_site
 
 AGENT = "front-door"
 UID = "04E2E001"
@@ -49,6 +50,7 @@ def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "") ->
 @pytest.fixture
 def config(config_factory: Callable[..., Path], central_url: str) -> StationConfig:
     return load_config(config_factory({
+        "site": {"id": unique_site()},
         "central": {"url": central_url, "poll_interval_s": 60},
         "agents": {AGENT: {"schedule": "always", "pins": {"contact": 0},
                            "reader": {"path": f"sim:{AGENT}", "debounce_s": 0}}}}))

@@ -23,14 +23,15 @@ from station.protocol.grants import read_snapshot
 from station.protocol.signing import agent_key
 from station.seed import seed_site
 from sync.service import SyncService
-from tests.sync.support import Probe, add_people, revoke
+from tests.sync.support import Probe, add_people, revoke, unique_site
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 def config(config_factory: Callable[..., Path]) -> StationConfig:
-    return load_config(config_factory({"central": {"poll_interval_s": 60}}))
+    return load_config(config_factory({"central": {"poll_interval_s": 60},
+                                       "site": {"id": unique_site()}}))
 
 
 @pytest.fixture

@@ -1,0 +1,319 @@
+"""Sync benchmarks: first sync, event upload, central change -> agent enforcement.
+
+    .venv/bin/python bench/bench_sync.py                 # full sizes (a few minutes)
+    .venv/bin/python bench/bench_sync.py --members 10000 --badges 15000 --events 100000
+
+Starts its own PostgreSQL (central) and mosquitto unless --pg-url / --mqtt-port are
+given; the site is an SQLite file, as in production. Prints a table; the figures
+go in docs/benchmarks.md ("## Sync").
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+from sqlalchemy import Engine, func, insert, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from station import registry  # noqa: E402
+from station.config import StationConfig, load_config  # noqa: E402
+from station.credential import Credential  # noqa: E402
+from station.db import (  # noqa: E402
+    AccessEvent,
+    AgentStatus,
+    Badge,
+    BadgeStatus,
+    Member,
+    Membership,
+    make_engine,
+    upgrade,
+    utcnow,
+)
+from station.protocol.grants import read_snapshot  # noqa: E402
+from station.protocol.signing import agent_key  # noqa: E402
+from station.seed import seed_site  # noqa: E402
+from sync import central  # noqa: E402
+from sync.down import sync_down  # noqa: E402
+from sync.service import SyncService  # noqa: E402
+from sync.tables import table_of  # noqa: E402
+from sync.up import upload_history  # noqa: E402
+from tests.support.config import write_config  # noqa: E402
+from tests.support.mqtt import Mosquitto  # noqa: E402
+from tests.support.postgres import (  # noqa: E402
+    PostgresServer,
+    create_database,
+    drop_database,
+    server_binaries,
+)
+
+SITE = "bench-site"
+AGENT = "front-door"
+Rows = list[tuple[str, str, float, str]]  # (measure, n, value, target)
+
+
+def seed_central(engine: Engine, members: int, badges: int, chunk: int = 20_000) -> None:
+    """Members with a membership each, and badges spread over them, bulk-inserted."""
+    now = utcnow()
+    ids = [uuid.uuid4() for _ in range(members)]
+    with engine.begin() as connection:
+        revision = central.allocate(connection, 2 * members + badges)
+        for start in range(0, members, chunk):
+            part = ids[start:start + chunk]
+            connection.execute(insert(table_of(Member)), [{
+                "id": m, "kind": "member", "first_name": f"First{start + n}",
+                "last_name": f"Last{start + n}", "email": None, "home_commune": "62765",
+                "consent_at": now, "created_at": now, "last_purpose": None,
+                "revision": revision + start + n, "updated_at": now, "deleted_at": None,
+                "origin_site": None, "dirty": False} for n, m in enumerate(part)])
+        revision += members
+        for start in range(0, members, chunk):
+            part = ids[start:start + chunk]
+            connection.execute(insert(table_of(Membership)), [{
+                "id": uuid.uuid4(), "member_id": m, "plan": "standard",
+                "valid_from": dt.date(2026, 1, 1), "valid_until": dt.date(2030, 12, 31),
+                "revision": revision + start + n, "updated_at": now, "deleted_at": None,
+                "origin_site": None, "dirty": False} for n, m in enumerate(part)])
+        revision += members
+        for start in range(0, badges, chunk):
+            connection.execute(insert(table_of(Badge)), [{
+                "id": uuid.uuid4(), "member_id": ids[b % members], "kind": "uid",
+                "hash": hashlib.sha256(b"badge%d" % b).hexdigest(), "label": "",
+                "status": "active", "enrolled_at": now, "revoked_at": None,
+                "revision": revision + b, "updated_at": now, "deleted_at": None,
+                "origin_site": None, "dirty": False}
+                for b in range(start, min(start + chunk, badges))])
+
+
+def seed_events(engine: Engine, count: int, chunk: int = 50_000) -> None:
+    start = utcnow() - dt.timedelta(days=30)
+    with engine.begin() as connection:
+        for first in range(0, count, chunk):
+            connection.execute(insert(table_of(AccessEvent)), [{
+                "id": uuid.uuid4(), "agent_id": AGENT, "resource": AGENT,
+                "type": "granted", "reason": "granted", "credential_hash": "ab" * 32,
+                "member_id": None, "at": start + dt.timedelta(seconds=n),
+                "data": {}, "site_id": SITE, "uploaded_at": None}
+                for n in range(first, min(first + chunk, count))])
+
+
+@contextmanager
+def database(server: str) -> Iterator[str]:
+    url = create_database(server)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        drop_database(server, url)
+
+
+def site_database(directory: Path, name: str) -> str:
+    url = f"sqlite:///{directory / name}"
+    upgrade(url)
+    return url
+
+
+def bench_first_sync(server: str, directory: Path, members: int, badges: int,
+                     batch: int) -> Rows:
+    with database(server) as url:
+        engine = make_engine(url)
+        started = time.perf_counter()
+        seed_central(engine, members, badges)
+        print(f"  central seeded in {time.perf_counter() - started:.1f} s")
+        site = make_engine(site_database(directory, "first.db"))
+        started = time.perf_counter()
+        result = sync_down(site, engine, batch_size=batch, site_id=SITE)
+        elapsed = time.perf_counter() - started
+        with site.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(Badge)).scalar() == badges
+        site.dispose()
+        engine.dispose()
+    rows = result.applied
+    return [(f"first sync: {members:,} members, {badges:,} badges ({rows:,} rows, batch "
+             f"{batch:,})", "1", elapsed, "< 10 s"),
+            ("first sync: rows per second", f"{rows:,}", rows / elapsed, "")]
+
+
+def bench_upload(server: str, directory: Path, events: int, batch: int) -> Rows:
+    with database(server) as url:
+        engine = make_engine(url)
+        site = make_engine(site_database(directory, "events.db"))
+        started = time.perf_counter()
+        seed_events(site, events)
+        print(f"  site events written in {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        sent = upload_history(site, engine, batch_size=batch)
+        elapsed = time.perf_counter() - started
+        with engine.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(AccessEvent)
+                                      ).scalar() == events == sent
+        site.dispose()
+        engine.dispose()
+    return [(f"upload of {events:,} events (batch {batch:,})", "1", elapsed, ""),
+            ("upload: events per second", f"{events:,}", events / elapsed, "> 20,000")]
+
+
+def bench_enforcement(server: str, directory: Path, mqtt_port: int, members: int,
+                      changes: int) -> Rows:
+    """Central revokes/restores a badge; time until the running agent has applied it."""
+    (directory / "enforce").mkdir()
+    config_path = write_config(directory / "enforce", mqtt_port=mqtt_port, overrides={
+        "site": {"id": SITE}, "central": {"poll_interval_s": 60},
+        "agents": {AGENT: {"schedule": "always", "pins": {"contact": 0}}}})
+    config = load_config(config_path)
+    latencies: list[float] = []
+    with database(server) as url, ExitStack() as stack:
+        central_engine = make_engine(url)
+        stack.callback(central_engine.dispose)
+        seed_central(central_engine, members, members)
+        uid = "04BE0001"
+        target = Credential.uid(uid).keyed_hash(config.site_key)
+        with central.session(central_engine) as db:
+            seed_site(db, config)
+            member = registry.add_member(db, "Bench", membership_until=dt.date(2099, 1, 1))
+            registry.enroll_badge(db, member, Credential.uid(uid), config.site_key)
+        site_url = config.resolve_url(config.database.url)
+        upgrade(site_url)
+        site = make_engine(site_url)
+        stack.callback(site.dispose)
+        with Session(site) as session, session.begin():
+            seed_site(session, config)
+        service = SyncService(config, site_engine=site, central_engine=central_engine)
+        stack.enter_context(service)
+        stop = threading.Event()
+        thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
+        thread.start()
+        stack.callback(thread.join, 10)
+        stack.callback(stop.set)
+        agent = start_agent(config)
+        stack.callback(stop_agent, agent)
+        key = agent_key(config.site_key, AGENT)
+        seen: dict[int, bool | None] = {}
+
+        def published(revoked: bool) -> int:
+            snapshot = service.compiler.current.get(AGENT)
+            if snapshot is None or not service.is_published(AGENT):
+                return 0
+            if snapshot.version not in seen:
+                entry = read_snapshot(snapshot.payload, AGENT, key, 0)["grants"].get(target)
+                seen[snapshot.version] = None if entry is None else entry["revoked"]
+            return snapshot.version if seen[snapshot.version] is revoked else 0
+
+        def applied() -> int:
+            with Session(site) as session:
+                row = session.get(AgentStatus, AGENT)
+                return row.grants_version if row is not None else 0
+
+        version = wait_for(lambda: published(False), 120)
+        wait_for(lambda: applied() >= version, 120)
+        for change in range(changes):
+            revoke = change % 2 == 0
+            started = time.perf_counter()
+            with central.session(central_engine) as db:
+                badge = db.scalar(select(Badge).where(Badge.hash == target))
+                assert badge is not None
+                badge.status = BadgeStatus.REVOKED if revoke else BadgeStatus.ACTIVE
+            version = wait_for(lambda revoke=revoke: published(revoke), 60)
+            wait_for(lambda version=version: applied() >= version, 60)
+            latencies.append(time.perf_counter() - started)
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
+    label = f"central change -> agent applied ({members + 1:,} badges)"
+    return [(f"{label}: median", str(len(latencies)), statistics.median(latencies), "< 2 s"),
+            (f"{label}: p99", str(len(latencies)), p99, "< 2 s")]
+
+
+def start_agent(config: StationConfig) -> subprocess.Popen[bytes]:
+    log = (config.source.parent / "agent.log").open("ab")
+    return subprocess.Popen([sys.executable, "-m", "station.cli.main", "--config",
+                             str(config.source), "agent", "--id", AGENT],
+                            stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
+
+
+def stop_agent(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def wait_for(check: Callable[[], Any], timeout: float) -> Any:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.002)
+    raise TimeoutError("the benchmark waited too long")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--badges", type=int, default=150_000)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=5000, help="[central].batch_size")
+    parser.add_argument("--changes", type=int, default=40, help="central changes timed")
+    parser.add_argument("--enforce-members", type=int, default=10_000,
+                        help="registry size for the enforcement measure")
+    parser.add_argument("--pg-url", help="admin URL of a PostgreSQL server to use")
+    parser.add_argument("--mqtt-port", type=int, help="port of a mosquitto to use")
+    parser.add_argument("--only", choices=("first", "upload", "enforce"), action="append")
+    args = parser.parse_args()
+    only = set(args.only or ("first", "upload", "enforce"))
+    rows: Rows = []
+    with ExitStack() as stack:
+        directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
+        server = args.pg_url
+        if server is None:
+            binaries = server_binaries()
+            if binaries is None:
+                raise SystemExit("PostgreSQL is not installed")
+            pg = PostgresServer(binaries)
+            pg.start()
+            stack.callback(pg.close)
+            server = pg.url
+        if "first" in only:
+            print("first sync...")
+            rows += bench_first_sync(server, directory, args.members, args.badges, args.batch)
+        if "upload" in only:
+            print("upload...")
+            rows += bench_upload(server, directory, args.events, args.batch)
+        if "enforce" in only:
+            port = args.mqtt_port
+            if port is None:
+                broker = stack.enter_context(Mosquitto(directory / "mosquitto"))
+                port = broker.port
+            print("enforcement...")
+            rows += bench_enforcement(server, directory, port, args.enforce_members,
+                                      args.changes)
+    table = Table(title="station sync")
+    for column in ("measure", "n", "value", "target"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    for measure, n, value, target in rows:
+        shown = f"{value:,.0f}/s" if "per second" in measure else f"{value:.3f} s"
+        table.add_row(measure, n, shown, target)
+    Console().print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

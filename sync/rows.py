@@ -1,0 +1,171 @@
+"""Moving many rows between two databases without per-row ORM or Core overhead.
+
+A sync batch is thousands of rows; SQLAlchemy's per-statement parameter
+machinery costs more than the databases themselves at that size. Rows here are
+plain tuples in table column order. `Codec` converts between driver values and
+Python values with SQLAlchemy's own type processors (so storage stays exactly
+what the ORM writes and reads), and the statements go straight to the DBAPI
+cursor of a SQLAlchemy connection, inside its transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+Processor = Callable[[Any], Any]
+
+
+class Codec:
+    """Driver <-> Python values for the columns of one table on one dialect."""
+
+    def __init__(self, table: Table, connection: Connection) -> None:
+        dialect = connection.dialect
+        self.table = table
+        self.columns = [c.name for c in table.columns]
+        self.index = {name: i for i, name in enumerate(self.columns)}
+        self._readers: list[tuple[int, Processor]] = []
+        self._writers: list[tuple[int, Processor]] = []
+        for position, column in enumerate(table.columns):
+            impl = column.type.dialect_impl(dialect)
+            reader = impl.result_processor(dialect, None)
+            writer = impl.bind_processor(dialect)
+            if reader is not None:
+                self._readers.append((position, reader))
+            if writer is not None:
+                self._writers.append((position, writer))
+        self.placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.quote = dialect.identifier_preparer.quote
+
+    def decode(self, rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        return _apply(rows, self._readers)
+
+    def encode(self, rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        return _apply(rows, self._writers)
+
+    def decode_column(self, column: str, values: Iterable[Any]) -> list[tuple[Any]]:
+        """Driver values of one column as Python values (one-tuples)."""
+        reader = dict(self._readers).get(self.index[column])
+        return [(reader(v) if reader else v,) for v in values]
+
+    def encode_value(self, column: str, value: Any) -> Any:
+        position = self.index[column]
+        for index, writer in self._writers:
+            if index == position:
+                return writer(value)
+        return value
+
+    def select_sql(self, where: str) -> str:
+        """SELECT of every column; `where` uses ``{p}`` for each placeholder."""
+        names = ", ".join(self.quote(c) for c in self.columns)
+        return (f"SELECT {names} FROM {self.quote(self.table.name)} WHERE "
+                + where.replace("{p}", self.placeholder))
+
+    def upsert_sql(self, *, guard_revision: bool = True) -> str:
+        """Insert or update by primary key, never replacing a newer revision."""
+        table = self.quote(self.table.name)
+        names = ", ".join(self.quote(c) for c in self.columns)
+        marks = ", ".join([self.placeholder] * len(self.columns))
+        keys = [c.name for c in self.table.primary_key.columns]
+        updates = ", ".join(f"{self.quote(c)} = excluded.{self.quote(c)}"
+                            for c in self.columns if c not in keys)
+        guard = (f" WHERE {table}.revision <= excluded.revision" if guard_revision else "")
+        return (f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT "
+                f"({', '.join(self.quote(k) for k in keys)}) DO UPDATE SET {updates}{guard}")
+
+    def insert_ignore_sql(self) -> str:
+        table = self.quote(self.table.name)
+        names = ", ".join(self.quote(c) for c in self.columns)
+        marks = ", ".join([self.placeholder] * len(self.columns))
+        keys = ", ".join(self.quote(c.name) for c in self.table.primary_key.columns)
+        return f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({keys}) DO NOTHING"
+
+
+def transcoder(table: Table, source: Connection,
+               target: Connection) -> Callable[[Iterable[Sequence[Any]]], list[tuple[Any, ...]]]:
+    """Driver values of `source` -> driver values of `target`, column by column.
+
+    The common column types between PostgreSQL and SQLite have direct conversions
+    (several times faster than decoding to Python objects and encoding again);
+    any other type goes through SQLAlchemy's processors.
+    """
+    pair = (source.dialect.name, target.dialect.name)
+    if pair[0] == pair[1]:
+        return lambda rows: [tuple(row) for row in rows]
+    decode, encode = Codec(table, source), Codec(table, target)
+    steps: list[tuple[int, Processor]] = []
+    for position, column in enumerate(table.columns):
+        fast = _FAST.get((*pair, type(column.type).__name__))
+        if fast is not None:
+            steps.append((position, fast))
+            continue
+        reader = dict(decode._readers).get(position)
+        writer = dict(encode._writers).get(position)
+        if reader and writer:
+            steps.append((position, _chain(reader, writer)))
+        elif reader or writer:
+            steps.append((position, reader or writer))  # type: ignore[arg-type]
+    return lambda rows: _apply(rows, steps)
+
+
+def _chain(first: Processor, second: Processor) -> Processor:
+    return lambda value: second(first(value))
+
+
+def _pg_time_to_sqlite(value: Any) -> Any:
+    # SQLAlchemy's SQLite DATETIME storage: naive UTC, always with microseconds.
+    return None if value is None else value.astimezone(dt.UTC).isoformat(" ", "microseconds")[:26]
+
+
+def _sqlite_time_to_pg(value: Any) -> Any:
+    return None if value is None else dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+
+
+_FAST: dict[tuple[str, str, str], Processor] = {
+    ("postgresql", "sqlite", "UTCDateTime"): _pg_time_to_sqlite,
+    ("postgresql", "sqlite", "Uuid"): lambda v: None if v is None else v.hex,
+    ("postgresql", "sqlite", "Date"): lambda v: None if v is None else v.isoformat(),
+    ("postgresql", "sqlite", "Enum"): lambda v: v,  # stored as plain strings at both ends
+    ("postgresql", "sqlite", "Boolean"): lambda v: v,
+    ("sqlite", "postgresql", "UTCDateTime"): _sqlite_time_to_pg,
+    ("sqlite", "postgresql", "Uuid"): lambda v: None if v is None else uuid.UUID(hex=v),
+    ("sqlite", "postgresql", "Enum"): lambda v: v,
+    ("sqlite", "postgresql", "Boolean"): lambda v: None if v is None else bool(v),
+}
+
+
+def fetch(connection: Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """Raw rows of a query, run on the connection's DBAPI cursor (same transaction)."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def execute_many(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    if not rows:
+        return
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+def _apply(rows: Iterable[Sequence[Any]],
+           processors: list[tuple[int, Processor]]) -> list[tuple[Any, ...]]:
+    if not processors:
+        return [tuple(row) for row in rows]
+    out = []
+    for row in rows:
+        values = list(row)
+        for position, processor in processors:
+            values[position] = processor(values[position])
+        out.append(tuple(values))
+    return out
