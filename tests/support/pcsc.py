@@ -103,6 +103,10 @@ def stop(timeout: float = 10.0) -> None:
 
 def start(log_path: Path | None = None, timeout: float = 10.0) -> None:
     """Start pcscd in the background, detached from the tests, and wait for vpcd."""
+    if running_pid() is None:
+        # A stale pid file naming a reused pid makes pcscd refuse to start.
+        PIDFILE.unlink(missing_ok=True)
+        PIDFILE.with_name("pcscd.comm").unlink(missing_ok=True)
     log = os.environ.get("STATION_TEST_PCSCD_LOG")
     path = log_path or (Path(log) if log else Path("/tmp/station-test-pcscd.log"))
     with path.open("ab") as out:
