@@ -7,6 +7,7 @@
 # PySide6 wheels load (offscreen: EGL/GL/xkbcommon/fontconfig/dbus/glib; real
 # X11 windows: the xcb family; on-screen keyboard: libpulse0).
 STATION_DEBS=(
+    python3-venv python3-dev gcc          # plain Debian python3: venv, headers for pyscard
     libpcsclite-dev pcscd vsmartcard-vpcd
     mosquitto mosquitto-clients
     postgresql
