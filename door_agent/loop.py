@@ -59,8 +59,8 @@ class Link(Protocol):
 
     def topic(self, channel: str) -> str: ...
 
-    def publish(self, topic: str, payload: bytes, *, qos: int = 1,
-                retain: bool = False) -> bool: ...
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
+                generation: int | None = None) -> bool: ...
 
 
 class AgentLoop:
@@ -88,6 +88,7 @@ class AgentLoop:
         self.counters: Counter[str] = Counter()
         self.reader_ok: bool | None = None
         self._cursor = 0  # last outbox seq published on this connection
+        self._generation: int | None = None  # the connection the loop has seen begin
         self._inflight: set[str] = set()
         self._last_progress = 0.0
         self._resend_after = RESEND_S
@@ -194,11 +195,13 @@ class AgentLoop:
         elif isinstance(event, MqttMessage):
             self._message(event)
         elif isinstance(event, MqttConnected):
+            self._generation = event.generation
             self._cursor, self._inflight = 0, set()  # resend every unacknowledged event
             self._last_progress = now
             self.status.force()
             self._pump()
         elif isinstance(event, MqttDisconnected):
+            self._generation = None
             log.info("mqtt link down (%s): deciding from the cache", event.detail)
         elif isinstance(event, Call):
             function: Any = event.function
@@ -329,7 +332,7 @@ class AgentLoop:
     def _pump(self) -> None:
         """Publish waiting events in order, at most WINDOW unacknowledged at a time."""
         link = self.link
-        if link is None or not link.connected:
+        if link is None or self._generation is None:
             return
         topic = link.topic(topics.EVENTS)
         while len(self._inflight) < WINDOW:
@@ -339,7 +342,7 @@ class AgentLoop:
             if not self._inflight:
                 self._last_progress = self.clock()
             for seq, event_id, payload in rows:
-                if not link.publish(topic, payload):
+                if not link.publish(topic, payload, generation=self._generation):
                     return  # the link is down: the next connection resends from the start
                 self._cursor = seq
                 self._inflight.add(event_id)

@@ -66,14 +66,28 @@ class MqttLink:
                                             daemon=True)
             self._thread.start()
 
-    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> bool:
-        """Hand a message to the broker connection; False when not connected."""
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
+                generation: int | None = None) -> bool:
+        """Hand a message to the current connection; False when there is none, or when
+        it is not connection number ``generation`` (the one the caller has seen begin:
+        the outbox must not go on from its old position on a connection that has not
+        yet been announced to the loop).
+
+        Once paho has taken a QoS 1 message it keeps it, and sends it when the socket
+        allows, whatever ``rc`` says (MQTT_ERR_AGAIN on a full socket buffer): handing
+        it over again would send it twice and out of order. If the connection is lost
+        instead, the next one starts from the outbox anyway.
+        """
         with self._lock:
             client = self._client
+            if generation is not None and generation != self._generation:
+                return False
         if client is None:
             return False
         info = client.publish(topic, payload, qos=qos, retain=retain)
-        return info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS
+        if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_AGAIN):
+            log.debug("mqtt: publish on %s returned %s", topic, info.rc)
+        return info.rc != MQTTErrorCode.MQTT_ERR_QUEUE_SIZE
 
     def close(self, last_status: bytes | None = None, timeout: float = 3.0) -> None:
         """Publish ``last_status`` (retained) if connected, disconnect cleanly; safe twice."""
@@ -156,13 +170,14 @@ class MqttLink:
             log.warning("mqtt: broker refused the connection: %s", reason)
             return
         client.subscribe([(self.topic(channel), 1) for channel in INBOUND])
-        self._generation += 1
-        self.connects += 1
         with self._lock:
+            self._generation += 1
             self._client = client
+            generation = self._generation
+        self.connects += 1
         log.info("mqtt: connected to %s:%s (session present: %s)", self.config.host,
                  self.config.port, getattr(flags, "session_present", "?"))
-        self._post(MqttConnected(self._generation))
+        self._post(MqttConnected(generation))
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
         parsed = topics.parse_agent_topic(message.topic)
