@@ -46,10 +46,12 @@ def test_door_decides_each_case_from_its_cache(make_config, run_agent, make_site
     if granted:
         assert event.member == entry["member"]
         wait_for(lambda: agent.relay, what="strike released")
+        assert agent.pattern() == "granted"
     else:
         agent.settle()
         assert not agent.relay
         assert all(state.state == 0 for state in agent.pin(17).states)
+        assert agent.pattern() == "denied"
 
 
 @pytest.mark.parametrize("uid,entry,granted,reason", MACHINE_CASES)
@@ -66,9 +68,11 @@ def test_machine_decides_each_case_from_its_cache(make_config, run_agent, make_s
     if granted:
         wait_for(lambda: agent.relay, what="machine powered")
         assert site.wait_event("session_started")[0].member == entry["member"]
+        assert agent.pattern() == "in_use"
     else:
         agent.settle()
         assert not agent.relay
+        assert agent.pattern() == "denied"
         if reason is Reason.TRAINING_MISSING:
             assert event.data["detail"] == "laser"
 
