@@ -63,8 +63,11 @@ class Agent:
         self.data_dir = config.agent_data_dir(agent_id)
         self.events: queue.SimpleQueue[LoopEvent] = queue.SimpleQueue()
         self.pin_factory = pin_factory or make_pin_factory(settings.pin_factory)
+        self._own_factory = pin_factory is None  # one passed in belongs to the caller
         self._closed = False
         with contextlib.ExitStack() as undo:
+            if self._own_factory:
+                undo.callback(self.pin_factory.close)
             # GPIO first: from here on the relay is held off.
             self.io = undo.enter_context(AgentIO(settings.pins, self.pin_factory,
                                                  self.events.put))
@@ -125,6 +128,9 @@ class Agent:
         if self.link is not None:
             self.link.close(self.status.offline(relay=False))
         self.io.close()
+        if self._own_factory:
+            with contextlib.suppress(Exception):
+                self.pin_factory.close()
         self.cache.close()
         self.outbox.close()
 
