@@ -34,6 +34,7 @@ class Door:
         self.opened_at: float | None = None
         self.pre_alarm_sent = False
         self.held_open_sent = False
+        self.forced = False  # opened by force, until it closes again
 
     # -- inputs ---------------------------------------------------------------------
 
@@ -71,6 +72,7 @@ class Door:
             if first_reading:
                 pass  # found open at start: the held-open timer runs, no forced alarm
             elif not self._released(now):
+                self.forced = True
                 actions += [Indicate("warning"), Emit("door_forced", "door_forced")]
             else:
                 actions.append(Emit("door_opened"))
@@ -78,9 +80,9 @@ class Door:
             self.opened_at = None
             if not first_reading:
                 actions.append(Emit("door_closed"))
-            if self.held_open_sent or self.pre_alarm_sent:
+            if self.held_open_sent or self.pre_alarm_sent or self.forced:
                 actions.append(Indicate("off"))
-            self.pre_alarm_sent = self.held_open_sent = False
+            self.pre_alarm_sent = self.held_open_sent = self.forced = False
             if self.unlock_until is not None:  # relock as soon as the person is through
                 self.unlock_until = None
                 actions += self._apply(now)
@@ -158,7 +160,11 @@ class Door:
 
     def status(self) -> dict[str, object]:
         door = "unknown" if self.is_open is None else "open" if self.is_open else "closed"
-        return {"mode": self.mode.value, "door": door}
+        alarms = [name for name, active in (("door_forced", self.forced),
+                                            ("door_held_open", self.held_open_sent),
+                                            ("door_pre_alarm", self.pre_alarm_sent
+                                             and not self.held_open_sent)) if active]
+        return {"mode": self.mode.value, "door": door, "alarms": alarms}
 
     # -- internals -------------------------------------------------------------------
 

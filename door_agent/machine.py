@@ -166,7 +166,7 @@ class Machine:
         return actions
 
     def status(self) -> dict[str, object]:
-        return {"mode": self.state.value, "busy": self.busy,
+        return {"mode": self.state.value, "busy": self.busy, "alarms": [],
                 "session_member": self.session.member if self.session else None}
 
     # -- internals -------------------------------------------------------------------

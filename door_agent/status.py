@@ -1,7 +1,7 @@
 """The agent's retained status message, republished when something changes.
 
 ``{"agent", "online", "version", "kind", "resource", "mode", "relay", "door" |
-"busy", "reader", "grants_version", "outbox_depth", "outbox_alarm", "at"}``. The
+"busy", "alarms", "reader", "grants_version", "outbox_depth", "outbox_alarm", "at"}``. The
 last will carries ``online: false`` with the relay off: if the agent is gone
 its relay is (the unit's ExecStopPost and the hardware see to that).
 """

@@ -42,6 +42,7 @@ def test_exit_button_forced_and_held_open(make_config, run_agent, make_site) -> 
     contact.drive_high()
     forced = site.wait_event("door_forced")[0]
     assert forced.reason == "door_forced"
+    wait_for(lambda: site.statuses[-1]["alarms"] == ["door_forced"], what="alarm in status")
     contact.drive_low()
     site.wait_event("door_closed", 2)
 
