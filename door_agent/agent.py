@@ -71,6 +71,8 @@ class Agent:
             # GPIO first: from here on the relay is held off.
             self.io = undo.enter_context(AgentIO(settings.pins, self.pin_factory,
                                                  self.events.put))
+            if self._own_factory and settings.pin_factory == "mock":
+                self._simulate_shut_door()
             self.cache = undo.enter_context(GrantCache(self.data_dir / "grants.db"))
             self.outbox = undo.enter_context(Outbox(self.data_dir / "outbox.db",
                                                     alarm_at=settings.outbox_alarm))
@@ -93,6 +95,17 @@ class Agent:
             self.reader: Reader = open_reader(agent_id, settings.reader, self.events.put,
                                               sim_socket=reader_socket(config, agent_id))
             undo.pop_all()
+
+    def _simulate_shut_door(self) -> None:
+        """A simulated door starts shut (a mock pull-up input reads 'open'), or the demo
+        would raise held-open alarms for a door nobody opened."""
+        contact = self.settings.pins.contact
+        if contact:
+            from gpiozero.pins.mock import MockPin
+
+            pin = self.pin_factory.pin(contact)
+            if isinstance(pin, MockPin):
+                pin.drive_low()
 
     @property
     def controller(self) -> Door | Machine:
