@@ -217,6 +217,8 @@ class AgentLoop:
             actions = self.controller.badge(lookup.decision, hashed, lookup.member,
                                             lookup.staff, now)
         self._execute(actions)
+        log.info("badge %s…: %s (%s)", hashed[:8],
+                 "granted" if lookup.decision.granted else "denied", lookup.decision.reason)
 
     def _reader_state(self, event: ReaderState) -> None:
         was, self.reader_ok = self.reader_ok, event.available
