@@ -108,6 +108,7 @@ class AgentLoop:
             self._emit(Emit("agent_started", data={"version": self.status.version,
                                                    "kind": self.status.kind}))
             self._initial_inputs()
+            self.outbox.forget_old_commands()  # long expired: no replay possible any more
             self.watchdog.ready(f"agent {self.agent_id} running")
             reason = self._serve()
             self._relay_off()
