@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Connection, Table
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 
 Processor = Callable[[Any], Any]
 
@@ -32,7 +34,12 @@ class Codec:
         self._writers: list[tuple[int, Processor]] = []
         for position, column in enumerate(table.columns):
             impl = column.type.dialect_impl(dialect)
-            reader = impl.result_processor(dialect, None)
+            try:
+                reader = impl.result_processor(dialect, None)
+            except (TypeError, ValueError, InvalidRequestError):
+                # PostgreSQL's numeric processors want the column's type code;
+                # psycopg already returns floats and ints.
+                reader = None
             writer = impl.bind_processor(dialect)
             if reader is not None:
                 self._readers.append((position, reader))
@@ -59,23 +66,38 @@ class Codec:
                 return writer(value)
         return value
 
-    def select_sql(self, where: str) -> str:
-        """SELECT of every column; `where` uses ``{p}`` for each placeholder."""
+    def select_sql(self, where: str, target: Connection | None = None) -> str:
+        """SELECT of every column; `where` uses ``{p}`` for each placeholder.
+
+        With a SQLite `target` and a PostgreSQL source, PostgreSQL formats each
+        value as SQLite stores it, in C, rather than Python converting it after.
+        """
         names = ", ".join(self.quote(c) for c in self.columns)
+        if target is not None and _pg_formats_for_sqlite(self.table, self, target):
+            names = ", ".join(_pg_as_sqlite(column, self.quote(column.name))
+                              for column in self.table.columns)
         return (f"SELECT {names} FROM {self.quote(self.table.name)} WHERE "
                 + where.replace("{p}", self.placeholder))
 
-    def upsert_sql(self, *, guard_revision: bool = True) -> str:
-        """Insert or update by primary key, never replacing a newer revision."""
+    def upsert_sql(self, *, guard_revision: bool = True,
+                   update: Sequence[str] | None = None) -> str:
+        """Insert or update by primary key (only the `update` columns if given), with
+        `guard_revision` never replacing a newer revision."""
         table = self.quote(self.table.name)
         names = ", ".join(self.quote(c) for c in self.columns)
         marks = ", ".join([self.placeholder] * len(self.columns))
         keys = [c.name for c in self.table.primary_key.columns]
         updates = ", ".join(f"{self.quote(c)} = excluded.{self.quote(c)}"
-                            for c in self.columns if c not in keys)
+                            for c in (update or self.columns) if c not in keys)
         guard = (f" WHERE {table}.revision <= excluded.revision" if guard_revision else "")
         return (f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT "
                 f"({', '.join(self.quote(k) for k in keys)}) DO UPDATE SET {updates}{guard}")
+
+    def insert_sql(self) -> str:
+        table = self.quote(self.table.name)
+        names = ", ".join(self.quote(c) for c in self.columns)
+        marks = ", ".join([self.placeholder] * len(self.columns))
+        return f"INSERT INTO {table} ({names}) VALUES ({marks})"
 
     def insert_ignore_sql(self) -> str:
         table = self.quote(self.table.name)
@@ -112,6 +134,34 @@ def transcoder(table: Table, source: Connection,
     return lambda rows: _apply(rows, steps)
 
 
+def _pg_formats_for_sqlite(table: Table, codec: Codec, target: Connection) -> bool:
+    return codec.placeholder == "%s" and target.dialect.name == "sqlite"
+
+
+def _pg_as_sqlite(column: Any, name: str) -> str:
+    """A PostgreSQL expression giving `column` as SQLAlchemy stores it in SQLite."""
+    kind = type(column.type).__name__
+    if kind == "UTCDateTime":
+        return f"to_char({name} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+    if kind == "Uuid":
+        return f"replace({name}::text, '-', '')"
+    if kind == "Date":
+        return f"to_char({name}, 'YYYY-MM-DD')"
+    if kind == "Time":
+        return f"to_char({name}, 'HH24:MI:SS.US')"
+    if kind == "JSON":
+        return f"{name}::text"
+    return name
+
+
+def transcoder_for_select(table: Table, source: Connection, target: Connection
+                          ) -> Callable[[Iterable[Sequence[Any]]], list[tuple[Any, ...]]]:
+    """The conversion to apply to rows read with ``select_sql(where, target)``."""
+    if source.dialect.name == "postgresql" and target.dialect.name == "sqlite":
+        return lambda rows: [tuple(row) for row in rows]
+    return transcoder(table, source, target)
+
+
 def _chain(first: Processor, second: Processor) -> Processor:
     return lambda value: second(first(value))
 
@@ -140,22 +190,36 @@ _FAST: dict[tuple[str, str, str], Processor] = {
 
 def fetch(connection: Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
     """Raw rows of a query, run on the connection's DBAPI cursor (same transaction)."""
-    cursor = connection.connection.cursor()
-    try:
+    with _cursor(connection, sql, params) as cursor:
         cursor.execute(sql, tuple(params))
         return list(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 def execute_many(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
     if not rows:
         return
-    cursor = connection.connection.cursor()
-    try:
+    with _cursor(connection, sql, rows[0]) as cursor:
         cursor.executemany(sql, rows)
+
+
+@contextmanager
+def _cursor(connection: Connection, sql: str, params: Any) -> Iterator[Any]:
+    """A DBAPI cursor whose driver errors surface as SQLAlchemy's, as on any statement,
+    and whose lost connection is dropped from the pool."""
+    dbapi_connection = connection.connection
+    cursor = dbapi_connection.cursor()
+    dialect = connection.dialect
+    try:
+        yield cursor
+    except dialect.loaded_dbapi.Error as exc:
+        lost = dialect.is_disconnect(exc, dbapi_connection, cursor)
+        if lost:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost, dialect=dialect) from exc
     finally:
-        cursor.close()
+        with suppress(Exception):
+            cursor.close()
 
 
 def _apply(rows: Iterable[Sequence[Any]],

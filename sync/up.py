@@ -29,6 +29,7 @@ from station.ids import new_event_id
 from sync import central
 from sync.down import CHUNK
 from sync.errors import central_error
+from sync.rows import Codec, execute_many, fetch, transcoder
 from sync.tables import (
     HISTORY_MODELS,
     MUTABLE_HISTORY,
@@ -56,24 +57,36 @@ def upload_history(site_engine: Engine, central_engine: Engine, *, batch_size: i
     sent = 0
     for model in HISTORY_MODELS:
         table = table_of(model)
+        at_id = [c.name for c in table.columns].index("id")
+        at_uploaded = [c.name for c in table.columns].index("uploaded_at")
         while True:
             with site_engine.connect() as site:
-                rows = [dict(r._mapping) for r in site.execute(
-                    select(table).where(table.c.uploaded_at.is_(None)).limit(batch_size))]
+                site_codec = Codec(table, site)
+                rows = fetch(site, site_codec.select_sql("uploaded_at IS NULL LIMIT {p}"),
+                             [batch_size])
             if not rows:
                 break
             received = utcnow()
-            for row in rows:
-                row["uploaded_at"] = received  # at central: when it arrived
             with _central_begin(central_engine) as connection:
-                _insert_history(connection, table, rows)
+                codec = Codec(table, connection)
+                stamp = codec.encode_value("uploaded_at", received)  # when central got it
+                converted = [(*row[:at_uploaded], stamp, *row[at_uploaded + 1:])
+                             for row in transcoder(table, site, connection)(rows)]
+                mutable = MUTABLE_HISTORY.get(table.name)
+                sql = (codec.upsert_sql(update=mutable, guard_revision=False) if mutable
+                       else codec.insert_ignore_sql())
+                execute_many(connection, sql, converted)
             if checkpoint:
                 checkpoint("up.sent")
-            ids = [row["id"] for row in rows]
+            ids = [row[at_id] for row in rows]
             with site_engine.begin() as site:
+                mark = site_codec.encode_value("uploaded_at", received)
                 for start in range(0, len(ids), CHUNK):
-                    site.execute(update(table).where(table.c.id.in_(ids[start:start + CHUNK]))
-                                 .values(uploaded_at=received))
+                    chunk = ids[start:start + CHUNK]
+                    site.exec_driver_sql(
+                        f"UPDATE {table.name} SET uploaded_at = {site_codec.placeholder} "
+                        f"WHERE id IN ({', '.join([site_codec.placeholder] * len(chunk))})",
+                        (mark, *chunk))
             sent += len(rows)
     if sent:
         log.info("up: %d history rows sent", sent)
@@ -193,21 +206,6 @@ def _settle(site: Connection, table: Table, row: dict[str, Any], reason: str | N
         site.execute(delete(table).where(same))
     else:
         site.execute(update(table).where(same).values(dirty=False))
-
-
-def _insert_history(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    stmt = insert(table)
-    mutable = MUTABLE_HISTORY.get(table.name)
-    if mutable:
-        statement = stmt.on_conflict_do_update(
-            index_elements=["id"], set_={c: stmt.excluded[c] for c in mutable})
-    else:
-        statement = stmt.on_conflict_do_nothing(index_elements=["id"])
-    connection.execute(statement, rows)
 
 
 @contextmanager
