@@ -3,6 +3,7 @@ the retained status and its last will, the outbox alarm."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -15,6 +16,7 @@ from station.protocol import topics
 from station.protocol.events import AgentEvent
 from tests.door_agent.conftest import TIMEOUT, agent_overrides, member_entry, wait_for
 from tests.support.mqtt import Mosquitto
+from tests.support.net import free_port, wait_listening
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -134,3 +136,44 @@ def test_shipped_acl_with_per_device_accounts(make_config, run_agent, make_site,
         finally:
             intruder.loop_stop()
             intruder.disconnect()
+
+
+def _certificates(directory: Path) -> None:
+    """A throwaway CA and a server certificate for 127.0.0.1 (openssl)."""
+    (directory / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    for command in (
+        f"req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -subj /CN=test-ca "
+        f"-days 1",
+        "req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1",
+        "x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt "
+        "-days 1 -extfile san.ext"):
+        subprocess.run(["openssl", *command.split()], cwd=directory, check=True,
+                       capture_output=True)
+
+
+def test_tls_with_credentials(make_config, run_agent, make_site, tmp_path: Path) -> None:
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed")
+    _certificates(tmp_path)
+    _passwd(tmp_path / "passwd", {"front-door": "door-pw"})
+    # The test broker's plain listener stays for the site; the agent comes over TLS.
+    tls_port = free_port()
+    extra = (f"password_file {tmp_path / 'passwd'}\n"
+             f"listener {tls_port} 127.0.0.1\ncafile {tmp_path / 'ca.crt'}\n"
+             f"certfile {tmp_path / 'server.crt'}\nkeyfile {tmp_path / 'server.key'}\n")
+    with Mosquitto(tmp_path / "broker", extra_config=extra) as broker:
+        assert wait_listening(tls_port)
+        site_config = make_config(agent_overrides(**{"front-door": {}}),
+                                  broker=broker.address)
+        site = make_site(site_config, "front-door")
+        agent_config = make_config({"site": {"id": site_config.site.id}, "mqtt": {
+            "port": tls_port, "tls": True, "ca_file": str(tmp_path / "ca.crt"),
+            "username": "front-door", "password": "door-pw"},
+            **agent_overrides(**{"front-door": {}})}, broker=broker.address,
+            name="agent.toml")
+        agent = run_agent(agent_config, "front-door")
+        site.publish_grants(site.snapshot({agent.hash("04000001"): member_entry()}))
+        site.wait_event("grants_applied")
+        agent.tap("04000001")
+        site.wait_event("granted")
+        assert agent.agent.link is not None and agent.agent.link.connected
