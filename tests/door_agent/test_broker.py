@@ -142,8 +142,8 @@ def _certificates(directory: Path) -> None:
     """A throwaway CA and a server certificate for 127.0.0.1 (openssl)."""
     (directory / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
     for command in (
-        f"req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -subj /CN=test-ca "
-        f"-days 1",
+        "req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -subj /CN=test-ca "
+        "-days 1",
         "req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1",
         "x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt "
         "-days 1 -extfile san.ext"):
