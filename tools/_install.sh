@@ -8,6 +8,7 @@
 # X11 windows: the xcb family; on-screen keyboard: libpulse0).
 STATION_DEBS=(
     python3-venv python3-dev gcc          # plain Debian python3: venv, headers for pyscard
+    procps                                # pgrep, used by tests
     libpcsclite-dev pcscd vsmartcard-vpcd
     mosquitto mosquitto-clients
     postgresql
