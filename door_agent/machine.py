@@ -88,16 +88,21 @@ class Machine:
         return []
 
     def busy_changed(self, busy: bool, now: float) -> list[Action]:
+        session = self.session
+        idle_warned = (session is not None and session.warned
+                       and self._limit()[1] == "idle_timeout")
         self.busy = busy
-        if self.session is not None:
-            if busy:
-                self.session.warned = False  # activity cancels an idle warning
-            else:
-                self.session.idle_since = now
+        actions: list[Action] = []
+        if session is not None:
+            if busy and idle_warned:
+                session.warned = False  # activity cancels an idle warning
+                actions.append(Indicate("in_use"))
+            elif not busy:
+                session.idle_since = now
         if not busy and self.coast_until is not None:
             self.coast_until = None  # it stopped on its own: cut now
-            return self._apply()
-        return []
+            actions += self._apply()
+        return actions
 
     # -- staff commands ----------------------------------------------------------------
 

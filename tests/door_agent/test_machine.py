@@ -77,6 +77,14 @@ def test_idle_timeout_warns_then_ends(make_config, run_agent, make_site) -> None
     assert warning.reason == "idle_timeout"
     assert agent.pattern() == "warning"
     assert agent.relay
+    busy.drive_low()  # back to work: the warning stops, the idle time starts again
+    agent.settle()
+    assert agent.pattern() == "in_use"
+    busy.drive_high()
+    agent.settle()
+    clock.advance(9 * 60 + 1)
+    agent.settle()
+    site.wait_event("session_warning", 2)
     clock.advance(60)
     agent.settle()
     assert site.wait_event("session_ended")[0].reason == "idle_timeout"
