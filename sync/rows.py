@@ -222,6 +222,43 @@ def _cursor(connection: Connection, sql: str, params: Any) -> Iterator[Any]:
             cursor.close()
 
 
+def copy_from_sqlite(connection: Connection, table: Table, rows: Sequence[Sequence[Any]],
+                     *, update: Sequence[str] | None = None) -> None:
+    """Write SQLite driver rows into PostgreSQL's `table` idempotently by primary key,
+    through COPY into a temporary table (one round trip, parsed in C).
+
+    SQLite already holds what COPY's text format wants (UUIDs as hex, JSON as
+    text, booleans as 0/1), except that its UTC times carry no offset: one is added.
+    """
+    if not rows:
+        return
+    names = [c.name for c in table.columns]
+    times = [i for i, c in enumerate(table.columns) if type(c.type).__name__ == "UTCDateTime"]
+    staging = f"staging_{table.name}"
+    columns = ", ".join(names)
+    keys = ", ".join(c.name for c in table.primary_key.columns)
+    if update:
+        conflict = "DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in update)
+    else:
+        conflict = "DO NOTHING"
+    with _cursor(connection, f"COPY {staging}", ()) as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} "
+                       f"(LIKE {table.name}) ON COMMIT DELETE ROWS")
+        with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                if times:
+                    values = list(row)
+                    for i in times:
+                        if values[i] is not None:
+                            values[i] = values[i] + "+00"
+                    copy.write_row(values)
+                else:
+                    copy.write_row(row)
+        cursor.execute(f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} "
+                       f"ON CONFLICT ({keys}) {conflict}")
+        cursor.execute(f"DELETE FROM {staging}")
+
+
 def _apply(rows: Iterable[Sequence[Any]],
            processors: list[tuple[int, Processor]]) -> list[tuple[Any, ...]]:
     if not processors:

@@ -29,7 +29,7 @@ from station.ids import new_event_id
 from sync import central
 from sync.down import CHUNK
 from sync.errors import central_error
-from sync.rows import Codec, execute_many, fetch, transcoder
+from sync.rows import Codec, copy_from_sqlite, execute_many, fetch, transcoder
 from sync.tables import (
     HISTORY_MODELS,
     MUTABLE_HISTORY,
@@ -67,15 +67,22 @@ def upload_history(site_engine: Engine, central_engine: Engine, *, batch_size: i
             if not rows:
                 break
             received = utcnow()
+            mutable = MUTABLE_HISTORY.get(table.name)
             with _central_begin(central_engine) as connection:
-                codec = Codec(table, connection)
-                stamp = codec.encode_value("uploaded_at", received)  # when central got it
-                converted = [(*row[:at_uploaded], stamp, *row[at_uploaded + 1:])
-                             for row in transcoder(table, site, connection)(rows)]
-                mutable = MUTABLE_HISTORY.get(table.name)
-                sql = (codec.upsert_sql(update=mutable, guard_revision=False) if mutable
-                       else codec.insert_ignore_sql())
-                execute_many(connection, sql, converted)
+                if connection.dialect.name == "postgresql" and site_codec.placeholder == "?":
+                    # When central got it, in SQLite's form as the rest of the row.
+                    stamp = site_codec.encode_value("uploaded_at", received)
+                    copy_from_sqlite(connection, table, [
+                        (*row[:at_uploaded], stamp, *row[at_uploaded + 1:]) for row in rows],
+                        update=mutable)
+                else:
+                    codec = Codec(table, connection)
+                    stamp = codec.encode_value("uploaded_at", received)
+                    converted = [(*row[:at_uploaded], stamp, *row[at_uploaded + 1:])
+                                 for row in transcoder(table, site, connection)(rows)]
+                    sql = (codec.upsert_sql(update=mutable, guard_revision=False) if mutable
+                           else codec.insert_ignore_sql())
+                    execute_many(connection, sql, converted)
             if checkpoint:
                 checkpoint("up.sent")
             ids = [row[at_id] for row in rows]

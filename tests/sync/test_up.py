@@ -56,6 +56,12 @@ def test_history_is_uploaded_once_in_batches(site_engine: Engine,
         row = connection.execute(select(AccessEvent).limit(1)).one()
     assert row.site_id == SITE and row.uploaded_at is not None and "n" in row.data
 
+    def content(engine: Engine) -> set[tuple[object, ...]]:
+        with engine.connect() as connection:
+            return {(r.id, r.at, r.data["n"], r.type, r.credential_hash) for r in
+                    connection.execute(select(AccessEvent))}
+    assert content(central_engine) == content(site_engine)  # same values, not only ids
+
 
 def test_replay_after_a_crash_between_central_and_site_duplicates_nothing(
         site_engine: Engine, central_engine: Engine) -> None:
