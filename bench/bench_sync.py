@@ -28,15 +28,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-from sqlalchemy import Engine, func, insert, select  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.orm import Session
 
-from station import registry  # noqa: E402
-from station.config import StationConfig, load_config  # noqa: E402
-from station.credential import Credential  # noqa: E402
-from station.db import (  # noqa: E402
+from station import registry
+from station.config import StationConfig, load_config
+from station.credential import Credential
+from station.db import (
     AccessEvent,
     AgentStatus,
     Badge,
@@ -47,17 +47,18 @@ from station.db import (  # noqa: E402
     upgrade,
     utcnow,
 )
-from station.protocol.grants import read_snapshot  # noqa: E402
-from station.protocol.signing import agent_key  # noqa: E402
-from station.seed import seed_site  # noqa: E402
-from sync import central  # noqa: E402
-from sync.down import sync_down  # noqa: E402
-from sync.service import SyncService  # noqa: E402
-from sync.tables import table_of  # noqa: E402
-from sync.up import upload_history  # noqa: E402
-from tests.support.config import write_config  # noqa: E402
-from tests.support.mqtt import Mosquitto  # noqa: E402
-from tests.support.postgres import (  # noqa: E402
+from station.protocol.grants import read_snapshot
+from station.protocol.signing import agent_key
+from station.seed import seed_site
+from sync import central
+from sync.down import sync_down
+from sync.grants import GrantCompiler
+from sync.service import SyncService
+from sync.tables import table_of
+from sync.up import upload_history
+from tests.support.config import write_config
+from tests.support.mqtt import Mosquitto
+from tests.support.postgres import (
     PostgresServer,
     create_database,
     drop_database,
@@ -131,24 +132,48 @@ def site_database(directory: Path, name: str) -> str:
 
 
 def bench_first_sync(server: str, directory: Path, members: int, badges: int,
-                     batch: int) -> Rows:
+                     batches: list[int]) -> Rows:
+    rows: Rows = []
     with database(server) as url:
         engine = make_engine(url)
         started = time.perf_counter()
         seed_central(engine, members, badges)
         print(f"  central seeded in {time.perf_counter() - started:.1f} s")
-        site = make_engine(site_database(directory, "first.db"))
-        started = time.perf_counter()
-        result = sync_down(site, engine, batch_size=batch, site_id=SITE)
-        elapsed = time.perf_counter() - started
-        with site.connect() as connection:
-            assert connection.execute(select(func.count()).select_from(Badge)).scalar() == badges
-        site.dispose()
+        for batch in batches:
+            site = make_engine(site_database(directory, f"first-{batch}.db"))
+            started = time.perf_counter()
+            result = sync_down(site, engine, batch_size=batch, site_id=SITE)
+            elapsed = time.perf_counter() - started
+            with site.connect() as connection:
+                assert connection.execute(select(func.count()).select_from(Badge)
+                                          ).scalar() == badges
+            rows += [(f"first sync: {members:,} members, {badges:,} badges "
+                      f"({result.applied:,} rows), batch {batch:,}", "1", elapsed, "< 10 s"),
+                     (f"first sync, batch {batch:,}: rows per second", f"{result.applied:,}",
+                      result.applied / elapsed, "")]
+            if batch == batches[-1]:
+                rows += bench_compile(directory, site, badges)
+            site.dispose()
         engine.dispose()
-    rows = result.applied
-    return [(f"first sync: {members:,} members, {badges:,} badges ({rows:,} rows, batch "
-             f"{batch:,})", "1", elapsed, "< 10 s"),
-            ("first sync: rows per second", f"{rows:,}", rows / elapsed, "")]
+    return rows
+
+
+def bench_compile(directory: Path, site: Engine, badges: int) -> Rows:
+    """Compiling and signing one agent's snapshot from the whole registry."""
+    (directory / "compile").mkdir()
+    config = load_config(write_config(directory / "compile", overrides={
+        "site": {"id": SITE}, "agents": {"laser-cutter": None, "printer-3d": None}}))
+    with Session(site) as session, session.begin():
+        seed_site(session, config)
+    compiler = GrantCompiler(config)
+    started = time.perf_counter()
+    (snapshot,) = compiler.refresh(site)
+    elapsed = time.perf_counter() - started
+    size = len(snapshot.payload)
+    print(f"  snapshot of {badges:,} badges: {size / 1e6:.1f} MB "
+          f"({size / badges:.0f} bytes per badge)")
+    return [(f"grants compiled + signed, {badges:,} badges ({size / 1e6:.1f} MB)", "1",
+             elapsed, "")]
 
 
 def bench_upload(server: str, directory: Path, events: int, batch: int) -> Rows:
@@ -293,7 +318,8 @@ def main() -> int:
             server = pg.url
         if "first" in only:
             print("first sync...")
-            rows += bench_first_sync(server, directory, args.members, args.badges, args.batch)
+            rows += bench_first_sync(server, directory, args.members, args.badges,
+                                     sorted({args.batch, 20_000}))
         if "upload" in only:
             print("upload...")
             rows += bench_upload(server, directory, args.events, args.batch)
