@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,8 +111,13 @@ class GrantCompiler:
             self._floor[agent_id] = version
             self._fingerprint = None
 
-    def refresh(self, site_engine: Engine, *, force: bool = False) -> list[Snapshot]:
-        """Snapshots whose content changed since last published (all on the first call)."""
+    def refresh(self, site_engine: Engine, *, force: bool = False,
+                on_snapshot: Callable[[Snapshot], None] | None = None) -> list[Snapshot]:
+        """Snapshots whose content changed since last published (all on the first call).
+
+        `on_snapshot` gets each one as soon as it is built, so the first agent's
+        snapshot can be on its way while the next is signed.
+        """
         with site_engine.connect() as connection:
             marker = fingerprint(connection)
         if marker == self._fingerprint and not force:
@@ -142,6 +148,8 @@ class GrantCompiler:
                                     payload, digest)
                 self.current[agent_id] = snapshot
                 changed.append(snapshot)
+                if on_snapshot is not None:
+                    on_snapshot(snapshot)
                 log.info("grants: %s version %d (%d badges, %d bytes)", agent_id, version,
                          len(entries), len(payload))
         self._fingerprint = marker

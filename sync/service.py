@@ -32,7 +32,7 @@ from sync import central as central_writes
 from sync.bus import Connected, Disconnected, Message, SyncBus
 from sync.down import Progress, read_cursor, sync_down
 from sync.errors import SyncError, central_error
-from sync.grants import GrantCompiler
+from sync.grants import GrantCompiler, Snapshot
 from sync.intake import parse_status, store_events, store_status
 from sync.listen import CentralChanged, CentralListener
 from sync.up import sync_up
@@ -139,17 +139,21 @@ class SyncService:
 
     def publish_grants(self, *, force: bool = False) -> list[str]:
         """Publish the snapshots that changed; returns the agents published to."""
-        for snapshot in self.compiler.refresh(self.site_engine, force=force):
-            self._unpublished.add(snapshot.agent_id)
-        published = []
-        for agent_id in sorted(self._unpublished):
-            snapshot = self.compiler.current[agent_id]
+        published: list[str] = []
+
+        def send(snapshot: Snapshot) -> None:
             info = (self.bus.publish(snapshot.topic, snapshot.payload, qos=1, retain=True)
                     if self.bus is not None else None)
-            if info is not None:
-                self._inflight.append(info)
-                published.append(agent_id)
-        self._unpublished -= set(published)
+            if info is None:
+                self._unpublished.add(snapshot.agent_id)
+                return
+            self._inflight.append(info)
+            self._unpublished.discard(snapshot.agent_id)
+            published.append(snapshot.agent_id)
+
+        self.compiler.refresh(self.site_engine, force=force, on_snapshot=send)
+        for agent_id in sorted(self._unpublished):  # left over from an outage
+            send(self.compiler.current[agent_id])
         self.published_log.extend(published)
         return published
 
