@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -224,3 +225,37 @@ def test_once_fails_when_central_is_unreachable(config: StationConfig,
         dead.dispose()
     assert not report.ok and "central" in report.error
     assert sorted(report.published) == sorted(config.agents)  # agents still get grants
+
+
+def test_broker_restart_without_persistence_gets_the_snapshots_again(
+        config_factory: Callable[..., Path], seeded_site: Engine, central_engine: Engine,
+        private_broker: Any) -> None:
+    config = load_config(config_factory({
+        "site": {"id": "restart-site"}, "central": {"poll_interval_s": 60},
+        "mqtt": {"port": private_broker.port}}))
+    with Session(seeded_site) as session, session.begin():
+        seed_site(session, config)
+    service = SyncService(config, site_engine=seeded_site, central_engine=central_engine)
+    stop = threading.Event()
+    thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
+    grants = topics.agent(config.site.id, "front-door", topics.GRANTS)
+    with service:
+        thread.start()
+        try:
+            wait_until(lambda: service.is_published("front-door"))
+            private_broker.stop()  # retained messages are lost with it
+            wait_until(lambda: service.states.get("broker", "").startswith("disconnected"))
+            private_broker.start()
+            wait_until(lambda: service.states.get("broker") == "connected", timeout=40)
+            watcher = probe(config, grants)
+            try:
+                _topic, payload, retained = watcher.wait_for(lambda t, p: True, timeout=10)
+                assert retained
+                body = read_snapshot(payload, "front-door",
+                                     agent_key(config.site_key, "front-door"), 0)
+                assert body["version"] == service.compiler.current["front-door"].version
+            finally:
+                watcher.close()
+        finally:
+            stop.set()
+            thread.join(10)
