@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, select, update
@@ -23,10 +24,17 @@ from sync.tables import table_of
 log = logging.getLogger(__name__)
 
 
-def store_events(site: Connection, site_id: str, events: Sequence[AgentEvent]) -> None:
-    """Insert the events (duplicates ignored) and the machine sessions they describe."""
+def store_events(site: Connection, site_id: str, events: Sequence[AgentEvent],
+                 agent_id: str | None = None) -> None:
+    """Insert the events (duplicates ignored) and the machine sessions they describe.
+
+    `agent_id` is the agent named by the topic: the broker's ACL vouches for it,
+    whereas the body's ``agent`` field is whatever the sender wrote.
+    """
     if not events:
         return
+    if agent_id is not None:
+        events = [e if e.agent == agent_id else replace(e, agent=agent_id) for e in events]
     table = table_of(AccessEvent)
     rows = [{"id": e.id, "agent_id": e.agent, "resource": e.resource, "type": e.type,
              "reason": e.reason, "credential_hash": e.credential_hash,

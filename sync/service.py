@@ -269,8 +269,8 @@ class SyncService:
                statuses: dict[str, dict[str, Any]]) -> None:
         try:
             with self.site_engine.begin() as site:
-                for batch in events.values():
-                    store_events(site, self.site, batch)
+                for agent_id, batch in events.items():
+                    store_events(site, self.site, batch, agent_id)
                 for agent_id, status in statuses.items():
                     store_status(site, agent_id, status)
         except DBAPIError as exc:

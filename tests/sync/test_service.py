@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -114,10 +115,14 @@ def test_machine_sessions_are_built_from_start_and_end(running: SyncService,
                     ended_at=(NOW + dt.timedelta(minutes=3)).isoformat(), duration_s=180.0,
                     end_reason="badge_removed")
         orphan_end = event("session_ended", duration_s=30.0, end_reason="idle_timeout")
+        # The body names another agent: the topic (which the broker's ACL vouches for) wins.
+        forged = replace(event("machine_state", state="free"), agent="front-door")
         wait_until(lambda: running.bus is not None and running.bus.connected)
-        for item in (end, start, orphan_end):  # out of order on purpose
+        for item in (end, start, orphan_end, forged):  # out of order on purpose
             agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), item.encode())
-        wait_until(lambda: count(running.site_engine, AccessEvent) == 3)
+        wait_until(lambda: count(running.site_engine, AccessEvent) == 4)
+        with Session(running.site_engine) as db:
+            assert set(db.scalars(select(AccessEvent.agent_id))) == {"laser-cutter"}
         with Session(running.site_engine) as db:
             rows = {str(r.id): r for r in db.scalars(select(MachineSession))}
         assert rows[session_id].duration_s == 180.0
