@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from station.access import resource_facts
@@ -68,32 +69,50 @@ def fingerprint(connection: Connection) -> tuple[Any, ...]:
 
 def compile_entries(connection: Connection) -> dict[str, dict[str, Any]]:
     """{badge hash: grant entry} for every live badge of a live member."""
-    staff = {row.id: row.kind == MemberKind.STAFF for row in connection.execute(
-        select(Member.id, Member.kind).where(Member.deleted_at.is_(None)))}
+    # Member ids stay driver values (no UUID objects): they are only keys here.
+    member_of = {Member: type_coerce(Member.id, String),
+                 Membership: type_coerce(Membership.member_id, String),
+                 MemberTraining: type_coerce(MemberTraining.member_id, String),
+                 Badge: type_coerce(Badge.member_id, String)}
+    staff = {row[0]: row[1] == MemberKind.STAFF for row in connection.execute(
+        select(member_of[Member], Member.kind).where(Member.deleted_at.is_(None)))}
     spans: dict[Any, list[MembershipSpan]] = defaultdict(list)
-    for row in connection.execute(select(Membership.member_id, Membership.valid_from,
-                                         Membership.valid_until)
-                                  .where(Membership.deleted_at.is_(None))):
-        spans[row.member_id].append(MembershipSpan(row.valid_from, row.valid_until))
+    for member, valid_from, valid_until in connection.execute(
+            select(member_of[Membership], Membership.valid_from, Membership.valid_until)
+            .where(Membership.deleted_at.is_(None))):
+        spans[member].append(MembershipSpan(valid_from, valid_until))
     held: dict[Any, dict[str, Any]] = defaultdict(dict)
-    for grant in connection.execute(select(MemberTraining.member_id,
-                                           MemberTraining.training_code,
-                                           MemberTraining.expires_at)
-                                    .where(MemberTraining.deleted_at.is_(None))):
-        held[grant.member_id][grant.training_code] = grant.expires_at
+    for member, code, expires in connection.execute(
+            select(member_of[MemberTraining], MemberTraining.training_code,
+                   MemberTraining.expires_at).where(MemberTraining.deleted_at.is_(None))):
+        held[member][code] = expires
     entries: dict[str, dict[str, Any]] = {}
-    for badge in connection.execute(select(Badge.hash, Badge.member_id, Badge.status)
-                                    .where(Badge.deleted_at.is_(None))):
-        member = badge.member_id
+    built: dict[tuple[Any, bool], dict[str, Any]] = {}  # a member's badges share an entry
+    for badge_hash, member, status in connection.execute(
+            select(Badge.hash, member_of[Badge], Badge.status)
+            .where(Badge.deleted_at.is_(None))):
         if member not in staff:
             continue
-        facts = CredentialFacts(
-            revoked=badge.status != BadgeStatus.ACTIVE, staff=staff[member],
-            memberships=tuple(sorted(spans.get(member, ()),
-                                     key=lambda s: (s.valid_from, s.valid_until or s.valid_from))),
-            trainings=held.get(member, {}))
-        entries[badge.hash] = entry_to_json(facts, str(member))
+        revoked = status != BadgeStatus.ACTIVE
+        entry = built.get((member, revoked))
+        if entry is None:
+            facts = CredentialFacts(
+                revoked=revoked, staff=staff[member],
+                memberships=tuple(sorted(spans.get(member, ()), key=_span_order)),
+                trainings=held.get(member, {}))
+            entry = built[member, revoked] = entry_to_json(facts, _uuid_text(member))
+        entries[badge_hash] = entry
     return entries
+
+
+def _span_order(span: MembershipSpan) -> tuple[Any, Any]:
+    return span.valid_from, span.valid_until or span.valid_from
+
+
+def _uuid_text(value: Any) -> str:
+    """The usual dashed form of a UUID read as a driver value (32 hex digits on SQLite)."""
+    text = value.hex if isinstance(value, uuid.UUID) else str(value).replace("-", "")
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 class GrantCompiler:
