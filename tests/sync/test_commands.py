@@ -1,0 +1,67 @@
+"""Signed commands to an agent, sent over the real broker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from station.config import load_config
+from station.errors import ProtocolError
+from station.protocol import topics
+from station.protocol.commands import check_command
+from station.protocol.signing import agent_key
+from sync.bus import SyncBus
+from sync.commands import send_command
+from sync.errors import BrokerUnavailable
+from tests.sync.support import Probe, unique_site
+
+
+def test_a_sent_command_verifies_at_its_agent_only(config_factory: Callable[..., Path]) -> None:
+    config = load_config(config_factory({"site": {"id": unique_site()}}))
+    site = config.site.id
+    agent = Probe(config.mqtt.host, config.mqtt.port,
+                  topics.agent(site, "front-door", topics.COMMANDS))
+    bus = SyncBus(config.mqtt, site, queue.Queue(), client_id=f"{site}-staff")
+    try:
+        bus.start()
+        deadline = dt.datetime.now() + dt.timedelta(seconds=10)
+        while not bus.connected:
+            assert dt.datetime.now() < deadline
+            time.sleep(0.01)
+        command_id = send_command(bus, site, "front-door", "unlock_once", config.site_key,
+                                  issued_by="staff:alice")
+        _topic, payload, retained = agent.wait_for(lambda t, p: True)
+        assert not retained
+        seen: set[str] = set()
+
+        def once(identifier: str) -> bool:
+            known = identifier in seen
+            seen.add(identifier)
+            return known
+
+        now = dt.datetime.now(dt.UTC)
+        body = check_command(payload, "front-door", agent_key(config.site_key, "front-door"),
+                             now, once)
+        assert (body["id"], body["command"], body["issued_by"]) == (
+            command_id, "unlock_once", "staff:alice")
+        with pytest.raises(ProtocolError, match="replayed"):
+            check_command(payload, "front-door", agent_key(config.site_key, "front-door"),
+                          now, once)
+        with pytest.raises(ProtocolError, match="bad_signature"):
+            check_command(payload, "laser-cutter", agent_key(config.site_key, "laser-cutter"),
+                          now, once)
+    finally:
+        agent.close()
+        bus.close()
+
+
+def test_sending_without_a_broker_says_so(config_factory: Callable[..., Path]) -> None:
+    config = load_config(config_factory())
+    bus = SyncBus(config.mqtt, config.site.id, queue.Queue())  # never started
+    with pytest.raises(BrokerUnavailable):
+        send_command(bus, config.site.id, "front-door", "lock", config.site_key)
