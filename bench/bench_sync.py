@@ -204,6 +204,7 @@ def bench_enforcement(server: str, directory: Path, mqtt_port: int, members: int
         "agents": {AGENT: {"schedule": "always", "pins": {"contact": 0}}}})
     config = load_config(config_path)
     latencies: list[float] = []
+    sync_share: list[float] = []
     with database(server) as url, ExitStack() as stack:
         central_engine = make_engine(url)
         stack.callback(central_engine.dispose)
@@ -256,13 +257,18 @@ def bench_enforcement(server: str, directory: Path, mqtt_port: int, members: int
                 assert badge is not None
                 badge.status = BadgeStatus.REVOKED if revoke else BadgeStatus.ACTIVE
             version = wait_for(lambda revoke=revoke: published(revoke), 60)
+            sync_share.append(time.perf_counter() - started)
             wait_for(lambda version=version: applied() >= version, 60)
             latencies.append(time.perf_counter() - started)
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
-    label = f"central change -> agent applied ({members + 1:,} badges)"
-    return [(f"{label}: median", str(len(latencies)), statistics.median(latencies), "< 2 s"),
-            (f"{label}: p99", str(len(latencies)), p99, "< 2 s")]
+    rows: Rows = []
+    for what, values, target in (("snapshot published (sync's share)", sync_share, ""),
+                                 ("agent applied", latencies, "< 2 s")):
+        values.sort()
+        p99 = values[min(len(values) - 1, round(0.99 * (len(values) - 1)))]
+        label = f"central change -> {what}, {members + 1:,} badges"
+        rows += [(f"{label}: median", str(len(values)), statistics.median(values), target),
+                 (f"{label}: p99", str(len(values)), p99, target)]
+    return rows
 
 
 def start_agent(config: StationConfig) -> subprocess.Popen[bytes]:

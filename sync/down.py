@@ -142,6 +142,12 @@ def apply(site: Connection, rows: dict[str, list[Raw]]) -> int:
         if table.name in NATURAL_KEYS:
             _make_way(site, table, NATURAL_KEYS[table.name], batch)
         codec = Codec(table, site)
+        # `updated_at` says when the row last changed *here*, on the site's clock: the
+        # grant compiler's change detection compares it with local edits (central's
+        # clock may be ahead of the site's).
+        at = _positions(table)["updated_at"]
+        stamp = codec.encode_value("updated_at", utcnow())
+        batch = [(*row[:at], stamp, *row[at + 1:]) for row in batch]
         # A plain INSERT of the rows the site lacks is much cheaper than an upsert,
         # and on a first sync that is every row.
         at_pk = _positions(table)[primary_key(table)]

@@ -100,3 +100,26 @@ def test_an_agent_ahead_of_the_site_gets_a_newer_version(seeded: Engine,
     compiler.raise_floor("front-door", 41)  # e.g. the site database was restored
     changed = compiler.refresh(seeded)
     assert [(s.agent_id, s.version) for s in changed] == [("front-door", 42)]
+
+
+def test_a_local_change_is_seen_even_if_centrals_clock_is_ahead(
+        site_engine: Engine, central_engine: Engine, config: StationConfig) -> None:
+    from sync import central
+    from sync.down import sync_down
+
+    with Session(site_engine) as session, session.begin():
+        seed_site(session, config)
+    with central.session(central_engine) as db:
+        for uid in ("04AB0001", "04AB0002"):
+            member = registry.add_member(db, "Ahead", membership_until=dt.date(2030, 1, 1))
+            badge = registry.enroll_badge(db, member, Credential.uid(uid), config.site_key)
+            db.flush()
+            badge.updated_at = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)  # a clock far ahead
+    sync_down(site_engine, central_engine, batch_size=10)
+    compiler = GrantCompiler(config)
+    compiler.refresh(site_engine)
+    with Session(site_engine) as session, session.begin():  # staff revoke it at the desk
+        badge = registry.find_badge(session, "04AB0001", config.site_key)
+        registry.revoke_badge(session, badge, origin_site=config.site.id)
+    changed = compiler.refresh(site_engine)
+    assert sorted(s.agent_id for s in changed) == sorted(config.agents)
