@@ -222,6 +222,7 @@ class Desk:
     @staticmethod
     def _close(visit: Visit, at: dt.datetime, reason: str) -> None:
         visit.checked_out_at, visit.checkout_reason = at, reason
+        visit.uploaded_at = None  # changed: sync sends it up again (docs/sync.md)
 
     # -- visitors and badges ----------------------------------------------------------
 
