@@ -4,10 +4,10 @@
   ``clean_start=False`` and a session expiry, or 3.1.1 with ``clean_session=False``:
   the broker keeps our subscriptions and queues acks and commands while we are away.
 - A last will publishes the retained "offline" status if the link dies.
-- Each connection gets a new paho client: paho would otherwise resend its own
-  in-flight messages first after a reconnect, before the older ones the outbox
-  resends, and the site would see events out of order. The outbox is the only
-  memory of what is unacknowledged.
+- Each connection gets a new paho client, run by paho's own thread (its only
+  socket writer): paho would otherwise resend its own in-flight messages first
+  after a reconnect, before the older ones the outbox resends, and the site would
+  see events out of order. The outbox is the only memory of what is unacknowledged.
 - Reconnects with exponential backoff (0.5 s to 30 s, with jitter).
 """
 
@@ -18,6 +18,7 @@ import logging
 import random
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,7 @@ BACKOFF_MIN_S = 0.5
 BACKOFF_MAX_S = 30.0
 INBOUND = (topics.GRANTS, topics.ACKS, topics.COMMANDS)
 MAX_INFLIGHT = 100
+CONNACK_TIMEOUT_S = 30.0
 
 
 class MqttLink:
@@ -104,6 +106,7 @@ class MqttLink:
         if client is not None:
             with contextlib.suppress(Exception):
                 client.disconnect()
+                client.loop_stop()
         if self._thread is not None:
             self._thread.join(timeout + 2)
 
@@ -121,15 +124,25 @@ class MqttLink:
                 self._stop.wait(backoff * random.uniform(0.8, 1.2))
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
                 continue
-            while not self._stop.is_set():
-                if client.loop(timeout=0.1) != MQTTErrorCode.MQTT_ERR_SUCCESS:
-                    break
+            # paho's own thread runs this connection and is its only writer: publishing
+            # from the loop thread then only queues (two writers would interleave
+            # packets, and events would leave out of order). It ends with the
+            # connection (reconnect_on_failure=False): reconnecting is ours to do.
+            dropped = threading.Event()
+            client.on_disconnect = _setter(dropped)
+            client.loop_start()
+            give_up = time.monotonic() + CONNACK_TIMEOUT_S
+            while not self._stop.is_set() and not dropped.wait(0.2):
                 if self._client is client:
-                    backoff = BACKOFF_MIN_S
+                    backoff, give_up = BACKOFF_MIN_S, float("inf")
+                elif time.monotonic() > give_up:  # no CONNACK: try afresh
+                    break
             with self._lock:
                 was_connected, self._client = self._client is client, None
-            with contextlib.suppress(Exception):
-                client.disconnect()
+            if not self._stop.is_set():
+                with contextlib.suppress(Exception):
+                    client.disconnect()
+                client.loop_stop()
             if was_connected:
                 self._post(MqttDisconnected("connection lost"))
             if not self._stop.is_set():
@@ -185,3 +198,12 @@ class MqttLink:
             log.warning("mqtt: message on unexpected topic %r ignored", message.topic[:200])
             return
         self._post(MqttMessage(parsed[2], bytes(message.payload), bool(message.retain)))
+
+
+def _setter(event: threading.Event) -> Callable[..., None]:
+    """A paho callback that sets ``event`` (on_disconnect: this connection is over)."""
+
+    def callback(*args: Any) -> None:
+        event.set()
+
+    return callback

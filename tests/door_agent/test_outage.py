@@ -25,10 +25,12 @@ def persistent_broker(tmp_path: Path) -> Iterator[Mosquitto]:
 
 
 @pytest.mark.mqtt
+@pytest.mark.parametrize("protocol", [5, 311])
 def test_broker_outage_during_1000_taps(make_config, run_agent, make_site,
-                                        persistent_broker) -> None:
+                                        persistent_broker, protocol: int) -> None:
     broker = persistent_broker
-    config = make_config(agent_overrides(**{"front-door": {"pins": {"contact": 0}}}),
+    config = make_config({"mqtt": {"protocol": protocol},
+                          **agent_overrides(**{"front-door": {"pins": {"contact": 0}}})},
                          broker=broker.address)
     site = make_site(config, "front-door")
     site.client.reconnect_delay_set(0.1, 1)
