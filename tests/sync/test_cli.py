@@ -82,3 +82,28 @@ def test_continuous_logs_state_changes_and_stops_on_sigterm(
     text = log_path.read_text()
     assert text.count("central: in step") == 1  # one line per change, not per round
     assert "broker: connected" in text
+
+
+def test_first_sync_progress_bar_when_interactive(config_factory: Callable[..., Path]) -> None:
+    import io
+
+    from rich.console import Console
+
+    from station.cli.context import Context
+    from station.cli.sync_cmd import _progress_bar
+    from sync.service import SyncService
+
+    path = prepared(config_factory)
+    context = Context(config_file=str(path))
+    context.console = Console(file=io.StringIO(), force_terminal=True, width=100)
+    bar = _progress_bar(context)
+    with SyncService(context.config, mqtt=False, listen=False, progress=bar) as service:
+        assert service.round().ok
+        assert bar.task is not None  # shown on the first sync...
+        shown = context.console.file.getvalue()  # type: ignore[attr-defined]
+        assert "registry from central" in shown and "100%" in shown
+        second = _progress_bar(context)
+        service.progress = second
+        assert service.round().ok
+        assert second.task is None  # ...and not on later ones
+    context.close()
