@@ -6,14 +6,14 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from station.config import StationConfig, load_config
+
+if TYPE_CHECKING:  # imported when used: `station agent` never needs SQLAlchemy or rich
+    from rich.console import Console
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 
 class Context:
@@ -24,7 +24,19 @@ class Context:
         self.json_output = json_output
         self._config: StationConfig | None = None
         self._engine: Engine | None = None
-        self.console = Console()
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console()
+        return self._console
+
+    @console.setter
+    def console(self, console: Console) -> None:
+        self._console = console
 
     @property
     def config(self) -> StationConfig:
@@ -43,6 +55,8 @@ class Context:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session committed on success, rolled back on error."""
+        from sqlalchemy.orm import Session
+
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
@@ -53,6 +67,8 @@ class Context:
             json.dump(list(rows), sys.stdout, ensure_ascii=False, default=str, indent=1)
             sys.stdout.write("\n")
             return
+        from rich.table import Table
+
         table = Table(title=title)
         for column in columns:
             table.add_column(column.replace("_", " "))
@@ -65,6 +81,8 @@ class Context:
             json.dump(record, sys.stdout, ensure_ascii=False, default=str, indent=1)
             sys.stdout.write("\n")
             return
+        from rich.table import Table
+
         table = Table(show_header=False)
         table.add_column(style="bold")
         table.add_column()

@@ -17,26 +17,25 @@ from station import __version__
 from station.cli.context import Context
 from station.errors import ConfigError, StationError
 
-# Modules under station.cli (or elsewhere) registering subcommands, in help order.
-COMMAND_MODULES = (
-    "station.cli.db",
-    "station.cli.members",
-    "station.cli.badges",
-    "station.cli.trainings",
-    "station.cli.config_cmd",
-    "station.cli.purge",
-)
-OPTIONAL_COMMAND_MODULES = (
-    "station.cli.reader",
-    "station.cli.agent",
-    "station.cli.kiosk",
-    "station.cli.sync_cmd",
-    "station.cli.report",
-    "station.cli.demo",
-)
+# Subcommand -> module registering it, in help order. Only the module of the command
+# being run is imported, so `station agent` does not load SQLAlchemy or Qt.
+COMMANDS = {
+    "db": "station.cli.db",
+    "member": "station.cli.members",
+    "badge": "station.cli.badges",
+    "training": "station.cli.trainings",
+    "config": "station.cli.config_cmd",
+    "purge": "station.cli.purge",
+    "reader": "station.cli.reader",
+    "agent": "station.cli.agent",
+    "kiosk": "station.cli.kiosk",
+    "sync": "station.cli.sync_cmd",
+    "report": "station.cli.report",
+    "demo": "station.cli.demo",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="station", description="Badge check-in and access control for a tiers-lieu.")
     parser.add_argument("--config", metavar="PATH",
@@ -45,21 +44,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     parser.add_argument("--version", action="version", version=f"station {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
-    for name in OPTIONAL_COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # a missing dependency of a present module is a bug
-                raise
-            continue
-        module.register(subparsers)
+    wanted = _command_in(argv)
+    for name, module in COMMANDS.items():
+        if wanted is None or name == wanted:
+            importlib.import_module(module).register(subparsers)
     return parser
 
 
+def _command_in(argv: Sequence[str] | None) -> str | None:
+    """The subcommand named on the command line, if it is a known one."""
+    if argv is None:
+        return None
+    args = list(argv)
+    while args:
+        token = args.pop(0)
+        if token == "--config":
+            args = args[1:]
+        elif not token.startswith("-"):
+            return token if token in COMMANDS else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
