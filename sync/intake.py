@@ -6,7 +6,9 @@ deletes an event from its outbox only once the site database holds it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import logging
 import uuid
 from collections.abc import Sequence
@@ -16,12 +18,15 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from station.db import AccessEvent, AgentStatus, MachineSession, utcnow
+from station.errors import ProtocolError
 from station.protocol.events import AgentEvent
 from station.protocol.signing import parse_json
 from sync.down import upsert
 from sync.tables import table_of
 
 log = logging.getLogger(__name__)
+
+MAX_SESSION_S = 366 * 86400.0  # a longer duration is nonsense (and may overflow a date)
 
 
 def store_events(site: Connection, site_id: str, events: Sequence[AgentEvent],
@@ -44,6 +49,29 @@ def store_events(site: Connection, site_id: str, events: Sequence[AgentEvent],
     for event in events:
         if event.type in ("session_started", "session_ended"):
             _session(site, site_id, event)
+
+
+# Central's columns (PostgreSQL enforces them): longer text would stop every later upload.
+TEXT_LIMITS = {"agent": 64, "resource": 64, "type": 40, "reason": 40, "credential_hash": 64}
+
+
+def check_event(event: AgentEvent) -> AgentEvent:
+    """The event if both hops can store it, else `ProtocolError`: one that decodes but
+    that SQLite or PostgreSQL refuses would otherwise fail its whole batch, each time
+    the agent sends it again, and stop the upload to central."""
+    for name, limit in TEXT_LIMITS.items():
+        value = getattr(event, name)
+        if value is not None and (len(value) > limit or "\x00" in value):
+            raise ProtocolError("malformed", f"{name} longer than {limit} or with NUL")
+    if _time(event.at.isoformat()) is None:
+        raise ProtocolError("malformed", "'at' out of range in UTC")
+    try:  # strict JSON: PostgreSQL's json type has no NaN, no NUL in strings
+        encoded = json.dumps(event.data, allow_nan=False)
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise ProtocolError("malformed", f"'data' is not strict JSON ({exc})") from None
+    if "\\u0000" in encoded:
+        raise ProtocolError("malformed", "'data' holds a NUL character")
+    return event
 
 
 def parse_status(payload: bytes) -> dict[str, Any]:
@@ -81,7 +109,8 @@ def _session(site: Connection, site_id: str, event: AgentEvent) -> None:
             "duration_s": None, "site_id": site_id, "uploaded_at": None}])
         return
     duration = data.get("duration_s")
-    duration = float(duration) if isinstance(duration, int | float) else None
+    duration = (float(duration) if isinstance(duration, int | float)
+                and 0 <= duration <= MAX_SESSION_S else None)
     ended = _time(data.get("ended_at")) or event.at
     if session_id is None:
         session_id = site.execute(
@@ -90,7 +119,8 @@ def _session(site: Connection, site_id: str, event: AgentEvent) -> None:
                                      table.c.ended_at.is_(None))
             .order_by(table.c.started_at.desc()).limit(1)).scalar()
     if started is None and duration is not None:
-        started = ended - dt.timedelta(seconds=duration)
+        with contextlib.suppress(OverflowError):  # ended in year 1: start unknown
+            started = ended - dt.timedelta(seconds=duration)
     reason = data.get("end_reason") or event.reason
     ending = {"ended_at": ended, "end_reason": str(reason)[:40] if reason else None,
               "duration_s": duration, "uploaded_at": None}  # changed: send it up again
@@ -119,8 +149,12 @@ def _uuid(value: Any) -> uuid.UUID | None:
 
 
 def _time(value: Any) -> dt.datetime | None:
+    """An aware time that converts to UTC (year 1 at +05:00 does not), else None."""
     try:
         parsed = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
+        if parsed is None or parsed.tzinfo is None:
+            return None
+        parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed is not None and parsed.tzinfo is not None else None
+    return parsed

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from station.config import StationConfig
 from station.db import make_engine
@@ -33,7 +33,7 @@ from sync.bus import Connected, Disconnected, Message, SyncBus
 from sync.down import Progress, read_cursor, sync_down
 from sync.errors import SyncError, central_error
 from sync.grants import GrantCompiler, Snapshot
-from sync.intake import parse_status, store_events, store_status
+from sync.intake import check_event, parse_status, store_events, store_status
 from sync.listen import CentralChanged, CentralListener
 from sync.up import sync_up
 
@@ -258,7 +258,7 @@ class SyncService:
         _site, agent_id, channel = parsed
         try:
             if channel == topics.EVENTS:
-                events[agent_id].append(AgentEvent.decode(message.payload))
+                events[agent_id].append(check_event(AgentEvent.decode(message.payload)))
             elif channel == topics.STATUS:
                 statuses[agent_id] = parse_status(message.payload)
         except ProtocolError as exc:
@@ -273,7 +273,7 @@ class SyncService:
                     store_events(site, self.site, batch, agent_id)
                 for agent_id, status in statuses.items():
                     store_status(site, agent_id, status)
-        except DBAPIError as exc:
+        except (SQLAlchemyError, ValueError, OverflowError) as exc:
             # Not acknowledged: the agents keep the events and send them again.
             self.counters["store_failed"] += 1
             log.error("site database refused %d events: %s",

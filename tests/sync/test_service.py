@@ -264,3 +264,44 @@ def test_broker_restart_without_persistence_gets_the_snapshots_again(
         finally:
             stop.set()
             thread.join(10)
+
+
+def test_events_the_database_cannot_hold_are_refused_and_the_rest_stored(
+        running: SyncService, config: StationConfig) -> None:
+    """Valid JSON but unstorable (a time out of range in UTC, NaN, a field too long for
+    central's column, a NUL): counted and refused; sync keeps going. Session ends with
+    nonsense times are stored without them."""
+    site = config.site.id
+    agent = probe(config, topics.agent(site, "laser-cutter", topics.ACKS))
+    topic = topics.agent(site, "laser-cutter", topics.EVENTS)
+    good = event()
+    base = json.loads(good.encode())
+    poison = [
+        {**base, "id": str(new_event_id()), "at": "0001-01-01T00:00:00+05:00"},
+        {**base, "id": str(new_event_id()), "reason": "r" * 100},
+        {**base, "id": str(new_event_id()), "reason": "a\u0000b"},
+        {**base, "id": str(new_event_id()), "data": {"x": float("nan")}},
+    ]
+    odd_ends = [
+        {**base, "id": str(new_event_id()), "type": "session_ended",
+         "data": {"duration_s": 1e300}},
+        {**base, "id": str(new_event_id()), "type": "session_ended",
+         "at": "0001-01-01T00:00:00+00:00", "data": {"duration_s": 60}},
+        {**base, "id": str(new_event_id()), "type": "session_ended",
+         "data": {"started_at": "0001-01-01T00:30:00+05:00"}},
+    ]
+    try:
+        wait_until(lambda: running.bus is not None and running.bus.connected)
+        for body in poison + odd_ends:
+            agent.publish(topic, json.dumps(body).encode())
+        agent.publish(topic, good.encode())
+        agent.wait_for(lambda t, p: str(good.id) in decode_ack(p))
+        with Session(running.site_engine) as db:
+            assert {str(i) for i in db.scalars(select(AccessEvent.id))} == {
+                str(good.id), *(body["id"] for body in odd_ends)}
+            sessions = list(db.scalars(select(MachineSession)))
+        assert len(sessions) == len(odd_ends)
+        assert all(row.duration_s is None or row.duration_s == 60 for row in sessions)
+        wait_until(lambda: running.counters["malformed_events"] == len(poison))
+    finally:
+        agent.close()
