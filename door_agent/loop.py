@@ -112,12 +112,14 @@ class AgentLoop:
             self.watchdog.ready(f"agent {self.agent_id} running")
             reason = self._serve()
             self._relay_off()
+            self._end_session()
             self._emit(Emit("agent_stopped", "stopped", data={"why": reason, "relay": False}))
             return reason
         except BaseException as exc:
             self._relay_off()  # first of all
             log.critical("agent loop failed: relay off, stopping", exc_info=True)
             try:
+                self._end_session()
                 self._emit(Emit("agent_stopped", "internal_error",
                                 data={"why": f"{type(exc).__name__}: {exc}"[:200],
                                       "relay": False}))
@@ -134,6 +136,10 @@ class AgentLoop:
             self.io.relay.off()
         except Exception:  # a closed device is already off
             log.debug("relay already released", exc_info=True)
+
+    def _end_session(self) -> None:
+        if isinstance(self.controller, Machine):
+            self._execute(self.controller.shutdown(self.clock()))
 
     def _serve(self) -> str:
         while True:

@@ -129,6 +129,13 @@ class Machine:
             return []
         return self._set_state(MachineState.FREE, "checked_by_staff")
 
+    def shutdown(self, now: float) -> list[Action]:
+        """The agent is stopping: the power goes with it (no coast), and the session
+        ends here, or the site would keep it open and never count its time."""
+        actions = self._end(now, "agent_stopped") if self.session is not None else []
+        self.coast_until = None
+        return actions + self._apply()
+
     # -- across restarts ------------------------------------------------------------
 
     def durable_mode(self) -> str:

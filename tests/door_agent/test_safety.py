@@ -113,3 +113,33 @@ def test_blocked_and_lockdown_survive_a_restart(make_config, run_agent, make_sit
     machine.lift()
     machine.tap(MAKER)
     wait_for(lambda: machine.relay, what="usable once unblocked")
+
+
+@pytest.mark.parametrize("how", ["stop", "exception"])
+def test_a_session_cut_by_a_stop_is_recorded_as_ended(make_config, run_agent, make_site,
+                                                      how: str) -> None:
+    """Usage is counted from session ends: a session the stop cuts must end at the site
+    too, not stay open for ever."""
+    config = _printer(make_config)
+    site = make_site(config, "printer-3d")
+    agent = run_agent(config, "printer-3d")
+    site.publish_grants(site.snapshot({agent.hash(MAKER): member_entry(
+        trainings=("printer-3d",))}))
+    site.wait_event("grants_applied")
+    agent.tap(MAKER)
+    started = site.wait_event("session_started")[0]
+    if how == "stop":
+        agent.stop()
+    else:
+        def boom() -> None:
+            raise RuntimeError("a bug in the loop")
+
+        agent.agent.events.put(Call(boom))
+        agent.thread.join(TIMEOUT)
+    assert not agent.relay
+    site.wait_event("agent_stopped")
+    ended = site.wait_event("session_ended")[0]
+    assert ended.data["session_id"] == started.data["session_id"]
+    assert ended.data["end_reason"] == "agent_stopped"
+    types = [event.type for event in site.of_type("session_ended", "agent_stopped")]
+    assert types == ["session_ended", "agent_stopped"]
