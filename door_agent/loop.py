@@ -224,8 +224,7 @@ class AgentLoop:
             actions = self.controller.badge(lookup.decision, hashed, lookup.member,
                                             lookup.staff, now)
         self._execute(actions)
-        log.info("badge %s…: %s (%s)", hashed[:8],
-                 "granted" if lookup.decision.granted else "denied", lookup.decision.reason)
+        log.info("badge %s…: %s", hashed[:8], _outcome(actions))
 
     def _reader_state(self, event: ReaderState) -> None:
         was, self.reader_ok = self.reader_ok, event.available
@@ -371,6 +370,19 @@ class AgentLoop:
                       grants_version=self.cache.version, outbox_depth=self.outbox.depth,
                       outbox_alarm=self.outbox.over_alarm)
         self.status.update(fields, self.clock())
+
+
+def _outcome(actions: list[Action]) -> str:
+    """What a tap came to, as its event says: the controller may overrule the cache (a
+    machine in use, to check or blocked denies a badge the cache grants)."""
+    emits = [action for action in actions if isinstance(action, Emit)]
+    emit = next((e for e in emits if e.type in ("granted", "denied")), None) or \
+        next(iter(emits), None)
+    if emit is None:
+        return "no effect"
+    detail = emit.data.get("detail")
+    reason = f"{emit.reason}: {detail}" if detail else emit.reason
+    return f"{emit.type} ({reason})" if reason else emit.type
 
 
 def _reader_text(ok: bool | None) -> str:

@@ -3,6 +3,7 @@ decision path denies."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
@@ -10,7 +11,7 @@ from gpiozero.pins.mock import MockFactory
 
 from door_agent.agent import Agent
 from door_agent.events import MqttMessage
-from hardware.readers import BadgePresented, BadRead, ReaderState
+from hardware.readers import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from station.credential import Credential
 from station.protocol import topics
 from station.protocol.commands import make_command
@@ -18,6 +19,7 @@ from station.protocol.events import AgentEvent
 from station.protocol.grants import make_snapshot
 from station.protocol.signing import agent_key
 from station.rules import ResourceFacts
+from station.schedule import Schedule
 from tests.door_agent.conftest import member_entry
 
 
@@ -78,3 +80,41 @@ def test_a_broken_cache_denies(door: Agent) -> None:
     assert [(e.reason, e.data.get("detail")) for e in denied] == [
         ("internal_error", "OperationalError")]
     assert not door.io.relay.is_on
+
+
+@pytest.fixture
+def laser(make_config):  # type: ignore[no-untyped-def]
+    config = make_config({"agents": {"laser-cutter": {"reader": {"debounce_s": 0}}}})
+    agent = Agent(config, "laser-cutter", pin_factory=MockFactory(), connect=False)
+    yield agent
+    agent.close()
+
+
+def _laser_snapshot(agent: Agent, version: int, uid: str) -> bytes:
+    entries = {Credential.uid(uid).keyed_hash(agent.config.site_key):
+               member_entry(trainings=("laser",))}
+    return make_snapshot(agent.config.site.id, "laser-cutter", version,
+                         ResourceFacts("laser-cutter", ("laser",), Schedule.open_always()),
+                         entries, agent_key(agent.config.site_key, "laser-cutter"))
+
+
+def test_the_badge_log_line_tells_the_final_decision(laser: Agent, caplog) -> None:
+    """The cache grants, but the machine waits for a check: the log says denied, and
+    why, as the event does (it said 'granted' before)."""
+    _send(laser, topics.GRANTS, _laser_snapshot(laser, 1, "05000001"))
+    badge = Credential.uid("05000001")
+    now = time.monotonic()
+    laser.loop.handle(BadgePresented("laser-cutter", badge, now))  # session
+    laser.loop.handle(BadgeRemoved("laser-cutter", badge, now))  # ended: to check
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="door_agent.loop"):
+        laser.loop.handle(BadgePresented("laser-cutter", badge, now))
+    denied = [e for e in _events(laser) if e.type == "denied"]
+    assert [(e.reason, e.data.get("detail")) for e in denied] == [
+        ("resource_out_of_order", "to_check")]
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("badge ")]
+    assert len(lines) == 1
+    assert "granted" not in lines[0]
+    assert lines[0].endswith(": denied (resource_out_of_order: to_check)")
+    assert not laser.io.relay.is_on
+
