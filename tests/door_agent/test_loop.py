@@ -118,3 +118,24 @@ def test_the_badge_log_line_tells_the_final_decision(laser: Agent, caplog) -> No
     assert lines[0].endswith(": denied (resource_out_of_order: to_check)")
     assert not laser.io.relay.is_on
 
+
+def test_the_retained_snapshot_again_is_no_refusal(laser: Agent, caplog) -> None:
+    """After a restart the broker re-delivers the version in force (signed again by a
+    restarted sync): debug only, not counted nor reported; an older one is refused."""
+    _send(laser, topics.GRANTS, _laser_snapshot(laser, 2, "05000001"))
+    with caplog.at_level(logging.DEBUG, logger="door_agent.loop"):
+        _send(laser, topics.GRANTS, _laser_snapshot(laser, 2, "05000002"))
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.levelno for r in caplog.records] == [logging.DEBUG]
+    assert not [e for e in _events(laser) if e.type == "grants_refused"]
+    assert not [k for k in laser.loop.counters if k.startswith("grants_refused")]
+    assert laser.cache.lookup(Credential.uid("05000002").keyed_hash(
+        laser.config.site_key)) == (None, None)  # the same version is not applied again
+
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="door_agent.loop"):
+        _send(laser, topics.GRANTS, _laser_snapshot(laser, 1, "05000002"))
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+    refused = [e for e in _events(laser) if e.type == "grants_refused"]
+    assert [(e.reason, e.data["version_in_force"]) for e in refused] == [("stale", 2)]
+    assert laser.loop.counters["grants_refused_stale"] == 1
