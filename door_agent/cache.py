@@ -29,6 +29,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS grants (hash TEXT PRIMARY KEY, entry TEXT NOT NULL);
 """
+NO_GRANTS = "no grant snapshot received yet"  # the detail of every denial until then
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,7 @@ class GrantCache:
         """The decision for a presented credential; never raises, denies on any error."""
         try:
             if self.resource is None:
-                return Lookup(Decision(False, Reason.INTERNAL_ERROR, "no grants received yet"))
+                return Lookup(Decision(False, Reason.INTERNAL_ERROR, NO_GRANTS))
             facts, member = self.lookup(credential_hash)
             decision = decide(facts, self.resource, at, lockdown=lockdown)
             return Lookup(decision, member, bool(facts and facts.staff))

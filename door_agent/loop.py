@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from door_agent.actions import Action, Emit, Indicate, SetRelay
-from door_agent.cache import GrantCache
+from door_agent.cache import NO_GRANTS, GrantCache
 from door_agent.commands import run_command
 from door_agent.door import Door
 from door_agent.errors import CacheError, OutboxError
@@ -108,6 +108,8 @@ class AgentLoop:
             self._emit(Emit("agent_started", data={"version": self.status.version,
                                                    "kind": self.status.kind}))
             self._initial_inputs()
+            if self.cache.resource is None:  # a new agent, or its cache file was unreadable
+                log.warning("%s: every badge is denied until sync publishes one", NO_GRANTS)
             self.outbox.forget_old_commands()  # long expired: no replay possible any more
             self.watchdog.ready(f"agent {self.agent_id} running")
             reason = self._serve()

@@ -157,6 +157,7 @@ class Desk:
         if visit is None:
             raise NotFound(f"no visit {visit_id}")
         visit.purpose, visit.space = purpose, self._space(purpose)
+        visit.uploaded_at = None  # changed: sync sends it up again
         member = session.get(Member, visit.member_id)
         if member is not None:
             member.last_purpose = purpose

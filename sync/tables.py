@@ -42,7 +42,8 @@ UP_REGISTRY_MODELS = (Member, Membership, Badge, MemberTraining)
 # History created at a site and replicated up, idempotent by id.
 HISTORY_MODELS = (Visit, AccessEvent, MachineSession)
 # History rows that change after creation (a check-out, a session's end) are upserted.
-MUTABLE_HISTORY = {Visit.__tablename__: ("checked_out_at", "checkout_reason"),
+MUTABLE_HISTORY = {Visit.__tablename__: ("checked_out_at", "checkout_reason", "purpose",
+                                          "space"),
                    MachineSession.__tablename__: ("ended_at", "end_reason", "duration_s")}
 
 # Foreign keys a down row needs present at the site: table -> (column, parent table).

@@ -15,7 +15,7 @@ refusal is recorded at the site as a `SyncRejection` for the staff screen.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +88,10 @@ def upload_history(site_engine: Engine, central_engine: Engine, *, batch_size: i
             ids = [row[at_id] for row in rows]
             with site_engine.begin() as site:
                 mark = site_codec.encode_value("uploaded_at", received)
+                if mutable:
+                    _mark_unchanged(site, table, rows, mutable, site_codec.placeholder, mark)
+                    sent += len(rows)
+                    continue
                 for start in range(0, len(ids), CHUNK):
                     chunk = ids[start:start + CHUNK]
                     site.exec_driver_sql(
@@ -98,6 +102,19 @@ def upload_history(site_engine: Engine, central_engine: Engine, *, batch_size: i
     if sent:
         log.info("up: %d history rows sent", sent)
     return sent
+
+
+def _mark_unchanged(site: Connection, table: Table, rows: list[Any], mutable: Sequence[str],
+                    placeholder: str, mark: Any) -> None:
+    """Mark sent rows as uploaded, unless changed since they were read (a check-out
+    while the batch was at central): such a row stays pending and goes up again."""
+    names = [c.name for c in table.columns]
+    at = [names.index(column) for column in mutable]
+    same = "IS" if site.dialect.name == "sqlite" else "IS NOT DISTINCT FROM"
+    sql = (f"UPDATE {table.name} SET uploaded_at = {placeholder} WHERE id = {placeholder} "
+           + "".join(f"AND {column} {same} {placeholder} " for column in mutable))
+    execute_many(site, sql, [(mark, row[names.index("id")], *(row[i] for i in at))
+                             for row in rows])
 
 
 def upload_registry(site_engine: Engine, central_engine: Engine, site_id: str, *,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from station.rules import Reason
@@ -77,15 +79,24 @@ def test_machine_decides_each_case_from_its_cache(make_config, run_agent, make_s
             assert event.data["detail"] == "laser"
 
 
-def test_no_grants_yet_denies_everyone(make_config, run_agent, make_site) -> None:
+def test_no_grants_yet_denies_everyone(make_config, run_agent, make_site, caplog) -> None:
+    """...and says why: a warning at start, the detail in each denial."""
     config = make_config(agent_overrides(**{"front-door": {}}))
     site = make_site(config, "front-door")
-    agent = run_agent(config, "front-door")
-    site.wait_event("agent_started")
-    agent.tap("04AABBCC")
-    event = site.wait_event("denied")[0]
-    assert event.reason == Reason.INTERNAL_ERROR.value
+    with caplog.at_level(logging.WARNING, logger="door_agent.loop"):
+        agent = run_agent(config, "front-door")
+        site.wait_event("agent_started")
+        agent.tap("04AABBCC")
+        agent.lift()
+        agent.tap("04AABBCD")
+        events = site.wait_event("denied", 2)
+        agent.settle()
+    assert [(e.reason, e.data.get("detail")) for e in events] == [
+        (Reason.INTERNAL_ERROR.value, "no grant snapshot received yet")] * 2
     assert not agent.relay
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings.count("no grant snapshot received yet: every badge is denied until "
+                          "sync publishes one") == 1
 
 
 def test_decides_offline_from_the_cache_kept_on_disk(make_config, run_agent, make_site,

@@ -207,3 +207,57 @@ def test_central_wins_when_both_changed_the_same_row(site_engine: Engine,
             assert kept is not None and kept.label == "central label"
     with Session(site_engine) as session:
         assert "changed at central" in session.scalars(select(SyncRejection)).one().reason
+
+
+def test_a_change_made_while_its_row_is_being_uploaded_is_sent_again(
+        site_engine: Engine, central_engine: Engine) -> None:
+    """A check-out, a purpose chosen or a session ended between the read of a batch and
+    its marking as uploaded must not be marked as uploaded with it (it was not)."""
+    from station.checkin import Desk
+
+    desk = Desk(SITE, "entrance", "Europe/Paris", {"fablab": "fablab", "coworking": "cowork"},
+                dt.time(19, 0))
+    with Session(site_engine) as session, session.begin():
+        member = registry.add_member(session, "Visitor", origin_site=SITE)
+        visit_id = desk.check_in(session, member, "fablab", NOW).id
+        session_id = new_event_id()
+        session.add(MachineSession(id=session_id, agent_id="laser", resource="laser",
+                                   started_at=NOW, site_id=SITE))
+
+    def edit_meanwhile(point: str) -> None:
+        if point != "up.sent":
+            return
+        with Session(site_engine) as session, session.begin():
+            if session.get(Visit, visit_id).checked_out_at is None:  # type: ignore[union-attr]
+                desk.choose_purpose(session, visit_id, "coworking")
+                desk.check_out(session, visit_id, NOW + dt.timedelta(hours=1))
+            ms = session.get(MachineSession, session_id)
+            assert ms is not None
+            if ms.ended_at is None:
+                ms.ended_at, ms.duration_s, ms.uploaded_at = NOW, 60.0, None
+
+    sync_up(site_engine, central_engine, SITE, batch_size=10, checkpoint=edit_meanwhile)
+    sync_up(site_engine, central_engine, SITE, batch_size=10)
+    with Session(central_engine) as session:
+        visit = session.scalars(select(Visit)).one()
+        assert visit.checked_out_at == NOW + dt.timedelta(hours=1)
+        assert (visit.purpose, visit.space) == ("coworking", "cowork")
+        assert session.scalars(select(MachineSession)).one().duration_s == 60.0
+
+
+def test_a_purpose_chosen_after_the_upload_reaches_central(site_engine: Engine,
+                                                           central_engine: Engine) -> None:
+    from station.checkin import Desk
+
+    desk = Desk(SITE, "entrance", "Europe/Paris", {"fablab": "fablab", "coworking": "cowork"},
+                dt.time(19, 0))
+    with Session(site_engine) as session, session.begin():
+        member = registry.add_member(session, "Visitor", origin_site=SITE)
+        visit_id = desk.check_in(session, member, "fablab", NOW).id
+    sync_up(site_engine, central_engine, SITE, batch_size=10)
+    with Session(site_engine) as session, session.begin():
+        desk.choose_purpose(session, visit_id, "coworking")
+    sync_up(site_engine, central_engine, SITE, batch_size=10)
+    with Session(central_engine) as session:
+        visit = session.scalars(select(Visit)).one()
+        assert (visit.purpose, visit.space) == ("coworking", "cowork")
