@@ -15,11 +15,10 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from door_agent.errors import CacheError
-from door_agent.sqlite import connect
+from door_agent.sqlite import SqliteFile
 from station.protocol.grants import entry_from_json, resource_from_json
 from station.rules import CredentialFacts, Decision, Reason, ResourceFacts, decide
 
@@ -39,11 +38,12 @@ class Lookup:
     staff: bool = False
 
 
-class GrantCache:
+class GrantCache(SqliteFile):
+    closed_error = CacheError
+    name = "the grant cache"
+
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn: sqlite3.Connection | None = connect(path, durable=False)
-        self._conn.executescript(SCHEMA)
+        super().__init__(path, durable=False, schema=SCHEMA)
         self.version = 0
         self.resource: ResourceFacts | None = None
         self.payload_digest = ""
@@ -124,24 +124,6 @@ class GrantCache:
     def count(self) -> int:
         return int(self._db().execute("SELECT count(*) FROM grants").fetchone()[0])
 
-    # -- lifecycle -------------------------------------------------------------------
-
-    def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
-
-    def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise CacheError("the grant cache is closed")
-        return self._conn
 
     def _load_meta(self) -> None:
         meta = dict(self._db().execute("SELECT key, value FROM meta").fetchall())

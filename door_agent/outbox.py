@@ -14,11 +14,9 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from door_agent.errors import OutboxError
-from door_agent.sqlite import connect
+from door_agent.sqlite import SqliteFile
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +31,14 @@ CREATE TABLE IF NOT EXISTS seen_commands (id TEXT PRIMARY KEY, at REAL NOT NULL)
 SEEN_KEEP_S = 3 * 86400  # commands live at most 24 h (check_command); keep ids longer
 
 
-class Outbox:
+class Outbox(SqliteFile):
+    closed_error = OutboxError
+    name = "the outbox"
+
     def __init__(self, path: Path, *, alarm_at: int = 100_000) -> None:
-        self.path = path
+        super().__init__(path, durable=True, schema=SCHEMA)
         self.alarm_at = alarm_at
-        self._conn: sqlite3.Connection | None = connect(path, durable=True)
-        self._conn.executescript(SCHEMA)
-        self.depth = int(self._conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+        self.depth = int(self._db().execute("SELECT count(*) FROM outbox").fetchone()[0])
 
     @property
     def over_alarm(self) -> bool:
@@ -108,21 +107,3 @@ class Outbox:
         at = time.time() if now is None else now
         self._db().execute("DELETE FROM seen_commands WHERE at < ?", (at - SEEN_KEEP_S,))
 
-    # -- lifecycle -------------------------------------------------------------------
-
-    def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
-
-    def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise OutboxError("the outbox is closed")
-        return self._conn

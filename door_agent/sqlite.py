@@ -1,9 +1,13 @@
-"""Opening the agent's SQLite files (grant cache, outbox) the same way."""
+"""The agent's SQLite files (grant cache, outbox): opened and closed the same way."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from types import TracebackType
+from typing import ClassVar, Self
+
+from door_agent.errors import AgentError
 
 
 def connect(path: Path, *, durable: bool) -> sqlite3.Connection:
@@ -18,3 +22,33 @@ def connect(path: Path, *, durable: bool) -> sqlite3.Connection:
     # FULL: a committed event survives a power cut, not only a killed process.
     conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
     return conn
+
+
+class SqliteFile:
+    """One SQLite file of the agent: `close` is safe twice, then any use raises
+    ``closed_error`` (the loop's own exception for that file, never sqlite3's)."""
+
+    closed_error: ClassVar[type[AgentError]] = AgentError
+    name: ClassVar[str] = "the file"
+
+    def __init__(self, path: Path, *, durable: bool, schema: str) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = connect(path, durable=durable)
+        self._conn.executescript(schema)
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise self.closed_error(f"{self.name} is closed")
+        return self._conn
