@@ -40,7 +40,7 @@ from station.db import (
 from station.protocol import topics
 from station.protocol.grants import entry_to_json, make_snapshot, resource_to_json
 from station.protocol.signing import agent_key, canonical
-from station.rules import CredentialFacts, MembershipSpan
+from station.rules import CredentialFacts, MembershipSpan, ResourceFacts
 from sync.down import read_cursor, write_cursor
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,9 @@ class GrantCompiler:
             marker = fingerprint(connection)
         if marker == self._fingerprint and not force:
             return []
-        changed: list[Snapshot] = []
+        # Versions are committed first, signed and published after: an agent must never
+        # hold a version the site database does not know it gave out.
+        due: list[tuple[str, int, ResourceFacts, int]] = []
         with Session(site_engine) as session, session.begin():
             connection = session.connection()
             entries = compile_entries(connection)
@@ -160,16 +162,19 @@ class GrantCompiler:
                     version = max(version, floor) + 1
                     write_cursor(connection, version, f"grants.version.{agent_id}")
                     write_cursor(connection, digest, f"grants.digest.{agent_id}")
-                payload = make_snapshot(self.config.site.id, agent_id, version, resource,
-                                        entries, agent_key(self.config.site_key, agent_id))
-                snapshot = Snapshot(agent_id, version,
-                                    topics.agent(self.config.site.id, agent_id, topics.GRANTS),
-                                    payload, digest)
-                self.current[agent_id] = snapshot
-                changed.append(snapshot)
-                if on_snapshot is not None:
-                    on_snapshot(snapshot)
-                log.info("grants: %s version %d (%d badges, %d bytes)", agent_id, version,
-                         len(entries), len(payload))
+                due.append((agent_id, version, resource, digest))
+        changed: list[Snapshot] = []
+        for agent_id, version, resource, digest in due:
+            payload = make_snapshot(self.config.site.id, agent_id, version, resource,
+                                    entries, agent_key(self.config.site_key, agent_id))
+            snapshot = Snapshot(agent_id, version,
+                                topics.agent(self.config.site.id, agent_id, topics.GRANTS),
+                                payload, digest)
+            self.current[agent_id] = snapshot
+            changed.append(snapshot)
+            if on_snapshot is not None:
+                on_snapshot(snapshot)
+            log.info("grants: %s version %d (%d badges, %d bytes)", agent_id, version,
+                     len(entries), len(payload))
         self._fingerprint = marker
         return changed

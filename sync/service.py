@@ -151,7 +151,13 @@ class SyncService:
             self._unpublished.discard(snapshot.agent_id)
             published.append(snapshot.agent_id)
 
-        self.compiler.refresh(self.site_engine, force=force, on_snapshot=send)
+        try:
+            self.compiler.refresh(self.site_engine, force=force, on_snapshot=send)
+        except DBAPIError as exc:  # locked or gone: the next check tries again
+            self._state("site", f"database unavailable ({str(exc).splitlines()[0]})",
+                        logging.WARNING)
+            return published
+        self._state("site", "ok")
         for agent_id in sorted(self._unpublished):  # left over from an outage
             send(self.compiler.current[agent_id])
         self.published_log.extend(published)

@@ -123,3 +123,34 @@ def test_a_local_change_is_seen_even_if_centrals_clock_is_ahead(
         registry.revoke_badge(session, badge, origin_site=config.site.id)
     changed = compiler.refresh(site_engine)
     assert sorted(s.agent_id for s in changed) == sorted(config.agents)
+
+
+def test_a_version_is_published_only_once_it_is_stored(seeded: Engine,
+                                                       config: StationConfig) -> None:
+    """If the site database cannot commit the new version, nothing goes out: an agent
+    holding a version the site forgot would refuse the next snapshot under that
+    number as stale, and a revocation would wait for the change after."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    compiler = GrantCompiler(config)
+    compiler.refresh(seeded)
+    with Session(seeded) as session, session.begin():
+        badge = registry.find_badge(session, "04000001", config.site_key)
+        registry.revoke_badge(session, badge)
+
+    def locked(connection: object) -> None:
+        raise OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    sent: list[tuple[str, int]] = []
+    event.listen(seeded, "commit", locked)
+    try:
+        with pytest.raises(OperationalError):
+            compiler.refresh(seeded, on_snapshot=lambda s: sent.append((s.agent_id, s.version)))
+    finally:
+        event.remove(seeded, "commit", locked)
+    assert sent == []
+    changed = compiler.refresh(seeded, on_snapshot=lambda s: sent.append((s.agent_id,
+                                                                          s.version)))
+    assert {s.agent_id: s.version for s in changed} == dict.fromkeys(config.agents, 2)
+    assert sent == [(s.agent_id, s.version) for s in changed]

@@ -305,3 +305,24 @@ def test_events_the_database_cannot_hold_are_refused_and_the_rest_stored(
         wait_until(lambda: running.counters["malformed_events"] == len(poison))
     finally:
         agent.close()
+
+
+def test_a_site_database_failure_while_compiling_grants_does_not_stop_sync(
+        config: StationConfig, seeded_site: Engine, central_engine: Engine) -> None:
+    from sqlalchemy import event as sa_event
+    from sqlalchemy.exc import OperationalError
+
+    def locked(connection: object) -> None:
+        raise OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    with SyncService(config, site_engine=seeded_site, central_engine=central_engine,
+                     mqtt=False, listen=False) as service:
+        sa_event.listen(seeded_site, "commit", locked)
+        try:
+            assert service.publish_grants() == []
+            assert "unavailable" in service.states["site"]
+        finally:
+            sa_event.remove(seeded_site, "commit", locked)
+        service.publish_grants()
+        assert sorted(service.compiler.current) == sorted(config.agents)
+        assert service.states["site"] == "ok"
