@@ -35,6 +35,10 @@ class Conflict(StationError, ValueError):
     """An operation would break a uniqueness rule (e.g. a badge held by someone else)."""
 
 
+class InvalidInput(StationError, ValueError):
+    """A value given by a person (a name, an email, a commune) is not acceptable."""
+
+
 class ProtocolError(StationError, ValueError):
     """A bus message is malformed, unsigned, forged, expired or replayed."""
 

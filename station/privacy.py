@@ -95,7 +95,8 @@ def export(session: Session, member: Member) -> dict[str, Any]:
     }
 
 
-def forget(session: Session, member: Member, *, now: dt.datetime | None = None) -> None:
+def forget(session: Session, member: Member, *, now: dt.datetime | None = None,
+           origin_site: str | None = None) -> None:
     """Erase a person: identity blanked, tombstones on the person and their badges
     (sync carries them to every site and drops the badges from agents' grants), and
     history kept only as anonymous tallies."""
@@ -111,6 +112,9 @@ def forget(session: Session, member: Member, *, now: dt.datetime | None = None) 
     for row in rights:
         if row.deleted_at is None:
             row.deleted_at = now
+            row.dirty = row.dirty or origin_site is not None
+    # Erased at a site (not yet at central): the tombstones go up with the next sync.
+    member.dirty = member.dirty or origin_site is not None
     session.execute(update(Visit).where(Visit.member_id == member.id).values(member_id=None))
     session.execute(update(MachineSession).where(MachineSession.member_id == member.id)
                     .values(member_id=None, credential_hash=None))

@@ -6,12 +6,14 @@ Every function takes a session and leaves committing to the caller.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from station.communes import OTHER_COMMUNE, is_known
 from station.credential import Credential
 from station.db import (
     Badge,
@@ -23,7 +25,9 @@ from station.db import (
     Training,
     utcnow,
 )
-from station.errors import Conflict, NotFound
+from station.errors import Conflict, InvalidInput, NotFound
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def add_member(session: Session, first_name: str, last_name: str = "", *,
@@ -33,7 +37,12 @@ def add_member(session: Session, first_name: str, last_name: str = "", *,
                today: dt.date | None = None) -> Member:
     """A new member, with a membership from today when `membership_until` is given."""
     if not first_name.strip():
-        raise ValueError("a first name is required")
+        raise InvalidInput("a first name is required")
+    if email and not _EMAIL.match(email):
+        raise InvalidInput(f"not an email address: {email!r}")
+    if home_commune is not None and not is_known(home_commune):
+        raise InvalidInput(f"unknown commune {home_commune!r}; expected the INSEE code of a "
+                         f"commune of the territory, or {OTHER_COMMUNE} for elsewhere")
     member = Member(kind=kind, first_name=first_name.strip(), last_name=last_name.strip(),
                     email=email or None, home_commune=home_commune, consent_at=consent_at,
                     origin_site=origin_site, dirty=origin_site is not None)
@@ -46,6 +55,12 @@ def add_member(session: Session, first_name: str, last_name: str = "", *,
     return member
 
 
+def email_holder(session: Session, email: str) -> Member | None:
+    """Who already uses this email (case-insensitive), if anyone."""
+    return session.scalar(select(Member).where(
+        func.lower(Member.email) == email.lower(), Member.deleted_at.is_(None)).limit(1))
+
+
 def find_member(session: Session, ref: str) -> Member:
     """A member by id (or its first 8 characters), email, or exact full name."""
     live = select(Member).where(Member.deleted_at.is_(None))
@@ -55,10 +70,14 @@ def find_member(session: Session, ref: str) -> Member:
             return found
     except ValueError:
         pass
-    matches: Sequence[Member] = session.scalars(live.where(or_(
-        Member.email == ref,
-        (Member.first_name + " " + Member.last_name) == ref,
-    ))).all()
+    wanted = " ".join(ref.split()).casefold()
+    first = wanted.split(" ")[0] if wanted else ""
+    matches: Sequence[Member] = [
+        m for m in session.scalars(live.where(or_(
+            func.lower(Member.email) == ref.lower(),
+            func.lower(Member.first_name) == first,
+            func.lower(Member.first_name) == wanted)))
+        if (m.email or "").lower() == ref.lower() or m.display_name.casefold() == wanted]
     if not matches and len(ref) >= 6:
         candidates = session.scalars(live).all()
         matches = [m for m in candidates if str(m.id).startswith(ref.lower())]
@@ -139,7 +158,8 @@ def find_badge(session: Session, ref: str, key: bytes) -> Badge:
 
 
 def grant_training(session: Session, member: Member, code: str, *, granted_by: str = "",
-                   now: dt.datetime | None = None) -> MemberTraining:
+                   now: dt.datetime | None = None,
+                   origin_site: str | None = None) -> MemberTraining:
     """Grant (or renew) a training; its expiry follows the training's validity."""
     training = session.get(Training, code)
     if training is None or training.deleted_at is not None:
@@ -150,21 +170,24 @@ def grant_training(session: Session, member: Member, code: str, *, granted_by: s
     held = session.scalar(select(MemberTraining).where(
         MemberTraining.member_id == member.id, MemberTraining.training_code == code))
     if held is None:
-        held = MemberTraining(member=member, training_code=code)
+        held = MemberTraining(member=member, training_code=code, origin_site=origin_site)
         session.add(held)
     held.granted_by, held.granted_at, held.expires_at = granted_by, granted_at, expires
     held.deleted_at = None
+    held.dirty = held.dirty or origin_site is not None
     session.flush()
     return held
 
 
-def revoke_training(session: Session, member: Member, code: str) -> MemberTraining:
+def revoke_training(session: Session, member: Member, code: str, *,
+                    origin_site: str | None = None) -> MemberTraining:
     held = session.scalar(select(MemberTraining).where(
         MemberTraining.member_id == member.id, MemberTraining.training_code == code,
         MemberTraining.deleted_at.is_(None)))
     if held is None:
         raise NotFound(f"{member.display_name} does not hold training {code!r}")
     held.deleted_at = utcnow()
+    held.dirty = held.dirty or origin_site is not None
     session.flush()
     return held
 

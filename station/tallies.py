@@ -57,7 +57,7 @@ def entries(session: Session, site_id: str, timezone: str, start: dt.datetime,
     _check_one_period(dims)
     columns: dict[str, Any] = {
         "space": Visit.space, "purpose": Visit.purpose,
-        "commune": func.coalesce(Visit.home_commune, "other"), "kind": Visit.member_kind,
+        "commune": func.coalesce(Visit.home_commune, "unknown"), "kind": Visit.member_kind,
     }
     time_dims = [d for d in dims if d in {"day", "week", "month"}]
     selected: list[Any] = [columns[d] for d in dims if d in columns]

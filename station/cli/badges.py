@@ -37,7 +37,7 @@ def run_enroll(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.session() as session:
         member = registry.find_member(session, args.member)
         badge = registry.enroll_badge(session, member, _credential(args.uid), key,
-                                      label=args.label)
+                                      label=args.label, origin_site=ctx.config.site.id)
         record = badge_row(badge)
     if ctx.json_output:
         ctx.output_one(record)
@@ -50,7 +50,8 @@ def run_revoke(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.session() as session:
         badge = registry.find_badge(session, args.badge, ctx.config.site_key)
         registry.revoke_badge(session, badge,
-                              status=BadgeStatus.LOST if args.lost else BadgeStatus.REVOKED)
+                              status=BadgeStatus.LOST if args.lost else BadgeStatus.REVOKED,
+                              origin_site=ctx.config.site.id)
         record = badge_row(badge)
     if ctx.json_output:
         ctx.output_one(record)

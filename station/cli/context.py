@@ -47,9 +47,9 @@ class Context:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            from station.db import make_engine
+            from station.db import open_database
 
-            self._engine = make_engine(self.config.resolve_url(self.config.database.url))
+            self._engine = open_database(self.config.resolve_url(self.config.database.url))
         return self._engine
 
     @contextmanager

@@ -29,9 +29,13 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
 
     config = ctx.config
     _prepare_databases(config)
-    station = [sys.executable, "-m", "station.cli.main", "--config", str(config.source), "-v"]
+    station = [sys.executable, "-m", "station.cli.main", "--config", str(config.source)]
     with Supervisor() as supervisor:
-        if not _listening(config.mqtt.host, config.mqtt.port):
+        if _listening(config.mqtt.host, config.mqtt.port):
+            ctx.console.print(f"Using the broker already listening on {config.mqtt.host}:"
+                              f"{config.mqtt.port} (stop it, or change [mqtt].port, to let "
+                              f"the demo start its own).")
+        else:
             supervisor.start("mosquitto", _mosquitto(config))
         supervisor.start("sync", [*station, "sync"])
         for agent_id in config.agents:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from station.cli.context import Context
-from station.errors import ConfigError
+from station.errors import ConfigError, StationError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,6 +39,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         raise ConfigError([f"{config.source}: [kiosks]: no kiosk declared; expected e.g. "
                            "[kiosks.entrance] with reader = {{ path = \"sim:kiosk\" }}"])
     kiosk_id = args.kiosk_id or next(iter(config.kiosks))
+    if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        # Qt would abort (SIGABRT) with a page about platform plugins.
+        raise StationError("no display: run the kiosk in a desktop session, or under "
+                           "xvfb-run -a -s '-screen 0 1280x800x24' station kiosk")
     from kiosk.app import Kiosk, use_virtual_keyboard
 
     use_virtual_keyboard(args.keyboard)

@@ -35,6 +35,9 @@ COMMANDS = {
 }
 
 
+SERVICES = frozenset({"agent", "sync", "kiosk", "demo"})
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="station", description="Badge check-in and access control for a tiers-lieu.")
@@ -69,8 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    # Services say what they do (connections, state changes); one-shot commands stay quiet.
+    base = logging.INFO if args.command in SERVICES else logging.WARNING
     logging.basicConfig(
-        level=logging.WARNING - 10 * min(args.verbose, 2),
+        level=max(logging.DEBUG, base - 10 * args.verbose),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     handler = getattr(args, "handler", None)
     if handler is None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from station import registry
 from station.cli.context import Context
 from station.db import Member, MemberKind, utcnow
+from station.errors import Conflict, InvalidInput
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,11 +53,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_add(args: argparse.Namespace, ctx: Context) -> int:
     until = None if args.no_membership else (args.until or dt.date.today()
                                              + dt.timedelta(days=365))
+    if until is not None and until < dt.date.today():
+        raise InvalidInput(f"--until {until} is in the past: the membership would already "
+                           f"be over (use --no-membership for none)")
     with ctx.session() as session:
+        holder = registry.email_holder(session, args.email) if args.email else None
+        if holder is not None:
+            raise Conflict(f"{args.email} is already the email of {holder.display_name} "
+                           f"({str(holder.id)[:8]})")
         member = registry.add_member(
             session, args.first_name, args.last_name, kind=MemberKind(args.kind),
             email=args.email, home_commune=args.commune, membership_until=until,
-            consent_at=utcnow() if args.consent else None)
+            consent_at=utcnow() if args.consent else None,
+            origin_site=ctx.config.site.id)
         record = member_row(member)
     if ctx.json_output:
         ctx.output_one(record)
@@ -111,29 +120,40 @@ def run_export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_forget(args: argparse.Namespace, ctx: Context) -> int:
-    import contextlib
-
-    from station.db import make_engine
+    from station.db import open_database
     from station.errors import NotFound, StationError
     from station.privacy import forget
     from sync import central
 
+    def confirm(name: str) -> None:
+        if not args.yes:
+            raise StationError(f"this erases {name} for good; add --yes to confirm")
+
     # Central first (it masters people: the tombstones reach every site and every
     # agent's grants from there), then this site at once.
     config = ctx.config
-    engine = make_engine(config.resolve_url(config.central.url))
+    member_ref, name, at_central = args.member, "", False
+    engine = open_database(config.resolve_url(config.central.url), "central registry")
     try:
         with central.session(engine) as session:
             member = registry.find_member(session, args.member)
-            member_id, name = str(member.id), member.display_name
-            if not args.yes:
-                raise StationError(f"this erases {name} for good; add --yes to confirm")
+            member_ref, name, at_central = str(member.id), member.display_name, True
+            confirm(name)
             forget(session, member)
+    except NotFound:
+        pass  # created here and not uploaded yet: erased here, the tombstones go up
     finally:
         engine.dispose()
-    # A person not yet synced to this site has nothing here to erase.
-    with ctx.session() as session, contextlib.suppress(NotFound):
-        forget(session, registry.find_member(session, member_id))
+    with ctx.session() as session:
+        try:
+            member = registry.find_member(session, member_ref)
+        except NotFound:
+            if not at_central:
+                raise
+        else:
+            name = member.display_name
+            confirm(name)
+            forget(session, member, origin_site=None if at_central else config.site.id)
     if ctx.json_output:
         ctx.output_one({"forgotten": name})
     else:

@@ -19,13 +19,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_purge(args: argparse.Namespace, ctx: Context) -> int:
     from sqlalchemy.orm import Session
 
-    from station.db import make_engine
+    from station.db import open_database
     from station.privacy import purge
 
     config = ctx.config
     retention = config.retention
     if args.central:
-        engine = make_engine(config.resolve_url(config.central.url))
+        engine = open_database(config.resolve_url(config.central.url), "central registry")
         try:
             with Session(engine) as session, session.begin():
                 result = purge(session, None, retention.movement_days, retention.visitor_days,

@@ -27,7 +27,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_sync(args: argparse.Namespace, ctx: Context) -> int:
+    from station.db import open_database
     from sync.service import SyncService
+
+    # A site database that is missing or behind is a setup step, not a sync failure.
+    open_database(ctx.config.resolve_url(ctx.config.database.url)).dispose()
 
     # The service logs its state changes at INFO: show them unless asked to be quiet.
     logging.getLogger("sync").setLevel(logging.INFO if args.verbose < 2 else logging.DEBUG)

@@ -35,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_grant(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.session() as session:
         member = registry.find_member(session, args.member)
-        held = registry.grant_training(session, member, args.training, granted_by=args.by)
+        held = registry.grant_training(session, member, args.training, granted_by=args.by,
+                                       origin_site=ctx.config.site.id)
         record = held_row(held, member)
     if ctx.json_output:
         ctx.output_one(record)
@@ -48,7 +49,8 @@ def run_grant(args: argparse.Namespace, ctx: Context) -> int:
 def run_revoke(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.session() as session:
         member = registry.find_member(session, args.member)
-        registry.revoke_training(session, member, args.training)
+        registry.revoke_training(session, member, args.training,
+                                 origin_site=ctx.config.site.id)
     if not ctx.json_output:
         ctx.console.print(f"Training {args.training} withdrawn from {member.display_name}.")
     else:

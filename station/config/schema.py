@@ -90,6 +90,19 @@ class ReaderConfig(Section):
         "Reader device path in the nfcpy style: 'sim:ID', 'pcsc:NAME-PATTERN', "
         "'nfc:usb:072f:2200', 'nfc:tty:AMA0:pn532', 'nfc:udp:127.0.0.1:54321', "
         "'keyboard:/dev/input/by-id/...' or 'keyboard:stdin'.", "sim:front-door")
+    @field_validator("path")
+    @classmethod
+    def _known_path(cls, value: str) -> str:
+        scheme, _, rest = value.partition(":")
+        device = rest.split(":")[0]
+        if (scheme not in {"sim", "pcsc", "nfc", "keyboard"} or not rest.strip()
+                or (scheme == "nfc" and device not in {"usb", "tty", "udp", "i2c"})
+                or (scheme == "keyboard" and rest != "stdin" and not rest.startswith("/"))):
+            raise ValueError("a reader path: 'sim:ID', 'pcsc:NAME-PATTERN', 'nfc:usb[:VID:PID]', "
+                             "'nfc:tty:AMA0:pn532', 'nfc:udp[:HOST:PORT]', "
+                             "'keyboard:/dev/input/...' or 'keyboard:stdin'")
+        return value
+
     debounce_s: float = doc("The same badge presented again within this window is "
                             "reported once.", 1.5, default=1.5, ge=0)
     sense_interval_s: float = doc("Polling interval of the nfc backend (nfcpy's default "

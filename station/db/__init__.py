@@ -1,6 +1,12 @@
 """The data model and database access, shared by the site and the central registry."""
 
-from station.db.engine import current_revision, make_engine, session_factory, upgrade
+from station.db.engine import (
+    current_revision,
+    make_engine,
+    open_database,
+    session_factory,
+    upgrade,
+)
 from station.db.models import (
     AccessEvent,
     AgentStatus,
@@ -28,5 +34,6 @@ __all__ = [
     "AccessEvent", "AgentStatus", "Badge", "BadgeStatus", "Base", "MachineSession", "Member",
     "MemberKind", "MemberTraining", "Membership", "OpeningException", "OpeningHours",
     "Resource", "ResourceKind", "RevisionCounter", "SyncCursor", "SyncRejection", "Training",
-    "Visit", "current_revision", "make_engine", "session_factory", "upgrade", "utcnow",
+    "Visit", "current_revision", "make_engine", "open_database", "session_factory", "upgrade",
+    "utcnow",
 ]

@@ -42,6 +42,40 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def open_database(url: str, what: str = "site database") -> Engine:
+    """An engine on an existing database at the schema this code expects, or a
+    `DatabaseError` saying what to do; never creates an empty SQLite file."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import SQLAlchemyError
+
+    parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    command = "station db upgrade" + (" --central" if "central" in what else "")
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file not in (None, "", ":memory:") and not Path(str(file)).exists():
+        raise DatabaseError(f"the {what} {file} does not exist yet: run `{command}`")
+    engine = make_engine(url)
+    try:
+        current = _revision_of(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise DatabaseError(f"cannot open the {what} {shown}: {reason}") from None
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    if current != head:
+        engine.dispose()
+        state = "is empty" if current is None else f"is at schema {current}, not {head}"
+        raise DatabaseError(f"the {what} {shown} {state}: run `{command}`")
+    return engine
+
+
+def _revision_of(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
@@ -63,11 +97,8 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 
 def current_revision(url: str) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
     engine = make_engine(url)
     try:
-        with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+        return _revision_of(engine)
     finally:
         engine.dispose()

@@ -106,3 +106,51 @@ def test_upgrade_seeds_the_site_resources_and_is_repeatable(station) -> None:  #
     assert status == 0 and result["revision"] == head_revision()
     status, catalogue, _ = station("training", "list", "--catalogue")
     assert {t["code"] for t in catalogue} == {"laser", "printer-3d"}
+
+
+def test_commands_on_a_database_not_set_up_say_what_to_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    for command in (["member", "list"], ["report", "entries"], ["purge", "--central"]):
+        assert main(["--config", str(config), *command]) == 1
+        err = capsys.readouterr().err
+        assert "does not exist yet: run `station db upgrade" in err
+        assert "Traceback" not in err
+    assert not (tmp_path / "var" / "site.db").exists()  # no empty file left behind
+
+
+def test_member_input_is_checked(station) -> None:  # type: ignore[no-untyped-def]
+    assert station("member", "add", "Lucas", "Dubois", "--email", "lucas@example.fr")[0] == 0
+    status, _, err = station("member", "add", "Lucas", "Dubois", "--email", "LUCAS@example.fr")
+    assert status == 1 and "already the email of Lucas Dubois" in err
+    status, _, err = station("member", "add", "X", "--email", "not-an-email")
+    assert status == 1 and "not an email address" in err
+    status, _, err = station("member", "add", "X", "--commune", "abc")
+    assert status == 1 and "unknown commune 'abc'" in err
+    status, _, err = station("member", "add", "X", "--until", "2020-01-01")
+    assert status == 1 and "in the past" in err
+
+
+def test_a_member_with_a_first_name_only_is_found_by_it(station) -> None:  # type: ignore[no-untyped-def]
+    assert station("member", "add", "Zoé")[0] == 0
+    status, badge, _ = station("badge", "enroll", "zoé", "04AA55")
+    assert status == 0 and badge["member"] == "Zoé"
+
+
+def test_site_writes_are_marked_for_upload_to_central(station, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from station.db import Badge, Member, MemberTraining, make_engine
+
+    station("member", "add", "Camille", "--email", "camille@example.fr")
+    station("badge", "enroll", "camille@example.fr", "04A1B2C3")
+    station("training", "grant", "camille@example.fr", "laser")
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        rows = [*session.scalars(select(Member)), *session.scalars(select(Badge)),
+                *session.scalars(select(MemberTraining))]
+    engine.dispose()
+    assert len(rows) == 3
+    assert all(row.dirty and row.origin_site == "saint-omer-gare" for row in rows)

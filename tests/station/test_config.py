@@ -124,3 +124,13 @@ def test_every_key_of_the_sample_is_documented() -> None:
         if generic.endswith(".<id>"):
             continue  # the table of an entry; its keys are checked one by one
         assert f"`{generic}`" in documented, generic
+
+
+def test_unknown_reader_path_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(SAMPLE.replace('path = "sim:front-door"', 'path = "usb:foo"'),
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert len(caught.value.problems) == 1
+    assert "agents.front-door.reader.path: a reader path" in caught.value.problems[0]

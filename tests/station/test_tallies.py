@@ -73,7 +73,7 @@ def test_entries_by_purpose_commune_kind_and_month(history_url: str) -> None:
     engine.dispose()
     assert {r.key: r.count for r in by_purpose} == {("coworking",): 2, ("fablab",): 2}
     assert {r.key: r.count for r in by_commune} == {("62765", "member"): 3,
-                                                    ("other", "visitor"): 1}
+                                                    ("unknown", "visitor"): 1}
     assert {r.key: r.count for r in by_month} == {
         ("2026-10", "coworking"): 2, ("2026-10", "fablab"): 1, ("2026-11", "fablab"): 1}
 
