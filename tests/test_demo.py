@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station.db import AccessEvent, make_engine
+from station.db import AccessEvent, Visit, make_engine
 from tests.support.config import write_config
 from tests.support.net import free_port
 
@@ -33,6 +34,15 @@ def _events(url: str) -> list[tuple[str, str, str | None]]:
         engine.dispose()
 
 
+def _visits(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return len(session.scalars(select(Visit)).all())
+    finally:
+        engine.dispose()
+
+
 def _wait_for(predicate, timeout: float = 60.0) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -46,7 +56,9 @@ def _wait_for(predicate, timeout: float = 60.0) -> bool:  # type: ignore[no-unty
 def test_demo_runs_a_whole_site_and_stops_cleanly(tmp_path: Path) -> None:
     config = write_config(tmp_path, mqtt_port=free_port())
     site_url = f"sqlite:///{tmp_path / 'site.db'}"
-    demo = subprocess.Popen([*STATION, "--config", str(config), "demo", "--no-kiosk"],
+    with_kiosk = shutil.which("Xvfb") is not None  # the demo gives it a virtual screen
+    demo = subprocess.Popen([*STATION, "--config", str(config), "demo",
+                             *([] if with_kiosk else ["--no-kiosk"])],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             env={**os.environ, "DISPLAY": ""}, start_new_session=True)
     try:
@@ -70,6 +82,11 @@ def test_demo_runs_a_whole_site_and_stops_cleanly(tmp_path: Path) -> None:
         assert _wait_for(lambda: {("laser-cutter", "denied", "training_missing"),
                                   ("front-door", "denied", "unknown_badge")}
                          <= set(_events(site_url)))
+        if with_kiosk:
+            kiosk_socket = tmp_path / "var" / "sim" / "entrance.sock"
+            assert _wait_for(kiosk_socket.exists), "the kiosk did not start"
+            tap("entrance", "04A1B2C3")  # Camille checks in at the kiosk
+            assert _wait_for(lambda: _visits(site_url) == 1)
     finally:
         demo.send_signal(signal.SIGTERM)
         output, _ = demo.communicate(timeout=60)

@@ -8,9 +8,13 @@ import shutil
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from station.cli.context import Context
 from station.config import StationConfig
+
+if TYPE_CHECKING:
+    from station.supervisor import Supervisor
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,10 +45,18 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
         for agent_id in config.agents:
             supervisor.start(agent_id, [*station, "agent", "--id", agent_id])
         has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        kiosk_env: dict[str, str] = {}
+        if not args.no_kiosk and not has_display and shutil.which("Xvfb"):
+            # A virtual screen as a child of the demo, so that stopping the demo stops it.
+            kiosk_env["DISPLAY"] = _start_xvfb(supervisor)
+            has_display = True
+            ctx.console.print(f"No display: the kiosk runs on a virtual screen "
+                              f"(DISPLAY={kiosk_env['DISPLAY']}).")
         if not args.no_kiosk and has_display:
             for kiosk_id in config.kiosks:
                 kiosk = [*station, "kiosk", "--id", kiosk_id]
-                supervisor.start(kiosk_id, kiosk + (["--fullscreen"] if args.fullscreen else []))
+                supervisor.start(kiosk_id, kiosk + (["--fullscreen"] if args.fullscreen else []),
+                                 env=kiosk_env)
         table = Table(title=f"{config.site.name}: demo badges")
         for column in ("UID", "who", "what it shows"):
             table.add_column(column)
@@ -57,9 +69,21 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
             f"Tap a badge from another terminal: station reader tap --reader ID UID "
             f"(readers: {readers}).\n"
             + ("" if has_display or args.no_kiosk else
-               "No display: the kiosk is not shown (run under xvfb-run or a desktop).\n")
+               "No display and no Xvfb: the kiosk is not shown.\n")
             + "Ctrl+C stops the site; every relay is released.")
         return supervisor.wait()
+
+
+def _start_xvfb(supervisor: Supervisor) -> str:
+    import time
+
+    number = next(n for n in range(90, 200) if not Path(f"/tmp/.X{n}-lock").exists())
+    supervisor.start("xvfb", ["Xvfb", f":{number}", "-screen", "0", "1280x800x24",
+                              "-nolisten", "tcp"])
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{number}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return f":{number}"
 
 
 def _prepare_databases(config: StationConfig) -> None:
