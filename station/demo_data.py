@@ -28,9 +28,12 @@ class DemoPerson:
 
 PEOPLE = (
     DemoPerson("Nadia", "Benali", MemberKind.STAFF, "04D1A5A1", "62765", 365,
-               ("laser", "printer-3d"), shows="staff: staff mode at the kiosk, passes lockdown"),
+               ("laser", "printer-3d"),
+               shows="staff: staff mode at the kiosk, passes lockdown, clears the laser "
+                     "cutter's check after each session"),
     DemoPerson("Camille", "Martin", MemberKind.MEMBER, "04A1B2C3", "62040", 365, ("laser",),
-               shows="member trained on the laser cutter"),
+               shows="member trained on the laser cutter (hold the badge: "
+                     "reader tap --hold, then --remove)"),
     DemoPerson("Lucas", "Dubois", MemberKind.MEMBER, "04B2C3D4", "62014", 200,
                shows="member without training: denied at the machines"),
     DemoPerson("Hugo", "Lefebvre", MemberKind.MEMBER, "04C3D4E5", "62765", -10,

@@ -23,8 +23,9 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
         ctx.output_one({"file": str(config.source), "site": config.site.id,
                         "agents": list(config.agents), "kiosks": list(config.kiosks)})
     else:
-        ctx.console.print(f"{config.source}: valid ({len(config.agents)} agents, "
-                          f"{len(config.kiosks)} kiosks).")
+        agents, kiosks = len(config.agents), len(config.kiosks)
+        ctx.console.print(f"{config.source}: valid ({agents} agent{'s' * (agents != 1)}, "
+                          f"{kiosks} kiosk{'s' * (kiosks != 1)}).")
     return 0
 
 

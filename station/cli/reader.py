@@ -142,7 +142,8 @@ def run_tap(args: argparse.Namespace, ctx: Context) -> int:
     try:
         answer = send_command(socket_path, line)
     except ReaderUnavailable as exc:
-        print(f"station: {exc}; is `station reader watch` or the agent of "
+        owner = "kiosk" if args.reader in config.kiosks else "agent"
+        print(f"station: {exc}; is `station reader watch` or the {owner} "
               f"{args.reader!r} running?", file=sys.stderr)
         return 1
     except (OSError, HardwareError) as exc:
