@@ -78,7 +78,8 @@ def parse_status(payload: bytes) -> dict[str, Any]:
     """A status message as a dict with at least online and grants_version (or ProtocolError)."""
     body = parse_json(payload)
     version = body.get("grants_version", 0)
-    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+    # Beyond 2**53 it is no version sync gave out, and past 2**63 no column can hold it.
+    if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version < 2**53:
         body["grants_version"] = 0
     body["online"] = bool(body.get("online", False))
     return body

@@ -326,3 +326,26 @@ def test_a_site_database_failure_while_compiling_grants_does_not_stop_sync(
         service.publish_grants()
         assert sorted(service.compiler.current) == sorted(config.agents)
         assert service.states["site"] == "ok"
+
+
+def test_a_status_with_an_absurd_grants_version_is_not_followed(
+        running: SyncService, config: StationConfig) -> None:
+    """The site goes past a version an agent says it holds, but not past what its
+    database can store: 2**64 must not stop grants (or sync)."""
+    site = config.site.id
+    agent = probe(config, topics.agent(site, "laser-cutter", topics.ACKS))
+    try:
+        wait_until(lambda: running.is_published("front-door"))
+        version = running.compiler.current["front-door"].version
+        agent.publish(topics.agent(site, "front-door", topics.STATUS),
+                      json.dumps({"online": True, "grants_version": 2 ** 64}).encode())
+        good = event()
+        agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), good.encode())
+        agent.wait_for(lambda t, p: str(good.id) in decode_ack(p))
+        time.sleep(1.5)  # a local check (LOCAL_CHECK_S) compiles again
+        assert running.is_published("front-door")
+        assert running.compiler.current["front-door"].version == version
+        assert running.states.get("site", "ok") == "ok"
+    finally:
+        agent.publish(topics.agent(site, "front-door", topics.STATUS), b"", retain=True)
+        agent.close()
