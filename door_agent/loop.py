@@ -28,6 +28,7 @@ from door_agent.events import (
     MqttMessage,
     Stop,
 )
+from door_agent.journal import SessionJournal
 from door_agent.machine import Machine
 from door_agent.outbox import Outbox
 from door_agent.status import StatusPublisher
@@ -94,6 +95,7 @@ class AgentLoop:
         self._resend_after = RESEND_S
         self._alarm_raised = False
         self._saved_mode = controller.durable_mode()
+        self.journal = SessionJournal(cache, wall)  # a machine session a crash would cut
 
     def post(self, event: LoopEvent) -> None:
         """Thread-safe (and safe from a signal handler: SimpleQueue is reentrant)."""
@@ -108,6 +110,7 @@ class AgentLoop:
             self._emit(Emit("agent_started", data={"version": self.status.version,
                                                    "kind": self.status.kind}))
             self._initial_inputs()
+            self._recover_session()
             if self.cache.resource is None:  # a new agent, or its cache file was unreadable
                 log.warning("%s: every badge is denied until sync publishes one", NO_GRANTS)
             self.outbox.forget_old_commands()  # long expired: no replay possible any more
@@ -143,6 +146,17 @@ class AgentLoop:
         if isinstance(self.controller, Machine):
             self._execute(self.controller.shutdown(self.clock()))
 
+    def _recover_session(self) -> None:
+        """End the session a crash left open (SIGKILL, power cut) before serving."""
+        ended = self.journal.recover()
+        if ended is None:
+            return
+        actions: list[Action] = [ended]
+        if isinstance(self.controller, Machine):
+            actions += self.controller.session_lost()
+        self._execute(actions)
+        self.journal.forget()
+
     def _serve(self) -> str:
         while True:
             try:
@@ -157,6 +171,7 @@ class AgentLoop:
             deadline = self.controller.deadline()
             if deadline is not None and now >= deadline:
                 self._execute(self.controller.tick(now))
+            self.journal.seen(now)
             self._resend_if_stalled(now)
             self.watchdog.kick(now)
             self._publish_status()
@@ -320,17 +335,25 @@ class AgentLoop:
         for action in actions:
             if isinstance(action, Indicate):
                 self.io.show(action.pattern)
-        self._emit(*(action for action in actions if isinstance(action, Emit)))
+        # A session is written down before its start is committed, forgotten after its
+        # end is: whatever a crash cuts, the next start can end it (`_recover_session`).
+        session = self.controller.session if isinstance(self.controller, Machine) else None
+        at = self.wall()
+        if session is not None:
+            self.journal.opened(session, at, self.clock())
+        self._emit(*(action for action in actions if isinstance(action, Emit)), at=at)
+        if session is None:
+            self.journal.closed()
         mode = self.controller.durable_mode()
         if mode != self._saved_mode:
             self.cache.remember("mode", mode)
             self._saved_mode = mode
 
-    def _emit(self, *emits: Emit) -> None:
+    def _emit(self, *emits: Emit, at: dt.datetime | None = None) -> None:
         """Commit events to the outbox (one transaction), then publish what may go."""
         if not emits:
             return
-        at = self.wall()
+        at = at or self.wall()
         events = [AgentEvent(id=new_event_id(), agent=self.agent_id, resource=self.resource,
                              type=emit.type, at=at, reason=emit.reason,
                              credential_hash=emit.credential_hash, member=emit.member,

@@ -136,6 +136,13 @@ class Machine:
         self.coast_until = None
         return actions + self._apply()
 
+    def session_lost(self) -> list[Action]:
+        """A session a crash cut was ended at the restart: it was a use all the same, so
+        a machine checked after use needs its check."""
+        if self.config.check_after_use and self.state is MachineState.FREE:
+            return self._set_state(MachineState.TO_CHECK, "agent_restarted")
+        return []
+
     # -- across restarts ------------------------------------------------------------
 
     def durable_mode(self) -> str:

@@ -3,6 +3,7 @@ SIGTERM stops cleanly with the relay off, systemd is notified (READY, WATCHDOG, 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import socket
@@ -16,25 +17,31 @@ from hardware.exc import ReaderUnavailable
 from hardware.readers.sim import send_command
 from station.config import StationConfig
 from station.credential import Credential
+from station.protocol.events import AgentEvent
 from tests.door_agent.conftest import TIMEOUT, agent_overrides, member_entry, wait_for
 
 AGENT = "front-door"
 
 
-def _start(config: StationConfig, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+def _start(config: StationConfig, env: dict[str, str] | None = None,
+           agent: str = AGENT) -> subprocess.Popen[bytes]:
     log = (config.source.parent / "agent.log").open("ab")
     return subprocess.Popen(
         [sys.executable, "-m", "station.cli.main", "--config", str(config.source), "-v",
-         "agent", "--id", AGENT], stdout=log, stderr=subprocess.STDOUT,
+         "agent", "--id", agent], stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})})
 
 
-def _committed(config: StationConfig) -> list[str]:
-    path = config.agent_data_dir(AGENT) / "outbox.db"
+def _committed(config: StationConfig, agent: str = AGENT) -> list[str]:
+    return [str(event.id) for event in _committed_events(config, agent)]
+
+
+def _committed_events(config: StationConfig, agent: str = AGENT) -> list[AgentEvent]:
+    path = config.agent_data_dir(agent) / "outbox.db"
     with sqlite3.connect(path) as conn:  # opening recovers the WAL, as a restart would
-        ids = [row[0] for row in conn.execute("SELECT id FROM outbox ORDER BY seq")]
+        payloads = [row[0] for row in conn.execute("SELECT payload FROM outbox ORDER BY seq")]
     conn.close()
-    return ids
+    return [AgentEvent.decode(bytes(payload)) for payload in payloads]
 
 
 def test_sigkill_midway_loses_no_committed_event(make_config, make_site) -> None:
@@ -162,3 +169,78 @@ def test_relay_off_only_for_execstoppost(make_config) -> None:
                             capture_output=True, text=True, timeout=TIMEOUT)
     assert result.returncode == 0, result.stderr
     assert not (config.agent_data_dir(AGENT) / "outbox.db").exists()  # touched nothing else
+
+
+PRINTER, MAKER = "printer-3d", "05000001"
+
+
+def _printer_in_use(config: StationConfig, site) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
+    site.publish_grants(site.snapshot({Credential.uid(MAKER).keyed_hash(config.site_key):
+                                       member_entry(trainings=("printer-3d",))}))
+    process = _start(config, agent=PRINTER)
+    site.wait_event("grants_applied", timeout=30)
+    send_command(config.sim_socket(PRINTER), f"present {MAKER}")
+    site.wait_event("session_started")
+    return process
+
+
+def test_sigterm_ends_the_session_before_the_process_exits(make_config, make_site) -> None:
+    config = make_config(agent_overrides(**{PRINTER: {}}))
+    site = make_site(config, PRINTER, auto_ack=False)
+    process = _printer_in_use(config, site)
+    try:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(TIMEOUT) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    events = _committed_events(config, PRINTER)  # in the outbox on disk: nothing acked
+    started = next(e for e in events if e.type == "session_started")
+    ended = [e for e in events if e.type == "session_ended"]
+    assert [(e.data["session_id"], e.data["end_reason"]) for e in ended] == [
+        (started.data["session_id"], "agent_stopped")]
+    types = [e.type for e in events]
+    assert types.index("session_ended") < types.index("agent_stopped") == len(types) - 1
+
+    restarted = _start(config, agent=PRINTER)  # nothing left to end: no second end
+    try:
+        wait_for(lambda: len(site.of_type("agent_started")) == 2, what="restarted")
+        restarted.send_signal(signal.SIGTERM)
+        assert restarted.wait(TIMEOUT) == 0
+    finally:
+        if restarted.poll() is None:
+            restarted.kill()
+    assert len([e for e in _committed_events(config, PRINTER)
+                if e.type == "session_ended"]) == 1
+
+
+def test_a_session_cut_by_sigkill_is_ended_at_the_restart(make_config, make_site) -> None:
+    config = make_config(agent_overrides(**{PRINTER: {}}))
+    site = make_site(config, PRINTER)
+    process = _printer_in_use(config, site)
+    started = site.of_type("session_started")[0]
+    process.send_signal(signal.SIGKILL)
+    process.wait(TIMEOUT)
+    assert not site.of_type("session_ended")
+
+    restarted = _start(config, agent=PRINTER)
+    try:
+        ended = site.wait_event("session_ended", timeout=30)[0]
+        wait_for(lambda: site.statuses and site.statuses[-1].get("mode") == "free"
+                 and site.statuses[-1]["online"], what="status online and free")
+        restarted.send_signal(signal.SIGTERM)
+        assert restarted.wait(TIMEOUT) == 0
+    finally:
+        if restarted.poll() is None:
+            restarted.kill()
+    assert ended.reason == "agent_restarted"
+    assert ended.data["session_id"] == started.data["session_id"]
+    assert ended.data["end_reason"] == "agent_restarted"
+    assert ended.credential_hash == started.credential_hash
+    assert ended.member == started.member
+    # Ended at the last time the agent was known running, not at the restart.
+    ended_at = dt.datetime.fromisoformat(ended.data["ended_at"])
+    assert started.at <= ended_at < ended.at
+    assert ended.data["duration_s"] == (ended_at - started.at).total_seconds()
+    assert len(site.of_type("session_ended")) == 1  # the SIGTERM after: nothing more
+    assert not site.statuses[-1]["relay"]
