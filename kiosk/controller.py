@@ -376,7 +376,7 @@ class KioskController(QObject):
             self._update_staff(pending="enrol" if error else "",
                                notice=error or "enrolled", notice_detail=name)
             return
-        data = VisitorBadgeData("" if error else self.service.member_name(member_id),
+        data = VisitorBadgeData("" if error else name,
                                 member_id, enrolled=not error, error=error)
         if error:
             self._show(VISITOR_BADGE, data)

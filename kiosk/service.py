@@ -24,7 +24,7 @@ from station import registry
 from station.checkin import Desk, Presence, TapResult
 from station.config import StationConfig
 from station.credential import Credential
-from station.db import AgentStatus, Member, make_engine
+from station.db import AgentStatus, make_engine
 from station.today import DayHours, Tallies, hours_today, people_in, tallies_today
 
 log = logging.getLogger(__name__)
@@ -160,11 +160,6 @@ class KioskService:
                               sum(1 for b in m.badges if b.deleted_at is None
                                   and b.status.value == "active"))
                     for m in registry.search_members(session, text_, limit)]
-
-    def member_name(self, member_id: uuid.UUID) -> str:
-        with self._session() as session:
-            member = session.get(Member, member_id)
-            return member.display_name if member is not None else ""
 
     def agents(self) -> list[AgentRow]:
         """Every agent of the configuration with the last status sync stored for it."""
