@@ -13,7 +13,7 @@ import queue
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from door_agent.actions import Action, Emit, Indicate, SetRelay
 from door_agent.cache import NO_GRANTS, GrantCache
@@ -31,6 +31,7 @@ from door_agent.events import (
 from door_agent.journal import SessionJournal
 from door_agent.machine import Machine
 from door_agent.outbox import Outbox
+from door_agent.sender import Link, OutboxSender
 from door_agent.status import StatusPublisher
 from door_agent.watchdog import Watchdog
 from hardware.gpio import AgentIO, BusyChanged, DoorClosed, DoorOpened, ExitPressed
@@ -43,25 +44,7 @@ from station.protocol.grants import read_snapshot
 
 log = logging.getLogger(__name__)
 
-WINDOW = 500  # events published and not yet acknowledged, at most
-# No ack for this long: publish the unacknowledged events again, waiting twice as long
-# each time nothing comes back (sync down for hours must not fill the broker's queue
-# with copies), back to RESEND_S as soon as acks flow.
-RESEND_S = 30.0
-RESEND_MAX_S = 3600.0
 MAX_WAIT_S = 1.0
-
-
-class Link(Protocol):
-    """What the loop needs of the MQTT link (door_agent.mqtt.MqttLink)."""
-
-    @property
-    def connected(self) -> bool: ...
-
-    def topic(self, channel: str) -> str: ...
-
-    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
-                generation: int | None = None) -> bool: ...
 
 
 class AgentLoop:
@@ -88,11 +71,7 @@ class AgentLoop:
         self.queue: queue.SimpleQueue[LoopEvent] = events or queue.SimpleQueue()
         self.counters: Counter[str] = Counter()
         self.reader_ok: bool | None = None
-        self._cursor = 0  # last outbox seq published on this connection
-        self._generation: int | None = None  # the connection the loop has seen begin
-        self._inflight: set[str] = set()
-        self._last_progress = 0.0
-        self._resend_after = RESEND_S
+        self.sender = OutboxSender(outbox, link, clock)
         self._alarm_raised = False
         self._saved_mode = controller.durable_mode()
         self.journal = SessionJournal(cache, wall)  # a machine session a crash would cut
@@ -172,7 +151,7 @@ class AgentLoop:
             if deadline is not None and now >= deadline:
                 self._execute(self.controller.tick(now))
             self.journal.seen(now)
-            self._resend_if_stalled(now)
+            self.sender.resend_if_stalled(now)
             self.watchdog.kick(now)
             self._publish_status()
 
@@ -219,13 +198,10 @@ class AgentLoop:
         elif isinstance(event, MqttMessage):
             self._message(event)
         elif isinstance(event, MqttConnected):
-            self._generation = event.generation
-            self._cursor, self._inflight = 0, set()  # resend every unacknowledged event
-            self._last_progress = now
             self.status.force()
-            self._pump()
+            self.sender.connected(event.generation, now)
         elif isinstance(event, MqttDisconnected):
-            self._generation = None
+            self.sender.disconnected()
             log.info("mqtt link down (%s): deciding from the cache", event.detail)
         elif isinstance(event, Call):
             function: Any = event.function
@@ -295,13 +271,9 @@ class AgentLoop:
             self.counters["malformed_acks"] += 1
             log.warning("malformed ack refused: %s", exc)
             return
-        self.outbox.ack(ids)
-        self._inflight.difference_update(ids)
-        self._last_progress = self.clock()
-        self._resend_after = RESEND_S
+        self.sender.acked(ids, self.clock())
         if self._alarm_raised and self.outbox.depth < self.outbox.alarm_at * 0.9:
             self._alarm_raised = False
-        self._pump()
 
     def _command(self, payload: bytes) -> None:
         outcome = run_command(payload, agent_id=self.agent_id, key=self.command_key,
@@ -368,34 +340,7 @@ class AgentLoop:
             log.error("outbox holds %d unacknowledged events (alarm at %d); keeping all",
                       self.outbox.depth, self.outbox.alarm_at)
             self._emit(Emit("outbox_alarm", "outbox_alarm", data={"depth": self.outbox.depth}))
-        self._pump()
-
-    def _pump(self) -> None:
-        """Publish waiting events in order, at most WINDOW unacknowledged at a time."""
-        link = self.link
-        if link is None or self._generation is None:
-            return
-        topic = link.topic(topics.EVENTS)
-        while len(self._inflight) < WINDOW:
-            rows = self.outbox.after(self._cursor, WINDOW - len(self._inflight))
-            if not rows:
-                return
-            if not self._inflight:
-                self._last_progress = self.clock()
-            for seq, event_id, payload in rows:
-                if not link.publish(topic, payload, generation=self._generation):
-                    return  # the link is down: the next connection resends from the start
-                self._cursor = seq
-                self._inflight.add(event_id)
-
-    def _resend_if_stalled(self, now: float) -> None:
-        if self._inflight and now - self._last_progress > self._resend_after:
-            log.info("no ack for %.0f s: publishing %d events again", self._resend_after,
-                     len(self._inflight))
-            self._cursor, self._inflight = 0, set()
-            self._last_progress = now
-            self._resend_after = min(self._resend_after * 2, RESEND_MAX_S)
-            self._pump()
+        self.sender.pump()
 
     def _publish_status(self) -> None:
         fields: dict[str, object] = dict(self.controller.status())

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from station.protocol import topics
 
 if TYPE_CHECKING:
-    from door_agent.loop import Link
+    from door_agent.sender import Link
 
 DEPTH_REFRESH_S = 5.0  # the outbox depth alone refreshes the status at most this often
 
