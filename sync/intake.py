@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from station.db import AccessEvent, AgentStatus, MachineSession, utcnow
+from station.db import AccessEvent, AgentStatus, MachineSession, SyncRejection, utcnow
 from station.errors import ProtocolError
 from station.protocol.events import AgentEvent
 from station.protocol.signing import parse_json
@@ -72,6 +72,25 @@ def check_event(event: AgentEvent) -> AgentEvent:
     if "\\u0000" in encoded:
         raise ProtocolError("malformed", "'data' holds a NUL character")
     return event
+
+
+def refusable_id(payload: bytes) -> uuid.UUID | None:
+    """The id of a refused event, if it has one as our agents make them (a UUID): the
+    refusal is then recorded under it and acknowledged, so the agent stops resending."""
+    try:
+        return uuid.UUID(str(parse_json(payload)["id"]))
+    except (ProtocolError, KeyError, ValueError):
+        return None
+
+
+def store_refusals(site: Connection, agent_id: str,
+                   refusals: Sequence[tuple[uuid.UUID, str, bytes]]) -> None:
+    """Refused events, for staff to see (`SyncRejection`, once per event id), with the
+    payload as received: nothing is dropped without a trace."""
+    rows = [{"id": event_id, "entity": "agent_event", "entity_id": agent_id[:64],
+             "reason": f"{why}; payload: {payload[:4000].decode('utf-8', 'replace')}",
+             "at": utcnow(), "resolved": False} for event_id, why, payload in refusals]
+    _insert_ignore(site, table_of(SyncRejection), rows)
 
 
 def parse_status(payload: bytes) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import logging
 import queue
 import threading
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +34,14 @@ from sync.bus import Connected, Disconnected, Message, SyncBus
 from sync.down import Progress, read_cursor, sync_down
 from sync.errors import SyncError, central_error
 from sync.grants import GrantCompiler, Snapshot
-from sync.intake import check_event, parse_status, store_events, store_status
+from sync.intake import (
+    check_event,
+    parse_status,
+    refusable_id,
+    store_events,
+    store_refusals,
+    store_status,
+)
 from sync.listen import CentralChanged, CentralListener
 from sync.up import sync_up
 
@@ -41,6 +49,8 @@ log = logging.getLogger(__name__)
 
 LOCAL_CHECK_S = 1.0  # how often the site database is checked for changes (kiosk edits)
 MAX_EVENTS_PER_COMMIT = 5000
+# Per agent: events refused for good (id, why, payload), recorded then acknowledged.
+Refusals = dict[str, list[tuple[uuid.UUID, str, bytes]]]
 
 
 @dataclass
@@ -240,6 +250,7 @@ class SyncService:
         woken = False
         events: dict[str, list[AgentEvent]] = defaultdict(list)
         statuses: dict[str, dict[str, Any]] = {}
+        refused: Refusals = defaultdict(list)
         for item in items:
             if isinstance(item, CentralChanged):
                 woken = True
@@ -250,13 +261,13 @@ class SyncService:
             elif isinstance(item, Disconnected):
                 self._state("broker", f"disconnected ({item.reason})", logging.WARNING)
             elif isinstance(item, Message):
-                self._message(item, events, statuses)
-        if events or statuses:
-            self._store(events, statuses)
+                self._message(item, events, statuses, refused)
+        if events or statuses or refused:
+            self._store(events, statuses, refused)
         return woken
 
     def _message(self, message: Message, events: dict[str, list[AgentEvent]],
-                 statuses: dict[str, dict[str, Any]]) -> None:
+                 statuses: dict[str, dict[str, Any]], refused: Refusals) -> None:
         parsed = topics.parse_agent_topic(message.topic)
         if parsed is None or parsed[0] != self.site:
             self.counters["foreign_topic"] += 1
@@ -269,14 +280,20 @@ class SyncService:
                 statuses[agent_id] = parse_status(message.payload)
         except ProtocolError as exc:
             self.counters[f"malformed_{channel}"] += 1
-            log.warning("dropped a malformed %s message from %s: %s", channel, agent_id, exc)
+            log.warning("refused a malformed %s message from %s: %s", channel, agent_id, exc)
+            event_id = refusable_id(message.payload) if channel == topics.EVENTS else None
+            if event_id is not None:
+                refused[agent_id].append((event_id, str(exc), message.payload))
 
     def _store(self, events: dict[str, list[AgentEvent]],
-               statuses: dict[str, dict[str, Any]]) -> None:
+               statuses: dict[str, dict[str, Any]], refused: Refusals | None = None) -> None:
+        refused = refused or {}
         try:
             with self.site_engine.begin() as site:
                 for agent_id, batch in events.items():
                     store_events(site, self.site, batch, agent_id)
+                for agent_id, refusals in refused.items():
+                    store_refusals(site, agent_id, refusals)
                 for agent_id, status in statuses.items():
                     store_status(site, agent_id, status)
         except (SQLAlchemyError, ValueError, OverflowError) as exc:
@@ -292,8 +309,9 @@ class SyncService:
                 self.compiler.raise_floor(agent_id, status["grants_version"])
         if self.bus is None:
             return
-        for agent_id, batch in events.items():
-            ack = encode_ack([str(e.id) for e in batch])
+        for agent_id in {*events, *refused}:
+            ack = encode_ack([str(e.id) for e in events.get(agent_id, ())]
+                             + [str(r[0]) for r in refused.get(agent_id, ())])
             info = self.bus.publish(topics.agent(self.site, agent_id, topics.ACKS), ack, qos=1)
             if info is None:
                 self.counters["ack_unsent"] += 1  # the agent resends; storing is idempotent

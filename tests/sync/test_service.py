@@ -349,3 +349,36 @@ def test_a_status_with_an_absurd_grants_version_is_not_followed(
     finally:
         agent.publish(topics.agent(site, "front-door", topics.STATUS), b"", retain=True)
         agent.close()
+
+
+def test_a_refused_event_is_recorded_and_acknowledged(running: SyncService,
+                                                      config: StationConfig) -> None:
+    """Never acknowledged, refused events would stay in the agent's window of 500
+    unacknowledged events for good, and once 500 had piled up (an agent newer than
+    sync, with a new event type) its whole outbox would stop flowing. Recorded for
+    staff instead (sync_rejections, once), then acknowledged."""
+    from station.db import SyncRejection
+
+    site = config.site.id
+    agent = probe(config, topics.agent(site, "laser-cutter", topics.ACKS))
+    topic = topics.agent(site, "laser-cutter", topics.EVENTS)
+    newer = {**json.loads(event().encode()), "id": str(new_event_id()), "type": "teleported"}
+    good = event()
+    try:
+        wait_until(lambda: running.bus is not None and running.bus.connected)
+        acked: set[str] = set()
+        for _ in range(2):  # sent again, as after a lost ack: recorded once
+            agent.publish(topic, json.dumps(newer).encode())
+            agent.publish(topic, good.encode())
+            while not {newer["id"], str(good.id)} <= acked:
+                _topic, payload, _ = agent.wait_for(lambda t, p: True)
+                acked |= set(decode_ack(payload))
+            acked.clear()
+        with Session(running.site_engine) as db:
+            assert set(db.scalars(select(AccessEvent.id))) == {good.id}
+            rejection = db.scalars(select(SyncRejection)).one()
+        assert str(rejection.id) == newer["id"]
+        assert (rejection.entity, rejection.entity_id) == ("agent_event", "laser-cutter")
+        assert "teleported" in rejection.reason and not rejection.resolved
+    finally:
+        agent.close()
