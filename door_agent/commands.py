@@ -21,6 +21,17 @@ from station.errors import ProtocolError
 from station.protocol.commands import check_command
 
 MAX_HOLD = dt.timedelta(hours=24)
+# What checking an inbound payload may raise besides ProtocolError (a ValueError):
+# signing.verify() re-serialising a body with NaN (json reads it, canonical JSON
+# refuses it) or comparing a non-ASCII signature (TypeError).
+INPUT_ERRORS = (ValueError, TypeError, OverflowError)
+
+
+def as_refusal(exc: Exception) -> ProtocolError:
+    """``exc`` from checking a payload, as the refusal to report."""
+    if isinstance(exc, ProtocolError):
+        return exc
+    return ProtocolError("malformed", f"cannot be checked ({type(exc).__name__}: {exc})")
 
 
 @dataclass
@@ -46,8 +57,9 @@ def run_command(payload: bytes, *, agent_id: str, key: bytes, controller: Door |
     """Check and carry out one command; never raises for anything in the payload."""
     try:
         body = check_command(payload, agent_id, key, wall, already_seen)
-    except ProtocolError as exc:
-        return CommandOutcome(_peek_id(payload), None, False, exc.reason, exc.detail)
+    except INPUT_ERRORS as exc:
+        refusal = as_refusal(exc)
+        return CommandOutcome(_peek_id(payload), None, False, refusal.reason, refusal.detail)
     command_id, command = str(body["id"]), str(body["command"])
     try:
         actions, refresh = _dispatch(command, body["args"], controller, wall, now)

@@ -17,7 +17,7 @@ from typing import Any
 
 from door_agent.actions import Action, Emit, Indicate, SetRelay
 from door_agent.cache import NO_GRANTS, GrantCache
-from door_agent.commands import run_command
+from door_agent.commands import INPUT_ERRORS, as_refusal, run_command
 from door_agent.door import Door
 from door_agent.errors import CacheError, OutboxError
 from door_agent.events import (
@@ -251,9 +251,10 @@ class AgentLoop:
                           self.cache.version)
                 return
             count = self.cache.apply(body, payload)
-        except (ProtocolError, CacheError) as exc:
-            reason = exc.reason if isinstance(exc, ProtocolError) else "storage_error"
-            detail = exc.detail if isinstance(exc, ProtocolError) else str(exc)
+        except (*INPUT_ERRORS, CacheError) as exc:
+            refusal = None if isinstance(exc, CacheError) else as_refusal(exc)
+            reason = refusal.reason if refusal else "storage_error"
+            detail = refusal.detail if refusal else str(exc)
             self.counters[f"grants_refused_{reason}"] += 1
             log.warning("grant snapshot refused (%s): keeping version %d", exc,
                         self.cache.version)

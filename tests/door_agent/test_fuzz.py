@@ -100,3 +100,21 @@ def test_signed_snapshots_of_any_shape(offline_agent: Agent, body: dict[str, Any
     after = offline_agent.cache.version
     assert after == before or after == body["version"]
     assert not offline_agent.io.relay.is_on
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("payload", [
+    b'{"alg":"HS256","body":{"version":NaN},"sig":"0"}',  # JSON as Python reads it
+    b'{"alg":"HS256","body":{"x":-Infinity},"sig":"0"}',
+    '{"alg":"HS256","body":{},"sig":"é"}'.encode(),  # compare_digest takes ASCII only
+])
+def test_envelopes_python_reads_but_cannot_check(offline_agent: Agent, channel: str,
+                                                 payload: bytes) -> None:
+    """Unsigned payloads anyone on the topic could send (a retained one would come
+    back at every start): refused and counted, never an exception out of the loop."""
+    _feed(offline_agent, channel, payload)
+    assert not offline_agent.io.relay.is_on
+    if channel == topics.GRANTS:
+        assert offline_agent.loop.counters["grants_refused_malformed"] == 1
+    elif channel == topics.COMMANDS:
+        assert offline_agent.loop.counters["commands_refused_malformed"] == 1
