@@ -18,82 +18,34 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.bus import CommandBus
 from kiosk.errors import BusUnavailable, DatabaseUnavailable
-from kiosk.service import AgentRow, KioskService, MemberRow
+from kiosk.screens import (
+    GOODBYE,
+    IDLE,
+    PROBLEM,
+    STAFF,
+    VISITOR,
+    VISITOR_BADGE,
+    WELCOME,
+    GoodbyeData,
+    IdleInfo,
+    ProblemData,
+    Purpose,
+    StaffData,
+    VisitorBadgeData,
+    WelcomeData,
+)
+from kiosk.service import KioskService, MemberRow
 from station import calendar
-from station.checkin import Outcome, Presence, SignUpError
+from station.checkin import Outcome, SignUpError
 from station.credential import Credential
 from station.errors import Conflict, NotFound
-from station.today import DayHours, Tallies
 
 log = logging.getLogger(__name__)
 
-IDLE, WELCOME, GOODBYE, PROBLEM, VISITOR, VISITOR_BADGE, STAFF = (
-    "idle", "welcome", "goodbye", "problem", "visitor", "visitor_badge", "staff")
 DONE_S = 4.0  # a confirmation stays this long before the idle screen comes back
 REFRESH_S = 30.0
 DB_RETRY_S = 5.0
 CALENDAR_S = 900.0
-
-
-@dataclass(frozen=True)
-class Purpose:
-    id: str
-    fr: str
-    en: str
-
-    def label(self, language: str) -> str:
-        return self.en if language == "en" else self.fr
-
-
-@dataclass(frozen=True)
-class IdleInfo:
-    site_name: str
-    hours: DayHours | None = None
-    people_in: int | None = None
-    events: tuple[calendar.Event, ...] = ()
-
-
-@dataclass(frozen=True)
-class WelcomeData:
-    first_name: str
-    purpose: str
-    visit_id: uuid.UUID
-    confirmed: bool = False
-
-
-@dataclass(frozen=True)
-class GoodbyeData:
-    first_name: str
-    time_spent: dt.timedelta
-
-
-@dataclass(frozen=True)
-class ProblemData:
-    kind: str  # expired | unknown | revoked | database
-    first_name: str = ""
-    membership_ended: dt.date | None = None
-
-
-@dataclass(frozen=True)
-class VisitorBadgeData:
-    first_name: str
-    member_id: uuid.UUID
-    enrolled: bool = False
-    error: str = ""  # conflict | database
-
-
-@dataclass(frozen=True)
-class StaffData:
-    staff_name: str
-    presences: tuple[Presence, ...] = ()
-    agents: tuple[AgentRow, ...] = ()
-    tallies: Tallies | None = None
-    results: tuple[MemberRow, ...] = ()
-    pending: str = ""  # enrol | revoke: waiting for a badge
-    pending_member: str = ""
-    notice: str = ""  # code of the last action's outcome, see StaffView.NOTICES
-    notice_detail: str = ""
-    bus_connected: bool = False
 
 
 @dataclass

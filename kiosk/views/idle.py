@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QDate, QLocale, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.controller import IdleInfo
+from kiosk.screens import IdleInfo
 from kiosk.views.common import button, clear, hhmm, label
 
 

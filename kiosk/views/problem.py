@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QDate, QLocale, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.controller import ProblemData
+from kiosk.screens import ProblemData
 from kiosk.views.common import button, label
 
 

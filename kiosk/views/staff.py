@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.controller import Purpose, StaffData
+from kiosk.screens import Purpose, StaffData
 from kiosk.service import AgentRow
 from kiosk.views.common import button, hhmm, label, reset_table
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.controller import Purpose, VisitorBadgeData
+from kiosk.screens import Purpose, VisitorBadgeData
 from kiosk.views.common import button, label
 from station.communes import OTHER_COMMUNE, Commune
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
-from kiosk.controller import GoodbyeData, Purpose, WelcomeData
+from kiosk.screens import GoodbyeData, Purpose, WelcomeData
 from kiosk.views.common import button, clear, label
 
 
