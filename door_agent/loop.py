@@ -241,6 +241,9 @@ class AgentLoop:
         if not payload or self.cache.is_current(payload):
             return  # a retained message cleared, or the same snapshot after a reconnect
         try:
+            # Checking and storing a large snapshot take seconds each on a Pi: each step
+            # gets a whole WatchdogSec, not what was left since the last turn.
+            self.watchdog.kick(self.clock(), force=True)
             # The version in force, signed again (sync restarted) and re-delivered as the
             # retained message at each start, is routine: read it to tell it from an
             # older one, which stays a refusal.
@@ -250,6 +253,7 @@ class AgentLoop:
                 log.debug("grant snapshot version %d is the one in force: nothing to do",
                           self.cache.version)
                 return
+            self.watchdog.kick(self.clock(), force=True)
             count = self.cache.apply(body, payload)
         except (*INPUT_ERRORS, CacheError) as exc:
             refusal = None if isinstance(exc, CacheError) else as_refusal(exc)

@@ -30,9 +30,10 @@ class Watchdog:
     def ready(self, status: str = "") -> None:
         self._send("READY=1" + (f"\nSTATUS={status}" if status else ""))
 
-    def kick(self, now: float) -> None:
-        """Called by the loop on every turn; notifies at most once per interval."""
-        if now - self._last >= self.interval_s:
+    def kick(self, now: float, *, force: bool = False) -> None:
+        """Called by the loop on every turn; notifies at most once per interval, unless
+        ``force`` (before a step that may take seconds: it gets a whole WatchdogSec)."""
+        if force or now - self._last >= self.interval_s:
             self._last = now
             self.kicks += 1
             self._send("WATCHDOG=1")
