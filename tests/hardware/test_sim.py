@@ -93,7 +93,12 @@ def test_open_reader_picks_the_backend_from_the_path(path: str, cls: type) -> No
 @pytest.mark.parametrize("path", ["usb:072f", "sim:", "pcsc", "nfc:bluetooth",
                                   "keyboard:event3", ""])
 def test_open_reader_refuses_unknown_paths_clearly(path: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="a reader path"):  # the config check first
+        ReaderConfig(path=path)
+    # A config built without validation still meets a clear refusal here.
     with pytest.raises(UnknownReaderPath, match="expected") as info:
-        open_reader("front-door", ReaderConfig(path=path), Events())
+        open_reader("front-door", ReaderConfig.model_construct(path=path), Events())
     assert isinstance(info.value, HardwareError) and isinstance(info.value, ValueError)
     assert "front-door" in str(info.value)
