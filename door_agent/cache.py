@@ -121,10 +121,6 @@ class GrantCache(SqliteFile):
         self._db().execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                            (f"state.{key}", value))
 
-    def count(self) -> int:
-        return int(self._db().execute("SELECT count(*) FROM grants").fetchone()[0])
-
-
     def _load_meta(self) -> None:
         meta = dict(self._db().execute("SELECT key, value FROM meta").fetchall())
         if "version" not in meta:

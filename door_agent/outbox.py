@@ -44,10 +44,6 @@ class Outbox(SqliteFile):
     def over_alarm(self) -> bool:
         return self.depth >= self.alarm_at
 
-    def append(self, event_id: str, payload: bytes) -> None:
-        """Commit one event; its sequence number orders the sending."""
-        self.append_many([(event_id, payload)])
-
     def append_many(self, events: list[tuple[str, bytes]]) -> None:
         """Commit events in one transaction (one disk sync for what one input caused)."""
         if not events:
@@ -90,9 +86,6 @@ class Outbox(SqliteFile):
             raise OutboxError(f"cannot delete acknowledged events: {exc}") from exc
         self.depth -= removed
         return removed
-
-    def ids(self) -> list[str]:
-        return [row[0] for row in self._db().execute("SELECT id FROM outbox ORDER BY seq")]
 
     # -- single-use commands ---------------------------------------------------------
 
