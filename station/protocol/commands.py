@@ -49,6 +49,10 @@ def check_command(payload: bytes, agent_id: str, key: bytes, now: dt.datetime,
         raise ProtocolError("malformed", f"missing or invalid field ({exc})") from None
     if issued.tzinfo is None or expires.tzinfo is None or not isinstance(args, dict):
         raise ProtocolError("malformed", "times must carry an offset, args be an object")
+    try:  # times near year 1 or 9999 cannot be compared once shifted to UTC
+        issued, expires = issued.astimezone(dt.UTC), expires.astimezone(dt.UTC)
+    except OverflowError:
+        raise ProtocolError("malformed", "times out of range") from None
     if body.get("agent") != agent_id:
         raise ProtocolError("wrong_agent", f"meant for {body.get('agent')!r}")
     if command not in COMMANDS:

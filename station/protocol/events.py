@@ -51,20 +51,25 @@ class AgentEvent:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AgentEvent:
+        # Limits are the columns' (station.db.models.AccessEvent): what passes here
+        # never fails later in a database write.
         try:
-            event = cls(id=uuid.UUID(str(data["id"])), agent=_text(data["agent"]),
-                        resource=_text(data["resource"]), type=_text(data["type"]),
-                        at=dt.datetime.fromisoformat(data["at"]),
-                        reason=_optional_text(data.get("reason")),
-                        credential_hash=_optional_text(data.get("credential_hash")),
-                        member=_optional_text(data.get("member")),
+            at = dt.datetime.fromisoformat(data["at"])
+            if at.tzinfo is None:
+                raise ValueError("'at' needs an offset")
+            event = cls(id=uuid.UUID(str(data["id"])), agent=_text(data["agent"], 64),
+                        resource=_text(data["resource"], 64), type=_text(data["type"], 40),
+                        at=at.astimezone(dt.UTC),
+                        reason=_optional_text(data.get("reason"), 40),
+                        credential_hash=_optional_text(data.get("credential_hash"), 64),
+                        member=_optional_text(data.get("member"), 64),
                         data=data.get("data") or {})
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise ProtocolError("malformed", f"bad event ({exc})") from None
         if event.type not in EVENT_TYPES:
             raise ProtocolError("malformed", f"unknown event type {event.type!r}")
-        if event.at.tzinfo is None or not isinstance(event.data, dict):
-            raise ProtocolError("malformed", "'at' needs an offset and 'data' an object")
+        if not isinstance(event.data, dict):
+            raise ProtocolError("malformed", "'data' must be an object")
         return event
 
     @classmethod
@@ -84,11 +89,11 @@ def decode_ack(payload: bytes) -> list[str]:
     return ids
 
 
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value or len(value) > 200:
-        raise ValueError(f"expected a non-empty string, got {value!r}")
+def _text(value: Any, limit: int) -> str:
+    if not isinstance(value, str) or not value or len(value) > limit or "\x00" in value:
+        raise ValueError(f"expected a string of 1 to {limit} characters, got {value!r:.80}")
     return value
 
 
-def _optional_text(value: Any) -> str | None:
-    return None if value is None else _text(value)
+def _optional_text(value: Any, limit: int) -> str | None:
+    return None if value is None else _text(value, limit)

@@ -42,8 +42,8 @@ def verify(payload: bytes, key: bytes) -> dict[str, Any]:
     if set(envelope) != {"alg", "body", "sig"} or envelope["alg"] != ALGORITHM:
         raise ProtocolError("malformed", "expected an envelope {alg, body, sig}")
     body, signature = envelope["body"], envelope["sig"]
-    if not isinstance(body, dict) or not isinstance(signature, str):
-        raise ProtocolError("malformed", "body must be an object and sig a string")
+    if not isinstance(body, dict) or not isinstance(signature, str) or not signature.isascii():
+        raise ProtocolError("malformed", "body must be an object and sig an ASCII string")
     expected = hmac.new(key, canonical(body), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, signature):
         raise ProtocolError("bad_signature", "signature does not match")
@@ -55,9 +55,14 @@ def parse_json(payload: bytes) -> dict[str, Any]:
     if len(payload) > MAX_MESSAGE_BYTES:
         raise ProtocolError("malformed", f"message of {len(payload)} bytes is too large")
     try:
-        value = json.loads(payload)
+        # NaN and Infinity are not JSON: refused here, so canonical() never meets them.
+        value = json.loads(payload, parse_constant=_not_json)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProtocolError("malformed", f"not JSON ({exc.__class__.__name__})") from None
     if not isinstance(value, dict):
         raise ProtocolError("malformed", "expected a JSON object")
     return value
+
+
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
