@@ -80,6 +80,8 @@ def _dispatch(command: str, args: dict[str, Any], controller: Door | Machine,
         if command in door_commands:
             return door_commands[command](now), False
         if command == "hold_open":
+            if controller.lockdown:
+                raise CommandRefused("lockdown", "the door is in lockdown: release it first")
             return controller.hold_open(now + _hold_seconds(args, wall), now), False
     else:
         machine_commands: dict[str, Callable[[float], list[Action]]] = {

@@ -95,6 +95,10 @@ def test_lockdown_lets_only_staff_in_and_hold_open_holds(make_config, run_agent,
     wait_for(lambda: agent.relay, what="staff let in during lockdown")
     assert site.wait_result(site.command("lock"))["ok"]
     wait_for(lambda: not agent.relay, what="locked by command")
+    # A lockdown is ended by `release` only, never as a side effect of hold-open.
+    refused = site.wait_result(site.command("hold_open", args={"seconds": 600}))
+    assert not refused["ok"] and refused["reason"] == "lockdown"
+    assert not agent.relay
     assert site.wait_result(site.command("release"))["ok"]
     until = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
     assert site.wait_result(site.command("hold_open", args={"until": until.isoformat()}))["ok"]
