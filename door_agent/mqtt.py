@@ -16,20 +16,18 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
-import ssl
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
+from paho.mqtt.enums import MQTTErrorCode
 
 from door_agent.events import LoopEvent, MqttConnected, MqttDisconnected, MqttMessage
 from station.config.schema import MqttConfig
 from station.protocol import topics
+from station.protocol.client import make_client, session_connect_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -150,18 +148,8 @@ class MqttLink:
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
 
     def _new_client(self) -> paho.Client:
-        cfg = self.config
-        v5 = cfg.protocol == 5
-        client = paho.Client(
-            CallbackAPIVersion.VERSION2, client_id=self.agent_id,
-            clean_session=None if v5 else False,
-            protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311,
-            reconnect_on_failure=False)
+        client = make_client(self.config, self.agent_id, persistent=True, reconnect=False)
         client.max_inflight_messages_set(MAX_INFLIGHT)
-        if cfg.username:
-            client.username_pw_set(cfg.username, cfg.password or None)
-        if cfg.tls:
-            client.tls_set(ca_certs=cfg.ca_file or None, cert_reqs=ssl.CERT_REQUIRED)
         client.will_set(self.topic(topics.STATUS), self._will(), qos=1, retain=True)
         client.on_connect = self._on_connect
         client.on_message = self._on_message
@@ -169,13 +157,7 @@ class MqttLink:
 
     def _connect(self, client: paho.Client) -> None:
         cfg = self.config
-        if cfg.protocol == 5:
-            props = Properties(PacketTypes.CONNECT)
-            props.SessionExpiryInterval = cfg.session_expiry_s
-            client.connect(cfg.host, cfg.port, cfg.keepalive_s, clean_start=False,
-                           properties=props)
-        else:
-            client.connect(cfg.host, cfg.port, cfg.keepalive_s)
+        client.connect(cfg.host, cfg.port, cfg.keepalive_s, **session_connect_kwargs(cfg))
 
     def _on_connect(self, client: paho.Client, userdata: Any, flags: Any, reason: Any,
                     properties: Any) -> None:

@@ -9,18 +9,17 @@ they are not queued while the broker is away: `send` refuses at once with
 from __future__ import annotations
 
 import logging
-import ssl
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from kiosk.errors import BusUnavailable
 from station.config import StationConfig
 from station.errors import ProtocolError
 from station.protocol import topics
+from station.protocol.client import make_client
 from station.protocol.commands import make_command
 from station.protocol.signing import agent_key, parse_json
 
@@ -41,15 +40,8 @@ class CommandBus:
         self._connected = threading.Event()
         self._closed = False
         self.malformed = 0
-        mq = config.mqtt
-        protocol = mqtt.MQTTv5 if mq.protocol == 5 else mqtt.MQTTv311
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"kiosk-{kiosk_id}",
-                                  protocol=protocol)
-        if mq.username:
-            self.client.username_pw_set(mq.username, mq.password or None)
-        if mq.tls:
-            self.client.tls_set(ca_certs=mq.ca_file or None, tls_version=ssl.PROTOCOL_TLS_CLIENT)
-        self.client.reconnect_delay_set(1, 30)
+        # No persistent session: commands are worth nothing later (see above).
+        self.client = make_client(config.mqtt, f"kiosk-{kiosk_id}")
         self.client.on_connect = self._connect
         self.client.on_disconnect = self._disconnect
         self.client.on_message = self._message

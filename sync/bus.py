@@ -9,22 +9,17 @@ from __future__ import annotations
 
 import logging
 import queue
-import ssl
 from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
+from paho.mqtt.enums import MQTTErrorCode
 
 from station.config.schema import MqttConfig
 from station.protocol import topics
+from station.protocol.client import make_client, session_connect_kwargs
 
 log = logging.getLogger(__name__)
-
-RECONNECT_MIN_S = 1
-RECONNECT_MAX_S = 30
 
 
 @dataclass(frozen=True)
@@ -51,17 +46,8 @@ class SyncBus:
         self.config = config
         self.site = site
         self._inbox = inbox
-        v5 = config.protocol == 5
-        self._client = paho.Client(
-            CallbackAPIVersion.VERSION2, client_id=client_id or f"station-sync-{site}",
-            protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311,
-            clean_session=None if v5 else False)
-        if config.username:
-            self._client.username_pw_set(config.username, config.password or None)
-        if config.tls:
-            self._client.tls_set(ca_certs=config.ca_file or None,
-                                 tls_version=ssl.PROTOCOL_TLS_CLIENT)
-        self._client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
+        self._client = make_client(config, client_id or f"station-sync-{site}",
+                                   persistent=True)
         self._client.max_queued_messages_set(0)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
@@ -74,13 +60,9 @@ class SyncBus:
         if self._started:
             return
         self._started = True
-        kwargs: dict[str, Any] = {}
-        if self.config.protocol == 5:
-            properties = Properties(PacketTypes.CONNECT)
-            properties.SessionExpiryInterval = self.config.session_expiry_s
-            kwargs = {"clean_start": False, "properties": properties}
         self._client.connect_async(self.config.host, self.config.port,
-                                   keepalive=self.config.keepalive_s, **kwargs)
+                                   keepalive=self.config.keepalive_s,
+                                   **session_connect_kwargs(self.config))
         self._client.loop_start()
 
     @property
