@@ -17,6 +17,7 @@ from station.protocol.events import AgentEvent
 from tests.door_agent.conftest import TIMEOUT, agent_overrides, member_entry, wait_for
 from tests.support.mqtt import Mosquitto
 from tests.support.net import free_port, wait_listening
+from tests.support.tls import make_certificates
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -138,23 +139,10 @@ def test_shipped_acl_with_per_device_accounts(make_config, run_agent, make_site,
             intruder.disconnect()
 
 
-def _certificates(directory: Path) -> None:
-    """A throwaway CA and a server certificate for 127.0.0.1 (openssl)."""
-    (directory / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-    for command in (
-        "req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -subj /CN=test-ca "
-        "-days 1",
-        "req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1",
-        "x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt "
-        "-days 1 -extfile san.ext"):
-        subprocess.run(["openssl", *command.split()], cwd=directory, check=True,
-                       capture_output=True)
-
-
 def test_tls_with_credentials(make_config, run_agent, make_site, tmp_path: Path) -> None:
     if not shutil.which("openssl"):
         pytest.skip("openssl is not installed")
-    _certificates(tmp_path)
+    make_certificates(tmp_path)
     _passwd(tmp_path / "passwd", {"front-door": "door-pw"})
     # The test broker's plain listener stays for the site; the agent comes over TLS.
     tls_port = free_port()

@@ -18,29 +18,17 @@ from station.config.schema import MqttConfig
 from station.protocol.client import make_client, session_connect_kwargs
 from tests.support.mqtt import Mosquitto
 from tests.support.net import free_port, wait_listening
+from tests.support.tls import make_certificates
 
 TIMEOUT = 10.0
 pytestmark = [pytest.mark.mqtt,
               pytest.mark.skipif(not shutil.which("openssl"), reason="needs openssl")]
 
 
-def _certificates(directory: Path) -> None:
-    """A throwaway CA and a server certificate valid for 127.0.0.1 only."""
-    (directory / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-    for command in (
-        "req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -subj /CN=test-ca "
-        "-days 1",
-        "req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1",
-        "x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt "
-        "-days 1 -extfile san.ext"):
-        subprocess.run(["openssl", *command.split()], cwd=directory, check=True,
-                       capture_output=True)
-
-
 @pytest.fixture
 def tls_broker(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     """A broker with a TLS listener and one account; yields (TLS port, CA file)."""
-    _certificates(tmp_path)
+    make_certificates(tmp_path)
     subprocess.run(["mosquitto_passwd", "-b", "-c", str(tmp_path / "passwd"), "door", "pw"],
                    check=True, capture_output=True)
     port = free_port()
