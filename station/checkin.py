@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,7 +35,6 @@ STAFF = "staff"  # staff checked someone out who forgot
 # it shows the welcome (and purpose choice) again instead of checking out.
 REPEAT_TAP = dt.timedelta(minutes=2)
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class SignUpError(StationError, ValueError):
@@ -239,7 +237,7 @@ class Desk:
         first_name, email = first_name.strip(), email.strip()
         if not first_name or len(first_name) > 100:
             raise SignUpError("first_name", "a first name (up to 100 characters) is required")
-        if email and (len(email) > 254 or not _EMAIL.match(email)):
+        if email and not registry.is_email(email):
             raise SignUpError("email", f"not an email address: {email!r}")
         if not is_known(commune):
             raise SignUpError("commune", f"unknown commune code {commune!r}")

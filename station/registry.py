@@ -38,7 +38,7 @@ def add_member(session: Session, first_name: str, last_name: str = "", *,
     """A new member, with a membership from today when `membership_until` is given."""
     if not first_name.strip():
         raise InvalidInput("a first name is required")
-    if email and not _EMAIL.match(email):
+    if email and not is_email(email):
         raise InvalidInput(f"not an email address: {email!r}")
     if home_commune is not None and not is_known(home_commune):
         raise InvalidInput(f"unknown commune {home_commune!r}; expected the INSEE code of a "
@@ -53,6 +53,10 @@ def add_member(session: Session, first_name: str, last_name: str = "", *,
                                dirty=origin_site is not None))
     session.flush()
     return member
+
+
+def is_email(text: str) -> bool:
+    return len(text) <= 254 and _EMAIL.match(text) is not None
 
 
 def email_holder(session: Session, email: str) -> Member | None:
