@@ -131,9 +131,7 @@ class KioskService:
     # -- what the screens show --------------------------------------------------------
 
     def hours(self) -> DayHours:
-        with self._session() as session:
-            return hours_today(session, self.config.site.id, self.config.site.timezone,
-                               self.clock())
+        return hours_today(self.desk.schedule, self.clock())
 
     def people_in(self) -> int:
         with self._session() as session:

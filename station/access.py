@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from station.config import StationConfig
 from station.db import (
     Badge,
     BadgeStatus,
@@ -14,16 +15,15 @@ from station.db import (
     MemberKind,
     Membership,
     MemberTraining,
-    OpeningException,
-    OpeningHours,
     Resource,
 )
+from station.plans import plan_windows
 from station.rules import CredentialFacts, MembershipSpan, ResourceFacts
-from station.schedule import Schedule, TimeRange, parse_range
+from station.schedule import Schedule
 
 
 def member_facts(session: Session, member: Member, revoked: bool = False) -> CredentialFacts:
-    spans = tuple(MembershipSpan(m.valid_from, m.valid_until) for m in session.scalars(
+    spans = tuple(MembershipSpan(m.valid_from, m.valid_until, m.plan) for m in session.scalars(
         select(Membership).where(Membership.member_id == member.id,
                                  Membership.deleted_at.is_(None))))
     trainings = {t.training_code: t.expires_at for t in session.scalars(
@@ -44,31 +44,31 @@ def credential_facts(session: Session,
                         revoked=badge.status is not BadgeStatus.ACTIVE), badge
 
 
-def site_schedule(session: Session, site_id: str, timezone: str) -> Schedule:
-    weekly: list[list[TimeRange]] = [[] for _ in range(7)]
-    for row in session.scalars(select(OpeningHours).where(
-            OpeningHours.site_id == site_id, OpeningHours.deleted_at.is_(None))
-            .order_by(OpeningHours.weekday, OpeningHours.opens)):
-        weekly[row.weekday].append((row.opens, row.closes))
-    exceptions = {row.day: tuple(parse_range(r) for r in row.ranges)
-                  for row in session.scalars(select(OpeningException).where(
-                      OpeningException.site_id == site_id,
-                      OpeningException.deleted_at.is_(None)))}
-    return Schedule(timezone=timezone, weekly=tuple(tuple(d) for d in weekly),
-                    exceptions=exceptions)
+def resource_facts(session: Session, config: StationConfig, code: str) -> ResourceFacts:
+    """Facts of a resource; a resource missing from the database is disabled (deny).
 
-
-def resource_facts(session: Session, site_id: str, code: str, timezone: str) -> ResourceFacts:
-    """Facts of a resource; a resource missing from the database is disabled (deny)."""
+    The hours come from the configuration (the schedule the agent or space names, the
+    plans' windows, staff's rule); the database says whether staff disabled it.
+    """
     resource = session.scalar(select(Resource).where(
-        Resource.site_id == site_id, Resource.code == code, Resource.deleted_at.is_(None)))
+        Resource.site_id == config.site.id, Resource.code == code,
+        Resource.deleted_at.is_(None)))
     if resource is None:
         return ResourceFacts(code=code, enabled=False)
-    schedule = (Schedule.open_always() if resource.schedule == "always"
-                else site_schedule(session, site_id, timezone))
-    return ResourceFacts(code=code, required_trainings=tuple(resource.required_trainings),
-                         schedule=schedule, enabled=resource.enabled,
-                         out_of_order=resource.out_of_order)
+    agent = next((a for a in config.agents.values() if a.resource == code), None)
+    space = config.spaces.get(code)
+    schedule_name = agent.schedule if agent else space.schedule if space else resource.schedule
+    known = config.schedule_names()
+    return ResourceFacts(
+        code=code, required_trainings=tuple(resource.required_trainings),
+        # A name the configuration no longer declares closes the resource: deny.
+        schedule=config.schedule(schedule_name) if schedule_name in known
+        else Schedule(timezone=config.site.timezone),
+        enabled=resource.enabled, out_of_order=resource.out_of_order,
+        plan_windows=plan_windows(config, code),
+        staff_window=config.schedule(config.staff.schedule),
+        free_access=config.schedule(agent.free_access) if agent and agent.free_access
+        else None)
 
 
 def today_in(timezone: str, now: dt.datetime | None = None) -> dt.date:

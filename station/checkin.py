@@ -26,6 +26,7 @@ from station.config import StationConfig
 from station.credential import Credential
 from station.db import Badge, BadgeStatus, Member, MemberKind, Visit
 from station.errors import NotFound, StationError
+from station.schedule import Schedule
 
 CLOSING = "closing"  # checkout_reason of the automatic check-out at closing time
 SELF = "self"  # the person tapped out
@@ -82,24 +83,23 @@ class Presence:
 
 
 class Desk:
-    """The check-in desk of one kiosk: the site, its purposes and its closing time."""
+    """The check-in desk of one kiosk: the site, its purposes and its schedule."""
 
     def __init__(self, site_id: str, kiosk_id: str, timezone: str,
-                 purposes: Mapping[str, str], closing_time: dt.time) -> None:
+                 purposes: Mapping[str, str], schedule: Schedule) -> None:
         if not purposes:
             raise ValueError("at least one purpose is needed to check people in")
         self.site_id = site_id
         self.kiosk_id = kiosk_id
         self.zone = ZoneInfo(timezone)
         self.purposes = dict(purposes)  # purpose id -> space, in display order
-        self.closing_time = closing_time
+        self.schedule = schedule  # its closing times check everyone out
 
     @classmethod
     def from_config(cls, config: StationConfig, kiosk_id: str) -> Desk:
         kiosk = config.kiosks[kiosk_id]
-        hours, minutes = kiosk.closing_time.split(":")
         return cls(config.site.id, kiosk_id, config.site.timezone,
-                   {p.id: p.space for p in config.purposes}, dt.time(int(hours), int(minutes)))
+                   {p.id: p.space for p in config.purposes}, config.schedule(kiosk.schedule))
 
     # -- badge taps -------------------------------------------------------------------
 
@@ -193,28 +193,32 @@ class Desk:
             self._close(visit, now, reason)
         return visit
 
-    def closing_at(self, day: dt.date) -> dt.datetime:
-        return dt.datetime.combine(day, self.closing_time, self.zone).astimezone(dt.UTC)
+    def closing_after(self, at: dt.datetime) -> dt.datetime:
+        """The first closing time of the schedule after `at` (exceptions and holidays
+        included): a resident checked in at night stays in until the next closing.
+        A schedule that never closes in the coming week ends visits at midnight."""
+        day = at.astimezone(self.zone).date()
+        for offset in range(8):
+            closing = self.schedule.closing_on(day + dt.timedelta(days=offset))
+            if closing is not None and closing > at:
+                return closing
+        end_of_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), self.zone)
+        return end_of_day.astimezone(dt.UTC)
 
     def auto_check_out(self, session: Session, now: dt.datetime) -> int:
-        """Check out, reason 'closing', everyone still in after closing time.
+        """Check out, reason 'closing', everyone still in after their closing time.
 
-        Visits left open on an earlier day (the kiosk was off at closing time) are
-        closed at that day's closing time. Safe to call as often as wanted.
+        A visit ends at the first closing after its check-in, also when the kiosk was
+        off at that moment (it is then closed at that closing time, not later). Safe
+        to call as often as wanted.
         """
-        today = now.astimezone(self.zone).date()
-        after_closing = now >= self.closing_at(today)
         count = 0
         for visit in session.scalars(select(Visit).where(
                 Visit.site_id == self.site_id, Visit.checked_out_at.is_(None))):
-            day = visit.checked_in_at.astimezone(self.zone).date()
-            if day < today:
-                self._close(visit, max(self.closing_at(day), visit.checked_in_at), CLOSING)
-            elif after_closing:
-                self._close(visit, now, CLOSING)
-            else:
-                continue
-            count += 1
+            due = self.closing_after(visit.checked_in_at)
+            if now >= due:
+                self._close(visit, due, CLOSING)
+                count += 1
         session.flush()
         return count
 

@@ -1,4 +1,4 @@
-"""The people of the demo: a few members whose badges show every outcome."""
+"""The people of the demo: a few members whose badges show every outcome, at any hour."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class DemoPerson:
     trainings: tuple[str, ...] = ()
     revoked: bool = False
     shows: str = ""
+    plan: str = "member"
 
 
 PEOPLE = (
@@ -31,9 +32,14 @@ PEOPLE = (
                ("laser", "printer-3d"),
                shows="staff: staff mode at the kiosk, passes lockdown, clears the laser "
                      "cutter's check after each session"),
+    DemoPerson("Inès", "Moreau", MemberKind.MEMBER, "04F6A7B8", "62765", 365,
+               ("printer-3d",), plan="resident",
+               shows="coworking resident: the front door at any hour, day or night; "
+                     "the laser cutter only in fablab hours"),
     DemoPerson("Camille", "Martin", MemberKind.MEMBER, "04A1B2C3", "62040", 365, ("laser",),
                shows="member trained on the laser cutter (hold the badge: "
-                     "reader tap --hold, then --remove)"),
+                     "reader tap --hold, then --remove); the front door in opening "
+                     "hours only"),
     DemoPerson("Lucas", "Dubois", MemberKind.MEMBER, "04B2C3D4", "62014", 200,
                shows="member without training: denied at the machines"),
     DemoPerson("Hugo", "Lefebvre", MemberKind.MEMBER, "04C3D4E5", "62765", -10,
@@ -54,7 +60,7 @@ def seed_people(session: Session, key: bytes, today: dt.date | None = None) -> b
             session, person.first_name, person.last_name, kind=person.kind,
             home_commune=person.commune, consent_at=utcnow(),
             membership_until=today + dt.timedelta(days=person.membership_days),
-            today=today - dt.timedelta(days=400))
+            today=today - dt.timedelta(days=400), plan=person.plan)
         badge = registry.enroll_badge(session, member, Credential.uid(person.uid), key,
                                       label="badge de démonstration")
         for code in person.trainings:

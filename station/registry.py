@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from station.db import (
 )
 from station.errors import Conflict, InvalidInput, NotFound
 
+DEFAULT_PLAN = "standard"  # the plan of memberships made before plans were declared
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -34,8 +35,9 @@ def add_member(session: Session, first_name: str, last_name: str = "", *,
                kind: MemberKind = MemberKind.MEMBER, email: str | None = None,
                home_commune: str | None = None, consent_at: dt.datetime | None = None,
                membership_until: dt.date | None = None, origin_site: str | None = None,
-               today: dt.date | None = None) -> Member:
-    """A new member, with a membership from today when `membership_until` is given."""
+               today: dt.date | None = None, plan: str = DEFAULT_PLAN) -> Member:
+    """A new member, with a membership of `plan` from today when `membership_until` is
+    given (use `add_membership` for an open-ended one)."""
     if not first_name.strip():
         raise InvalidInput("a first name is required")
     if email and not is_email(email):
@@ -48,11 +50,71 @@ def add_member(session: Session, first_name: str, last_name: str = "", *,
                     origin_site=origin_site, dirty=origin_site is not None)
     session.add(member)
     if membership_until is not None:
-        session.add(Membership(member=member, valid_from=today or dt.date.today(),
-                               valid_until=membership_until, origin_site=origin_site,
-                               dirty=origin_site is not None))
+        add_membership(session, member, plan, today or dt.date.today(), membership_until,
+                       origin_site=origin_site)
     session.flush()
     return member
+
+
+def add_membership(session: Session, member: Member, plan: str, valid_from: dt.date,
+                   valid_until: dt.date | None, *, origin_site: str | None = None,
+                   ) -> Membership:
+    """A membership of `plan` (valid_until inclusive; None: open-ended)."""
+    membership = Membership(member=member, plan=plan, valid_from=valid_from,
+                            valid_until=valid_until, origin_site=origin_site,
+                            dirty=origin_site is not None)
+    session.add(membership)
+    session.flush()
+    return membership
+
+
+def current_membership(session: Session, member: Member, day: dt.date) -> Membership | None:
+    """The live membership covering `day` that ends last, if any."""
+    rows = session.scalars(select(Membership).where(
+        Membership.member_id == member.id, Membership.deleted_at.is_(None),
+        Membership.valid_from <= day,
+        or_(Membership.valid_until.is_(None), Membership.valid_until >= day)))
+    return max(rows, key=lambda m: m.valid_until or dt.date.max, default=None)
+
+
+def renew_membership(session: Session, member: Member, *, today: dt.date, plan: str | None,
+                     until: dt.date | None, default_days: Callable[[str], int],
+                     default_plan: str, origin_site: str | None = None) -> Membership:
+    """Renew, or change the plan of, a member's membership.
+
+    The same plan continues the day after the current membership ends (from today if
+    none is current); another plan starts today and ends the current one yesterday
+    (a plan change takes effect at once). Without `until`, the new membership lasts
+    the plan's default length (`default_days`, 0: open-ended).
+    """
+    current = current_membership(session, member, today)
+    latest = session.scalar(select(Membership).where(
+        Membership.member_id == member.id, Membership.deleted_at.is_(None))
+        .order_by(Membership.valid_from.desc()).limit(1))
+    wanted = plan or (latest.plan if latest is not None else default_plan)
+    start = today
+    if current is not None and current.plan == wanted:
+        if current.valid_until is None:
+            raise Conflict(f"{member.display_name} already has an open-ended {wanted} "
+                           f"membership; give another --plan to change it")
+        start = current.valid_until + dt.timedelta(days=1)
+    elif current is not None:
+        _end_before(current, today, origin_site)
+    days = default_days(wanted)
+    end = until if until is not None else (start + dt.timedelta(days=days - 1) if days
+                                           else None)
+    if end is not None and end < today:
+        raise InvalidInput(f"--until {end} is in the past: the membership would already be "
+                           f"over")
+    return add_membership(session, member, wanted, start, end, origin_site=origin_site)
+
+
+def _end_before(membership: Membership, day: dt.date, origin_site: str | None) -> None:
+    if membership.valid_from >= day:
+        membership.deleted_at = utcnow()  # it had not started: nothing of it remains
+    else:
+        membership.valid_until = day - dt.timedelta(days=1)
+    membership.dirty = membership.dirty or origin_site is not None
 
 
 def is_email(text: str) -> bool:

@@ -28,6 +28,9 @@ class Reason(enum.StrEnum):
     RESOURCE_OUT_OF_ORDER = "resource_out_of_order"
     LOCKDOWN = "lockdown"
     INTERNAL_ERROR = "internal_error"  # an agent's own failure: it denies
+    OUTSIDE_PLAN_HOURS = "outside_plan_hours"
+    NOT_IN_PLAN = "not_in_plan"
+    CLOCK_UNSYNCED = "clock_unsynced"  # the hour matters and the agent's clock is not trusted
 
     def message(self, language: str = "fr") -> str:
         return MESSAGES[self][1 if language == "en" else 0]
@@ -47,6 +50,12 @@ MESSAGES: dict[Reason, tuple[str, str]] = {
                               "Your training has expired: ask for a refresher"),
     Reason.OUTSIDE_OPENING_HOURS: ("En dehors des heures d'ouverture",
                                    "Outside opening hours"),
+    Reason.OUTSIDE_PLAN_HOURS: ("Votre formule ne donne pas accès à cette heure-ci",
+                                "Your plan gives no access at this hour"),
+    Reason.NOT_IN_PLAN: ("Votre formule ne donne pas accès à cet équipement",
+                         "Your plan gives no access to this resource"),
+    Reason.CLOCK_UNSYNCED: ("Horloge du lecteur non synchronisée : accès refusé par sécurité",
+                            "Reader clock not synchronised: access denied for safety"),
     Reason.RESOURCE_DISABLED: ("Équipement désactivé", "Equipment disabled"),
     Reason.RESOURCE_OUT_OF_ORDER: ("Équipement hors service", "Equipment out of order"),
     Reason.LOCKDOWN: ("Accès fermé (confinement) : personnel uniquement",
@@ -60,6 +69,7 @@ MESSAGES: dict[Reason, tuple[str, str]] = {
 class MembershipSpan:
     valid_from: dt.date
     valid_until: dt.date | None  # inclusive; None = open-ended
+    plan: str = ""  # the membership plan's code; "" when the site declares no plans
 
     def covers(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
@@ -83,6 +93,11 @@ class ResourceFacts:
     schedule: Schedule = field(default_factory=Schedule.open_always)
     enabled: bool = True
     out_of_order: bool = False
+    # Plan code -> when its holders may use the resource; a plan absent is refused.
+    # None: the site declares no plans, every membership follows `schedule` alone.
+    plan_windows: Mapping[str, Schedule] | None = None
+    staff_window: Schedule = field(default_factory=Schedule.open_always)
+    free_access: Schedule | None = None  # doors: unlocked for everyone while open
 
 
 @dataclass(frozen=True)
@@ -96,13 +111,18 @@ class Decision:
 
 
 def decide(credential: CredentialFacts | None, resource: ResourceFacts, at: dt.datetime,
-           *, lockdown: bool = False, local_day: dt.date | None = None) -> Decision:
+           *, lockdown: bool = False, local_day: dt.date | None = None,
+           hours_unknown: bool = False) -> Decision:
     """Grant or deny, with the first reason that applies.
 
     The order puts what the person can do nothing about (the equipment, a lockdown)
     after what identifies them, so an unknown or revoked badge is always named as such.
-    Staff pass a lockdown and are not bound by opening hours or memberships, but do
-    need the training of a machine: safety applies to everyone.
+    Staff pass a lockdown and follow their own window instead of the resource's hours
+    and the plans, but do need the training of a machine: safety applies to everyone.
+    The resource's own hours come before the plan's: a resident at the laser cutter
+    at night is told the fablab is closed, not that their plan is at fault.
+    `hours_unknown` (an agent whose clock is not trusted) denies whatever depends on
+    the hour, with `clock_unsynced`.
     """
     if credential is None:
         return Decision(False, Reason.UNKNOWN_BADGE)
@@ -115,7 +135,8 @@ def decide(credential: CredentialFacts | None, resource: ResourceFacts, at: dt.d
     if lockdown and not credential.staff:
         return Decision(False, Reason.LOCKDOWN)
     day = local_day or _local_day(at, resource.schedule)
-    if not credential.staff and not any(m.covers(day) for m in credential.memberships):
+    current = tuple(m for m in credential.memberships if m.covers(day))
+    if not credential.staff and not current:
         return Decision(False, Reason.NO_VALID_MEMBERSHIP)
     for code in resource.required_trainings:
         if code not in credential.trainings:
@@ -123,9 +144,28 @@ def decide(credential: CredentialFacts | None, resource: ResourceFacts, at: dt.d
         expiry = credential.trainings[code]
         if expiry is not None and expiry <= at:
             return Decision(False, Reason.TRAINING_EXPIRED, code)
-    if not credential.staff and not resource.schedule.is_open(at):
-        return Decision(False, Reason.OUTSIDE_OPENING_HOURS)
-    return Decision(True, Reason.GRANTED)
+    if credential.staff:
+        return _within((resource.staff_window,), at, hours_unknown, Reason.OUTSIDE_PLAN_HOURS)
+    opening = _within((resource.schedule,), at, hours_unknown, Reason.OUTSIDE_OPENING_HOURS)
+    if not opening.granted or resource.plan_windows is None:
+        return opening
+    windows = tuple(resource.plan_windows[m.plan] for m in current
+                    if m.plan in resource.plan_windows)
+    if not windows:
+        return Decision(False, Reason.NOT_IN_PLAN, ",".join(sorted({m.plan for m in current})))
+    return _within(windows, at, hours_unknown, Reason.OUTSIDE_PLAN_HOURS)
+
+
+def _within(windows: tuple[Schedule, ...], at: dt.datetime, hours_unknown: bool,
+            closed: Reason) -> Decision:
+    """Granted if one window is open at `at`; an untrusted clock trusts only `always`."""
+    if any(w.always for w in windows):
+        return Decision(True, Reason.GRANTED)
+    if hours_unknown:
+        return Decision(False, Reason.CLOCK_UNSYNCED)
+    if any(w.is_open(at) for w in windows):
+        return Decision(True, Reason.GRANTED)
+    return Decision(False, closed)
 
 
 def _local_day(at: dt.datetime, schedule: Schedule) -> dt.date:

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from station.access import site_schedule
-from station.db import OpeningException, Visit
+from station.db import Visit
+from station.schedule import Schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +45,10 @@ def day_bounds(now: dt.datetime, timezone: str) -> tuple[dt.datetime, dt.datetim
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
-def hours_today(session: Session, site_id: str, timezone: str, now: dt.datetime) -> DayHours:
-    schedule = site_schedule(session, site_id, timezone)
-    day = now.astimezone(ZoneInfo(timezone)).date()
-    label = session.scalar(select(OpeningException.label).where(
-        OpeningException.site_id == site_id, OpeningException.day == day,
-        OpeningException.deleted_at.is_(None))) or ""
-    return DayHours(day, schedule.ranges_on(day), label, schedule.is_open(now))
+def hours_today(schedule: Schedule, now: dt.datetime) -> DayHours:
+    """Today's hours of a schedule, with the exception's label or the holiday's name."""
+    day = schedule.local(now).date()
+    return DayHours(day, schedule.ranges_on(day), schedule.label_on(day), schedule.is_open(now))
 
 
 def people_in(session: Session, site_id: str) -> int:

@@ -67,8 +67,12 @@ def fingerprint(connection: Connection) -> tuple[Any, ...]:
     return tuple(parts)
 
 
-def compile_entries(connection: Connection) -> dict[str, dict[str, Any]]:
-    """{badge hash: grant entry} for every live badge of a live member."""
+def compile_entries(connection: Connection,
+                    plan_of: Callable[[str], str] = str) -> dict[str, dict[str, Any]]:
+    """{badge hash: grant entry} for every live badge of a live member.
+
+    `plan_of` maps a membership's plan to the one the site applies (a plan the
+    configuration no longer declares becomes the default plan)."""
     # Member ids stay driver values (no UUID objects): they are only keys here.
     member_of = {Member: type_coerce(Member.id, String),
                  Membership: type_coerce(Membership.member_id, String),
@@ -77,10 +81,10 @@ def compile_entries(connection: Connection) -> dict[str, dict[str, Any]]:
     staff = {row[0]: row[1] == MemberKind.STAFF for row in connection.execute(
         select(member_of[Member], Member.kind).where(Member.deleted_at.is_(None)))}
     spans: dict[Any, list[MembershipSpan]] = defaultdict(list)
-    for member, valid_from, valid_until in connection.execute(
-            select(member_of[Membership], Membership.valid_from, Membership.valid_until)
-            .where(Membership.deleted_at.is_(None))):
-        spans[member].append(MembershipSpan(valid_from, valid_until))
+    for member, valid_from, valid_until, plan in connection.execute(
+            select(member_of[Membership], Membership.valid_from, Membership.valid_until,
+                   Membership.plan).where(Membership.deleted_at.is_(None))):
+        spans[member].append(MembershipSpan(valid_from, valid_until, plan_of(plan)))
     held: dict[Any, dict[str, Any]] = defaultdict(dict)
     for member, code, expires in connection.execute(
             select(member_of[MemberTraining], MemberTraining.training_code,
@@ -105,8 +109,8 @@ def compile_entries(connection: Connection) -> dict[str, dict[str, Any]]:
     return entries
 
 
-def _span_order(span: MembershipSpan) -> tuple[Any, Any]:
-    return span.valid_from, span.valid_until or span.valid_from
+def _span_order(span: MembershipSpan) -> tuple[Any, Any, str]:
+    return span.valid_from, span.valid_until or span.valid_from, span.plan
 
 
 def _uuid_text(value: Any) -> str:
@@ -146,11 +150,10 @@ class GrantCompiler:
         due: list[tuple[str, int, ResourceFacts, int]] = []
         with Session(site_engine) as session, session.begin():
             connection = session.connection()
-            entries = compile_entries(connection)
+            entries = compile_entries(connection, self.config.plan_of)
             entries_digest = hashlib.sha256(canonical(entries)).digest()
             for agent_id, agent in self.config.agents.items():
-                resource = resource_facts(session, self.config.site.id, agent.resource,
-                                          self.config.site.timezone)
+                resource = resource_facts(session, self.config, agent.resource)
                 digest = int.from_bytes(hashlib.sha256(
                     entries_digest + canonical(resource_to_json(resource))).digest()[:7])
                 version = read_cursor(connection, f"grants.version.{agent_id}")

@@ -1,4 +1,4 @@
-"""`station member add|list|show`."""
+"""`station member add|renew|list|show|export|forget`."""
 
 from __future__ import annotations
 
@@ -23,12 +23,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--kind", choices=[k.value for k in MemberKind], default="member")
     add.add_argument("--email")
     add.add_argument("--commune", help="INSEE code of the home commune (for the tallies)")
+    add.add_argument("--plan", help="membership plan, one of [plans] (default: the default "
+                                    "plan)")
     add.add_argument("--until", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
-                     help="membership valid until this day (default: one year)")
+                     help="membership valid until this day (default: the plan's length, "
+                          "one year without plans)")
     add.add_argument("--no-membership", action="store_true", help="no membership for now")
     add.add_argument("--consent", action="store_true",
                      help="the person gave consent to the processing of their data")
     add.set_defaults(handler=run_add)
+
+    renew = commands.add_parser(
+        "renew", help="renew a membership, or change its plan (effective today)")
+    renew.add_argument("member", help="id (or its first 8 characters), email or full name")
+    renew.add_argument("--plan", help="the new plan (default: the current one)")
+    renew.add_argument("--until", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                       help="valid until this day (default: the plan's length)")
+    renew.set_defaults(handler=run_renew)
 
     listing = commands.add_parser("list", help="list people")
     listing.add_argument("--search", help="part of a name or email")
@@ -51,9 +62,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_add(args: argparse.Namespace, ctx: Context) -> int:
-    until = None if args.no_membership else (args.until or dt.date.today()
-                                             + dt.timedelta(days=365))
-    if until is not None and until < dt.date.today():
+    today = dt.date.today()
+    plan = _plan(ctx, args.plan)
+    days = _plan_days(ctx, plan)
+    until = args.until or (today + dt.timedelta(days=days - 1) if days else None)
+    if until is not None and until < today:
         raise InvalidInput(f"--until {until} is in the past: the membership would already "
                            f"be over (use --no-membership for none)")
     with ctx.session() as session:
@@ -61,17 +74,52 @@ def run_add(args: argparse.Namespace, ctx: Context) -> int:
         if holder is not None:
             raise Conflict(f"{args.email} is already the email of {holder.display_name} "
                            f"({str(holder.id)[:8]})")
+        site = ctx.config.site.id
         member = registry.add_member(
             session, args.first_name, args.last_name, kind=MemberKind(args.kind),
-            email=args.email, home_commune=args.commune, membership_until=until,
-            consent_at=utcnow() if args.consent else None,
-            origin_site=ctx.config.site.id)
+            email=args.email, home_commune=args.commune,
+            consent_at=utcnow() if args.consent else None, origin_site=site)
+        if not args.no_membership:
+            registry.add_membership(session, member, plan, today, until, origin_site=site)
         record = member_row(member)
     if ctx.json_output:
         ctx.output_one(record)
     else:
         ctx.console.print(f"Added {record['name']} ({record['id']}).")
     return 0
+
+
+def run_renew(args: argparse.Namespace, ctx: Context) -> int:
+    plan = _plan(ctx, args.plan) if args.plan else None
+    with ctx.session() as session:
+        member = registry.find_member(session, args.member)
+        membership = registry.renew_membership(
+            session, member, today=dt.date.today(), plan=plan, until=args.until,
+            default_days=lambda code: _plan_days(ctx, code),
+            default_plan=_plan(ctx, None), origin_site=ctx.config.site.id)
+        record = {"member": member.display_name, "plan": membership.plan,
+                  "valid_from": membership.valid_from, "valid_until": membership.valid_until}
+    if ctx.json_output:
+        ctx.output_one(record)
+    else:
+        ctx.console.print(f"{record['member']}: {record['plan']} from {record['valid_from']} "
+                          f"until {record['valid_until'] or 'further notice'}.")
+    return 0
+
+
+def _plan(ctx: Context, wanted: str | None) -> str:
+    """The plan to record: the one asked, checked against [plans], or the default."""
+    plans = ctx.config.plans
+    if wanted is None:
+        return ctx.config.default_plan or registry.DEFAULT_PLAN
+    if plans and wanted not in plans:
+        raise InvalidInput(f"unknown plan {wanted!r}; expected one of {', '.join(plans)}")
+    return wanted
+
+
+def _plan_days(ctx: Context, plan: str) -> int:
+    declared = ctx.config.plans.get(plan)
+    return declared.days if declared is not None else 365
 
 
 def run_list(args: argparse.Namespace, ctx: Context) -> int:

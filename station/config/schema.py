@@ -14,6 +14,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from station.schedule import ALWAYS as ALWAYS_SCHEDULE
+from station.schedule import Schedule
+
+OPENING_HOURS = "opening_hours"  # the schedule given by [opening_hours]
 _TIME_RANGE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 _SLUG = r"^[a-z0-9][a-z0-9_-]{0,62}$"  # also safe as an MQTT topic level and client id
 
@@ -166,6 +170,20 @@ class MachineConfig(Section):
                                 "staff clears it.", False, default=False)
 
 
+class ClockConfig(Section):
+    """A Raspberry Pi has no real-time clock: after a power cut it may boot hours or days
+    behind (fake-hwclock) until NTP answers, and a spoofed NTP server can move it."""
+
+    max_skew_s: float = doc("The clock is not trusted when it differs from the site "
+                            "server's signed time by more than this.", 120.0, default=120.0,
+                            gt=0)
+    untrusted: Literal["deny", "last_trusted"] = doc(
+        "While the clock is not trusted: 'deny' refuses every decision that depends on "
+        "the hour (staff and always-open rights still pass), 'last_trusted' decides on the "
+        "newest signed time seen plus the monotonic time elapsed since.", "last_trusted",
+        default="last_trusted")
+
+
 class AgentConfig(Section):
     kind: Literal["door", "machine"] = doc("What the agent drives.", "door")
     name: str = doc("Name shown to staff.", "Porte d'entrée")
@@ -174,9 +192,17 @@ class AgentConfig(Section):
     trainings: tuple[Slug, ...] = doc("Trainings required to use the resource; each must "
                                       "be declared under [trainings].", ["laser"],
                                       default=())
-    schedule: Literal["opening_hours", "always"] = doc(
-        "When members may pass: during opening hours, or always (staff always may).",
-        "opening_hours", default="opening_hours")
+    schedule: Slug = doc(
+        "The schedule the resource follows: members and visitors may use it only while "
+        "it is open (their plan may narrow that further; staff follow [staff]). "
+        "'opening_hours', 'always' or a name of [schedules].", "opening_hours",
+        default="opening_hours")
+    free_access: str = doc(
+        "Doors only: a schedule during which the door stays unlocked for everyone (the "
+        "event hall during an event); a lockdown overrides it. Empty: never.", "",
+        default="", pattern=r"^([a-z0-9][a-z0-9_-]{0,62})?$")
+    clock: ClockConfig = doc("What the agent does when it cannot trust its clock.", {},
+                             default=ClockConfig())
     reader: ReaderConfig = doc("The agent's badge reader.", {"path": "sim:front-door"})
     pins: PinsConfig = doc("GPIO wiring.", {"relay": 17})
     pin_factory: Literal["mock", "lgpio", "rpigpio", "native"] = doc(
@@ -203,6 +229,8 @@ class SpaceConfig(Section):
     fr: str = doc("Label in French.", "Espace de coworking")
     en: str = doc("Label in English.", "Coworking space")
     capacity: int = doc("Seats or places, 0 if not counted.", 40, default=0, ge=0)
+    schedule: Slug = doc("The schedule the space follows (plans name it to give access).",
+                         "opening_hours", default="opening_hours")
 
 
 class TrainingConfig(Section):
@@ -218,9 +246,9 @@ class KioskConfig(Section):
                                 "without a touch.", 20.0, default=20.0, gt=0)
     staff_timeout_s: float = doc("Close staff mode after this many idle seconds.", 60.0,
                                  default=60.0, gt=0)
-    closing_time: str = doc("Everyone still checked in is checked out at this time "
-                            "(HH:MM, site time).", "22:00", default="22:00",
-                            pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    schedule: Slug = doc("The site's schedule: everyone still checked in is checked out "
+                         "at that day's closing time (exceptions and holidays included).",
+                         "opening_hours", default="opening_hours")
     language: Literal["fr", "en"] = doc("Language of the idle screen.", "fr", default="fr")
     calendar_url: str = doc("iCalendar feed of today's events, empty if none.", "",
                             default="")
@@ -249,7 +277,7 @@ def _check_ranges(value: tuple[str, ...]) -> tuple[str, ...]:
     return value
 
 
-class OpeningHoursConfig(Section):
+class ScheduleConfig(Section):
     monday: tuple[str, ...] = doc("Opening ranges on Mondays.", ["09:00-18:00"], default=())
     tuesday: tuple[str, ...] = doc("Opening ranges on Tuesdays.", ["09:00-18:00"],
                                    default=())
@@ -262,13 +290,50 @@ class OpeningHoursConfig(Section):
                                     default=())
     sunday: tuple[str, ...] = doc("Opening ranges on Sundays.", [], default=())
     exceptions: tuple[ExceptionDayConfig, ...] = doc(
-        "Holidays and closures overriding the week.", [{"date": "2026-12-25",
-                                                        "label": "Noël"}], default=())
+        "Closures and special hours overriding the week and the holidays.",
+        [{"date": "2026-12-24", "label": "Veille de Noël", "hours": ["09:00-16:00"]}],
+        default=())
+    holidays: str = doc("Country whose public holidays close this schedule (ISO code, "
+                        "computed by the holidays package: 'FR' includes Easter Monday, "
+                        "Ascension and Whit Monday); empty for none. A dated exception "
+                        "wins over a holiday.", "FR", default="")
+
+    @field_validator("holidays")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        if value:
+            import holidays
+
+            if value not in holidays.list_supported_countries():
+                raise ValueError(f"an ISO country code known to the holidays package such "
+                                 f"as 'FR', got {value!r}")
+        return value
 
     @field_validator(*WEEKDAYS)
     @classmethod
     def _ranges(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _check_ranges(value)
+
+
+class PlanConfig(Section):
+    fr: str = doc("Name in French.", "Résident coworking")
+    en: str = doc("Name in English.", "Coworking resident")
+    days: int = doc("Default length of a membership of this plan, in days (0: "
+                    "open-ended).", 365, default=365, ge=0)
+    access: dict[str, Slug] = doc(
+        "Access windows: a resource code, a group of [resource_groups] or '*' (every "
+        "resource) -> the schedule during which the plan may use it. The most specific "
+        "key wins. A resource the plan does not name is refused (not_in_plan).",
+        {"front-door": "always", "coworking": "always"}, default_factory=dict)
+    default: bool = doc("The plan of memberships that name none, or a plan no longer "
+                        "declared (exactly one plan is the default).", False, default=False)
+
+
+class StaffConfig(Section):
+    schedule: Slug = doc("Staff's own rule: they pass every resource (lockdown included) "
+                         "while this schedule is open, whatever the resource's hours and "
+                         "the plans; machines still need their training.", "always",
+                         default="always")
 
 
 class RetentionConfig(Section):
@@ -297,8 +362,22 @@ class StationConfig(Section):
     agents: dict[Slug, AgentConfig] = doc("Door and machine agents, by id.",
                                           {"front-door": {"kind": "door"}},
                                           default_factory=dict)
-    opening_hours: OpeningHoursConfig = doc("Weekly opening hours and exceptions.", {},
-                                            default=OpeningHoursConfig())
+    opening_hours: ScheduleConfig = doc("The site's public opening hours: the schedule "
+                                        "called 'opening_hours'.", {},
+                                        default=ScheduleConfig())
+    schedules: dict[Slug, ScheduleConfig] = doc(
+        "More named schedules (the fablab while a fabmanager is on site, the event hall's "
+        "events...), in the same form as [opening_hours].",
+        {"fablab": {"wednesday": ["14:00-18:00"], "holidays": "FR"}}, default_factory=dict)
+    resource_groups: dict[Slug, tuple[Slug, ...]] = doc(
+        "Named groups of resources (agents' resources and spaces), for plans' access.",
+        {"doors": ["front-door", "hall-door"]}, default_factory=dict)
+    plans: dict[Slug, PlanConfig] = doc(
+        "Membership plans, by code. None declared: every membership may use every "
+        "resource while the resource's schedule is open.",
+        {"member": {"fr": "Adhérent", "en": "Member", "access": {"*": "opening_hours"},
+                    "default": True}}, default_factory=dict)
+    staff: StaffConfig = doc("Staff's access rule.", {}, default=StaffConfig())
     retention: RetentionConfig = doc("How long personal data is kept.", {},
                                      default=RetentionConfig())
 
@@ -332,9 +411,73 @@ class StationConfig(Section):
                 problems.append(f"{group}.{key}.reader.path: {path!r} is already the reader "
                                 f"of {paths[path]}; expected one reader per device")
             paths[path] = f"{group}.{key}"
+        problems += self._schedule_problems() + self._plan_problems()
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def schedule_names(self) -> set[str]:
+        return {ALWAYS_SCHEDULE, OPENING_HOURS, *self.schedules}
+
+    def resource_codes(self) -> set[str]:
+        return {a.resource for a in self.agents.values()} | set(self.spaces)
+
+    def _schedule_problems(self) -> list[str]:
+        problems = [f"schedules.{name}: {name!r} is reserved; expected another name"
+                    for name in self.schedules if name in (ALWAYS_SCHEDULE, OPENING_HOURS)]
+        known = self.schedule_names()
+        expected = f"expected one of {', '.join(sorted(known))}"
+        refs = [(f"agents.{k}.schedule", a.schedule) for k, a in self.agents.items()]
+        refs += [(f"agents.{k}.free_access", a.free_access) for k, a in self.agents.items()
+                 if a.free_access]
+        refs += [(f"spaces.{k}.schedule", v.schedule) for k, v in self.spaces.items()]
+        refs += [(f"kiosks.{k}.schedule", v.schedule) for k, v in self.kiosks.items()]
+        refs += [(f"plans.{k}.access.{r}", name) for k, p in self.plans.items()
+                 for r, name in p.access.items()]
+        refs.append(("staff.schedule", self.staff.schedule))
+        problems += [f"{key}: unknown schedule {name!r}; {expected}"
+                     for key, name in refs if name not in known]
+        problems += [f"agents.{k}.free_access: only a door can be in free access; expected "
+                     f"no free_access on a {a.kind}" for k, a in self.agents.items()
+                     if a.free_access and a.kind != "door"]
+        return problems
+
+    def _plan_problems(self) -> list[str]:
+        problems: list[str] = []
+        resources = self.resource_codes()
+        for group, members in self.resource_groups.items():
+            problems += [f"resource_groups.{group}: unknown resource {code!r}; expected an "
+                         f"agent's resource or a space" for code in members
+                         if code not in resources]
+        targets = resources | set(self.resource_groups) | {"*"}
+        for code, plan in self.plans.items():
+            problems += [f"plans.{code}.access: unknown resource or group {key!r}; expected "
+                         f"a resource, a group of [resource_groups] or '*'"
+                         for key in plan.access if key not in targets]
+        defaults = [code for code, plan in self.plans.items() if plan.default]
+        if self.plans and len(defaults) != 1:
+            problems.append(f"plans: {len(defaults)} plans have default = true "
+                            f"({', '.join(defaults) or 'none'}); expected exactly one")
+        return problems
+
+    def schedule(self, name: str) -> Schedule:
+        """The named schedule, in the site's time zone."""
+        zone = self.site.timezone
+        if name == ALWAYS_SCHEDULE:
+            return Schedule.open_always(zone)
+        hours = self.opening_hours if name == OPENING_HOURS else self.schedules[name]
+        weekly = [getattr(hours, day) for day in WEEKDAYS]
+        return Schedule.from_ranges(zone, weekly, {e.date: e.hours for e in hours.exceptions},
+                                    holidays=hours.holidays,
+                                    labels={e.date: e.label for e in hours.exceptions})
+
+    @property
+    def default_plan(self) -> str:
+        """The plan of a membership naming none or an undeclared one ('' without plans)."""
+        return next((code for code, plan in self.plans.items() if plan.default), "")
+
+    def plan_of(self, code: str) -> str:
+        return code if code in self.plans else self.default_plan
 
     def resolve(self, path: str) -> Path:
         """A path from the file, relative to the file's directory."""

@@ -166,7 +166,7 @@ class Resource(Replicated, Base):
     name: Mapped[str] = mapped_column(String(100))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     out_of_order: Mapped[bool] = mapped_column(Boolean, default=False)
-    schedule: Mapped[str] = mapped_column(String(20), default="opening_hours")
+    schedule: Mapped[str] = mapped_column(String(64), default="opening_hours")
     required_trainings: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 

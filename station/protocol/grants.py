@@ -21,7 +21,7 @@ def entry_to_json(facts: CredentialFacts, member_id: str | None = None) -> dict[
         "staff": facts.staff,
         "member": member_id,
         "memberships": [[m.valid_from.isoformat(),
-                         m.valid_until.isoformat() if m.valid_until else None]
+                         m.valid_until.isoformat() if m.valid_until else None, m.plan]
                         for m in facts.memberships],
         "trainings": {code: expiry.isoformat() if expiry else None
                       for code, expiry in facts.trainings.items()},
@@ -32,9 +32,7 @@ def entry_from_json(data: Any) -> CredentialFacts:
     if not isinstance(data, dict):
         raise ProtocolError("malformed", "a grant entry must be an object")
     try:
-        spans = tuple(MembershipSpan(dt.date.fromisoformat(start),
-                                     dt.date.fromisoformat(end) if end else None)
-                      for start, end in data["memberships"])
+        spans = tuple(_span(item) for item in data["memberships"])
         trainings = {str(code): dt.datetime.fromisoformat(expiry) if expiry else None
                      for code, expiry in data["trainings"].items()}
         return CredentialFacts(revoked=bool(data["revoked"]), staff=bool(data["staff"]),
@@ -43,20 +41,44 @@ def entry_from_json(data: Any) -> CredentialFacts:
         raise ProtocolError("malformed", f"bad grant entry ({exc})") from None
 
 
+def _span(item: Any) -> MembershipSpan:
+    """[from, until] (before plans) or [from, until, plan]."""
+    start, end, *rest = item
+    plan = rest[0] if rest else ""
+    if len(rest) > 1 or not isinstance(plan, str):
+        raise ValueError("a membership is [from, until, plan]")
+    return MembershipSpan(dt.date.fromisoformat(start),
+                          dt.date.fromisoformat(end) if end else None, plan)
+
+
 def resource_to_json(resource: ResourceFacts) -> dict[str, Any]:
+    windows = resource.plan_windows
     return {"code": resource.code, "required_trainings": list(resource.required_trainings),
             "schedule": resource.schedule.to_json(), "enabled": resource.enabled,
-            "out_of_order": resource.out_of_order}
+            "out_of_order": resource.out_of_order,
+            "plan_windows": None if windows is None
+            else {plan: window.to_json() for plan, window in sorted(windows.items())},
+            "staff_window": resource.staff_window.to_json(),
+            "free_access": resource.free_access.to_json() if resource.free_access else None}
 
 
 def resource_from_json(data: Any) -> ResourceFacts:
     try:
+        windows = data.get("plan_windows")
+        staff = data.get("staff_window")
+        free = data.get("free_access")
         return ResourceFacts(code=str(data["code"]),
                              required_trainings=tuple(data["required_trainings"]),
                              schedule=Schedule.from_json(data["schedule"]),
                              enabled=bool(data["enabled"]),
-                             out_of_order=bool(data["out_of_order"]))
-    except (KeyError, TypeError, ValueError, AttributeError, AssertionError) as exc:
+                             out_of_order=bool(data["out_of_order"]),
+                             plan_windows=None if windows is None else {
+                                 str(plan): Schedule.from_json(w) for plan, w in windows.items()},
+                             staff_window=Schedule.open_always() if staff is None
+                             else Schedule.from_json(staff),
+                             free_access=None if free is None else Schedule.from_json(free))
+    except (KeyError, TypeError, ValueError, AttributeError, AssertionError,
+            LookupError) as exc:
         raise ProtocolError("malformed", f"bad resource ({exc})") from None
 
 

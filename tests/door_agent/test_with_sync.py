@@ -18,13 +18,14 @@ from station.db import AccessEvent, AgentStatus, MachineSession, make_engine, up
 from station.seed import seed_site
 from sync.service import SyncService
 from tests.door_agent.conftest import agent_overrides, wait_for
+from tests.support.config import ANY_HOUR
 
 UID = "05A1B2C3"
 
 
 @pytest.fixture
 def site(make_config) -> Iterator[tuple[StationConfig, Engine, SyncService]]:  # type: ignore[no-untyped-def]
-    config = make_config({"central": {"poll_interval_s": 60},
+    config = make_config({"central": {"poll_interval_s": 60}, **ANY_HOUR,
                           **agent_overrides(**{"printer-3d": {}})})
     upgrade(config.resolve_url(config.central.url))
     upgrade(config.resolve_url(config.database.url))

@@ -119,11 +119,15 @@ def test_automatic_check_out_at_closing_time(qtbot: Any, kiosk: Any,
     kiosk.controller.go_idle()
     kiosk.controller.refresh_timer.timeout.emit()  # 10:00: nothing happens
     assert visits(kiosk_env)[0].checked_out_at is None
+    kiosk_env.clock.now = dt.datetime(2026, 11, 24, 16, 59, tzinfo=dt.UTC)  # 17:59 Paris
+    kiosk.controller.refresh_timer.timeout.emit()
+    assert visits(kiosk_env)[0].checked_out_at is None
     kiosk_env.clock.now = dt.datetime(2026, 11, 24, 21, 0, tzinfo=dt.UTC)  # 22:00 Paris
     kiosk.controller.refresh_timer.timeout.emit()
     [visit] = visits(kiosk_env)
     assert visit.checkout_reason == "closing"
-    assert visit.checked_out_at == kiosk_env.clock.now
+    # At that Tuesday's closing time in the opening hours (09:00-18:00), not when seen.
+    assert visit.checked_out_at == dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)
     assert kiosk.window.idle.people.text() == "Personne sur place pour l'instant"
 
 

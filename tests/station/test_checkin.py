@@ -169,12 +169,37 @@ def test_auto_check_out_at_closing_and_for_earlier_days(session, config, desk) -
     assert desk.auto_check_out(session, NOW) == 1  # before closing: only yesterday's
     old = session.scalars(select(Visit).where(Visit.checked_in_at == yesterday)).one()
     assert old.checkout_reason == CLOSING
-    assert old.checked_out_at == dt.datetime(2026, 11, 23, 22, 0, tzinfo=PARIS)
-    closing = dt.datetime(2026, 11, 24, 22, 0, 30, tzinfo=PARIS).astimezone(dt.UTC)
+    # Monday's closing time from the opening hours (09:00-18:00), not a fixed hour.
+    assert old.checked_out_at == dt.datetime(2026, 11, 23, 18, 0, tzinfo=PARIS)
+    closing = dt.datetime(2026, 11, 24, 18, 0, 30, tzinfo=PARIS).astimezone(dt.UTC)
+    assert desk.auto_check_out(session, closing - dt.timedelta(minutes=1)) == 0
     assert desk.auto_check_out(session, closing) == 1
     assert desk.auto_check_out(session, closing) == 0  # idempotent
     assert desk.who_is_in(session) == []
     assert {v.checkout_reason for v in session.scalars(select(Visit))} == {CLOSING}
+
+
+def test_closing_time_follows_exceptions_holidays_and_night_check_ins(session, config,
+                                                                     desk) -> None:
+    a = member(session, config, "04000001", until=FAR, name="Alice")
+    b = member(session, config, "04000002", until=FAR, name="Bob")
+    # Christmas Eve is an exception day: open 09:00-16:00.
+    eve = dt.datetime(2026, 12, 24, 10, 0, tzinfo=PARIS).astimezone(dt.UTC)
+    desk.tap(session, a, eve)
+    assert desk.auto_check_out(session, eve + dt.timedelta(hours=5, minutes=59)) == 0
+    assert desk.auto_check_out(session, eve + dt.timedelta(hours=6)) == 1
+    assert session.scalars(select(Visit)).one().checked_out_at == \
+        dt.datetime(2026, 12, 24, 16, 0, tzinfo=PARIS)
+    # A resident checking in at night (after closing, before a holiday and a Sunday)
+    # stays in until the next closing time: Saturday 26th, 17:00.
+    night = dt.datetime(2026, 12, 24, 23, 30, tzinfo=PARIS).astimezone(dt.UTC)
+    desk.tap(session, b, night)
+    assert desk.auto_check_out(session, night + dt.timedelta(hours=12)) == 0  # Christmas
+    saturday = dt.datetime(2026, 12, 26, 17, 0, tzinfo=PARIS).astimezone(dt.UTC)
+    assert desk.auto_check_out(session, saturday - dt.timedelta(seconds=1)) == 0
+    assert desk.auto_check_out(session, saturday + dt.timedelta(days=2)) == 1  # kiosk was off
+    late = session.scalars(select(Visit).where(Visit.checked_in_at == night)).one()
+    assert late.checked_out_at == saturday and late.checkout_reason == CLOSING
 
 
 def test_tallies_and_hours_today(session, config, desk) -> None:
@@ -189,11 +214,13 @@ def test_tallies_and_hours_today(session, config, desk) -> None:
     tallies = tallies_today(session, "saint-omer-gare", "Europe/Paris", NOW)
     assert tallies.entries == 2 and tallies.visitors == 1
     assert tallies.by_purpose == {"fablab": 2} and tallies.by_space == {"fablab": 2}
-    hours = hours_today(session, "saint-omer-gare", "Europe/Paris", NOW)
+    hours = hours_today(desk.schedule, NOW)
     assert hours.text() == "09:00–18:00" and hours.open_now
     christmas = dt.datetime(2026, 12, 25, 10, tzinfo=PARIS)
-    closed = hours_today(session, "saint-omer-gare", "Europe/Paris", christmas)
+    closed = hours_today(desk.schedule, christmas)  # a computed public holiday
     assert closed.ranges == () and closed.label == "Noël" and not closed.open_now
+    eve = hours_today(desk.schedule, dt.datetime(2026, 12, 24, 17, tzinfo=PARIS))
+    assert eve.text() == "09:00–16:00" and eve.label == "Veille de Noël" and not eve.open_now
 
 
 def test_communes_list() -> None:

@@ -30,6 +30,18 @@ DOOR = ResourceFacts("front-door", (), WEEK)
 MEMBER = CredentialFacts(revoked=False, memberships=(YEAR,),
                          trainings={"laser": NOON + dt.timedelta(days=30)})
 STAFF = CredentialFacts(revoked=False, staff=True, trainings={"laser": None})
+# With plans: the door keeps no hours of its own, each plan has its window.
+ALWAYS = Schedule.open_always(PARIS)
+PLAN_DOOR = ResourceFacts("front-door", (), ALWAYS,
+                          plan_windows={"member": WEEK, "resident": ALWAYS})
+PLAN_LASER = ResourceFacts("laser-cutter", ("laser",), WEEK,
+                           plan_windows={"member": WEEK, "resident": ALWAYS})
+NIGHT = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC)  # 03:00 in Paris
+
+
+def holder(plan: str) -> CredentialFacts:
+    span = MembershipSpan(dt.date(2026, 1, 1), dt.date(2026, 12, 31), plan)
+    return CredentialFacts(revoked=False, memberships=(span,), trainings={"laser": None})
 
 CASES = [
     ("granted door", MEMBER, DOOR, NOON, False, Reason.GRANTED),
@@ -62,6 +74,17 @@ CASES = [
      Reason.GRANTED),
     ("staff needs the training too", CredentialFacts(revoked=False, staff=True), LASER, NOON,
      False, Reason.TRAINING_MISSING),
+    ("resident at the door at 03:00", holder("resident"), PLAN_DOOR, NIGHT, False,
+     Reason.GRANTED),
+    ("resident at the laser at 03:00", holder("resident"), PLAN_LASER, NIGHT, False,
+     Reason.OUTSIDE_OPENING_HOURS),
+    ("member at the door at 03:00", holder("member"), PLAN_DOOR, NIGHT, False,
+     Reason.OUTSIDE_PLAN_HOURS),
+    ("member at the door at 10:00", holder("member"), PLAN_DOOR, NOON, False, Reason.GRANTED),
+    ("visitor plan at the door", holder("visitor"), PLAN_DOOR, NOON, False,
+     Reason.NOT_IN_PLAN),
+    ("resident in lockdown", holder("resident"), PLAN_DOOR, NIGHT, True, Reason.LOCKDOWN),
+    ("staff at 03:00 with plans", STAFF, PLAN_DOOR, NIGHT, False, Reason.GRANTED),
 ]
 
 
@@ -75,8 +98,26 @@ def test_decision_table(name: str, credential: CredentialFacts | None, resource:
 
 
 def test_every_reason_is_covered_by_the_table_except_internal_errors() -> None:
-    covered = {case[-1] for case in CASES}
+    covered = {case[-1] for case in CASES} | {Reason.CLOCK_UNSYNCED}  # tested below
     assert covered == set(Reason) - {Reason.INTERNAL_ERROR}
+
+
+def test_an_untrusted_clock_denies_what_depends_on_the_hour() -> None:
+    assert decide(holder("member"), PLAN_DOOR, NOON, hours_unknown=True).reason \
+        is Reason.CLOCK_UNSYNCED
+    assert decide(MEMBER, DOOR, NOON, hours_unknown=True).reason is Reason.CLOCK_UNSYNCED
+    # What is open at any hour does not depend on the clock: the resident, staff.
+    assert decide(holder("resident"), PLAN_DOOR, NIGHT, hours_unknown=True).granted
+    assert decide(STAFF, DOOR, NOON, hours_unknown=True).granted
+    # Identity first: an unknown badge is still named as such.
+    assert decide(None, DOOR, NOON, hours_unknown=True).reason is Reason.UNKNOWN_BADGE
+
+
+def test_staff_follow_their_own_window() -> None:
+    office = Schedule.from_ranges(PARIS, [["07:00-20:00"]] * 7)
+    door = ResourceFacts("front-door", (), ALWAYS, plan_windows={}, staff_window=office)
+    assert decide(STAFF, door, NOON).granted
+    assert decide(STAFF, door, NIGHT).reason is Reason.OUTSIDE_PLAN_HOURS
 
 
 def test_every_reason_has_a_french_and_an_english_message() -> None:
@@ -92,7 +133,8 @@ def test_reason_codes_are_stable() -> None:
     assert [r.value for r in Reason] == [
         "granted", "unknown_badge", "badge_revoked", "no_valid_membership",
         "training_missing", "training_expired", "outside_opening_hours",
-        "resource_disabled", "resource_out_of_order", "lockdown", "internal_error"]
+        "resource_disabled", "resource_out_of_order", "lockdown", "internal_error",
+        "outside_plan_hours", "not_in_plan", "clock_unsynced"]
 
 
 def test_missing_training_names_the_training() -> None:

@@ -42,3 +42,8 @@ def write_config(directory: Path, *, mqtt_host: str = "127.0.0.1", mqtt_port: in
     path = directory / name
     path.write_text(tomli_w.dumps(raw), encoding="utf-8")
     return path
+
+
+# Tests that are not about hours pin the member plan open at any hour: the access rule
+# then does not depend on when the test runs (the sample gives members opening hours).
+ANY_HOUR: dict[str, Any] = {"plans": {"member": {"access": {"*": "always"}}}}

@@ -31,6 +31,7 @@ from station.protocol.signing import agent_key
 from station.seed import seed_site
 from sync import central
 from sync.service import SyncService
+from tests.support.config import ANY_HOUR
 from tests.sync.support import unique_site
 
 AGENT = "front-door"
@@ -51,7 +52,7 @@ def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "") ->
 def config(config_factory: Callable[..., Path], central_url: str) -> StationConfig:
     return load_config(config_factory({
         "site": {"id": unique_site()},
-        "central": {"url": central_url, "poll_interval_s": 60},
+        "central": {"url": central_url, "poll_interval_s": 60}, **ANY_HOUR,
         "agents": {AGENT: {"schedule": "always", "pins": {"contact": 0},
                            "reader": {"path": f"sim:{AGENT}", "debounce_s": 0}}}}))
 

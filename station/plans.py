@@ -1,0 +1,45 @@
+"""Membership plans: which plan may use which resource, and when (from the configuration).
+
+A plan's `access` names resources, groups of resources or '*'; the most specific key
+wins. The windows are resolved here, at the site, and travel in each agent's grant
+snapshot, so that an agent decides offline with the same rule.
+"""
+
+from __future__ import annotations
+
+from station.config import StationConfig
+from station.schedule import Schedule
+
+WILDCARD = "*"
+
+
+def window_name(config: StationConfig, plan_code: str, resource: str) -> str | None:
+    """The schedule during which `plan_code` may use `resource`; None: not at all."""
+    access = config.plans[plan_code].access
+    if resource in access:
+        return access[resource]
+    for group, members in config.resource_groups.items():
+        if resource in members and group in access:
+            return access[group]
+    return access.get(WILDCARD)
+
+
+def plan_windows(config: StationConfig, resource: str) -> dict[str, Schedule] | None:
+    """{plan: window} for the plans that may use `resource`; None when no plan is declared."""
+    if not config.plans:
+        return None
+    windows: dict[str, Schedule] = {}
+    for code in config.plans:
+        name = window_name(config, code, resource)
+        if name is not None:
+            windows[code] = config.schedule(name)
+    return windows
+
+
+def plan_label(config: StationConfig, plan_code: str, language: str = "fr") -> str:
+    """The plan's name as shown to people ('' when the site declares no plans)."""
+    code = config.plan_of(plan_code)
+    if not code:
+        return ""
+    plan = config.plans[code]
+    return plan.en if language == "en" else plan.fr
