@@ -20,6 +20,7 @@ from typing import Self
 from gpiozero import Factory
 
 from door_agent.cache import GrantCache
+from door_agent.clock import AgentClock, kernel_clock_synced
 from door_agent.door import Door
 from door_agent.events import LoopEvent, Stop
 from door_agent.loop import AgentLoop
@@ -52,7 +53,8 @@ class Agent:
                  pin_factory: Factory | None = None, connect: bool = True,
                  watchdog: Watchdog | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+                 kernel_synced: Callable[[], bool | None] = kernel_clock_synced) -> None:
         if agent_id not in config.agents:
             raise ConfigError([f"{config.source}: agents.{agent_id}: no such agent; expected "
                                f"one of {', '.join(sorted(config.agents)) or 'none'}"])
@@ -91,7 +93,9 @@ class Agent:
                 site_key=config.site_key, command_key=agent_key(config.site_key, agent_id),
                 cache=self.cache, outbox=self.outbox, io=self.io, link=self.link,
                 status=self.status, watchdog=watchdog or Watchdog(), events=self.events,
-                clock=clock, wall=wall)
+                clock=clock, wall=wall,
+                trusted_clock=AgentClock(settings.clock, wall=wall, monotonic=clock,
+                                         kernel_synced=kernel_synced))
             self.reader: Reader = open_reader(agent_id, settings.reader, self.events.put,
                                               sim_socket=reader_socket(config, agent_id))
             undo.pop_all()

@@ -96,13 +96,15 @@ class GrantCache(SqliteFile):
         valid = isinstance(member, str) and 0 < len(member) <= 64
         return entry_from_json(entry), member if valid else None
 
-    def decide(self, credential_hash: str, at: dt.datetime, *, lockdown: bool = False) -> Lookup:
+    def decide(self, credential_hash: str, at: dt.datetime, *, lockdown: bool = False,
+               hours_unknown: bool = False) -> Lookup:
         """The decision for a presented credential; never raises, denies on any error."""
         try:
             if self.resource is None:
                 return Lookup(Decision(False, Reason.INTERNAL_ERROR, NO_GRANTS))
             facts, member = self.lookup(credential_hash)
-            decision = decide(facts, self.resource, at, lockdown=lockdown)
+            decision = decide(facts, self.resource, at, lockdown=lockdown,
+                              hours_unknown=hours_unknown)
             return Lookup(decision, member, bool(facts and facts.staff))
         except Exception as exc:  # every failure here must deny, never open
             log.exception("decision failed: denying")

@@ -1,5 +1,5 @@
 """The door state machine: strike pulses, exit button, forced and held-open alarms,
-lockdown and hold-open modes.
+lockdown and hold-open modes, free access (unlocked by a schedule; lockdown wins).
 
 Plain code with no threads and no clock of its own: every method takes ``now``
 (monotonic seconds) and returns `actions` for the loop; the loop calls `tick`
@@ -35,6 +35,7 @@ class Door:
         self.pre_alarm_sent = False
         self.held_open_sent = False
         self.forced = False  # opened by force, until it closes again
+        self.free_access = False  # within its free-access schedule (a lockdown overrides)
 
     # -- inputs ---------------------------------------------------------------------
 
@@ -120,6 +121,23 @@ class Door:
         actions.append(Emit("released"))
         return actions
 
+    def set_free_access(self, wanted: bool, now: float) -> list[Action]:
+        """Enter or leave the free-access window; leaving re-locks, and both are events."""
+        if wanted == self.free_access:
+            return []
+        self.free_access = wanted
+        if not wanted and self.is_open:
+            self.opened_at = now  # the held-open timer starts when free access ends
+        actions = self._apply(now)
+        actions.append(Emit("free_access_started" if wanted else "free_access_ended",
+                            data={"lockdown": self.lockdown}))
+        return actions
+
+    @property
+    def _held(self) -> bool:
+        """Unlocked by a mode rather than a pulse: no held-open alarm then."""
+        return self.mode is DoorMode.HOLD_OPEN or (self.free_access and not self.lockdown)
+
     # -- across restarts ------------------------------------------------------------
 
     def durable_mode(self) -> str:
@@ -135,7 +153,7 @@ class Door:
 
     def deadline(self) -> float | None:
         times = [t for t in (self.unlock_until, self.hold_until) if t is not None]
-        if self.opened_at is not None and self.mode is not DoorMode.HOLD_OPEN:
+        if self.opened_at is not None and not self._held:
             if not self.pre_alarm_sent and self._pre_alarm_at() is not None:
                 times.append(self._pre_alarm_at() or 0.0)
             if not self.held_open_sent:
@@ -148,7 +166,7 @@ class Door:
             self.unlock_until = None
         if self.hold_until is not None and now >= self.hold_until:
             actions += self.release(now)
-        if self.opened_at is not None and self.mode is not DoorMode.HOLD_OPEN:
+        if self.opened_at is not None and not self._held:
             pre = self._pre_alarm_at()
             if not self.pre_alarm_sent and pre is not None and now >= pre:
                 self.pre_alarm_sent = True
@@ -164,7 +182,8 @@ class Door:
                                             ("door_held_open", self.held_open_sent),
                                             ("door_pre_alarm", self.pre_alarm_sent
                                              and not self.held_open_sent)) if active]
-        return {"mode": self.mode.value, "door": door, "alarms": alarms}
+        return {"mode": self.mode.value, "door": door, "alarms": alarms,
+                "free_access": self.free_access and not self.lockdown}
 
     # -- internals -------------------------------------------------------------------
 
@@ -182,8 +201,7 @@ class Door:
 
     def _apply(self, now: float) -> list[Action]:
         """The relay action needed to match the state, if any."""
-        wanted = self.mode is DoorMode.HOLD_OPEN or (
-            self.unlock_until is not None and now < self.unlock_until)
+        wanted = self._held or (self.unlock_until is not None and now < self.unlock_until)
         if wanted == self.relay:
             return []
         self.relay = wanted

@@ -17,6 +17,7 @@ from typing import Any
 
 from door_agent.actions import Action, Emit, Indicate, SetRelay
 from door_agent.cache import NO_GRANTS, GrantCache
+from door_agent.clock import AgentClock
 from door_agent.commands import INPUT_ERRORS, as_refusal, run_command
 from door_agent.door import Door
 from door_agent.errors import CacheError, OutboxError
@@ -28,6 +29,7 @@ from door_agent.events import (
     MqttMessage,
     Stop,
 )
+from door_agent.hours import HoursFollower
 from door_agent.journal import SessionJournal
 from door_agent.machine import Machine
 from door_agent.outbox import Outbox
@@ -36,6 +38,7 @@ from door_agent.status import StatusPublisher
 from door_agent.watchdog import Watchdog
 from hardware.gpio import AgentIO, BusyChanged, DoorClosed, DoorOpened, ExitPressed
 from hardware.readers import BadgePresented, BadgeRemoved, BadRead, ReaderState
+from station.config.schema import ClockConfig
 from station.errors import ProtocolError
 from station.ids import new_event_id
 from station.protocol import topics
@@ -54,7 +57,8 @@ class AgentLoop:
                  watchdog: Watchdog | None = None,
                  events: queue.SimpleQueue[LoopEvent] | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+                 trusted_clock: AgentClock | None = None) -> None:
         self.agent_id = agent_id
         self.resource = resource
         self.controller = controller
@@ -67,7 +71,12 @@ class AgentLoop:
         self.status = status
         self.watchdog = watchdog or Watchdog({})
         self.clock = clock
-        self.wall = wall
+        # Hour-dependent decisions read the trusted clock; the kernel is asked by the
+        # agent's own (`door_agent.agent`), not here, so that tests inject theirs.
+        self.trusted = trusted_clock or AgentClock(ClockConfig(), wall=wall, monotonic=clock,
+                                                   kernel_synced=lambda: None)
+        self.wall = lambda: self.trusted.read().at
+        self.hours = HoursFollower(self.trusted, cache, controller)
         self.queue: queue.SimpleQueue[LoopEvent] = events or queue.SimpleQueue()
         self.counters: Counter[str] = Counter()
         self.reader_ok: bool | None = None
@@ -150,6 +159,7 @@ class AgentLoop:
             deadline = self.controller.deadline()
             if deadline is not None and now >= deadline:
                 self._execute(self.controller.tick(now))
+            self._execute(self.hours.follow(now))
             self.journal.seen(now)
             self.sender.resend_if_stalled(now)
             self.watchdog.kick(now)
@@ -210,12 +220,15 @@ class AgentLoop:
     def _badge(self, event: BadgePresented, now: float) -> None:
         hashed = event.credential.keyed_hash(self.site_key)
         lockdown = isinstance(self.controller, Door) and self.controller.lockdown
-        lookup = self.cache.decide(hashed, self.wall(), lockdown=lockdown)
+        reading = self.trusted.read()
+        lookup = self.cache.decide(hashed, reading.at, lockdown=lockdown,
+                                   hours_unknown=reading.hours_unknown)
         if isinstance(self.controller, Door):
             actions = self.controller.badge(lookup.decision, hashed, lookup.member, now)
         else:
             actions = self.controller.badge(lookup.decision, hashed, lookup.member,
-                                            lookup.staff, now)
+                                            lookup.staff, now,
+                                            closes_in_s=self.hours.closes_in_s(reading))
         self._execute(actions)
         log.info("badge %s…: %s", hashed[:8], _outcome(actions))
 
@@ -236,6 +249,8 @@ class AgentLoop:
             self._ack(message.payload)
         elif message.channel == topics.COMMANDS:
             self._command(message.payload)
+        elif message.channel == topics.TIME:
+            self._execute(self.hours.beacon(message.payload, self.agent_id, self.command_key))
 
     def _grants(self, payload: bytes) -> None:
         if not payload or self.cache.is_current(payload):
@@ -265,6 +280,7 @@ class AgentLoop:
             self._execute([Emit("grants_refused", reason, data={
                 "detail": detail[:200], "version_in_force": self.cache.version})])
             return
+        self.hours.snapshot_issued(body)
         log.info("grants version %d applied (%d entries)", self.cache.version, count)
         self._execute([Emit("grants_applied", data={"version": self.cache.version,
                                                     "entries": count})])
@@ -349,6 +365,7 @@ class AgentLoop:
 
     def _publish_status(self) -> None:
         fields: dict[str, object] = dict(self.controller.status())
+        fields.update(self.hours.status())
         fields.update(relay=self.io.relay.is_on, reader=_reader_text(self.reader_ok),
                       grants_version=self.cache.version, outbox_depth=self.outbox.depth,
                       outbox_alarm=self.outbox.over_alarm)

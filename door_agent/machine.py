@@ -41,6 +41,7 @@ class Session:
     started: float
     idle_since: float  # == started until the busy input says otherwise
     warned: bool = False
+    closes_at: float | None = None  # the machine's closing time; None for staff, 24/7
     id: str = field(default_factory=lambda: str(new_event_id()))  # names it at the site
 
 
@@ -57,14 +58,16 @@ class Machine:
     # -- inputs ---------------------------------------------------------------------
 
     def badge(self, decision: Decision, credential_hash: str, member: str | None,
-              staff: bool, now: float) -> list[Action]:
+              staff: bool, now: float, *, closes_in_s: float | None = None) -> list[Action]:
+        """`closes_in_s`: time left before the machine's schedule closes; a session
+        still running then is warned and ended (`closing_time`); staff are not bound."""
         session = self.session
         if self.state is MachineState.IN_USE and session is not None:
             if credential_hash == session.credential_hash:
                 return self._end(now, "badge_tap")
             if decision.granted and staff:  # staff takeover: close the session, open theirs
                 return self._end(now, "staff_takeover", takeover=True) + self._start(
-                    decision, credential_hash, member, staff, now)
+                    decision, credential_hash, member, staff, now, None)
             return self._deny(decision if not decision.granted else None, credential_hash,
                               member, IN_USE_REASON)
         if self.state is MachineState.BLOCKED:
@@ -78,7 +81,8 @@ class Machine:
                               member, Reason.RESOURCE_OUT_OF_ORDER.value, TO_CHECK_DETAIL)
         if not decision.granted:
             return self._deny(decision, credential_hash, member, "")
-        return self._start(decision, credential_hash, member, staff, now)
+        return self._start(decision, credential_hash, member, staff, now,
+                           None if staff or closes_in_s is None else now + closes_in_s)
 
     def badge_removed(self, credential_hash: str, now: float) -> list[Action]:
         session = self.session
@@ -191,17 +195,21 @@ class Machine:
     # -- internals -------------------------------------------------------------------
 
     def _limit(self) -> tuple[float, str]:
-        """When the session must end and why: the earlier of max length and idleness."""
+        """When the session must end and why: the earliest of max length, idleness and
+        the machine's closing time."""
         assert self.session is not None
         max_end = self.session.started + self.config.max_session_min * 60
         # Without a busy input, idleness cannot be seen: count from the start.
         idle_from = self.session.idle_since
         idle_end = float("inf") if self.busy else idle_from + self.config.idle_timeout_min * 60
-        return (max_end, "max_session") if max_end <= idle_end else (idle_end, "idle_timeout")
+        closing = self.session.closes_at if self.session.closes_at is not None else float("inf")
+        return min((max_end, "max_session"), (idle_end, "idle_timeout"),
+                   (closing, "closing_time"), key=lambda limit: limit[0])
 
     def _start(self, decision: Decision, credential_hash: str, member: str | None,
-               staff: bool, now: float) -> list[Action]:
-        session = self.session = Session(credential_hash, member, staff, now, now)
+               staff: bool, now: float, closes_at: float | None) -> list[Action]:
+        session = self.session = Session(credential_hash, member, staff, now, now,
+                                         closes_at=closes_at)
         self.coast_until = None
         actions: list[Action] = [Emit("granted", decision.reason.value, credential_hash, member)]
         actions += self._set_state(MachineState.IN_USE, "session")

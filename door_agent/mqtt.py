@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_MIN_S = 0.5
 BACKOFF_MAX_S = 30.0
-INBOUND = (topics.GRANTS, topics.ACKS, topics.COMMANDS)
+INBOUND = (topics.GRANTS, topics.ACKS, topics.COMMANDS, topics.TIME)
 MAX_INFLIGHT = 100
 CONNACK_TIMEOUT_S = 30.0
 

@@ -11,6 +11,7 @@ change of state, not once per attempt.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import queue
 import threading
@@ -28,11 +29,13 @@ from station.config import StationConfig
 from station.db import make_engine
 from station.errors import ProtocolError
 from station.protocol import topics
+from station.protocol.beacon import make_beacon
 from station.protocol.events import AgentEvent, encode_ack
+from station.protocol.signing import agent_key
 from sync import central as central_writes
 from sync.bus import Connected, Disconnected, Message, SyncBus
 from sync.down import Progress, read_cursor, sync_down
-from sync.errors import SyncError, central_error
+from sync.errors import CentralNotSetUp, SyncError, central_error
 from sync.grants import GrantCompiler, Snapshot
 from sync.intake import (
     check_event,
@@ -48,6 +51,7 @@ from sync.up import sync_up
 log = logging.getLogger(__name__)
 
 LOCAL_CHECK_S = 1.0  # how often the site database is checked for changes (kiosk edits)
+BEACON_S = 10.0  # how often each agent gets the site's signed time (docs/protocol.md)
 MAX_EVENTS_PER_COMMIT = 5000
 # Per agent: events refused for good (id, why, payload), recorded then acknowledged.
 Refusals = dict[str, list[tuple[uuid.UUID, str, bytes]]]
@@ -71,8 +75,10 @@ class SyncService:
     def __init__(self, config: StationConfig, *, site_engine: Engine | None = None,
                  central_engine: Engine | None = None, mqtt: bool = True,
                  listen: bool = True, progress: Progress | None = None,
-                 checkpoint: Callable[[str], None] | None = None) -> None:
+                 checkpoint: Callable[[str], None] | None = None,
+                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
         self.config = config
+        self.wall = wall  # the site server's clock: NTP-synchronised, it times the beacons
         self.site = config.site.id
         self._own_engines: list[Engine] = []
         self.site_engine = site_engine or self._engine(config.database.url)
@@ -143,7 +149,8 @@ class SyncService:
         except (SyncError, DBAPIError) as exc:
             error = central_error(exc) if isinstance(exc, DBAPIError) else exc
             report.ok, report.error = False, str(error).splitlines()[0]
-            self._state("central", f"unreachable ({report.error})", logging.WARNING)
+            state = "not set up" if isinstance(error, CentralNotSetUp) else "unreachable"
+            self._state("central", f"{state} ({report.error})", logging.WARNING)
         report.published = self.publish_grants()
         return report
 
@@ -173,6 +180,16 @@ class SyncService:
         self.published_log.extend(published)
         return published
 
+    def publish_beacons(self) -> None:
+        """Each agent's signed time (QoS 0, not retained: a stale one is worthless)."""
+        if self.bus is None or not self.bus.connected:
+            return
+        now = self.wall()
+        for agent_id in self.config.agents:
+            self.bus.publish(topics.agent(self.site, agent_id, topics.TIME),
+                             make_beacon(agent_id, now, agent_key(self.config.site_key,
+                                                                  agent_id)), qos=0)
+
     def is_published(self, agent_id: str) -> bool:
         """Whether the agent's current snapshot has been handed to the broker."""
         return agent_id in self.compiler.current and agent_id not in self._unpublished
@@ -184,6 +201,7 @@ class SyncService:
         poll = self.config.central.poll_interval_s
         next_round = time.monotonic()
         next_local = time.monotonic()
+        next_beacon = time.monotonic()
         backoff = 1.0
         while not stop.is_set():
             now = time.monotonic()
@@ -191,6 +209,9 @@ class SyncService:
             items = self._drain(min(timeout, 0.5))
             woken = self._handle(items)
             now = time.monotonic()
+            if now >= next_beacon:
+                self.publish_beacons()
+                next_beacon = now + BEACON_S
             if woken:
                 next_round = min(next_round, now)
             if now >= next_round:
@@ -258,6 +279,7 @@ class SyncService:
                 self._state("broker", "connected")
                 self._unpublished |= set(self.compiler.current)  # retained copy may be gone
                 self.publish_grants()
+                self.publish_beacons()
             elif isinstance(item, Disconnected):
                 self._state("broker", f"disconnected ({item.reason})", logging.WARNING)
             elif isinstance(item, Message):

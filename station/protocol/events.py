@@ -25,6 +25,7 @@ EVENT_TYPES = frozenset({
     "reader_fault", "reader_ok", "bad_read",
     "agent_started", "agent_stopped", "outbox_alarm", "grants_applied", "grants_refused",
     "command_refused", "command_applied",
+    "free_access_started", "free_access_ended", "clock_unsynced", "clock_synced",
 })
 
 

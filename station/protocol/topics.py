@@ -14,6 +14,7 @@ EVENTS = "events"  # agent -> site, QoS 1, until acknowledged
 ACKS = "acks"  # site -> agent: event ids stored for good
 COMMANDS = "commands"  # site -> agent, signed, single use
 COMMAND_RESULTS = "command_results"  # agent -> site
+TIME = "time"  # site -> agent, signed time beacon: the agent checks its clock against it
 
 
 def agent(site: str, agent_id: str, channel: str) -> str:

@@ -126,7 +126,8 @@ class Site:
     # -- what the site sends --------------------------------------------------------
 
     def snapshot(self, entries: dict[str, dict[str, Any]], *, version: int | None = None,
-                 resource: ResourceFacts | None = None, key: bytes | None = None) -> bytes:
+                 resource: ResourceFacts | None = None, key: bytes | None = None,
+                 issued_at: dt.datetime | None = None) -> bytes:
         if version is None:
             self.version += 1
             version = self.version
@@ -134,7 +135,7 @@ class Site:
         resource = resource or ResourceFacts(
             code, tuple(self.config.agents[self.agent_id].trainings), Schedule.open_always())
         return make_snapshot(self.config.site.id, self.agent_id, version, resource, entries,
-                             key or self.key)
+                             key or self.key, issued_at)
 
     def publish_grants(self, payload: bytes) -> None:
         self.client.publish(self.topic(topics.GRANTS), payload, qos=1, retain=True)
@@ -261,6 +262,7 @@ def run_agent() -> Iterator[Callable[..., RunningAgent]]:
 
     def start(config: StationConfig, agent_id: str, **kwargs: Any) -> RunningAgent:
         factory = MockFactory()
+        kwargs.setdefault("kernel_synced", lambda: True)  # the kernel's answer is injected
         agent = Agent(config, agent_id, pin_factory=factory, **kwargs)
         handle = RunningAgent(agent, factory)
         running.append(handle)

@@ -1,0 +1,32 @@
+"""The site's signed time beacon: how an agent without a real-time clock checks its own.
+
+Sync sends each agent, every few seconds and on no retained topic, its own time
+signed with that agent's key. A stale beacon is useless to an attacker: an agent
+takes only beacons newer than the last one (`door_agent.clock`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from station.errors import ProtocolError
+from station.protocol.signing import sign, verify
+
+
+def make_beacon(agent_id: str, at: dt.datetime, key: bytes) -> bytes:
+    return sign({"agent": agent_id, "time": at.astimezone(dt.UTC).isoformat()}, key)
+
+
+def read_beacon(payload: bytes, agent_id: str, key: bytes) -> dt.datetime:
+    """The beacon's time (aware, UTC), else `ProtocolError`."""
+    body = verify(payload, key)
+    if body.get("agent") != agent_id:
+        raise ProtocolError("wrong_agent", f"beacon for {body.get('agent')!r}")
+    text = body.get("time")
+    try:
+        at = dt.datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise ProtocolError("malformed", "time must be an aware ISO 8601 datetime")
+    return at.astimezone(dt.UTC)
