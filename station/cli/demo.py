@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import socket
@@ -86,32 +87,47 @@ def _start_xvfb(supervisor: Supervisor) -> str:
     return f":{number}"
 
 
-def _prepare_databases(config: StationConfig) -> None:
+def _prepare_databases(config: StationConfig, now: dt.datetime | None = None) -> None:
     from sqlalchemy.orm import Session
 
     from station.db import make_engine, upgrade
     from station.demo_data import seed_people
+    from station.demo_history import copy_history, seed_history
     from station.seed import seed_site
     from sync import central
+    from sync.down import sync_down
 
+    now = now or dt.datetime.now(dt.UTC)
     # Central first: the people reach the site through sync, as they would in production.
     central_url = config.resolve_url(config.central.url)
     upgrade(central_url)
-    engine = make_engine(central_url)
+    central_engine = make_engine(central_url)
     try:
-        with central.session(engine) as session:
+        with central.session(central_engine) as session:
             seed_site(session, config)
             seed_people(session, config.site_key)
+            # Three months of check-ins and machine sessions, once (station/demo_history.py).
+            seed_history(session, config, now)
+        site_url = config.resolve_url(config.database.url)
+        upgrade(site_url)
+        site_engine = make_engine(site_url)
+        try:
+            with Session(site_engine) as session, session.begin():
+                seed_site(session, config)
+            # History never comes down: a site keeps its own copy of what it uploaded, and
+            # the kiosk's "today" and `station report` read the site database. So the
+            # people come down now (the round `station sync` would run in a moment), then
+            # the site gets its copy of the history, marked uploaded like central's.
+            central.stamp_unrevisioned(central_engine)
+            sync_down(site_engine, central_engine, batch_size=config.central.batch_size,
+                      site_id=config.site.id)
+            with Session(central_engine) as source, Session(site_engine) as site, \
+                    site.begin():
+                copy_history(source, site, config.site.id)
+        finally:
+            site_engine.dispose()
     finally:
-        engine.dispose()
-    site_url = config.resolve_url(config.database.url)
-    upgrade(site_url)
-    engine = make_engine(site_url)
-    try:
-        with Session(engine) as session, session.begin():
-            seed_site(session, config)
-    finally:
-        engine.dispose()
+        central_engine.dispose()
 
 
 def _mosquitto(config: StationConfig) -> list[str]:

@@ -22,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                                 ("usage", USAGE_DIMENSIONS, "machine")):
         sub = commands.add_parser(name, help=f"{name} by {', '.join(dims)}")
         sub.add_argument("--from", dest="start", type=dt.date.fromisoformat,
-                         metavar="YYYY-MM-DD", help="first day (default: 30 days ago)")
+                         metavar="YYYY-MM-DD",
+                         help="first day (default: 30 days before --to; by week, 12 weeks; "
+                              "by month, 12 months)")
         sub.add_argument("--to", dest="end", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
                          help="last day, included (default: today)")
         sub.add_argument("--by", default=default,
@@ -37,12 +39,12 @@ def run_report(args: argparse.Namespace, ctx: Context) -> int:
     zone = ZoneInfo(config.site.timezone)
     today = dt.datetime.now(zone).date()
     last = args.end or today
-    first = args.start or last - dt.timedelta(days=29)
+    dims = [d.strip() for d in args.by.split(",") if d.strip()]
+    first = args.start or default_first_day(last, dims)
     if first > last:
         raise StationError(f"--from {first} is after --to {last}")
     start = dt.datetime.combine(first, dt.time(), zone).astimezone(dt.UTC)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
-    dims = [d.strip() for d in args.by.split(",") if d.strip()]
     tally = entries if args.tally == "entries" else usage
     with ctx.session() as session:
         try:
@@ -73,6 +75,17 @@ def run_report(args: argparse.Namespace, ctx: Context) -> int:
         if out is not sys.stdout:
             out.close()
     return 0
+
+
+def default_first_day(last: dt.date, dims: list[str]) -> dt.date:
+    """Without --from: the last 30 days, or whole periods when tallying by week or month
+    (12 of them, the current one included), so that `--by month` shows months."""
+    if "month" in dims:
+        month = last.year * 12 + last.month - 1 - 11
+        return dt.date(month // 12, month % 12 + 1, 1)
+    if "week" in dims:
+        return last - dt.timedelta(days=last.weekday() + 7 * 11)
+    return last - dt.timedelta(days=29)
 
 
 def _record(row: TallyRow, dims: list[str], tally: str) -> dict[str, object]:
