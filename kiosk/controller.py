@@ -30,6 +30,7 @@ from kiosk.screens import (
     IdleInfo,
     ProblemData,
     Purpose,
+    Space,
     StaffData,
     VisitorBadgeData,
     WelcomeData,
@@ -80,6 +81,7 @@ class KioskController(StaffMode, QObject):
         kiosk = config.kiosks[service.kiosk_id]
         self.default_language = kiosk.language
         self.purposes = tuple(Purpose(p.id, p.fr, p.en) for p in config.purposes)
+        self.spaces = tuple(Space(space_id, s.fr, s.en) for space_id, s in config.spaces.items())
         self.state = _State(language=kiosk.language)
         self.feed = ""  # the calendar feed's text, once fetched
         self._calendar_url = config.resolve_url(kiosk.calendar_url) if kiosk.calendar_url \
@@ -167,7 +169,8 @@ class KioskController(StaffMode, QObject):
             if closed:
                 log.info("checked out %d people at closing time", closed)
             info = IdleInfo(self.service.config.site.name, self.service.hours(),
-                            self.service.people_in(), self._events_today())
+                            self.service.people_in(), self._events_today(),
+                            self.service.occupancy())
         except DatabaseUnavailable:
             self._problem("database", True)
             info = IdleInfo(self.service.config.site.name, events=self._events_today())

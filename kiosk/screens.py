@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from kiosk.service import AgentRow, MemberRow
 from station import calendar
 from station.checkin import Presence
-from station.today import DayHours, Tallies
+from station.today import DayHours, SpaceFill, Tallies
 
 IDLE, WELCOME, GOODBYE, PROBLEM, VISITOR, VISITOR_BADGE, STAFF = (
     "idle", "welcome", "goodbye", "problem", "visitor", "visitor_badge", "staff")
@@ -27,11 +27,22 @@ class Purpose:
 
 
 @dataclass(frozen=True)
+class Space:
+    id: str
+    fr: str
+    en: str
+
+    def label(self, language: str) -> str:
+        return self.en if language == "en" else self.fr
+
+
+@dataclass(frozen=True)
 class IdleInfo:
     site_name: str
     hours: DayHours | None = None
     people_in: int | None = None
     events: tuple[calendar.Event, ...] = ()
+    spaces: tuple[SpaceFill, ...] = ()  # spaces with a capacity: how full they are now
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,7 @@ class StaffData:
     presences: tuple[Presence, ...] = ()
     agents: tuple[AgentRow, ...] = ()
     tallies: Tallies | None = None
+    spaces: tuple[SpaceFill, ...] = ()
     results: tuple[MemberRow, ...] = ()
     pending: str = ""  # enrol | revoke: waiting for a badge
     pending_member: str = ""

@@ -97,6 +97,7 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
         demo = config.model_copy(update={"database": DatabaseConfig(url=url),
                                          "kiosks": {**config.kiosks, kiosk_id: entrance}})
         _demo_database(demo, url)
+        demo_purposes = {p.id for p in demo.purposes}
         kiosk = Kiosk(demo, kiosk_id, clock=lambda: moment[0], bus=False,
                       reader_factory=lambda sink: SimReader("shots", entrance.reader, sink))
         app = QApplication.instance()
@@ -109,8 +110,11 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
                 app.processEvents()
                 time.sleep(0.01)
             window.resize(*SIZE)
-            for key in ("e1", "e2", "e3"):  # a few people already in
-                ctl.handle_badge(Credential.uid(f"04E0000{key[-1]}"))
+            # A few people already in, in different spaces.
+            for key, purpose in (("e1", "coworking"), ("e2", "fablab"), ("e3", "fablab")):
+                tapped = kiosk.service.tap(Credential.uid(f"04E0000{key[-1]}"))
+                if tapped.visit_id is not None and purpose in demo_purposes:
+                    kiosk.service.choose_purpose(tapped.visit_id, purpose)
             ctl.go_idle()
 
             def tap(key: str) -> None:

@@ -25,7 +25,15 @@ from station.checkin import Desk, Presence, TapResult
 from station.config import StationConfig
 from station.credential import Credential
 from station.db import AgentStatus, make_engine
-from station.today import DayHours, Tallies, hours_today, people_in, tallies_today
+from station.today import (
+    DayHours,
+    SpaceFill,
+    Tallies,
+    hours_today,
+    occupancy,
+    people_in,
+    tallies_today,
+)
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
@@ -136,6 +144,13 @@ class KioskService:
     def people_in(self) -> int:
         with self._session() as session:
             return people_in(session, self.config.site.id)
+
+    def occupancy(self) -> tuple[SpaceFill, ...]:
+        """How full each space with a capacity (`spaces.<id>.capacity` > 0) is now."""
+        capacities = {space_id: space.capacity
+                      for space_id, space in self.config.spaces.items()}
+        with self._session() as session:
+            return occupancy(session, self.config.site.id, capacities)
 
     def who_is_in(self) -> list[Presence]:
         with self._session() as session:

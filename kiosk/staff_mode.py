@@ -49,7 +49,8 @@ class StaffMode:
         try:
             self.state.staff = replace(staff, presences=tuple(self.service.who_is_in()),
                                        agents=tuple(self.service.agents()),
-                                       tallies=self.service.tallies())
+                                       tallies=self.service.tallies(),
+                                       spaces=self.service.occupancy())
         except DatabaseUnavailable:
             self._problem("database", True)
             self.state.staff = replace(staff, notice="database")

@@ -31,6 +31,14 @@ QFrame#header {{ background: {SHADE}; }}
 QFrame#header QLabel {{ background: {SHADE}; font-size: 28px; font-weight: bold; }}
 QFrame#card {{ background: {SHADE}; border-radius: 16px; }}
 QFrame#card QLabel {{ background: {SHADE}; }}
+QFrame#space {{ background: {SHADE}; border-radius: 12px; }}
+QFrame#space QLabel {{ background: {SHADE}; }}
+QLabel#space_name {{ font-size: 18px; color: {MUTED}; }}
+QLabel#space_count {{ font-size: 26px; font-weight: bold; }}
+QLabel#space_full {{ font-size: 26px; font-weight: bold; color: {BAD}; }}
+QProgressBar {{ background: {PAPER}; border: 1px solid {MUTED}; border-radius: 5px; }}
+QProgressBar::chunk {{ background: {ACCENT}; border-radius: 4px; }}
+QProgressBar#full::chunk {{ background: {BAD}; }}
 QPushButton {{ background: {ACCENT}; color: white; border: none; border-radius: 12px;
                min-height: 72px; padding: 8px 28px; font-size: 28px; font-weight: bold; }}
 QPushButton:pressed {{ background: #083a66; }}

@@ -70,13 +70,13 @@ class KioskWindow(QWidget):
             return controller.language
 
         retention = (config.retention.movement_days, config.retention.visitor_days)
-        self.idle = IdleView(zone, service.clock, language)
+        self.idle = IdleView(zone, service.clock, language, controller.spaces)
         self.welcome = WelcomeView(controller.purposes, language)
         self.goodbye = GoodbyeView()
         self.problem = ProblemView()
         self.visitor = VisitorView(controller.purposes, load_communes(), retention, language)
         self.visitor_badge = VisitorBadgeView()
-        self.staff = StaffView(zone, controller.purposes, language)
+        self.staff = StaffView(zone, controller.purposes, language, controller.spaces)
         self.views: dict[str, QWidget] = {
             c.IDLE: self.idle, c.WELCOME: self.welcome, c.GOODBYE: self.goodbye,
             c.PROBLEM: self.problem, c.VISITOR: self.visitor,

@@ -27,6 +27,10 @@ class DatabaseError(StationError, RuntimeError):
     """The site or central database cannot be used."""
 
 
+class DatabaseUnreachable(DatabaseError, ConnectionError):
+    """The database server cannot be reached: an outage, not a setup step."""
+
+
 class NotFound(StationError, LookupError):
     """A member, badge, training or resource named by the user does not exist."""
 

@@ -1,9 +1,11 @@
-"""What the idle screen and staff see about today: hours, presence count, tallies."""
+"""What the idle screen and staff see about today: hours, presence count, how full
+each space is, tallies."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -64,3 +66,36 @@ def tallies_today(session: Session, site_id: str, timezone: str, now: dt.datetim
                    visitors=sum(1 for r in rows if r.member_kind == "visitor"),
                    by_purpose=dict(Counter(r.purpose for r in rows).most_common()),
                    by_space=dict(Counter(r.space for r in rows).most_common()))
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceFill:
+    """How full a space is now: the people in it over its capacity (> 0)."""
+
+    space: str
+    people_in: int
+    capacity: int
+
+    @property
+    def full(self) -> bool:
+        return self.people_in >= self.capacity
+
+    @property
+    def ratio(self) -> float:
+        """People in over capacity; above 1 when more came in than counted for."""
+        return self.people_in / self.capacity
+
+
+def occupancy(session: Session, site_id: str,
+              capacities: Mapping[str, int]) -> tuple[SpaceFill, ...]:
+    """Each space with a capacity above 0 (`spaces.<id>.capacity`), in the order given,
+    with the people in it now: the open visits, each counted in its purpose's space."""
+    counted = {space: capacity for space, capacity in capacities.items() if capacity > 0}
+    if not counted:
+        return ()
+    people: dict[str, int] = {space: count for space, count in session.execute(
+        select(Visit.space, func.count()).where(
+            Visit.site_id == site_id, Visit.checked_out_at.is_(None),
+            Visit.space.in_(counted)).group_by(Visit.space))}
+    return tuple(SpaceFill(space, people.get(space, 0), capacity)
+                 for space, capacity in counted.items())

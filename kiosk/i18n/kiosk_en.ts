@@ -31,75 +31,80 @@
 <context>
     <name>IdleView</name>
     <message>
-        <location filename="../views/idle.py" line="65" />
+        <location filename="../views/idle.py" line="87" />
         <source>Badgez ici</source>
         <translation>Tap your badge here</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="66" />
+        <location filename="../views/idle.py" line="88" />
         <source>Posez votre badge sur le lecteur pour entrer ou sortir</source>
         <translation>Hold your badge to the reader to check in or out</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="67" />
+        <location filename="../views/idle.py" line="89" />
         <source>Je n'ai pas de badge</source>
         <translation>I don't have a badge</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="74" />
+        <location filename="../views/idle.py" line="97" />
         <source>Fermé aujourd'hui</source>
         <translation>Closed today</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="77" />
+        <location filename="../views/idle.py" line="100" />
         <source>Aujourd'hui : %1</source>
         <translation>Today: %1</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="84" />
+        <location filename="../views/idle.py" line="111" />
         <source>Personne sur place pour l'instant</source>
         <translation>Nobody here yet</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="85" />
+        <location filename="../views/idle.py" line="112" />
         <source>1 personne sur place</source>
         <translation>1 person here</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="86" />
+        <location filename="../views/idle.py" line="113" />
         <source>%1 personnes sur place</source>
         <translation>%1 people here</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="92" />
+        <location filename="../views/idle.py" line="124" />
         <source>Au programme aujourd'hui</source>
         <translation>Today's programme</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="95" />
+        <location filename="../views/idle.py" line="127" />
         <source>Toute la journée</source>
         <translation>All day</translation>
+    </message>
+    <message>
+        <location filename="../views/idle.py" line="146" />
+        <source>%1 · complet</source>
+        <translation>%1 · full</translation>
     </message>
 </context>
 <context>
     <name>KioskWindow</name>
     <message>
-        <location filename="../window.py" line="141" />
+        <location filename="../window.py" line="142" />
         <source>English</source>
         <translation>Français</translation>
     </message>
     <message>
-        <location filename="../window.py" line="148" />
+        <location filename="../window.py" line="149" />
         <source>Base de données indisponible : les passages ne sont pas enregistrés. Nouvel essai automatique…</source>
         <translation>Database unavailable: visits are not being recorded. Retrying automatically…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="150" />
+        <location filename="../window.py" line="151" />
         <source>Lecteur de badges indisponible : nouvel essai automatique… Adressez-vous à l'accueil.</source>
         <translation>Badge reader unavailable: retrying automatically… Please ask at the front desk.</translation>
     </message>
     <message>
-        <location filename="../window.py" line="152" />
+        <location filename="../window.py" line="153" />
         <source>Réseau des portes et machines indisponible.</source>
         <translation>Door and machine network unavailable.</translation>
     </message>
@@ -175,365 +180,377 @@
 <context>
     <name>StaffView</name>
     <message>
-        <location filename="../views/staff.py" line="119" />
+        <location filename="../views/staff.py" line="132" />
         <source>Mode équipe — %1</source>
         <translation>Staff mode — %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="121" />
+        <location filename="../views/staff.py" line="134" />
         <source>Actualiser</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="122" />
+        <location filename="../views/staff.py" line="135" />
         <source>Quitter le kiosque</source>
         <translation>Quit the kiosk</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="123" />
+        <location filename="../views/staff.py" line="136" />
         <source>Fermer</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="124" />
+        <location filename="../views/staff.py" line="137" />
         <source>Présents</source>
         <translation>Who is in</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="124" />
+        <location filename="../views/staff.py" line="137" />
         <source>Portes et machines</source>
         <translation>Doors and machines</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="125" />
+        <location filename="../views/staff.py" line="138" />
         <source>Badges</source>
         <translation>Badges</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="125" />
+        <location filename="../views/staff.py" line="138" />
         <source>Aujourd'hui</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="127" />
+        <location filename="../views/staff.py" line="140" />
         <source>Nom, prénom ou e-mail</source>
         <translation>Name or email</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="128" />
+        <location filename="../views/staff.py" line="141" />
         <source>Chercher</source>
         <translation>Search</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="129" />
+        <location filename="../views/staff.py" line="142" />
         <source>Désactiver un badge…</source>
         <translation>Deactivate a badge…</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="130" />
+        <location filename="../views/staff.py" line="143" />
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="131" />
-        <location filename="../views/staff.py" line="135" />
+        <location filename="../views/staff.py" line="144" />
+        <location filename="../views/staff.py" line="148" />
         <source>Nom</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="131" />
+        <location filename="../views/staff.py" line="144" />
         <source>Motif</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="132" />
+        <location filename="../views/staff.py" line="145" />
         <source>Depuis</source>
         <translation>Since</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="133" />
+        <location filename="../views/staff.py" line="146" />
         <source>Équipement</source>
         <translation>Equipment</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="133" />
+        <location filename="../views/staff.py" line="146" />
         <source>État</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="134" />
+        <location filename="../views/staff.py" line="147" />
         <source>Détails</source>
         <translation>Details</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="134" />
+        <location filename="../views/staff.py" line="147" />
         <source>Actions</source>
         <translation>Actions</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="135" />
+        <location filename="../views/staff.py" line="148" />
         <source>Type</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="136" />
+        <location filename="../views/staff.py" line="149" />
         <source>Badges actifs</source>
         <translation>Active badges</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="144" />
+        <location filename="../views/staff.py" line="157" />
         <source>Posez sur le lecteur le badge à associer à %1</source>
         <translation>Hold the badge to give to %1 to the reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="147" />
+        <location filename="../views/staff.py" line="160" />
         <source>Posez sur le lecteur le badge à désactiver</source>
         <translation>Hold the badge to deactivate to the reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="156" />
+        <location filename="../views/staff.py" line="169" />
         <source>Départ enregistré.</source>
         <translation>Check-out recorded.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="157" />
+        <location filename="../views/staff.py" line="170" />
         <source>Badge associé à %1.</source>
         <translation>Badge given to %1.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="158" />
+        <location filename="../views/staff.py" line="171" />
         <source>Badge de %1 désactivé.</source>
         <translation>%1's badge deactivated.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="159" />
+        <location filename="../views/staff.py" line="172" />
         <source>Ce badge n'est associé à personne.</source>
         <translation>This badge belongs to nobody.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="160" />
+        <location filename="../views/staff.py" line="173" />
         <source>Refusé : %1</source>
         <translation>Refused: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="161" />
+        <location filename="../views/staff.py" line="174" />
         <source>Base de données indisponible : réessayez.</source>
         <translation>Database unavailable: try again.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="162" />
+        <location filename="../views/staff.py" line="175" />
         <source>Réseau des équipements indisponible : commande non envoyée.</source>
         <translation>Equipment network unavailable: command not sent.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="164" />
+        <location filename="../views/staff.py" line="177" />
         <source>Commande envoyée : %1</source>
         <translation>Command sent: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="165" />
+        <location filename="../views/staff.py" line="178" />
         <source>Commande exécutée : %1</source>
         <translation>Command done: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="166" />
+        <location filename="../views/staff.py" line="179" />
         <source>Commande refusée : %1</source>
         <translation>Command refused: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="177" />
+        <location filename="../views/staff.py" line="190" />
         <source>Faire sortir</source>
         <translation>Check out</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="185" />
+        <location filename="../views/staff.py" line="198" />
         <source>Ouvrir</source>
         <translation>Unlock</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="185" />
+        <location filename="../views/staff.py" line="198" />
         <source>Confinement</source>
         <translation>Lockdown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="186" />
+        <location filename="../views/staff.py" line="199" />
         <source>Lever</source>
         <translation>Release</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="186" />
+        <location filename="../views/staff.py" line="199" />
         <source>Fin de session</source>
         <translation>End session</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="187" />
+        <location filename="../views/staff.py" line="200" />
         <source>Bloquer</source>
         <translation>Block</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="187" />
+        <location filename="../views/staff.py" line="200" />
         <source>Débloquer</source>
         <translation>Unblock</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="191" />
+        <location filename="../views/staff.py" line="204" />
         <source>En ligne</source>
         <translation>Online</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="191" />
+        <location filename="../views/staff.py" line="204" />
         <source>Hors ligne</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="211" />
+        <location filename="../views/staff.py" line="224" />
         <source>mode</source>
         <translation>mode</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="211" />
+        <location filename="../views/staff.py" line="224" />
         <source>porte</source>
         <translation>door</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="211" />
+        <location filename="../views/staff.py" line="224" />
         <source>relais</source>
         <translation>relay</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="212" />
+        <location filename="../views/staff.py" line="225" />
         <source>en marche</source>
         <translation>busy</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="212" />
+        <location filename="../views/staff.py" line="225" />
         <source>lecteur</source>
         <translation>reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="213" />
+        <location filename="../views/staff.py" line="226" />
         <source>alarmes</source>
         <translation>alarms</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="213" />
+        <location filename="../views/staff.py" line="226" />
         <source>en attente</source>
         <translation>outbox</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="214" />
+        <location filename="../views/staff.py" line="227" />
         <source>ouverte</source>
         <translation>open</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="214" />
+        <location filename="../views/staff.py" line="227" />
         <source>fermée</source>
         <translation>closed</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="215" />
+        <location filename="../views/staff.py" line="228" />
         <source>inconnu</source>
         <translation>unknown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="215" />
+        <location filename="../views/staff.py" line="228" />
         <source>normal</source>
         <translation>normal</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="216" />
+        <location filename="../views/staff.py" line="229" />
         <source>confinement</source>
         <translation>lockdown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="216" />
+        <location filename="../views/staff.py" line="229" />
         <source>maintenue ouverte</source>
         <translation>held open</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="217" />
+        <location filename="../views/staff.py" line="230" />
         <source>libre</source>
         <translation>free</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="217" />
+        <location filename="../views/staff.py" line="230" />
         <source>en service</source>
         <translation>in use</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="218" />
+        <location filename="../views/staff.py" line="231" />
         <source>bloquée</source>
         <translation>blocked</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="218" />
+        <location filename="../views/staff.py" line="231" />
         <source>à vérifier</source>
         <translation>to check</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="225" />
+        <location filename="../views/staff.py" line="238" />
         <source>oui</source>
         <translation>yes</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="225" />
+        <location filename="../views/staff.py" line="238" />
         <source>non</source>
         <translation>no</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="230" />
+        <location filename="../views/staff.py" line="243" />
+        <location filename="../views/staff.py" line="273" />
+        <location filename="../views/staff.py" line="283" />
         <source>%1 : %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="232" />
+        <location filename="../views/staff.py" line="245" />
         <source>ALARME : file d'attente pleine</source>
         <translation>ALARM: outbox full</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="233" />
+        <location filename="../views/staff.py" line="246" />
         <source>droits v%1</source>
         <translation>grants v%1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="237" />
+        <location filename="../views/staff.py" line="250" />
         <source>Membre</source>
         <translation>Member</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="237" />
+        <location filename="../views/staff.py" line="250" />
         <source>Visiteur</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="238" />
+        <location filename="../views/staff.py" line="251" />
         <source>Équipe</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="245" />
+        <location filename="../views/staff.py" line="258" />
         <source>Associer un badge</source>
         <translation>Give a badge</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="254" />
+        <location filename="../views/staff.py" line="268" />
         <source>Entrées aujourd'hui : %1</source>
         <translation>Entries today: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="255" />
+        <location filename="../views/staff.py" line="269" />
         <source>Sur place maintenant : %1</source>
         <translation>Here now: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="256" />
+        <location filename="../views/staff.py" line="270" />
         <source>Dont visiteurs sans badge : %1</source>
         <translation>Of which visitors without a badge: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="258" />
+        <location filename="../views/staff.py" line="272" />
         <source>Par motif :</source>
         <translation>By purpose:</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="284" />
+        <source>Espaces (présents / capacité) :</source>
+        <translation>Spaces (in now / capacity):</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="288" />
+        <source>%1 · complet</source>
+        <translation>%1 · full</translation>
     </message>
 </context>
 <context>

@@ -1,35 +1,57 @@
-"""The idle screen: "Badgez ici", the time, today's hours, people in, today's events."""
+"""The idle screen: "Badgez ici", the time, today's hours, people in, how full each
+space is, today's events."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QDate, QLocale, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
 
-from kiosk.screens import IdleInfo
+from kiosk.screens import IdleInfo, Space
 from kiosk.views.common import button, clear, hhmm, label
+from station.today import SpaceFill
+
+HOURS_MAX_WIDTH = 640  # px; today's hours wrap beyond, the date beside them
 
 
 class IdleView(QWidget):
     visitor_clicked = Signal()
 
     def __init__(self, zone: dt.tzinfo, clock: Callable[[], dt.datetime],
-                 language: Callable[[], str]) -> None:
+                 language: Callable[[], str], spaces: Sequence[Space] = ()) -> None:
         super().__init__()
         self.zone, self.clock, self.language = zone, clock, language
+        self.space_names = {s.id: s for s in spaces}
         self.info: IdleInfo | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 32)
         self.prompt = label("huge")
         self.hint = label("subtitle")
         self.time = label("clock")
-        self.date = label("subtitle")
+        self.date = label("subtitle", wrap=False)
         self.hours = label("subtitle")
         self.people = label("subtitle")
-        for widget in (self.prompt, self.hint, self.time, self.date, self.hours, self.people):
+        for widget in (self.prompt, self.hint, self.time):
             layout.addWidget(widget)
+        # The date and today's hours share a line, leaving room for the spaces below.
+        day = QHBoxLayout()
+        self.separator = label("subtitle")
+        self.separator.setText("·")
+        self.separator.setContentsMargins(12, 0, 12, 0)
+        day.addStretch(1)
+        for widget in (self.date, self.separator, self.hours):
+            day.addWidget(widget)
+        day.addStretch(1)
+        layout.addLayout(day)
+        layout.addWidget(self.people)
+        # One card per space with a capacity: its name, people in / capacity, a gauge.
+        self.spaces = QWidget()
+        self.spaces_layout = QHBoxLayout(self.spaces)
+        self.spaces_layout.setContentsMargins(0, 0, 0, 0)
+        self.spaces_layout.setSpacing(12)
+        layout.addWidget(self.spaces)
         self.events_card = QFrame()
         self.events_card.setObjectName("card")
         self.events_layout = QVBoxLayout(self.events_card)
@@ -68,6 +90,7 @@ class IdleView(QWidget):
         self.update_clock()
         info = self.info
         hours = info.hours if info else None
+        self.separator.setVisible(hours is not None)
         if hours is None:
             self.hours.setText("")
         elif not hours.ranges:
@@ -76,6 +99,10 @@ class IdleView(QWidget):
         else:
             text = self.tr("Aujourd'hui : %1").replace("%1", hours.text())
             self.hours.setText(text + (f" ({hours.label})" if hours.label else ""))
+        # On one line beside the date, unless a long label needs to wrap.
+        self.hours.ensurePolished()
+        self.hours.setMinimumWidth(min(HOURS_MAX_WIDTH, 1 + self.hours.fontMetrics()
+                                       .horizontalAdvance(self.hours.text())))
         if info is None or info.people_in is None:
             self.people.setText("")
         else:
@@ -84,6 +111,11 @@ class IdleView(QWidget):
             self.people.setText(self.tr("Personne sur place pour l'instant") if count == 0
                                 else self.tr("1 personne sur place") if count == 1
                                 else self.tr("%1 personnes sur place").replace("%1", str(count)))
+        clear(self.spaces_layout)
+        fills = info.spaces if info else ()
+        self.spaces.setVisible(bool(fills))
+        for fill in fills:
+            self.spaces_layout.addWidget(self._space_card(fill), 1)
         clear(self.events_layout)
         events = info.events if info else ()
         self.events_card.setVisible(bool(events))
@@ -98,3 +130,26 @@ class IdleView(QWidget):
                 line = label(center=False)
                 line.setText(f"{when}  {event.summary}{where}")
                 self.events_layout.addWidget(line)
+
+    def _space_card(self, fill: SpaceFill) -> QFrame:
+        card = QFrame()
+        card.setObjectName("space")
+        box = QVBoxLayout(card)
+        box.setContentsMargins(8, 4, 8, 8)
+        box.setSpacing(0)
+        space = self.space_names.get(fill.space)
+        name = label("space_name")
+        name.setText(space.label(self.language()) if space else fill.space)
+        # Words as well as the gauge's colour: "complet" when it is full.
+        figure = label("space_full" if fill.full else "space_count")
+        count = f"{fill.people_in} / {fill.capacity}"
+        figure.setText(self.tr("%1 · complet").replace("%1", count) if fill.full else count)
+        gauge = QProgressBar()
+        gauge.setObjectName("full" if fill.full else "")
+        gauge.setTextVisible(False)
+        gauge.setRange(0, fill.capacity)
+        gauge.setValue(min(fill.people_in, fill.capacity))
+        gauge.setFixedHeight(8)
+        for widget in (name, figure, gauge):
+            box.addWidget(widget)
+        return card

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.screens import Purpose, StaffData
+from kiosk.screens import Purpose, Space, StaffData
 from kiosk.service import AgentRow
 from kiosk.views.common import button, hhmm, label, reset_table
 
@@ -38,10 +38,11 @@ class StaffView(QWidget):
     cancel_pending = Signal()
 
     def __init__(self, zone: dt.tzinfo, purposes: Sequence[Purpose],
-                 language: Callable[[], str]) -> None:
+                 language: Callable[[], str], spaces: Sequence[Space] = ()) -> None:
         super().__init__()
         self.zone, self.language = zone, language
         self.purposes = {p.id: p for p in purposes}
+        self.spaces = {s.id: s for s in spaces}
         self.data: StaffData | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 12, 24, 12)
@@ -88,13 +89,20 @@ class StaffView(QWidget):
         badge_layout.addLayout(pending_row)
         self.results = self._table(4)
         badge_layout.addWidget(self.results, 1)
+        # Today: the tallies, and beside them how full each space is now.
+        today = QWidget()
+        today_layout = QHBoxLayout(today)
+        today_layout.setContentsMargins(0, 0, 0, 0)
         self.tallies = label("subtitle", center=False)
-        self.tallies.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.tallies.setContentsMargins(24, 24, 24, 24)
+        self.spaces_fill = label("subtitle", center=False)
+        for column in (self.tallies, self.spaces_fill):
+            column.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+            column.setContentsMargins(24, 24, 24, 24)
+            today_layout.addWidget(column, 1)
         self.tabs.addTab(self.people, "")
         self.tabs.addTab(self.agents, "")
         self.tabs.addTab(badges, "")
-        self.tabs.addTab(self.tallies, "")
+        self.tabs.addTab(today, "")
         self.retranslate()
 
     @staticmethod
@@ -114,6 +122,10 @@ class StaffView(QWidget):
     def _purpose(self, code: str) -> str:
         purpose = self.purposes.get(code)
         return purpose.label(self.language()) if purpose else code
+
+    def _space(self, code: str) -> str:
+        space = self.spaces.get(code)
+        return space.label(self.language()) if space else code
 
     def retranslate(self) -> None:
         data = self.data
@@ -248,6 +260,7 @@ class StaffView(QWidget):
             self.results.setCellWidget(row, 3, give)
 
     def _fill_tallies(self, data: StaffData) -> None:
+        self._fill_spaces(data)
         tallies = data.tallies
         if tallies is None:
             self.tallies.setText("")
@@ -257,6 +270,22 @@ class StaffView(QWidget):
                  self.tr("Dont visiteurs sans badge : %1").replace("%1",
                                                                    str(tallies.visitors)),
                  "", self.tr("Par motif :")]
-        lines += [f"  • {self._purpose(code)} : {count}"
+        item = self.tr("%1 : %2")
+        lines += ["  • " + item.replace("%1", self._purpose(code)).replace("%2", str(count))
                   for code, count in tallies.by_purpose.items()]
         self.tallies.setText("\n".join(lines))
+
+    def _fill_spaces(self, data: StaffData) -> None:
+        """People in now / capacity, for each space that has a capacity."""
+        if not data.spaces:
+            self.spaces_fill.setText("")
+            return
+        item = self.tr("%1 : %2")
+        lines = [self.tr("Espaces (présents / capacité) :")]
+        for fill in data.spaces:
+            count = f"{fill.people_in} / {fill.capacity}"
+            if fill.full:
+                count = self.tr("%1 · complet").replace("%1", count)
+            lines.append("  • " + item.replace("%1", self._space(fill.space))
+                         .replace("%2", count))
+        self.spaces_fill.setText("\n".join(lines))

@@ -20,6 +20,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_upgrade(args: argparse.Namespace, ctx: Context) -> int:
+    import logging
+
     from sqlalchemy.orm import Session
 
     from station.db import current_revision, make_engine, upgrade
@@ -28,6 +30,8 @@ def run_upgrade(args: argparse.Namespace, ctx: Context) -> int:
     config = ctx.config
     url = args.url or config.resolve_url(config.central.url if args.central
                                          else config.database.url)
+    # One line per migration run, even from this otherwise quiet command.
+    logging.getLogger("station.migrations").setLevel(logging.INFO)
     upgrade(url)
     if not args.no_seed:
         engine = make_engine(url)

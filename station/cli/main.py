@@ -11,7 +11,8 @@ import argparse
 import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from station import __version__
 from station.cli.context import Context
@@ -41,9 +42,7 @@ SERVICES = frozenset({"agent", "sync", "kiosk", "demo"})
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="station", description="Badge check-in and access control for a tiers-lieu.")
-    parser.add_argument("--config", metavar="PATH",
-                        help="configuration file (default: $STATION_CONFIG or ./config.toml)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    _common_options(parser)
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     parser.add_argument("--version", action="version", version=f"station {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -51,7 +50,32 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     for name, module in COMMANDS.items():
         if wanted is None or name == wanted:
             importlib.import_module(module).register(subparsers)
+    # `station member list --json` as well as `station --json member list`.
+    for subparser in _subparsers_of(parser):
+        _common_options(subparser, default=argparse.SUPPRESS)
     return parser
+
+
+def _common_options(parser: argparse.ArgumentParser, default: Any = None) -> None:
+    """--config and --json; on subcommands with a SUPPRESS default, so that leaving
+    them out there keeps what was given before the subcommand."""
+    parser.add_argument("--config", metavar="PATH", default=default,
+                        help="configuration file (default: $STATION_CONFIG or ./config.toml)")
+    parser.add_argument("--json", action="store_true",
+                        default=False if default is None else default,
+                        help="machine-readable output")
+
+
+def _subparsers_of(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """Every parser of a subcommand under `parser`, at any depth, each once."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            seen: set[int] = set()
+            for subparser in action.choices.values():  # aliases repeat a parser
+                if id(subparser) not in seen:
+                    seen.add(id(subparser))
+                    yield subparser
+                    yield from _subparsers_of(subparser)
 
 
 def _command_in(argv: Sequence[str] | None) -> str | None:
@@ -77,6 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=max(logging.DEBUG, base - 10 * args.verbose),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not args.verbose:
+        # Alembic says at INFO which plugins it loads and which dialect it uses, each time
+        # a service checks its database: warnings only, unless asked with -v. Migrations
+        # that run are logged by station.migrations (station/migrations/env.py).
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

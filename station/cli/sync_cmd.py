@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import sys
@@ -28,10 +29,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_sync(args: argparse.Namespace, ctx: Context) -> int:
     from station.db import open_database
+    from station.errors import DatabaseUnreachable
     from sync.service import SyncService
 
-    # A site database that is missing or behind is a setup step, not a sync failure.
-    open_database(ctx.config.resolve_url(ctx.config.database.url)).dispose()
+    # A database that is missing, empty or behind is a setup step, not a sync failure:
+    # stop at once saying which `station db upgrade` to run. A central that does not
+    # answer is an outage: the service rides it out (and `--once` reports it).
+    config = ctx.config
+    open_database(config.resolve_url(config.database.url)).dispose()
+    with contextlib.suppress(DatabaseUnreachable):
+        open_database(config.resolve_url(config.central.url), "central registry").dispose()
 
     # The service logs its state changes at INFO: show them unless asked to be quiet.
     logging.getLogger("sync").setLevel(logging.INFO if args.verbose < 2 else logging.DEBUG)

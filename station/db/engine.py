@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
-from station.errors import DatabaseError
+from station.errors import DatabaseError, DatabaseUnreachable
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -44,9 +44,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def open_database(url: str, what: str = "site database") -> Engine:
     """An engine on an existing database at the schema this code expects, or a
-    `DatabaseError` saying what to do; never creates an empty SQLite file."""
+    `DatabaseError` saying what to do; never creates an empty SQLite file.
+
+    `DatabaseUnreachable` (a `DatabaseError`) when the server does not answer."""
     from alembic.script import ScriptDirectory
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
     parsed = make_url(url)
     shown = parsed.render_as_string(hide_password=True)
@@ -60,7 +62,11 @@ def open_database(url: str, what: str = "site database") -> Engine:
     except SQLAlchemyError as exc:
         engine.dispose()
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise DatabaseError(f"cannot open the {what} {shown}: {reason}") from None
+        # No answer (refused, timed out, locked) is an outage: `DatabaseUnreachable`.
+        # Anything else (not a database, no right to read it) is for whoever set it up.
+        error = (DatabaseUnreachable if isinstance(exc, OperationalError | InterfaceError)
+                 else DatabaseError)
+        raise error(f"cannot open the {what} {shown}: {reason}") from None
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     if current != head:
         engine.dispose()

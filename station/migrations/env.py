@@ -1,13 +1,37 @@
-"""Alembic environment: runs against the URL set by station.db.engine.alembic_config."""
+"""Alembic environment: runs against the URL set by station.db.engine.alembic_config.
+
+Alembic's own loggers stay at WARNING (station.cli.main): each migration that runs
+is one INFO line of `station.migrations` instead.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Collection, Mapping
+from typing import Any
+
 from alembic import context
+from alembic.runtime.migration import MigrationContext, MigrationInfo
+from sqlalchemy.engine import make_url
 
 from station.db.engine import make_engine
 from station.db.models import Base
 
 target_metadata = Base.metadata
+log = logging.getLogger("station.migrations")
+
+
+def log_step(ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any],
+             run_args: Mapping[str, Any]) -> None:
+    """One line per migration applied: `database: upgrade 0001 -> 0010 (what it does)`."""
+    if step.is_stamp:
+        return
+    url = make_url(context.config.get_main_option("sqlalchemy.url") or "")
+    log.info("%s: %s %s -> %s (%s)", url.render_as_string(hide_password=True),
+             "upgrade" if step.is_upgrade else "downgrade",
+             ", ".join(step.source_revision_ids) or "empty",
+             ", ".join(step.destination_revision_ids) or "empty",
+             getattr(step.up_revision, "doc", "") or "no description")
 
 
 def run_migrations_online() -> None:
@@ -17,7 +41,8 @@ def run_migrations_online() -> None:
     try:
         with engine.begin() as connection:
             context.configure(connection=connection, target_metadata=target_metadata,
-                              render_as_batch=connection.dialect.name == "sqlite")
+                              render_as_batch=connection.dialect.name == "sqlite",
+                              on_version_apply=log_step)
             context.run_migrations()
     finally:
         engine.dispose()

@@ -146,3 +146,68 @@ def test_idle_screen_shows_hours_and_calendar(qtbot: Any, make_kiosk: Any, kiosk
     texts = [idle.events_layout.itemAt(i).widget().text()
              for i in range(idle.events_layout.count())]
     assert "14:00  Atelier Arduino — Fablab" in texts
+
+
+def small_fablab(config: Any) -> Any:
+    """The sample spaces with a fablab of 2 places and an event hall not counted."""
+    spaces = dict(config.spaces)
+    spaces["fablab"] = spaces["fablab"].model_copy(update={"capacity": 2})
+    spaces["hall"] = spaces["hall"].model_copy(update={"capacity": 0})
+    return config.model_copy(update={"spaces": spaces})
+
+
+def sign_up(kiosk: Any, first_name: str, purpose: str) -> None:
+    kiosk.controller.submit_visitor(first_name, "", "62765", purpose, True)
+    assert kiosk.controller.screen == c.VISITOR_BADGE
+    kiosk.controller.go_idle()
+
+
+def space_cards(idle: Any) -> list[tuple[str, str, int, int]]:
+    """(name, figure, gauge value, gauge maximum) of each space card on the idle screen."""
+    from PySide6.QtWidgets import QLabel, QProgressBar
+
+    cards = []
+    for index in range(idle.spaces_layout.count()):
+        card = idle.spaces_layout.itemAt(index).widget()
+        name, figure = (w.text() for w in card.findChildren(QLabel))
+        gauge = card.findChild(QProgressBar)
+        cards.append((name, figure, gauge.value(), gauge.maximum()))
+    return cards
+
+
+def test_idle_screen_shows_how_full_each_space_is(qtbot: Any, make_kiosk: Any,
+                                                  kiosk_env: KioskEnv) -> None:
+    kiosk = make_kiosk(config=small_fablab(kiosk_env.config))
+    window, idle = kiosk.window, kiosk.window.idle
+    assert idle.spaces.isVisibleTo(window)
+    assert space_cards(idle) == [("Espace de coworking", "0 / 40", 0, 40),
+                                 ("Fablab", "0 / 2", 0, 2),
+                                 ("Salle de créativité", "0 / 20", 0, 20),
+                                 ("Aide au numérique", "0 / 8", 0, 8)]  # no hall: capacity 0
+    tap(qtbot, kiosk, ALICE, c.WELCOME)  # coworking, her first purpose
+    kiosk.controller.go_idle()
+    sign_up(kiosk, "Chloé", "fablab")
+    sign_up(kiosk, "Hugo", "fablab")
+    assert window.current is idle
+    assert "3 personnes sur place" in idle.people.text()
+    cards = space_cards(idle)
+    assert cards[0] == ("Espace de coworking", "1 / 40", 1, 40)
+    assert cards[1] == ("Fablab", "2 / 2 · complet", 2, 2)  # in words, not only colour
+    assert [card[1] for card in cards[2:]] == ["0 / 20", "0 / 8"]
+    qtbot.mouseClick(window.language_button, Qt.MouseButton.LeftButton)
+    assert space_cards(idle)[:2] == [("Coworking space", "1 / 40", 1, 40),
+                                     ("Fablab", "2 / 2 · full", 2, 2)]
+    kiosk_env.clock.advance(hours=1)
+    tap(qtbot, kiosk, ALICE, c.GOODBYE)  # a departure frees her place
+    kiosk.controller.go_idle()
+    assert space_cards(idle)[0] == ("Espace de coworking", "0 / 40", 0, 40)
+
+
+def test_idle_screen_without_capacities_shows_no_spaces(make_kiosk: Any,
+                                                        kiosk_env: KioskEnv) -> None:
+    config = kiosk_env.config
+    spaces = {key: space.model_copy(update={"capacity": 0})
+              for key, space in config.spaces.items()}
+    kiosk = make_kiosk(config=config.model_copy(update={"spaces": spaces}))
+    assert not kiosk.window.idle.spaces.isVisibleTo(kiosk.window)
+    assert space_cards(kiosk.window.idle) == []

@@ -58,6 +58,31 @@ def test_staff_badge_opens_staff_mode_with_who_is_in_and_check_out(
     assert visit.checkout_reason == "staff"
 
 
+def test_staff_today_tab_shows_how_full_each_space_is(qtbot: Any, make_kiosk: Any,
+                                                      kiosk_env: KioskEnv) -> None:
+    from tests.kiosk.test_entrance import sign_up, small_fablab
+
+    kiosk = make_kiosk(config=small_fablab(kiosk_env.config))
+    tap(qtbot, kiosk, ALICE, c.WELCOME)
+    kiosk.controller.go_idle()
+    sign_up(kiosk, "Chloé", "fablab")
+    sign_up(kiosk, "Hugo", "fablab")
+    tap(qtbot, kiosk, STAFF, c.STAFF)
+    staff = kiosk.window.staff
+    assert staff.spaces_fill.text().splitlines() == [
+        "Espaces (présents / capacité) :",
+        "  • Espace de coworking : 1 / 40",
+        "  • Fablab : 2 / 2 · complet",
+        "  • Salle de créativité : 0 / 20",
+        "  • Aide au numérique : 0 / 8"]  # the hall has no capacity: not counted
+    assert "  • Fablab : 2" in staff.tallies.text().splitlines()  # entries by purpose
+    qtbot.mouseClick(staff.people.cellWidget(0, 3), Qt.MouseButton.LeftButton)  # Alice out
+    assert "  • Espace de coworking : 0 / 40" in staff.spaces_fill.text().splitlines()
+    kiosk.controller.set_language("en")
+    assert staff.spaces_fill.text().splitlines()[:3] == [
+        "Spaces (in now / capacity):", "  • Coworking space: 0 / 40", "  • Fablab: 2 / 2 · full"]
+
+
 def test_staff_mode_closes_after_inactivity(qtbot: Any, kiosk: Any) -> None:
     tap(qtbot, kiosk, STAFF, c.STAFF)
     assert kiosk.controller.staff_timer.isActive()

@@ -37,3 +37,32 @@ def test_upgrade_empty_database_to_head_matches_models(empty_url: str) -> None:
                   if isinstance(d, tuple) and d[0] in {"add_table", "remove_table",
                                                        "add_column", "remove_column"}]
     assert structural == []
+
+
+def test_db_upgrade_logs_each_migration_once_and_no_alembic_chatter(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.config import write_config
+
+    config = write_config(tmp_path)
+
+    def db_upgrade(*flags: str) -> list[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "station.cli.main", *flags, "--config", str(config), "db",
+             "upgrade"], capture_output=True, text=True, timeout=60, env=dict(os.environ))
+        assert result.returncode == 0, result.stderr
+        return result.stderr.splitlines()
+
+    url = f"sqlite:///{tmp_path / 'site.db'}"
+    revisions = list(ScriptDirectory.from_config(alembic_config(url)).walk_revisions())
+    lines = db_upgrade()
+    # One INFO line per migration run, naming it; nothing of alembic's own set-up.
+    assert len(lines) == len(revisions) >= 2, lines
+    assert all(" INFO station.migrations: " in line and url in line for line in lines)
+    assert "upgrade empty -> 0001 (initial schema)" in lines[0]
+    assert "alembic" not in "\n".join(lines)
+    assert db_upgrade() == []  # nothing to migrate: nothing said
+    asked = "\n".join(db_upgrade("-v"))  # unless asked for more
+    assert " INFO alembic.runtime." in asked  # "Context impl SQLiteImpl." and the like

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from station.config import load_config
 from station.db import Badge, make_engine
+from sync.service import SyncService
 from tests.sync.support import add_people, unique_site
 
 
@@ -51,6 +52,15 @@ def test_once_syncs_and_reports(config_factory: Callable[..., Path]) -> None:
     site.dispose()
 
 
+def test_a_service_log_starts_without_alembic_chatter(
+        config_factory: Callable[..., Path]) -> None:
+    path = prepared(config_factory)
+    result = station(path, "sync", "--once", "--no-mqtt")
+    assert result.returncode == 0, result.stderr
+    assert " INFO sync.service: central: in step" in result.stderr  # the service's own INFO
+    assert "alembic" not in result.stderr  # no "setup plugin", no "Context impl"
+
+
 def test_once_fails_without_central(config_factory: Callable[..., Path]) -> None:
     path = config_factory({"central": {"url": "postgresql+psycopg://x@127.0.0.1:9/none"},
                            "site": {"id": unique_site()}})
@@ -58,6 +68,57 @@ def test_once_fails_without_central(config_factory: Callable[..., Path]) -> None
     result = station(path, "--json", "sync", "--once")
     assert result.returncode == 1
     assert "central registry" in json.loads(result.stdout)["error"]
+
+
+def test_once_on_a_central_not_set_up_says_to_upgrade_it(
+        config_factory: Callable[..., Path]) -> None:
+    from station.db import upgrade
+
+    path = config_factory({"site": {"id": unique_site()}})
+    assert station(path, "db", "upgrade").returncode == 0
+    central = path.parent / "central.db"
+    missing = station(path, "sync", "--once", "--no-mqtt")
+    assert not central.exists()  # not created empty by the attempt
+    central.touch()
+    empty = station(path, "sync", "--once", "--no-mqtt")
+    upgrade(f"sqlite:///{central}", "0001")  # an older release's schema
+    behind = station(path, "--json", "sync", "--once", "--no-mqtt")
+    for result, state in ((missing, "does not exist yet"), (empty, "is empty"),
+                          (behind, "is at schema 0001")):
+        assert result.returncode == 1
+        assert "central registry" in result.stderr and state in result.stderr
+        assert "run `station db upgrade --central`" in result.stderr
+        assert "Traceback" not in result.stderr and "no such table" not in result.stderr
+        assert result.stdout == ""  # stopped before any round
+
+
+def test_once_on_a_site_not_set_up_says_to_upgrade_it(
+        config_factory: Callable[..., Path]) -> None:
+    path = config_factory({"site": {"id": unique_site()}})
+    assert station(path, "db", "upgrade", "--central").returncode == 0
+    (path.parent / "site.db").touch()
+    result = station(path, "sync", "--once", "--no-mqtt")
+    assert result.returncode == 1
+    assert "the site database" in result.stderr and "is empty" in result.stderr
+    assert "run `station db upgrade`" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_round_against_a_central_without_tables_says_to_upgrade_it(
+        config_factory: Callable[..., Path], site_db: str) -> None:
+    """Central set up after sync started, or reset under it: the round says what to do."""
+    config = load_config(config_factory({"site": {"id": unique_site()}}))
+    site, central = make_engine(site_db), make_engine(f"sqlite:///{config.source.parent}/c.db")
+    try:
+        with SyncService(config, site_engine=site, central_engine=central, mqtt=False,
+                         listen=False) as service:
+            report = service.round()
+            assert not report.ok
+            assert report.error.startswith("central registry: no such table")
+            assert report.error.endswith("run `station db upgrade --central`")
+            assert service.states["central"].startswith("not set up")
+    finally:
+        site.dispose()
+        central.dispose()
 
 
 def test_continuous_logs_state_changes_and_stops_on_sigterm(
