@@ -98,8 +98,11 @@ def renew_membership(session: Session, member: Member, *, today: dt.date, plan: 
             raise Conflict(f"{member.display_name} already has an open-ended {wanted} "
                            f"membership; give another --plan to change it")
         start = current.valid_until + dt.timedelta(days=1)
-    elif current is not None:
-        _end_before(current, today, origin_site)
+    else:  # a plan change (or none current): what was planned from today on ends
+        for planned in session.scalars(select(Membership).where(
+                Membership.member_id == member.id, Membership.deleted_at.is_(None),
+                or_(Membership.valid_until.is_(None), Membership.valid_until >= today))):
+            _end_before(planned, today, origin_site)
     days = default_days(wanted)
     end = until if until is not None else (start + dt.timedelta(days=days - 1) if days
                                            else None)

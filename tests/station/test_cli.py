@@ -120,6 +120,32 @@ def test_commands_on_a_database_not_set_up_say_what_to_run(
     assert not (tmp_path / "var" / "site.db").exists()  # no empty file left behind
 
 
+def test_json_and_config_are_accepted_after_the_subcommand_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("STATION_DATABASE_URL", f"sqlite:///{tmp_path}/site.db")
+    c = str(config)
+    assert main(["db", "upgrade", "--json", "--config", c]) == 0
+    assert json.loads(capsys.readouterr().out)["revision"] == head_revision()
+    assert main(["member", "add", "Camille", "--config", c]) == 0
+    capsys.readouterr()
+    for argv in (["--config", c, "--json", "member", "list"],  # before, as always
+                 ["member", "list", "--json", "--config", c],  # after the sub-subcommand
+                 ["member", "--json", "list", "--config", c],  # between the two
+                 ["--json", "member", "list", "--config", c],
+                 # given twice, the one nearer the end wins, as for any option
+                 ["--config", str(tmp_path / "nowhere.toml"), "member", "list", "--json",
+                  "--config", c]):
+        assert main(argv) == 0, argv
+        out = capsys.readouterr().out
+        assert [m["name"] for m in json.loads(out)] == ["Camille"], argv
+    assert main(["member", "list", "--config", c]) == 0  # no --json anywhere: a table
+    out = capsys.readouterr().out
+    assert "Camille" in out and not out.lstrip().startswith("[")
+
+
 def test_member_input_is_checked(station) -> None:  # type: ignore[no-untyped-def]
     assert station("member", "add", "Lucas", "Dubois", "--email", "lucas@example.fr")[0] == 0
     status, _, err = station("member", "add", "Lucas", "Dubois", "--email", "LUCAS@example.fr")
@@ -154,3 +180,29 @@ def test_site_writes_are_marked_for_upload_to_central(station, database_url: str
     engine.dispose()
     assert len(rows) == 3
     assert all(row.dirty and row.origin_site == "saint-omer-gare" for row in rows)
+
+
+def test_member_plans_add_and_renew(station) -> None:  # type: ignore[no-untyped-def]
+    # Dates far ahead: what is checked does not depend on today's date.
+    status, _, _ = station("member", "add", "Inès", "Moreau", "--email", "ines@example.fr",
+                           "--plan", "resident", "--until", "2099-01-01")
+    assert status == 0
+    status, shown, _ = station("member", "show", "ines@example.fr")
+    assert [m.split(" → ")[1] for m in shown["memberships"]] == ["2099-01-01"]
+    assert shown["memberships"][0].startswith("resident: ")
+    # Renewing the same plan continues the day after it ends, for the plan's length.
+    status, renewed, _ = station("member", "renew", "ines@example.fr")
+    assert status == 0
+    assert (renewed["plan"], renewed["valid_from"], renewed["valid_until"]) == (
+        "resident", "2099-01-02", "2100-01-01")
+    # Another plan takes effect at once: what the old plan had from today on ends (the
+    # resident membership began today, so nothing of it remains; the renewal goes too).
+    status, changed, _ = station("member", "renew", "ines@example.fr", "--plan", "member",
+                                 "--until", "2099-06-30")
+    assert status == 0 and changed["plan"] == "member"
+    status, shown, _ = station("member", "show", "ines@example.fr")
+    assert shown["memberships"] == [f"member: {changed['valid_from']} → 2099-06-30"]
+    status, _, err = station("member", "renew", "ines@example.fr", "--plan", "gold")
+    assert status != 0 and "unknown plan 'gold'; expected one of member, resident, visitor" in err
+    status, _, err = station("member", "add", "Léa", "--plan", "gold")
+    assert status != 0 and "unknown plan 'gold'" in err
