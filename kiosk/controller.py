@@ -41,6 +41,7 @@ from station import calendar
 from station.checkin import Outcome, SignUpError
 from station.credential import Credential
 from station.errors import Conflict, NotFound
+from station.plans import plan_label
 
 log = logging.getLogger(__name__)
 
@@ -244,6 +245,13 @@ class KioskController(StaffMode, QObject):
             self.idle_timer.start()
         self.screen_changed.emit(screen, data)
 
+    def _plan_names(self, code: str) -> tuple[str, str] | None:
+        """The plan's names for the welcome screen; None when the site has no plans."""
+        config = self.service.config
+        if not code or not config.plans:
+            return None
+        return plan_label(config, code, "fr"), plan_label(config, code, "en")
+
     def _done(self, screen: str, data: object) -> None:
         """Show a confirmation, then the idle screen after a moment."""
         self._show(screen, data)
@@ -274,7 +282,8 @@ class KioskController(StaffMode, QObject):
         if result.outcome is Outcome.WELCOME:
             assert result.visit_id is not None and result.purpose is not None
             self._show(WELCOME, WelcomeData(result.first_name, result.purpose,
-                                            result.visit_id))
+                                            result.visit_id,
+                                            plan=self._plan_names(result.plan)))
         elif result.outcome is Outcome.CHECKED_OUT:
             self._done(GOODBYE, GoodbyeData(result.first_name,
                                             result.time_spent or dt.timedelta()))

@@ -51,6 +51,7 @@ class WelcomeData:
     purpose: str
     visit_id: uuid.UUID
     confirmed: bool = False
+    plan: tuple[str, str] | None = None  # the membership plan's name, French and English
 
 
 @dataclass(frozen=True)

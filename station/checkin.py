@@ -71,6 +71,7 @@ class TapResult:
     visit_id: uuid.UUID | None = None
     time_spent: dt.timedelta | None = None
     membership_ended: dt.date | None = None  # EXPIRED: last day of the latest membership
+    plan: str = ""  # WELCOME: the plan of the membership covering today ("" for none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,9 @@ class Desk:
                              membership_ended=ended)
         purpose = self.default_purpose(member)
         visit = self.check_in(session, member, purpose, now)
-        return TapResult(Outcome.WELCOME, member.id, member.first_name, purpose, visit.id)
+        plan = next((m.plan for m in facts.memberships if m.covers(today)), "")
+        return TapResult(Outcome.WELCOME, member.id, member.first_name, purpose, visit.id,
+                         plan=plan)
 
     def default_purpose(self, member: Member) -> str:
         if member.last_purpose in self.purposes:

@@ -1,29 +1,30 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="fr">
 <context>
     <name>GoodbyeView</name>
     <message>
-        <location filename="../views/welcome.py" line="93" />
+        <location filename="../views/welcome.py" line="100"/>
         <source>Au revoir %1 !</source>
         <translation>Goodbye %1!</translation>
     </message>
     <message>
-        <location filename="../views/welcome.py" line="95" />
+        <location filename="../views/welcome.py" line="102"/>
         <source>Votre départ est enregistré. À bientôt !</source>
         <translation>Your departure is recorded. See you soon!</translation>
     </message>
     <message>
-        <location filename="../views/welcome.py" line="101" />
+        <location filename="../views/welcome.py" line="108"/>
         <source>Vous êtes resté·e %1 h %2 min</source>
         <translation>You stayed %1 h %2 min</translation>
     </message>
     <message>
-        <location filename="../views/welcome.py" line="104" />
+        <location filename="../views/welcome.py" line="111"/>
         <source>Vous êtes resté·e moins de deux minutes</source>
         <translation>You stayed less than two minutes</translation>
     </message>
     <message>
-        <location filename="../views/welcome.py" line="106" />
+        <location filename="../views/welcome.py" line="113"/>
         <source>Vous êtes resté·e %1 minutes</source>
         <translation>You stayed %1 minutes</translation>
     </message>
@@ -31,57 +32,57 @@
 <context>
     <name>IdleView</name>
     <message>
-        <location filename="../views/idle.py" line="87" />
+        <location filename="../views/idle.py" line="87"/>
         <source>Badgez ici</source>
         <translation>Tap your badge here</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="88" />
+        <location filename="../views/idle.py" line="88"/>
         <source>Posez votre badge sur le lecteur pour entrer ou sortir</source>
         <translation>Hold your badge to the reader to check in or out</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="89" />
-        <source>Je n'ai pas de badge</source>
-        <translation>I don't have a badge</translation>
+        <location filename="../views/idle.py" line="89"/>
+        <source>Je n&apos;ai pas de badge</source>
+        <translation>I don&apos;t have a badge</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="97" />
-        <source>Fermé aujourd'hui</source>
+        <location filename="../views/idle.py" line="97"/>
+        <source>Fermé aujourd&apos;hui</source>
         <translation>Closed today</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="100" />
-        <source>Aujourd'hui : %1</source>
+        <location filename="../views/idle.py" line="100"/>
+        <source>Aujourd&apos;hui : %1</source>
         <translation>Today: %1</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="111" />
-        <source>Personne sur place pour l'instant</source>
+        <location filename="../views/idle.py" line="111"/>
+        <source>Personne sur place pour l&apos;instant</source>
         <translation>Nobody here yet</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="112" />
+        <location filename="../views/idle.py" line="112"/>
         <source>1 personne sur place</source>
         <translation>1 person here</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="113" />
+        <location filename="../views/idle.py" line="113"/>
         <source>%1 personnes sur place</source>
         <translation>%1 people here</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="124" />
-        <source>Au programme aujourd'hui</source>
-        <translation>Today's programme</translation>
+        <location filename="../views/idle.py" line="124"/>
+        <source>Au programme aujourd&apos;hui</source>
+        <translation>Today&apos;s programme</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="127" />
+        <location filename="../views/idle.py" line="127"/>
         <source>Toute la journée</source>
         <translation>All day</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="146" />
+        <location filename="../views/idle.py" line="146"/>
         <source>%1 · complet</source>
         <translation>%1 · full</translation>
     </message>
@@ -89,22 +90,22 @@
 <context>
     <name>KioskWindow</name>
     <message>
-        <location filename="../window.py" line="142" />
+        <location filename="../window.py" line="142"/>
         <source>English</source>
         <translation>Français</translation>
     </message>
     <message>
-        <location filename="../window.py" line="149" />
+        <location filename="../window.py" line="149"/>
         <source>Base de données indisponible : les passages ne sont pas enregistrés. Nouvel essai automatique…</source>
         <translation>Database unavailable: visits are not being recorded. Retrying automatically…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="151" />
-        <source>Lecteur de badges indisponible : nouvel essai automatique… Adressez-vous à l'accueil.</source>
+        <location filename="../window.py" line="151"/>
+        <source>Lecteur de badges indisponible : nouvel essai automatique… Adressez-vous à l&apos;accueil.</source>
         <translation>Badge reader unavailable: retrying automatically… Please ask at the front desk.</translation>
     </message>
     <message>
-        <location filename="../window.py" line="153" />
+        <location filename="../window.py" line="153"/>
         <source>Réseau des portes et machines indisponible.</source>
         <translation>Door and machine network unavailable.</translation>
     </message>
@@ -112,443 +113,443 @@
 <context>
     <name>ProblemView</name>
     <message>
-        <location filename="../views/problem.py" line="53" />
+        <location filename="../views/problem.py" line="53"/>
         <source>Entrer comme visiteur</source>
         <translation>Come in as a visitor</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="54" />
+        <location filename="../views/problem.py" line="54"/>
         <source>Retour</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="55" />
-        <source>Un membre de l'équipe d'accueil peut vous aider : il se trouve au comptoir, à droite de l'entrée.</source>
+        <location filename="../views/problem.py" line="55"/>
+        <source>Un membre de l&apos;équipe d&apos;accueil peut vous aider : il se trouve au comptoir, à droite de l&apos;entrée.</source>
         <translation>A member of the welcome team can help you: you will find them at the desk, to the right of the entrance.</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="62" />
+        <location filename="../views/problem.py" line="62"/>
         <source>Bonjour %1,</source>
         <translation>Hello %1,</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="63" />
+        <location filename="../views/problem.py" line="63"/>
         <source>votre adhésion a expiré</source>
         <translation>your membership has expired</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="68" />
+        <location filename="../views/problem.py" line="68"/>
         <source>Elle a pris fin le %1.</source>
         <translation>It ended on %1.</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="71" />
-        <source>Vous pouvez la renouveler à l'accueil, c'est gratuit et rapide.</source>
+        <location filename="../views/problem.py" line="71"/>
+        <source>Vous pouvez la renouveler à l&apos;accueil, c&apos;est gratuit et rapide.</source>
         <translation>You can renew it at the front desk: it is free and quick.</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="74" />
-        <source>Ce badge n'est pas enregistré</source>
+        <location filename="../views/problem.py" line="74"/>
+        <source>Ce badge n&apos;est pas enregistré</source>
         <translation>This badge is not registered</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="75" />
-        <source>Il n'est relié à aucun compte. L'accueil peut l'associer à votre nom en une minute.</source>
+        <location filename="../views/problem.py" line="75"/>
+        <source>Il n&apos;est relié à aucun compte. L&apos;accueil peut l&apos;associer à votre nom en une minute.</source>
         <translation>It is not linked to anyone. The front desk can link it to your name in a minute.</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="78" />
+        <location filename="../views/problem.py" line="78"/>
         <source>Ce badge a été désactivé</source>
         <translation>This badge has been deactivated</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="79" />
-        <source>Il a été déclaré perdu ou rendu. Demandez un nouveau badge à l'accueil.</source>
+        <location filename="../views/problem.py" line="79"/>
+        <source>Il a été déclaré perdu ou rendu. Demandez un nouveau badge à l&apos;accueil.</source>
         <translation>It was reported lost or returned. Ask for a new badge at the front desk.</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="82" />
-        <source>Le système d'accueil est momentanément indisponible</source>
+        <location filename="../views/problem.py" line="82"/>
+        <source>Le système d&apos;accueil est momentanément indisponible</source>
         <translation>The check-in system is briefly unavailable</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="84" />
-        <source>Votre passage n'a pas pu être enregistré. Réessayez dans un instant.</source>
+        <location filename="../views/problem.py" line="84"/>
+        <source>Votre passage n&apos;a pas pu être enregistré. Réessayez dans un instant.</source>
         <translation>Your visit could not be recorded. Please try again in a moment.</translation>
     </message>
 </context>
 <context>
     <name>StaffView</name>
     <message>
-        <location filename="../views/staff.py" line="132" />
+        <location filename="../views/staff.py" line="132"/>
         <source>Mode équipe — %1</source>
         <translation>Staff mode — %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="134" />
+        <location filename="../views/staff.py" line="134"/>
         <source>Actualiser</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="135" />
+        <location filename="../views/staff.py" line="135"/>
         <source>Quitter le kiosque</source>
         <translation>Quit the kiosk</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="136" />
+        <location filename="../views/staff.py" line="136"/>
         <source>Fermer</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="137" />
+        <location filename="../views/staff.py" line="137"/>
         <source>Présents</source>
         <translation>Who is in</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="137" />
+        <location filename="../views/staff.py" line="137"/>
         <source>Portes et machines</source>
         <translation>Doors and machines</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="138" />
+        <location filename="../views/staff.py" line="138"/>
         <source>Badges</source>
         <translation>Badges</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="138" />
-        <source>Aujourd'hui</source>
+        <location filename="../views/staff.py" line="138"/>
+        <source>Aujourd&apos;hui</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="140" />
+        <location filename="../views/staff.py" line="140"/>
         <source>Nom, prénom ou e-mail</source>
         <translation>Name or email</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="141" />
+        <location filename="../views/staff.py" line="141"/>
         <source>Chercher</source>
         <translation>Search</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="142" />
+        <location filename="../views/staff.py" line="142"/>
         <source>Désactiver un badge…</source>
         <translation>Deactivate a badge…</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="143" />
+        <location filename="../views/staff.py" line="143"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="144" />
-        <location filename="../views/staff.py" line="148" />
+        <location filename="../views/staff.py" line="144"/>
+        <location filename="../views/staff.py" line="148"/>
         <source>Nom</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="144" />
+        <location filename="../views/staff.py" line="144"/>
         <source>Motif</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="145" />
+        <location filename="../views/staff.py" line="145"/>
         <source>Depuis</source>
         <translation>Since</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="146" />
+        <location filename="../views/staff.py" line="146"/>
         <source>Équipement</source>
         <translation>Equipment</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="146" />
+        <location filename="../views/staff.py" line="146"/>
         <source>État</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="147" />
+        <location filename="../views/staff.py" line="147"/>
         <source>Détails</source>
         <translation>Details</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="147" />
+        <location filename="../views/staff.py" line="147"/>
         <source>Actions</source>
         <translation>Actions</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="148" />
+        <location filename="../views/staff.py" line="148"/>
         <source>Type</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="149" />
+        <location filename="../views/staff.py" line="149"/>
         <source>Badges actifs</source>
         <translation>Active badges</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="157" />
+        <location filename="../views/staff.py" line="157"/>
         <source>Posez sur le lecteur le badge à associer à %1</source>
         <translation>Hold the badge to give to %1 to the reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="160" />
+        <location filename="../views/staff.py" line="160"/>
         <source>Posez sur le lecteur le badge à désactiver</source>
         <translation>Hold the badge to deactivate to the reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="169" />
+        <location filename="../views/staff.py" line="169"/>
         <source>Départ enregistré.</source>
         <translation>Check-out recorded.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="170" />
+        <location filename="../views/staff.py" line="170"/>
         <source>Badge associé à %1.</source>
         <translation>Badge given to %1.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="171" />
+        <location filename="../views/staff.py" line="171"/>
         <source>Badge de %1 désactivé.</source>
-        <translation>%1's badge deactivated.</translation>
+        <translation>%1&apos;s badge deactivated.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="172" />
-        <source>Ce badge n'est associé à personne.</source>
+        <location filename="../views/staff.py" line="172"/>
+        <source>Ce badge n&apos;est associé à personne.</source>
         <translation>This badge belongs to nobody.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="173" />
+        <location filename="../views/staff.py" line="173"/>
         <source>Refusé : %1</source>
         <translation>Refused: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="174" />
+        <location filename="../views/staff.py" line="174"/>
         <source>Base de données indisponible : réessayez.</source>
         <translation>Database unavailable: try again.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="175" />
+        <location filename="../views/staff.py" line="175"/>
         <source>Réseau des équipements indisponible : commande non envoyée.</source>
         <translation>Equipment network unavailable: command not sent.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="177" />
+        <location filename="../views/staff.py" line="177"/>
         <source>Commande envoyée : %1</source>
         <translation>Command sent: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="178" />
+        <location filename="../views/staff.py" line="178"/>
         <source>Commande exécutée : %1</source>
         <translation>Command done: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="179" />
+        <location filename="../views/staff.py" line="179"/>
         <source>Commande refusée : %1</source>
         <translation>Command refused: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="190" />
+        <location filename="../views/staff.py" line="190"/>
         <source>Faire sortir</source>
         <translation>Check out</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="198" />
+        <location filename="../views/staff.py" line="198"/>
         <source>Ouvrir</source>
         <translation>Unlock</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="198" />
+        <location filename="../views/staff.py" line="198"/>
         <source>Confinement</source>
         <translation>Lockdown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="199" />
+        <location filename="../views/staff.py" line="199"/>
         <source>Lever</source>
         <translation>Release</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="199" />
+        <location filename="../views/staff.py" line="199"/>
         <source>Fin de session</source>
         <translation>End session</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="200" />
+        <location filename="../views/staff.py" line="200"/>
         <source>Bloquer</source>
         <translation>Block</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="200" />
+        <location filename="../views/staff.py" line="200"/>
         <source>Débloquer</source>
         <translation>Unblock</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="204" />
+        <location filename="../views/staff.py" line="204"/>
         <source>En ligne</source>
         <translation>Online</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="204" />
+        <location filename="../views/staff.py" line="204"/>
         <source>Hors ligne</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="224" />
+        <location filename="../views/staff.py" line="224"/>
         <source>mode</source>
         <translation>mode</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="224" />
+        <location filename="../views/staff.py" line="224"/>
         <source>porte</source>
         <translation>door</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="224" />
+        <location filename="../views/staff.py" line="224"/>
         <source>relais</source>
         <translation>relay</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="225" />
+        <location filename="../views/staff.py" line="225"/>
         <source>en marche</source>
         <translation>busy</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="225" />
+        <location filename="../views/staff.py" line="225"/>
         <source>lecteur</source>
         <translation>reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="226" />
+        <location filename="../views/staff.py" line="226"/>
         <source>alarmes</source>
         <translation>alarms</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="226" />
+        <location filename="../views/staff.py" line="226"/>
         <source>en attente</source>
         <translation>outbox</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="227" />
+        <location filename="../views/staff.py" line="227"/>
         <source>ouverte</source>
         <translation>open</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="227" />
+        <location filename="../views/staff.py" line="227"/>
         <source>fermée</source>
         <translation>closed</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="228" />
+        <location filename="../views/staff.py" line="228"/>
         <source>inconnu</source>
         <translation>unknown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="228" />
+        <location filename="../views/staff.py" line="228"/>
         <source>normal</source>
         <translation>normal</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="229" />
+        <location filename="../views/staff.py" line="229"/>
         <source>confinement</source>
         <translation>lockdown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="229" />
+        <location filename="../views/staff.py" line="229"/>
         <source>maintenue ouverte</source>
         <translation>held open</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="230" />
+        <location filename="../views/staff.py" line="230"/>
         <source>libre</source>
         <translation>free</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="230" />
+        <location filename="../views/staff.py" line="230"/>
         <source>en service</source>
         <translation>in use</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="231" />
+        <location filename="../views/staff.py" line="231"/>
         <source>bloquée</source>
         <translation>blocked</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="231" />
+        <location filename="../views/staff.py" line="231"/>
         <source>à vérifier</source>
         <translation>to check</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="238" />
+        <location filename="../views/staff.py" line="238"/>
         <source>oui</source>
         <translation>yes</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="238" />
+        <location filename="../views/staff.py" line="238"/>
         <source>non</source>
         <translation>no</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="243" />
-        <location filename="../views/staff.py" line="273" />
-        <location filename="../views/staff.py" line="283" />
+        <location filename="../views/staff.py" line="243"/>
+        <location filename="../views/staff.py" line="273"/>
+        <location filename="../views/staff.py" line="283"/>
         <source>%1 : %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="245" />
-        <source>ALARME : file d'attente pleine</source>
+        <location filename="../views/staff.py" line="245"/>
+        <source>ALARME : file d&apos;attente pleine</source>
         <translation>ALARM: outbox full</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="246" />
+        <location filename="../views/staff.py" line="246"/>
         <source>droits v%1</source>
         <translation>grants v%1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="250" />
+        <location filename="../views/staff.py" line="250"/>
         <source>Membre</source>
         <translation>Member</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="250" />
+        <location filename="../views/staff.py" line="250"/>
         <source>Visiteur</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="251" />
+        <location filename="../views/staff.py" line="251"/>
         <source>Équipe</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="258" />
+        <location filename="../views/staff.py" line="258"/>
         <source>Associer un badge</source>
         <translation>Give a badge</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="268" />
-        <source>Entrées aujourd'hui : %1</source>
+        <location filename="../views/staff.py" line="268"/>
+        <source>Entrées aujourd&apos;hui : %1</source>
         <translation>Entries today: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="269" />
+        <location filename="../views/staff.py" line="269"/>
         <source>Sur place maintenant : %1</source>
         <translation>Here now: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="270" />
+        <location filename="../views/staff.py" line="270"/>
         <source>Dont visiteurs sans badge : %1</source>
         <translation>Of which visitors without a badge: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="272" />
+        <location filename="../views/staff.py" line="272"/>
         <source>Par motif :</source>
         <translation>By purpose:</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="284" />
+        <location filename="../views/staff.py" line="284"/>
         <source>Espaces (présents / capacité) :</source>
         <translation>Spaces (in now / capacity):</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="288" />
+        <location filename="../views/staff.py" line="288"/>
         <source>%1 · complet</source>
         <translation>%1 · full</translation>
     </message>
@@ -556,135 +557,135 @@
 <context>
     <name>VisitorBadgeView</name>
     <message>
-        <location filename="../views/visitor.py" line="199" />
+        <location filename="../views/visitor.py" line="199"/>
         <source>Bienvenue %1 !</source>
         <translation>Welcome %1!</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="201" />
+        <location filename="../views/visitor.py" line="201"/>
         <source>Terminer</source>
         <translation>Finish</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="203" />
+        <location filename="../views/visitor.py" line="203"/>
         <source>Votre badge est enregistré</source>
         <translation>Your badge is registered</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="204" />
+        <location filename="../views/visitor.py" line="204"/>
         <source>La prochaine fois, posez-le simplement sur le lecteur en arrivant et en partant.</source>
         <translation>Next time, just hold it to the reader when you arrive and leave.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="207" />
-        <source>Ce badge appartient déjà à quelqu'un</source>
+        <location filename="../views/visitor.py" line="207"/>
+        <source>Ce badge appartient déjà à quelqu&apos;un</source>
         <translation>This badge already belongs to someone</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="208" />
-        <source>Demandez un autre badge à l'accueil, puis posez-le sur le lecteur.</source>
+        <location filename="../views/visitor.py" line="208"/>
+        <source>Demandez un autre badge à l&apos;accueil, puis posez-le sur le lecteur.</source>
         <translation>Ask the front desk for another badge, then hold it to the reader.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="211" />
+        <location filename="../views/visitor.py" line="211"/>
         <source>Votre arrivée est enregistrée</source>
         <translation>You are checked in</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="212" />
-        <source>On vous a remis un badge ? Posez-le sur le lecteur pour l'associer à votre nom. Sinon, touchez « Terminer ».</source>
+        <location filename="../views/visitor.py" line="212"/>
+        <source>On vous a remis un badge ? Posez-le sur le lecteur pour l&apos;associer à votre nom. Sinon, touchez « Terminer ».</source>
         <translation>Were you given a badge? Hold it to the reader to link it to your name. Otherwise, touch “Finish”.</translation>
     </message>
 </context>
 <context>
     <name>VisitorView</name>
     <message>
-        <location filename="../views/visitor.py" line="129" />
-        <source>Cochez la case d'accord pour continuer : sans elle, rien n'est enregistré.</source>
+        <location filename="../views/visitor.py" line="129"/>
+        <source>Cochez la case d&apos;accord pour continuer : sans elle, rien n&apos;est enregistré.</source>
         <translation>Tick the consent box to go on: without it, nothing is recorded.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="131" />
+        <location filename="../views/visitor.py" line="131"/>
         <source>Indiquez votre prénom.</source>
         <translation>Please enter your first name.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="132" />
+        <location filename="../views/visitor.py" line="132"/>
         <source>Cette adresse e-mail ne semble pas valide (ou laissez-la vide).</source>
         <translation>This email address does not look valid (or leave it empty).</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="134" />
+        <location filename="../views/visitor.py" line="134"/>
         <source>Choisissez votre commune dans la liste.</source>
         <translation>Choose your town from the list.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="135" />
+        <location filename="../views/visitor.py" line="135"/>
         <source>Choisissez ce qui vous amène.</source>
         <translation>Choose what brings you here.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="136" />
-        <source>Enregistrement impossible pour le moment : réessayez ou adressez-vous à l'accueil.</source>
+        <location filename="../views/visitor.py" line="136"/>
+        <source>Enregistrement impossible pour le moment : réessayez ou adressez-vous à l&apos;accueil.</source>
         <translation>Cannot record right now: try again or ask at the front desk.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="142" />
+        <location filename="../views/visitor.py" line="142"/>
         <source>Bienvenue ! Présentez-vous en quelques secondes</source>
         <translation>Welcome! Introduce yourself in a few seconds</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="143" />
+        <location filename="../views/visitor.py" line="143"/>
         <source>Prénom</source>
         <translation>First name</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="144" />
+        <location filename="../views/visitor.py" line="144"/>
         <source>E-mail (facultatif)</source>
         <translation>Email (optional)</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="145" />
+        <location filename="../views/visitor.py" line="145"/>
         <source>Votre commune</source>
         <translation>Your town</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="146" />
+        <location filename="../views/visitor.py" line="146"/>
         <source>Ce qui vous amène</source>
         <translation>What brings you here</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="149" />
+        <location filename="../views/visitor.py" line="149"/>
         <source>— Choisissez —</source>
         <translation>— Choose —</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="152" />
+        <location filename="../views/visitor.py" line="152"/>
         <source>Autre commune (hors du territoire)</source>
         <translation>Another town (outside the area)</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="156" />
+        <location filename="../views/visitor.py" line="156"/>
         <source>Vos données personnelles</source>
         <translation>Your personal data</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="158" />
-        <source>Nous enregistrons votre prénom, votre commune, votre e-mail si vous le donnez, et vos dates de passage. Pourquoi : compter la fréquentation de ce lieu public et vous reconnaître à la prochaine visite. Qui les voit : l'équipe de la Station seulement ; rien n'est vendu ni utilisé pour de la publicité. Durée : vos passages sont effacés après %1 jours, votre fiche après %2 jours sans visite. Vous pouvez à tout moment consulter, corriger ou faire effacer vos données à l'accueil (RGPD).</source>
+        <location filename="../views/visitor.py" line="158"/>
+        <source>Nous enregistrons votre prénom, votre commune, votre e-mail si vous le donnez, et vos dates de passage. Pourquoi : compter la fréquentation de ce lieu public et vous reconnaître à la prochaine visite. Qui les voit : l&apos;équipe de la Station seulement ; rien n&apos;est vendu ni utilisé pour de la publicité. Durée : vos passages sont effacés après %1 jours, votre fiche après %2 jours sans visite. Vous pouvez à tout moment consulter, corriger ou faire effacer vos données à l&apos;accueil (RGPD).</source>
         <translation>We record your first name, your town, your email if you give it, and the dates of your visits. Why: to count the attendance of this public place and to recognise you next time. Who sees it: the Station team only; nothing is sold or used for advertising. How long: your visits are erased after %1 days, your record after %2 days without a visit. You may see, correct or have your data erased at the front desk at any time (GDPR).</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="166" />
-        <source>J'accepte cet enregistrement</source>
+        <location filename="../views/visitor.py" line="166"/>
+        <source>J&apos;accepte cet enregistrement</source>
         <translation>I agree to this record being kept</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="167" />
+        <location filename="../views/visitor.py" line="167"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="168" />
+        <location filename="../views/visitor.py" line="168"/>
         <source>Valider mon arrivée</source>
         <translation>Check me in</translation>
     </message>
@@ -692,22 +693,27 @@
 <context>
     <name>WelcomeView</name>
     <message>
-        <location filename="../views/welcome.py" line="44" />
+        <location filename="../views/welcome.py" line="46"/>
         <source>Bonjour %1 !</source>
         <translation>Hello %1!</translation>
     </message>
     <message>
-        <location filename="../views/welcome.py" line="51" />
-        <source>C'est noté : %1. Bonne journée !</source>
+        <location filename="../views/welcome.py" line="50"/>
+        <source>Votre formule : %1</source>
+        <translation>Your plan: %1</translation>
+    </message>
+    <message>
+        <location filename="../views/welcome.py" line="58"/>
+        <source>C&apos;est noté : %1. Bonne journée !</source>
         <translation>Noted: %1. Have a good day!</translation>
     </message>
     <message>
-        <location filename="../views/welcome.py" line="55" />
-        <source>Qu'est-ce qui vous amène aujourd'hui ?</source>
+        <location filename="../views/welcome.py" line="62"/>
+        <source>Qu&apos;est-ce qui vous amène aujourd&apos;hui ?</source>
         <translation>What brings you here today?</translation>
     </message>
     <message>
-        <location filename="../views/welcome.py" line="56" />
+        <location filename="../views/welcome.py" line="63"/>
         <source>Votre arrivée est enregistrée. Touchez un choix pour le modifier.</source>
         <translation>You are checked in. Touch a choice to change it.</translation>
     </message>

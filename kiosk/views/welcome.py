@@ -21,8 +21,10 @@ class WelcomeView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 32, 48, 32)
         self.hello = label("title")
+        self.plan = label("subtitle")
         self.question = label("subtitle")
         layout.addWidget(self.hello)
+        layout.addWidget(self.plan)
         layout.addWidget(self.question)
         layout.addSpacing(16)
         self.grid = QGridLayout()
@@ -42,6 +44,11 @@ class WelcomeView(QWidget):
         data = self.data
         name = data.first_name if data else ""
         self.hello.setText(self.tr("Bonjour %1 !").replace("%1", name))
+        plan = data.plan if data else None
+        self.plan.setVisible(plan is not None)
+        if plan is not None:
+            self.plan.setText(self.tr("Votre formule : %1").replace(
+                "%1", plan[1] if self.language() == "en" else plan[0]))
         clear(self.grid)
         self.buttons = {}
         if data is None:

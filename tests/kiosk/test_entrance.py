@@ -40,6 +40,8 @@ def test_member_checks_in_chooses_purpose_and_checks_out(qtbot: Any, kiosk: Any,
     tap(qtbot, kiosk, ALICE, c.WELCOME)
     assert window.current is window.welcome
     assert window.welcome.hello.text() == "Bonjour Alice !"
+    # Her membership predates plans: the site's default plan applies, and is shown.
+    assert window.welcome.plan.text() == "Votre formule : Adhérent"
     # Recorded at the tap, with the first purpose as nobody chose before.
     [visit] = visits(kiosk_env)
     assert visit.purpose == "coworking" and visit.checked_out_at is None
@@ -107,6 +109,7 @@ def test_language_switch_and_back_to_french_for_the_next_person(qtbot: Any, kios
     assert window.language_button.text() == "Français"
     tap(qtbot, kiosk, ALICE, c.WELCOME)
     assert window.welcome.hello.text() == "Hello Alice!"
+    assert window.welcome.plan.text() == "Your plan: Member"
     assert window.welcome.buttons["digital-help"].text() == "Digital-literacy help"
     kiosk.controller.idle_timer.timeout.emit()
     assert kiosk.controller.language == "fr"
