@@ -5,7 +5,8 @@
 # Debian packages: PC/SC daemon + virtual reader (and pyscard's build headers),
 # the MQTT broker, PostgreSQL, fonts, Xvfb, and the system libraries the
 # PySide6 wheels load (offscreen: EGL/GL/xkbcommon/fontconfig/dbus/glib; real
-# X11 windows: the xcb family; on-screen keyboard: libpulse0).
+# X11 windows: the xcb family; on-screen keyboard: libpulse0), and libfaketime
+# (tools/test's STATION_TEST_FAKETIME).
 STATION_DEBS=(
     python3-venv python3-dev gcc          # plain Debian python3: venv, headers for pyscard
     procps                                # pgrep, used by tests
@@ -17,6 +18,7 @@ STATION_DEBS=(
     xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-randr0
     libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
     libpulse0
+    faketime                              # STATION_TEST_FAKETIME: pytest on a fake clock
 )
 
 _station_log() { printf '[station] %s\n' "$*" >&2; }

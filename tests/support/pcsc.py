@@ -113,11 +113,24 @@ def start(log_path: Path | None = None, timeout: float = 10.0) -> None:
         # Its own session: it outlives the test process; tools/test (or the
         # fixture that started the first one) stops it through the pid file.
         child = subprocess.Popen(["pcscd", "-f", "-a"], stdout=out, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True)
+                                 stdin=subprocess.DEVNULL, start_new_session=True,
+                                 env=_real_clock_env())
     _children[child.pid] = child
     if not wait_listening(PORTS[0], timeout):
         raise RuntimeError(f"pcscd did not open vpcd's port {PORTS[0]}; see {path}")
     wait_readers(timeout)
+
+
+def _real_clock_env() -> dict[str, str]:
+    """This environment without libfaketime (tools/test's STATION_TEST_FAKETIME): pcscd is
+    a service, and keeps the real clock as the one tools/test started does."""
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("FAKETIME") and name != "DONT_FAKE_MONOTONIC"}
+    preload = [lib for lib in env.pop("LD_PRELOAD", "").split(":")
+               if lib and "faketime" not in lib]
+    if preload:
+        env["LD_PRELOAD"] = ":".join(preload)
+    return env
 
 
 def wait_readers(timeout: float = 10.0) -> list[str]:
