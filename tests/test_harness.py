@@ -170,7 +170,9 @@ def test_config_file_points_at_the_test_services(config_file: Path,
 def test_config_factory_overrides(config_factory: Callable[..., Path]) -> None:
     from station.config import load_config
 
-    path = config_factory({"agents": {"printer-3d": None}, "site": {"name": "Test"}},
+    # Without the printer, the group that named it must not name it either.
+    path = config_factory({"agents": {"printer-3d": None}, "site": {"name": "Test"},
+                           "resource_groups": {"machines": ["laser-cutter"]}},
                           name="other.toml")
     config = load_config(path)
     assert config.site.name == "Test"
