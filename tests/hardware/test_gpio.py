@@ -60,8 +60,10 @@ def test_relay_levels_initial_off_and_safe_after_close(mock_factory: MockFactory
 def test_relay_pulse_ends_off(mock_factory: MockFactory) -> None:
     with Relay(17, active_high=False, pin_factory=mock_factory) as relay:
         pin = mock_factory.pin(17)
+        before = len(pin.states)
         relay.pulse(0.05)
-        assert wait_for(lambda: not relay.is_on)
+        # gpiozero's thread may not have switched it on yet: wait for on, then off.
+        assert wait_for(lambda: len(pin.states) >= before + 2 and not relay.is_on)
         assert pin.state == 1
         assert [s.state for s in pin.states][-3:] == [True, False, True]
         with pytest.raises(ValueError):
