@@ -21,6 +21,7 @@ import ctypes
 import ctypes.util
 import datetime as dt
 import enum
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,13 +41,25 @@ class ClockProblem(enum.StrEnum):
     SKEW = "skew_from_site"
 
 
-def kernel_clock_synced() -> bool | None:
-    """What the kernel says (adjtimex, read only); None when it cannot be asked."""
+@functools.lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL | None:
+    # Looked up once: find_library may run ldconfig, far too slow for the badge path.
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
+def kernel_clock_synced() -> bool | None:
+    """What the kernel says (adjtimex, read only: one system call); None when it cannot
+    be asked."""
+    libc = _libc()
+    if libc is None:
+        return None
+    try:
         timex = ctypes.create_string_buffer(512)  # struct timex, modes = 0: read only
         state = int(libc.adjtimex(timex))
-    except (OSError, AttributeError):
+    except AttributeError:
         return None
     return None if state < 0 else state != _TIME_ERROR
 
