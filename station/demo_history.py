@@ -18,7 +18,7 @@ sign-up), nothing is ``dirty``, and history rows carry ``site_id`` and an
 them as rows central already holds.
 
 History never travels down (docs/sync.md); a site that has been running keeps its own
-copy of what it uploaded. `copy_history` gives the demo's site that copy, once the
+copy of what it uploaded. `station.cli.demo` gives the demo's site that copy, once the
 people have come down, since the kiosk and `station report` read the site database.
 
 Everything is drawn from one `random.Random`: the same seed, site and `now` give the
@@ -30,14 +30,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-import unicodedata
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from station.checkin import CLOSING, SELF, STAFF
@@ -45,7 +42,6 @@ from station.communes import OTHER_COMMUNE, load_communes
 from station.config import StationConfig
 from station.credential import Credential
 from station.db import (
-    AccessEvent,
     Badge,
     BadgeStatus,
     MachineSession,
@@ -56,9 +52,26 @@ from station.db import (
     Training,
     Visit,
 )
+from station.demo_rhythms import (
+    EVENT_STAY,
+    FIRST_NAMES,
+    LAST_NAMES,
+    MONTH,
+    OTHER_PROFILE,
+    PROFILES,
+    WEEKDAY,
+    Day,
+    Person,
+    Profile,
+    ascii_slug,
+    day_ranges,
+    overlap,
+    uuid4_from,
+    uuid7_from,
+)
 from station.schedule import Schedule
 
-__all__ = ["HISTORY_DAYS", "copy_history", "seed_history"]
+__all__ = ["HISTORY_DAYS", "seed_history"]
 
 HISTORY_DAYS = 92  # about three months before today
 MEMBERS = 250  # visitors come on top, as they sign up day after day
@@ -66,98 +79,6 @@ RESIDENT = "resident"  # the plan of the coworkers who come nearly every day, if
 EVENT = "event"  # the purpose of an event's crowd, when the site offers it
 MACHINE_SPACES = frozenset({"fablab"})  # visits for these purposes (or spaces) use machines
 FABMANAGER = "fabmanager (démo)"
-
-
-@dataclass(frozen=True)
-class _Profile:
-    """How a purpose is lived: its share of visits, when people arrive, how long they stay."""
-
-    weight: float
-    arrival_h: float  # most likely arrival, local hour
-    stay_min: tuple[float, float, float]  # shortest, most likely, longest
-    wednesday: float = 1.0  # how much busier on Wednesdays (afternoons: children, workshops)
-    saturday: float = 1.0
-    visitors: float = 0.0  # share among visitors' purposes
-
-
-_PROFILES = {
-    "coworking": _Profile(0.34, 9.25, (60, 270, 480), saturday=0.3, visitors=0.15),
-    "fablab": _Profile(0.26, 14.5, (45, 150, 300), wednesday=1.5, saturday=1.8, visitors=0.25),
-    "creativity": _Profile(0.14, 15.0, (45, 110, 210), wednesday=1.8, saturday=1.5,
-                           visitors=0.2),
-    "digital-help": _Profile(0.16, 14.0, (20, 45, 90), wednesday=1.4, saturday=0.6,
-                             visitors=0.4),
-}
-_OTHER_PROFILE = _Profile(0.08, 14.0, (30, 90, 240), visitors=0.05)
-_EVENT_STAY = (75.0, 120.0, 160.0)
-
-_WEEKDAY = (0.85, 0.95, 1.1, 0.95, 1.0, 1.2, 0.6)  # Monday first: how busy each day is
-_MONTH = (0.95, 0.95, 1.0, 0.95, 0.9, 0.85, 0.6, 0.45, 1.05, 1.0, 1.0, 0.85)  # summer: quiet
-
-_FIRST_NAMES = (
-    "Adèle", "Alexandre", "Alice", "Amandine", "Anaïs", "Antoine", "Arthur", "Aurélie",
-    "Baptiste", "Bastien", "Benjamin", "Bernadette", "Brigitte", "Céline", "Charlotte",
-    "Chloé", "Christophe", "Claire", "Clément", "Colette", "Corentin", "Damien", "Daniel",
-    "Delphine", "Denis", "Dominique", "Élise", "Éloïse", "Éric", "Estelle", "Étienne",
-    "Fabien", "Florence", "François", "Gabriel", "Gaëlle", "Guillaume", "Hélène", "Inès",
-    "Isabelle", "Jacques", "Jade", "Jean", "Jérôme", "Joël", "Julie", "Julien", "Justine",
-    "Karim", "Laetitia", "Laura", "Léa", "Léo", "Louis", "Louise", "Lucie", "Manon",
-    "Marc", "Margaux", "Marie", "Martine", "Mathilde", "Maxime", "Mélanie", "Michel",
-    "Monique", "Nathalie", "Nicolas", "Noémie", "Océane", "Olivier", "Pascal", "Patrick",
-    "Pauline", "Philippe", "Pierre", "Quentin", "Raphaël", "Rémi", "Romain", "Sabrina",
-    "Samuel", "Sandrine", "Sarah", "Sébastien", "Sophie", "Stéphane", "Sylvie", "Théo",
-    "Thomas", "Valentin", "Valérie", "Véronique", "Vincent", "Yasmine", "Yves", "Zoé",
-)
-_LAST_NAMES = (
-    "Bailleul", "Barbier", "Becquart", "Bernard", "Boulanger", "Bourgeois", "Caron",
-    "Carpentier", "Coppin", "Courtois", "Decool", "Decroix", "Defrance", "Delattre",
-    "Delahaye", "Delplace", "Deneuville", "Descamps", "Deschamps", "Devos", "Dewitte",
-    "Dufour", "Dumont", "Duquesne", "Durand", "Fauquembergue", "Flament", "Fournier",
-    "François", "Gallet", "Garcia", "Gosselin", "Guilbert", "Hochart", "Hennebelle",
-    "Lambert", "Leclercq", "Lecomte", "Lefebvre", "Legrand", "Lemaire", "Lemoine",
-    "Lenoir", "Leroy", "Lesage", "Lheureux", "Masson", "Mercier", "Moreau", "Morel",
-    "Noël", "Obert", "Petit", "Poulain", "Ramet", "Richard", "Robert", "Roussel",
-    "Ruckebusch", "Sagot", "Sueur", "Thomas", "Vandenbussche", "Vasseur", "Verbeke",
-    "Vincent", "Wallet", "Wimet", "Wyart",
-)
-
-
-# -- the people ------------------------------------------------------------------------
-
-@dataclass
-class _Person:
-    id: uuid.UUID
-    kind: MemberKind
-    first_name: str
-    last_name: str
-    email: str | None
-    commune: str
-    created_at: dt.datetime
-    habits: dict[str, float]  # purpose -> weight
-    main: str  # the purpose they come for most
-    origin_site: str | None = None  # the site, for a visitor who signed up at its kiosk
-    rate: float = 0.0  # members: chance of coming on an ordinary open day
-    terms: list[tuple[dt.date, dt.date]] = field(default_factory=list)  # memberships
-    plan: str = ""  # the plan of those memberships
-    badge: str | None = None  # keyed hash
-    badge_at: dt.datetime | None = None  # enrolled at (members: when registered)
-    trainings: dict[str, dt.datetime] = field(default_factory=dict)  # code -> granted at
-    last_purpose: str | None = None
-    days: set[dt.date] = field(default_factory=set)  # days with a visit: one a day
-
-    def member_on(self, day: dt.date) -> bool:
-        return any(start <= day <= end for start, end in self.terms)
-
-
-Ranges = tuple[tuple[int, int], ...]  # opening ranges of a day, minutes after local midnight
-
-
-@dataclass(frozen=True)
-class _Day:
-    day: dt.date
-    ranges: Ranges  # when the site is open
-    open_for: dict[str, Ranges]  # purpose -> when its space is open too (absent: closed)
-    factor: float  # how busy: weekday, season, a little chance
 
 
 class _History:
@@ -192,7 +113,7 @@ class _History:
         self.taken_names = {(f.casefold(), last.casefold()) for f, last in taken_names}
         self.emails: set[str] = set()
         self.communes = load_communes()
-        self.people: list[_Person] = []
+        self.people: list[Person] = []
         self.visits: list[dict[str, Any]] = []
         self.sessions: list[dict[str, Any]] = []
         self.machine_busy: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
@@ -202,12 +123,12 @@ class _History:
     def build(self) -> None:
         days = self._open_days()
         members = [self._member(days) for _ in range(MEMBERS)]
-        joining: dict[dt.date, list[_Person]] = {}
+        joining: dict[dt.date, list[Person]] = {}
         for person in members:
             start = person.terms[0][0]
             if start > self.first_day:
                 joining.setdefault(start, []).append(person)
-        returns: dict[int, list[_Person]] = {}
+        returns: dict[int, list[Person]] = {}
         for index, day in enumerate(days):
             for person in joining.get(day.day, []):  # a new member's first visit
                 self._visit(person, day, self._purpose(person, day), first=True)
@@ -226,26 +147,26 @@ class _History:
             if self._event_starts(day) is not None:
                 self._event(day, index, len(days), members, returns)
 
-    def _open_days(self) -> list[_Day]:
+    def _open_days(self) -> list[Day]:
         days = []
         for offset in range(HISTORY_DAYS, -1, -1):
             day = self.today - dt.timedelta(days=offset)
-            ranges = _ranges(self.schedule, day)
+            ranges = day_ranges(self.schedule, day)
             if not ranges:
                 continue
             open_for = {}
             for purpose, schedule in self.space_schedules.items():
-                during = ranges if schedule is None else _overlap(ranges,
-                                                                  _ranges(schedule, day))
+                during = ranges if schedule is None else overlap(ranges,
+                                                                  day_ranges(schedule, day))
                 if during:
                     open_for[purpose] = during
-            factor = _WEEKDAY[day.weekday()] * _MONTH[day.month - 1]
+            factor = WEEKDAY[day.weekday()] * MONTH[day.month - 1]
             if (day.month, day.day) >= (12, 20) or (day.month, day.day) <= (1, 3):
                 factor *= 0.6  # the year-end holidays
-            days.append(_Day(day, ranges, open_for, factor * self.rng.uniform(0.85, 1.15)))
+            days.append(Day(day, ranges, open_for, factor * self.rng.uniform(0.85, 1.15)))
         return days
 
-    def _member(self, days: list[_Day]) -> _Person:
+    def _member(self, days: list[Day]) -> Person:
         rng = self.rng
         main = rng.choices(self.regular, [self._profile(p).weight for p in self.regular])[0]
         first, last = self._name()
@@ -273,8 +194,8 @@ class _History:
             rate = rng.uniform(0.2, 0.35) if rng.random() < 0.2 else rng.uniform(0.03, 0.12)
         habits = {p: 0.3 * self._profile(p).weight for p in self.regular}
         habits[main] += 0.7
-        person = _Person(
-            id=_uuid4(rng), kind=MemberKind.MEMBER, first_name=first, last_name=last,
+        person = Person(
+            id=uuid4_from(rng), kind=MemberKind.MEMBER, first_name=first, last_name=last,
             email=self._email(first, last), commune=self._commune(elsewhere=0.05),
             created_at=created, habits=habits, main=main, rate=rate, terms=terms, plan=plan,
             badge=self._badge_hash())
@@ -285,9 +206,9 @@ class _History:
         self.people.append(person)
         return person
 
-    def _visitor(self, day: _Day) -> _Person:
+    def _visitor(self, day: Day) -> Person:
         rng = self.rng
-        first = rng.choice(_FIRST_NAMES)
+        first = rng.choice(FIRST_NAMES)
         weights = [self._profile(p).visitors for p in self.regular]
         main = rng.choices(self.regular, weights if sum(weights) else None)[0]
         habits = {p: 0.2 * w for p, w in zip(self.regular, weights, strict=True)}
@@ -295,16 +216,16 @@ class _History:
         email = None
         if rng.random() < 0.5:
             email = self._email(first, f"{rng.randint(1, 99)}", domain="example.net")
-        person = _Person(
-            id=_uuid4(rng), kind=MemberKind.VISITOR, first_name=first, last_name="",
+        person = Person(
+            id=uuid4_from(rng), kind=MemberKind.VISITOR, first_name=first, last_name="",
             email=email, commune=self._commune(elsewhere=0.12),
             created_at=self._at(day.day, 0),  # set at the first visit
             habits=habits, main=main, origin_site=self.site)
         self.people.append(person)
         return person
 
-    def _plan_returns(self, visitor: _Person, index: int, count: int,
-                      returns: dict[int, list[_Person]], *, chance: float) -> None:
+    def _plan_returns(self, visitor: Person, index: int, count: int,
+                      returns: dict[int, list[Person]], *, chance: float) -> None:
         if not visitor.days or self.rng.random() >= chance:
             return  # never came (nothing open for them), or not coming back
         later = index
@@ -314,7 +235,7 @@ class _History:
                 break
             returns.setdefault(later, []).append(visitor)
 
-    def _event_starts(self, day: _Day) -> float | None:
+    def _event_starts(self, day: Day) -> float | None:
         """The local hour an event starts that day, if there is one."""
         if EVENT not in day.open_for:
             return None
@@ -326,24 +247,24 @@ class _History:
             return 14.0  # the first Saturday of the month
         return None
 
-    def _event(self, day: _Day, index: int, count: int, members: list[_Person],
-               returns: dict[int, list[_Person]]) -> None:
+    def _event(self, day: Day, index: int, count: int, members: list[Person],
+               returns: dict[int, list[Person]]) -> None:
         rng = self.rng
         hour = self._event_starts(day)
         assert hour is not None
-        crowd = round(rng.randint(15, 40) * _MONTH[day.day.month - 1])
+        crowd = round(rng.randint(15, 40) * MONTH[day.day.month - 1])
         present = [p for p in members if p.member_on(day.day) and day.day not in p.days]
         for _ in range(crowd):
             arrival = rng.triangular(hour - 0.25, hour + 0.75, hour) * 60
             if present and rng.random() < 0.65:
                 person = present.pop(rng.randrange(len(present)))
-                self._visit(person, day, EVENT, arrival=arrival, stay=_EVENT_STAY)
+                self._visit(person, day, EVENT, arrival=arrival, stay=EVENT_STAY)
             else:  # signs up at the kiosk for the event
                 visitor = self._visitor(day)
-                self._visit(visitor, day, EVENT, arrival=arrival, stay=_EVENT_STAY, first=True)
+                self._visit(visitor, day, EVENT, arrival=arrival, stay=EVENT_STAY, first=True)
                 self._plan_returns(visitor, index, count, returns, chance=0.15)
 
-    def _visit(self, person: _Person, day: _Day, purpose: str | None, *,
+    def _visit(self, person: Person, day: Day, purpose: str | None, *,
                arrival: float | None = None, stay: tuple[float, float, float] | None = None,
                first: bool = False) -> None:
         """One check-in (and its check-out, unless still in at `now`), in minutes of the day."""
@@ -386,7 +307,7 @@ class _History:
             person.badge_at = min(checked_in + dt.timedelta(minutes=1), self.now)
         person.last_purpose = purpose
         self.visits.append({
-            "id": _uuid7(rng, checked_in), "member_id": person.id, "kiosk_id": self.kiosk,
+            "id": uuid7_from(rng, checked_in), "member_id": person.id, "kiosk_id": self.kiosk,
             "purpose": purpose, "space": self.purposes[purpose],
             "checked_in_at": checked_in, "checked_out_at": None if still_in else planned_end,
             "checkout_reason": None if still_in else reason, "home_commune": person.commune,
@@ -395,7 +316,7 @@ class _History:
         if self._uses_machines(purpose):
             self._sessions(person, checked_in, planned_end)
 
-    def _sessions(self, person: _Person, start: dt.datetime, end: dt.datetime) -> None:
+    def _sessions(self, person: Person, start: dt.datetime, end: dt.datetime) -> None:
         rng = self.rng
         for agent_id, agent, schedule in self.machines:
             granted = [person.trainings.get(code) for code in agent.trainings]
@@ -425,7 +346,7 @@ class _History:
                     or self._machine_taken(agent_id, begins, ends):
                 continue
             self.sessions.append({
-                "id": _uuid7(rng, begins), "agent_id": agent_id, "resource": agent.resource,
+                "id": uuid7_from(rng, begins), "agent_id": agent_id, "resource": agent.resource,
                 "member_id": person.id, "credential_hash": person.badge,
                 "started_at": begins, "ended_at": ends, "end_reason": reason,
                 "duration_s": round((ends - begins).total_seconds(), 3),
@@ -440,20 +361,20 @@ class _History:
 
     # -- small draws -------------------------------------------------------------------
 
-    def _profile(self, purpose: str) -> _Profile:
-        return _PROFILES.get(purpose, _OTHER_PROFILE)
+    def _profile(self, purpose: str) -> Profile:
+        return PROFILES.get(purpose, OTHER_PROFILE)
 
     def _boost(self, purpose: str, day: dt.date) -> float:
         profile = self._profile(purpose)
         return {2: profile.wednesday, 5: profile.saturday}.get(day.weekday(), 1.0)
 
-    def _purpose(self, person: _Person, day: _Day) -> str | None:
+    def _purpose(self, person: Person, day: Day) -> str | None:
         """What they come for today, among what is open; None if nothing is."""
         choices = [p for p in person.habits if p in day.open_for]
         weights = [person.habits[p] * self._boost(p, day.day) for p in choices]
         return self.rng.choices(choices, weights)[0] if sum(weights) > 0 else None
 
-    def _share_open(self, person: _Person, day: _Day) -> float:
+    def _share_open(self, person: Person, day: Day) -> float:
         """How much of what they come for is open today."""
         total = sum(person.habits.values())
         return sum(w for p, w in person.habits.items() if p in day.open_for) / total \
@@ -468,7 +389,7 @@ class _History:
         """The end of the schedule's range open at `at`; None if closed then."""
         local = at.astimezone(self.zone)
         moment = local.hour * 60 + local.minute
-        for opens, closes in _ranges(schedule, local.date()):
+        for opens, closes in day_ranges(schedule, local.date()):
             if opens <= moment < closes:
                 return self._at(local.date(), closes / 60)
         return None
@@ -486,13 +407,13 @@ class _History:
 
     def _name(self) -> tuple[str, str]:
         while True:
-            first, last = self.rng.choice(_FIRST_NAMES), self.rng.choice(_LAST_NAMES)
+            first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
             if (first.casefold(), last.casefold()) not in self.taken_names:
                 self.taken_names.add((first.casefold(), last.casefold()))
                 return first, last
 
     def _email(self, first: str, last: str, domain: str = "example.org") -> str:
-        base = f"{_ascii(first)}.{_ascii(last)}"
+        base = f"{ascii_slug(first)}.{ascii_slug(last)}"
         email, n = f"{base}@{domain}", 1
         while email in self.emails:
             n += 1
@@ -538,17 +459,17 @@ class _History:
         for person in people:
             person.created_at = min(person.created_at, self.now)
         members = [self._member_row(p) for p in people]
-        memberships = [{"id": _uuid4(self.rng), "member_id": p.id, "plan": p.plan,
+        memberships = [{"id": uuid4_from(self.rng), "member_id": p.id, "plan": p.plan,
                         "valid_from": start, "valid_until": end, "origin_site": None,
                         **self._replicated(self._at(start, 9))}
                        for p in people for start, end in p.terms]
-        badges = [{"id": _uuid4(self.rng), "member_id": p.id, "kind": "uid", "hash": p.badge,
+        badges = [{"id": uuid4_from(self.rng), "member_id": p.id, "kind": "uid", "hash": p.badge,
                    "label": "badge visiteur" if p.origin_site else "carte d'adhérent",
                    "status": BadgeStatus.ACTIVE, "enrolled_at": p.badge_at or p.created_at,
                    "revoked_at": None, "origin_site": p.origin_site,
                    **self._replicated(p.badge_at or p.created_at)}
                   for p in people if p.badge is not None]
-        trainings = [{"id": _uuid4(self.rng), "member_id": p.id, "training_code": code,
+        trainings = [{"id": uuid4_from(self.rng), "member_id": p.id, "training_code": code,
                       "granted_by": FABMANAGER, "granted_at": at,
                       "expires_at": self._expiry(code, at), "origin_site": None,
                       **self._replicated(at)}
@@ -568,7 +489,7 @@ class _History:
         session.flush()
         return total + len(self.visits) + len(self.sessions)
 
-    def _member_row(self, person: _Person) -> dict[str, Any]:
+    def _member_row(self, person: Person) -> dict[str, Any]:
         return {"id": person.id, "kind": person.kind, "first_name": person.first_name,
                 "last_name": person.last_name, "email": person.email,
                 "home_commune": person.commune, "consent_at": person.created_at,
@@ -606,56 +527,3 @@ def seed_history(session: Session, config: StationConfig, now: dt.datetime, *,
                        trainings=trainings)
     history.build()
     return history.write(session)
-
-
-def copy_history(central: Session, site: Session, site_id: str) -> int:
-    """Give the site its own copy of the history central holds for it; the rows copied.
-
-    What a site that has been running holds: the rows it uploaded, as they were
-    (``uploaded_at`` included, so nothing goes up again). The people they refer to
-    must have come down first (`sync.down`). Nothing is copied, and 0 returned, if
-    the site already has history of its own.
-    """
-    for model in (Visit, MachineSession):
-        if site.scalar(select(model.id).where(model.site_id == site_id).limit(1)) is not None:
-            return 0
-    copied = 0
-    for table in (cast(Table, m.__table__) for m in (Visit, MachineSession, AccessEvent)):
-        rows = [dict(row._mapping) for row in central.execute(select(table).where(
-            table.c.site_id == site_id, table.c.uploaded_at.is_not(None)))]
-        if rows:
-            site.execute(insert(table), rows)
-            copied += len(rows)
-    site.flush()
-    return copied
-
-
-def _ranges(schedule: Schedule, day: dt.date) -> Ranges:
-    return tuple((_minutes(start), _minutes(end)) for start, end in schedule.ranges_on(day))
-
-
-def _overlap(first: Ranges, second: Ranges) -> Ranges:
-    return tuple((max(a, c), min(b, d)) for a, b in first for c, d in second
-                 if max(a, c) < min(b, d))
-
-
-def _minutes(value: dt.time) -> int:
-    return 24 * 60 if value == dt.time.max else value.hour * 60 + value.minute
-
-
-def _ascii(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in plain if ch.isascii() and (ch.isalnum() or ch == "-"))
-
-
-def _uuid4(rng: random.Random) -> uuid.UUID:
-    return uuid.UUID(int=rng.getrandbits(128), version=4)
-
-
-def _uuid7(rng: random.Random, at: dt.datetime) -> uuid.UUID:
-    """A time-ordered identifier (UUIDv7) for `at`, like `station.ids.new_event_id`."""
-    millis = int(at.timestamp() * 1000) & ((1 << 48) - 1)
-    value = (millis << 80) | (0x7 << 76) | (rng.getrandbits(12) << 64) | (0b10 << 62) \
-        | rng.getrandbits(62)
-    return uuid.UUID(int=value)
-

@@ -9,12 +9,15 @@ import shutil
 import socket
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from station.cli.context import Context
 from station.config import StationConfig
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
+    from sqlalchemy.orm import Session
+
     from station.supervisor import Supervisor
 
 
@@ -92,7 +95,7 @@ def _prepare_databases(config: StationConfig, now: dt.datetime | None = None) ->
 
     from station.db import make_engine, upgrade
     from station.demo_data import seed_people
-    from station.demo_history import copy_history, seed_history
+    from station.demo_history import seed_history
     from station.seed import seed_site
     from sync import central
     from sync.down import sync_down
@@ -123,7 +126,7 @@ def _prepare_databases(config: StationConfig, now: dt.datetime | None = None) ->
                       site_id=config.site.id)
             with Session(central_engine) as source, Session(site_engine) as site, \
                     site.begin():
-                copy_history(source, site, config.site.id)
+                _copy_history(source, site, config.site.id)
         finally:
             site_engine.dispose()
     finally:
@@ -149,3 +152,29 @@ def _listening(host: str, port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex((host, port)) == 0
+
+
+def _copy_history(central: Session, site: Session, site_id: str) -> int:
+    """Give the site its own copy of the history central holds for it; the rows copied.
+
+    What a site that has been running holds: the rows it uploaded, as they were
+    (``uploaded_at`` included, so nothing goes up again). The people they refer to
+    must have come down first (`sync.down`). Nothing is copied, and 0 returned, if
+    the site already has history of its own.
+    """
+    from sqlalchemy import insert, select
+
+    from station.db import AccessEvent, MachineSession, Visit
+
+    for model in (Visit, MachineSession):
+        if site.scalar(select(model.id).where(model.site_id == site_id).limit(1)) is not None:
+            return 0
+    copied = 0
+    for table in (cast("Table", m.__table__) for m in (Visit, MachineSession, AccessEvent)):
+        rows = [dict(row._mapping) for row in central.execute(select(table).where(
+            table.c.site_id == site_id, table.c.uploaded_at.is_not(None)))]
+        if rows:
+            site.execute(insert(table), rows)
+            copied += len(rows)
+    site.flush()
+    return copied
