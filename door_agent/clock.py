@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from station.config.schema import ClockConfig
+from station.config.hours import ClockConfig
 
 log = logging.getLogger(__name__)
 

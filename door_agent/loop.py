@@ -38,7 +38,7 @@ from door_agent.status import StatusPublisher
 from door_agent.watchdog import Watchdog
 from hardware.gpio import AgentIO, BusyChanged, DoorClosed, DoorOpened, ExitPressed
 from hardware.readers import BadgePresented, BadgeRemoved, BadRead, ReaderState
-from station.config.schema import ClockConfig
+from station.config.hours import ClockConfig
 from station.errors import ProtocolError
 from station.ids import new_event_id
 from station.protocol import topics
