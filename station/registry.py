@@ -109,6 +109,9 @@ def renew_membership(session: Session, member: Member, *, today: dt.date, plan: 
     if end is not None and end < today:
         raise InvalidInput(f"--until {end} is in the past: the membership would already be "
                            f"over")
+    if end is not None and end < start:
+        raise InvalidInput(f"--until {end} is before {start}, the day the renewal would "
+                           f"start (the current {wanted} membership runs until then)")
     return add_membership(session, member, wanted, start, end, origin_site=origin_site)
 
 

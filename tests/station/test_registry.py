@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from station import registry
 from station.db import Membership
-from station.errors import Conflict
+from station.errors import Conflict, InvalidInput
 
 TODAY = dt.date(2026, 12, 8)
 PLAN_DAYS = {"member": 365, "resident": 30, "honorary": 0}
@@ -50,3 +50,11 @@ def test_renewal_without_a_current_membership_starts_today(site_session) -> None
     assert honorary.valid_until is None  # a plan of length 0 is open-ended
     with pytest.raises(Conflict, match="open-ended honorary"):
         renew(site_session, hugo, plan="honorary", until=None)
+
+
+def test_a_renewal_ending_before_it_would_start_is_refused(site_session) -> None:  # type: ignore[no-untyped-def]
+    ada = registry.add_member(site_session, "Ada", plan="member",
+                              membership_until=dt.date(2027, 6, 30), today=dt.date(2026, 7, 1))
+    with pytest.raises(InvalidInput, match="before 2027-07-01"):
+        renew(site_session, ada, plan="member", until=dt.date(2027, 1, 31))
+    assert spans(site_session) == [("member", dt.date(2026, 7, 1), dt.date(2027, 6, 30))]
