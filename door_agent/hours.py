@@ -27,11 +27,12 @@ _FIRST = object()  # no reading yet: an untrusted clock at start is reported onc
 
 
 class HoursFollower:
-    def __init__(self, clock: AgentClock, cache: GrantCache, controller: Door | Machine) -> None:
+    def __init__(self, clock: AgentClock, cache: GrantCache, controller: Door | Machine,
+                 counters: Counter[str]) -> None:
         self.clock = clock
         self.cache = cache
         self.controller = controller
-        self.counters: Counter[str] = Counter()
+        self.counters = counters  # the loop's: refusals are counted in one place
         self._problem: ClockProblem | object | None = _FIRST
         self._last: Reading | None = None
 
@@ -58,16 +59,16 @@ class HoursFollower:
         if issued.tzinfo is not None:
             self.clock.signed_time(issued)
 
-    def beacon(self, payload: bytes, agent_id: str, key: bytes) -> list[Action]:
+    def beacon(self, payload: bytes, agent_id: str, key: bytes) -> None:
+        """The site's signed time; anything else is logged, counted and ignored."""
         try:
             at = read_beacon(payload, agent_id, key)
         except (ProtocolError, ValueError, TypeError, OverflowError) as exc:
             self.counters["beacons_refused"] += 1
             log.warning("time beacon refused: %s", exc)
-            return []
+            return
         if not self.clock.beacon(at):
             self.counters["beacons_stale"] += 1
-        return []
 
     def status(self) -> dict[str, object]:
         reading = self._last or self.clock.read()
@@ -91,9 +92,9 @@ class HoursFollower:
 
     def _free_access(self, reading: Reading) -> bool:
         resource = self.cache.resource
-        window = resource.free_access if resource is not None else None
-        if window is None or not resource or not resource.enabled:
+        if resource is None or resource.free_access is None or not resource.enabled:
             return False
+        window = resource.free_access
         if window.always:
             return True
         return not reading.hours_unknown and window.is_open(reading.at)

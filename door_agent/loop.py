@@ -76,9 +76,9 @@ class AgentLoop:
         self.trusted = trusted_clock or AgentClock(ClockConfig(), wall=wall, monotonic=clock,
                                                    kernel_synced=lambda: None)
         self.wall = lambda: self.trusted.read().at
-        self.hours = HoursFollower(self.trusted, cache, controller)
         self.queue: queue.SimpleQueue[LoopEvent] = events or queue.SimpleQueue()
         self.counters: Counter[str] = Counter()
+        self.hours = HoursFollower(self.trusted, cache, controller, self.counters)
         self.reader_ok: bool | None = None
         self.sender = OutboxSender(outbox, link, clock)
         self._alarm_raised = False
@@ -250,7 +250,7 @@ class AgentLoop:
         elif message.channel == topics.COMMANDS:
             self._command(message.payload)
         elif message.channel == topics.TIME:
-            self._execute(self.hours.beacon(message.payload, self.agent_id, self.command_key))
+            self.hours.beacon(message.payload, self.agent_id, self.command_key)
 
     def _grants(self, payload: bytes) -> None:
         if not payload or self.cache.is_current(payload):

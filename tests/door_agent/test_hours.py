@@ -138,6 +138,12 @@ def test_a_clock_a_year_ahead_is_reported_and_the_deny_policy_followed(
     door_with_plans(site, agent, true_time)
     assert not site.of_type("clock_unsynced")  # ahead of a snapshot is not suspect alone
     key = site.key
+    # A beacon not signed with this agent's key is refused and counted, never followed.
+    site.client.publish(site.topic(topics.TIME), make_beacon("front-door", true_time,
+                                                             b"another-key-" * 3))
+    wait_for(lambda: agent.call(lambda: agent.agent.loop.counters["beacons_refused"]) == 1,
+             what="forged beacon refused")
+    assert not site.of_type("clock_unsynced")
     site.client.publish(site.topic(topics.TIME), make_beacon("front-door", true_time, key))
     [event] = site.wait_event("clock_unsynced")
     assert event.reason == "skew_from_site" and event.data["skew_s"] > 364 * 86400
