@@ -66,20 +66,30 @@ def publish_grants(config, uids: list[str], grants: int) -> None:  # type: ignor
     from paho.mqtt.enums import CallbackAPIVersion
 
     far = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
-    entry = entry_to_json(CredentialFacts(False, False, (MembershipSpan(dt.date(2000, 1, 1),
-                                                                        None),),
-                                          {"printer-3d": far}), "m")
-    entries = {Credential.uid(f"0C{i:06X}").keyed_hash(config.site_key): entry
-               for i in range(grants)}
+    entry = entry_to_json(
+        CredentialFacts(
+            False, False, (MembershipSpan(dt.date(2000, 1, 1), None),), {"printer-3d": far}
+        ),
+        "m",
+    )
+    entries = {
+        Credential.uid(f"0C{i:06X}").keyed_hash(config.site_key): entry for i in range(grants)
+    }
     entries.update({Credential.uid(u).keyed_hash(config.site_key): entry for u in uids})
-    payload = make_snapshot(config.site.id, AGENT, 1,
-                            ResourceFacts("printer-3d", ("printer-3d",), Schedule.open_always()),
-                            entries, agent_key(config.site_key, AGENT))
+    payload = make_snapshot(
+        config.site.id,
+        AGENT,
+        1,
+        ResourceFacts("printer-3d", ("printer-3d",), Schedule.open_always()),
+        entries,
+        agent_key(config.site_key, AGENT),
+    )
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id="bench-site")
     client.connect(config.mqtt.host, config.mqtt.port)
     client.loop_start()
-    client.publish(topics.agent(config.site.id, AGENT, topics.GRANTS), payload, qos=1,
-                   retain=True).wait_for_publish(10)
+    client.publish(
+        topics.agent(config.site.id, AGENT, topics.GRANTS), payload, qos=1, retain=True
+    ).wait_for_publish(10)
     client.loop_stop()
     client.disconnect()
 
@@ -130,17 +140,31 @@ def process_figures(config) -> tuple[float, float]:  # type: ignore[no-untyped-d
     notify.settimeout(30)
     env = {**os.environ, "NOTIFY_SOCKET": str(directory / "n.sock")}
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "station.cli.main", "--config",
-                                str(config.source), "agent", "--id", AGENT], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "station.cli.main",
+            "--config",
+            str(config.source),
+            "agent",
+            "--id",
+            AGENT,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while not notify.recv(4096).startswith(b"READY=1"):
             pass
         startup = time.monotonic() - started
         time.sleep(2.0)  # connected, grants applied
-        rss_kib = next(int(line.split()[1]) for line in
-                       Path(f"/proc/{process.pid}/status").read_text().splitlines()
-                       if line.startswith("VmRSS:"))
+        rss_kib = next(
+            int(line.split()[1])
+            for line in Path(f"/proc/{process.pid}/status").read_text().splitlines()
+            if line.startswith("VmRSS:")
+        )
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(10)
@@ -151,14 +175,21 @@ def process_figures(config) -> tuple[float, float]:  # type: ignore[no-untyped-d
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--taps", type=int, default=1000)
-    parser.add_argument("--grants", type=int, default=10_000,
-                        help="entries in the grant cache besides the tapped badges")
+    parser.add_argument(
+        "--grants",
+        type=int,
+        default=10_000,
+        help="entries in the grant cache besides the tapped badges",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-agent-"))
     with Mosquitto(work / "mosquitto") as broker:
-        path = write_config(work, mqtt_host=broker.host, mqtt_port=broker.port, overrides={
-            "site": {"id": "bench"},
-            "agents": {AGENT: {"reader": {"debounce_s": 0}}}})
+        path = write_config(
+            work,
+            mqtt_host=broker.host,
+            mqtt_port=broker.port,
+            overrides={"site": {"id": "bench"}, "agents": {AGENT: {"reader": {"debounce_s": 0}}}},
+        )
         config = load_config(path)
         uids = [f"0D{i:06X}" for i in range(50)]
         publish_grants(config, uids, args.grants)
@@ -166,12 +197,16 @@ def main() -> None:
         busy = latency(config, args.taps, idle=False)
         startup, rss = process_figures(config)
 
-    table = Table(title=f"Door agent ({platform.python_version()}, {os.cpu_count()} cores, "
-                        f"{args.grants:,} grants cached)")
+    table = Table(
+        title=f"Door agent ({platform.python_version()}, {os.cpu_count()} cores, "
+        f"{args.grants:,} grants cached)"
+    )
     table.add_column("measure")
     table.add_column("value", justify="right")
-    for title, samples in (("badge event -> relay energised, agent idle", idle),
-                           ("same, tap right after a session end", busy)):
+    for title, samples in (
+        ("badge event -> relay energised, agent idle", idle),
+        ("same, tap right after a session end", busy),
+    ):
         table.add_row(f"{title} ({len(samples):,} taps)", "")
         table.add_row("  median", f"{statistics.median(samples):.3f} ms")
         table.add_row("  p99", f"{percentile(samples, 99):.3f} ms")

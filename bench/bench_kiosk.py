@@ -53,37 +53,74 @@ def build_database(config: StationConfig, url: str, members: int, visits: int) -
     with Session(engine) as session:
         seed_site(session, config)
         ids = [new_id() for _ in range(members)]
-        session.execute(insert(Member), [
-            {"id": i, "first_name": f"Prénom{n}", "last_name": f"Nom{n}", "kind": "member",
-             "home_commune": "62765"} for n, i in enumerate(ids)])
-        session.execute(insert(Membership), [
-            {"id": new_id(), "member_id": i, "valid_from": today - dt.timedelta(days=30),
-             "valid_until": today + dt.timedelta(days=300)} for i in ids])
-        session.execute(insert(Badge), [
-            {"id": new_id(), "member_id": i, "hash": Credential.uid(uid(n)).keyed_hash(
-                config.site_key)} for n, i in enumerate(ids)])
+        session.execute(
+            insert(Member),
+            [
+                {
+                    "id": i,
+                    "first_name": f"Prénom{n}",
+                    "last_name": f"Nom{n}",
+                    "kind": "member",
+                    "home_commune": "62765",
+                }
+                for n, i in enumerate(ids)
+            ],
+        )
+        session.execute(
+            insert(Membership),
+            [
+                {
+                    "id": new_id(),
+                    "member_id": i,
+                    "valid_from": today - dt.timedelta(days=30),
+                    "valid_until": today + dt.timedelta(days=300),
+                }
+                for i in ids
+            ],
+        )
+        session.execute(
+            insert(Badge),
+            [
+                {
+                    "id": new_id(),
+                    "member_id": i,
+                    "hash": Credential.uid(uid(n)).keyed_hash(config.site_key),
+                }
+                for n, i in enumerate(ids)
+            ],
+        )
         purposes = [p.id for p in config.purposes]
         rows = []
         for _ in range(visits):
             start = now - dt.timedelta(days=rng.randint(1, 365), minutes=rng.randint(0, 600))
             purpose = rng.choice(purposes)
-            rows.append({"id": new_event_id(), "member_id": rng.choice(ids),
-                         "kiosk_id": "entrance", "purpose": purpose, "space": purpose,
-                         "site_id": config.site.id, "checked_in_at": start,
-                         "checked_out_at": start + dt.timedelta(hours=2),
-                         "checkout_reason": "self"})
+            rows.append(
+                {
+                    "id": new_event_id(),
+                    "member_id": rng.choice(ids),
+                    "kiosk_id": "entrance",
+                    "purpose": purpose,
+                    "space": purpose,
+                    "site_id": config.site.id,
+                    "checked_in_at": start,
+                    "checked_out_at": start + dt.timedelta(hours=2),
+                    "checkout_reason": "self",
+                }
+            )
         for chunk in range(0, len(rows), 20_000):
-            session.execute(insert(Visit), rows[chunk:chunk + 20_000])
+            session.execute(insert(Visit), rows[chunk : chunk + 20_000])
         session.commit()
     engine.dispose()
 
 
 def bench_config(db_url: str) -> StationConfig:
     config = load_config(ROOT / "config.toml")
-    entrance = config.kiosks["entrance"].model_copy(update={
-        "reader": ReaderConfig(path="sim:bench-kiosk", debounce_s=0)})
-    return config.model_copy(update={"database": DatabaseConfig(url=db_url),
-                                     "kiosks": {"entrance": entrance}})
+    entrance = config.kiosks["entrance"].model_copy(
+        update={"reader": ReaderConfig(path="sim:bench-kiosk", debounce_s=0)}
+    )
+    return config.model_copy(
+        update={"database": DatabaseConfig(url=db_url), "kiosks": {"entrance": entrance}}
+    )
 
 
 def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
@@ -92,8 +129,12 @@ def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
     from hardware.readers.sim import SimReader
     from kiosk.app import Kiosk
 
-    kiosk = Kiosk(config, "entrance", bus=False, reader_factory=lambda sink: SimReader(
-        "bench", config.kiosks["entrance"].reader, sink))
+    kiosk = Kiosk(
+        config,
+        "entrance",
+        bus=False,
+        reader_factory=lambda sink: SimReader("bench", config.kiosks["entrance"].reader, sink),
+    )
     kiosk.start()
     reader = kiosk.bridge.reader
     assert isinstance(reader, SimReader)
@@ -118,6 +159,7 @@ def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
     try:
         for index in order:
             seen.clear()
+
             def present(badge: str = uid(index)) -> None:
                 # The reader's timestamp, noted before the GUI can possibly paint.
                 seen["at"] = time.monotonic()
@@ -130,8 +172,10 @@ def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
             guard.stop()
             presenter.join()
             if "painted" not in seen or kiosk.controller.screen != "welcome":
-                raise RuntimeError(f"no welcome painted for badge {index}: {seen}, screen "
-                                   f"{kiosk.controller.screen}, tap {len(latencies)}")
+                raise RuntimeError(
+                    f"no welcome painted for badge {index}: {seen}, screen "
+                    f"{kiosk.controller.screen}, tap {len(latencies)}"
+                )
             latencies.append((seen["painted"] - seen["at"]) * 1000)
             reader.remove()
             kiosk.controller.go_idle()
@@ -149,8 +193,12 @@ def startup_child(db_url: str) -> None:
     from kiosk.app import Kiosk
 
     config = bench_config(db_url)
-    kiosk = Kiosk(config, "entrance", bus=False, reader_factory=lambda sink: SimReader(
-        "bench", config.kiosks["entrance"].reader, sink))
+    kiosk = Kiosk(
+        config,
+        "entrance",
+        bus=False,
+        reader_factory=lambda sink: SimReader("bench", config.kiosks["entrance"].reader, sink),
+    )
 
     class FirstPaint(QObject):
         def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
@@ -171,8 +219,13 @@ def measure_startup(db_url: str, runs: int) -> tuple[list[float], list[float]]:
     times, memory = [], []
     for _ in range(runs):
         started = time.monotonic()
-        child = subprocess.run([sys.executable, __file__, "--startup-child", db_url],
-                               capture_output=True, text=True, check=True, timeout=120)
+        child = subprocess.run(
+            [sys.executable, __file__, "--startup-child", db_url],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
         elapsed = (time.monotonic() - started) * 1000
         line = next(x for x in child.stdout.splitlines() if x.startswith("painted"))
         times.append(elapsed)
@@ -201,17 +254,25 @@ def main() -> int:
         config = bench_config(url)
         began = time.monotonic()
         build_database(config, url, args.members, args.visits)
-        print(f"database: {args.members} members, {args.visits} visits "
-              f"({time.monotonic() - began:.1f} s to build)")
+        print(
+            f"database: {args.members} members, {args.visits} visits "
+            f"({time.monotonic() - began:.1f} s to build)"
+        )
         taps = measure_taps(config, min(args.taps, args.members), args.members)
         startup, memory = measure_startup(url, args.startups)
     print(f"\n{'measure':<38}{'median':>10}{'p99/max':>10}{'n':>6}")
-    print(f"{'badge tap -> welcome painted (ms)':<38}{statistics.median(taps):>10.1f}"
-          f"{p99(taps):>10.1f}{len(taps):>6}")
-    print(f"{'start-up to idle screen painted (ms)':<38}{statistics.median(startup):>10.0f}"
-          f"{max(startup):>10.0f}{len(startup):>6}")
-    print(f"{'peak resident memory at start (MB)':<38}{statistics.median(memory):>10.1f}"
-          f"{max(memory):>10.1f}{len(memory):>6}")
+    print(
+        f"{'badge tap -> welcome painted (ms)':<38}{statistics.median(taps):>10.1f}"
+        f"{p99(taps):>10.1f}{len(taps):>6}"
+    )
+    print(
+        f"{'start-up to idle screen painted (ms)':<38}{statistics.median(startup):>10.0f}"
+        f"{max(startup):>10.0f}{len(startup):>6}"
+    )
+    print(
+        f"{'peak resident memory at start (MB)':<38}{statistics.median(memory):>10.1f}"
+        f"{max(memory):>10.1f}{len(memory):>6}"
+    )
     return 0
 
 

@@ -74,8 +74,10 @@ def bench_sim(taps: int) -> list[Row]:
                 send_command(path, f"tap {uid(n)}")
                 _, arrived = sink.take()
                 tapped.append(arrived - start)
-    return [("sim", "backend -> callback", taps, backend),
-            ("sim", "tap (socket) -> callback", len(tapped), tapped)]
+    return [
+        ("sim", "backend -> callback", taps, backend),
+        ("sim", "tap (socket) -> callback", len(tapped), tapped),
+    ]
 
 
 def bench_pcsc(taps: int) -> list[Row]:
@@ -99,8 +101,10 @@ def bench_pcsc(taps: int) -> list[Row]:
             tapped.append(arrived - start)
             card.remove()
             pcsc.wait_card(info.readers[1], present=False)
-    return [("pcsc (pcscd + vpcd)", "backend -> callback", taps, backend),
-            ("pcsc (pcscd + vpcd)", "tap -> callback (incl. pcscd poll)", taps, tapped)]
+    return [
+        ("pcsc (pcscd + vpcd)", "backend -> callback", taps, backend),
+        ("pcsc (pcscd + vpcd)", "tap -> callback (incl. pcscd poll)", taps, tapped),
+    ]
 
 
 def idle_cpu(make: Callable[[Sink], Reader], seconds: float) -> float:
@@ -125,9 +129,17 @@ def main() -> int:
     args = parser.parse_args()
 
     rows = bench_sim(args.taps)
-    idle = {"sim": idle_cpu(lambda sink: SimReader(
-        "idle", ReaderConfig(path="sim:idle"), sink,
-        socket_path=Path(tempfile.mkdtemp()) / "idle.sock"), args.idle_s)}
+    idle = {
+        "sim": idle_cpu(
+            lambda sink: SimReader(
+                "idle",
+                ReaderConfig(path="sim:idle"),
+                sink,
+                socket_path=Path(tempfile.mkdtemp()) / "idle.sock",
+            ),
+            args.idle_s,
+        )
+    }
     if not args.no_pcsc:
         from tests.support import pcsc
 
@@ -138,16 +150,25 @@ def main() -> int:
             with pcsc.exclusive():  # no test run restarting pcscd under us
                 rows += bench_pcsc(args.pcsc_taps)
                 name = pcsc.READERS[1]
-                idle["pcsc (pcscd + vpcd)"] = idle_cpu(lambda sink: PcscReader(
-                    "idle", ReaderConfig(path=f"pcsc:{name}"), sink, pattern=name),
-                    args.idle_s)
+                idle["pcsc (pcscd + vpcd)"] = idle_cpu(
+                    lambda sink: PcscReader(
+                        "idle", ReaderConfig(path=f"pcsc:{name}"), sink, pattern=name
+                    ),
+                    args.idle_s,
+                )
 
     table = Table(title="Readers: badge event -> owner's callback")
     for column in ("backend", "measure", "n", "median ms", "p99 ms", "max ms"):
         table.add_column(column, justify="right" if column != "backend" else "left")
     for backend, measure, n, values in rows:
-        table.add_row(backend, measure, str(n), f"{statistics.median(values) * 1000:.3f}",
-                      ms(values, 0.99), f"{max(values) * 1000:.3f}")
+        table.add_row(
+            backend,
+            measure,
+            str(n),
+            f"{statistics.median(values) * 1000:.3f}",
+            ms(values, 0.99),
+            f"{max(values) * 1000:.3f}",
+        )
     console = Console(width=110)
     console.print(table)
     cpu = Table(title=f"Idle reader: process CPU over {args.idle_s:g} s")

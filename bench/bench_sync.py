@@ -77,42 +77,98 @@ def seed_central(engine: Engine, members: int, badges: int, chunk: int = 20_000)
     with engine.begin() as connection:
         revision = central.allocate(connection, 2 * members + badges)
         for start in range(0, members, chunk):
-            part = ids[start:start + chunk]
-            connection.execute(insert(table_of(Member)), [{
-                "id": m, "kind": "member", "first_name": f"First{start + n}",
-                "last_name": f"Last{start + n}", "email": None, "home_commune": "62765",
-                "consent_at": now, "created_at": now, "last_purpose": None,
-                "revision": revision + start + n, "updated_at": now, "deleted_at": None,
-                "origin_site": None, "dirty": False} for n, m in enumerate(part)])
+            part = ids[start : start + chunk]
+            connection.execute(
+                insert(table_of(Member)),
+                [
+                    {
+                        "id": m,
+                        "kind": "member",
+                        "first_name": f"First{start + n}",
+                        "last_name": f"Last{start + n}",
+                        "email": None,
+                        "home_commune": "62765",
+                        "consent_at": now,
+                        "created_at": now,
+                        "last_purpose": None,
+                        "revision": revision + start + n,
+                        "updated_at": now,
+                        "deleted_at": None,
+                        "origin_site": None,
+                        "dirty": False,
+                    }
+                    for n, m in enumerate(part)
+                ],
+            )
         revision += members
         for start in range(0, members, chunk):
-            part = ids[start:start + chunk]
-            connection.execute(insert(table_of(Membership)), [{
-                "id": uuid.uuid4(), "member_id": m, "plan": "standard",
-                "valid_from": dt.date(2026, 1, 1), "valid_until": dt.date(2030, 12, 31),
-                "revision": revision + start + n, "updated_at": now, "deleted_at": None,
-                "origin_site": None, "dirty": False} for n, m in enumerate(part)])
+            part = ids[start : start + chunk]
+            connection.execute(
+                insert(table_of(Membership)),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "member_id": m,
+                        "plan": "standard",
+                        "valid_from": dt.date(2026, 1, 1),
+                        "valid_until": dt.date(2030, 12, 31),
+                        "revision": revision + start + n,
+                        "updated_at": now,
+                        "deleted_at": None,
+                        "origin_site": None,
+                        "dirty": False,
+                    }
+                    for n, m in enumerate(part)
+                ],
+            )
         revision += members
         for start in range(0, badges, chunk):
-            connection.execute(insert(table_of(Badge)), [{
-                "id": uuid.uuid4(), "member_id": ids[b % members], "kind": "uid",
-                "hash": hashlib.sha256(b"badge%d" % b).hexdigest(), "label": "",
-                "status": "active", "enrolled_at": now, "revoked_at": None,
-                "revision": revision + b, "updated_at": now, "deleted_at": None,
-                "origin_site": None, "dirty": False}
-                for b in range(start, min(start + chunk, badges))])
+            connection.execute(
+                insert(table_of(Badge)),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "member_id": ids[b % members],
+                        "kind": "uid",
+                        "hash": hashlib.sha256(b"badge%d" % b).hexdigest(),
+                        "label": "",
+                        "status": "active",
+                        "enrolled_at": now,
+                        "revoked_at": None,
+                        "revision": revision + b,
+                        "updated_at": now,
+                        "deleted_at": None,
+                        "origin_site": None,
+                        "dirty": False,
+                    }
+                    for b in range(start, min(start + chunk, badges))
+                ],
+            )
 
 
 def seed_events(engine: Engine, count: int, chunk: int = 50_000) -> None:
     start = utcnow() - dt.timedelta(days=30)
     with engine.begin() as connection:
         for first in range(0, count, chunk):
-            connection.execute(insert(table_of(AccessEvent)), [{
-                "id": uuid.uuid4(), "agent_id": AGENT, "resource": AGENT,
-                "type": "granted", "reason": "granted", "credential_hash": "ab" * 32,
-                "member_id": None, "at": start + dt.timedelta(seconds=n),
-                "data": {}, "site_id": SITE, "uploaded_at": None}
-                for n in range(first, min(first + chunk, count))])
+            connection.execute(
+                insert(table_of(AccessEvent)),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "agent_id": AGENT,
+                        "resource": AGENT,
+                        "type": "granted",
+                        "reason": "granted",
+                        "credential_hash": "ab" * 32,
+                        "member_id": None,
+                        "at": start + dt.timedelta(seconds=n),
+                        "data": {},
+                        "site_id": SITE,
+                        "uploaded_at": None,
+                    }
+                    for n in range(first, min(first + chunk, count))
+                ],
+            )
 
 
 @contextmanager
@@ -131,8 +187,9 @@ def site_database(directory: Path, name: str) -> str:
     return url
 
 
-def bench_first_sync(server: str, directory: Path, members: int, badges: int,
-                     batches: list[int]) -> Rows:
+def bench_first_sync(
+    server: str, directory: Path, members: int, badges: int, batches: list[int]
+) -> Rows:
     rows: Rows = []
     with database(server) as url:
         engine = make_engine(url)
@@ -145,12 +202,24 @@ def bench_first_sync(server: str, directory: Path, members: int, badges: int,
             result = sync_down(site, engine, batch_size=batch, site_id=SITE)
             elapsed = time.perf_counter() - started
             with site.connect() as connection:
-                assert connection.execute(select(func.count()).select_from(Badge)
-                                          ).scalar() == badges
-            rows += [(f"first sync: {members:,} members, {badges:,} badges "
-                      f"({result.applied:,} rows), batch {batch:,}", "1", elapsed, "< 10 s"),
-                     (f"first sync, batch {batch:,}: rows per second", f"{result.applied:,}",
-                      result.applied / elapsed, "")]
+                assert (
+                    connection.execute(select(func.count()).select_from(Badge)).scalar() == badges
+                )
+            rows += [
+                (
+                    f"first sync: {members:,} members, {badges:,} badges "
+                    f"({result.applied:,} rows), batch {batch:,}",
+                    "1",
+                    elapsed,
+                    "< 10 s",
+                ),
+                (
+                    f"first sync, batch {batch:,}: rows per second",
+                    f"{result.applied:,}",
+                    result.applied / elapsed,
+                    "",
+                ),
+            ]
             if batch == batches[-1]:
                 rows += bench_compile(directory, site, badges)
             site.dispose()
@@ -161,8 +230,12 @@ def bench_first_sync(server: str, directory: Path, members: int, badges: int,
 def bench_compile(directory: Path, site: Engine, badges: int) -> Rows:
     """Compiling and signing one agent's snapshot from the whole registry."""
     (directory / "compile").mkdir()
-    config = load_config(write_config(directory / "compile", overrides={
-        "site": {"id": SITE}, "agents": {"laser-cutter": None, "printer-3d": None}}))
+    config = load_config(
+        write_config(
+            directory / "compile",
+            overrides={"site": {"id": SITE}, "agents": {"laser-cutter": None, "printer-3d": None}},
+        )
+    )
     with Session(site) as session, session.begin():
         seed_site(session, config)
     compiler = GrantCompiler(config)
@@ -170,10 +243,13 @@ def bench_compile(directory: Path, site: Engine, badges: int) -> Rows:
     (snapshot,) = compiler.refresh(site)
     elapsed = time.perf_counter() - started
     size = len(snapshot.payload)
-    print(f"  snapshot of {badges:,} badges: {size / 1e6:.1f} MB "
-          f"({size / badges:.0f} bytes per badge)")
-    return [(f"grants compiled + signed, {badges:,} badges ({size / 1e6:.1f} MB)", "1",
-             elapsed, "")]
+    print(
+        f"  snapshot of {badges:,} badges: {size / 1e6:.1f} MB "
+        f"({size / badges:.0f} bytes per badge)"
+    )
+    return [
+        (f"grants compiled + signed, {badges:,} badges ({size / 1e6:.1f} MB)", "1", elapsed, "")
+    ]
 
 
 def bench_upload(server: str, directory: Path, events: int, batch: int) -> Rows:
@@ -187,21 +263,33 @@ def bench_upload(server: str, directory: Path, events: int, batch: int) -> Rows:
         sent = upload_history(site, engine, batch_size=batch)
         elapsed = time.perf_counter() - started
         with engine.connect() as connection:
-            assert connection.execute(select(func.count()).select_from(AccessEvent)
-                                      ).scalar() == events == sent
+            assert (
+                connection.execute(select(func.count()).select_from(AccessEvent)).scalar()
+                == events
+                == sent
+            )
         site.dispose()
         engine.dispose()
-    return [(f"upload of {events:,} events (batch {batch:,})", "1", elapsed, ""),
-            ("upload: events per second", f"{events:,}", events / elapsed, "> 20,000")]
+    return [
+        (f"upload of {events:,} events (batch {batch:,})", "1", elapsed, ""),
+        ("upload: events per second", f"{events:,}", events / elapsed, "> 20,000"),
+    ]
 
 
-def bench_enforcement(server: str, directory: Path, mqtt_port: int, members: int,
-                      changes: int) -> Rows:
+def bench_enforcement(
+    server: str, directory: Path, mqtt_port: int, members: int, changes: int
+) -> Rows:
     """Central revokes/restores a badge; time until the running agent has applied it."""
     (directory / "enforce").mkdir()
-    config_path = write_config(directory / "enforce", mqtt_port=mqtt_port, overrides={
-        "site": {"id": SITE}, "central": {"poll_interval_s": 60},
-        "agents": {AGENT: {"schedule": "always", "pins": {"contact": 0}}}})
+    config_path = write_config(
+        directory / "enforce",
+        mqtt_port=mqtt_port,
+        overrides={
+            "site": {"id": SITE},
+            "central": {"poll_interval_s": 60},
+            "agents": {AGENT: {"schedule": "always", "pins": {"contact": 0}}},
+        },
+    )
     config = load_config(config_path)
     latencies: list[float] = []
     sync_share: list[float] = []
@@ -261,21 +349,37 @@ def bench_enforcement(server: str, directory: Path, mqtt_port: int, members: int
             wait_for(lambda version=version: applied() >= version, 60)
             latencies.append(time.perf_counter() - started)
     rows: Rows = []
-    for what, values, target in (("snapshot published (sync's share)", sync_share, ""),
-                                 ("agent applied", latencies, "< 2 s")):
+    for what, values, target in (
+        ("snapshot published (sync's share)", sync_share, ""),
+        ("agent applied", latencies, "< 2 s"),
+    ):
         values.sort()
         p99 = values[min(len(values) - 1, round(0.99 * (len(values) - 1)))]
         label = f"central change -> {what}, {members + 1:,} badges"
-        rows += [(f"{label}: median", str(len(values)), statistics.median(values), target),
-                 (f"{label}: p99", str(len(values)), p99, target)]
+        rows += [
+            (f"{label}: median", str(len(values)), statistics.median(values), target),
+            (f"{label}: p99", str(len(values)), p99, target),
+        ]
     return rows
 
 
 def start_agent(config: StationConfig) -> subprocess.Popen[bytes]:
     log = (config.source.parent / "agent.log").open("ab")
-    return subprocess.Popen([sys.executable, "-m", "station.cli.main", "--config",
-                             str(config.source), "agent", "--id", AGENT],
-                            stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "station.cli.main",
+            "--config",
+            str(config.source),
+            "agent",
+            "--id",
+            AGENT,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ),
+    )
 
 
 def stop_agent(process: subprocess.Popen[bytes]) -> None:
@@ -303,8 +407,12 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=5000, help="[central].batch_size")
     parser.add_argument("--changes", type=int, default=40, help="central changes timed")
-    parser.add_argument("--enforce-members", type=int, default=10_000,
-                        help="registry size for the enforcement measure")
+    parser.add_argument(
+        "--enforce-members",
+        type=int,
+        default=10_000,
+        help="registry size for the enforcement measure",
+    )
     parser.add_argument("--pg-url", help="admin URL of a PostgreSQL server to use")
     parser.add_argument("--mqtt-port", type=int, help="port of a mosquitto to use")
     parser.add_argument("--only", choices=("first", "upload", "enforce"), action="append")
@@ -324,8 +432,9 @@ def main() -> int:
             server = pg.url
         if "first" in only:
             print("first sync...")
-            rows += bench_first_sync(server, directory, args.members, args.badges,
-                                     sorted({args.batch, 20_000}))
+            rows += bench_first_sync(
+                server, directory, args.members, args.badges, sorted({args.batch, 20_000})
+            )
         if "upload" in only:
             print("upload...")
             rows += bench_upload(server, directory, args.events, args.batch)
@@ -335,8 +444,7 @@ def main() -> int:
                 broker = stack.enter_context(Mosquitto(directory / "mosquitto"))
                 port = broker.port
             print("enforcement...")
-            rows += bench_enforcement(server, directory, port, args.enforce_members,
-                                      args.changes)
+            rows += bench_enforcement(server, directory, port, args.enforce_members, args.changes)
     table = Table(title="station sync")
     for column in ("measure", "n", "value", "target"):
         table.add_column(column, justify="left" if column == "measure" else "right")

@@ -49,15 +49,25 @@ def reader_socket(config: StationConfig, agent_id: str) -> Path | None:
 
 
 class Agent:
-    def __init__(self, config: StationConfig, agent_id: str, *,
-                 pin_factory: Factory | None = None, connect: bool = True,
-                 watchdog: Watchdog | None = None,
-                 clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                 kernel_synced: Callable[[], bool | None] = kernel_clock_synced) -> None:
+    def __init__(
+        self,
+        config: StationConfig,
+        agent_id: str,
+        *,
+        pin_factory: Factory | None = None,
+        connect: bool = True,
+        watchdog: Watchdog | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        kernel_synced: Callable[[], bool | None] = kernel_clock_synced,
+    ) -> None:
         if agent_id not in config.agents:
-            raise ConfigError([f"{config.source}: agents.{agent_id}: no such agent; expected "
-                               f"one of {', '.join(sorted(config.agents)) or 'none'}"])
+            raise ConfigError(
+                [
+                    f"{config.source}: agents.{agent_id}: no such agent; expected "
+                    f"one of {', '.join(sorted(config.agents)) or 'none'}"
+                ]
+            )
         self.agent_id = agent_id
         self.config = config
         settings = config.agents[agent_id]
@@ -71,33 +81,59 @@ class Agent:
             if self._own_factory:
                 undo.callback(self.pin_factory.close)
             # GPIO first: from here on the relay is held off.
-            self.io = undo.enter_context(AgentIO(settings.pins, self.pin_factory,
-                                                 self.events.put))
+            self.io = undo.enter_context(AgentIO(settings.pins, self.pin_factory, self.events.put))
             if self._own_factory and settings.pin_factory == "mock":
                 self._simulate_shut_door()
             self.cache = undo.enter_context(GrantCache(self.data_dir / "grants.db"))
-            self.outbox = undo.enter_context(Outbox(self.data_dir / "outbox.db",
-                                                    alarm_at=settings.outbox_alarm))
+            self.outbox = undo.enter_context(
+                Outbox(self.data_dir / "outbox.db", alarm_at=settings.outbox_alarm)
+            )
             controller: Door | Machine = (
                 Door(settings.door, has_contact=bool(settings.pins.contact))
-                if settings.kind == "door" else
-                Machine(settings.machine, has_busy_input=bool(settings.pins.busy)))
-            self.status = StatusPublisher(None, agent_id=agent_id, kind=settings.kind,
-                                          resource=settings.resource, version=__version__,
-                                          wall=wall)
-            self.link = MqttLink(config.mqtt, config.site.id, agent_id, self.events.put,
-                                 will=self.status.offline) if connect else None
+                if settings.kind == "door"
+                else Machine(settings.machine, has_busy_input=bool(settings.pins.busy))
+            )
+            self.status = StatusPublisher(
+                None,
+                agent_id=agent_id,
+                kind=settings.kind,
+                resource=settings.resource,
+                version=__version__,
+                wall=wall,
+            )
+            self.link = (
+                MqttLink(
+                    config.mqtt, config.site.id, agent_id, self.events.put, will=self.status.offline
+                )
+                if connect
+                else None
+            )
             self.status.link = self.link
             self.loop = AgentLoop(
-                agent_id=agent_id, resource=settings.resource, controller=controller,
-                site_key=config.site_key, command_key=agent_key(config.site_key, agent_id),
-                cache=self.cache, outbox=self.outbox, io=self.io, link=self.link,
-                status=self.status, watchdog=watchdog or Watchdog(), events=self.events,
-                clock=clock, wall=wall,
-                trusted_clock=AgentClock(settings.clock, wall=wall, monotonic=clock,
-                                         kernel_synced=kernel_synced))
-            self.reader: Reader = open_reader(agent_id, settings.reader, self.events.put,
-                                              sim_socket=reader_socket(config, agent_id))
+                agent_id=agent_id,
+                resource=settings.resource,
+                controller=controller,
+                site_key=config.site_key,
+                command_key=agent_key(config.site_key, agent_id),
+                cache=self.cache,
+                outbox=self.outbox,
+                io=self.io,
+                link=self.link,
+                status=self.status,
+                watchdog=watchdog or Watchdog(),
+                events=self.events,
+                clock=clock,
+                wall=wall,
+                trusted_clock=AgentClock(
+                    settings.clock, wall=wall, monotonic=clock, kernel_synced=kernel_synced
+                ),
+            )
+            self.reader: Reader = open_reader(
+                agent_id,
+                settings.reader,
+                self.events.put,
+                sim_socket=reader_socket(config, agent_id),
+            )
             undo.pop_all()
 
     def _simulate_shut_door(self) -> None:
@@ -124,8 +160,9 @@ class Agent:
                 self.reader.start()
             except HardwareError as exc:  # keep running: exit button, commands, status
                 log.error("reader %s cannot start: %s", self.settings.reader.path, exc)
-                self.events.put(ReaderState(self.reader.reader_id, False, str(exc),
-                                            time.monotonic()))
+                self.events.put(
+                    ReaderState(self.reader.reader_id, False, str(exc), time.monotonic())
+                )
             return self.loop.run()
         finally:
             self.close()
@@ -181,6 +218,9 @@ def relay_off_only(config: StationConfig, agent_id: str) -> None:
     settings = config.agents[agent_id]
     from hardware.gpio.outputs import Relay
 
-    with Relay(settings.pins.relay, active_high=settings.pins.relay_active_high,
-               pin_factory=make_pin_factory(settings.pin_factory)) as relay:
+    with Relay(
+        settings.pins.relay,
+        active_high=settings.pins.relay_active_high,
+        pin_factory=make_pin_factory(settings.pin_factory),
+    ) as relay:
         relay.off()

@@ -67,10 +67,15 @@ class GrantCache(SqliteFile):
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("DELETE FROM grants")
             conn.executemany("INSERT INTO grants (hash, entry) VALUES (?, ?)", rows)
-            conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [
-                ("version", str(version)), ("digest", digest),
-                ("resource", json.dumps(body["resource"])),
-                ("issued_at", str(body.get("issued_at", "")))])
+            conn.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [
+                    ("version", str(version)),
+                    ("digest", digest),
+                    ("resource", json.dumps(body["resource"])),
+                    ("issued_at", str(body.get("issued_at", ""))),
+                ],
+            )
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             conn.execute("ROLLBACK")
@@ -80,14 +85,18 @@ class GrantCache(SqliteFile):
 
     def is_current(self, payload: bytes) -> bool:
         """Whether this exact payload is the snapshot in force (a retained redelivery)."""
-        return bool(self.payload_digest) and \
-            hashlib.sha256(payload).hexdigest() == self.payload_digest
+        return (
+            bool(self.payload_digest) and hashlib.sha256(payload).hexdigest() == self.payload_digest
+        )
 
     # -- decisions -------------------------------------------------------------------
 
     def lookup(self, credential_hash: str) -> tuple[CredentialFacts | None, str | None]:
-        row = self._db().execute("SELECT entry FROM grants WHERE hash = ?",
-                                 (credential_hash,)).fetchone()
+        row = (
+            self._db()
+            .execute("SELECT entry FROM grants WHERE hash = ?", (credential_hash,))
+            .fetchone()
+        )
         if row is None:
             return None, None
         entry = json.loads(row[0])
@@ -96,15 +105,22 @@ class GrantCache(SqliteFile):
         valid = isinstance(member, str) and 0 < len(member) <= 64
         return entry_from_json(entry), member if valid else None
 
-    def decide(self, credential_hash: str, at: dt.datetime, *, lockdown: bool = False,
-               hours_unknown: bool = False) -> Lookup:
+    def decide(
+        self,
+        credential_hash: str,
+        at: dt.datetime,
+        *,
+        lockdown: bool = False,
+        hours_unknown: bool = False,
+    ) -> Lookup:
         """The decision for a presented credential; never raises, denies on any error."""
         try:
             if self.resource is None:
                 return Lookup(Decision(False, Reason.INTERNAL_ERROR, NO_GRANTS))
             facts, member = self.lookup(credential_hash)
-            decision = decide(facts, self.resource, at, lockdown=lockdown,
-                              hours_unknown=hours_unknown)
+            decision = decide(
+                facts, self.resource, at, lockdown=lockdown, hours_unknown=hours_unknown
+            )
             return Lookup(decision, member, bool(facts and facts.staff))
         except Exception as exc:  # every failure here must deny, never open
             log.exception("decision failed: denying")
@@ -115,13 +131,15 @@ class GrantCache(SqliteFile):
     # kept next to the grants, in the meta table (which snapshots never clear).
 
     def recall(self, key: str) -> str | None:
-        row = self._db().execute("SELECT value FROM meta WHERE key = ?",
-                                 (f"state.{key}",)).fetchone()
+        row = (
+            self._db().execute("SELECT value FROM meta WHERE key = ?", (f"state.{key}",)).fetchone()
+        )
         return None if row is None else str(row[0])
 
     def remember(self, key: str, value: str) -> None:
-        self._db().execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                           (f"state.{key}", value))
+        self._db().execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"state.{key}", value)
+        )
 
     def _load_meta(self) -> None:
         meta = dict(self._db().execute("SELECT key, value FROM meta").fetchall())
@@ -132,6 +150,5 @@ class GrantCache(SqliteFile):
             self.version = int(meta["version"])
             self.payload_digest = meta.get("digest", "")
         except (ValueError, KeyError) as exc:  # a damaged file: start empty, deny all
-            log.error("grant cache %s unreadable (%s): waiting for a new snapshot",
-                      self.path, exc)
+            log.error("grant cache %s unreadable (%s): waiting for a new snapshot", self.path, exc)
             self.resource, self.version = None, 0

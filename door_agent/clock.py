@@ -77,9 +77,14 @@ class Reading:
 
 
 class AgentClock:
-    def __init__(self, config: ClockConfig, *, wall: Callable[[], dt.datetime],
-                 monotonic: Callable[[], float],
-                 kernel_synced: Callable[[], bool | None] = kernel_clock_synced) -> None:
+    def __init__(
+        self,
+        config: ClockConfig,
+        *,
+        wall: Callable[[], dt.datetime],
+        monotonic: Callable[[], float],
+        kernel_synced: Callable[[], bool | None] = kernel_clock_synced,
+    ) -> None:
         self.config = config
         self.wall = wall
         self.monotonic = monotonic

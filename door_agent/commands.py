@@ -45,15 +45,28 @@ class CommandOutcome:
     refresh_status: bool = False
 
     def to_json(self, agent_id: str, at: dt.datetime) -> bytes:
-        body = {"id": self.command_id, "agent": agent_id, "command": self.command,
-                "ok": self.ok, "reason": self.reason, "detail": self.detail,
-                "at": at.isoformat()}
+        body = {
+            "id": self.command_id,
+            "agent": agent_id,
+            "command": self.command,
+            "ok": self.ok,
+            "reason": self.reason,
+            "detail": self.detail,
+            "at": at.isoformat(),
+        }
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def run_command(payload: bytes, *, agent_id: str, key: bytes, controller: Door | Machine,
-                wall: dt.datetime, now: float,
-                already_seen: Callable[[str], bool]) -> CommandOutcome:
+def run_command(
+    payload: bytes,
+    *,
+    agent_id: str,
+    key: bytes,
+    controller: Door | Machine,
+    wall: dt.datetime,
+    now: float,
+    already_seen: Callable[[str], bool],
+) -> CommandOutcome:
     """Check and carry out one command; never raises for anything in the payload."""
     try:
         body = check_command(payload, agent_id, key, wall, already_seen)
@@ -65,18 +78,23 @@ def run_command(payload: bytes, *, agent_id: str, key: bytes, controller: Door |
         actions, refresh = _dispatch(command, body["args"], controller, wall, now)
     except CommandRefused as exc:
         return CommandOutcome(command_id, command, False, exc.reason, exc.detail)
-    return CommandOutcome(command_id, command, True, "applied", actions=actions,
-                          refresh_status=refresh)
+    return CommandOutcome(
+        command_id, command, True, "applied", actions=actions, refresh_status=refresh
+    )
 
 
-def _dispatch(command: str, args: dict[str, Any], controller: Door | Machine,
-              wall: dt.datetime, now: float) -> tuple[list[Action], bool]:
+def _dispatch(
+    command: str, args: dict[str, Any], controller: Door | Machine, wall: dt.datetime, now: float
+) -> tuple[list[Action], bool]:
     if command == "refresh_status":
         return [], True
     if isinstance(controller, Door):
         door_commands: dict[str, Callable[[float], list[Action]]] = {
-            "unlock_once": controller.unlock_once, "lock": controller.lock,
-            "lockdown": controller.start_lockdown, "release": controller.release}
+            "unlock_once": controller.unlock_once,
+            "lock": controller.lock,
+            "lockdown": controller.start_lockdown,
+            "release": controller.release,
+        }
         if command in door_commands:
             return door_commands[command](now), False
         if command == "hold_open":
@@ -85,9 +103,12 @@ def _dispatch(command: str, args: dict[str, Any], controller: Door | Machine,
             return controller.hold_open(now + _hold_seconds(args, wall), now), False
     else:
         machine_commands: dict[str, Callable[[float], list[Action]]] = {
-            "end_session": controller.end_session, "power_off": controller.power_off,
-            "block": controller.block, "unblock": controller.unblock,
-            "clear_check": controller.clear_check}
+            "end_session": controller.end_session,
+            "power_off": controller.power_off,
+            "block": controller.block,
+            "unblock": controller.unblock,
+            "clear_check": controller.clear_check,
+        }
         if command in machine_commands:
             return machine_commands[command](now), False
     kind = "door" if isinstance(controller, Door) else "machine"
@@ -105,8 +126,9 @@ def _hold_seconds(args: dict[str, Any], wall: dt.datetime) -> float:
         else:
             seconds = float(args["seconds"])
     except (KeyError, TypeError, ValueError, OverflowError) as exc:
-        raise CommandRefused("bad_argument", f"hold_open needs 'until' or 'seconds' ({exc})"
-                             ) from None
+        raise CommandRefused(
+            "bad_argument", f"hold_open needs 'until' or 'seconds' ({exc})"
+        ) from None
     if not 0 < seconds <= MAX_HOLD.total_seconds():
         raise CommandRefused("bad_argument", "hold_open must end within 24 hours from now")
     return seconds

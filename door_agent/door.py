@@ -43,16 +43,21 @@ class Door:
     def lockdown(self) -> bool:
         return self.mode is DoorMode.LOCKDOWN
 
-    def badge(self, decision: Decision, credential_hash: str, member: str | None,
-              now: float) -> list[Action]:
+    def badge(
+        self, decision: Decision, credential_hash: str, member: str | None, now: float
+    ) -> list[Action]:
         """A badge was presented and the cache decided."""
         if not decision.granted:
             data = {"detail": decision.detail} if decision.detail else {}
-            return [Indicate("denied"), Emit("denied", decision.reason.value, credential_hash,
-                                             member, data)]
+            return [
+                Indicate("denied"),
+                Emit("denied", decision.reason.value, credential_hash, member, data),
+            ]
         actions: list[Action] = self._unlock(now)
-        actions += [Indicate("granted"),
-                    Emit("granted", decision.reason.value, credential_hash, member)]
+        actions += [
+            Indicate("granted"),
+            Emit("granted", decision.reason.value, credential_hash, member),
+        ]
         return actions
 
     def exit_pressed(self, now: float) -> list[Action]:
@@ -129,8 +134,12 @@ class Door:
         if not wanted and self.is_open:
             self.opened_at = now  # the held-open timer starts when free access ends
         actions = self._apply(now)
-        actions.append(Emit("free_access_started" if wanted else "free_access_ended",
-                            data={"lockdown": self.lockdown}))
+        actions.append(
+            Emit(
+                "free_access_started" if wanted else "free_access_ended",
+                data={"lockdown": self.lockdown},
+            )
+        )
         return actions
 
     @property
@@ -178,12 +187,21 @@ class Door:
 
     def status(self) -> dict[str, object]:
         door = "unknown" if self.is_open is None else "open" if self.is_open else "closed"
-        alarms = [name for name, active in (("door_forced", self.forced),
-                                            ("door_held_open", self.held_open_sent),
-                                            ("door_pre_alarm", self.pre_alarm_sent
-                                             and not self.held_open_sent)) if active]
-        return {"mode": self.mode.value, "door": door, "alarms": alarms,
-                "free_access": self.free_access and not self.lockdown}
+        alarms = [
+            name
+            for name, active in (
+                ("door_forced", self.forced),
+                ("door_held_open", self.held_open_sent),
+                ("door_pre_alarm", self.pre_alarm_sent and not self.held_open_sent),
+            )
+            if active
+        ]
+        return {
+            "mode": self.mode.value,
+            "door": door,
+            "alarms": alarms,
+            "free_access": self.free_access and not self.lockdown,
+        }
 
     # -- internals -------------------------------------------------------------------
 

@@ -42,5 +42,4 @@ class Call:
     function: object  # Callable[[], None]; kept loose so the dataclass stays hashable
 
 
-LoopEvent = (ReaderEvent | IoEvent | MqttConnected | MqttDisconnected | MqttMessage | Stop
-             | Call)
+LoopEvent = ReaderEvent | IoEvent | MqttConnected | MqttDisconnected | MqttMessage | Stop | Call

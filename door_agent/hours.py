@@ -27,8 +27,13 @@ _FIRST = object()  # no reading yet: an untrusted clock at start is reported onc
 
 
 class HoursFollower:
-    def __init__(self, clock: AgentClock, cache: GrantCache, controller: Door | Machine,
-                 counters: Counter[str]) -> None:
+    def __init__(
+        self,
+        clock: AgentClock,
+        cache: GrantCache,
+        controller: Door | Machine,
+        counters: Counter[str],
+    ) -> None:
         self.clock = clock
         self.cache = cache
         self.controller = controller
@@ -73,8 +78,10 @@ class HoursFollower:
     def status(self) -> dict[str, object]:
         reading = self._last or self.clock.read()
         # No skew here: it moves by milliseconds, and every change republishes the status.
-        return {"clock": "synced" if reading.trusted else "unsynced",
-                "clock_problem": reading.problem.value if reading.problem else None}
+        return {
+            "clock": "synced" if reading.trusted else "unsynced",
+            "clock_problem": reading.problem.value if reading.problem else None,
+        }
 
     def _clock_state(self, reading: Reading) -> list[Action]:
         was, self._problem = self._problem, reading.problem
@@ -84,11 +91,22 @@ class HoursFollower:
         if reading.problem is None:
             log.info("clock trusted again")
             return [Emit("clock_synced", data={"skew_s": skew})]
-        log.warning("clock not trusted (%s): deciding on %s", reading.problem.value,
-                    "no hours" if reading.hours_unknown else reading.at.isoformat())
-        return [Emit("clock_unsynced", reading.problem.value,
-                     data={"skew_s": skew, "deciding_at": reading.at.isoformat(),
-                           "hours_unknown": reading.hours_unknown})]
+        log.warning(
+            "clock not trusted (%s): deciding on %s",
+            reading.problem.value,
+            "no hours" if reading.hours_unknown else reading.at.isoformat(),
+        )
+        return [
+            Emit(
+                "clock_unsynced",
+                reading.problem.value,
+                data={
+                    "skew_s": skew,
+                    "deciding_at": reading.at.isoformat(),
+                    "hours_unknown": reading.hours_unknown,
+                },
+            )
+        ]
 
     def _free_access(self, reading: Reading) -> bool:
         resource = self.cache.resource

@@ -40,9 +40,14 @@ class SessionJournal:
         """Write ``session`` down (nothing if it already is); ``at`` is its start."""
         if self._record is not None and self._record["session_id"] == session.id:
             return
-        self._record = {"session_id": session.id, "credential_hash": session.credential_hash,
-                        "member": session.member, "staff": session.staff,
-                        "started_at": at.isoformat(), "seen_at": at.isoformat()}
+        self._record = {
+            "session_id": session.id,
+            "credential_hash": session.credential_hash,
+            "member": session.member,
+            "staff": session.staff,
+            "started_at": at.isoformat(),
+            "seen_at": at.isoformat(),
+        }
         self._write(now)
 
     def seen(self, now: float) -> None:
@@ -69,19 +74,29 @@ class SessionJournal:
             record = json.loads(raw)
             started = dt.datetime.fromisoformat(record["started_at"])
             seen = dt.datetime.fromisoformat(record["seen_at"])
-            data = {"session_id": str(record["session_id"]),
-                    "duration_s": round(max(0.0, (seen - started).total_seconds()), 3),
-                    "end_reason": RESTARTED, "staff": bool(record.get("staff")),
-                    "started_at": started.isoformat(), "ended_at": seen.isoformat()}
+            data = {
+                "session_id": str(record["session_id"]),
+                "duration_s": round(max(0.0, (seen - started).total_seconds()), 3),
+                "end_reason": RESTARTED,
+                "staff": bool(record.get("staff")),
+                "started_at": started.isoformat(),
+                "ended_at": seen.isoformat(),
+            }
             hashed, member = record.get("credential_hash"), record.get("member")
         except (ValueError, KeyError, TypeError) as exc:  # damaged: report it, do not crash
             log.error("the open session written down is unreadable (%s): dropped", exc)
             self.forget()
             return None
-        log.warning("session %s was cut by a crash: ended as of %s", data["session_id"],
-                    data["ended_at"])
-        return Emit("session_ended", RESTARTED, hashed if isinstance(hashed, str) else None,
-                    member if isinstance(member, str) else None, data)
+        log.warning(
+            "session %s was cut by a crash: ended as of %s", data["session_id"], data["ended_at"]
+        )
+        return Emit(
+            "session_ended",
+            RESTARTED,
+            hashed if isinstance(hashed, str) else None,
+            member if isinstance(member, str) else None,
+            data,
+        )
 
     def _write(self, now: float) -> None:
         self.cache.remember(KEY, json.dumps(self._record, separators=(",", ":")))

@@ -51,14 +51,25 @@ MAX_WAIT_S = 1.0
 
 
 class AgentLoop:
-    def __init__(self, *, agent_id: str, resource: str, controller: Door | Machine,
-                 site_key: bytes, command_key: bytes, cache: GrantCache, outbox: Outbox,
-                 io: AgentIO, link: Link | None, status: StatusPublisher,
-                 watchdog: Watchdog | None = None,
-                 events: queue.SimpleQueue[LoopEvent] | None = None,
-                 clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                 trusted_clock: AgentClock | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        agent_id: str,
+        resource: str,
+        controller: Door | Machine,
+        site_key: bytes,
+        command_key: bytes,
+        cache: GrantCache,
+        outbox: Outbox,
+        io: AgentIO,
+        link: Link | None,
+        status: StatusPublisher,
+        watchdog: Watchdog | None = None,
+        events: queue.SimpleQueue[LoopEvent] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        trusted_clock: AgentClock | None = None,
+    ) -> None:
         self.agent_id = agent_id
         self.resource = resource
         self.controller = controller
@@ -73,8 +84,9 @@ class AgentLoop:
         self.clock = clock
         # Hour-dependent decisions read the trusted clock; the kernel is asked by the
         # agent's own (`door_agent.agent`), not here, so that tests inject theirs.
-        self.trusted = trusted_clock or AgentClock(ClockConfig(), wall=wall, monotonic=clock,
-                                                   kernel_synced=lambda: None)
+        self.trusted = trusted_clock or AgentClock(
+            ClockConfig(), wall=wall, monotonic=clock, kernel_synced=lambda: None
+        )
         self.wall = lambda: self.trusted.read().at
         self.queue: queue.SimpleQueue[LoopEvent] = events or queue.SimpleQueue()
         self.counters: Counter[str] = Counter()
@@ -95,8 +107,11 @@ class AgentLoop:
         """Handle events until `Stop`; returns its reason. The relay is off on return,
         and also when an exception escapes (which it does, for systemd to restart us)."""
         try:
-            self._emit(Emit("agent_started", data={"version": self.status.version,
-                                                   "kind": self.status.kind}))
+            self._emit(
+                Emit(
+                    "agent_started", data={"version": self.status.version, "kind": self.status.kind}
+                )
+            )
             self._initial_inputs()
             self._recover_session()
             if self.cache.resource is None:  # a new agent, or its cache file was unreadable
@@ -113,9 +128,13 @@ class AgentLoop:
             log.critical("agent loop failed: relay off, stopping", exc_info=True)
             try:
                 self._end_session()
-                self._emit(Emit("agent_stopped", "internal_error",
-                                data={"why": f"{type(exc).__name__}: {exc}"[:200],
-                                      "relay": False}))
+                self._emit(
+                    Emit(
+                        "agent_stopped",
+                        "internal_error",
+                        data={"why": f"{type(exc).__name__}: {exc}"[:200], "relay": False},
+                    )
+                )
             except Exception:  # the outbox itself may be what failed
                 log.exception("could not record the stop")
             raise
@@ -197,8 +216,12 @@ class AgentLoop:
             self._reader_state(event)
         elif isinstance(event, BadRead):
             self.counters["bad_reads"] += 1
-            self._execute([Indicate("denied"), Emit("bad_read", "bad_read",
-                                                    data={"detail": event.detail[:200]})])
+            self._execute(
+                [
+                    Indicate("denied"),
+                    Emit("bad_read", "bad_read", data={"detail": event.detail[:200]}),
+                ]
+            )
         elif isinstance(event, DoorOpened | DoorClosed) and isinstance(controller, Door):
             self._execute(controller.contact(isinstance(event, DoorClosed), now))
         elif isinstance(event, ExitPressed) and isinstance(controller, Door):
@@ -221,22 +244,29 @@ class AgentLoop:
         hashed = event.credential.keyed_hash(self.site_key)
         lockdown = isinstance(self.controller, Door) and self.controller.lockdown
         reading = self.trusted.read()
-        lookup = self.cache.decide(hashed, reading.at, lockdown=lockdown,
-                                   hours_unknown=reading.hours_unknown)
+        lookup = self.cache.decide(
+            hashed, reading.at, lockdown=lockdown, hours_unknown=reading.hours_unknown
+        )
         if isinstance(self.controller, Door):
             actions = self.controller.badge(lookup.decision, hashed, lookup.member, now)
         else:
-            actions = self.controller.badge(lookup.decision, hashed, lookup.member,
-                                            lookup.staff, now,
-                                            closes_in_s=self.hours.closes_in_s(reading))
+            actions = self.controller.badge(
+                lookup.decision,
+                hashed,
+                lookup.member,
+                lookup.staff,
+                now,
+                closes_in_s=self.hours.closes_in_s(reading),
+            )
         self._execute(actions)
         log.info("badge %s…: %s", hashed[:8], _outcome(actions))
 
     def _reader_state(self, event: ReaderState) -> None:
         was, self.reader_ok = self.reader_ok, event.available
         if not event.available:
-            self._execute([Emit("reader_fault", "reader_fault",
-                                data={"detail": event.detail[:200]})])
+            self._execute(
+                [Emit("reader_fault", "reader_fault", data={"detail": event.detail[:200]})]
+            )
         elif was is False:
             self._execute([Emit("reader_ok", data={"detail": event.detail[:200]})])
 
@@ -262,11 +292,14 @@ class AgentLoop:
             # The version in force, signed again (sync restarted) and re-delivered as the
             # retained message at each start, is routine: read it to tell it from an
             # older one, which stays a refusal.
-            body = read_snapshot(payload, self.agent_id, self.command_key,
-                                 max(self.cache.version - 1, 0))
+            body = read_snapshot(
+                payload, self.agent_id, self.command_key, max(self.cache.version - 1, 0)
+            )
             if body["version"] == self.cache.version:
-                log.debug("grant snapshot version %d is the one in force: nothing to do",
-                          self.cache.version)
+                log.debug(
+                    "grant snapshot version %d is the one in force: nothing to do",
+                    self.cache.version,
+                )
                 return
             self.watchdog.kick(self.clock(), force=True)
             count = self.cache.apply(body, payload)
@@ -275,15 +308,22 @@ class AgentLoop:
             reason = refusal.reason if refusal else "storage_error"
             detail = refusal.detail if refusal else str(exc)
             self.counters[f"grants_refused_{reason}"] += 1
-            log.warning("grant snapshot refused (%s): keeping version %d", exc,
-                        self.cache.version)
-            self._execute([Emit("grants_refused", reason, data={
-                "detail": detail[:200], "version_in_force": self.cache.version})])
+            log.warning("grant snapshot refused (%s): keeping version %d", exc, self.cache.version)
+            self._execute(
+                [
+                    Emit(
+                        "grants_refused",
+                        reason,
+                        data={"detail": detail[:200], "version_in_force": self.cache.version},
+                    )
+                ]
+            )
             return
         self.hours.snapshot_issued(body)
         log.info("grants version %d applied (%d entries)", self.cache.version, count)
-        self._execute([Emit("grants_applied", data={"version": self.cache.version,
-                                                    "entries": count})])
+        self._execute(
+            [Emit("grants_applied", data={"version": self.cache.version, "entries": count})]
+        )
 
     def _ack(self, payload: bytes) -> None:
         try:
@@ -297,23 +337,41 @@ class AgentLoop:
             self._alarm_raised = False
 
     def _command(self, payload: bytes) -> None:
-        outcome = run_command(payload, agent_id=self.agent_id, key=self.command_key,
-                              controller=self.controller, wall=self.wall(), now=self.clock(),
-                              already_seen=self.outbox.command_seen)
+        outcome = run_command(
+            payload,
+            agent_id=self.agent_id,
+            key=self.command_key,
+            controller=self.controller,
+            wall=self.wall(),
+            now=self.clock(),
+            already_seen=self.outbox.command_seen,
+        )
         if not outcome.ok:
             self.counters[f"commands_refused_{outcome.reason}"] += 1
-            log.warning("command %s refused: %s %s", outcome.command_id, outcome.reason,
-                        outcome.detail)
+            log.warning(
+                "command %s refused: %s %s", outcome.command_id, outcome.reason, outcome.detail
+            )
         if outcome.refresh_status:
             self.status.force()
-        data = {"command": outcome.command, "command_id": outcome.command_id,
-                "detail": outcome.detail[:200]}
-        self._execute([*outcome.actions,
-                       Emit("command_applied" if outcome.ok else "command_refused",
-                            outcome.reason, data=data)])
+        data = {
+            "command": outcome.command,
+            "command_id": outcome.command_id,
+            "detail": outcome.detail[:200],
+        }
+        self._execute(
+            [
+                *outcome.actions,
+                Emit(
+                    "command_applied" if outcome.ok else "command_refused",
+                    outcome.reason,
+                    data=data,
+                ),
+            ]
+        )
         if self.link is not None:
-            self.link.publish(self.link.topic(topics.COMMAND_RESULTS),
-                              outcome.to_json(self.agent_id, self.wall()))
+            self.link.publish(
+                self.link.topic(topics.COMMAND_RESULTS), outcome.to_json(self.agent_id, self.wall())
+            )
 
     # -- actions and the outbox -----------------------------------------------------------
 
@@ -347,10 +405,20 @@ class AgentLoop:
         if not emits:
             return
         at = at or self.wall()
-        events = [AgentEvent(id=new_event_id(), agent=self.agent_id, resource=self.resource,
-                             type=emit.type, at=at, reason=emit.reason,
-                             credential_hash=emit.credential_hash, member=emit.member,
-                             data=emit.data) for emit in emits]
+        events = [
+            AgentEvent(
+                id=new_event_id(),
+                agent=self.agent_id,
+                resource=self.resource,
+                type=emit.type,
+                at=at,
+                reason=emit.reason,
+                credential_hash=emit.credential_hash,
+                member=emit.member,
+                data=emit.data,
+            )
+            for emit in emits
+        ]
         try:
             self.outbox.append_many([(str(event.id), event.encode()) for event in events])
         except OutboxError:
@@ -358,17 +426,24 @@ class AgentLoop:
             raise  # a full or broken disk: stop (relay off) rather than lose events
         if self.outbox.over_alarm and not self._alarm_raised:
             self._alarm_raised = True
-            log.error("outbox holds %d unacknowledged events (alarm at %d); keeping all",
-                      self.outbox.depth, self.outbox.alarm_at)
+            log.error(
+                "outbox holds %d unacknowledged events (alarm at %d); keeping all",
+                self.outbox.depth,
+                self.outbox.alarm_at,
+            )
             self._emit(Emit("outbox_alarm", "outbox_alarm", data={"depth": self.outbox.depth}))
         self.sender.pump()
 
     def _publish_status(self) -> None:
         fields: dict[str, object] = dict(self.controller.status())
         fields.update(self.hours.status())
-        fields.update(relay=self.io.relay.is_on, reader=_reader_text(self.reader_ok),
-                      grants_version=self.cache.version, outbox_depth=self.outbox.depth,
-                      outbox_alarm=self.outbox.over_alarm)
+        fields.update(
+            relay=self.io.relay.is_on,
+            reader=_reader_text(self.reader_ok),
+            grants_version=self.cache.version,
+            outbox_depth=self.outbox.depth,
+            outbox_alarm=self.outbox.over_alarm,
+        )
         self.status.update(fields, self.clock())
 
 
@@ -376,8 +451,9 @@ def _outcome(actions: list[Action]) -> str:
     """What a tap came to, as its event says: the controller may overrule the cache (a
     machine in use, to check or blocked denies a badge the cache grants)."""
     emits = [action for action in actions if isinstance(action, Emit)]
-    emit = next((e for e in emits if e.type in ("granted", "denied")), None) or \
-        next(iter(emits), None)
+    emit = next((e for e in emits if e.type in ("granted", "denied")), None) or next(
+        iter(emits), None
+    )
     if emit is None:
         return "no effect"
     detail = emit.data.get("detail")

@@ -57,8 +57,16 @@ class Machine:
 
     # -- inputs ---------------------------------------------------------------------
 
-    def badge(self, decision: Decision, credential_hash: str, member: str | None,
-              staff: bool, now: float, *, closes_in_s: float | None = None) -> list[Action]:
+    def badge(
+        self,
+        decision: Decision,
+        credential_hash: str,
+        member: str | None,
+        staff: bool,
+        now: float,
+        *,
+        closes_in_s: float | None = None,
+    ) -> list[Action]:
         """`closes_in_s`: time left before the machine's schedule closes; a session
         still running then is warned and ended (`closing_time`); staff are not bound."""
         session = self.session
@@ -67,34 +75,53 @@ class Machine:
                 return self._end(now, "badge_tap")
             if decision.granted and staff:  # staff takeover: close the session, open theirs
                 return self._end(now, "staff_takeover", takeover=True) + self._start(
-                    decision, credential_hash, member, staff, now, None)
-            return self._deny(decision if not decision.granted else None, credential_hash,
-                              member, IN_USE_REASON)
+                    decision, credential_hash, member, staff, now, None
+                )
+            return self._deny(
+                decision if not decision.granted else None, credential_hash, member, IN_USE_REASON
+            )
         if self.state is MachineState.BLOCKED:
             return self._deny(None, credential_hash, member, Reason.RESOURCE_OUT_OF_ORDER.value)
         if self.state is MachineState.TO_CHECK:
             if decision.granted and staff:  # staff looked at it: a tap clears the check
-                return [*self._set_state(MachineState.FREE, "checked_by_staff"),
-                        Indicate("granted"), Emit("granted", decision.reason.value,
-                                                  credential_hash, member, {"cleared": True})]
-            return self._deny(decision if not decision.granted else None, credential_hash,
-                              member, Reason.RESOURCE_OUT_OF_ORDER.value, TO_CHECK_DETAIL)
+                return [
+                    *self._set_state(MachineState.FREE, "checked_by_staff"),
+                    Indicate("granted"),
+                    Emit(
+                        "granted", decision.reason.value, credential_hash, member, {"cleared": True}
+                    ),
+                ]
+            return self._deny(
+                decision if not decision.granted else None,
+                credential_hash,
+                member,
+                Reason.RESOURCE_OUT_OF_ORDER.value,
+                TO_CHECK_DETAIL,
+            )
         if not decision.granted:
             return self._deny(decision, credential_hash, member, "")
-        return self._start(decision, credential_hash, member, staff, now,
-                           None if staff or closes_in_s is None else now + closes_in_s)
+        return self._start(
+            decision,
+            credential_hash,
+            member,
+            staff,
+            now,
+            None if staff or closes_in_s is None else now + closes_in_s,
+        )
 
     def badge_removed(self, credential_hash: str, now: float) -> list[Action]:
         session = self.session
-        if (self.config.presence and session is not None
-                and session.credential_hash == credential_hash):
+        if (
+            self.config.presence
+            and session is not None
+            and session.credential_hash == credential_hash
+        ):
             return self._end(now, "badge_removed")
         return []
 
     def busy_changed(self, busy: bool, now: float) -> list[Action]:
         session = self.session
-        idle_warned = (session is not None and session.warned
-                       and self._limit()[1] == "idle_timeout")
+        idle_warned = session is not None and session.warned and self._limit()[1] == "idle_timeout"
         self.busy = busy
         actions: list[Action] = []
         if session is not None:
@@ -183,14 +210,25 @@ class Machine:
                 actions += self._end(now, why)
             elif not session.warned and now >= end - self.config.warning_s:
                 session.warned = True
-                actions += [Indicate("warning"),
-                            Emit("session_warning", why, session.credential_hash,
-                                 session.member, {"seconds_left": round(end - now, 1)})]
+                actions += [
+                    Indicate("warning"),
+                    Emit(
+                        "session_warning",
+                        why,
+                        session.credential_hash,
+                        session.member,
+                        {"seconds_left": round(end - now, 1)},
+                    ),
+                ]
         return actions
 
     def status(self) -> dict[str, object]:
-        return {"mode": self.state.value, "busy": self.busy, "alarms": [],
-                "session_member": self.session.member if self.session else None}
+        return {
+            "mode": self.state.value,
+            "busy": self.busy,
+            "alarms": [],
+            "session_member": self.session.member if self.session else None,
+        }
 
     # -- internals -------------------------------------------------------------------
 
@@ -203,19 +241,39 @@ class Machine:
         idle_from = self.session.idle_since
         idle_end = float("inf") if self.busy else idle_from + self.config.idle_timeout_min * 60
         closing = self.session.closes_at if self.session.closes_at is not None else float("inf")
-        return min((max_end, "max_session"), (idle_end, "idle_timeout"),
-                   (closing, "closing_time"), key=lambda limit: limit[0])
+        return min(
+            (max_end, "max_session"),
+            (idle_end, "idle_timeout"),
+            (closing, "closing_time"),
+            key=lambda limit: limit[0],
+        )
 
-    def _start(self, decision: Decision, credential_hash: str, member: str | None,
-               staff: bool, now: float, closes_at: float | None) -> list[Action]:
-        session = self.session = Session(credential_hash, member, staff, now, now,
-                                         closes_at=closes_at)
+    def _start(
+        self,
+        decision: Decision,
+        credential_hash: str,
+        member: str | None,
+        staff: bool,
+        now: float,
+        closes_at: float | None,
+    ) -> list[Action]:
+        session = self.session = Session(
+            credential_hash, member, staff, now, now, closes_at=closes_at
+        )
         self.coast_until = None
         actions: list[Action] = [Emit("granted", decision.reason.value, credential_hash, member)]
         actions += self._set_state(MachineState.IN_USE, "session")
         actions += self._apply()
-        actions += [Indicate("in_use"), Emit("session_started", None, credential_hash, member,
-                                             {"session_id": session.id, "staff": staff})]
+        actions += [
+            Indicate("in_use"),
+            Emit(
+                "session_started",
+                None,
+                credential_hash,
+                member,
+                {"session_id": session.id, "staff": staff},
+            ),
+        ]
         return actions
 
     def _end(self, now: float, why: str, *, takeover: bool = False) -> list[Action]:
@@ -226,18 +284,39 @@ class Machine:
         # Coast while the machine is still busy (never for a power-off or a block).
         if self.busy and self.config.coast_s > 0 and why != "power_off" and not takeover:
             self.coast_until = now + self.config.coast_s
-        after = (MachineState.IN_USE if takeover else MachineState.TO_CHECK
-                 if self.config.check_after_use else MachineState.FREE)
+        after = (
+            MachineState.IN_USE
+            if takeover
+            else MachineState.TO_CHECK
+            if self.config.check_after_use
+            else MachineState.FREE
+        )
         actions: list[Action] = [
-            Emit("session_ended", why, session.credential_hash, session.member,
-                 {"session_id": session.id, "duration_s": round(now - session.started, 3),
-                  "end_reason": why, "staff": session.staff}),
-            Indicate("off")]
+            Emit(
+                "session_ended",
+                why,
+                session.credential_hash,
+                session.member,
+                {
+                    "session_id": session.id,
+                    "duration_s": round(now - session.started, 3),
+                    "end_reason": why,
+                    "staff": session.staff,
+                },
+            ),
+            Indicate("off"),
+        ]
         actions += self._set_state(after, why)
         return actions if takeover else actions + self._apply()
 
-    def _deny(self, decision: Decision | None, credential_hash: str, member: str | None,
-              reason: str, detail: str = "") -> list[Action]:
+    def _deny(
+        self,
+        decision: Decision | None,
+        credential_hash: str,
+        member: str | None,
+        reason: str,
+        detail: str = "",
+    ) -> list[Action]:
         if decision is not None:
             reason, detail = decision.reason.value, decision.detail
         data = {"detail": detail} if detail else {}
@@ -255,7 +334,8 @@ class Machine:
         # The one place deciding the relay: on in a session or while coasting, never
         # when Blocked.
         wanted = self.state is not MachineState.BLOCKED and (
-            self.session is not None or self.coast_until is not None)
+            self.session is not None or self.coast_until is not None
+        )
         if wanted == self.relay:
             return []
         self.relay = wanted

@@ -39,8 +39,15 @@ CONNACK_TIMEOUT_S = 30.0
 
 
 class MqttLink:
-    def __init__(self, config: MqttConfig, site: str, agent_id: str,
-                 post: Callable[[LoopEvent], None], *, will: Callable[[], bytes]) -> None:
+    def __init__(
+        self,
+        config: MqttConfig,
+        site: str,
+        agent_id: str,
+        post: Callable[[LoopEvent], None],
+        *,
+        will: Callable[[], bytes],
+    ) -> None:
         self.config = config
         self.site = site
         self.agent_id = agent_id
@@ -62,12 +69,20 @@ class MqttLink:
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=f"mqtt {self.agent_id}",
-                                            daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, name=f"mqtt {self.agent_id}", daemon=True
+            )
             self._thread.start()
 
-    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
-                generation: int | None = None) -> bool:
+    def publish(
+        self,
+        topic: str,
+        payload: bytes,
+        *,
+        qos: int = 1,
+        retain: bool = False,
+        generation: int | None = None,
+    ) -> bool:
         """Hand a message to the current connection; False when there is none, or when
         it is not connection number ``generation`` (the one the caller has seen begin:
         the outbox must not go on from its old position on a connection that has not
@@ -97,8 +112,7 @@ class MqttLink:
             client = self._client
         if client is not None and last_status is not None:
             with contextlib.suppress(Exception):  # best effort: the will covers the rest
-                info = client.publish(self.topic(topics.STATUS), last_status, qos=1,
-                                      retain=True)
+                info = client.publish(self.topic(topics.STATUS), last_status, qos=1, retain=True)
                 info.wait_for_publish(timeout)
         self._stop.set()
         if client is not None:
@@ -117,8 +131,13 @@ class MqttLink:
             try:
                 self._connect(client)
             except (OSError, ValueError) as exc:  # refused, unreachable, TLS (SSLError)
-                log.info("mqtt: cannot connect to %s:%s (%s); retry in %.1f s",
-                         self.config.host, self.config.port, exc, backoff)
+                log.info(
+                    "mqtt: cannot connect to %s:%s (%s); retry in %.1f s",
+                    self.config.host,
+                    self.config.port,
+                    exc,
+                    backoff,
+                )
                 self._stop.wait(backoff * random.uniform(0.8, 1.2))
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
                 continue
@@ -159,8 +178,9 @@ class MqttLink:
         cfg = self.config
         client.connect(cfg.host, cfg.port, cfg.keepalive_s, **session_connect_kwargs(cfg))
 
-    def _on_connect(self, client: paho.Client, userdata: Any, flags: Any, reason: Any,
-                    properties: Any) -> None:
+    def _on_connect(
+        self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any
+    ) -> None:
         if reason.is_failure:
             log.warning("mqtt: broker refused the connection: %s", reason)
             return
@@ -170,8 +190,12 @@ class MqttLink:
             self._client = client
             generation = self._generation
         self.connects += 1
-        log.info("mqtt: connected to %s:%s (session present: %s)", self.config.host,
-                 self.config.port, getattr(flags, "session_present", "?"))
+        log.info(
+            "mqtt: connected to %s:%s (session present: %s)",
+            self.config.host,
+            self.config.port,
+            getattr(flags, "session_present", "?"),
+        )
         self._post(MqttConnected(generation))
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:

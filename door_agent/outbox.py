@@ -61,9 +61,14 @@ class Outbox(SqliteFile):
 
     def after(self, seq: int, limit: int) -> list[tuple[int, str, bytes]]:
         """Up to ``limit`` waiting events after ``seq``, oldest first."""
-        rows = self._db().execute(
-            "SELECT seq, id, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
-            (seq, limit)).fetchall()
+        rows = (
+            self._db()
+            .execute(
+                "SELECT seq, id, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+                (seq, limit),
+            )
+            .fetchall()
+        )
         return [(int(s), str(i), bytes(p)) for s, i, p in rows]
 
     def ack(self, ids: Iterable[str]) -> int:
@@ -76,10 +81,9 @@ class Outbox(SqliteFile):
         conn.execute("BEGIN")
         try:
             for start in range(0, len(wanted), 500):  # SQLite's variable limit
-                chunk = wanted[start:start + 500]
+                chunk = wanted[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                removed += conn.execute(f"DELETE FROM outbox WHERE id IN ({marks})",
-                                        chunk).rowcount
+                removed += conn.execute(f"DELETE FROM outbox WHERE id IN ({marks})", chunk).rowcount
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             conn.execute("ROLLBACK")
@@ -93,10 +97,10 @@ class Outbox(SqliteFile):
         """Remember ``command_id`` durably; True if it had been seen before."""
         at = time.time() if now is None else now
         cursor = self._db().execute(
-            "INSERT OR IGNORE INTO seen_commands (id, at) VALUES (?, ?)", (command_id, at))
+            "INSERT OR IGNORE INTO seen_commands (id, at) VALUES (?, ?)", (command_id, at)
+        )
         return cursor.rowcount == 0
 
     def forget_old_commands(self, now: float | None = None) -> None:
         at = time.time() if now is None else now
         self._db().execute("DELETE FROM seen_commands WHERE at < ?", (at - SEEN_KEEP_S,))
-

@@ -32,8 +32,15 @@ class Link(Protocol):
 
     def topic(self, channel: str) -> str: ...
 
-    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
-                generation: int | None = None) -> bool: ...
+    def publish(
+        self,
+        topic: str,
+        payload: bytes,
+        *,
+        qos: int = 1,
+        retain: bool = False,
+        generation: int | None = None,
+    ) -> bool: ...
 
 
 class OutboxSender:
@@ -86,8 +93,11 @@ class OutboxSender:
 
     def resend_if_stalled(self, now: float) -> None:
         if self._inflight and now - self._last_progress > self._resend_after:
-            log.info("no ack for %.0f s: publishing %d events again", self._resend_after,
-                     len(self._inflight))
+            log.info(
+                "no ack for %.0f s: publishing %d events again",
+                self._resend_after,
+                len(self._inflight),
+            )
             self._cursor, self._inflight = 0, set()
             self._last_progress = now
             self._resend_after = min(self._resend_after * 2, RESEND_MAX_S)

@@ -22,8 +22,16 @@ DEPTH_REFRESH_S = 5.0  # the outbox depth alone refreshes the status at most thi
 
 
 class StatusPublisher:
-    def __init__(self, link: Link | None, *, agent_id: str, kind: str, resource: str,
-                 version: str, wall: Callable[[], dt.datetime]) -> None:
+    def __init__(
+        self,
+        link: Link | None,
+        *,
+        agent_id: str,
+        kind: str,
+        resource: str,
+        version: str,
+        wall: Callable[[], dt.datetime],
+    ) -> None:
         self.link = link
         self.agent_id = agent_id
         self.kind = kind
@@ -40,16 +48,24 @@ class StatusPublisher:
         self._sent = None
 
     def update(self, fields: dict[str, object], now: float) -> None:
-        body: dict[str, object] = {"agent": self.agent_id, "online": True,
-                                   "version": self.version, "kind": self.kind,
-                                   "resource": self.resource, **fields}
+        body: dict[str, object] = {
+            "agent": self.agent_id,
+            "online": True,
+            "version": self.version,
+            "kind": self.kind,
+            "resource": self.resource,
+            **fields,
+        }
         self.current = body
         sent = self._sent
         if sent is not None:
-            same = {k: v for k, v in sent.items() if k != "outbox_depth"} == \
-                {k: v for k, v in body.items() if k != "outbox_depth"}
-            if same and (sent.get("outbox_depth") == body.get("outbox_depth")
-                         or now - self._sent_at < DEPTH_REFRESH_S):
+            same = {k: v for k, v in sent.items() if k != "outbox_depth"} == {
+                k: v for k, v in body.items() if k != "outbox_depth"
+            }
+            if same and (
+                sent.get("outbox_depth") == body.get("outbox_depth")
+                or now - self._sent_at < DEPTH_REFRESH_S
+            ):
                 return
         if self.link is None or not self.link.connected:
             return
@@ -60,8 +76,15 @@ class StatusPublisher:
 
     def offline(self, *, relay: bool = False) -> bytes:
         """The last will and the last word: offline, relay off."""
-        body = {**self.current, "agent": self.agent_id, "online": False, "version": self.version,
-                "kind": self.kind, "resource": self.resource, "relay": relay}
+        body = {
+            **self.current,
+            "agent": self.agent_id,
+            "online": False,
+            "version": self.version,
+            "kind": self.kind,
+            "resource": self.resource,
+            "relay": relay,
+        }
         return self.encode(body)
 
     @staticmethod

@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 
 def physical_keyboard() -> bool:
     """Whether a keyboard is plugged in (USB and most others appear here)."""
-    return bool(glob.glob("/dev/input/by-id/*-event-kbd") +
-                glob.glob("/dev/input/by-path/*-event-kbd"))
+    return bool(
+        glob.glob("/dev/input/by-id/*-event-kbd") + glob.glob("/dev/input/by-path/*-event-kbd")
+    )
 
 
 def use_virtual_keyboard(mode: str) -> None:
@@ -42,28 +43,45 @@ def use_virtual_keyboard(mode: str) -> None:
 class Kiosk:
     """A running kiosk; ``close()`` stops the reader, the bus and the database."""
 
-    def __init__(self, config: StationConfig, kiosk_id: str, *, fullscreen: bool = False,
-                 hide_cursor: bool | None = None, engine: Engine | None = None,
-                 clock: Clock = utc_now, reader_factory: ReaderFactory | None = None,
-                 bus: bool = True) -> None:
+    def __init__(
+        self,
+        config: StationConfig,
+        kiosk_id: str,
+        *,
+        fullscreen: bool = False,
+        hide_cursor: bool | None = None,
+        engine: Engine | None = None,
+        clock: Clock = utc_now,
+        reader_factory: ReaderFactory | None = None,
+        bus: bool = True,
+    ) -> None:
         if kiosk_id not in config.kiosks:
-            raise ConfigError([f"{config.source}: kiosks.{kiosk_id}: no such kiosk; expected "
-                               f"one of {', '.join(config.kiosks) or 'none declared'}"])
+            raise ConfigError(
+                [
+                    f"{config.source}: kiosks.{kiosk_id}: no such kiosk; expected "
+                    f"one of {', '.join(config.kiosks) or 'none declared'}"
+                ]
+            )
         app = QApplication.instance()
         self.app = app if isinstance(app, QApplication) else QApplication([])
         kiosk = config.kiosks[kiosk_id]
         self.service = KioskService(config, kiosk_id, engine=engine, clock=clock)
         self.controller = KioskController(self.service)
-        self.bus = CommandBus(config, kiosk_id, **self.controller.bus_callbacks()) \
-            if bus else None
+        self.bus = CommandBus(config, kiosk_id, **self.controller.bus_callbacks()) if bus else None
         self.controller.bus = self.bus
         self.translations = Translations(self.app)
         self.translations.set_language(kiosk.language)
-        self.window = KioskWindow(self.controller, self.translations, fullscreen=fullscreen,
-                                  hide_cursor=kiosk.hide_cursor if hide_cursor is None
-                                  else hide_cursor)
-        self.bridge = ReaderBridge(reader_factory, self.controller) if reader_factory \
+        self.window = KioskWindow(
+            self.controller,
+            self.translations,
+            fullscreen=fullscreen,
+            hide_cursor=kiosk.hide_cursor if hide_cursor is None else hide_cursor,
+        )
+        self.bridge = (
+            ReaderBridge(reader_factory, self.controller)
+            if reader_factory
             else ReaderBridge.from_config(config, kiosk_id, self.controller)
+        )
         self.bridge.badge.connect(self.controller.handle_badge)
         self.bridge.state.connect(self.controller.reader_state)
         self.fullscreen = fullscreen
@@ -111,6 +129,10 @@ class Kiosk:
     def __enter__(self) -> Kiosk:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()

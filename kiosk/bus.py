@@ -31,8 +31,14 @@ StateSink = Callable[[bool], None]
 class CommandBus:
     """One MQTT connection of one kiosk; ``start`` connects in the background."""
 
-    def __init__(self, config: StationConfig, kiosk_id: str, *,
-                 on_result: ResultSink | None = None, on_state: StateSink | None = None) -> None:
+    def __init__(
+        self,
+        config: StationConfig,
+        kiosk_id: str,
+        *,
+        on_result: ResultSink | None = None,
+        on_state: StateSink | None = None,
+    ) -> None:
         self.config = config
         self.site = config.site.id
         self._on_result = on_result
@@ -58,18 +64,24 @@ class CommandBus:
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
 
-    def send(self, agent_id: str, command: str, *, args: dict[str, Any] | None = None,
-             issued_by: str = "") -> str:
+    def send(
+        self,
+        agent_id: str,
+        command: str,
+        *,
+        args: dict[str, Any] | None = None,
+        issued_by: str = "",
+    ) -> str:
         """Sign and publish a command; its id. `BusUnavailable` if not connected."""
         if agent_id not in self.config.agents:
             raise ValueError(f"unknown agent {agent_id!r}")
         if not self.connected:
             raise BusUnavailable("the message broker is not connected")
         key = agent_key(self.config.site_key, agent_id)
-        command_id, payload = make_command(command, agent_id, key, args=args,
-                                           issued_by=issued_by)
-        info = self.client.publish(topics.agent(self.site, agent_id, topics.COMMANDS), payload,
-                                   qos=1)
+        command_id, payload = make_command(command, agent_id, key, args=args, issued_by=issued_by)
+        info = self.client.publish(
+            topics.agent(self.site, agent_id, topics.COMMANDS), payload, qos=1
+        )
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             raise BusUnavailable(f"publish failed ({mqtt.error_string(info.rc)})")
         log.info("sent %s to %s (%s) for %s", command, agent_id, command_id, issued_by)
@@ -92,8 +104,9 @@ class CommandBus:
 
     # -- paho callbacks (paho's thread) -------------------------------------------------
 
-    def _connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any,
-                 _properties: Any) -> None:
+    def _connect(
+        self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any
+    ) -> None:
         if reason.is_failure:
             log.warning("broker refused the kiosk: %s", reason)
             return
@@ -102,8 +115,9 @@ class CommandBus:
         if self._on_state:
             self._on_state(True)
 
-    def _disconnect(self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any,
-                    _properties: Any) -> None:
+    def _disconnect(
+        self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any
+    ) -> None:
         self._connected.clear()
         if self._on_state and not self._closed:
             self._on_state(False)

@@ -73,8 +73,9 @@ class KioskController(StaffMode, QObject):
     _bus_state = Signal(bool)
     _command_result = Signal(str, object)
 
-    def __init__(self, service: KioskService, *, bus: CommandBus | None = None,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, service: KioskService, *, bus: CommandBus | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.bus = bus
@@ -85,12 +86,10 @@ class KioskController(StaffMode, QObject):
         self.spaces = tuple(Space(space_id, s.fr, s.en) for space_id, s in config.spaces.items())
         self.state = _State(language=kiosk.language)
         self.feed = ""  # the calendar feed's text, once fetched
-        self._calendar_url = config.resolve_url(kiosk.calendar_url) if kiosk.calendar_url \
-            else ""
+        self._calendar_url = config.resolve_url(kiosk.calendar_url) if kiosk.calendar_url else ""
         self.idle_timer = self._timer(kiosk.idle_timeout_s, self._idle_timeout, single=True)
         self.staff_timer = self._timer(kiosk.staff_timeout_s, self.close_staff, single=True)
-        self.done_timer = self._timer(min(DONE_S, kiosk.idle_timeout_s), self.go_idle,
-                                      single=True)
+        self.done_timer = self._timer(min(DONE_S, kiosk.idle_timeout_s), self.go_idle, single=True)
         self.refresh_timer = self._timer(REFRESH_S, self.refresh, single=False)
         self.db_retry_timer = self._timer(DB_RETRY_S, self._retry_database, single=False)
         self.calendar_timer = self._timer(CALENDAR_S, self.load_calendar, single=False)
@@ -123,14 +122,22 @@ class KioskController(StaffMode, QObject):
         self._show(IDLE, None)
 
     def stop(self) -> None:
-        for timer in (self.idle_timer, self.staff_timer, self.done_timer, self.refresh_timer,
-                      self.db_retry_timer, self.calendar_timer):
+        for timer in (
+            self.idle_timer,
+            self.staff_timer,
+            self.done_timer,
+            self.refresh_timer,
+            self.db_retry_timer,
+            self.calendar_timer,
+        ):
             timer.stop()
 
     def bus_callbacks(self) -> dict[str, Any]:
         """Callbacks for `CommandBus` (called from paho's thread, hence the signals)."""
-        return {"on_state": self._bus_state.emit,
-                "on_result": lambda agent, body: self._command_result.emit(agent, body)}
+        return {
+            "on_state": self._bus_state.emit,
+            "on_result": lambda agent, body: self._command_result.emit(agent, body),
+        }
 
     # -- problems (database, reader, bus) ----------------------------------------------
 
@@ -169,9 +176,13 @@ class KioskController(StaffMode, QObject):
             closed = self.service.auto_check_out()
             if closed:
                 log.info("checked out %d people at closing time", closed)
-            info = IdleInfo(self.service.config.site.name, self.service.hours(),
-                            self.service.people_in(), self._events_today(),
-                            self.service.occupancy())
+            info = IdleInfo(
+                self.service.config.site.name,
+                self.service.hours(),
+                self.service.people_in(),
+                self._events_today(),
+                self.service.occupancy(),
+            )
         except DatabaseUnavailable:
             self._problem("database", True)
             info = IdleInfo(self.service.config.site.name, events=self._events_today())
@@ -281,17 +292,24 @@ class KioskController(StaffMode, QObject):
         self._problem("database", False)
         if result.outcome is Outcome.WELCOME:
             assert result.visit_id is not None and result.purpose is not None
-            self._show(WELCOME, WelcomeData(result.first_name, result.purpose,
-                                            result.visit_id,
-                                            plan=self._plan_names(result.plan)))
+            self._show(
+                WELCOME,
+                WelcomeData(
+                    result.first_name,
+                    result.purpose,
+                    result.visit_id,
+                    plan=self._plan_names(result.plan),
+                ),
+            )
         elif result.outcome is Outcome.CHECKED_OUT:
-            self._done(GOODBYE, GoodbyeData(result.first_name,
-                                            result.time_spent or dt.timedelta()))
+            self._done(GOODBYE, GoodbyeData(result.first_name, result.time_spent or dt.timedelta()))
         elif result.outcome is Outcome.STAFF:
             self._open_staff(result.first_name)
         else:
-            self._show(PROBLEM, ProblemData(result.outcome.value, result.first_name,
-                                            result.membership_ended))
+            self._show(
+                PROBLEM,
+                ProblemData(result.outcome.value, result.first_name, result.membership_ended),
+            )
 
     def choose_purpose(self, data: WelcomeData, purpose: str) -> None:
         try:
@@ -308,8 +326,9 @@ class KioskController(StaffMode, QObject):
         self.state.staff = None
         self._show(VISITOR, None)
 
-    def submit_visitor(self, first_name: str, email: str, commune: str, purpose: str,
-                       consent: bool) -> None:
+    def submit_visitor(
+        self, first_name: str, email: str, commune: str, purpose: str, consent: bool
+    ) -> None:
         try:
             signed = self.service.sign_up(first_name, email, commune, purpose, consent)
         except SignUpError as exc:
@@ -338,11 +357,11 @@ class KioskController(StaffMode, QObject):
         # A refused badge leaves the wait open: another badge may be tapped.
         self.state.enrol_for = member_id if error else None
         if self.state.staff is not None:
-            self._update_staff(pending="enrol" if error else "",
-                               notice=error or "enrolled", notice_detail=name)
+            self._update_staff(
+                pending="enrol" if error else "", notice=error or "enrolled", notice_detail=name
+            )
             return
-        data = VisitorBadgeData("" if error else name,
-                                member_id, enrolled=not error, error=error)
+        data = VisitorBadgeData("" if error else name, member_id, enrolled=not error, error=error)
         if error:
             self._show(VISITOR_BADGE, data)
         else:

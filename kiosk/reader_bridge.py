@@ -43,15 +43,17 @@ class ReaderBridge(QObject):
         self._retry.timeout.connect(self.open)
 
     @classmethod
-    def from_config(cls, config: StationConfig, kiosk_id: str,
-                    parent: QObject | None = None) -> ReaderBridge:
+    def from_config(
+        cls, config: StationConfig, kiosk_id: str, parent: QObject | None = None
+    ) -> ReaderBridge:
         reader_config = config.kiosks[kiosk_id].reader
         reader_id = f"kiosk-{kiosk_id}"
 
         def factory(sink: Callable[[ReaderEvent], None]) -> Reader:
             # `station reader tap --reader KIOSK_ID` finds the simulated reader here.
-            return open_reader(reader_id, reader_config, sink,
-                               sim_socket=config.sim_socket(kiosk_id))
+            return open_reader(
+                reader_id, reader_config, sink, sim_socket=config.sim_socket(kiosk_id)
+            )
 
         return cls(factory, parent)
 

@@ -13,7 +13,14 @@ from station.checkin import Presence
 from station.today import DayHours, SpaceFill, Tallies
 
 IDLE, WELCOME, GOODBYE, PROBLEM, VISITOR, VISITOR_BADGE, STAFF = (
-    "idle", "welcome", "goodbye", "problem", "visitor", "visitor_badge", "staff")
+    "idle",
+    "welcome",
+    "goodbye",
+    "problem",
+    "visitor",
+    "visitor_badge",
+    "staff",
+)
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,23 @@ from station.db import AgentStatus, MemberKind, make_engine, upgrade
 from station.seed import seed_site
 
 SIZE = (1280, 800)
-UIDS = {"alice": "04A1B2C3", "bob": "04000001", "carl": "04000002", "dana": "04000003",
-        "unknown": "04DEADBEEF", "blank": "04C0FFEE"}
-PEOPLE = [("Alice", "Martin", MemberKind.MEMBER, dt.date(2027, 9, 30), "alice"),
-          ("Bob", "Durand", MemberKind.MEMBER, dt.date(2026, 6, 30), "bob"),
-          ("Carl", "Petit", MemberKind.MEMBER, dt.date(2027, 9, 30), "carl"),
-          ("Dana", "Leroy", MemberKind.STAFF, None, "dana"),
-          ("Émile", "Roux", MemberKind.MEMBER, dt.date(2027, 9, 30), "e1"),
-          ("Fatou", "Diallo", MemberKind.MEMBER, dt.date(2027, 9, 30), "e2"),
-          ("Gaspard", "Lefebvre", MemberKind.MEMBER, dt.date(2027, 9, 30), "e3")]
+UIDS = {
+    "alice": "04A1B2C3",
+    "bob": "04000001",
+    "carl": "04000002",
+    "dana": "04000003",
+    "unknown": "04DEADBEEF",
+    "blank": "04C0FFEE",
+}
+PEOPLE = [
+    ("Alice", "Martin", MemberKind.MEMBER, dt.date(2027, 9, 30), "alice"),
+    ("Bob", "Durand", MemberKind.MEMBER, dt.date(2026, 6, 30), "bob"),
+    ("Carl", "Petit", MemberKind.MEMBER, dt.date(2027, 9, 30), "carl"),
+    ("Dana", "Leroy", MemberKind.STAFF, None, "dana"),
+    ("Émile", "Roux", MemberKind.MEMBER, dt.date(2027, 9, 30), "e1"),
+    ("Fatou", "Diallo", MemberKind.MEMBER, dt.date(2027, 9, 30), "e2"),
+    ("Gaspard", "Lefebvre", MemberKind.MEMBER, dt.date(2027, 9, 30), "e3"),
+]
 AGENDA = """BEGIN:VCALENDAR
 BEGIN:VEVENT
 DTSTART;TZID=Europe/Paris:{day}T140000
@@ -55,22 +63,35 @@ def _demo_database(config: StationConfig, url: str) -> None:
     with Session(engine) as session:
         seed_site(session, config)
         for first, last, kind, until, key in PEOPLE:
-            member = registry.add_member(session, first, last, kind=kind,
-                                         membership_until=until, today=dt.date(2026, 1, 1),
-                                         home_commune="62765")
+            member = registry.add_member(
+                session,
+                first,
+                last,
+                kind=kind,
+                membership_until=until,
+                today=dt.date(2026, 1, 1),
+                home_commune="62765",
+            )
             uid = UIDS.get(key) or f"04E0000{key[-1]}"
             badge = registry.enroll_badge(session, member, Credential.uid(uid), config.site_key)
             if key == "carl":
                 registry.revoke_badge(session, badge)
-        statuses = {"front-door": (True, {"mode": "normal", "door": "closed", "relay": False,
-                                          "outbox_depth": 0}),
-                    "laser-cutter": (True, {"mode": "in_use", "relay": True, "busy": True,
-                                            "outbox_depth": 2}),
-                    "printer-3d": (False, {"mode": "free", "relay": False})}
+        statuses = {
+            "front-door": (
+                True,
+                {"mode": "normal", "door": "closed", "relay": False, "outbox_depth": 0},
+            ),
+            "laser-cutter": (
+                True,
+                {"mode": "in_use", "relay": True, "busy": True, "outbox_depth": 2},
+            ),
+            "printer-3d": (False, {"mode": "free", "relay": False}),
+        }
         for agent_id, (online, status) in statuses.items():
             if agent_id in config.agents:
-                session.add(AgentStatus(agent_id=agent_id, online=online, grants_version=42,
-                                        status=status))
+                session.add(
+                    AgentStatus(agent_id=agent_id, online=online, grants_version=42, status=status)
+                )
         session.commit()
     engine.dispose()
 
@@ -94,12 +115,21 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
         agenda = Path(scratch) / "agenda.ics"
         agenda.write_text(AGENDA.format(day="20261124"), encoding="utf-8")
         entrance = config.kiosks[kiosk_id].model_copy(update={"calendar_url": agenda.as_uri()})
-        demo = config.model_copy(update={"database": DatabaseConfig(url=url),
-                                         "kiosks": {**config.kiosks, kiosk_id: entrance}})
+        demo = config.model_copy(
+            update={
+                "database": DatabaseConfig(url=url),
+                "kiosks": {**config.kiosks, kiosk_id: entrance},
+            }
+        )
         _demo_database(demo, url)
         demo_purposes = {p.id for p in demo.purposes}
-        kiosk = Kiosk(demo, kiosk_id, clock=lambda: moment[0], bus=False,
-                      reader_factory=lambda sink: SimReader("shots", entrance.reader, sink))
+        kiosk = Kiosk(
+            demo,
+            kiosk_id,
+            clock=lambda: moment[0],
+            bus=False,
+            reader_factory=lambda sink: SimReader("shots", entrance.reader, sink),
+        )
         app = QApplication.instance()
         assert app is not None
         try:
@@ -128,6 +158,7 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
                         # No broker here: show the command buttons as with one.
                         ctl._on_bus_state(True)
                     window.staff.tabs.setCurrentIndex(index)
+
                 return show
 
             def visitor() -> None:
@@ -155,12 +186,19 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
                 tap("alice")
 
             screens: list[tuple[str, Callable[[], None]]] = [
-                ("idle", ctl.go_idle), ("welcome", welcome),
-                ("goodbye", goodbye), ("expired", lambda: tap("bob")),
-                ("unknown", lambda: tap("unknown")), ("revoked", lambda: tap("carl")),
-                ("visitor", visitor), ("visitor-badge", visitor_badge),
-                ("staff-present", staff_tab(0)), ("staff-equipment", staff_tab(1)),
-                ("staff-badges", staff_tab(2)), ("staff-today", staff_tab(3))]
+                ("idle", ctl.go_idle),
+                ("welcome", welcome),
+                ("goodbye", goodbye),
+                ("expired", lambda: tap("bob")),
+                ("unknown", lambda: tap("unknown")),
+                ("revoked", lambda: tap("carl")),
+                ("visitor", visitor),
+                ("visitor-badge", visitor_badge),
+                ("staff-present", staff_tab(0)),
+                ("staff-equipment", staff_tab(1)),
+                ("staff-badges", staff_tab(2)),
+                ("staff-today", staff_tab(3)),
+            ]
             for name, reach in screens:
                 for language in ("fr", "en"):
                     ctl.go_idle()

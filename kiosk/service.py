@@ -73,8 +73,14 @@ class SignedUp:
 class KioskService:
     """The check-in desk of one kiosk over the site database."""
 
-    def __init__(self, config: StationConfig, kiosk_id: str, *, engine: Engine | None = None,
-                 clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        config: StationConfig,
+        kiosk_id: str,
+        *,
+        engine: Engine | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
         self.config = config
         self.kiosk_id = kiosk_id
         self.desk = Desk.from_config(config, kiosk_id)
@@ -111,19 +117,27 @@ class KioskService:
         with self._session() as session:
             self.desk.choose_purpose(session, visit_id, purpose)
 
-    def sign_up(self, first_name: str, email: str, commune: str, purpose: str,
-                consent: bool) -> SignedUp:
+    def sign_up(
+        self, first_name: str, email: str, commune: str, purpose: str, consent: bool
+    ) -> SignedUp:
         with self._session() as session:
             member, visit = self.desk.sign_up_visitor(
-                session, first_name, email=email, commune=commune, purpose=purpose,
-                consent=consent, now=self.clock())
+                session,
+                first_name,
+                email=email,
+                commune=commune,
+                purpose=purpose,
+                consent=consent,
+                now=self.clock(),
+            )
             return SignedUp(member.id, member.first_name, visit.id)
 
     def enrol(self, member_id: uuid.UUID, credential: Credential) -> str:
         """Give the badge to the member; returns their name. `Conflict` if it is held."""
         with self._session() as session:
-            badge = self.desk.enrol(session, member_id, credential, self.config.site_key,
-                                    label=f"kiosk {self.kiosk_id}")
+            badge = self.desk.enrol(
+                session, member_id, credential, self.config.site_key, label=f"kiosk {self.kiosk_id}"
+            )
             return badge.member.display_name
 
     def revoke(self, credential: Credential) -> str:
@@ -147,8 +161,7 @@ class KioskService:
 
     def occupancy(self) -> tuple[SpaceFill, ...]:
         """How full each space with a capacity (`spaces.<id>.capacity` > 0) is now."""
-        capacities = {space_id: space.capacity
-                      for space_id, space in self.config.spaces.items()}
+        capacities = {space_id: space.capacity for space_id, space in self.config.spaces.items()}
         with self._session() as session:
             return occupancy(session, self.config.site.id, capacities)
 
@@ -162,17 +175,24 @@ class KioskService:
 
     def tallies(self) -> Tallies:
         with self._session() as session:
-            return tallies_today(session, self.config.site.id, self.config.site.timezone,
-                                 self.clock())
+            return tallies_today(
+                session, self.config.site.id, self.config.site.timezone, self.clock()
+            )
 
     def search(self, text_: str, limit: int = 12) -> list[MemberRow]:
         if not text_.strip():
             return []
         with self._session() as session:
-            return [MemberRow(m.id, m.display_name, m.kind.value, m.email or "",
-                              sum(1 for b in m.badges if b.deleted_at is None
-                                  and b.status.value == "active"))
-                    for m in registry.search_members(session, text_, limit)]
+            return [
+                MemberRow(
+                    m.id,
+                    m.display_name,
+                    m.kind.value,
+                    m.email or "",
+                    sum(1 for b in m.badges if b.deleted_at is None and b.status.value == "active"),
+                )
+                for m in registry.search_members(session, text_, limit)
+            ]
 
     def agents(self) -> list[AgentRow]:
         """Every agent of the configuration with the last status sync stored for it."""
@@ -181,9 +201,15 @@ class KioskService:
         result = []
         for agent_id, agent in self.config.agents.items():
             status = rows.get(agent_id)
-            result.append(AgentRow(agent_id, agent.name, agent.kind,
-                                   bool(status and status.online),
-                                   status.grants_version if status else 0,
-                                   status.updated_at if status else None,
-                                   dict(status.status) if status else {}))
+            result.append(
+                AgentRow(
+                    agent_id,
+                    agent.name,
+                    agent.kind,
+                    bool(status and status.online),
+                    status.grants_version if status else 0,
+                    status.updated_at if status else None,
+                    dict(status.status) if status else {},
+                )
+            )
         return result

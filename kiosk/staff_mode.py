@@ -47,10 +47,13 @@ class StaffMode:
         if staff is None:
             return
         try:
-            self.state.staff = replace(staff, presences=tuple(self.service.who_is_in()),
-                                       agents=tuple(self.service.agents()),
-                                       tallies=self.service.tallies(),
-                                       spaces=self.service.occupancy())
+            self.state.staff = replace(
+                staff,
+                presences=tuple(self.service.who_is_in()),
+                agents=tuple(self.service.agents()),
+                tallies=self.service.tallies(),
+                spaces=self.service.occupancy(),
+            )
         except DatabaseUnavailable:
             self._problem("database", True)
             self.state.staff = replace(staff, notice="database")
@@ -117,8 +120,9 @@ class StaffMode:
             self._update_staff(notice="bus_down")
             return
         try:
-            self.bus.send(agent_id, command, issued_by=f"kiosk {self.service.kiosk_id}: "
-                                                       f"{staff.staff_name}")
+            self.bus.send(
+                agent_id, command, issued_by=f"kiosk {self.service.kiosk_id}: {staff.staff_name}"
+            )
         except BusUnavailable:
             self._update_staff(notice="bus_down")
             return
@@ -129,5 +133,4 @@ class StaffMode:
             return
         ok = bool(body.get("ok", body.get("accepted", False)))
         detail = f"{body.get('command', '')} {agent_id} {body.get('reason', '')}".strip()
-        self._update_staff(notice="command_done" if ok else "command_refused",
-                           notice_detail=detail)
+        self._update_staff(notice="command_done" if ok else "command_refused", notice_detail=detail)

@@ -29,13 +29,23 @@ from kiosk.views.visitor import VisitorBadgeView, VisitorView
 from kiosk.views.welcome import GoodbyeView, WelcomeView
 from station.communes import load_communes
 
-_ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress,
-             QEvent.Type.Wheel}
+_ACTIVITY = {
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.TouchBegin,
+    QEvent.Type.KeyPress,
+    QEvent.Type.Wheel,
+}
 
 
 class KioskWindow(QWidget):
-    def __init__(self, controller: KioskController, translations: Translations, *,
-                 fullscreen: bool = False, hide_cursor: bool = False) -> None:
+    def __init__(
+        self,
+        controller: KioskController,
+        translations: Translations,
+        *,
+        fullscreen: bool = False,
+        hide_cursor: bool = False,
+    ) -> None:
         super().__init__()
         self.controller = controller
         self.translations = translations
@@ -78,9 +88,14 @@ class KioskWindow(QWidget):
         self.visitor_badge = VisitorBadgeView()
         self.staff = StaffView(zone, controller.purposes, language, controller.spaces)
         self.views: dict[str, QWidget] = {
-            c.IDLE: self.idle, c.WELCOME: self.welcome, c.GOODBYE: self.goodbye,
-            c.PROBLEM: self.problem, c.VISITOR: self.visitor,
-            c.VISITOR_BADGE: self.visitor_badge, c.STAFF: self.staff}
+            c.IDLE: self.idle,
+            c.WELCOME: self.welcome,
+            c.GOODBYE: self.goodbye,
+            c.PROBLEM: self.problem,
+            c.VISITOR: self.visitor,
+            c.VISITOR_BADGE: self.visitor_badge,
+            c.STAFF: self.staff,
+        }
         for view in self.views.values():
             self.stack.addWidget(view)
         self._connect()
@@ -89,8 +104,9 @@ class KioskWindow(QWidget):
         if hide_cursor:
             QApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
         if fullscreen:
-            self.setWindowFlags(Qt.WindowType.FramelessWindowHint |
-                                Qt.WindowType.WindowStaysOnTopHint)
+            self.setWindowFlags(
+                Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+            )
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -146,14 +162,23 @@ class KioskWindow(QWidget):
 
     def show_problems(self, problems: frozenset[str]) -> None:
         self._problems = problems
-        texts = {"database": self.tr("Base de données indisponible : les passages ne sont "
-                                     "pas enregistrés. Nouvel essai automatique…"),
-                 "reader": self.tr("Lecteur de badges indisponible : nouvel essai "
-                                   "automatique… Adressez-vous à l'accueil."),
-                 "bus": self.tr("Réseau des portes et machines indisponible.")}
+        texts = {
+            "database": self.tr(
+                "Base de données indisponible : les passages ne sont "
+                "pas enregistrés. Nouvel essai automatique…"
+            ),
+            "reader": self.tr(
+                "Lecteur de badges indisponible : nouvel essai "
+                "automatique… Adressez-vous à l'accueil."
+            ),
+            "bus": self.tr("Réseau des portes et machines indisponible."),
+        }
         # The bus only matters to staff: the public is not alarmed by it.
-        shown = [texts[p] for p in ("database", "reader", "bus") if p in problems
-                 and (p != "bus" or self.controller.screen == c.STAFF)]
+        shown = [
+            texts[p]
+            for p in ("database", "reader", "bus")
+            if p in problems and (p != "bus" or self.controller.screen == c.STAFF)
+        ]
         self.banner.setText("\n".join(shown))
         self.banner.setVisible(bool(shown))
 

@@ -48,8 +48,11 @@ def events_on(text: str, day: dt.date, timezone: str) -> list[Event]:
     zone = ZoneInfo(timezone)
     start = dt.datetime.combine(day, dt.time(), zone)
     end = start + dt.timedelta(days=1)
-    found = [e for e in parse(text, zone)
-             if e.start < end and (e.end or e.start + dt.timedelta(seconds=1)) > start]
+    found = [
+        e
+        for e in parse(text, zone)
+        if e.start < end and (e.end or e.start + dt.timedelta(seconds=1)) > start
+    ]
     return sorted(found, key=lambda e: e.start)
 
 
@@ -102,8 +105,13 @@ def _event(props: dict[str, tuple[dict[str, str], str]], zone: ZoneInfo) -> Even
         return None  # one malformed event must not hide the others
     if all_day and end is None:
         end = start + dt.timedelta(days=1)
-    return Event(start, end, _text(props.get("SUMMARY", ({}, ""))[1]),
-                 _text(props.get("LOCATION", ({}, ""))[1]), all_day)
+    return Event(
+        start,
+        end,
+        _text(props.get("SUMMARY", ({}, ""))[1]),
+        _text(props.get("LOCATION", ({}, ""))[1]),
+        all_day,
+    )
 
 
 def _when(params: dict[str, str], value: str, zone: ZoneInfo) -> tuple[dt.datetime, bool]:
@@ -124,5 +132,10 @@ def _when(params: dict[str, str], value: str, zone: ZoneInfo) -> tuple[dt.dateti
 
 
 def _text(value: str) -> str:
-    return (value.replace("\\n", " ").replace("\\N", " ").replace("\\,", ",")
-            .replace("\\;", ";").replace("\\\\", "\\")).strip()
+    return (
+        value.replace("\\n", " ")
+        .replace("\\N", " ")
+        .replace("\\,", ",")
+        .replace("\\;", ";")
+        .replace("\\\\", "\\")
+    ).strip()

@@ -37,7 +37,6 @@ STAFF = "staff"  # staff checked someone out who forgot
 REPEAT_TAP = dt.timedelta(minutes=2)
 
 
-
 class SignUpError(StationError, ValueError):
     """A visitor's sign-up is refused; ``field`` names what to correct."""
 
@@ -86,8 +85,14 @@ class Presence:
 class Desk:
     """The check-in desk of one kiosk: the site, its purposes and its schedule."""
 
-    def __init__(self, site_id: str, kiosk_id: str, timezone: str,
-                 purposes: Mapping[str, str], schedule: Schedule) -> None:
+    def __init__(
+        self,
+        site_id: str,
+        kiosk_id: str,
+        timezone: str,
+        purposes: Mapping[str, str],
+        schedule: Schedule,
+    ) -> None:
         if not purposes:
             raise ValueError("at least one purpose is needed to check people in")
         self.site_id = site_id
@@ -99,8 +104,13 @@ class Desk:
     @classmethod
     def from_config(cls, config: StationConfig, kiosk_id: str) -> Desk:
         kiosk = config.kiosks[kiosk_id]
-        return cls(config.site.id, kiosk_id, config.site.timezone,
-                   {p.id: p.space for p in config.purposes}, config.schedule(kiosk.schedule))
+        return cls(
+            config.site.id,
+            kiosk_id,
+            config.site.timezone,
+            {p.id: p.space for p in config.purposes},
+            config.schedule(kiosk.schedule),
+        )
 
     # -- badge taps -------------------------------------------------------------------
 
@@ -116,37 +126,51 @@ class Desk:
             return TapResult(Outcome.STAFF, member.id, member.first_name)
         visit = self.open_visit(session, member.id)
         if visit is not None and now - visit.checked_in_at < REPEAT_TAP:
-            return TapResult(Outcome.WELCOME, member.id, member.first_name, visit.purpose,
-                             visit.id)
+            return TapResult(Outcome.WELCOME, member.id, member.first_name, visit.purpose, visit.id)
         if visit is not None:  # checking out needs no valid membership
             self._close(visit, now, SELF)
-            return TapResult(Outcome.CHECKED_OUT, member.id, member.first_name, visit.purpose,
-                             visit.id, now - visit.checked_in_at)
+            return TapResult(
+                Outcome.CHECKED_OUT,
+                member.id,
+                member.first_name,
+                visit.purpose,
+                visit.id,
+                now - visit.checked_in_at,
+            )
         today = now.astimezone(self.zone).date()
         # Visitors (signed up at a kiosk) come free of charge: no membership needed.
         if member.kind is not MemberKind.VISITOR and not any(
-                m.covers(today) for m in facts.memberships):
-            ended = max((m.valid_until for m in facts.memberships
-                         if m.valid_until is not None), default=None)
-            return TapResult(Outcome.EXPIRED, member.id, member.first_name,
-                             membership_ended=ended)
+            m.covers(today) for m in facts.memberships
+        ):
+            ended = max(
+                (m.valid_until for m in facts.memberships if m.valid_until is not None),
+                default=None,
+            )
+            return TapResult(Outcome.EXPIRED, member.id, member.first_name, membership_ended=ended)
         purpose = self.default_purpose(member)
         visit = self.check_in(session, member, purpose, now)
         plan = next((m.plan for m in facts.memberships if m.covers(today)), "")
-        return TapResult(Outcome.WELCOME, member.id, member.first_name, purpose, visit.id,
-                         plan=plan)
+        return TapResult(
+            Outcome.WELCOME, member.id, member.first_name, purpose, visit.id, plan=plan
+        )
 
     def default_purpose(self, member: Member) -> str:
         if member.last_purpose in self.purposes:
             return str(member.last_purpose)
         return next(iter(self.purposes))
 
-    def check_in(self, session: Session, member: Member, purpose: str,
-                 now: dt.datetime) -> Visit:
+    def check_in(self, session: Session, member: Member, purpose: str, now: dt.datetime) -> Visit:
         space = self._space(purpose)
-        visit = Visit(member_id=member.id, kiosk_id=self.kiosk_id, purpose=purpose, space=space,
-                      checked_in_at=now, site_id=self.site_id,
-                      home_commune=member.home_commune, member_kind=member.kind.value)
+        visit = Visit(
+            member_id=member.id,
+            kiosk_id=self.kiosk_id,
+            purpose=purpose,
+            space=space,
+            checked_in_at=now,
+            site_id=self.site_id,
+            home_commune=member.home_commune,
+            member_kind=member.kind.value,
+        )
         session.add(visit)
         member.last_purpose = purpose
         session.flush()
@@ -169,26 +193,36 @@ class Desk:
         try:
             return self.purposes[purpose]
         except KeyError:
-            raise NotFound(f"unknown purpose {purpose!r}; expected one of "
-                           f"{', '.join(self.purposes)}") from None
+            raise NotFound(
+                f"unknown purpose {purpose!r}; expected one of {', '.join(self.purposes)}"
+            ) from None
 
     # -- presence ---------------------------------------------------------------------
 
     def open_visit(self, session: Session, member_id: uuid.UUID) -> Visit | None:
-        return session.scalar(select(Visit).where(
-            Visit.site_id == self.site_id, Visit.member_id == member_id,
-            Visit.checked_out_at.is_(None)).order_by(Visit.checked_in_at.desc()).limit(1))
+        return session.scalar(
+            select(Visit)
+            .where(
+                Visit.site_id == self.site_id,
+                Visit.member_id == member_id,
+                Visit.checked_out_at.is_(None),
+            )
+            .order_by(Visit.checked_in_at.desc())
+            .limit(1)
+        )
 
     def who_is_in(self, session: Session) -> list[Presence]:
         rows = session.execute(
-            select(Visit, Member).join(Member, Member.id == Visit.member_id)
+            select(Visit, Member)
+            .join(Member, Member.id == Visit.member_id)
             .where(Visit.site_id == self.site_id, Visit.checked_out_at.is_(None))
-            .order_by(Visit.checked_in_at))
-        return [Presence(v.id, m.id, m.display_name, v.purpose, v.checked_in_at)
-                for v, m in rows]
+            .order_by(Visit.checked_in_at)
+        )
+        return [Presence(v.id, m.id, m.display_name, v.purpose, v.checked_in_at) for v, m in rows]
 
-    def check_out(self, session: Session, visit_id: uuid.UUID, now: dt.datetime,
-                  reason: str = STAFF) -> Visit:
+    def check_out(
+        self, session: Session, visit_id: uuid.UUID, now: dt.datetime, reason: str = STAFF
+    ) -> Visit:
         visit = session.get(Visit, visit_id)
         if visit is None or visit.site_id != self.site_id:
             raise NotFound(f"no visit {visit_id} at this site")
@@ -216,8 +250,9 @@ class Desk:
         to call as often as wanted.
         """
         count = 0
-        for visit in session.scalars(select(Visit).where(
-                Visit.site_id == self.site_id, Visit.checked_out_at.is_(None))):
+        for visit in session.scalars(
+            select(Visit).where(Visit.site_id == self.site_id, Visit.checked_out_at.is_(None))
+        ):
             due = self.closing_after(visit.checked_in_at)
             if now >= due:
                 self._close(visit, due, CLOSING)
@@ -232,9 +267,17 @@ class Desk:
 
     # -- visitors and badges ----------------------------------------------------------
 
-    def sign_up_visitor(self, session: Session, first_name: str, *, email: str = "",
-                        commune: str, purpose: str, consent: bool,
-                        now: dt.datetime) -> tuple[Member, Visit]:
+    def sign_up_visitor(
+        self,
+        session: Session,
+        first_name: str,
+        *,
+        email: str = "",
+        commune: str,
+        purpose: str,
+        consent: bool,
+        now: dt.datetime,
+    ) -> tuple[Member, Visit]:
         """Record a visitor who has no badge, and check them in.
 
         Refused, with nothing stored, without consent or with unusable input.
@@ -249,23 +292,37 @@ class Desk:
         if not is_known(commune):
             raise SignUpError("commune", f"unknown commune code {commune!r}")
         self._space(purpose)
-        member = registry.add_member(session, first_name, kind=MemberKind.VISITOR,
-                                     email=email or None, home_commune=commune,
-                                     consent_at=now, origin_site=self.site_id)
+        member = registry.add_member(
+            session,
+            first_name,
+            kind=MemberKind.VISITOR,
+            email=email or None,
+            home_commune=commune,
+            consent_at=now,
+            origin_site=self.site_id,
+        )
         return member, self.check_in(session, member, purpose, now)
 
-    def enrol(self, session: Session, member_id: uuid.UUID, credential: Credential,
-              key: bytes, label: str = "") -> Badge:
+    def enrol(
+        self,
+        session: Session,
+        member_id: uuid.UUID,
+        credential: Credential,
+        key: bytes,
+        label: str = "",
+    ) -> Badge:
         """Give a blank badge to a member; `Conflict` naming the holder if it is taken."""
         member = session.get(Member, member_id)
         if member is None or member.deleted_at is not None:
             raise NotFound(f"no member {member_id}")
-        return registry.enroll_badge(session, member, credential, key, label=label,
-                                     origin_site=self.site_id)
+        return registry.enroll_badge(
+            session, member, credential, key, label=label, origin_site=self.site_id
+        )
 
     def revoke(self, session: Session, badge_hash: str) -> Badge:
         badge = registry.badge_by_hash(session, badge_hash)
         if badge is None:
             raise NotFound("this badge is not enrolled")
-        return registry.revoke_badge(session, badge, status=BadgeStatus.REVOKED,
-                                     origin_site=self.site_id)
+        return registry.revoke_badge(
+            session, badge, status=BadgeStatus.REVOKED, origin_site=self.site_id
+        )

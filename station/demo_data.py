@@ -28,24 +28,69 @@ class DemoPerson:
 
 
 PEOPLE = (
-    DemoPerson("Nadia", "Benali", MemberKind.STAFF, "04D1A5A1", "62765", 365,
-               ("laser", "printer-3d"),
-               shows="staff: staff mode at the kiosk, passes lockdown, clears the laser "
-                     "cutter's check after each session"),
-    DemoPerson("Inès", "Moreau", MemberKind.MEMBER, "04F6A7B8", "62765", 365,
-               ("printer-3d",), plan="resident",
-               shows="coworking resident: the front door at any hour, day or night; "
-                     "the laser cutter only in fablab hours"),
-    DemoPerson("Camille", "Martin", MemberKind.MEMBER, "04A1B2C3", "62040", 365, ("laser",),
-               shows="member trained on the laser cutter (hold the badge: "
-                     "reader tap --hold, then --remove); the front door in opening "
-                     "hours only"),
-    DemoPerson("Lucas", "Dubois", MemberKind.MEMBER, "04B2C3D4", "62014", 200,
-               shows="member without training: denied at the machines"),
-    DemoPerson("Hugo", "Lefebvre", MemberKind.MEMBER, "04C3D4E5", "62765", -10,
-               shows="membership expired ten days ago"),
-    DemoPerson("Emma", "Roux", MemberKind.MEMBER, "04E5F6A7", "62040", 365,
-               revoked=True, shows="revoked badge (reported lost)"),
+    DemoPerson(
+        "Nadia",
+        "Benali",
+        MemberKind.STAFF,
+        "04D1A5A1",
+        "62765",
+        365,
+        ("laser", "printer-3d"),
+        shows="staff: staff mode at the kiosk, passes lockdown, clears the laser "
+        "cutter's check after each session",
+    ),
+    DemoPerson(
+        "Inès",
+        "Moreau",
+        MemberKind.MEMBER,
+        "04F6A7B8",
+        "62765",
+        365,
+        ("printer-3d",),
+        plan="resident",
+        shows="coworking resident: the front door at any hour, day or night; "
+        "the laser cutter only in fablab hours",
+    ),
+    DemoPerson(
+        "Camille",
+        "Martin",
+        MemberKind.MEMBER,
+        "04A1B2C3",
+        "62040",
+        365,
+        ("laser",),
+        shows="member trained on the laser cutter (hold the badge: "
+        "reader tap --hold, then --remove); the front door in opening "
+        "hours only",
+    ),
+    DemoPerson(
+        "Lucas",
+        "Dubois",
+        MemberKind.MEMBER,
+        "04B2C3D4",
+        "62014",
+        200,
+        shows="member without training: denied at the machines",
+    ),
+    DemoPerson(
+        "Hugo",
+        "Lefebvre",
+        MemberKind.MEMBER,
+        "04C3D4E5",
+        "62765",
+        -10,
+        shows="membership expired ten days ago",
+    ),
+    DemoPerson(
+        "Emma",
+        "Roux",
+        MemberKind.MEMBER,
+        "04E5F6A7",
+        "62040",
+        365,
+        revoked=True,
+        shows="revoked badge (reported lost)",
+    ),
 )
 UNKNOWN_UID = "04FFFFFF"
 
@@ -57,12 +102,19 @@ def seed_people(session: Session, key: bytes, today: dt.date | None = None) -> b
     today = today or dt.date.today()
     for person in PEOPLE:
         member = registry.add_member(
-            session, person.first_name, person.last_name, kind=person.kind,
-            home_commune=person.commune, consent_at=utcnow(),
+            session,
+            person.first_name,
+            person.last_name,
+            kind=person.kind,
+            home_commune=person.commune,
+            consent_at=utcnow(),
             membership_until=today + dt.timedelta(days=person.membership_days),
-            today=today - dt.timedelta(days=400), plan=person.plan)
-        badge = registry.enroll_badge(session, member, Credential.uid(person.uid), key,
-                                      label="badge de démonstration")
+            today=today - dt.timedelta(days=400),
+            plan=person.plan,
+        )
+        badge = registry.enroll_badge(
+            session, member, Credential.uid(person.uid), key, label="badge de démonstration"
+        )
         for code in person.trainings:
             registry.grant_training(session, member, code, granted_by="demo")
         if person.revoked:

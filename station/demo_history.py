@@ -84,8 +84,15 @@ FABMANAGER = "fabmanager (démo)"
 class _History:
     """The whole history in memory, drawn day after day; then written in bulk."""
 
-    def __init__(self, config: StationConfig, now: dt.datetime, rng: random.Random, *,
-                 taken_names: set[tuple[str, str]], trainings: Sequence[str]) -> None:
+    def __init__(
+        self,
+        config: StationConfig,
+        now: dt.datetime,
+        rng: random.Random,
+        *,
+        taken_names: set[tuple[str, str]],
+        trainings: Sequence[str],
+    ) -> None:
         self.config = config
         self.now = now
         self.rng = rng
@@ -101,13 +108,16 @@ class _History:
         spaces = config.spaces
         self.space_schedules = {
             purpose: self._schedule(spaces[space].schedule) if space in spaces else None
-            for purpose, space in self.purposes.items()}
+            for purpose, space in self.purposes.items()
+        }
         self.regular = [p for p in self.purposes if p != EVENT] or list(self.purposes)
         self.trainings = tuple(trainings)
         # Machines whose trainings the registry knows (a machine needing none: anyone).
-        self.machines = [(agent_id, agent, self._schedule(agent.schedule))
-                         for agent_id, agent in config.agents.items()
-                         if agent.kind == "machine" and set(agent.trainings) <= set(trainings)]
+        self.machines = [
+            (agent_id, agent, self._schedule(agent.schedule))
+            for agent_id, agent in config.agents.items()
+            if agent.kind == "machine" and set(agent.trainings) <= set(trainings)
+        ]
         self.plan = config.default_plan or "standard"  # the registry's plan before plans
         self.resident_plan = RESIDENT if RESIDENT in config.plans else self.plan
         self.taken_names = {(f.casefold(), last.casefold()) for f, last in taken_names}
@@ -133,9 +143,15 @@ class _History:
             for person in joining.get(day.day, []):  # a new member's first visit
                 self._visit(person, day, self._purpose(person, day), first=True)
             for person in members:
-                if person.member_on(day.day) and day.day not in person.days and \
-                        self.rng.random() < person.rate * day.factor * self._boost(
-                            person.main, day.day) * self._share_open(person, day):
+                if (
+                    person.member_on(day.day)
+                    and day.day not in person.days
+                    and self.rng.random()
+                    < person.rate
+                    * day.factor
+                    * self._boost(person.main, day.day)
+                    * self._share_open(person, day)
+                ):
                     self._visit(person, day, self._purpose(person, day))
             for person in returns.pop(index, []):
                 self._visit(person, day, self._purpose(person, day))
@@ -156,8 +172,7 @@ class _History:
                 continue
             open_for = {}
             for purpose, schedule in self.space_schedules.items():
-                during = ranges if schedule is None else overlap(ranges,
-                                                                  day_ranges(schedule, day))
+                during = ranges if schedule is None else overlap(ranges, day_ranges(schedule, day))
                 if during:
                     open_for[purpose] = during
             factor = WEEKDAY[day.weekday()] * MONTH[day.month - 1]
@@ -171,8 +186,9 @@ class _History:
         main = rng.choices(self.regular, [self._profile(p).weight for p in self.regular])[0]
         first, last = self._name()
         if rng.random() < 0.8 or not days:  # already a member when the history starts
-            created = self._at(self.first_day - dt.timedelta(days=rng.randint(20, 900)),
-                               rng.uniform(9.5, 17.5))
+            created = self._at(
+                self.first_day - dt.timedelta(days=rng.randint(20, 900)), rng.uniform(9.5, 17.5)
+            )
             start = created.astimezone(self.zone).date()
             start += dt.timedelta(days=365 * ((self.first_day - start).days // 365))
         else:  # joins during the history: created at the desk just before the first visit
@@ -186,8 +202,13 @@ class _History:
         plan = self.plan
         if main == "coworking":
             tier = rng.random()
-            rate = (rng.uniform(0.55, 0.85) if tier < 0.15 else
-                    rng.uniform(0.2, 0.4) if tier < 0.5 else rng.uniform(0.04, 0.12))
+            rate = (
+                rng.uniform(0.55, 0.85)
+                if tier < 0.15
+                else rng.uniform(0.2, 0.4)
+                if tier < 0.5
+                else rng.uniform(0.04, 0.12)
+            )
             if tier < 0.15:
                 plan = self.resident_plan
         else:
@@ -195,10 +216,20 @@ class _History:
         habits = {p: 0.3 * self._profile(p).weight for p in self.regular}
         habits[main] += 0.7
         person = Person(
-            id=uuid4_from(rng), kind=MemberKind.MEMBER, first_name=first, last_name=last,
-            email=self._email(first, last), commune=self._commune(elsewhere=0.05),
-            created_at=created, habits=habits, main=main, rate=rate, terms=terms, plan=plan,
-            badge=self._badge_hash())
+            id=uuid4_from(rng),
+            kind=MemberKind.MEMBER,
+            first_name=first,
+            last_name=last,
+            email=self._email(first, last),
+            commune=self._commune(elsewhere=0.05),
+            created_at=created,
+            habits=habits,
+            main=main,
+            rate=rate,
+            terms=terms,
+            plan=plan,
+            badge=self._badge_hash(),
+        )
         uses_machines = self._uses_machines(main)
         for code in self.trainings:
             if rng.random() < (0.55 if uses_machines else 0.06):
@@ -217,15 +248,29 @@ class _History:
         if rng.random() < 0.5:
             email = self._email(first, f"{rng.randint(1, 99)}", domain="example.net")
         person = Person(
-            id=uuid4_from(rng), kind=MemberKind.VISITOR, first_name=first, last_name="",
-            email=email, commune=self._commune(elsewhere=0.12),
+            id=uuid4_from(rng),
+            kind=MemberKind.VISITOR,
+            first_name=first,
+            last_name="",
+            email=email,
+            commune=self._commune(elsewhere=0.12),
             created_at=self._at(day.day, 0),  # set at the first visit
-            habits=habits, main=main, origin_site=self.site)
+            habits=habits,
+            main=main,
+            origin_site=self.site,
+        )
         self.people.append(person)
         return person
 
-    def _plan_returns(self, visitor: Person, index: int, count: int,
-                      returns: dict[int, list[Person]], *, chance: float) -> None:
+    def _plan_returns(
+        self,
+        visitor: Person,
+        index: int,
+        count: int,
+        returns: dict[int, list[Person]],
+        *,
+        chance: float,
+    ) -> None:
         if not visitor.days or self.rng.random() >= chance:
             return  # never came (nothing open for them), or not coming back
         later = index
@@ -247,8 +292,14 @@ class _History:
             return 14.0  # the first Saturday of the month
         return None
 
-    def _event(self, day: Day, index: int, count: int, members: list[Person],
-               returns: dict[int, list[Person]]) -> None:
+    def _event(
+        self,
+        day: Day,
+        index: int,
+        count: int,
+        members: list[Person],
+        returns: dict[int, list[Person]],
+    ) -> None:
         rng = self.rng
         hour = self._event_starts(day)
         assert hour is not None
@@ -264,9 +315,16 @@ class _History:
                 self._visit(visitor, day, EVENT, arrival=arrival, stay=EVENT_STAY, first=True)
                 self._plan_returns(visitor, index, count, returns, chance=0.15)
 
-    def _visit(self, person: Person, day: Day, purpose: str | None, *,
-               arrival: float | None = None, stay: tuple[float, float, float] | None = None,
-               first: bool = False) -> None:
+    def _visit(
+        self,
+        person: Person,
+        day: Day,
+        purpose: str | None,
+        *,
+        arrival: float | None = None,
+        stay: tuple[float, float, float] | None = None,
+        first: bool = False,
+    ) -> None:
         """One check-in (and its check-out, unless still in at `now`), in minutes of the day."""
         rng = self.rng
         ranges = day.open_for.get(purpose) if purpose else None
@@ -300,19 +358,29 @@ class _History:
         person.days.add(day.day)
         if first:  # registered (a visitor at the kiosk, a member at the desk) on arrival
             person.created_at = checked_in - dt.timedelta(
-                minutes=0 if person.kind is MemberKind.VISITOR else 10)
+                minutes=0 if person.kind is MemberKind.VISITOR else 10
+            )
         elif person.kind is MemberKind.VISITOR and person.badge is None and rng.random() < 0.5:
             # Back again: given a badge at the kiosk, so that next time a tap will do.
             person.badge = self._badge_hash()
             person.badge_at = min(checked_in + dt.timedelta(minutes=1), self.now)
         person.last_purpose = purpose
-        self.visits.append({
-            "id": uuid7_from(rng, checked_in), "member_id": person.id, "kiosk_id": self.kiosk,
-            "purpose": purpose, "space": self.purposes[purpose],
-            "checked_in_at": checked_in, "checked_out_at": None if still_in else planned_end,
-            "checkout_reason": None if still_in else reason, "home_commune": person.commune,
-            "member_kind": person.kind.value, "site_id": self.site,
-            "uploaded_at": self._uploaded(checked_in if still_in else planned_end)})
+        self.visits.append(
+            {
+                "id": uuid7_from(rng, checked_in),
+                "member_id": person.id,
+                "kiosk_id": self.kiosk,
+                "purpose": purpose,
+                "space": self.purposes[purpose],
+                "checked_in_at": checked_in,
+                "checked_out_at": None if still_in else planned_end,
+                "checkout_reason": None if still_in else reason,
+                "home_commune": person.commune,
+                "member_kind": person.kind.value,
+                "site_id": self.site,
+                "uploaded_at": self._uploaded(checked_in if still_in else planned_end),
+            }
+        )
         if self._uses_machines(purpose):
             self._sessions(person, checked_in, planned_end)
 
@@ -322,15 +390,15 @@ class _History:
             granted = [person.trainings.get(code) for code in agent.trainings]
             if any(at is None or at > start for at in granted):
                 continue
-            if person.badge is None or rng.random() >= (0.55 if agent.machine.presence
-                                                         else 0.45):
+            if person.badge is None or rng.random() >= (0.55 if agent.machine.presence else 0.45):
                 continue
             visit_min = (end - start).total_seconds() / 60
             if visit_min < 20:
                 continue
             begins = start + dt.timedelta(minutes=rng.uniform(5, max(6, visit_min * 0.5)))
-            length = (rng.triangular(8, 80, 25) if agent.machine.presence
-                      else rng.triangular(20, 300, 90))
+            length = (
+                rng.triangular(8, 80, 25) if agent.machine.presence else rng.triangular(20, 300, 90)
+            )
             reason = "badge_removed" if agent.machine.presence else "badge_tap"
             if length >= agent.machine.max_session_min:
                 length, reason = agent.machine.max_session_min, "max_session"
@@ -342,15 +410,27 @@ class _History:
                 continue  # the machine is closed then (no fabmanager on site)
             if ends > closing:
                 ends, reason = closing, "closing_time"
-            if ends <= begins + dt.timedelta(minutes=3) or ends > self.now \
-                    or self._machine_taken(agent_id, begins, ends):
+            if (
+                ends <= begins + dt.timedelta(minutes=3)
+                or ends > self.now
+                or self._machine_taken(agent_id, begins, ends)
+            ):
                 continue
-            self.sessions.append({
-                "id": uuid7_from(rng, begins), "agent_id": agent_id, "resource": agent.resource,
-                "member_id": person.id, "credential_hash": person.badge,
-                "started_at": begins, "ended_at": ends, "end_reason": reason,
-                "duration_s": round((ends - begins).total_seconds(), 3),
-                "site_id": self.site, "uploaded_at": self._uploaded(ends)})
+            self.sessions.append(
+                {
+                    "id": uuid7_from(rng, begins),
+                    "agent_id": agent_id,
+                    "resource": agent.resource,
+                    "member_id": person.id,
+                    "credential_hash": person.badge,
+                    "started_at": begins,
+                    "ended_at": ends,
+                    "end_reason": reason,
+                    "duration_s": round((ends - begins).total_seconds(), 3),
+                    "site_id": self.site,
+                    "uploaded_at": self._uploaded(ends),
+                }
+            )
 
     def _machine_taken(self, agent_id: str, begins: dt.datetime, ends: dt.datetime) -> bool:
         busy = self.machine_busy.setdefault(agent_id, [])
@@ -377,13 +457,17 @@ class _History:
     def _share_open(self, person: Person, day: Day) -> float:
         """How much of what they come for is open today."""
         total = sum(person.habits.values())
-        return sum(w for p, w in person.habits.items() if p in day.open_for) / total \
-            if total else 0.0
+        return (
+            sum(w for p, w in person.habits.items() if p in day.open_for) / total if total else 0.0
+        )
 
     def _schedule(self, name: str) -> Schedule:
         # A name the configuration does not declare is closed, as for access decisions.
-        return self.config.schedule(name) if name in self.config.schedule_names() else \
-            Schedule(timezone=self.config.site.timezone)
+        return (
+            self.config.schedule(name)
+            if name in self.config.schedule_names()
+            else Schedule(timezone=self.config.site.timezone)
+        )
 
     def _closing(self, schedule: Schedule, at: dt.datetime) -> dt.datetime | None:
         """The end of the schedule's range open at `at`; None if closed then."""
@@ -437,13 +521,17 @@ class _History:
         if valid_days:  # still valid today
             earliest = max(earliest, self.now - dt.timedelta(days=valid_days - 20))
         latest = max(earliest, self._at(self.first_day, 12))
-        granted = earliest + (latest - earliest) * self.rng.random() + dt.timedelta(
-            days=self.rng.randint(0, 10))
+        granted = (
+            earliest
+            + (latest - earliest) * self.rng.random()
+            + dt.timedelta(days=self.rng.randint(0, 10))
+        )
         return min(granted, self.now)
 
     def _at(self, day: dt.date, hour: float) -> dt.datetime:
         local = dt.datetime.combine(day, dt.time(), self.zone) + dt.timedelta(
-            seconds=round(hour * 3600))
+            seconds=round(hour * 3600)
+        )
         return local.astimezone(dt.UTC)
 
     def _uploaded(self, changed: dt.datetime) -> dt.datetime:
@@ -459,24 +547,55 @@ class _History:
         for person in people:
             person.created_at = min(person.created_at, self.now)
         members = [self._member_row(p) for p in people]
-        memberships = [{"id": uuid4_from(self.rng), "member_id": p.id, "plan": p.plan,
-                        "valid_from": start, "valid_until": end, "origin_site": None,
-                        **self._replicated(self._at(start, 9))}
-                       for p in people for start, end in p.terms]
-        badges = [{"id": uuid4_from(self.rng), "member_id": p.id, "kind": "uid", "hash": p.badge,
-                   "label": "badge visiteur" if p.origin_site else "carte d'adhérent",
-                   "status": BadgeStatus.ACTIVE, "enrolled_at": p.badge_at or p.created_at,
-                   "revoked_at": None, "origin_site": p.origin_site,
-                   **self._replicated(p.badge_at or p.created_at)}
-                  for p in people if p.badge is not None]
-        trainings = [{"id": uuid4_from(self.rng), "member_id": p.id, "training_code": code,
-                      "granted_by": FABMANAGER, "granted_at": at,
-                      "expires_at": self._expiry(code, at), "origin_site": None,
-                      **self._replicated(at)}
-                     for p in people for code, at in sorted(p.trainings.items())]
+        memberships = [
+            {
+                "id": uuid4_from(self.rng),
+                "member_id": p.id,
+                "plan": p.plan,
+                "valid_from": start,
+                "valid_until": end,
+                "origin_site": None,
+                **self._replicated(self._at(start, 9)),
+            }
+            for p in people
+            for start, end in p.terms
+        ]
+        badges = [
+            {
+                "id": uuid4_from(self.rng),
+                "member_id": p.id,
+                "kind": "uid",
+                "hash": p.badge,
+                "label": "badge visiteur" if p.origin_site else "carte d'adhérent",
+                "status": BadgeStatus.ACTIVE,
+                "enrolled_at": p.badge_at or p.created_at,
+                "revoked_at": None,
+                "origin_site": p.origin_site,
+                **self._replicated(p.badge_at or p.created_at),
+            }
+            for p in people
+            if p.badge is not None
+        ]
+        trainings = [
+            {
+                "id": uuid4_from(self.rng),
+                "member_id": p.id,
+                "training_code": code,
+                "granted_by": FABMANAGER,
+                "granted_at": at,
+                "expires_at": self._expiry(code, at),
+                "origin_site": None,
+                **self._replicated(at),
+            }
+            for p in people
+            for code, at in sorted(p.trainings.items())
+        ]
         registry: list[tuple[Any, list[dict[str, Any]]]] = [
-            (Member, members), (Membership, memberships), (Badge, badges),
-            (MemberTraining, trainings)]
+            (Member, members),
+            (Membership, memberships),
+            (Badge, badges),
+            (MemberTraining, trainings),
+        ]
         total = sum(len(rows) for _, rows in registry)
         if total:
             revision = central.allocate(session.connection(), total)
@@ -490,23 +609,35 @@ class _History:
         return total + len(self.visits) + len(self.sessions)
 
     def _member_row(self, person: Person) -> dict[str, Any]:
-        return {"id": person.id, "kind": person.kind, "first_name": person.first_name,
-                "last_name": person.last_name, "email": person.email,
-                "home_commune": person.commune, "consent_at": person.created_at,
-                "created_at": person.created_at, "last_purpose": person.last_purpose,
-                "origin_site": person.origin_site, **self._replicated(person.created_at)}
+        return {
+            "id": person.id,
+            "kind": person.kind,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "email": person.email,
+            "home_commune": person.commune,
+            "consent_at": person.created_at,
+            "created_at": person.created_at,
+            "last_purpose": person.last_purpose,
+            "origin_site": person.origin_site,
+            **self._replicated(person.created_at),
+        }
 
     def _replicated(self, at: dt.datetime) -> dict[str, Any]:
         return {"updated_at": min(at, self.now), "deleted_at": None, "dirty": False}
 
     def _expiry(self, code: str, granted: dt.datetime) -> dt.datetime | None:
         training = self.config.trainings.get(code)
-        return granted + dt.timedelta(days=training.valid_days) \
-            if training and training.valid_days else None
+        return (
+            granted + dt.timedelta(days=training.valid_days)
+            if training and training.valid_days
+            else None
+        )
 
 
-def seed_history(session: Session, config: StationConfig, now: dt.datetime, *,
-                 seed: int = 7) -> int:
+def seed_history(
+    session: Session, config: StationConfig, now: dt.datetime, *, seed: int = 7
+) -> int:
     """Write about three months of the site's history at central; the rows added.
 
     `session` is on the central registry (its trainings seeded: `station.seed`); nothing
@@ -519,11 +650,14 @@ def seed_history(session: Session, config: StationConfig, now: dt.datetime, *,
     for model in (Visit, MachineSession):
         if session.scalar(select(model.id).where(model.site_id == site).limit(1)) is not None:
             return 0
-    names = {(f, last) for f, last in session.execute(select(Member.first_name,
-                                                             Member.last_name))}
-    trainings = list(session.scalars(select(Training.code).where(
-        Training.deleted_at.is_(None)).order_by(Training.code)))
-    history = _History(config, now, random.Random(f"{site}/{seed}"), taken_names=names,
-                       trainings=trainings)
+    names = {(f, last) for f, last in session.execute(select(Member.first_name, Member.last_name))}
+    trainings = list(
+        session.scalars(
+            select(Training.code).where(Training.deleted_at.is_(None)).order_by(Training.code)
+        )
+    )
+    history = _History(
+        config, now, random.Random(f"{site}/{seed}"), taken_names=names, trainings=trainings
+    )
     history.build()
     return history.write(session)

@@ -39,8 +39,15 @@ class PurgeResult:
     visitors_forgotten: int
 
 
-def purge(session: Session, site_id: str | None, movement_days: int, visitor_days: int,
-          *, now: dt.datetime | None = None, uploaded_only: bool = True) -> PurgeResult:
+def purge(
+    session: Session,
+    site_id: str | None,
+    movement_days: int,
+    visitor_days: int,
+    *,
+    now: dt.datetime | None = None,
+    uploaded_only: bool = True,
+) -> PurgeResult:
     """Apply the retention periods. ``site_id`` None purges every site (central)."""
     now = now or utcnow()
     cutoff = now - dt.timedelta(days=movement_days)
@@ -53,22 +60,44 @@ def purge(session: Session, site_id: str | None, movement_days: int, visitor_day
             clauses.append(model.uploaded_at.is_not(None))
         return clauses
 
-    visits = _count(session.execute(update(Visit).where(*scoped(
-        Visit, Visit.checked_in_at < cutoff, Visit.member_id.is_not(None)))
-        .values(member_id=None)))
-    events = _count(session.execute(delete(AccessEvent).where(*scoped(
-        AccessEvent, AccessEvent.at < cutoff))))
-    sessions = _count(session.execute(update(MachineSession).where(*scoped(
-        MachineSession, MachineSession.started_at < cutoff,
-        MachineSession.member_id.is_not(None)))
-        .values(member_id=None, credential_hash=None)))
+    visits = _count(
+        session.execute(
+            update(Visit)
+            .where(*scoped(Visit, Visit.checked_in_at < cutoff, Visit.member_id.is_not(None)))
+            .values(member_id=None)
+        )
+    )
+    events = _count(
+        session.execute(delete(AccessEvent).where(*scoped(AccessEvent, AccessEvent.at < cutoff)))
+    )
+    sessions = _count(
+        session.execute(
+            update(MachineSession)
+            .where(
+                *scoped(
+                    MachineSession,
+                    MachineSession.started_at < cutoff,
+                    MachineSession.member_id.is_not(None),
+                )
+            )
+            .values(member_id=None, credential_hash=None)
+        )
+    )
     forgotten = 0
     stale = now - dt.timedelta(days=visitor_days)
-    for visitor in session.scalars(select(Member).where(
-            Member.kind == MemberKind.VISITOR, Member.deleted_at.is_(None),
-            Member.created_at < stale)):
-        last_visit = session.scalar(select(Visit.checked_in_at).where(
-            Visit.member_id == visitor.id).order_by(Visit.checked_in_at.desc()).limit(1))
+    for visitor in session.scalars(
+        select(Member).where(
+            Member.kind == MemberKind.VISITOR,
+            Member.deleted_at.is_(None),
+            Member.created_at < stale,
+        )
+    ):
+        last_visit = session.scalar(
+            select(Visit.checked_in_at)
+            .where(Visit.member_id == visitor.id)
+            .order_by(Visit.checked_in_at.desc())
+            .limit(1)
+        )
         if last_visit is None or last_visit < stale:
             forget(session, visitor, now=now)
             forgotten += 1
@@ -80,14 +109,14 @@ def export(session: Session, member: Member) -> dict[str, Any]:
 
     def rows(model: Any, column: Any) -> list[dict[str, Any]]:
         found = session.scalars(select(model).where(column == member.id)).all()
-        return [{c.key: _plain(getattr(r, c.key)) for c in model.__table__.columns}
-                for r in found]
+        return [{c.key: _plain(getattr(r, c.key)) for c in model.__table__.columns} for r in found]
 
     return {
         "member": {c.key: _plain(getattr(member, c.key)) for c in Member.__table__.columns},
         "memberships": rows(Membership, Membership.member_id),
-        "badges": [{k: v for k, v in b.items() if k != "hash"}
-                   for b in rows(Badge, Badge.member_id)],
+        "badges": [
+            {k: v for k, v in b.items() if k != "hash"} for b in rows(Badge, Badge.member_id)
+        ],
         "trainings": rows(MemberTraining, MemberTraining.member_id),
         "visits": rows(Visit, Visit.member_id),
         "machine_sessions": rows(MachineSession, MachineSession.member_id),
@@ -95,8 +124,13 @@ def export(session: Session, member: Member) -> dict[str, Any]:
     }
 
 
-def forget(session: Session, member: Member, *, now: dt.datetime | None = None,
-           origin_site: str | None = None) -> None:
+def forget(
+    session: Session,
+    member: Member,
+    *,
+    now: dt.datetime | None = None,
+    origin_site: str | None = None,
+) -> None:
     """Erase a person: identity blanked, tombstones on the person and their badges
     (sync carries them to every site and drops the badges from agents' grants), and
     history kept only as anonymous tallies."""
@@ -108,7 +142,10 @@ def forget(session: Session, member: Member, *, now: dt.datetime | None = None,
     # Through the ORM, not bulk UPDATEs: central's flush hook gives each tombstone
     # the revision that carries it to the sites.
     rights: list[Badge | Membership | MemberTraining] = [
-        *member.badges, *member.memberships, *member.trainings]
+        *member.badges,
+        *member.memberships,
+        *member.trainings,
+    ]
     for row in rights:
         if row.deleted_at is None:
             row.deleted_at = now
@@ -116,8 +153,11 @@ def forget(session: Session, member: Member, *, now: dt.datetime | None = None,
     # Erased at a site (not yet at central): the tombstones go up with the next sync.
     member.dirty = member.dirty or origin_site is not None
     session.execute(update(Visit).where(Visit.member_id == member.id).values(member_id=None))
-    session.execute(update(MachineSession).where(MachineSession.member_id == member.id)
-                    .values(member_id=None, credential_hash=None))
+    session.execute(
+        update(MachineSession)
+        .where(MachineSession.member_id == member.id)
+        .values(member_id=None, credential_hash=None)
+    )
     session.execute(delete(AccessEvent).where(AccessEvent.member_id == member.id))
     session.flush()
 

@@ -31,11 +31,20 @@ DEFAULT_PLAN = "standard"  # the plan of memberships made before plans were decl
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def add_member(session: Session, first_name: str, last_name: str = "", *,
-               kind: MemberKind = MemberKind.MEMBER, email: str | None = None,
-               home_commune: str | None = None, consent_at: dt.datetime | None = None,
-               membership_until: dt.date | None = None, origin_site: str | None = None,
-               today: dt.date | None = None, plan: str = DEFAULT_PLAN) -> Member:
+def add_member(
+    session: Session,
+    first_name: str,
+    last_name: str = "",
+    *,
+    kind: MemberKind = MemberKind.MEMBER,
+    email: str | None = None,
+    home_commune: str | None = None,
+    consent_at: dt.datetime | None = None,
+    membership_until: dt.date | None = None,
+    origin_site: str | None = None,
+    today: dt.date | None = None,
+    plan: str = DEFAULT_PLAN,
+) -> Member:
     """A new member, with a membership of `plan` from today when `membership_until` is
     given (use `add_membership` for an open-ended one)."""
     if not first_name.strip():
@@ -43,26 +52,52 @@ def add_member(session: Session, first_name: str, last_name: str = "", *,
     if email and not is_email(email):
         raise InvalidInput(f"not an email address: {email!r}")
     if home_commune is not None and not is_known(home_commune):
-        raise InvalidInput(f"unknown commune {home_commune!r}; expected the INSEE code of a "
-                         f"commune of the territory, or {OTHER_COMMUNE} for elsewhere")
-    member = Member(kind=kind, first_name=first_name.strip(), last_name=last_name.strip(),
-                    email=email or None, home_commune=home_commune, consent_at=consent_at,
-                    origin_site=origin_site, dirty=origin_site is not None)
+        raise InvalidInput(
+            f"unknown commune {home_commune!r}; expected the INSEE code of a "
+            f"commune of the territory, or {OTHER_COMMUNE} for elsewhere"
+        )
+    member = Member(
+        kind=kind,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email or None,
+        home_commune=home_commune,
+        consent_at=consent_at,
+        origin_site=origin_site,
+        dirty=origin_site is not None,
+    )
     session.add(member)
     if membership_until is not None:
-        add_membership(session, member, plan, today or dt.date.today(), membership_until,
-                       origin_site=origin_site)
+        add_membership(
+            session,
+            member,
+            plan,
+            today or dt.date.today(),
+            membership_until,
+            origin_site=origin_site,
+        )
     session.flush()
     return member
 
 
-def add_membership(session: Session, member: Member, plan: str, valid_from: dt.date,
-                   valid_until: dt.date | None, *, origin_site: str | None = None,
-                   ) -> Membership:
+def add_membership(
+    session: Session,
+    member: Member,
+    plan: str,
+    valid_from: dt.date,
+    valid_until: dt.date | None,
+    *,
+    origin_site: str | None = None,
+) -> Membership:
     """A membership of `plan` (valid_until inclusive; None: open-ended)."""
-    membership = Membership(member=member, plan=plan, valid_from=valid_from,
-                            valid_until=valid_until, origin_site=origin_site,
-                            dirty=origin_site is not None)
+    membership = Membership(
+        member=member,
+        plan=plan,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        origin_site=origin_site,
+        dirty=origin_site is not None,
+    )
     session.add(membership)
     session.flush()
     return membership
@@ -70,16 +105,28 @@ def add_membership(session: Session, member: Member, plan: str, valid_from: dt.d
 
 def current_membership(session: Session, member: Member, day: dt.date) -> Membership | None:
     """The live membership covering `day` that ends last, if any."""
-    rows = session.scalars(select(Membership).where(
-        Membership.member_id == member.id, Membership.deleted_at.is_(None),
-        Membership.valid_from <= day,
-        or_(Membership.valid_until.is_(None), Membership.valid_until >= day)))
+    rows = session.scalars(
+        select(Membership).where(
+            Membership.member_id == member.id,
+            Membership.deleted_at.is_(None),
+            Membership.valid_from <= day,
+            or_(Membership.valid_until.is_(None), Membership.valid_until >= day),
+        )
+    )
     return max(rows, key=lambda m: m.valid_until or dt.date.max, default=None)
 
 
-def renew_membership(session: Session, member: Member, *, today: dt.date, plan: str | None,
-                     until: dt.date | None, default_days: Callable[[str], int],
-                     default_plan: str, origin_site: str | None = None) -> Membership:
+def renew_membership(
+    session: Session,
+    member: Member,
+    *,
+    today: dt.date,
+    plan: str | None,
+    until: dt.date | None,
+    default_days: Callable[[str], int],
+    default_plan: str,
+    origin_site: str | None = None,
+) -> Membership:
     """Renew, or change the plan of, a member's membership.
 
     The same plan continues the day after the current membership ends (from today if
@@ -88,30 +135,39 @@ def renew_membership(session: Session, member: Member, *, today: dt.date, plan: 
     the plan's default length (`default_days`, 0: open-ended).
     """
     current = current_membership(session, member, today)
-    latest = session.scalar(select(Membership).where(
-        Membership.member_id == member.id, Membership.deleted_at.is_(None))
-        .order_by(Membership.valid_from.desc()).limit(1))
+    latest = session.scalar(
+        select(Membership)
+        .where(Membership.member_id == member.id, Membership.deleted_at.is_(None))
+        .order_by(Membership.valid_from.desc())
+        .limit(1)
+    )
     wanted = plan or (latest.plan if latest is not None else default_plan)
     start = today
     if current is not None and current.plan == wanted:
         if current.valid_until is None:
-            raise Conflict(f"{member.display_name} already has an open-ended {wanted} "
-                           f"membership; give another --plan to change it")
+            raise Conflict(
+                f"{member.display_name} already has an open-ended {wanted} "
+                f"membership; give another --plan to change it"
+            )
         start = current.valid_until + dt.timedelta(days=1)
     else:  # a plan change (or none current): what was planned from today on ends
-        for planned in session.scalars(select(Membership).where(
-                Membership.member_id == member.id, Membership.deleted_at.is_(None),
-                or_(Membership.valid_until.is_(None), Membership.valid_until >= today))):
+        for planned in session.scalars(
+            select(Membership).where(
+                Membership.member_id == member.id,
+                Membership.deleted_at.is_(None),
+                or_(Membership.valid_until.is_(None), Membership.valid_until >= today),
+            )
+        ):
             _end_before(planned, today, origin_site)
     days = default_days(wanted)
-    end = until if until is not None else (start + dt.timedelta(days=days - 1) if days
-                                           else None)
+    end = until if until is not None else (start + dt.timedelta(days=days - 1) if days else None)
     if end is not None and end < today:
-        raise InvalidInput(f"--until {end} is in the past: the membership would already be "
-                           f"over")
+        raise InvalidInput(f"--until {end} is in the past: the membership would already be over")
     if end is not None and end < start:
-        raise InvalidInput(f"--until {end} is before {start}, the day the renewal would "
-                           f"start (the current {wanted} membership runs until then)")
+        raise InvalidInput(
+            f"--until {end} is before {start}, the day the renewal would "
+            f"start (the current {wanted} membership runs until then)"
+        )
     return add_membership(session, member, wanted, start, end, origin_site=origin_site)
 
 
@@ -129,8 +185,11 @@ def is_email(text: str) -> bool:
 
 def email_holder(session: Session, email: str) -> Member | None:
     """Who already uses this email (case-insensitive), if anyone."""
-    return session.scalar(select(Member).where(
-        func.lower(Member.email) == email.lower(), Member.deleted_at.is_(None)).limit(1))
+    return session.scalar(
+        select(Member)
+        .where(func.lower(Member.email) == email.lower(), Member.deleted_at.is_(None))
+        .limit(1)
+    )
 
 
 def find_member(session: Session, ref: str) -> Member:
@@ -145,11 +204,18 @@ def find_member(session: Session, ref: str) -> Member:
     wanted = " ".join(ref.split()).casefold()
     first = wanted.split(" ")[0] if wanted else ""
     matches: Sequence[Member] = [
-        m for m in session.scalars(live.where(or_(
-            func.lower(Member.email) == ref.lower(),
-            func.lower(Member.first_name) == first,
-            func.lower(Member.first_name) == wanted)))
-        if (m.email or "").lower() == ref.lower() or m.display_name.casefold() == wanted]
+        m
+        for m in session.scalars(
+            live.where(
+                or_(
+                    func.lower(Member.email) == ref.lower(),
+                    func.lower(Member.first_name) == first,
+                    func.lower(Member.first_name) == wanted,
+                )
+            )
+        )
+        if (m.email or "").lower() == ref.lower() or m.display_name.casefold() == wanted
+    ]
     if not matches and len(ref) >= 6:
         candidates = session.scalars(live).all()
         matches = [m for m in candidates if str(m.id).startswith(ref.lower())]
@@ -162,28 +228,45 @@ def find_member(session: Session, ref: str) -> Member:
 
 def search_members(session: Session, text: str, limit: int = 20) -> list[Member]:
     pattern = f"%{text.strip()}%"
-    query = (select(Member).where(Member.deleted_at.is_(None))
-             .where(or_(Member.first_name.ilike(pattern), Member.last_name.ilike(pattern),
-                        Member.email.ilike(pattern)))
-             .order_by(Member.last_name, Member.first_name).limit(limit))
+    query = (
+        select(Member)
+        .where(Member.deleted_at.is_(None))
+        .where(
+            or_(
+                Member.first_name.ilike(pattern),
+                Member.last_name.ilike(pattern),
+                Member.email.ilike(pattern),
+            )
+        )
+        .order_by(Member.last_name, Member.first_name)
+        .limit(limit)
+    )
     return list(session.scalars(query))
 
 
 def badge_by_hash(session: Session, badge_hash: str) -> Badge | None:
-    return session.scalar(select(Badge).where(Badge.hash == badge_hash,
-                                              Badge.deleted_at.is_(None)))
+    return session.scalar(select(Badge).where(Badge.hash == badge_hash, Badge.deleted_at.is_(None)))
 
 
-def enroll_badge(session: Session, member: Member, credential: Credential, key: bytes, *,
-                 label: str = "", origin_site: str | None = None) -> Badge:
+def enroll_badge(
+    session: Session,
+    member: Member,
+    credential: Credential,
+    key: bytes,
+    *,
+    label: str = "",
+    origin_site: str | None = None,
+) -> Badge:
     """Attach a badge to a member; refused, naming the holder, if anyone holds it."""
     badge_hash = credential.keyed_hash(key)
     existing = session.scalar(select(Badge).where(Badge.hash == badge_hash))
     if existing is not None and existing.deleted_at is None:
         if existing.status is BadgeStatus.ACTIVE:
             holder = existing.member
-            raise Conflict(f"badge {credential.hex} is already held by {holder.display_name} "
-                           f"({str(holder.id)[:8]})")
+            raise Conflict(
+                f"badge {credential.hex} is already held by {holder.display_name} "
+                f"({str(holder.id)[:8]})"
+            )
         # A revoked badge handed out again becomes a fresh enrolment of that row.
         existing.member = member
         existing.status = BadgeStatus.ACTIVE
@@ -193,8 +276,14 @@ def enroll_badge(session: Session, member: Member, credential: Credential, key: 
         existing.dirty = origin_site is not None
         session.flush()
         return existing
-    badge = Badge(member=member, kind=credential.kind.value, hash=badge_hash, label=label,
-                  origin_site=origin_site, dirty=origin_site is not None)
+    badge = Badge(
+        member=member,
+        kind=credential.kind.value,
+        hash=badge_hash,
+        label=label,
+        origin_site=origin_site,
+        dirty=origin_site is not None,
+    )
     if existing is not None:  # a tombstone: reuse the row so the hash stays unique
         session.delete(existing)
         session.flush()
@@ -203,8 +292,13 @@ def enroll_badge(session: Session, member: Member, credential: Credential, key: 
     return badge
 
 
-def revoke_badge(session: Session, badge: Badge, *, status: BadgeStatus = BadgeStatus.REVOKED,
-                 origin_site: str | None = None) -> Badge:
+def revoke_badge(
+    session: Session,
+    badge: Badge,
+    *,
+    status: BadgeStatus = BadgeStatus.REVOKED,
+    origin_site: str | None = None,
+) -> Badge:
     badge.status = status
     badge.revoked_at = utcnow()
     badge.dirty = badge.dirty or origin_site is not None
@@ -229,18 +323,26 @@ def find_badge(session: Session, ref: str, key: bytes) -> Badge:
     return found
 
 
-def grant_training(session: Session, member: Member, code: str, *, granted_by: str = "",
-                   now: dt.datetime | None = None,
-                   origin_site: str | None = None) -> MemberTraining:
+def grant_training(
+    session: Session,
+    member: Member,
+    code: str,
+    *,
+    granted_by: str = "",
+    now: dt.datetime | None = None,
+    origin_site: str | None = None,
+) -> MemberTraining:
     """Grant (or renew) a training; its expiry follows the training's validity."""
     training = session.get(Training, code)
     if training is None or training.deleted_at is not None:
         raise NotFound(f"no training {code!r}; known: {', '.join(training_codes(session))}")
     granted_at = now or utcnow()
-    expires = (granted_at + dt.timedelta(days=training.valid_days)
-               if training.valid_days else None)
-    held = session.scalar(select(MemberTraining).where(
-        MemberTraining.member_id == member.id, MemberTraining.training_code == code))
+    expires = granted_at + dt.timedelta(days=training.valid_days) if training.valid_days else None
+    held = session.scalar(
+        select(MemberTraining).where(
+            MemberTraining.member_id == member.id, MemberTraining.training_code == code
+        )
+    )
     if held is None:
         held = MemberTraining(member=member, training_code=code, origin_site=origin_site)
         session.add(held)
@@ -251,11 +353,16 @@ def grant_training(session: Session, member: Member, code: str, *, granted_by: s
     return held
 
 
-def revoke_training(session: Session, member: Member, code: str, *,
-                    origin_site: str | None = None) -> MemberTraining:
-    held = session.scalar(select(MemberTraining).where(
-        MemberTraining.member_id == member.id, MemberTraining.training_code == code,
-        MemberTraining.deleted_at.is_(None)))
+def revoke_training(
+    session: Session, member: Member, code: str, *, origin_site: str | None = None
+) -> MemberTraining:
+    held = session.scalar(
+        select(MemberTraining).where(
+            MemberTraining.member_id == member.id,
+            MemberTraining.training_code == code,
+            MemberTraining.deleted_at.is_(None),
+        )
+    )
     if held is None:
         raise NotFound(f"{member.display_name} does not hold training {code!r}")
     held.deleted_at = utcnow()
@@ -265,5 +372,8 @@ def revoke_training(session: Session, member: Member, code: str, *,
 
 
 def training_codes(session: Session) -> list[str]:
-    return list(session.scalars(select(Training.code).where(Training.deleted_at.is_(None))
-                                .order_by(Training.code)))
+    return list(
+        session.scalars(
+            select(Training.code).where(Training.deleted_at.is_(None)).order_by(Training.code)
+        )
+    )

@@ -38,30 +38,46 @@ class Reason(enum.StrEnum):
 
 MESSAGES: dict[Reason, tuple[str, str]] = {
     Reason.GRANTED: ("Accès autorisé", "Access granted"),
-    Reason.UNKNOWN_BADGE: ("Badge inconnu : adressez-vous à l'accueil",
-                           "Unknown badge: please ask at the front desk"),
-    Reason.BADGE_REVOKED: ("Ce badge a été désactivé : adressez-vous à l'accueil",
-                           "This badge has been deactivated: please ask at the front desk"),
-    Reason.NO_VALID_MEMBERSHIP: ("Adhésion expirée ou absente : renouvelez-la à l'accueil",
-                                 "No valid membership: please renew it at the front desk"),
-    Reason.TRAINING_MISSING: ("Formation requise pour cette machine",
-                              "Training required for this machine"),
-    Reason.TRAINING_EXPIRED: ("Votre formation a expiré : demandez un rappel",
-                              "Your training has expired: ask for a refresher"),
-    Reason.OUTSIDE_OPENING_HOURS: ("En dehors des heures d'ouverture",
-                                   "Outside opening hours"),
-    Reason.OUTSIDE_PLAN_HOURS: ("Votre formule ne donne pas accès à cette heure-ci",
-                                "Your plan gives no access at this hour"),
-    Reason.NOT_IN_PLAN: ("Votre formule ne donne pas accès à cet équipement",
-                         "Your plan gives no access to this resource"),
-    Reason.CLOCK_UNSYNCED: ("Horloge du lecteur non synchronisée : accès refusé par sécurité",
-                            "Reader clock not synchronised: access denied for safety"),
+    Reason.UNKNOWN_BADGE: (
+        "Badge inconnu : adressez-vous à l'accueil",
+        "Unknown badge: please ask at the front desk",
+    ),
+    Reason.BADGE_REVOKED: (
+        "Ce badge a été désactivé : adressez-vous à l'accueil",
+        "This badge has been deactivated: please ask at the front desk",
+    ),
+    Reason.NO_VALID_MEMBERSHIP: (
+        "Adhésion expirée ou absente : renouvelez-la à l'accueil",
+        "No valid membership: please renew it at the front desk",
+    ),
+    Reason.TRAINING_MISSING: (
+        "Formation requise pour cette machine",
+        "Training required for this machine",
+    ),
+    Reason.TRAINING_EXPIRED: (
+        "Votre formation a expiré : demandez un rappel",
+        "Your training has expired: ask for a refresher",
+    ),
+    Reason.OUTSIDE_OPENING_HOURS: ("En dehors des heures d'ouverture", "Outside opening hours"),
+    Reason.OUTSIDE_PLAN_HOURS: (
+        "Votre formule ne donne pas accès à cette heure-ci",
+        "Your plan gives no access at this hour",
+    ),
+    Reason.NOT_IN_PLAN: (
+        "Votre formule ne donne pas accès à cet équipement",
+        "Your plan gives no access to this resource",
+    ),
+    Reason.CLOCK_UNSYNCED: (
+        "Horloge du lecteur non synchronisée : accès refusé par sécurité",
+        "Reader clock not synchronised: access denied for safety",
+    ),
     Reason.RESOURCE_DISABLED: ("Équipement désactivé", "Equipment disabled"),
     Reason.RESOURCE_OUT_OF_ORDER: ("Équipement hors service", "Equipment out of order"),
-    Reason.LOCKDOWN: ("Accès fermé (confinement) : personnel uniquement",
-                      "Lockdown: staff only"),
-    Reason.INTERNAL_ERROR: ("Erreur du lecteur : accès refusé par sécurité",
-                            "Reader error: access denied for safety"),
+    Reason.LOCKDOWN: ("Accès fermé (confinement) : personnel uniquement", "Lockdown: staff only"),
+    Reason.INTERNAL_ERROR: (
+        "Erreur du lecteur : accès refusé par sécurité",
+        "Reader error: access denied for safety",
+    ),
 }
 
 
@@ -110,9 +126,15 @@ class Decision:
         return self.reason.message(language)
 
 
-def decide(credential: CredentialFacts | None, resource: ResourceFacts, at: dt.datetime,
-           *, lockdown: bool = False, local_day: dt.date | None = None,
-           hours_unknown: bool = False) -> Decision:
+def decide(
+    credential: CredentialFacts | None,
+    resource: ResourceFacts,
+    at: dt.datetime,
+    *,
+    lockdown: bool = False,
+    local_day: dt.date | None = None,
+    hours_unknown: bool = False,
+) -> Decision:
     """Grant or deny, with the first reason that applies.
 
     The order puts what the person can do nothing about (the equipment, a lockdown)
@@ -149,15 +171,17 @@ def decide(credential: CredentialFacts | None, resource: ResourceFacts, at: dt.d
     opening = _within((resource.schedule,), at, hours_unknown, Reason.OUTSIDE_OPENING_HOURS)
     if not opening.granted or resource.plan_windows is None:
         return opening
-    windows = tuple(resource.plan_windows[m.plan] for m in current
-                    if m.plan in resource.plan_windows)
+    windows = tuple(
+        resource.plan_windows[m.plan] for m in current if m.plan in resource.plan_windows
+    )
     if not windows:
         return Decision(False, Reason.NOT_IN_PLAN, ",".join(sorted({m.plan for m in current})))
     return _within(windows, at, hours_unknown, Reason.OUTSIDE_PLAN_HOURS)
 
 
-def _within(windows: tuple[Schedule, ...], at: dt.datetime, hours_unknown: bool,
-            closed: Reason) -> Decision:
+def _within(
+    windows: tuple[Schedule, ...], at: dt.datetime, hours_unknown: bool, closed: Reason
+) -> Decision:
     """Granted if one window is open at `at`; an untrusted clock trusts only `always`."""
     if any(w.always for w in windows):
         return Decision(True, Reason.GRANTED)

@@ -62,17 +62,28 @@ class Schedule:
     labels: Mapping[dt.date, str] = field(default_factory=dict)  # why an exception day
 
     @classmethod
-    def from_ranges(cls, timezone: str, weekly: Iterable[Iterable[str]],
-                    exceptions: Mapping[dt.date, Iterable[str]] | None = None, *,
-                    holidays: str = "", labels: Mapping[dt.date, str] | None = None,
-                    ) -> Schedule:
+    def from_ranges(
+        cls,
+        timezone: str,
+        weekly: Iterable[Iterable[str]],
+        exceptions: Mapping[dt.date, Iterable[str]] | None = None,
+        *,
+        holidays: str = "",
+        labels: Mapping[dt.date, str] | None = None,
+    ) -> Schedule:
         days = tuple(tuple(parse_range(r) for r in day) for day in weekly)
         if len(days) != WEEKDAY_COUNT:
             raise ValueError("a weekly schedule has seven days, Monday first")
-        dated = {day: tuple(parse_range(r) for r in ranges)
-                 for day, ranges in (exceptions or {}).items()}
-        return cls(timezone=timezone, weekly=days, exceptions=dated, holidays=holidays,
-                   labels=dict(labels or {}))
+        dated = {
+            day: tuple(parse_range(r) for r in ranges) for day, ranges in (exceptions or {}).items()
+        }
+        return cls(
+            timezone=timezone,
+            weekly=days,
+            exceptions=dated,
+            holidays=holidays,
+            labels=dict(labels or {}),
+        )
 
     @classmethod
     def open_always(cls, timezone: str = "Europe/Paris") -> Schedule:
@@ -109,8 +120,10 @@ class Schedule:
             return True
         local = self.local(at)
         moment = local.time()
-        return any(start <= moment < end or (end == dt.time.max and moment >= start)
-                   for start, end in self.ranges_on(local.date()))
+        return any(
+            start <= moment < end or (end == dt.time.max and moment >= start)
+            for start, end in self.ranges_on(local.date())
+        )
 
     def closing_on(self, day: dt.date) -> dt.datetime | None:
         """When the last range of `day` ends (aware, UTC); None if closed all day."""
@@ -120,8 +133,9 @@ class Schedule:
         zone = ZoneInfo(self.timezone)
         end = max(e for _, e in ranges)
         if end == dt.time.max:
-            return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone) \
-                .astimezone(dt.UTC)
+            return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone).astimezone(
+                dt.UTC
+            )
         return dt.datetime.combine(day, end, zone).astimezone(dt.UTC)
 
     def next_close(self, at: dt.datetime) -> dt.datetime | None:
@@ -132,9 +146,14 @@ class Schedule:
         zone = ZoneInfo(self.timezone)
         day, moment = self.local(at).date(), self.local(at).time()
         for _ in range(WEEKDAY_COUNT + 1):
-            current = next((r for r in self.ranges_on(day)
-                            if r[0] <= moment < r[1] or (r[1] == dt.time.max and moment >= r[0])),
-                           None)
+            current = next(
+                (
+                    r
+                    for r in self.ranges_on(day)
+                    if r[0] <= moment < r[1] or (r[1] == dt.time.max and moment >= r[0])
+                ),
+                None,
+            )
             if current is None:
                 return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
             if current[1] != dt.time.max:
@@ -143,11 +162,16 @@ class Schedule:
         return None
 
     def to_json(self) -> dict[str, object]:
-        return {"timezone": self.timezone, "always": self.always,
-                "weekly": [[format_range(r) for r in day] for day in self.weekly],
-                "exceptions": {d.isoformat(): [format_range(r) for r in ranges]
-                               for d, ranges in sorted(self.exceptions.items())},
-                "holidays": self.holidays}
+        return {
+            "timezone": self.timezone,
+            "always": self.always,
+            "weekly": [[format_range(r) for r in day] for day in self.weekly],
+            "exceptions": {
+                d.isoformat(): [format_range(r) for r in ranges]
+                for d, ranges in sorted(self.exceptions.items())
+            },
+            "holidays": self.holidays,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> Schedule:
@@ -158,11 +182,17 @@ class Schedule:
         weekly = data["weekly"]
         exceptions = data.get("exceptions") or {}
         country = data.get("holidays") or ""
-        if not isinstance(weekly, list) or not isinstance(exceptions, dict) \
-                or not isinstance(country, str):
+        if (
+            not isinstance(weekly, list)
+            or not isinstance(exceptions, dict)
+            or not isinstance(country, str)
+        ):
             raise ValueError("weekly must be a list, exceptions an object, holidays a string")
         if country:
             public_holidays(country, 2026)  # an unknown country is refused here, not later
-        return cls.from_ranges(timezone, weekly,
-                               {dt.date.fromisoformat(k): v for k, v in exceptions.items()},
-                               holidays=country)
+        return cls.from_ranges(
+            timezone,
+            weekly,
+            {dt.date.fromisoformat(k): v for k, v in exceptions.items()},
+            holidays=country,
+        )

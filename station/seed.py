@@ -47,8 +47,14 @@ def _seed_trainings(session: Session, config: StationConfig) -> None:
 def _seed_resources(session: Session, config: StationConfig) -> None:
     site = config.site.id
     wanted: dict[str, tuple[ResourceKind, str, str, list[str]]] = {
-        agent.resource: (ResourceKind(agent.kind), agent.name, agent.schedule,
-                         list(agent.trainings)) for agent in config.agents.values()}
+        agent.resource: (
+            ResourceKind(agent.kind),
+            agent.name,
+            agent.schedule,
+            list(agent.trainings),
+        )
+        for agent in config.agents.values()
+    }
     for code, space in config.spaces.items():
         wanted.setdefault(code, (ResourceKind.SPACE, space.fr, "opening_hours", []))
     for code, (kind, name, schedule, trainings) in wanted.items():
@@ -58,11 +64,17 @@ def _seed_resources(session: Session, config: StationConfig) -> None:
             session.add(row)
         # Only what config owns; `enabled` and `out_of_order` are set by staff.
         if (row.kind, row.name, row.schedule, row.required_trainings, row.deleted_at) != (
-                kind, name, schedule, trainings, None):
+            kind,
+            name,
+            schedule,
+            trainings,
+            None,
+        ):
             row.kind, row.name, row.schedule = kind, name, schedule
             row.required_trainings, row.deleted_at = trainings, None
-    for row in session.scalars(select(Resource).where(Resource.site_id == site,
-                                                      Resource.deleted_at.is_(None))):
+    for row in session.scalars(
+        select(Resource).where(Resource.site_id == site, Resource.deleted_at.is_(None))
+    ):
         if row.code not in wanted:
             row.deleted_at = utcnow()
 
@@ -70,37 +82,59 @@ def _seed_resources(session: Session, config: StationConfig) -> None:
 def _seed_hours(session: Session, config: StationConfig) -> None:
     site = config.site.id
     hours = config.opening_hours
-    days = (hours.monday, hours.tuesday, hours.wednesday, hours.thursday, hours.friday,
-            hours.saturday, hours.sunday)
+    days = (
+        hours.monday,
+        hours.tuesday,
+        hours.wednesday,
+        hours.thursday,
+        hours.friday,
+        hours.saturday,
+        hours.sunday,
+    )
     assert len(days) == WEEKDAY_COUNT
     weekly: dict[uuid.UUID, tuple[int, dt.time, dt.time]] = {}
     for weekday, ranges in enumerate(days):
         for text in ranges:
             opens, closes = parse_range(text)
             weekly[seeded_id(site, "hours", weekday, text)] = (weekday, opens, closes)
-    for row in session.scalars(select(OpeningHours).where(OpeningHours.site_id == site,
-                                                          OpeningHours.deleted_at.is_(None))):
+    for row in session.scalars(
+        select(OpeningHours).where(OpeningHours.site_id == site, OpeningHours.deleted_at.is_(None))
+    ):
         if row.id not in weekly:
             row.deleted_at = utcnow()
     for row_id, (weekday, opens, closes) in weekly.items():
         hours_row = session.get(OpeningHours, row_id)
         if hours_row is None:
-            session.add(OpeningHours(id=row_id, site_id=site, weekday=weekday, opens=opens,
-                                     closes=closes))
+            session.add(
+                OpeningHours(id=row_id, site_id=site, weekday=weekday, opens=opens, closes=closes)
+            )
         elif hours_row.deleted_at is not None:
             hours_row.deleted_at = None
 
     dated = {seeded_id(site, "exception", e.date): e for e in hours.exceptions}
-    for exception_row in session.scalars(select(OpeningException).where(
-            OpeningException.site_id == site, OpeningException.deleted_at.is_(None))):
+    for exception_row in session.scalars(
+        select(OpeningException).where(
+            OpeningException.site_id == site, OpeningException.deleted_at.is_(None)
+        )
+    ):
         if exception_row.id not in dated:
             exception_row.deleted_at = utcnow()
     for row_id, exception in dated.items():
         existing = session.get(OpeningException, row_id)
         if existing is None:
-            session.add(OpeningException(id=row_id, site_id=site, day=exception.date,
-                                         label=exception.label, ranges=list(exception.hours)))
+            session.add(
+                OpeningException(
+                    id=row_id,
+                    site_id=site,
+                    day=exception.date,
+                    label=exception.label,
+                    ranges=list(exception.hours),
+                )
+            )
         elif (existing.label, existing.ranges, existing.deleted_at) != (
-                exception.label, list(exception.hours), None):
+            exception.label,
+            list(exception.hours),
+            None,
+        ):
             existing.label, existing.ranges = exception.label, list(exception.hours)
             existing.deleted_at = None

@@ -38,10 +38,16 @@ class Supervisor:
     def start(self, name: str, argv: Sequence[str], env: dict[str, str] | None = None) -> Child:
         child = Child(name, list(argv), env or {})
         child.process = subprocess.Popen(
-            child.argv, env={**os.environ, **child.env}, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        threading.Thread(target=self._relay, args=(child,), daemon=True,
-                         name=f"relay-{name}").start()
+            child.argv,
+            env={**os.environ, **child.env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        threading.Thread(
+            target=self._relay, args=(child,), daemon=True, name=f"relay-{name}"
+        ).start()
         self.children.append(child)
         return child
 
@@ -55,8 +61,7 @@ class Supervisor:
 
     def failed(self) -> list[Child]:
         """Children that exited on their own."""
-        return [c for c in self.children if c.process is not None
-                and c.process.poll() is not None]
+        return [c for c in self.children if c.process is not None and c.process.poll() is not None]
 
     def wait(self) -> int:
         """Block until Ctrl+C / SIGTERM or a child dies; 0 on a requested stop."""
@@ -68,8 +73,7 @@ class Supervisor:
                 if dead:
                     for child in dead:
                         assert child.process is not None
-                        log.error("%s exited with status %s", child.name,
-                                  child.process.returncode)
+                        log.error("%s exited with status %s", child.name, child.process.returncode)
                     return 1
                 stop.wait(0.5)
         except KeyboardInterrupt:
@@ -96,6 +100,10 @@ class Supervisor:
     def __enter__(self) -> Supervisor:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.stop()

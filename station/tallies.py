@@ -47,8 +47,14 @@ def _period(hour: str, by: str, zone: ZoneInfo) -> str:
     return day.isoformat()
 
 
-def entries(session: Session, site_id: str, timezone: str, start: dt.datetime,
-            end: dt.datetime, by: Iterable[str]) -> list[TallyRow]:
+def entries(
+    session: Session,
+    site_id: str,
+    timezone: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    by: Iterable[str],
+) -> list[TallyRow]:
     """Check-ins between `start` and `end`, counted by the given dimensions."""
     dims = list(by)
     for dim in dims:
@@ -56,22 +62,31 @@ def entries(session: Session, site_id: str, timezone: str, start: dt.datetime,
             raise ValueError(f"cannot tally entries by {dim!r}; expected {ENTRY_DIMENSIONS}")
     _check_one_period(dims)
     columns: dict[str, Any] = {
-        "space": Visit.space, "purpose": Visit.purpose,
-        "commune": func.coalesce(Visit.home_commune, "unknown"), "kind": Visit.member_kind,
+        "space": Visit.space,
+        "purpose": Visit.purpose,
+        "commune": func.coalesce(Visit.home_commune, "unknown"),
+        "kind": Visit.member_kind,
     }
     time_dims = [d for d in dims if d in {"day", "week", "month"}]
     selected: list[Any] = [columns[d] for d in dims if d in columns]
     if time_dims:
         selected.append(_hour_bucket(session, Visit.checked_in_at))
-    query = (select(*selected, func.count()).where(
-        Visit.site_id == site_id, Visit.checked_in_at >= start, Visit.checked_in_at < end))
+    query = select(*selected, func.count()).where(
+        Visit.site_id == site_id, Visit.checked_in_at >= start, Visit.checked_in_at < end
+    )
     if selected:
         query = query.group_by(*selected)
     return _regroup(session.execute(query).all(), dims, time_dims, timezone, hours=False)
 
 
-def usage(session: Session, site_id: str, timezone: str, start: dt.datetime,
-          end: dt.datetime, by: Iterable[str]) -> list[TallyRow]:
+def usage(
+    session: Session,
+    site_id: str,
+    timezone: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    by: Iterable[str],
+) -> list[TallyRow]:
     """Machine sessions and machine hours, by machine and/or period."""
     dims = list(by)
     for dim in dims:
@@ -82,10 +97,13 @@ def usage(session: Session, site_id: str, timezone: str, start: dt.datetime,
     selected: list[Any] = [MachineSession.resource] if "machine" in dims else []
     if time_dims:
         selected.append(_hour_bucket(session, MachineSession.started_at))
-    query = select(*selected, func.count(), func.coalesce(func.sum(MachineSession.duration_s),
-                                                          0.0)).where(
-        MachineSession.site_id == site_id, MachineSession.started_at >= start,
-        MachineSession.started_at < end)
+    query = select(
+        *selected, func.count(), func.coalesce(func.sum(MachineSession.duration_s), 0.0)
+    ).where(
+        MachineSession.site_id == site_id,
+        MachineSession.started_at >= start,
+        MachineSession.started_at < end,
+    )
     if selected:
         query = query.group_by(*selected)
     return _regroup(session.execute(query).all(), dims, time_dims, timezone, hours=True)
@@ -96,8 +114,14 @@ def _check_one_period(dims: list[str]) -> None:
         raise ValueError("tally by one period at most (day, week or month)")
 
 
-def _regroup(rows: Iterable[tuple[object, ...]], dims: list[str], time_dims: list[str],
-             timezone: str, *, hours: bool) -> list[TallyRow]:
+def _regroup(
+    rows: Iterable[tuple[object, ...]],
+    dims: list[str],
+    time_dims: list[str],
+    timezone: str,
+    *,
+    hours: bool,
+) -> list[TallyRow]:
     zone = ZoneInfo(timezone)
     counts: Counter[tuple[str, ...]] = Counter()
     seconds: defaultdict[tuple[str, ...], float] = defaultdict(float)
@@ -106,11 +130,10 @@ def _regroup(rows: Iterable[tuple[object, ...]], dims: list[str], time_dims: lis
         values = list(row)
         total_s = float(str(values.pop())) if hours else 0.0
         count = int(str(values.pop()))
-        named = dict(zip(plain, (str(v) for v in values[:len(plain)]), strict=True))
+        named = dict(zip(plain, (str(v) for v in values[: len(plain)]), strict=True))
         if time_dims:
             named[time_dims[0]] = _period(str(values[len(plain)]), time_dims[0], zone)
         key = tuple(named[d] for d in dims)
         counts[key] += count
         seconds[key] += total_s
-    return [TallyRow(key, counts[key], round(seconds[key] / 3600, 2))
-            for key in sorted(counts)]
+    return [TallyRow(key, counts[key], round(seconds[key] / 3600, 2)) for key in sorted(counts)]

@@ -25,8 +25,10 @@ class DayHours:
 
     def text(self) -> str:
         """'09:00–18:00' or '09:00–12:00, 14:00–18:00'; empty when closed."""
-        return ", ".join(f"{s:%H:%M}–{'24:00' if e == dt.time.max else format(e, '%H:%M')}"
-                         for s, e in self.ranges)
+        return ", ".join(
+            f"{s:%H:%M}–{'24:00' if e == dt.time.max else format(e, '%H:%M')}"
+            for s, e in self.ranges
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,18 +56,30 @@ def hours_today(schedule: Schedule, now: dt.datetime) -> DayHours:
 
 
 def people_in(session: Session, site_id: str) -> int:
-    return session.scalar(select(func.count()).select_from(Visit).where(
-        Visit.site_id == site_id, Visit.checked_out_at.is_(None))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Visit)
+            .where(Visit.site_id == site_id, Visit.checked_out_at.is_(None))
+        )
+        or 0
+    )
 
 
 def tallies_today(session: Session, site_id: str, timezone: str, now: dt.datetime) -> Tallies:
     start, end = day_bounds(now, timezone)
-    rows = session.execute(select(Visit.purpose, Visit.space, Visit.member_kind).where(
-        Visit.site_id == site_id, Visit.checked_in_at >= start, Visit.checked_in_at < end)).all()
-    return Tallies(entries=len(rows), in_now=people_in(session, site_id),
-                   visitors=sum(1 for r in rows if r.member_kind == "visitor"),
-                   by_purpose=dict(Counter(r.purpose for r in rows).most_common()),
-                   by_space=dict(Counter(r.space for r in rows).most_common()))
+    rows = session.execute(
+        select(Visit.purpose, Visit.space, Visit.member_kind).where(
+            Visit.site_id == site_id, Visit.checked_in_at >= start, Visit.checked_in_at < end
+        )
+    ).all()
+    return Tallies(
+        entries=len(rows),
+        in_now=people_in(session, site_id),
+        visitors=sum(1 for r in rows if r.member_kind == "visitor"),
+        by_purpose=dict(Counter(r.purpose for r in rows).most_common()),
+        by_space=dict(Counter(r.space for r in rows).most_common()),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,16 +100,24 @@ class SpaceFill:
         return self.people_in / self.capacity
 
 
-def occupancy(session: Session, site_id: str,
-              capacities: Mapping[str, int]) -> tuple[SpaceFill, ...]:
+def occupancy(
+    session: Session, site_id: str, capacities: Mapping[str, int]
+) -> tuple[SpaceFill, ...]:
     """Each space with a capacity above 0 (`spaces.<id>.capacity`), in the order given,
     with the people in it now: the open visits, each counted in its purpose's space."""
     counted = {space: capacity for space, capacity in capacities.items() if capacity > 0}
     if not counted:
         return ()
-    people: dict[str, int] = {space: count for space, count in session.execute(
-        select(Visit.space, func.count()).where(
-            Visit.site_id == site_id, Visit.checked_out_at.is_(None),
-            Visit.space.in_(counted)).group_by(Visit.space))}
-    return tuple(SpaceFill(space, people.get(space, 0), capacity)
-                 for space, capacity in counted.items())
+    people: dict[str, int] = {
+        space: count
+        for space, count in session.execute(
+            select(Visit.space, func.count())
+            .where(
+                Visit.site_id == site_id, Visit.checked_out_at.is_(None), Visit.space.in_(counted)
+            )
+            .group_by(Visit.space)
+        )
+    }
+    return tuple(
+        SpaceFill(space, people.get(space, 0), capacity) for space, capacity in counted.items()
+    )

@@ -41,13 +41,18 @@ class Message:
 class SyncBus:
     """Subscribes to every agent's events and status; publishes grants and acks."""
 
-    def __init__(self, config: MqttConfig, site: str, inbox: queue.Queue[Any], *,
-                 client_id: str | None = None) -> None:
+    def __init__(
+        self,
+        config: MqttConfig,
+        site: str,
+        inbox: queue.Queue[Any],
+        *,
+        client_id: str | None = None,
+    ) -> None:
         self.config = config
         self.site = site
         self._inbox = inbox
-        self._client = make_client(config, client_id or f"station-sync-{site}",
-                                   persistent=True)
+        self._client = make_client(config, client_id or f"station-sync-{site}", persistent=True)
         self._client.max_queued_messages_set(0)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
@@ -60,17 +65,21 @@ class SyncBus:
         if self._started:
             return
         self._started = True
-        self._client.connect_async(self.config.host, self.config.port,
-                                   keepalive=self.config.keepalive_s,
-                                   **session_connect_kwargs(self.config))
+        self._client.connect_async(
+            self.config.host,
+            self.config.port,
+            keepalive=self.config.keepalive_s,
+            **session_connect_kwargs(self.config),
+        )
         self._client.loop_start()
 
     @property
     def connected(self) -> bool:
         return self._client.is_connected()
 
-    def publish(self, topic: str, payload: bytes, *, qos: int = 1,
-                retain: bool = False) -> paho.MQTTMessageInfo | None:
+    def publish(
+        self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False
+    ) -> paho.MQTTMessageInfo | None:
         """Queue a message for the broker; None when not connected (retry later)."""
         if not self._client.is_connected():
             return None
@@ -94,19 +103,24 @@ class SyncBus:
 
     # -- paho's thread: post only -------------------------------------------------------
 
-    def _on_connect(self, client: paho.Client, _userdata: Any, _flags: Any,
-                    reason: Any, _properties: Any) -> None:
+    def _on_connect(
+        self, client: paho.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any
+    ) -> None:
         if reason.is_failure:
             self._inbox.put(Disconnected(f"refused: {reason}"))
             return
-        client.subscribe([(topics.all_agents(self.site, topics.EVENTS), 1),
-                          (topics.all_agents(self.site, topics.STATUS), 1)])
+        client.subscribe(
+            [
+                (topics.all_agents(self.site, topics.EVENTS), 1),
+                (topics.all_agents(self.site, topics.STATUS), 1),
+            ]
+        )
         self._inbox.put(Connected())
 
-    def _on_disconnect(self, _client: paho.Client, _userdata: Any, _flags: Any,
-                       reason: Any, _properties: Any) -> None:
+    def _on_disconnect(
+        self, _client: paho.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any
+    ) -> None:
         self._inbox.put(Disconnected(str(reason)))
 
-    def _on_message(self, _client: paho.Client, _userdata: Any,
-                    message: paho.MQTTMessage) -> None:
+    def _on_message(self, _client: paho.Client, _userdata: Any, message: paho.MQTTMessage) -> None:
         self._inbox.put(Message(message.topic, bytes(message.payload)))

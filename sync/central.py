@@ -53,9 +53,12 @@ def allocate(connection: Connection, count: int) -> int:
     if count < 1:
         raise ValueError("count must be at least 1")
     counter = table_of(RevisionCounter)
-    last = connection.execute(update(counter).where(counter.c.id == _COUNTER_ID)
-                              .values(value=counter.c.value + count)
-                              .returning(counter.c.value)).scalar()
+    last = connection.execute(
+        update(counter)
+        .where(counter.c.id == _COUNTER_ID)
+        .values(value=counter.c.value + count)
+        .returning(counter.c.value)
+    ).scalar()
     if last is None:  # first write ever: create the row, then lock it the same way
         _ensure_counter(connection)
         return allocate(connection, count)
@@ -66,16 +69,17 @@ def allocate(connection: Connection, count: int) -> int:
 def current(connection: Connection) -> int:
     """The last revision handed out (0 before any)."""
     counter = table_of(RevisionCounter)
-    value = connection.execute(select(counter.c.value).where(counter.c.id == _COUNTER_ID)
-                               ).scalar()
+    value = connection.execute(select(counter.c.value).where(counter.c.id == _COUNTER_ID)).scalar()
     return int(value or 0)
 
 
 def notify(connection: Connection, revision: int) -> None:
     """Wake listening sites at commit (PostgreSQL only; SQLite sites poll)."""
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_notify(:channel, :payload)"),
-                           {"channel": CHANNEL, "payload": str(revision)})
+        connection.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": CHANNEL, "payload": str(revision)},
+        )
 
 
 def tombstone(db: Session, row: Replicated) -> None:
@@ -93,14 +97,16 @@ def stamp_unrevisioned(engine: Engine) -> int:
     with engine.begin() as connection:
         for table in DOWN_TABLES:
             key = table.c[primary_key(table)]
-            ids = list(connection.execute(select(key).where(table.c.revision == 0)
-                                          .order_by(key)).scalars())
+            ids = list(
+                connection.execute(select(key).where(table.c.revision == 0).order_by(key)).scalars()
+            )
             if not ids:
                 continue
             first = allocate(connection, len(ids))
-            connection.execute(update(table).where(key == bindparam("b_key"))
-                               .values(revision=bindparam("b_rev")),
-                               [{"b_key": i, "b_rev": first + n} for n, i in enumerate(ids)])
+            connection.execute(
+                update(table).where(key == bindparam("b_key")).values(revision=bindparam("b_rev")),
+                [{"b_key": i, "b_rev": first + n} for n, i in enumerate(ids)],
+            )
             stamped += len(ids)
     return stamped
 
@@ -110,17 +116,22 @@ def _ensure_counter(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        connection.execute(pg_insert(counter).values(id=_COUNTER_ID, value=0)
-                           .on_conflict_do_nothing())
-    elif connection.execute(select(counter.c.id).where(counter.c.id == _COUNTER_ID)
-                            ).first() is None:
+        connection.execute(
+            pg_insert(counter).values(id=_COUNTER_ID, value=0).on_conflict_do_nothing()
+        )
+    elif (
+        connection.execute(select(counter.c.id).where(counter.c.id == _COUNTER_ID)).first() is None
+    ):
         connection.execute(insert(counter).values(id=_COUNTER_ID, value=0))
 
 
 def _assign_revisions(db: Session, _context: Any, _instances: Any) -> None:
     changed = [row for row in db.new if isinstance(row, Replicated)]
-    changed += [row for row in db.dirty
-                if isinstance(row, Replicated) and db.is_modified(row, include_collections=False)]
+    changed += [
+        row
+        for row in db.dirty
+        if isinstance(row, Replicated) and db.is_modified(row, include_collections=False)
+    ]
     if not changed:
         return
     # Parents first, so a site applying in revision order meets them first.

@@ -60,14 +60,27 @@ def read_cursor(site: Connection, name: str = CURSOR) -> int:
 
 
 def write_cursor(site: Connection, value: int, name: str = CURSOR) -> None:
-    upsert(site, table_of(SyncCursor), [{"name": name, "value": value,
-                                         "updated_at": utcnow()}], guard_revision=False)
+    upsert(
+        site,
+        table_of(SyncCursor),
+        [{"name": name, "value": value, "updated_at": utcnow()}],
+        guard_revision=False,
+    )
 
 
 def pending(central: Connection, cursor: int, site_id: str | None = None) -> int:
     """How many registry rows central has past `cursor` (for a progress bar)."""
-    return sum(int(central.execute(select(func.count()).select_from(t).where(
-        t.c.revision > cursor, *_scope(t, site_id))).scalar() or 0) for t in DOWN_TABLES)
+    return sum(
+        int(
+            central.execute(
+                select(func.count())
+                .select_from(t)
+                .where(t.c.revision > cursor, *_scope(t, site_id))
+            ).scalar()
+            or 0
+        )
+        for t in DOWN_TABLES
+    )
 
 
 def _scope(table: Table, site_id: str | None) -> list[Any]:
@@ -75,16 +88,23 @@ def _scope(table: Table, site_id: str | None) -> list[Any]:
     return [table.c.site_id == site_id] if site_id and table.name in SITE_SCOPED else []
 
 
-def pull(central: Connection, site: Connection, cursor: int, limit: int,
-         site_id: str | None = None) -> tuple[int, dict[str, list[Raw]]]:
+def pull(
+    central: Connection, site: Connection, cursor: int, limit: int, site_id: str | None = None
+) -> tuple[int, dict[str, list[Raw]]]:
     """The next changes after `cursor`: (new cursor, rows by table); cursor unchanged if none.
 
     The cut is the `limit`-th smallest revision over all tables, found from the
     revision indexes; every row at or below it is then taken, so no table's change
     is skipped past. Rows come back as the site's driver values, ready to write.
     """
-    firsts = [select(table.c.revision).where(table.c.revision > cursor, *_scope(table, site_id))
-              .order_by(table.c.revision).limit(limit).subquery() for table in DOWN_TABLES]
+    firsts = [
+        select(table.c.revision)
+        .where(table.c.revision > cursor, *_scope(table, site_id))
+        .order_by(table.c.revision)
+        .limit(limit)
+        .subquery()
+        for table in DOWN_TABLES
+    ]
     merged = union_all(*(select(first.c.revision) for first in firsts)).subquery()
     smallest = select(merged.c.revision).order_by(merged.c.revision).limit(limit).subquery()
     found_cut = central.execute(select(func.max(smallest.c.revision))).scalar()
@@ -126,8 +146,7 @@ def fetch_parents(central: Connection, site: Connection, rows: dict[str, list[Ra
         logical = [v[0] for v in site_codec.decode_column(pk, missing)]
         convert = transcoder_for_select(table, central, site)
         for chunk in _chunks(logical):
-            sql = central_codec.select_sql(f"{pk} IN ({', '.join(['{p}'] * len(chunk))})",
-                                           site)
+            sql = central_codec.select_sql(f"{pk} IN ({', '.join(['{p}'] * len(chunk))})", site)
             found = fetch(central, sql, [central_codec.encode_value(pk, i) for i in chunk])
             rows.setdefault(parent, []).extend(convert(found))
 
@@ -147,14 +166,13 @@ def apply(site: Connection, rows: dict[str, list[Raw]]) -> int:
         # clock may be ahead of the site's).
         at = _positions(table)["updated_at"]
         stamp = codec.encode_value("updated_at", utcnow())
-        batch = [(*row[:at], stamp, *row[at + 1:]) for row in batch]
+        batch = [(*row[:at], stamp, *row[at + 1 :]) for row in batch]
         # A plain INSERT of the rows the site lacks is much cheaper than an upsert,
         # and on a first sync that is every row.
         at_pk = _positions(table)[primary_key(table)]
         absent = set(_absent(site, table, primary_key(table), {row[at_pk] for row in batch}))
         execute_many(site, codec.insert_sql(), [row for row in batch if row[at_pk] in absent])
-        execute_many(site, codec.upsert_sql(),
-                     [row for row in batch if row[at_pk] not in absent])
+        execute_many(site, codec.upsert_sql(), [row for row in batch if row[at_pk] not in absent])
         written += len(batch)
     return written
 
@@ -177,16 +195,24 @@ def _absent(site: Connection, table: Table, column: str, values: set[Any]) -> li
     left = set(values)
     placeholder = Codec(table, site).placeholder
     for chunk in _chunks(list(values)):
-        sql = (f"SELECT {column} FROM {table.name} WHERE {column} IN "
-               f"({', '.join([placeholder] * len(chunk))})")
+        sql = (
+            f"SELECT {column} FROM {table.name} WHERE {column} IN "
+            f"({', '.join([placeholder] * len(chunk))})"
+        )
         left -= {present for (present,) in fetch(site, sql, chunk)}
     return list(left)
 
 
-def sync_down(site_engine: Engine, central_engine: Engine, *, batch_size: int,
-              site_id: str | None = None,
-              progress: Progress | None = None, checkpoint: Checkpoint | None = None,
-              max_batches: int | None = None) -> DownResult:
+def sync_down(
+    site_engine: Engine,
+    central_engine: Engine,
+    *,
+    batch_size: int,
+    site_id: str | None = None,
+    progress: Progress | None = None,
+    checkpoint: Checkpoint | None = None,
+    max_batches: int | None = None,
+) -> DownResult:
     """Apply every change central has past the site's cursor, one batch at a time."""
     with site_engine.connect() as site:
         cursor = start = read_cursor(site)
@@ -226,19 +252,22 @@ def sync_down(site_engine: Engine, central_engine: Engine, *, batch_size: int,
     return DownResult(applied=done, batches=batches, cursor=cursor)
 
 
-def upsert(connection: Connection, table: Table, rows: Sequence[Row], *,
-           guard_revision: bool = True) -> None:
+def upsert(
+    connection: Connection, table: Table, rows: Sequence[Row], *, guard_revision: bool = True
+) -> None:
     """Insert or update by primary key; with `guard_revision`, never with an older revision."""
     if not rows:
         return
     codec = Codec(table, connection)
     columns = codec.columns
-    execute_many(connection, codec.upsert_sql(guard_revision=guard_revision),
-                 codec.encode([[row[c] for c in columns] for row in rows]))
+    execute_many(
+        connection,
+        codec.upsert_sql(guard_revision=guard_revision),
+        codec.encode([[row[c] for c in columns] for row in rows]),
+    )
 
 
-def _make_way(site: Connection, table: Table, columns: tuple[str, ...],
-              rows: list[Raw]) -> None:
+def _make_way(site: Connection, table: Table, columns: tuple[str, ...], rows: list[Raw]) -> None:
     """Remove local rows holding a unique key that central gives to another row."""
     pk = primary_key(table)
     codec = Codec(table, site)
@@ -258,22 +287,32 @@ def _make_way(site: Connection, table: Table, columns: tuple[str, ...],
                 continue
             stale.append(local[at_pk])
             if local[at_dirty]:
-                (local_id,), = codec.decode_column(pk, [local[at_pk]])
-                (central_id,), = codec.decode_column(pk, [incoming.get(key)])
-                site.execute(table_of(SyncRejection).insert().values(
-                    id=new_event_id(), entity=table.name, entity_id=str(local_id),
-                    reason=f"{', '.join(columns)} already used at central by "
-                           f"{table.name} {central_id}; the local row was removed",
-                    at=utcnow(), resolved=False))
+                ((local_id,),) = codec.decode_column(pk, [local[at_pk]])
+                ((central_id,),) = codec.decode_column(pk, [incoming.get(key)])
+                site.execute(
+                    table_of(SyncRejection)
+                    .insert()
+                    .values(
+                        id=new_event_id(),
+                        entity=table.name,
+                        entity_id=str(local_id),
+                        reason=f"{', '.join(columns)} already used at central by "
+                        f"{table.name} {central_id}; the local row was removed",
+                        at=utcnow(),
+                        resolved=False,
+                    )
+                )
     placeholder = codec.placeholder
     for chunk in _chunks(stale):
-        site.exec_driver_sql(f"DELETE FROM {table.name} WHERE {pk} IN "
-                             f"({', '.join([placeholder] * len(chunk))})", tuple(chunk))
+        site.exec_driver_sql(
+            f"DELETE FROM {table.name} WHERE {pk} IN ({', '.join([placeholder] * len(chunk))})",
+            tuple(chunk),
+        )
 
 
 def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
     for index in range(0, len(items), size):
-        yield items[index:index + size]
+        yield items[index : index + size]
 
 
 @contextmanager

@@ -37,8 +37,9 @@ def central_error(exc: BaseException) -> SyncError:
     orig = getattr(exc, "orig", None)
     lines = str(orig or exc).strip().splitlines()
     text = f"central registry: {lines[0] if lines else exc.__class__.__name__}"
-    if (getattr(orig, "sqlstate", None) in _NO_SCHEMA_STATES
-            or any(text.startswith(f"central registry: {w}") for w in _NO_SCHEMA_WORDS)):
+    if getattr(orig, "sqlstate", None) in _NO_SCHEMA_STATES or any(
+        text.startswith(f"central registry: {w}") for w in _NO_SCHEMA_WORDS
+    ):
         return CentralNotSetUp(f"{text}: run `station db upgrade --central`")
     if isinstance(exc, OperationalError | InterfaceError):
         return CentralUnavailable(text)

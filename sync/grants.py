@@ -45,8 +45,16 @@ from sync.down import read_cursor, write_cursor
 
 log = logging.getLogger(__name__)
 
-_WATCHED = (Member, Membership, Badge, MemberTraining, Training, Resource, OpeningHours,
-            OpeningException)
+_WATCHED = (
+    Member,
+    Membership,
+    Badge,
+    MemberTraining,
+    Training,
+    Resource,
+    OpeningHours,
+    OpeningException,
+)
 
 
 @dataclass(frozen=True)
@@ -62,48 +70,62 @@ def fingerprint(connection: Connection) -> tuple[Any, ...]:
     """Changes whenever a row that feeds the grants is added, changed or removed."""
     parts: list[Any] = []
     for model in _WATCHED:
-        parts += connection.execute(select(func.count(), func.max(model.updated_at),
-                                           func.max(model.revision))).one()
+        parts += connection.execute(
+            select(func.count(), func.max(model.updated_at), func.max(model.revision))
+        ).one()
     return tuple(parts)
 
 
-def compile_entries(connection: Connection,
-                    plan_of: Callable[[str], str] = str) -> dict[str, dict[str, Any]]:
+def compile_entries(
+    connection: Connection, plan_of: Callable[[str], str] = str
+) -> dict[str, dict[str, Any]]:
     """{badge hash: grant entry} for every live badge of a live member.
 
     `plan_of` maps a membership's plan to the one the site applies (a plan the
     configuration no longer declares becomes the default plan)."""
     # Member ids stay driver values (no UUID objects): they are only keys here.
-    member_of = {Member: type_coerce(Member.id, String),
-                 Membership: type_coerce(Membership.member_id, String),
-                 MemberTraining: type_coerce(MemberTraining.member_id, String),
-                 Badge: type_coerce(Badge.member_id, String)}
-    staff = {row[0]: row[1] == MemberKind.STAFF for row in connection.execute(
-        select(member_of[Member], Member.kind).where(Member.deleted_at.is_(None)))}
+    member_of = {
+        Member: type_coerce(Member.id, String),
+        Membership: type_coerce(Membership.member_id, String),
+        MemberTraining: type_coerce(MemberTraining.member_id, String),
+        Badge: type_coerce(Badge.member_id, String),
+    }
+    staff = {
+        row[0]: row[1] == MemberKind.STAFF
+        for row in connection.execute(
+            select(member_of[Member], Member.kind).where(Member.deleted_at.is_(None))
+        )
+    }
     spans: dict[Any, list[MembershipSpan]] = defaultdict(list)
     for member, valid_from, valid_until, plan in connection.execute(
-            select(member_of[Membership], Membership.valid_from, Membership.valid_until,
-                   Membership.plan).where(Membership.deleted_at.is_(None))):
+        select(
+            member_of[Membership], Membership.valid_from, Membership.valid_until, Membership.plan
+        ).where(Membership.deleted_at.is_(None))
+    ):
         spans[member].append(MembershipSpan(valid_from, valid_until, plan_of(plan)))
     held: dict[Any, dict[str, Any]] = defaultdict(dict)
     for member, code, expires in connection.execute(
-            select(member_of[MemberTraining], MemberTraining.training_code,
-                   MemberTraining.expires_at).where(MemberTraining.deleted_at.is_(None))):
+        select(
+            member_of[MemberTraining], MemberTraining.training_code, MemberTraining.expires_at
+        ).where(MemberTraining.deleted_at.is_(None))
+    ):
         held[member][code] = expires
     entries: dict[str, dict[str, Any]] = {}
     built: dict[tuple[Any, bool], dict[str, Any]] = {}  # a member's badges share an entry
     for badge_hash, member, status in connection.execute(
-            select(Badge.hash, member_of[Badge], Badge.status)
-            .where(Badge.deleted_at.is_(None))):
+        select(Badge.hash, member_of[Badge], Badge.status).where(Badge.deleted_at.is_(None))
+    ):
         if member not in staff:
             continue
         revoked = status != BadgeStatus.ACTIVE
         entry = built.get((member, revoked))
         if entry is None:
             facts = CredentialFacts(
-                revoked=revoked, staff=staff[member],
+                revoked=revoked,
+                staff=staff[member],
                 memberships=tuple(sorted(spans.get(member, ()), key=_span_order)),
-                trainings=held.get(member, {}))
+                trainings=held.get(member, {}),
+            )
             entry = built[member, revoked] = entry_to_json(facts, _uuid_text(member))
         entries[badge_hash] = entry
     return entries
@@ -134,8 +156,13 @@ class GrantCompiler:
             self._floor[agent_id] = version
             self._fingerprint = None
 
-    def refresh(self, site_engine: Engine, *, force: bool = False,
-                on_snapshot: Callable[[Snapshot], None] | None = None) -> list[Snapshot]:
+    def refresh(
+        self,
+        site_engine: Engine,
+        *,
+        force: bool = False,
+        on_snapshot: Callable[[Snapshot], None] | None = None,
+    ) -> list[Snapshot]:
         """Snapshots whose content changed since last published (all on the first call).
 
         `on_snapshot` gets each one as soon as it is built, so the first agent's
@@ -154,8 +181,11 @@ class GrantCompiler:
             entries_digest = hashlib.sha256(canonical(entries)).digest()
             for agent_id, agent in self.config.agents.items():
                 resource = resource_facts(session, self.config, agent.resource)
-                digest = int.from_bytes(hashlib.sha256(
-                    entries_digest + canonical(resource_to_json(resource))).digest()[:7])
+                digest = int.from_bytes(
+                    hashlib.sha256(entries_digest + canonical(resource_to_json(resource))).digest()[
+                        :7
+                    ]
+                )
                 version = read_cursor(connection, f"grants.version.{agent_id}")
                 stored = read_cursor(connection, f"grants.digest.{agent_id}")
                 floor = self._floor.get(agent_id, 0)
@@ -168,16 +198,31 @@ class GrantCompiler:
                 due.append((agent_id, version, resource, digest))
         changed: list[Snapshot] = []
         for agent_id, version, resource, digest in due:
-            payload = make_snapshot(self.config.site.id, agent_id, version, resource,
-                                    entries, agent_key(self.config.site_key, agent_id))
-            snapshot = Snapshot(agent_id, version,
-                                topics.agent(self.config.site.id, agent_id, topics.GRANTS),
-                                payload, digest)
+            payload = make_snapshot(
+                self.config.site.id,
+                agent_id,
+                version,
+                resource,
+                entries,
+                agent_key(self.config.site_key, agent_id),
+            )
+            snapshot = Snapshot(
+                agent_id,
+                version,
+                topics.agent(self.config.site.id, agent_id, topics.GRANTS),
+                payload,
+                digest,
+            )
             self.current[agent_id] = snapshot
             changed.append(snapshot)
             if on_snapshot is not None:
                 on_snapshot(snapshot)
-            log.info("grants: %s version %d (%d badges, %d bytes)", agent_id, version,
-                     len(entries), len(payload))
+            log.info(
+                "grants: %s version %d (%d badges, %d bytes)",
+                agent_id,
+                version,
+                len(entries),
+                len(payload),
+            )
         self._fingerprint = marker
         return changed

@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 MAX_SESSION_S = 366 * 86400.0  # a longer duration is nonsense (and may overflow a date)
 
 
-def store_events(site: Connection, site_id: str, events: Sequence[AgentEvent],
-                 agent_id: str | None = None) -> None:
+def store_events(
+    site: Connection, site_id: str, events: Sequence[AgentEvent], agent_id: str | None = None
+) -> None:
     """Insert the events (duplicates ignored) and the machine sessions they describe.
 
     `agent_id` is the agent named by the topic: the broker's ACL vouches for it,
@@ -41,10 +42,22 @@ def store_events(site: Connection, site_id: str, events: Sequence[AgentEvent],
     if agent_id is not None:
         events = [e if e.agent == agent_id else replace(e, agent=agent_id) for e in events]
     table = table_of(AccessEvent)
-    rows = [{"id": e.id, "agent_id": e.agent, "resource": e.resource, "type": e.type,
-             "reason": e.reason, "credential_hash": e.credential_hash,
-             "member_id": _uuid(e.member), "at": e.at, "data": e.data, "site_id": site_id,
-             "uploaded_at": None} for e in events]
+    rows = [
+        {
+            "id": e.id,
+            "agent_id": e.agent,
+            "resource": e.resource,
+            "type": e.type,
+            "reason": e.reason,
+            "credential_hash": e.credential_hash,
+            "member_id": _uuid(e.member),
+            "at": e.at,
+            "data": e.data,
+            "site_id": site_id,
+            "uploaded_at": None,
+        }
+        for e in events
+    ]
     _insert_ignore(site, table, rows)
     for event in events:
         if event.type in ("session_started", "session_ended"):
@@ -83,13 +96,22 @@ def refusable_id(payload: bytes) -> uuid.UUID | None:
         return None
 
 
-def store_refusals(site: Connection, agent_id: str,
-                   refusals: Sequence[tuple[uuid.UUID, str, bytes]]) -> None:
+def store_refusals(
+    site: Connection, agent_id: str, refusals: Sequence[tuple[uuid.UUID, str, bytes]]
+) -> None:
     """Refused events, for staff to see (`SyncRejection`, once per event id), with the
     payload as received: nothing is dropped without a trace."""
-    rows = [{"id": event_id, "entity": "agent_event", "entity_id": agent_id[:64],
-             "reason": f"{why}; payload: {payload[:4000].decode('utf-8', 'replace')}",
-             "at": utcnow(), "resolved": False} for event_id, why, payload in refusals]
+    rows = [
+        {
+            "id": event_id,
+            "entity": "agent_event",
+            "entity_id": agent_id[:64],
+            "reason": f"{why}; payload: {payload[:4000].decode('utf-8', 'replace')}",
+            "at": utcnow(),
+            "resolved": False,
+        }
+        for event_id, why, payload in refusals
+    ]
     _insert_ignore(site, table_of(SyncRejection), rows)
 
 
@@ -105,10 +127,20 @@ def parse_status(payload: bytes) -> dict[str, Any]:
 
 
 def store_status(site: Connection, agent_id: str, status: dict[str, Any]) -> None:
-    upsert(site, table_of(AgentStatus), [{
-        "agent_id": agent_id, "online": status["online"],
-        "grants_version": status["grants_version"], "status": status,
-        "updated_at": utcnow()}], guard_revision=False)
+    upsert(
+        site,
+        table_of(AgentStatus),
+        [
+            {
+                "agent_id": agent_id,
+                "online": status["online"],
+                "grants_version": status["grants_version"],
+                "status": status,
+                "updated_at": utcnow(),
+            }
+        ],
+        guard_revision=False,
+    )
 
 
 def _session(site: Connection, site_id: str, event: AgentEvent) -> None:
@@ -122,35 +154,75 @@ def _session(site: Connection, site_id: str, event: AgentEvent) -> None:
     session_id = _uuid(data.get("session_id"))
     started = _time(data.get("started_at"))
     if event.type == "session_started":
-        _insert_ignore(site, table, [{
-            "id": session_id or event.id, "agent_id": event.agent, "resource": event.resource,
-            "member_id": _uuid(event.member), "credential_hash": event.credential_hash,
-            "started_at": started or event.at, "ended_at": None, "end_reason": None,
-            "duration_s": None, "site_id": site_id, "uploaded_at": None}])
+        _insert_ignore(
+            site,
+            table,
+            [
+                {
+                    "id": session_id or event.id,
+                    "agent_id": event.agent,
+                    "resource": event.resource,
+                    "member_id": _uuid(event.member),
+                    "credential_hash": event.credential_hash,
+                    "started_at": started or event.at,
+                    "ended_at": None,
+                    "end_reason": None,
+                    "duration_s": None,
+                    "site_id": site_id,
+                    "uploaded_at": None,
+                }
+            ],
+        )
         return
     duration = data.get("duration_s")
-    duration = (float(duration) if isinstance(duration, int | float)
-                and 0 <= duration <= MAX_SESSION_S else None)
+    duration = (
+        float(duration)
+        if isinstance(duration, int | float) and 0 <= duration <= MAX_SESSION_S
+        else None
+    )
     ended = _time(data.get("ended_at")) or event.at
     if session_id is None:
         session_id = site.execute(
-            select(table.c.id).where(table.c.agent_id == event.agent,
-                                     table.c.credential_hash == event.credential_hash,
-                                     table.c.ended_at.is_(None))
-            .order_by(table.c.started_at.desc()).limit(1)).scalar()
+            select(table.c.id)
+            .where(
+                table.c.agent_id == event.agent,
+                table.c.credential_hash == event.credential_hash,
+                table.c.ended_at.is_(None),
+            )
+            .order_by(table.c.started_at.desc())
+            .limit(1)
+        ).scalar()
     if started is None and duration is not None:
         with contextlib.suppress(OverflowError):  # ended in year 1: start unknown
             started = ended - dt.timedelta(seconds=duration)
     reason = data.get("end_reason") or event.reason
-    ending = {"ended_at": ended, "end_reason": str(reason)[:40] if reason else None,
-              "duration_s": duration, "uploaded_at": None}  # changed: send it up again
-    if session_id is not None and site.execute(
-            update(table).where(table.c.id == session_id).values(**ending)).rowcount:
+    ending = {
+        "ended_at": ended,
+        "end_reason": str(reason)[:40] if reason else None,
+        "duration_s": duration,
+        "uploaded_at": None,
+    }  # changed: send it up again
+    if (
+        session_id is not None
+        and site.execute(update(table).where(table.c.id == session_id).values(**ending)).rowcount
+    ):
         return
-    _insert_ignore(site, table, [{
-        "id": session_id or event.id, "agent_id": event.agent, "resource": event.resource,
-        "member_id": _uuid(event.member), "credential_hash": event.credential_hash,
-        "started_at": started or ended, "site_id": site_id, **ending}])
+    _insert_ignore(
+        site,
+        table,
+        [
+            {
+                "id": session_id or event.id,
+                "agent_id": event.agent,
+                "resource": event.resource,
+                "member_id": _uuid(event.member),
+                "credential_hash": event.credential_hash,
+                "started_at": started or ended,
+                "site_id": site_id,
+                **ending,
+            }
+        ],
+    )
 
 
 def _insert_ignore(site: Connection, table: Any, rows: list[dict[str, Any]]) -> None:

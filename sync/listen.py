@@ -28,8 +28,7 @@ class CentralChanged:
 class CentralListener:
     """Keeps a LISTEN connection open, reconnecting with backoff; `close()` stops it."""
 
-    def __init__(self, url: str, inbox: queue.Queue[Any], *, max_backoff_s: float = 30.0
-                 ) -> None:
+    def __init__(self, url: str, inbox: queue.Queue[Any], *, max_backoff_s: float = 30.0) -> None:
         parsed = make_url(url)
         if parsed.get_backend_name() != "postgresql":
             raise ValueError("LISTEN/NOTIFY needs a PostgreSQL central")
@@ -42,8 +41,7 @@ class CentralListener:
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="central listen",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._run, name="central listen", daemon=True)
             self._thread.start()
 
     def close(self) -> None:

@@ -28,27 +28,44 @@ def setup_row_security(engine: Engine) -> None:
     """Create `site_accounts` and the policies; idempotent."""
     with engine.begin() as connection:
         _require_postgresql(connection)
-        connection.execute(text(
-            "CREATE TABLE IF NOT EXISTS site_accounts ("
-            " role_name varchar(63) PRIMARY KEY, site_id varchar(64) NOT NULL)"))
+        connection.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS site_accounts ("
+                " role_name varchar(63) PRIMARY KEY, site_id varchar(64) NOT NULL)"
+            )
+        )
         # The counter row must exist before sites write: they may update it, not insert.
-        connection.execute(text("INSERT INTO revision_counter (id, value) VALUES (1, 0) "
-                                "ON CONFLICT (id) DO NOTHING"))
+        connection.execute(
+            text(
+                "INSERT INTO revision_counter (id, value) VALUES (1, 0) ON CONFLICT (id) DO NOTHING"
+            )
+        )
         for table in HISTORY:
-            _policies(connection, table, [
-                f"CREATE POLICY site_own ON {table} USING (site_id = {_OWN_SITE}) "
-                f"WITH CHECK (site_id = {_OWN_SITE})"])
+            _policies(
+                connection,
+                table,
+                [
+                    f"CREATE POLICY site_own ON {table} USING (site_id = {_OWN_SITE}) "
+                    f"WITH CHECK (site_id = {_OWN_SITE})"
+                ],
+            )
         for table in REGISTRY_WRITABLE:
-            _policies(connection, table, [
-                f"CREATE POLICY site_read ON {table} FOR SELECT USING (true)",
-                f"CREATE POLICY site_update ON {table} FOR UPDATE USING (true)",
-                # A site creates rows in its own name only.
-                f"CREATE POLICY site_insert ON {table} FOR INSERT "
-                f"WITH CHECK (origin_site = {_OWN_SITE})"])
+            _policies(
+                connection,
+                table,
+                [
+                    f"CREATE POLICY site_read ON {table} FOR SELECT USING (true)",
+                    f"CREATE POLICY site_update ON {table} FOR UPDATE USING (true)",
+                    # A site creates rows in its own name only.
+                    f"CREATE POLICY site_insert ON {table} FOR INSERT "
+                    f"WITH CHECK (origin_site = {_OWN_SITE})",
+                ],
+            )
 
 
-def create_site_account(engine: Engine, site_id: str, password: str,
-                        role: str | None = None) -> str:
+def create_site_account(
+    engine: Engine, site_id: str, password: str, role: str | None = None
+) -> str:
     """Create (or update) the role of `site_id`; returns the role name."""
     role = role or f"station_site_{site_id}"[:63]
     if not _ROLE.match(role):
@@ -57,24 +74,29 @@ def create_site_account(engine: Engine, site_id: str, password: str,
         _require_postgresql(connection)
         quoted = connection.dialect.identifier_preparer.quote(role)
         literal = "'" + password.replace("'", "''") + "'"
-        exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
-                                    {"r": role}).first()
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}
+        ).first()
         verb = "ALTER" if exists else "CREATE"
         connection.execute(text(f"{verb} ROLE {quoted} LOGIN PASSWORD {literal}"))
         connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {quoted}"))
-        readable = (*REGISTRY_WRITABLE, *REGISTRY_READ_ONLY, "site_accounts",
-                    "alembic_version")
+        readable = (*REGISTRY_WRITABLE, *REGISTRY_READ_ONLY, "site_accounts", "alembic_version")
         connection.execute(text(f"GRANT SELECT ON {', '.join(readable)} TO {quoted}"))
-        connection.execute(text(f"GRANT INSERT, UPDATE ON {', '.join(REGISTRY_WRITABLE)} "
-                                f"TO {quoted}"))
-        connection.execute(text(f"GRANT SELECT, INSERT, UPDATE ON {', '.join(HISTORY)} "
-                                f"TO {quoted}"))
+        connection.execute(
+            text(f"GRANT INSERT, UPDATE ON {', '.join(REGISTRY_WRITABLE)} TO {quoted}")
+        )
+        connection.execute(
+            text(f"GRANT SELECT, INSERT, UPDATE ON {', '.join(HISTORY)} TO {quoted}")
+        )
         # Revisions come from the counter row (sync.central).
         connection.execute(text(f"GRANT SELECT, UPDATE ON revision_counter TO {quoted}"))
-        connection.execute(text(
-            "INSERT INTO site_accounts (role_name, site_id) VALUES (:r, :s) "
-            "ON CONFLICT (role_name) DO UPDATE SET site_id = excluded.site_id"),
-            {"r": role, "s": site_id})
+        connection.execute(
+            text(
+                "INSERT INTO site_accounts (role_name, site_id) VALUES (:r, :s) "
+                "ON CONFLICT (role_name) DO UPDATE SET site_id = excluded.site_id"
+            ),
+            {"r": role, "s": site_id},
+        )
     return role
 
 

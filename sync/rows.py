@@ -74,24 +74,32 @@ class Codec:
         """
         names = ", ".join(self.quote(c) for c in self.columns)
         if target is not None and _pg_formats_for_sqlite(self.table, self, target):
-            names = ", ".join(_pg_as_sqlite(column, self.quote(column.name))
-                              for column in self.table.columns)
-        return (f"SELECT {names} FROM {self.quote(self.table.name)} WHERE "
-                + where.replace("{p}", self.placeholder))
+            names = ", ".join(
+                _pg_as_sqlite(column, self.quote(column.name)) for column in self.table.columns
+            )
+        return f"SELECT {names} FROM {self.quote(self.table.name)} WHERE " + where.replace(
+            "{p}", self.placeholder
+        )
 
-    def upsert_sql(self, *, guard_revision: bool = True,
-                   update: Sequence[str] | None = None) -> str:
+    def upsert_sql(
+        self, *, guard_revision: bool = True, update: Sequence[str] | None = None
+    ) -> str:
         """Insert or update by primary key (only the `update` columns if given), with
         `guard_revision` never replacing a newer revision."""
         table = self.quote(self.table.name)
         names = ", ".join(self.quote(c) for c in self.columns)
         marks = ", ".join([self.placeholder] * len(self.columns))
         keys = [c.name for c in self.table.primary_key.columns]
-        updates = ", ".join(f"{self.quote(c)} = excluded.{self.quote(c)}"
-                            for c in (update or self.columns) if c not in keys)
-        guard = (f" WHERE {table}.revision <= excluded.revision" if guard_revision else "")
-        return (f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT "
-                f"({', '.join(self.quote(k) for k in keys)}) DO UPDATE SET {updates}{guard}")
+        updates = ", ".join(
+            f"{self.quote(c)} = excluded.{self.quote(c)}"
+            for c in (update or self.columns)
+            if c not in keys
+        )
+        guard = f" WHERE {table}.revision <= excluded.revision" if guard_revision else ""
+        return (
+            f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT "
+            f"({', '.join(self.quote(k) for k in keys)}) DO UPDATE SET {updates}{guard}"
+        )
 
     def insert_sql(self) -> str:
         table = self.quote(self.table.name)
@@ -107,8 +115,9 @@ class Codec:
         return f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({keys}) DO NOTHING"
 
 
-def transcoder(table: Table, source: Connection,
-               target: Connection) -> Callable[[Iterable[Sequence[Any]]], list[tuple[Any, ...]]]:
+def transcoder(
+    table: Table, source: Connection, target: Connection
+) -> Callable[[Iterable[Sequence[Any]]], list[tuple[Any, ...]]]:
     """Driver values of `source` -> driver values of `target`, column by column.
 
     The common column types between PostgreSQL and SQLite have direct conversions
@@ -154,8 +163,9 @@ def _pg_as_sqlite(column: Any, name: str) -> str:
     return name
 
 
-def transcoder_for_select(table: Table, source: Connection, target: Connection
-                          ) -> Callable[[Iterable[Sequence[Any]]], list[tuple[Any, ...]]]:
+def transcoder_for_select(
+    table: Table, source: Connection, target: Connection
+) -> Callable[[Iterable[Sequence[Any]]], list[tuple[Any, ...]]]:
     """The conversion to apply to rows read with ``select_sql(where, target)``."""
     if source.dialect.name == "postgresql" and target.dialect.name == "sqlite":
         return lambda rows: [tuple(row) for row in rows]
@@ -215,15 +225,26 @@ def _cursor(connection: Connection, sql: str, params: Any) -> Iterator[Any]:
         lost = dialect.is_disconnect(exc, dbapi_connection, cursor)
         if lost:
             connection.invalidate(exc)
-        raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error,
-                                  connection_invalidated=lost, dialect=dialect) from exc
+        raise DBAPIError.instance(
+            sql,
+            params,
+            exc,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=lost,
+            dialect=dialect,
+        ) from exc
     finally:
         with suppress(Exception):
             cursor.close()
 
 
-def copy_from_sqlite(connection: Connection, table: Table, rows: Sequence[Sequence[Any]],
-                     *, update: Sequence[str] | None = None) -> None:
+def copy_from_sqlite(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[Sequence[Any]],
+    *,
+    update: Sequence[str] | None = None,
+) -> None:
     """Write SQLite driver rows into PostgreSQL's `table` idempotently by primary key,
     through COPY into a temporary table (one round trip, parsed in C).
 
@@ -242,8 +263,10 @@ def copy_from_sqlite(connection: Connection, table: Table, rows: Sequence[Sequen
     else:
         conflict = "DO NOTHING"
     with _cursor(connection, f"COPY {staging}", ()) as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} "
-                       f"(LIKE {table.name}) ON COMMIT DELETE ROWS")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} "
+            f"(LIKE {table.name}) ON COMMIT DELETE ROWS"
+        )
         with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 if times:
@@ -254,13 +277,16 @@ def copy_from_sqlite(connection: Connection, table: Table, rows: Sequence[Sequen
                     copy.write_row(values)
                 else:
                     copy.write_row(row)
-        cursor.execute(f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} "
-                       f"ON CONFLICT ({keys}) {conflict}")
+        cursor.execute(
+            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} "
+            f"ON CONFLICT ({keys}) {conflict}"
+        )
         cursor.execute(f"DELETE FROM {staging}")
 
 
-def _apply(rows: Iterable[Sequence[Any]],
-           processors: list[tuple[int, Processor]]) -> list[tuple[Any, ...]]:
+def _apply(
+    rows: Iterable[Sequence[Any]], processors: list[tuple[int, Processor]]
+) -> list[tuple[Any, ...]]:
     if not processors:
         return [tuple(row) for row in rows]
     out = []

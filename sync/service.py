@@ -72,11 +72,18 @@ class RoundReport:
 class SyncService:
     """Everything `station sync` does, usable from tests with engines passed in."""
 
-    def __init__(self, config: StationConfig, *, site_engine: Engine | None = None,
-                 central_engine: Engine | None = None, mqtt: bool = True,
-                 listen: bool = True, progress: Progress | None = None,
-                 checkpoint: Callable[[str], None] | None = None,
-                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+    def __init__(
+        self,
+        config: StationConfig,
+        *,
+        site_engine: Engine | None = None,
+        central_engine: Engine | None = None,
+        mqtt: bool = True,
+        listen: bool = True,
+        progress: Progress | None = None,
+        checkpoint: Callable[[str], None] | None = None,
+        wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
         self.config = config
         self.wall = wall  # the site server's clock: NTP-synchronised, it times the beacons
         self.site = config.site.id
@@ -86,9 +93,11 @@ class SyncService:
         self.inbox: queue.Queue[Any] = queue.Queue()
         self.bus = SyncBus(config.mqtt, self.site, self.inbox) if mqtt else None
         central_url = self.central_engine.url
-        self.listener = (CentralListener(central_url.render_as_string(hide_password=False),
-                                         self.inbox)
-                         if listen and central_url.get_backend_name() == "postgresql" else None)
+        self.listener = (
+            CentralListener(central_url.render_as_string(hide_password=False), self.inbox)
+            if listen and central_url.get_backend_name() == "postgresql"
+            else None
+        )
         self.compiler = GrantCompiler(config)
         self.progress = progress
         self.checkpoint = checkpoint
@@ -134,16 +143,28 @@ class SyncService:
         batch = self.config.central.batch_size
         try:
             self._stamp_central()
-            up = sync_up(self.site_engine, self.central_engine, self.site, batch_size=batch,
-                         checkpoint=self.checkpoint)
-            report.uploaded, report.accepted, report.rejected = (up.history, up.registry,
-                                                                 up.rejected)
+            up = sync_up(
+                self.site_engine,
+                self.central_engine,
+                self.site,
+                batch_size=batch,
+                checkpoint=self.checkpoint,
+            )
+            report.uploaded, report.accepted, report.rejected = (
+                up.history,
+                up.registry,
+                up.rejected,
+            )
             with self.site_engine.connect() as site:
                 first = read_cursor(site) == 0  # a progress bar on the first sync only
-            down = sync_down(self.site_engine, self.central_engine, batch_size=batch,
-                             site_id=self.site,
-                             progress=self.progress if first else None,
-                             checkpoint=self.checkpoint)
+            down = sync_down(
+                self.site_engine,
+                self.central_engine,
+                batch_size=batch,
+                site_id=self.site,
+                progress=self.progress if first else None,
+                checkpoint=self.checkpoint,
+            )
             report.downloaded, report.cursor = down.applied, down.cursor
             self._state("central", "in step")
         except (SyncError, DBAPIError) as exc:
@@ -159,8 +180,11 @@ class SyncService:
         published: list[str] = []
 
         def send(snapshot: Snapshot) -> None:
-            info = (self.bus.publish(snapshot.topic, snapshot.payload, qos=1, retain=True)
-                    if self.bus is not None else None)
+            info = (
+                self.bus.publish(snapshot.topic, snapshot.payload, qos=1, retain=True)
+                if self.bus is not None
+                else None
+            )
             if info is None:
                 self._unpublished.add(snapshot.agent_id)
                 return
@@ -171,8 +195,9 @@ class SyncService:
         try:
             self.compiler.refresh(self.site_engine, force=force, on_snapshot=send)
         except DBAPIError as exc:  # locked or gone: the next check tries again
-            self._state("site", f"database unavailable ({str(exc).splitlines()[0]})",
-                        logging.WARNING)
+            self._state(
+                "site", f"database unavailable ({str(exc).splitlines()[0]})", logging.WARNING
+            )
             return published
         self._state("site", "ok")
         for agent_id in sorted(self._unpublished):  # left over from an outage
@@ -186,9 +211,11 @@ class SyncService:
             return
         now = self.wall()
         for agent_id in self.config.agents:
-            self.bus.publish(topics.agent(self.site, agent_id, topics.TIME),
-                             make_beacon(agent_id, now, agent_key(self.config.site_key,
-                                                                  agent_id)), qos=0)
+            self.bus.publish(
+                topics.agent(self.site, agent_id, topics.TIME),
+                make_beacon(agent_id, now, agent_key(self.config.site_key, agent_id)),
+                qos=0,
+            )
 
     def is_published(self, agent_id: str) -> bool:
         """Whether the agent's current snapshot has been handed to the broker."""
@@ -258,8 +285,9 @@ class SyncService:
     def _drain(self, timeout: float) -> list[Any]:
         items: list[Any] = []
         try:
-            items.append(self.inbox.get(timeout=timeout) if timeout > 0
-                         else self.inbox.get_nowait())
+            items.append(
+                self.inbox.get(timeout=timeout) if timeout > 0 else self.inbox.get_nowait()
+            )
             while len(items) < MAX_EVENTS_PER_COMMIT:
                 items.append(self.inbox.get_nowait())
         except queue.Empty:
@@ -288,8 +316,13 @@ class SyncService:
             self._store(events, statuses, refused)
         return woken
 
-    def _message(self, message: Message, events: dict[str, list[AgentEvent]],
-                 statuses: dict[str, dict[str, Any]], refused: Refusals) -> None:
+    def _message(
+        self,
+        message: Message,
+        events: dict[str, list[AgentEvent]],
+        statuses: dict[str, dict[str, Any]],
+        refused: Refusals,
+    ) -> None:
         parsed = topics.parse_agent_topic(message.topic)
         if parsed is None or parsed[0] != self.site:
             self.counters["foreign_topic"] += 1
@@ -307,8 +340,12 @@ class SyncService:
             if event_id is not None:
                 refused[agent_id].append((event_id, str(exc), message.payload))
 
-    def _store(self, events: dict[str, list[AgentEvent]],
-               statuses: dict[str, dict[str, Any]], refused: Refusals | None = None) -> None:
+    def _store(
+        self,
+        events: dict[str, list[AgentEvent]],
+        statuses: dict[str, dict[str, Any]],
+        refused: Refusals | None = None,
+    ) -> None:
         refused = refused or {}
         try:
             with self.site_engine.begin() as site:
@@ -321,8 +358,11 @@ class SyncService:
         except (SQLAlchemyError, ValueError, OverflowError) as exc:
             # Not acknowledged: the agents keep the events and send them again.
             self.counters["store_failed"] += 1
-            log.error("site database refused %d events: %s",
-                      sum(map(len, events.values())), str(exc).splitlines()[0])
+            log.error(
+                "site database refused %d events: %s",
+                sum(map(len, events.values())),
+                str(exc).splitlines()[0],
+            )
             return
         self.counters["events_stored"] += sum(map(len, events.values()))
         for agent_id, status in statuses.items():
@@ -332,8 +372,10 @@ class SyncService:
         if self.bus is None:
             return
         for agent_id in {*events, *refused}:
-            ack = encode_ack([str(e.id) for e in events.get(agent_id, ())]
-                             + [str(r[0]) for r in refused.get(agent_id, ())])
+            ack = encode_ack(
+                [str(e.id) for e in events.get(agent_id, ())]
+                + [str(r[0]) for r in refused.get(agent_id, ())]
+            )
             info = self.bus.publish(topics.agent(self.site, agent_id, topics.ACKS), ack, qos=1)
             if info is None:
                 self.counters["ack_unsent"] += 1  # the agent resends; storing is idempotent

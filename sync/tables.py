@@ -24,8 +24,16 @@ from station.db import (
 # equipment (resources, opening hours and exceptions) is seeded from its configuration
 # at both ends with identifiers derived from what it is (station.seed), so the rows
 # coincide; only the site's own rows of those tables come down.
-DOWN_MODELS = (Training, Member, Membership, Badge, MemberTraining, Resource, OpeningHours,
-               OpeningException)
+DOWN_MODELS = (
+    Training,
+    Member,
+    Membership,
+    Badge,
+    MemberTraining,
+    Resource,
+    OpeningHours,
+    OpeningException,
+)
 SITE_SCOPED = frozenset({"resources", "opening_hours", "opening_exceptions"})
 
 
@@ -42,9 +50,10 @@ UP_REGISTRY_MODELS = (Member, Membership, Badge, MemberTraining)
 # History created at a site and replicated up, idempotent by id.
 HISTORY_MODELS = (Visit, AccessEvent, MachineSession)
 # History rows that change after creation (a check-out, a session's end) are upserted.
-MUTABLE_HISTORY = {Visit.__tablename__: ("checked_out_at", "checkout_reason", "purpose",
-                                          "space"),
-                   MachineSession.__tablename__: ("ended_at", "end_reason", "duration_s")}
+MUTABLE_HISTORY = {
+    Visit.__tablename__: ("checked_out_at", "checkout_reason", "purpose", "space"),
+    MachineSession.__tablename__: ("ended_at", "end_reason", "duration_s"),
+}
 
 # Foreign keys a down row needs present at the site: table -> (column, parent table).
 PARENTS: dict[str, tuple[tuple[str, str], ...]] = {

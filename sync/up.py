@@ -52,8 +52,13 @@ class UpResult:
     rejected: int = 0  # registry rows refused (see SyncRejection)
 
 
-def upload_history(site_engine: Engine, central_engine: Engine, *, batch_size: int,
-                   checkpoint: Checkpoint | None = None) -> int:
+def upload_history(
+    site_engine: Engine,
+    central_engine: Engine,
+    *,
+    batch_size: int,
+    checkpoint: Checkpoint | None = None,
+) -> int:
     sent = 0
     for model in HISTORY_MODELS:
         table = table_of(model)
@@ -62,8 +67,9 @@ def upload_history(site_engine: Engine, central_engine: Engine, *, batch_size: i
         while True:
             with site_engine.connect() as site:
                 site_codec = Codec(table, site)
-                rows = fetch(site, site_codec.select_sql("uploaded_at IS NULL LIMIT {p}"),
-                             [batch_size])
+                rows = fetch(
+                    site, site_codec.select_sql("uploaded_at IS NULL LIMIT {p}"), [batch_size]
+                )
             if not rows:
                 break
             received = utcnow()
@@ -72,16 +78,24 @@ def upload_history(site_engine: Engine, central_engine: Engine, *, batch_size: i
                 if connection.dialect.name == "postgresql" and site_codec.placeholder == "?":
                     # When central got it, in SQLite's form as the rest of the row.
                     stamp = site_codec.encode_value("uploaded_at", received)
-                    copy_from_sqlite(connection, table, [
-                        (*row[:at_uploaded], stamp, *row[at_uploaded + 1:]) for row in rows],
-                        update=mutable)
+                    copy_from_sqlite(
+                        connection,
+                        table,
+                        [(*row[:at_uploaded], stamp, *row[at_uploaded + 1 :]) for row in rows],
+                        update=mutable,
+                    )
                 else:
                     codec = Codec(table, connection)
                     stamp = codec.encode_value("uploaded_at", received)
-                    converted = [(*row[:at_uploaded], stamp, *row[at_uploaded + 1:])
-                                 for row in transcoder(table, site, connection)(rows)]
-                    sql = (codec.upsert_sql(update=mutable, guard_revision=False) if mutable
-                           else codec.insert_ignore_sql())
+                    converted = [
+                        (*row[:at_uploaded], stamp, *row[at_uploaded + 1 :])
+                        for row in transcoder(table, site, connection)(rows)
+                    ]
+                    sql = (
+                        codec.upsert_sql(update=mutable, guard_revision=False)
+                        if mutable
+                        else codec.insert_ignore_sql()
+                    )
                     execute_many(connection, sql, converted)
             if checkpoint:
                 checkpoint("up.sent")
@@ -93,32 +107,41 @@ def upload_history(site_engine: Engine, central_engine: Engine, *, batch_size: i
                     sent += len(rows)
                     continue
                 for start in range(0, len(ids), CHUNK):
-                    chunk = ids[start:start + CHUNK]
+                    chunk = ids[start : start + CHUNK]
                     site.exec_driver_sql(
                         f"UPDATE {table.name} SET uploaded_at = {site_codec.placeholder} "
                         f"WHERE id IN ({', '.join([site_codec.placeholder] * len(chunk))})",
-                        (mark, *chunk))
+                        (mark, *chunk),
+                    )
             sent += len(rows)
     if sent:
         log.info("up: %d history rows sent", sent)
     return sent
 
 
-def _mark_unchanged(site: Connection, table: Table, rows: list[Any], mutable: Sequence[str],
-                    placeholder: str, mark: Any) -> None:
+def _mark_unchanged(
+    site: Connection,
+    table: Table,
+    rows: list[Any],
+    mutable: Sequence[str],
+    placeholder: str,
+    mark: Any,
+) -> None:
     """Mark sent rows as uploaded, unless changed since they were read (a check-out
     while the batch was at central): such a row stays pending and goes up again."""
     names = [c.name for c in table.columns]
     at = [names.index(column) for column in mutable]
     same = "IS" if site.dialect.name == "sqlite" else "IS NOT DISTINCT FROM"
-    sql = (f"UPDATE {table.name} SET uploaded_at = {placeholder} WHERE id = {placeholder} "
-           + "".join(f"AND {column} {same} {placeholder} " for column in mutable))
-    execute_many(site, sql, [(mark, row[names.index("id")], *(row[i] for i in at))
-                             for row in rows])
+    sql = (
+        f"UPDATE {table.name} SET uploaded_at = {placeholder} WHERE id = {placeholder} "
+        + "".join(f"AND {column} {same} {placeholder} " for column in mutable)
+    )
+    execute_many(site, sql, [(mark, row[names.index("id")], *(row[i] for i in at)) for row in rows])
 
 
-def upload_registry(site_engine: Engine, central_engine: Engine, site_id: str, *,
-                    batch_size: int) -> tuple[int, int]:
+def upload_registry(
+    site_engine: Engine, central_engine: Engine, site_id: str, *, batch_size: int
+) -> tuple[int, int]:
     """Offer the site's dirty registry rows to central: (accepted, rejected)."""
     accepted = rejected = 0
     factory = central.sessions(central_engine)
@@ -126,8 +149,12 @@ def upload_registry(site_engine: Engine, central_engine: Engine, site_id: str, *
         table = table_of(model)
         for _ in range(MAX_PASSES):
             with site_engine.connect() as site:
-                rows = [dict(r._mapping) for r in site.execute(
-                    select(table).where(table.c.dirty.is_(True)).limit(batch_size))]
+                rows = [
+                    dict(r._mapping)
+                    for r in site.execute(
+                        select(table).where(table.c.dirty.is_(True)).limit(batch_size)
+                    )
+                ]
             if not rows:
                 break
             outcomes: list[tuple[dict[str, Any], str | None]] = []
@@ -152,13 +179,21 @@ def upload_registry(site_engine: Engine, central_engine: Engine, site_id: str, *
     return accepted, rejected
 
 
-def sync_up(site_engine: Engine, central_engine: Engine, site_id: str, *, batch_size: int,
-            checkpoint: Checkpoint | None = None) -> UpResult:
+def sync_up(
+    site_engine: Engine,
+    central_engine: Engine,
+    site_id: str,
+    *,
+    batch_size: int,
+    checkpoint: Checkpoint | None = None,
+) -> UpResult:
     # Registry first: a visit refers to its member, who may have signed up here.
-    accepted, rejected = upload_registry(site_engine, central_engine, site_id,
-                                         batch_size=batch_size)
-    history = upload_history(site_engine, central_engine, batch_size=batch_size,
-                             checkpoint=checkpoint)
+    accepted, rejected = upload_registry(
+        site_engine, central_engine, site_id, batch_size=batch_size
+    )
+    history = upload_history(
+        site_engine, central_engine, batch_size=batch_size, checkpoint=checkpoint
+    )
     return UpResult(history=history, registry=accepted, rejected=rejected)
 
 
@@ -171,28 +206,36 @@ def _offer(db: Session, model: Any, row: dict[str, Any], site_id: str) -> str | 
         if model is Badge:
             return _offer_new_badge(db, row, fields, site_id)
         if model is MemberTraining:
-            held = db.scalar(select(MemberTraining).where(
-                MemberTraining.member_id == row["member_id"],
-                MemberTraining.training_code == row["training_code"]))
+            held = db.scalar(
+                select(MemberTraining).where(
+                    MemberTraining.member_id == row["member_id"],
+                    MemberTraining.training_code == row["training_code"],
+                )
+            )
             if held is not None:
-                return (f"training {row['training_code']} is already recorded at central "
-                        f"for this member; central's record is kept")
+                return (
+                    f"training {row['training_code']} is already recorded at central "
+                    f"for this member; central's record is kept"
+                )
         db.add(model(**{pk: row[pk]}, **fields, origin_site=row["origin_site"] or site_id))
         db.flush()
         return None
     if all(getattr(existing, k) == v for k, v in fields.items()):
         return None  # already there: a replay after a lost acknowledgement
     if existing.revision != row["revision"]:
-        return (f"changed at central since this site's copy (revision {existing.revision}, "
-                f"site had {row['revision']}); the registry's version is kept")
+        return (
+            f"changed at central since this site's copy (revision {existing.revision}, "
+            f"site had {row['revision']}); the registry's version is kept"
+        )
     for key, value in fields.items():
         setattr(existing, key, value)
     db.flush()
     return None
 
 
-def _offer_new_badge(db: Session, row: dict[str, Any], fields: dict[str, Any],
-                     site_id: str) -> str | None:
+def _offer_new_badge(
+    db: Session, row: dict[str, Any], fields: dict[str, Any], site_id: str
+) -> str | None:
     holder = db.scalar(select(Badge).where(Badge.hash == row["hash"]))
     if holder is None:
         db.add(Badge(id=row["id"], **fields, origin_site=row["origin_site"] or site_id))
@@ -202,8 +245,10 @@ def _offer_new_badge(db: Session, row: dict[str, Any], fields: dict[str, Any],
         if holder.member_id == row["member_id"]:
             return "this badge was already enrolled at central for the same member"
         member = holder.member
-        return (f"badge already held by {member.display_name} ({str(member.id)[:8]}) at "
-                f"central; enrolment refused")
+        return (
+            f"badge already held by {member.display_name} ({str(member.id)[:8]}) at "
+            f"central; enrolment refused"
+        )
     # A revoked or deleted badge handed out again: central's row takes the enrolment
     # (the hash is unique), and the site's row gives way when it comes back down.
     for key, value in fields.items():
@@ -222,9 +267,18 @@ def _settle(site: Connection, table: Table, row: dict[str, Any], reason: str | N
         site.execute(update(table).where(same).values(dirty=False))
         return
     log.warning("up: %s %s refused: %s", table.name, row[pk.name], reason)
-    site.execute(table_of(SyncRejection).insert().values(
-        id=new_event_id(), entity=table.name, entity_id=str(row[pk.name]), reason=reason,
-        at=utcnow(), resolved=False))
+    site.execute(
+        table_of(SyncRejection)
+        .insert()
+        .values(
+            id=new_event_id(),
+            entity=table.name,
+            entity_id=str(row[pk.name]),
+            reason=reason,
+            at=utcnow(),
+            resolved=False,
+        )
+    )
     if table.name in ("credentials", "member_trainings") and row["revision"] == 0:
         # Never accepted anywhere: a refused badge must not keep opening doors here.
         site.execute(delete(table).where(same))

@@ -27,8 +27,9 @@ for _name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
     os.environ[_name] = str(_SCRATCH / _name)
 # The developer's own STATION_* settings (config path, database URL...) must not
 # leak into the tests; the harness's STATION_TEST_* ones stay.
-for _name in [n for n in os.environ if n.startswith("STATION_") and
-              not n.startswith("STATION_TEST_")]:
+for _name in [
+    n for n in os.environ if n.startswith("STATION_") and not n.startswith("STATION_TEST_")
+]:
     del os.environ[_name]
 
 import pytest  # noqa: E402
@@ -48,15 +49,23 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 # Tests using these fixtures get the service's marker, so `-m "not pcsc"` works.
-_SERVICE_MARKS = {"mqtt_broker": "mqtt", "private_broker": "mqtt", "pg_server_url": "postgres",
-                  "pg_url": "postgres", "pcscd": "pcsc", "virtual_card": "pcsc",
-                  "restart_pcscd": "pcsc"}
+_SERVICE_MARKS = {
+    "mqtt_broker": "mqtt",
+    "private_broker": "mqtt",
+    "pg_server_url": "postgres",
+    "pg_url": "postgres",
+    "pcscd": "pcsc",
+    "virtual_card": "pcsc",
+    "restart_pcscd": "pcsc",
+}
 
 
 def pytest_report_header() -> str:
-    given = [f"{name}={os.environ[name]}" for name in
-             ("STATION_TEST_MQTT_PORT", "STATION_TEST_PG_URL", "STATION_TEST_PCSC")
-             if name in os.environ]
+    given = [
+        f"{name}={os.environ[name]}"
+        for name in ("STATION_TEST_MQTT_PORT", "STATION_TEST_PG_URL", "STATION_TEST_PCSC")
+        if name in os.environ
+    ]
     return "services: " + (", ".join(given) if given else "started by the fixtures as needed")
 
 
@@ -69,6 +78,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 # ---- MQTT -------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def mqtt_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerAddress]:
@@ -97,6 +107,7 @@ def private_broker(tmp_path: Path) -> Iterator[Mosquitto]:
 
 
 # ---- PostgreSQL -------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def pg_server_url() -> Iterator[str]:
@@ -127,6 +138,7 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
 
 
 # ---- PC/SC ------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def pcscd() -> Iterator[pcsc.Pcscd]:
@@ -172,6 +184,7 @@ def virtual_card(pcscd: pcsc.Pcscd) -> Iterator[Callable[..., VirtualCard]]:
 
 # ---- databases and configuration ------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def _site_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Migrate once per session; each test gets a copy (Alembic takes a while).
@@ -211,14 +224,18 @@ def site_session(site_db: str) -> Iterator[Session]:
 
 
 @pytest.fixture
-def config_factory(tmp_path: Path, mqtt_broker: BrokerAddress
-                   ) -> Callable[..., Path]:
+def config_factory(tmp_path: Path, mqtt_broker: BrokerAddress) -> Callable[..., Path]:
     """``make(overrides={...}, name="config.toml")``: the sample config.toml in tmp_path,
     databases in tmp_path, mqtt at the test broker; overrides deep-merge (None deletes)."""
 
     def make(overrides: Mapping[str, Any] | None = None, name: str = "config.toml") -> Path:
-        return write_config(tmp_path, mqtt_host=mqtt_broker.host, mqtt_port=mqtt_broker.port,
-                            overrides=overrides, name=name)
+        return write_config(
+            tmp_path,
+            mqtt_host=mqtt_broker.host,
+            mqtt_port=mqtt_broker.port,
+            overrides=overrides,
+            name=name,
+        )
 
     return make
 

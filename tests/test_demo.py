@@ -25,9 +25,14 @@ def _events(url: str) -> list[tuple[str, str, str | None]]:
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            return [(e.agent_id, e.type, e.reason) for e in session.scalars(
-                select(AccessEvent).where(AccessEvent.type.in_(["granted", "denied"]))
-                .order_by(AccessEvent.at))]
+            return [
+                (e.agent_id, e.type, e.reason)
+                for e in session.scalars(
+                    select(AccessEvent)
+                    .where(AccessEvent.type.in_(["granted", "denied"]))
+                    .order_by(AccessEvent.at)
+                )
+            ]
     except Exception:  # the site database may not exist yet
         return []
     finally:
@@ -60,31 +65,45 @@ def test_demo_runs_a_whole_site_and_stops_cleanly(tmp_path: Path) -> None:
     config = write_config(tmp_path, mqtt_port=free_port())
     site_url = f"sqlite:///{tmp_path / 'site.db'}"
     with_kiosk = shutil.which("Xvfb") is not None  # the demo gives it a virtual screen
-    demo = subprocess.Popen([*STATION, "--config", str(config), "demo",
-                             *([] if with_kiosk else ["--no-kiosk"])],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env={**os.environ, "DISPLAY": ""}, start_new_session=True)
+    demo = subprocess.Popen(
+        [*STATION, "--config", str(config), "demo", *([] if with_kiosk else ["--no-kiosk"])],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "DISPLAY": ""},
+        start_new_session=True,
+    )
     try:
         # The agents' sim sockets appear once they run; grants arrive through sync.
-        sockets = [tmp_path / "var" / "sim" / f"{name}.sock"
-                   for name in ("front-door", "laser-cutter")]
+        sockets = [
+            tmp_path / "var" / "sim" / f"{name}.sock" for name in ("front-door", "laser-cutter")
+        ]
         assert _wait_for(lambda: all(s.exists() for s in sockets)), "agents did not start"
 
         def tap(reader: str, uid: str) -> None:
-            subprocess.run([*STATION, "--config", str(config), "reader", "tap", "--reader",
-                            reader, uid], check=True, timeout=30)
+            subprocess.run(
+                [*STATION, "--config", str(config), "reader", "tap", "--reader", reader, uid],
+                check=True,
+                timeout=30,
+            )
 
         def granted_once_grants_arrive() -> bool:
             tap("front-door", "04F6A7B8")  # Inès: a coworking resident, 24/7
-            return _wait_for(lambda: ("front-door", "granted", "granted") in _events(site_url),
-                             timeout=3)
+            return _wait_for(
+                lambda: ("front-door", "granted", "granted") in _events(site_url), timeout=3
+            )
 
         assert _wait_for(granted_once_grants_arrive, timeout=90)
         tap("laser-cutter", "04B2C3D4")  # Lucas: not trained
         tap("front-door", "04FFFFFF")  # nobody's badge
-        assert _wait_for(lambda: {("laser-cutter", "denied", "training_missing"),
-                                  ("front-door", "denied", "unknown_badge")}
-                         <= set(_events(site_url)))
+        assert _wait_for(
+            lambda: (
+                {
+                    ("laser-cutter", "denied", "training_missing"),
+                    ("front-door", "denied", "unknown_badge"),
+                }
+                <= set(_events(site_url))
+            )
+        )
         if with_kiosk:
             kiosk_socket = tmp_path / "var" / "sim" / "entrance.sock"
             assert _wait_for(kiosk_socket.exists), "the kiosk did not start"

@@ -85,8 +85,7 @@ def read_uid(reader_name: str = READER) -> tuple[list[int], int, int]:
         connection.release()
 
 
-def test_virtual_card_uid_is_read_through_pcscd(
-        virtual_card: Callable[..., VirtualCard]) -> None:
+def test_virtual_card_uid_is_read_through_pcscd(virtual_card: Callable[..., VirtualCard]) -> None:
     card = virtual_card(UID)
     assert not pcsc.card_present(READER)
     with card:
@@ -103,8 +102,7 @@ def test_second_reader_and_error_answers(virtual_card: Callable[..., VirtualCard
         assert read_uid(second) == ([], 0x6A, 0x81)
 
 
-def test_malformed_answer_is_an_error_not_a_uid(
-        virtual_card: Callable[..., VirtualCard]) -> None:
+def test_malformed_answer_is_an_error_not_a_uid(virtual_card: Callable[..., VirtualCard]) -> None:
     from smartcard.Exceptions import CardConnectionException
 
     with virtual_card(UID, answer=answer_raw(b"\x90")):  # one byte: no status word
@@ -116,7 +114,8 @@ def test_malformed_answer_is_an_error_not_a_uid(
 
 
 def test_restart_pcscd_brings_the_readers_back(
-        restart_pcscd: Callable[[], None], virtual_card: Callable[..., VirtualCard]) -> None:
+    restart_pcscd: Callable[[], None], virtual_card: Callable[..., VirtualCard]
+) -> None:
     card = virtual_card(UID)
     card.insert()
     assert pcsc.wait_card(READER)
@@ -134,8 +133,10 @@ def test_postgres_answers_and_each_test_gets_an_empty_database(pg_url: str) -> N
         with engine.begin() as connection:
             assert connection.execute(text("select 1")).scalar_one() == 1
             assert inspect(connection).get_table_names() == []
-            assert connection.execute(text("select current_database()")).scalar_one() \
+            assert (
+                connection.execute(text("select current_database()")).scalar_one()
                 == engine.url.database
+            )
             connection.execute(text("create table marker (id int)"))
     finally:
         engine.dispose()
@@ -155,8 +156,9 @@ def test_site_session_sees_the_schema(site_session: object) -> None:
     assert {"alembic_version", "members", "credentials"} <= tables
 
 
-def test_config_file_points_at_the_test_services(config_file: Path,
-                                                 mqtt_broker: BrokerAddress) -> None:
+def test_config_file_points_at_the_test_services(
+    config_file: Path, mqtt_broker: BrokerAddress
+) -> None:
     from station.config import load_config
 
     config = load_config(config_file)
@@ -171,9 +173,14 @@ def test_config_factory_overrides(config_factory: Callable[..., Path]) -> None:
     from station.config import load_config
 
     # Without the printer, the group that named it must not name it either.
-    path = config_factory({"agents": {"printer-3d": None}, "site": {"name": "Test"},
-                           "resource_groups": {"machines": ["laser-cutter"]}},
-                          name="other.toml")
+    path = config_factory(
+        {
+            "agents": {"printer-3d": None},
+            "site": {"name": "Test"},
+            "resource_groups": {"machines": ["laser-cutter"]},
+        },
+        name="other.toml",
+    )
     config = load_config(path)
     assert config.site.name == "Test"
     assert "printer-3d" not in config.agents

@@ -13,6 +13,19 @@ from hardware.gpio.factory import make_pin_factory
 from hardware.gpio.inputs import BusySensor, DoorContact, ExitButton
 from hardware.gpio.outputs import PATTERNS, Indicator, Relay
 
-__all__ = ["PATTERNS", "AgentIO", "BusyChanged", "BusySensor", "DoorClosed", "DoorContact",
-           "DoorOpened", "ExitButton", "ExitPressed", "Indicator", "IoEvent", "IoSink", "Relay",
-           "make_pin_factory"]
+__all__ = [
+    "PATTERNS",
+    "AgentIO",
+    "BusyChanged",
+    "BusySensor",
+    "DoorClosed",
+    "DoorContact",
+    "DoorOpened",
+    "ExitButton",
+    "ExitPressed",
+    "Indicator",
+    "IoEvent",
+    "IoSink",
+    "Relay",
+    "make_pin_factory",
+]

@@ -58,24 +58,33 @@ class AgentIO:
         self.exit_button: ExitButton | None = None
         self.busy: BusySensor | None = None
         self.indicator: Indicator | None = None
-        self.relay = Relay(pins.relay, active_high=pins.relay_active_high,
-                           pin_factory=pin_factory)
+        self.relay = Relay(pins.relay, active_high=pins.relay_active_high, pin_factory=pin_factory)
         try:
             if pins.contact:
                 self.contact = DoorContact(
-                    pins.contact, pin_factory=pin_factory,
+                    pins.contact,
+                    pin_factory=pin_factory,
                     on_open=lambda: self._post(DoorOpened(time.monotonic())),
-                    on_close=lambda: self._post(DoorClosed(time.monotonic())))
+                    on_close=lambda: self._post(DoorClosed(time.monotonic())),
+                )
             if pins.exit_button:
                 self.exit_button = ExitButton(
-                    pins.exit_button, pin_factory=pin_factory,
-                    on_press=lambda: self._post(ExitPressed(time.monotonic())))
+                    pins.exit_button,
+                    pin_factory=pin_factory,
+                    on_press=lambda: self._post(ExitPressed(time.monotonic())),
+                )
             if pins.busy:
                 self.busy = BusySensor(
-                    pins.busy, pin_factory=pin_factory,
-                    on_change=lambda busy: self._post(BusyChanged(busy, time.monotonic())))
-            self.indicator = Indicator(led_green=pins.led_green, led_red=pins.led_red,
-                                       buzzer=pins.buzzer, pin_factory=pin_factory)
+                    pins.busy,
+                    pin_factory=pin_factory,
+                    on_change=lambda busy: self._post(BusyChanged(busy, time.monotonic())),
+                )
+            self.indicator = Indicator(
+                led_green=pins.led_green,
+                led_red=pins.led_red,
+                buzzer=pins.buzzer,
+                pin_factory=pin_factory,
+            )
         except Exception:
             self.close()
             raise
@@ -101,6 +110,10 @@ class AgentIO:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()

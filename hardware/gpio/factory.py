@@ -34,7 +34,8 @@ def make_pin_factory(name: FactoryName | str) -> Factory:
 
             return NativeFactory()
     except (ImportError, OSError, RuntimeError, GPIOZeroError) as exc:
-        raise PinError(f"pin factory {name!r} cannot run here: {exc}; on a Raspberry Pi "
-                       "install python3-lgpio, elsewhere use 'mock'") from exc
-    raise PinError(f"unknown pin factory {name!r}; expected 'mock', 'lgpio', 'rpigpio' "
-                   "or 'native'")
+        raise PinError(
+            f"pin factory {name!r} cannot run here: {exc}; on a Raspberry Pi "
+            "install python3-lgpio, elsewhere use 'mock'"
+        ) from exc
+    raise PinError(f"unknown pin factory {name!r}; expected 'mock', 'lgpio', 'rpigpio' or 'native'")

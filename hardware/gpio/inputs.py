@@ -46,16 +46,27 @@ class _Input:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 
 class DoorContact(_Input):
     """A door contact closed (pin to ground) while the door is shut."""
 
-    def __init__(self, pin: int, *, pin_factory: Factory, on_open: Callback | None = None,
-                 on_close: Callback | None = None, bounce_s: float | None = None) -> None:
+    def __init__(
+        self,
+        pin: int,
+        *,
+        pin_factory: Factory,
+        on_open: Callback | None = None,
+        on_close: Callback | None = None,
+        bounce_s: float | None = None,
+    ) -> None:
         super().__init__(pin, bounce_s, pin_factory)
         self._button.when_released = _call(on_open)
         self._button.when_pressed = _call(on_close)
@@ -68,8 +79,14 @@ class DoorContact(_Input):
 class ExitButton(_Input):
     """A request-to-exit button (normally open, to ground)."""
 
-    def __init__(self, pin: int, *, pin_factory: Factory, on_press: Callback | None = None,
-                 bounce_s: float | None = 0.05) -> None:
+    def __init__(
+        self,
+        pin: int,
+        *,
+        pin_factory: Factory,
+        on_press: Callback | None = None,
+        bounce_s: float | None = 0.05,
+    ) -> None:
         super().__init__(pin, bounce_s, pin_factory)
         self._button.when_pressed = _call(on_press)
 
@@ -81,9 +98,14 @@ class ExitButton(_Input):
 class BusySensor(_Input):
     """A current switch on a machine's supply, closed while the machine draws power."""
 
-    def __init__(self, pin: int, *, pin_factory: Factory,
-                 on_change: Callable[[bool], None] | None = None,
-                 bounce_s: float | None = None) -> None:
+    def __init__(
+        self,
+        pin: int,
+        *,
+        pin_factory: Factory,
+        on_change: Callable[[bool], None] | None = None,
+        bounce_s: float | None = None,
+    ) -> None:
         super().__init__(pin, bounce_s, pin_factory)
         if on_change is not None:
             callback = on_change

@@ -20,8 +20,9 @@ def _release(device: DigitalOutputDevice) -> None:
         device.close()
 
 
-def _output(cls: type[DigitalOutputDevice], pin: int, active_high: bool,
-            pin_factory: Factory) -> DigitalOutputDevice:
+def _output(
+    cls: type[DigitalOutputDevice], pin: int, active_high: bool, pin_factory: Factory
+) -> DigitalOutputDevice:
     try:
         return cls(pin, active_high=active_high, initial_value=False, pin_factory=pin_factory)
     except (GPIOZeroError, OSError) as exc:
@@ -35,8 +36,9 @@ class Relay:
     Wire the load normally open: no power to the coil, no power to the load.
     """
 
-    def __init__(self, pin: int, active_high: bool = True,
-                 pin_factory: Factory | None = None) -> None:
+    def __init__(
+        self, pin: int, active_high: bool = True, pin_factory: Factory | None = None
+    ) -> None:
         if pin_factory is None:  # never gpiozero's global default: say which one
             raise PinError("Relay needs an explicit pin factory (make_pin_factory)")
         self.pin = pin
@@ -70,8 +72,12 @@ class Relay:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 
@@ -90,12 +96,16 @@ PATTERNS: dict[str, dict[str, Blink]] = {
 class Indicator:
     """LEDs and buzzer (any of them may be absent) showing named patterns."""
 
-    def __init__(self, *, led_green: int = 0, led_red: int = 0, buzzer: int = 0,
-                 pin_factory: Factory) -> None:
+    def __init__(
+        self, *, led_green: int = 0, led_red: int = 0, buzzer: int = 0, pin_factory: Factory
+    ) -> None:
         self._outputs: dict[str, DigitalOutputDevice] = {}
         try:
-            for role, pin, cls in (("green", led_green, LED), ("red", led_red, LED),
-                                   ("buzzer", buzzer, Buzzer)):
+            for role, pin, cls in (
+                ("green", led_green, LED),
+                ("red", led_red, LED),
+                ("buzzer", buzzer, Buzzer),
+            ):
                 if pin:
                     self._outputs[role] = _output(cls, pin, True, pin_factory)
         except PinError:
@@ -108,8 +118,9 @@ class Indicator:
         try:
             steps = PATTERNS[pattern]
         except KeyError:
-            raise UnknownPattern(f"unknown indicator pattern {pattern!r}; expected one of "
-                                 f"{', '.join(PATTERNS)}") from None
+            raise UnknownPattern(
+                f"unknown indicator pattern {pattern!r}; expected one of {', '.join(PATTERNS)}"
+            ) from None
         self.pattern = pattern
         for role, device in self._outputs.items():
             if role not in steps:
@@ -140,6 +151,10 @@ class Indicator:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()

@@ -27,14 +27,23 @@ from hardware.readers.base import (
 )
 from station.config.schema import ReaderConfig
 
-__all__ = ["BadRead", "BadgePresented", "BadgeRemoved", "EventSink", "Reader", "ReaderEvent",
-           "ReaderState", "open_reader"]
+__all__ = [
+    "BadRead",
+    "BadgePresented",
+    "BadgeRemoved",
+    "EventSink",
+    "Reader",
+    "ReaderEvent",
+    "ReaderState",
+    "open_reader",
+]
 
 SCHEMES = ("sim", "pcsc", "nfc", "keyboard")
 
 
-def open_reader(reader_id: str, config: ReaderConfig, on_event: EventSink, *,
-                sim_socket: Path | None = None) -> Reader:
+def open_reader(
+    reader_id: str, config: ReaderConfig, on_event: EventSink, *, sim_socket: Path | None = None
+) -> Reader:
     """A reader for ``config.path``, not yet started (call `Reader.start`).
 
     ``sim_socket`` is where a simulated reader listens for ``station reader tap``
@@ -45,7 +54,8 @@ def open_reader(reader_id: str, config: ReaderConfig, on_event: EventSink, *,
         raise UnknownReaderPath(
             f"reader {reader_id!r}: unknown reader path {config.path!r}; expected "
             "'sim:ID', 'pcsc:NAME-PATTERN', 'nfc:usb', 'nfc:tty:AMA0:pn532', "
-            "'nfc:udp:127.0.0.1:54321', 'keyboard:/dev/input/...' or 'keyboard:stdin'")
+            "'nfc:udp:127.0.0.1:54321', 'keyboard:/dev/input/...' or 'keyboard:stdin'"
+        )
     if scheme == "sim":
         from hardware.readers.sim import SimReader
 
@@ -58,14 +68,17 @@ def open_reader(reader_id: str, config: ReaderConfig, on_event: EventSink, *,
         if rest.split(":")[0] not in ("usb", "tty", "udp", "i2c"):
             raise UnknownReaderPath(
                 f"reader {reader_id!r}: unknown nfc device {rest!r}; expected 'usb[:VID:PID]', "
-                "'tty:AMA0:pn532', 'i2c:...:pn532' or 'udp[:HOST:PORT]'")
+                "'tty:AMA0:pn532', 'i2c:...:pn532' or 'udp[:HOST:PORT]'"
+            )
         from hardware.readers.nfc import NfcReader
 
         return NfcReader(reader_id, config, on_event, device=rest)
     if rest != "stdin" and not rest.startswith("/"):
-        raise UnknownReaderPath(f"reader {reader_id!r}: unknown keyboard device {rest!r}; "
-                                "expected 'stdin' or an absolute path such as "
-                                "/dev/input/by-id/...-event-kbd")
+        raise UnknownReaderPath(
+            f"reader {reader_id!r}: unknown keyboard device {rest!r}; "
+            "expected 'stdin' or an absolute path such as "
+            "/dev/input/by-id/...-event-kbd"
+        )
     from hardware.readers.keyboard import KeyboardReader
 
     return KeyboardReader(reader_id, config, on_event, device=rest)

@@ -126,8 +126,12 @@ class Reader(abc.ABC):
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -187,8 +191,11 @@ class Reader(abc.ABC):
                     credential, self._present = self._present, None
                     self._emit(BadgeRemoved(self.reader_id, credential, time.monotonic()))
             (log.info if available else log.warning)(
-                "reader %s %s: %s", self.reader_id,
-                "available" if available else "unavailable", detail)
+                "reader %s %s: %s",
+                self.reader_id,
+                "available" if available else "unavailable",
+                detail,
+            )
             self._emit(ReaderState(self.reader_id, available, detail, time.monotonic()))
 
     def _bad_read(self, detail: str) -> None:
@@ -196,8 +203,9 @@ class Reader(abc.ABC):
             if self._closed:
                 return
             self.bad_reads += 1
-            log.warning("reader %s: bad read (%s), total %d", self.reader_id, detail,
-                        self.bad_reads)
+            log.warning(
+                "reader %s: bad read (%s), total %d", self.reader_id, detail, self.bad_reads
+            )
             self._emit(BadRead(self.reader_id, detail, time.monotonic()))
 
     # -- internals --------------------------------------------------------------------

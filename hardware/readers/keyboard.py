@@ -46,7 +46,7 @@ def parse_typed_uid(text: str, config: ReaderConfig) -> Credential:
         number = int(text)
         # 10-digit readers type a 4-byte UID; longer numbers need more bytes.
         length = config.uid_length or max(4, (number.bit_length() + 7) // 8)
-        if number >= 256 ** length:
+        if number >= 256**length:
             raise ValueError(f"{text[:24]} does not fit in {length} bytes")
         data = number.to_bytes(length, "big")
     if not 1 <= len(data) <= 10:
@@ -59,8 +59,15 @@ def parse_typed_uid(text: str, config: ReaderConfig) -> Credential:
 class KeyboardReader(Reader):
     """A keyboard-wedge reader on ``device``: 'stdin' or an evdev path in /dev/input."""
 
-    def __init__(self, reader_id: str, config: ReaderConfig, on_event: EventSink, *,
-                 device: str, fd: int | None = None) -> None:
+    def __init__(
+        self,
+        reader_id: str,
+        config: ReaderConfig,
+        on_event: EventSink,
+        *,
+        device: str,
+        fd: int | None = None,
+    ) -> None:
         super().__init__(reader_id, config, on_event)
         self.device = device
         self._fd = fd  # for 'stdin': another descriptor to read (a pipe in tests)
@@ -73,8 +80,9 @@ class KeyboardReader(Reader):
         if self.device != "stdin":
             _evdev()  # fail now, not in the thread, if evdev is missing
         self._wake_r, self._wake_w = os.pipe()
-        self._thread = threading.Thread(target=target, name=f"keyboard {self.reader_id}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=target, name=f"keyboard {self.reader_id}", daemon=True
+        )
         self._thread.start()
 
     def _shutdown(self) -> None:
@@ -166,9 +174,15 @@ def _keymap(ecodes: Any) -> dict[int, str]:
     keys.update({getattr(ecodes, f"KEY_KP{d}"): d for d in "0123456789"})
     keys.update({ecodes.KEY_ENTER: "\n", ecodes.KEY_KPENTER: "\n"})
     # Anything else but modifiers breaks the line so that it is reported as a bad read.
-    keys.update({code: "?" for name, code in ecodes.ecodes.items()
-                 if name.startswith("KEY_") and code not in keys
-                 and not any(m in name for m in ("SHIFT", "CTRL", "ALT", "META", "CAPS"))})
+    keys.update(
+        {
+            code: "?"
+            for name, code in ecodes.ecodes.items()
+            if name.startswith("KEY_")
+            and code not in keys
+            and not any(m in name for m in ("SHIFT", "CTRL", "ALT", "META", "CAPS"))
+        }
+    )
     return keys
 
 

@@ -27,8 +27,9 @@ RETRY_S = 1.0  # between attempts to open a device that is gone
 class NfcReader(Reader):
     """A reader on nfcpy device path ``device`` ('usb', 'tty:AMA0:pn532', 'udp', ...)."""
 
-    def __init__(self, reader_id: str, config: ReaderConfig, on_event: EventSink, *,
-                 device: str) -> None:
+    def __init__(
+        self, reader_id: str, config: ReaderConfig, on_event: EventSink, *, device: str
+    ) -> None:
         super().__init__(reader_id, config, on_event)
         self.device = device
         self._stop = threading.Event()
@@ -36,8 +37,7 @@ class NfcReader(Reader):
         self._discovered_at: float | None = None
 
     def _open(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"nfc {self.reader_id}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"nfc {self.reader_id}", daemon=True)
         self._thread.start()
 
     def _shutdown(self) -> None:

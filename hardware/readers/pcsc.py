@@ -30,9 +30,13 @@ PNP_READER = "\\\\?PnP?\\Notification"
 GET_UID = [0xFF, 0xCA, 0x00, 0x00, 0x00]
 UID_LENGTHS = (4, 7, 10)  # single, double and triple size ISO 14443-3 UIDs
 RETRY_S = 1.0  # between attempts to reach pcscd while it is gone
-_SERVICE_GONE = {scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED,
-                 scard.SCARD_E_INVALID_HANDLE, scard.SCARD_E_NO_READERS_AVAILABLE,
-                 scard.SCARD_F_COMM_ERROR}  # COMM_ERROR: pcscd's socket closed under us
+_SERVICE_GONE = {
+    scard.SCARD_E_NO_SERVICE,
+    scard.SCARD_E_SERVICE_STOPPED,
+    scard.SCARD_E_INVALID_HANDLE,
+    scard.SCARD_E_NO_READERS_AVAILABLE,
+    scard.SCARD_F_COMM_ERROR,
+}  # COMM_ERROR: pcscd's socket closed under us
 _READER_GONE = {scard.SCARD_E_UNKNOWN_READER, scard.SCARD_E_READER_UNAVAILABLE}
 
 
@@ -68,8 +72,9 @@ def parse_uid_answer(answer: list[int]) -> Credential:
 class PcscReader(Reader):
     """The first PC/SC reader whose name matches ``pattern`` (e.g. ``ACR122``)."""
 
-    def __init__(self, reader_id: str, config: ReaderConfig, on_event: EventSink, *,
-                 pattern: str) -> None:
+    def __init__(
+        self, reader_id: str, config: ReaderConfig, on_event: EventSink, *, pattern: str
+    ) -> None:
         super().__init__(reader_id, config, on_event)
         self.pattern = pattern
         self.reader_name: str | None = None
@@ -79,8 +84,9 @@ class PcscReader(Reader):
         self._thread: threading.Thread | None = None
 
     def _open(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"pcsc {self.reader_id}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"pcsc {self.reader_id}", daemon=True
+        )
         self._thread.start()
 
     def _shutdown(self) -> None:
@@ -136,8 +142,9 @@ class PcscReader(Reader):
                     states[self.reader_name] = scard.SCARD_STATE_UNAWARE
                     card_in = False
                     self._set_available(True, self.reader_name)
-            hresult, changes = scard.SCardGetStatusChange(context, scard.INFINITE,
-                                                          list(states.items()))
+            hresult, changes = scard.SCardGetStatusChange(
+                context, scard.INFINITE, list(states.items())
+            )
             if hresult == scard.SCARD_E_CANCELLED or self._stop.is_set():
                 return
             if hresult in _SERVICE_GONE:
@@ -183,8 +190,11 @@ class PcscReader(Reader):
 
     def _read_card(self, context: int, name: str, at: float) -> None:
         hresult, card, protocol = scard.SCardConnect(
-            context, name, scard.SCARD_SHARE_SHARED,
-            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+            context,
+            name,
+            scard.SCARD_SHARE_SHARED,
+            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+        )
         if hresult != scard.SCARD_S_SUCCESS:
             self._bad_read(f"cannot connect to the card: {_error(hresult)}")
             return

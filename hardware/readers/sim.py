@@ -36,8 +36,14 @@ CLIENT_TIMEOUT_S = 5.0
 class SimReader(Reader):
     """A reader whose badges are presented by calling `present` and `remove`."""
 
-    def __init__(self, reader_id: str, config: ReaderConfig, on_event: EventSink, *,
-                 socket_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        reader_id: str,
+        config: ReaderConfig,
+        on_event: EventSink,
+        *,
+        socket_path: Path | None = None,
+    ) -> None:
         super().__init__(reader_id, config, on_event)
         self.socket_path = socket_path
         self._server: SimSocketServer | None = None
@@ -75,8 +81,10 @@ class SimReader(Reader):
         elif words == ["remove"]:
             self.remove()
         elif words != ["ping"]:
-            raise SimProtocolError(f"unknown command {line[:40]!r}; expected "
-                                   "'present HEX', 'tap HEX', 'remove' or 'ping'")
+            raise SimProtocolError(
+                f"unknown command {line[:40]!r}; expected "
+                "'present HEX', 'tap HEX', 'remove' or 'ping'"
+            )
 
 
 class SimSocketServer:
@@ -94,8 +102,7 @@ class SimSocketServer:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() or self.path.is_symlink():
             if _is_listening(self.path):
-                raise ReaderUnavailable(f"another simulated reader already listens on "
-                                        f"{self.path}")
+                raise ReaderUnavailable(f"another simulated reader already listens on {self.path}")
             self.path.unlink()  # left over by a process that died
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -106,8 +113,9 @@ class SimSocketServer:
             sock.close()
             raise ReaderUnavailable(f"cannot listen on {self.path}: {exc}") from exc
         self._sock = sock
-        self._thread = threading.Thread(target=self._serve, name=f"sim-socket {self.path.name}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._serve, name=f"sim-socket {self.path.name}", daemon=True
+        )
         self._thread.start()
 
     def close(self) -> None:
@@ -188,4 +196,3 @@ def send_command(path: Path, line: str, timeout: float = CLIENT_TIMEOUT_S) -> st
                 break
             answer += chunk
     return answer.decode("ascii", "replace").strip()
-

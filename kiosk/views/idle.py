@@ -19,8 +19,13 @@ HOURS_MAX_WIDTH = 640  # px; today's hours wrap beyond, the date beside them
 class IdleView(QWidget):
     visitor_clicked = Signal()
 
-    def __init__(self, zone: dt.tzinfo, clock: Callable[[], dt.datetime],
-                 language: Callable[[], str], spaces: Sequence[Space] = ()) -> None:
+    def __init__(
+        self,
+        zone: dt.tzinfo,
+        clock: Callable[[], dt.datetime],
+        language: Callable[[], str],
+        spaces: Sequence[Space] = (),
+    ) -> None:
         super().__init__()
         self.zone, self.clock, self.language = zone, clock, language
         self.space_names = {s.id: s for s in spaces}
@@ -78,10 +83,12 @@ class IdleView(QWidget):
         now = self.clock()
         self.time.setText(hhmm(now, self.zone))
         local = now.astimezone(self.zone)
-        locale = QLocale(QLocale.Language.English if self.language() == "en"
-                         else QLocale.Language.French)
-        self.date.setText(locale.toString(QDate(local.year, local.month, local.day),
-                                          "dddd d MMMM yyyy"))
+        locale = QLocale(
+            QLocale.Language.English if self.language() == "en" else QLocale.Language.French
+        )
+        self.date.setText(
+            locale.toString(QDate(local.year, local.month, local.day), "dddd d MMMM yyyy")
+        )
 
     def retranslate(self) -> None:
         self.prompt.setText(self.tr("Badgez ici"))
@@ -94,23 +101,29 @@ class IdleView(QWidget):
         if hours is None:
             self.hours.setText("")
         elif not hours.ranges:
-            self.hours.setText(self.tr("Fermé aujourd'hui") +
-                               (f" ({hours.label})" if hours.label else ""))
+            self.hours.setText(
+                self.tr("Fermé aujourd'hui") + (f" ({hours.label})" if hours.label else "")
+            )
         else:
             text = self.tr("Aujourd'hui : %1").replace("%1", hours.text())
             self.hours.setText(text + (f" ({hours.label})" if hours.label else ""))
         # On one line beside the date, unless a long label needs to wrap.
         self.hours.ensurePolished()
-        self.hours.setMinimumWidth(min(HOURS_MAX_WIDTH, 1 + self.hours.fontMetrics()
-                                       .horizontalAdvance(self.hours.text())))
+        self.hours.setMinimumWidth(
+            min(HOURS_MAX_WIDTH, 1 + self.hours.fontMetrics().horizontalAdvance(self.hours.text()))
+        )
         if info is None or info.people_in is None:
             self.people.setText("")
         else:
             count = info.people_in
             # Spelled out rather than Qt's %n plurals: French (the source) counts 0 as one.
-            self.people.setText(self.tr("Personne sur place pour l'instant") if count == 0
-                                else self.tr("1 personne sur place") if count == 1
-                                else self.tr("%1 personnes sur place").replace("%1", str(count)))
+            self.people.setText(
+                self.tr("Personne sur place pour l'instant")
+                if count == 0
+                else self.tr("1 personne sur place")
+                if count == 1
+                else self.tr("%1 personnes sur place").replace("%1", str(count))
+            )
         clear(self.spaces_layout)
         fills = info.spaces if info else ()
         self.spaces.setVisible(bool(fills))
@@ -124,8 +137,9 @@ class IdleView(QWidget):
             title.setText(self.tr("Au programme aujourd'hui"))
             self.events_layout.addWidget(title)
             for event in events[:5]:
-                when = self.tr("Toute la journée") if event.all_day else \
-                    hhmm(event.start, self.zone)
+                when = (
+                    self.tr("Toute la journée") if event.all_day else hhmm(event.start, self.zone)
+                )
                 where = f" — {event.location}" if event.location else ""
                 line = label(center=False)
                 line.setText(f"{when}  {event.summary}{where}")

@@ -52,8 +52,12 @@ class ProblemView(QWidget):
     def retranslate(self) -> None:
         self.visitor.setText(self.tr("Entrer comme visiteur"))
         self.done.setText(self.tr("Retour"))
-        self.whom.setText(self.tr("Un membre de l'équipe d'accueil peut vous aider : "
-                                  "il se trouve au comptoir, à droite de l'entrée."))
+        self.whom.setText(
+            self.tr(
+                "Un membre de l'équipe d'accueil peut vous aider : "
+                "il se trouve au comptoir, à droite de l'entrée."
+            )
+        )
         data = self.data
         kind = data.kind if data else ""
         self.visitor.setVisible(kind != "database")
@@ -64,25 +68,32 @@ class ProblemView(QWidget):
             if data.membership_ended is not None:
                 end = data.membership_ended
                 day = QLocale(QLocale.Language.French).toString(
-                    QDate(end.year, end.month, end.day), QLocale.FormatType.ShortFormat)
+                    QDate(end.year, end.month, end.day), QLocale.FormatType.ShortFormat
+                )
                 ended = self.tr("Elle a pris fin le %1.").replace("%1", day) + " "
             else:
                 ended = ""
-            self.explain.setText(ended + self.tr("Vous pouvez la renouveler à l'accueil, "
-                                                 "c'est gratuit et rapide."))
+            self.explain.setText(
+                ended + self.tr("Vous pouvez la renouveler à l'accueil, c'est gratuit et rapide.")
+            )
         elif kind == "unknown":
             self.headline.setText(self.tr("Ce badge n'est pas enregistré"))
-            self.explain.setText(self.tr("Il n'est relié à aucun compte. L'accueil peut "
-                                         "l'associer à votre nom en une minute."))
+            self.explain.setText(
+                self.tr(
+                    "Il n'est relié à aucun compte. L'accueil peut "
+                    "l'associer à votre nom en une minute."
+                )
+            )
         elif kind == "revoked":
             self.headline.setText(self.tr("Ce badge a été désactivé"))
-            self.explain.setText(self.tr("Il a été déclaré perdu ou rendu. Demandez un "
-                                         "nouveau badge à l'accueil."))
+            self.explain.setText(
+                self.tr("Il a été déclaré perdu ou rendu. Demandez un nouveau badge à l'accueil.")
+            )
         elif kind == "database":
-            self.headline.setText(self.tr("Le système d'accueil est momentanément "
-                                          "indisponible"))
-            self.explain.setText(self.tr("Votre passage n'a pas pu être enregistré. "
-                                         "Réessayez dans un instant."))
+            self.headline.setText(self.tr("Le système d'accueil est momentanément indisponible"))
+            self.explain.setText(
+                self.tr("Votre passage n'a pas pu être enregistré. Réessayez dans un instant.")
+            )
         else:
             self.headline.setText("")
             self.explain.setText("")

@@ -37,8 +37,13 @@ class StaffView(QWidget):
     revoke = Signal()
     cancel_pending = Signal()
 
-    def __init__(self, zone: dt.tzinfo, purposes: Sequence[Purpose],
-                 language: Callable[[], str], spaces: Sequence[Space] = ()) -> None:
+    def __init__(
+        self,
+        zone: dt.tzinfo,
+        purposes: Sequence[Purpose],
+        language: Callable[[], str],
+        spaces: Sequence[Space] = (),
+    ) -> None:
         super().__init__()
         self.zone, self.language = zone, language
         self.purposes = {p.id: p for p in purposes}
@@ -129,24 +134,34 @@ class StaffView(QWidget):
 
     def retranslate(self) -> None:
         data = self.data
-        self.title.setText(self.tr("Mode équipe — %1").replace("%1", data.staff_name
-                                                              if data else ""))
+        self.title.setText(
+            self.tr("Mode équipe — %1").replace("%1", data.staff_name if data else "")
+        )
         self.refresh_button.setText(self.tr("Actualiser"))
         self.quit.setText(self.tr("Quitter le kiosque"))
         self.close_button.setText(self.tr("Fermer"))
-        for index, text in enumerate((self.tr("Présents"), self.tr("Portes et machines"),
-                                      self.tr("Badges"), self.tr("Aujourd'hui"))):
+        for index, text in enumerate(
+            (
+                self.tr("Présents"),
+                self.tr("Portes et machines"),
+                self.tr("Badges"),
+                self.tr("Aujourd'hui"),
+            )
+        ):
             self.tabs.setTabText(index, text)
         self.query.setPlaceholderText(self.tr("Nom, prénom ou e-mail"))
         self.find_button.setText(self.tr("Chercher"))
         self.revoke_button.setText(self.tr("Désactiver un badge…"))
         self.cancel.setText(self.tr("Annuler"))
-        self.people.setHorizontalHeaderLabels([self.tr("Nom"), self.tr("Motif"),
-                                               self.tr("Depuis"), ""])
-        self.agents.setHorizontalHeaderLabels([self.tr("Équipement"), self.tr("État"),
-                                               self.tr("Détails"), self.tr("Actions")])
-        self.results.setHorizontalHeaderLabels([self.tr("Nom"), self.tr("Type"),
-                                                self.tr("Badges actifs"), ""])
+        self.people.setHorizontalHeaderLabels(
+            [self.tr("Nom"), self.tr("Motif"), self.tr("Depuis"), ""]
+        )
+        self.agents.setHorizontalHeaderLabels(
+            [self.tr("Équipement"), self.tr("État"), self.tr("Détails"), self.tr("Actions")]
+        )
+        self.results.setHorizontalHeaderLabels(
+            [self.tr("Nom"), self.tr("Type"), self.tr("Badges actifs"), ""]
+        )
         if data is None:
             return
         self.notice.setText(self._notice(data))
@@ -154,8 +169,11 @@ class StaffView(QWidget):
         self._fill_agents(data.agents, data.bus_connected)
         self._fill_results(data)
         if data.pending == "enrol":
-            self.pending.setText(self.tr("Posez sur le lecteur le badge à associer à %1")
-                                 .replace("%1", data.pending_member))
+            self.pending.setText(
+                self.tr("Posez sur le lecteur le badge à associer à %1").replace(
+                    "%1", data.pending_member
+                )
+            )
         elif data.pending == "revoke":
             self.pending.setText(self.tr("Posez sur le lecteur le badge à désactiver"))
         else:
@@ -172,8 +190,7 @@ class StaffView(QWidget):
             "not_enrolled": self.tr("Ce badge n'est associé à personne."),
             "conflict": self.tr("Refusé : %1").replace("%1", detail),
             "database": self.tr("Base de données indisponible : réessayez."),
-            "bus_down": self.tr("Réseau des équipements indisponible : commande non "
-                                "envoyée."),
+            "bus_down": self.tr("Réseau des équipements indisponible : commande non envoyée."),
             "command_sent": self.tr("Commande envoyée : %1").replace("%1", detail),
             "command_done": self.tr("Commande exécutée : %1").replace("%1", detail),
             "command_refused": self.tr("Commande refusée : %1").replace("%1", detail),
@@ -195,9 +212,14 @@ class StaffView(QWidget):
         self.check_out.emit(visit_id)
 
     def _fill_agents(self, agents: Sequence[AgentRow], bus: bool) -> None:
-        names = {"unlock_once": self.tr("Ouvrir"), "lockdown": self.tr("Confinement"),
-                 "release": self.tr("Lever"), "end_session": self.tr("Fin de session"),
-                 "block": self.tr("Bloquer"), "unblock": self.tr("Débloquer")}
+        names = {
+            "unlock_once": self.tr("Ouvrir"),
+            "lockdown": self.tr("Confinement"),
+            "release": self.tr("Lever"),
+            "end_session": self.tr("Fin de session"),
+            "block": self.tr("Bloquer"),
+            "unblock": self.tr("Débloquer"),
+        }
         reset_table(self.agents, len(agents))
         for row, agent in enumerate(agents):
             self.agents.setItem(row, 0, QTableWidgetItem(agent.name))
@@ -212,8 +234,9 @@ class StaffView(QWidget):
                 action = button("small")
                 action.setText(names[command])
                 action.setEnabled(bus)
-                action.clicked.connect(lambda _=False, a=agent.agent_id, c=command:
-                                       self.command.emit(a, c))
+                action.clicked.connect(
+                    lambda _=False, a=agent.agent_id, c=command: self.command.emit(a, c)
+                )
                 box.addWidget(action)
             self.agents.setCellWidget(row, 3, cell)
         self.agents.resizeRowsToContents()  # the details wrap over several lines
@@ -221,14 +244,27 @@ class StaffView(QWidget):
     def _details(self, agent: AgentRow) -> str:
         """The agent's last status (door_agent/status.py keys), in words."""
         status = agent.status
-        labels = {"mode": self.tr("mode"), "door": self.tr("porte"), "relay": self.tr("relais"),
-                  "busy": self.tr("en marche"), "reader": self.tr("lecteur"),
-                  "outbox_depth": self.tr("en attente"), "alarms": self.tr("alarmes")}
-        values = {"open": self.tr("ouverte"), "closed": self.tr("fermée"),
-                  "unknown": self.tr("inconnu"), "normal": self.tr("normal"),
-                  "lockdown": self.tr("confinement"), "hold_open": self.tr("maintenue ouverte"),
-                  "free": self.tr("libre"), "in_use": self.tr("en service"),
-                  "blocked": self.tr("bloquée"), "to_check": self.tr("à vérifier")}
+        labels = {
+            "mode": self.tr("mode"),
+            "door": self.tr("porte"),
+            "relay": self.tr("relais"),
+            "busy": self.tr("en marche"),
+            "reader": self.tr("lecteur"),
+            "outbox_depth": self.tr("en attente"),
+            "alarms": self.tr("alarmes"),
+        }
+        values = {
+            "open": self.tr("ouverte"),
+            "closed": self.tr("fermée"),
+            "unknown": self.tr("inconnu"),
+            "normal": self.tr("normal"),
+            "lockdown": self.tr("confinement"),
+            "hold_open": self.tr("maintenue ouverte"),
+            "free": self.tr("libre"),
+            "in_use": self.tr("en service"),
+            "blocked": self.tr("bloquée"),
+            "to_check": self.tr("à vérifier"),
+        }
         parts = []
         for key, caption in labels.items():
             value = status.get(key)
@@ -247,8 +283,11 @@ class StaffView(QWidget):
         return " · ".join(parts)
 
     def _fill_results(self, data: StaffData) -> None:
-        kinds = {"member": self.tr("Membre"), "visitor": self.tr("Visiteur"),
-                 "staff": self.tr("Équipe")}
+        kinds = {
+            "member": self.tr("Membre"),
+            "visitor": self.tr("Visiteur"),
+            "staff": self.tr("Équipe"),
+        }
         reset_table(self.results, len(data.results))
         for row, member in enumerate(data.results):
             self.results.setItem(row, 0, QTableWidgetItem(member.name))
@@ -265,14 +304,18 @@ class StaffView(QWidget):
         if tallies is None:
             self.tallies.setText("")
             return
-        lines = [self.tr("Entrées aujourd'hui : %1").replace("%1", str(tallies.entries)),
-                 self.tr("Sur place maintenant : %1").replace("%1", str(tallies.in_now)),
-                 self.tr("Dont visiteurs sans badge : %1").replace("%1",
-                                                                   str(tallies.visitors)),
-                 "", self.tr("Par motif :")]
+        lines = [
+            self.tr("Entrées aujourd'hui : %1").replace("%1", str(tallies.entries)),
+            self.tr("Sur place maintenant : %1").replace("%1", str(tallies.in_now)),
+            self.tr("Dont visiteurs sans badge : %1").replace("%1", str(tallies.visitors)),
+            "",
+            self.tr("Par motif :"),
+        ]
         item = self.tr("%1 : %2")
-        lines += ["  • " + item.replace("%1", self._purpose(code)).replace("%2", str(count))
-                  for code, count in tallies.by_purpose.items()]
+        lines += [
+            "  • " + item.replace("%1", self._purpose(code)).replace("%2", str(count))
+            for code, count in tallies.by_purpose.items()
+        ]
         self.tallies.setText("\n".join(lines))
 
     def _fill_spaces(self, data: StaffData) -> None:
@@ -286,6 +329,5 @@ class StaffView(QWidget):
             count = f"{fill.people_in} / {fill.capacity}"
             if fill.full:
                 count = self.tr("%1 · complet").replace("%1", count)
-            lines.append("  • " + item.replace("%1", self._space(fill.space))
-                         .replace("%2", count))
+            lines.append("  • " + item.replace("%1", self._space(fill.space)).replace("%2", count))
         self.spaces_fill.setText("\n".join(lines))

@@ -27,8 +27,13 @@ class VisitorView(QWidget):
     submitted = Signal(str, str, str, str, bool)  # first name, email, commune, purpose, consent
     cancelled = Signal()
 
-    def __init__(self, purposes: Sequence[Purpose], communes: Sequence[Commune],
-                 retention: tuple[int, int], language: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        purposes: Sequence[Purpose],
+        communes: Sequence[Commune],
+        retention: tuple[int, int],
+        language: Callable[[], str],
+    ) -> None:
         super().__init__()
         self.purposes, self.communes, self.language = purposes, communes, language
         self.movement_days, self.visitor_days = retention
@@ -42,8 +47,9 @@ class VisitorView(QWidget):
         grid.setHorizontalSpacing(32)
         grid.setVerticalSpacing(8)
         outer.addLayout(grid)
-        self.first_label, self.email_label, self.commune_label = (label(center=False)
-                                                                  for _ in range(3))
+        self.first_label, self.email_label, self.commune_label = (
+            label(center=False) for _ in range(3)
+        )
         self.first_name = QLineEdit()
         self.first_name.setMaxLength(100)
         self.first_name.setInputMethodHints(Qt.InputMethodHint.ImhNoPredictiveText)
@@ -54,12 +60,15 @@ class VisitorView(QWidget):
         self.commune.setMaxVisibleItems(10)
         # Long names must not widen the form past a 1280-pixel screen.
         self.commune.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.commune.setMinimumContentsLength(14)
         left = QVBoxLayout()
-        for caption, widget in ((self.first_label, self.first_name),
-                                (self.email_label, self.email),
-                                (self.commune_label, self.commune)):
+        for caption, widget in (
+            (self.first_label, self.first_name),
+            (self.email_label, self.email),
+            (self.commune_label, self.commune),
+        ):
             left.addWidget(caption)
             left.addWidget(widget)
         left.addStretch(1)
@@ -119,22 +128,27 @@ class VisitorView(QWidget):
         return next((p for p, w in self.purpose_buttons.items() if w.isChecked()), "")
 
     def _submit(self) -> None:
-        self.submitted.emit(self.first_name.text(), self.email.text(),
-                            str(self.commune.currentData() or ""), self.selected_purpose(),
-                            self.consent.isChecked())
+        self.submitted.emit(
+            self.first_name.text(),
+            self.email.text(),
+            str(self.commune.currentData() or ""),
+            self.selected_purpose(),
+            self.consent.isChecked(),
+        )
 
     def show_error(self, field: str) -> None:
         self.error_field = field
         messages = {
-            "consent": self.tr("Cochez la case d'accord pour continuer : sans elle, rien "
-                               "n'est enregistré."),
+            "consent": self.tr(
+                "Cochez la case d'accord pour continuer : sans elle, rien n'est enregistré."
+            ),
             "first_name": self.tr("Indiquez votre prénom."),
-            "email": self.tr("Cette adresse e-mail ne semble pas valide (ou laissez-la "
-                             "vide)."),
+            "email": self.tr("Cette adresse e-mail ne semble pas valide (ou laissez-la vide)."),
             "commune": self.tr("Choisissez votre commune dans la liste."),
             "purpose": self.tr("Choisissez ce qui vous amène."),
-            "database": self.tr("Enregistrement impossible pour le moment : réessayez ou "
-                                "adressez-vous à l'accueil."),
+            "database": self.tr(
+                "Enregistrement impossible pour le moment : réessayez ou adressez-vous à l'accueil."
+            ),
         }
         self.error.setText(messages.get(field, ""))
 
@@ -154,15 +168,19 @@ class VisitorView(QWidget):
         for purpose in self.purposes:
             self.purpose_buttons[purpose.id].setText(purpose.label(self.language()))
         self.consent_title.setText(self.tr("Vos données personnelles"))
-        self.consent_text.setText(self.tr(
-            "Nous enregistrons votre prénom, votre commune, votre e-mail si vous le donnez, "
-            "et vos dates de passage. Pourquoi : compter la fréquentation de ce lieu public "
-            "et vous reconnaître à la prochaine visite. Qui les voit : l'équipe de la "
-            "Station seulement ; rien n'est vendu ni utilisé pour de la publicité. Durée : "
-            "vos passages sont effacés après %1 jours, votre fiche après %2 jours sans "
-            "visite. Vous pouvez à tout moment consulter, corriger ou faire effacer vos "
-            "données à l'accueil (RGPD).").replace("%1", str(self.movement_days))
-            .replace("%2", str(self.visitor_days)))
+        self.consent_text.setText(
+            self.tr(
+                "Nous enregistrons votre prénom, votre commune, votre e-mail si vous le donnez, "
+                "et vos dates de passage. Pourquoi : compter la fréquentation de ce lieu public "
+                "et vous reconnaître à la prochaine visite. Qui les voit : l'équipe de la "
+                "Station seulement ; rien n'est vendu ni utilisé pour de la publicité. Durée : "
+                "vos passages sont effacés après %1 jours, votre fiche après %2 jours sans "
+                "visite. Vous pouvez à tout moment consulter, corriger ou faire effacer vos "
+                "données à l'accueil (RGPD)."
+            )
+            .replace("%1", str(self.movement_days))
+            .replace("%2", str(self.visitor_days))
+        )
         self.consent.setText(self.tr("J'accepte cet enregistrement"))
         self.cancel.setText(self.tr("Annuler"))
         self.submit.setText(self.tr("Valider mon arrivée"))
@@ -196,19 +214,27 @@ class VisitorBadgeView(QWidget):
 
     def retranslate(self) -> None:
         data = self.data
-        self.hello.setText(self.tr("Bienvenue %1 !").replace("%1", data.first_name
-                                                             if data else ""))
+        self.hello.setText(self.tr("Bienvenue %1 !").replace("%1", data.first_name if data else ""))
         self.done.setText(self.tr("Terminer"))
         if data is not None and data.enrolled:
             self.recorded.setText(self.tr("Votre badge est enregistré"))
-            self.offer.setText(self.tr("La prochaine fois, posez-le simplement sur le lecteur "
-                                       "en arrivant et en partant."))
+            self.offer.setText(
+                self.tr(
+                    "La prochaine fois, posez-le simplement sur le lecteur "
+                    "en arrivant et en partant."
+                )
+            )
         elif data is not None and data.error == "conflict":
             self.recorded.setText(self.tr("Ce badge appartient déjà à quelqu'un"))
-            self.offer.setText(self.tr("Demandez un autre badge à l'accueil, puis posez-le "
-                                       "sur le lecteur."))
+            self.offer.setText(
+                self.tr("Demandez un autre badge à l'accueil, puis posez-le sur le lecteur.")
+            )
         else:
             self.recorded.setText(self.tr("Votre arrivée est enregistrée"))
-            self.offer.setText(self.tr("On vous a remis un badge ? Posez-le sur le lecteur "
-                                       "pour l'associer à votre nom. Sinon, touchez "
-                                       "« Terminer »."))
+            self.offer.setText(
+                self.tr(
+                    "On vous a remis un badge ? Posez-le sur le lecteur "
+                    "pour l'associer à votre nom. Sinon, touchez "
+                    "« Terminer »."
+                )
+            )

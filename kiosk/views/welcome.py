@@ -47,21 +47,28 @@ class WelcomeView(QWidget):
         plan = data.plan if data else None
         self.plan.setVisible(plan is not None)
         if plan is not None:
-            self.plan.setText(self.tr("Votre formule : %1").replace(
-                "%1", plan[1] if self.language() == "en" else plan[0]))
+            self.plan.setText(
+                self.tr("Votre formule : %1").replace(
+                    "%1", plan[1] if self.language() == "en" else plan[0]
+                )
+            )
         clear(self.grid)
         self.buttons = {}
         if data is None:
             return
         if data.confirmed:
             chosen = next((p for p in self.purposes if p.id == data.purpose), None)
-            self.question.setText(self.tr("C'est noté : %1. Bonne journée !").replace(
-                "%1", chosen.label(self.language()) if chosen else data.purpose))
+            self.question.setText(
+                self.tr("C'est noté : %1. Bonne journée !").replace(
+                    "%1", chosen.label(self.language()) if chosen else data.purpose
+                )
+            )
             self.note.setText("")
             return
         self.question.setText(self.tr("Qu'est-ce qui vous amène aujourd'hui ?"))
-        self.note.setText(self.tr("Votre arrivée est enregistrée. Touchez un choix pour le "
-                                  "modifier."))
+        self.note.setText(
+            self.tr("Votre arrivée est enregistrée. Touchez un choix pour le modifier.")
+        )
         for index, purpose in enumerate(self.purposes):
             widget = button(checkable=True)
             widget.setText(purpose.label(self.language()))
@@ -97,16 +104,18 @@ class GoodbyeView(QWidget):
 
     def retranslate(self) -> None:
         data = self.data
-        self.bye.setText(self.tr("Au revoir %1 !").replace("%1", data.first_name if data
-                                                           else ""))
+        self.bye.setText(self.tr("Au revoir %1 !").replace("%1", data.first_name if data else ""))
         self.thanks.setText(self.tr("Votre départ est enregistré. À bientôt !"))
         if data is None:
             return
         minutes = max(0, int(data.time_spent.total_seconds() // 60))
         hours, rest = divmod(minutes, 60)
         if hours:
-            spent = self.tr("Vous êtes resté·e %1 h %2 min").replace("%1", str(hours)) \
+            spent = (
+                self.tr("Vous êtes resté·e %1 h %2 min")
+                .replace("%1", str(hours))
                 .replace("%2", f"{rest:02d}")
+            )
         elif minutes <= 1:
             spent = self.tr("Vous êtes resté·e moins de deux minutes")
         else:

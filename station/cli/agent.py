@@ -12,13 +12,23 @@ log = logging.getLogger(__name__)
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "agent", help="run one door or machine agent",
+        "agent",
+        help="run one door or machine agent",
         description="Run the agent of [agents.ID]: badge -> local decision -> relay, "
-                    "events and commands over MQTT. Stops on SIGTERM/SIGINT, relay off.")
-    parser.add_argument("--id", required=True, dest="agent_id", metavar="ID",
-                        help="agent id, a key of [agents] in the configuration")
-    parser.add_argument("--relay-off", action="store_true",
-                        help="only drive the relay off and exit (systemd ExecStopPost)")
+        "events and commands over MQTT. Stops on SIGTERM/SIGINT, relay off.",
+    )
+    parser.add_argument(
+        "--id",
+        required=True,
+        dest="agent_id",
+        metavar="ID",
+        help="agent id, a key of [agents] in the configuration",
+    )
+    parser.add_argument(
+        "--relay-off",
+        action="store_true",
+        help="only drive the relay off and exit (systemd ExecStopPost)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -35,8 +45,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         try:
             reason = agent.run()
         except Exception:
-            log.critical("agent %s stopped on an error; relay off", args.agent_id,
-                         exc_info=True)
+            log.critical("agent %s stopped on an error; relay off", args.agent_id, exc_info=True)
             return 1
     log.info("agent %s stopped (%s)", args.agent_id, reason)
     return 0

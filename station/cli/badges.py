@@ -36,8 +36,14 @@ def run_enroll(args: argparse.Namespace, ctx: Context) -> int:
     key = ctx.config.site_key
     with ctx.session() as session:
         member = registry.find_member(session, args.member)
-        badge = registry.enroll_badge(session, member, _credential(args.uid), key,
-                                      label=args.label, origin_site=ctx.config.site.id)
+        badge = registry.enroll_badge(
+            session,
+            member,
+            _credential(args.uid),
+            key,
+            label=args.label,
+            origin_site=ctx.config.site.id,
+        )
         record = badge_row(badge)
     if ctx.json_output:
         ctx.output_one(record)
@@ -49,15 +55,17 @@ def run_enroll(args: argparse.Namespace, ctx: Context) -> int:
 def run_revoke(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.session() as session:
         badge = registry.find_badge(session, args.badge, ctx.config.site_key)
-        registry.revoke_badge(session, badge,
-                              status=BadgeStatus.LOST if args.lost else BadgeStatus.REVOKED,
-                              origin_site=ctx.config.site.id)
+        registry.revoke_badge(
+            session,
+            badge,
+            status=BadgeStatus.LOST if args.lost else BadgeStatus.REVOKED,
+            origin_site=ctx.config.site.id,
+        )
         record = badge_row(badge)
     if ctx.json_output:
         ctx.output_one(record)
     else:
-        ctx.console.print(f"Badge {record['id'][:8]} of {record['member']} is "
-                          f"{record['status']}.")
+        ctx.console.print(f"Badge {record['id'][:8]} of {record['member']} is {record['status']}.")
     return 0
 
 
@@ -81,7 +89,13 @@ def _credential(uid: str) -> Credential:
 
 
 def badge_row(badge: Badge) -> dict[str, str]:
-    return {"id": str(badge.id), "member": badge.member.display_name,
-            "member_id": str(badge.member_id), "kind": badge.kind, "label": badge.label,
-            "status": badge.status.value, "enrolled_at": f"{badge.enrolled_at:%Y-%m-%d %H:%M}",
-            "hash": badge.hash}
+    return {
+        "id": str(badge.id),
+        "member": badge.member.display_name,
+        "member_id": str(badge.member_id),
+        "kind": badge.kind,
+        "label": badge.label,
+        "status": badge.status.value,
+        "enrolled_at": f"{badge.enrolled_at:%Y-%m-%d %H:%M}",
+        "hash": badge.hash,
+    }

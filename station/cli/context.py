@@ -60,8 +60,9 @@ class Context:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
-    def output(self, rows: Sequence[dict[str, Any]], columns: Sequence[str],
-               title: str | None = None) -> None:
+    def output(
+        self, rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str | None = None
+    ) -> None:
         """Rows as a rich table for people, or as JSON with ``--json``."""
         if self.json_output:
             json.dump(list(rows), sys.stdout, ensure_ascii=False, default=str, indent=1)

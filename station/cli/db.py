@@ -12,10 +12,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     commands = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     upgrade = commands.add_parser("upgrade", help="create or migrate to the latest schema")
     upgrade.add_argument("--url", help="database URL (default: [database].url from config)")
-    upgrade.add_argument("--central", action="store_true",
-                         help="upgrade the central registry ([central].url) instead")
-    upgrade.add_argument("--no-seed", action="store_true",
-                         help="do not write the site's trainings, resources and hours")
+    upgrade.add_argument(
+        "--central",
+        action="store_true",
+        help="upgrade the central registry ([central].url) instead",
+    )
+    upgrade.add_argument(
+        "--no-seed",
+        action="store_true",
+        help="do not write the site's trainings, resources and hours",
+    )
     upgrade.set_defaults(handler=run_upgrade)
 
 
@@ -28,8 +34,9 @@ def run_upgrade(args: argparse.Namespace, ctx: Context) -> int:
     from station.seed import seed_site
 
     config = ctx.config
-    url = args.url or config.resolve_url(config.central.url if args.central
-                                         else config.database.url)
+    url = args.url or config.resolve_url(
+        config.central.url if args.central else config.database.url
+    )
     # One line per migration run, even from this otherwise quiet command.
     logging.getLogger("station.migrations").setLevel(logging.INFO)
     upgrade(url)

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "demo", help="run a whole site here: broker, sync, agents, kiosk (simulated hardware)")
+        "demo", help="run a whole site here: broker, sync, agents, kiosk (simulated hardware)"
+    )
     parser.add_argument("--no-kiosk", action="store_true", help="do not open the kiosk window")
     parser.add_argument("--fullscreen", action="store_true", help="kiosk in full screen")
     parser.set_defaults(handler=run_demo)
@@ -40,9 +41,11 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
     station = [sys.executable, "-m", "station.cli.main", "--config", str(config.source)]
     with Supervisor() as supervisor:
         if _listening(config.mqtt.host, config.mqtt.port):
-            ctx.console.print(f"Using the broker already listening on {config.mqtt.host}:"
-                              f"{config.mqtt.port} (stop it, or change [mqtt].port, to let "
-                              f"the demo start its own).")
+            ctx.console.print(
+                f"Using the broker already listening on {config.mqtt.host}:"
+                f"{config.mqtt.port} (stop it, or change [mqtt].port, to let "
+                f"the demo start its own)."
+            )
         else:
             supervisor.start("mosquitto", _mosquitto(config))
         supervisor.start("sync", [*station, "sync"])
@@ -54,13 +57,15 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
             # A virtual screen as a child of the demo, so that stopping the demo stops it.
             kiosk_env["DISPLAY"] = _start_xvfb(supervisor)
             has_display = True
-            ctx.console.print(f"No display: the kiosk runs on a virtual screen "
-                              f"(DISPLAY={kiosk_env['DISPLAY']}).")
+            ctx.console.print(
+                f"No display: the kiosk runs on a virtual screen (DISPLAY={kiosk_env['DISPLAY']})."
+            )
         if not args.no_kiosk and has_display:
             for kiosk_id in config.kiosks:
                 kiosk = [*station, "kiosk", "--id", kiosk_id]
-                supervisor.start(kiosk_id, kiosk + (["--fullscreen"] if args.fullscreen else []),
-                                 env=kiosk_env)
+                supervisor.start(
+                    kiosk_id, kiosk + (["--fullscreen"] if args.fullscreen else []), env=kiosk_env
+                )
         table = Table(title=f"{config.site.name}: demo badges")
         for column in ("UID", "who", "what it shows"):
             table.add_column(column)
@@ -72,9 +77,13 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
         ctx.console.print(
             f"Tap a badge from another terminal: station reader tap --reader ID UID "
             f"(readers: {readers}).\n"
-            + ("" if has_display or args.no_kiosk else
-               "No display and no Xvfb: the kiosk is not shown.\n")
-            + "Ctrl+C stops the site; every relay is released.")
+            + (
+                ""
+                if has_display or args.no_kiosk
+                else "No display and no Xvfb: the kiosk is not shown.\n"
+            )
+            + "Ctrl+C stops the site; every relay is released."
+        )
         return supervisor.wait()
 
 
@@ -82,8 +91,9 @@ def _start_xvfb(supervisor: Supervisor) -> str:
     import time
 
     number = next(n for n in range(90, 200) if not Path(f"/tmp/.X{n}-lock").exists())
-    supervisor.start("xvfb", ["Xvfb", f":{number}", "-screen", "0", "1280x800x24",
-                              "-nolisten", "tcp"])
+    supervisor.start(
+        "xvfb", ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"]
+    )
     deadline = time.monotonic() + 10
     while not Path(f"/tmp/.X11-unix/X{number}").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -122,10 +132,13 @@ def _prepare_databases(config: StationConfig, now: dt.datetime | None = None) ->
             # people come down now (the round `station sync` would run in a moment), then
             # the site gets its copy of the history, marked uploaded like central's.
             central.stamp_unrevisioned(central_engine)
-            sync_down(site_engine, central_engine, batch_size=config.central.batch_size,
-                      site_id=config.site.id)
-            with Session(central_engine) as source, Session(site_engine) as site, \
-                    site.begin():
+            sync_down(
+                site_engine,
+                central_engine,
+                batch_size=config.central.batch_size,
+                site_id=config.site.id,
+            )
+            with Session(central_engine) as source, Session(site_engine) as site, site.begin():
                 _copy_history(source, site, config.site.id)
         finally:
             site_engine.dispose()
@@ -138,10 +151,15 @@ def _mosquitto(config: StationConfig) -> list[str]:
     state = config.resolve("var/mosquitto")
     state.mkdir(parents=True, exist_ok=True)
     conf = state / "mosquitto.conf"
-    lines = [f"listener {config.mqtt.port} {config.mqtt.host}", "allow_anonymous true",
-             "persistence true", f"persistence_location {state}/",
-             # Its default of 1000 silently drops part of a QoS 1 backlog.
-             "max_queued_messages 100000", "log_dest stdout"]
+    lines = [
+        f"listener {config.mqtt.port} {config.mqtt.host}",
+        "allow_anonymous true",
+        "persistence true",
+        f"persistence_location {state}/",
+        # Its default of 1000 silently drops part of a QoS 1 backlog.
+        "max_queued_messages 100000",
+        "log_dest stdout",
+    ]
     if os.geteuid() == 0:
         lines.append("user root")
     conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -171,8 +189,12 @@ def _copy_history(central: Session, site: Session, site_id: str) -> int:
             return 0
     copied = 0
     for table in (cast("Table", m.__table__) for m in (Visit, MachineSession, AccessEvent)):
-        rows = [dict(row._mapping) for row in central.execute(select(table).where(
-            table.c.site_id == site_id, table.c.uploaded_at.is_not(None)))]
+        rows = [
+            dict(row._mapping)
+            for row in central.execute(
+                select(table).where(table.c.site_id == site_id, table.c.uploaded_at.is_not(None))
+            )
+        ]
         if rows:
             site.execute(insert(table), rows)
             copied += len(rows)

@@ -41,7 +41,8 @@ SERVICES = frozenset({"agent", "sync", "kiosk", "demo"})
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="station", description="Badge check-in and access control for a tiers-lieu.")
+        prog="station", description="Badge check-in and access control for a tiers-lieu."
+    )
     _common_options(parser)
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     parser.add_argument("--version", action="version", version=f"station {__version__}")
@@ -59,11 +60,18 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 def _common_options(parser: argparse.ArgumentParser, default: Any = None) -> None:
     """--config and --json; on subcommands with a SUPPRESS default, so that leaving
     them out there keeps what was given before the subcommand."""
-    parser.add_argument("--config", metavar="PATH", default=default,
-                        help="configuration file (default: $STATION_CONFIG or ./config.toml)")
-    parser.add_argument("--json", action="store_true",
-                        default=False if default is None else default,
-                        help="machine-readable output")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="configuration file (default: $STATION_CONFIG or ./config.toml)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=False if default is None else default,
+        help="machine-readable output",
+    )
 
 
 def _subparsers_of(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
@@ -100,7 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = logging.INFO if args.command in SERVICES else logging.WARNING
     logging.basicConfig(
         level=max(logging.DEBUG, base - 10 * args.verbose),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     if not args.verbose:
         # Alembic says at INFO which plugins it loads and which dialect it uses, each time
         # a service checks its database: warnings only, unless asked with -v. Migrations

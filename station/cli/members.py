@@ -23,22 +23,32 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--kind", choices=[k.value for k in MemberKind], default="member")
     add.add_argument("--email")
     add.add_argument("--commune", help="INSEE code of the home commune (for the tallies)")
-    add.add_argument("--plan", help="membership plan, one of [plans] (default: the default "
-                                    "plan)")
-    add.add_argument("--until", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
-                     help="membership valid until this day (default: the plan's length, "
-                          "one year without plans)")
+    add.add_argument("--plan", help="membership plan, one of [plans] (default: the default plan)")
+    add.add_argument(
+        "--until",
+        type=dt.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="membership valid until this day (default: the plan's length, one year without plans)",
+    )
     add.add_argument("--no-membership", action="store_true", help="no membership for now")
-    add.add_argument("--consent", action="store_true",
-                     help="the person gave consent to the processing of their data")
+    add.add_argument(
+        "--consent",
+        action="store_true",
+        help="the person gave consent to the processing of their data",
+    )
     add.set_defaults(handler=run_add)
 
     renew = commands.add_parser(
-        "renew", help="renew a membership, or change its plan (effective today)")
+        "renew", help="renew a membership, or change its plan (effective today)"
+    )
     renew.add_argument("member", help="id (or its first 8 characters), email or full name")
     renew.add_argument("--plan", help="the new plan (default: the current one)")
-    renew.add_argument("--until", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
-                       help="valid until this day (default: the plan's length)")
+    renew.add_argument(
+        "--until",
+        type=dt.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="valid until this day (default: the plan's length)",
+    )
     renew.set_defaults(handler=run_renew)
 
     listing = commands.add_parser("list", help="list people")
@@ -55,7 +65,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export.set_defaults(handler=run_export)
 
     forget = commands.add_parser(
-        "forget", help="erase a person: identity, badges, rights; history kept anonymous")
+        "forget", help="erase a person: identity, badges, rights; history kept anonymous"
+    )
     forget.add_argument("member")
     forget.add_argument("--yes", action="store_true", help="confirm the erasure")
     forget.set_defaults(handler=run_forget)
@@ -67,18 +78,27 @@ def run_add(args: argparse.Namespace, ctx: Context) -> int:
     days = _plan_days(ctx, plan)
     until = args.until or (today + dt.timedelta(days=days - 1) if days else None)
     if until is not None and until < today:
-        raise InvalidInput(f"--until {until} is in the past: the membership would already "
-                           f"be over (use --no-membership for none)")
+        raise InvalidInput(
+            f"--until {until} is in the past: the membership would already "
+            f"be over (use --no-membership for none)"
+        )
     with ctx.session() as session:
         holder = registry.email_holder(session, args.email) if args.email else None
         if holder is not None:
-            raise Conflict(f"{args.email} is already the email of {holder.display_name} "
-                           f"({str(holder.id)[:8]})")
+            raise Conflict(
+                f"{args.email} is already the email of {holder.display_name} ({str(holder.id)[:8]})"
+            )
         site = ctx.config.site.id
         member = registry.add_member(
-            session, args.first_name, args.last_name, kind=MemberKind(args.kind),
-            email=args.email, home_commune=args.commune,
-            consent_at=utcnow() if args.consent else None, origin_site=site)
+            session,
+            args.first_name,
+            args.last_name,
+            kind=MemberKind(args.kind),
+            email=args.email,
+            home_commune=args.commune,
+            consent_at=utcnow() if args.consent else None,
+            origin_site=site,
+        )
         if not args.no_membership:
             registry.add_membership(session, member, plan, today, until, origin_site=site)
         record = member_row(member)
@@ -94,16 +114,28 @@ def run_renew(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.session() as session:
         member = registry.find_member(session, args.member)
         membership = registry.renew_membership(
-            session, member, today=dt.date.today(), plan=plan, until=args.until,
+            session,
+            member,
+            today=dt.date.today(),
+            plan=plan,
+            until=args.until,
             default_days=lambda code: _plan_days(ctx, code),
-            default_plan=_plan(ctx, None), origin_site=ctx.config.site.id)
-        record = {"member": member.display_name, "plan": membership.plan,
-                  "valid_from": membership.valid_from, "valid_until": membership.valid_until}
+            default_plan=_plan(ctx, None),
+            origin_site=ctx.config.site.id,
+        )
+        record = {
+            "member": member.display_name,
+            "plan": membership.plan,
+            "valid_from": membership.valid_from,
+            "valid_until": membership.valid_until,
+        }
     if ctx.json_output:
         ctx.output_one(record)
     else:
-        ctx.console.print(f"{record['member']}: {record['plan']} from {record['valid_from']} "
-                          f"until {record['valid_until'] or 'further notice'}.")
+        ctx.console.print(
+            f"{record['member']}: {record['plan']} from {record['valid_from']} "
+            f"until {record['valid_until'] or 'further notice'}."
+        )
     return 0
 
 
@@ -127,8 +159,13 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
         if args.search:
             members = registry.search_members(session, args.search, limit=1000)
         else:
-            members = list(session.scalars(select(Member).where(Member.deleted_at.is_(None))
-                                           .order_by(Member.last_name, Member.first_name)))
+            members = list(
+                session.scalars(
+                    select(Member)
+                    .where(Member.deleted_at.is_(None))
+                    .order_by(Member.last_name, Member.first_name)
+                )
+            )
         if args.kind:
             members = [m for m in members if m.kind.value == args.kind]
         rows = [member_row(m) for m in members]
@@ -141,14 +178,23 @@ def run_show(args: argparse.Namespace, ctx: Context) -> int:
         member = registry.find_member(session, args.member)
         record = member_row(member) | {
             "consent_at": member.consent_at,
-            "memberships": [f"{m.plan}: {m.valid_from} → {m.valid_until or '…'}"
-                            for m in member.memberships if m.deleted_at is None],
-            "badge_list": [f"{b.label or b.kind} {b.status.value} "
-                           f"(enrolled {b.enrolled_at:%Y-%m-%d}, {str(b.id)[:8]})"
-                           for b in member.badges if b.deleted_at is None],
-            "trainings": [f"{t.training_code} by {t.granted_by or '?'} until "
-                          f"{t.expires_at.date() if t.expires_at else 'no expiry'}"
-                          for t in member.trainings if t.deleted_at is None],
+            "memberships": [
+                f"{m.plan}: {m.valid_from} → {m.valid_until or '…'}"
+                for m in member.memberships
+                if m.deleted_at is None
+            ],
+            "badge_list": [
+                f"{b.label or b.kind} {b.status.value} "
+                f"(enrolled {b.enrolled_at:%Y-%m-%d}, {str(b.id)[:8]})"
+                for b in member.badges
+                if b.deleted_at is None
+            ],
+            "trainings": [
+                f"{t.training_code} by {t.granted_by or '?'} until "
+                f"{t.expires_at.date() if t.expires_at else 'no expiry'}"
+                for t in member.trainings
+                if t.deleted_at is None
+            ],
         }
     ctx.output_one(record)
     return 0
@@ -210,7 +256,13 @@ def run_forget(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def member_row(member: Member) -> dict[str, object]:
-    return {"id": str(member.id), "name": member.display_name, "kind": member.kind.value,
-            "email": member.email, "home_commune": member.home_commune,
-            "badges": sum(1 for b in member.badges
-                          if b.deleted_at is None and b.status.value == "active")}
+    return {
+        "id": str(member.id),
+        "name": member.display_name,
+        "kind": member.kind.value,
+        "email": member.email,
+        "home_commune": member.home_commune,
+        "badges": sum(
+            1 for b in member.badges if b.deleted_at is None and b.status.value == "active"
+        ),
+    }

@@ -10,9 +10,13 @@ from station.cli.context import Context
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "purge", help="anonymise movement logs past retention, forget stale visitors")
-    parser.add_argument("--central", action="store_true",
-                        help="purge the central registry (every site) instead of the site")
+        "purge", help="anonymise movement logs past retention, forget stale visitors"
+    )
+    parser.add_argument(
+        "--central",
+        action="store_true",
+        help="purge the central registry (every site) instead of the site",
+    )
     parser.set_defaults(handler=run_purge)
 
 
@@ -28,14 +32,18 @@ def run_purge(args: argparse.Namespace, ctx: Context) -> int:
         engine = open_database(config.resolve_url(config.central.url), "central registry")
         try:
             with Session(engine) as session, session.begin():
-                result = purge(session, None, retention.movement_days, retention.visitor_days,
-                               uploaded_only=False)
+                result = purge(
+                    session,
+                    None,
+                    retention.movement_days,
+                    retention.visitor_days,
+                    uploaded_only=False,
+                )
         finally:
             engine.dispose()
     else:
         with ctx.session() as session:
             # Only what central already holds: a purge never loses an unsent event.
-            result = purge(session, config.site.id, retention.movement_days,
-                           retention.visitor_days)
+            result = purge(session, config.site.id, retention.movement_days, retention.visitor_days)
     ctx.output_one(dataclasses.asdict(result))
     return 0

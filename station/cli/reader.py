@@ -33,18 +33,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     commands = parser.add_subparsers(dest="reader_command", metavar="ACTION", required=True)
 
     watch = commands.add_parser(
-        "watch", help="print each reader event as a JSON line (Ctrl+C to stop)")
-    watch.add_argument("--reader", metavar="ID", action="append",
-                       help="kiosk or agent id whose reader to watch (repeatable; "
-                            "default: every configured reader)")
+        "watch", help="print each reader event as a JSON line (Ctrl+C to stop)"
+    )
+    watch.add_argument(
+        "--reader",
+        metavar="ID",
+        action="append",
+        help="kiosk or agent id whose reader to watch (repeatable; "
+        "default: every configured reader)",
+    )
     watch.set_defaults(handler=run_watch)
 
     tap = commands.add_parser("tap", help="tap a badge on a running simulated reader")
     tap.add_argument("--reader", metavar="ID", required=True, help="kiosk or agent id")
     tap.add_argument("uid", nargs="?", help="badge UID in hex, e.g. 04A1B2C3")
     mode = tap.add_mutually_exclusive_group()
-    mode.add_argument("--hold", action="store_true",
-                      help="leave the badge on the reader (machines with presence)")
+    mode.add_argument(
+        "--hold", action="store_true", help="leave the badge on the reader (machines with presence)"
+    )
     mode.add_argument("--remove", action="store_true", help="take the badge off the reader")
     tap.set_defaults(handler=run_tap)
 
@@ -77,8 +83,11 @@ def _select(config: StationConfig, wanted: list[str] | None) -> dict[str, Reader
     readers = configured_readers(config)
     unknown = [reader_id for reader_id in wanted or [] if reader_id not in readers]
     if unknown:
-        print(f"station: unknown reader {unknown[0]!r}; expected a kiosk or agent id: "
-              f"{', '.join(sorted(readers)) or 'none configured'}", file=sys.stderr)
+        print(
+            f"station: unknown reader {unknown[0]!r}; expected a kiosk or agent id: "
+            f"{', '.join(sorted(readers)) or 'none configured'}",
+            file=sys.stderr,
+        )
         return None
     return {k: v for k, v in readers.items() if not wanted or k in wanted}
 
@@ -100,8 +109,9 @@ def run_watch(args: argparse.Namespace, ctx: Context) -> int:
     readers: list[Reader] = []
     try:
         for reader_id, reader_config in selected.items():
-            reader = open_reader(reader_id, reader_config, events.put,
-                                 sim_socket=config.sim_socket(reader_id))
+            reader = open_reader(
+                reader_id, reader_config, events.put, sim_socket=config.sim_socket(reader_id)
+            )
             readers.append(reader)
             reader.start()
         while (event := events.get()) is not None:
@@ -123,8 +133,11 @@ def run_tap(args: argparse.Namespace, ctx: Context) -> int:
         return 2
     path = selected[args.reader].path
     if not path.startswith("sim:"):
-        print(f"station: reader {args.reader!r} is not simulated ({path!r}); only 'sim:' "
-              "readers can be tapped", file=sys.stderr)
+        print(
+            f"station: reader {args.reader!r} is not simulated ({path!r}); only 'sim:' "
+            "readers can be tapped",
+            file=sys.stderr,
+        )
         return 2
     if args.remove:
         line = "remove"
@@ -143,8 +156,10 @@ def run_tap(args: argparse.Namespace, ctx: Context) -> int:
         answer = send_command(socket_path, line)
     except ReaderUnavailable as exc:
         owner = "kiosk" if args.reader in config.kiosks else "agent"
-        print(f"station: {exc}; is `station reader watch` or the {owner} "
-              f"{args.reader!r} running?", file=sys.stderr)
+        print(
+            f"station: {exc}; is `station reader watch` or the {owner} {args.reader!r} running?",
+            file=sys.stderr,
+        )
         return 1
     except (OSError, HardwareError) as exc:
         print(f"station: reader {args.reader!r} did not answer: {exc}", file=sys.stderr)

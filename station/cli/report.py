@@ -18,17 +18,28 @@ from station.tallies import ENTRY_DIMENSIONS, USAGE_DIMENSIONS, TallyRow, entrie
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("report", help="entry and usage tallies")
     commands = parser.add_subparsers(dest="report_command", metavar="TALLY", required=True)
-    for name, dims, default in (("entries", ENTRY_DIMENSIONS, "day"),
-                                ("usage", USAGE_DIMENSIONS, "machine")):
+    for name, dims, default in (
+        ("entries", ENTRY_DIMENSIONS, "day"),
+        ("usage", USAGE_DIMENSIONS, "machine"),
+    ):
         sub = commands.add_parser(name, help=f"{name} by {', '.join(dims)}")
-        sub.add_argument("--from", dest="start", type=dt.date.fromisoformat,
-                         metavar="YYYY-MM-DD",
-                         help="first day (default: 30 days before --to; by week, 12 weeks; "
-                              "by month, 12 months)")
-        sub.add_argument("--to", dest="end", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
-                         help="last day, included (default: today)")
-        sub.add_argument("--by", default=default,
-                         help=f"comma-separated dimensions among {', '.join(dims)}")
+        sub.add_argument(
+            "--from",
+            dest="start",
+            type=dt.date.fromisoformat,
+            metavar="YYYY-MM-DD",
+            help="first day (default: 30 days before --to; by week, 12 weeks; by month, 12 months)",
+        )
+        sub.add_argument(
+            "--to",
+            dest="end",
+            type=dt.date.fromisoformat,
+            metavar="YYYY-MM-DD",
+            help="last day, included (default: today)",
+        )
+        sub.add_argument(
+            "--by", default=default, help=f"comma-separated dimensions among {', '.join(dims)}"
+        )
         sub.add_argument("--format", choices=["table", "csv", "json", "png"], default="table")
         sub.add_argument("--output", type=Path, help="file to write (required for png)")
         sub.set_defaults(handler=run_report, tally=name)

@@ -19,11 +19,16 @@ if TYPE_CHECKING:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "sync", help="keep the site database in step with central, and agents with the site")
-    parser.add_argument("--once", action="store_true",
-                        help="one round, then exit (non-zero if it failed)")
-    parser.add_argument("--no-mqtt", action="store_true",
-                        help="database only: no grants to agents, no events from them")
+        "sync", help="keep the site database in step with central, and agents with the site"
+    )
+    parser.add_argument(
+        "--once", action="store_true", help="one round, then exit (non-zero if it failed)"
+    )
+    parser.add_argument(
+        "--no-mqtt",
+        action="store_true",
+        help="database only: no grants to agents, no events from them",
+    )
     parser.set_defaults(handler=run_sync)
 
 
@@ -43,16 +48,23 @@ def run_sync(args: argparse.Namespace, ctx: Context) -> int:
     # The service logs its state changes at INFO: show them unless asked to be quiet.
     logging.getLogger("sync").setLevel(logging.INFO if args.verbose < 2 else logging.DEBUG)
     progress = _progress_bar(ctx) if ctx.console.is_terminal else None
-    service = SyncService(ctx.config, mqtt=not args.no_mqtt, listen=not args.once,
-                          progress=progress)
+    service = SyncService(
+        ctx.config, mqtt=not args.no_mqtt, listen=not args.once, progress=progress
+    )
     with service:
         if args.once:
             report = service.run_once()
             _stop_bar(progress)
-            summary = {"ok": report.ok, "error": report.error, "uploaded": report.uploaded,
-                       "accepted": report.accepted, "rejected": report.rejected,
-                       "downloaded": report.downloaded, "cursor": report.cursor,
-                       "published": report.published}
+            summary = {
+                "ok": report.ok,
+                "error": report.error,
+                "uploaded": report.uploaded,
+                "accepted": report.accepted,
+                "rejected": report.rejected,
+                "downloaded": report.downloaded,
+                "cursor": report.cursor,
+                "published": report.published,
+            }
             ctx.output_one(summary)
             return 0 if report.ok else 1
         stop = threading.Event()

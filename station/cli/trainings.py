@@ -35,51 +35,65 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_grant(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.session() as session:
         member = registry.find_member(session, args.member)
-        held = registry.grant_training(session, member, args.training, granted_by=args.by,
-                                       origin_site=ctx.config.site.id)
+        held = registry.grant_training(
+            session, member, args.training, granted_by=args.by, origin_site=ctx.config.site.id
+        )
         record = held_row(held, member)
     if ctx.json_output:
         ctx.output_one(record)
     else:
-        ctx.console.print(f"{record['member']} holds {record['training']} until "
-                          f"{record['expires'] or 'no expiry'}.")
+        ctx.console.print(
+            f"{record['member']} holds {record['training']} until "
+            f"{record['expires'] or 'no expiry'}."
+        )
     return 0
 
 
 def run_revoke(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.session() as session:
         member = registry.find_member(session, args.member)
-        registry.revoke_training(session, member, args.training,
-                                 origin_site=ctx.config.site.id)
+        registry.revoke_training(session, member, args.training, origin_site=ctx.config.site.id)
     if not ctx.json_output:
         ctx.console.print(f"Training {args.training} withdrawn from {member.display_name}.")
     else:
-        ctx.output_one({"member": member.display_name, "training": args.training,
-                        "revoked": True})
+        ctx.output_one({"member": member.display_name, "training": args.training, "revoked": True})
     return 0
 
 
 def run_list(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.session() as session:
         if args.catalogue:
-            rows: list[dict[str, object]] = [{"code": t.code, "fr": t.name_fr, "en": t.name_en,
-                     "valid_days": t.valid_days or "no expiry"}
-                    for t in session.scalars(select(Training).where(
-                        Training.deleted_at.is_(None)).order_by(Training.code))]
+            rows: list[dict[str, object]] = [
+                {
+                    "code": t.code,
+                    "fr": t.name_fr,
+                    "en": t.name_en,
+                    "valid_days": t.valid_days or "no expiry",
+                }
+                for t in session.scalars(
+                    select(Training).where(Training.deleted_at.is_(None)).order_by(Training.code)
+                )
+            ]
             ctx.output(rows, ["code", "fr", "en", "valid_days"], title="Trainings")
             return 0
-        query = (select(MemberTraining, Member).join(Member)
-                 .where(MemberTraining.deleted_at.is_(None)))
+        query = (
+            select(MemberTraining, Member).join(Member).where(MemberTraining.deleted_at.is_(None))
+        )
         if args.member:
             query = query.where(Member.id == registry.find_member(session, args.member).id)
         rows = [held_row(held, member) for held, member in session.execute(query)]
-    ctx.output(rows, ["member", "training", "granted_by", "granted_at", "expires"],
-               title="Trainings held")
+    ctx.output(
+        rows, ["member", "training", "granted_by", "granted_at", "expires"], title="Trainings held"
+    )
     return 0
 
 
 def held_row(held: MemberTraining, member: Member) -> dict[str, object]:
-    return {"member": member.display_name, "member_id": str(member.id),
-            "training": held.training_code, "granted_by": held.granted_by,
-            "granted_at": f"{held.granted_at:%Y-%m-%d}",
-            "expires": f"{held.expires_at:%Y-%m-%d}" if held.expires_at else None}
+    return {
+        "member": member.display_name,
+        "member_id": str(member.id),
+        "training": held.training_code,
+        "granted_by": held.granted_by,
+        "granted_at": f"{held.granted_at:%Y-%m-%d}",
+        "expires": f"{held.expires_at:%Y-%m-%d}" if held.expires_at else None,
+    }

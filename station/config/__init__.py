@@ -9,5 +9,12 @@ from station.config.schema import (
     StationConfig,
 )
 
-__all__ = ["AgentConfig", "KioskConfig", "MqttConfig", "ReaderConfig", "StationConfig",
-           "config_path", "load_config"]
+__all__ = [
+    "AgentConfig",
+    "KioskConfig",
+    "MqttConfig",
+    "ReaderConfig",
+    "StationConfig",
+    "config_path",
+    "load_config",
+]

@@ -51,8 +51,10 @@ def _section(lines: list[str], model: type[BaseModel], prefix: str) -> None:
         lines.append("| key | type | default | description | example |")
         lines.append("|---|---|---|---|---|")
         for key, field in rows:
-            lines.append(f"| `{key}` | {_type_name(field.annotation)} | {_default(field)} | "
-                         f"{field.description or ''} | {_example(field)} |")
+            lines.append(
+                f"| `{key}` | {_type_name(field.annotation)} | {_default(field)} | "
+                f"{field.description or ''} | {_example(field)} |"
+            )
     for key, child in nested:
         _section(lines, child, key + ".")
 
@@ -86,8 +88,13 @@ def _type_name(annotation: Any) -> str:
     if get_origin(annotation) is not None and str(origin).endswith("Literal"):
         return " or ".join(f"`{a!r}`" for a in get_args(annotation))
     text = getattr(annotation, "__name__", str(annotation))
-    return {"str": "string", "int": "integer", "float": "number", "bool": "boolean",
-            "date": "date"}.get(text, "table" if _child_model(annotation) else text)
+    return {
+        "str": "string",
+        "int": "integer",
+        "float": "number",
+        "bool": "boolean",
+        "date": "date",
+    }.get(text, "table" if _child_model(annotation) else text)
 
 
 def _default(field: FieldInfo) -> str:

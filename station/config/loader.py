@@ -29,16 +29,21 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(explicit or os.environ.get(ENV_PATH) or DEFAULT_PATH)
 
 
-def load_config(path: str | os.PathLike[str] | None = None,
-                environ: dict[str, str] | None = None) -> StationConfig:
+def load_config(
+    path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None
+) -> StationConfig:
     """Load and validate the configuration; raise `ConfigError` listing every problem."""
     source = config_path(path)
     env = os.environ if environ is None else environ
     try:
         raw = tomllib.loads(source.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError([f"{source}: file not found; expected a TOML configuration "
-                           f"(--config PATH or {ENV_PATH})"]) from None
+        raise ConfigError(
+            [
+                f"{source}: file not found; expected a TOML configuration "
+                f"(--config PATH or {ENV_PATH})"
+            ]
+        ) from None
     except OSError as exc:
         raise ConfigError([f"{source}: cannot be read ({exc.strerror})"]) from None
     except UnicodeDecodeError:

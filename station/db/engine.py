@@ -64,8 +64,11 @@ def open_database(url: str, what: str = "site database") -> Engine:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         # No answer (refused, timed out, locked) is an outage: `DatabaseUnreachable`.
         # Anything else (not a database, no right to read it) is for whoever set it up.
-        error = (DatabaseUnreachable if isinstance(exc, OperationalError | InterfaceError)
-                 else DatabaseError)
+        error = (
+            DatabaseUnreachable
+            if isinstance(exc, OperationalError | InterfaceError)
+            else DatabaseError
+        )
         raise error(f"cannot open the {what} {shown}: {reason}") from None
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     if current != head:

@@ -21,17 +21,21 @@ target_metadata = Base.metadata
 log = logging.getLogger("station.migrations")
 
 
-def log_step(ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any],
-             run_args: Mapping[str, Any]) -> None:
+def log_step(
+    ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any], run_args: Mapping[str, Any]
+) -> None:
     """One line per migration applied: `database: upgrade 0001 -> 0010 (what it does)`."""
     if step.is_stamp:
         return
     url = make_url(context.config.get_main_option("sqlalchemy.url") or "")
-    log.info("%s: %s %s -> %s (%s)", url.render_as_string(hide_password=True),
-             "upgrade" if step.is_upgrade else "downgrade",
-             ", ".join(step.source_revision_ids) or "empty",
-             ", ".join(step.destination_revision_ids) or "empty",
-             getattr(step.up_revision, "doc", "") or "no description")
+    log.info(
+        "%s: %s %s -> %s (%s)",
+        url.render_as_string(hide_password=True),
+        "upgrade" if step.is_upgrade else "downgrade",
+        ", ".join(step.source_revision_ids) or "empty",
+        ", ".join(step.destination_revision_ids) or "empty",
+        getattr(step.up_revision, "doc", "") or "no description",
+    )
 
 
 def run_migrations_online() -> None:
@@ -40,17 +44,23 @@ def run_migrations_online() -> None:
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
-            context.configure(connection=connection, target_metadata=target_metadata,
-                              render_as_batch=connection.dialect.name == "sqlite",
-                              on_version_apply=log_step)
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=connection.dialect.name == "sqlite",
+                on_version_apply=log_step,
+            )
             context.run_migrations()
     finally:
         engine.dispose()
 
 
 if context.is_offline_mode():
-    context.configure(url=context.config.get_main_option("sqlalchemy.url"),
-                      target_metadata=target_metadata, literal_binds=True)
+    context.configure(
+        url=context.config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:

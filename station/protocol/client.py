@@ -30,8 +30,9 @@ def tls_context(mqtt: MqttConfig) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=mqtt.ca_file or None)
 
 
-def make_client(mqtt: MqttConfig, client_id: str, *, persistent: bool = False,
-                reconnect: bool = True) -> paho.Client:
+def make_client(
+    mqtt: MqttConfig, client_id: str, *, persistent: bool = False, reconnect: bool = True
+) -> paho.Client:
     """A configured, unconnected client.
 
     ``persistent``: on 3.1.1 ask for ``clean_session=False`` (on MQTT 5 the session
@@ -40,11 +41,13 @@ def make_client(mqtt: MqttConfig, client_id: str, *, persistent: bool = False,
     """
     v5 = mqtt.protocol == 5
     client = paho.Client(
-        CallbackAPIVersion.VERSION2, client_id=client_id,
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
         # MQTT 5 refuses clean_session (clean_start is given at connect instead).
         clean_session=None if v5 or not persistent else False,
         protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311,
-        reconnect_on_failure=reconnect)
+        reconnect_on_failure=reconnect,
+    )
     if mqtt.username:
         client.username_pw_set(mqtt.username, mqtt.password or None)
     if mqtt.tls:

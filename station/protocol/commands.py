@@ -10,29 +10,55 @@ from station.errors import ProtocolError
 from station.ids import new_event_id
 from station.protocol.signing import sign, verify
 
-COMMANDS = frozenset({"unlock_once", "lock", "hold_open", "lockdown", "release",
-                      "end_session", "power_off", "refresh_status", "block", "unblock",
-                      "clear_check"})
+COMMANDS = frozenset(
+    {
+        "unlock_once",
+        "lock",
+        "hold_open",
+        "lockdown",
+        "release",
+        "end_session",
+        "power_off",
+        "refresh_status",
+        "block",
+        "unblock",
+        "clear_check",
+    }
+)
 DEFAULT_TTL = dt.timedelta(seconds=30)
 CLOCK_SKEW = dt.timedelta(seconds=30)
 
 
-def make_command(command: str, agent_id: str, key: bytes, *, args: dict[str, Any] | None = None,
-                 now: dt.datetime | None = None, ttl: dt.timedelta = DEFAULT_TTL,
-                 issued_by: str = "") -> tuple[str, bytes]:
+def make_command(
+    command: str,
+    agent_id: str,
+    key: bytes,
+    *,
+    args: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+    ttl: dt.timedelta = DEFAULT_TTL,
+    issued_by: str = "",
+) -> tuple[str, bytes]:
     """(command id, signed payload) for `agent_id`."""
     if command not in COMMANDS:
         raise ValueError(f"unknown command {command!r}; expected one of {sorted(COMMANDS)}")
     issued = now or dt.datetime.now(dt.UTC)
     command_id = str(new_event_id())
-    body = {"id": command_id, "agent": agent_id, "command": command, "args": args or {},
-            "issued_at": issued.isoformat(), "expires_at": (issued + ttl).isoformat(),
-            "issued_by": issued_by}
+    body = {
+        "id": command_id,
+        "agent": agent_id,
+        "command": command,
+        "args": args or {},
+        "issued_at": issued.isoformat(),
+        "expires_at": (issued + ttl).isoformat(),
+        "issued_by": issued_by,
+    }
     return command_id, sign(body, key)
 
 
-def check_command(payload: bytes, agent_id: str, key: bytes, now: dt.datetime,
-                  already_seen: Callable[[str], bool]) -> dict[str, Any]:
+def check_command(
+    payload: bytes, agent_id: str, key: bytes, now: dt.datetime, already_seen: Callable[[str], bool]
+) -> dict[str, Any]:
     """The command body if it may run now, else `ProtocolError` with the reason.
 
     `already_seen(id)` must remember the id durably (the agent's SQLite) and say

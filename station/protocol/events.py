@@ -17,16 +17,39 @@ from station.errors import ProtocolError
 from station.protocol.signing import parse_json
 
 # Event types; the door and machine agents emit these, sync stores them.
-EVENT_TYPES = frozenset({
-    "granted", "denied",
-    "door_opened", "door_closed", "door_forced", "door_held_open", "door_pre_alarm",
-    "exit_request", "lockdown", "hold_open", "released",
-    "session_started", "session_warning", "session_ended", "machine_state",
-    "reader_fault", "reader_ok", "bad_read",
-    "agent_started", "agent_stopped", "outbox_alarm", "grants_applied", "grants_refused",
-    "command_refused", "command_applied",
-    "free_access_started", "free_access_ended", "clock_unsynced", "clock_synced",
-})
+EVENT_TYPES = frozenset(
+    {
+        "granted",
+        "denied",
+        "door_opened",
+        "door_closed",
+        "door_forced",
+        "door_held_open",
+        "door_pre_alarm",
+        "exit_request",
+        "lockdown",
+        "hold_open",
+        "released",
+        "session_started",
+        "session_warning",
+        "session_ended",
+        "machine_state",
+        "reader_fault",
+        "reader_ok",
+        "bad_read",
+        "agent_started",
+        "agent_stopped",
+        "outbox_alarm",
+        "grants_applied",
+        "grants_refused",
+        "command_refused",
+        "command_applied",
+        "free_access_started",
+        "free_access_ended",
+        "clock_unsynced",
+        "clock_synced",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -42,10 +65,17 @@ class AgentEvent:
     data: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": str(self.id), "agent": self.agent, "resource": self.resource,
-                "type": self.type, "at": self.at.isoformat(), "reason": self.reason,
-                "credential_hash": self.credential_hash, "member": self.member,
-                "data": self.data}
+        return {
+            "id": str(self.id),
+            "agent": self.agent,
+            "resource": self.resource,
+            "type": self.type,
+            "at": self.at.isoformat(),
+            "reason": self.reason,
+            "credential_hash": self.credential_hash,
+            "member": self.member,
+            "data": self.data,
+        }
 
     def encode(self) -> bytes:
         return json.dumps(self.to_json(), separators=(",", ":"), ensure_ascii=False).encode()
@@ -58,13 +88,17 @@ class AgentEvent:
             at = dt.datetime.fromisoformat(data["at"])
             if at.tzinfo is None:
                 raise ValueError("'at' needs an offset")
-            event = cls(id=uuid.UUID(str(data["id"])), agent=_text(data["agent"], 64),
-                        resource=_text(data["resource"], 64), type=_text(data["type"], 40),
-                        at=at.astimezone(dt.UTC),
-                        reason=_optional_text(data.get("reason"), 40),
-                        credential_hash=_optional_text(data.get("credential_hash"), 64),
-                        member=_optional_text(data.get("member"), 64),
-                        data=data.get("data") or {})
+            event = cls(
+                id=uuid.UUID(str(data["id"])),
+                agent=_text(data["agent"], 64),
+                resource=_text(data["resource"], 64),
+                type=_text(data["type"], 40),
+                at=at.astimezone(dt.UTC),
+                reason=_optional_text(data.get("reason"), 40),
+                credential_hash=_optional_text(data.get("credential_hash"), 64),
+                member=_optional_text(data.get("member"), 64),
+                data=data.get("data") or {},
+            )
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise ProtocolError("malformed", f"bad event ({exc})") from None
         if event.type not in EVENT_TYPES:

@@ -20,11 +20,13 @@ def entry_to_json(facts: CredentialFacts, member_id: str | None = None) -> dict[
         "revoked": facts.revoked,
         "staff": facts.staff,
         "member": member_id,
-        "memberships": [[m.valid_from.isoformat(),
-                         m.valid_until.isoformat() if m.valid_until else None, m.plan]
-                        for m in facts.memberships],
-        "trainings": {code: expiry.isoformat() if expiry else None
-                      for code, expiry in facts.trainings.items()},
+        "memberships": [
+            [m.valid_from.isoformat(), m.valid_until.isoformat() if m.valid_until else None, m.plan]
+            for m in facts.memberships
+        ],
+        "trainings": {
+            code: expiry.isoformat() if expiry else None for code, expiry in facts.trainings.items()
+        },
     }
 
 
@@ -33,10 +35,16 @@ def entry_from_json(data: Any) -> CredentialFacts:
         raise ProtocolError("malformed", "a grant entry must be an object")
     try:
         spans = tuple(_span(item) for item in data["memberships"])
-        trainings = {str(code): dt.datetime.fromisoformat(expiry) if expiry else None
-                     for code, expiry in data["trainings"].items()}
-        return CredentialFacts(revoked=bool(data["revoked"]), staff=bool(data["staff"]),
-                               memberships=spans, trainings=trainings)
+        trainings = {
+            str(code): dt.datetime.fromisoformat(expiry) if expiry else None
+            for code, expiry in data["trainings"].items()
+        }
+        return CredentialFacts(
+            revoked=bool(data["revoked"]),
+            staff=bool(data["staff"]),
+            memberships=spans,
+            trainings=trainings,
+        )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ProtocolError("malformed", f"bad grant entry ({exc})") from None
 
@@ -47,19 +55,25 @@ def _span(item: Any) -> MembershipSpan:
     plan = rest[0] if rest else ""
     if len(rest) > 1 or not isinstance(plan, str):
         raise ValueError("a membership is [from, until, plan]")
-    return MembershipSpan(dt.date.fromisoformat(start),
-                          dt.date.fromisoformat(end) if end else None, plan)
+    return MembershipSpan(
+        dt.date.fromisoformat(start), dt.date.fromisoformat(end) if end else None, plan
+    )
 
 
 def resource_to_json(resource: ResourceFacts) -> dict[str, Any]:
     windows = resource.plan_windows
-    return {"code": resource.code, "required_trainings": list(resource.required_trainings),
-            "schedule": resource.schedule.to_json(), "enabled": resource.enabled,
-            "out_of_order": resource.out_of_order,
-            "plan_windows": None if windows is None
-            else {plan: window.to_json() for plan, window in sorted(windows.items())},
-            "staff_window": resource.staff_window.to_json(),
-            "free_access": resource.free_access.to_json() if resource.free_access else None}
+    return {
+        "code": resource.code,
+        "required_trainings": list(resource.required_trainings),
+        "schedule": resource.schedule.to_json(),
+        "enabled": resource.enabled,
+        "out_of_order": resource.out_of_order,
+        "plan_windows": None
+        if windows is None
+        else {plan: window.to_json() for plan, window in sorted(windows.items())},
+        "staff_window": resource.staff_window.to_json(),
+        "free_access": resource.free_access.to_json() if resource.free_access else None,
+    }
 
 
 def resource_from_json(data: Any) -> ResourceFacts:
@@ -67,32 +81,45 @@ def resource_from_json(data: Any) -> ResourceFacts:
         windows = data.get("plan_windows")
         staff = data.get("staff_window")
         free = data.get("free_access")
-        return ResourceFacts(code=str(data["code"]),
-                             required_trainings=tuple(data["required_trainings"]),
-                             schedule=Schedule.from_json(data["schedule"]),
-                             enabled=bool(data["enabled"]),
-                             out_of_order=bool(data["out_of_order"]),
-                             plan_windows=None if windows is None else {
-                                 str(plan): Schedule.from_json(w) for plan, w in windows.items()},
-                             staff_window=Schedule.open_always() if staff is None
-                             else Schedule.from_json(staff),
-                             free_access=None if free is None else Schedule.from_json(free))
-    except (KeyError, TypeError, ValueError, AttributeError, AssertionError,
-            LookupError) as exc:
+        return ResourceFacts(
+            code=str(data["code"]),
+            required_trainings=tuple(data["required_trainings"]),
+            schedule=Schedule.from_json(data["schedule"]),
+            enabled=bool(data["enabled"]),
+            out_of_order=bool(data["out_of_order"]),
+            plan_windows=None
+            if windows is None
+            else {str(plan): Schedule.from_json(w) for plan, w in windows.items()},
+            staff_window=Schedule.open_always() if staff is None else Schedule.from_json(staff),
+            free_access=None if free is None else Schedule.from_json(free),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, AssertionError, LookupError) as exc:
         raise ProtocolError("malformed", f"bad resource ({exc})") from None
 
 
-def make_snapshot(site_id: str, agent_id: str, version: int, resource: ResourceFacts,
-                  entries: dict[str, dict[str, Any]], key: bytes,
-                  issued_at: dt.datetime | None = None) -> bytes:
-    body = {"site": site_id, "agent": agent_id, "version": version,
-            "issued_at": (issued_at or dt.datetime.now(dt.UTC)).isoformat(),
-            "resource": resource_to_json(resource), "grants": entries}
+def make_snapshot(
+    site_id: str,
+    agent_id: str,
+    version: int,
+    resource: ResourceFacts,
+    entries: dict[str, dict[str, Any]],
+    key: bytes,
+    issued_at: dt.datetime | None = None,
+) -> bytes:
+    body = {
+        "site": site_id,
+        "agent": agent_id,
+        "version": version,
+        "issued_at": (issued_at or dt.datetime.now(dt.UTC)).isoformat(),
+        "resource": resource_to_json(resource),
+        "grants": entries,
+    }
     return sign(body, key)
 
 
-def read_snapshot(payload: bytes, agent_id: str, key: bytes,
-                  current_version: int) -> dict[str, Any]:
+def read_snapshot(
+    payload: bytes, agent_id: str, key: bytes, current_version: int
+) -> dict[str, Any]:
     """A verified snapshot body newer than `current_version`, else `ProtocolError`."""
     body = verify(payload, key)
     version = body.get("version")

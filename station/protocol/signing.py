@@ -24,16 +24,16 @@ def agent_key(site_key: bytes, agent_id: str) -> bytes:
 
 
 def canonical(body: Any) -> bytes:
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode()
+    return json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
 
 
 def sign(body: dict[str, Any], key: bytes) -> bytes:
     """The wire form of a signed message (the canonical body is serialised once)."""
     payload = canonical(body)
     signature = hmac.new(key, payload, hashlib.sha256).hexdigest()
-    return b'{"alg":"%s","body":%s,"sig":"%s"}' % (ALGORITHM.encode(), payload,
-                                                    signature.encode())
+    return b'{"alg":"%s","body":%s,"sig":"%s"}' % (ALGORITHM.encode(), payload, signature.encode())
 
 
 def verify(payload: bytes, key: bytes) -> dict[str, Any]:

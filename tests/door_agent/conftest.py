@@ -47,22 +47,39 @@ def wait_for(predicate: Callable[[], Any], timeout: float = TIMEOUT, what: str =
     raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
 
 
-def member_entry(*, staff: bool = False, revoked: bool = False, trainings: tuple[str, ...] = (),
-                 member: str | None = None, expired_training: bool = False,
-                 membership: bool = True) -> dict[str, Any]:
+def member_entry(
+    *,
+    staff: bool = False,
+    revoked: bool = False,
+    trainings: tuple[str, ...] = (),
+    member: str | None = None,
+    expired_training: bool = False,
+    membership: bool = True,
+) -> dict[str, Any]:
     far = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
     past = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     spans = (MembershipSpan(dt.date(2000, 1, 1), None),) if membership else ()
-    facts = CredentialFacts(revoked=revoked, staff=staff, memberships=spans,
-                            trainings={t: past if expired_training else far for t in trainings})
+    facts = CredentialFacts(
+        revoked=revoked,
+        staff=staff,
+        memberships=spans,
+        trainings={t: past if expired_training else far for t in trainings},
+    )
     return entry_to_json(facts, member or str(uuid.uuid4()))
 
 
 class Site:
     """What sync does for one agent: grants, acks, commands; records what the agent says."""
 
-    def __init__(self, config: StationConfig, agent_id: str, *, auto_ack: bool = True,
-                 username: str = "", password: str = "") -> None:
+    def __init__(
+        self,
+        config: StationConfig,
+        agent_id: str,
+        *,
+        auto_ack: bool = True,
+        username: str = "",
+        password: str = "",
+    ) -> None:
         self.config = config
         self.agent_id = agent_id
         self.key = agent_key(config.site_key, agent_id)
@@ -74,8 +91,11 @@ class Site:
         self.statuses: list[dict[str, Any]] = []
         self.results: list[dict[str, Any]] = []
         self.version = 0
-        client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"site-{uuid.uuid4().hex[:8]}",
-                             protocol=paho.MQTTv5)
+        client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=f"site-{uuid.uuid4().hex[:8]}",
+            protocol=paho.MQTTv5,
+        )
         client.on_message = self._on_message
         client.on_connect = self._on_connect
         if username:
@@ -83,8 +103,7 @@ class Site:
         # A persistent session, as sync has: what agents publish while we reconnect waits.
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = 3600
-        client.connect(config.mqtt.host, config.mqtt.port, clean_start=False,
-                       properties=properties)
+        client.connect(config.mqtt.host, config.mqtt.port, clean_start=False, properties=properties)
         self.client = client
         self.subscribed = threading.Event()
         client.loop_start()
@@ -95,8 +114,9 @@ class Site:
         return topics.agent(self.config.site.id, self.agent_id, channel)
 
     def _on_connect(self, client: paho.Client, *args: Any) -> None:
-        client.subscribe([(self.topic(c), 1) for c in
-                          (topics.EVENTS, topics.STATUS, topics.COMMAND_RESULTS)])
+        client.subscribe(
+            [(self.topic(c), 1) for c in (topics.EVENTS, topics.STATUS, topics.COMMAND_RESULTS)]
+        )
         self.subscribed.set()
 
     def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
@@ -120,22 +140,37 @@ class Site:
         with self.lock:
             ids = [str(e.id) for e in self.events]
         for start in range(0, len(ids), 500):
-            self.client.publish(self.topic(topics.ACKS), encode_ack(ids[start:start + 500]),
-                                qos=1)
+            self.client.publish(
+                self.topic(topics.ACKS), encode_ack(ids[start : start + 500]), qos=1
+            )
 
     # -- what the site sends --------------------------------------------------------
 
-    def snapshot(self, entries: dict[str, dict[str, Any]], *, version: int | None = None,
-                 resource: ResourceFacts | None = None, key: bytes | None = None,
-                 issued_at: dt.datetime | None = None) -> bytes:
+    def snapshot(
+        self,
+        entries: dict[str, dict[str, Any]],
+        *,
+        version: int | None = None,
+        resource: ResourceFacts | None = None,
+        key: bytes | None = None,
+        issued_at: dt.datetime | None = None,
+    ) -> bytes:
         if version is None:
             self.version += 1
             version = self.version
         code = self.config.agents[self.agent_id].resource
         resource = resource or ResourceFacts(
-            code, tuple(self.config.agents[self.agent_id].trainings), Schedule.open_always())
-        return make_snapshot(self.config.site.id, self.agent_id, version, resource, entries,
-                             key or self.key, issued_at)
+            code, tuple(self.config.agents[self.agent_id].trainings), Schedule.open_always()
+        )
+        return make_snapshot(
+            self.config.site.id,
+            self.agent_id,
+            version,
+            resource,
+            entries,
+            key or self.key,
+            issued_at,
+        )
 
     def publish_grants(self, payload: bytes) -> None:
         self.client.publish(self.topic(topics.GRANTS), payload, qos=1, retain=True)
@@ -154,15 +189,18 @@ class Site:
         with self.lock:
             return [e for e in self.events if e.type in types]
 
-    def wait_event(self, type_: str, count: int = 1, timeout: float = TIMEOUT
-                   ) -> list[AgentEvent]:
-        return wait_for(lambda: len(self.of_type(type_)) >= count and self.of_type(type_),
-                        timeout, f"{count} {type_} event(s)")
+    def wait_event(self, type_: str, count: int = 1, timeout: float = TIMEOUT) -> list[AgentEvent]:
+        return wait_for(
+            lambda: len(self.of_type(type_)) >= count and self.of_type(type_),
+            timeout,
+            f"{count} {type_} event(s)",
+        )
 
     def wait_result(self, command_id: str) -> dict[str, Any]:
         found: dict[str, Any] = wait_for(
             lambda: next((r for r in self.results if r["id"] == command_id), None),
-            what=f"result of command {command_id}")
+            what=f"result of command {command_id}",
+        )
         return found
 
     def close(self) -> None:
@@ -244,15 +282,25 @@ def agent_overrides(**agents: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def make_config(tmp_path: Path, mqtt_broker: BrokerAddress) -> Callable[..., StationConfig]:
-    def make(overrides: dict[str, Any] | None = None, *, broker: BrokerAddress | None = None,
-             name: str = "config.toml") -> StationConfig:
+    def make(
+        overrides: dict[str, Any] | None = None,
+        *,
+        broker: BrokerAddress | None = None,
+        name: str = "config.toml",
+    ) -> StationConfig:
         address = broker or mqtt_broker
         # A site id of its own: retained grants and persistent sessions on the shared
         # broker must not leak from one test into the next.
         unique = {"site": {"id": f"t{uuid.uuid4().hex[:12]}"}}
-        path = write_config(tmp_path, mqtt_host=address.host, mqtt_port=address.port,
-                            overrides=merge(unique, overrides or {}), name=name)
+        path = write_config(
+            tmp_path,
+            mqtt_host=address.host,
+            mqtt_port=address.port,
+            overrides=merge(unique, overrides or {}),
+            name=name,
+        )
         return load_config(path)
+
     return make
 
 

@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("protocol", [5, 311])
-def test_commands_queued_while_away_arrive_on_3_1_1_and_5(make_config, run_agent, make_site,
-                                                           protocol: int) -> None:
-    config = make_config({"mqtt": {"protocol": protocol}, **agent_overrides(**{
-        "front-door": {}})})
+def test_commands_queued_while_away_arrive_on_3_1_1_and_5(
+    make_config, run_agent, make_site, protocol: int
+) -> None:
+    config = make_config({"mqtt": {"protocol": protocol}, **agent_overrides(**{"front-door": {}})})
     site = make_site(config, "front-door")
     first = run_agent(config, "front-door")
     site.publish_grants(site.snapshot({first.hash("04000001"): member_entry()}))
@@ -44,16 +44,21 @@ def test_status_is_retained_refreshed_and_willed(make_config, run_agent, make_si
     config = make_config(agent_overrides(**{"printer-3d": {}}))
     site = make_site(config, "printer-3d")
     agent = run_agent(config, "printer-3d")
-    site.publish_grants(site.snapshot({agent.hash("05000001"): member_entry(
-        trainings=("printer-3d",))}))
-    wait_for(lambda: site.statuses and site.statuses[-1]["grants_version"] == 1,
-             what="status with the grants version")
+    site.publish_grants(
+        site.snapshot({agent.hash("05000001"): member_entry(trainings=("printer-3d",))})
+    )
+    wait_for(
+        lambda: site.statuses and site.statuses[-1]["grants_version"] == 1,
+        what="status with the grants version",
+    )
     status = site.statuses[-1]
     assert status["online"] and status["kind"] == "machine" and status["relay"] is False
     assert status["reader"] == "ok" and status["mode"] == "free"
     agent.tap("05000001")
-    wait_for(lambda: site.statuses[-1]["relay"] is True and
-             site.statuses[-1]["mode"] == "in_use", what="status refreshed on change")
+    wait_for(
+        lambda: site.statuses[-1]["relay"] is True and site.statuses[-1]["mode"] == "in_use",
+        what="status refreshed on change",
+    )
     # A late subscriber gets the retained status at once.
     late = []
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"late-{uuid.uuid4().hex[:6]}")
@@ -73,8 +78,9 @@ def test_status_is_retained_refreshed_and_willed(make_config, run_agent, make_si
 
 
 def test_outbox_alarm_raised_nothing_dropped(make_config, run_agent) -> None:
-    config = make_config({"agents": {"front-door": {"outbox_alarm": 100,
-                                                    "reader": {"debounce_s": 0}}}})
+    config = make_config(
+        {"agents": {"front-door": {"outbox_alarm": 100, "reader": {"debounce_s": 0}}}}
+    )
     agent = run_agent(config, "front-door", connect=False)  # no broker: all stays queued
     for i in range(150):
         agent.tap(f"04{i:06X}")
@@ -91,31 +97,44 @@ def test_outbox_alarm_raised_nothing_dropped(make_config, run_agent) -> None:
 
 def _passwd(path: Path, users: dict[str, str]) -> None:
     for index, (user, password) in enumerate(users.items()):
-        subprocess.run(["mosquitto_passwd", "-b", *(["-c"] if index == 0 else []), str(path),
-                        user, password], check=True, capture_output=True)
+        subprocess.run(
+            ["mosquitto_passwd", "-b", *(["-c"] if index == 0 else []), str(path), user, password],
+            check=True,
+            capture_output=True,
+        )
 
 
-def test_shipped_acl_with_per_device_accounts(make_config, run_agent, make_site,
-                                              tmp_path: Path) -> None:
+def test_shipped_acl_with_per_device_accounts(
+    make_config, run_agent, make_site, tmp_path: Path
+) -> None:
     site_id = f"t{uuid.uuid4().hex[:10]}"
     acl = (ROOT / "deploy/mosquitto/station.acl").read_text().replace("saint-omer-gare", site_id)
     (tmp_path / "station.acl").write_text(acl)
     users = {"sync": "sync-pw", "front-door": "door-pw", "laser-cutter": "laser-pw"}
     _passwd(tmp_path / "station.passwd", users)
-    extra = (f"allow_anonymous false\npassword_file {tmp_path / 'station.passwd'}\n"
-             f"acl_file {tmp_path / 'station.acl'}\nuse_username_as_clientid true\n")
+    extra = (
+        f"allow_anonymous false\npassword_file {tmp_path / 'station.passwd'}\n"
+        f"acl_file {tmp_path / 'station.acl'}\nuse_username_as_clientid true\n"
+    )
     with Mosquitto(tmp_path / "broker", extra_config=extra) as broker:
-        config = make_config({"site": {"id": site_id}, "mqtt": {
-            "username": "front-door", "password": "door-pw"},
-            **agent_overrides(**{"front-door": {}})}, broker=broker.address)
+        config = make_config(
+            {
+                "site": {"id": site_id},
+                "mqtt": {"username": "front-door", "password": "door-pw"},
+                **agent_overrides(**{"front-door": {}}),
+            },
+            broker=broker.address,
+        )
         site = make_site(config, "front-door", username="sync", password="sync-pw")
         agent = run_agent(config, "front-door")
         site.publish_grants(site.snapshot({agent.hash("04000001"): member_entry()}))
         site.wait_event("grants_applied")
         agent.tap("04000001")
         site.wait_event("granted")
-        wait_for(lambda: agent.call(lambda: agent.agent.outbox.depth) == 0,
-                 what="acks from the sync account reach the agent")
+        wait_for(
+            lambda: agent.call(lambda: agent.agent.outbox.depth) == 0,
+            what="acks from the sync account reach the agent",
+        )
 
         # Another device's account cannot forge this agent's events.
         forged = AgentEvent.decode(site.of_type("granted")[0].encode())
@@ -125,8 +144,9 @@ def test_shipped_acl_with_per_device_accounts(make_config, run_agent, make_site,
         intruder.loop_start()
         try:
             events_topic = topics.agent(site_id, "front-door", topics.EVENTS)
-            forged_payload = forged.encode().replace(str(forged.id).encode(),
-                                                     str(uuid.uuid4()).encode())
+            forged_payload = forged.encode().replace(
+                str(forged.id).encode(), str(uuid.uuid4()).encode()
+            )
             intruder.publish(events_topic, forged_payload, qos=1).wait_for_publish(TIMEOUT)
             # The broker has handled the forged message (PUBACK) before the command
             # below is even sent: had it been routed, it would reach the site before
@@ -146,19 +166,30 @@ def test_tls_with_credentials(make_config, run_agent, make_site, tmp_path: Path)
     _passwd(tmp_path / "passwd", {"front-door": "door-pw"})
     # The test broker's plain listener stays for the site; the agent comes over TLS.
     tls_port = free_port()
-    extra = (f"password_file {tmp_path / 'passwd'}\n"
-             f"listener {tls_port} 127.0.0.1\ncafile {tmp_path / 'ca.crt'}\n"
-             f"certfile {tmp_path / 'server.crt'}\nkeyfile {tmp_path / 'server.key'}\n")
+    extra = (
+        f"password_file {tmp_path / 'passwd'}\n"
+        f"listener {tls_port} 127.0.0.1\ncafile {tmp_path / 'ca.crt'}\n"
+        f"certfile {tmp_path / 'server.crt'}\nkeyfile {tmp_path / 'server.key'}\n"
+    )
     with Mosquitto(tmp_path / "broker", extra_config=extra) as broker:
         assert wait_listening(tls_port)
-        site_config = make_config(agent_overrides(**{"front-door": {}}),
-                                  broker=broker.address)
+        site_config = make_config(agent_overrides(**{"front-door": {}}), broker=broker.address)
         site = make_site(site_config, "front-door")
-        agent_config = make_config({"site": {"id": site_config.site.id}, "mqtt": {
-            "port": tls_port, "tls": True, "ca_file": str(tmp_path / "ca.crt"),
-            "username": "front-door", "password": "door-pw"},
-            **agent_overrides(**{"front-door": {}})}, broker=broker.address,
-            name="agent.toml")
+        agent_config = make_config(
+            {
+                "site": {"id": site_config.site.id},
+                "mqtt": {
+                    "port": tls_port,
+                    "tls": True,
+                    "ca_file": str(tmp_path / "ca.crt"),
+                    "username": "front-door",
+                    "password": "door-pw",
+                },
+                **agent_overrides(**{"front-door": {}}),
+            },
+            broker=broker.address,
+            name="agent.toml",
+        )
         agent = run_agent(agent_config, "front-door")
         site.publish_grants(site.snapshot({agent.hash("04000001"): member_entry()}))
         site.wait_event("grants_applied")

@@ -27,8 +27,11 @@ class FakeClock:
 
 
 def test_exit_button_forced_and_held_open(make_config, run_agent, make_site) -> None:
-    config = make_config(agent_overrides(**{"front-door": {
-        "door": {"unlock_s": 5, "held_open_s": 30, "pre_alarm_s": 10}}}))
+    config = make_config(
+        agent_overrides(
+            **{"front-door": {"door": {"unlock_s": 5, "held_open_s": 30, "pre_alarm_s": 10}}}
+        )
+    )
     site = make_site(config, "front-door")
     clock = FakeClock()
     agent = run_agent(config, "front-door", clock=clock)
@@ -78,13 +81,18 @@ def test_exit_button_forced_and_held_open(make_config, run_agent, make_site) -> 
     assert agent.pattern() == "off"
 
 
-def test_lockdown_lets_only_staff_in_and_hold_open_holds(make_config, run_agent,
-                                                         make_site) -> None:
+def test_lockdown_lets_only_staff_in_and_hold_open_holds(make_config, run_agent, make_site) -> None:
     config = make_config(agent_overrides(**{"front-door": {}}))
     site = make_site(config, "front-door")
     agent = run_agent(config, "front-door")
-    site.publish_grants(site.snapshot({agent.hash("04000001"): member_entry(),
-                                       agent.hash("04000009"): member_entry(staff=True)}))
+    site.publish_grants(
+        site.snapshot(
+            {
+                agent.hash("04000001"): member_entry(),
+                agent.hash("04000009"): member_entry(staff=True),
+            }
+        )
+    )
     site.wait_event("grants_applied")
     assert site.wait_result(site.command("lockdown"))["ok"]
     agent.tap("04000001")
@@ -108,8 +116,10 @@ def test_lockdown_lets_only_staff_in_and_hold_open_holds(make_config, run_agent,
     assert not bad["ok"] and bad["reason"] == "bad_argument"
     assert site.wait_result(site.command("release"))["ok"]
     wait_for(lambda: not agent.relay, what="back to normal")
-    wait_for(lambda: any(s.get("mode") == "normal" for s in site.statuses[-1:]),
-             what="status says normal")
+    wait_for(
+        lambda: any(s.get("mode") == "normal" for s in site.statuses[-1:]),
+        what="status says normal",
+    )
 
 
 def test_door_state_machine_alone() -> None:

@@ -22,29 +22,54 @@ CHANNELS = (topics.GRANTS, topics.ACKS, topics.COMMANDS)
 NOW = dt.datetime.now(dt.UTC)
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.text(max_size=10), children, max_size=4), max_leaves=12)
-times = st.one_of(st.text(max_size=30), st.integers(),
-                  st.datetimes(timezones=st.just(dt.UTC)).map(lambda d: d.isoformat()),
-                  st.just((NOW + dt.timedelta(seconds=20)).isoformat()),
-                  st.just(NOW.isoformat()))
-command_bodies = st.fixed_dictionaries({
-    "id": st.one_of(st.uuids().map(str), json_values),
-    "agent": st.sampled_from(["front-door", "laser-cutter", "x"]) | json_values,
-    "command": st.sampled_from(sorted(COMMANDS)) | st.text(max_size=12),
-    "args": st.dictionaries(st.sampled_from(["until", "seconds", "x"]), json_values | times,
-                            max_size=2) | json_values,
-    "issued_at": times, "expires_at": times})
-snapshot_bodies = st.fixed_dictionaries({
-    "site": json_values, "agent": st.sampled_from(["front-door", "laser-cutter"]) | json_values,
-    "version": st.integers(min_value=-2, max_value=10**12) | json_values,
-    "resource": st.fixed_dictionaries({
-        "code": json_values, "required_trainings": json_values,
-        "schedule": st.just({"always": True}) | json_values,
-        "enabled": json_values, "out_of_order": json_values}) | json_values,
-    "grants": st.dictionaries(st.text(max_size=64), json_values, max_size=3) | json_values})
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+times = st.one_of(
+    st.text(max_size=30),
+    st.integers(),
+    st.datetimes(timezones=st.just(dt.UTC)).map(lambda d: d.isoformat()),
+    st.just((NOW + dt.timedelta(seconds=20)).isoformat()),
+    st.just(NOW.isoformat()),
+)
+command_bodies = st.fixed_dictionaries(
+    {
+        "id": st.one_of(st.uuids().map(str), json_values),
+        "agent": st.sampled_from(["front-door", "laser-cutter", "x"]) | json_values,
+        "command": st.sampled_from(sorted(COMMANDS)) | st.text(max_size=12),
+        "args": st.dictionaries(
+            st.sampled_from(["until", "seconds", "x"]), json_values | times, max_size=2
+        )
+        | json_values,
+        "issued_at": times,
+        "expires_at": times,
+    }
+)
+snapshot_bodies = st.fixed_dictionaries(
+    {
+        "site": json_values,
+        "agent": st.sampled_from(["front-door", "laser-cutter"]) | json_values,
+        "version": st.integers(min_value=-2, max_value=10**12) | json_values,
+        "resource": st.fixed_dictionaries(
+            {
+                "code": json_values,
+                "required_trainings": json_values,
+                "schedule": st.just({"always": True}) | json_values,
+                "enabled": json_values,
+                "out_of_order": json_values,
+            }
+        )
+        | json_values,
+        "grants": st.dictionaries(st.text(max_size=64), json_values, max_size=3) | json_values,
+    }
+)
 
 
 @pytest.fixture(params=["front-door", "laser-cutter"])
@@ -59,9 +84,11 @@ def _feed(agent: Agent, channel: str, payload: bytes) -> None:
     agent.loop.handle(MqttMessage(channel, payload))  # must not raise
 
 
-FUZZ = settings(max_examples=150, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @FUZZ
@@ -77,8 +104,7 @@ def test_random_json(offline_agent: Agent, channel: str, value: Any) -> None:
     import json
 
     _feed(offline_agent, channel, json.dumps(value).encode())
-    _feed(offline_agent, channel, json.dumps({"alg": "HS256", "body": value, "sig": "0"}
-                                             ).encode())
+    _feed(offline_agent, channel, json.dumps({"alg": "HS256", "body": value, "sig": "0"}).encode())
     assert not offline_agent.io.relay.is_on
 
 
@@ -103,13 +129,17 @@ def test_signed_snapshots_of_any_shape(offline_agent: Agent, body: dict[str, Any
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
-@pytest.mark.parametrize("payload", [
-    b'{"alg":"HS256","body":{"version":NaN},"sig":"0"}',  # JSON as Python reads it
-    b'{"alg":"HS256","body":{"x":-Infinity},"sig":"0"}',
-    '{"alg":"HS256","body":{},"sig":"é"}'.encode(),  # compare_digest takes ASCII only
-])
-def test_envelopes_python_reads_but_cannot_check(offline_agent: Agent, channel: str,
-                                                 payload: bytes) -> None:
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"alg":"HS256","body":{"version":NaN},"sig":"0"}',  # JSON as Python reads it
+        b'{"alg":"HS256","body":{"x":-Infinity},"sig":"0"}',
+        '{"alg":"HS256","body":{},"sig":"é"}'.encode(),  # compare_digest takes ASCII only
+    ],
+)
+def test_envelopes_python_reads_but_cannot_check(
+    offline_agent: Agent, channel: str, payload: bytes
+) -> None:
     """Unsigned payloads anyone on the topic could send (a retained one would come
     back at every start): refused and counted, never an exception out of the loop."""
     _feed(offline_agent, channel, payload)

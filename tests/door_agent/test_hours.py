@@ -40,19 +40,20 @@ class Clocks:
 
 def holder(plan: str, trainings: tuple[str, ...] = ()) -> dict[str, Any]:
     span = MembershipSpan(dt.date(2026, 1, 1), dt.date(2027, 12, 31), plan)
-    facts = CredentialFacts(revoked=False, memberships=(span,),
-                            trainings=dict.fromkeys(trainings))
+    facts = CredentialFacts(revoked=False, memberships=(span,), trainings=dict.fromkeys(trainings))
     return entry_to_json(facts, str(uuid.uuid4()))
 
 
-def test_free_access_unlocks_by_schedule_and_lockdown_overrides_it(make_config, run_agent,
-                                                                   make_site) -> None:
+def test_free_access_unlocks_by_schedule_and_lockdown_overrides_it(
+    make_config, run_agent, make_site
+) -> None:
     config = make_config(agent_overrides(**{"front-door": {}}))
     site = make_site(config, "front-door")
     clocks = Clocks(TUESDAY_0859)
     agent = run_agent(config, "front-door", **clocks.kwargs())
-    door = ResourceFacts("front-door", (), ALWAYS, plan_windows={"member": WEEKDAYS},
-                         free_access=WEEKDAYS)
+    door = ResourceFacts(
+        "front-door", (), ALWAYS, plan_windows={"member": WEEKDAYS}, free_access=WEEKDAYS
+    )
     site.publish_grants(site.snapshot({}, resource=door, issued_at=clocks.wall))
     site.wait_event("grants_applied")
     agent.settle()
@@ -71,15 +72,21 @@ def test_free_access_unlocks_by_schedule_and_lockdown_overrides_it(make_config, 
     assert agent.call(lambda: agent.agent.loop.status.current).get("free_access") is False
 
 
-def test_a_session_running_at_closing_time_is_warned_then_ended(make_config, run_agent,
-                                                                make_site) -> None:
+def test_a_session_running_at_closing_time_is_warned_then_ended(
+    make_config, run_agent, make_site
+) -> None:
     config = make_config(agent_overrides(**{"printer-3d": {"machine": {"warning_s": 60}}}))
     site = make_site(config, "printer-3d")
     clocks = Clocks(dt.datetime(2026, 12, 8, 17, 55, tzinfo=PARIS))
     agent = run_agent(config, "printer-3d", **clocks.kwargs())
     printer = ResourceFacts("printer-3d", ("printer-3d",), WEEKDAYS)
-    site.publish_grants(site.snapshot({agent.hash(MEMBER): holder("member", ("printer-3d",))},
-                                      resource=printer, issued_at=clocks.wall))
+    site.publish_grants(
+        site.snapshot(
+            {agent.hash(MEMBER): holder("member", ("printer-3d",))},
+            resource=printer,
+            issued_at=clocks.wall,
+        )
+    )
     site.wait_event("grants_applied")
     agent.tap(MEMBER)
     site.wait_event("session_started")
@@ -94,24 +101,34 @@ def test_a_session_running_at_closing_time_is_warned_then_ended(make_config, run
 
 
 def door_with_plans(site: Any, agent: Any, issued_at: dt.datetime) -> None:
-    door = ResourceFacts("front-door", (), ALWAYS,
-                         plan_windows={"member": WEEKDAYS, "resident": ALWAYS})
-    site.publish_grants(site.snapshot({agent.hash(MEMBER): holder("member"),
-                                       agent.hash(RESIDENT): holder("resident")},
-                                      resource=door, issued_at=issued_at))
+    door = ResourceFacts(
+        "front-door", (), ALWAYS, plan_windows={"member": WEEKDAYS, "resident": ALWAYS}
+    )
+    site.publish_grants(
+        site.snapshot(
+            {agent.hash(MEMBER): holder("member"), agent.hash(RESIDENT): holder("resident")},
+            resource=door,
+            issued_at=issued_at,
+        )
+    )
     site.wait_event("grants_applied")
 
 
 def decision(site: Any, agent: Any, uid: str, count: int) -> str | None:
     agent.tap(uid)
-    events = wait_for(lambda: len(site.of_type("granted", "denied")) >= count
-                      and site.of_type("granted", "denied"), what=f"decision {count}")
+    events = wait_for(
+        lambda: (
+            len(site.of_type("granted", "denied")) >= count and site.of_type("granted", "denied")
+        ),
+        what=f"decision {count}",
+    )
     agent.lift()
     return str(events[count - 1].reason)
 
 
 def test_a_clock_two_days_back_is_reported_and_decides_on_the_last_signed_time(
-        make_config, run_agent, make_site) -> None:
+    make_config, run_agent, make_site
+) -> None:
     config = make_config(agent_overrides(**{"front-door": {}}))
     site = make_site(config, "front-door")
     true_time = dt.datetime(2026, 12, 8, 10, 0, tzinfo=PARIS)  # Tuesday: open
@@ -129,7 +146,8 @@ def test_a_clock_two_days_back_is_reported_and_decides_on_the_last_signed_time(
 
 
 def test_a_clock_a_year_ahead_is_reported_and_the_deny_policy_followed(
-        make_config, run_agent, make_site) -> None:
+    make_config, run_agent, make_site
+) -> None:
     config = make_config(agent_overrides(**{"front-door": {"clock": {"untrusted": "deny"}}}))
     site = make_site(config, "front-door")
     true_time = dt.datetime(2026, 12, 8, 10, 0, tzinfo=PARIS)
@@ -139,10 +157,13 @@ def test_a_clock_a_year_ahead_is_reported_and_the_deny_policy_followed(
     assert not site.of_type("clock_unsynced")  # ahead of a snapshot is not suspect alone
     key = site.key
     # A beacon not signed with this agent's key is refused and counted, never followed.
-    site.client.publish(site.topic(topics.TIME), make_beacon("front-door", true_time,
-                                                             b"another-key-" * 3))
-    wait_for(lambda: agent.call(lambda: agent.agent.loop.counters["beacons_refused"]) == 1,
-             what="forged beacon refused")
+    site.client.publish(
+        site.topic(topics.TIME), make_beacon("front-door", true_time, b"another-key-" * 3)
+    )
+    wait_for(
+        lambda: agent.call(lambda: agent.agent.loop.counters["beacons_refused"]) == 1,
+        what="forged beacon refused",
+    )
     assert not site.of_type("clock_unsynced")
     site.client.publish(site.topic(topics.TIME), make_beacon("front-door", true_time, key))
     [event] = site.wait_event("clock_unsynced")
@@ -152,14 +173,15 @@ def test_a_clock_a_year_ahead_is_reported_and_the_deny_policy_followed(
     assert decision(site, agent, RESIDENT, 2) == Reason.GRANTED.value
     # NTP answers: the clock agrees with the site's again.
     clocks.wall = true_time + dt.timedelta(seconds=30)
-    site.client.publish(site.topic(topics.TIME),
-                        make_beacon("front-door", true_time + dt.timedelta(seconds=30), key))
+    site.client.publish(
+        site.topic(topics.TIME),
+        make_beacon("front-door", true_time + dt.timedelta(seconds=30), key),
+    )
     site.wait_event("clock_synced")
     assert decision(site, agent, MEMBER, 3) == Reason.GRANTED.value
 
 
-def test_the_kernel_saying_unsynchronised_is_reported(make_config, run_agent,
-                                                      make_site) -> None:
+def test_the_kernel_saying_unsynchronised_is_reported(make_config, run_agent, make_site) -> None:
     config = make_config(agent_overrides(**{"front-door": {}}))
     site = make_site(config, "front-door")
     clocks = Clocks(dt.datetime(2026, 12, 8, 10, 0, tzinfo=PARIS))

@@ -42,11 +42,19 @@ def test_the_last_seen_time_is_kept_and_recovered(tmp_path: Path, caplog) -> Non
         ended = journal.recover()
         assert ended is not None
         assert (ended.type, ended.reason, ended.credential_hash, ended.member) == (
-            "session_ended", "agent_restarted", "ab" * 32, "member-1")
-        assert ended.data == {"session_id": session.id, "duration_s": 95.0,
-                              "end_reason": "agent_restarted", "staff": False,
-                              "started_at": T0.isoformat(),
-                              "ended_at": (T0 + dt.timedelta(seconds=95)).isoformat()}
+            "session_ended",
+            "agent_restarted",
+            "ab" * 32,
+            "member-1",
+        )
+        assert ended.data == {
+            "session_id": session.id,
+            "duration_s": 95.0,
+            "end_reason": "agent_restarted",
+            "staff": False,
+            "started_at": T0.isoformat(),
+            "ended_at": (T0 + dt.timedelta(seconds=95)).isoformat(),
+        }
         journal.forget()
         assert journal.recover() is None
 
@@ -57,16 +65,19 @@ def test_the_last_seen_time_is_kept_and_recovered(tmp_path: Path, caplog) -> Non
         assert journal.recover() is None
 
 
-def test_a_machine_checked_after_use_needs_its_check_after_a_crash(make_config,
-                                                                   run_agent) -> None:
+def test_a_machine_checked_after_use_needs_its_check_after_a_crash(make_config, run_agent) -> None:
     config = make_config({"agents": {"laser-cutter": {"reader": {"debounce_s": 0}}}})
     crashed = Agent(config, "laser-cutter", pin_factory=MockFactory(), connect=False)
     _send(crashed, topics.GRANTS, _laser_snapshot(crashed, 1, "05000001"))
-    crashed.loop.handle(BadgePresented("laser-cutter", Credential.uid("05000001"),
-                                       time.monotonic()))
+    crashed.loop.handle(
+        BadgePresented("laser-cutter", Credential.uid("05000001"), time.monotonic())
+    )
     assert crashed.io.relay.is_on
-    started = next(e for _, _, p in crashed.outbox.after(0, 100)
-                   if (e := AgentEvent.decode(p)).type == "session_started")
+    started = next(
+        e
+        for _, _, p in crashed.outbox.after(0, 100)
+        if (e := AgentEvent.decode(p)).type == "session_started"
+    )
     crashed.close()  # its loop never stopped: as after SIGKILL
 
     agent = run_agent(config, "laser-cutter", connect=False)
@@ -76,8 +87,10 @@ def test_a_machine_checked_after_use_needs_its_check_after_a_crash(make_config,
         return [e for e in events if e.type == "session_ended"]
 
     event = wait_for(ended, what="the cut session ended")[0]
-    assert (event.reason, event.data["session_id"]) == ("agent_restarted",
-                                                        started.data["session_id"])
+    assert (event.reason, event.data["session_id"]) == (
+        "agent_restarted",
+        started.data["session_id"],
+    )
     assert agent.call(lambda: agent.agent.controller.state) is MachineState.TO_CHECK
     assert not agent.relay
     agent.stop()  # nothing left to end

@@ -45,8 +45,13 @@ def _send(agent: Agent, channel: str, payload: bytes) -> None:
 
 def _grant(agent: Agent, uid: str) -> None:
     entries = {Credential.uid(uid).keyed_hash(agent.config.site_key): member_entry()}
-    _send(agent, topics.GRANTS, make_snapshot(agent.config.site.id, "front-door", 1,
-                                              ResourceFacts("front-door"), entries, _key(agent)))
+    _send(
+        agent,
+        topics.GRANTS,
+        make_snapshot(
+            agent.config.site.id, "front-door", 1, ResourceFacts("front-door"), entries, _key(agent)
+        ),
+    )
 
 
 def _key(agent: Agent) -> bytes:
@@ -78,7 +83,8 @@ def test_a_broken_cache_denies(door: Agent) -> None:
     _tap(door, "04000001")
     denied = [e for e in _events(door) if e.type == "denied"]
     assert [(e.reason, e.data.get("detail")) for e in denied] == [
-        ("internal_error", "OperationalError")]
+        ("internal_error", "OperationalError")
+    ]
     assert not door.io.relay.is_on
 
 
@@ -91,11 +97,17 @@ def laser(make_config):  # type: ignore[no-untyped-def]
 
 
 def _laser_snapshot(agent: Agent, version: int, uid: str) -> bytes:
-    entries = {Credential.uid(uid).keyed_hash(agent.config.site_key):
-               member_entry(trainings=("laser",))}
-    return make_snapshot(agent.config.site.id, "laser-cutter", version,
-                         ResourceFacts("laser-cutter", ("laser",), Schedule.open_always()),
-                         entries, agent_key(agent.config.site_key, "laser-cutter"))
+    entries = {
+        Credential.uid(uid).keyed_hash(agent.config.site_key): member_entry(trainings=("laser",))
+    }
+    return make_snapshot(
+        agent.config.site.id,
+        "laser-cutter",
+        version,
+        ResourceFacts("laser-cutter", ("laser",), Schedule.open_always()),
+        entries,
+        agent_key(agent.config.site_key, "laser-cutter"),
+    )
 
 
 def test_the_badge_log_line_tells_the_final_decision(laser: Agent, caplog) -> None:
@@ -111,7 +123,8 @@ def test_the_badge_log_line_tells_the_final_decision(laser: Agent, caplog) -> No
         laser.loop.handle(BadgePresented("laser-cutter", badge, now))
     denied = [e for e in _events(laser) if e.type == "denied"]
     assert [(e.reason, e.data.get("detail")) for e in denied] == [
-        ("resource_out_of_order", "to_check")]
+        ("resource_out_of_order", "to_check")
+    ]
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("badge ")]
     assert len(lines) == 1
     assert "granted" not in lines[0]
@@ -129,8 +142,10 @@ def test_the_retained_snapshot_again_is_no_refusal(laser: Agent, caplog) -> None
     assert [r.levelno for r in caplog.records] == [logging.DEBUG]
     assert not [e for e in _events(laser) if e.type == "grants_refused"]
     assert not [k for k in laser.loop.counters if k.startswith("grants_refused")]
-    assert laser.cache.lookup(Credential.uid("05000002").keyed_hash(
-        laser.config.site_key)) == (None, None)  # the same version is not applied again
+    assert laser.cache.lookup(Credential.uid("05000002").keyed_hash(laser.config.site_key)) == (
+        None,
+        None,
+    )  # the same version is not applied again
 
     caplog.clear()
     with caplog.at_level(logging.DEBUG, logger="door_agent.loop"):

@@ -15,23 +15,33 @@ MAKER, STAFF, UNTRAINED = "05000001", "05000009", "05000002"
 
 
 def _laser(make_config, run_agent, make_site, **machine):  # type: ignore[no-untyped-def]
-    settings = {"presence": True, "max_session_min": 180, "idle_timeout_min": 10,
-                "warning_s": 60, "coast_s": 30, "check_after_use": True}
+    settings = {
+        "presence": True,
+        "max_session_min": 180,
+        "idle_timeout_min": 10,
+        "warning_s": 60,
+        "coast_s": 30,
+        "check_after_use": True,
+    }
     settings.update(machine)
     config = make_config(agent_overrides(**{"laser-cutter": {"machine": settings}}))
     site = make_site(config, "laser-cutter")
     clock = FakeClock()
     agent = run_agent(config, "laser-cutter", clock=clock)
-    site.publish_grants(site.snapshot({
-        agent.hash(MAKER): member_entry(trainings=("laser",)),
-        agent.hash(STAFF): member_entry(trainings=("laser",), staff=True),
-        agent.hash(UNTRAINED): member_entry()}))
+    site.publish_grants(
+        site.snapshot(
+            {
+                agent.hash(MAKER): member_entry(trainings=("laser",)),
+                agent.hash(STAFF): member_entry(trainings=("laser",), staff=True),
+                agent.hash(UNTRAINED): member_entry(),
+            }
+        )
+    )
     site.wait_event("grants_applied")
     return site, agent, clock
 
 
-def test_presence_session_then_to_check_cleared_by_staff(make_config, run_agent,
-                                                         make_site) -> None:
+def test_presence_session_then_to_check_cleared_by_staff(make_config, run_agent, make_site) -> None:
     site, agent, clock = _laser(make_config, run_agent, make_site)
     agent.tap(MAKER)
     started = site.wait_event("session_started")[0]
@@ -45,12 +55,16 @@ def test_presence_session_then_to_check_cleared_by_staff(make_config, run_agent,
     assert site.wait_event("machine_state", 2)[-1].data["state"] == "to_check"
     agent.tap(MAKER)
     denied = site.wait_event("denied")[0]
-    assert (denied.reason, denied.data["detail"]) == (Reason.RESOURCE_OUT_OF_ORDER.value,
-                                                      "to_check")
+    assert (denied.reason, denied.data["detail"]) == (
+        Reason.RESOURCE_OUT_OF_ORDER.value,
+        "to_check",
+    )
     agent.lift()
     agent.tap(STAFF)
-    wait_for(lambda: site.of_type("machine_state")[-1].data["state"] == "free",
-             what="staff cleared the check")
+    wait_for(
+        lambda: site.of_type("machine_state")[-1].data["state"] == "free",
+        what="staff cleared the check",
+    )
     assert not agent.relay
     agent.lift()
     agent.tap(UNTRAINED)
@@ -59,8 +73,9 @@ def test_presence_session_then_to_check_cleared_by_staff(make_config, run_agent,
 
 
 def test_idle_timeout_warns_then_ends(make_config, run_agent, make_site) -> None:
-    site, agent, clock = _laser(make_config, run_agent, make_site, presence=False,
-                                check_after_use=False)
+    site, agent, clock = _laser(
+        make_config, run_agent, make_site, presence=False, check_after_use=False
+    )
     busy = agent.pin(BUSY)
     agent.tap(MAKER)
     site.wait_event("session_started")
@@ -92,8 +107,9 @@ def test_idle_timeout_warns_then_ends(make_config, run_agent, make_site) -> None
 
 
 def test_max_session_coasts_while_busy(make_config, run_agent, make_site) -> None:
-    site, agent, clock = _laser(make_config, run_agent, make_site, presence=False,
-                                check_after_use=False, max_session_min=60)
+    site, agent, clock = _laser(
+        make_config, run_agent, make_site, presence=False, check_after_use=False, max_session_min=60
+    )
     agent.tap(MAKER)
     site.wait_event("session_started")
     agent.pin(BUSY).drive_low()
@@ -135,8 +151,9 @@ def test_blocked_machine_stays_off_whatever_comes(make_config, run_agent, make_s
 
 
 def test_staff_takeover_and_end_session(make_config, run_agent, make_site) -> None:
-    site, agent, _ = _laser(make_config, run_agent, make_site, presence=False,
-                            check_after_use=False)
+    site, agent, _ = _laser(
+        make_config, run_agent, make_site, presence=False, check_after_use=False
+    )
     agent.tap(MAKER)
     site.wait_event("session_started")
     agent.lift()
@@ -151,8 +168,12 @@ def test_staff_takeover_and_end_session(make_config, run_agent, make_site) -> No
 
 
 def test_machine_state_machine_alone() -> None:
-    machine = Machine(MachineConfig(presence=True, max_session_min=10, idle_timeout_min=5,
-                                    warning_s=30, coast_s=0), has_busy_input=False)
+    machine = Machine(
+        MachineConfig(
+            presence=True, max_session_min=10, idle_timeout_min=5, warning_s=30, coast_s=0
+        ),
+        has_busy_input=False,
+    )
     granted = Decision(True, Reason.GRANTED)
     actions = machine.badge(granted, "h", "m", False, 0.0)
     assert SetRelay(True) in actions and machine.state is MachineState.IN_USE

@@ -20,8 +20,12 @@ DOOR_CASES = [
 MACHINE_CASES = [
     ("05000001", member_entry(trainings=("laser",)), True, Reason.GRANTED),
     ("05000002", member_entry(), False, Reason.TRAINING_MISSING),
-    ("05000003", member_entry(trainings=("laser",), expired_training=True), False,
-     Reason.TRAINING_EXPIRED),
+    (
+        "05000003",
+        member_entry(trainings=("laser",), expired_training=True),
+        False,
+        Reason.TRAINING_EXPIRED,
+    ),
     ("05000004", member_entry(trainings=("laser",), revoked=True), False, Reason.BADGE_REVOKED),
     ("05000005", None, False, Reason.UNKNOWN_BADGE),
     ("05000006", member_entry(staff=True), False, Reason.TRAINING_MISSING),  # safety: staff too
@@ -33,8 +37,9 @@ def _entries(site_agent, cases):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("uid,entry,granted,reason", DOOR_CASES)
-def test_door_decides_each_case_from_its_cache(make_config, run_agent, make_site, uid, entry,
-                                               granted, reason) -> None:
+def test_door_decides_each_case_from_its_cache(
+    make_config, run_agent, make_site, uid, entry, granted, reason
+) -> None:
     config = make_config(agent_overrides(**{"front-door": {}}))
     site: Site = make_site(config, "front-door")
     agent = run_agent(config, "front-door")
@@ -57,8 +62,9 @@ def test_door_decides_each_case_from_its_cache(make_config, run_agent, make_site
 
 
 @pytest.mark.parametrize("uid,entry,granted,reason", MACHINE_CASES)
-def test_machine_decides_each_case_from_its_cache(make_config, run_agent, make_site, uid, entry,
-                                                  granted, reason) -> None:
+def test_machine_decides_each_case_from_its_cache(
+    make_config, run_agent, make_site, uid, entry, granted, reason
+) -> None:
     config = make_config(agent_overrides(**{"laser-cutter": {"machine": {"presence": False}}}))
     site: Site = make_site(config, "laser-cutter")
     agent = run_agent(config, "laser-cutter")
@@ -92,15 +98,21 @@ def test_no_grants_yet_denies_everyone(make_config, run_agent, make_site, caplog
         events = site.wait_event("denied", 2)
         agent.settle()
     assert [(e.reason, e.data.get("detail")) for e in events] == [
-        (Reason.INTERNAL_ERROR.value, "no grant snapshot received yet")] * 2
+        (Reason.INTERNAL_ERROR.value, "no grant snapshot received yet")
+    ] * 2
     assert not agent.relay
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings.count("no grant snapshot received yet: every badge is denied until "
-                          "sync publishes one") == 1
+    assert (
+        warnings.count(
+            "no grant snapshot received yet: every badge is denied until sync publishes one"
+        )
+        == 1
+    )
 
 
-def test_decides_offline_from_the_cache_kept_on_disk(make_config, run_agent, make_site,
-                                                     private_broker) -> None:
+def test_decides_offline_from_the_cache_kept_on_disk(
+    make_config, run_agent, make_site, private_broker
+) -> None:
     """Grants survive a restart, and decisions need no broker."""
     config = make_config(agent_overrides(**{"front-door": {}}), broker=private_broker.address)
     site = make_site(config, "front-door")

@@ -26,12 +26,17 @@ def persistent_broker(tmp_path: Path) -> Iterator[Mosquitto]:
 
 @pytest.mark.mqtt
 @pytest.mark.parametrize("protocol", [5, 311])
-def test_broker_outage_during_1000_taps(make_config, run_agent, make_site,
-                                        persistent_broker, protocol: int) -> None:
+def test_broker_outage_during_1000_taps(
+    make_config, run_agent, make_site, persistent_broker, protocol: int
+) -> None:
     broker = persistent_broker
-    config = make_config({"mqtt": {"protocol": protocol},
-                          **agent_overrides(**{"front-door": {"pins": {"contact": 0}}})},
-                         broker=broker.address)
+    config = make_config(
+        {
+            "mqtt": {"protocol": protocol},
+            **agent_overrides(**{"front-door": {"pins": {"contact": 0}}}),
+        },
+        broker=broker.address,
+    )
     site = make_site(config, "front-door")
     site.client.reconnect_delay_set(0.1, 1)
     agent = run_agent(config, "front-door")
@@ -56,18 +61,26 @@ def test_broker_outage_during_1000_taps(make_config, run_agent, make_site,
     broker.start()
     tap(range(800, TAPS))
 
-    decided = wait_for(lambda: len(site.of_type("granted", "denied")) >= TAPS
-                       and site.of_type("granted", "denied"), timeout=90,
-                       what="every decision at the site")
+    decided = wait_for(
+        lambda: (
+            len(site.of_type("granted", "denied")) >= TAPS and site.of_type("granted", "denied")
+        ),
+        timeout=90,
+        what="every decision at the site",
+    )
     assert len(decided) == TAPS
     index = {agent.hash(u): i for i, u in enumerate(uids)}
     arrived = [index[e.credential_hash or ""] for e in decided]
     assert arrived == list(range(TAPS)), [  # where the order breaks, if it does
-        (i, arrived[i - 2:i + 3]) for i in range(1, TAPS) if arrived[i] != arrived[i - 1] + 1]
+        (i, arrived[i - 2 : i + 3]) for i in range(1, TAPS) if arrived[i] != arrived[i - 1] + 1
+    ]
     assert [e.type == "granted" for e in decided] == [u in allowed for u in uids]
     assert len({e.id for e in site.events}) == len(site.events)  # once each, by id
     # Every event is acknowledged end to end and leaves the outbox.
-    wait_for(lambda: agent.call(lambda: agent.agent.outbox.depth) == 0, timeout=60,
-             what="the outbox drained by the site's acks")
+    wait_for(
+        lambda: agent.call(lambda: agent.agent.outbox.depth) == 0,
+        timeout=60,
+        what="the outbox drained by the site's acks",
+    )
     ids_in_order = [e.id for e in site.events]
     assert ids_in_order == sorted(ids_in_order)  # UUIDv7 of the agent: creation order

@@ -23,8 +23,7 @@ def test_holds_more_than_100000_events_in_order(tmp_path: Path) -> None:
         assert outbox.ack(["e000000", "unknown"]) == 0  # twice, or never sent: ignored
         assert outbox.depth == 90_000 and not outbox.over_alarm
         rest = outbox.after(0, COUNT)
-        assert [event_id for _, event_id, _ in rest] == [f"e{i:06d}" for i in range(30_000,
-                                                                                     COUNT)]
+        assert [event_id for _, event_id, _ in rest] == [f"e{i:06d}" for i in range(30_000, COUNT)]
 
 
 def test_command_ids_are_single_use_and_durable(tmp_path: Path) -> None:

@@ -23,13 +23,26 @@ from tests.door_agent.conftest import TIMEOUT, agent_overrides, member_entry, wa
 AGENT = "front-door"
 
 
-def _start(config: StationConfig, env: dict[str, str] | None = None,
-           agent: str = AGENT) -> subprocess.Popen[bytes]:
+def _start(
+    config: StationConfig, env: dict[str, str] | None = None, agent: str = AGENT
+) -> subprocess.Popen[bytes]:
     log = (config.source.parent / "agent.log").open("ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "station.cli.main", "--config", str(config.source), "-v",
-         "agent", "--id", agent], stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, **(env or {})})
+        [
+            sys.executable,
+            "-m",
+            "station.cli.main",
+            "--config",
+            str(config.source),
+            "-v",
+            "agent",
+            "--id",
+            agent,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def _committed(config: StationConfig, agent: str = AGENT) -> list[str]:
@@ -85,14 +98,20 @@ def test_sigkill_midway_loses_no_committed_event(make_config, make_site) -> None
     site.auto_ack = True
     restarted = _start(config)
     try:
-        wait_for(lambda: set(committed) <= {str(e.id) for e in site.events}, timeout=60,
-                 what="every committed event delivered after the restart")
+        wait_for(
+            lambda: set(committed) <= {str(e.id) for e in site.events},
+            timeout=60,
+            what="every committed event delivered after the restart",
+        )
         site.ack_all()
         decided = site.of_type("granted", "denied")
-        assert [e.credential_hash for e in decided] == hashes[:len(decided)]  # in tap order
+        assert [e.credential_hash for e in decided] == hashes[: len(decided)]  # in tap order
         assert len({e.id for e in site.events}) == len(site.events)
-        wait_for(lambda: len(_committed(config)) <= 1, timeout=60,
-                 what="the backlog acknowledged and deleted")
+        wait_for(
+            lambda: len(_committed(config)) <= 1,
+            timeout=60,
+            what="the backlog acknowledged and deleted",
+        )
         restarted.send_signal(signal.SIGTERM)
         assert restarted.wait(TIMEOUT) == 0
     finally:
@@ -100,8 +119,10 @@ def test_sigkill_midway_loses_no_committed_event(make_config, make_site) -> None
             restarted.kill()
     stopped = site.wait_event("agent_stopped")[0]
     assert stopped.data["relay"] is False and stopped.data["why"] == "signal SIGTERM"
-    wait_for(lambda: site.statuses and site.statuses[-1]["online"] is False,
-             what="retained status offline")
+    wait_for(
+        lambda: site.statuses and site.statuses[-1]["online"] is False,
+        what="retained status offline",
+    )
     assert site.statuses[-1]["relay"] is False
 
 
@@ -133,18 +154,32 @@ def test_systemd_notifications(make_config, make_site, tmp_path: Path) -> None:
 def test_station_reader_tap_reaches_the_agent(make_config, make_site) -> None:
     config = make_config(agent_overrides(**{AGENT: {}}))
     site = make_site(config, AGENT)
-    site.publish_grants(site.snapshot({Credential.uid("04000001").keyed_hash(config.site_key):
-                                       member_entry()}))
+    site.publish_grants(
+        site.snapshot({Credential.uid("04000001").keyed_hash(config.site_key): member_entry()})
+    )
     process = _start(config)
     try:
         site.wait_event("grants_applied", timeout=30)
-        tap = subprocess.run([sys.executable, "-m", "station.cli.main", "--config",
-                              str(config.source), "reader", "tap", "--reader", AGENT,
-                              "04000001"], capture_output=True, text=True, timeout=TIMEOUT)
+        tap = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "station.cli.main",
+                "--config",
+                str(config.source),
+                "reader",
+                "tap",
+                "--reader",
+                AGENT,
+                "04000001",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
         assert tap.returncode == 0, tap.stderr
         granted = site.wait_event("granted")[0]
-        assert granted.credential_hash == Credential.uid("04000001").keyed_hash(
-            config.site_key)
+        assert granted.credential_hash == Credential.uid("04000001").keyed_hash(config.site_key)
         process.send_signal(signal.SIGTERM)
         assert process.wait(TIMEOUT) == 0
     finally:
@@ -154,9 +189,21 @@ def test_station_reader_tap_reaches_the_agent(make_config, make_site) -> None:
 
 def test_unknown_agent_id_is_a_clear_error(make_config) -> None:
     config = make_config()
-    result = subprocess.run([sys.executable, "-m", "station.cli.main", "--config",
-                             str(config.source), "agent", "--id", "no-such-agent"],
-                            capture_output=True, text=True, timeout=TIMEOUT)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "station.cli.main",
+            "--config",
+            str(config.source),
+            "agent",
+            "--id",
+            "no-such-agent",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     assert result.returncode == 2
     assert "agents.no-such-agent: no such agent" in result.stderr
     assert "front-door" in result.stderr
@@ -164,9 +211,22 @@ def test_unknown_agent_id_is_a_clear_error(make_config) -> None:
 
 def test_relay_off_only_for_execstoppost(make_config) -> None:
     config = make_config()
-    result = subprocess.run([sys.executable, "-m", "station.cli.main", "--config",
-                             str(config.source), "agent", "--id", AGENT, "--relay-off"],
-                            capture_output=True, text=True, timeout=TIMEOUT)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "station.cli.main",
+            "--config",
+            str(config.source),
+            "agent",
+            "--id",
+            AGENT,
+            "--relay-off",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     assert result.returncode == 0, result.stderr
     assert not (config.agent_data_dir(AGENT) / "outbox.db").exists()  # touched nothing else
 
@@ -175,8 +235,15 @@ PRINTER, MAKER = "printer-3d", "05000001"
 
 
 def _printer_in_use(config: StationConfig, site) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
-    site.publish_grants(site.snapshot({Credential.uid(MAKER).keyed_hash(config.site_key):
-                                       member_entry(trainings=("printer-3d",))}))
+    site.publish_grants(
+        site.snapshot(
+            {
+                Credential.uid(MAKER).keyed_hash(config.site_key): member_entry(
+                    trainings=("printer-3d",)
+                )
+            }
+        )
+    )
     process = _start(config, agent=PRINTER)
     site.wait_event("grants_applied", timeout=30)
     send_command(config.sim_socket(PRINTER), f"present {MAKER}")
@@ -198,7 +265,8 @@ def test_sigterm_ends_the_session_before_the_process_exits(make_config, make_sit
     started = next(e for e in events if e.type == "session_started")
     ended = [e for e in events if e.type == "session_ended"]
     assert [(e.data["session_id"], e.data["end_reason"]) for e in ended] == [
-        (started.data["session_id"], "agent_stopped")]
+        (started.data["session_id"], "agent_stopped")
+    ]
     types = [e.type for e in events]
     assert types.index("session_ended") < types.index("agent_stopped") == len(types) - 1
 
@@ -210,8 +278,7 @@ def test_sigterm_ends_the_session_before_the_process_exits(make_config, make_sit
     finally:
         if restarted.poll() is None:
             restarted.kill()
-    assert len([e for e in _committed_events(config, PRINTER)
-                if e.type == "session_ended"]) == 1
+    assert len([e for e in _committed_events(config, PRINTER) if e.type == "session_ended"]) == 1
 
 
 def test_a_session_cut_by_sigkill_is_ended_at_the_restart(make_config, make_site) -> None:
@@ -226,8 +293,14 @@ def test_a_session_cut_by_sigkill_is_ended_at_the_restart(make_config, make_site
     restarted = _start(config, agent=PRINTER)
     try:
         ended = site.wait_event("session_ended", timeout=30)[0]
-        wait_for(lambda: site.statuses and site.statuses[-1].get("mode") == "free"
-                 and site.statuses[-1]["online"], what="status online and free")
+        wait_for(
+            lambda: (
+                site.statuses
+                and site.statuses[-1].get("mode") == "free"
+                and site.statuses[-1]["online"]
+            ),
+            what="status online and free",
+        )
         restarted.send_signal(signal.SIGTERM)
         assert restarted.wait(TIMEOUT) == 0
     finally:

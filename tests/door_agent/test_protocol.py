@@ -30,8 +30,9 @@ def test_a_command_is_single_use_across_restarts(make_config, run_agent, make_si
     site = make_site(config, "front-door")
     first = run_agent(config, "front-door")
     site.wait_event("agent_started")
-    command_id, payload = make_command("unlock_once", "front-door", site.key,
-                                       ttl=dt.timedelta(minutes=10))
+    command_id, payload = make_command(
+        "unlock_once", "front-door", site.key, ttl=dt.timedelta(minutes=10)
+    )
     site.send_raw_command(payload)
     assert site.wait_result(command_id)["ok"]
     first.stop()
@@ -50,22 +51,33 @@ def test_commands_refused_with_their_reason(door) -> None:  # type: ignore[no-un
     cases: list[tuple[bytes, str]] = []
     _, forged = make_command("unlock_once", "front-door", b"not-the-key" * 3)
     cases.append((forged, "bad_signature"))
-    _, other_agent = make_command("unlock_once", "front-door",
-                                  agent_key(site.config.site_key, "laser-cutter"))
+    _, other_agent = make_command(
+        "unlock_once", "front-door", agent_key(site.config.site_key, "laser-cutter")
+    )
     cases.append((other_agent, "bad_signature"))  # another agent's key
     _, wrong_agent = make_command("unlock_once", "laser-cutter", site.key)
     cases.append((wrong_agent, "wrong_agent"))
-    _, expired = make_command("unlock_once", "front-door", site.key,
-                              now=now - dt.timedelta(minutes=5))
+    _, expired = make_command(
+        "unlock_once", "front-door", site.key, now=now - dt.timedelta(minutes=5)
+    )
     cases.append((expired, "expired"))
-    _, future = make_command("unlock_once", "front-door", site.key,
-                             now=now + dt.timedelta(minutes=5))
+    _, future = make_command(
+        "unlock_once", "front-door", site.key, now=now + dt.timedelta(minutes=5)
+    )
     cases.append((future, "not_yet_valid"))
     cases.append((b"\xff\x00 not json", "malformed"))
     cases.append((json.dumps({"alg": "HS256", "body": [], "sig": "x"}).encode(), "malformed"))
-    unknown = sign({"id": "x1", "agent": "front-door", "command": "self_destruct", "args": {},
-                    "issued_at": now.isoformat(),
-                    "expires_at": (now + dt.timedelta(seconds=30)).isoformat()}, site.key)
+    unknown = sign(
+        {
+            "id": "x1",
+            "agent": "front-door",
+            "command": "self_destruct",
+            "args": {},
+            "issued_at": now.isoformat(),
+            "expires_at": (now + dt.timedelta(seconds=30)).isoformat(),
+        },
+        site.key,
+    )
     cases.append((unknown, "unknown_command"))
     for payload, _ in cases:
         site.send_raw_command(payload)
@@ -100,10 +112,26 @@ def test_snapshots_refused_and_last_good_kept(door) -> None:  # type: ignore[no-
         (site.snapshot(revoking, version=5, key=b"forged-key-forged-key"), "bad_signature"),
         (site.snapshot(revoking, version=good_version - 1), "stale"),
         (site.snapshot(revoking, version=0), "malformed"),
-        (sign({"site": "x", "agent": "front-door", "version": 9, "resource": {},
-               "grants": {}}, site.key), "malformed"),
-        (sign({"site": "x", "agent": "front-door", "version": 9, "resource": {"code": "d"},
-               "grants": {"h": {"revoked": "?"}}}, site.key), "malformed"),
+        (
+            sign(
+                {"site": "x", "agent": "front-door", "version": 9, "resource": {}, "grants": {}},
+                site.key,
+            ),
+            "malformed",
+        ),
+        (
+            sign(
+                {
+                    "site": "x",
+                    "agent": "front-door",
+                    "version": 9,
+                    "resource": {"code": "d"},
+                    "grants": {"h": {"revoked": "?"}},
+                },
+                site.key,
+            ),
+            "malformed",
+        ),
         (make_snapshot_for_other_agent(site), "wrong_agent"),
         (b"{not json", "malformed"),
     ]
@@ -128,5 +156,6 @@ def make_snapshot_for_other_agent(site) -> bytes:  # type: ignore[no-untyped-def
     from station.protocol.grants import make_snapshot
     from station.rules import ResourceFacts
 
-    return make_snapshot(site.config.site.id, "laser-cutter", 99, ResourceFacts("front-door"),
-                         {}, site.key)
+    return make_snapshot(
+        site.config.site.id, "laser-cutter", 99, ResourceFacts("front-door"), {}, site.key
+    )

@@ -30,8 +30,9 @@ def test_relay_off_after_sigterm(make_config, make_site) -> None:
 
     def drive() -> None:  # the test's own thread taps, then sends SIGTERM to this process
         try:
-            site.publish_grants(site.snapshot({
-                agent_hash(config, MAKER): member_entry(trainings=("printer-3d",))}))
+            site.publish_grants(
+                site.snapshot({agent_hash(config, MAKER): member_entry(trainings=("printer-3d",))})
+            )
             site.wait_event("grants_applied")
             agent.reader.present(MAKER)  # type: ignore[attr-defined]
             wait_for(lambda: relay.state, what="machine powered")
@@ -52,8 +53,7 @@ def test_relay_off_after_an_exception_in_the_loop(make_config, run_agent, make_s
     config = _printer(make_config)
     site = make_site(config, "printer-3d")
     agent = run_agent(config, "printer-3d")
-    site.publish_grants(site.snapshot({agent.hash(MAKER): member_entry(
-        trainings=("printer-3d",))}))
+    site.publish_grants(site.snapshot({agent.hash(MAKER): member_entry(trainings=("printer-3d",))}))
     site.wait_event("grants_applied")
     agent.tap(MAKER)
     wait_for(lambda: agent.relay, what="machine powered")
@@ -92,8 +92,9 @@ def test_blocked_and_lockdown_survive_a_restart(make_config, run_agent, make_sit
     door_site = make_site(config, "front-door")
     machine = run_agent(config, "printer-3d")
     door = run_agent(config, "front-door")
-    machine_site.publish_grants(machine_site.snapshot({machine.hash(MAKER): member_entry(
-        trainings=("printer-3d",))}))
+    machine_site.publish_grants(
+        machine_site.snapshot({machine.hash(MAKER): member_entry(trainings=("printer-3d",))})
+    )
     door_site.publish_grants(door_site.snapshot({door.hash(MAKER): member_entry()}))
     machine_site.wait_event("grants_applied")
     door_site.wait_event("grants_applied")
@@ -116,21 +117,22 @@ def test_blocked_and_lockdown_survive_a_restart(make_config, run_agent, make_sit
 
 
 @pytest.mark.parametrize("how", ["stop", "exception"])
-def test_a_session_cut_by_a_stop_is_recorded_as_ended(make_config, run_agent, make_site,
-                                                      how: str) -> None:
+def test_a_session_cut_by_a_stop_is_recorded_as_ended(
+    make_config, run_agent, make_site, how: str
+) -> None:
     """Usage is counted from session ends: a session the stop cuts must end at the site
     too, not stay open for ever."""
     config = _printer(make_config)
     site = make_site(config, "printer-3d")
     agent = run_agent(config, "printer-3d")
-    site.publish_grants(site.snapshot({agent.hash(MAKER): member_entry(
-        trainings=("printer-3d",))}))
+    site.publish_grants(site.snapshot({agent.hash(MAKER): member_entry(trainings=("printer-3d",))}))
     site.wait_event("grants_applied")
     agent.tap(MAKER)
     started = site.wait_event("session_started")[0]
     if how == "stop":
         agent.stop()
     else:
+
         def boom() -> None:
             raise RuntimeError("a bug in the loop")
 

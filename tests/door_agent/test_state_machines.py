@@ -19,23 +19,28 @@ GRANTED = Decision(True, Reason.GRANTED)
 DENIED = Decision(False, Reason.NO_VALID_MEMBERSHIP)
 BADGES = st.sampled_from(["a", "b", "staff"])
 
-machine_steps = st.lists(st.one_of(
-    st.tuples(st.just("badge"), BADGES, st.booleans()),
-    st.tuples(st.just("removed"), BADGES),
-    st.tuples(st.just("busy"), st.booleans()),
-    st.tuples(st.just("wait"), st.floats(0, 20_000)),
-    st.tuples(st.sampled_from(["end_session", "power_off", "block", "unblock",
-                               "clear_check"])),
-), max_size=40)
+machine_steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("badge"), BADGES, st.booleans()),
+        st.tuples(st.just("removed"), BADGES),
+        st.tuples(st.just("busy"), st.booleans()),
+        st.tuples(st.just("wait"), st.floats(0, 20_000)),
+        st.tuples(st.sampled_from(["end_session", "power_off", "block", "unblock", "clear_check"])),
+    ),
+    max_size=40,
+)
 
-door_steps = st.lists(st.one_of(
-    st.tuples(st.just("badge"), st.booleans()),
-    st.tuples(st.just("contact"), st.booleans()),
-    st.tuples(st.just("exit")),
-    st.tuples(st.just("wait"), st.floats(0, 120)),
-    st.tuples(st.just("hold_open"), st.floats(1, 3600)),
-    st.tuples(st.sampled_from(["unlock_once", "lock", "lockdown", "release"])),
-), max_size=40)
+door_steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("badge"), st.booleans()),
+        st.tuples(st.just("contact"), st.booleans()),
+        st.tuples(st.just("exit")),
+        st.tuples(st.just("wait"), st.floats(0, 120)),
+        st.tuples(st.just("hold_open"), st.floats(1, 3600)),
+        st.tuples(st.sampled_from(["unlock_once", "lock", "lockdown", "release"])),
+    ),
+    max_size=40,
+)
 
 
 def _relay_changes(actions: list[Action]) -> list[bool]:
@@ -43,21 +48,31 @@ def _relay_changes(actions: list[Action]) -> list[bool]:
 
 
 @settings(max_examples=400, deadline=None)
-@given(config=st.builds(MachineConfig, presence=st.booleans(),
-                        max_session_min=st.floats(1, 300), idle_timeout_min=st.floats(1, 60),
-                        warning_s=st.floats(0, 120), coast_s=st.floats(0, 60),
-                        check_after_use=st.booleans()),
-       busy_wired=st.booleans(), steps=machine_steps)
-def test_machine_relay_follows_state(config: MachineConfig, busy_wired: bool,
-                                     steps: list[tuple[Any, ...]]) -> None:
+@given(
+    config=st.builds(
+        MachineConfig,
+        presence=st.booleans(),
+        max_session_min=st.floats(1, 300),
+        idle_timeout_min=st.floats(1, 60),
+        warning_s=st.floats(0, 120),
+        coast_s=st.floats(0, 60),
+        check_after_use=st.booleans(),
+    ),
+    busy_wired=st.booleans(),
+    steps=machine_steps,
+)
+def test_machine_relay_follows_state(
+    config: MachineConfig, busy_wired: bool, steps: list[tuple[Any, ...]]
+) -> None:
     machine = Machine(config, has_busy_input=busy_wired)
     relay, now = False, 0.0
     for step in steps:
         was_blocked = machine.state is MachineState.BLOCKED
         kind = step[0]
         if kind == "badge":
-            actions = machine.badge(GRANTED if step[2] else DENIED, step[1], None,
-                                    step[1] == "staff", now)
+            actions = machine.badge(
+                GRANTED if step[2] else DENIED, step[1], None, step[1] == "staff", now
+            )
         elif kind == "removed":
             actions = machine.badge_removed(step[1], now)
         elif kind == "busy":
@@ -87,11 +102,16 @@ def test_machine_relay_follows_state(config: MachineConfig, busy_wired: bool,
 
 
 @settings(max_examples=400, deadline=None)
-@given(config=st.builds(DoorConfig, unlock_s=st.floats(0.5, 60),
-                        held_open_s=st.floats(1, 300), pre_alarm_s=st.floats(0, 60)),
-       steps=door_steps)
-def test_door_releases_only_when_allowed(config: DoorConfig,
-                                         steps: list[tuple[Any, ...]]) -> None:
+@given(
+    config=st.builds(
+        DoorConfig,
+        unlock_s=st.floats(0.5, 60),
+        held_open_s=st.floats(1, 300),
+        pre_alarm_s=st.floats(0, 60),
+    ),
+    steps=door_steps,
+)
+def test_door_releases_only_when_allowed(config: DoorConfig, steps: list[tuple[Any, ...]]) -> None:
     door = Door(config, has_contact=True)
     relay, now = False, 0.0
     door.contact(True, now)
@@ -116,8 +136,12 @@ def test_door_releases_only_when_allowed(config: DoorConfig,
         elif kind == "hold_open":
             actions = door.hold_open(now + step[1], now)
         else:
-            actions = {"unlock_once": door.unlock_once, "lock": door.lock,
-                       "lockdown": door.start_lockdown, "release": door.release}[kind](now)
+            actions = {
+                "unlock_once": door.unlock_once,
+                "lock": door.lock,
+                "lockdown": door.start_lockdown,
+                "release": door.release,
+            }[kind](now)
         changes = _relay_changes(actions)
         if True in changes:
             assert kind in ("exit", "unlock_once", "hold_open") or (kind == "badge" and step[1])

@@ -21,8 +21,7 @@ from station.schedule import Schedule
 from tests.door_agent.conftest import member_entry
 
 
-def test_the_watchdog_is_kicked_around_a_snapshot(make_config, tmp_path: Path,
-                                                  monkeypatch) -> None:
+def test_the_watchdog_is_kicked_around_a_snapshot(make_config, tmp_path: Path, monkeypatch) -> None:
     config = make_config()
     notify_path = tmp_path / "notify.sock"
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -32,14 +31,18 @@ def test_the_watchdog_is_kicked_around_a_snapshot(make_config, tmp_path: Path,
     monkeypatch.setenv("NOTIFY_SOCKET", str(notify_path))  # sdnotify reads it there
     monkeypatch.setenv("WATCHDOG_USEC", "20000000")
     watchdog = Watchdog()
-    agent = Agent(config, "front-door", pin_factory=MockFactory(), connect=False,
-                  watchdog=watchdog)
+    agent = Agent(config, "front-door", pin_factory=MockFactory(), connect=False, watchdog=watchdog)
     try:
         watchdog.kick(agent.loop.clock())  # as the loop has just done
         entries = {f"{n:064x}": member_entry() for n in range(1000)}
-        payload = make_snapshot(config.site.id, "front-door", 1,
-                                ResourceFacts("front-door", (), Schedule.open_always()),
-                                entries, agent_key(config.site_key, "front-door"))
+        payload = make_snapshot(
+            config.site.id,
+            "front-door",
+            1,
+            ResourceFacts("front-door", (), Schedule.open_always()),
+            entries,
+            agent_key(config.site_key, "front-door"),
+        )
         before = watchdog.kicks
         agent.loop.handle(MqttMessage(topics.GRANTS, payload))
         assert agent.cache.version == 1

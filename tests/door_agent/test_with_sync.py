@@ -25,15 +25,17 @@ UID = "05A1B2C3"
 
 @pytest.fixture
 def site(make_config) -> Iterator[tuple[StationConfig, Engine, SyncService]]:  # type: ignore[no-untyped-def]
-    config = make_config({"central": {"poll_interval_s": 60}, **ANY_HOUR,
-                          **agent_overrides(**{"printer-3d": {}})})
+    config = make_config(
+        {"central": {"poll_interval_s": 60}, **ANY_HOUR, **agent_overrides(**{"printer-3d": {}})}
+    )
     upgrade(config.resolve_url(config.central.url))
     upgrade(config.resolve_url(config.database.url))
     engine = make_engine(config.resolve_url(config.database.url))
     with Session(engine) as session, session.begin():
         seed_site(session, config)
-        member = registry.add_member(session, "Ada", "Lovelace",
-                                     membership_until=dt.date(2099, 1, 1))
+        member = registry.add_member(
+            session, "Ada", "Lovelace", membership_until=dt.date(2099, 1, 1)
+        )
         registry.enroll_badge(session, member, Credential.uid(UID), config.site_key)
         registry.grant_training(session, member, "printer-3d")
     service = SyncService(config, site_engine=engine, listen=False)
@@ -50,8 +52,11 @@ def site(make_config) -> Iterator[tuple[StationConfig, Engine, SyncService]]:  #
 def test_sessions_reach_the_site_database_and_revocation_is_enforced(site, run_agent) -> None:  # type: ignore[no-untyped-def]
     config, engine, _service = site
     agent = run_agent(config, "printer-3d")
-    wait_for(lambda: agent.call(lambda: agent.agent.cache.version) >= 1, timeout=30,
-             what="grants compiled by sync from the site database")
+    wait_for(
+        lambda: agent.call(lambda: agent.agent.cache.version) >= 1,
+        timeout=30,
+        what="grants compiled by sync from the site database",
+    )
     agent.tap(UID)
     wait_for(lambda: agent.relay, what="powered for a trained member")
     agent.lift()
@@ -61,26 +66,32 @@ def test_sessions_reach_the_site_database_and_revocation_is_enforced(site, run_a
 
     def stored() -> list[MachineSession]:
         with Session(engine) as session:
-            return list(session.scalars(select(MachineSession).where(
-                MachineSession.ended_at.is_not(None))))
+            return list(
+                session.scalars(select(MachineSession).where(MachineSession.ended_at.is_not(None)))
+            )
 
     sessions = wait_for(stored, timeout=30, what="the session stored by sync")
     assert sessions[0].end_reason == "badge_tap"
     assert sessions[0].credential_hash == agent.hash(UID)
-    wait_for(lambda: agent.call(lambda: agent.agent.outbox.depth) == 0, timeout=30,
-             what="every event acknowledged by sync")
+    wait_for(
+        lambda: agent.call(lambda: agent.agent.outbox.depth) == 0,
+        timeout=30,
+        what="every event acknowledged by sync",
+    )
 
     # Revoked at the site: enforced at the agent within seconds.
     with Session(engine) as session, session.begin():
         registry.revoke_badge(session, registry.find_badge(session, UID, config.site_key))
-    wait_for(lambda: agent.call(lambda: agent.agent.cache.version) >= 2, timeout=30,
-             what="new grants after the revocation")
+    wait_for(
+        lambda: agent.call(lambda: agent.agent.cache.version) >= 2,
+        timeout=30,
+        what="new grants after the revocation",
+    )
     agent.tap(UID)
 
     def denial() -> list[AccessEvent]:
         with Session(engine) as session:
-            return list(session.scalars(select(AccessEvent).where(
-                AccessEvent.type == "denied")))
+            return list(session.scalars(select(AccessEvent).where(AccessEvent.type == "denied")))
 
     assert wait_for(denial, timeout=30, what="the denial stored")[0].reason == "badge_revoked"
     assert not agent.relay

@@ -20,8 +20,12 @@ TIMEOUT = 10.0
 
 
 def station(*args: str, config: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "station.cli.main", "--config", str(config),
-                           *args], capture_output=True, text=True, timeout=TIMEOUT)
+    return subprocess.run(
+        [sys.executable, "-m", "station.cli.main", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
 
 
 class Watch:
@@ -29,9 +33,20 @@ class Watch:
 
     def __init__(self, config: Path, *args: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "station.cli.main", "--config", str(config),
-             "reader", "watch", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "station.cli.main",
+                "--config",
+                str(config),
+                "reader",
+                "watch",
+                *args,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
 
@@ -57,10 +72,16 @@ class Watch:
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
-    return write_config(tmp_path, overrides={
-        "kiosks": {"entrance": {"reader": {"path": "keyboard:stdin"}}},
-        "agents": {"front-door": {"reader": {"debounce_s": 0.2}},
-                   "laser-cutter": {"reader": {"debounce_s": 0.2}}}})
+    return write_config(
+        tmp_path,
+        overrides={
+            "kiosks": {"entrance": {"reader": {"path": "keyboard:stdin"}}},
+            "agents": {
+                "front-door": {"reader": {"debounce_s": 0.2}},
+                "laser-cutter": {"reader": {"debounce_s": 0.2}},
+            },
+        },
+    )
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -74,17 +95,34 @@ def test_tap_into_a_running_watch(config: Path, signum: int) -> None:
         assert done.returncode == 0, done.stderr
         presented = watch.next()
         presented.pop("at")
-        assert presented == {"event": "presented", "reader": "front-door",
-                             "credential": {"kind": "uid", "hex": "04A1B2C3"}}
+        assert presented == {
+            "event": "presented",
+            "reader": "front-door",
+            "credential": {"kind": "uid", "hex": "04A1B2C3"},
+        }
         removed = watch.next()  # after the debounce window
         assert (removed["event"], removed["reader"]) == ("removed", "front-door")
 
-        assert station("reader", "tap", "--reader", "laser-cutter", "--hold",
-                       "04112233445566", config=config).returncode == 0
+        assert (
+            station(
+                "reader",
+                "tap",
+                "--reader",
+                "laser-cutter",
+                "--hold",
+                "04112233445566",
+                config=config,
+            ).returncode
+            == 0
+        )
         held = watch.next()
         assert (held["event"], held["credential"]["hex"]) == ("presented", "04112233445566")
-        assert station("reader", "tap", "--reader", "laser-cutter", "--remove",
-                       config=config).returncode == 0
+        assert (
+            station(
+                "reader", "tap", "--reader", "laser-cutter", "--remove", config=config
+            ).returncode
+            == 0
+        )
         assert watch.next()["event"] == "removed"
     finally:
         rc = watch.stop(signum)

@@ -40,9 +40,9 @@ def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
 
 
 @pytest.mark.parametrize(("active_high", "on_level", "off_level"), [(True, 1, 0), (False, 0, 1)])
-def test_relay_levels_initial_off_and_safe_after_close(mock_factory: MockFactory,
-                                                       active_high: bool, on_level: int,
-                                                       off_level: int) -> None:
+def test_relay_levels_initial_off_and_safe_after_close(
+    mock_factory: MockFactory, active_high: bool, on_level: int, off_level: int
+) -> None:
     relay = Relay(17, active_high=active_high, pin_factory=mock_factory)
     pin = mock_factory.pin(17)
     assert pin.state == off_level and not relay.is_on  # off from the start
@@ -96,8 +96,9 @@ relay = Relay(17, active_high=False, pin_factory=factory)
 relay.on()
 print("running:", factory.pin(17).state, flush=True)
 """
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["running:", "False", "at", "exit:", "True"]
 
@@ -132,12 +133,20 @@ def test_indicator_with_some_outputs_missing(mock_factory: MockFactory) -> None:
 
 def test_door_contact_exit_button_and_busy_sensor(mock_factory: MockFactory) -> None:
     seen: list[str] = []
-    with DoorContact(27, pin_factory=mock_factory, on_open=lambda: seen.append("open"),
-                     on_close=lambda: seen.append("closed")) as contact, \
-            ExitButton(22, pin_factory=mock_factory, bounce_s=None,
-                       on_press=lambda: seen.append("exit")) as button, \
-            BusySensor(23, pin_factory=mock_factory,
-                       on_change=lambda busy: seen.append(f"busy={busy}")) as busy:
+    with (
+        DoorContact(
+            27,
+            pin_factory=mock_factory,
+            on_open=lambda: seen.append("open"),
+            on_close=lambda: seen.append("closed"),
+        ) as contact,
+        ExitButton(
+            22, pin_factory=mock_factory, bounce_s=None, on_press=lambda: seen.append("exit")
+        ) as button,
+        BusySensor(
+            23, pin_factory=mock_factory, on_change=lambda busy: seen.append(f"busy={busy}")
+        ) as busy,
+    ):
         assert not contact.is_closed  # pulled up: a cut wire reads as an open door
         mock_factory.pin(27).drive_low()
         assert contact.is_closed
@@ -151,12 +160,11 @@ def test_door_contact_exit_button_and_busy_sensor(mock_factory: MockFactory) -> 
     assert seen == ["closed", "open", "exit", "busy=True", "busy=False"]
 
 
-def test_agent_io_builds_only_wired_pins_and_posts_events(mock_factory: MockFactory,
-                                                         monkeypatch: pytest.MonkeyPatch
-                                                         ) -> None:
+def test_agent_io_builds_only_wired_pins_and_posts_events(
+    mock_factory: MockFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     posted: list[IoEvent] = []
-    pins = PinsConfig(relay=17, relay_active_high=False, contact=27, exit_button=22,
-                      led_green=5)
+    pins = PinsConfig(relay=17, relay_active_high=False, contact=27, exit_button=22, led_green=5)
     io = AgentIO(pins, mock_factory, posted.append)
     assert io.busy is None and io.contact is not None and io.exit_button is not None
     built = {info.name for info in mock_factory.pins}
@@ -173,6 +181,7 @@ def test_agent_io_builds_only_wired_pins_and_posts_events(mock_factory: MockFact
         def spied() -> None:
             order.append(name)
             close()
+
         return spied
 
     assert io.indicator is not None

@@ -19,26 +19,37 @@ def cfg(**kwargs: object) -> ReaderConfig:
     return ReaderConfig.model_validate({"path": "keyboard:stdin", "debounce_s": 0, **kwargs})
 
 
-@pytest.mark.parametrize(("typed", "settings", "expected"), [
-    ("04A1B2C3", {}, "04A1B2C3"),
-    ("04:a1:b2:c3:d4:e5:f6", {}, "04A1B2C3D4E5F6"),
-    ("C3B2A104", {"byte_order": "lsb"}, "04A1B2C3"),
-    ("0077705923", {"uid_format": "decimal"}, "04A1B2C3"),  # 0x04A1B2C3
-    ("3283263748", {"uid_format": "decimal", "byte_order": "lsb"}, "04A1B2C3"),  # 0xC3B2A104
-    ("1", {"uid_format": "decimal", "uid_length": 7}, "00000000000001"),
-    ("  04A1B2C3 \r", {}, "04A1B2C3"),
-])
-def test_typed_uids_are_parsed_per_config(typed: str, settings: dict[str, object],
-                                          expected: str) -> None:
+@pytest.mark.parametrize(
+    ("typed", "settings", "expected"),
+    [
+        ("04A1B2C3", {}, "04A1B2C3"),
+        ("04:a1:b2:c3:d4:e5:f6", {}, "04A1B2C3D4E5F6"),
+        ("C3B2A104", {"byte_order": "lsb"}, "04A1B2C3"),
+        ("0077705923", {"uid_format": "decimal"}, "04A1B2C3"),  # 0x04A1B2C3
+        ("3283263748", {"uid_format": "decimal", "byte_order": "lsb"}, "04A1B2C3"),  # 0xC3B2A104
+        ("1", {"uid_format": "decimal", "uid_length": 7}, "00000000000001"),
+        ("  04A1B2C3 \r", {}, "04A1B2C3"),
+    ],
+)
+def test_typed_uids_are_parsed_per_config(
+    typed: str, settings: dict[str, object], expected: str
+) -> None:
     assert parse_typed_uid(typed, cfg(**settings)).hex == expected
 
 
-@pytest.mark.parametrize(("typed", "settings"), [
-    ("", {}), ("04A1B2C", {}), ("hello!", {}), ("04 A1 ZZ", {}),
-    ("12ab", {"uid_format": "decimal"}), ("4294967296", {"uid_format": "decimal",
-                                                        "uid_length": 4}),
-    ("٣٤", {"uid_format": "decimal"}), ("00" * 11, {}),
-])
+@pytest.mark.parametrize(
+    ("typed", "settings"),
+    [
+        ("", {}),
+        ("04A1B2C", {}),
+        ("hello!", {}),
+        ("04 A1 ZZ", {}),
+        ("12ab", {"uid_format": "decimal"}),
+        ("4294967296", {"uid_format": "decimal", "uid_length": 4}),
+        ("٣٤", {"uid_format": "decimal"}),
+        ("00" * 11, {}),
+    ],
+)
 def test_garbage_is_refused_with_a_reason(typed: str, settings: dict[str, object]) -> None:
     with pytest.raises(ValueError, match=r"\w"):
         parse_typed_uid(typed, cfg(**settings))
@@ -53,8 +64,7 @@ def pipe() -> Iterator[tuple[int, int]]:
             os.close(fd)
 
 
-def test_lines_from_a_pipe_become_taps_and_bad_reads(pipe: tuple[int, int],
-                                                     events: Events) -> None:
+def test_lines_from_a_pipe_become_taps_and_bad_reads(pipe: tuple[int, int], events: Events) -> None:
     read_fd, write_fd = pipe
     with KeyboardReader("kiosk", cfg(), events, device="stdin", fd=read_fd):
         assert events.expect(ReaderState).available
@@ -86,8 +96,7 @@ def test_evdev_device(events: Events) -> None:  # pragma: no cover - needs uinpu
 
     with UInput(name="station-test-reader") as device:
         path = Path(str(device.device.path))
-        with KeyboardReader("kiosk", cfg(path=f"keyboard:{path}"), events,
-                            device=str(path)):
+        with KeyboardReader("kiosk", cfg(path=f"keyboard:{path}"), events, device=str(path)):
             assert events.expect(ReaderState).available
             for key in ("KEY_0", "KEY_4", "KEY_A", "KEY_1", "KEY_ENTER"):
                 code = getattr(ecodes, key)

@@ -21,10 +21,12 @@ def target() -> Iterator[NfcTarget]:
 
 
 @pytest.mark.parametrize("uid", ["04A1B2C3D4E5F6", "1A2B3C4D"])
-def test_reads_a_tag_once_while_held_then_its_removal(target: NfcTarget, events: Events,
-                                                     uid: str) -> None:
-    config = ReaderConfig(path=f"nfc:udp:127.0.0.1:{target.port}", debounce_s=0,
-                          sense_interval_s=0.05)
+def test_reads_a_tag_once_while_held_then_its_removal(
+    target: NfcTarget, events: Events, uid: str
+) -> None:
+    config = ReaderConfig(
+        path=f"nfc:udp:127.0.0.1:{target.port}", debounce_s=0, sense_interval_s=0.05
+    )
     with open_reader("laser", config, events) as reader:
         assert isinstance(reader, NfcReader)
         state = events.expect(ReaderState)

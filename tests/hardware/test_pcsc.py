@@ -17,8 +17,9 @@ CardFactory = Callable[..., VirtualCard]
 
 
 def open_pcsc(events: Events, pattern: str, reader_id: str = "door") -> PcscReader:
-    reader = PcscReader(reader_id, ReaderConfig(path=f"pcsc:{pattern}", debounce_s=0), events,
-                        pattern=pattern)
+    reader = PcscReader(
+        reader_id, ReaderConfig(path=f"pcsc:{pattern}", debounce_s=0), events, pattern=pattern
+    )
     reader.start()
     return reader
 
@@ -32,9 +33,9 @@ def reader(pcscd: Pcscd, events: Events) -> Iterator[PcscReader]:
 
 
 @pytest.mark.parametrize("uid", ["04A1B2C3", "04A1B2C3D4E5F6"])
-def test_reads_a_4_and_a_7_byte_uid_then_the_removal(reader: PcscReader, events: Events,
-                                                    virtual_card: CardFactory,
-                                                    uid: str) -> None:
+def test_reads_a_4_and_a_7_byte_uid_then_the_removal(
+    reader: PcscReader, events: Events, virtual_card: CardFactory, uid: str
+) -> None:
     card = virtual_card(uid)
     card.insert()
     presented = events.expect(BadgePresented)
@@ -47,16 +48,22 @@ def test_reads_a_4_and_a_7_byte_uid_then_the_removal(reader: PcscReader, events:
     assert events.pending() == []  # the card was read once while it stayed on the reader
 
 
-@pytest.mark.parametrize(("answer", "why"), [
-    (answer_status(b"\x6a\x81"), "status word 6A81"),
-    (answer_raw(b"\x90"), "shorter than a status word"),
-    (answer_raw(bytes.fromhex("0102030405") + b"\x90\x00"), "UID of 5 byte(s)"),
-    (answer_raw(b"\x90\x00"), "UID of 0 byte(s)"),
-])
-def test_a_wrong_answer_is_a_bad_read_never_a_badge(reader: PcscReader, events: Events,
-                                                   virtual_card: CardFactory,
-                                                   answer: Callable[[bytes], bytes],
-                                                   why: str) -> None:
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        (answer_status(b"\x6a\x81"), "status word 6A81"),
+        (answer_raw(b"\x90"), "shorter than a status word"),
+        (answer_raw(bytes.fromhex("0102030405") + b"\x90\x00"), "UID of 5 byte(s)"),
+        (answer_raw(b"\x90\x00"), "UID of 0 byte(s)"),
+    ],
+)
+def test_a_wrong_answer_is_a_bad_read_never_a_badge(
+    reader: PcscReader,
+    events: Events,
+    virtual_card: CardFactory,
+    answer: Callable[[bytes], bytes],
+    why: str,
+) -> None:
     card = virtual_card("04A1B2C3", answer=answer)
     card.insert()
     bad = events.expect(BadRead)
@@ -69,8 +76,8 @@ def test_a_wrong_answer_is_a_bad_read_never_a_badge(reader: PcscReader, events: 
 
 
 def test_survives_a_pcscd_restart_and_reads_the_next_badge(
-        reader: PcscReader, events: Events, virtual_card: CardFactory,
-        restart_pcscd: Callable[[], None]) -> None:
+    reader: PcscReader, events: Events, virtual_card: CardFactory, restart_pcscd: Callable[[], None]
+) -> None:
     first = virtual_card("04A1B2C3")
     first.insert()
     assert isinstance(events.next(), BadgePresented)
@@ -87,8 +94,7 @@ def test_survives_a_pcscd_restart_and_reads_the_next_badge(
 
 def test_two_readers_at_once(pcscd: Pcscd, virtual_card: CardFactory) -> None:
     door, machine = Events(), Events()
-    with open_pcsc(door, pcscd.readers[0], "door"), \
-            open_pcsc(machine, pcscd.readers[1], "machine"):
+    with open_pcsc(door, pcscd.readers[0], "door"), open_pcsc(machine, pcscd.readers[1], "machine"):
         assert door.expect(ReaderState).available and machine.expect(ReaderState).available
         virtual_card("0A0B0C0D", port=pcscd.ports[1]).insert()
         virtual_card("01020304", port=pcscd.ports[0]).insert()
@@ -107,8 +113,13 @@ def test_no_matching_reader_is_reported_unavailable(pcscd: Pcscd, events: Events
 def test_parse_uid_answer_checks_status_word_and_length() -> None:
     assert parse_uid_answer([0x04, 0xA1, 0xB2, 0xC3, 0x90, 0x00]).hex == "04A1B2C3"
     assert parse_uid_answer([*bytes(10), 0x90, 0x00]).value == bytes(10)
-    for answer in ([], [0x90], [0x63, 0x00], [0x01, 0x02, 0x03, 0x90, 0x00],
-                   [0x04, 0xA1, 0xB2, 0xC3, 0x62, 0x82]):
+    for answer in (
+        [],
+        [0x90],
+        [0x63, 0x00],
+        [0x01, 0x02, 0x03, 0x90, 0x00],
+        [0x04, 0xA1, 0xB2, 0xC3, 0x62, 0x82],
+    ):
         with pytest.raises(ValueError):
             parse_uid_answer(answer)
 

@@ -42,8 +42,7 @@ def test_a_held_card_is_reported_once(events: Events) -> None:
         assert events.pending() == []
 
 
-def test_same_badge_again_within_the_debounce_window_is_one_presentation(
-        events: Events) -> None:
+def test_same_badge_again_within_the_debounce_window_is_one_presentation(events: Events) -> None:
     with sim(events, debounce_s=60) as reader:
         reader.present(A)
         reader.remove()
@@ -54,8 +53,7 @@ def test_same_badge_again_within_the_debounce_window_is_one_presentation(
     assert events.pending() == []  # and nothing after close
 
 
-def test_removal_is_reported_after_the_window_then_the_badge_counts_again(
-        events: Events) -> None:
+def test_removal_is_reported_after_the_window_then_the_badge_counts_again(events: Events) -> None:
     with sim(events, debounce_s=0.05) as reader:
         reader.present(A, at=1.0)
         reader.remove(at=2.0)
@@ -71,8 +69,11 @@ def test_another_badge_flushes_the_pending_removal_first(events: Events) -> None
         reader.present(A)
         reader.remove()
         reader.present(B)
-        kinds = [(type(e).__name__, e.credential.hex) for e in events.pending()
-                 if isinstance(e, BadgePresented | BadgeRemoved)]
+        kinds = [
+            (type(e).__name__, e.credential.hex)
+            for e in events.pending()
+            if isinstance(e, BadgePresented | BadgeRemoved)
+        ]
     assert kinds == [("BadgePresented", A), ("BadgeRemoved", A), ("BadgePresented", B)]
 
 
@@ -80,8 +81,11 @@ def test_a_card_swapped_without_removal_gives_removed_then_presented(events: Eve
     with sim(events) as reader:
         reader.present(A)
         reader.present(B)
-        kinds = [(type(e).__name__, e.credential.hex) for e in events.pending()
-                 if isinstance(e, BadgePresented | BadgeRemoved)]
+        kinds = [
+            (type(e).__name__, e.credential.hex)
+            for e in events.pending()
+            if isinstance(e, BadgePresented | BadgeRemoved)
+        ]
     assert kinds == [("BadgePresented", A), ("BadgeRemoved", A), ("BadgePresented", B)]
 
 
@@ -128,8 +132,7 @@ def test_a_failing_owner_callback_does_not_break_the_reader(events: Events) -> N
         reader.present(A)  # the second event raises
         reader.remove()
         reader.present(B)
-    assert [type(e) for e in calls] == [ReaderState, BadgePresented, BadgeRemoved,
-                                        BadgePresented]
+    assert [type(e) for e in calls] == [ReaderState, BadgePresented, BadgeRemoved, BadgePresented]
 
 
 def test_sim_rejects_a_malformed_uid(events: Events) -> None:

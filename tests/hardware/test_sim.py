@@ -19,8 +19,9 @@ from tests.hardware.conftest import Events
 
 
 def sim_at(path: Path, events: Events) -> SimReader:
-    reader = SimReader("kiosk", ReaderConfig(path="sim:kiosk", debounce_s=0), events,
-                       socket_path=path)
+    reader = SimReader(
+        "kiosk", ReaderConfig(path="sim:kiosk", debounce_s=0), events, socket_path=path
+    )
     reader.start()
     events.expect(ReaderState)
     return reader
@@ -41,8 +42,9 @@ def test_socket_present_remove_tap_and_ping(tmp_path: Path, events: Events) -> N
 
 
 @pytest.mark.parametrize("line", ["present zz", "present", "open the door", "tap 1"])
-def test_socket_refuses_bad_lines_and_keeps_serving(tmp_path: Path, events: Events,
-                                                    line: str) -> None:
+def test_socket_refuses_bad_lines_and_keeps_serving(
+    tmp_path: Path, events: Events, line: str
+) -> None:
     path = tmp_path / "r.sock"
     with sim_at(path, events):
         assert send_command(path, line).startswith("error ")
@@ -61,8 +63,9 @@ def test_several_lines_on_one_connection(tmp_path: Path, events: Events) -> None
     assert answers.decode().splitlines() == ["ok", "ok", "error not ASCII"]
 
 
-def test_a_stale_socket_file_is_replaced_but_a_live_one_is_not(tmp_path: Path,
-                                                              events: Events) -> None:
+def test_a_stale_socket_file_is_replaced_but_a_live_one_is_not(
+    tmp_path: Path, events: Events
+) -> None:
     path = tmp_path / "r.sock"
     with socket.socket(socket.AF_UNIX) as dead:  # left over by a process that died
         dead.bind(str(path))
@@ -79,10 +82,18 @@ def test_send_command_with_nobody_listening(tmp_path: Path) -> None:
         send_command(tmp_path / "nothing.sock", "ping")
 
 
-@pytest.mark.parametrize(("path", "cls"), [
-    ("sim:kiosk", SimReader), ("pcsc:ACR122", PcscReader), ("nfc:usb", NfcReader),
-    ("nfc:tty:AMA0:pn532", NfcReader), ("nfc:udp:127.0.0.1:54321", NfcReader),
-    ("keyboard:stdin", KeyboardReader), ("keyboard:/dev/input/event3", KeyboardReader)])
+@pytest.mark.parametrize(
+    ("path", "cls"),
+    [
+        ("sim:kiosk", SimReader),
+        ("pcsc:ACR122", PcscReader),
+        ("nfc:usb", NfcReader),
+        ("nfc:tty:AMA0:pn532", NfcReader),
+        ("nfc:udp:127.0.0.1:54321", NfcReader),
+        ("keyboard:stdin", KeyboardReader),
+        ("keyboard:/dev/input/event3", KeyboardReader),
+    ],
+)
 def test_open_reader_picks_the_backend_from_the_path(path: str, cls: type) -> None:
     reader = open_reader("x", ReaderConfig(path=path), Events())
     assert type(reader) is cls
@@ -90,8 +101,9 @@ def test_open_reader_picks_the_backend_from_the_path(path: str, cls: type) -> No
     reader.close()
 
 
-@pytest.mark.parametrize("path", ["usb:072f", "sim:", "pcsc", "nfc:bluetooth",
-                                  "keyboard:event3", ""])
+@pytest.mark.parametrize(
+    "path", ["usb:072f", "sim:", "pcsc", "nfc:bluetooth", "keyboard:event3", ""]
+)
 def test_open_reader_refuses_unknown_paths_clearly(path: str) -> None:
     from pydantic import ValidationError
 

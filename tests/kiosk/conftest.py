@@ -41,13 +41,22 @@ def populate(session: Session, config: StationConfig) -> None:
     """Alice (member), Bob (expired), Carl (revoked badge), Dana (staff)."""
     seed_site(session, config)
     key = config.site_key
-    people = [("Alice", "Martin", MemberKind.MEMBER, dt.date(2099, 1, 1), ALICE),
-              ("Bob", "Durand", MemberKind.MEMBER, dt.date(2026, 6, 30), EXPIRED),
-              ("Carl", "Petit", MemberKind.MEMBER, dt.date(2099, 1, 1), REVOKED),
-              ("Dana", "Leroy", MemberKind.STAFF, None, STAFF)]
+    people = [
+        ("Alice", "Martin", MemberKind.MEMBER, dt.date(2099, 1, 1), ALICE),
+        ("Bob", "Durand", MemberKind.MEMBER, dt.date(2026, 6, 30), EXPIRED),
+        ("Carl", "Petit", MemberKind.MEMBER, dt.date(2099, 1, 1), REVOKED),
+        ("Dana", "Leroy", MemberKind.STAFF, None, STAFF),
+    ]
     for first, last, kind, until, uid in people:
-        member = registry.add_member(session, first, last, kind=kind, membership_until=until,
-                                     today=dt.date(2026, 1, 1), email=f"{first.lower()}@ex.org")
+        member = registry.add_member(
+            session,
+            first,
+            last,
+            kind=kind,
+            membership_until=until,
+            today=dt.date(2026, 1, 1),
+            email=f"{first.lower()}@ex.org",
+        )
         badge = registry.enroll_badge(session, member, Credential.uid(uid), key)
         if uid == REVOKED:
             registry.revoke_badge(session, badge)
@@ -63,9 +72,17 @@ class KioskEnv:
 
 @pytest.fixture
 def kiosk_env(site_db: str, config_factory: Callable[..., Path]) -> KioskEnv:
-    path = config_factory({"kiosks": {"entrance": {
-        "idle_timeout_s": 20, "staff_timeout_s": 60,
-        "reader": {"path": "sim:kiosk", "debounce_s": 0}}}})
+    path = config_factory(
+        {
+            "kiosks": {
+                "entrance": {
+                    "idle_timeout_s": 20,
+                    "staff_timeout_s": 60,
+                    "reader": {"path": "sim:kiosk", "debounce_s": 0},
+                }
+            }
+        }
+    )
     config = load_config(path)
     engine = make_engine(site_db)
     with Session(engine) as session:
@@ -81,12 +98,14 @@ def make_kiosk(kiosk_env: KioskEnv, qtbot: Any) -> Iterator[Callable[..., Any]]:
     made: list[Kiosk] = []
 
     def make(*, bus: bool = False, config: StationConfig | None = None, **kwargs: Any) -> Kiosk:
-        kiosk = Kiosk(config or kiosk_env.config, "entrance", clock=kiosk_env.clock, bus=bus,
-                      **kwargs)
+        kiosk = Kiosk(
+            config or kiosk_env.config, "entrance", clock=kiosk_env.clock, bus=bus, **kwargs
+        )
         made.append(kiosk)
         kiosk.start()
-        qtbot.waitUntil(lambda: kiosk.bridge.reader is not None and
-                        kiosk.bridge.reader.available, timeout=5000)
+        qtbot.waitUntil(
+            lambda: kiosk.bridge.reader is not None and kiosk.bridge.reader.available, timeout=5000
+        )
         return kiosk
 
     yield make

@@ -12,26 +12,28 @@ from station.cli.main import build_parser, main
 
 
 def test_kiosk_command_options() -> None:
-    args = build_parser().parse_args(["kiosk", "--fullscreen", "--id", "entrance",
-                                      "--keyboard", "off"])
+    args = build_parser().parse_args(
+        ["kiosk", "--fullscreen", "--id", "entrance", "--keyboard", "off"]
+    )
     assert (args.fullscreen, args.kiosk_id, args.keyboard) == (True, "entrance", "off")
     assert args.hide_cursor is None  # the config decides unless told
 
 
-def test_unknown_kiosk_id_is_a_clear_error(config_file: Path, qapp: Any,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_kiosk_id_is_a_clear_error(
+    config_file: Path, qapp: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--config", str(config_file), "kiosk", "--id", "back-door", "--no-bus"]) == 2
     assert "kiosks.back-door: no such kiosk; expected one of entrance" in capsys.readouterr().err
 
 
-def test_screenshots_of_every_screen_in_both_languages(config_file: Path, qapp: Any,
-                                                       tmp_path: Path) -> None:
+def test_screenshots_of_every_screen_in_both_languages(
+    config_file: Path, qapp: Any, tmp_path: Path
+) -> None:
     out = tmp_path / "screens"
     assert main(["--config", str(config_file), "kiosk", "--screenshots", str(out)]) == 0
     names = sorted(p.name for p in out.glob("*.png"))
     assert len(names) == 24
-    assert {"idle-fr.png", "idle-en.png", "visitor-fr.png", "staff-equipment-en.png"} <= \
-        set(names)
+    assert {"idle-fr.png", "idle-en.png", "visitor-fr.png", "staff-equipment-en.png"} <= set(names)
     for path in out.glob("*.png"):
         header = path.read_bytes()[:24]
         assert header[:8] == b"\x89PNG\r\n\x1a\n"

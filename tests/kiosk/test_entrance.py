@@ -32,8 +32,9 @@ def alice_last_purpose(env: KioskEnv) -> str | None:
         engine.dispose()
 
 
-def test_member_checks_in_chooses_purpose_and_checks_out(qtbot: Any, kiosk: Any,
-                                                        kiosk_env: KioskEnv) -> None:
+def test_member_checks_in_chooses_purpose_and_checks_out(
+    qtbot: Any, kiosk: Any, kiosk_env: KioskEnv
+) -> None:
     window = kiosk.window
     assert window.current is window.idle
     assert window.idle.prompt.text() == "Badgez ici"
@@ -65,8 +66,7 @@ def test_member_checks_in_chooses_purpose_and_checks_out(qtbot: Any, kiosk: Any,
     kiosk.controller.go_idle()
     tap(qtbot, kiosk, ALICE, c.WELCOME)  # last time's choice is offered first
     assert window.welcome.buttons["fablab"].isChecked()
-    assert visits(kiosk_env)[-1].purpose == "fablab" and alice_last_purpose(kiosk_env) == \
-        "fablab"
+    assert visits(kiosk_env)[-1].purpose == "fablab" and alice_last_purpose(kiosk_env) == "fablab"
 
 
 def test_expired_unknown_and_revoked_badges(qtbot: Any, kiosk: Any, kiosk_env: KioskEnv) -> None:
@@ -116,8 +116,7 @@ def test_language_switch_and_back_to_french_for_the_next_person(qtbot: Any, kios
     assert window.idle.prompt.text() == "Badgez ici"
 
 
-def test_automatic_check_out_at_closing_time(qtbot: Any, kiosk: Any,
-                                             kiosk_env: KioskEnv) -> None:
+def test_automatic_check_out_at_closing_time(qtbot: Any, kiosk: Any, kiosk_env: KioskEnv) -> None:
     tap(qtbot, kiosk, ALICE, c.WELCOME)
     kiosk.controller.go_idle()
     kiosk.controller.refresh_timer.timeout.emit()  # 10:00: nothing happens
@@ -134,11 +133,14 @@ def test_automatic_check_out_at_closing_time(qtbot: Any, kiosk: Any,
     assert kiosk.window.idle.people.text() == "Personne sur place pour l'instant"
 
 
-def test_idle_screen_shows_hours_and_calendar(qtbot: Any, make_kiosk: Any, kiosk_env: KioskEnv,
-                                              tmp_path: Any) -> None:
+def test_idle_screen_shows_hours_and_calendar(
+    qtbot: Any, make_kiosk: Any, kiosk_env: KioskEnv, tmp_path: Any
+) -> None:
     feed = tmp_path / "agenda.ics"
-    feed.write_text("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;TZID=Europe/Paris:20261124T140000\n"
-                    "SUMMARY:Atelier Arduino\nLOCATION:Fablab\nEND:VEVENT\nEND:VCALENDAR\n")
+    feed.write_text(
+        "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;TZID=Europe/Paris:20261124T140000\n"
+        "SUMMARY:Atelier Arduino\nLOCATION:Fablab\nEND:VEVENT\nEND:VCALENDAR\n"
+    )
     config = kiosk_env.config
     entrance = config.kiosks["entrance"].model_copy(update={"calendar_url": feed.as_uri()})
     kiosk = make_kiosk(config=config.model_copy(update={"kiosks": {"entrance": entrance}}))
@@ -146,8 +148,9 @@ def test_idle_screen_shows_hours_and_calendar(qtbot: Any, make_kiosk: Any, kiosk
     assert idle.hours.text() == "Aujourd'hui : 09:00–18:00"
     assert idle.time.text() == "10:00"  # the clock is 09:00 UTC
     qtbot.waitUntil(lambda: idle.events_card.isVisibleTo(kiosk.window), timeout=5000)
-    texts = [idle.events_layout.itemAt(i).widget().text()
-             for i in range(idle.events_layout.count())]
+    texts = [
+        idle.events_layout.itemAt(i).widget().text() for i in range(idle.events_layout.count())
+    ]
     assert "14:00  Atelier Arduino — Fablab" in texts
 
 
@@ -178,15 +181,18 @@ def space_cards(idle: Any) -> list[tuple[str, str, int, int]]:
     return cards
 
 
-def test_idle_screen_shows_how_full_each_space_is(qtbot: Any, make_kiosk: Any,
-                                                  kiosk_env: KioskEnv) -> None:
+def test_idle_screen_shows_how_full_each_space_is(
+    qtbot: Any, make_kiosk: Any, kiosk_env: KioskEnv
+) -> None:
     kiosk = make_kiosk(config=small_fablab(kiosk_env.config))
     window, idle = kiosk.window, kiosk.window.idle
     assert idle.spaces.isVisibleTo(window)
-    assert space_cards(idle) == [("Espace de coworking", "0 / 40", 0, 40),
-                                 ("Fablab", "0 / 2", 0, 2),
-                                 ("Salle de créativité", "0 / 20", 0, 20),
-                                 ("Aide au numérique", "0 / 8", 0, 8)]  # no hall: capacity 0
+    assert space_cards(idle) == [
+        ("Espace de coworking", "0 / 40", 0, 40),
+        ("Fablab", "0 / 2", 0, 2),
+        ("Salle de créativité", "0 / 20", 0, 20),
+        ("Aide au numérique", "0 / 8", 0, 8),
+    ]  # no hall: capacity 0
     tap(qtbot, kiosk, ALICE, c.WELCOME)  # coworking, her first purpose
     kiosk.controller.go_idle()
     sign_up(kiosk, "Chloé", "fablab")
@@ -198,19 +204,21 @@ def test_idle_screen_shows_how_full_each_space_is(qtbot: Any, make_kiosk: Any,
     assert cards[1] == ("Fablab", "2 / 2 · complet", 2, 2)  # in words, not only colour
     assert [card[1] for card in cards[2:]] == ["0 / 20", "0 / 8"]
     qtbot.mouseClick(window.language_button, Qt.MouseButton.LeftButton)
-    assert space_cards(idle)[:2] == [("Coworking space", "1 / 40", 1, 40),
-                                     ("Fablab", "2 / 2 · full", 2, 2)]
+    assert space_cards(idle)[:2] == [
+        ("Coworking space", "1 / 40", 1, 40),
+        ("Fablab", "2 / 2 · full", 2, 2),
+    ]
     kiosk_env.clock.advance(hours=1)
     tap(qtbot, kiosk, ALICE, c.GOODBYE)  # a departure frees her place
     kiosk.controller.go_idle()
     assert space_cards(idle)[0] == ("Espace de coworking", "0 / 40", 0, 40)
 
 
-def test_idle_screen_without_capacities_shows_no_spaces(make_kiosk: Any,
-                                                        kiosk_env: KioskEnv) -> None:
+def test_idle_screen_without_capacities_shows_no_spaces(
+    make_kiosk: Any, kiosk_env: KioskEnv
+) -> None:
     config = kiosk_env.config
-    spaces = {key: space.model_copy(update={"capacity": 0})
-              for key, space in config.spaces.items()}
+    spaces = {key: space.model_copy(update={"capacity": 0}) for key, space in config.spaces.items()}
     kiosk = make_kiosk(config=config.model_copy(update={"spaces": spaces}))
     assert not kiosk.window.idle.spaces.isVisibleTo(kiosk.window)
     assert space_cards(kiosk.window.idle) == []

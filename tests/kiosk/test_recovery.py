@@ -16,8 +16,9 @@ from station.db import make_engine
 from tests.kiosk.conftest import ALICE, KioskEnv, tap
 
 
-def test_database_outage_is_shown_and_recovered(qtbot: Any, make_kiosk: Any,
-                                                kiosk_env: KioskEnv) -> None:
+def test_database_outage_is_shown_and_recovered(
+    qtbot: Any, make_kiosk: Any, kiosk_env: KioskEnv
+) -> None:
     # NullPool: each call opens the file anew, as after a real outage.
     engine = make_engine(kiosk_env.db_url, poolclass=NullPool)
     kiosk = make_kiosk(engine=engine)
@@ -55,8 +56,9 @@ def test_reader_outage_is_shown_and_recovered(qtbot: Any, kiosk_env: KioskEnv) -
             raise ReaderUnavailable("no reader plugged in")
         return SimReader("kiosk-entrance", config, sink)
 
-    kiosk = Kiosk(kiosk_env.config, "entrance", clock=kiosk_env.clock, bus=False,
-                  reader_factory=factory)
+    kiosk = Kiosk(
+        kiosk_env.config, "entrance", clock=kiosk_env.clock, bus=False, reader_factory=factory
+    )
     try:
         kiosk.start()
         window = kiosk.window

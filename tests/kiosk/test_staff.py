@@ -39,7 +39,8 @@ def buttons(widget: Any) -> dict[str, QPushButton]:
 
 
 def test_staff_badge_opens_staff_mode_with_who_is_in_and_check_out(
-        qtbot: Any, kiosk: Any, kiosk_env: KioskEnv) -> None:
+    qtbot: Any, kiosk: Any, kiosk_env: KioskEnv
+) -> None:
     tap(qtbot, kiosk, ALICE, c.WELCOME)
     kiosk.controller.go_idle()
     tap(qtbot, kiosk, STAFF, c.STAFF)
@@ -58,8 +59,9 @@ def test_staff_badge_opens_staff_mode_with_who_is_in_and_check_out(
     assert visit.checkout_reason == "staff"
 
 
-def test_staff_today_tab_shows_how_full_each_space_is(qtbot: Any, make_kiosk: Any,
-                                                      kiosk_env: KioskEnv) -> None:
+def test_staff_today_tab_shows_how_full_each_space_is(
+    qtbot: Any, make_kiosk: Any, kiosk_env: KioskEnv
+) -> None:
     from tests.kiosk.test_entrance import sign_up, small_fablab
 
     kiosk = make_kiosk(config=small_fablab(kiosk_env.config))
@@ -74,13 +76,17 @@ def test_staff_today_tab_shows_how_full_each_space_is(qtbot: Any, make_kiosk: An
         "  • Espace de coworking : 1 / 40",
         "  • Fablab : 2 / 2 · complet",
         "  • Salle de créativité : 0 / 20",
-        "  • Aide au numérique : 0 / 8"]  # the hall has no capacity: not counted
+        "  • Aide au numérique : 0 / 8",
+    ]  # the hall has no capacity: not counted
     assert "  • Fablab : 2" in staff.tallies.text().splitlines()  # entries by purpose
     qtbot.mouseClick(staff.people.cellWidget(0, 3), Qt.MouseButton.LeftButton)  # Alice out
     assert "  • Espace de coworking : 0 / 40" in staff.spaces_fill.text().splitlines()
     kiosk.controller.set_language("en")
     assert staff.spaces_fill.text().splitlines()[:3] == [
-        "Spaces (in now / capacity):", "  • Coworking space: 0 / 40", "  • Fablab: 2 / 2 · full"]
+        "Spaces (in now / capacity):",
+        "  • Coworking space: 0 / 40",
+        "  • Fablab: 2 / 2 · full",
+    ]
 
 
 def test_staff_mode_closes_after_inactivity(qtbot: Any, kiosk: Any) -> None:
@@ -94,8 +100,9 @@ def test_staff_mode_closes_after_inactivity(qtbot: Any, kiosk: Any) -> None:
     assert kiosk.controller.state.staff is None
 
 
-def test_staff_enrols_a_badge_for_a_member_then_revokes_it(qtbot: Any, kiosk: Any,
-                                                            kiosk_env: KioskEnv) -> None:
+def test_staff_enrols_a_badge_for_a_member_then_revokes_it(
+    qtbot: Any, kiosk: Any, kiosk_env: KioskEnv
+) -> None:
     tap(qtbot, kiosk, STAFF, c.STAFF)
     staff = kiosk.window.staff
     qtbot.keyClicks(staff.query, "bob")
@@ -108,8 +115,12 @@ def test_staff_enrols_a_badge_for_a_member_then_revokes_it(qtbot: Any, kiosk: An
 
     def bob_badges(session: Session) -> list[tuple[str, BadgeStatus]]:
         bob = session.scalars(select(Member).where(Member.first_name == "Bob")).one()
-        return [(b.origin_site or "", b.status) for b in session.scalars(
-            select(Badge).where(Badge.member_id == bob.id).order_by(Badge.enrolled_at))]
+        return [
+            (b.origin_site or "", b.status)
+            for b in session.scalars(
+                select(Badge).where(Badge.member_id == bob.id).order_by(Badge.enrolled_at)
+            )
+        ]
 
     assert with_session(kiosk_env, bob_badges)[-1] == ("saint-omer-gare", BadgeStatus.ACTIVE)
     qtbot.mouseClick(staff.revoke_button, Qt.MouseButton.LeftButton)
@@ -133,17 +144,27 @@ def test_enrolling_a_badge_someone_holds_is_refused(qtbot: Any, kiosk: Any) -> N
 
 
 @pytest.mark.mqtt
-def test_remote_unlock_is_a_signed_command_on_the_bus(qtbot: Any, make_kiosk: Any,
-                                                       kiosk_env: KioskEnv) -> None:
+def test_remote_unlock_is_a_signed_command_on_the_bus(
+    qtbot: Any, make_kiosk: Any, kiosk_env: KioskEnv
+) -> None:
     config = kiosk_env.config
-    with_session(kiosk_env, lambda s: s.add(AgentStatus(
-        agent_id="front-door", online=True, grants_version=7,
-        status={"mode": "normal", "door": "closed", "relay": False, "outbox_depth": 0})))
+    with_session(
+        kiosk_env,
+        lambda s: s.add(
+            AgentStatus(
+                agent_id="front-door",
+                online=True,
+                grants_version=7,
+                status={"mode": "normal", "door": "closed", "relay": False, "outbox_depth": 0},
+            )
+        ),
+    )
     received: list[bytes] = []
     subscribed = threading.Event()
     listener = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="test-front-door")
     listener.on_connect = lambda cl, *_: cl.subscribe(
-        topics.agent(config.site.id, "front-door", topics.COMMANDS), qos=1)
+        topics.agent(config.site.id, "front-door", topics.COMMANDS), qos=1
+    )
     listener.on_subscribe = lambda *_: subscribed.set()
     listener.on_message = lambda _c, _u, message: received.append(bytes(message.payload))
     listener.connect(config.mqtt.host, config.mqtt.port)
@@ -165,25 +186,35 @@ def test_remote_unlock_is_a_signed_command_on_the_bus(qtbot: Any, make_kiosk: An
         # The agent's answer comes back on its command_results channel.
         results = topics.agent(config.site.id, "front-door", topics.COMMAND_RESULTS)
         listener.publish(results, b"not json", qos=1)
-        listener.publish(results, json.dumps({"agent": "front-door", "command": "unlock_once",
-                                              "ok": False, "reason": "expired"}), qos=1)
-        qtbot.waitUntil(lambda: staff.notice.text().startswith("Commande refusée"),
-                        timeout=10_000)
+        listener.publish(
+            results,
+            json.dumps(
+                {"agent": "front-door", "command": "unlock_once", "ok": False, "reason": "expired"}
+            ),
+            qos=1,
+        )
+        qtbot.waitUntil(lambda: staff.notice.text().startswith("Commande refusée"), timeout=10_000)
         assert "expired" in staff.notice.text()
         assert kiosk.bus.malformed == 1  # counted and dropped, nothing else happens
     finally:
         listener.loop_stop()
         listener.disconnect()
-    body = check_command(received[0], "front-door", agent_key(config.site_key, "front-door"),
-                         dt.datetime.now(dt.UTC), lambda _id: False)
+    body = check_command(
+        received[0],
+        "front-door",
+        agent_key(config.site_key, "front-door"),
+        dt.datetime.now(dt.UTC),
+        lambda _id: False,
+    )
     assert body["command"] == "unlock_once" and "Dana" in body["issued_by"]
 
 
 def test_commands_refused_clearly_without_a_broker(qtbot: Any, kiosk: Any) -> None:
     tap(qtbot, kiosk, STAFF, c.STAFF)
     kiosk.controller.staff_command("front-door", "lockdown")
-    assert kiosk.window.staff.notice.text() == ("Réseau des équipements indisponible : "
-                                                "commande non envoyée.")
+    assert kiosk.window.staff.notice.text() == (
+        "Réseau des équipements indisponible : commande non envoyée."
+    )
 
 
 def test_quit_needs_staff_mode(qtbot: Any, make_kiosk: Any) -> None:

@@ -23,8 +23,16 @@ def rows(env: KioskEnv, model: Any) -> list[Any]:
         engine.dispose()
 
 
-def fill(view: Any, qtbot: Any, *, name: str = "Chloé", email: str = "",
-         commune: str = "62765", purpose: str = "fablab", consent: bool = True) -> None:
+def fill(
+    view: Any,
+    qtbot: Any,
+    *,
+    name: str = "Chloé",
+    email: str = "",
+    commune: str = "62765",
+    purpose: str = "fablab",
+    consent: bool = True,
+) -> None:
     # QTest aborts on empty or non-ASCII text: those are set rather than typed.
     for field, text in ((view.first_name, name), (view.email, email)):
         if text and text.isascii():
@@ -75,7 +83,8 @@ def test_sign_in_validates_fields(qtbot: Any, kiosk: Any, kiosk_env: KioskEnv) -
 
 
 def test_sign_in_with_consent_checks_in_and_enrols_a_blank_badge(
-        qtbot: Any, kiosk: Any, kiosk_env: KioskEnv) -> None:
+    qtbot: Any, kiosk: Any, kiosk_env: KioskEnv
+) -> None:
     window = kiosk.window
     kiosk.controller.begin_visitor()
     view = window.visitor

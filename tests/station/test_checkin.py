@@ -48,11 +48,19 @@ def desk(config: StationConfig) -> Desk:
     return Desk.from_config(config, "entrance")
 
 
-def member(session: Session, config: StationConfig, uid: str, *, until: dt.date | None,
-           kind: MemberKind = MemberKind.MEMBER, name: str = "Alice") -> str:
+def member(
+    session: Session,
+    config: StationConfig,
+    uid: str,
+    *,
+    until: dt.date | None,
+    kind: MemberKind = MemberKind.MEMBER,
+    name: str = "Alice",
+) -> str:
     """A member with a badge; returns the badge's keyed hash."""
-    m = registry.add_member(session, name, "Martin", kind=kind, membership_until=until,
-                            today=dt.date(2026, 1, 1))
+    m = registry.add_member(
+        session, name, "Martin", kind=kind, membership_until=until, today=dt.date(2026, 1, 1)
+    )
     badge = registry.enroll_badge(session, m, Credential.uid(uid), config.site_key)
     return badge.hash
 
@@ -64,8 +72,11 @@ def test_member_checks_in_with_default_purpose_then_out(session, config, desk) -
     assert result.purpose == "coworking"  # first purpose of the config
     visit = session.get(Visit, result.visit_id)
     assert visit is not None
-    assert (visit.site_id, visit.kiosk_id, visit.space) == ("saint-omer-gare", "entrance",
-                                                            "coworking")
+    assert (visit.site_id, visit.kiosk_id, visit.space) == (
+        "saint-omer-gare",
+        "entrance",
+        "coworking",
+    )
     assert visit.member_kind == "member" and visit.checked_out_at is None
     later = NOW + dt.timedelta(hours=2, minutes=5)
     out = desk.tap(session, badge, later)
@@ -74,15 +85,13 @@ def test_member_checks_in_with_default_purpose_then_out(session, config, desk) -
     assert visit.checked_out_at == later and visit.checkout_reason == "self"
 
 
-def test_a_repeated_tap_right_after_check_in_does_not_check_out(session, config,
-                                                                 desk) -> None:
+def test_a_repeated_tap_right_after_check_in_does_not_check_out(session, config, desk) -> None:
     badge = member(session, config, "04A1B2C3", until=FAR)
     first = desk.tap(session, badge, NOW)
     again = desk.tap(session, badge, NOW + dt.timedelta(seconds=30))
     assert again.outcome is Outcome.WELCOME and again.visit_id == first.visit_id
     assert len(session.scalars(select(Visit)).all()) == 1
-    assert desk.tap(session, badge, NOW + dt.timedelta(minutes=3)).outcome is \
-        Outcome.CHECKED_OUT
+    assert desk.tap(session, badge, NOW + dt.timedelta(minutes=3)).outcome is Outcome.CHECKED_OUT
 
 
 def test_purpose_choice_is_recorded_and_remembered(session, config, desk) -> None:
@@ -102,8 +111,10 @@ def test_expired_unknown_revoked_and_staff(session, config, desk) -> None:
     result = desk.tap(session, expired, NOW)
     assert result.outcome is Outcome.EXPIRED
     assert result.membership_ended == dt.date(2026, 6, 30)
-    assert desk.tap(session, Credential.uid("04FFFFFF").keyed_hash(config.site_key),
-                    NOW).outcome is Outcome.UNKNOWN
+    assert (
+        desk.tap(session, Credential.uid("04FFFFFF").keyed_hash(config.site_key), NOW).outcome
+        is Outcome.UNKNOWN
+    )
     revoked = member(session, config, "04000002", until=FAR, name="Bob")
     desk.revoke(session, revoked)
     assert desk.tap(session, revoked, NOW).outcome is Outcome.REVOKED
@@ -114,28 +125,43 @@ def test_expired_unknown_revoked_and_staff(session, config, desk) -> None:
 
 def test_visitor_sign_up_needs_consent_and_valid_input(session, desk) -> None:
     with pytest.raises(ConsentRequired):
-        desk.sign_up_visitor(session, "Chloé", commune="62765", purpose="fablab",
-                             consent=False, now=NOW)
+        desk.sign_up_visitor(
+            session, "Chloé", commune="62765", purpose="fablab", consent=False, now=NOW
+        )
     with pytest.raises(SignUpError) as bad_email:
-        desk.sign_up_visitor(session, "Chloé", email="not-an-email", commune="62765",
-                             purpose="fablab", consent=True, now=NOW)
+        desk.sign_up_visitor(
+            session,
+            "Chloé",
+            email="not-an-email",
+            commune="62765",
+            purpose="fablab",
+            consent=True,
+            now=NOW,
+        )
     assert bad_email.value.field == "email"
     with pytest.raises(SignUpError):
-        desk.sign_up_visitor(session, "  ", commune="62765", purpose="fablab", consent=True,
-                             now=NOW)
+        desk.sign_up_visitor(
+            session, "  ", commune="62765", purpose="fablab", consent=True, now=NOW
+        )
     assert session.scalars(select(Member)).all() == []  # nothing stored when refused
-    visitor, visit = desk.sign_up_visitor(session, "Chloé", email="c@example.org",
-                                          commune=OTHER_COMMUNE, purpose="fablab",
-                                          consent=True, now=NOW)
+    visitor, visit = desk.sign_up_visitor(
+        session,
+        "Chloé",
+        email="c@example.org",
+        commune=OTHER_COMMUNE,
+        purpose="fablab",
+        consent=True,
+        now=NOW,
+    )
     assert visitor.kind is MemberKind.VISITOR and visitor.consent_at == NOW
     assert visitor.origin_site == "saint-omer-gare" and visitor.dirty
-    assert (visit.member_kind, visit.home_commune, visit.purpose) == ("visitor", "00000",
-                                                                      "fablab")
+    assert (visit.member_kind, visit.home_commune, visit.purpose) == ("visitor", "00000", "fablab")
 
 
 def test_enrol_blank_badge_for_visitor_then_tap_welcomes(session, config, desk) -> None:
-    visitor, visit = desk.sign_up_visitor(session, "Chloé", commune="62765",
-                                          purpose="event", consent=True, now=NOW)
+    visitor, visit = desk.sign_up_visitor(
+        session, "Chloé", commune="62765", purpose="event", consent=True, now=NOW
+    )
     badge = desk.enrol(session, visitor.id, Credential.uid("04C0FFEE"), config.site_key)
     assert badge.origin_site == "saint-omer-gare" and badge.dirty
     desk.check_out(session, visit.id, NOW + dt.timedelta(hours=1))
@@ -179,8 +205,9 @@ def test_auto_check_out_at_closing_and_for_earlier_days(session, config, desk) -
     assert {v.checkout_reason for v in session.scalars(select(Visit))} == {CLOSING}
 
 
-def test_closing_time_follows_exceptions_holidays_and_night_check_ins(session, config,
-                                                                     desk) -> None:
+def test_closing_time_follows_exceptions_holidays_and_night_check_ins(
+    session, config, desk
+) -> None:
     a = member(session, config, "04000001", until=FAR, name="Alice")
     b = member(session, config, "04000002", until=FAR, name="Bob")
     # Christmas Eve is an exception day: open 09:00-16:00.
@@ -188,8 +215,9 @@ def test_closing_time_follows_exceptions_holidays_and_night_check_ins(session, c
     desk.tap(session, a, eve)
     assert desk.auto_check_out(session, eve + dt.timedelta(hours=5, minutes=59)) == 0
     assert desk.auto_check_out(session, eve + dt.timedelta(hours=6)) == 1
-    assert session.scalars(select(Visit)).one().checked_out_at == \
-        dt.datetime(2026, 12, 24, 16, 0, tzinfo=PARIS)
+    assert session.scalars(select(Visit)).one().checked_out_at == dt.datetime(
+        2026, 12, 24, 16, 0, tzinfo=PARIS
+    )
     # A resident checking in at night (after closing, before a holiday and a Sunday)
     # stays in until the next closing time: Saturday 26th, 17:00.
     night = dt.datetime(2026, 12, 24, 23, 30, tzinfo=PARIS).astimezone(dt.UTC)
@@ -207,10 +235,15 @@ def test_tallies_and_hours_today(session, config, desk) -> None:
     r = desk.tap(session, a, NOW)
     assert r.visit_id is not None
     desk.choose_purpose(session, r.visit_id, "fablab")
-    desk.sign_up_visitor(session, "Eve", commune="62765", purpose="fablab", consent=True,
-                         now=NOW)
-    desk.sign_up_visitor(session, "Fay", commune="62765", purpose="event", consent=True,
-                         now=NOW - dt.timedelta(days=1))  # not today
+    desk.sign_up_visitor(session, "Eve", commune="62765", purpose="fablab", consent=True, now=NOW)
+    desk.sign_up_visitor(
+        session,
+        "Fay",
+        commune="62765",
+        purpose="event",
+        consent=True,
+        now=NOW - dt.timedelta(days=1),
+    )  # not today
     tallies = tallies_today(session, "saint-omer-gare", "Europe/Paris", NOW)
     assert tallies.entries == 2 and tallies.visitors == 1
     assert tallies.by_purpose == {"fablab": 2} and tallies.by_space == {"fablab": 2}
@@ -231,16 +264,31 @@ def test_communes_list() -> None:
 
 
 def test_calendar_feed_parsing() -> None:
-    feed = "\r\n".join([
-        "BEGIN:VCALENDAR", "BEGIN:VEVENT", "DTSTART;TZID=Europe/Paris:20261124T140000",
-        "DTEND;TZID=Europe/Paris:20261124T160000", "SUMMARY:Atelier impression 3D\\, débutants",
-        "LOCATION:Fablab", "END:VEVENT",
-        "BEGIN:VEVENT", "DTSTART:20261124T170000Z", "SUMMARY:Café ",
-        " numérique", "END:VEVENT",
-        "BEGIN:VEVENT", "DTSTART;VALUE=DATE:20261125", "SUMMARY:Demain", "END:VEVENT",
-        "BEGIN:VEVENT", "DTSTART:garbage", "SUMMARY:Broken", "END:VEVENT",
-        "END:VCALENDAR"])
+    feed = "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "BEGIN:VEVENT",
+            "DTSTART;TZID=Europe/Paris:20261124T140000",
+            "DTEND;TZID=Europe/Paris:20261124T160000",
+            "SUMMARY:Atelier impression 3D\\, débutants",
+            "LOCATION:Fablab",
+            "END:VEVENT",
+            "BEGIN:VEVENT",
+            "DTSTART:20261124T170000Z",
+            "SUMMARY:Café ",
+            " numérique",
+            "END:VEVENT",
+            "BEGIN:VEVENT",
+            "DTSTART;VALUE=DATE:20261125",
+            "SUMMARY:Demain",
+            "END:VEVENT",
+            "BEGIN:VEVENT",
+            "DTSTART:garbage",
+            "SUMMARY:Broken",
+            "END:VEVENT",
+            "END:VCALENDAR",
+        ]
+    )
     events = events_on(feed, dt.date(2026, 11, 24), "Europe/Paris")
-    assert [e.summary for e in events] == ["Atelier impression 3D, débutants",
-                                           "Café numérique"]
+    assert [e.summary for e in events] == ["Atelier impression 3D, débutants", "Café numérique"]
     assert events[0].start.astimezone(PARIS).hour == 14 and events[0].location == "Fablab"

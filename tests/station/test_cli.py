@@ -28,8 +28,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def station(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-            capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+def station(
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):  # type: ignore[no-untyped-def]
     """Run `station --json ...` in-process on a fresh database; returns (status, JSON)."""
     config = tmp_path / "config.toml"
     config.write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
@@ -47,11 +51,21 @@ def station(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 def test_member_badge_training_flow(station) -> None:  # type: ignore[no-untyped-def]
-    status, camille, _ = station("member", "add", "Camille", "Martin", "--email",
-                                 "camille@example.fr", "--commune", "62765", "--consent")
+    status, camille, _ = station(
+        "member",
+        "add",
+        "Camille",
+        "Martin",
+        "--email",
+        "camille@example.fr",
+        "--commune",
+        "62765",
+        "--consent",
+    )
     assert status == 0
-    status, badge, _ = station("badge", "enroll", "camille@example.fr", "04:A1:B2:C3",
-                               "--label", "carte")
+    status, badge, _ = station(
+        "badge", "enroll", "camille@example.fr", "04:A1:B2:C3", "--label", "carte"
+    )
     assert status == 0 and badge["member"] == "Camille Martin"
     assert "04A1B2C3" not in json.dumps(badge).upper()  # only the keyed hash is kept
     status, held, _ = station("training", "grant", camille["id"], "laser", "--by", "Paul")
@@ -109,7 +123,8 @@ def test_upgrade_seeds_the_site_resources_and_is_repeatable(station) -> None:  #
 
 
 def test_commands_on_a_database_not_set_up_say_what_to_run(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "config.toml"
     config.write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
     for command in (["member", "list"], ["report", "entries"], ["purge", "--central"]):
@@ -121,8 +136,8 @@ def test_commands_on_a_database_not_set_up_say_what_to_run(
 
 
 def test_json_and_config_are_accepted_after_the_subcommand_too(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "config.toml"
     config.write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setenv("STATION_DATABASE_URL", f"sqlite:///{tmp_path}/site.db")
@@ -131,13 +146,14 @@ def test_json_and_config_are_accepted_after_the_subcommand_too(
     assert json.loads(capsys.readouterr().out)["revision"] == head_revision()
     assert main(["member", "add", "Camille", "--config", c]) == 0
     capsys.readouterr()
-    for argv in (["--config", c, "--json", "member", "list"],  # before, as always
-                 ["member", "list", "--json", "--config", c],  # after the sub-subcommand
-                 ["member", "--json", "list", "--config", c],  # between the two
-                 ["--json", "member", "list", "--config", c],
-                 # given twice, the one nearer the end wins, as for any option
-                 ["--config", str(tmp_path / "nowhere.toml"), "member", "list", "--json",
-                  "--config", c]):
+    for argv in (
+        ["--config", c, "--json", "member", "list"],  # before, as always
+        ["member", "list", "--json", "--config", c],  # after the sub-subcommand
+        ["member", "--json", "list", "--config", c],  # between the two
+        ["--json", "member", "list", "--config", c],
+        # given twice, the one nearer the end wins, as for any option
+        ["--config", str(tmp_path / "nowhere.toml"), "member", "list", "--json", "--config", c],
+    ):
         assert main(argv) == 0, argv
         out = capsys.readouterr().out
         assert [m["name"] for m in json.loads(out)] == ["Camille"], argv
@@ -175,8 +191,11 @@ def test_site_writes_are_marked_for_upload_to_central(station, database_url: str
     station("training", "grant", "camille@example.fr", "laser")
     engine = make_engine(database_url)
     with Session(engine) as session:
-        rows = [*session.scalars(select(Member)), *session.scalars(select(Badge)),
-                *session.scalars(select(MemberTraining))]
+        rows = [
+            *session.scalars(select(Member)),
+            *session.scalars(select(Badge)),
+            *session.scalars(select(MemberTraining)),
+        ]
     engine.dispose()
     assert len(rows) == 3
     assert all(row.dirty and row.origin_site == "saint-omer-gare" for row in rows)
@@ -184,8 +203,18 @@ def test_site_writes_are_marked_for_upload_to_central(station, database_url: str
 
 def test_member_plans_add_and_renew(station) -> None:  # type: ignore[no-untyped-def]
     # Dates far ahead: what is checked does not depend on today's date.
-    status, _, _ = station("member", "add", "Inès", "Moreau", "--email", "ines@example.fr",
-                           "--plan", "resident", "--until", "2099-01-01")
+    status, _, _ = station(
+        "member",
+        "add",
+        "Inès",
+        "Moreau",
+        "--email",
+        "ines@example.fr",
+        "--plan",
+        "resident",
+        "--until",
+        "2099-01-01",
+    )
     assert status == 0
     status, shown, _ = station("member", "show", "ines@example.fr")
     assert [m.split(" → ")[1] for m in shown["memberships"]] == ["2099-01-01"]
@@ -194,11 +223,15 @@ def test_member_plans_add_and_renew(station) -> None:  # type: ignore[no-untyped
     status, renewed, _ = station("member", "renew", "ines@example.fr")
     assert status == 0
     assert (renewed["plan"], renewed["valid_from"], renewed["valid_until"]) == (
-        "resident", "2099-01-02", "2100-01-01")
+        "resident",
+        "2099-01-02",
+        "2100-01-01",
+    )
     # Another plan takes effect at once: what the old plan had from today on ends (the
     # resident membership began today, so nothing of it remains; the renewal goes too).
-    status, changed, _ = station("member", "renew", "ines@example.fr", "--plan", "member",
-                                 "--until", "2099-06-30")
+    status, changed, _ = station(
+        "member", "renew", "ines@example.fr", "--plan", "member", "--until", "2099-06-30"
+    )
     assert status == 0 and changed["plan"] == "member"
     status, shown, _ = station("member", "show", "ines@example.fr")
     assert shown["memberships"] == [f"member: {changed['valid_from']} → 2099-06-30"]

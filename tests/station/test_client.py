@@ -21,20 +21,27 @@ from tests.support.net import free_port, wait_listening
 from tests.support.tls import make_certificates
 
 TIMEOUT = 10.0
-pytestmark = [pytest.mark.mqtt,
-              pytest.mark.skipif(not shutil.which("openssl"), reason="needs openssl")]
+pytestmark = [
+    pytest.mark.mqtt,
+    pytest.mark.skipif(not shutil.which("openssl"), reason="needs openssl"),
+]
 
 
 @pytest.fixture
 def tls_broker(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     """A broker with a TLS listener and one account; yields (TLS port, CA file)."""
     make_certificates(tmp_path)
-    subprocess.run(["mosquitto_passwd", "-b", "-c", str(tmp_path / "passwd"), "door", "pw"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["mosquitto_passwd", "-b", "-c", str(tmp_path / "passwd"), "door", "pw"],
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
-    extra = (f"allow_anonymous false\npassword_file {tmp_path / 'passwd'}\n"
-             f"listener {port} 127.0.0.1\ncafile {tmp_path / 'ca.crt'}\n"
-             f"certfile {tmp_path / 'server.crt'}\nkeyfile {tmp_path / 'server.key'}\n")
+    extra = (
+        f"allow_anonymous false\npassword_file {tmp_path / 'passwd'}\n"
+        f"listener {port} 127.0.0.1\ncafile {tmp_path / 'ca.crt'}\n"
+        f"certfile {tmp_path / 'server.crt'}\nkeyfile {tmp_path / 'server.key'}\n"
+    )
     with Mosquitto(tmp_path / "broker", extra_config=extra):
         assert wait_listening(port)
         yield port, tmp_path / "ca.crt"
@@ -51,8 +58,7 @@ def _connect(config: MqttConfig) -> Any:
         answered.set()
 
     client.on_connect = on_connect
-    client.connect(config.host, config.port, config.keepalive_s,
-                   **session_connect_kwargs(config))
+    client.connect(config.host, config.port, config.keepalive_s, **session_connect_kwargs(config))
     client.loop_start()
     try:
         assert answered.wait(TIMEOUT), "no CONNACK"
@@ -63,11 +69,13 @@ def _connect(config: MqttConfig) -> Any:
 
 
 @pytest.mark.parametrize("protocol", [5, 311])
-def test_tls_with_the_ca_file_and_credentials_connects(tls_broker: tuple[int, Path],
-                                                       protocol: int) -> None:
+def test_tls_with_the_ca_file_and_credentials_connects(
+    tls_broker: tuple[int, Path], protocol: int
+) -> None:
     port, ca_file = tls_broker
-    config = MqttConfig(port=port, tls=True, ca_file=str(ca_file), username="door",
-                        password="pw", protocol=protocol)
+    config = MqttConfig(
+        port=port, tls=True, ca_file=str(ca_file), username="door", password="pw", protocol=protocol
+    )
     context = make_client(config, "x")._ssl_context  # what paho will wrap the socket with
     assert context is not None and context.verify_mode == ssl.CERT_REQUIRED
     assert context.check_hostname
@@ -78,16 +86,18 @@ def test_tls_with_the_ca_file_and_credentials_connects(tls_broker: tuple[int, Pa
 
 def test_credentials_are_sent(tls_broker: tuple[int, Path]) -> None:
     port, ca_file = tls_broker
-    config = MqttConfig(port=port, tls=True, ca_file=str(ca_file), username="door",
-                        password="wrong")
+    config = MqttConfig(
+        port=port, tls=True, ca_file=str(ca_file), username="door", password="wrong"
+    )
     assert _connect(config).is_failure  # refused: the broker saw the (wrong) password
 
 
 def test_a_certificate_for_another_host_is_refused(tls_broker: tuple[int, Path]) -> None:
     port, ca_file = tls_broker
     # Same server, but reached as "localhost": its certificate names only 127.0.0.1.
-    config = MqttConfig(host="localhost", port=port, tls=True, ca_file=str(ca_file),
-                        username="door", password="pw")
+    config = MqttConfig(
+        host="localhost", port=port, tls=True, ca_file=str(ca_file), username="door", password="pw"
+    )
     with pytest.raises(ssl.SSLCertVerificationError, match="mismatch"):
         _connect(config)
 

@@ -23,8 +23,13 @@ def test_sample_config_loads_into_immutable_objects() -> None:
     assert config.site.id == "saint-omer-gare"
     assert set(config.agents) == {"front-door", "laser-cutter", "printer-3d"}
     assert config.agents["laser-cutter"].trainings == ("laser",)
-    assert [p.id for p in config.purposes] == ["coworking", "fablab", "creativity",
-                                                "digital-help", "event"]
+    assert [p.id for p in config.purposes] == [
+        "coworking",
+        "fablab",
+        "creativity",
+        "digital-help",
+        "event",
+    ]
     with pytest.raises(ValidationError):  # frozen: loaded once, never changed
         config.site.name = "other"  # type: ignore[misc]
 
@@ -37,8 +42,9 @@ def test_environment_picks_another_file_and_overrides_secrets(tmp_path: Path) ->
     assert config.site.secret == "x" * 20
 
 
-def test_station_config_variable_names_the_file(monkeypatch: pytest.MonkeyPatch,
-                                                 tmp_path: Path) -> None:
+def test_station_config_variable_names_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from station.config import config_path
 
     monkeypatch.setenv("STATION_CONFIG", str(tmp_path / "x.toml"))
@@ -55,25 +61,36 @@ def test_relative_sqlite_url_is_taken_from_the_file_directory(tmp_path: Path) ->
 
 BAD_CONFIGS = {
     "bad_toml": (lambda s: s.replace("[site]", "[site", 1), "invalid TOML"),
-    "unknown_key": (lambda s: s.replace("[site]\n", "[site]\ncolour = 'blue'\n", 1),
-                    "site.colour: unknown key"),
+    "unknown_key": (
+        lambda s: s.replace("[site]\n", "[site]\ncolour = 'blue'\n", 1),
+        "site.colour: unknown key",
+    ),
     "wrong_type": (lambda s: s.replace("port = 18830", 'port = "high"'), "mqtt.port:"),
     "missing_key": (lambda s: s.replace('name = "La Station"\n', ""), "site.name: missing"),
-    "pin_twice": (lambda s: s.replace("contact = 27", "contact = 17"),
-                  "agents.front-door.pins.contact: GPIO 17 is already used by pins.relay"),
-    "unknown_training": (lambda s: s.replace('trainings = ["laser"]', 'trainings = ["cnc"]'),
-                         "agents.laser-cutter.trainings.0: unknown training 'cnc'"),
+    "pin_twice": (
+        lambda s: s.replace("contact = 27", "contact = 17"),
+        "agents.front-door.pins.contact: GPIO 17 is already used by pins.relay",
+    ),
+    "unknown_training": (
+        lambda s: s.replace('trainings = ["laser"]', 'trainings = ["cnc"]'),
+        "agents.laser-cutter.trainings.0: unknown training 'cnc'",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
 def test_bad_config_gives_status_2_and_one_line_naming_file_and_key(
-        case: str, tmp_path: Path) -> None:
+    case: str, tmp_path: Path
+) -> None:
     mutate, expected = BAD_CONFIGS[case]
     path = tmp_path / "config.toml"
     path.write_text(mutate(SAMPLE), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "station.cli.main", "--config", str(path),
-                             "config", "check"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "station.cli.main", "--config", str(path), "config", "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -84,8 +101,12 @@ def test_bad_config_gives_status_2_and_one_line_naming_file_and_key(
 
 def test_several_problems_are_all_listed(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text(SAMPLE.replace("port = 18830", "port = 0").replace(
-        'timezone = "Europe/Paris"', 'timezone = "Mars/Olympus"'), encoding="utf-8")
+    path.write_text(
+        SAMPLE.replace("port = 18830", "port = 0").replace(
+            'timezone = "Europe/Paris"', 'timezone = "Mars/Olympus"'
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     keys = [line.split(": ")[1] for line in caught.value.problems]
@@ -118,8 +139,11 @@ def test_every_key_of_the_sample_is_documented() -> None:
     sample = tomllib.loads(SAMPLE)
     for key in keys(sample, ""):
         parts = key.split(".")
-        if parts[0] in {"spaces", "trainings", "kiosks", "agents", "schedules", "plans",
-                        "resource_groups"} and len(parts) > 1:
+        if (
+            parts[0]
+            in {"spaces", "trainings", "kiosks", "agents", "schedules", "plans", "resource_groups"}
+            and len(parts) > 1
+        ):
             parts[1] = "<id>"
         if parts[:1] == ["plans"] and parts[2:3] == ["access"] and len(parts) > 3:
             continue  # a plan's access maps resources to schedules: free keys
@@ -131,8 +155,7 @@ def test_every_key_of_the_sample_is_documented() -> None:
 
 def test_unknown_reader_path_is_a_config_error(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text(SAMPLE.replace('path = "sim:front-door"', 'path = "usb:foo"'),
-                    encoding="utf-8")
+    path.write_text(SAMPLE.replace('path = "sim:front-door"', 'path = "usb:foo"'), encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert len(caught.value.problems) == 1

@@ -80,13 +80,15 @@ def _seed(engine: Engine, config: StationConfig, **kwargs: int) -> tuple[int, fl
 
 def _counts(engine: Engine) -> dict[str, int]:
     with Session(engine) as session:
-        return {model.__tablename__: session.scalar(select(func.count()).select_from(model))
-                or 0 for model in (Member, Membership, Badge, MemberTraining, Visit,
-                                   MachineSession)}
+        return {
+            model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Member, Membership, Badge, MemberTraining, Visit, MachineSession)
+        }
 
 
 def test_three_months_of_check_ins_with_the_site_s_rhythms(
-        central_engine: Engine, config: StationConfig) -> None:
+    central_engine: Engine, config: StationConfig
+) -> None:
     added, seconds = _seed(central_engine, config)
 
     assert seconds < 2.0, f"seeding took {seconds:.2f} s"
@@ -116,8 +118,7 @@ def test_three_months_of_check_ins_with_the_site_s_rhythms(
 
     # Weekly rhythm: Wednesdays and Saturdays busier than Mondays, per open day.
     days_open: Counter[int] = Counter(d.weekday() for d in {at.date() for at in local})
-    per_day = {wd: Counter(at.weekday() for at in local)[wd] / days_open[wd]
-               for wd in days_open}
+    per_day = {wd: Counter(at.weekday() for at in local)[wd] / days_open[wd] for wd in days_open}
     assert per_day[2] > 1.3 * per_day[0]
     assert per_day[5] > 1.3 * per_day[0]
     # Daily rhythm: coworkers come in the morning, the fablab fills in the afternoon.
@@ -131,15 +132,17 @@ def test_three_months_of_check_ins_with_the_site_s_rhythms(
     assert months["2026-08"] / 7 < months["2026-10"] / 31
 
     # Today: figures already, and people still in; no visit left open on an earlier day.
-    today = [v for v, at in zip(visits, local, strict=True)
-             if at.date() == NOW.astimezone(PARIS).date()]
+    today = [
+        v for v, at in zip(visits, local, strict=True) if at.date() == NOW.astimezone(PARIS).date()
+    ]
     assert len(today) >= 10
     assert any(v.checked_out_at is None for v in today)
     assert all(v.checked_out_at is not None for v in visits if v not in today)
 
 
 def test_people_of_the_territory_members_and_first_time_visitors(
-        central_engine: Engine, config: StationConfig) -> None:
+    central_engine: Engine, config: StationConfig
+) -> None:
     _seed(central_engine, config)
     with Session(central_engine) as session:
         people = {m.id: m for m in session.scalars(select(Member))}
@@ -167,8 +170,9 @@ def test_people_of_the_territory_members_and_first_time_visitors(
     assert sum(1 for m in visitors if count[m.id] == 1) >= 50
     assert sum(1 for m in visitors if count[m.id] >= 2) >= 10  # some come back
     # New members joined during the period too, their first visit the day they joined.
-    joined = [m for m in people.values() if m.kind is MemberKind.MEMBER
-              and m.created_at >= WINDOW[0]]
+    joined = [
+        m for m in people.values() if m.kind is MemberKind.MEMBER and m.created_at >= WINDOW[0]
+    ]
     assert len(joined) >= 20
     # Every member's visits fall within one of their memberships.
     terms: defaultdict[object, list[Membership]] = defaultdict(list)
@@ -177,19 +181,22 @@ def test_people_of_the_territory_members_and_first_time_visitors(
     for visit in visits:
         if people[visit.member_id].kind is MemberKind.MEMBER:
             day = visit.checked_in_at.astimezone(PARIS).date()
-            assert any(t.valid_from <= day <= (t.valid_until or day)
-                       for t in terms[visit.member_id])
+            assert any(
+                t.valid_from <= day <= (t.valid_until or day) for t in terms[visit.member_id]
+            )
 
 
 def test_machine_sessions_by_trained_members_on_both_machines(
-        central_engine: Engine, config: StationConfig) -> None:
+    central_engine: Engine, config: StationConfig
+) -> None:
     _seed(central_engine, config)
     with Session(central_engine) as session:
-        by_machine = {row.key[0]: row for row in usage(
-            session, config.site.id, config.site.timezone, *WINDOW, ["machine"])}
+        by_machine = {
+            row.key[0]: row
+            for row in usage(session, config.site.id, config.site.timezone, *WINDOW, ["machine"])
+        }
         sessions = session.scalars(select(MachineSession)).all()
-        held = {(t.member_id, t.training_code): t for t in session.scalars(
-            select(MemberTraining))}
+        held = {(t.member_id, t.training_code): t for t in session.scalars(select(MemberTraining))}
         badges = {b.member_id: b.hash for b in session.scalars(select(Badge))}
     assert set(by_machine) == {"laser-cutter", "printer-3d"}
     assert all(row.count >= 20 and row.hours >= 10 for row in by_machine.values())
@@ -213,7 +220,8 @@ def test_machine_sessions_by_trained_members_on_both_machines(
 
 
 def test_seeded_once_and_the_same_every_time(
-        central_engine: Engine, config: StationConfig, tmp_path: Path) -> None:
+    central_engine: Engine, config: StationConfig, tmp_path: Path
+) -> None:
     other_path = tmp_path / "other.db"
     _copy(central_engine.url.database or "", other_path)  # before any history
     added, _ = _seed(central_engine, config)
@@ -234,8 +242,8 @@ def test_seeded_once_and_the_same_every_time(
 
 
 def test_the_demo_site_shows_the_history_and_sync_sends_nothing_again(
-        site_db: str, config: StationConfig, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    site_db: str, config: StationConfig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Both databases from the conftest's template (at head): upgrade() has nothing to do.
     central_path = tmp_path / "central.db"
     assert config.resolve_url(config.central.url) == f"sqlite:///{central_path}"
@@ -251,8 +259,7 @@ def test_the_demo_site_shows_the_history_and_sync_sends_nothing_again(
         # The kiosk's "today" reads the site database: figures, and people in.
         with Session(site_engine) as session:
             today = tallies_today(session, config.site.id, config.site.timezone, NOW)
-            by_month = entries(session, config.site.id, config.site.timezone, *WINDOW,
-                               ["month"])
+            by_month = entries(session, config.site.id, config.site.timezone, *WINDOW, ["month"])
         assert today.entries >= 10 and today.in_now > 0 and today.by_purpose
         assert len([row for row in by_month if row.count > 0]) >= 3
 
@@ -271,8 +278,7 @@ def test_the_demo_site_shows_the_history_and_sync_sends_nothing_again(
         # Sync finds nothing to send either way, and nothing refused.
         up = sync_up(site_engine, central_engine, config.site.id, batch_size=1000)
         assert (up.history, up.registry, up.rejected) == (0, 0, 0)
-        down = sync_down(site_engine, central_engine, batch_size=1000,
-                         site_id=config.site.id)
+        down = sync_down(site_engine, central_engine, batch_size=1000, site_id=config.site.id)
         assert down.applied == 0
 
         # `station demo` a second time adds nothing, at either end.
@@ -280,18 +286,26 @@ def test_the_demo_site_shows_the_history_and_sync_sends_nothing_again(
         assert (_counts(site_engine), _counts(central_engine)) == after_first
 
         # The purge works on them: past retention, visits lose who, tallies stay.
-        for engine, site_id, uploaded_only in ((site_engine, config.site.id, True),
-                                               (central_engine, None, False)):
+        for engine, site_id, uploaded_only in (
+            (site_engine, config.site.id, True),
+            (central_engine, None, False),
+        ):
             with Session(engine) as session, session.begin():
                 dims = ["commune", "kind", "month"]
                 before = entries(session, config.site.id, config.site.timezone, *WINDOW, dims)
-                result = purge(session, site_id, config.retention.movement_days,
-                               config.retention.visitor_days, now=NOW,
-                               uploaded_only=uploaded_only)
+                result = purge(
+                    session,
+                    site_id,
+                    config.retention.movement_days,
+                    config.retention.visitor_days,
+                    now=NOW,
+                    uploaded_only=uploaded_only,
+                )
                 assert result.visits_anonymised > 0
                 assert result.sessions_anonymised > 0
-                assert entries(session, config.site.id, config.site.timezone, *WINDOW,
-                               dims) == before
+                assert (
+                    entries(session, config.site.id, config.site.timezone, *WINDOW, dims) == before
+                )
     finally:
         site_engine.dispose()
         central_engine.dispose()

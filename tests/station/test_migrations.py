@@ -28,14 +28,16 @@ def test_upgrade_empty_database_to_head_matches_models(empty_url: str) -> None:
     engine = make_engine(empty_url)
     try:
         with engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection),
-                                           Base.metadata)
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     finally:
         engine.dispose()
     # Type-affinity noise aside, a missing migration shows up as added/removed tables/columns.
-    structural = [d for d in differences
-                  if isinstance(d, tuple) and d[0] in {"add_table", "remove_table",
-                                                       "add_column", "remove_column"}]
+    structural = [
+        d
+        for d in differences
+        if isinstance(d, tuple)
+        and d[0] in {"add_table", "remove_table", "add_column", "remove_column"}
+    ]
     assert structural == []
 
 
@@ -50,8 +52,21 @@ def test_db_upgrade_logs_each_migration_once_and_no_alembic_chatter(tmp_path: Pa
 
     def db_upgrade(*flags: str) -> list[str]:
         result = subprocess.run(
-            [sys.executable, "-m", "station.cli.main", *flags, "--config", str(config), "db",
-             "upgrade"], capture_output=True, text=True, timeout=60, env=dict(os.environ))
+            [
+                sys.executable,
+                "-m",
+                "station.cli.main",
+                *flags,
+                "--config",
+                str(config),
+                "db",
+                "upgrade",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=dict(os.environ),
+        )
         assert result.returncode == 0, result.stderr
         return result.stderr.splitlines()
 

@@ -21,15 +21,31 @@ KEY = b"k" * 32
 
 def _visit(session: Session, member: Member, days_ago: int, uploaded: bool) -> Visit:
     at = NOW - dt.timedelta(days=days_ago)
-    visit = Visit(site_id=SITE, member_id=member.id, kiosk_id="entrance", purpose="fablab",
-                  space="fablab", home_commune=member.home_commune,
-                  member_kind=member.kind.value, checked_in_at=at,
-                  checked_out_at=at + dt.timedelta(hours=2),
-                  uploaded_at=at if uploaded else None)
+    visit = Visit(
+        site_id=SITE,
+        member_id=member.id,
+        kiosk_id="entrance",
+        purpose="fablab",
+        space="fablab",
+        home_commune=member.home_commune,
+        member_kind=member.kind.value,
+        checked_in_at=at,
+        checked_out_at=at + dt.timedelta(hours=2),
+        uploaded_at=at if uploaded else None,
+    )
     session.add(visit)
-    session.add(AccessEvent(id=new_event_id(), site_id=SITE, agent_id="front-door",
-                            resource="front-door", type="granted", member_id=member.id,
-                            at=at, uploaded_at=at if uploaded else None))
+    session.add(
+        AccessEvent(
+            id=new_event_id(),
+            site_id=SITE,
+            agent_id="front-door",
+            resource="front-door",
+            type="granted",
+            member_id=member.id,
+            at=at,
+            uploaded_at=at if uploaded else None,
+        )
+    )
     return visit
 
 
@@ -39,8 +55,9 @@ def test_purge_anonymises_old_uploaded_history_and_keeps_tallies(site_session: S
     unsent = _visit(site_session, camille, 120, uploaded=False)
     recent = _visit(site_session, camille, 10, uploaded=True)
     site_session.flush()
-    before = entries(site_session, SITE, "Europe/Paris", NOW - dt.timedelta(days=365), NOW,
-                     ["commune"])
+    before = entries(
+        site_session, SITE, "Europe/Paris", NOW - dt.timedelta(days=365), NOW, ["commune"]
+    )
 
     result = purge(site_session, SITE, movement_days=90, visitor_days=365, now=NOW)
 
@@ -52,14 +69,16 @@ def test_purge_anonymises_old_uploaded_history_and_keeps_tallies(site_session: S
     assert unsent.member_id == camille.id  # central does not have it yet
     assert recent.member_id == camille.id
     assert site_session.scalar(select(func.count()).select_from(AccessEvent)) == 2
-    after = entries(site_session, SITE, "Europe/Paris", NOW - dt.timedelta(days=365), NOW,
-                    ["commune"])
+    after = entries(
+        site_session, SITE, "Europe/Paris", NOW - dt.timedelta(days=365), NOW, ["commune"]
+    )
     assert after == before  # tallies survive the purge
 
 
 def test_stale_visitors_are_forgotten(site_session: Session) -> None:
-    visitor = registry.add_member(site_session, "Léo", kind=MemberKind.VISITOR,
-                                  email="leo@example.fr")
+    visitor = registry.add_member(
+        site_session, "Léo", kind=MemberKind.VISITOR, email="leo@example.fr"
+    )
     visitor.created_at = NOW - dt.timedelta(days=500)
     regular = registry.add_member(site_session, "Zoé", kind=MemberKind.VISITOR)
     regular.created_at = NOW - dt.timedelta(days=500)
@@ -73,9 +92,11 @@ def test_stale_visitors_are_forgotten(site_session: Session) -> None:
 
 
 def test_forget_erases_identity_and_badges_but_keeps_anonymous_visits(
-        site_session: Session) -> None:
-    camille = registry.add_member(site_session, "Camille", "Martin", email="c@example.fr",
-                                  home_commune="62765")
+    site_session: Session,
+) -> None:
+    camille = registry.add_member(
+        site_session, "Camille", "Martin", email="c@example.fr", home_commune="62765"
+    )
     registry.enroll_badge(site_session, camille, Credential.uid("04A1B2C3"), KEY)
     visit = _visit(site_session, camille, 3, uploaded=True)
     site_session.flush()

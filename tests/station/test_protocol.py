@@ -26,14 +26,17 @@ def test_signed_message_round_trips_and_a_forgery_is_refused() -> None:
     assert caught.value.reason == "bad_signature"
 
 
-@pytest.mark.parametrize("payload", [
-    b'{"alg":"HS256","body":{"x":NaN},"sig":"00"}',
-    b'{"alg":"HS256","body":{"x":Infinity},"sig":"00"}',
-    '{"alg":"HS256","body":{},"sig":"é"}'.encode(),
-    b'{"alg":"HS256","body":[],"sig":"00"}',
-    b"[1, 2]",
-    b"\xff\xfe",
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"alg":"HS256","body":{"x":NaN},"sig":"00"}',
+        b'{"alg":"HS256","body":{"x":Infinity},"sig":"00"}',
+        '{"alg":"HS256","body":{},"sig":"é"}'.encode(),
+        b'{"alg":"HS256","body":[],"sig":"00"}',
+        b"[1, 2]",
+        b"\xff\xfe",
+    ],
+)
 def test_odd_envelopes_are_malformed(payload: bytes) -> None:
     with pytest.raises(ProtocolError) as caught:
         verify(payload, KEY)
@@ -51,9 +54,14 @@ def test_any_bytes_give_a_protocol_error_or_a_body(payload: bytes) -> None:
 
 
 def test_command_times_out_of_range_are_malformed() -> None:
-    body = {"id": "c1", "agent": "front-door", "command": "unlock_once", "args": {},
-            "issued_at": "0001-01-01T00:00:00+05:00",
-            "expires_at": "0001-01-01T00:00:30+05:00"}
+    body = {
+        "id": "c1",
+        "agent": "front-door",
+        "command": "unlock_once",
+        "args": {},
+        "issued_at": "0001-01-01T00:00:00+05:00",
+        "expires_at": "0001-01-01T00:00:30+05:00",
+    }
     with pytest.raises(ProtocolError) as caught:
         check_command(sign(body, KEY), "front-door", KEY, NOW, lambda _id: False)
     assert caught.value.reason == "malformed"
@@ -69,16 +77,23 @@ def test_a_fresh_command_passes_once() -> None:
         return False
 
     _, payload = make_command("unlock_once", "front-door", KEY, now=NOW)
-    assert check_command(payload, "front-door", KEY, NOW, already_seen)["command"] == \
-        "unlock_once"
+    assert check_command(payload, "front-door", KEY, NOW, already_seen)["command"] == "unlock_once"
     with pytest.raises(ProtocolError) as caught:
         check_command(payload, "front-door", KEY, NOW, already_seen)
     assert caught.value.reason == "replayed"
 
 
-GOOD_EVENT = {"id": "0190f0a0-0000-7000-8000-000000000001", "agent": "front-door",
-              "resource": "front-door", "type": "granted", "at": "2026-11-26T13:00:00+01:00",
-              "reason": "granted", "credential_hash": "ab" * 32, "member": None, "data": {}}
+GOOD_EVENT = {
+    "id": "0190f0a0-0000-7000-8000-000000000001",
+    "agent": "front-door",
+    "resource": "front-door",
+    "type": "granted",
+    "at": "2026-11-26T13:00:00+01:00",
+    "reason": "granted",
+    "credential_hash": "ab" * 32,
+    "member": None,
+    "data": {},
+}
 
 
 def test_event_time_is_normalised_to_utc() -> None:
@@ -86,11 +101,19 @@ def test_event_time_is_normalised_to_utc() -> None:
     assert event.at == NOW and event.at.tzinfo is dt.UTC
 
 
-@pytest.mark.parametrize("change", [
-    {"type": "x" * 41}, {"agent": "a" * 65}, {"reason": "nul\x00"},
-    {"at": "2026-11-26T12:00:00"}, {"at": "0001-01-01T00:00:00+05:00"},
-    {"type": "launch_missiles"}, {"data": [1]}, {"id": "not-a-uuid"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"type": "x" * 41},
+        {"agent": "a" * 65},
+        {"reason": "nul\x00"},
+        {"at": "2026-11-26T12:00:00"},
+        {"at": "0001-01-01T00:00:00+05:00"},
+        {"type": "launch_missiles"},
+        {"data": [1]},
+        {"id": "not-a-uuid"},
+    ],
+)
 def test_events_the_database_could_not_hold_are_malformed(change: dict[str, object]) -> None:
     with pytest.raises(ProtocolError) as caught:
         AgentEvent.decode(json.dumps(GOOD_EVENT | change).encode())

@@ -24,8 +24,11 @@ PARIS = "Europe/Paris"
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    url = (f"sqlite:///{tmp_path}/site.db" if request.param == "sqlite"
-           else str(request.getfixturevalue("pg_url")))
+    url = (
+        f"sqlite:///{tmp_path}/site.db"
+        if request.param == "sqlite"
+        else str(request.getfixturevalue("pg_url"))
+    )
     upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session, session.begin():
@@ -33,21 +36,37 @@ def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         visitor = registry.add_member(session, "Léo", kind=MemberKind.VISITOR)
         # 25 Oct 2026: clocks go back at 03:00 in Paris. 23:30 UTC on the 25th is
         # 00:30 on the 26th in Paris (UTC+1 after the change).
-        moments = [(camille, "2026-10-24T22:30:00", "coworking"),  # 25th 00:30 Paris (UTC+2)
-                   (camille, "2026-10-25T12:00:00", "fablab"),
-                   (visitor, "2026-10-25T23:30:00", "coworking"),  # 26th in Paris
-                   (camille, "2026-11-02T09:00:00", "fablab")]
+        moments = [
+            (camille, "2026-10-24T22:30:00", "coworking"),  # 25th 00:30 Paris (UTC+2)
+            (camille, "2026-10-25T12:00:00", "fablab"),
+            (visitor, "2026-10-25T23:30:00", "coworking"),  # 26th in Paris
+            (camille, "2026-11-02T09:00:00", "fablab"),
+        ]
         for member, at, purpose in moments:
-            session.add(Visit(site_id=SITE, member_id=member.id, kiosk_id="entrance",
-                              purpose=purpose, space=purpose, home_commune=member.home_commune,
-                              member_kind=member.kind.value,
-                              checked_in_at=dt.datetime.fromisoformat(at).replace(
-                                  tzinfo=dt.UTC)))
+            session.add(
+                Visit(
+                    site_id=SITE,
+                    member_id=member.id,
+                    kiosk_id="entrance",
+                    purpose=purpose,
+                    space=purpose,
+                    home_commune=member.home_commune,
+                    member_kind=member.kind.value,
+                    checked_in_at=dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC),
+                )
+            )
         for at, seconds in (("2026-10-25T10:00:00", 3600.0), ("2026-10-26T10:00:00", 1800.0)):
-            session.add(MachineSession(id=new_event_id(), site_id=SITE, agent_id="laser-cutter",
-                                       resource="laser-cutter", member_id=camille.id,
-                                       started_at=dt.datetime.fromisoformat(at).replace(
-                                           tzinfo=dt.UTC), duration_s=seconds))
+            session.add(
+                MachineSession(
+                    id=new_event_id(),
+                    site_id=SITE,
+                    agent_id="laser-cutter",
+                    resource="laser-cutter",
+                    member_id=camille.id,
+                    started_at=dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC),
+                    duration_s=seconds,
+                )
+            )
     engine.dispose()
     return url
 
@@ -61,7 +80,10 @@ def test_entries_by_local_day_across_daylight_saving(history_url: str) -> None:
         rows = entries(session, SITE, PARIS, *OCTOBER, ["day"])
     engine.dispose()
     assert [(r.key, r.count) for r in rows] == [
-        (("2026-10-25",), 2), (("2026-10-26",), 1), (("2026-11-02",), 1)]
+        (("2026-10-25",), 2),
+        (("2026-10-26",), 1),
+        (("2026-11-02",), 1),
+    ]
 
 
 def test_entries_by_purpose_commune_kind_and_month(history_url: str) -> None:
@@ -72,10 +94,15 @@ def test_entries_by_purpose_commune_kind_and_month(history_url: str) -> None:
         by_month = entries(session, SITE, PARIS, *OCTOBER, ["month", "space"])
     engine.dispose()
     assert {r.key: r.count for r in by_purpose} == {("coworking",): 2, ("fablab",): 2}
-    assert {r.key: r.count for r in by_commune} == {("62765", "member"): 3,
-                                                    ("unknown", "visitor"): 1}
+    assert {r.key: r.count for r in by_commune} == {
+        ("62765", "member"): 3,
+        ("unknown", "visitor"): 1,
+    }
     assert {r.key: r.count for r in by_month} == {
-        ("2026-10", "coworking"): 2, ("2026-10", "fablab"): 1, ("2026-11", "fablab"): 1}
+        ("2026-10", "coworking"): 2,
+        ("2026-10", "fablab"): 1,
+        ("2026-11", "fablab"): 1,
+    }
 
 
 def test_usage_counts_sessions_and_hours(history_url: str) -> None:
@@ -95,14 +122,25 @@ def test_unknown_dimension_is_refused(history_url: str) -> None:
     engine.dispose()
 
 
-def test_report_command_formats(history_url: str, tmp_path: Path,
-                                monkeypatch: pytest.MonkeyPatch,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_command_formats(
+    history_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     config = tmp_path / "config.toml"
     config.write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setenv("STATION_DATABASE_URL", history_url)
-    base = ["--config", str(config), "report", "entries", "--from", "2026-10-01",
-            "--to", "2026-11-30"]
+    base = [
+        "--config",
+        str(config),
+        "report",
+        "entries",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-11-30",
+    ]
     assert main([*base, "--by", "purpose", "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert rows == [{"purpose": "coworking", "count": "2"}, {"purpose": "fablab", "count": "2"}]

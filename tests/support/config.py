@@ -24,20 +24,29 @@ def merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     return base
 
 
-def write_config(directory: Path, *, mqtt_host: str = "127.0.0.1", mqtt_port: int = 1883,
-                 overrides: Mapping[str, Any] | None = None, source: Path = SAMPLE,
-                 name: str = "config.toml") -> Path:
+def write_config(
+    directory: Path,
+    *,
+    mqtt_host: str = "127.0.0.1",
+    mqtt_port: int = 1883,
+    overrides: Mapping[str, Any] | None = None,
+    source: Path = SAMPLE,
+    name: str = "config.toml",
+) -> Path:
     """Write ``directory/name``: the sample with its databases in ``directory``.
 
     Relative paths in it (agents' data, sim reader sockets) resolve against
     ``directory`` too, since they are taken from the file's own directory.
     """
     raw = tomllib.loads(source.read_text(encoding="utf-8"))
-    merge(raw, {
-        "database": {"url": f"sqlite:///{directory / 'site.db'}"},
-        "central": {"url": f"sqlite:///{directory / 'central.db'}"},
-        "mqtt": {"host": mqtt_host, "port": mqtt_port},
-    })
+    merge(
+        raw,
+        {
+            "database": {"url": f"sqlite:///{directory / 'site.db'}"},
+            "central": {"url": f"sqlite:///{directory / 'central.db'}"},
+            "mqtt": {"host": mqtt_host, "port": mqtt_port},
+        },
+    )
     merge(raw, overrides or {})
     path = directory / name
     path.write_text(tomli_w.dumps(raw), encoding="utf-8")

@@ -35,8 +35,14 @@ class Mosquitto:
     clean `stop()` (not on `kill()`), as a production broker does.
     """
 
-    def __init__(self, directory: Path | None = None, *, port: int | None = None,
-                 persistence: bool = False, extra_config: str = "") -> None:
+    def __init__(
+        self,
+        directory: Path | None = None,
+        *,
+        port: int | None = None,
+        persistence: bool = False,
+        extra_config: str = "",
+    ) -> None:
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         if not Path(binary).exists():
             raise FileNotFoundError("mosquitto is not installed (apt-get install mosquitto)")
@@ -44,15 +50,20 @@ class Mosquitto:
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self._own_dir = directory is None
-        self.directory = Path(tempfile.mkdtemp(prefix="mosquitto-")) if directory is None \
-            else directory
+        self.directory = (
+            Path(tempfile.mkdtemp(prefix="mosquitto-")) if directory is None else directory
+        )
         self.directory.mkdir(parents=True, exist_ok=True)
         self.log_path = self.directory / "mosquitto.log"
         self.config_path = self.directory / "mosquitto.conf"
-        lines = [f"listener {self.port} 127.0.0.1", "allow_anonymous true",
-                 f"persistence {'true' if persistence else 'false'}",
-                 f"persistence_location {self.directory}/",
-                 "max_queued_messages 100000", "log_dest stderr"]
+        lines = [
+            f"listener {self.port} 127.0.0.1",
+            "allow_anonymous true",
+            f"persistence {'true' if persistence else 'false'}",
+            f"persistence_location {self.directory}/",
+            "max_queued_messages 100000",
+            "log_dest stderr",
+        ]
         if os.geteuid() == 0:
             lines.append("user root")  # else it drops to 'mosquitto', who can't write here
         self.config_path.write_text("\n".join(lines) + "\n" + extra_config)
@@ -73,11 +84,15 @@ class Mosquitto:
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 [*_DIE_WITH_PARENT, self.binary, "-c", str(self.config_path)],
-                stdout=log, stderr=subprocess.STDOUT)
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         if not wait_listening(self.port, timeout):
             self.stop()
-            raise RuntimeError(f"mosquitto did not listen on port {self.port}: "
-                               f"{self.log_path.read_text(errors='replace')[-2000:]}")
+            raise RuntimeError(
+                f"mosquitto did not listen on port {self.port}: "
+                f"{self.log_path.read_text(errors='replace')[-2000:]}"
+            )
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         """Stop the broker and wait until the port is closed; safe twice."""
@@ -110,6 +125,10 @@ class Mosquitto:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()

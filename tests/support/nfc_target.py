@@ -82,7 +82,7 @@ class NfcTarget:
         if cmd[:2] == b"\x95\x70" and len(uid) == 7:
             return b"\x00"  # Type 2 tag
         if cmd[:1] == b"\x30" and len(cmd) == 2:  # READ 4 pages
-            return self._memory()[cmd[1] * 4:cmd[1] * 4 + 16].ljust(16, b"\x00")
+            return self._memory()[cmd[1] * 4 : cmd[1] * 4 + 16].ljust(16, b"\x00")
         return None  # unsupported: a Type 2 tag goes mute
 
     def _memory(self) -> bytes:

@@ -112,9 +112,14 @@ def start(log_path: Path | None = None, timeout: float = 10.0) -> None:
     with path.open("ab") as out:
         # Its own session: it outlives the test process; tools/test (or the
         # fixture that started the first one) stops it through the pid file.
-        child = subprocess.Popen(["pcscd", "-f", "-a"], stdout=out, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True,
-                                 env=_real_clock_env())
+        child = subprocess.Popen(
+            ["pcscd", "-f", "-a"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=_real_clock_env(),
+        )
     _children[child.pid] = child
     if not wait_listening(PORTS[0], timeout):
         raise RuntimeError(f"pcscd did not open vpcd's port {PORTS[0]}; see {path}")
@@ -124,10 +129,12 @@ def start(log_path: Path | None = None, timeout: float = 10.0) -> None:
 def _real_clock_env() -> dict[str, str]:
     """This environment without libfaketime (tools/test's STATION_TEST_FAKETIME): pcscd is
     a service, and keeps the real clock as the one tools/test started does."""
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith("FAKETIME") and name != "DONT_FAKE_MONOTONIC"}
-    preload = [lib for lib in env.pop("LD_PRELOAD", "").split(":")
-               if lib and "faketime" not in lib]
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("FAKETIME") and name != "DONT_FAKE_MONOTONIC"
+    }
+    preload = [lib for lib in env.pop("LD_PRELOAD", "").split(":") if lib and "faketime" not in lib]
     if preload:
         env["LD_PRELOAD"] = ":".join(preload)
     return env
@@ -177,10 +184,14 @@ def exclusive(timeout: float = 900.0) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     raise RuntimeError(
-                        f"another test run held {LOCK} for {timeout:.0f} s") from None
+                        f"another test run held {LOCK} for {timeout:.0f} s"
+                    ) from None
                 if not warned:
-                    print(f"\nwaiting for another test run using pcscd ({LOCK})",
-                          file=sys.__stderr__, flush=True)
+                    print(
+                        f"\nwaiting for another test run using pcscd ({LOCK})",
+                        file=sys.__stderr__,
+                        flush=True,
+                    )
                     warned = True
                 time.sleep(0.2)
         try:
@@ -208,7 +219,8 @@ def card_present(reader: str) -> bool:
         raise RuntimeError(f"no PC/SC context: {scard.SCardGetErrorMessage(hresult)}")
     try:
         hresult, states = scard.SCardGetStatusChange(
-            context, 0, [(reader, scard.SCARD_STATE_UNAWARE)])
+            context, 0, [(reader, scard.SCARD_STATE_UNAWARE)]
+        )
         if hresult != scard.SCARD_S_SUCCESS:
             raise RuntimeError(f"{reader}: {scard.SCardGetErrorMessage(hresult)}")
         return bool(states[0][1] & scard.SCARD_STATE_PRESENT)

@@ -22,8 +22,9 @@ FAST_SETTINGS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 
 def server_binaries() -> Path | None:
     """The newest installed PostgreSQL server bin directory (Debian layout), if any."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parent.parent.name))
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parent.parent.name)
+    )
     return Path(found[-1]).parent if found else None
 
 
@@ -53,11 +54,30 @@ class PostgresServer:
     def start(self) -> None:
         if os.geteuid() == 0:
             shutil.chown(self.directory, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.directory / "log"), "-w",
-                  "-o", f"-p {self.port} -k {self.directory} "
-                        f"-c listen_addresses=127.0.0.1 {FAST_SETTINGS}", "start")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.directory / "log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 {FAST_SETTINGS}",
+            "start",
+        )
         self._started = True
         wait_listening(self.port, 10.0)
 

@@ -45,8 +45,14 @@ def answer_raw(data: bytes) -> Answer:
 class VirtualCard:
     """A card with a UID, inserted in a vpcd reader by `insert()`, removed by `remove()`."""
 
-    def __init__(self, uid: bytes, port: int = 35963, atr: bytes = MIFARE_1K_ATR,
-                 answer: Answer | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        uid: bytes,
+        port: int = 35963,
+        atr: bytes = MIFARE_1K_ATR,
+        answer: Answer | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.uid = uid
         self.port = port
         self.atr = atr
@@ -79,8 +85,9 @@ class VirtualCard:
         # Without these each APDU costs ~48 ms (Nagle on vpcd's side + delayed ACK).
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
-        self._thread = threading.Thread(target=self._serve, args=(sock,), daemon=True,
-                                        name=f"vcard-{self.uid.hex()}")
+        self._thread = threading.Thread(
+            target=self._serve, args=(sock,), daemon=True, name=f"vcard-{self.uid.hex()}"
+        )
         self._thread.start()
 
     def remove(self) -> None:
@@ -124,8 +131,12 @@ class VirtualCard:
         self.insert()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.remove()
 
     close = remove

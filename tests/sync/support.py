@@ -14,8 +14,17 @@ from sync import central
 from sync.tables import DOWN_TABLES, HISTORY_MODELS, primary_key, table_of
 
 KEY = b"test-site-key-0123456789"
-COMPARED = ("revision", "deleted_at", "status", "member_id", "hash", "first_name",
-            "valid_until", "training_code", "expires_at")
+COMPARED = (
+    "revision",
+    "deleted_at",
+    "status",
+    "member_id",
+    "hash",
+    "first_name",
+    "valid_until",
+    "training_code",
+    "expires_at",
+)
 
 
 def unique_site() -> str:
@@ -26,14 +35,16 @@ def unique_site() -> str:
     return f"t-{uuid.uuid4().hex[:12]}"
 
 
-def add_people(engine: Engine, count: int, *, start: int = 0,
-               until: dt.date = dt.date(2030, 1, 1)) -> list[str]:
+def add_people(
+    engine: Engine, count: int, *, start: int = 0, until: dt.date = dt.date(2030, 1, 1)
+) -> list[str]:
     """`count` members written at central, each with a membership and a badge; their UIDs."""
     uids = []
     with central.session(engine) as db:
         for index in range(start, start + count):
-            member = registry.add_member(db, f"M{index}", f"N{index}", membership_until=until,
-                                         today=dt.date(2026, 1, 1))
+            member = registry.add_member(
+                db, f"M{index}", f"N{index}", membership_until=until, today=dt.date(2026, 1, 1)
+            )
             uid = f"04{index:08X}"
             registry.enroll_badge(db, member, Credential.uid(uid), KEY)
             uids.append(uid)
@@ -51,16 +62,21 @@ def registry_state(engine: Engine) -> dict[str, dict[str, tuple[Any, ...]]]:
         for table in DOWN_TABLES:
             columns = [table.c[c] for c in COMPARED if c in table.c]
             key = table.c[primary_key(table)]
-            state[table.name] = {str(row[0]): tuple(row[1:]) for row in connection.execute(
-                select(key, *columns))}
+            state[table.name] = {
+                str(row[0]): tuple(row[1:]) for row in connection.execute(select(key, *columns))
+            }
     return state
 
 
 def history_ids(engine: Engine) -> dict[str, list[str]]:
     """Ids of every history row by table (sorted, duplicates would show)."""
     with engine.connect() as connection:
-        return {table_of(m).name: sorted(str(i) for i in connection.execute(
-            select(table_of(m).c.id)).scalars()) for m in HISTORY_MODELS}
+        return {
+            table_of(m).name: sorted(
+                str(i) for i in connection.execute(select(table_of(m).c.id)).scalars()
+            )
+            for m in HISTORY_MODELS
+        }
 
 
 def revoke(engine: Engine, uid: str) -> None:
@@ -85,9 +101,15 @@ def kill_connections(admin_url: str, database: str) -> int:
     engine = create_engine(admin_url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
-            return len(connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": database}).all())
+            return len(
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :db AND pid <> pg_backend_pid()"
+                    ),
+                    {"db": database},
+                ).all()
+            )
     finally:
         engine.dispose()
 
@@ -102,10 +124,10 @@ class Probe:
         from paho.mqtt.enums import CallbackAPIVersion
 
         self.messages: queue.Queue[tuple[str, bytes, bool]] = queue.Queue()
-        self.client = paho.Client(CallbackAPIVersion.VERSION2,
-                                  client_id=f"probe-{id(self)}")
+        self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"probe-{id(self)}")
         self.client.on_message = lambda _c, _u, m: self.messages.put(
-            (m.topic, bytes(m.payload), bool(m.retain)))
+            (m.topic, bytes(m.payload), bool(m.retain))
+        )
         self.client.connect(host, port)
         for topic in topics_:
             self.client.subscribe(topic, qos=1)

@@ -20,9 +20,13 @@ from tests.sync.support import add_people, unique_site
 
 
 def station(config: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "station.cli.main", "--config", str(config),
-                           *args], capture_output=True, text=True, timeout=timeout,
-                          env=dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "station.cli.main", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=dict(os.environ),
+    )
 
 
 def prepared(config_factory: Callable[..., Path]) -> Path:
@@ -52,8 +56,7 @@ def test_once_syncs_and_reports(config_factory: Callable[..., Path]) -> None:
     site.dispose()
 
 
-def test_a_service_log_starts_without_alembic_chatter(
-        config_factory: Callable[..., Path]) -> None:
+def test_a_service_log_starts_without_alembic_chatter(config_factory: Callable[..., Path]) -> None:
     path = prepared(config_factory)
     result = station(path, "sync", "--once", "--no-mqtt")
     assert result.returncode == 0, result.stderr
@@ -62,8 +65,12 @@ def test_a_service_log_starts_without_alembic_chatter(
 
 
 def test_once_fails_without_central(config_factory: Callable[..., Path]) -> None:
-    path = config_factory({"central": {"url": "postgresql+psycopg://x@127.0.0.1:9/none"},
-                           "site": {"id": unique_site()}})
+    path = config_factory(
+        {
+            "central": {"url": "postgresql+psycopg://x@127.0.0.1:9/none"},
+            "site": {"id": unique_site()},
+        }
+    )
     assert station(path, "db", "upgrade").returncode == 0
     result = station(path, "--json", "sync", "--once")
     assert result.returncode == 1
@@ -71,7 +78,8 @@ def test_once_fails_without_central(config_factory: Callable[..., Path]) -> None
 
 
 def test_once_on_a_central_not_set_up_says_to_upgrade_it(
-        config_factory: Callable[..., Path]) -> None:
+    config_factory: Callable[..., Path],
+) -> None:
     from station.db import upgrade
 
     path = config_factory({"site": {"id": unique_site()}})
@@ -83,8 +91,11 @@ def test_once_on_a_central_not_set_up_says_to_upgrade_it(
     empty = station(path, "sync", "--once", "--no-mqtt")
     upgrade(f"sqlite:///{central}", "0001")  # an older release's schema
     behind = station(path, "--json", "sync", "--once", "--no-mqtt")
-    for result, state in ((missing, "does not exist yet"), (empty, "is empty"),
-                          (behind, "is at schema 0001")):
+    for result, state in (
+        (missing, "does not exist yet"),
+        (empty, "is empty"),
+        (behind, "is at schema 0001"),
+    ):
         assert result.returncode == 1
         assert "central registry" in result.stderr and state in result.stderr
         assert "run `station db upgrade --central`" in result.stderr
@@ -92,8 +103,7 @@ def test_once_on_a_central_not_set_up_says_to_upgrade_it(
         assert result.stdout == ""  # stopped before any round
 
 
-def test_once_on_a_site_not_set_up_says_to_upgrade_it(
-        config_factory: Callable[..., Path]) -> None:
+def test_once_on_a_site_not_set_up_says_to_upgrade_it(config_factory: Callable[..., Path]) -> None:
     path = config_factory({"site": {"id": unique_site()}})
     assert station(path, "db", "upgrade", "--central").returncode == 0
     (path.parent / "site.db").touch()
@@ -104,13 +114,15 @@ def test_once_on_a_site_not_set_up_says_to_upgrade_it(
 
 
 def test_a_round_against_a_central_without_tables_says_to_upgrade_it(
-        config_factory: Callable[..., Path], site_db: str) -> None:
+    config_factory: Callable[..., Path], site_db: str
+) -> None:
     """Central set up after sync started, or reset under it: the round says what to do."""
     config = load_config(config_factory({"site": {"id": unique_site()}}))
     site, central = make_engine(site_db), make_engine(f"sqlite:///{config.source.parent}/c.db")
     try:
-        with SyncService(config, site_engine=site, central_engine=central, mqtt=False,
-                         listen=False) as service:
+        with SyncService(
+            config, site_engine=site, central_engine=central, mqtt=False, listen=False
+        ) as service:
             report = service.round()
             assert not report.ok
             assert report.error.startswith("central registry: no such table")
@@ -122,16 +134,21 @@ def test_a_round_against_a_central_without_tables_says_to_upgrade_it(
 
 
 def test_continuous_logs_state_changes_and_stops_on_sigterm(
-        config_factory: Callable[..., Path]) -> None:
+    config_factory: Callable[..., Path],
+) -> None:
     path = prepared(config_factory)
     log_path = path.parent / "sync.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "station.cli.main", "--config",
-                                    str(path), "sync"], stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "station.cli.main", "--config", str(path), "sync"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 30
-        while not all(line in log_path.read_text()
-                      for line in ("central: in step", "broker: connected")):
+        while not all(
+            line in log_path.read_text() for line in ("central: in step", "broker: connected")
+        ):
             assert time.monotonic() < deadline, log_path.read_text()
             assert process.poll() is None, log_path.read_text()
             time.sleep(0.1)

@@ -24,8 +24,9 @@ from tests.sync.support import Probe, unique_site
 def test_a_sent_command_verifies_at_its_agent_only(config_factory: Callable[..., Path]) -> None:
     config = load_config(config_factory({"site": {"id": unique_site()}}))
     site = config.site.id
-    agent = Probe(config.mqtt.host, config.mqtt.port,
-                  topics.agent(site, "front-door", topics.COMMANDS))
+    agent = Probe(
+        config.mqtt.host, config.mqtt.port, topics.agent(site, "front-door", topics.COMMANDS)
+    )
     bus = SyncBus(config.mqtt, site, queue.Queue(), client_id=f"{site}-staff")
     try:
         bus.start()
@@ -33,8 +34,9 @@ def test_a_sent_command_verifies_at_its_agent_only(config_factory: Callable[...,
         while not bus.connected:
             assert dt.datetime.now() < deadline
             time.sleep(0.01)
-        command_id = send_command(bus, site, "front-door", "unlock_once", config.site_key,
-                                  issued_by="staff:alice")
+        command_id = send_command(
+            bus, site, "front-door", "unlock_once", config.site_key, issued_by="staff:alice"
+        )
         _topic, payload, retained = agent.wait_for(lambda t, p: True)
         assert not retained
         seen: set[str] = set()
@@ -45,16 +47,22 @@ def test_a_sent_command_verifies_at_its_agent_only(config_factory: Callable[...,
             return known
 
         now = dt.datetime.now(dt.UTC)
-        body = check_command(payload, "front-door", agent_key(config.site_key, "front-door"),
-                             now, once)
+        body = check_command(
+            payload, "front-door", agent_key(config.site_key, "front-door"), now, once
+        )
         assert (body["id"], body["command"], body["issued_by"]) == (
-            command_id, "unlock_once", "staff:alice")
+            command_id,
+            "unlock_once",
+            "staff:alice",
+        )
         with pytest.raises(ProtocolError, match="replayed"):
-            check_command(payload, "front-door", agent_key(config.site_key, "front-door"),
-                          now, once)
+            check_command(
+                payload, "front-door", agent_key(config.site_key, "front-door"), now, once
+            )
         with pytest.raises(ProtocolError, match="bad_signature"):
-            check_command(payload, "laser-cutter", agent_key(config.site_key, "laser-cutter"),
-                          now, once)
+            check_command(
+                payload, "laser-cutter", agent_key(config.site_key, "laser-cutter"), now, once
+            )
     finally:
         agent.close()
         bus.close()

@@ -45,8 +45,9 @@ class Convergence(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         with self.central_engine.begin() as connection:
-            names = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables)
-                              if t.name != "alembic_version")
+            names = ", ".join(
+                t.name for t in reversed(Base.metadata.sorted_tables) if t.name != "alembic_version"
+            )
             connection.execute(text(f"TRUNCATE {names}"))
         path = self.directory / f"site-{new_event_id()}.db"
         with sqlite3.connect(self.template) as source, sqlite3.connect(path) as target:
@@ -73,8 +74,7 @@ class Convergence(RuleBasedStateMachine):
             except Conflict:
                 pass
 
-    @rule(pick=st.integers(0, 50), action=st.sampled_from(["revoke", "delete", "rename",
-                                                           "train"]))
+    @rule(pick=st.integers(0, 50), action=st.sampled_from(["revoke", "delete", "rename", "train"]))
     def central_change(self, pick: int, action: str) -> None:
         with central.session(self.central_engine) as db:
             members = db.scalars(select(Member).order_by(Member.created_at, Member.id)).all()
@@ -96,9 +96,16 @@ class Convergence(RuleBasedStateMachine):
     def site_events(self, count: int) -> None:
         with Session(self.site) as session, session.begin():
             for _ in range(count):
-                session.add(AccessEvent(id=new_event_id(), agent_id="door", resource="door",
-                                        type="granted", at=dt.datetime.now(dt.UTC),
-                                        site_id=SITE))
+                session.add(
+                    AccessEvent(
+                        id=new_event_id(),
+                        agent_id="door",
+                        resource="door",
+                        type="granted",
+                        at=dt.datetime.now(dt.UTC),
+                        site_id=SITE,
+                    )
+                )
         self.events += count
 
     @rule(uid=st.sampled_from(UIDS))
@@ -107,8 +114,9 @@ class Convergence(RuleBasedStateMachine):
             member = registry.add_member(session, "Walk-in", origin_site=SITE)
             try:
                 with session.begin_nested():
-                    registry.enroll_badge(session, member, Credential.uid(uid), KEY,
-                                          origin_site=SITE)
+                    registry.enroll_badge(
+                        session, member, Credential.uid(uid), KEY, origin_site=SITE
+                    )
             except Conflict:
                 pass
 
@@ -126,8 +134,12 @@ class Convergence(RuleBasedStateMachine):
         sync_up(self.site, self.central_engine, SITE, batch_size=batch)
         sync_down(self.site, self.central_engine, batch_size=batch)
 
-    @rule(batch=st.integers(1, 6), point=st.sampled_from(POINTS), after=st.integers(1, 3),
-          kill=st.booleans())
+    @rule(
+        batch=st.integers(1, 6),
+        point=st.sampled_from(POINTS),
+        after=st.integers(1, 3),
+        kill=st.booleans(),
+    )
     def failing_round(self, batch: int, point: str, after: int, kill: bool) -> None:
         seen = {"n": 0}
 
@@ -136,8 +148,7 @@ class Convergence(RuleBasedStateMachine):
                 seen["n"] += 1
                 if seen["n"] == after:
                     if kill:
-                        kill_connections(self.admin_url,
-                                         self.central_engine.url.database or "")
+                        kill_connections(self.admin_url, self.central_engine.url.database or "")
                     else:
                         raise Interrupted(name)
 
@@ -157,8 +168,12 @@ class Convergence(RuleBasedStateMachine):
             assert len(history_ids(self.central_engine)["access_events"]) == self.events
             with self.site.connect() as connection:
                 for table in DOWN_TABLES:
-                    assert connection.execute(select(func.count()).select_from(table)
-                                              .where(table.c.dirty.is_(True))).scalar() == 0
+                    assert (
+                        connection.execute(
+                            select(func.count()).select_from(table).where(table.c.dirty.is_(True))
+                        ).scalar()
+                        == 0
+                    )
             with Session(self.central_engine) as db:  # a badge hash is held once
                 hashes = db.scalars(select(Badge.hash)).all()
                 assert len(hashes) == len(set(hashes))
@@ -167,13 +182,24 @@ class Convergence(RuleBasedStateMachine):
 
 
 @pytest.mark.timeout(600)
-def test_any_interleaving_converges(central_url: str, central_engine: Engine,
-                                    pg_server_url: str, tmp_path: Path) -> None:
+def test_any_interleaving_converges(
+    central_url: str, central_engine: Engine, pg_server_url: str, tmp_path: Path
+) -> None:
     template = tmp_path / "template.db"
     upgrade(f"sqlite:///{template}")
-    attributes: dict[str, Any] = {"central_engine": central_engine, "template": template,
-                                  "directory": tmp_path, "admin_url": pg_server_url}
+    attributes: dict[str, Any] = {
+        "central_engine": central_engine,
+        "template": template,
+        "directory": tmp_path,
+        "admin_url": pg_server_url,
+    }
     machine = type("ConvergenceHere", (Convergence,), attributes)
-    run_state_machine_as_test(machine, settings=settings(
-        max_examples=25, stateful_step_count=25, deadline=None,
-        suppress_health_check=list(HealthCheck)))
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )

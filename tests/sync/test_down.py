@@ -28,12 +28,17 @@ from tests.sync.support import (
 )
 
 
-def test_first_sync_copies_the_registry_in_batches(site_engine: Engine,
-                                                    central_engine: Engine) -> None:
+def test_first_sync_copies_the_registry_in_batches(
+    site_engine: Engine, central_engine: Engine
+) -> None:
     add_people(central_engine, 20)
     seen: list[tuple[int, int]] = []
-    result = sync_down(site_engine, central_engine, batch_size=7,
-                       progress=lambda done, total: seen.append((done, total)))
+    result = sync_down(
+        site_engine,
+        central_engine,
+        batch_size=7,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert registry_state(site_engine) == registry_state(central_engine)
     with central_engine.connect() as connection:
         last = central.current(connection)
@@ -44,8 +49,9 @@ def test_first_sync_copies_the_registry_in_batches(site_engine: Engine,
         assert read_cursor(connection) == last
 
 
-def test_incremental_sync_brings_only_changes_and_tombstones(site_engine: Engine,
-                                                             central_engine: Engine) -> None:
+def test_incremental_sync_brings_only_changes_and_tombstones(
+    site_engine: Engine, central_engine: Engine
+) -> None:
     uids = add_people(central_engine, 10)
     sync_down(site_engine, central_engine, batch_size=100)
     revoke(central_engine, uids[3])
@@ -61,8 +67,9 @@ def test_incremental_sync_brings_only_changes_and_tombstones(site_engine: Engine
     assert sync_down(site_engine, central_engine, batch_size=100).applied == 0
 
 
-def test_parent_changed_after_its_child_arrives_first(site_engine: Engine,
-                                                      central_engine: Engine) -> None:
+def test_parent_changed_after_its_child_arrives_first(
+    site_engine: Engine, central_engine: Engine
+) -> None:
     # The member's last change has a later revision than its badge: with one row per
     # batch the badge comes first, and its member must be fetched along with it.
     add_people(central_engine, 2)
@@ -76,8 +83,8 @@ def test_parent_changed_after_its_child_arrives_first(site_engine: Engine,
 
 
 def test_resumes_after_central_connection_is_killed_mid_batch(
-        site_engine: Engine, central_engine: Engine, central_url: str,
-        pg_server_url: str) -> None:
+    site_engine: Engine, central_engine: Engine, central_url: str, pg_server_url: str
+) -> None:
     add_people(central_engine, 50)
     calls = {"rows": 0}
 
@@ -99,12 +106,12 @@ def test_resumes_after_central_connection_is_killed_mid_batch(
     assert registry_state(site_engine) == registry_state(central_engine)  # ...nothing lost
 
 
-def test_local_badge_gives_way_to_centrals_and_is_reported(site_engine: Engine,
-                                                           central_engine: Engine) -> None:
+def test_local_badge_gives_way_to_centrals_and_is_reported(
+    site_engine: Engine, central_engine: Engine
+) -> None:
     with Session(site_engine) as session, session.begin():
         local = registry.add_member(session, "Local", origin_site="here")
-        registry.enroll_badge(session, local, Credential.uid("04AA0001"), KEY,
-                              origin_site="here")
+        registry.enroll_badge(session, local, Credential.uid("04AA0001"), KEY, origin_site="here")
     with central.session(central_engine) as db:
         holder = registry.add_member(db, "Holder")
         registry.enroll_badge(db, holder, Credential.uid("04AA0001"), KEY)
@@ -117,7 +124,8 @@ def test_local_badge_gives_way_to_centrals_and_is_reported(site_engine: Engine,
 
 
 def test_concurrent_writers_at_central_never_make_a_site_skip_a_change(
-        site_engine: Engine, central_engine: Engine) -> None:
+    site_engine: Engine, central_engine: Engine
+) -> None:
     # Writers hold their revisions for a while before committing; a reader that
     # advanced its cursor past an uncommitted revision would lose that row.
     stop = threading.Event()
@@ -157,7 +165,8 @@ def test_concurrent_writers_at_central_never_make_a_site_skip_a_change(
 
 
 def test_rows_written_without_a_revision_are_stamped_and_synced(
-        site_engine: Engine, central_engine: Engine) -> None:
+    site_engine: Engine, central_engine: Engine
+) -> None:
     # e.g. `station db upgrade --central` seeding, or the demo's people.
     with Session(central_engine) as session, session.begin():
         registry.add_member(session, "Plain")
@@ -170,7 +179,8 @@ def test_rows_written_without_a_revision_are_stamped_and_synced(
 
 
 def test_site_equipment_seeded_at_both_ends_is_one_row_and_only_this_sites(
-        site_engine: Engine, central_engine: Engine, config_factory: Any) -> None:
+    site_engine: Engine, central_engine: Engine, config_factory: Any
+) -> None:
     from station.config import load_config
     from station.db import Resource
     from station.seed import seed_site
@@ -183,8 +193,11 @@ def test_site_equipment_seeded_at_both_ends_is_one_row_and_only_this_sites(
     with Session(site_engine) as session, session.begin():
         seed_site(session, here)
     with central.session(central_engine) as db:
-        laser = db.scalars(select(Resource).where(Resource.site_id == here.site.id,
-                                                  Resource.code == "laser-cutter")).one()
+        laser = db.scalars(
+            select(Resource).where(
+                Resource.site_id == here.site.id, Resource.code == "laser-cutter"
+            )
+        ).one()
         laser.out_of_order = True
     sync_down(site_engine, central_engine, batch_size=5, site_id=here.site.id)
     with Session(site_engine) as session:

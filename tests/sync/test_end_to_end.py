@@ -50,11 +50,22 @@ def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "") ->
 
 @pytest.fixture
 def config(config_factory: Callable[..., Path], central_url: str) -> StationConfig:
-    return load_config(config_factory({
-        "site": {"id": unique_site()},
-        "central": {"url": central_url, "poll_interval_s": 60}, **ANY_HOUR,
-        "agents": {AGENT: {"schedule": "always", "pins": {"contact": 0},
-                           "reader": {"path": f"sim:{AGENT}", "debounce_s": 0}}}}))
+    return load_config(
+        config_factory(
+            {
+                "site": {"id": unique_site()},
+                "central": {"url": central_url, "poll_interval_s": 60},
+                **ANY_HOUR,
+                "agents": {
+                    AGENT: {
+                        "schedule": "always",
+                        "pins": {"contact": 0},
+                        "reader": {"path": f"sim:{AGENT}", "debounce_s": 0},
+                    }
+                },
+            }
+        )
+    )
 
 
 @pytest.fixture
@@ -74,8 +85,21 @@ def site(config: StationConfig, central_engine: Engine) -> Iterator[Engine]:
 def agent_process(config: StationConfig) -> Iterator[subprocess.Popen[bytes]]:
     log = (config.source.parent / "agent.log").open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "station.cli.main", "--config", str(config.source), "-v",
-         "agent", "--id", AGENT], stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
+        [
+            sys.executable,
+            "-m",
+            "station.cli.main",
+            "--config",
+            str(config.source),
+            "-v",
+            "agent",
+            "--id",
+            AGENT,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ),
+    )
     yield process
     process.terminate()
     try:
@@ -92,15 +116,23 @@ def tap(config: StationConfig) -> None:
             return send_command(config.sim_socket(AGENT), f"tap {UID}") == "ok"
         except (ReaderUnavailable, OSError):
             return False
+
     wait_for(ready, what="the agent's sim reader")
 
 
 def decisions(engine: Engine, badge_hash: str) -> list[tuple[str, str | None]]:
     with Session(engine) as session:
-        return [(e.type, e.reason) for e in session.scalars(
-            select(AccessEvent).where(AccessEvent.credential_hash == badge_hash,
-                                      AccessEvent.type.in_(("granted", "denied")))
-            .order_by(AccessEvent.at))]
+        return [
+            (e.type, e.reason)
+            for e in session.scalars(
+                select(AccessEvent)
+                .where(
+                    AccessEvent.credential_hash == badge_hash,
+                    AccessEvent.type.in_(("granted", "denied")),
+                )
+                .order_by(AccessEvent.at)
+            )
+        ]
 
 
 def applied_version(engine: Engine) -> int:
@@ -111,12 +143,16 @@ def applied_version(engine: Engine) -> int:
 
 @pytest.mark.timeout(120)
 def test_revocation_at_central_is_denied_by_a_running_agent(
-        config: StationConfig, site: Engine, central_engine: Engine,
-        agent_process: subprocess.Popen[bytes]) -> None:
+    config: StationConfig,
+    site: Engine,
+    central_engine: Engine,
+    agent_process: subprocess.Popen[bytes],
+) -> None:
     badge_hash = Credential.uid(UID).keyed_hash(config.site_key)
     with central.session(central_engine) as db:
-        member = registry.add_member(db, "Eve", membership_until=dt.date(2099, 1, 1),
-                                     today=dt.date(2020, 1, 1))
+        member = registry.add_member(
+            db, "Eve", membership_until=dt.date(2099, 1, 1), today=dt.date(2020, 1, 1)
+        )
         registry.enroll_badge(db, member, Credential.uid(UID), config.site_key)
     service = SyncService(config, site_engine=site, central_engine=central_engine)
     stop = threading.Event()
@@ -131,15 +167,16 @@ def test_revocation_at_central_is_denied_by_a_running_agent(
                 snapshot = service.compiler.current.get(AGENT)
                 if snapshot is None or not service.is_published(AGENT):
                     return 0
-                entry = read_snapshot(snapshot.payload, AGENT, key, 0)["grants"].get(
-                    badge_hash)
+                entry = read_snapshot(snapshot.payload, AGENT, key, 0)["grants"].get(badge_hash)
                 return snapshot.version if entry and entry["revoked"] is revoked else 0
 
             version = wait_for(lambda: published_with(False), what="first grants")
             wait_for(lambda: applied_version(site) >= version, what="agent applies grants")
             tap(config)
-            wait_for(lambda: decisions(site, badge_hash) == [("granted", "granted")],
-                     what="granted event stored")
+            wait_for(
+                lambda: decisions(site, badge_hash) == [("granted", "granted")],
+                what="granted event stored",
+            )
 
             with central.session(central_engine) as db:
                 badge = db.scalar(select(Badge).where(Badge.hash == badge_hash))
@@ -148,14 +185,17 @@ def test_revocation_at_central_is_denied_by_a_running_agent(
             changed = time.monotonic()
             revoked_version = wait_for(lambda: published_with(True), what="revoked grants")
             published = time.monotonic()
-            wait_for(lambda: applied_version(site) >= revoked_version,
-                     what="agent applies revocation")
+            wait_for(
+                lambda: applied_version(site) >= revoked_version, what="agent applies revocation"
+            )
             enforced = time.monotonic()
             tap(config)
             wait_for(lambda: len(decisions(site, badge_hash)) == 2, what="second decision")
             assert decisions(site, badge_hash)[1] == ("denied", "badge_revoked")
-            print(f"\ncentral revocation -> snapshot published {1000 * (published - changed):.0f}"
-                  f" ms -> applied by the agent {1000 * (enforced - changed):.0f} ms")
+            print(
+                f"\ncentral revocation -> snapshot published {1000 * (published - changed):.0f}"
+                f" ms -> applied by the agent {1000 * (enforced - changed):.0f} ms"
+            )
             assert enforced - changed < 5.0  # poll interval 60 s: LISTEN did this
         finally:
             stop.set()

@@ -68,8 +68,9 @@ def test_versions_change_only_with_content(seeded: Engine, config: StationConfig
     assert sorted(s.agent_id for s in first) == sorted(config.agents)
     assert {s.version for s in first} == {1}
     for snapshot in first:
-        body = read_snapshot(snapshot.payload, snapshot.agent_id,
-                             agent_key(config.site_key, snapshot.agent_id), 0)
+        body = read_snapshot(
+            snapshot.payload, snapshot.agent_id, agent_key(config.site_key, snapshot.agent_id), 0
+        )
         assert len(body["grants"]) == 4
         resource = resource_from_json(body["resource"])
         assert resource.code == config.agents[snapshot.agent_id].resource
@@ -86,15 +87,22 @@ def test_versions_change_only_with_content(seeded: Engine, config: StationConfig
         registry.revoke_badge(session, badge)
     changed = compiler.refresh(seeded)
     assert {s.agent_id: s.version for s in changed} == {
-        "front-door": 2, "laser-cutter": 3, "printer-3d": 2}
+        "front-door": 2,
+        "laser-cutter": 3,
+        "printer-3d": 2,
+    }
     # A restart republishes the same versions; nothing is reused or skipped.
     again = GrantCompiler(config).refresh(seeded)
     assert {s.agent_id: s.version for s in again} == {
-        "front-door": 2, "laser-cutter": 3, "printer-3d": 2}
+        "front-door": 2,
+        "laser-cutter": 3,
+        "printer-3d": 2,
+    }
 
 
-def test_an_agent_ahead_of_the_site_gets_a_newer_version(seeded: Engine,
-                                                         config: StationConfig) -> None:
+def test_an_agent_ahead_of_the_site_gets_a_newer_version(
+    seeded: Engine, config: StationConfig
+) -> None:
     compiler = GrantCompiler(config)
     compiler.refresh(seeded)
     compiler.raise_floor("front-door", 41)  # e.g. the site database was restored
@@ -103,7 +111,8 @@ def test_an_agent_ahead_of_the_site_gets_a_newer_version(seeded: Engine,
 
 
 def test_a_local_change_is_seen_even_if_centrals_clock_is_ahead(
-        site_engine: Engine, central_engine: Engine, config: StationConfig) -> None:
+    site_engine: Engine, central_engine: Engine, config: StationConfig
+) -> None:
     from sync import central
     from sync.down import sync_down
 
@@ -125,8 +134,9 @@ def test_a_local_change_is_seen_even_if_centrals_clock_is_ahead(
     assert sorted(s.agent_id for s in changed) == sorted(config.agents)
 
 
-def test_a_version_is_published_only_once_it_is_stored(seeded: Engine,
-                                                       config: StationConfig) -> None:
+def test_a_version_is_published_only_once_it_is_stored(
+    seeded: Engine, config: StationConfig
+) -> None:
     """If the site database cannot commit the new version, nothing goes out: an agent
     holding a version the site forgot would refuse the next snapshot under that
     number as stale, and a revocation would wait for the change after."""
@@ -150,7 +160,6 @@ def test_a_version_is_published_only_once_it_is_stored(seeded: Engine,
     finally:
         event.remove(seeded, "commit", locked)
     assert sent == []
-    changed = compiler.refresh(seeded, on_snapshot=lambda s: sent.append((s.agent_id,
-                                                                          s.version)))
+    changed = compiler.refresh(seeded, on_snapshot=lambda s: sent.append((s.agent_id, s.version)))
     assert {s.agent_id: s.version for s in changed} == dict.fromkeys(config.agents, 2)
     assert sent == [(s.agent_id, s.version) for s in changed]

@@ -21,8 +21,15 @@ NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 
 
 def event(site: str) -> dict[str, object]:
-    return {"id": new_event_id(), "agent_id": "door", "resource": "door", "type": "granted",
-            "at": NOW, "data": {}, "site_id": site}
+    return {
+        "id": new_event_id(),
+        "agent_id": "door",
+        "resource": "door",
+        "type": "granted",
+        "at": NOW,
+        "data": {},
+        "site_id": site,
+    }
 
 
 @pytest.fixture
@@ -31,15 +38,17 @@ def accounts(central_engine: Engine) -> Iterator[dict[str, Engine]]:
     engines = {}
     for site in ("site-a", "site-b"):
         role = rights.create_site_account(central_engine, site, f"secret '{site}'")
-        engines[site] = make_engine(central_engine.url.set(username=role).render_as_string(
-            hide_password=False))
+        engines[site] = make_engine(
+            central_engine.url.set(username=role).render_as_string(hide_password=False)
+        )
     yield engines
     for engine in engines.values():
         engine.dispose()
 
 
-def test_site_cannot_write_another_sites_history(central_engine: Engine,
-                                                 accounts: dict[str, Engine]) -> None:
+def test_site_cannot_write_another_sites_history(
+    central_engine: Engine, accounts: dict[str, Engine]
+) -> None:
     site_a = accounts["site-a"]
     with site_a.begin() as connection:
         connection.execute(insert(AccessEvent), [event("site-a")])
@@ -50,8 +59,9 @@ def test_site_cannot_write_another_sites_history(central_engine: Engine,
     with site_a.begin() as connection:
         # Site B's history is invisible to A, so A's UPDATE touches nothing...
         assert connection.execute(select(func.count()).select_from(AccessEvent)).scalar() == 1
-        changed = connection.execute(update(AccessEvent).where(AccessEvent.site_id == "site-b")
-                                     .values(type="denied")).rowcount
+        changed = connection.execute(
+            update(AccessEvent).where(AccessEvent.site_id == "site-b").values(type="denied")
+        ).rowcount
         assert changed == 0
         # ...nor can A move its own rows to B.
     with pytest.raises(DBAPIError, match="row-level security"), site_a.begin() as connection:
@@ -64,17 +74,33 @@ def test_site_cannot_write_another_sites_history(central_engine: Engine,
 
 
 def test_site_cannot_create_registry_rows_in_another_sites_name(
-        accounts: dict[str, Engine]) -> None:
-    with pytest.raises(DBAPIError, match="row-level security"), \
-            accounts["site-a"].begin() as connection:
-        connection.execute(insert(Member), [{
-            "id": new_event_id(), "kind": "visitor", "first_name": "Forged", "last_name": "",
-            "created_at": NOW, "revision": 0, "updated_at": NOW, "origin_site": "site-b",
-            "dirty": False}])
+    accounts: dict[str, Engine],
+) -> None:
+    with (
+        pytest.raises(DBAPIError, match="row-level security"),
+        accounts["site-a"].begin() as connection,
+    ):
+        connection.execute(
+            insert(Member),
+            [
+                {
+                    "id": new_event_id(),
+                    "kind": "visitor",
+                    "first_name": "Forged",
+                    "last_name": "",
+                    "created_at": NOW,
+                    "revision": 0,
+                    "updated_at": NOW,
+                    "origin_site": "site-b",
+                    "dirty": False,
+                }
+            ],
+        )
 
 
-def test_a_full_sync_works_with_the_site_account(central_engine: Engine, site_engine: Engine,
-                                                 accounts: dict[str, Engine]) -> None:
+def test_a_full_sync_works_with_the_site_account(
+    central_engine: Engine, site_engine: Engine, accounts: dict[str, Engine]
+) -> None:
     from sqlalchemy.orm import Session
 
     from station import registry

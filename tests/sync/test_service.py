@@ -32,8 +32,9 @@ NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def config(config_factory: Callable[..., Path]) -> StationConfig:
-    return load_config(config_factory({"central": {"poll_interval_s": 60},
-                                       "site": {"id": unique_site()}}))
+    return load_config(
+        config_factory({"central": {"poll_interval_s": 60}, "site": {"id": unique_site()}})
+    )
 
 
 @pytest.fixture
@@ -44,8 +45,9 @@ def seeded_site(site_engine: Engine, config: StationConfig) -> Engine:
 
 
 @pytest.fixture
-def running(config: StationConfig, seeded_site: Engine, central_engine: Engine
-            ) -> Iterator[SyncService]:
+def running(
+    config: StationConfig, seeded_site: Engine, central_engine: Engine
+) -> Iterator[SyncService]:
     service = SyncService(config, site_engine=seeded_site, central_engine=central_engine)
     stop = threading.Event()
     thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
@@ -70,8 +72,15 @@ def wait_until(check: Callable[[], bool], timeout: float = 10.0) -> None:
 
 
 def event(kind: str = "granted", **data: object) -> AgentEvent:
-    return AgentEvent(id=new_event_id(), agent="laser-cutter", resource="laser-cutter",
-                      type=kind, at=NOW, credential_hash="ab" * 32, data=dict(data))
+    return AgentEvent(
+        id=new_event_id(),
+        agent="laser-cutter",
+        resource="laser-cutter",
+        type=kind,
+        at=NOW,
+        credential_hash="ab" * 32,
+        data=dict(data),
+    )
 
 
 def count(engine: Engine, model: type) -> int:
@@ -79,8 +88,9 @@ def count(engine: Engine, model: type) -> int:
         return int(connection.execute(select(func.count()).select_from(model)).scalar() or 0)
 
 
-def test_events_are_stored_once_then_acknowledged(running: SyncService,
-                                                  config: StationConfig) -> None:
+def test_events_are_stored_once_then_acknowledged(
+    running: SyncService, config: StationConfig
+) -> None:
     site = config.site.id
     agent = probe(config, topics.agent(site, "laser-cutter", topics.ACKS))
     try:
@@ -89,8 +99,10 @@ def test_events_are_stored_once_then_acknowledged(running: SyncService,
         for item in events + events[:5]:  # five resent, as after a lost ack
             agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), item.encode())
         agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), b"{not json")
-        agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS),
-                      json.dumps({"id": "x", "type": "granted"}).encode())
+        agent.publish(
+            topics.agent(site, "laser-cutter", topics.EVENTS),
+            json.dumps({"id": "x", "type": "granted"}).encode(),
+        )
         acked: set[str] = set()
         while len(acked) < 20:
             _topic, payload, _ = agent.wait_for(lambda t, p: True)
@@ -104,16 +116,22 @@ def test_events_are_stored_once_then_acknowledged(running: SyncService,
         agent.close()
 
 
-def test_machine_sessions_are_built_from_start_and_end(running: SyncService,
-                                                       config: StationConfig) -> None:
+def test_machine_sessions_are_built_from_start_and_end(
+    running: SyncService, config: StationConfig
+) -> None:
     site = config.site.id
     agent = probe(config)
     try:
         session_id = str(uuid.uuid4())
         start = event("session_started", session_id=session_id, started_at=NOW.isoformat())
-        end = event("session_ended", session_id=session_id, started_at=NOW.isoformat(),
-                    ended_at=(NOW + dt.timedelta(minutes=3)).isoformat(), duration_s=180.0,
-                    end_reason="badge_removed")
+        end = event(
+            "session_ended",
+            session_id=session_id,
+            started_at=NOW.isoformat(),
+            ended_at=(NOW + dt.timedelta(minutes=3)).isoformat(),
+            duration_s=180.0,
+            end_reason="badge_removed",
+        )
         orphan_end = event("session_ended", duration_s=30.0, end_reason="idle_timeout")
         # The body names another agent: the topic (which the broker's ACL vouches for) wins.
         forged = replace(event("machine_state", state="free"), agent="front-door")
@@ -134,35 +152,42 @@ def test_machine_sessions_are_built_from_start_and_end(running: SyncService,
         agent.close()
 
 
-def test_agent_status_is_kept_for_the_staff_screen(running: SyncService,
-                                                   config: StationConfig) -> None:
+def test_agent_status_is_kept_for_the_staff_screen(
+    running: SyncService, config: StationConfig
+) -> None:
     agent = probe(config)
     try:
-        status = {"online": True, "grants_version": 1, "outbox_depth": 3,
-                  "alarms": ["door_held_open"]}
-        agent.publish(topics.agent(config.site.id, "front-door", topics.STATUS),
-                      json.dumps(status).encode(), retain=True)
+        status = {
+            "online": True,
+            "grants_version": 1,
+            "outbox_depth": 3,
+            "alarms": ["door_held_open"],
+        }
+        agent.publish(
+            topics.agent(config.site.id, "front-door", topics.STATUS),
+            json.dumps(status).encode(),
+            retain=True,
+        )
         agent.publish(topics.agent(config.site.id, "front-door", topics.STATUS), b"\xff")
 
         def stored() -> bool:
             with Session(running.site_engine) as db:
                 row = db.get(AgentStatus, "front-door")
                 return row is not None and row.status.get("outbox_depth") == 3
+
         wait_until(stored)
         with Session(running.site_engine) as db:
             row = db.get(AgentStatus, "front-door")
-            assert row is not None and row.online and row.status["alarms"] == [
-                "door_held_open"]
+            assert row is not None and row.online and row.status["alarms"] == ["door_held_open"]
         wait_until(lambda: running.counters["malformed_status"] == 1)
     finally:
-        agent.publish(topics.agent(config.site.id, "front-door", topics.STATUS), b"",
-                      retain=True)
+        agent.publish(topics.agent(config.site.id, "front-door", topics.STATUS), b"", retain=True)
         agent.close()
 
 
 def test_revocation_at_central_reaches_the_retained_snapshot_within_seconds(
-        config: StationConfig, seeded_site: Engine, central_engine: Engine,
-        running: SyncService) -> None:
+    config: StationConfig, seeded_site: Engine, central_engine: Engine, running: SyncService
+) -> None:
     from station.credential import Credential
 
     uids = add_people(central_engine, 5)
@@ -173,10 +198,12 @@ def test_revocation_at_central_reaches_the_retained_snapshot_within_seconds(
     target = Credential.uid(uids[2]).keyed_hash(b"test-site-key-0123456789")
     watcher = probe(config, grants_topic)
     try:
+
         def has(revoked: bool) -> Callable[[str, bytes], bool]:
             def check(_topic: str, payload: bytes) -> bool:
                 entry = read_snapshot(payload, "front-door", key, 0)["grants"].get(target)
                 return entry is not None and entry["revoked"] is revoked
+
             return check
 
         watcher.wait_for(has(False), timeout=15)  # LISTEN woke the first round
@@ -197,10 +224,12 @@ def test_revocation_at_central_reaches_the_retained_snapshot_within_seconds(
 
 
 def test_events_sent_while_sync_is_away_wait_at_the_broker(
-        config: StationConfig, seeded_site: Engine, central_engine: Engine) -> None:
+    config: StationConfig, seeded_site: Engine, central_engine: Engine
+) -> None:
     site = config.site.id
-    with SyncService(config, site_engine=seeded_site, central_engine=central_engine,
-                     listen=False) as first:
+    with SyncService(
+        config, site_engine=seeded_site, central_engine=central_engine, listen=False
+    ) as first:
         assert first.run_once().ok  # creates the persistent session at the broker
     agent = probe(config)
     try:
@@ -209,22 +238,24 @@ def test_events_sent_while_sync_is_away_wait_at_the_broker(
             agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), item.encode())
     finally:
         agent.close()
-    with SyncService(config, site_engine=seeded_site, central_engine=central_engine,
-                     listen=False) as second:
+    with SyncService(
+        config, site_engine=seeded_site, central_engine=central_engine, listen=False
+    ) as second:
         report = second.run_once()
         assert report.ok
     assert count(seeded_site, AccessEvent) == 10
 
 
-def test_once_fails_when_central_is_unreachable(config: StationConfig,
-                                                seeded_site: Engine) -> None:
+def test_once_fails_when_central_is_unreachable(config: StationConfig, seeded_site: Engine) -> None:
     from station.db import make_engine
 
-    dead = make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none",
-                       connect_args={"connect_timeout": 2})
+    dead = make_engine(
+        "postgresql+psycopg://nobody@127.0.0.1:9/none", connect_args={"connect_timeout": 2}
+    )
     try:
-        with SyncService(config, site_engine=seeded_site, central_engine=dead,
-                         listen=False) as service:
+        with SyncService(
+            config, site_engine=seeded_site, central_engine=dead, listen=False
+        ) as service:
             report = service.run_once()
     finally:
         dead.dispose()
@@ -233,11 +264,20 @@ def test_once_fails_when_central_is_unreachable(config: StationConfig,
 
 
 def test_broker_restart_without_persistence_gets_the_snapshots_again(
-        config_factory: Callable[..., Path], seeded_site: Engine, central_engine: Engine,
-        private_broker: Any) -> None:
-    config = load_config(config_factory({
-        "site": {"id": "restart-site"}, "central": {"poll_interval_s": 60},
-        "mqtt": {"port": private_broker.port}}))
+    config_factory: Callable[..., Path],
+    seeded_site: Engine,
+    central_engine: Engine,
+    private_broker: Any,
+) -> None:
+    config = load_config(
+        config_factory(
+            {
+                "site": {"id": "restart-site"},
+                "central": {"poll_interval_s": 60},
+                "mqtt": {"port": private_broker.port},
+            }
+        )
+    )
     with Session(seeded_site) as session, session.begin():
         seed_site(session, config)
     service = SyncService(config, site_engine=seeded_site, central_engine=central_engine)
@@ -256,8 +296,9 @@ def test_broker_restart_without_persistence_gets_the_snapshots_again(
             try:
                 _topic, payload, retained = watcher.wait_for(lambda t, p: True, timeout=10)
                 assert retained
-                body = read_snapshot(payload, "front-door",
-                                     agent_key(config.site_key, "front-door"), 0)
+                body = read_snapshot(
+                    payload, "front-door", agent_key(config.site_key, "front-door"), 0
+                )
                 assert body["version"] == service.compiler.current["front-door"].version
             finally:
                 watcher.close()
@@ -267,7 +308,8 @@ def test_broker_restart_without_persistence_gets_the_snapshots_again(
 
 
 def test_events_the_database_cannot_hold_are_refused_and_the_rest_stored(
-        running: SyncService, config: StationConfig) -> None:
+    running: SyncService, config: StationConfig
+) -> None:
     """Valid JSON but unstorable (a time out of range in UTC, NaN, a field too long for
     central's column, a NUL): counted and refused; sync keeps going. Session ends with
     nonsense times are stored without them."""
@@ -283,12 +325,20 @@ def test_events_the_database_cannot_hold_are_refused_and_the_rest_stored(
         {**base, "id": str(new_event_id()), "data": {"x": float("nan")}},
     ]
     odd_ends = [
-        {**base, "id": str(new_event_id()), "type": "session_ended",
-         "data": {"duration_s": 1e300}},
-        {**base, "id": str(new_event_id()), "type": "session_ended",
-         "at": "0001-01-01T00:00:00+00:00", "data": {"duration_s": 60}},
-        {**base, "id": str(new_event_id()), "type": "session_ended",
-         "data": {"started_at": "0001-01-01T00:30:00+05:00"}},
+        {**base, "id": str(new_event_id()), "type": "session_ended", "data": {"duration_s": 1e300}},
+        {
+            **base,
+            "id": str(new_event_id()),
+            "type": "session_ended",
+            "at": "0001-01-01T00:00:00+00:00",
+            "data": {"duration_s": 60},
+        },
+        {
+            **base,
+            "id": str(new_event_id()),
+            "type": "session_ended",
+            "data": {"started_at": "0001-01-01T00:30:00+05:00"},
+        },
     ]
     try:
         wait_until(lambda: running.bus is not None and running.bus.connected)
@@ -298,7 +348,9 @@ def test_events_the_database_cannot_hold_are_refused_and_the_rest_stored(
         agent.wait_for(lambda t, p: str(good.id) in decode_ack(p))
         with Session(running.site_engine) as db:
             assert {str(i) for i in db.scalars(select(AccessEvent.id))} == {
-                str(good.id), *(body["id"] for body in odd_ends)}
+                str(good.id),
+                *(body["id"] for body in odd_ends),
+            }
             sessions = list(db.scalars(select(MachineSession)))
         assert len(sessions) == len(odd_ends)
         assert all(row.duration_s is None or row.duration_s == 60 for row in sessions)
@@ -308,15 +360,17 @@ def test_events_the_database_cannot_hold_are_refused_and_the_rest_stored(
 
 
 def test_a_site_database_failure_while_compiling_grants_does_not_stop_sync(
-        config: StationConfig, seeded_site: Engine, central_engine: Engine) -> None:
+    config: StationConfig, seeded_site: Engine, central_engine: Engine
+) -> None:
     from sqlalchemy import event as sa_event
     from sqlalchemy.exc import OperationalError
 
     def locked(connection: object) -> None:
         raise OperationalError("COMMIT", {}, Exception("database is locked"))
 
-    with SyncService(config, site_engine=seeded_site, central_engine=central_engine,
-                     mqtt=False, listen=False) as service:
+    with SyncService(
+        config, site_engine=seeded_site, central_engine=central_engine, mqtt=False, listen=False
+    ) as service:
         sa_event.listen(seeded_site, "commit", locked)
         try:
             assert service.publish_grants() == []
@@ -329,7 +383,8 @@ def test_a_site_database_failure_while_compiling_grants_does_not_stop_sync(
 
 
 def test_a_status_with_an_absurd_grants_version_is_not_followed(
-        running: SyncService, config: StationConfig) -> None:
+    running: SyncService, config: StationConfig
+) -> None:
     """The site goes past a version an agent says it holds, but not past what its
     database can store: 2**64 must not stop grants (or sync)."""
     site = config.site.id
@@ -337,8 +392,10 @@ def test_a_status_with_an_absurd_grants_version_is_not_followed(
     try:
         wait_until(lambda: running.is_published("front-door"))
         version = running.compiler.current["front-door"].version
-        agent.publish(topics.agent(site, "front-door", topics.STATUS),
-                      json.dumps({"online": True, "grants_version": 2 ** 64}).encode())
+        agent.publish(
+            topics.agent(site, "front-door", topics.STATUS),
+            json.dumps({"online": True, "grants_version": 2**64}).encode(),
+        )
         good = event()
         agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), good.encode())
         agent.wait_for(lambda t, p: str(good.id) in decode_ack(p))
@@ -351,8 +408,9 @@ def test_a_status_with_an_absurd_grants_version_is_not_followed(
         agent.close()
 
 
-def test_a_refused_event_is_recorded_and_acknowledged(running: SyncService,
-                                                      config: StationConfig) -> None:
+def test_a_refused_event_is_recorded_and_acknowledged(
+    running: SyncService, config: StationConfig
+) -> None:
     """Never acknowledged, refused events would stay in the agent's window of 500
     unacknowledged events for good, and once 500 had piled up (an agent newer than
     sync, with a new event type) its whole outbox would stop flowing. Recorded for
