@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import hashlib
 import os
 import statistics
@@ -335,6 +336,9 @@ def bench_enforcement(
                 row = session.get(AgentStatus, AGENT)
                 return row.grants_version if row is not None else 0
 
+        def applied_at_least(version: int) -> bool:
+            return applied() >= version
+
         version = wait_for(lambda: published(False), 120)
         wait_for(lambda: applied() >= version, 120)
         for change in range(changes):
@@ -344,9 +348,9 @@ def bench_enforcement(
                 badge = db.scalar(select(Badge).where(Badge.hash == target))
                 assert badge is not None
                 badge.status = BadgeStatus.REVOKED if revoke else BadgeStatus.ACTIVE
-            version = wait_for(lambda revoke=revoke: published(revoke), 60)
+            version = wait_for(functools.partial(published, revoke), 60)
             sync_share.append(time.perf_counter() - started)
-            wait_for(lambda version=version: applied() >= version, 60)
+            wait_for(functools.partial(applied_at_least, version), 60)
             latencies.append(time.perf_counter() - started)
     rows: Rows = []
     for what, values, target in (

@@ -17,9 +17,13 @@ from sync.errors import BrokerUnavailable
 
 
 class Publisher(Protocol):
-    """A paho ``Client`` or a `sync.bus.SyncBus`: anything with this publish."""
+    """A paho ``Client`` or a `sync.bus.SyncBus`: anything with this publish.
 
-    def publish(self, topic: str, payload: bytes, qos: int = ..., retain: bool = ...) -> Any: ...
+    `qos` and `retain` are keyword-only, as `SyncBus.publish` has them; paho's
+    positional-or-keyword parameters accept keywords too, so both fit.
+    """
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = ..., retain: bool = ...) -> Any: ...
 
 
 def send_command(

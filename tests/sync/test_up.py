@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from station import registry
@@ -185,7 +185,7 @@ def test_site_sign_up_and_enrolment_reach_central(
         assert not session.scalars(select(Member).where(Member.dirty.is_(True))).all()
     # Replayed (e.g. the site lost its acknowledgement): accepted, nothing doubled.
     with site_engine.begin() as connection:
-        connection.execute(Member.__table__.update().values(dirty=True))
+        connection.execute(update(Member).values(dirty=True))
     assert sync_up(site_engine, central_engine, SITE, batch_size=10).rejected == 0
     sync_down(site_engine, central_engine, batch_size=10)
     with Session(central_engine) as session:
@@ -253,13 +253,14 @@ def test_a_change_made_while_its_row_is_being_uploaded_is_sent_again(
     """A check-out, a purpose chosen or a session ended between the read of a batch and
     its marking as uploaded must not be marked as uploaded with it (it was not)."""
     from station.checkin import Desk
+    from station.schedule import Schedule
 
     desk = Desk(
         SITE,
         "entrance",
         "Europe/Paris",
         {"fablab": "fablab", "coworking": "cowork"},
-        dt.time(19, 0),
+        Schedule.open_always(),  # these tests check out explicitly
     )
     with Session(site_engine) as session, session.begin():
         member = registry.add_member(session, "Visitor", origin_site=SITE)
@@ -296,13 +297,14 @@ def test_a_purpose_chosen_after_the_upload_reaches_central(
     site_engine: Engine, central_engine: Engine
 ) -> None:
     from station.checkin import Desk
+    from station.schedule import Schedule
 
     desk = Desk(
         SITE,
         "entrance",
         "Europe/Paris",
         {"fablab": "fablab", "coworking": "cowork"},
-        dt.time(19, 0),
+        Schedule.open_always(),  # these tests check out explicitly
     )
     with Session(site_engine) as session, session.begin():
         member = registry.add_member(session, "Visitor", origin_site=SITE)
