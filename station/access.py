@@ -1,10 +1,22 @@
-"""Facts for the access rule, read from a site database."""
+"""Facts for the access rule, read from a site database: the one reader of badge rights.
+
+`credential_facts` reads what `station.rules.decide` needs of many badges in four
+queries (every live badge when no hashes are given): the grant compiler
+(`sync.grants`) calls it for all badges at once, the kiosk (`lookup`) for the one
+presented, so an agent and the kiosk judge a badge from the same facts. Only live
+rows count (`station.db.live`): a tombstoned member, badge, membership or training
+gives no right.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Select, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from station.config import StationConfig
@@ -17,48 +29,123 @@ from station.db import (
     MemberTraining,
     Resource,
 )
+from station.db.live import live
 from station.plans import plan_windows
 from station.rules import CredentialFacts, MembershipSpan, ResourceFacts
 from station.schedule import Schedule
 
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])  # any select, its row type kept
 
-def member_facts(session: Session, member: Member, revoked: bool = False) -> CredentialFacts:
-    spans = tuple(
-        MembershipSpan(m.valid_from, m.valid_until, m.plan)
-        for m in session.scalars(
-            select(Membership).where(
-                Membership.member_id == member.id, Membership.deleted_at.is_(None)
-            )
-        )
-    )
-    trainings = {
-        t.training_code: t.expires_at
-        for t in session.scalars(
-            select(MemberTraining).where(
-                MemberTraining.member_id == member.id, MemberTraining.deleted_at.is_(None)
-            )
-        )
-    }
-    return CredentialFacts(
-        revoked=revoked,
-        staff=member.kind is MemberKind.STAFF,
-        memberships=spans,
-        trainings=trainings,
-    )
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """The facts of one badge and whose it is.
+
+    Badges of one member with the same status share one `facts` object, so a
+    caller building something per holder (a grant entry) can build it once."""
+
+    member_id: str  # the dashed UUID text
+    facts: CredentialFacts
 
 
 def credential_facts(
-    session: Session, badge_hash: str
-) -> tuple[CredentialFacts | None, Badge | None]:
-    """The facts of a presented credential, and its badge row (None if unknown)."""
-    badge = session.scalar(
-        select(Badge).where(Badge.hash == badge_hash, Badge.deleted_at.is_(None))
-    )
-    if badge is None or badge.member.deleted_at is not None:
-        return None, None
-    return member_facts(
-        session, badge.member, revoked=badge.status is not BadgeStatus.ACTIVE
-    ), badge
+    db: Session | Connection,
+    hashes: Collection[str] | None = None,
+    *,
+    plan_of: Callable[[str], str] = str,
+) -> dict[str, Holder]:
+    """{badge hash: holder} for the live badges of live members among `hashes` (all of
+    them when None). Revoked and lost badges are included, marked revoked, so that
+    the refusal can name the reason; an unknown or deleted badge is absent.
+
+    `plan_of` maps a membership's plan to the one the site applies (a plan the
+    configuration no longer declares becomes the default plan). On a `Connection`
+    nothing is flushed: give a `Session` to see its pending changes.
+    """
+    # Member ids stay driver values (no UUID objects): they are only keys here, and
+    # converting 150,000 of them is most of the grant compiler's time.
+    member_of = {
+        Member: type_coerce(Member.id, String),
+        Membership: type_coerce(Membership.member_id, String),
+        MemberTraining: type_coerce(MemberTraining.member_id, String),
+        Badge: type_coerce(Badge.member_id, String),
+    }
+
+    def of_holders(query: _Query, member_id: Any) -> _Query:
+        if hashes is None:
+            return query
+        return query.where(
+            member_id.in_(select(Badge.member_id).where(Badge.hash.in_(hashes), live(Badge)))
+        )
+
+    staff = {
+        row[0]: row[1] == MemberKind.STAFF
+        for row in db.execute(
+            of_holders(select(member_of[Member], Member.kind).where(live(Member)), Member.id)
+        )
+    }
+    spans: dict[Any, list[MembershipSpan]] = defaultdict(list)
+    for member, valid_from, valid_until, plan in db.execute(
+        of_holders(
+            select(
+                member_of[Membership],
+                Membership.valid_from,
+                Membership.valid_until,
+                Membership.plan,
+            ).where(live(Membership)),
+            Membership.member_id,
+        )
+    ):
+        spans[member].append(MembershipSpan(valid_from, valid_until, plan_of(plan)))
+    held: dict[Any, dict[str, Any]] = defaultdict(dict)
+    for member, code, expires in db.execute(
+        of_holders(
+            select(
+                member_of[MemberTraining], MemberTraining.training_code, MemberTraining.expires_at
+            ).where(live(MemberTraining)),
+            MemberTraining.member_id,
+        )
+    ):
+        held[member][code] = expires
+    badges = select(Badge.hash, member_of[Badge], Badge.status).where(live(Badge))
+    if hashes is not None:
+        badges = badges.where(Badge.hash.in_(hashes))
+    holders: dict[str, Holder] = {}
+    built: dict[tuple[Any, bool], Holder] = {}
+    for badge_hash, member, status in db.execute(badges):
+        if member not in staff:  # a deleted member's badges give nothing
+            continue
+        revoked = status != BadgeStatus.ACTIVE
+        holder = built.get((member, revoked))
+        if holder is None:
+            facts = CredentialFacts(
+                revoked=revoked,
+                staff=staff[member],
+                memberships=tuple(sorted(spans.get(member, ()), key=_span_order)),
+                trainings=held.get(member, {}),
+            )
+            holder = built[member, revoked] = Holder(_uuid_text(member), facts)
+        holders[badge_hash] = holder
+    return holders
+
+
+def lookup(session: Session, badge_hash: str) -> tuple[CredentialFacts, Badge] | None:
+    """The facts of a presented credential and its badge row; None if unknown or deleted."""
+    holder = credential_facts(session, [badge_hash]).get(badge_hash)
+    if holder is None:
+        return None
+    badge = session.scalars(select(Badge).where(Badge.hash == badge_hash, live(Badge))).one()
+    return holder.facts, badge
+
+
+def _span_order(span: MembershipSpan) -> tuple[Any, Any, str]:
+    return span.valid_from, span.valid_until or span.valid_from, span.plan
+
+
+def _uuid_text(value: Any) -> str:
+    """The usual dashed form of a UUID read as a driver value (32 hex digits on SQLite)."""
+    text = value.hex if isinstance(value, uuid.UUID) else str(value).replace("-", "")
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def resource_facts(session: Session, config: StationConfig, code: str) -> ResourceFacts:
@@ -69,7 +156,7 @@ def resource_facts(session: Session, config: StationConfig, code: str) -> Resour
     """
     resource = session.scalar(
         select(Resource).where(
-            Resource.site_id == config.site.id, Resource.code == code, Resource.deleted_at.is_(None)
+            Resource.site_id == config.site.id, Resource.code == code, live(Resource)
         )
     )
     if resource is None:
@@ -91,9 +178,3 @@ def resource_facts(session: Session, config: StationConfig, code: str) -> Resour
         staff_window=config.schedule(config.staff.schedule),
         free_access=config.schedule(agent.free_access) if agent and agent.free_access else None,
     )
-
-
-def today_in(timezone: str, now: dt.datetime | None = None) -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(timezone)).date()

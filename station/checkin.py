@@ -5,6 +5,15 @@ the member's last purpose (or the first one offered): the purpose chosen on the
 screen then corrects it. So someone who taps and walks away is still counted.
 Tapping again while checked in checks out. Every function takes a session and
 leaves committing to the caller, like `station.registry`.
+
+The kiosk's rule is its own, not `station.rules.decide`: a check-in counts a person
+in, it opens nothing. It reads the same facts as the agents (`station.access`), and
+then: an unknown or deleted badge is unknown; a revoked or lost badge is refused as
+such; a staff badge opens staff mode (no visit); a person checked in is checked out
+whatever their membership (leaving needs no right); a visitor (signed up at a
+kiosk) is checked in free of charge; a member is checked in when a membership
+covers today at the site, else told it has expired. Opening hours, trainings,
+plans' windows and lockdown do not apply: they govern doors and machines.
 """
 
 from __future__ import annotations
@@ -20,11 +29,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station import registry
-from station.access import credential_facts
+from station.access import lookup
 from station.communes import is_known
 from station.config import StationConfig
 from station.credential import Credential
 from station.db import Badge, BadgeStatus, Member, MemberKind, Visit
+from station.db.live import live_get
 from station.errors import NotFound, StationError
 from station.schedule import Schedule
 
@@ -116,9 +126,10 @@ class Desk:
 
     def tap(self, session: Session, badge_hash: str, now: dt.datetime) -> TapResult:
         """What a tap of this credential means now; records the check-in or check-out."""
-        facts, badge = credential_facts(session, badge_hash)
-        if badge is None or facts is None:
+        found = lookup(session, badge_hash)
+        if found is None:
             return TapResult(Outcome.UNKNOWN)
+        facts, badge = found
         member = badge.member
         if facts.revoked:
             return TapResult(Outcome.REVOKED, member.id, member.first_name)
@@ -312,8 +323,8 @@ class Desk:
         label: str = "",
     ) -> Badge:
         """Give a blank badge to a member; `Conflict` naming the holder if it is taken."""
-        member = session.get(Member, member_id)
-        if member is None or member.deleted_at is not None:
+        member = live_get(session, Member, member_id)
+        if member is None:
             raise NotFound(f"no member {member_id}")
         return registry.enroll_badge(
             session, member, credential, key, label=label, origin_site=self.site_id

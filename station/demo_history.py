@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from station import registry
 from station.checkin import CLOSING, SELF, STAFF
 from station.communes import OTHER_COMMUNE, load_communes
 from station.config import StationConfig
@@ -49,7 +50,6 @@ from station.db import (
     MemberKind,
     Membership,
     MemberTraining,
-    Training,
     Visit,
 )
 from station.demo_rhythms import (
@@ -651,11 +651,7 @@ def seed_history(
         if session.scalar(select(model.id).where(model.site_id == site).limit(1)) is not None:
             return 0
     names = {(f, last) for f, last in session.execute(select(Member.first_name, Member.last_name))}
-    trainings = list(
-        session.scalars(
-            select(Training.code).where(Training.deleted_at.is_(None)).order_by(Training.code)
-        )
-    )
+    trainings = registry.training_codes(session)
     history = _History(
         config, now, random.Random(f"{site}/{seed}"), taken_names=names, trainings=trainings
     )

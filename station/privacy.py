@@ -27,6 +27,7 @@ from station.db import (
     Visit,
     utcnow,
 )
+from station.db.live import live
 
 ERASED = "(effacé)"
 
@@ -88,7 +89,7 @@ def purge(
     for visitor in session.scalars(
         select(Member).where(
             Member.kind == MemberKind.VISITOR,
-            Member.deleted_at.is_(None),
+            live(Member),
             Member.created_at < stale,
         )
     ):

@@ -25,6 +25,7 @@ from station.db import (
     Training,
     utcnow,
 )
+from station.db.live import is_live, live, live_get, select_live
 from station.errors import Conflict, InvalidInput, NotFound
 
 DEFAULT_PLAN = "standard"  # the plan of memberships made before plans were declared
@@ -108,7 +109,7 @@ def current_membership(session: Session, member: Member, day: dt.date) -> Member
     rows = session.scalars(
         select(Membership).where(
             Membership.member_id == member.id,
-            Membership.deleted_at.is_(None),
+            live(Membership),
             Membership.valid_from <= day,
             or_(Membership.valid_until.is_(None), Membership.valid_until >= day),
         )
@@ -137,7 +138,7 @@ def renew_membership(
     current = current_membership(session, member, today)
     latest = session.scalar(
         select(Membership)
-        .where(Membership.member_id == member.id, Membership.deleted_at.is_(None))
+        .where(Membership.member_id == member.id, live(Membership))
         .order_by(Membership.valid_from.desc())
         .limit(1)
     )
@@ -154,7 +155,7 @@ def renew_membership(
         for planned in session.scalars(
             select(Membership).where(
                 Membership.member_id == member.id,
-                Membership.deleted_at.is_(None),
+                live(Membership),
                 or_(Membership.valid_until.is_(None), Membership.valid_until >= today),
             )
         ):
@@ -186,18 +187,16 @@ def is_email(text: str) -> bool:
 def email_holder(session: Session, email: str) -> Member | None:
     """Who already uses this email (case-insensitive), if anyone."""
     return session.scalar(
-        select(Member)
-        .where(func.lower(Member.email) == email.lower(), Member.deleted_at.is_(None))
-        .limit(1)
+        select(Member).where(func.lower(Member.email) == email.lower(), live(Member)).limit(1)
     )
 
 
 def find_member(session: Session, ref: str) -> Member:
     """A member by id (or its first 8 characters), email, or exact full name."""
-    live = select(Member).where(Member.deleted_at.is_(None))
+    members = select_live(Member)
     try:
-        found = session.get(Member, uuid.UUID(ref))
-        if found is not None and found.deleted_at is None:
+        found = live_get(session, Member, uuid.UUID(ref))
+        if found is not None:
             return found
     except ValueError:
         pass
@@ -206,7 +205,7 @@ def find_member(session: Session, ref: str) -> Member:
     matches: Sequence[Member] = [
         m
         for m in session.scalars(
-            live.where(
+            members.where(
                 or_(
                     func.lower(Member.email) == ref.lower(),
                     func.lower(Member.first_name) == first,
@@ -217,7 +216,7 @@ def find_member(session: Session, ref: str) -> Member:
         if (m.email or "").lower() == ref.lower() or m.display_name.casefold() == wanted
     ]
     if not matches and len(ref) >= 6:
-        candidates = session.scalars(live).all()
+        candidates = session.scalars(members).all()
         matches = [m for m in candidates if str(m.id).startswith(ref.lower())]
     if len(matches) == 1:
         return matches[0]
@@ -230,7 +229,7 @@ def search_members(session: Session, text: str, limit: int = 20) -> list[Member]
     pattern = f"%{text.strip()}%"
     query = (
         select(Member)
-        .where(Member.deleted_at.is_(None))
+        .where(live(Member))
         .where(
             or_(
                 Member.first_name.ilike(pattern),
@@ -245,7 +244,7 @@ def search_members(session: Session, text: str, limit: int = 20) -> list[Member]
 
 
 def badge_by_hash(session: Session, badge_hash: str) -> Badge | None:
-    return session.scalar(select(Badge).where(Badge.hash == badge_hash, Badge.deleted_at.is_(None)))
+    return session.scalar(select_live(Badge).where(Badge.hash == badge_hash))
 
 
 def enroll_badge(
@@ -259,8 +258,9 @@ def enroll_badge(
 ) -> Badge:
     """Attach a badge to a member; refused, naming the holder, if anyone holds it."""
     badge_hash = credential.keyed_hash(key)
+    # Tombstones too: the hash is unique, so a deleted badge's row is reused.
     existing = session.scalar(select(Badge).where(Badge.hash == badge_hash))
-    if existing is not None and existing.deleted_at is None:
+    if is_live(existing):
         if existing.status is BadgeStatus.ACTIVE:
             holder = existing.member
             raise Conflict(
@@ -309,7 +309,7 @@ def revoke_badge(
 def find_badge(session: Session, ref: str, key: bytes) -> Badge:
     """A badge by its UID (hex) or by its id."""
     try:
-        badge = session.get(Badge, uuid.UUID(ref))
+        badge = live_get(session, Badge, uuid.UUID(ref))
         if badge is not None:
             return badge
     except ValueError:
@@ -333,8 +333,8 @@ def grant_training(
     origin_site: str | None = None,
 ) -> MemberTraining:
     """Grant (or renew) a training; its expiry follows the training's validity."""
-    training = session.get(Training, code)
-    if training is None or training.deleted_at is not None:
+    training = live_get(session, Training, code)
+    if training is None:
         raise NotFound(f"no training {code!r}; known: {', '.join(training_codes(session))}")
     granted_at = now or utcnow()
     expires = granted_at + dt.timedelta(days=training.valid_days) if training.valid_days else None
@@ -360,7 +360,7 @@ def revoke_training(
         select(MemberTraining).where(
             MemberTraining.member_id == member.id,
             MemberTraining.training_code == code,
-            MemberTraining.deleted_at.is_(None),
+            live(MemberTraining),
         )
     )
     if held is None:
@@ -373,7 +373,5 @@ def revoke_training(
 
 def training_codes(session: Session) -> list[str]:
     return list(
-        session.scalars(
-            select(Training.code).where(Training.deleted_at.is_(None)).order_by(Training.code)
-        )
+        session.scalars(select(Training.code).where(live(Training)).order_by(Training.code))
     )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from station.config import StationConfig
 from station.db import OpeningException, OpeningHours, Resource, ResourceKind, Training, utcnow
+from station.db.live import live
 from station.schedule import WEEKDAY_COUNT, parse_range
 
 __all__ = ["seed_site"]
@@ -72,9 +73,7 @@ def _seed_resources(session: Session, config: StationConfig) -> None:
         ):
             row.kind, row.name, row.schedule = kind, name, schedule
             row.required_trainings, row.deleted_at = trainings, None
-    for row in session.scalars(
-        select(Resource).where(Resource.site_id == site, Resource.deleted_at.is_(None))
-    ):
+    for row in session.scalars(select(Resource).where(Resource.site_id == site, live(Resource))):
         if row.code not in wanted:
             row.deleted_at = utcnow()
 
@@ -98,7 +97,7 @@ def _seed_hours(session: Session, config: StationConfig) -> None:
             opens, closes = parse_range(text)
             weekly[seeded_id(site, "hours", weekday, text)] = (weekday, opens, closes)
     for row in session.scalars(
-        select(OpeningHours).where(OpeningHours.site_id == site, OpeningHours.deleted_at.is_(None))
+        select(OpeningHours).where(OpeningHours.site_id == site, live(OpeningHours))
     ):
         if row.id not in weekly:
             row.deleted_at = utcnow()
@@ -113,9 +112,7 @@ def _seed_hours(session: Session, config: StationConfig) -> None:
 
     dated = {seeded_id(site, "exception", e.date): e for e in hours.exceptions}
     for exception_row in session.scalars(
-        select(OpeningException).where(
-            OpeningException.site_id == site, OpeningException.deleted_at.is_(None)
-        )
+        select(OpeningException).where(OpeningException.site_id == site, live(OpeningException))
     ):
         if exception_row.id not in dated:
             exception_row.deleted_at = utcnow()

@@ -2,8 +2,8 @@
 
 One entry per badge hash (revoked ones too, so an agent can name the reason),
 with the holder's memberships and trainings, plus the agent's resource facts
-(trainings required, schedule, enabled). The content is the same facts
-`station.access` gives the kiosk, computed for all badges in four queries.
+(trainings required, schedule, enabled). The facts are those the kiosk reads,
+from the same reader (`station.access.credential_facts`, all badges in four queries).
 
 A snapshot is rebuilt only when the site database changed (a cheap fingerprint),
 and gets a new version only when its content changed: versions are monotonic per
@@ -14,22 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, String, func, select, type_coerce
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
-from station.access import resource_facts
+from station.access import credential_facts, resource_facts
 from station.config import StationConfig
 from station.db import (
     Badge,
-    BadgeStatus,
     Member,
-    MemberKind,
     Membership,
     MemberTraining,
     OpeningException,
@@ -40,8 +36,8 @@ from station.db import (
 from station.protocol import topics
 from station.protocol.grants import entry_to_json, make_snapshot, resource_to_json
 from station.protocol.signing import agent_key, canonical
-from station.rules import CredentialFacts, MembershipSpan, ResourceFacts
-from sync.down import read_cursor, write_cursor
+from station.rules import ResourceFacts
+from sync.cursors import read_cursor, write_cursor
 
 log = logging.getLogger(__name__)
 
@@ -83,62 +79,14 @@ def compile_entries(
 
     `plan_of` maps a membership's plan to the one the site applies (a plan the
     configuration no longer declares becomes the default plan)."""
-    # Member ids stay driver values (no UUID objects): they are only keys here.
-    member_of = {
-        Member: type_coerce(Member.id, String),
-        Membership: type_coerce(Membership.member_id, String),
-        MemberTraining: type_coerce(MemberTraining.member_id, String),
-        Badge: type_coerce(Badge.member_id, String),
-    }
-    staff = {
-        row[0]: row[1] == MemberKind.STAFF
-        for row in connection.execute(
-            select(member_of[Member], Member.kind).where(Member.deleted_at.is_(None))
-        )
-    }
-    spans: dict[Any, list[MembershipSpan]] = defaultdict(list)
-    for member, valid_from, valid_until, plan in connection.execute(
-        select(
-            member_of[Membership], Membership.valid_from, Membership.valid_until, Membership.plan
-        ).where(Membership.deleted_at.is_(None))
-    ):
-        spans[member].append(MembershipSpan(valid_from, valid_until, plan_of(plan)))
-    held: dict[Any, dict[str, Any]] = defaultdict(dict)
-    for member, code, expires in connection.execute(
-        select(
-            member_of[MemberTraining], MemberTraining.training_code, MemberTraining.expires_at
-        ).where(MemberTraining.deleted_at.is_(None))
-    ):
-        held[member][code] = expires
     entries: dict[str, dict[str, Any]] = {}
-    built: dict[tuple[Any, bool], dict[str, Any]] = {}  # a member's badges share an entry
-    for badge_hash, member, status in connection.execute(
-        select(Badge.hash, member_of[Badge], Badge.status).where(Badge.deleted_at.is_(None))
-    ):
-        if member not in staff:
-            continue
-        revoked = status != BadgeStatus.ACTIVE
-        entry = built.get((member, revoked))
+    built: dict[int, dict[str, Any]] = {}  # a member's badges share their facts: one entry
+    for badge_hash, holder in credential_facts(connection, plan_of=plan_of).items():
+        entry = built.get(id(holder))
         if entry is None:
-            facts = CredentialFacts(
-                revoked=revoked,
-                staff=staff[member],
-                memberships=tuple(sorted(spans.get(member, ()), key=_span_order)),
-                trainings=held.get(member, {}),
-            )
-            entry = built[member, revoked] = entry_to_json(facts, _uuid_text(member))
+            entry = built[id(holder)] = entry_to_json(holder.facts, holder.member_id)
         entries[badge_hash] = entry
     return entries
-
-
-def _span_order(span: MembershipSpan) -> tuple[Any, Any, str]:
-    return span.valid_from, span.valid_until or span.valid_from, span.plan
-
-
-def _uuid_text(value: Any) -> str:
-    """The usual dashed form of a UUID read as a driver value (32 hex digits on SQLite)."""
-    text = value.hex if isinstance(value, uuid.UUID) else str(value).replace("-", "")
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 class GrantCompiler:

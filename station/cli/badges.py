@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from sqlalchemy import select
-
 from station import registry
 from station.cli.context import Context
 from station.credential import Credential
 from station.db import Badge, BadgeStatus
+from station.db.live import select_live
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,7 +70,7 @@ def run_revoke(args: argparse.Namespace, ctx: Context) -> int:
 
 def run_list(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.session() as session:
-        query = select(Badge).where(Badge.deleted_at.is_(None)).order_by(Badge.enrolled_at)
+        query = select_live(Badge).order_by(Badge.enrolled_at)
         if args.member:
             query = query.where(Badge.member_id == registry.find_member(session, args.member).id)
         rows = [badge_row(b) for b in session.scalars(query)]

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from station import registry
 from station.cli.context import Context
 from station.db import Member, MemberTraining, Training
+from station.db.live import live, select_live
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -70,14 +71,12 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
                     "en": t.name_en,
                     "valid_days": t.valid_days or "no expiry",
                 }
-                for t in session.scalars(
-                    select(Training).where(Training.deleted_at.is_(None)).order_by(Training.code)
-                )
+                for t in session.scalars(select_live(Training).order_by(Training.code))
             ]
             ctx.output(rows, ["code", "fr", "en", "valid_days"], title="Trainings")
             return 0
         query = (
-            select(MemberTraining, Member).join(Member).where(MemberTraining.deleted_at.is_(None))
+            select(MemberTraining, Member).join(Member).where(live(MemberTraining), live(Member))
         )
         if args.member:
             query = query.where(Member.id == registry.find_member(session, args.member).id)

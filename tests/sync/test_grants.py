@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from station import registry
-from station.access import credential_facts
+from station.access import lookup
 from station.config import StationConfig, load_config
 from station.credential import Credential
 from station.db import Badge, MemberKind, Resource
@@ -51,10 +51,11 @@ def test_entries_agree_with_the_kiosks_facts(seeded: Engine) -> None:
         entries = compile_entries(session.connection())
         hashes = list(session.scalars(select(Badge.hash)))
         for badge_hash in hashes:
-            facts, _badge = credential_facts(session, badge_hash)
-            if facts is None:
+            found = lookup(session, badge_hash)
+            if found is None:
                 assert badge_hash not in entries  # a deleted member's badge is dropped
                 continue
+            facts, _badge = found
             got = entry_from_json(entries[badge_hash])
             assert got.revoked == facts.revoked and got.staff == facts.staff
             assert sorted(got.memberships, key=str) == sorted(facts.memberships, key=str)
