@@ -8,14 +8,15 @@ import os
 import shutil
 import socket
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from station.cli.context import Context
 from station.config import StationConfig
 
 if TYPE_CHECKING:
-    from sqlalchemy import Table
+    from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
     from station.supervisor import Supervisor
@@ -101,49 +102,33 @@ def _start_xvfb(supervisor: Supervisor) -> str:
 
 
 def _prepare_databases(config: StationConfig, now: dt.datetime | None = None) -> None:
-    from sqlalchemy.orm import Session
+    from station.demo_setup import prepare_databases
 
-    from station.db import make_engine, upgrade
-    from station.demo_data import seed_people
-    from station.demo_history import seed_history
-    from station.seed import seed_site
-    from sync import central
-    from sync.down import sync_down
+    prepare_databases(config, now or dt.datetime.now(dt.UTC), _SyncReplication(config))
 
-    now = now or dt.datetime.now(dt.UTC)
-    # Central first: the people reach the site through sync, as they would in production.
-    central_url = config.resolve_url(config.central.url)
-    upgrade(central_url)
-    central_engine = make_engine(central_url)
-    try:
-        with central.session(central_engine) as session:
-            seed_site(session, config)
-            seed_people(session, config.site_key)
-            # Three months of check-ins and machine sessions, once (station/demo_history.py).
-            seed_history(session, config, now)
-        site_url = config.resolve_url(config.database.url)
-        upgrade(site_url)
-        site_engine = make_engine(site_url)
-        try:
-            with Session(site_engine) as session, session.begin():
-                seed_site(session, config)
-            # History never comes down: a site keeps its own copy of what it uploaded, and
-            # the kiosk's "today" and `station report` read the site database. So the
-            # people come down now (the round `station sync` would run in a moment), then
-            # the site gets its copy of the history, marked uploaded like central's.
-            central.stamp_unrevisioned(central_engine)
-            sync_down(
-                site_engine,
-                central_engine,
-                batch_size=config.central.batch_size,
-                site_id=config.site.id,
-            )
-            with Session(central_engine) as source, Session(site_engine) as site, site.begin():
-                _copy_history(source, site, config.site.id)
-        finally:
-            site_engine.dispose()
-    finally:
-        central_engine.dispose()
+
+class _SyncReplication:
+    """`station.demo_setup.Replication` by sync, as `station sync` runs it."""
+
+    def __init__(self, config: StationConfig) -> None:
+        self.config = config
+
+    def central_session(self, engine: Engine) -> AbstractContextManager[Session]:
+        from sync import central
+
+        return central.session(engine)
+
+    def bring_down(self, site: Engine, central_engine: Engine) -> None:
+        from sync import central
+        from sync.down import sync_down
+
+        central.stamp_unrevisioned(central_engine)
+        sync_down(
+            site,
+            central_engine,
+            batch_size=self.config.central.batch_size,
+            site_id=self.config.site.id,
+        )
 
 
 def _mosquitto(config: StationConfig) -> list[str]:
@@ -170,33 +155,3 @@ def _listening(host: str, port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex((host, port)) == 0
-
-
-def _copy_history(central: Session, site: Session, site_id: str) -> int:
-    """Give the site its own copy of the history central holds for it; the rows copied.
-
-    What a site that has been running holds: the rows it uploaded, as they were
-    (``uploaded_at`` included, so nothing goes up again). The people they refer to
-    must have come down first (`sync.down`). Nothing is copied, and 0 returned, if
-    the site already has history of its own.
-    """
-    from sqlalchemy import insert, select
-
-    from station.db import AccessEvent, MachineSession, Visit
-
-    for model in (Visit, MachineSession):
-        if site.scalar(select(model.id).where(model.site_id == site_id).limit(1)) is not None:
-            return 0
-    copied = 0
-    for table in (cast("Table", m.__table__) for m in (Visit, MachineSession, AccessEvent)):
-        rows = [
-            dict(row._mapping)
-            for row in central.execute(
-                select(table).where(table.c.site_id == site_id, table.c.uploaded_at.is_not(None))
-            )
-        ]
-        if rows:
-            site.execute(insert(table), rows)
-            copied += len(rows)
-    site.flush()
-    return copied

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from sqlalchemy import select
-
 from station import registry
 from station.cli.context import Context
-from station.db import Member, MemberKind, utcnow
+from station.db import BadgeStatus, Member, MemberKind, utcnow
+from station.db.live import live_rows, select_live
 from station.errors import Conflict, InvalidInput
 
 
@@ -160,11 +159,7 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
             members = registry.search_members(session, args.search, limit=1000)
         else:
             members = list(
-                session.scalars(
-                    select(Member)
-                    .where(Member.deleted_at.is_(None))
-                    .order_by(Member.last_name, Member.first_name)
-                )
+                session.scalars(select_live(Member).order_by(Member.last_name, Member.first_name))
             )
         if args.kind:
             members = [m for m in members if m.kind.value == args.kind]
@@ -180,20 +175,17 @@ def run_show(args: argparse.Namespace, ctx: Context) -> int:
             "consent_at": member.consent_at,
             "memberships": [
                 f"{m.plan}: {m.valid_from} → {m.valid_until or '…'}"
-                for m in member.memberships
-                if m.deleted_at is None
+                for m in live_rows(member.memberships)
             ],
             "badge_list": [
                 f"{b.label or b.kind} {b.status.value} "
                 f"(enrolled {b.enrolled_at:%Y-%m-%d}, {str(b.id)[:8]})"
-                for b in member.badges
-                if b.deleted_at is None
+                for b in live_rows(member.badges)
             ],
             "trainings": [
                 f"{t.training_code} by {t.granted_by or '?'} until "
                 f"{t.expires_at.date() if t.expires_at else 'no expiry'}"
-                for t in member.trainings
-                if t.deleted_at is None
+                for t in live_rows(member.trainings)
             ],
         }
     ctx.output_one(record)
@@ -215,39 +207,26 @@ def run_export(args: argparse.Namespace, ctx: Context) -> int:
 
 def run_forget(args: argparse.Namespace, ctx: Context) -> int:
     from station.db import open_database
-    from station.errors import NotFound, StationError
-    from station.privacy import forget
+    from station.erasure import forget_everywhere
+    from station.errors import StationError
     from sync import central
 
     def confirm(name: str) -> None:
         if not args.yes:
             raise StationError(f"this erases {name} for good; add --yes to confirm")
 
-    # Central first (it masters people: the tombstones reach every site and every
-    # agent's grants from there), then this site at once.
     config = ctx.config
-    member_ref, name, at_central = args.member, "", False
     engine = open_database(config.resolve_url(config.central.url), "central registry")
     try:
-        with central.session(engine) as session:
-            member = registry.find_member(session, args.member)
-            member_ref, name, at_central = str(member.id), member.display_name, True
-            confirm(name)
-            forget(session, member)
-    except NotFound:
-        pass  # created here and not uploaded yet: erased here, the tombstones go up
+        name = forget_everywhere(
+            args.member,
+            central=lambda: central.session(engine),
+            site=ctx.session,
+            site_id=config.site.id,
+            confirm=confirm,
+        )
     finally:
         engine.dispose()
-    with ctx.session() as session:
-        try:
-            member = registry.find_member(session, member_ref)
-        except NotFound:
-            if not at_central:
-                raise
-        else:
-            name = member.display_name
-            confirm(name)
-            forget(session, member, origin_site=None if at_central else config.site.id)
     if ctx.json_output:
         ctx.output_one({"forgotten": name})
     else:
@@ -262,7 +241,5 @@ def member_row(member: Member) -> dict[str, object]:
         "kind": member.kind.value,
         "email": member.email,
         "home_commune": member.home_commune,
-        "badges": sum(
-            1 for b in member.badges if b.deleted_at is None and b.status.value == "active"
-        ),
+        "badges": sum(1 for b in live_rows(member.badges) if b.status is BadgeStatus.ACTIVE),
     }
