@@ -243,6 +243,38 @@ def search_members(session: Session, text: str, limit: int = 20) -> list[Member]
     return list(session.scalars(query))
 
 
+def members(session: Session) -> list[Member]:
+    """Every live person, by name."""
+    return list(session.scalars(select_live(Member).order_by(Member.last_name, Member.first_name)))
+
+
+def badges(session: Session, member: Member | None = None) -> list[Badge]:
+    """The live badges of live members (of `member` only if given), by enrolment."""
+    query = select_live(Badge).join(Badge.member).where(live(Member))
+    if member is not None:
+        query = query.where(Badge.member_id == member.id)
+    return list(session.scalars(query.order_by(Badge.enrolled_at)))
+
+
+def trainings_held(
+    session: Session, member: Member | None = None
+) -> list[tuple[MemberTraining, Member]]:
+    """The live trainings held by live members (by `member` only if given)."""
+    query = (
+        select(MemberTraining, Member)
+        .join(MemberTraining.member)
+        .where(live(MemberTraining), live(Member))
+    )
+    if member is not None:
+        query = query.where(Member.id == member.id)
+    return [(held, holder) for held, holder in session.execute(query)]
+
+
+def trainings(session: Session) -> list[Training]:
+    """The catalogue: every live training, by code."""
+    return list(session.scalars(select_live(Training).order_by(Training.code)))
+
+
 def badge_by_hash(session: Session, badge_hash: str) -> Badge | None:
     return session.scalar(select_live(Badge).where(Badge.hash == badge_hash))
 

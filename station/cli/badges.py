@@ -8,7 +8,6 @@ from station import registry
 from station.cli.context import Context
 from station.credential import Credential
 from station.db import Badge, BadgeStatus
-from station.db.live import select_live
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -70,10 +69,8 @@ def run_revoke(args: argparse.Namespace, ctx: Context) -> int:
 
 def run_list(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.session() as session:
-        query = select_live(Badge).order_by(Badge.enrolled_at)
-        if args.member:
-            query = query.where(Badge.member_id == registry.find_member(session, args.member).id)
-        rows = [badge_row(b) for b in session.scalars(query)]
+        member = registry.find_member(session, args.member) if args.member else None
+        rows = [badge_row(b) for b in registry.badges(session, member)]
     ctx.output(rows, ["id", "member", "kind", "label", "status", "enrolled_at"], title="Badges")
     return 0
 

@@ -8,7 +8,7 @@ import datetime as dt
 from station import registry
 from station.cli.context import Context
 from station.db import BadgeStatus, Member, MemberKind, utcnow
-from station.db.live import live_rows, select_live
+from station.db.live import live_rows
 from station.errors import Conflict, InvalidInput
 
 
@@ -158,9 +158,7 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
         if args.search:
             members = registry.search_members(session, args.search, limit=1000)
         else:
-            members = list(
-                session.scalars(select_live(Member).order_by(Member.last_name, Member.first_name))
-            )
+            members = registry.members(session)
         if args.kind:
             members = [m for m in members if m.kind.value == args.kind]
         rows = [member_row(m) for m in members]

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from sqlalchemy import select
-
 from station import registry
 from station.cli.context import Context
-from station.db import Member, MemberTraining, Training
-from station.db.live import live, select_live
+from station.db import Member, MemberTraining
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,16 +68,12 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
                     "en": t.name_en,
                     "valid_days": t.valid_days or "no expiry",
                 }
-                for t in session.scalars(select_live(Training).order_by(Training.code))
+                for t in registry.trainings(session)
             ]
             ctx.output(rows, ["code", "fr", "en", "valid_days"], title="Trainings")
             return 0
-        query = (
-            select(MemberTraining, Member).join(Member).where(live(MemberTraining), live(Member))
-        )
-        if args.member:
-            query = query.where(Member.id == registry.find_member(session, args.member).id)
-        rows = [held_row(held, member) for held, member in session.execute(query)]
+        member = registry.find_member(session, args.member) if args.member else None
+        rows = [held_row(held, holder) for held, holder in registry.trainings_held(session, member)]
     ctx.output(
         rows, ["member", "training", "granted_by", "granted_at", "expires"], title="Trainings held"
     )
