@@ -36,7 +36,7 @@ import pytest  # noqa: E402
 
 from tests.support import pcsc  # noqa: E402
 from tests.support.config import write_config  # noqa: E402
-from tests.support.mqtt import BrokerAddress, Mosquitto  # noqa: E402
+from tests.support.mqtt import NO_BROKER, BrokerAddress, Mosquitto  # noqa: E402
 from tests.support.postgres import (  # noqa: E402
     PostgresServer,
     create_database,
@@ -223,16 +223,29 @@ def site_session(site_db: str) -> Iterator[Session]:
         engine.dispose()
 
 
+def _uses_broker(request: pytest.FixtureRequest) -> bool:
+    return (
+        "mqtt_broker" in request.fixturenames or request.node.get_closest_marker("mqtt") is not None
+    )
+
+
 @pytest.fixture
-def config_factory(tmp_path: Path, mqtt_broker: BrokerAddress) -> Callable[..., Path]:
+def config_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., Path]:
     """``make(overrides={...}, name="config.toml")``: the sample config.toml in tmp_path,
-    databases in tmp_path, mqtt at the test broker; overrides deep-merge (None deletes)."""
+    databases in tmp_path; overrides deep-merge (None deletes).
+
+    mqtt points at the session's broker only for a test that uses one (it asks for
+    `mqtt_broker` or is marked ``mqtt``): the others, pure domain tests above all, do
+    not start mosquitto, and their configuration names a port where nothing listens,
+    so a test that talks MQTT without saying so fails at once instead of passing by luck.
+    """
+    broker = request.getfixturevalue("mqtt_broker") if _uses_broker(request) else NO_BROKER
 
     def make(overrides: Mapping[str, Any] | None = None, name: str = "config.toml") -> Path:
         return write_config(
             tmp_path,
-            mqtt_host=mqtt_broker.host,
-            mqtt_port=mqtt_broker.port,
+            mqtt_host=broker.host,
+            mqtt_port=broker.port,
             overrides=overrides,
             name=name,
         )

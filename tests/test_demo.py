@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,11 @@ from sqlalchemy.orm import Session
 from station.db import AccessEvent, Visit, make_engine
 from tests.support.config import write_config
 from tests.support.net import free_port
+from tests.support.wait import wait_for
 
 STATION = [sys.executable, "-m", "station.cli.main"]
+# The demo is a dozen processes starting on a busy machine: wait long, poll gently.
+SLOW, POLL = 60.0, 0.2
 
 
 def _events(url: str) -> list[tuple[str, str, str | None]]:
@@ -48,15 +50,6 @@ def _visits(url: str) -> int:
         engine.dispose()
 
 
-def _wait_for(predicate, timeout: float = 60.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 @pytest.mark.skipif(not Path("/usr/sbin/mosquitto").exists(), reason="needs mosquitto")
 def test_demo_runs_a_whole_site_and_stops_cleanly(tmp_path: Path) -> None:
     # The demo's processes run on the wall clock: what is checked holds at any hour
@@ -77,7 +70,12 @@ def test_demo_runs_a_whole_site_and_stops_cleanly(tmp_path: Path) -> None:
         sockets = [
             tmp_path / "var" / "sim" / f"{name}.sock" for name in ("front-door", "laser-cutter")
         ]
-        assert _wait_for(lambda: all(s.exists() for s in sockets)), "agents did not start"
+        wait_for(
+            lambda: all(s.exists() for s in sockets),
+            timeout=SLOW,
+            interval=POLL,
+            what="the agents to start",
+        )
 
         def tap(reader: str, uid: str) -> None:
             subprocess.run(
@@ -88,29 +86,43 @@ def test_demo_runs_a_whole_site_and_stops_cleanly(tmp_path: Path) -> None:
 
         def granted_once_grants_arrive() -> bool:
             tap("front-door", "04F6A7B8")  # Inès: a coworking resident, 24/7
-            return _wait_for(
-                lambda: ("front-door", "granted", "granted") in _events(site_url), timeout=3
-            )
+            try:
+                wait_for(
+                    lambda: ("front-door", "granted", "granted") in _events(site_url),
+                    timeout=3,
+                    interval=POLL,
+                )
+            except AssertionError:
+                return False  # no grants yet: tap again
+            return True
 
-        assert _wait_for(granted_once_grants_arrive, timeout=90)
+        wait_for(granted_once_grants_arrive, timeout=90, what="the front door to grant Inès")
         tap("laser-cutter", "04B2C3D4")  # Lucas: not trained
         tap("front-door", "04FFFFFF")  # nobody's badge
-        assert _wait_for(
+        wait_for(
             lambda: (
                 {
                     ("laser-cutter", "denied", "training_missing"),
                     ("front-door", "denied", "unknown_badge"),
                 }
                 <= set(_events(site_url))
-            )
+            ),
+            timeout=SLOW,
+            interval=POLL,
+            what="both refusals",
         )
         if with_kiosk:
             kiosk_socket = tmp_path / "var" / "sim" / "entrance.sock"
-            assert _wait_for(kiosk_socket.exists), "the kiosk did not start"
+            wait_for(kiosk_socket.exists, timeout=SLOW, interval=POLL, what="the kiosk to start")
             # The site already holds the demo's three months of history (demo_history).
             before = _visits(site_url)
             tap("entrance", "04F6A7B8")  # Inès checks in at the kiosk
-            assert _wait_for(lambda: _visits(site_url) == before + 1)
+            wait_for(
+                lambda: _visits(site_url) == before + 1,
+                timeout=SLOW,
+                interval=POLL,
+                what="the check-in",
+            )
     finally:
         demo.send_signal(signal.SIGTERM)
         output, _ = demo.communicate(timeout=60)

@@ -27,6 +27,12 @@ class BrokerAddress:
     port: int
 
 
+# Where a test that uses no broker has its configuration point: TCP port 1 (tcpmux)
+# has no listener on the machines that run the suite, so a connection is refused at
+# once, and a developer's own broker on 1883 never sees the tests' messages.
+NO_BROKER = BrokerAddress("127.0.0.1", 1)
+
+
 class Mosquitto:
     """A mosquitto process of its own on a fixed port, which a test may stop and start.
 

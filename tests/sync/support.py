@@ -12,6 +12,7 @@ from station.credential import Credential
 from station.db import Badge, Member
 from sync import central
 from sync.tables import DOWN_TABLES, HISTORY_MODELS, primary_key, table_of
+from tests.support.wait import wait_for
 
 KEY = b"test-site-key-0123456789"
 COMPARED = (
@@ -137,21 +138,20 @@ class Probe:
         self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
 
     def wait_for(self, predicate: Any, timeout: float = 10.0) -> tuple[str, bytes, bool]:
-        """The first message for which ``predicate(topic, payload)`` is true."""
+        """The first message for which ``predicate(topic, payload)`` is true (those
+        before it are dropped)."""
         import queue
-        import time
 
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("no matching message")
-            try:
-                topic, payload, retain = self.messages.get(timeout=left)
-            except queue.Empty:
-                continue
-            if predicate(topic, payload):
-                return topic, payload, retain
+        def matching() -> tuple[str, bytes, bool] | None:
+            while True:
+                try:
+                    message = self.messages.get_nowait()
+                except queue.Empty:
+                    return None
+                if predicate(message[0], message[1]):
+                    return message
+
+        return wait_for(matching, timeout, what="a matching message")
 
     def close(self) -> None:
         self.client.loop_stop()

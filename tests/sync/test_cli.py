@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from station.config import load_config
@@ -42,6 +43,7 @@ def prepared(config_factory: Callable[..., Path]) -> Path:
     return path
 
 
+@pytest.mark.mqtt  # its configuration must name the test broker
 def test_once_syncs_and_reports(config_factory: Callable[..., Path]) -> None:
     path = prepared(config_factory)
     result = station(path, "--json", "sync", "--once")
@@ -64,6 +66,7 @@ def test_a_service_log_starts_without_alembic_chatter(config_factory: Callable[.
     assert "alembic" not in result.stderr  # no "setup plugin", no "Context impl"
 
 
+@pytest.mark.mqtt  # its configuration must name the test broker
 def test_once_fails_without_central(config_factory: Callable[..., Path]) -> None:
     path = config_factory(
         {
@@ -133,6 +136,7 @@ def test_a_round_against_a_central_without_tables_says_to_upgrade_it(
         central.dispose()
 
 
+@pytest.mark.mqtt  # its configuration must name the test broker
 def test_continuous_logs_state_changes_and_stops_on_sigterm(
     config_factory: Callable[..., Path],
 ) -> None:

@@ -21,6 +21,7 @@ from sync.errors import BrokerUnavailable
 from tests.sync.support import Probe, unique_site
 
 
+@pytest.mark.mqtt  # its configuration must name the test broker
 def test_a_sent_command_verifies_at_its_agent_only(config_factory: Callable[..., Path]) -> None:
     config = load_config(config_factory({"site": {"id": unique_site()}}))
     site = config.site.id

@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -32,20 +31,13 @@ from station.seed import seed_site
 from sync import central
 from sync.service import SyncService
 from tests.support.config import ANY_HOUR
+from tests.support.wait import wait_for
 from tests.sync.support import unique_site
+
+pytestmark = pytest.mark.mqtt  # sync and the agent talk through the test broker
 
 AGENT = "front-door"
 UID = "04E2E001"
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture

@@ -25,7 +25,10 @@ from station.protocol.grants import read_snapshot
 from station.protocol.signing import agent_key
 from station.seed import seed_site
 from sync.service import SyncService
+from tests.support.wait import wait_for
 from tests.sync.support import Probe, add_people, revoke, unique_site
+
+pytestmark = pytest.mark.mqtt  # the service and the probes talk through the test broker
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 
@@ -63,14 +66,6 @@ def probe(config: StationConfig, *subscriptions: str) -> Probe:
     return Probe(config.mqtt.host, config.mqtt.port, *subscriptions)
 
 
-def wait_until(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met")
-        time.sleep(0.05)
-
-
 def event(kind: str = "granted", **data: object) -> AgentEvent:
     return AgentEvent(
         id=new_event_id(),
@@ -95,7 +90,7 @@ def test_events_are_stored_once_then_acknowledged(
     agent = probe(config, topics.agent(site, "laser-cutter", topics.ACKS))
     try:
         events = [event() for _ in range(20)]
-        wait_until(lambda: running.bus is not None and running.bus.connected)
+        wait_for(lambda: running.bus is not None and running.bus.connected)
         for item in events + events[:5]:  # five resent, as after a lost ack
             agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), item.encode())
         agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), b"{not json")
@@ -110,7 +105,7 @@ def test_events_are_stored_once_then_acknowledged(
         assert acked == {str(e.id) for e in events}
         # Acknowledged means stored: the rows are there when the ack is.
         assert count(running.site_engine, AccessEvent) == 20
-        wait_until(lambda: running.counters["malformed_events"] == 2)
+        wait_for(lambda: running.counters["malformed_events"] == 2)
         assert running.counters["events_stored"] >= 20
     finally:
         agent.close()
@@ -135,10 +130,10 @@ def test_machine_sessions_are_built_from_start_and_end(
         orphan_end = event("session_ended", duration_s=30.0, end_reason="idle_timeout")
         # The body names another agent: the topic (which the broker's ACL vouches for) wins.
         forged = replace(event("machine_state", state="free"), agent="front-door")
-        wait_until(lambda: running.bus is not None and running.bus.connected)
+        wait_for(lambda: running.bus is not None and running.bus.connected)
         for item in (end, start, orphan_end, forged):  # out of order on purpose
             agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), item.encode())
-        wait_until(lambda: count(running.site_engine, AccessEvent) == 4)
+        wait_for(lambda: count(running.site_engine, AccessEvent) == 4)
         with Session(running.site_engine) as db:
             assert set(db.scalars(select(AccessEvent.agent_id))) == {"laser-cutter"}
         with Session(running.site_engine) as db:
@@ -175,11 +170,11 @@ def test_agent_status_is_kept_for_the_staff_screen(
                 row = db.get(AgentStatus, "front-door")
                 return row is not None and row.status.get("outbox_depth") == 3
 
-        wait_until(stored)
+        wait_for(stored)
         with Session(running.site_engine) as db:
             row = db.get(AgentStatus, "front-door")
             assert row is not None and row.online and row.status["alarms"] == ["door_held_open"]
-        wait_until(lambda: running.counters["malformed_status"] == 1)
+        wait_for(lambda: running.counters["malformed_status"] == 1)
     finally:
         agent.publish(topics.agent(config.site.id, "front-door", topics.STATUS), b"", retain=True)
         agent.close()
@@ -287,11 +282,11 @@ def test_broker_restart_without_persistence_gets_the_snapshots_again(
     with service:
         thread.start()
         try:
-            wait_until(lambda: service.is_published("front-door"))
+            wait_for(lambda: service.is_published("front-door"))
             private_broker.stop()  # retained messages are lost with it
-            wait_until(lambda: service.states.get("broker", "").startswith("disconnected"))
+            wait_for(lambda: service.states.get("broker", "").startswith("disconnected"))
             private_broker.start()
-            wait_until(lambda: service.states.get("broker") == "connected", timeout=40)
+            wait_for(lambda: service.states.get("broker") == "connected", timeout=40)
             watcher = probe(config, grants)
             try:
                 _topic, payload, retained = watcher.wait_for(lambda t, p: True, timeout=10)
@@ -341,7 +336,7 @@ def test_events_the_database_cannot_hold_are_refused_and_the_rest_stored(
         },
     ]
     try:
-        wait_until(lambda: running.bus is not None and running.bus.connected)
+        wait_for(lambda: running.bus is not None and running.bus.connected)
         for body in poison + odd_ends:
             agent.publish(topic, json.dumps(body).encode())
         agent.publish(topic, good.encode())
@@ -354,7 +349,7 @@ def test_events_the_database_cannot_hold_are_refused_and_the_rest_stored(
             sessions = list(db.scalars(select(MachineSession)))
         assert len(sessions) == len(odd_ends)
         assert all(row.duration_s is None or row.duration_s == 60 for row in sessions)
-        wait_until(lambda: running.counters["malformed_events"] == len(poison))
+        wait_for(lambda: running.counters["malformed_events"] == len(poison))
     finally:
         agent.close()
 
@@ -390,7 +385,7 @@ def test_a_status_with_an_absurd_grants_version_is_not_followed(
     site = config.site.id
     agent = probe(config, topics.agent(site, "laser-cutter", topics.ACKS))
     try:
-        wait_until(lambda: running.is_published("front-door"))
+        wait_for(lambda: running.is_published("front-door"))
         version = running.compiler.current["front-door"].version
         agent.publish(
             topics.agent(site, "front-door", topics.STATUS),
@@ -423,7 +418,7 @@ def test_a_refused_event_is_recorded_and_acknowledged(
     newer = {**json.loads(event().encode()), "id": str(new_event_id()), "type": "teleported"}
     good = event()
     try:
-        wait_until(lambda: running.bus is not None and running.bus.connected)
+        wait_for(lambda: running.bus is not None and running.bus.connected)
         acked: set[str] = set()
         for _ in range(2):  # sent again, as after a lost ack: recorded once
             agent.publish(topic, json.dumps(newer).encode())
