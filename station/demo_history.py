@@ -18,7 +18,7 @@ sign-up), nothing is ``dirty``, and history rows carry ``site_id`` and an
 them as rows central already holds.
 
 History never travels down (docs/sync.md); a site that has been running keeps its own
-copy of what it uploaded. `station.cli.demo` gives the demo's site that copy, once the
+copy of what it uploaded. `station.demo_setup` gives the demo's site that copy, once the
 people have come down, since the kiosk and `station report` read the site database.
 
 Everything is drawn from one `random.Random`: the same seed, site and `now` give the
@@ -30,11 +30,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from station import registry
@@ -71,7 +71,9 @@ from station.demo_rhythms import (
 )
 from station.schedule import Schedule
 
-__all__ = ["HISTORY_DAYS", "seed_history"]
+__all__ = ["HISTORY_DAYS", "Allocate", "seed_history"]
+
+Allocate = Callable[[Connection, int], int]  # reserves n revisions at central: the first
 
 HISTORY_DAYS = 92  # about three months before today
 MEMBERS = 250  # visitors come on top, as they sign up day after day
@@ -540,9 +542,7 @@ class _History:
 
     # -- writing -----------------------------------------------------------------------
 
-    def write(self, session: Session) -> int:
-        from sync import central  # revisions, as for any registry write at central
-
+    def write(self, session: Session, allocate: Allocate) -> int:
         people = [p for p in self.people if p.days]  # a member never seen is not drawn
         for person in people:
             person.created_at = min(person.created_at, self.now)
@@ -590,19 +590,19 @@ class _History:
             for p in people
             for code, at in sorted(p.trainings.items())
         ]
-        registry: list[tuple[Any, list[dict[str, Any]]]] = [
+        people_rows: list[tuple[Any, list[dict[str, Any]]]] = [
             (Member, members),
             (Membership, memberships),
             (Badge, badges),
             (MemberTraining, trainings),
         ]
-        total = sum(len(rows) for _, rows in registry)
+        total = sum(len(rows) for _, rows in people_rows)
         if total:
-            revision = central.allocate(session.connection(), total)
-            for _, rows in registry:  # parents first, so a site meets them first
+            revision = allocate(session.connection(), total)
+            for _, rows in people_rows:  # parents first, so a site meets them first
                 for row in rows:
                     row["revision"], revision = revision, revision + 1
-        for model, rows in [*registry, (Visit, self.visits), (MachineSession, self.sessions)]:
+        for model, rows in [*people_rows, (Visit, self.visits), (MachineSession, self.sessions)]:
             if rows:
                 session.execute(insert(model), rows)
         session.flush()
@@ -636,13 +636,21 @@ class _History:
 
 
 def seed_history(
-    session: Session, config: StationConfig, now: dt.datetime, *, seed: int = 7
+    session: Session,
+    config: StationConfig,
+    now: dt.datetime,
+    *,
+    allocate: Allocate,
+    seed: int = 7,
 ) -> int:
     """Write about three months of the site's history at central; the rows added.
 
     `session` is on the central registry (its trainings seeded: `station.seed`); nothing
     is written, and 0 returned, when central already holds history for the site. The
     caller commits. Deterministic for a given seed, site and `now` (aware).
+    `allocate(connection, n)` reserves n central revisions and returns the first
+    (`sync.central.allocate`): the rows are bulk-inserted, which central's flush hook
+    does not see.
     """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
@@ -656,4 +664,4 @@ def seed_history(
         config, now, random.Random(f"{site}/{seed}"), taken_names=names, trainings=trainings
     )
     history.build()
-    return history.write(session)
+    return history.write(session, allocate)

@@ -16,7 +16,7 @@ import datetime as dt
 from contextlib import AbstractContextManager
 from typing import Protocol, cast
 
-from sqlalchemy import Engine, Table, insert, select
+from sqlalchemy import Connection, Engine, Table, insert, select
 from sqlalchemy.orm import Session
 
 from station.config import StationConfig
@@ -33,6 +33,10 @@ class Replication(Protocol):
         """A session at central whose writes get revisions, committed on success."""
         ...
 
+    def allocate(self, connection: Connection, count: int) -> int:
+        """Reserve `count` consecutive central revisions; the first."""
+        ...
+
     def bring_down(self, site: Engine, central: Engine) -> None:
         """Replicate central's registry to the site (one `station sync` round)."""
         ...
@@ -47,7 +51,7 @@ def prepare_databases(config: StationConfig, now: dt.datetime, replication: Repl
         with replication.central_session(central_engine) as session:
             seed_site(session, config)
             seed_people(session, config.site_key)
-            seed_history(session, config, now)  # once (station/demo_history.py)
+            seed_history(session, config, now, allocate=replication.allocate)  # once
         site_url = config.resolve_url(config.database.url)
         upgrade(site_url)
         site_engine = make_engine(site_url)

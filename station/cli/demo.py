@@ -16,7 +16,7 @@ from station.cli.context import Context
 from station.config import StationConfig
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
     from sqlalchemy.orm import Session
 
     from station.supervisor import Supervisor
@@ -117,6 +117,11 @@ class _SyncReplication:
         from sync import central
 
         return central.session(engine)
+
+    def allocate(self, connection: Connection, count: int) -> int:
+        from sync import central
+
+        return central.allocate(connection, count)
 
     def bring_down(self, site: Engine, central_engine: Engine) -> None:
         from sync import central

@@ -74,7 +74,7 @@ def _copy(source: str | Path, target: Path) -> None:
 def _seed(engine: Engine, config: StationConfig, **kwargs: int) -> tuple[int, float]:
     with central.session(engine) as session:
         started = time.perf_counter()
-        added = seed_history(session, config, NOW, **kwargs)
+        added = seed_history(session, config, NOW, allocate=central.allocate, **kwargs)
         return added, time.perf_counter() - started
 
 
