@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -20,10 +20,19 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, func, select, union_all
 from sqlalchemy.exc import DBAPIError
 
-from station.db import SyncCursor, SyncRejection, utcnow
+from station.db import SyncRejection, utcnow
 from station.ids import new_event_id
+from sync.cursors import read_cursor, write_cursor
 from sync.errors import central_error
-from sync.rows import Codec, execute_many, fetch, transcoder_for_select
+from sync.rows import (
+    CHUNK,
+    Codec,
+    chunks,
+    execute_many,
+    fetch,
+    positions,
+    transcoder_for_select,
+)
 from sync.tables import (
     DOWN_TABLES,
     NATURAL_KEYS,
@@ -36,12 +45,8 @@ from sync.tables import (
 
 log = logging.getLogger(__name__)
 
-CURSOR = "down"
 SQLITE_CACHE_KIB = 64 * 1024
 SQLITE_CHECKPOINT_PAGES = 16_000  # 64 MB of WAL between checkpoints
-CHUNK = 900  # ids per IN (...): well under SQLite's bound-parameter limit
-
-Row = dict[str, Any]  # Python values by column
 Raw = tuple[Any, ...]  # the site's driver values, in table column order
 Checkpoint = Callable[[str], None]
 Progress = Callable[[int, int], None]
@@ -52,20 +57,6 @@ class DownResult:
     applied: int  # rows written at the site (parents fetched out of order included)
     batches: int
     cursor: int  # last central revision now at the site
-
-
-def read_cursor(site: Connection, name: str = CURSOR) -> int:
-    value = site.execute(select(SyncCursor.value).where(SyncCursor.name == name)).scalar()
-    return int(value or 0)
-
-
-def write_cursor(site: Connection, value: int, name: str = CURSOR) -> None:
-    upsert(
-        site,
-        table_of(SyncCursor),
-        [{"name": name, "value": value, "updated_at": utcnow()}],
-        guard_revision=False,
-    )
 
 
 def pending(central: Connection, cursor: int, site_id: str | None = None) -> int:
@@ -127,27 +118,27 @@ def pull(
 def fetch_parents(central: Connection, site: Connection, rows: dict[str, list[Raw]]) -> None:
     """Add to `rows` the parents the site lacks (a member changed after its badge has a
     later revision than the badge, so it may come in a later batch)."""
-    wanted: dict[str, set[Any]] = defaultdict(set)
+    wanted: dict[tuple[str, str], set[Any]] = defaultdict(set)
     for child, links in PARENTS.items():
-        child_columns = _positions(table_named(child))
-        for column, parent in links:
-            position = child_columns[column]
-            wanted[parent].update(row[position] for row in rows.get(child, ()))
-    for parent, keys in wanted.items():
+        child_columns = positions(table_named(child))
+        for link in links:
+            position = child_columns[link.column]
+            held = (row[position] for row in rows.get(child, ()))
+            wanted[link.table, link.key].update(v for v in held if v is not None)
+    for (parent, key), values in wanted.items():
         table = table_named(parent)
-        pk = primary_key(table)
-        position = _positions(table)[pk]
-        keys -= {row[position] for row in rows.get(parent, ())}
-        missing = _absent(site, table, pk, keys)
+        position = positions(table)[key]
+        values -= {row[position] for row in rows.get(parent, ())}
+        missing = _absent(site, table, key, values)
         if not missing:
             continue
         # Site driver values -> central's, through Python values.
         site_codec, central_codec = Codec(table, site), Codec(table, central)
-        logical = [v[0] for v in site_codec.decode_column(pk, missing)]
+        logical = [v[0] for v in site_codec.decode_column(key, missing)]
         convert = transcoder_for_select(table, central, site)
-        for chunk in _chunks(logical):
-            sql = central_codec.select_sql(f"{pk} IN ({', '.join(['{p}'] * len(chunk))})", site)
-            found = fetch(central, sql, [central_codec.encode_value(pk, i) for i in chunk])
+        for chunk in chunks(logical):
+            sql = central_codec.select_sql(f"{key} IN ({', '.join(['{p}'] * len(chunk))})", site)
+            found = fetch(central, sql, [central_codec.encode_value(key, i) for i in chunk])
             rows.setdefault(parent, []).extend(convert(found))
 
 
@@ -158,18 +149,18 @@ def apply(site: Connection, rows: dict[str, list[Raw]]) -> int:
         batch = rows.get(table.name)
         if not batch:
             continue
-        if table.name in NATURAL_KEYS:
-            _make_way(site, table, NATURAL_KEYS[table.name], batch)
+        for natural_key in NATURAL_KEYS.get(table.name, ()):
+            _make_way(site, table, natural_key, batch)
         codec = Codec(table, site)
         # `updated_at` says when the row last changed *here*, on the site's clock: the
         # grant compiler's change detection compares it with local edits (central's
         # clock may be ahead of the site's).
-        at = _positions(table)["updated_at"]
+        at = positions(table)["updated_at"]
         stamp = codec.encode_value("updated_at", utcnow())
         batch = [(*row[:at], stamp, *row[at + 1 :]) for row in batch]
         # A plain INSERT of the rows the site lacks is much cheaper than an upsert,
         # and on a first sync that is every row.
-        at_pk = _positions(table)[primary_key(table)]
+        at_pk = positions(table)[primary_key(table)]
         absent = set(_absent(site, table, primary_key(table), {row[at_pk] for row in batch}))
         execute_many(site, codec.insert_sql(), [row for row in batch if row[at_pk] in absent])
         execute_many(site, codec.upsert_sql(), [row for row in batch if row[at_pk] not in absent])
@@ -186,15 +177,11 @@ def _roomy_cache(site: Connection) -> None:
         site.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}")
 
 
-def _positions(table: Table) -> dict[str, int]:
-    return {column.name: index for index, column in enumerate(table.columns)}
-
-
 def _absent(site: Connection, table: Table, column: str, values: set[Any]) -> list[Any]:
     """Those of `values` (site driver values) no row of `table` has in `column`."""
     left = set(values)
     placeholder = Codec(table, site).placeholder
-    for chunk in _chunks(list(values)):
+    for chunk in chunks(list(values)):
         sql = (
             f"SELECT {column} FROM {table.name} WHERE {column} IN "
             f"({', '.join([placeholder] * len(chunk))})"
@@ -252,33 +239,18 @@ def sync_down(
     return DownResult(applied=done, batches=batches, cursor=cursor)
 
 
-def upsert(
-    connection: Connection, table: Table, rows: Sequence[Row], *, guard_revision: bool = True
-) -> None:
-    """Insert or update by primary key; with `guard_revision`, never with an older revision."""
-    if not rows:
-        return
-    codec = Codec(table, connection)
-    columns = codec.columns
-    execute_many(
-        connection,
-        codec.upsert_sql(guard_revision=guard_revision),
-        codec.encode([[row[c] for c in columns] for row in rows]),
-    )
-
-
 def _make_way(site: Connection, table: Table, columns: tuple[str, ...], rows: list[Raw]) -> None:
     """Remove local rows holding a unique key that central gives to another row."""
     pk = primary_key(table)
     codec = Codec(table, site)
-    where = _positions(table)
+    where = positions(table)
     at_key, at_pk, at_dirty = [where[c] for c in columns], where[pk], where["dirty"]
     incoming = {tuple(row[i] for i in at_key): row[at_pk] for row in rows}
     stale: list[Any] = []
     width = len(columns)
     target = columns[0] if width == 1 else f"({', '.join(columns)})"
     mark = codec.placeholder if width == 1 else "(" + ", ".join([codec.placeholder] * width) + ")"
-    for chunk in _chunks(list(incoming), CHUNK // width):
+    for chunk in chunks(list(incoming), CHUNK // width):
         marks = ", ".join([mark] * len(chunk))
         sql = codec.select_sql(f"{target} IN ({'' if width == 1 else 'VALUES '}{marks})")
         for local in fetch(site, sql, [value for key in chunk for value in key]):
@@ -303,16 +275,11 @@ def _make_way(site: Connection, table: Table, columns: tuple[str, ...], rows: li
                     )
                 )
     placeholder = codec.placeholder
-    for chunk in _chunks(stale):
+    for chunk in chunks(stale):
         site.exec_driver_sql(
             f"DELETE FROM {table.name} WHERE {pk} IN ({', '.join([placeholder] * len(chunk))})",
             tuple(chunk),
         )
-
-
-def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
-    for index in range(0, len(items), size):
-        yield items[index : index + size]
 
 
 @contextmanager

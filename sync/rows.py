@@ -14,12 +14,37 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import JSON, Boolean, Column, Connection, Date, Enum, Table, Time, Uuid
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 
+from station.db.types import UTCDateTime
+
 Processor = Callable[[Any], Any]
+Row = dict[str, Any]  # Python values by column
+T = TypeVar("T")
+
+CHUNK = 900  # values per IN (...): well under SQLite's bound-parameter limit
+
+
+def by_type(column: Column[Any], table: dict[type[Any], T]) -> T | None:
+    """The entry of `table` for the column's type: its class or the nearest base class
+    listed (so a subclass of a listed type converts as that type does)."""
+    for cls in type(column.type).__mro__:
+        if cls in table:
+            return table[cls]
+    return None
+
+
+def positions(table: Table) -> dict[str, int]:
+    """Column name -> index in the table's rows (table column order)."""
+    return {column.name: index for index, column in enumerate(table.columns)}
+
+
+def chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    for index in range(0, len(items), size):
+        yield items[index : index + size]
 
 
 class Codec:
@@ -130,7 +155,7 @@ def transcoder(
     decode, encode = Codec(table, source), Codec(table, target)
     steps: list[tuple[int, Processor]] = []
     for position, column in enumerate(table.columns):
-        fast = _FAST.get((*pair, type(column.type).__name__))
+        fast = by_type(column, _FAST[pair]) if pair in _FAST else None
         if fast is not None:
             steps.append((position, fast))
             continue
@@ -147,20 +172,20 @@ def _pg_formats_for_sqlite(table: Table, codec: Codec, target: Connection) -> bo
     return codec.placeholder == "%s" and target.dialect.name == "sqlite"
 
 
-def _pg_as_sqlite(column: Any, name: str) -> str:
+def _pg_as_sqlite(column: Column[Any], name: str) -> str:
     """A PostgreSQL expression giving `column` as SQLAlchemy stores it in SQLite."""
-    kind = type(column.type).__name__
-    if kind == "UTCDateTime":
-        return f"to_char({name} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
-    if kind == "Uuid":
-        return f"replace({name}::text, '-', '')"
-    if kind == "Date":
-        return f"to_char({name}, 'YYYY-MM-DD')"
-    if kind == "Time":
-        return f"to_char({name}, 'HH24:MI:SS.US')"
-    if kind == "JSON":
-        return f"{name}::text"
-    return name
+    template = by_type(column, _PG_AS_SQLITE)
+    return name if template is None else template.format(name)
+
+
+# PostgreSQL's rendering, in C, of what SQLAlchemy's SQLite processors would store.
+_PG_AS_SQLITE: dict[type[Any], str] = {
+    UTCDateTime: "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
+    Uuid: "replace({}::text, '-', '')",
+    Date: "to_char({}, 'YYYY-MM-DD')",
+    Time: "to_char({}, 'HH24:MI:SS.US')",
+    JSON: "{}::text",
+}
 
 
 def transcoder_for_select(
@@ -185,16 +210,25 @@ def _sqlite_time_to_pg(value: Any) -> Any:
     return None if value is None else dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
 
 
-_FAST: dict[tuple[str, str, str], Processor] = {
-    ("postgresql", "sqlite", "UTCDateTime"): _pg_time_to_sqlite,
-    ("postgresql", "sqlite", "Uuid"): lambda v: None if v is None else v.hex,
-    ("postgresql", "sqlite", "Date"): lambda v: None if v is None else v.isoformat(),
-    ("postgresql", "sqlite", "Enum"): lambda v: v,  # stored as plain strings at both ends
-    ("postgresql", "sqlite", "Boolean"): lambda v: v,
-    ("sqlite", "postgresql", "UTCDateTime"): _sqlite_time_to_pg,
-    ("sqlite", "postgresql", "Uuid"): lambda v: None if v is None else uuid.UUID(hex=v),
-    ("sqlite", "postgresql", "Enum"): lambda v: v,
-    ("sqlite", "postgresql", "Boolean"): lambda v: None if v is None else bool(v),
+def _same(value: Any) -> Any:
+    return value
+
+
+# (source dialect, target dialect) -> column type -> direct driver-value conversion.
+_FAST: dict[tuple[str, str], dict[type[Any], Processor]] = {
+    ("postgresql", "sqlite"): {
+        UTCDateTime: _pg_time_to_sqlite,
+        Uuid: lambda v: None if v is None else v.hex,
+        Date: lambda v: None if v is None else v.isoformat(),
+        Enum: _same,  # stored as plain strings at both ends
+        Boolean: _same,
+    },
+    ("sqlite", "postgresql"): {
+        UTCDateTime: _sqlite_time_to_pg,
+        Uuid: lambda v: None if v is None else uuid.UUID(hex=v),
+        Enum: _same,
+        Boolean: lambda v: None if v is None else bool(v),
+    },
 }
 
 
@@ -238,6 +272,22 @@ def _cursor(connection: Connection, sql: str, params: Any) -> Iterator[Any]:
             cursor.close()
 
 
+def upsert(
+    connection: Connection, table: Table, rows: Sequence[Row], *, guard_revision: bool = True
+) -> None:
+    """Insert or update Python-valued rows by primary key; with `guard_revision`,
+    never over a newer revision."""
+    if not rows:
+        return
+    codec = Codec(table, connection)
+    columns = codec.columns
+    execute_many(
+        connection,
+        codec.upsert_sql(guard_revision=guard_revision),
+        codec.encode([[row[c] for c in columns] for row in rows]),
+    )
+
+
 def copy_from_sqlite(
     connection: Connection,
     table: Table,
@@ -254,7 +304,7 @@ def copy_from_sqlite(
     if not rows:
         return
     names = [c.name for c in table.columns]
-    times = [i for i, c in enumerate(table.columns) if type(c.type).__name__ == "UTCDateTime"]
+    times = [i for i, c in enumerate(table.columns) if isinstance(c.type, UTCDateTime)]
     staging = f"staging_{table.name}"
     columns = ", ".join(names)
     keys = ", ".join(c.name for c in table.primary_key.columns)

@@ -34,7 +34,8 @@ from station.protocol.events import AgentEvent, encode_ack
 from station.protocol.signing import agent_key
 from sync import central as central_writes
 from sync.bus import Connected, Disconnected, Message, SyncBus
-from sync.down import Progress, read_cursor, sync_down
+from sync.cursors import read_cursor
+from sync.down import Progress, sync_down
 from sync.errors import CentralNotSetUp, SyncError, central_error
 from sync.grants import GrantCompiler, Snapshot
 from sync.intake import (

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Table, UniqueConstraint
 
 from station.db import (
     AccessEvent,
@@ -34,7 +35,6 @@ DOWN_MODELS = (
     OpeningHours,
     OpeningException,
 )
-SITE_SCOPED = frozenset({"resources", "opening_hours", "opening_exceptions"})
 
 
 def table_of(model: Any) -> Table:
@@ -43,6 +43,8 @@ def table_of(model: Any) -> Table:
 
 
 DOWN_TABLES: tuple[Table, ...] = tuple(table_of(m) for m in DOWN_MODELS)
+# A down table with a `site_id` is a site's equipment: only that site's rows come down.
+SITE_SCOPED = frozenset(t.name for t in DOWN_TABLES if "site_id" in t.c)
 
 # Registry rows a site may create (a visitor signing up, a badge enrolled at the kiosk).
 UP_REGISTRY_MODELS = (Member, Membership, Badge, MemberTraining)
@@ -55,24 +57,50 @@ MUTABLE_HISTORY = {
     MachineSession.__tablename__: ("ended_at", "end_reason", "duration_s"),
 }
 
-# Foreign keys a down row needs present at the site: table -> (column, parent table).
-PARENTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "memberships": (("member_id", "members"),),
-    "credentials": (("member_id", "members"),),
-    "member_trainings": (("member_id", "members"), ("training_code", "trainings")),
-}
-
-# Unique keys other than the primary key: a local row holding the same key under
-# another id is stale (central is the master) and makes way for central's row.
-NATURAL_KEYS: dict[str, tuple[str, ...]] = {
-    "credentials": ("hash",),
-    "member_trainings": ("member_id", "training_code"),
-    "resources": ("site_id", "code"),
-    "opening_exceptions": ("site_id", "day"),
-}
-
 # Columns a site never sends up for an existing central row.
 NOT_UPLOADED = frozenset({"revision", "dirty", "updated_at", "origin_site"})
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A foreign key of a down table to another down table: `column` holds a `key` of
+    `table`, which must be present at the site before the child row is written."""
+
+    column: str
+    table: str
+    key: str
+
+
+def _parents(table: Table) -> tuple[Parent, ...]:
+    down = {t.name for t in DOWN_TABLES}
+    links = (
+        Parent(fk.parent.name, fk.column.table.name, fk.column.name) for fk in table.foreign_keys
+    )
+    return tuple(sorted((p for p in links if p.table in down), key=lambda p: p.column))
+
+
+def _natural_keys(table: Table) -> tuple[tuple[str, ...], ...]:
+    """Column tuples of the unique constraints and unique indexes, primary key aside."""
+    keys = [
+        tuple(c.name for c in constraint.columns)
+        for constraint in table.constraints
+        if isinstance(constraint, UniqueConstraint)
+    ]
+    keys += [tuple(c.name for c in index.columns) for index in table.indexes if index.unique]
+    return tuple(sorted(set(keys)))
+
+
+# Foreign keys a down row needs present at the site, by child table (from the models).
+PARENTS: dict[str, tuple[Parent, ...]] = {
+    t.name: links for t in DOWN_TABLES if (links := _parents(t))
+}
+
+# Unique keys other than the primary key, by table (from the models): a local row
+# holding the same key under another id is stale (central is the master) and makes
+# way for central's row.
+NATURAL_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
+    t.name: keys for t in DOWN_TABLES if (keys := _natural_keys(t))
+}
 
 
 def table_named(name: str) -> Table:

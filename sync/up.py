@@ -27,9 +27,8 @@ from sqlalchemy.orm import Session
 from station.db import Badge, BadgeStatus, MemberTraining, SyncRejection, utcnow
 from station.ids import new_event_id
 from sync import central
-from sync.down import CHUNK
 from sync.errors import central_error
-from sync.rows import Codec, copy_from_sqlite, execute_many, fetch, transcoder
+from sync.rows import CHUNK, Codec, copy_from_sqlite, execute_many, fetch, transcoder
 from sync.tables import (
     HISTORY_MODELS,
     MUTABLE_HISTORY,

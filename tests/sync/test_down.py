@@ -15,7 +15,8 @@ from station import registry
 from station.credential import Credential
 from station.db import Badge, BadgeStatus, Member, SyncRejection
 from sync import central
-from sync.down import read_cursor, sync_down
+from sync.cursors import read_cursor
+from sync.down import sync_down
 from sync.errors import CentralUnavailable
 from tests.sync.support import (
     KEY,
