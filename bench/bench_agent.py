@@ -32,7 +32,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from door_agent.agent import Agent
-from door_agent.events import Call
+from door_agent.inbox import Call
 from station.config import load_config
 from station.credential import Credential
 from station.protocol import topics
@@ -109,7 +109,7 @@ def latency(config, taps: int, *, idle: bool) -> list[float]:  # type: ignore[no
     relay = factory.pin(17)
     thread = threading.Thread(target=agent.run, daemon=True)
     thread.start()
-    wait(lambda: agent.cache.version >= 1, 30)
+    wait(lambda: agent.store.version >= 1, 30)
     reader = agent.reader
     samples: list[float] = []
     try:

@@ -7,25 +7,51 @@ plain values, and the loop carries them out in order (relay first).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from door_agent.clock import ClockProblem
+from hardware.gpio.outputs import Pattern
+from station.protocol.vocabulary import (
+    AgentDenial,
+    AgentStop,
+    EndReason,
+    EventType,
+    MachineStateChange,
+    Refusal,
+)
+from station.rules import Reason
+
+# What an event's reason may be: each family is an enum of the protocol (an event whose
+# reason is its own type, `door_forced`, names it with its `EventType`).
+EventReason = (
+    Reason
+    | AgentDenial
+    | Refusal
+    | EndReason
+    | MachineStateChange
+    | AgentStop
+    | ClockProblem
+    | EventType
+    | Literal["applied"]
+)
 
 
 @dataclass(frozen=True, slots=True)
 class SetRelay:
-    on: bool
+    on: bool  # energise the relay's coil (what that does to a lock: `DoorConfig.fail_safe`)
 
 
 @dataclass(frozen=True, slots=True)
 class Indicate:
-    pattern: str  # an indicator pattern of hardware.gpio.outputs: granted, denied, warning...
+    pattern: Pattern
 
 
 @dataclass(frozen=True, slots=True)
 class Emit:
-    """An event for the outbox (type from station.protocol.events.EVENT_TYPES)."""
+    """An event for the outbox."""
 
-    type: str
-    reason: str | None = None
+    type: EventType
+    reason: EventReason | None = None
     credential_hash: str | None = None
     member: str | None = None
     data: dict[str, Any] = field(default_factory=dict)

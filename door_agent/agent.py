@@ -19,21 +19,22 @@ from typing import Self
 
 from gpiozero import Factory
 
-from door_agent.cache import GrantCache
 from door_agent.clock import AgentClock, kernel_clock_synced
+from door_agent.controller import Controller
 from door_agent.door import Door
-from door_agent.events import LoopEvent, Stop
+from door_agent.inbox import LoopEvent, Stop
 from door_agent.loop import AgentLoop
 from door_agent.machine import Machine
 from door_agent.mqtt import MqttLink
 from door_agent.outbox import Outbox
 from door_agent.status import StatusPublisher
+from door_agent.store import AgentStore
 from door_agent.watchdog import Watchdog
 from hardware.exc import HardwareError
 from hardware.gpio import AgentIO, make_pin_factory
 from hardware.readers import Reader, ReaderState, open_reader
 from station import __version__
-from station.config import StationConfig
+from station.config import AgentConfig, StationConfig
 from station.errors import ConfigError
 from station.protocol.signing import agent_key
 
@@ -84,19 +85,15 @@ class Agent:
             self.io = undo.enter_context(AgentIO(settings.pins, self.pin_factory, self.events.put))
             if self._own_factory and settings.pin_factory == "mock":
                 self._simulate_shut_door()
-            self.cache = undo.enter_context(GrantCache(self.data_dir / "grants.db"))
+            self.store = undo.enter_context(AgentStore(self.data_dir / "grants.db"))
             self.outbox = undo.enter_context(
                 Outbox(self.data_dir / "outbox.db", alarm_at=settings.outbox_alarm)
             )
-            controller: Door | Machine = (
-                Door(settings.door, has_contact=bool(settings.pins.contact))
-                if settings.kind == "door"
-                else Machine(settings.machine, has_busy_input=bool(settings.pins.busy))
-            )
+            controller = make_controller(settings)
             self.status = StatusPublisher(
                 None,
                 agent_id=agent_id,
-                kind=settings.kind,
+                kind=controller.kind,
                 resource=settings.resource,
                 version=__version__,
                 wall=wall,
@@ -115,7 +112,7 @@ class Agent:
                 controller=controller,
                 site_key=config.site_key,
                 command_key=agent_key(config.site_key, agent_id),
-                cache=self.cache,
+                store=self.store,
                 outbox=self.outbox,
                 io=self.io,
                 link=self.link,
@@ -148,7 +145,7 @@ class Agent:
                 pin.drive_low()
 
     @property
-    def controller(self) -> Door | Machine:
+    def controller(self) -> Controller:
         return self.loop.controller
 
     def run(self) -> str:
@@ -185,7 +182,7 @@ class Agent:
         if self._own_factory:
             with contextlib.suppress(Exception):
                 self.pin_factory.close()
-        self.cache.close()
+        self.store.close()
         self.outbox.close()
 
     def __enter__(self) -> Self:
@@ -193,6 +190,12 @@ class Agent:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def make_controller(settings: AgentConfig) -> Controller:
+    if settings.kind == "door":
+        return Door(settings.door, has_contact=bool(settings.pins.contact))
+    return Machine(settings.machine, has_busy_input=bool(settings.pins.busy))
 
 
 @contextlib.contextmanager

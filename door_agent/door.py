@@ -5,29 +5,49 @@ Plain code with no threads and no clock of its own: every method takes ``now``
 (monotonic seconds) and returns `actions` for the loop; the loop calls `tick`
 when `deadline` has passed. Decisions are made by the grant cache; the door
 only carries them out.
+
+A fail-secure strike (the default) is released by energising the relay; a
+fail-safe lock (a maglock: ``door.fail_safe``) is held by it, so the relay's sense
+is inverted. Either way the relay is off at start and when the agent stops: a
+fail-safe lock is then released, which is what fail-safe means.
 """
 
 from __future__ import annotations
 
-import enum
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from door_agent.actions import Action, Emit, Indicate, SetRelay
+from door_agent.controller import CommandCall, CommandHandler
+from door_agent.errors import CommandRefused
+from door_agent.store import Lookup
+from hardware.gpio import DoorClosed, DoorOpened, ExitPressed, IoEvent
+from hardware.gpio.outputs import Pattern
 from station.config.schema import DoorConfig
-from station.rules import Decision
+from station.protocol.vocabulary import (
+    AgentKind,
+    Command,
+    DoorMode,
+    EventType,
+    Refusal,
+    RelaySense,
+    StatusField,
+)
 
-
-class DoorMode(enum.StrEnum):
-    NORMAL = "normal"
-    LOCKDOWN = "lockdown"  # only staff pass; the strike stays locked
-    HOLD_OPEN = "hold_open"  # event mode: the strike stays released until a time
+MAX_HOLD = dt.timedelta(hours=24)
 
 
 class Door:
+    kind = AgentKind.DOOR
+    session = None  # a door has no session
+
     def __init__(self, config: DoorConfig, *, has_contact: bool) -> None:
         self.config = config
         self.has_contact = has_contact
         self.mode = DoorMode.NORMAL
-        self.relay = False
+        # The relay is off at start: a fail-safe lock is released until `start`.
+        self.released = config.fail_safe
         self.unlock_until: float | None = None  # end of the current strike pulse
         self.hold_until: float | None = None
         self.is_open: bool | None = None  # None: not read yet, or no contact wired
@@ -43,27 +63,48 @@ class Door:
     def lockdown(self) -> bool:
         return self.mode is DoorMode.LOCKDOWN
 
+    @property
+    def relay(self) -> bool:
+        """Whether the coil is energised: released for a fail-secure strike, locked for a
+        fail-safe lock."""
+        return self.released != self.config.fail_safe
+
+    def start(self, now: float) -> list[Action]:
+        """Lock: a fail-safe lock is energised now (a fail-secure strike already is locked)."""
+        return self._apply(now)
+
     def badge(
-        self, decision: Decision, credential_hash: str, member: str | None, now: float
+        self, lookup: Lookup, credential_hash: str, now: float, *, closes_in_s: float | None = None
     ) -> list[Action]:
-        """A badge was presented and the cache decided."""
+        """A badge was presented and the store decided (a door has no closing time)."""
+        decision, member = lookup.decision, lookup.member
         if not decision.granted:
             data = {"detail": decision.detail} if decision.detail else {}
             return [
-                Indicate("denied"),
-                Emit("denied", decision.reason.value, credential_hash, member, data),
+                Indicate(Pattern.DENIED),
+                Emit(EventType.DENIED, decision.reason, credential_hash, member, data),
             ]
         actions: list[Action] = self._unlock(now)
         actions += [
-            Indicate("granted"),
-            Emit("granted", decision.reason.value, credential_hash, member),
+            Indicate(Pattern.GRANTED),
+            Emit(EventType.GRANTED, decision.reason, credential_hash, member),
         ]
         return actions
+
+    def badge_removed(self, credential_hash: str, now: float) -> list[Action]:
+        return []
+
+    def input(self, event: IoEvent, now: float) -> list[Action]:
+        if isinstance(event, DoorOpened | DoorClosed):
+            return self.contact(isinstance(event, DoorClosed), now)
+        if isinstance(event, ExitPressed):
+            return self.exit_pressed(now)
+        return []  # a busy input means nothing to a door
 
     def exit_pressed(self, now: float) -> list[Action]:
         # Egress is never refused, not even in lockdown: people must be able to get out.
         actions: list[Action] = self._unlock(now)
-        actions.append(Emit("exit_request"))
+        actions.append(Emit(EventType.EXIT_REQUEST))
         return actions
 
     def contact(self, closed: bool, now: float) -> list[Action]:
@@ -79,22 +120,39 @@ class Door:
                 pass  # found open at start: the held-open timer runs, no forced alarm
             elif not self._released(now):
                 self.forced = True
-                actions += [Indicate("warning"), Emit("door_forced", "door_forced")]
+                actions += [
+                    Indicate(Pattern.WARNING),
+                    Emit(EventType.DOOR_FORCED, EventType.DOOR_FORCED),
+                ]
             else:
-                actions.append(Emit("door_opened"))
+                actions.append(Emit(EventType.DOOR_OPENED))
         else:
             self.opened_at = None
             if not first_reading:
-                actions.append(Emit("door_closed"))
+                actions.append(Emit(EventType.DOOR_CLOSED))
             if self.held_open_sent or self.pre_alarm_sent or self.forced:
-                actions.append(Indicate("off"))
+                actions.append(Indicate(Pattern.OFF))
             self.pre_alarm_sent = self.held_open_sent = self.forced = False
             if self.unlock_until is not None:  # relock as soon as the person is through
                 self.unlock_until = None
                 actions += self._apply(now)
         return actions
 
-    # -- commands (already verified by the loop) -------------------------------------
+    # -- commands (already verified by the command runner) ----------------------------
+
+    def commands(self) -> Mapping[Command, CommandHandler]:
+        return {
+            Command.UNLOCK_ONCE: lambda call: self.unlock_once(call.now),
+            Command.LOCK: lambda call: self.lock(call.now),
+            Command.HOLD_OPEN: self._hold_open_command,
+            Command.LOCKDOWN: lambda call: self.start_lockdown(call.now),
+            Command.RELEASE: lambda call: self.release(call.now),
+        }
+
+    def _hold_open_command(self, call: CommandCall) -> list[Action]:
+        if self.lockdown:
+            raise CommandRefused(Refusal.LOCKDOWN, "the door is in lockdown: release it first")
+        return self.hold_open(call.now + hold_seconds(call.args, call.wall), call.now)
 
     def unlock_once(self, now: float) -> list[Action]:
         return self._unlock(now)
@@ -108,13 +166,13 @@ class Door:
     def hold_open(self, until: float, now: float) -> list[Action]:
         self.mode, self.hold_until = DoorMode.HOLD_OPEN, until
         actions = self._apply(now)
-        actions.append(Emit("hold_open", data={"seconds": round(until - now, 1)}))
+        actions.append(Emit(EventType.HOLD_OPEN, data={"seconds": round(until - now, 1)}))
         return actions
 
     def start_lockdown(self, now: float) -> list[Action]:
         self.mode, self.hold_until, self.unlock_until = DoorMode.LOCKDOWN, None, None
         actions = self._apply(now)
-        actions.append(Emit("lockdown"))
+        actions.append(Emit(EventType.LOCKDOWN))
         return actions
 
     def release(self, now: float) -> list[Action]:
@@ -123,7 +181,7 @@ class Door:
         if self.is_open:
             self.opened_at = now  # the held-open timer starts again now
         actions = self._apply(now)
-        actions.append(Emit("released"))
+        actions.append(Emit(EventType.RELEASED))
         return actions
 
     def set_free_access(self, wanted: bool, now: float) -> list[Action]:
@@ -136,7 +194,7 @@ class Door:
         actions = self._apply(now)
         actions.append(
             Emit(
-                "free_access_started" if wanted else "free_access_ended",
+                EventType.FREE_ACCESS_STARTED if wanted else EventType.FREE_ACCESS_ENDED,
                 data={"lockdown": self.lockdown},
             )
         )
@@ -152,11 +210,17 @@ class Door:
     def durable_mode(self) -> str:
         """What must survive a restart: a lockdown (hold-open does not: after a restart
         the door is locked until staff says otherwise, the fail-secure choice)."""
-        return DoorMode.LOCKDOWN.value if self.lockdown else DoorMode.NORMAL.value
+        return DoorMode.LOCKDOWN if self.lockdown else DoorMode.NORMAL
 
     def restore(self, mode: str) -> None:
-        if mode == DoorMode.LOCKDOWN.value:
+        if mode == DoorMode.LOCKDOWN:
             self.mode = DoorMode.LOCKDOWN
+
+    def shutdown(self, now: float) -> list[Action]:
+        return []  # nothing to close: the loop drops the relay
+
+    def session_lost(self) -> list[Action]:
+        return []
 
     # -- time ------------------------------------------------------------------------
 
@@ -179,28 +243,34 @@ class Door:
             pre = self._pre_alarm_at()
             if not self.pre_alarm_sent and pre is not None and now >= pre:
                 self.pre_alarm_sent = True
-                actions += [Indicate("warning"), Emit("door_pre_alarm")]
+                actions += [Indicate(Pattern.WARNING), Emit(EventType.DOOR_PRE_ALARM)]
             if not self.held_open_sent and now >= self.opened_at + self.config.held_open_s:
                 self.held_open_sent = self.pre_alarm_sent = True
-                actions += [Indicate("warning"), Emit("door_held_open", "door_held_open")]
+                actions += [
+                    Indicate(Pattern.WARNING),
+                    Emit(EventType.DOOR_HELD_OPEN, EventType.DOOR_HELD_OPEN),
+                ]
         return self._apply(now) + actions
 
-    def status(self) -> dict[str, object]:
+    def status(self) -> dict[StatusField, object]:
         door = "unknown" if self.is_open is None else "open" if self.is_open else "closed"
         alarms = [
             name
             for name, active in (
-                ("door_forced", self.forced),
-                ("door_held_open", self.held_open_sent),
-                ("door_pre_alarm", self.pre_alarm_sent and not self.held_open_sent),
+                (EventType.DOOR_FORCED, self.forced),
+                (EventType.DOOR_HELD_OPEN, self.held_open_sent),
+                (EventType.DOOR_PRE_ALARM, self.pre_alarm_sent and not self.held_open_sent),
             )
             if active
         ]
         return {
-            "mode": self.mode.value,
-            "door": door,
-            "alarms": alarms,
-            "free_access": self.free_access and not self.lockdown,
+            StatusField.MODE: self.mode,
+            StatusField.DOOR: door,
+            StatusField.ALARMS: alarms,
+            StatusField.FREE_ACCESS: self.free_access and not self.lockdown,
+            StatusField.RELAY_SENSE: (
+                RelaySense.FAIL_SAFE if self.config.fail_safe else RelaySense.FAIL_SECURE
+            ),
         }
 
     # -- internals -------------------------------------------------------------------
@@ -211,7 +281,7 @@ class Door:
         return self.opened_at + self.config.held_open_s - self.config.pre_alarm_s
 
     def _released(self, now: float) -> bool:
-        return self.relay or (self.unlock_until is not None and now < self.unlock_until)
+        return self.released or (self.unlock_until is not None and now < self.unlock_until)
 
     def _unlock(self, now: float) -> list[Action]:
         self.unlock_until = now + self.config.unlock_s
@@ -220,7 +290,26 @@ class Door:
     def _apply(self, now: float) -> list[Action]:
         """The relay action needed to match the state, if any."""
         wanted = self._held or (self.unlock_until is not None and now < self.unlock_until)
-        if wanted == self.relay:
+        if wanted == self.released:
             return []
-        self.relay = wanted
-        return [SetRelay(wanted)]
+        self.released = wanted
+        return [SetRelay(self.relay)]
+
+
+def hold_seconds(args: dict[str, Any], wall: dt.datetime) -> float:
+    """Seconds to hold open, from ``{"until": ISO time}`` or ``{"seconds": n}``."""
+    try:
+        if "until" in args:
+            until = dt.datetime.fromisoformat(str(args["until"]))
+            if until.tzinfo is None:
+                raise ValueError("'until' needs a UTC offset")
+            seconds = (until - wall).total_seconds()
+        else:
+            seconds = float(args["seconds"])
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        raise CommandRefused(
+            Refusal.BAD_ARGUMENT, f"hold_open needs 'until' or 'seconds' ({exc})"
+        ) from None
+    if not 0 < seconds <= MAX_HOLD.total_seconds():
+        raise CommandRefused(Refusal.BAD_ARGUMENT, "hold_open must end within 24 hours from now")
+    return seconds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from station.errors import StationError
+from station.protocol.vocabulary import Refusal
 
 
 class AgentError(StationError):
@@ -20,7 +21,7 @@ class OutboxError(AgentError, RuntimeError):
 class CommandRefused(AgentError, ValueError):
     """A valid command that cannot run here (wrong kind of agent, bad argument)."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: Refusal, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail

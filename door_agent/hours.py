@@ -14,12 +14,12 @@ from collections import Counter
 from typing import Any
 
 from door_agent.actions import Action, Emit
-from door_agent.cache import GrantCache
 from door_agent.clock import AgentClock, ClockProblem, Reading
-from door_agent.door import Door
-from door_agent.machine import Machine
+from door_agent.controller import Controller
+from door_agent.store import AgentStore
 from station.errors import ProtocolError
 from station.protocol.beacon import read_beacon
+from station.protocol.vocabulary import EventType, StatusField
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +30,12 @@ class HoursFollower:
     def __init__(
         self,
         clock: AgentClock,
-        cache: GrantCache,
-        controller: Door | Machine,
+        store: AgentStore,
+        controller: Controller,
         counters: Counter[str],
     ) -> None:
         self.clock = clock
-        self.cache = cache
+        self.store = store
         self.controller = controller
         self.counters = counters  # the loop's: refusals are counted in one place
         self._problem: ClockProblem | object | None = _FIRST
@@ -44,13 +44,12 @@ class HoursFollower:
     def follow(self, now: float) -> list[Action]:
         reading = self._last = self.clock.read()
         actions = self._clock_state(reading)
-        if isinstance(self.controller, Door):
-            actions += self.controller.set_free_access(self._free_access(reading), now)
+        actions += self.controller.set_free_access(self._free_access(reading), now)
         return actions
 
     def closes_in_s(self, reading: Reading) -> float | None:
         """Seconds before the resource's schedule closes (None: always open, unknown)."""
-        resource = self.cache.resource
+        resource = self.store.resource
         if resource is None or reading.hours_unknown:
             return None
         closing = resource.schedule.next_close(reading.at)
@@ -75,12 +74,12 @@ class HoursFollower:
         if not self.clock.beacon(at):
             self.counters["beacons_stale"] += 1
 
-    def status(self) -> dict[str, object]:
+    def status(self) -> dict[StatusField, object]:
         reading = self._last or self.clock.read()
         # No skew here: it moves by milliseconds, and every change republishes the status.
         return {
-            "clock": "synced" if reading.trusted else "unsynced",
-            "clock_problem": reading.problem.value if reading.problem else None,
+            StatusField.CLOCK: "synced" if reading.trusted else "unsynced",
+            StatusField.CLOCK_PROBLEM: reading.problem,
         }
 
     def _clock_state(self, reading: Reading) -> list[Action]:
@@ -90,7 +89,7 @@ class HoursFollower:
         skew = None if reading.skew_s is None else round(reading.skew_s, 1)
         if reading.problem is None:
             log.info("clock trusted again")
-            return [Emit("clock_synced", data={"skew_s": skew})]
+            return [Emit(EventType.CLOCK_SYNCED, data={"skew_s": skew})]
         log.warning(
             "clock not trusted (%s): deciding on %s",
             reading.problem.value,
@@ -98,8 +97,8 @@ class HoursFollower:
         )
         return [
             Emit(
-                "clock_unsynced",
-                reading.problem.value,
+                EventType.CLOCK_UNSYNCED,
+                reading.problem,
                 data={
                     "skew_s": skew,
                     "deciding_at": reading.at.isoformat(),
@@ -109,7 +108,7 @@ class HoursFollower:
         ]
 
     def _free_access(self, reading: Reading) -> bool:
-        resource = self.cache.resource
+        resource = self.store.resource
         if resource is None or resource.free_access is None or not resource.enabled:
             return False
         window = resource.free_access

@@ -6,7 +6,7 @@ committed, refreshes its last-seen time every `SEEN_EVERY_S` while it runs, and
 forgets it once ``session_ended`` is committed. At the next start, a session
 still written down was cut by a crash: `recover` gives its ``session_ended``
 (reason ``agent_restarted``), ended at the last time the agent was seen running.
-Kept in the grant cache's file, next to the durable mode (`GrantCache.remember`).
+Kept in the agent's store, next to the durable mode (`AgentStore.remember`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import logging
 from collections.abc import Callable
 
 from door_agent.actions import Emit
-from door_agent.cache import GrantCache
-from door_agent.machine import Session
+from door_agent.controller import Use
+from door_agent.store import AgentStore
+from station.protocol.vocabulary import EndReason, EventType
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +27,16 @@ KEY = "session"
 # How stale the end of a crashed session may be, against one small write per period
 # (an SD card wears out under a write per second).
 SEEN_EVERY_S = 30.0
-RESTARTED = "agent_restarted"
 
 
 class SessionJournal:
-    def __init__(self, cache: GrantCache, wall: Callable[[], dt.datetime]) -> None:
-        self.cache = cache
+    def __init__(self, store: AgentStore, wall: Callable[[], dt.datetime]) -> None:
+        self.store = store
         self.wall = wall
         self._record: dict[str, object] | None = None
         self._written_at = 0.0  # monotonic time of the last write
 
-    def opened(self, session: Session, at: dt.datetime, now: float) -> None:
+    def opened(self, session: Use, at: dt.datetime, now: float) -> None:
         """Write ``session`` down (nothing if it already is); ``at`` is its start."""
         if self._record is not None and self._record["session_id"] == session.id:
             return
@@ -63,11 +63,11 @@ class SessionJournal:
 
     def forget(self) -> None:
         self._record = None
-        self.cache.remember(KEY, "")
+        self.store.remember(KEY, "")
 
     def recover(self) -> Emit | None:
         """The end of the session a crash cut, if any (call `forget` once committed)."""
-        raw = self.cache.recall(KEY)
+        raw = self.store.recall(KEY)
         if not raw:
             return None
         try:
@@ -77,7 +77,7 @@ class SessionJournal:
             data = {
                 "session_id": str(record["session_id"]),
                 "duration_s": round(max(0.0, (seen - started).total_seconds()), 3),
-                "end_reason": RESTARTED,
+                "end_reason": EndReason.AGENT_RESTARTED,
                 "staff": bool(record.get("staff")),
                 "started_at": started.isoformat(),
                 "ended_at": seen.isoformat(),
@@ -91,13 +91,13 @@ class SessionJournal:
             "session %s was cut by a crash: ended as of %s", data["session_id"], data["ended_at"]
         )
         return Emit(
-            "session_ended",
-            RESTARTED,
+            EventType.SESSION_ENDED,
+            EndReason.AGENT_RESTARTED,
             hashed if isinstance(hashed, str) else None,
             member if isinstance(member, str) else None,
             data,
         )
 
     def _write(self, now: float) -> None:
-        self.cache.remember(KEY, json.dumps(self._record, separators=(",", ":")))
+        self.store.remember(KEY, json.dumps(self._record, separators=(",", ":")))
         self._written_at = now

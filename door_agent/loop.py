@@ -13,15 +13,14 @@ import queue
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
 
 from door_agent.actions import Action, Emit, Indicate, SetRelay
-from door_agent.cache import NO_GRANTS, GrantCache
 from door_agent.clock import AgentClock
-from door_agent.commands import INPUT_ERRORS, as_refusal, run_command
-from door_agent.door import Door
+from door_agent.command_runner import INPUT_ERRORS, as_refusal, run_command
+from door_agent.controller import Controller
 from door_agent.errors import CacheError, OutboxError
-from door_agent.events import (
+from door_agent.hours import HoursFollower
+from door_agent.inbox import (
     Call,
     LoopEvent,
     MqttConnected,
@@ -29,14 +28,14 @@ from door_agent.events import (
     MqttMessage,
     Stop,
 )
-from door_agent.hours import HoursFollower
 from door_agent.journal import SessionJournal
-from door_agent.machine import Machine
 from door_agent.outbox import Outbox
 from door_agent.sender import Link, OutboxSender
 from door_agent.status import StatusPublisher
+from door_agent.store import NO_GRANTS, AgentStore
 from door_agent.watchdog import Watchdog
-from hardware.gpio import AgentIO, BusyChanged, DoorClosed, DoorOpened, ExitPressed
+from hardware.gpio import AgentIO, BusyChanged, DoorClosed, DoorOpened, ExitPressed, IoEvent
+from hardware.gpio.outputs import Pattern
 from hardware.readers import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from station.config.hours import ClockConfig
 from station.errors import ProtocolError
@@ -44,10 +43,12 @@ from station.ids import new_event_id
 from station.protocol import topics
 from station.protocol.events import AgentEvent, decode_ack
 from station.protocol.grants import read_snapshot
+from station.protocol.vocabulary import AgentStop, EventType, Refusal, StatusField
 
 log = logging.getLogger(__name__)
 
 MAX_WAIT_S = 1.0
+MODE_KEY = "mode"  # the controller's durable mode, in the store
 
 
 class AgentLoop:
@@ -56,10 +57,10 @@ class AgentLoop:
         *,
         agent_id: str,
         resource: str,
-        controller: Door | Machine,
+        controller: Controller,
         site_key: bytes,
         command_key: bytes,
-        cache: GrantCache,
+        store: AgentStore,
         outbox: Outbox,
         io: AgentIO,
         link: Link | None,
@@ -75,7 +76,7 @@ class AgentLoop:
         self.controller = controller
         self.site_key = site_key  # hashes credentials, as the site does
         self.command_key = command_key  # this agent's key: verifies site messages
-        self.cache = cache
+        self.store = store
         self.outbox = outbox
         self.io = io
         self.link = link
@@ -90,12 +91,12 @@ class AgentLoop:
         self.wall = lambda: self.trusted.read().at
         self.queue: queue.SimpleQueue[LoopEvent] = events or queue.SimpleQueue()
         self.counters: Counter[str] = Counter()
-        self.hours = HoursFollower(self.trusted, cache, controller, self.counters)
+        self.hours = HoursFollower(self.trusted, store, controller, self.counters)
         self.reader_ok: bool | None = None
         self.sender = OutboxSender(outbox, link, clock)
         self._alarm_raised = False
         self._saved_mode = controller.durable_mode()
-        self.journal = SessionJournal(cache, wall)  # a machine session a crash would cut
+        self.journal = SessionJournal(store, wall)  # a machine session a crash would cut
 
     def post(self, event: LoopEvent) -> None:
         """Thread-safe (and safe from a signal handler: SimpleQueue is reentrant)."""
@@ -109,19 +110,26 @@ class AgentLoop:
         try:
             self._emit(
                 Emit(
-                    "agent_started", data={"version": self.status.version, "kind": self.status.kind}
+                    EventType.AGENT_STARTED,
+                    data={"version": self.status.version, "kind": self.status.kind},
                 )
             )
             self._initial_inputs()
             self._recover_session()
-            if self.cache.resource is None:  # a new agent, or its cache file was unreadable
+            if self.store.resource is None:  # a new agent, or its cache file was unreadable
                 log.warning("%s: every badge is denied until sync publishes one", NO_GRANTS)
             self.outbox.forget_old_commands()  # long expired: no replay possible any more
             self.watchdog.ready(f"agent {self.agent_id} running")
             reason = self._serve()
             self._relay_off()
             self._end_session()
-            self._emit(Emit("agent_stopped", "stopped", data={"why": reason, "relay": False}))
+            self._emit(
+                Emit(
+                    EventType.AGENT_STOPPED,
+                    AgentStop.STOPPED,
+                    data={"why": reason, "relay": False},
+                )
+            )
             return reason
         except BaseException as exc:
             self._relay_off()  # first of all
@@ -130,8 +138,8 @@ class AgentLoop:
                 self._end_session()
                 self._emit(
                     Emit(
-                        "agent_stopped",
-                        "internal_error",
+                        EventType.AGENT_STOPPED,
+                        AgentStop.INTERNAL_ERROR,
                         data={"why": f"{type(exc).__name__}: {exc}"[:200], "relay": False},
                     )
                 )
@@ -150,17 +158,14 @@ class AgentLoop:
             log.debug("relay already released", exc_info=True)
 
     def _end_session(self) -> None:
-        if isinstance(self.controller, Machine):
-            self._execute(self.controller.shutdown(self.clock()))
+        self._execute(self.controller.shutdown(self.clock()))
 
     def _recover_session(self) -> None:
         """End the session a crash left open (SIGKILL, power cut) before serving."""
         ended = self.journal.recover()
         if ended is None:
             return
-        actions: list[Action] = [ended]
-        if isinstance(self.controller, Machine):
-            actions += self.controller.session_lost()
+        actions: list[Action] = [ended, *self.controller.session_lost()]
         self._execute(actions)
         self.journal.forget()
 
@@ -190,44 +195,45 @@ class AgentLoop:
         return max(0.0, min(wait, MAX_WAIT_S, self.watchdog.interval_s))
 
     def _initial_inputs(self) -> None:
-        saved = self.cache.recall("mode")
+        saved = self.store.recall(MODE_KEY)
         if saved is not None:
             self.controller.restore(saved)
             self._saved_mode = self.controller.durable_mode()
             log.info("restored %s mode %r", self.status.kind, self._saved_mode)
         now = self.clock()
-        if isinstance(self.controller, Door) and self.io.contact is not None:
-            self._execute(self.controller.contact(self.io.contact.is_closed, now))
-        if isinstance(self.controller, Machine) and self.io.busy is not None:
-            self._execute(self.controller.busy_changed(self.io.busy.is_busy, now))
+        readings: list[IoEvent] = []
+        if self.io.contact is not None:
+            closed = self.io.contact.is_closed
+            readings.append(DoorClosed(now) if closed else DoorOpened(now))
+        if self.io.busy is not None:
+            readings.append(BusyChanged(self.io.busy.is_busy, now))
+        for reading in readings:
+            self._execute(self.controller.input(reading, now))
+        self._execute(self.controller.start(now))
 
     # -- one event -------------------------------------------------------------------
 
     def handle(self, event: LoopEvent) -> None:
         now = self.clock()
-        controller = self.controller
         if isinstance(event, BadgePresented):
             self._badge(event, now)
         elif isinstance(event, BadgeRemoved):
-            if isinstance(controller, Machine):
-                hashed = event.credential.keyed_hash(self.site_key)
-                self._execute(controller.badge_removed(hashed, now))
+            hashed = event.credential.keyed_hash(self.site_key)
+            self._execute(self.controller.badge_removed(hashed, now))
         elif isinstance(event, ReaderState):
             self._reader_state(event)
         elif isinstance(event, BadRead):
             self.counters["bad_reads"] += 1
             self._execute(
                 [
-                    Indicate("denied"),
-                    Emit("bad_read", "bad_read", data={"detail": event.detail[:200]}),
+                    Indicate(Pattern.DENIED),
+                    Emit(
+                        EventType.BAD_READ, EventType.BAD_READ, data={"detail": event.detail[:200]}
+                    ),
                 ]
             )
-        elif isinstance(event, DoorOpened | DoorClosed) and isinstance(controller, Door):
-            self._execute(controller.contact(isinstance(event, DoorClosed), now))
-        elif isinstance(event, ExitPressed) and isinstance(controller, Door):
-            self._execute(controller.exit_pressed(now))
-        elif isinstance(event, BusyChanged) and isinstance(controller, Machine):
-            self._execute(controller.busy_changed(event.busy, now))
+        elif isinstance(event, DoorOpened | DoorClosed | ExitPressed | BusyChanged):
+            self._execute(self.controller.input(event, now))
         elif isinstance(event, MqttMessage):
             self._message(event)
         elif isinstance(event, MqttConnected):
@@ -237,27 +243,20 @@ class AgentLoop:
             self.sender.disconnected()
             log.info("mqtt link down (%s): deciding from the cache", event.detail)
         elif isinstance(event, Call):
-            function: Any = event.function
-            function()
+            event.function()
 
     def _badge(self, event: BadgePresented, now: float) -> None:
         hashed = event.credential.keyed_hash(self.site_key)
-        lockdown = isinstance(self.controller, Door) and self.controller.lockdown
         reading = self.trusted.read()
-        lookup = self.cache.decide(
-            hashed, reading.at, lockdown=lockdown, hours_unknown=reading.hours_unknown
+        lookup = self.store.decide(
+            hashed,
+            reading.at,
+            lockdown=self.controller.lockdown,
+            hours_unknown=reading.hours_unknown,
         )
-        if isinstance(self.controller, Door):
-            actions = self.controller.badge(lookup.decision, hashed, lookup.member, now)
-        else:
-            actions = self.controller.badge(
-                lookup.decision,
-                hashed,
-                lookup.member,
-                lookup.staff,
-                now,
-                closes_in_s=self.hours.closes_in_s(reading),
-            )
+        actions = self.controller.badge(
+            lookup, hashed, now, closes_in_s=self.hours.closes_in_s(reading)
+        )
         self._execute(actions)
         log.info("badge %s…: %s", hashed[:8], _outcome(actions))
 
@@ -265,10 +264,16 @@ class AgentLoop:
         was, self.reader_ok = self.reader_ok, event.available
         if not event.available:
             self._execute(
-                [Emit("reader_fault", "reader_fault", data={"detail": event.detail[:200]})]
+                [
+                    Emit(
+                        EventType.READER_FAULT,
+                        EventType.READER_FAULT,
+                        data={"detail": event.detail[:200]},
+                    )
+                ]
             )
         elif was is False:
-            self._execute([Emit("reader_ok", data={"detail": event.detail[:200]})])
+            self._execute([Emit(EventType.READER_OK, data={"detail": event.detail[:200]})])
 
     # -- messages from the site -------------------------------------------------------
 
@@ -283,7 +288,7 @@ class AgentLoop:
             self.hours.beacon(message.payload, self.agent_id, self.command_key)
 
     def _grants(self, payload: bytes) -> None:
-        if not payload or self.cache.is_current(payload):
+        if not payload or self.store.is_current(payload):
             return  # a retained message cleared, or the same snapshot after a reconnect
         try:
             # Checking and storing a large snapshot take seconds each on a Pi: each step
@@ -293,36 +298,43 @@ class AgentLoop:
             # retained message at each start, is routine: read it to tell it from an
             # older one, which stays a refusal.
             body = read_snapshot(
-                payload, self.agent_id, self.command_key, max(self.cache.version - 1, 0)
+                payload, self.agent_id, self.command_key, max(self.store.version - 1, 0)
             )
-            if body["version"] == self.cache.version:
+            if body["version"] == self.store.version:
                 log.debug(
                     "grant snapshot version %d is the one in force: nothing to do",
-                    self.cache.version,
+                    self.store.version,
                 )
                 return
             self.watchdog.kick(self.clock(), force=True)
-            count = self.cache.apply(body, payload)
+            count = self.store.apply(body, payload)
         except (*INPUT_ERRORS, CacheError) as exc:
-            refusal = None if isinstance(exc, CacheError) else as_refusal(exc)
-            reason = refusal.reason if refusal else "storage_error"
-            detail = refusal.detail if refusal else str(exc)
+            reason, detail = (
+                (Refusal.STORAGE_ERROR, str(exc))
+                if isinstance(exc, CacheError)
+                else as_refusal(exc)
+            )
             self.counters[f"grants_refused_{reason}"] += 1
-            log.warning("grant snapshot refused (%s): keeping version %d", exc, self.cache.version)
+            log.warning("grant snapshot refused (%s): keeping version %d", exc, self.store.version)
             self._execute(
                 [
                     Emit(
-                        "grants_refused",
+                        EventType.GRANTS_REFUSED,
                         reason,
-                        data={"detail": detail[:200], "version_in_force": self.cache.version},
+                        data={"detail": detail[:200], "version_in_force": self.store.version},
                     )
                 ]
             )
             return
         self.hours.snapshot_issued(body)
-        log.info("grants version %d applied (%d entries)", self.cache.version, count)
+        log.info("grants version %d applied (%d entries)", self.store.version, count)
         self._execute(
-            [Emit("grants_applied", data={"version": self.cache.version, "entries": count})]
+            [
+                Emit(
+                    EventType.GRANTS_APPLIED,
+                    data={"version": self.store.version, "entries": count},
+                )
+            ]
         )
 
     def _ack(self, payload: bytes) -> None:
@@ -362,7 +374,7 @@ class AgentLoop:
             [
                 *outcome.actions,
                 Emit(
-                    "command_applied" if outcome.ok else "command_refused",
+                    EventType.COMMAND_APPLIED if outcome.ok else EventType.COMMAND_REFUSED,
                     outcome.reason,
                     data=data,
                 ),
@@ -388,7 +400,7 @@ class AgentLoop:
                 self.io.show(action.pattern)
         # A session is written down before its start is committed, forgotten after its
         # end is: whatever a crash cuts, the next start can end it (`_recover_session`).
-        session = self.controller.session if isinstance(self.controller, Machine) else None
+        session = self.controller.session
         at = self.wall()
         if session is not None:
             self.journal.opened(session, at, self.clock())
@@ -397,7 +409,7 @@ class AgentLoop:
             self.journal.closed()
         mode = self.controller.durable_mode()
         if mode != self._saved_mode:
-            self.cache.remember("mode", mode)
+            self.store.remember(MODE_KEY, mode)
             self._saved_mode = mode
 
     def _emit(self, *emits: Emit, at: dt.datetime | None = None) -> None:
@@ -431,18 +443,26 @@ class AgentLoop:
                 self.outbox.depth,
                 self.outbox.alarm_at,
             )
-            self._emit(Emit("outbox_alarm", "outbox_alarm", data={"depth": self.outbox.depth}))
+            self._emit(
+                Emit(
+                    EventType.OUTBOX_ALARM,
+                    EventType.OUTBOX_ALARM,
+                    data={"depth": self.outbox.depth},
+                )
+            )
         self.sender.pump()
 
     def _publish_status(self) -> None:
-        fields: dict[str, object] = dict(self.controller.status())
+        fields = self.controller.status()
         fields.update(self.hours.status())
         fields.update(
-            relay=self.io.relay.is_on,
-            reader=_reader_text(self.reader_ok),
-            grants_version=self.cache.version,
-            outbox_depth=self.outbox.depth,
-            outbox_alarm=self.outbox.over_alarm,
+            {
+                StatusField.RELAY: self.io.relay.is_on,
+                StatusField.READER: _reader_text(self.reader_ok),
+                StatusField.GRANTS_VERSION: self.store.version,
+                StatusField.OUTBOX_DEPTH: self.outbox.depth,
+                StatusField.OUTBOX_ALARM: self.outbox.over_alarm,
+            }
         )
         self.status.update(fields, self.clock())
 
@@ -451,9 +471,9 @@ def _outcome(actions: list[Action]) -> str:
     """What a tap came to, as its event says: the controller may overrule the cache (a
     machine in use, to check or blocked denies a badge the cache grants)."""
     emits = [action for action in actions if isinstance(action, Emit)]
-    emit = next((e for e in emits if e.type in ("granted", "denied")), None) or next(
-        iter(emits), None
-    )
+    emit = next(
+        (e for e in emits if e.type in (EventType.GRANTED, EventType.DENIED)), None
+    ) or next(iter(emits), None)
     if emit is None:
         return "no effect"
     detail = emit.data.get("detail")

@@ -24,7 +24,7 @@ from typing import Any
 import paho.mqtt.client as paho
 from paho.mqtt.enums import MQTTErrorCode
 
-from door_agent.events import LoopEvent, MqttConnected, MqttDisconnected, MqttMessage
+from door_agent.inbox import LoopEvent, MqttConnected, MqttDisconnected, MqttMessage
 from station.config.schema import MqttConfig
 from station.protocol import topics
 from station.protocol.client import make_client, session_connect_kwargs

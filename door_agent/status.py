@@ -1,7 +1,8 @@
 """The agent's retained status message, republished when something changes.
 
-``{"agent", "online", "version", "kind", "resource", "mode", "relay", "door" |
-"busy", "alarms", "reader", "grants_version", "outbox_depth", "outbox_alarm", "at"}``. The
+Its keys are `StatusField`: ``{"agent", "online", "version", "kind", "resource", "mode",
+"relay", "door" | "busy", "alarms", "reader", "grants_version", "outbox_depth",
+"outbox_alarm", "at"...}``. The
 last will carries ``online: false`` with the relay off: if the agent is gone
 its relay is (the unit's ExecStopPost and the hardware see to that).
 """
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from station.protocol import topics
+from station.protocol.vocabulary import AgentKind, StatusField
 
 if TYPE_CHECKING:
     from door_agent.sender import Link
@@ -27,7 +29,7 @@ class StatusPublisher:
         link: Link | None,
         *,
         agent_id: str,
-        kind: str,
+        kind: AgentKind,
         resource: str,
         version: str,
         wall: Callable[[], dt.datetime],
@@ -38,8 +40,8 @@ class StatusPublisher:
         self.resource = resource
         self.version = version
         self.wall = wall
-        self.current: dict[str, object] = {}
-        self._sent: dict[str, object] | None = None
+        self.current: dict[StatusField, object] = {}
+        self._sent: dict[StatusField, object] | None = None
         self._sent_at = float("-inf")
         self.published = 0
 
@@ -47,46 +49,46 @@ class StatusPublisher:
         """Publish at the next update (a new connection, a refresh_status command)."""
         self._sent = None
 
-    def update(self, fields: dict[str, object], now: float) -> None:
-        body: dict[str, object] = {
-            "agent": self.agent_id,
-            "online": True,
-            "version": self.version,
-            "kind": self.kind,
-            "resource": self.resource,
+    def update(self, fields: dict[StatusField, object], now: float) -> None:
+        body: dict[StatusField, object] = {
+            StatusField.AGENT: self.agent_id,
+            StatusField.ONLINE: True,
+            StatusField.VERSION: self.version,
+            StatusField.KIND: self.kind,
+            StatusField.RESOURCE: self.resource,
             **fields,
         }
         self.current = body
         sent = self._sent
         if sent is not None:
-            same = {k: v for k, v in sent.items() if k != "outbox_depth"} == {
-                k: v for k, v in body.items() if k != "outbox_depth"
+            depth = StatusField.OUTBOX_DEPTH
+            same = {k: v for k, v in sent.items() if k != depth} == {
+                k: v for k, v in body.items() if k != depth
             }
             if same and (
-                sent.get("outbox_depth") == body.get("outbox_depth")
-                or now - self._sent_at < DEPTH_REFRESH_S
+                sent.get(depth) == body.get(depth) or now - self._sent_at < DEPTH_REFRESH_S
             ):
                 return
         if self.link is None or not self.link.connected:
             return
-        payload = self.encode({**body, "at": self.wall().isoformat()})
+        payload = self.encode({**body, StatusField.AT: self.wall().isoformat()})
         if self.link.publish(self.link.topic(topics.STATUS), payload, retain=True):
             self._sent, self._sent_at = body, now
             self.published += 1
 
     def offline(self, *, relay: bool = False) -> bytes:
         """The last will and the last word: offline, relay off."""
-        body = {
+        body: dict[StatusField, object] = {
             **self.current,
-            "agent": self.agent_id,
-            "online": False,
-            "version": self.version,
-            "kind": self.kind,
-            "resource": self.resource,
-            "relay": relay,
+            StatusField.AGENT: self.agent_id,
+            StatusField.ONLINE: False,
+            StatusField.VERSION: self.version,
+            StatusField.KIND: self.kind,
+            StatusField.RESOURCE: self.resource,
+            StatusField.RELAY: relay,
         }
         return self.encode(body)
 
     @staticmethod
-    def encode(body: dict[str, object]) -> bytes:
+    def encode(body: dict[StatusField, object]) -> bytes:
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str).encode()

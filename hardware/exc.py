@@ -13,10 +13,6 @@ class ReaderUnavailable(HardwareError, OSError):
     """A reader (or the service behind it) cannot be opened or has gone away."""
 
 
-class BadRead(HardwareError, ValueError):
-    """A card answered something that is not a valid credential."""
-
-
 class UnknownReaderPath(HardwareError, ValueError):
     """A reader path names no known backend, or is malformed."""
 

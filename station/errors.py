@@ -6,6 +6,8 @@ so callers may catch either the precise or the generic error.
 
 from __future__ import annotations
 
+import enum
+
 
 class StationError(Exception):
     """Base of every error raised on purpose by Station."""
@@ -44,9 +46,14 @@ class InvalidInput(StationError, ValueError):
 
 
 class ProtocolError(StationError, ValueError):
-    """A bus message is malformed, unsigned, forged, expired or replayed."""
+    """A bus message is malformed, unsigned, forged, expired or replayed.
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    ``reason`` is a `station.protocol.vocabulary.Refusal` (an enum member, never a bare
+    string: a typo is a type error); typed as any `StrEnum` because this module, which
+    every other imports, imports none of them.
+    """
+
+    def __init__(self, reason: enum.StrEnum, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail

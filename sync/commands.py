@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from station.protocol import topics
 from station.protocol.commands import DEFAULT_TTL, make_command
 from station.protocol.signing import agent_key
+from station.protocol.vocabulary import Command
 from sync.errors import BrokerUnavailable
 
 
@@ -30,7 +31,7 @@ def send_command(
     client: Publisher,
     site: str,
     agent_id: str,
-    command: str,
+    command: Command,
     site_key: bytes,
     *,
     args: dict[str, Any] | None = None,

@@ -21,6 +21,7 @@ from station.db import AccessEvent, AgentStatus, MachineSession, SyncRejection, 
 from station.errors import ProtocolError
 from station.protocol.events import AgentEvent
 from station.protocol.signing import parse_json
+from station.protocol.vocabulary import EventType, Refusal, StatusField
 from sync.down import upsert
 from sync.tables import table_of
 
@@ -60,7 +61,7 @@ def store_events(
     ]
     _insert_ignore(site, table, rows)
     for event in events:
-        if event.type in ("session_started", "session_ended"):
+        if event.type in (EventType.SESSION_STARTED, EventType.SESSION_ENDED):
             _session(site, site_id, event)
 
 
@@ -75,15 +76,15 @@ def check_event(event: AgentEvent) -> AgentEvent:
     for name, limit in TEXT_LIMITS.items():
         value = getattr(event, name)
         if value is not None and (len(value) > limit or "\x00" in value):
-            raise ProtocolError("malformed", f"{name} longer than {limit} or with NUL")
+            raise ProtocolError(Refusal.MALFORMED, f"{name} longer than {limit} or with NUL")
     if _time(event.at.isoformat()) is None:
-        raise ProtocolError("malformed", "'at' out of range in UTC")
+        raise ProtocolError(Refusal.MALFORMED, "'at' out of range in UTC")
     try:  # strict JSON: PostgreSQL's json type has no NaN, no NUL in strings
         encoded = json.dumps(event.data, allow_nan=False)
     except (ValueError, TypeError, RecursionError) as exc:
-        raise ProtocolError("malformed", f"'data' is not strict JSON ({exc})") from None
+        raise ProtocolError(Refusal.MALFORMED, f"'data' is not strict JSON ({exc})") from None
     if "\\u0000" in encoded:
-        raise ProtocolError("malformed", "'data' holds a NUL character")
+        raise ProtocolError(Refusal.MALFORMED, "'data' holds a NUL character")
     return event
 
 
@@ -118,11 +119,11 @@ def store_refusals(
 def parse_status(payload: bytes) -> dict[str, Any]:
     """A status message as a dict with at least online and grants_version (or ProtocolError)."""
     body = parse_json(payload)
-    version = body.get("grants_version", 0)
+    version = body.get(StatusField.GRANTS_VERSION, 0)
     # Beyond 2**53 it is no version sync gave out, and past 2**63 no column can hold it.
     if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version < 2**53:
-        body["grants_version"] = 0
-    body["online"] = bool(body.get("online", False))
+        body[StatusField.GRANTS_VERSION] = 0
+    body[StatusField.ONLINE] = bool(body.get(StatusField.ONLINE, False))
     return body
 
 
@@ -133,8 +134,8 @@ def store_status(site: Connection, agent_id: str, status: dict[str, Any]) -> Non
         [
             {
                 "agent_id": agent_id,
-                "online": status["online"],
-                "grants_version": status["grants_version"],
+                "online": status[StatusField.ONLINE],
+                "grants_version": status[StatusField.GRANTS_VERSION],
                 "status": status,
                 "updated_at": utcnow(),
             }
@@ -153,7 +154,7 @@ def _session(site: Connection, site_id: str, event: AgentEvent) -> None:
     data = event.data
     session_id = _uuid(data.get("session_id"))
     started = _time(data.get("started_at"))
-    if event.type == "session_started":
+    if event.type is EventType.SESSION_STARTED:
         _insert_ignore(
             site,
             table,

@@ -11,7 +11,7 @@ from hardware.gpio.agent_io import (
 )
 from hardware.gpio.factory import make_pin_factory
 from hardware.gpio.inputs import BusySensor, DoorContact, ExitButton
-from hardware.gpio.outputs import PATTERNS, Indicator, Relay
+from hardware.gpio.outputs import PATTERNS, Indicator, Pattern, Relay
 
 __all__ = [
     "PATTERNS",
@@ -26,6 +26,7 @@ __all__ = [
     "Indicator",
     "IoEvent",
     "IoSink",
+    "Pattern",
     "Relay",
     "make_pin_factory",
 ]

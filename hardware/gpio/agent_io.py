@@ -13,7 +13,7 @@ from typing import Self
 from gpiozero import Factory, GPIOZeroError
 
 from hardware.gpio.inputs import BusySensor, DoorContact, ExitButton
-from hardware.gpio.outputs import Indicator, Relay
+from hardware.gpio.outputs import Indicator, Pattern, Relay
 from station.config.schema import PinsConfig
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class AgentIO:
             self.close()
             raise
 
-    def show(self, pattern: str) -> None:
+    def show(self, pattern: Pattern) -> None:
         """Show an indicator pattern (see `Indicator.show`)."""
         if self.indicator is not None:
             self.indicator.show(pattern)

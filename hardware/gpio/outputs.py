@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import weakref
 from types import TracebackType
 from typing import Self
@@ -81,15 +82,25 @@ class Relay:
         self.close()
 
 
-# name -> per output: (on_time, off_time, repetitions; None = until the next pattern),
-# or None for steady on. An output not named is switched off.
+class Pattern(enum.StrEnum):
+    """What the LEDs and the buzzer show."""
+
+    GRANTED = "granted"
+    DENIED = "denied"
+    WARNING = "warning"
+    IN_USE = "in_use"  # steady while a machine is powered
+    OFF = "off"
+
+
+# Per output: (on_time, off_time, repetitions; None = until the next pattern), or None
+# for steady on. An output not named is switched off.
 Blink = tuple[float, float, int | None] | None
-PATTERNS: dict[str, dict[str, Blink]] = {
-    "granted": {"green": (2.0, 0.0, 1), "buzzer": (0.08, 0.0, 1)},
-    "denied": {"red": (0.15, 0.15, 3), "buzzer": (0.15, 0.15, 3)},
-    "warning": {"red": (0.5, 0.5, None), "buzzer": (0.1, 0.9, None)},
-    "in_use": {"green": None},  # steady while a machine is powered
-    "off": {},
+PATTERNS: dict[Pattern, dict[str, Blink]] = {
+    Pattern.GRANTED: {"green": (2.0, 0.0, 1), "buzzer": (0.08, 0.0, 1)},
+    Pattern.DENIED: {"red": (0.15, 0.15, 3), "buzzer": (0.15, 0.15, 3)},
+    Pattern.WARNING: {"red": (0.5, 0.5, None), "buzzer": (0.1, 0.9, None)},
+    Pattern.IN_USE: {"green": None},
+    Pattern.OFF: {},
 }
 
 
@@ -111,17 +122,17 @@ class Indicator:
         except PinError:
             self.close()
             raise
-        self.pattern = "off"
+        self.pattern = Pattern.OFF
 
-    def show(self, pattern: str) -> None:
-        """Start ``pattern`` (granted, denied, warning, in_use, off), replacing the current."""
+    def show(self, pattern: Pattern) -> None:
+        """Start ``pattern``, replacing the current one."""
         try:
-            steps = PATTERNS[pattern]
-        except KeyError:
+            steps = PATTERNS[Pattern(pattern)]  # a plain string from outside is checked too
+        except ValueError:
             raise UnknownPattern(
                 f"unknown indicator pattern {pattern!r}; expected one of {', '.join(PATTERNS)}"
             ) from None
-        self.pattern = pattern
+        self.pattern = Pattern(pattern)
         for role, device in self._outputs.items():
             if role not in steps:
                 device.off()
@@ -130,18 +141,6 @@ class Indicator:
             else:
                 on_time, off_time, n = blink
                 device.blink(on_time=on_time, off_time=off_time, n=n, background=True)
-
-    def granted(self) -> None:
-        self.show("granted")
-
-    def denied(self) -> None:
-        self.show("denied")
-
-    def warning(self) -> None:
-        self.show("warning")
-
-    def off(self) -> None:
-        self.show("off")
 
     def close(self) -> None:
         outputs, self._outputs = self._outputs, {}

@@ -1,8 +1,8 @@
 """A simulated reader, tapped from the process (`present`/`remove`) or from outside.
 
-Other processes (``station reader tap``, ``station demo``, the kiosk's demo
-panel, end-to-end tests) reach a running simulated reader through a Unix socket
-speaking one command per line, each answered by one line::
+Other processes (``station reader tap``, the one ``station demo`` points to;
+end-to-end tests, benchmarks) reach a running simulated reader through a Unix
+socket speaking one command per line, each answered by one line::
 
     present 04A1B2C3   ->  ok     the badge is put on the reader and stays
     tap 04A1B2C3       ->  ok     put on, then taken off

@@ -11,6 +11,7 @@ import datetime as dt
 
 from station.errors import ProtocolError
 from station.protocol.signing import sign, verify
+from station.protocol.vocabulary import Refusal
 
 
 def make_beacon(agent_id: str, at: dt.datetime, key: bytes) -> bytes:
@@ -21,12 +22,12 @@ def read_beacon(payload: bytes, agent_id: str, key: bytes) -> dt.datetime:
     """The beacon's time (aware, UTC), else `ProtocolError`."""
     body = verify(payload, key)
     if body.get("agent") != agent_id:
-        raise ProtocolError("wrong_agent", f"beacon for {body.get('agent')!r}")
+        raise ProtocolError(Refusal.WRONG_AGENT, f"beacon for {body.get('agent')!r}")
     text = body.get("time")
     try:
         at = dt.datetime.fromisoformat(text) if isinstance(text, str) else None
     except ValueError:
         at = None
     if at is None or at.tzinfo is None:
-        raise ProtocolError("malformed", "time must be an aware ISO 8601 datetime")
+        raise ProtocolError(Refusal.MALFORMED, "time must be an aware ISO 8601 datetime")
     return at.astimezone(dt.UTC)

@@ -9,28 +9,14 @@ from typing import Any
 from station.errors import ProtocolError
 from station.ids import new_event_id
 from station.protocol.signing import sign, verify
+from station.protocol.vocabulary import Command, Refusal
 
-COMMANDS = frozenset(
-    {
-        "unlock_once",
-        "lock",
-        "hold_open",
-        "lockdown",
-        "release",
-        "end_session",
-        "power_off",
-        "refresh_status",
-        "block",
-        "unblock",
-        "clear_check",
-    }
-)
 DEFAULT_TTL = dt.timedelta(seconds=30)
 CLOCK_SKEW = dt.timedelta(seconds=30)
 
 
 def make_command(
-    command: str,
+    command: Command,
     agent_id: str,
     key: bytes,
     *,
@@ -40,14 +26,17 @@ def make_command(
     issued_by: str = "",
 ) -> tuple[str, bytes]:
     """(command id, signed payload) for `agent_id`."""
-    if command not in COMMANDS:
-        raise ValueError(f"unknown command {command!r}; expected one of {sorted(COMMANDS)}")
+    try:  # a plain string from an untyped caller is checked all the same
+        command = Command(command)
+    except ValueError:
+        expected = sorted(member.value for member in Command)
+        raise ValueError(f"unknown command {command!r}; expected one of {expected}") from None
     issued = now or dt.datetime.now(dt.UTC)
     command_id = str(new_event_id())
     body = {
         "id": command_id,
         "agent": agent_id,
-        "command": command,
+        "command": command.value,
         "args": args or {},
         "issued_at": issued.isoformat(),
         "expires_at": (issued + ttl).isoformat(),
@@ -72,21 +61,29 @@ def check_command(
         expires = dt.datetime.fromisoformat(body["expires_at"])
         args = body.get("args", {})
     except (KeyError, TypeError, ValueError) as exc:
-        raise ProtocolError("malformed", f"missing or invalid field ({exc})") from None
+        raise ProtocolError(Refusal.MALFORMED, f"missing or invalid field ({exc})") from None
     if issued.tzinfo is None or expires.tzinfo is None or not isinstance(args, dict):
-        raise ProtocolError("malformed", "times must carry an offset, args be an object")
+        raise ProtocolError(Refusal.MALFORMED, "times must carry an offset, args be an object")
     try:  # times near year 1 or 9999 cannot be compared once shifted to UTC
         issued, expires = issued.astimezone(dt.UTC), expires.astimezone(dt.UTC)
     except OverflowError:
-        raise ProtocolError("malformed", "times out of range") from None
+        raise ProtocolError(Refusal.MALFORMED, "times out of range") from None
     if body.get("agent") != agent_id:
-        raise ProtocolError("wrong_agent", f"meant for {body.get('agent')!r}")
-    if command not in COMMANDS:
-        raise ProtocolError("unknown_command", str(command))
+        raise ProtocolError(Refusal.WRONG_AGENT, f"meant for {body.get('agent')!r}")
+    if not _is_command(command):
+        raise ProtocolError(Refusal.UNKNOWN_COMMAND, str(command))
     if expires <= now or expires - issued > dt.timedelta(hours=24):
-        raise ProtocolError("expired", f"expired at {expires.isoformat()}")
+        raise ProtocolError(Refusal.EXPIRED, f"expired at {expires.isoformat()}")
     if issued > now + CLOCK_SKEW:
-        raise ProtocolError("not_yet_valid", f"issued in the future ({issued.isoformat()})")
+        raise ProtocolError(Refusal.NOT_YET_VALID, f"issued in the future ({issued.isoformat()})")
     if already_seen(command_id):
-        raise ProtocolError("replayed", f"command {command_id} was already received")
+        raise ProtocolError(Refusal.REPLAYED, f"command {command_id} was already received")
     return body
+
+
+def _is_command(value: Any) -> bool:
+    try:
+        Command(value)
+    except (ValueError, TypeError):
+        return False
+    return True

@@ -15,41 +15,7 @@ from typing import Any
 
 from station.errors import ProtocolError
 from station.protocol.signing import parse_json
-
-# Event types; the door and machine agents emit these, sync stores them.
-EVENT_TYPES = frozenset(
-    {
-        "granted",
-        "denied",
-        "door_opened",
-        "door_closed",
-        "door_forced",
-        "door_held_open",
-        "door_pre_alarm",
-        "exit_request",
-        "lockdown",
-        "hold_open",
-        "released",
-        "session_started",
-        "session_warning",
-        "session_ended",
-        "machine_state",
-        "reader_fault",
-        "reader_ok",
-        "bad_read",
-        "agent_started",
-        "agent_stopped",
-        "outbox_alarm",
-        "grants_applied",
-        "grants_refused",
-        "command_refused",
-        "command_applied",
-        "free_access_started",
-        "free_access_ended",
-        "clock_unsynced",
-        "clock_synced",
-    }
-)
+from station.protocol.vocabulary import EventType, Refusal
 
 
 @dataclass(frozen=True)
@@ -57,7 +23,7 @@ class AgentEvent:
     id: uuid.UUID
     agent: str
     resource: str
-    type: str
+    type: EventType
     at: dt.datetime
     reason: str | None = None
     credential_hash: str | None = None
@@ -92,19 +58,19 @@ class AgentEvent:
                 id=uuid.UUID(str(data["id"])),
                 agent=_text(data["agent"], 64),
                 resource=_text(data["resource"], 64),
-                type=_text(data["type"], 40),
+                type=_event_type(data["type"]),
                 at=at.astimezone(dt.UTC),
                 reason=_optional_text(data.get("reason"), 40),
                 credential_hash=_optional_text(data.get("credential_hash"), 64),
                 member=_optional_text(data.get("member"), 64),
                 data=data.get("data") or {},
             )
+        except UnknownEventType as exc:
+            raise ProtocolError(Refusal.MALFORMED, f"unknown event type {exc.args[0]!r}") from None
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
-            raise ProtocolError("malformed", f"bad event ({exc})") from None
-        if event.type not in EVENT_TYPES:
-            raise ProtocolError("malformed", f"unknown event type {event.type!r}")
+            raise ProtocolError(Refusal.MALFORMED, f"bad event ({exc})") from None
         if not isinstance(event.data, dict):
-            raise ProtocolError("malformed", "'data' must be an object")
+            raise ProtocolError(Refusal.MALFORMED, "'data' must be an object")
         return event
 
     @classmethod
@@ -120,8 +86,20 @@ def decode_ack(payload: bytes) -> list[str]:
     body = parse_json(payload)
     ids = body.get("ids")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise ProtocolError("malformed", "an ack is {'ids': [string, ...]}")
+        raise ProtocolError(Refusal.MALFORMED, "an ack is {'ids': [string, ...]}")
     return ids
+
+
+class UnknownEventType(ValueError):
+    pass
+
+
+def _event_type(value: Any) -> EventType:
+    text = _text(value, 40)
+    try:
+        return EventType(text)
+    except ValueError:
+        raise UnknownEventType(text) from None
 
 
 def _text(value: Any, limit: int) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from station.errors import ProtocolError
 from station.protocol.signing import sign, verify
+from station.protocol.vocabulary import Refusal
 from station.rules import CredentialFacts, MembershipSpan, ResourceFacts
 from station.schedule import Schedule
 
@@ -32,7 +33,7 @@ def entry_to_json(facts: CredentialFacts, member_id: str | None = None) -> dict[
 
 def entry_from_json(data: Any) -> CredentialFacts:
     if not isinstance(data, dict):
-        raise ProtocolError("malformed", "a grant entry must be an object")
+        raise ProtocolError(Refusal.MALFORMED, "a grant entry must be an object")
     try:
         spans = tuple(_span(item) for item in data["memberships"])
         trainings = {
@@ -46,7 +47,7 @@ def entry_from_json(data: Any) -> CredentialFacts:
             trainings=trainings,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ProtocolError("malformed", f"bad grant entry ({exc})") from None
+        raise ProtocolError(Refusal.MALFORMED, f"bad grant entry ({exc})") from None
 
 
 def _span(item: Any) -> MembershipSpan:
@@ -94,7 +95,7 @@ def resource_from_json(data: Any) -> ResourceFacts:
             free_access=None if free is None else Schedule.from_json(free),
         )
     except (KeyError, TypeError, ValueError, AttributeError, AssertionError, LookupError) as exc:
-        raise ProtocolError("malformed", f"bad resource ({exc})") from None
+        raise ProtocolError(Refusal.MALFORMED, f"bad resource ({exc})") from None
 
 
 def make_snapshot(
@@ -124,14 +125,14 @@ def read_snapshot(
     body = verify(payload, key)
     version = body.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ProtocolError("malformed", "version must be a positive integer")
+        raise ProtocolError(Refusal.MALFORMED, "version must be a positive integer")
     if body.get("agent") != agent_id:
-        raise ProtocolError("wrong_agent", f"snapshot for {body.get('agent')!r}")
+        raise ProtocolError(Refusal.WRONG_AGENT, f"snapshot for {body.get('agent')!r}")
     if version <= current_version:
-        raise ProtocolError("stale", f"version {version} is not newer than {current_version}")
+        raise ProtocolError(Refusal.STALE, f"version {version} is not newer than {current_version}")
     grants = body.get("grants")
     if not isinstance(grants, dict):
-        raise ProtocolError("malformed", "grants must be an object")
+        raise ProtocolError(Refusal.MALFORMED, "grants must be an object")
     resource_from_json(body.get("resource"))
     for entry in grants.values():
         entry_from_json(entry)

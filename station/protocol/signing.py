@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from station.errors import ProtocolError
+from station.protocol.vocabulary import Refusal
 
 ALGORITHM = "HS256"
 # A grant snapshot is about 200 bytes a badge: 64 MiB holds some 300,000 badges,
@@ -40,27 +41,27 @@ def verify(payload: bytes, key: bytes) -> dict[str, Any]:
     """The body of a signed message, or `ProtocolError` saying why it is refused."""
     envelope = parse_json(payload)
     if set(envelope) != {"alg", "body", "sig"} or envelope["alg"] != ALGORITHM:
-        raise ProtocolError("malformed", "expected an envelope {alg, body, sig}")
+        raise ProtocolError(Refusal.MALFORMED, "expected an envelope {alg, body, sig}")
     body, signature = envelope["body"], envelope["sig"]
     if not isinstance(body, dict) or not isinstance(signature, str) or not signature.isascii():
-        raise ProtocolError("malformed", "body must be an object and sig an ASCII string")
+        raise ProtocolError(Refusal.MALFORMED, "body must be an object and sig an ASCII string")
     expected = hmac.new(key, canonical(body), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, signature):
-        raise ProtocolError("bad_signature", "signature does not match")
+        raise ProtocolError(Refusal.BAD_SIGNATURE, "signature does not match")
     return body
 
 
 def parse_json(payload: bytes) -> dict[str, Any]:
     """A JSON object from the wire, or `ProtocolError('malformed')`."""
     if len(payload) > MAX_MESSAGE_BYTES:
-        raise ProtocolError("malformed", f"message of {len(payload)} bytes is too large")
+        raise ProtocolError(Refusal.MALFORMED, f"message of {len(payload)} bytes is too large")
     try:
         # NaN and Infinity are not JSON: refused here, so canonical() never meets them.
         value = json.loads(payload, parse_constant=_not_json)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ProtocolError("malformed", f"not JSON ({exc.__class__.__name__})") from None
+        raise ProtocolError(Refusal.MALFORMED, f"not JSON ({exc.__class__.__name__})") from None
     if not isinstance(value, dict):
-        raise ProtocolError("malformed", "expected a JSON object")
+        raise ProtocolError(Refusal.MALFORMED, "expected a JSON object")
     return value
 
 

@@ -10,6 +10,7 @@ protocol's own (a message refused, a command refused, a session ended).
 from __future__ import annotations
 
 import enum
+from typing import Final
 
 
 class EventType(enum.StrEnum):
@@ -80,7 +81,21 @@ class Refusal(enum.StrEnum):
     LOCKDOWN = "lockdown"  # hold-open asked of a door in lockdown
 
 
-APPLIED = "applied"  # the reason of a command result that is not a refusal
+APPLIED: Final = "applied"  # the reason of a command result that is not a refusal
+
+
+class AgentDenial(enum.StrEnum):
+    """Why an agent denies a badge the access rule grants (a ``denied`` event's reason);
+    the access rule's own reasons are `station.rules.Reason`."""
+
+    MACHINE_IN_USE = "machine_in_use"  # someone else's session is running
+
+
+class AgentStop(enum.StrEnum):
+    """Why an agent stopped (``agent_stopped``'s reason)."""
+
+    STOPPED = "stopped"  # asked to (a signal, a request)
+    INTERNAL_ERROR = "internal_error"  # an exception escaped the loop
 
 
 class EndReason(enum.StrEnum):
@@ -113,6 +128,13 @@ class MachineState(enum.StrEnum):
     IN_USE = "in_use"
     BLOCKED = "blocked"
     TO_CHECK = "to_check"
+
+
+class RelaySense(enum.StrEnum):
+    """What energising a door's relay does (status ``relay_sense``)."""
+
+    FAIL_SECURE = "fail_secure"  # releases the strike: locked without power
+    FAIL_SAFE = "fail_safe"  # holds the lock (a maglock): released without power
 
 
 class AgentKind(enum.StrEnum):

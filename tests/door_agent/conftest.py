@@ -20,7 +20,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from door_agent.agent import Agent
-from door_agent.events import Call
+from door_agent.inbox import Call
 from station.config import StationConfig, load_config
 from station.credential import Credential
 from station.protocol import topics

@@ -8,6 +8,7 @@ import datetime as dt
 
 from door_agent.actions import Emit, Indicate, SetRelay
 from door_agent.door import Door
+from door_agent.store import Lookup
 from station.config.schema import DoorConfig
 from station.rules import Decision, Reason
 from tests.door_agent.conftest import agent_overrides, member_entry, wait_for
@@ -127,7 +128,7 @@ def test_door_state_machine_alone() -> None:
     door = Door(DoorConfig(unlock_s=5, held_open_s=30, pre_alarm_s=10), has_contact=True)
     assert door.contact(True, 0.0) == []  # first reading: no event
     granted = Decision(True, Reason.GRANTED)
-    actions = door.badge(granted, "h", "m", 1.0)
+    actions = door.badge(Lookup(granted, "m"), "h", 1.0)
     assert actions[0] == SetRelay(True) and Indicate("granted") in actions
     assert door.deadline() == 6.0
     assert door.tick(6.0) == [SetRelay(False)]
@@ -137,5 +138,5 @@ def test_door_state_machine_alone() -> None:
     assert Emit("door_pre_alarm") in door.tick(27.0)
     assert Emit("door_held_open", "door_held_open") in door.tick(37.0)
     assert door.deadline() is None
-    denied = door.badge(Decision(False, Reason.UNKNOWN_BADGE), "h", None, 40.0)
+    denied = door.badge(Lookup(Decision(False, Reason.UNKNOWN_BADGE)), "h", 40.0)
     assert not any(isinstance(a, SetRelay) for a in denied)

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from door_agent.agent import Agent
-from door_agent.events import MqttMessage
+from door_agent.inbox import MqttMessage
 from station.protocol import topics
-from station.protocol.commands import COMMANDS
 from station.protocol.signing import agent_key, sign
+from station.protocol.vocabulary import Command
 
 CHANNELS = (topics.GRANTS, topics.ACKS, topics.COMMANDS)
 NOW = dt.datetime.now(dt.UTC)
@@ -43,7 +43,7 @@ command_bodies = st.fixed_dictionaries(
     {
         "id": st.one_of(st.uuids().map(str), json_values),
         "agent": st.sampled_from(["front-door", "laser-cutter", "x"]) | json_values,
-        "command": st.sampled_from(sorted(COMMANDS)) | st.text(max_size=12),
+        "command": st.sampled_from(sorted(Command)) | st.text(max_size=12),
         "args": st.dictionaries(
             st.sampled_from(["until", "seconds", "x"]), json_values | times, max_size=2
         )
@@ -121,9 +121,9 @@ def test_signed_commands_of_any_shape(offline_agent: Agent, body: dict[str, Any]
 @given(body=snapshot_bodies)
 def test_signed_snapshots_of_any_shape(offline_agent: Agent, body: dict[str, Any]) -> None:
     key = agent_key(offline_agent.config.site_key, offline_agent.agent_id)
-    before = offline_agent.cache.version
+    before = offline_agent.store.version
     _feed(offline_agent, topics.GRANTS, sign(body, key))
-    after = offline_agent.cache.version
+    after = offline_agent.store.version
     assert after == before or after == body["version"]
     assert not offline_agent.io.relay.is_on
 

@@ -11,14 +11,15 @@ from pathlib import Path
 from gpiozero.pins.mock import MockFactory
 
 from door_agent.agent import Agent
-from door_agent.cache import GrantCache
 from door_agent.journal import SEEN_EVERY_S, SessionJournal
-from door_agent.machine import MachineState, Session
+from door_agent.machine import MachineUse
 from door_agent.outbox import Outbox
+from door_agent.store import AgentStore
 from hardware.readers import BadgePresented
 from station.credential import Credential
 from station.protocol import topics
 from station.protocol.events import AgentEvent
+from station.protocol.vocabulary import MachineState
 from tests.door_agent.conftest import wait_for
 from tests.door_agent.test_loop import _laser_snapshot, _send
 
@@ -27,8 +28,8 @@ T0 = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 
 def test_the_last_seen_time_is_kept_and_recovered(tmp_path: Path, caplog) -> None:
     wall = [T0]
-    session = Session("ab" * 32, "member-1", False, 100.0, 100.0)
-    with GrantCache(tmp_path / "grants.db") as cache:
+    session = MachineUse("ab" * 32, "member-1", False, 100.0, 100.0)
+    with AgentStore(tmp_path / "grants.db") as cache:
         journal = SessionJournal(cache, lambda: wall[0])
         journal.opened(session, T0, 100.0)
         wall[0] = T0 + dt.timedelta(seconds=20)
@@ -37,7 +38,7 @@ def test_the_last_seen_time_is_kept_and_recovered(tmp_path: Path, caplog) -> Non
         journal.seen(100.0 + SEEN_EVERY_S)
         wall[0] = T0 + dt.timedelta(seconds=99)
         journal.seen(100.0 + SEEN_EVERY_S + 1)  # too soon again
-    with GrantCache(tmp_path / "grants.db") as cache:  # the restart
+    with AgentStore(tmp_path / "grants.db") as cache:  # the restart
         journal = SessionJournal(cache, lambda: wall[0])
         ended = journal.recover()
         assert ended is not None

@@ -10,7 +10,7 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from door_agent.agent import Agent
-from door_agent.events import MqttMessage
+from door_agent.inbox import MqttMessage
 from hardware.readers import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from station.credential import Credential
 from station.protocol import topics
@@ -79,7 +79,7 @@ def test_a_broken_cache_denies(door: Agent) -> None:
     assert door.io.relay.is_on  # the cache works: granted
     _send(door, topics.COMMANDS, make_command("lock", "front-door", _key(door))[1])
     assert not door.io.relay.is_on
-    door.cache._db().execute("DROP TABLE grants")  # the file is damaged under our feet
+    door.store._db().execute("DROP TABLE grants")  # the file is damaged under our feet
     _tap(door, "04000001")
     denied = [e for e in _events(door) if e.type == "denied"]
     assert [(e.reason, e.data.get("detail")) for e in denied] == [
@@ -142,7 +142,7 @@ def test_the_retained_snapshot_again_is_no_refusal(laser: Agent, caplog) -> None
     assert [r.levelno for r in caplog.records] == [logging.DEBUG]
     assert not [e for e in _events(laser) if e.type == "grants_refused"]
     assert not [k for k in laser.loop.counters if k.startswith("grants_refused")]
-    assert laser.cache.lookup(Credential.uid("05000002").keyed_hash(laser.config.site_key)) == (
+    assert laser.store.lookup(Credential.uid("05000002").keyed_hash(laser.config.site_key)) == (
         None,
         None,
     )  # the same version is not applied again

@@ -4,8 +4,10 @@ warning, max session with coast, ToCheck, Blocked, staff takeover."""
 from __future__ import annotations
 
 from door_agent.actions import SetRelay
-from door_agent.machine import Machine, MachineState
+from door_agent.machine import Machine
+from door_agent.store import Lookup
 from station.config.schema import MachineConfig
+from station.protocol.vocabulary import MachineState
 from station.rules import Decision, Reason
 from tests.door_agent.conftest import agent_overrides, member_entry, wait_for
 from tests.door_agent.test_door import FakeClock
@@ -175,7 +177,7 @@ def test_machine_state_machine_alone() -> None:
         has_busy_input=False,
     )
     granted = Decision(True, Reason.GRANTED)
-    actions = machine.badge(granted, "h", "m", False, 0.0)
+    actions = machine.badge(Lookup(granted, "m", False), "h", 0.0)
     assert SetRelay(True) in actions and machine.state is MachineState.IN_USE
     assert machine.deadline() == 270.0  # no busy input: idle counts from the start
     assert machine.badge_removed("other", 10.0) == []

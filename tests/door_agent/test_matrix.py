@@ -126,5 +126,5 @@ def test_decides_offline_from_the_cache_kept_on_disk(
     wait_for(lambda: second.relay, what="strike released with the broker down")
     second.tap("04000002")
     second.settle()
-    assert second.call(lambda: second.agent.cache.version) == 1
+    assert second.call(lambda: second.agent.store.version) == 1
     assert second.agent.outbox.depth >= 3  # started, granted, denied: kept for later

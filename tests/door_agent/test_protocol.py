@@ -142,7 +142,7 @@ def test_snapshots_refused_and_last_good_kept(door) -> None:  # type: ignore[no-
     assert all(e.data["version_in_force"] == good_version for e in refused)
     agent.tap(MEMBER)
     site.wait_event("granted")  # the last good snapshot still decides
-    assert agent.call(lambda: agent.agent.cache.version) == good_version
+    assert agent.call(lambda: agent.agent.store.version) == good_version
 
     # A newer, well-signed snapshot revoking the badge is enforced at once.
     site.publish_grants(site.snapshot(revoking))

@@ -10,7 +10,7 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from door_agent.agent import Agent, stop_on_signals
-from door_agent.events import Call
+from door_agent.inbox import Call
 from tests.door_agent.conftest import TIMEOUT, agent_overrides, member_entry, wait_for
 
 MAKER = "05000001"

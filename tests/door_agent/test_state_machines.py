@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from door_agent.actions import Action, SetRelay
-from door_agent.door import Door, DoorMode
-from door_agent.machine import Machine, MachineState
+from door_agent.door import Door
+from door_agent.machine import Machine
+from door_agent.store import Lookup
 from station.config.schema import DoorConfig, MachineConfig
+from station.protocol.vocabulary import DoorMode, MachineState
 from station.rules import Decision, Reason
 
 GRANTED = Decision(True, Reason.GRANTED)
@@ -70,9 +72,8 @@ def test_machine_relay_follows_state(
         was_blocked = machine.state is MachineState.BLOCKED
         kind = step[0]
         if kind == "badge":
-            actions = machine.badge(
-                GRANTED if step[2] else DENIED, step[1], None, step[1] == "staff", now
-            )
+            lookup = Lookup(GRANTED if step[2] else DENIED, None, step[1] == "staff")
+            actions = machine.badge(lookup, step[1], now)
         elif kind == "removed":
             actions = machine.badge_removed(step[1], now)
         elif kind == "busy":
@@ -118,7 +119,7 @@ def test_door_releases_only_when_allowed(config: DoorConfig, steps: list[tuple[A
     for step in steps:
         kind = step[0]
         if kind == "badge":
-            actions = door.badge(GRANTED if step[1] else DENIED, "h", None, now)
+            actions = door.badge(Lookup(GRANTED if step[1] else DENIED), "h", now)
         elif kind == "contact":
             actions = door.contact(step[1], now)
         elif kind == "exit":

@@ -11,7 +11,7 @@ from pathlib import Path
 from gpiozero.pins.mock import MockFactory
 
 from door_agent.agent import Agent
-from door_agent.events import MqttMessage
+from door_agent.inbox import MqttMessage
 from door_agent.watchdog import Watchdog
 from station.protocol import topics
 from station.protocol.grants import make_snapshot
@@ -45,7 +45,7 @@ def test_the_watchdog_is_kicked_around_a_snapshot(make_config, tmp_path: Path, m
         )
         before = watchdog.kicks
         agent.loop.handle(MqttMessage(topics.GRANTS, payload))
-        assert agent.cache.version == 1
+        assert agent.store.version == 1
         assert watchdog.kicks - before >= 2  # before the check, before the write
         messages = []
         while True:

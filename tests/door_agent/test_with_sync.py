@@ -53,7 +53,7 @@ def test_sessions_reach_the_site_database_and_revocation_is_enforced(site, run_a
     config, engine, _service = site
     agent = run_agent(config, "printer-3d")
     wait_for(
-        lambda: agent.call(lambda: agent.agent.cache.version) >= 1,
+        lambda: agent.call(lambda: agent.agent.store.version) >= 1,
         timeout=30,
         what="grants compiled by sync from the site database",
     )
@@ -83,7 +83,7 @@ def test_sessions_reach_the_site_database_and_revocation_is_enforced(site, run_a
     with Session(engine) as session, session.begin():
         registry.revoke_badge(session, registry.find_badge(session, UID, config.site_key))
     wait_for(
-        lambda: agent.call(lambda: agent.agent.cache.version) >= 2,
+        lambda: agent.call(lambda: agent.agent.store.version) >= 2,
         timeout=30,
         what="new grants after the revocation",
     )

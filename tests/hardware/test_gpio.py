@@ -24,6 +24,7 @@ from hardware.gpio import (
     ExitPressed,
     Indicator,
     IoEvent,
+    Pattern,
     Relay,
     make_pin_factory,
 )
@@ -106,28 +107,28 @@ print("running:", factory.pin(17).state, flush=True)
 def test_indicator_patterns(mock_factory: MockFactory) -> None:
     with Indicator(led_green=5, led_red=6, buzzer=13, pin_factory=mock_factory) as indicator:
         green, red, buzzer = (mock_factory.pin(n) for n in (5, 6, 13))
-        indicator.granted()
+        indicator.show(Pattern.GRANTED)
         assert wait_for(lambda: green.state == 1)
         assert red.state == 0
-        indicator.denied()
+        indicator.show(Pattern.DENIED)
         assert green.state == 0  # the previous pattern is replaced
         assert wait_for(lambda: sum(s.state for s in red.states) == 3 and red.state == 0)
         assert wait_for(lambda: sum(s.state for s in buzzer.states) >= 3)  # denied: 3 beeps
-        indicator.warning()
+        indicator.show(Pattern.WARNING)
         assert wait_for(lambda: red.state == 1)
-        indicator.show("in_use")
+        indicator.show(Pattern.IN_USE)
         assert green.state == 1 and red.state == 0 and buzzer.state == 0
-        indicator.off()
+        indicator.show(Pattern.OFF)
         assert (green.state, red.state, buzzer.state) == (0, 0, 0)
         assert indicator.pattern == "off"
         with pytest.raises(UnknownPattern, match="granted"):
-            indicator.show("party")
+            indicator.show("party")  # type: ignore[arg-type]  # a string from outside
 
 
 def test_indicator_with_some_outputs_missing(mock_factory: MockFactory) -> None:
     with Indicator(led_red=6, pin_factory=mock_factory) as indicator:
-        indicator.granted()  # no green LED, no buzzer: nothing to show, no error
-        indicator.denied()
+        indicator.show(Pattern.GRANTED)  # no green LED, no buzzer: nothing to show, no error
+        indicator.show(Pattern.DENIED)
         assert wait_for(lambda: sum(s.state for s in mock_factory.pin(6).states) == 3)
 
 

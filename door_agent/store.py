@@ -1,4 +1,6 @@
-"""The grant cache: the last good signed snapshot, in SQLite, and decisions from it.
+"""The agent's store, one SQLite file: the grant cache (the last good signed
+snapshot, and decisions from it) and the agent's own durable state (the mode that
+survives a restart, the open machine use, `door_agent.journal`).
 
 A snapshot replaces the previous one in one transaction, so a crash leaves
 either the old or the new one, never a mix. Lookups go by keyed credential
@@ -38,9 +40,9 @@ class Lookup:
     staff: bool = False
 
 
-class GrantCache(SqliteFile):
+class AgentStore(SqliteFile):
     closed_error = CacheError
-    name = "the grant cache"
+    name = "the agent store"
 
     def __init__(self, path: Path) -> None:
         super().__init__(path, durable=False, schema=SCHEMA)

@@ -1,12 +1,14 @@
-"""What the reader, GPIO, MQTT and signal handlers post to the agent's one queue.
+"""What the reader, GPIO, MQTT and signal handlers post to the agent's one queue
+(`LoopEvent`); the wire's events are `station.protocol.events`.
 
-Reader events come as `hardware.readers` makes them (BadgePresented,
-BadgeRemoved, ReaderState, BadRead), GPIO events as `hardware.gpio` makes them
-(DoorOpened, DoorClosed, ExitPressed, BusyChanged); the ones below complete the set.
+Reader events come as `hardware.readers` makes them, GPIO events as `hardware.gpio`
+makes them; the ones below are the agent's own: the MQTT link's, `Stop` (a signal,
+`Agent.stop`) and `Call` (tests and benchmarks).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from hardware.gpio import IoEvent
@@ -25,7 +27,7 @@ class MqttDisconnected:
 
 @dataclass(frozen=True, slots=True)
 class MqttMessage:
-    channel: str  # station.protocol.topics channel (grants, acks, commands)
+    channel: str  # a station.protocol.topics channel (grants, acks, commands, time)
     payload: bytes
     retained: bool = False
 
@@ -39,7 +41,7 @@ class Stop:
 class Call:
     """Run a function inside the loop (tests, benchmarks): keeps state single-threaded."""
 
-    function: object  # Callable[[], None]; kept loose so the dataclass stays hashable
+    function: Callable[[], object]
 
 
 LoopEvent = ReaderEvent | IoEvent | MqttConnected | MqttDisconnected | MqttMessage | Stop | Call
