@@ -22,6 +22,7 @@ from station.protocol import topics
 from station.protocol.client import make_client
 from station.protocol.commands import make_command
 from station.protocol.signing import agent_key, parse_json
+from station.protocol.vocabulary import Command
 
 log = logging.getLogger(__name__)
 ResultSink = Callable[[str, dict[str, Any]], None]
@@ -61,13 +62,10 @@ class CommandBus:
         self.client.connect_async(mq.host, mq.port, keepalive=mq.keepalive_s)
         self.client.loop_start()
 
-    def wait_connected(self, timeout: float) -> bool:
-        return self._connected.wait(timeout)
-
     def send(
         self,
         agent_id: str,
-        command: str,
+        command: Command,
         *,
         args: dict[str, Any] | None = None,
         issued_by: str = "",

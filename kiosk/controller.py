@@ -2,7 +2,9 @@
 
 It owns no widget: it emits which screen to show with plain data, and problem
 codes the views translate. Every timer is a `QTimer` attribute, so tests fire
-them directly instead of waiting.
+them directly instead of waiting. Database work runs on `DatabaseWorker`'s
+thread and its answers come back here, on the GUI thread, where all the state
+lives; staff mode is a `StaffMode` it composes, reached through `ScreenSink`.
 """
 
 from __future__ import annotations
@@ -11,34 +13,33 @@ import datetime as dt
 import logging
 import threading
 import uuid
+from collections import deque
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from kiosk.bus import CommandBus
 from kiosk.errors import DatabaseUnavailable
 from kiosk.screens import (
-    GOODBYE,
-    IDLE,
-    PROBLEM,
-    STAFF,
-    VISITOR,
-    VISITOR_BADGE,
-    WELCOME,
+    EnrolError,
     GoodbyeData,
     IdleInfo,
+    Problem,
     ProblemData,
+    ProblemKind,
     Purpose,
+    Screen,
     Space,
-    StaffData,
     VisitorBadgeData,
+    VisitorField,
     WelcomeData,
 )
-from kiosk.service import KioskService
-from kiosk.staff_mode import StaffMode
+from kiosk.service import KioskService, SignedUp
+from kiosk.staff_mode import CommandSender, StaffMode
+from kiosk.worker import DatabaseWorker
 from station import calendar
-from station.checkin import Outcome, SignUpError
+from station.checkin import Outcome, SignUpError, TapResult
 from station.credential import Credential
 from station.errors import Conflict, NotFound
 from station.plans import plan_label
@@ -53,32 +54,33 @@ CALENDAR_S = 900.0
 
 @dataclass
 class _State:
-    screen: str = IDLE
+    screen: Screen = Screen.IDLE
     language: str = "fr"
-    staff: StaffData | None = None
-    enrol_for: uuid.UUID | None = None
-    revoke_next: bool = False
-    problems: set[str] = field(default_factory=set)
+    enrol_for: uuid.UUID | None = None  # the visitor whose badge is awaited
+    problems: set[Problem] = field(default_factory=set)
 
 
-class KioskController(StaffMode, QObject):
-    screen_changed = Signal(str, object)
+class KioskController(QObject):
+    screen_changed = Signal(str, object)  # Screen, its data
     idle_info = Signal(object)
     language_changed = Signal(str)
-    problems_changed = Signal(object)  # frozenset of codes: database, reader, bus
-    visitor_error = Signal(str)  # field: consent, first_name, email, commune, purpose, database
-    search_results = Signal(object)
+    problems_changed = Signal(object)  # frozenset of Problem
+    visitor_error = Signal(str)  # VisitorField
+    waiting_changed = Signal(bool)  # "one moment": the database is slow to answer
     quit_requested = Signal()
     _calendar_loaded = Signal(object)
     _bus_state = Signal(bool)
     _command_result = Signal(str, object)
 
     def __init__(
-        self, service: KioskService, *, bus: CommandBus | None = None, parent: QObject | None = None
+        self,
+        service: KioskService,
+        *,
+        bus: CommandSender | None = None,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
-        self.bus = bus
         config = service.config
         kiosk = config.kiosks[service.kiosk_id]
         self.default_language = kiosk.language
@@ -87,15 +89,24 @@ class KioskController(StaffMode, QObject):
         self.state = _State(language=kiosk.language)
         self.feed = ""  # the calendar feed's text, once fetched
         self._calendar_url = config.resolve_url(kiosk.calendar_url) if kiosk.calendar_url else ""
+        self.worker = DatabaseWorker(self)
+        self.worker.waiting.connect(self.waiting_changed)
+        self.staff = StaffMode(
+            service, self.worker, self, timeout_s=kiosk.staff_timeout_s, parent=self
+        )
+        self.staff.bus = bus
+        # Badges wait here while one is handled: each is routed (check-in, enrolment,
+        # revocation) by the state its predecessor left, as when taps were synchronous.
+        self._badges: deque[Credential] = deque()
+        self._badge_busy = False
         self.idle_timer = self._timer(kiosk.idle_timeout_s, self._idle_timeout, single=True)
-        self.staff_timer = self._timer(kiosk.staff_timeout_s, self.close_staff, single=True)
         self.done_timer = self._timer(min(DONE_S, kiosk.idle_timeout_s), self.go_idle, single=True)
         self.refresh_timer = self._timer(REFRESH_S, self.refresh, single=False)
         self.db_retry_timer = self._timer(DB_RETRY_S, self._retry_database, single=False)
         self.calendar_timer = self._timer(CALENDAR_S, self.load_calendar, single=False)
         self._calendar_loaded.connect(self._set_events)
         self._bus_state.connect(self._on_bus_state)
-        self._command_result.connect(self._on_command_result)
+        self._command_result.connect(self.staff.on_command_result)
 
     def _timer(self, seconds: float, slot: Any, *, single: bool) -> QTimer:
         timer = QTimer(self)
@@ -107,30 +118,40 @@ class KioskController(StaffMode, QObject):
     # -- life cycle -------------------------------------------------------------------
 
     @property
-    def screen(self) -> str:
+    def screen(self) -> Screen:
         return self.state.screen
 
     @property
     def language(self) -> str:
         return self.state.language
 
+    @property
+    def bus(self) -> CommandSender | None:
+        return self.staff.bus
+
+    @bus.setter
+    def bus(self, bus: CommandSender | None) -> None:
+        self.staff.bus = bus
+
     def start(self) -> None:
         self.refresh_timer.start()
         self.calendar_timer.start()
         self.load_calendar()
         self.refresh()
-        self._show(IDLE, None)
+        self.show(Screen.IDLE, None)
 
     def stop(self) -> None:
         for timer in (
             self.idle_timer,
-            self.staff_timer,
+            self.staff.timer,
             self.done_timer,
             self.refresh_timer,
             self.db_retry_timer,
             self.calendar_timer,
         ):
             timer.stop()
+        self._badges.clear()
+        self.worker.close()
 
     def bus_callbacks(self) -> dict[str, Any]:
         """Callbacks for `CommandBus` (called from paho's thread, hence the signals)."""
@@ -141,53 +162,64 @@ class KioskController(StaffMode, QObject):
 
     # -- problems (database, reader, bus) ----------------------------------------------
 
-    def _problem(self, code: str, present: bool) -> None:
+    def problem(self, problem: Problem, present: bool) -> None:
         before = set(self.state.problems)
-        (self.state.problems.add if present else self.state.problems.discard)(code)
+        (self.state.problems.add if present else self.state.problems.discard)(problem)
         if before != self.state.problems:
             self.problems_changed.emit(frozenset(self.state.problems))
-        if code == "database":
+        if problem is Problem.DATABASE:
             if present and not self.db_retry_timer.isActive():
                 self.db_retry_timer.start()
             elif not present:
                 self.db_retry_timer.stop()
 
     def reader_state(self, available: bool, _detail: str) -> None:
-        self._problem("reader", not available)
+        self.problem(Problem.READER, not available)
 
     def _retry_database(self) -> None:
+        self.worker.submit(self.service.ping, self._pinged, visible=False)
+
+    def _pinged(self, future: Future[None]) -> None:
         try:
-            self.service.ping()
+            future.result()
         except DatabaseUnavailable:
             return
-        self._problem("database", False)
+        self.problem(Problem.DATABASE, False)
         self.refresh()
 
     def _on_bus_state(self, connected: bool) -> None:
-        self._problem("bus", not connected)
-        if self.state.staff is not None:
-            self._update_staff(bus_connected=connected)
+        self.problem(Problem.BUS, not connected)
+        self.staff.on_bus_state(connected)
 
     # -- the idle screen --------------------------------------------------------------
 
     def refresh(self) -> None:
         """Reload what the idle screen shows, and check out everyone after closing."""
-        try:
-            closed = self.service.auto_check_out()
+        service = self.service
+
+        def read() -> IdleInfo:
+            closed = service.auto_check_out()
             if closed:
                 log.info("checked out %d people at closing time", closed)
-            info = IdleInfo(
-                self.service.config.site.name,
-                self.service.hours(),
-                self.service.people_in(),
-                self._events_today(),
-                self.service.occupancy(),
+            return IdleInfo(
+                service.config.site.name,
+                service.hours(),
+                service.people_in(),
+                (),
+                service.occupancy(),
             )
+
+        self.worker.submit(read, self._refreshed, visible=False)
+
+    def _refreshed(self, future: Future[IdleInfo]) -> None:
+        events = self._events_today()  # the feed belongs to this thread: read here
+        try:
+            info = replace(future.result(), events=events)
         except DatabaseUnavailable:
-            self._problem("database", True)
-            info = IdleInfo(self.service.config.site.name, events=self._events_today())
+            self.problem(Problem.DATABASE, True)
+            info = IdleInfo(self.service.config.site.name, events=events)
         else:
-            self._problem("database", False)
+            self.problem(Problem.DATABASE, False)
         self.idle_info.emit(info)
 
     def load_calendar(self) -> None:
@@ -219,26 +251,28 @@ class KioskController(StaffMode, QObject):
 
     def activity(self) -> None:
         """Someone touched the screen: postpone the timeouts."""
-        if self.state.screen == STAFF:
-            self.staff_timer.start()
-        elif self.state.screen != IDLE and not self.done_timer.isActive():
+        if self.state.screen is Screen.STAFF:
+            self.staff.activity()
+        elif self.state.screen is not Screen.IDLE and not self.done_timer.isActive():
             self.idle_timer.start()
 
     def _idle_timeout(self) -> None:
-        if self.state.screen not in (IDLE, STAFF):
+        if self.state.screen not in (Screen.IDLE, Screen.STAFF):
             self.go_idle()
 
     def go_idle(self) -> None:
         self.state.enrol_for = None
-        self.state.revoke_next = False
-        self.state.staff = None
-        self.staff_timer.stop()
+        self.staff.reset()
         self.done_timer.stop()
         self.idle_timer.stop()
         if self.state.language != self.default_language:  # the next person starts in French
             self.set_language(self.default_language)
         self.refresh()
-        self._show(IDLE, None)
+        self.show(Screen.IDLE, None)
+
+    def leave(self) -> None:
+        """Staff mode is over (`ScreenSink`)."""
+        self.go_idle()
 
     def set_language(self, language: str) -> None:
         if language not in ("fr", "en") or language == self.state.language:
@@ -250,9 +284,9 @@ class KioskController(StaffMode, QObject):
     def toggle_language(self) -> None:
         self.set_language("en" if self.state.language == "fr" else "fr")
 
-    def _show(self, screen: str, data: object) -> None:
+    def show(self, screen: Screen, data: object) -> None:
         self.state.screen = screen
-        if screen not in (IDLE, STAFF):
+        if screen not in (Screen.IDLE, Screen.STAFF):
             self.idle_timer.start()
         self.screen_changed.emit(screen, data)
 
@@ -263,37 +297,58 @@ class KioskController(StaffMode, QObject):
             return None
         return plan_label(config, code, "fr"), plan_label(config, code, "en")
 
-    def _done(self, screen: str, data: object) -> None:
+    def _done(self, screen: Screen, data: object) -> None:
         """Show a confirmation, then the idle screen after a moment."""
-        self._show(screen, data)
+        self.show(screen, data)
         self.idle_timer.stop()
         self.done_timer.start()
+
+    def _database_down(self) -> None:
+        self.problem(Problem.DATABASE, True)
+        self.show(Screen.PROBLEM, ProblemData(ProblemKind.DATABASE))
 
     # -- badges -----------------------------------------------------------------------
 
     def handle_badge(self, credential: Credential, _at: float = 0.0) -> None:
-        if self.state.enrol_for is not None:
-            self._enrol(credential)
-        elif self.state.revoke_next:
-            self._revoke(credential)
-        else:
-            self._tap(credential)
+        self._badges.append(credential)
+        if not self._badge_busy:
+            self._next_badge()
 
-    def _tap(self, credential: Credential) -> None:
-        self.done_timer.stop()
-        self.state.staff = None
-        self.staff_timer.stop()
-        try:
-            result = self.service.tap(credential)
-        except DatabaseUnavailable:
-            self._problem("database", True)
-            self._show(PROBLEM, ProblemData("database"))
+    def _next_badge(self) -> None:
+        if not self._badges:
             return
-        self._problem("database", False)
+        credential = self._badges.popleft()
+        self._badge_busy = True
+        if self.state.enrol_for is not None:
+            self._enrol(self.state.enrol_for, credential)
+        elif self.staff.wants_badge:
+            self.staff.handle_badge(credential, then=self._badge_handled)
+        else:
+            self.worker.submit(lambda: self.service.tap(credential), self._tapped)
+
+    def _badge_handled(self) -> None:
+        self._badge_busy = False
+        self._next_badge()
+
+    def _tapped(self, future: Future[TapResult]) -> None:
+        try:
+            self._show_tap(future)
+        finally:
+            self._badge_handled()
+
+    def _show_tap(self, future: Future[TapResult]) -> None:
+        self.done_timer.stop()
+        self.staff.reset()
+        try:
+            result = future.result()
+        except DatabaseUnavailable:
+            self._database_down()
+            return
+        self.problem(Problem.DATABASE, False)
         if result.outcome is Outcome.WELCOME:
             assert result.visit_id is not None and result.purpose is not None
-            self._show(
-                WELCOME,
+            self.show(
+                Screen.WELCOME,
                 WelcomeData(
                     result.first_name,
                     result.purpose,
@@ -302,72 +357,89 @@ class KioskController(StaffMode, QObject):
                 ),
             )
         elif result.outcome is Outcome.CHECKED_OUT:
-            self._done(GOODBYE, GoodbyeData(result.first_name, result.time_spent or dt.timedelta()))
+            self._done(
+                Screen.GOODBYE, GoodbyeData(result.first_name, result.time_spent or dt.timedelta())
+            )
         elif result.outcome is Outcome.STAFF:
-            self._open_staff(result.first_name)
+            self.idle_timer.stop()
+            self.staff.open(result.first_name)
         else:
-            self._show(
-                PROBLEM,
-                ProblemData(result.outcome.value, result.first_name, result.membership_ended),
+            self.show(
+                Screen.PROBLEM,
+                ProblemData(
+                    ProblemKind(result.outcome.value), result.first_name, result.membership_ended
+                ),
             )
 
     def choose_purpose(self, data: WelcomeData, purpose: str) -> None:
-        try:
-            self.service.choose_purpose(data.visit_id, purpose)
-        except DatabaseUnavailable:
-            self._problem("database", True)
-            self._show(PROBLEM, ProblemData("database"))
-            return
-        self._done(WELCOME, replace(data, purpose=purpose, confirmed=True))
+        def chosen(future: Future[None]) -> None:
+            try:
+                future.result()
+            except DatabaseUnavailable:
+                self._database_down()
+                return
+            self._done(Screen.WELCOME, replace(data, purpose=purpose, confirmed=True))
+
+        self.worker.submit(lambda: self.service.choose_purpose(data.visit_id, purpose), chosen)
 
     # -- visitors ---------------------------------------------------------------------
 
     def begin_visitor(self) -> None:
-        self.state.staff = None
-        self._show(VISITOR, None)
+        self.staff.reset()
+        self.show(Screen.VISITOR, None)
 
     def submit_visitor(
         self, first_name: str, email: str, commune: str, purpose: str, consent: bool
     ) -> None:
+        self.worker.submit(
+            lambda: self.service.sign_up(first_name, email, commune, purpose, consent),
+            self._signed_up,
+        )
+
+    def _signed_up(self, future: Future[SignedUp]) -> None:
         try:
-            signed = self.service.sign_up(first_name, email, commune, purpose, consent)
+            signed = future.result()
         except SignUpError as exc:
-            self.visitor_error.emit(exc.field)
+            self.visitor_error.emit(VisitorField(exc.field))
             return
         except NotFound:
-            self.visitor_error.emit("purpose")
+            self.visitor_error.emit(VisitorField.PURPOSE)
             return
         except DatabaseUnavailable:
-            self._problem("database", True)
-            self.visitor_error.emit("database")
+            self.problem(Problem.DATABASE, True)
+            self.visitor_error.emit(VisitorField.DATABASE)
             return
         self.state.enrol_for = signed.member_id
-        self._show(VISITOR_BADGE, VisitorBadgeData(signed.first_name, signed.member_id))
+        self.show(Screen.VISITOR_BADGE, VisitorBadgeData(signed.first_name, signed.member_id))
 
-    def _enrol(self, credential: Credential) -> None:
-        member_id = self.state.enrol_for
-        assert member_id is not None
-        error = ""
+    def _enrol(self, member_id: uuid.UUID, credential: Credential) -> None:
+        def enrolled(future: Future[str]) -> None:
+            try:
+                self._show_enrolment(member_id, future)
+            finally:
+                self._badge_handled()
+
+        self.worker.submit(lambda: self.service.enrol(member_id, credential), enrolled)
+
+    def _show_enrolment(self, member_id: uuid.UUID, future: Future[str]) -> None:
+        if self.state.enrol_for != member_id:  # the visitor left meanwhile
+            return
+        error: EnrolError | None = None
         try:
-            name = self.service.enrol(member_id, credential)
-        except Conflict as exc:
-            error, name = "conflict", str(exc)
-        except (NotFound, DatabaseUnavailable) as exc:
-            error, name = "database", str(exc)
+            name = future.result()
+        except Conflict:
+            error, name = EnrolError.CONFLICT, ""
+        except (NotFound, DatabaseUnavailable):
+            error, name = EnrolError.DATABASE, ""
         # A refused badge leaves the wait open: another badge may be tapped.
         self.state.enrol_for = member_id if error else None
-        if self.state.staff is not None:
-            self._update_staff(
-                pending="enrol" if error else "", notice=error or "enrolled", notice_detail=name
-            )
-            return
-        data = VisitorBadgeData("" if error else name, member_id, enrolled=not error, error=error)
+        data = VisitorBadgeData(name, member_id, enrolled=not error, error=error)
         if error:
-            self._show(VISITOR_BADGE, data)
+            self.show(Screen.VISITOR_BADGE, data)
         else:
-            self._done(VISITOR_BADGE, data)
+            self._done(Screen.VISITOR_BADGE, data)
 
     def request_quit(self) -> None:
         """Only staff mode offers this: the public cannot leave the kiosk."""
-        if self.state.staff is not None:
+        if self.staff.active:
             self.quit_requested.emit()

@@ -70,13 +70,6 @@ class ReaderBridge(QObject):
             return
         self.reader = reader
 
-    def reopen(self) -> None:
-        """Close a reader that failed for good and open a new one later."""
-        if self.reader is not None:
-            self.reader.close()
-            self.reader = None
-        self._retry.start()
-
     def close(self) -> None:
         self._retry.stop()
         if self.reader is not None:

@@ -1,9 +1,11 @@
 """What each kiosk screen shows: its name and the plain data the controller emits
-for it. The views draw these; neither side knows the other's internals."""
+for it, with the kiosk's own words as `StrEnum`s. The views draw these; neither
+side knows the other's internals."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from dataclasses import dataclass
 
@@ -12,15 +14,73 @@ from station import calendar
 from station.checkin import Presence
 from station.today import DayHours, SpaceFill, Tallies
 
-IDLE, WELCOME, GOODBYE, PROBLEM, VISITOR, VISITOR_BADGE, STAFF = (
-    "idle",
-    "welcome",
-    "goodbye",
-    "problem",
-    "visitor",
-    "visitor_badge",
-    "staff",
-)
+
+class Screen(enum.StrEnum):
+    IDLE = "idle"
+    WELCOME = "welcome"
+    GOODBYE = "goodbye"
+    PROBLEM = "problem"
+    VISITOR = "visitor"
+    VISITOR_BADGE = "visitor_badge"
+    STAFF = "staff"
+
+
+class Problem(enum.StrEnum):
+    """What the banner says is unavailable (`problems_changed`)."""
+
+    DATABASE = "database"
+    READER = "reader"
+    BUS = "bus"
+
+
+class ProblemKind(enum.StrEnum):
+    """Why a badge did not check in (the problem screen); the first three are
+    `station.checkin.Outcome` values."""
+
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+    REVOKED = "revoked"
+    DATABASE = "database"
+
+
+class VisitorField(enum.StrEnum):
+    """What the visitor form asks to correct (`SignUpError.field`), or the database."""
+
+    CONSENT = "consent"
+    FIRST_NAME = "first_name"
+    EMAIL = "email"
+    COMMUNE = "commune"
+    PURPOSE = "purpose"
+    DATABASE = "database"
+
+
+class EnrolError(enum.StrEnum):
+    """Why a badge tapped for enrolment was not given."""
+
+    CONFLICT = "conflict"  # someone else holds it
+    DATABASE = "database"
+
+
+class Pending(enum.StrEnum):
+    """What staff mode waits for a badge to do."""
+
+    ENROL = "enrol"
+    REVOKE = "revoke"
+
+
+class Notice(enum.StrEnum):
+    """The outcome of staff mode's last action, said on its screen."""
+
+    CHECKED_OUT = "checked_out"
+    ENROLLED = "enrolled"
+    REVOKED = "revoked"
+    NOT_ENROLLED = "not_enrolled"
+    CONFLICT = "conflict"
+    DATABASE = "database"
+    BUS_DOWN = "bus_down"
+    COMMAND_SENT = "command_sent"
+    COMMAND_DONE = "command_done"
+    COMMAND_REFUSED = "command_refused"
 
 
 @dataclass(frozen=True)
@@ -69,7 +129,7 @@ class GoodbyeData:
 
 @dataclass(frozen=True)
 class ProblemData:
-    kind: str  # expired | unknown | revoked | database
+    kind: ProblemKind
     first_name: str = ""
     membership_ended: dt.date | None = None
 
@@ -79,7 +139,7 @@ class VisitorBadgeData:
     first_name: str
     member_id: uuid.UUID
     enrolled: bool = False
-    error: str = ""  # conflict | database
+    error: EnrolError | None = None
 
 
 @dataclass(frozen=True)
@@ -90,8 +150,8 @@ class StaffData:
     tallies: Tallies | None = None
     spaces: tuple[SpaceFill, ...] = ()
     results: tuple[MemberRow, ...] = ()
-    pending: str = ""  # enrol | revoke: waiting for a badge
+    pending: Pending | None = None  # waiting for a badge
     pending_member: str = ""
-    notice: str = ""  # code of the last action's outcome, see StaffView.NOTICES
+    notice: Notice | None = None
     notice_detail: str = ""
     bus_connected: bool = False

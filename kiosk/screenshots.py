@@ -104,6 +104,7 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
 
     from hardware.readers.sim import SimReader
     from kiosk.app import Kiosk
+    from kiosk.screens import Screen
 
     kiosk_id = kiosk_id or next(iter(config.kiosks))
     zone = ZoneInfo(config.site.timezone)
@@ -140,6 +141,7 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
                 app.processEvents()
                 time.sleep(0.01)
             window.resize(*SIZE)
+            ctl.worker.drain()
             # A few people already in, in different spaces.
             for key, purpose in (("e1", "coworking"), ("e2", "fablab"), ("e3", "fablab")):
                 tapped = kiosk.service.tap(Credential.uid(f"04E0000{key[-1]}"))
@@ -147,14 +149,25 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
                     kiosk.service.choose_purpose(tapped.visit_id, purpose)
             ctl.go_idle()
 
+            def settled(action: Callable[[], object]) -> Callable[[], None]:
+                """`action`, then wait for the database worker's answers."""
+
+                def run() -> None:
+                    action()
+                    ctl.worker.drain()
+
+                return run
+
             def tap(key: str) -> None:
                 ctl.handle_badge(Credential.uid(UIDS[key]))
+                ctl.worker.drain()
 
             def staff_tab(index: int) -> Callable[[], None]:
                 def show() -> None:
-                    if ctl.screen != "staff":
+                    if ctl.screen is not Screen.STAFF:
                         tap("dana")
-                        ctl.staff_search("Martin")
+                        ctl.staff.search("Martin")
+                        ctl.worker.drain()
                         # No broker here: show the command buttons as with one.
                         ctl._on_bus_state(True)
                     window.staff.tabs.setCurrentIndex(index)
@@ -173,11 +186,12 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
                 visitor()
                 window.visitor.consent.setChecked(True)
                 window.visitor.submit.click()
+                ctl.worker.drain()
 
             def welcome() -> None:
                 tap("alice")
-                if ctl.screen == "goodbye":  # she was still in from the previous picture
-                    ctl.go_idle()
+                if ctl.screen is Screen.GOODBYE:  # she was still in from the previous picture
+                    settled(ctl.go_idle)()
                     tap("alice")
 
             def goodbye() -> None:
@@ -186,7 +200,7 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
                 tap("alice")
 
             screens: list[tuple[str, Callable[[], None]]] = [
-                ("idle", ctl.go_idle),
+                ("idle", settled(ctl.go_idle)),
                 ("welcome", welcome),
                 ("goodbye", goodbye),
                 ("expired", lambda: tap("bob")),
@@ -201,7 +215,7 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
             ]
             for name, reach in screens:
                 for language in ("fr", "en"):
-                    ctl.go_idle()
+                    settled(ctl.go_idle)()
                     reach()
                     ctl.set_language(language)
                     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -25,6 +25,7 @@ from station.checkin import Desk, Presence, TapResult
 from station.config import StationConfig
 from station.credential import Credential
 from station.db import AgentStatus, make_engine
+from station.protocol.vocabulary import AgentKind
 from station.today import (
     DayHours,
     SpaceFill,
@@ -56,7 +57,7 @@ class MemberRow:
 class AgentRow:
     agent_id: str
     name: str
-    kind: str  # door | machine
+    kind: AgentKind
     online: bool
     grants_version: int
     updated_at: dt.datetime | None
@@ -205,7 +206,7 @@ class KioskService:
                 AgentRow(
                     agent_id,
                     agent.name,
-                    agent.kind,
+                    AgentKind(agent.kind),
                     bool(status and status.online),
                     status.grants_version if status else 0,
                     status.updated_at if status else None,

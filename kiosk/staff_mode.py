@@ -1,136 +1,270 @@
 """Staff mode of the kiosk: who is in, agents and their commands, enrolment and
-revocation, today's tallies. Mixed into `KioskController`, whose state, timers,
-service and bus it uses; kept apart so that each file holds one idea."""
+revocation, today's tallies.
+
+An object of its own, composed by `KioskController`: it owns its state (`data`,
+the badge it waits for) and its timer, runs its database work through `Jobs`
+and reaches the screens through `ScreenSink`, so it knows nothing of the
+controller.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, QTimer
 
 from kiosk.errors import BusUnavailable, DatabaseUnavailable
-from kiosk.screens import STAFF, StaffData
-from kiosk.service import MemberRow
+from kiosk.screens import Notice, Pending, Problem, Screen, StaffData
+from kiosk.service import AgentRow, KioskService, MemberRow
+from kiosk.worker import Jobs
+from station.checkin import Presence
 from station.credential import Credential
-from station.errors import NotFound
+from station.errors import Conflict, NotFound
+from station.protocol.vocabulary import Command
+from station.today import SpaceFill, Tallies
 
-if TYPE_CHECKING:
-    from PySide6.QtCore import QTimer
-
-    from kiosk.bus import CommandBus
-    from kiosk.controller import _State
-    from kiosk.service import KioskService
+# After these the lists are read again: who is in, badges held have changed.
+_REREAD = (Notice.ENROLLED, Notice.REVOKED, Notice.CHECKED_OUT)
+_Snapshot = tuple[tuple[Presence, ...], tuple[AgentRow, ...], Tallies, tuple[SpaceFill, ...]]
 
 
-class StaffMode:
-    if TYPE_CHECKING:  # provided by KioskController
-        service: KioskService
-        bus: CommandBus | None
-        state: _State
-        idle_timer: QTimer
-        staff_timer: QTimer
+class ScreenSink(Protocol):
+    """What staff mode asks of whoever shows the screens (the controller)."""
 
-        def _show(self, screen: str, data: object) -> None: ...
+    def show(self, screen: Screen, data: object) -> None: ...
 
-        def _problem(self, code: str, present: bool) -> None: ...
+    def leave(self) -> None:
+        """Back to the idle screen (staff mode is over)."""
 
-        def go_idle(self) -> None: ...
+    def problem(self, problem: Problem, present: bool) -> None: ...
 
-    def _open_staff(self, name: str) -> None:
-        self.idle_timer.stop()
-        self.state.staff = StaffData(name, bus_connected=bool(self.bus and self.bus.connected))
-        self.staff_refresh()
-        self.staff_timer.start()
 
-    def staff_refresh(self) -> None:
-        staff = self.state.staff
-        if staff is None:
+class CommandSender(Protocol):
+    """The bus as staff mode uses it (`kiosk.bus.CommandBus`)."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    def send(
+        self,
+        agent_id: str,
+        command: Command,
+        *,
+        args: dict[str, Any] | None = None,
+        issued_by: str = "",
+    ) -> str: ...
+
+
+class StaffMode(QObject):
+    def __init__(
+        self,
+        service: KioskService,
+        jobs: Jobs,
+        screens: ScreenSink,
+        *,
+        timeout_s: float,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service, self.jobs, self.screens = service, jobs, screens
+        self.bus: CommandSender | None = None
+        self.data: StaffData | None = None
+        self.enrol_for: uuid.UUID | None = None
+        self.revoke_next = False
+        self.timer = QTimer(self)  # closes staff mode after `timeout_s` without a touch
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(int(timeout_s * 1000))
+        self.timer.timeout.connect(self.close)
+
+    @property
+    def active(self) -> bool:
+        return self.data is not None
+
+    @property
+    def wants_badge(self) -> bool:
+        """The next badge is for enrolment or revocation, not a check-in."""
+        return self.enrol_for is not None or self.revoke_next
+
+    # -- life cycle -------------------------------------------------------------------
+
+    def open(self, name: str) -> None:
+        self.data = StaffData(name, bus_connected=bool(self.bus and self.bus.connected))
+        self.refresh()
+        self.timer.start()
+
+    def reset(self) -> None:
+        """Forget everything (the controller goes idle or checks someone in)."""
+        self.data = None
+        self.enrol_for, self.revoke_next = None, False
+        self.timer.stop()
+
+    def close(self) -> None:
+        if self.active:
+            self.screens.leave()
+
+    def activity(self) -> None:
+        if self.active:
+            self.timer.start()
+
+    def refresh(self) -> None:
+        if self.data is None:
             return
-        try:
-            self.state.staff = replace(
-                staff,
-                presences=tuple(self.service.who_is_in()),
-                agents=tuple(self.service.agents()),
-                tallies=self.service.tallies(),
-                spaces=self.service.occupancy(),
+        service = self.service
+
+        def read() -> _Snapshot:
+            return (
+                tuple(service.who_is_in()),
+                tuple(service.agents()),
+                service.tallies(),
+                service.occupancy(),
             )
-        except DatabaseUnavailable:
-            self._problem("database", True)
-            self.state.staff = replace(staff, notice="database")
-        self._show(STAFF, self.state.staff)
 
-    def _update_staff(self, **changes: Any) -> None:
-        if self.state.staff is None:
+        self.jobs.submit(read, self._refreshed)
+
+    def _refreshed(self, future: Future[_Snapshot]) -> None:
+        staff = self.data
+        if staff is None:  # closed while the lists were read
             return
-        self.state.staff = replace(self.state.staff, **changes)
-        if changes.get("notice") in ("enrolled", "revoked", "checked_out"):
-            self.staff_refresh()
+        try:
+            presences, agents, tallies, spaces = future.result()
+        except DatabaseUnavailable:
+            self.screens.problem(Problem.DATABASE, True)
+            self.data = replace(staff, notice=Notice.DATABASE)
         else:
-            self._show(STAFF, self.state.staff)
+            self.data = replace(
+                staff, presences=presences, agents=agents, tallies=tallies, spaces=spaces
+            )
+        self.screens.show(Screen.STAFF, self.data)
 
-    def close_staff(self) -> None:
-        if self.state.staff is not None or self.state.screen == STAFF:
-            self.go_idle()
+    def _update(self, **changes: Any) -> None:
+        if self.data is None:
+            return
+        self.data = replace(self.data, **changes)
+        if changes.get("notice") in _REREAD:
+            self.refresh()
+        else:
+            self.screens.show(Screen.STAFF, self.data)
 
-    def staff_check_out(self, visit_id: uuid.UUID) -> None:
+    # -- who is in, members -----------------------------------------------------------
+
+    def check_out(self, visit_id: uuid.UUID) -> None:
+        self.jobs.submit(lambda: self.service.check_out(visit_id), self._checked_out)
+
+    def _checked_out(self, future: Future[None]) -> None:
         try:
-            self.service.check_out(visit_id)
+            future.result()
         except (NotFound, DatabaseUnavailable) as exc:
-            self._update_staff(notice="database", notice_detail=str(exc))
+            self._update(notice=Notice.DATABASE, notice_detail=str(exc))
             return
-        self._update_staff(notice="checked_out")
+        self._update(notice=Notice.CHECKED_OUT)
 
-    def staff_search(self, text: str) -> None:
+    def search(self, text: str) -> None:
+        self.jobs.submit(lambda: tuple(self.service.search(text)), self._found)
+
+    def _found(self, future: Future[tuple[MemberRow, ...]]) -> None:
         try:
-            results = tuple(self.service.search(text))
+            results = future.result()
         except DatabaseUnavailable:
-            self._update_staff(notice="database")
+            self._update(notice=Notice.DATABASE)
             return
-        self._update_staff(results=results, notice="")
+        self._update(results=results, notice=None)
 
-    def staff_begin_enrol(self, member: MemberRow) -> None:
-        self.state.enrol_for, self.state.revoke_next = member.id, False
-        self._update_staff(pending="enrol", pending_member=member.name, notice="")
+    # -- badges -----------------------------------------------------------------------
 
-    def staff_begin_revoke(self) -> None:
-        self.state.enrol_for, self.state.revoke_next = None, True
-        self._update_staff(pending="revoke", pending_member="", notice="")
+    def begin_enrol(self, member: MemberRow) -> None:
+        self.enrol_for, self.revoke_next = member.id, False
+        self._update(pending=Pending.ENROL, pending_member=member.name, notice=None)
 
-    def staff_cancel_pending(self) -> None:
-        self.state.enrol_for, self.state.revoke_next = None, False
-        self._update_staff(pending="", pending_member="", notice="")
+    def begin_revoke(self) -> None:
+        self.enrol_for, self.revoke_next = None, True
+        self._update(pending=Pending.REVOKE, pending_member="", notice=None)
 
-    def _revoke(self, credential: Credential) -> None:
-        self.state.revoke_next = False
+    def cancel_pending(self) -> None:
+        self.enrol_for, self.revoke_next = None, False
+        self._update(pending=None, pending_member="", notice=None)
+
+    def handle_badge(self, credential: Credential, then: Callable[[], None]) -> None:
+        """Enrol or revoke `credential` as asked; `then()` once the answer is shown."""
+        member_id = self.enrol_for
+        if member_id is not None:
+            self.jobs.submit(
+                lambda: self.service.enrol(member_id, credential),
+                lambda future: self._answered(then, self._enrolled, member_id, future),
+            )
+        else:
+            self.revoke_next = False
+            self.jobs.submit(
+                lambda: self.service.revoke(credential),
+                lambda future: self._answered(then, self._revoked, future),
+            )
+
+    @staticmethod
+    def _answered(then: Callable[[], None], handle: Callable[..., None], *args: Any) -> None:
         try:
-            name = self.service.revoke(credential)
+            handle(*args)
+        finally:
+            then()
+
+    def _enrolled(self, member_id: uuid.UUID, future: Future[str]) -> None:
+        if self.data is None:  # staff mode closed meanwhile: nothing to say
+            return
+        error: Notice | None = None
+        try:
+            name = future.result()
+        except Conflict as exc:
+            error, name = Notice.CONFLICT, str(exc)
+        except (NotFound, DatabaseUnavailable) as exc:
+            error, name = Notice.DATABASE, str(exc)
+        # A refused badge leaves the wait open: another badge may be tapped.
+        self.enrol_for = member_id if error else None
+        self._update(
+            pending=Pending.ENROL if error else None,
+            notice=error or Notice.ENROLLED,
+            notice_detail=name,
+        )
+
+    def _revoked(self, future: Future[str]) -> None:
+        try:
+            name = future.result()
         except NotFound:
-            self._update_staff(pending="", notice="not_enrolled")
+            self._update(pending=None, notice=Notice.NOT_ENROLLED)
             return
         except DatabaseUnavailable as exc:
-            self._update_staff(pending="", notice="database", notice_detail=str(exc))
+            self._update(pending=None, notice=Notice.DATABASE, notice_detail=str(exc))
             return
-        self._update_staff(pending="", notice="revoked", notice_detail=name)
+        self._update(pending=None, notice=Notice.REVOKED, notice_detail=name)
 
-    def staff_command(self, agent_id: str, command: str) -> None:
-        staff = self.state.staff
+    # -- agents -----------------------------------------------------------------------
+
+    def command(self, agent_id: str, command: Command) -> None:
+        staff = self.data
         if staff is None:
             return
         if self.bus is None:
-            self._update_staff(notice="bus_down")
+            self._update(notice=Notice.BUS_DOWN)
             return
         try:
             self.bus.send(
                 agent_id, command, issued_by=f"kiosk {self.service.kiosk_id}: {staff.staff_name}"
             )
         except BusUnavailable:
-            self._update_staff(notice="bus_down")
+            self._update(notice=Notice.BUS_DOWN)
             return
-        self._update_staff(notice="command_sent", notice_detail=f"{command} {agent_id}")
+        self._update(notice=Notice.COMMAND_SENT, notice_detail=f"{command} {agent_id}")
 
-    def _on_command_result(self, agent_id: str, body: dict[str, Any]) -> None:
-        if self.state.staff is None:
+    def on_command_result(self, agent_id: str, body: dict[str, Any]) -> None:
+        if self.data is None:
             return
         ok = bool(body.get("ok", body.get("accepted", False)))
         detail = f"{body.get('command', '')} {agent_id} {body.get('reason', '')}".strip()
-        self._update_staff(notice="command_done" if ok else "command_refused", notice_detail=detail)
+        self._update(
+            notice=Notice.COMMAND_DONE if ok else Notice.COMMAND_REFUSED, notice_detail=detail
+        )
+
+    def on_bus_state(self, connected: bool) -> None:
+        if self.data is not None:
+            self._update(bus_connected=connected)

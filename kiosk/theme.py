@@ -27,6 +27,8 @@ QLabel#bad {{ font-size: 40px; font-weight: bold; color: {BAD}; }}
 QLabel#error {{ font-size: 24px; font-weight: bold; color: {BAD}; }}
 QLabel#banner {{ background: {BAD}; color: white; font-size: 26px; font-weight: bold;
                  padding: 12px; }}
+QLabel#waiting {{ background: {ACCENT}; color: white; font-size: 32px; font-weight: bold;
+                  padding: 12px; }}
 QFrame#header {{ background: {SHADE}; }}
 QFrame#header QLabel {{ background: {SHADE}; font-size: 28px; font-weight: bold; }}
 QFrame#card {{ background: {SHADE}; border-radius: 16px; }}

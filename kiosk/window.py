@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk import controller as c
 from kiosk.controller import KioskController
 from kiosk.i18n import Translations
+from kiosk.screens import Problem, Screen
 from kiosk.theme import STYLE
 from kiosk.views.common import button, label
 from kiosk.views.idle import IdleView
@@ -73,6 +73,9 @@ class KioskWindow(QWidget):
         self.banner = label("banner")
         self.banner.hide()
         layout.addWidget(self.banner)
+        self.waiting = label("waiting")
+        self.waiting.hide()
+        layout.addWidget(self.waiting)
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
 
@@ -87,19 +90,19 @@ class KioskWindow(QWidget):
         self.visitor = VisitorView(controller.purposes, load_communes(), retention, language)
         self.visitor_badge = VisitorBadgeView()
         self.staff = StaffView(zone, controller.purposes, language, controller.spaces)
-        self.views: dict[str, QWidget] = {
-            c.IDLE: self.idle,
-            c.WELCOME: self.welcome,
-            c.GOODBYE: self.goodbye,
-            c.PROBLEM: self.problem,
-            c.VISITOR: self.visitor,
-            c.VISITOR_BADGE: self.visitor_badge,
-            c.STAFF: self.staff,
+        self.views: dict[Screen, QWidget] = {
+            Screen.IDLE: self.idle,
+            Screen.WELCOME: self.welcome,
+            Screen.GOODBYE: self.goodbye,
+            Screen.PROBLEM: self.problem,
+            Screen.VISITOR: self.visitor,
+            Screen.VISITOR_BADGE: self.visitor_badge,
+            Screen.STAFF: self.staff,
         }
         for view in self.views.values():
             self.stack.addWidget(view)
         self._connect()
-        self._problems: frozenset[str] = frozenset()
+        self._problems: frozenset[Problem] = frozenset()
         self.retranslate()
         if hide_cursor:
             QApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
@@ -118,6 +121,7 @@ class KioskWindow(QWidget):
         ctl.language_changed.connect(self.set_language)
         ctl.problems_changed.connect(self.show_problems)
         ctl.visitor_error.connect(self.visitor.show_error)
+        ctl.waiting_changed.connect(self.show_waiting)
         ctl.quit_requested.connect(self._quit)
         self.idle.visitor_clicked.connect(ctl.begin_visitor)
         self.problem.visitor_clicked.connect(ctl.begin_visitor)
@@ -126,23 +130,24 @@ class KioskWindow(QWidget):
         self.visitor.submitted.connect(ctl.submit_visitor)
         self.visitor.cancelled.connect(ctl.go_idle)
         self.visitor_badge.done_clicked.connect(ctl.go_idle)
-        self.staff.close_clicked.connect(ctl.close_staff)
+        staff = ctl.staff
+        self.staff.close_clicked.connect(staff.close)
         self.staff.quit_clicked.connect(ctl.request_quit)
-        self.staff.refresh_clicked.connect(ctl.staff_refresh)
-        self.staff.check_out.connect(ctl.staff_check_out)
-        self.staff.command.connect(ctl.staff_command)
-        self.staff.search.connect(ctl.staff_search)
-        self.staff.enrol.connect(ctl.staff_begin_enrol)
-        self.staff.revoke.connect(ctl.staff_begin_revoke)
-        self.staff.cancel_pending.connect(ctl.staff_cancel_pending)
+        self.staff.refresh_clicked.connect(staff.refresh)
+        self.staff.check_out.connect(staff.check_out)
+        self.staff.command.connect(staff.command)
+        self.staff.search.connect(staff.search)
+        self.staff.enrol.connect(staff.begin_enrol)
+        self.staff.revoke.connect(staff.begin_revoke)
+        self.staff.cancel_pending.connect(staff.cancel_pending)
 
     @property
     def current(self) -> QWidget | None:
         return self.stack.currentWidget()
 
     def show_screen(self, screen: str, data: object) -> None:
-        view = self.views[screen]
-        if screen == c.VISITOR:
+        view = self.views[Screen(screen)]
+        if screen == Screen.VISITOR:
             self.visitor.reset()
         elif data is not None:
             view.show_data(data)  # type: ignore[attr-defined]
@@ -156,28 +161,34 @@ class KioskWindow(QWidget):
     def retranslate(self) -> None:
         # Called at once rather than on LanguageChange events, which Qt delivers later.
         self.language_button.setText(self.tr("English"))
+        self.waiting.setText(self.tr("Un instant…"))
         for view in self.views.values():
             view.retranslate()  # type: ignore[attr-defined]
         self.show_problems(self._problems)
 
-    def show_problems(self, problems: frozenset[str]) -> None:
+    def show_waiting(self, waiting: bool) -> None:
+        """The database is slow to answer: say so, and take no touch meanwhile."""
+        self.waiting.setVisible(waiting)
+        self.stack.setEnabled(not waiting)
+
+    def show_problems(self, problems: frozenset[Problem]) -> None:
         self._problems = problems
         texts = {
-            "database": self.tr(
+            Problem.DATABASE: self.tr(
                 "Base de données indisponible : les passages ne sont "
                 "pas enregistrés. Nouvel essai automatique…"
             ),
-            "reader": self.tr(
+            Problem.READER: self.tr(
                 "Lecteur de badges indisponible : nouvel essai "
                 "automatique… Adressez-vous à l'accueil."
             ),
-            "bus": self.tr("Réseau des portes et machines indisponible."),
+            Problem.BUS: self.tr("Réseau des portes et machines indisponible."),
         }
         # The bus only matters to staff: the public is not alarmed by it.
         shown = [
             texts[p]
-            for p in ("database", "reader", "bus")
-            if p in problems and (p != "bus" or self.controller.screen == c.STAFF)
+            for p in Problem
+            if p in problems and (p is not Problem.BUS or self.controller.screen is Screen.STAFF)
         ]
         self.banner.setText("\n".join(shown))
         self.banner.setVisible(bool(shown))

@@ -4,27 +4,27 @@
 <context>
     <name>GoodbyeView</name>
     <message>
-        <location filename="../views/welcome.py" line="100"/>
+        <location filename="../views/welcome.py" line="107"/>
         <source>Au revoir %1 !</source>
         <translation>Goodbye %1!</translation>
     </message>
     <message>
-        <location filename="../views/welcome.py" line="102"/>
+        <location filename="../views/welcome.py" line="108"/>
         <source>Votre départ est enregistré. À bientôt !</source>
         <translation>Your departure is recorded. See you soon!</translation>
     </message>
     <message>
-        <location filename="../views/welcome.py" line="108"/>
+        <location filename="../views/welcome.py" line="115"/>
         <source>Vous êtes resté·e %1 h %2 min</source>
         <translation>You stayed %1 h %2 min</translation>
     </message>
     <message>
-        <location filename="../views/welcome.py" line="111"/>
+        <location filename="../views/welcome.py" line="120"/>
         <source>Vous êtes resté·e moins de deux minutes</source>
         <translation>You stayed less than two minutes</translation>
     </message>
     <message>
-        <location filename="../views/welcome.py" line="113"/>
+        <location filename="../views/welcome.py" line="122"/>
         <source>Vous êtes resté·e %1 minutes</source>
         <translation>You stayed %1 minutes</translation>
     </message>
@@ -32,57 +32,57 @@
 <context>
     <name>IdleView</name>
     <message>
-        <location filename="../views/idle.py" line="87"/>
+        <location filename="../views/idle.py" line="94"/>
         <source>Badgez ici</source>
         <translation>Tap your badge here</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="88"/>
+        <location filename="../views/idle.py" line="95"/>
         <source>Posez votre badge sur le lecteur pour entrer ou sortir</source>
         <translation>Hold your badge to the reader to check in or out</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="89"/>
+        <location filename="../views/idle.py" line="96"/>
         <source>Je n&apos;ai pas de badge</source>
         <translation>I don&apos;t have a badge</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="97"/>
+        <location filename="../views/idle.py" line="105"/>
         <source>Fermé aujourd&apos;hui</source>
         <translation>Closed today</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="100"/>
+        <location filename="../views/idle.py" line="108"/>
         <source>Aujourd&apos;hui : %1</source>
         <translation>Today: %1</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="111"/>
+        <location filename="../views/idle.py" line="121"/>
         <source>Personne sur place pour l&apos;instant</source>
         <translation>Nobody here yet</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="112"/>
+        <location filename="../views/idle.py" line="123"/>
         <source>1 personne sur place</source>
         <translation>1 person here</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="113"/>
+        <location filename="../views/idle.py" line="125"/>
         <source>%1 personnes sur place</source>
         <translation>%1 people here</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="124"/>
+        <location filename="../views/idle.py" line="137"/>
         <source>Au programme aujourd&apos;hui</source>
         <translation>Today&apos;s programme</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="127"/>
+        <location filename="../views/idle.py" line="141"/>
         <source>Toute la journée</source>
         <translation>All day</translation>
     </message>
     <message>
-        <location filename="../views/idle.py" line="146"/>
+        <location filename="../views/idle.py" line="160"/>
         <source>%1 · complet</source>
         <translation>%1 · full</translation>
     </message>
@@ -90,22 +90,27 @@
 <context>
     <name>KioskWindow</name>
     <message>
-        <location filename="../window.py" line="142"/>
+        <location filename="../window.py" line="163"/>
         <source>English</source>
         <translation>Français</translation>
     </message>
     <message>
-        <location filename="../window.py" line="149"/>
+        <location filename="../window.py" line="164"/>
+        <source>Un instant…</source>
+        <translation>One moment…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="178"/>
         <source>Base de données indisponible : les passages ne sont pas enregistrés. Nouvel essai automatique…</source>
         <translation>Database unavailable: visits are not being recorded. Retrying automatically…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="151"/>
+        <location filename="../window.py" line="182"/>
         <source>Lecteur de badges indisponible : nouvel essai automatique… Adressez-vous à l&apos;accueil.</source>
         <translation>Badge reader unavailable: retrying automatically… Please ask at the front desk.</translation>
     </message>
     <message>
-        <location filename="../window.py" line="153"/>
+        <location filename="../window.py" line="185"/>
         <source>Réseau des portes et machines indisponible.</source>
         <translation>Door and machine network unavailable.</translation>
     </message>
@@ -123,57 +128,57 @@
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="55"/>
+        <location filename="../views/problem.py" line="57"/>
         <source>Un membre de l&apos;équipe d&apos;accueil peut vous aider : il se trouve au comptoir, à droite de l&apos;entrée.</source>
         <translation>A member of the welcome team can help you: you will find them at the desk, to the right of the entrance.</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="62"/>
+        <location filename="../views/problem.py" line="66"/>
         <source>Bonjour %1,</source>
         <translation>Hello %1,</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="63"/>
+        <location filename="../views/problem.py" line="67"/>
         <source>votre adhésion a expiré</source>
         <translation>your membership has expired</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="68"/>
+        <location filename="../views/problem.py" line="73"/>
         <source>Elle a pris fin le %1.</source>
         <translation>It ended on %1.</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="71"/>
+        <location filename="../views/problem.py" line="77"/>
         <source>Vous pouvez la renouveler à l&apos;accueil, c&apos;est gratuit et rapide.</source>
         <translation>You can renew it at the front desk: it is free and quick.</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="74"/>
+        <location filename="../views/problem.py" line="80"/>
         <source>Ce badge n&apos;est pas enregistré</source>
         <translation>This badge is not registered</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="75"/>
+        <location filename="../views/problem.py" line="83"/>
         <source>Il n&apos;est relié à aucun compte. L&apos;accueil peut l&apos;associer à votre nom en une minute.</source>
         <translation>It is not linked to anyone. The front desk can link it to your name in a minute.</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="78"/>
+        <location filename="../views/problem.py" line="88"/>
         <source>Ce badge a été désactivé</source>
         <translation>This badge has been deactivated</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="79"/>
+        <location filename="../views/problem.py" line="90"/>
         <source>Il a été déclaré perdu ou rendu. Demandez un nouveau badge à l&apos;accueil.</source>
         <translation>It was reported lost or returned. Ask for a new badge at the front desk.</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="82"/>
+        <location filename="../views/problem.py" line="93"/>
         <source>Le système d&apos;accueil est momentanément indisponible</source>
         <translation>The check-in system is briefly unavailable</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="84"/>
+        <location filename="../views/problem.py" line="95"/>
         <source>Votre passage n&apos;a pas pu être enregistré. Réessayez dans un instant.</source>
         <translation>Your visit could not be recorded. Please try again in a moment.</translation>
     </message>
@@ -181,375 +186,375 @@
 <context>
     <name>StaffView</name>
     <message>
-        <location filename="../views/staff.py" line="132"/>
+        <location filename="../views/staff.py" line="139"/>
         <source>Mode équipe — %1</source>
         <translation>Staff mode — %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="134"/>
+        <location filename="../views/staff.py" line="141"/>
         <source>Actualiser</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="135"/>
+        <location filename="../views/staff.py" line="142"/>
         <source>Quitter le kiosque</source>
         <translation>Quit the kiosk</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="136"/>
+        <location filename="../views/staff.py" line="143"/>
         <source>Fermer</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="137"/>
+        <location filename="../views/staff.py" line="146"/>
         <source>Présents</source>
         <translation>Who is in</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="137"/>
+        <location filename="../views/staff.py" line="147"/>
         <source>Portes et machines</source>
         <translation>Doors and machines</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="138"/>
+        <location filename="../views/staff.py" line="148"/>
         <source>Badges</source>
         <translation>Badges</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="138"/>
+        <location filename="../views/staff.py" line="149"/>
         <source>Aujourd&apos;hui</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="140"/>
+        <location filename="../views/staff.py" line="153"/>
         <source>Nom, prénom ou e-mail</source>
         <translation>Name or email</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="141"/>
+        <location filename="../views/staff.py" line="154"/>
         <source>Chercher</source>
         <translation>Search</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="142"/>
+        <location filename="../views/staff.py" line="155"/>
         <source>Désactiver un badge…</source>
         <translation>Deactivate a badge…</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="143"/>
+        <location filename="../views/staff.py" line="156"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="144"/>
-        <location filename="../views/staff.py" line="148"/>
+        <location filename="../views/staff.py" line="158"/>
+        <location filename="../views/staff.py" line="164"/>
         <source>Nom</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="144"/>
+        <location filename="../views/staff.py" line="158"/>
         <source>Motif</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="145"/>
+        <location filename="../views/staff.py" line="158"/>
         <source>Depuis</source>
         <translation>Since</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="146"/>
+        <location filename="../views/staff.py" line="161"/>
         <source>Équipement</source>
         <translation>Equipment</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="146"/>
+        <location filename="../views/staff.py" line="161"/>
         <source>État</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="147"/>
+        <location filename="../views/staff.py" line="161"/>
         <source>Détails</source>
         <translation>Details</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="147"/>
+        <location filename="../views/staff.py" line="161"/>
         <source>Actions</source>
         <translation>Actions</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="148"/>
+        <location filename="../views/staff.py" line="164"/>
         <source>Type</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="149"/>
+        <location filename="../views/staff.py" line="164"/>
         <source>Badges actifs</source>
         <translation>Active badges</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="157"/>
+        <location filename="../views/staff.py" line="174"/>
         <source>Posez sur le lecteur le badge à associer à %1</source>
         <translation>Hold the badge to give to %1 to the reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="160"/>
+        <location filename="../views/staff.py" line="179"/>
         <source>Posez sur le lecteur le badge à désactiver</source>
         <translation>Hold the badge to deactivate to the reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="169"/>
+        <location filename="../views/staff.py" line="188"/>
         <source>Départ enregistré.</source>
         <translation>Check-out recorded.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="170"/>
+        <location filename="../views/staff.py" line="189"/>
         <source>Badge associé à %1.</source>
         <translation>Badge given to %1.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="171"/>
+        <location filename="../views/staff.py" line="190"/>
         <source>Badge de %1 désactivé.</source>
         <translation>%1&apos;s badge deactivated.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="172"/>
+        <location filename="../views/staff.py" line="191"/>
         <source>Ce badge n&apos;est associé à personne.</source>
         <translation>This badge belongs to nobody.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="173"/>
+        <location filename="../views/staff.py" line="192"/>
         <source>Refusé : %1</source>
         <translation>Refused: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="174"/>
+        <location filename="../views/staff.py" line="193"/>
         <source>Base de données indisponible : réessayez.</source>
         <translation>Database unavailable: try again.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="175"/>
+        <location filename="../views/staff.py" line="194"/>
         <source>Réseau des équipements indisponible : commande non envoyée.</source>
         <translation>Equipment network unavailable: command not sent.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="177"/>
+        <location filename="../views/staff.py" line="195"/>
         <source>Commande envoyée : %1</source>
         <translation>Command sent: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="178"/>
+        <location filename="../views/staff.py" line="196"/>
         <source>Commande exécutée : %1</source>
         <translation>Command done: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="179"/>
+        <location filename="../views/staff.py" line="197"/>
         <source>Commande refusée : %1</source>
         <translation>Command refused: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="190"/>
+        <location filename="../views/staff.py" line="208"/>
         <source>Faire sortir</source>
         <translation>Check out</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="198"/>
+        <location filename="../views/staff.py" line="217"/>
         <source>Ouvrir</source>
         <translation>Unlock</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="198"/>
+        <location filename="../views/staff.py" line="218"/>
         <source>Confinement</source>
         <translation>Lockdown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="199"/>
+        <location filename="../views/staff.py" line="219"/>
         <source>Lever</source>
         <translation>Release</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="199"/>
+        <location filename="../views/staff.py" line="220"/>
         <source>Fin de session</source>
         <translation>End session</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="200"/>
+        <location filename="../views/staff.py" line="221"/>
         <source>Bloquer</source>
         <translation>Block</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="200"/>
+        <location filename="../views/staff.py" line="222"/>
         <source>Débloquer</source>
         <translation>Unblock</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="204"/>
+        <location filename="../views/staff.py" line="227"/>
         <source>En ligne</source>
         <translation>Online</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="204"/>
+        <location filename="../views/staff.py" line="227"/>
         <source>Hors ligne</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="224"/>
+        <location filename="../views/staff.py" line="249"/>
         <source>mode</source>
         <translation>mode</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="224"/>
+        <location filename="../views/staff.py" line="250"/>
         <source>porte</source>
         <translation>door</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="224"/>
+        <location filename="../views/staff.py" line="251"/>
         <source>relais</source>
         <translation>relay</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="225"/>
+        <location filename="../views/staff.py" line="252"/>
         <source>en marche</source>
         <translation>busy</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="225"/>
+        <location filename="../views/staff.py" line="253"/>
         <source>lecteur</source>
         <translation>reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="226"/>
+        <location filename="../views/staff.py" line="255"/>
         <source>alarmes</source>
         <translation>alarms</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="226"/>
+        <location filename="../views/staff.py" line="254"/>
         <source>en attente</source>
         <translation>outbox</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="227"/>
+        <location filename="../views/staff.py" line="259"/>
         <source>ouverte</source>
         <translation>open</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="227"/>
+        <location filename="../views/staff.py" line="260"/>
         <source>fermée</source>
         <translation>closed</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="228"/>
+        <location filename="../views/staff.py" line="261"/>
         <source>inconnu</source>
         <translation>unknown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="228"/>
+        <location filename="../views/staff.py" line="262"/>
         <source>normal</source>
         <translation>normal</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="229"/>
+        <location filename="../views/staff.py" line="263"/>
         <source>confinement</source>
         <translation>lockdown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="229"/>
+        <location filename="../views/staff.py" line="264"/>
         <source>maintenue ouverte</source>
         <translation>held open</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="230"/>
+        <location filename="../views/staff.py" line="265"/>
         <source>libre</source>
         <translation>free</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="230"/>
+        <location filename="../views/staff.py" line="266"/>
         <source>en service</source>
         <translation>in use</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="231"/>
+        <location filename="../views/staff.py" line="267"/>
         <source>bloquée</source>
         <translation>blocked</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="231"/>
+        <location filename="../views/staff.py" line="268"/>
         <source>à vérifier</source>
         <translation>to check</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="238"/>
+        <location filename="../views/staff.py" line="276"/>
         <source>oui</source>
         <translation>yes</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="238"/>
+        <location filename="../views/staff.py" line="276"/>
         <source>non</source>
         <translation>no</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="243"/>
-        <location filename="../views/staff.py" line="273"/>
-        <location filename="../views/staff.py" line="283"/>
+        <location filename="../views/staff.py" line="281"/>
+        <location filename="../views/staff.py" line="316"/>
+        <location filename="../views/staff.py" line="328"/>
         <source>%1 : %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="245"/>
+        <location filename="../views/staff.py" line="283"/>
         <source>ALARME : file d&apos;attente pleine</source>
         <translation>ALARM: outbox full</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="246"/>
+        <location filename="../views/staff.py" line="284"/>
         <source>droits v%1</source>
         <translation>grants v%1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="250"/>
+        <location filename="../views/staff.py" line="289"/>
         <source>Membre</source>
         <translation>Member</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="250"/>
+        <location filename="../views/staff.py" line="290"/>
         <source>Visiteur</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="251"/>
+        <location filename="../views/staff.py" line="291"/>
         <source>Équipe</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="258"/>
+        <location filename="../views/staff.py" line="299"/>
         <source>Associer un badge</source>
         <translation>Give a badge</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="268"/>
+        <location filename="../views/staff.py" line="310"/>
         <source>Entrées aujourd&apos;hui : %1</source>
         <translation>Entries today: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="269"/>
+        <location filename="../views/staff.py" line="311"/>
         <source>Sur place maintenant : %1</source>
         <translation>Here now: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="270"/>
+        <location filename="../views/staff.py" line="312"/>
         <source>Dont visiteurs sans badge : %1</source>
         <translation>Of which visitors without a badge: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="272"/>
+        <location filename="../views/staff.py" line="314"/>
         <source>Par motif :</source>
         <translation>By purpose:</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="284"/>
+        <location filename="../views/staff.py" line="329"/>
         <source>Espaces (présents / capacité) :</source>
         <translation>Spaces (in now / capacity):</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="288"/>
+        <location filename="../views/staff.py" line="333"/>
         <source>%1 · complet</source>
         <translation>%1 · full</translation>
     </message>
@@ -557,42 +562,42 @@
 <context>
     <name>VisitorBadgeView</name>
     <message>
-        <location filename="../views/visitor.py" line="199"/>
+        <location filename="../views/visitor.py" line="219"/>
         <source>Bienvenue %1 !</source>
         <translation>Welcome %1!</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="201"/>
+        <location filename="../views/visitor.py" line="220"/>
         <source>Terminer</source>
         <translation>Finish</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="203"/>
+        <location filename="../views/visitor.py" line="222"/>
         <source>Votre badge est enregistré</source>
         <translation>Your badge is registered</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="204"/>
+        <location filename="../views/visitor.py" line="225"/>
         <source>La prochaine fois, posez-le simplement sur le lecteur en arrivant et en partant.</source>
         <translation>Next time, just hold it to the reader when you arrive and leave.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="207"/>
+        <location filename="../views/visitor.py" line="230"/>
         <source>Ce badge appartient déjà à quelqu&apos;un</source>
         <translation>This badge already belongs to someone</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="208"/>
+        <location filename="../views/visitor.py" line="232"/>
         <source>Demandez un autre badge à l&apos;accueil, puis posez-le sur le lecteur.</source>
         <translation>Ask the front desk for another badge, then hold it to the reader.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="211"/>
+        <location filename="../views/visitor.py" line="235"/>
         <source>Votre arrivée est enregistrée</source>
         <translation>You are checked in</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="212"/>
+        <location filename="../views/visitor.py" line="238"/>
         <source>On vous a remis un badge ? Posez-le sur le lecteur pour l&apos;associer à votre nom. Sinon, touchez « Terminer ».</source>
         <translation>Were you given a badge? Hold it to the reader to link it to your name. Otherwise, touch “Finish”.</translation>
     </message>
@@ -600,92 +605,92 @@
 <context>
     <name>VisitorView</name>
     <message>
-        <location filename="../views/visitor.py" line="129"/>
+        <location filename="../views/visitor.py" line="143"/>
         <source>Cochez la case d&apos;accord pour continuer : sans elle, rien n&apos;est enregistré.</source>
         <translation>Tick the consent box to go on: without it, nothing is recorded.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="131"/>
+        <location filename="../views/visitor.py" line="145"/>
         <source>Indiquez votre prénom.</source>
         <translation>Please enter your first name.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="132"/>
+        <location filename="../views/visitor.py" line="147"/>
         <source>Cette adresse e-mail ne semble pas valide (ou laissez-la vide).</source>
         <translation>This email address does not look valid (or leave it empty).</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="134"/>
+        <location filename="../views/visitor.py" line="149"/>
         <source>Choisissez votre commune dans la liste.</source>
         <translation>Choose your town from the list.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="135"/>
+        <location filename="../views/visitor.py" line="150"/>
         <source>Choisissez ce qui vous amène.</source>
         <translation>Choose what brings you here.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="136"/>
+        <location filename="../views/visitor.py" line="152"/>
         <source>Enregistrement impossible pour le moment : réessayez ou adressez-vous à l&apos;accueil.</source>
         <translation>Cannot record right now: try again or ask at the front desk.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="142"/>
+        <location filename="../views/visitor.py" line="158"/>
         <source>Bienvenue ! Présentez-vous en quelques secondes</source>
         <translation>Welcome! Introduce yourself in a few seconds</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="143"/>
+        <location filename="../views/visitor.py" line="159"/>
         <source>Prénom</source>
         <translation>First name</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="144"/>
+        <location filename="../views/visitor.py" line="160"/>
         <source>E-mail (facultatif)</source>
         <translation>Email (optional)</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="145"/>
+        <location filename="../views/visitor.py" line="161"/>
         <source>Votre commune</source>
         <translation>Your town</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="146"/>
+        <location filename="../views/visitor.py" line="162"/>
         <source>Ce qui vous amène</source>
         <translation>What brings you here</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="149"/>
+        <location filename="../views/visitor.py" line="165"/>
         <source>— Choisissez —</source>
         <translation>— Choose —</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="152"/>
+        <location filename="../views/visitor.py" line="168"/>
         <source>Autre commune (hors du territoire)</source>
         <translation>Another town (outside the area)</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="156"/>
+        <location filename="../views/visitor.py" line="172"/>
         <source>Vos données personnelles</source>
         <translation>Your personal data</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="158"/>
+        <location filename="../views/visitor.py" line="175"/>
         <source>Nous enregistrons votre prénom, votre commune, votre e-mail si vous le donnez, et vos dates de passage. Pourquoi : compter la fréquentation de ce lieu public et vous reconnaître à la prochaine visite. Qui les voit : l&apos;équipe de la Station seulement ; rien n&apos;est vendu ni utilisé pour de la publicité. Durée : vos passages sont effacés après %1 jours, votre fiche après %2 jours sans visite. Vous pouvez à tout moment consulter, corriger ou faire effacer vos données à l&apos;accueil (RGPD).</source>
         <translation>We record your first name, your town, your email if you give it, and the dates of your visits. Why: to count the attendance of this public place and to recognise you next time. Who sees it: the Station team only; nothing is sold or used for advertising. How long: your visits are erased after %1 days, your record after %2 days without a visit. You may see, correct or have your data erased at the front desk at any time (GDPR).</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="166"/>
+        <location filename="../views/visitor.py" line="186"/>
         <source>J&apos;accepte cet enregistrement</source>
         <translation>I agree to this record being kept</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="167"/>
+        <location filename="../views/visitor.py" line="187"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="168"/>
+        <location filename="../views/visitor.py" line="188"/>
         <source>Valider mon arrivée</source>
         <translation>Check me in</translation>
     </message>
@@ -698,22 +703,22 @@
         <translation>Hello %1!</translation>
     </message>
     <message>
-        <location filename="../views/welcome.py" line="50"/>
+        <location filename="../views/welcome.py" line="51"/>
         <source>Votre formule : %1</source>
         <translation>Your plan: %1</translation>
     </message>
     <message>
-        <location filename="../views/welcome.py" line="58"/>
+        <location filename="../views/welcome.py" line="62"/>
         <source>C&apos;est noté : %1. Bonne journée !</source>
         <translation>Noted: %1. Have a good day!</translation>
     </message>
     <message>
-        <location filename="../views/welcome.py" line="62"/>
+        <location filename="../views/welcome.py" line="68"/>
         <source>Qu&apos;est-ce qui vous amène aujourd&apos;hui ?</source>
         <translation>What brings you here today?</translation>
     </message>
     <message>
-        <location filename="../views/welcome.py" line="63"/>
+        <location filename="../views/welcome.py" line="70"/>
         <source>Votre arrivée est enregistrée. Touchez un choix pour le modifier.</source>
         <translation>You are checked in. Touch a choice to change it.</translation>
     </message>

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QDate, QLocale, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.screens import ProblemData
+from kiosk.screens import ProblemData, ProblemKind
 from kiosk.views.common import button, label
 
 
@@ -42,8 +42,8 @@ class ProblemView(QWidget):
         self.retranslate()
 
     @property
-    def kind(self) -> str:
-        return self.data.kind if self.data else ""
+    def kind(self) -> ProblemKind | None:
+        return self.data.kind if self.data else None
 
     def show_data(self, data: ProblemData) -> None:
         self.data = data
@@ -59,9 +59,9 @@ class ProblemView(QWidget):
             )
         )
         data = self.data
-        kind = data.kind if data else ""
-        self.visitor.setVisible(kind != "database")
-        if kind == "expired":
+        kind = data.kind if data else None
+        self.visitor.setVisible(kind is not ProblemKind.DATABASE)
+        if kind is ProblemKind.EXPIRED:
             assert data is not None
             hello = self.tr("Bonjour %1,").replace("%1", data.first_name)
             self.headline.setText(hello + " " + self.tr("votre adhésion a expiré"))
@@ -76,7 +76,7 @@ class ProblemView(QWidget):
             self.explain.setText(
                 ended + self.tr("Vous pouvez la renouveler à l'accueil, c'est gratuit et rapide.")
             )
-        elif kind == "unknown":
+        elif kind is ProblemKind.UNKNOWN:
             self.headline.setText(self.tr("Ce badge n'est pas enregistré"))
             self.explain.setText(
                 self.tr(
@@ -84,12 +84,12 @@ class ProblemView(QWidget):
                     "l'associer à votre nom en une minute."
                 )
             )
-        elif kind == "revoked":
+        elif kind is ProblemKind.REVOKED:
             self.headline.setText(self.tr("Ce badge a été désactivé"))
             self.explain.setText(
                 self.tr("Il a été déclaré perdu ou rendu. Demandez un nouveau badge à l'accueil.")
             )
-        elif kind == "database":
+        elif kind is ProblemKind.DATABASE:
             self.headline.setText(self.tr("Le système d'accueil est momentanément indisponible"))
             self.explain.setText(
                 self.tr("Votre passage n'a pas pu être enregistré. Réessayez dans un instant.")

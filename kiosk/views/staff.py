@@ -18,12 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.screens import Purpose, Space, StaffData
+from kiosk.screens import Notice, Pending, Purpose, Space, StaffData
 from kiosk.service import AgentRow
 from kiosk.views.common import button, hhmm, label, reset_table
+from station.protocol.vocabulary import AgentKind, Command, DoorMode, MachineState, StatusField
 
-DOOR_COMMANDS = ("unlock_once", "lockdown", "release")
-MACHINE_COMMANDS = ("end_session", "block", "unblock")
+DOOR_COMMANDS = (Command.UNLOCK_ONCE, Command.LOCKDOWN, Command.RELEASE)
+MACHINE_COMMANDS = (Command.END_SESSION, Command.BLOCK, Command.UNBLOCK)
 
 
 class StaffView(QWidget):
@@ -31,7 +32,7 @@ class StaffView(QWidget):
     quit_clicked = Signal()
     refresh_clicked = Signal()
     check_out = Signal(object)  # visit id
-    command = Signal(str, str)  # agent id, command
+    command = Signal(str, str)  # agent id, Command
     search = Signal(str)
     enrol = Signal(object)  # MemberRow
     revoke = Signal()
@@ -168,13 +169,13 @@ class StaffView(QWidget):
         self._fill_people(data)
         self._fill_agents(data.agents, data.bus_connected)
         self._fill_results(data)
-        if data.pending == "enrol":
+        if data.pending is Pending.ENROL:
             self.pending.setText(
                 self.tr("Posez sur le lecteur le badge à associer à %1").replace(
                     "%1", data.pending_member
                 )
             )
-        elif data.pending == "revoke":
+        elif data.pending is Pending.REVOKE:
             self.pending.setText(self.tr("Posez sur le lecteur le badge à désactiver"))
         else:
             self.pending.setText("")
@@ -184,18 +185,18 @@ class StaffView(QWidget):
     def _notice(self, data: StaffData) -> str:
         detail = data.notice_detail
         notices = {
-            "checked_out": self.tr("Départ enregistré."),
-            "enrolled": self.tr("Badge associé à %1.").replace("%1", detail),
-            "revoked": self.tr("Badge de %1 désactivé.").replace("%1", detail),
-            "not_enrolled": self.tr("Ce badge n'est associé à personne."),
-            "conflict": self.tr("Refusé : %1").replace("%1", detail),
-            "database": self.tr("Base de données indisponible : réessayez."),
-            "bus_down": self.tr("Réseau des équipements indisponible : commande non envoyée."),
-            "command_sent": self.tr("Commande envoyée : %1").replace("%1", detail),
-            "command_done": self.tr("Commande exécutée : %1").replace("%1", detail),
-            "command_refused": self.tr("Commande refusée : %1").replace("%1", detail),
+            Notice.CHECKED_OUT: self.tr("Départ enregistré."),
+            Notice.ENROLLED: self.tr("Badge associé à %1.").replace("%1", detail),
+            Notice.REVOKED: self.tr("Badge de %1 désactivé.").replace("%1", detail),
+            Notice.NOT_ENROLLED: self.tr("Ce badge n'est associé à personne."),
+            Notice.CONFLICT: self.tr("Refusé : %1").replace("%1", detail),
+            Notice.DATABASE: self.tr("Base de données indisponible : réessayez."),
+            Notice.BUS_DOWN: self.tr("Réseau des équipements indisponible : commande non envoyée."),
+            Notice.COMMAND_SENT: self.tr("Commande envoyée : %1").replace("%1", detail),
+            Notice.COMMAND_DONE: self.tr("Commande exécutée : %1").replace("%1", detail),
+            Notice.COMMAND_REFUSED: self.tr("Commande refusée : %1").replace("%1", detail),
         }
-        return notices.get(data.notice, "")
+        return notices[data.notice] if data.notice else ""
 
     def _fill_people(self, data: StaffData) -> None:
         reset_table(self.people, len(data.presences))
@@ -213,12 +214,12 @@ class StaffView(QWidget):
 
     def _fill_agents(self, agents: Sequence[AgentRow], bus: bool) -> None:
         names = {
-            "unlock_once": self.tr("Ouvrir"),
-            "lockdown": self.tr("Confinement"),
-            "release": self.tr("Lever"),
-            "end_session": self.tr("Fin de session"),
-            "block": self.tr("Bloquer"),
-            "unblock": self.tr("Débloquer"),
+            Command.UNLOCK_ONCE: self.tr("Ouvrir"),
+            Command.LOCKDOWN: self.tr("Confinement"),
+            Command.RELEASE: self.tr("Lever"),
+            Command.END_SESSION: self.tr("Fin de session"),
+            Command.BLOCK: self.tr("Bloquer"),
+            Command.UNBLOCK: self.tr("Débloquer"),
         }
         reset_table(self.agents, len(agents))
         for row, agent in enumerate(agents):
@@ -229,7 +230,7 @@ class StaffView(QWidget):
             cell = QWidget()
             box = QHBoxLayout(cell)
             box.setContentsMargins(2, 2, 2, 2)
-            commands = DOOR_COMMANDS if agent.kind == "door" else MACHINE_COMMANDS
+            commands = DOOR_COMMANDS if agent.kind is AgentKind.DOOR else MACHINE_COMMANDS
             for command in commands:
                 action = button("small")
                 action.setText(names[command])
@@ -245,25 +246,26 @@ class StaffView(QWidget):
         """The agent's last status (door_agent/status.py keys), in words."""
         status = agent.status
         labels = {
-            "mode": self.tr("mode"),
-            "door": self.tr("porte"),
-            "relay": self.tr("relais"),
-            "busy": self.tr("en marche"),
-            "reader": self.tr("lecteur"),
-            "outbox_depth": self.tr("en attente"),
-            "alarms": self.tr("alarmes"),
+            StatusField.MODE: self.tr("mode"),
+            StatusField.DOOR: self.tr("porte"),
+            StatusField.RELAY: self.tr("relais"),
+            StatusField.BUSY: self.tr("en marche"),
+            StatusField.READER: self.tr("lecteur"),
+            StatusField.OUTBOX_DEPTH: self.tr("en attente"),
+            StatusField.ALARMS: self.tr("alarmes"),
         }
         values = {
+            # The door's sensed state (status `door`): words of no enum of the protocol.
             "open": self.tr("ouverte"),
             "closed": self.tr("fermée"),
             "unknown": self.tr("inconnu"),
-            "normal": self.tr("normal"),
-            "lockdown": self.tr("confinement"),
-            "hold_open": self.tr("maintenue ouverte"),
-            "free": self.tr("libre"),
-            "in_use": self.tr("en service"),
-            "blocked": self.tr("bloquée"),
-            "to_check": self.tr("à vérifier"),
+            DoorMode.NORMAL: self.tr("normal"),
+            DoorMode.LOCKDOWN: self.tr("confinement"),
+            DoorMode.HOLD_OPEN: self.tr("maintenue ouverte"),
+            MachineState.FREE: self.tr("libre"),
+            MachineState.IN_USE: self.tr("en service"),
+            MachineState.BLOCKED: self.tr("bloquée"),
+            MachineState.TO_CHECK: self.tr("à vérifier"),
         }
         parts = []
         for key, caption in labels.items():
@@ -277,7 +279,7 @@ class StaffView(QWidget):
             else:
                 text = values.get(str(value), str(value))
             parts.append(self.tr("%1 : %2").replace("%1", caption).replace("%2", text))
-        if status.get("outbox_alarm"):
+        if status.get(StatusField.OUTBOX_ALARM):
             parts.append(self.tr("ALARME : file d'attente pleine"))
         parts.append(self.tr("droits v%1").replace("%1", str(agent.grants_version)))
         return " · ".join(parts)

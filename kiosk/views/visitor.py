@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.screens import Purpose, VisitorBadgeData
+from kiosk.screens import EnrolError, Purpose, VisitorBadgeData, VisitorField
 from kiosk.views.common import button, label
 from station.communes import OTHER_COMMUNE, Commune
 
@@ -37,7 +37,7 @@ class VisitorView(QWidget):
         super().__init__()
         self.purposes, self.communes, self.language = purposes, communes, language
         self.movement_days, self.visitor_days = retention
-        self.error_field = ""
+        self.error_field: VisitorField | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(40, 16, 40, 16)
         self.title = label("title")
@@ -122,7 +122,7 @@ class VisitorView(QWidget):
         for choice in self.purpose_buttons.values():
             choice.setChecked(False)
         self.purpose_group.setExclusive(True)
-        self.show_error("")
+        self.show_error(None)
 
     def selected_purpose(self) -> str:
         return next((p for p, w in self.purpose_buttons.items() if w.isChecked()), "")
@@ -136,21 +136,23 @@ class VisitorView(QWidget):
             self.consent.isChecked(),
         )
 
-    def show_error(self, field: str) -> None:
-        self.error_field = field
+    def show_error(self, field: str | None) -> None:
+        self.error_field = VisitorField(field) if field else None
         messages = {
-            "consent": self.tr(
+            VisitorField.CONSENT: self.tr(
                 "Cochez la case d'accord pour continuer : sans elle, rien n'est enregistré."
             ),
-            "first_name": self.tr("Indiquez votre prénom."),
-            "email": self.tr("Cette adresse e-mail ne semble pas valide (ou laissez-la vide)."),
-            "commune": self.tr("Choisissez votre commune dans la liste."),
-            "purpose": self.tr("Choisissez ce qui vous amène."),
-            "database": self.tr(
+            VisitorField.FIRST_NAME: self.tr("Indiquez votre prénom."),
+            VisitorField.EMAIL: self.tr(
+                "Cette adresse e-mail ne semble pas valide (ou laissez-la vide)."
+            ),
+            VisitorField.COMMUNE: self.tr("Choisissez votre commune dans la liste."),
+            VisitorField.PURPOSE: self.tr("Choisissez ce qui vous amène."),
+            VisitorField.DATABASE: self.tr(
                 "Enregistrement impossible pour le moment : réessayez ou adressez-vous à l'accueil."
             ),
         }
-        self.error.setText(messages.get(field, ""))
+        self.error.setText(messages[self.error_field] if self.error_field else "")
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Bienvenue ! Présentez-vous en quelques secondes"))
@@ -224,7 +226,7 @@ class VisitorBadgeView(QWidget):
                     "en arrivant et en partant."
                 )
             )
-        elif data is not None and data.error == "conflict":
+        elif data is not None and data.error is EnrolError.CONFLICT:
             self.recorded.setText(self.tr("Ce badge appartient déjà à quelqu'un"))
             self.offer.setText(
                 self.tr("Demandez un autre badge à l'accueil, puis posez-le sur le lecteur.")

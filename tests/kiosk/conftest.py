@@ -106,6 +106,7 @@ def make_kiosk(kiosk_env: KioskEnv, qtbot: Any) -> Iterator[Callable[..., Any]]:
         qtbot.waitUntil(
             lambda: kiosk.bridge.reader is not None and kiosk.bridge.reader.available, timeout=5000
         )
+        settle(qtbot, kiosk)  # the idle screen's first figures are in
         return kiosk
 
     yield make
@@ -118,6 +119,11 @@ def kiosk(make_kiosk: Callable[..., Any]) -> Any:
     return make_kiosk()
 
 
+def settle(qtbot: Any, kiosk: Any) -> None:
+    """Wait until the kiosk's database worker has answered all that was asked of it."""
+    qtbot.waitUntil(lambda: kiosk.controller.worker.idle, timeout=5000)
+
+
 def tap(qtbot: Any, kiosk: Any, uid: str, screen: str) -> None:
     """Present a badge on the simulated reader, wait for `screen`, take the badge off."""
     shown: list[str] = []
@@ -125,4 +131,5 @@ def tap(qtbot: Any, kiosk: Any, uid: str, screen: str) -> None:
     kiosk.bridge.reader.present(uid)
     qtbot.waitUntil(lambda: bool(shown), timeout=5000)
     kiosk.bridge.reader.remove()
+    settle(qtbot, kiosk)
     assert kiosk.controller.screen == screen, f"expected {screen}, got {shown}"

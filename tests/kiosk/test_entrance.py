@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk import controller as c
+from kiosk.screens import Screen
 from station.db import Member, Visit, make_engine
-from tests.kiosk.conftest import ALICE, EXPIRED, REVOKED, KioskEnv, tap
+from tests.kiosk.conftest import ALICE, EXPIRED, REVOKED, KioskEnv, settle, tap
 
 
 def visits(env: KioskEnv) -> list[Visit]:
@@ -38,7 +38,7 @@ def test_member_checks_in_chooses_purpose_and_checks_out(
     window = kiosk.window
     assert window.current is window.idle
     assert window.idle.prompt.text() == "Badgez ici"
-    tap(qtbot, kiosk, ALICE, c.WELCOME)
+    tap(qtbot, kiosk, ALICE, Screen.WELCOME)
     assert window.current is window.welcome
     assert window.welcome.hello.text() == "Bonjour Alice !"
     # Her membership predates plans: the site's default plan applies, and is shown.
@@ -48,15 +48,17 @@ def test_member_checks_in_chooses_purpose_and_checks_out(
     assert visit.purpose == "coworking" and visit.checked_out_at is None
     assert window.welcome.buttons["coworking"].isChecked()
     qtbot.mouseClick(window.welcome.buttons["fablab"], Qt.MouseButton.LeftButton)
+    settle(qtbot, kiosk)
     assert "Fablab" in window.welcome.question.text()
     [visit] = visits(kiosk_env)
     assert (visit.purpose, visit.space, visit.kiosk_id) == ("fablab", "fablab", "entrance")
     kiosk.controller.done_timer.timeout.emit()
     assert window.current is window.idle
+    settle(qtbot, kiosk)
     assert "1 personne" in window.idle.people.text()
 
     kiosk_env.clock.advance(hours=2, minutes=5)
-    tap(qtbot, kiosk, ALICE, c.GOODBYE)
+    tap(qtbot, kiosk, ALICE, Screen.GOODBYE)
     assert window.goodbye.bye.text() == "Au revoir Alice !"
     assert window.goodbye.spent.text() == "Vous êtes resté·e 2 h 05 min"
     [visit] = visits(kiosk_env)
@@ -64,14 +66,14 @@ def test_member_checks_in_chooses_purpose_and_checks_out(
 
     kiosk_env.clock.advance(days=1)
     kiosk.controller.go_idle()
-    tap(qtbot, kiosk, ALICE, c.WELCOME)  # last time's choice is offered first
+    tap(qtbot, kiosk, ALICE, Screen.WELCOME)  # last time's choice is offered first
     assert window.welcome.buttons["fablab"].isChecked()
     assert visits(kiosk_env)[-1].purpose == "fablab" and alice_last_purpose(kiosk_env) == "fablab"
 
 
 def test_expired_unknown_and_revoked_badges(qtbot: Any, kiosk: Any, kiosk_env: KioskEnv) -> None:
     window = kiosk.window
-    tap(qtbot, kiosk, EXPIRED, c.PROBLEM)
+    tap(qtbot, kiosk, EXPIRED, Screen.PROBLEM)
     assert window.problem.kind == "expired"
     assert "Bob" in window.problem.headline.text() and "expiré" in window.problem.headline.text()
     assert "30/06/2026" in window.problem.explain.text()
@@ -79,12 +81,12 @@ def test_expired_unknown_and_revoked_badges(qtbot: Any, kiosk: Any, kiosk_env: K
     qtbot.mouseClick(window.problem.done, Qt.MouseButton.LeftButton)
     assert window.current is window.idle
 
-    tap(qtbot, kiosk, "04DEADBEEF", c.PROBLEM)
+    tap(qtbot, kiosk, "04DEADBEEF", Screen.PROBLEM)
     assert window.problem.kind == "unknown"
     assert window.problem.headline.text() == "Ce badge n'est pas enregistré"
     assert "accueil" in window.problem.whom.text()
 
-    tap(qtbot, kiosk, REVOKED, c.PROBLEM)
+    tap(qtbot, kiosk, REVOKED, Screen.PROBLEM)
     assert window.problem.kind == "revoked"
     assert window.problem.headline.text() == "Ce badge a été désactivé"
     qtbot.mouseClick(window.problem.visitor, Qt.MouseButton.LeftButton)
@@ -93,7 +95,7 @@ def test_expired_unknown_and_revoked_badges(qtbot: Any, kiosk: Any, kiosk_env: K
 
 
 def test_inactivity_returns_to_idle(qtbot: Any, kiosk: Any) -> None:
-    tap(qtbot, kiosk, "04DEADBEEF", c.PROBLEM)
+    tap(qtbot, kiosk, "04DEADBEEF", Screen.PROBLEM)
     assert kiosk.controller.idle_timer.isActive()
     assert kiosk.controller.idle_timer.interval() == 20_000
     kiosk.controller.idle_timer.timeout.emit()
@@ -107,7 +109,7 @@ def test_language_switch_and_back_to_french_for_the_next_person(qtbot: Any, kios
     assert kiosk.controller.language == "en"
     assert window.idle.prompt.text() == "Tap your badge here"
     assert window.language_button.text() == "Français"
-    tap(qtbot, kiosk, ALICE, c.WELCOME)
+    tap(qtbot, kiosk, ALICE, Screen.WELCOME)
     assert window.welcome.hello.text() == "Hello Alice!"
     assert window.welcome.plan.text() == "Your plan: Member"
     assert window.welcome.buttons["digital-help"].text() == "Digital-literacy help"
@@ -117,15 +119,18 @@ def test_language_switch_and_back_to_french_for_the_next_person(qtbot: Any, kios
 
 
 def test_automatic_check_out_at_closing_time(qtbot: Any, kiosk: Any, kiosk_env: KioskEnv) -> None:
-    tap(qtbot, kiosk, ALICE, c.WELCOME)
+    tap(qtbot, kiosk, ALICE, Screen.WELCOME)
     kiosk.controller.go_idle()
     kiosk.controller.refresh_timer.timeout.emit()  # 10:00: nothing happens
+    settle(qtbot, kiosk)
     assert visits(kiosk_env)[0].checked_out_at is None
     kiosk_env.clock.now = dt.datetime(2026, 11, 24, 16, 59, tzinfo=dt.UTC)  # 17:59 Paris
     kiosk.controller.refresh_timer.timeout.emit()
+    settle(qtbot, kiosk)
     assert visits(kiosk_env)[0].checked_out_at is None
     kiosk_env.clock.now = dt.datetime(2026, 11, 24, 21, 0, tzinfo=dt.UTC)  # 22:00 Paris
     kiosk.controller.refresh_timer.timeout.emit()
+    settle(qtbot, kiosk)
     [visit] = visits(kiosk_env)
     assert visit.checkout_reason == "closing"
     # At that Tuesday's closing time in the opening hours (09:00-18:00), not when seen.
@@ -162,10 +167,12 @@ def small_fablab(config: Any) -> Any:
     return config.model_copy(update={"spaces": spaces})
 
 
-def sign_up(kiosk: Any, first_name: str, purpose: str) -> None:
+def sign_up(qtbot: Any, kiosk: Any, first_name: str, purpose: str) -> None:
     kiosk.controller.submit_visitor(first_name, "", "62765", purpose, True)
-    assert kiosk.controller.screen == c.VISITOR_BADGE
+    settle(qtbot, kiosk)
+    assert kiosk.controller.screen == Screen.VISITOR_BADGE
     kiosk.controller.go_idle()
+    settle(qtbot, kiosk)
 
 
 def space_cards(idle: Any) -> list[tuple[str, str, int, int]]:
@@ -193,10 +200,10 @@ def test_idle_screen_shows_how_full_each_space_is(
         ("Salle de créativité", "0 / 20", 0, 20),
         ("Aide au numérique", "0 / 8", 0, 8),
     ]  # no hall: capacity 0
-    tap(qtbot, kiosk, ALICE, c.WELCOME)  # coworking, her first purpose
+    tap(qtbot, kiosk, ALICE, Screen.WELCOME)  # coworking, her first purpose
     kiosk.controller.go_idle()
-    sign_up(kiosk, "Chloé", "fablab")
-    sign_up(kiosk, "Hugo", "fablab")
+    sign_up(qtbot, kiosk, "Chloé", "fablab")
+    sign_up(qtbot, kiosk, "Hugo", "fablab")
     assert window.current is idle
     assert "3 personnes sur place" in idle.people.text()
     cards = space_cards(idle)
@@ -209,8 +216,9 @@ def test_idle_screen_shows_how_full_each_space_is(
         ("Fablab", "2 / 2 · full", 2, 2),
     ]
     kiosk_env.clock.advance(hours=1)
-    tap(qtbot, kiosk, ALICE, c.GOODBYE)  # a departure frees her place
+    tap(qtbot, kiosk, ALICE, Screen.GOODBYE)  # a departure frees her place
     kiosk.controller.go_idle()
+    settle(qtbot, kiosk)
     assert space_cards(idle)[0] == ("Espace de coworking", "0 / 40", 0, 40)
 
 

@@ -10,10 +10,10 @@ from sqlalchemy.pool import NullPool
 
 from hardware.exc import ReaderUnavailable
 from hardware.readers.sim import SimReader
-from kiosk import controller as c
 from kiosk.app import Kiosk
+from kiosk.screens import Screen
 from station.db import make_engine
-from tests.kiosk.conftest import ALICE, KioskEnv, tap
+from tests.kiosk.conftest import ALICE, KioskEnv, settle, tap
 
 
 def test_database_outage_is_shown_and_recovered(
@@ -26,12 +26,13 @@ def test_database_outage_is_shown_and_recovered(
     aside = path.with_suffix(".aside")
     os.replace(path, aside)  # SQLite now opens an empty file: every query fails
     try:
-        tap(qtbot, kiosk, ALICE, c.PROBLEM)
+        tap(qtbot, kiosk, ALICE, Screen.PROBLEM)
         assert kiosk.window.problem.kind == "database"
         assert kiosk.window.banner.isVisibleTo(kiosk.window)
         assert "Base de données indisponible" in kiosk.window.banner.text()
         assert kiosk.controller.db_retry_timer.isActive()
         kiosk.controller.db_retry_timer.timeout.emit()  # still down
+        settle(qtbot, kiosk)
         assert kiosk.window.banner.isVisibleTo(kiosk.window)
     finally:
         path.unlink(missing_ok=True)
@@ -39,10 +40,11 @@ def test_database_outage_is_shown_and_recovered(
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         os.replace(aside, path)
     kiosk.controller.db_retry_timer.timeout.emit()
+    settle(qtbot, kiosk)
     assert not kiosk.window.banner.isVisibleTo(kiosk.window)
     assert not kiosk.controller.db_retry_timer.isActive()
     kiosk.controller.go_idle()
-    tap(qtbot, kiosk, ALICE, c.WELCOME)
+    tap(qtbot, kiosk, ALICE, Screen.WELCOME)
     engine.dispose()
 
 
@@ -67,9 +69,11 @@ def test_reader_outage_is_shown_and_recovered(qtbot: Any, kiosk_env: KioskEnv) -
         kiosk.bridge._retry.timeout.emit()  # the retry timer fires
         qtbot.waitUntil(lambda: not window.banner.isVisibleTo(window), timeout=5000)
         assert len(attempts) == 2
-        tap(qtbot, kiosk, ALICE, c.WELCOME)
+        tap(qtbot, kiosk, ALICE, Screen.WELCOME)
         # The reader going away later is shown too.
-        kiosk.bridge.reader._set_available(False, "unplugged")
+        reader = kiosk.bridge.reader
+        assert isinstance(reader, SimReader)
+        reader._set_available(False, "unplugged")
         qtbot.waitUntil(lambda: window.banner.isVisibleTo(window), timeout=5000)
     finally:
         kiosk.close()

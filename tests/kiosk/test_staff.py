@@ -15,12 +15,13 @@ from PySide6.QtWidgets import QPushButton
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk import controller as c
+from kiosk.screens import Screen
 from station.db import AgentStatus, Badge, BadgeStatus, Member, Visit, make_engine
 from station.protocol import topics
 from station.protocol.commands import check_command
 from station.protocol.signing import agent_key
-from tests.kiosk.conftest import ALICE, BLANK, STAFF, KioskEnv, tap
+from station.protocol.vocabulary import Command
+from tests.kiosk.conftest import ALICE, BLANK, STAFF, KioskEnv, settle, tap
 
 
 def with_session(env: KioskEnv, work: Any) -> Any:
@@ -41,9 +42,9 @@ def buttons(widget: Any) -> dict[str, QPushButton]:
 def test_staff_badge_opens_staff_mode_with_who_is_in_and_check_out(
     qtbot: Any, kiosk: Any, kiosk_env: KioskEnv
 ) -> None:
-    tap(qtbot, kiosk, ALICE, c.WELCOME)
+    tap(qtbot, kiosk, ALICE, Screen.WELCOME)
     kiosk.controller.go_idle()
-    tap(qtbot, kiosk, STAFF, c.STAFF)
+    tap(qtbot, kiosk, STAFF, Screen.STAFF)
     staff = kiosk.window.staff
     assert kiosk.window.current is staff
     assert staff.title.text() == "Mode équipe — Dana"
@@ -52,6 +53,7 @@ def test_staff_badge_opens_staff_mode_with_who_is_in_and_check_out(
     assert "Entrées aujourd'hui : 1" in staff.tallies.text()
     assert staff.agents.rowCount() == 3  # front door, laser cutter, 3D printer
     qtbot.mouseClick(staff.people.cellWidget(0, 3), Qt.MouseButton.LeftButton)
+    settle(qtbot, kiosk)
     assert staff.notice.text() == "Départ enregistré."
     assert staff.people.rowCount() == 0
     # Alice's visit only: a staff badge opens staff mode and records no visit.
@@ -65,11 +67,11 @@ def test_staff_today_tab_shows_how_full_each_space_is(
     from tests.kiosk.test_entrance import sign_up, small_fablab
 
     kiosk = make_kiosk(config=small_fablab(kiosk_env.config))
-    tap(qtbot, kiosk, ALICE, c.WELCOME)
+    tap(qtbot, kiosk, ALICE, Screen.WELCOME)
     kiosk.controller.go_idle()
-    sign_up(kiosk, "Chloé", "fablab")
-    sign_up(kiosk, "Hugo", "fablab")
-    tap(qtbot, kiosk, STAFF, c.STAFF)
+    sign_up(qtbot, kiosk, "Chloé", "fablab")
+    sign_up(qtbot, kiosk, "Hugo", "fablab")
+    tap(qtbot, kiosk, STAFF, Screen.STAFF)
     staff = kiosk.window.staff
     assert staff.spaces_fill.text().splitlines() == [
         "Espaces (présents / capacité) :",
@@ -80,6 +82,7 @@ def test_staff_today_tab_shows_how_full_each_space_is(
     ]  # the hall has no capacity: not counted
     assert "  • Fablab : 2" in staff.tallies.text().splitlines()  # entries by purpose
     qtbot.mouseClick(staff.people.cellWidget(0, 3), Qt.MouseButton.LeftButton)  # Alice out
+    settle(qtbot, kiosk)
     assert "  • Espace de coworking : 0 / 40" in staff.spaces_fill.text().splitlines()
     kiosk.controller.set_language("en")
     assert staff.spaces_fill.text().splitlines()[:3] == [
@@ -90,27 +93,28 @@ def test_staff_today_tab_shows_how_full_each_space_is(
 
 
 def test_staff_mode_closes_after_inactivity(qtbot: Any, kiosk: Any) -> None:
-    tap(qtbot, kiosk, STAFF, c.STAFF)
-    assert kiosk.controller.staff_timer.isActive()
-    assert kiosk.controller.staff_timer.interval() == 60_000
+    tap(qtbot, kiosk, STAFF, Screen.STAFF)
+    assert kiosk.controller.staff.timer.isActive()
+    assert kiosk.controller.staff.timer.interval() == 60_000
     kiosk.controller.idle_timer.timeout.emit()  # the public timeout does not close it
-    assert kiosk.controller.screen == c.STAFF
-    kiosk.controller.staff_timer.timeout.emit()
+    assert kiosk.controller.screen == Screen.STAFF
+    kiosk.controller.staff.timer.timeout.emit()
     assert kiosk.window.current is kiosk.window.idle
-    assert kiosk.controller.state.staff is None
+    assert kiosk.controller.staff.data is None
 
 
 def test_staff_enrols_a_badge_for_a_member_then_revokes_it(
     qtbot: Any, kiosk: Any, kiosk_env: KioskEnv
 ) -> None:
-    tap(qtbot, kiosk, STAFF, c.STAFF)
+    tap(qtbot, kiosk, STAFF, Screen.STAFF)
     staff = kiosk.window.staff
     qtbot.keyClicks(staff.query, "bob")
     qtbot.mouseClick(staff.find_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, kiosk)
     assert staff.results.rowCount() == 1 and staff.results.item(0, 0).text() == "Bob Durand"
     qtbot.mouseClick(staff.results.cellWidget(0, 3), Qt.MouseButton.LeftButton)
     assert "Bob Durand" in staff.pending.text()
-    tap(qtbot, kiosk, BLANK, c.STAFF)
+    tap(qtbot, kiosk, BLANK, Screen.STAFF)
     assert staff.notice.text() == "Badge associé à Bob Durand."
 
     def bob_badges(session: Session) -> list[tuple[str, BadgeStatus]]:
@@ -125,19 +129,20 @@ def test_staff_enrols_a_badge_for_a_member_then_revokes_it(
     assert with_session(kiosk_env, bob_badges)[-1] == ("saint-omer-gare", BadgeStatus.ACTIVE)
     qtbot.mouseClick(staff.revoke_button, Qt.MouseButton.LeftButton)
     assert staff.pending.text() == "Posez sur le lecteur le badge à désactiver"
-    tap(qtbot, kiosk, BLANK, c.STAFF)
+    tap(qtbot, kiosk, BLANK, Screen.STAFF)
     assert staff.notice.text() == "Badge de Bob Durand désactivé."
     assert with_session(kiosk_env, bob_badges)[-1][1] is BadgeStatus.REVOKED
-    kiosk.controller.close_staff()
-    tap(qtbot, kiosk, BLANK, c.PROBLEM)
+    kiosk.controller.staff.close()
+    tap(qtbot, kiosk, BLANK, Screen.PROBLEM)
     assert kiosk.window.problem.kind == "revoked"
 
 
 def test_enrolling_a_badge_someone_holds_is_refused(qtbot: Any, kiosk: Any) -> None:
-    tap(qtbot, kiosk, STAFF, c.STAFF)
-    kiosk.controller.staff_search("Bob")
-    kiosk.controller.staff_begin_enrol(kiosk.window.staff.data.results[0])
-    tap(qtbot, kiosk, ALICE, c.STAFF)
+    tap(qtbot, kiosk, STAFF, Screen.STAFF)
+    kiosk.controller.staff.search("Bob")
+    settle(qtbot, kiosk)
+    kiosk.controller.staff.begin_enrol(kiosk.window.staff.data.results[0])
+    tap(qtbot, kiosk, ALICE, Screen.STAFF)
     assert "Refusé" in kiosk.window.staff.notice.text()
     assert "Alice Martin" in kiosk.window.staff.notice.text()
     assert kiosk.window.staff.data.pending == "enrol"  # another badge may be tapped
@@ -173,7 +178,7 @@ def test_remote_unlock_is_a_signed_command_on_the_bus(
         assert subscribed.wait(10)
         kiosk = make_kiosk(bus=True)
         qtbot.waitUntil(lambda: kiosk.bus.connected, timeout=10_000)
-        tap(qtbot, kiosk, STAFF, c.STAFF)
+        tap(qtbot, kiosk, STAFF, Screen.STAFF)
         staff = kiosk.window.staff
         assert staff.agents.item(0, 1).text() == "En ligne"
         assert "droits v7" in staff.agents.item(0, 2).text()
@@ -210,8 +215,8 @@ def test_remote_unlock_is_a_signed_command_on_the_bus(
 
 
 def test_commands_refused_clearly_without_a_broker(qtbot: Any, kiosk: Any) -> None:
-    tap(qtbot, kiosk, STAFF, c.STAFF)
-    kiosk.controller.staff_command("front-door", "lockdown")
+    tap(qtbot, kiosk, STAFF, Screen.STAFF)
+    kiosk.controller.staff.command("front-door", Command.LOCKDOWN)
     assert kiosk.window.staff.notice.text() == (
         "Réseau des équipements indisponible : commande non envoyée."
     )
@@ -224,7 +229,7 @@ def test_quit_needs_staff_mode(qtbot: Any, make_kiosk: Any) -> None:
     assert not kiosk.window.close()  # no way out for the public
     kiosk.controller.request_quit()
     assert quits == []
-    tap(qtbot, kiosk, STAFF, c.STAFF)
+    tap(qtbot, kiosk, STAFF, Screen.STAFF)
     kiosk.controller.quit_requested.disconnect(kiosk.window._quit)  # keep the test's app
     qtbot.mouseClick(kiosk.window.staff.quit, Qt.MouseButton.LeftButton)
     assert quits == [True]

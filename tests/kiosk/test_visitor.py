@@ -8,10 +8,10 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk import controller as c
+from kiosk.screens import Screen
 from station.communes import OTHER_COMMUNE
 from station.db import Badge, Member, MemberKind, Visit, make_engine
-from tests.kiosk.conftest import ALICE, BLANK, KioskEnv, tap
+from tests.kiosk.conftest import ALICE, BLANK, KioskEnv, settle, tap
 
 
 def rows(env: KioskEnv, model: Any) -> list[Any]:
@@ -59,6 +59,7 @@ def test_sign_in_is_refused_without_consent(qtbot: Any, kiosk: Any, kiosk_env: K
     assert not view.consent.isChecked()  # never ticked in advance
     fill(view, qtbot, consent=False)
     qtbot.mouseClick(view.submit, Qt.MouseButton.LeftButton)
+    settle(qtbot, kiosk)
     assert view.error_field == "consent"
     assert "rien n'est enregistré" in view.error.text()
     assert window.current is window.visitor
@@ -70,14 +71,17 @@ def test_sign_in_validates_fields(qtbot: Any, kiosk: Any, kiosk_env: KioskEnv) -
     view = kiosk.window.visitor
     fill(view, qtbot, name="", consent=True)
     qtbot.mouseClick(view.submit, Qt.MouseButton.LeftButton)
+    settle(qtbot, kiosk)
     assert view.error_field == "first_name"
     view.first_name.setText("Chloé")
     qtbot.keyClicks(view.email, "chloe-at-nowhere")
     qtbot.mouseClick(view.submit, Qt.MouseButton.LeftButton)
+    settle(qtbot, kiosk)
     assert view.error_field == "email"
     view.email.clear()
     view.commune.setCurrentIndex(0)
     qtbot.mouseClick(view.submit, Qt.MouseButton.LeftButton)
+    settle(qtbot, kiosk)
     assert view.error_field == "commune"
     assert visitors(kiosk_env) == []
 
@@ -91,6 +95,7 @@ def test_sign_in_with_consent_checks_in_and_enrols_a_blank_badge(
     assert view.commune.itemData(view.commune.count() - 1) == OTHER_COMMUNE
     fill(view, qtbot, email="chloe@example.org", commune=OTHER_COMMUNE)
     qtbot.mouseClick(view.submit, Qt.MouseButton.LeftButton)
+    settle(qtbot, kiosk)
     assert window.current is window.visitor_badge
     assert window.visitor_badge.hello.text() == "Bienvenue Chloé !"
     [visitor] = visitors(kiosk_env)
@@ -100,7 +105,7 @@ def test_sign_in_with_consent_checks_in_and_enrols_a_blank_badge(
     [visit] = rows(kiosk_env, Visit)
     assert (visit.purpose, visit.member_kind) == ("fablab", "visitor")
 
-    tap(qtbot, kiosk, BLANK, c.VISITOR_BADGE)
+    tap(qtbot, kiosk, BLANK, Screen.VISITOR_BADGE)
     assert window.visitor_badge.data.enrolled
     assert window.visitor_badge.recorded.text() == "Votre badge est enregistré"
     badge = next(b for b in rows(kiosk_env, Badge) if b.member_id == visitor.id)
@@ -108,11 +113,11 @@ def test_sign_in_with_consent_checks_in_and_enrols_a_blank_badge(
     kiosk.controller.done_timer.timeout.emit()
     assert window.current is window.idle
     # The new badge works at once: a tap within minutes shows the welcome again...
-    tap(qtbot, kiosk, BLANK, c.WELCOME)
+    tap(qtbot, kiosk, BLANK, Screen.WELCOME)
     assert window.welcome.buttons["fablab"].isChecked()
     kiosk.controller.go_idle()
     kiosk_env.clock.advance(hours=1)  # ...and later checks the visitor out.
-    tap(qtbot, kiosk, BLANK, c.GOODBYE)
+    tap(qtbot, kiosk, BLANK, Screen.GOODBYE)
     assert window.goodbye.bye.text() == "Au revoir Chloé !"
 
 
@@ -120,7 +125,8 @@ def test_a_badge_already_held_is_not_taken(qtbot: Any, kiosk: Any, kiosk_env: Ki
     kiosk.controller.begin_visitor()
     fill(kiosk.window.visitor, qtbot)
     qtbot.mouseClick(kiosk.window.visitor.submit, Qt.MouseButton.LeftButton)
-    tap(qtbot, kiosk, ALICE, c.VISITOR_BADGE)  # Alice's badge
+    settle(qtbot, kiosk)
+    tap(qtbot, kiosk, ALICE, Screen.VISITOR_BADGE)  # Alice's badge
     view = kiosk.window.visitor_badge
     assert view.data.error == "conflict" and not view.data.enrolled
     assert view.recorded.text() == "Ce badge appartient déjà à quelqu'un"
@@ -138,4 +144,5 @@ def test_visitor_form_in_english(qtbot: Any, kiosk: Any) -> None:
     assert "erased after 90 days" in view.consent_text.text()
     assert view.purpose_buttons["event"].text() == "An event"
     qtbot.mouseClick(view.submit, Qt.MouseButton.LeftButton)
+    settle(qtbot, kiosk)
     assert view.error.text() == "Tick the consent box to go on: without it, nothing is recorded."
