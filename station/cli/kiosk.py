@@ -47,8 +47,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
+def require_qt() -> None:
+    """The kiosk's extra is installed, or a one-line `StationError` says which to install.
+
+    A Pi set up with `station[agent]` has no PySide6: without this check the
+    first `from kiosk...` would end in an ImportError traceback.
+    """
+    try:
+        import PySide6  # noqa: F401
+    except ImportError as exc:
+        raise StationError(
+            "the kiosk needs Qt (PySide6), not installed here: pip install 'station[kiosk]'"
+        ) from exc
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
     config = ctx.config
+    require_qt()
     if args.screenshots is not None:
         from kiosk.screenshots import render_all
 

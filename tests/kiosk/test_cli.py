@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +41,27 @@ def test_screenshots_of_every_screen_in_both_languages(
         header = path.read_bytes()[:24]
         assert header[:8] == b"\x89PNG\r\n\x1a\n"
         assert struct.unpack(">II", header[16:24]) == (1280, 800)
+
+
+WITHOUT_QT = """
+import sys
+sys.modules["PySide6"] = None  # as on a Pi installed with station[agent]: no Qt at all
+from station.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_kiosk_without_qt_names_the_extra_to_install(config_file: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_QT, "--config", str(config_file), "kiosk", "--no-bus"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "station: the kiosk needs Qt (PySide6), not installed here: pip install 'station[kiosk]'"
+    ]
+    assert "Traceback" not in done.stderr and "ImportError" not in done.stderr
