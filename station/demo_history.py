@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from station import registry
 from station.checkin import CLOSING, SELF, STAFF
 from station.communes import OTHER_COMMUNE, load_communes
-from station.config import StationConfig
+from station.config import MachineAgentConfig, StationConfig
 from station.credential import Credential
 from station.db import (
     Badge,
@@ -118,7 +118,7 @@ class _History:
         self.machines = [
             (agent_id, agent, self._schedule(agent.schedule))
             for agent_id, agent in config.agents.items()
-            if agent.kind == "machine" and set(agent.trainings) <= set(trainings)
+            if isinstance(agent, MachineAgentConfig) and set(agent.trainings) <= set(trainings)
         ]
         self.plan = config.default_plan or "standard"  # the registry's plan before plans
         self.resident_plan = RESIDENT if RESIDENT in config.plans else self.plan

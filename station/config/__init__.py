@@ -3,7 +3,9 @@
 from station.config.loader import config_path, load_config
 from station.config.schema import (
     AgentConfig,
+    DoorAgentConfig,
     KioskConfig,
+    MachineAgentConfig,
     MqttConfig,
     ReaderConfig,
     StationConfig,
@@ -11,7 +13,9 @@ from station.config.schema import (
 
 __all__ = [
     "AgentConfig",
+    "DoorAgentConfig",
     "KioskConfig",
+    "MachineAgentConfig",
     "MqttConfig",
     "ReaderConfig",
     "StationConfig",

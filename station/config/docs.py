@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
-from typing import Any, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -29,25 +30,25 @@ letters, digits, `-` and `_`), used in MQTT topics and logs.
 
 def generate() -> str:
     lines = [HEADER]
-    _section(lines, StationConfig, "")
+    _section(lines, [StationConfig], "")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _section(lines: list[str], model: type[BaseModel], prefix: str) -> None:
+def _section(lines: list[str], models: list[type[BaseModel]], prefix: str) -> None:
+    """One table per model; a union's models (agents: door or machine) as one table."""
     rows: list[tuple[str, FieldInfo]] = []
-    nested: list[tuple[str, type[BaseModel]]] = []
-    for name, field in model.model_fields.items():
-        if field.exclude:
-            continue
+    nested: list[tuple[str, list[type[BaseModel]]]] = []
+    for name, field in _fields(models).items():
         key = f"{prefix}{name}"
-        child = _child_model(field.annotation)
-        if child is not None:
-            nested.append((key + _key_suffix(field.annotation), child))
+        children = _models(field.annotation)
+        if children:
+            nested.append((key + _key_suffix(field.annotation), children))
         rows.append((key, field))
     if rows:
         lines.append(f"\n## `[{prefix.rstrip('.') or 'top level'}]`\n")
-        if model.__doc__ and prefix:
-            lines.append(model.__doc__.strip().splitlines()[0] + "\n")
+        text = models[0].__doc__ if len(models) == 1 else None
+        if text and prefix:
+            lines.append(text.strip().splitlines()[0] + "\n")
         lines.append("| key | type | default | description | example |")
         lines.append("|---|---|---|---|---|")
         for key, field in rows:
@@ -59,14 +60,32 @@ def _section(lines: list[str], model: type[BaseModel], prefix: str) -> None:
         _section(lines, child, key + ".")
 
 
-def _child_model(annotation: Any) -> type[BaseModel] | None:
+def _fields(models: list[type[BaseModel]]) -> dict[str, FieldInfo]:
+    """The documented fields of one model, or of a union's models as one table (a key
+    whose type is a literal in each, like ``kind``, takes the union of their values)."""
+    fields: dict[str, FieldInfo] = {}
+    for model in models:
+        for name, field in model.model_fields.items():
+            if field.exclude:
+                continue
+            if name not in fields:
+                fields[name] = field
+            elif _is_literal(field.annotation) and _is_literal(fields[name].annotation):
+                merged = copy.copy(fields[name])
+                values = (*get_args(fields[name].annotation), *get_args(field.annotation))
+                merged.annotation = Literal[values]  # type: ignore[assignment]
+                fields[name] = merged
+    return fields
+
+
+def _is_literal(annotation: Any) -> bool:
+    return get_origin(annotation) is Literal
+
+
+def _models(annotation: Any) -> list[type[BaseModel]]:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _child_model(arg)
-        if found is not None:
-            return found
-    return None
+        return [annotation]
+    return [model for arg in get_args(annotation) for model in _models(arg)]
 
 
 def _key_suffix(annotation: Any) -> str:
@@ -84,7 +103,7 @@ def _type_name(annotation: Any) -> str:
         return "table of tables"
     if origin is tuple:
         inner = get_args(annotation)[0]
-        return "array of tables" if _child_model(inner) else "array of strings"
+        return "array of tables" if _models(inner) else "array of strings"
     if get_origin(annotation) is not None and str(origin).endswith("Literal"):
         return " or ".join(f"`{a!r}`" for a in get_args(annotation))
     text = getattr(annotation, "__name__", str(annotation))
@@ -94,7 +113,7 @@ def _type_name(annotation: Any) -> str:
         "float": "number",
         "bool": "boolean",
         "date": "date",
-    }.get(text, "table" if _child_model(annotation) else text)
+    }.get(text, "table" if _models(annotation) else text)
 
 
 def _default(field: FieldInfo) -> str:

@@ -73,7 +73,8 @@ def _problems(exc: ValidationError, source: Path) -> list[str]:
     lines: list[str] = []
     for error in exc.errors(include_url=False):
         message = str(error["msg"]).removeprefix("Value error, ")
-        key = ".".join(str(part) for part in error["loc"])
+        # A union's tag (``kind=door``) is no key of the file: keys are slugs, no '='.
+        key = ".".join(str(part) for part in error["loc"] if "=" not in str(part))
         if not key:  # cross-field checks already name their keys, one per line
             lines.extend(f"{source}: {line}" for line in message.splitlines())
             continue

@@ -8,9 +8,9 @@ two agree, so the documentation cannot drift from the code.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from station.config.base import Section, Slug, doc
 from station.config.hours import (
@@ -195,8 +195,8 @@ class DoorConfig(Section):
         "Warning on the buzzer this long before 'held open'.", 10.0, default=10.0, ge=0
     )
     fail_safe: bool = doc(
-        "True for a fail-safe strike (unlocks without power); only "
-        "documents the wiring, the relay logic is the same.",
+        "True for a fail-safe lock (a maglock: locked while powered): the relay is "
+        "energised to lock, so the door is released whenever the agent stops.",
         False,
         default=False,
     )
@@ -234,7 +234,9 @@ class MachineConfig(Section):
     )
 
 
-class AgentConfig(Section):
+class _Agent(Section):
+    """What every agent has; `DoorAgentConfig` and `MachineAgentConfig` add their own."""
+
     kind: Literal["door", "machine"] = doc("What the agent drives.", "door")
     name: str = doc("Name shown to staff.", "Porte d'entrée")
     resource: Slug = doc(
@@ -267,8 +269,6 @@ class AgentConfig(Section):
     pin_factory: Literal["mock", "lgpio", "rpigpio", "native"] = doc(
         "gpiozero pin factory; 'mock' simulates the pins (demo, tests).", "mock", default="mock"
     )
-    door: DoorConfig = doc("Door timings (kind = 'door').", {}, default=DoorConfig())
-    machine: MachineConfig = doc("Machine rules (kind = 'machine').", {}, default=MachineConfig())
     data_dir: str = doc(
         "Directory of the agent's grant cache and outbox.", "var/agents/front-door", default=""
     )
@@ -278,6 +278,51 @@ class AgentConfig(Section):
         default=100_000,
         ge=100,
     )
+
+
+class DoorAgentConfig(_Agent):
+    kind: Literal["door"] = doc("What the agent drives.", "door")
+    door: DoorConfig = doc("Door timings (kind = 'door').", {}, default=DoorConfig())
+    machine: None = Field(default=None, exclude=True)  # refused: see _wrong_table
+
+    @field_validator("machine", mode="before")
+    @classmethod
+    def _wrong_table(cls, value: object) -> None:
+        raise ValueError(_wrong_table("door", "machine"))
+
+
+class MachineAgentConfig(_Agent):
+    kind: Literal["machine"] = doc("What the agent drives.", "machine")
+    machine: MachineConfig = doc("Machine rules (kind = 'machine').", {}, default=MachineConfig())
+    door: None = Field(default=None, exclude=True)  # refused: see _wrong_table
+
+    @field_validator("door", mode="before")
+    @classmethod
+    def _wrong_table(cls, value: object) -> None:
+        raise ValueError(_wrong_table("machine", "door"))
+
+
+def _wrong_table(kind: str, table: str) -> str:
+    return f"a {kind} agent has no {table} table; expected kind = {table!r} or no {table} table"
+
+
+def _agent_kind(value: object) -> str:
+    """The union's tag, marked by `AGENT_TAG` as no key of the file (see the loader). No
+    kind at all is a door's table missing its required key, as it says."""
+    kind = value.get("kind", "door") if isinstance(value, dict) else getattr(value, "kind", "")
+    return f"{AGENT_TAG}{kind}"
+
+
+AGENT_TAG = "kind="  # keys are slugs: no key holds '='
+AgentConfig = Annotated[
+    Annotated[DoorAgentConfig, Tag(f"{AGENT_TAG}door")]
+    | Annotated[MachineAgentConfig, Tag(f"{AGENT_TAG}machine")],
+    Discriminator(
+        _agent_kind,
+        custom_error_type="agent_kind",
+        custom_error_message="unknown kind of agent; expected kind = 'door' or 'machine'",
+    ),
+]
 
 
 class PurposeConfig(Section):

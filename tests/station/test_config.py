@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,43 @@ def test_unknown_reader_path_is_a_config_error(tmp_path: Path) -> None:
         load_config(path)
     assert len(caught.value.problems) == 1
     assert "agents.front-door.reader.path: a reader path" in caught.value.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (
+            lambda s: s.replace(
+                "door = { unlock_s = 5", "machine = { presence = true }\ndoor = { unlock_s = 5", 1
+            ),
+            "agents.front-door.machine: a door agent has no machine table; "
+            "expected kind = 'machine' or no machine table",
+        ),
+        (
+            lambda s: s.replace(
+                "machine = { presence = true,",
+                "door = { unlock_s = 5 }\nmachine = { presence = true,",
+            ),
+            "agents.laser-cutter.door: a machine agent has no door table; "
+            "expected kind = 'door' or no door table",
+        ),
+        (
+            lambda s: s.replace('kind = "door"', 'kind = "robot"', 1),
+            "agents.front-door: unknown kind of agent; expected kind = 'door' or 'machine'",
+        ),
+        (
+            lambda s: s.replace('kind = "door"\n', "", 1),
+            "agents.front-door.kind: missing required key",
+        ),
+    ],
+    ids=["door_with_machine_table", "machine_with_door_table", "unknown_kind", "no_kind"],
+)
+def test_an_agent_is_a_door_or_a_machine_never_both(
+    mutate: Callable[[str], str], expected: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(mutate(SAMPLE), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert len(caught.value.problems) == 1, caught.value.problems
+    assert caught.value.problems[0].startswith(f"{path}: {expected}")
