@@ -27,7 +27,7 @@ from station.db import (
     Visit,
     utcnow,
 )
-from station.db.live import live
+from station.db.live import is_live, live
 
 ERASED = "(effacé)"
 
@@ -148,7 +148,7 @@ def forget(
         *member.trainings,
     ]
     for row in rights:
-        if row.deleted_at is None:
+        if is_live(row):  # an older tombstone keeps its date
             row.deleted_at = now
             row.dirty = row.dirty or origin_site is not None
     # Erased at a site (not yet at central): the tombstones go up with the next sync.

@@ -80,12 +80,10 @@ def compile_entries(
     `plan_of` maps a membership's plan to the one the site applies (a plan the
     configuration no longer declares becomes the default plan)."""
     entries: dict[str, dict[str, Any]] = {}
-    built: dict[int, dict[str, Any]] = {}  # a member's badges share their facts: one entry
-    for badge_hash, holder in credential_facts(connection, plan_of=plan_of).items():
-        entry = built.get(id(holder))
-        if entry is None:
-            entry = built[id(holder)] = entry_to_json(holder.facts, holder.member_id)
-        entries[badge_hash] = entry
+    for member_id, facts, badges in credential_facts(connection, plan_of=plan_of):
+        entry = entry_to_json(facts, member_id)  # shared by the holder's badges
+        for badge_hash in badges:
+            entries[badge_hash] = entry
     return entries
 
 

@@ -104,7 +104,7 @@ def test_the_bulk_reader_and_the_grant_compiler(
     session: Session, config: StationConfig, gone: str
 ) -> None:
     alice_hash, bob_hash = hash_of(config, ALICE_UID), hash_of(config, BOB_UID)
-    holders = credential_facts(session)
+    holders = {h: holder for holder in credential_facts(session) for h in holder.badges}
     entries = compile_entries(session.connection())
     assert bob_hash in holders and bob_hash in entries
     assert entries[bob_hash]["trainings"] and entries[bob_hash]["memberships"]
