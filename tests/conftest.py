@@ -33,6 +33,7 @@ for _name in [
     del os.environ[_name]
 
 import pytest  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from tests.support import pcsc  # noqa: E402
 from tests.support.config import write_config  # noqa: E402
@@ -54,6 +55,7 @@ _SERVICE_MARKS = {
     "private_broker": "mqtt",
     "pg_server_url": "postgres",
     "pg_url": "postgres",
+    "pg_migrated_url": "postgres",
     "pcscd": "pcsc",
     "virtual_card": "pcsc",
     "restart_pcscd": "pcsc",
@@ -131,6 +133,29 @@ def pg_server_url() -> Iterator[str]:
 def pg_url(pg_server_url: str) -> Iterator[str]:
     """A fresh, empty database for this test (dropped after it)."""
     url = create_database(pg_server_url)
+    try:
+        yield url
+    finally:
+        drop_database(pg_server_url, url)
+
+
+@pytest.fixture(scope="session")
+def _pg_template(pg_server_url: str) -> Iterator[str]:
+    # Migrate once per session; each test gets a copy (Alembic takes a while).
+    from station.db import upgrade
+
+    url = create_database(pg_server_url)
+    try:
+        upgrade(url)  # its engine is disposed after: nobody stays connected to the template
+        yield str(make_url(url).database)
+    finally:
+        drop_database(pg_server_url, url)
+
+
+@pytest.fixture
+def pg_migrated_url(pg_server_url: str, _pg_template: str) -> Iterator[str]:
+    """A fresh database for this test at the head revision (dropped after it)."""
+    url = create_database(pg_server_url, template=_pg_template)
     try:
         yield url
     finally:

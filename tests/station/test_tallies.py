@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from station import registry
 from station.cli.main import main
-from station.db import MachineSession, MemberKind, Visit, make_engine, upgrade
+from station.db import MachineSession, MemberKind, Visit, make_engine
 from station.ids import new_event_id
 from station.tallies import entries, usage
 
@@ -23,13 +23,10 @@ PARIS = "Europe/Paris"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    url = (
-        f"sqlite:///{tmp_path}/site.db"
-        if request.param == "sqlite"
-        else str(request.getfixturevalue("pg_url"))
-    )
-    upgrade(url)
+def history_url(request: pytest.FixtureRequest) -> str:
+    # At head already: a copy of the session's migrated template, on either engine.
+    fixture = "site_db" if request.param == "sqlite" else "pg_migrated_url"
+    url = str(request.getfixturevalue(fixture))
     engine = make_engine(url)
     with Session(engine) as session, session.begin():
         camille = registry.add_member(session, "Camille", home_commune="62765")

@@ -89,13 +89,19 @@ class PostgresServer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def create_database(server_url: str) -> str:
-    """Create an empty database with a random name; return its SQLAlchemy URL."""
+def create_database(server_url: str, template: str | None = None) -> str:
+    """Create a database with a random name; return its SQLAlchemy URL.
+
+    Empty, or a copy of the database named ``template``: PostgreSQL copies its files,
+    much faster than running the migrations again. Nobody may be connected to the
+    template meanwhile.
+    """
     name = f"test_{uuid.uuid4().hex[:16]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     engine = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with engine.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     finally:
         engine.dispose()
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)

@@ -7,14 +7,13 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from station.db import make_engine, upgrade
+from station.db import make_engine
 
 
 @pytest.fixture
-def central_url(pg_url: str) -> str:
-    """A fresh central registry on PostgreSQL, migrated to head."""
-    upgrade(pg_url)
-    return pg_url
+def central_url(pg_migrated_url: str) -> str:
+    """A fresh central registry on PostgreSQL, at head (a copy of the session's template)."""
+    return pg_migrated_url
 
 
 @pytest.fixture
