@@ -38,7 +38,7 @@ EventReason = (
 
 @dataclass(frozen=True, slots=True)
 class SetRelay:
-    on: bool  # energise the relay's coil (what that does to a lock: `DoorConfig.fail_safe`)
+    on: bool  # energise the relay: a door released, a machine powered
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,10 @@ Plain code with no threads and no clock of its own: every method takes ``now``
 when `deadline` has passed. Decisions are made by the grant cache; the door
 only carries them out.
 
-A fail-secure strike (the default) is released by energising the relay; a
-fail-safe lock (a maglock: ``door.fail_safe``) is held by it, so the relay's sense
-is inverted. Either way the relay is off at start and when the agent stops: a
-fail-safe lock is then released, which is what fail-safe means.
+Energising the relay releases the door, whatever the lock: a fail-safe lock (a
+maglock) is wired through the relay's NC contact (docs/hardware.md), so that an
+agent that stops or fails leaves every door locked, and only a power cut (or the
+fire alarm, in hardware) releases a fail-safe one.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from station.protocol.vocabulary import (
     DoorMode,
     EventType,
     Refusal,
-    RelaySense,
     StatusField,
 )
 
@@ -46,8 +45,7 @@ class Door:
         self.config = config
         self.has_contact = has_contact
         self.mode = DoorMode.NORMAL
-        # The relay is off at start: a fail-safe lock is released until `start`.
-        self.released = config.fail_safe
+        self.relay = False  # energised: the door is released
         self.unlock_until: float | None = None  # end of the current strike pulse
         self.hold_until: float | None = None
         self.is_open: bool | None = None  # None: not read yet, or no contact wired
@@ -63,14 +61,9 @@ class Door:
     def lockdown(self) -> bool:
         return self.mode is DoorMode.LOCKDOWN
 
-    @property
-    def relay(self) -> bool:
-        """Whether the coil is energised: released for a fail-secure strike, locked for a
-        fail-safe lock."""
-        return self.released != self.config.fail_safe
-
     def start(self, now: float) -> list[Action]:
-        """Lock: a fail-safe lock is energised now (a fail-secure strike already is locked)."""
+        """The relay as the state wants it once the inputs are read (a lockdown restored
+        keeps it off)."""
         return self._apply(now)
 
     def badge(
@@ -268,9 +261,6 @@ class Door:
             StatusField.DOOR: door,
             StatusField.ALARMS: alarms,
             StatusField.FREE_ACCESS: self.free_access and not self.lockdown,
-            StatusField.RELAY_SENSE: (
-                RelaySense.FAIL_SAFE if self.config.fail_safe else RelaySense.FAIL_SECURE
-            ),
         }
 
     # -- internals -------------------------------------------------------------------
@@ -281,7 +271,7 @@ class Door:
         return self.opened_at + self.config.held_open_s - self.config.pre_alarm_s
 
     def _released(self, now: float) -> bool:
-        return self.released or (self.unlock_until is not None and now < self.unlock_until)
+        return self.relay or (self.unlock_until is not None and now < self.unlock_until)
 
     def _unlock(self, now: float) -> list[Action]:
         self.unlock_until = now + self.config.unlock_s
@@ -290,10 +280,10 @@ class Door:
     def _apply(self, now: float) -> list[Action]:
         """The relay action needed to match the state, if any."""
         wanted = self._held or (self.unlock_until is not None and now < self.unlock_until)
-        if wanted == self.released:
+        if wanted == self.relay:
             return []
-        self.released = wanted
-        return [SetRelay(self.relay)]
+        self.relay = wanted
+        return [SetRelay(wanted)]
 
 
 def hold_seconds(args: dict[str, Any], wall: dt.datetime) -> float:

@@ -194,12 +194,6 @@ class DoorConfig(Section):
     pre_alarm_s: float = doc(
         "Warning on the buzzer this long before 'held open'.", 10.0, default=10.0, ge=0
     )
-    fail_safe: bool = doc(
-        "True for a fail-safe lock (a maglock: locked while powered): the relay is "
-        "energised to lock, so the door is released whenever the agent stops.",
-        False,
-        default=False,
-    )
 
 
 class MachineConfig(Section):

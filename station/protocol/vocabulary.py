@@ -130,13 +130,6 @@ class MachineState(enum.StrEnum):
     TO_CHECK = "to_check"
 
 
-class RelaySense(enum.StrEnum):
-    """What energising a door's relay does (status ``relay_sense``)."""
-
-    FAIL_SECURE = "fail_secure"  # releases the strike: locked without power
-    FAIL_SAFE = "fail_safe"  # holds the lock (a maglock): released without power
-
-
 class AgentKind(enum.StrEnum):
     DOOR = "door"
     MACHINE = "machine"
@@ -152,7 +145,6 @@ class StatusField(enum.StrEnum):
     RESOURCE = "resource"
     MODE = "mode"
     RELAY = "relay"
-    RELAY_SENSE = "relay_sense"  # doors: fail_secure or fail_safe lock
     DOOR = "door"
     FREE_ACCESS = "free_access"
     BUSY = "busy"

@@ -1,6 +1,6 @@
 """Door and Machine alone, without threads or hardware: construct the state machine,
-call it with ``now`` floats, assert the actions it returns. And a fail-safe lock's
-relay, end to end on mock pins: energised to lock, dropped to release and at stop."""
+call it with ``now`` floats, assert the actions it returns. And the relay end to end
+on mock pins: off at start, energised to release, off again at stop."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from door_agent.store import Lookup
 from hardware.gpio import BusyChanged, DoorClosed, DoorOpened, ExitPressed
 from hardware.gpio.outputs import Pattern
 from station.config.schema import DoorConfig, MachineConfig
+from station.errors import ConfigError
 from station.protocol.vocabulary import (
     AgentDenial,
     AgentKind,
@@ -31,7 +32,6 @@ from station.protocol.vocabulary import (
     MachineState,
     MachineStateChange,
     Refusal,
-    RelaySense,
     StatusField,
 )
 from station.rules import Decision, Reason
@@ -64,7 +64,7 @@ def _command(controller: Controller, command: Command, now: float, **args: Any) 
 # -- the door ------------------------------------------------------------------------
 
 
-def test_a_fail_secure_door_energises_to_release() -> None:
+def test_a_door_energises_its_relay_to_release() -> None:
     door = _door()
     assert door.start(0.0) == []  # off at start: locked already
     assert door.input(DoorClosed(0.0), 0.0) == []
@@ -76,22 +76,9 @@ def test_a_fail_secure_door_energises_to_release() -> None:
     ]
     assert door.deadline() == 6.0
     assert door.tick(6.0) == [SetRelay(False)]
-    assert door.status()[StatusField.RELAY_SENSE] is RelaySense.FAIL_SECURE
-
-
-def test_a_fail_safe_door_energises_to_lock() -> None:
-    door = _door(fail_safe=True)
-    assert door.relay is False and door.released  # off at start: a maglock is open
-    assert door.start(0.0) == [SetRelay(True)]  # locked once started
-    assert door.relay and not door.released
-    door.input(DoorClosed(0.0), 0.0)
-    actions = door.badge(GRANTED, "h", 1.0, closes_in_s=None)
-    assert actions[0] == SetRelay(False)  # released: the coil drops
-    assert door.tick(6.0) == [SetRelay(True)]  # locked again
-    assert door.input(ExitPressed(7.0), 7.0)[0] == SetRelay(False)
-    # Opened through a released lock: no forced alarm, whatever the relay's sense.
+    assert door.input(ExitPressed(7.0), 7.0)[0] == SetRelay(True)
+    # Opened through a released strike: no forced alarm.
     assert _types(door.input(DoorOpened(8.0), 8.0)) == [EventType.DOOR_OPENED]
-    assert door.status()[StatusField.RELAY_SENSE] is RelaySense.FAIL_SAFE
 
 
 def test_a_door_forced_while_locked_and_held_open() -> None:
@@ -247,21 +234,11 @@ def test_a_machine_ignores_door_inputs_and_ends_its_session_at_shutdown() -> Non
     ]
 
 
-# -- a fail-safe lock on mock pins, through the loop ----------------------------------------
+# -- the relay on mock pins, through the loop ----------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("fail_safe", "levels"),
-    [
-        (False, {"before": False, "started": False, "exit": True, "stopped": False}),
-        (True, {"before": False, "started": True, "exit": False, "stopped": False}),
-    ],
-    ids=["fail_secure", "fail_safe"],
-)
-def test_relay_levels_of_each_sense_and_at_stop(
-    make_config: Any, fail_safe: bool, levels: dict[str, bool]
-) -> None:
-    config = make_config(agent_overrides(**{"front-door": {"door": {"fail_safe": fail_safe}}}))
+def test_relay_levels_at_start_on_exit_and_at_stop(make_config: Any) -> None:
+    config = make_config()
     factory = MockFactory()
     agent = Agent(config, "front-door", pin_factory=factory, connect=False)
     pin = factory.pin(config.agents["front-door"].pins.relay)
@@ -273,10 +250,13 @@ def test_relay_levels_of_each_sense_and_at_stop(
     agent.events.put(record("started"))
     agent.events.put(ExitPressed(0.0))  # egress: released for unlock_s, whatever the mode
     agent.events.put(record("exit"))
-    agent.events.put(Call(lambda: seen.update(sense=agent.status.current[StatusField.RELAY_SENSE])))
     agent.events.put(Stop("test"))
     assert agent.run() == "test"
     seen["stopped"] = bool(pin.state)
-    sense = seen.pop("sense")
-    assert seen == levels
-    assert sense is (RelaySense.FAIL_SAFE if fail_safe else RelaySense.FAIL_SECURE)
+    assert seen == {"before": False, "started": False, "exit": True, "stopped": False}
+
+
+def test_the_former_fail_safe_key_is_refused(make_config: Any) -> None:
+    # It documented the lock and did nothing: a site that set it must read why it went.
+    with pytest.raises(ConfigError, match=r"agents\.front-door\.door\.fail_safe"):
+        make_config(agent_overrides(**{"front-door": {"door": {"fail_safe": True}}}))
