@@ -18,6 +18,7 @@ from sync import central
 from sync.cursors import read_cursor
 from sync.down import sync_down
 from sync.errors import CentralUnavailable
+from sync.tables import DOWN_TABLES, NATURAL_KEYS, PARENTS, SITE_SCOPED
 from tests.sync.support import (
     KEY,
     add_people,
@@ -207,3 +208,25 @@ def test_site_equipment_seeded_at_both_ends_is_one_row_and_only_this_sites(
         assert len(resources) == len({r.code for r in resources})
         laser = next(r for r in resources if r.code == "laser-cutter")
         assert laser.out_of_order and laser.revision > 0
+
+
+def test_keys_are_read_from_the_models_and_parents_come_first() -> None:
+    """The links sync.tables derives are those it kept by hand before, and the down
+    tables are listed (and applied) parents first."""
+    assert {
+        child: tuple((p.column, p.table) for p in links) for child, links in PARENTS.items()
+    } == {
+        "memberships": (("member_id", "members"),),
+        "credentials": (("member_id", "members"),),
+        "member_trainings": (("member_id", "members"), ("training_code", "trainings")),
+    }
+    assert NATURAL_KEYS == {
+        "credentials": (("hash",),),
+        "member_trainings": (("member_id", "training_code"),),
+        "resources": (("site_id", "code"),),
+        "opening_exceptions": (("site_id", "day"),),
+    }
+    assert frozenset({"resources", "opening_hours", "opening_exceptions"}) == SITE_SCOPED
+    order = [table.name for table in DOWN_TABLES]
+    for child, links in PARENTS.items():
+        assert all(order.index(link.table) < order.index(child) for link in links)
