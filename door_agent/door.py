@@ -29,6 +29,7 @@ from station.protocol.vocabulary import (
     AgentKind,
     Command,
     DoorMode,
+    DoorState,
     EventType,
     Refusal,
     StatusField,
@@ -246,7 +247,13 @@ class Door:
         return self._apply(now) + actions
 
     def status(self) -> dict[StatusField, object]:
-        door = "unknown" if self.is_open is None else "open" if self.is_open else "closed"
+        door = (
+            DoorState.UNKNOWN
+            if self.is_open is None
+            else DoorState.OPEN
+            if self.is_open
+            else DoorState.CLOSED
+        )
         alarms = [
             name
             for name, active in (

@@ -19,7 +19,7 @@ from door_agent.controller import Controller
 from door_agent.store import AgentStore
 from station.errors import ProtocolError
 from station.protocol.beacon import read_beacon
-from station.protocol.vocabulary import EventType, StatusField
+from station.protocol.vocabulary import ClockState, EventType, StatusField
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class HoursFollower:
         reading = self._last or self.clock.read()
         # No skew here: it moves by milliseconds, and every change republishes the status.
         return {
-            StatusField.CLOCK: "synced" if reading.trusted else "unsynced",
+            StatusField.CLOCK: ClockState.SYNCED if reading.trusted else ClockState.UNSYNCED,
             StatusField.CLOCK_PROBLEM: reading.problem,
         }
 

@@ -43,7 +43,7 @@ from station.ids import new_event_id
 from station.protocol import topics
 from station.protocol.events import AgentEvent, decode_ack
 from station.protocol.grants import read_snapshot
-from station.protocol.vocabulary import AgentStop, EventType, Refusal, StatusField
+from station.protocol.vocabulary import AgentStop, EventType, ReaderHealth, Refusal, StatusField
 
 log = logging.getLogger(__name__)
 
@@ -481,5 +481,5 @@ def _outcome(actions: list[Action]) -> str:
     return f"{emit.type} ({reason})" if reason else emit.type
 
 
-def _reader_text(ok: bool | None) -> str:
-    return "unknown" if ok is None else "ok" if ok else "fault"
+def _reader_text(ok: bool | None) -> ReaderHealth:
+    return ReaderHealth.UNKNOWN if ok is None else ReaderHealth.OK if ok else ReaderHealth.FAULT

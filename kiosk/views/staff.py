@@ -21,7 +21,14 @@ from PySide6.QtWidgets import (
 from kiosk.screens import Notice, Pending, Purpose, Space, StaffData
 from kiosk.service import AgentRow
 from kiosk.views.common import button, hhmm, label, reset_table
-from station.protocol.vocabulary import AgentKind, Command, DoorMode, MachineState, StatusField
+from station.protocol.vocabulary import (
+    AgentKind,
+    Command,
+    DoorMode,
+    DoorState,
+    MachineState,
+    StatusField,
+)
 
 DOOR_COMMANDS = (Command.UNLOCK_ONCE, Command.LOCKDOWN, Command.RELEASE)
 MACHINE_COMMANDS = (Command.END_SESSION, Command.BLOCK, Command.UNBLOCK)
@@ -254,11 +261,10 @@ class StaffView(QWidget):
             StatusField.OUTBOX_DEPTH: self.tr("en attente"),
             StatusField.ALARMS: self.tr("alarmes"),
         }
-        values = {
-            # The door's sensed state (status `door`): words of no enum of the protocol.
-            "open": self.tr("ouverte"),
-            "closed": self.tr("fermée"),
-            "unknown": self.tr("inconnu"),
+        values: dict[str, str] = {
+            DoorState.OPEN: self.tr("ouverte"),
+            DoorState.CLOSED: self.tr("fermée"),
+            DoorState.UNKNOWN: self.tr("inconnu"),
             DoorMode.NORMAL: self.tr("normal"),
             DoorMode.LOCKDOWN: self.tr("confinement"),
             DoorMode.HOLD_OPEN: self.tr("maintenue ouverte"),

@@ -130,6 +130,29 @@ class MachineState(enum.StrEnum):
     TO_CHECK = "to_check"
 
 
+class DoorState(enum.StrEnum):
+    """A door as its contact senses it (status ``door``)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    UNKNOWN = "unknown"  # not read yet, or no contact wired
+
+
+class ReaderHealth(enum.StrEnum):
+    """An agent's badge reader (status ``reader``)."""
+
+    OK = "ok"
+    FAULT = "fault"
+    UNKNOWN = "unknown"  # no word from the reader yet
+
+
+class ClockState(enum.StrEnum):
+    """Whether an agent trusts its clock for hour-dependent decisions (status ``clock``)."""
+
+    SYNCED = "synced"
+    UNSYNCED = "unsynced"
+
+
 class AgentKind(enum.StrEnum):
     DOOR = "door"
     MACHINE = "machine"
