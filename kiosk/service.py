@@ -24,7 +24,8 @@ from station import registry
 from station.checkin import Desk, Presence, TapResult
 from station.config import StationConfig
 from station.credential import Credential
-from station.db import AgentStatus, make_engine
+from station.db import AgentStatus, BadgeStatus, make_engine
+from station.db.live import live_rows
 from station.protocol.vocabulary import AgentKind
 from station.today import (
     DayHours,
@@ -190,7 +191,7 @@ class KioskService:
                     m.display_name,
                     m.kind.value,
                     m.email or "",
-                    sum(1 for b in m.badges if b.deleted_at is None and b.status.value == "active"),
+                    sum(1 for b in live_rows(m.badges) if b.status is BadgeStatus.ACTIVE),
                 )
                 for m in registry.search_members(session, text_, limit)
             ]

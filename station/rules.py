@@ -32,10 +32,9 @@ class Reason(enum.StrEnum):
     NOT_IN_PLAN = "not_in_plan"
     CLOCK_UNSYNCED = "clock_unsynced"  # the hour matters and the agent's clock is not trusted
 
-    def message(self, language: str = "fr") -> str:
-        return MESSAGES[self][1 if language == "en" else 0]
 
-
+# What a person reads for each reason, French then English: for the screens that show
+# a refusal (the staff console's event log); a new reason needs both (tested).
 MESSAGES: dict[Reason, tuple[str, str]] = {
     Reason.GRANTED: ("Accès autorisé", "Access granted"),
     Reason.UNKNOWN_BADGE: (
@@ -121,9 +120,6 @@ class Decision:
     granted: bool
     reason: Reason
     detail: str = ""  # e.g. the missing training's code
-
-    def message(self, language: str = "fr") -> str:
-        return self.reason.message(language)
 
 
 def decide(

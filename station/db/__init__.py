@@ -4,7 +4,6 @@ from station.db.engine import (
     current_revision,
     make_engine,
     open_database,
-    session_factory,
     upgrade,
 )
 from station.db.models import (
@@ -53,7 +52,6 @@ __all__ = [
     "current_revision",
     "make_engine",
     "open_database",
-    "session_factory",
     "upgrade",
     "utcnow",
 ]
