@@ -14,10 +14,11 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from station.protocol import topics
 from station.protocol.events import AgentEvent
-from tests.door_agent.conftest import TIMEOUT, agent_overrides, member_entry, wait_for
+from tests.support.agents import TIMEOUT, agent_overrides, member_entry
 from tests.support.mqtt import Mosquitto
 from tests.support.net import free_port, wait_listening
 from tests.support.tls import make_certificates
+from tests.support.wait import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -35,7 +35,7 @@ from station.protocol.vocabulary import (
     StatusField,
 )
 from station.rules import Decision, Reason
-from tests.door_agent.conftest import agent_overrides
+from tests.support.agents import agent_overrides
 
 GRANTED = Lookup(Decision(True, Reason.GRANTED), "member-1")
 STAFF = Lookup(Decision(True, Reason.GRANTED), "staff-1", staff=True)

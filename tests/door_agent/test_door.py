@@ -11,7 +11,8 @@ from door_agent.door import Door
 from door_agent.store import Lookup
 from station.config.schema import DoorConfig
 from station.rules import Decision, Reason
-from tests.door_agent.conftest import agent_overrides, member_entry, wait_for
+from tests.support.agents import agent_overrides, member_entry
+from tests.support.wait import wait_for
 
 CONTACT, EXIT = 27, 22
 

@@ -14,7 +14,8 @@ from station.protocol.beacon import make_beacon
 from station.protocol.grants import entry_to_json
 from station.rules import CredentialFacts, MembershipSpan, Reason, ResourceFacts
 from station.schedule import Schedule
-from tests.door_agent.conftest import agent_overrides, wait_for
+from tests.support.agents import agent_overrides
+from tests.support.wait import wait_for
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEKDAYS = Schedule.from_ranges("Europe/Paris", [["09:00-18:00"]] * 5 + [[], []])

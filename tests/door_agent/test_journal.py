@@ -20,8 +20,8 @@ from station.credential import Credential
 from station.protocol import topics
 from station.protocol.events import AgentEvent
 from station.protocol.vocabulary import MachineState
-from tests.door_agent.conftest import wait_for
 from tests.door_agent.test_loop import _laser_snapshot, _send
+from tests.support.wait import wait_for
 
 T0 = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 

@@ -20,7 +20,7 @@ from station.protocol.grants import make_snapshot
 from station.protocol.signing import agent_key
 from station.rules import ResourceFacts
 from station.schedule import Schedule
-from tests.door_agent.conftest import member_entry
+from tests.support.agents import member_entry
 
 
 @pytest.fixture

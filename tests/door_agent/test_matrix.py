@@ -7,7 +7,8 @@ import logging
 import pytest
 
 from station.rules import Reason
-from tests.door_agent.conftest import Site, agent_overrides, member_entry, wait_for
+from tests.support.agents import Site, agent_overrides, member_entry
+from tests.support.wait import wait_for
 
 DOOR_CASES = [
     ("04000001", member_entry(), True, Reason.GRANTED),

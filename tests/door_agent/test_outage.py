@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.door_agent.conftest import agent_overrides, member_entry, wait_for
+from tests.support.agents import agent_overrides, member_entry
 from tests.support.mqtt import Mosquitto
+from tests.support.wait import wait_for
 
 TAPS = 1000
 

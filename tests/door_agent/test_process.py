@@ -18,7 +18,8 @@ from hardware.readers.sim import send_command
 from station.config import StationConfig
 from station.credential import Credential
 from station.protocol.events import AgentEvent
-from tests.door_agent.conftest import TIMEOUT, agent_overrides, member_entry, wait_for
+from tests.support.agents import TIMEOUT, agent_overrides, member_entry
+from tests.support.wait import wait_for
 
 AGENT = "front-door"
 

@@ -10,7 +10,8 @@ import pytest
 
 from station.protocol.commands import make_command
 from station.protocol.signing import agent_key, sign
-from tests.door_agent.conftest import agent_overrides, member_entry, wait_for
+from tests.support.agents import agent_overrides, member_entry
+from tests.support.wait import wait_for
 
 MEMBER = "04000001"
 

@@ -11,7 +11,8 @@ from gpiozero.pins.mock import MockFactory
 
 from door_agent.agent import Agent, stop_on_signals
 from door_agent.inbox import Call
-from tests.door_agent.conftest import TIMEOUT, agent_overrides, member_entry, wait_for
+from tests.support.agents import TIMEOUT, agent_overrides, member_entry
+from tests.support.wait import wait_for
 
 MAKER = "05000001"
 

@@ -17,8 +17,9 @@ from station.credential import Credential
 from station.db import AccessEvent, AgentStatus, MachineSession, make_engine, upgrade
 from station.seed import seed_site
 from sync.service import SyncService
-from tests.door_agent.conftest import agent_overrides, wait_for
+from tests.support.agents import agent_overrides
 from tests.support.config import ANY_HOUR
+from tests.support.wait import wait_for
 
 UID = "05A1B2C3"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 
 import pytest
@@ -29,15 +28,7 @@ from hardware.gpio import (
     make_pin_factory,
 )
 from station.config.schema import PinsConfig
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
+from tests.support.wait import wait_for
 
 
 @pytest.mark.parametrize(("active_high", "on_level", "off_level"), [(True, 1, 0), (False, 0, 1)])

@@ -12,7 +12,7 @@ import pytest
 from hardware.readers.base import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from hardware.readers.keyboard import KeyboardReader, parse_typed_uid
 from station.config.schema import ReaderConfig
-from tests.hardware.conftest import Events
+from tests.support.readers import Events
 
 
 def cfg(**kwargs: object) -> ReaderConfig:

@@ -10,8 +10,8 @@ from hardware.readers import open_reader
 from hardware.readers.base import BadgePresented, BadgeRemoved, ReaderState
 from hardware.readers.nfc import NfcReader
 from station.config.schema import ReaderConfig
-from tests.hardware.conftest import Events
 from tests.support.nfc_target import NfcTarget
+from tests.support.readers import Events
 
 
 @pytest.fixture

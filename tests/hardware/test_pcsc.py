@@ -9,8 +9,8 @@ import pytest
 from hardware.readers.base import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from hardware.readers.pcsc import GET_UID, PcscReader, matches, parse_uid_answer
 from station.config.schema import ReaderConfig
-from tests.hardware.conftest import Events
 from tests.support.pcsc import Pcscd
+from tests.support.readers import Events
 from tests.support.vcard import VirtualCard, answer_raw, answer_status
 
 CardFactory = Callable[..., VirtualCard]

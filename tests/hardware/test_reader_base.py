@@ -9,7 +9,7 @@ from hardware.readers.base import BadgePresented, BadgeRemoved, BadRead, ReaderS
 from hardware.readers.sim import SimReader
 from station.config.schema import ReaderConfig
 from station.credential import Credential, CredentialKind
-from tests.hardware.conftest import Events
+from tests.support.readers import Events
 
 A, B = "04A1B2C3", "04112233445566"
 

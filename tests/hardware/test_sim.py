@@ -15,7 +15,7 @@ from hardware.readers.nfc import NfcReader
 from hardware.readers.pcsc import PcscReader
 from hardware.readers.sim import SimReader, send_command
 from station.config.schema import ReaderConfig
-from tests.hardware.conftest import Events
+from tests.support.readers import Events
 
 
 def sim_at(path: Path, events: Events) -> SimReader:

@@ -16,8 +16,8 @@ from PySide6.QtCore import QTimer
 
 from kiosk.screens import ProblemKind, Screen
 from station.db import make_engine
-from tests.kiosk.conftest import ALICE, KioskEnv, settle
 from tests.kiosk.test_entrance import visits
+from tests.support.kiosk_env import ALICE, KioskEnv, settle
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.screens import Screen
 from station.db import Member, Visit, make_engine
-from tests.kiosk.conftest import ALICE, EXPIRED, REVOKED, KioskEnv, settle, tap
+from tests.support.kiosk_env import ALICE, EXPIRED, REVOKED, KioskEnv, settle, tap
 
 
 def visits(env: KioskEnv) -> list[Visit]:

@@ -13,7 +13,7 @@ from hardware.readers.sim import SimReader
 from kiosk.app import Kiosk
 from kiosk.screens import Screen
 from station.db import make_engine
-from tests.kiosk.conftest import ALICE, KioskEnv, settle, tap
+from tests.support.kiosk_env import ALICE, KioskEnv, settle, tap
 
 
 def test_database_outage_is_shown_and_recovered(

@@ -21,7 +21,7 @@ from station.protocol import topics
 from station.protocol.commands import check_command
 from station.protocol.signing import agent_key
 from station.protocol.vocabulary import Command
-from tests.kiosk.conftest import ALICE, BLANK, STAFF, KioskEnv, settle, tap
+from tests.support.kiosk_env import ALICE, BLANK, STAFF, KioskEnv, settle, tap
 
 
 def with_session(env: KioskEnv, work: Any) -> Any:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from kiosk.screens import Screen
 from station.communes import OTHER_COMMUNE
 from station.db import Badge, Member, MemberKind, Visit, make_engine
-from tests.kiosk.conftest import ALICE, BLANK, KioskEnv, settle, tap
+from tests.support.kiosk_env import ALICE, BLANK, KioskEnv, settle, tap
 
 
 def rows(env: KioskEnv, model: Any) -> list[Any]:

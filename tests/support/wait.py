@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 T = TypeVar("T")
 
@@ -12,7 +12,7 @@ TIMEOUT = 20.0  # generous: only a failing wait lasts that long, and the machine
 
 
 def wait_for(
-    predicate: Callable[[], T | None],
+    predicate: Callable[[], T | Literal[False] | None],
     timeout: float = TIMEOUT,
     *,
     interval: float = 0.01,

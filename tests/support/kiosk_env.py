@@ -1,0 +1,84 @@
+"""A kiosk's surroundings in the tests: its people, a settable clock, badges tapped on
+the simulated reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from station import registry
+from station.config import StationConfig
+from station.credential import Credential
+from station.db import MemberKind
+from station.seed import seed_site
+
+PARIS = ZoneInfo("Europe/Paris")
+TUESDAY_10H = dt.datetime(2026, 11, 24, 10, 0, tzinfo=PARIS).astimezone(dt.UTC)
+
+ALICE, EXPIRED, REVOKED, STAFF, BLANK = "04A1B2C3", "04000001", "04000002", "04000003", "04C0FFEE"
+
+
+class Clock:
+    """The kiosk's clock, moved by the tests."""
+
+    def __init__(self, now: dt.datetime = TUESDAY_10H) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+def populate(session: Session, config: StationConfig) -> None:
+    """Alice (member), Bob (expired), Carl (revoked badge), Dana (staff)."""
+    seed_site(session, config)
+    key = config.site_key
+    people = [
+        ("Alice", "Martin", MemberKind.MEMBER, dt.date(2099, 1, 1), ALICE),
+        ("Bob", "Durand", MemberKind.MEMBER, dt.date(2026, 6, 30), EXPIRED),
+        ("Carl", "Petit", MemberKind.MEMBER, dt.date(2099, 1, 1), REVOKED),
+        ("Dana", "Leroy", MemberKind.STAFF, None, STAFF),
+    ]
+    for first, last, kind, until, uid in people:
+        member = registry.add_member(
+            session,
+            first,
+            last,
+            kind=kind,
+            membership_until=until,
+            today=dt.date(2026, 1, 1),
+            email=f"{first.lower()}@ex.org",
+        )
+        badge = registry.enroll_badge(session, member, Credential.uid(uid), key)
+        if uid == REVOKED:
+            registry.revoke_badge(session, badge)
+    session.commit()
+
+
+@dataclass
+class KioskEnv:
+    config: StationConfig
+    clock: Clock
+    db_url: str
+
+
+def settle(qtbot: Any, kiosk: Any) -> None:
+    """Wait until the kiosk's database worker has answered all that was asked of it."""
+    qtbot.waitUntil(lambda: kiosk.controller.worker.idle, timeout=5000)
+
+
+def tap(qtbot: Any, kiosk: Any, uid: str, screen: str) -> None:
+    """Present a badge on the simulated reader, wait for `screen`, take the badge off."""
+    shown: list[str] = []
+    kiosk.controller.screen_changed.connect(lambda name, _data: shown.append(name))
+    kiosk.bridge.reader.present(uid)
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    kiosk.bridge.reader.remove()
+    settle(qtbot, kiosk)
+    assert kiosk.controller.screen == screen, f"expected {screen}, got {shown}"
