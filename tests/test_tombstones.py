@@ -23,7 +23,7 @@ from station.access import credential_facts, lookup
 from station.checkin import Desk, Outcome
 from station.config import StationConfig, load_config
 from station.credential import Credential
-from station.db import Badge, Member, make_engine
+from station.db import Badge, Member, Membership, MemberTraining, make_engine
 from station.errors import NotFound
 from station.seed import seed_site
 from sync.grants import compile_entries
@@ -63,13 +63,13 @@ def session(site_db: str, config: StationConfig, gone: str) -> Iterator[Session]
             registry.enroll_badge(db, person, Credential.uid(uid), config.site_key)
             registry.grant_training(db, person, "laser", now=NOW - dt.timedelta(days=1))
         alice = registry.find_member(db, "Alice Martin")
-        row = {
+        rows: dict[str, Member | Badge | Membership | MemberTraining] = {
             "member": alice,
             "badge": alice.badges[0],
             "membership": alice.memberships[0],
             "training": alice.trainings[0],
-        }[gone]
-        row.deleted_at = NOW - dt.timedelta(hours=1)
+        }
+        rows[gone].deleted_at = NOW - dt.timedelta(hours=1)
         db.commit()
         yield db
     engine.dispose()

@@ -14,6 +14,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from station.protocol import topics
 from station.protocol.events import AgentEvent
+from station.protocol.vocabulary import EventType
 from tests.support.agents import TIMEOUT, agent_overrides, member_entry
 from tests.support.mqtt import Mosquitto
 from tests.support.net import free_port, wait_listening
@@ -92,7 +93,7 @@ def test_outbox_alarm_raised_nothing_dropped(make_config, run_agent) -> None:
     assert len(events) == agent.call(lambda: outbox.depth) == 152  # started + 150 + alarm
     alarms = [e for e in events if e.type == "outbox_alarm"]
     assert len(alarms) == 1 and alarms[0].data["depth"] == 100
-    assert [e.type for e in events].count("denied") == 150
+    assert [e.type for e in events].count(EventType.DENIED) == 150
     assert agent.call(lambda: agent.agent.status.current["outbox_alarm"]) is True
 
 

@@ -57,6 +57,11 @@ def _types(actions: list[Any]) -> list[str]:
     return [a.type for a in actions if isinstance(a, Emit)]
 
 
+def _emit(action: object) -> Emit:
+    assert isinstance(action, Emit), f"expected an event, got {action!r}"
+    return action
+
+
 def _command(controller: Controller, command: Command, now: float, **args: Any) -> list[Any]:
     return controller.commands()[command](CommandCall(now, WALL, args))
 
@@ -175,9 +180,8 @@ def test_a_machine_warns_then_ends_at_the_idle_timeout_and_coasts_while_busy() -
     assert machine.deadline() == 270.0  # 5 idle minutes, warned 30 s before
     warned = machine.tick(270.0)
     assert warned[0] == Indicate(Pattern.WARNING)
-    assert (
-        warned[1].type is EventType.SESSION_WARNING and warned[1].reason is EndReason.IDLE_TIMEOUT
-    )
+    warning = _emit(warned[1])
+    assert warning.type is EventType.SESSION_WARNING and warning.reason is EndReason.IDLE_TIMEOUT
     machine.input(BusyChanged(True, 280.0), 280.0)  # activity cancels the idle warning
     machine.input(BusyChanged(False, 290.0), 290.0)
     assert machine.deadline() == 560.0
@@ -199,7 +203,7 @@ def test_machine_commands_block_and_survive_a_restart() -> None:
         data={"state": MachineState.BLOCKED},
     )
     denied = machine.badge(STAFF, "s", 2.0, closes_in_s=None)
-    assert denied[-1].reason is Reason.RESOURCE_OUT_OF_ORDER
+    assert _emit(denied[-1]).reason is Reason.RESOURCE_OUT_OF_ORDER
     restarted = _machine()
     restarted.restore(machine.durable_mode())
     assert restarted.state is MachineState.BLOCKED
@@ -223,7 +227,7 @@ def test_a_machine_ignores_door_inputs_and_ends_its_session_at_shutdown() -> Non
     assert machine.set_free_access(True, 0.0) == []
     machine.badge(GRANTED, "h", 1.0, closes_in_s=None)
     stopped = machine.shutdown(5.0)
-    assert stopped[0].reason is EndReason.AGENT_STOPPED and stopped[-1] == SetRelay(False)
+    assert _emit(stopped[0]).reason is EndReason.AGENT_STOPPED and stopped[-1] == SetRelay(False)
     lost = _machine(check_after_use=True).session_lost()
     assert lost == [
         Emit(

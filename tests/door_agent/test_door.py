@@ -9,7 +9,9 @@ import datetime as dt
 from door_agent.actions import Emit, Indicate, SetRelay
 from door_agent.door import Door
 from door_agent.store import Lookup
+from hardware.gpio.outputs import Pattern
 from station.config.schema import DoorConfig
+from station.protocol.vocabulary import EventType
 from station.rules import Decision, Reason
 from tests.support.agents import agent_overrides, member_entry
 from tests.support.wait import wait_for
@@ -130,14 +132,14 @@ def test_door_state_machine_alone() -> None:
     assert door.contact(True, 0.0) == []  # first reading: no event
     granted = Decision(True, Reason.GRANTED)
     actions = door.badge(Lookup(granted, "m"), "h", 1.0)
-    assert actions[0] == SetRelay(True) and Indicate("granted") in actions
+    assert actions[0] == SetRelay(True) and Indicate(Pattern.GRANTED) in actions
     assert door.deadline() == 6.0
     assert door.tick(6.0) == [SetRelay(False)]
     opened = door.contact(False, 7.0)
-    assert Emit("door_forced", "door_forced") in opened
+    assert Emit(EventType.DOOR_FORCED, EventType.DOOR_FORCED) in opened
     assert door.deadline() == 27.0
-    assert Emit("door_pre_alarm") in door.tick(27.0)
-    assert Emit("door_held_open", "door_held_open") in door.tick(37.0)
+    assert Emit(EventType.DOOR_PRE_ALARM) in door.tick(27.0)
+    assert Emit(EventType.DOOR_HELD_OPEN, EventType.DOOR_HELD_OPEN) in door.tick(37.0)
     assert door.deadline() is None
     denied = door.badge(Lookup(Decision(False, Reason.UNKNOWN_BADGE)), "h", 40.0)
     assert not any(isinstance(a, SetRelay) for a in denied)

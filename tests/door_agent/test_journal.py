@@ -19,7 +19,7 @@ from hardware.readers import BadgePresented
 from station.credential import Credential
 from station.protocol import topics
 from station.protocol.events import AgentEvent
-from station.protocol.vocabulary import MachineState
+from station.protocol.vocabulary import EventType, MachineState
 from tests.door_agent.test_loop import _laser_snapshot, _send
 from tests.support.wait import wait_for
 
@@ -97,4 +97,4 @@ def test_a_machine_checked_after_use_needs_its_check_after_a_crash(make_config, 
     agent.stop()  # nothing left to end
     with Outbox(config.agent_data_dir("laser-cutter") / "outbox.db") as outbox:
         types = [AgentEvent.decode(p).type for _, _, p in outbox.after(0, 100)]
-    assert types.count("session_ended") == 1 and types[-1] == "agent_stopped"
+    assert types.count(EventType.SESSION_ENDED) == 1 and types[-1] == "agent_stopped"

@@ -18,6 +18,7 @@ from station.protocol.commands import make_command
 from station.protocol.events import AgentEvent
 from station.protocol.grants import make_snapshot
 from station.protocol.signing import agent_key
+from station.protocol.vocabulary import Command
 from station.rules import ResourceFacts
 from station.schedule import Schedule
 from tests.support.agents import member_entry
@@ -77,7 +78,7 @@ def test_a_broken_cache_denies(door: Agent) -> None:
     _grant(door, "04000001")
     _tap(door, "04000001")
     assert door.io.relay.is_on  # the cache works: granted
-    _send(door, topics.COMMANDS, make_command("lock", "front-door", _key(door))[1])
+    _send(door, topics.COMMANDS, make_command(Command.LOCK, "front-door", _key(door))[1])
     assert not door.io.relay.is_on
     door.store._db().execute("DROP TABLE grants")  # the file is damaged under our feet
     _tap(door, "04000001")

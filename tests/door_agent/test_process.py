@@ -18,6 +18,7 @@ from hardware.readers.sim import send_command
 from station.config import StationConfig
 from station.credential import Credential
 from station.protocol.events import AgentEvent
+from station.protocol.vocabulary import EventType
 from tests.support.agents import TIMEOUT, agent_overrides, member_entry
 from tests.support.wait import wait_for
 
@@ -269,7 +270,11 @@ def test_sigterm_ends_the_session_before_the_process_exits(make_config, make_sit
         (started.data["session_id"], "agent_stopped")
     ]
     types = [e.type for e in events]
-    assert types.index("session_ended") < types.index("agent_stopped") == len(types) - 1
+    assert (
+        types.index(EventType.SESSION_ENDED)
+        < types.index(EventType.AGENT_STOPPED)
+        == len(types) - 1
+    )
 
     restarted = _start(config, agent=PRINTER)  # nothing left to end: no second end
     try:

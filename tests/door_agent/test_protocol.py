@@ -10,6 +10,7 @@ import pytest
 
 from station.protocol.commands import make_command
 from station.protocol.signing import agent_key, sign
+from station.protocol.vocabulary import Command
 from tests.support.agents import agent_overrides, member_entry
 from tests.support.wait import wait_for
 
@@ -32,7 +33,7 @@ def test_a_command_is_single_use_across_restarts(make_config, run_agent, make_si
     first = run_agent(config, "front-door")
     site.wait_event("agent_started")
     command_id, payload = make_command(
-        "unlock_once", "front-door", site.key, ttl=dt.timedelta(minutes=10)
+        Command.UNLOCK_ONCE, "front-door", site.key, ttl=dt.timedelta(minutes=10)
     )
     site.send_raw_command(payload)
     assert site.wait_result(command_id)["ok"]
@@ -50,20 +51,20 @@ def test_commands_refused_with_their_reason(door) -> None:  # type: ignore[no-un
     site, agent = door
     now = dt.datetime.now(dt.UTC)
     cases: list[tuple[bytes, str]] = []
-    _, forged = make_command("unlock_once", "front-door", b"not-the-key" * 3)
+    _, forged = make_command(Command.UNLOCK_ONCE, "front-door", b"not-the-key" * 3)
     cases.append((forged, "bad_signature"))
     _, other_agent = make_command(
-        "unlock_once", "front-door", agent_key(site.config.site_key, "laser-cutter")
+        Command.UNLOCK_ONCE, "front-door", agent_key(site.config.site_key, "laser-cutter")
     )
     cases.append((other_agent, "bad_signature"))  # another agent's key
-    _, wrong_agent = make_command("unlock_once", "laser-cutter", site.key)
+    _, wrong_agent = make_command(Command.UNLOCK_ONCE, "laser-cutter", site.key)
     cases.append((wrong_agent, "wrong_agent"))
     _, expired = make_command(
-        "unlock_once", "front-door", site.key, now=now - dt.timedelta(minutes=5)
+        Command.UNLOCK_ONCE, "front-door", site.key, now=now - dt.timedelta(minutes=5)
     )
     cases.append((expired, "expired"))
     _, future = make_command(
-        "unlock_once", "front-door", site.key, now=now + dt.timedelta(minutes=5)
+        Command.UNLOCK_ONCE, "front-door", site.key, now=now + dt.timedelta(minutes=5)
     )
     cases.append((future, "not_yet_valid"))
     cases.append((b"\xff\x00 not json", "malformed"))
@@ -90,7 +91,7 @@ def test_commands_refused_with_their_reason(door) -> None:  # type: ignore[no-un
     assert not agent.relay
 
     # A good command runs once; the same bytes again are a replay.
-    command_id, payload = make_command("unlock_once", "front-door", site.key)
+    command_id, payload = make_command(Command.UNLOCK_ONCE, "front-door", site.key)
     site.send_raw_command(payload)
     assert site.wait_result(command_id)["ok"]
     site.send_raw_command(payload)

@@ -166,7 +166,7 @@ def test_agent_io_builds_only_wired_pins_and_posts_events(
     mock_factory.pin(22).drive_low()
     assert [type(e) for e in posted] == [DoorClosed, DoorOpened, ExitPressed]
     io.relay.on()
-    io.show("granted")
+    io.show(Pattern.GRANTED)
     order: list[str] = []
 
     def spy(name: str, close: Callable[[], None]) -> Callable[[], None]:

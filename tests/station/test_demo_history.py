@@ -179,6 +179,7 @@ def test_people_of_the_territory_members_and_first_time_visitors(
     for membership in memberships:
         terms[membership.member_id].append(membership)
     for visit in visits:
+        assert visit.member_id is not None  # every demo visit is someone's on record
         if people[visit.member_id].kind is MemberKind.MEMBER:
             day = visit.checked_in_at.astimezone(PARIS).date()
             assert any(
@@ -205,7 +206,9 @@ def test_machine_sessions_by_trained_members_on_both_machines(
         assert row.resource == agent.resource
         assert row.ended_at is not None and row.started_at < row.ended_at <= NOW
         assert row.duration_s == pytest.approx((row.ended_at - row.started_at).total_seconds())
+        assert agent.machine is not None and row.duration_s is not None
         assert row.duration_s <= agent.machine.max_session_min * 60
+        assert row.member_id is not None
         assert row.credential_hash == badges[row.member_id]
         for code in agent.trainings:  # trained before, still valid
             training = held[(row.member_id, code)]
@@ -215,7 +218,11 @@ def test_machine_sessions_by_trained_members_on_both_machines(
         assert schedule.is_open(row.started_at)
         assert schedule.is_open(row.ended_at - dt.timedelta(seconds=1))
     for machine in by_machine:  # one session at a time on a machine
-        spans = sorted((s.started_at, s.ended_at) for s in sessions if s.resource == machine)
+        spans = sorted(
+            (s.started_at, s.ended_at)
+            for s in sessions
+            if s.resource == machine and s.ended_at is not None  # all of them (checked above)
+        )
         assert all(end <= start for (_, end), (start, _) in itertools.pairwise(spans))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -13,6 +14,7 @@ from station.errors import ProtocolError
 from station.protocol.commands import check_command, make_command
 from station.protocol.events import AgentEvent
 from station.protocol.signing import sign, verify
+from station.protocol.vocabulary import Command
 
 KEY = b"k" * 32
 NOW = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
@@ -76,14 +78,14 @@ def test_a_fresh_command_passes_once() -> None:
         seen.add(command_id)
         return False
 
-    _, payload = make_command("unlock_once", "front-door", KEY, now=NOW)
+    _, payload = make_command(Command.UNLOCK_ONCE, "front-door", KEY, now=NOW)
     assert check_command(payload, "front-door", KEY, NOW, already_seen)["command"] == "unlock_once"
     with pytest.raises(ProtocolError) as caught:
         check_command(payload, "front-door", KEY, NOW, already_seen)
     assert caught.value.reason == "replayed"
 
 
-GOOD_EVENT = {
+GOOD_EVENT: dict[str, Any] = {
     "id": "0190f0a0-0000-7000-8000-000000000001",
     "agent": "front-door",
     "resource": "front-door",

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station import registry
-from station.db import Membership
+from station.db import Member, Membership
 from station.errors import Conflict, InvalidInput
 
 TODAY = dt.date(2026, 12, 8)
@@ -27,15 +27,18 @@ def spans(session: Session) -> list[tuple[str, dt.date, dt.date | None]]:
     )
 
 
-def renew(session: Session, member: object, **kwargs: object) -> Membership:
+def renew(
+    session: Session, member: Member, *, plan: str | None, until: dt.date | None
+) -> Membership:
     return registry.renew_membership(
         session,
         member,
         today=TODAY,
-        default_days=plan_days,  # type: ignore[arg-type]
+        plan=plan,
+        until=until,
+        default_days=plan_days,
         default_plan="member",
-        **kwargs,
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_a_plan_change_cuts_the_current_membership_the_day_before(site_session) -> None:  # type: ignore[no-untyped-def]

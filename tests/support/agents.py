@@ -25,6 +25,7 @@ from station.protocol.commands import make_command
 from station.protocol.events import AgentEvent, encode_ack
 from station.protocol.grants import entry_to_json, make_snapshot
 from station.protocol.signing import agent_key
+from station.protocol.vocabulary import Command
 from station.rules import CredentialFacts, MembershipSpan, ResourceFacts
 from station.schedule import Schedule
 from tests.support.wait import wait_for
@@ -161,7 +162,7 @@ class Site:
     def publish_grants(self, payload: bytes) -> None:
         self.client.publish(self.topic(topics.GRANTS), payload, qos=1, retain=True)
 
-    def command(self, name: str, **kwargs: Any) -> str:
+    def command(self, name: Command, **kwargs: Any) -> str:
         command_id, payload = make_command(name, self.agent_id, self.key, **kwargs)
         self.send_raw_command(payload)
         return command_id
