@@ -57,6 +57,9 @@ class SyncBus:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
+        self._subscribing: int | None = None  # message id of the on-connect SUBSCRIBE
+        self._subscribed = False
         self._started = False
         self._closed = False
 
@@ -76,6 +79,12 @@ class SyncBus:
     @property
     def connected(self) -> bool:
         return self._client.is_connected()
+
+    @property
+    def subscribed(self) -> bool:
+        """Connected and the broker has confirmed (SUBACK) the events and status
+        subscriptions: from here on, nothing an agent publishes is missed."""
+        return self._subscribed and self._client.is_connected()
 
     def publish(
         self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False
@@ -109,7 +118,8 @@ class SyncBus:
         if reason.is_failure:
             self._inbox.put(Disconnected(f"refused: {reason}"))
             return
-        client.subscribe(
+        self._subscribed = False
+        _result, self._subscribing = client.subscribe(
             [
                 (topics.all_agents(self.site, topics.EVENTS), 1),
                 (topics.all_agents(self.site, topics.STATUS), 1),
@@ -117,9 +127,22 @@ class SyncBus:
         )
         self._inbox.put(Connected())
 
+    def _on_subscribe(
+        self, _client: paho.Client, _userdata: Any, mid: int, reasons: Any, _properties: Any
+    ) -> None:
+        # Runs on the same network thread as _on_connect, so `_subscribing` is set.
+        if mid != self._subscribing:
+            return
+        refused = [str(r) for r in reasons if r.is_failure]
+        if refused:
+            log.warning("broker refused sync's subscriptions: %s", ", ".join(refused))
+            return
+        self._subscribed = True
+
     def _on_disconnect(
         self, _client: paho.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any
     ) -> None:
+        self._subscribed = False
         self._inbox.put(Disconnected(str(reason)))
 
     def _on_message(self, _client: paho.Client, _userdata: Any, message: paho.MQTTMessage) -> None:

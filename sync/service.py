@@ -260,7 +260,7 @@ class SyncService:
         start = len(self.published_log)
         if self.bus is not None:
             deadline = time.monotonic() + broker_wait_s
-            while not self.bus.connected and time.monotonic() < deadline:
+            while not self.bus.subscribed and time.monotonic() < deadline:
                 self._handle(self._drain(0.1))
             # Events queued at the broker while sync was away arrive now.
             end = time.monotonic() + drain_s

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import queue
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,10 +14,14 @@ from station.errors import ProtocolError
 from station.protocol import topics
 from station.protocol.commands import check_command
 from station.protocol.signing import agent_key
+from station.protocol.vocabulary import Command
 from sync.bus import SyncBus
 from sync.commands import send_command
 from sync.errors import BrokerUnavailable
+from tests.support.wait import wait_for
 from tests.sync.support import Probe, unique_site
+
+NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)  # when the command is issued
 
 
 @pytest.mark.mqtt  # its configuration must name the test broker
@@ -31,12 +34,15 @@ def test_a_sent_command_verifies_at_its_agent_only(config_factory: Callable[...,
     bus = SyncBus(config.mqtt, site, queue.Queue(), client_id=f"{site}-staff")
     try:
         bus.start()
-        deadline = dt.datetime.now() + dt.timedelta(seconds=10)
-        while not bus.connected:
-            assert dt.datetime.now() < deadline
-            time.sleep(0.01)
+        wait_for(lambda: bus.subscribed, what="the sync bus")
         command_id = send_command(
-            bus, site, "front-door", "unlock_once", config.site_key, issued_by="staff:alice"
+            bus,
+            site,
+            "front-door",
+            Command.UNLOCK_ONCE,
+            config.site_key,
+            issued_by="staff:alice",
+            now=NOW,
         )
         _topic, payload, retained = agent.wait_for(lambda t, p: True)
         assert not retained
@@ -47,7 +53,7 @@ def test_a_sent_command_verifies_at_its_agent_only(config_factory: Callable[...,
             seen.add(identifier)
             return known
 
-        now = dt.datetime.now(dt.UTC)
+        now = NOW + dt.timedelta(seconds=1)
         body = check_command(
             payload, "front-door", agent_key(config.site_key, "front-door"), now, once
         )
@@ -73,4 +79,4 @@ def test_sending_without_a_broker_says_so(config_factory: Callable[..., Path]) -
     config = load_config(config_factory())
     bus = SyncBus(config.mqtt, config.site.id, queue.Queue())  # never started
     with pytest.raises(BrokerUnavailable):
-        send_command(bus, config.site.id, "front-door", "lock", config.site_key)
+        send_command(bus, config.site.id, "front-door", Command.LOCK, config.site_key)

@@ -23,6 +23,7 @@ from station.protocol import topics
 from station.protocol.events import AgentEvent, decode_ack
 from station.protocol.grants import read_snapshot
 from station.protocol.signing import agent_key
+from station.protocol.vocabulary import EventType
 from station.seed import seed_site
 from sync.service import SyncService
 from tests.support.wait import wait_for
@@ -66,7 +67,7 @@ def probe(config: StationConfig, *subscriptions: str) -> Probe:
     return Probe(config.mqtt.host, config.mqtt.port, *subscriptions)
 
 
-def event(kind: str = "granted", **data: object) -> AgentEvent:
+def event(kind: EventType = EventType.GRANTED, **data: object) -> AgentEvent:
     return AgentEvent(
         id=new_event_id(),
         agent="laser-cutter",
@@ -90,7 +91,7 @@ def test_events_are_stored_once_then_acknowledged(
     agent = probe(config, topics.agent(site, "laser-cutter", topics.ACKS))
     try:
         events = [event() for _ in range(20)]
-        wait_for(lambda: running.bus is not None and running.bus.connected)
+        wait_for(lambda: running.bus is not None and running.bus.subscribed)
         for item in events + events[:5]:  # five resent, as after a lost ack
             agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), item.encode())
         agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), b"{not json")
@@ -118,19 +119,19 @@ def test_machine_sessions_are_built_from_start_and_end(
     agent = probe(config)
     try:
         session_id = str(uuid.uuid4())
-        start = event("session_started", session_id=session_id, started_at=NOW.isoformat())
+        start = event(EventType.SESSION_STARTED, session_id=session_id, started_at=NOW.isoformat())
         end = event(
-            "session_ended",
+            EventType.SESSION_ENDED,
             session_id=session_id,
             started_at=NOW.isoformat(),
             ended_at=(NOW + dt.timedelta(minutes=3)).isoformat(),
             duration_s=180.0,
             end_reason="badge_removed",
         )
-        orphan_end = event("session_ended", duration_s=30.0, end_reason="idle_timeout")
+        orphan_end = event(EventType.SESSION_ENDED, duration_s=30.0, end_reason="idle_timeout")
         # The body names another agent: the topic (which the broker's ACL vouches for) wins.
-        forged = replace(event("machine_state", state="free"), agent="front-door")
-        wait_for(lambda: running.bus is not None and running.bus.connected)
+        forged = replace(event(EventType.MACHINE_STATE, state="free"), agent="front-door")
+        wait_for(lambda: running.bus is not None and running.bus.subscribed)
         for item in (end, start, orphan_end, forged):  # out of order on purpose
             agent.publish(topics.agent(site, "laser-cutter", topics.EVENTS), item.encode())
         wait_for(lambda: count(running.site_engine, AccessEvent) == 4)
@@ -283,10 +284,19 @@ def test_broker_restart_without_persistence_gets_the_snapshots_again(
         thread.start()
         try:
             wait_for(lambda: service.is_published("front-door"))
+            before = len(service.published_log)
             private_broker.stop()  # retained messages are lost with it
             wait_for(lambda: service.states.get("broker", "").startswith("disconnected"))
             private_broker.start()
             wait_for(lambda: service.states.get("broker") == "connected", timeout=40)
+            wait_for(lambda: len(service.published_log) > before, what="a new publication")
+            # A first subscriber sees the snapshot once the broker has it (live or
+            # retained, depending on who came first); the next one must get it retained.
+            first = probe(config, grants)
+            try:
+                first.wait_for(lambda t, p: True, timeout=10)
+            finally:
+                first.close()
             watcher = probe(config, grants)
             try:
                 _topic, payload, retained = watcher.wait_for(lambda t, p: True, timeout=10)
@@ -336,7 +346,7 @@ def test_events_the_database_cannot_hold_are_refused_and_the_rest_stored(
         },
     ]
     try:
-        wait_for(lambda: running.bus is not None and running.bus.connected)
+        wait_for(lambda: running.bus is not None and running.bus.subscribed)
         for body in poison + odd_ends:
             agent.publish(topic, json.dumps(body).encode())
         agent.publish(topic, good.encode())
@@ -418,7 +428,7 @@ def test_a_refused_event_is_recorded_and_acknowledged(
     newer = {**json.loads(event().encode()), "id": str(new_event_id()), "type": "teleported"}
     good = event()
     try:
-        wait_for(lambda: running.bus is not None and running.bus.connected)
+        wait_for(lambda: running.bus is not None and running.bus.subscribed)
         acked: set[str] = set()
         for _ in range(2):  # sent again, as after a lost ack: recorded once
             agent.publish(topic, json.dumps(newer).encode())
