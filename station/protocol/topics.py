@@ -30,10 +30,6 @@ def kiosk(site: str, kiosk_id: str, channel: str) -> str:
     return f"{ROOT}/{site}/kiosks/{kiosk_id}/{channel}"
 
 
-def sync_status(site: str) -> str:
-    return f"{ROOT}/{site}/sync/{STATUS}"
-
-
 def parse_agent_topic(topic: str) -> tuple[str, str, str] | None:
     """(site, agent id, channel) of an agent topic, or None for anything else."""
     parts = topic.split("/")
