@@ -234,7 +234,11 @@ def bench_compile(directory: Path, site: Engine, badges: int) -> Rows:
     config = load_config(
         write_config(
             directory / "compile",
-            overrides={"site": {"id": SITE}, "agents": {"laser-cutter": None, "printer-3d": None}},
+            overrides={
+                "site": {"id": SITE},
+                "agents": {"laser-cutter": None, "printer-3d": None},
+                "resource_groups": {"machines": None},  # the machines' group goes with them
+            },
         )
     )
     with Session(site) as session, session.begin():
