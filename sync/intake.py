@@ -22,7 +22,7 @@ from station.errors import ProtocolError
 from station.protocol.events import AgentEvent
 from station.protocol.signing import parse_json
 from station.protocol.vocabulary import EventType, Refusal, StatusField
-from sync.down import upsert
+from sync.rows import upsert
 from sync.tables import table_of
 
 log = logging.getLogger(__name__)
