@@ -20,8 +20,8 @@ from station.config import StationConfig
 from station.errors import ProtocolError
 from station.protocol import topics
 from station.protocol.client import make_client
-from station.protocol.commands import make_command
-from station.protocol.signing import agent_key, parse_json
+from station.protocol.commands import publish_command
+from station.protocol.signing import parse_json
 from station.protocol.vocabulary import Command
 
 log = logging.getLogger(__name__)
@@ -75,13 +75,17 @@ class CommandBus:
             raise ValueError(f"unknown agent {agent_id!r}")
         if not self.connected:
             raise BusUnavailable("the message broker is not connected")
-        key = agent_key(self.config.site_key, agent_id)
-        command_id, payload = make_command(command, agent_id, key, args=args, issued_by=issued_by)
-        info = self.client.publish(
-            topics.agent(self.site, agent_id, topics.COMMANDS), payload, qos=1
+        command_id, sent = publish_command(
+            self.client,
+            self.site,
+            agent_id,
+            command,
+            self.config.site_key,
+            args=args,
+            issued_by=issued_by,
         )
-        if info.rc != mqtt.MQTT_ERR_SUCCESS:
-            raise BusUnavailable(f"publish failed ({mqtt.error_string(info.rc)})")
+        if not sent:
+            raise BusUnavailable("the broker did not take the command (disconnected)")
         log.info("sent %s to %s (%s) for %s", command, agent_id, command_id, issued_by)
         return command_id
 

@@ -13,10 +13,6 @@ class CentralUnavailable(SyncError, ConnectionError):
     """The central registry cannot be reached or refused the connection."""
 
 
-class BrokerUnavailable(SyncError, ConnectionError):
-    """The MQTT broker cannot be reached."""
-
-
 class CentralRefused(SyncError, PermissionError):
     """Central refused a write (rights, constraints): retrying will not help by itself."""
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
-from gpiozero import Button, Factory, GPIOZeroError
+from gpiozero import DigitalInputDevice, Factory, GPIOZeroError
 
 from hardware.exc import PinError
 
@@ -24,9 +24,12 @@ def _call(callback: Callback | None) -> Callback | None:
     return None if callback is None else (lambda: callback())
 
 
-def _button(pin: int, bounce_s: float | None, pin_factory: Factory) -> Button:
+def _switch(pin: int, bounce_s: float | None, pin_factory: Factory) -> DigitalInputDevice:
+    # Not gpiozero's Button: its hold thread, which nothing here uses, keeps a pressed
+    # button's close() waiting a whole hold_time (1 s) for the release, so a door
+    # agent took a second to stop with its door shut.
     try:
-        return Button(pin, pull_up=True, bounce_time=bounce_s, pin_factory=pin_factory)
+        return DigitalInputDevice(pin, pull_up=True, bounce_time=bounce_s, pin_factory=pin_factory)
     except (GPIOZeroError, OSError) as exc:
         raise PinError(f"GPIO{pin}: cannot read it as an input: {exc}") from exc
 
@@ -34,14 +37,14 @@ def _button(pin: int, bounce_s: float | None, pin_factory: Factory) -> Button:
 class _Input:
     def __init__(self, pin: int, bounce_s: float | None, pin_factory: Factory) -> None:
         self.pin = pin
-        self._button = _button(pin, bounce_s, pin_factory)
+        self._switch = _switch(pin, bounce_s, pin_factory)
 
     @property
     def _active(self) -> bool:
-        return bool(self._button.is_pressed)
+        return bool(self._switch.is_active)
 
     def close(self) -> None:
-        self._button.close()  # gpiozero's close is idempotent
+        self._switch.close()  # gpiozero's close is idempotent
 
     def __enter__(self) -> Self:
         return self
@@ -68,8 +71,8 @@ class DoorContact(_Input):
         bounce_s: float | None = None,
     ) -> None:
         super().__init__(pin, bounce_s, pin_factory)
-        self._button.when_released = _call(on_open)
-        self._button.when_pressed = _call(on_close)
+        self._switch.when_deactivated = _call(on_open)
+        self._switch.when_activated = _call(on_close)
 
     @property
     def is_closed(self) -> bool:
@@ -88,7 +91,7 @@ class ExitButton(_Input):
         bounce_s: float | None = 0.05,
     ) -> None:
         super().__init__(pin, bounce_s, pin_factory)
-        self._button.when_pressed = _call(on_press)
+        self._switch.when_activated = _call(on_press)
 
     @property
     def is_pressed(self) -> bool:
@@ -109,8 +112,8 @@ class BusySensor(_Input):
         super().__init__(pin, bounce_s, pin_factory)
         if on_change is not None:
             callback = on_change
-            self._button.when_pressed = lambda: callback(True)
-            self._button.when_released = lambda: callback(False)
+            self._switch.when_activated = lambda: callback(True)
+            self._switch.when_deactivated = lambda: callback(False)
 
     @property
     def is_busy(self) -> bool:

@@ -1,18 +1,64 @@
-"""Commands from the site to an agent: signed, time-limited, single use."""
+"""Commands from the site to an agent: signed, time-limited, single use.
+
+`publish_command` is how every sender (the kiosk's staff mode, a console) signs and
+publishes one; `check_command` is how the agent verifies it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from station.errors import ProtocolError
 from station.ids import new_event_id
-from station.protocol.signing import sign, verify
+from station.protocol import topics
+from station.protocol.signing import agent_key, sign, verify
 from station.protocol.vocabulary import Command, Refusal
 
 DEFAULT_TTL = dt.timedelta(seconds=30)
 CLOCK_SKEW = dt.timedelta(seconds=30)
+
+
+class Publisher(Protocol):
+    """A paho ``Client`` or a bus of a part: anything with this publish.
+
+    `qos` and `retain` are keyword-only; paho's positional-or-keyword parameters
+    accept keywords too, so both fit. What it returns is falsy, or has a non-zero
+    ``rc``, when the message was not queued for the broker.
+    """
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = ..., retain: bool = ...) -> Any: ...
+
+
+def publish_command(
+    client: Publisher,
+    site: str,
+    agent_id: str,
+    command: Command,
+    site_key: bytes,
+    *,
+    args: dict[str, Any] | None = None,
+    issued_by: str = "",
+    ttl: dt.timedelta = DEFAULT_TTL,
+    now: dt.datetime | None = None,
+) -> tuple[str, bool]:
+    """Sign `command` for `agent_id` and publish it (QoS 1, never retained: a command
+    is for now); (its id, whether the broker took it). The caller says what a refusal
+    means to it (the kiosk: its bus is down)."""
+    command_id, payload = make_command(
+        command,
+        agent_id,
+        agent_key(site_key, agent_id),
+        args=args,
+        now=now,
+        ttl=ttl,
+        issued_by=issued_by,
+    )
+    info = client.publish(
+        topics.agent(site, agent_id, topics.COMMANDS), payload, qos=1, retain=False
+    )
+    return command_id, info is not None and getattr(info, "rc", 0) == 0
 
 
 def make_command(
