@@ -63,7 +63,9 @@ class CentralListener:
                     # A wake-up on (re)connect: changes made while not listening count.
                     self._inbox.put(CentralChanged(0))
                     while not self._stop.is_set():
-                        for note in conn.notifies(timeout=0.5):
+                        # A short wait: close() is heard within it (tests and the
+                        # demo stop many services; one select per 0.1 s costs nothing).
+                        for note in conn.notifies(timeout=0.1):
                             self._inbox.put(CentralChanged(_revision(note.payload)))
             except psycopg.Error as exc:
                 self.listening.clear()

@@ -58,6 +58,9 @@ MAX_EVENTS_PER_COMMIT = 5000
 Refusals = dict[str, list[tuple[uuid.UUID, str, bytes]]]
 
 
+WAKE = object()  # an inbox item that only wakes the loop (`SyncService.wake`)
+
+
 @dataclass
 class RoundReport:
     ok: bool
@@ -254,6 +257,11 @@ class SyncService:
             elif now >= next_local:
                 self.publish_grants()
                 next_local = now + LOCAL_CHECK_S
+
+    def wake(self) -> None:
+        """Have `run` look at its stop event now rather than at its next turn (from
+        another thread; not from a signal handler: queue.Queue takes a lock)."""
+        self.inbox.put(WAKE)
 
     def run_once(self, *, broker_wait_s: float = 5.0, drain_s: float = 1.0) -> RoundReport:
         """One round (`station sync --once`); not ok if central or the broker failed."""

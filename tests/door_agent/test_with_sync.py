@@ -46,6 +46,7 @@ def site(make_config) -> Iterator[tuple[StationConfig, Engine, SyncService]]:  #
         thread.start()
         yield config, engine, service
         stop.set()
+        service.wake()
         thread.join(10)
     engine.dispose()
 

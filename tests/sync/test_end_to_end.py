@@ -191,5 +191,6 @@ def test_revocation_at_central_is_denied_by_a_running_agent(
             assert enforced - changed < 5.0  # poll interval 60 s: LISTEN did this
         finally:
             stop.set()
+            service.wake()
             thread.join(10)
     assert agent_process.poll() is None  # the agent ran throughout

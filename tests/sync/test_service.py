@@ -59,6 +59,7 @@ def running(
         thread.start()
         yield service
         stop.set()
+        service.wake()
         thread.join(10)
     assert not thread.is_alive()
 
@@ -309,6 +310,7 @@ def test_broker_restart_without_persistence_gets_the_snapshots_again(
                 watcher.close()
         finally:
             stop.set()
+            service.wake()
             thread.join(10)
 
 
