@@ -51,6 +51,7 @@ from sync.up import sync_up
 
 log = logging.getLogger(__name__)
 
+QUIET_S = 0.3  # `run_once`: the broker's backlog is in once nothing came for this long
 LOCAL_CHECK_S = 1.0  # how often the site database is checked for changes (kiosk edits)
 BEACON_S = 10.0  # how often each agent gets the site's signed time (docs/protocol.md)
 MAX_EVENTS_PER_COMMIT = 5000
@@ -270,10 +271,15 @@ class SyncService:
             deadline = time.monotonic() + broker_wait_s
             while not self.bus.subscribed and time.monotonic() < deadline:
                 self._handle(self._drain(0.1))
-            # Events queued at the broker while sync was away arrive now.
+            # Events queued at the broker while sync was away arrive now, in one burst
+            # after the connection: drained until the bus has been quiet for QUIET_S.
             end = time.monotonic() + drain_s
-            while time.monotonic() < end:
-                self._handle(self._drain(0.1))
+            quiet_until = time.monotonic() + QUIET_S
+            while time.monotonic() < min(end, quiet_until):
+                items = self._drain(0.05)
+                if items:
+                    quiet_until = time.monotonic() + QUIET_S
+                self._handle(items)
         report = self.round()
         self._handle(self._drain(0.0))
         report.published = sorted(set(self.published_log[start:]))
