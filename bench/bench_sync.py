@@ -52,8 +52,8 @@ from station.protocol.grants import read_snapshot
 from station.protocol.signing import agent_key
 from station.seed import seed_site
 from sync import central
+from sync.compiler import GrantCompiler
 from sync.down import sync_down
-from sync.grants import GrantCompiler
 from sync.service import SyncService
 from sync.tables import table_of
 from sync.up import upload_history

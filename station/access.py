@@ -2,7 +2,7 @@
 
 `credential_facts` reads what `station.rules.decide` needs of many badges in four
 queries (every live badge when no hashes are given): the grant compiler
-(`sync.grants`) calls it for all badges at once, the kiosk (`lookup`) for the one
+(`sync.compiler`) calls it for all badges at once, the kiosk (`lookup`) for the one
 presented, so an agent and the kiosk judge a badge from the same facts. Only live
 rows count (`station.db.live`): a tombstoned member, badge, membership or training
 gives no right.

@@ -34,10 +34,10 @@ from station.protocol.events import AgentEvent, encode_ack
 from station.protocol.signing import agent_key
 from sync import central as central_writes
 from sync.bus import Connected, Disconnected, Message, SyncBus
+from sync.compiler import GrantCompiler, Snapshot
 from sync.cursors import read_cursor
 from sync.down import Progress, sync_down
 from sync.errors import CentralNotSetUp, SyncError, central_error
-from sync.grants import GrantCompiler, Snapshot
 from sync.intake import (
     check_event,
     parse_status,

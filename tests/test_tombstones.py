@@ -26,7 +26,7 @@ from station.credential import Credential
 from station.db import Badge, Member, Membership, MemberTraining, make_engine
 from station.errors import NotFound
 from station.seed import seed_site
-from sync.grants import compile_entries
+from sync.compiler import compile_entries
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=PARIS).astimezone(dt.UTC)  # a Tuesday, open

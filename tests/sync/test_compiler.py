@@ -18,7 +18,7 @@ from station.db import Badge, MemberKind, Resource
 from station.protocol.grants import entry_from_json, read_snapshot, resource_from_json
 from station.protocol.signing import agent_key
 from station.seed import seed_site
-from sync.grants import GrantCompiler, compile_entries
+from sync.compiler import GrantCompiler, compile_entries
 
 
 @pytest.fixture
