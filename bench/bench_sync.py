@@ -22,10 +22,9 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -65,8 +64,10 @@ from tests.support.postgres import (
     drop_database,
     server_binaries,
 )
+from tests.support.wait import wait_for
 
 SITE = "bench-site"
+POLL_S = 0.002  # the latency figures are read to the poll: a fine one
 AGENT = "front-door"
 Rows = list[tuple[str, str, float, str]]  # (measure, n, value, target)
 
@@ -343,8 +344,8 @@ def bench_enforcement(
         def applied_at_least(version: int) -> bool:
             return applied() >= version
 
-        version = wait_for(lambda: published(False), 120)
-        wait_for(lambda: applied() >= version, 120)
+        version = wait_for(lambda: published(False), 120, interval=POLL_S)
+        wait_for(lambda: applied() >= version, 120, interval=POLL_S)
         for change in range(changes):
             revoke = change % 2 == 0
             started = time.perf_counter()
@@ -352,9 +353,9 @@ def bench_enforcement(
                 badge = db.scalar(select(Badge).where(Badge.hash == target))
                 assert badge is not None
                 badge.status = BadgeStatus.REVOKED if revoke else BadgeStatus.ACTIVE
-            version = wait_for(functools.partial(published, revoke), 60)
+            version = wait_for(functools.partial(published, revoke), 60, interval=POLL_S)
             sync_share.append(time.perf_counter() - started)
-            wait_for(functools.partial(applied_at_least, version), 60)
+            wait_for(functools.partial(applied_at_least, version), 60, interval=POLL_S)
             latencies.append(time.perf_counter() - started)
     rows: Rows = []
     for what, values, target in (
@@ -396,16 +397,6 @@ def stop_agent(process: subprocess.Popen[bytes]) -> None:
         process.wait(15)
     except subprocess.TimeoutExpired:
         process.kill()
-
-
-def wait_for(check: Callable[[], Any], timeout: float) -> Any:
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.002)
-    raise TimeoutError("the benchmark waited too long")
 
 
 def main() -> int:
