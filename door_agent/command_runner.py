@@ -17,7 +17,7 @@ from door_agent.actions import Action
 from door_agent.controller import CommandCall, Controller
 from door_agent.errors import CommandRefused
 from station.errors import ProtocolError
-from station.protocol.commands import check_command
+from station.protocol.commands import CommandResult, check_command
 from station.protocol.vocabulary import APPLIED, Command, Refusal
 
 # What checking an inbound payload may raise besides ProtocolError (a ValueError):
@@ -51,17 +51,9 @@ class CommandOutcome:
     def reason(self) -> Refusal | Literal["applied"]:
         return APPLIED if self.refusal is None else self.refusal
 
-    def to_json(self, agent_id: str, at: dt.datetime) -> bytes:
-        body = {
-            "id": self.command_id,
-            "agent": agent_id,
-            "command": self.command,
-            "ok": self.ok,
-            "reason": self.reason,
-            "detail": self.detail,
-            "at": at.isoformat(),
-        }
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    def result(self, agent_id: str, at: dt.datetime) -> CommandResult:
+        """What goes back on ``command_results``."""
+        return CommandResult(agent_id, self.reason, self.command, self.command_id, self.detail, at)
 
 
 def run_command(

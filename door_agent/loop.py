@@ -382,7 +382,8 @@ class AgentLoop:
         )
         if self.link is not None:
             self.link.publish(
-                self.link.topic(topics.COMMAND_RESULTS), outcome.to_json(self.agent_id, self.wall())
+                self.link.topic(topics.COMMAND_RESULTS),
+                outcome.result(self.agent_id, self.wall()).encode(),
             )
 
     # -- actions and the outbox -----------------------------------------------------------

@@ -20,12 +20,11 @@ from station.config import StationConfig
 from station.errors import ProtocolError
 from station.protocol import topics
 from station.protocol.client import make_client
-from station.protocol.commands import publish_command
-from station.protocol.signing import parse_json
+from station.protocol.commands import CommandResult, publish_command
 from station.protocol.vocabulary import Command
 
 log = logging.getLogger(__name__)
-ResultSink = Callable[[str, dict[str, Any]], None]
+ResultSink = Callable[[str, CommandResult], None]
 StateSink = Callable[[bool], None]
 
 
@@ -127,7 +126,7 @@ class CommandBus:
     def _message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         parsed = topics.parse_agent_topic(message.topic)
         try:
-            body = parse_json(bytes(message.payload))
+            body = CommandResult.decode(bytes(message.payload))
         except ProtocolError as exc:
             self.malformed += 1
             log.warning("malformed command result on %s: %s", message.topic, exc)

@@ -24,6 +24,7 @@ from kiosk.worker import Jobs
 from station.checkin import Presence
 from station.credential import Credential
 from station.errors import Conflict, NotFound
+from station.protocol.commands import CommandResult
 from station.protocol.vocabulary import Command
 from station.today import SpaceFill, Tallies
 
@@ -256,13 +257,13 @@ class StaffMode(QObject):
             return
         self._update(notice=Notice.COMMAND_SENT, notice_detail=f"{command} {agent_id}")
 
-    def on_command_result(self, agent_id: str, body: dict[str, Any]) -> None:
+    def on_command_result(self, agent_id: str, result: CommandResult) -> None:
         if self.data is None:
             return
-        ok = bool(body.get("ok", body.get("accepted", False)))
-        detail = f"{body.get('command', '')} {agent_id} {body.get('reason', '')}".strip()
+        detail = f"{result.command or ''} {agent_id} {result.reason}".strip()
         self._update(
-            notice=Notice.COMMAND_DONE if ok else Notice.COMMAND_REFUSED, notice_detail=detail
+            notice=Notice.COMMAND_DONE if result.ok else Notice.COMMAND_REFUSED,
+            notice_detail=detail,
         )
 
     def on_bus_state(self, connected: bool) -> None:

@@ -7,14 +7,16 @@ publishes one; `check_command` is how the agent verifies it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 from station.errors import ProtocolError
 from station.ids import new_event_id
 from station.protocol import topics
-from station.protocol.signing import agent_key, sign, verify
-from station.protocol.vocabulary import Command, Refusal
+from station.protocol.signing import agent_key, parse_json, sign, verify
+from station.protocol.vocabulary import APPLIED, Command, Refusal
 
 DEFAULT_TTL = dt.timedelta(seconds=30)
 CLOCK_SKEW = dt.timedelta(seconds=30)
@@ -133,3 +135,63 @@ def _is_command(value: Any) -> bool:
     except (ValueError, TypeError):
         return False
     return True
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """An agent's answer to a command, on its ``command_results`` topic:
+    ``{"id", "agent", "command", "ok", "reason", "detail", "at"}``; ``reason`` is
+    ``applied`` or the `Refusal`."""
+
+    agent: str
+    reason: Refusal | Literal["applied"]
+    command: Command | None = None  # None: refused before it could be read
+    id: str | None = None
+    detail: str = ""
+    at: dt.datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason == APPLIED
+
+    def encode(self) -> bytes:
+        body = {
+            "id": self.id,
+            "agent": self.agent,
+            "command": self.command,
+            "ok": self.ok,
+            "reason": self.reason,
+            "detail": self.detail,
+            "at": None if self.at is None else self.at.isoformat(),
+        }
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+    @classmethod
+    def decode(cls, payload: bytes) -> CommandResult:
+        """The result, or `ProtocolError` (malformed) saying what does not fit."""
+        body = parse_json(payload)
+        try:
+            agent, ok, reason = body["agent"], body["ok"], body["reason"]
+            if not isinstance(agent, str) or not isinstance(ok, bool):
+                raise ValueError("'agent' must be a string and 'ok' a boolean")
+            parsed: Refusal | Literal["applied"] = APPLIED if reason == APPLIED else Refusal(reason)
+            if ok != (parsed == APPLIED):
+                raise ValueError(f"'ok' is {ok} with the reason {reason!r}")
+            command = body.get("command")
+            at = body.get("at")
+            return cls(
+                agent=agent,
+                reason=parsed,
+                command=None if command is None else Command(command),
+                id=_optional_str(body.get("id")),
+                detail=_optional_str(body.get("detail")) or "",
+                at=None if at is None else dt.datetime.fromisoformat(str(at)),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProtocolError(Refusal.MALFORMED, f"bad command result ({exc})") from None
+
+
+def _optional_str(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"expected a string, got {value!r:.40}")

@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from station.errors import ProtocolError
-from station.protocol.commands import check_command, make_command
+from station.protocol.commands import CommandResult, check_command, make_command
 from station.protocol.events import AgentEvent
 from station.protocol.signing import sign, verify
-from station.protocol.vocabulary import Command
+from station.protocol.vocabulary import APPLIED, Command, Refusal
 
 KEY = b"k" * 32
 NOW = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
@@ -120,3 +120,41 @@ def test_events_the_database_could_not_hold_are_malformed(change: dict[str, obje
     with pytest.raises(ProtocolError) as caught:
         AgentEvent.decode(json.dumps(GOOD_EVENT | change).encode())
     assert caught.value.reason == "malformed"
+
+
+def test_a_command_result_round_trips_with_its_words_typed() -> None:
+    at = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
+    applied = CommandResult("front-door", APPLIED, Command.UNLOCK_ONCE, "c-1", "", at)
+    refused = CommandResult("laser-cutter", Refusal.EXPIRED, Command.BLOCK, "c-2", "late", at)
+    for result in (applied, refused):
+        assert CommandResult.decode(result.encode()) == result
+    assert applied.ok and not refused.ok
+    body = json.loads(refused.encode())
+    assert body == {
+        "id": "c-2",
+        "agent": "laser-cutter",
+        "command": "block",
+        "ok": False,
+        "reason": "expired",
+        "detail": "late",
+        "at": "2026-11-26T10:00:00+00:00",
+    }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"agent": "front-door", "ok": True},  # no reason
+        {"agent": "front-door", "ok": "yes", "reason": "applied"},
+        {"agent": "front-door", "ok": True, "reason": "expired"},  # ok contradicts it
+        {"agent": "front-door", "ok": False, "reason": "no_such_reason"},
+        {"agent": "front-door", "ok": True, "reason": "applied", "command": "open_sesame"},
+        {"agent": 7, "ok": True, "reason": "applied"},
+        {"agent": "front-door", "ok": True, "reason": "applied", "at": "yesterday"},
+        {"agent": "front-door", "ok": True, "reason": "applied", "detail": ["x"]},
+    ],
+)
+def test_a_malformed_command_result_is_refused_with_the_reason(body: dict[str, Any]) -> None:
+    with pytest.raises(ProtocolError) as refused:
+        CommandResult.decode(json.dumps(body).encode())
+    assert refused.value.reason is Refusal.MALFORMED
