@@ -42,21 +42,15 @@ from station.rules import CredentialFacts, MembershipSpan, ResourceFacts
 from station.schedule import Schedule
 from tests.support.config import write_config
 from tests.support.mqtt import Mosquitto
+from tests.support.wait import wait_for
 
+POLL_S = 0.0005  # sequencing only: latency is the relay pin's own change time
 AGENT = "printer-3d"
 
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def wait(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("benchmark step timed out")
-        time.sleep(0.0005)
 
 
 def publish_grants(config, uids: list[str], grants: int) -> None:  # type: ignore[no-untyped-def]
@@ -109,7 +103,7 @@ def latency(config, taps: int, *, idle: bool) -> list[float]:  # type: ignore[no
     relay = factory.pin(17)
     thread = threading.Thread(target=agent.run, daemon=True)
     thread.start()
-    wait(lambda: agent.store.version >= 1, 30)
+    wait_for(lambda: agent.store.version >= 1, 30, interval=POLL_S, what="the grants applied")
     reader = agent.reader
     samples: list[float] = []
     try:
@@ -119,12 +113,12 @@ def latency(config, taps: int, *, idle: bool) -> list[float]:  # type: ignore[no
                 settle(agent)
             at = time.monotonic()
             reader.present(uid, at=at)  # type: ignore[attr-defined]
-            wait(lambda: relay.state)
+            wait_for(lambda: relay.state, 10, interval=POLL_S, what="the relay energised")
             if i >= 20:
                 samples.append((relay._last_change - at) * 1000)
             reader.remove()  # type: ignore[attr-defined]
             reader.present(uid)  # type: ignore[attr-defined]  # second tap ends the session
-            wait(lambda: not relay.state)
+            wait_for(lambda: not relay.state, 10, interval=POLL_S, what="the relay released")
             reader.remove()  # type: ignore[attr-defined]
     finally:
         agent.stop()

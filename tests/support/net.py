@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import socket
-import time
 from pathlib import Path
+
+from tests.support.wait import poll
 
 _TCP_TABLES = (Path("/proc/net/tcp"), Path("/proc/net/tcp6"))
 _LISTEN = "0A"
@@ -38,9 +39,4 @@ def listening(port: int) -> bool:
 
 def wait_listening(port: int, timeout: float = 10.0, *, state: bool = True) -> bool:
     """Wait until the port listens (or, with ``state=False``, stops listening)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if listening(port) == state:
-            return True
-        time.sleep(0.02)
-    return listening(port) == state
+    return poll(lambda: listening(port) == state, timeout, interval=0.02) is not None

@@ -13,13 +13,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.net import listening, wait_listening
+from tests.support.wait import poll, wait_for
 
 PIDFILE = Path("/run/pcscd/pcscd.pid")
 VPCD_CONFIG = Path("/etc/reader.conf.d/vpcd")
@@ -88,12 +88,9 @@ def stop(timeout: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-    deadline = time.monotonic() + timeout
-    while not _gone(pid):
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            deadline = time.monotonic() + timeout
-        time.sleep(0.02)
+    if poll(lambda: _gone(pid), timeout, interval=0.02) is None:
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: _gone(pid), timeout, interval=0.02, what=f"pcscd {pid} to die of SIGKILL")
     # A zombie (its parent has not reaped it yet) still passes pcscd's own
     # "another pcscd is running" check: forget its pid file.
     if _pidfile_pid() == pid:
@@ -146,17 +143,20 @@ def wait_readers(timeout: float = 10.0) -> list[str]:
     from smartcard.pcsc.PCSCExceptions import BaseSCardException
     from smartcard.System import readers
 
-    deadline = time.monotonic() + timeout
     names: list[str] = []
-    while time.monotonic() < deadline:
+
+    def listed() -> list[str] | None:
+        nonlocal names
         try:
             names = [str(reader) for reader in readers()]
         except (BaseSCardException, SmartcardException):  # pcscd not up yet
             names = []
-        if READERS[0] in names:
-            return names
-        time.sleep(0.05)
-    raise RuntimeError(f"PC/SC lists {names}, not {READERS[0]!r}")
+        return names if READERS[0] in names else None
+
+    found = poll(listed, timeout, interval=0.05)
+    if found is None:
+        raise RuntimeError(f"PC/SC lists {names}, not {READERS[0]!r}")
+    return found
 
 
 def restart() -> None:
@@ -175,17 +175,13 @@ def exclusive(timeout: float = 900.0) -> Iterator[None]:
         yield
         return
     with LOCK.open("a") as lock:
-        deadline = time.monotonic() + timeout
         warned = False
-        while True:
+
+        def locked() -> bool:
+            nonlocal warned
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"another test run held {LOCK} for {timeout:.0f} s"
-                    ) from None
                 if not warned:
                     print(
                         f"\nwaiting for another test run using pcscd ({LOCK})",
@@ -193,7 +189,11 @@ def exclusive(timeout: float = 900.0) -> Iterator[None]:
                         flush=True,
                     )
                     warned = True
-                time.sleep(0.2)
+                return False
+            return True
+
+        if poll(locked, timeout, interval=0.2) is None:
+            raise RuntimeError(f"another test run held {LOCK} for {timeout:.0f} s")
         try:
             yield
         finally:
@@ -230,9 +230,4 @@ def card_present(reader: str) -> bool:
 
 def wait_card(reader: str, present: bool = True, timeout: float = 5.0) -> bool:
     """Wait until pcscd sees a card in (or no card in) the reader; False on timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if card_present(reader) == present:
-            return True
-        time.sleep(0.02)
-    return card_present(reader) == present
+    return poll(lambda: card_present(reader) == present, timeout, interval=0.02) is not None

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from sqlalchemy import func, select
 from station.config import load_config
 from station.db import Badge, make_engine
 from sync.service import SyncService
+from tests.support.wait import poll
 from tests.sync.support import add_people, unique_site
 
 
@@ -149,13 +149,13 @@ def test_continuous_logs_state_changes_and_stops_on_sigterm(
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 30
-        while not all(
-            line in log_path.read_text() for line in ("central: in step", "broker: connected")
-        ):
-            assert time.monotonic() < deadline, log_path.read_text()
-            assert process.poll() is None, log_path.read_text()
-            time.sleep(0.1)
+
+        def both_logged() -> bool:
+            text = log_path.read_text()
+            assert process.poll() is None, text  # died: fail now, with its log
+            return all(line in text for line in ("central: in step", "broker: connected"))
+
+        assert poll(both_logged, 30, interval=0.1) is not None, log_path.read_text()
         process.send_signal(signal.SIGTERM)
         assert process.wait(15) == 0
     finally:
