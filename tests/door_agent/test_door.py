@@ -13,21 +13,10 @@ from hardware.gpio.outputs import Pattern
 from station.config.schema import DoorConfig
 from station.protocol.vocabulary import EventType
 from station.rules import Decision, Reason
-from tests.support.agents import agent_overrides, member_entry
+from tests.support.agents import FakeClock, agent_overrides, member_entry
 from tests.support.wait import wait_for
 
 CONTACT, EXIT = 27, 22
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def test_exit_button_forced_and_held_open(make_config, run_agent, make_site) -> None:

@@ -20,7 +20,7 @@ from station.credential import Credential
 from station.protocol import topics
 from station.protocol.events import AgentEvent
 from station.protocol.vocabulary import EventType, MachineState
-from tests.door_agent.test_loop import _laser_snapshot, _send
+from tests.support.agents import deliver, laser_snapshot
 from tests.support.wait import wait_for
 
 T0 = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
@@ -69,7 +69,7 @@ def test_the_last_seen_time_is_kept_and_recovered(tmp_path: Path, caplog) -> Non
 def test_a_machine_checked_after_use_needs_its_check_after_a_crash(make_config, run_agent) -> None:
     config = make_config({"agents": {"laser-cutter": {"reader": {"debounce_s": 0}}}})
     crashed = Agent(config, "laser-cutter", pin_factory=MockFactory(), connect=False)
-    _send(crashed, topics.GRANTS, _laser_snapshot(crashed, 1, "05000001"))
+    deliver(crashed, topics.GRANTS, laser_snapshot(crashed, 1, "05000001"))
     crashed.loop.handle(
         BadgePresented("laser-cutter", Credential.uid("05000001"), time.monotonic())
     )

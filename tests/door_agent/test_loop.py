@@ -10,7 +10,6 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from door_agent.agent import Agent
-from door_agent.inbox import MqttMessage
 from hardware.readers import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from station.credential import Credential
 from station.protocol import topics
@@ -20,8 +19,7 @@ from station.protocol.grants import make_snapshot
 from station.protocol.signing import agent_key
 from station.protocol.vocabulary import Command
 from station.rules import ResourceFacts
-from station.schedule import Schedule
-from tests.support.agents import member_entry
+from tests.support.agents import deliver, laser_snapshot, member_entry
 
 
 @pytest.fixture
@@ -40,13 +38,9 @@ def _tap(agent: Agent, uid: str) -> None:
     agent.loop.handle(BadgePresented("front-door", Credential.uid(uid), time.monotonic()))
 
 
-def _send(agent: Agent, channel: str, payload: bytes) -> None:
-    agent.loop.handle(MqttMessage(channel, payload))
-
-
 def _grant(agent: Agent, uid: str) -> None:
     entries = {Credential.uid(uid).keyed_hash(agent.config.site_key): member_entry()}
-    _send(
+    deliver(
         agent,
         topics.GRANTS,
         make_snapshot(
@@ -78,7 +72,7 @@ def test_a_broken_cache_denies(door: Agent) -> None:
     _grant(door, "04000001")
     _tap(door, "04000001")
     assert door.io.relay.is_on  # the cache works: granted
-    _send(door, topics.COMMANDS, make_command(Command.LOCK, "front-door", _key(door))[1])
+    deliver(door, topics.COMMANDS, make_command(Command.LOCK, "front-door", _key(door))[1])
     assert not door.io.relay.is_on
     door.store._db().execute("DROP TABLE grants")  # the file is damaged under our feet
     _tap(door, "04000001")
@@ -97,24 +91,10 @@ def laser(make_config):  # type: ignore[no-untyped-def]
     agent.close()
 
 
-def _laser_snapshot(agent: Agent, version: int, uid: str) -> bytes:
-    entries = {
-        Credential.uid(uid).keyed_hash(agent.config.site_key): member_entry(trainings=("laser",))
-    }
-    return make_snapshot(
-        agent.config.site.id,
-        "laser-cutter",
-        version,
-        ResourceFacts("laser-cutter", ("laser",), Schedule.open_always()),
-        entries,
-        agent_key(agent.config.site_key, "laser-cutter"),
-    )
-
-
 def test_the_badge_log_line_tells_the_final_decision(laser: Agent, caplog) -> None:
     """The cache grants, but the machine waits for a check: the log says denied, and
     why, as the event does (it said 'granted' before)."""
-    _send(laser, topics.GRANTS, _laser_snapshot(laser, 1, "05000001"))
+    deliver(laser, topics.GRANTS, laser_snapshot(laser, 1, "05000001"))
     badge = Credential.uid("05000001")
     now = time.monotonic()
     laser.loop.handle(BadgePresented("laser-cutter", badge, now))  # session
@@ -136,9 +116,9 @@ def test_the_badge_log_line_tells_the_final_decision(laser: Agent, caplog) -> No
 def test_the_retained_snapshot_again_is_no_refusal(laser: Agent, caplog) -> None:
     """After a restart the broker re-delivers the version in force (signed again by a
     restarted sync): debug only, not counted nor reported; an older one is refused."""
-    _send(laser, topics.GRANTS, _laser_snapshot(laser, 2, "05000001"))
+    deliver(laser, topics.GRANTS, laser_snapshot(laser, 2, "05000001"))
     with caplog.at_level(logging.DEBUG, logger="door_agent.loop"):
-        _send(laser, topics.GRANTS, _laser_snapshot(laser, 2, "05000002"))
+        deliver(laser, topics.GRANTS, laser_snapshot(laser, 2, "05000002"))
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert [r.levelno for r in caplog.records] == [logging.DEBUG]
     assert not [e for e in _events(laser) if e.type == "grants_refused"]
@@ -150,7 +130,7 @@ def test_the_retained_snapshot_again_is_no_refusal(laser: Agent, caplog) -> None
 
     caplog.clear()
     with caplog.at_level(logging.DEBUG, logger="door_agent.loop"):
-        _send(laser, topics.GRANTS, _laser_snapshot(laser, 1, "05000002"))
+        deliver(laser, topics.GRANTS, laser_snapshot(laser, 1, "05000002"))
     assert [r.levelno for r in caplog.records] == [logging.WARNING]
     refused = [e for e in _events(laser) if e.type == "grants_refused"]
     assert [(e.reason, e.data["version_in_force"]) for e in refused] == [("stale", 2)]

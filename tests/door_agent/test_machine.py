@@ -9,8 +9,7 @@ from door_agent.store import Lookup
 from station.config.schema import MachineConfig
 from station.protocol.vocabulary import MachineState
 from station.rules import Decision, Reason
-from tests.door_agent.test_door import FakeClock
-from tests.support.agents import agent_overrides, member_entry
+from tests.support.agents import FakeClock, agent_overrides, member_entry
 from tests.support.wait import wait_for
 
 BUSY = 23

@@ -16,8 +16,7 @@ from PySide6.QtCore import QTimer
 
 from kiosk.screens import ProblemKind, Screen
 from station.db import make_engine
-from tests.kiosk.test_entrance import visits
-from tests.support.kiosk_env import ALICE, KioskEnv, settle
+from tests.support.kiosk_env import ALICE, KioskEnv, settle, visits
 
 
 @contextmanager

@@ -10,17 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.screens import Screen
-from station.db import Member, Visit, make_engine
-from tests.support.kiosk_env import ALICE, EXPIRED, REVOKED, KioskEnv, settle, tap
-
-
-def visits(env: KioskEnv) -> list[Visit]:
-    engine = make_engine(env.db_url)
-    try:
-        with Session(engine) as session:
-            return list(session.scalars(select(Visit).order_by(Visit.checked_in_at)))
-    finally:
-        engine.dispose()
+from station.db import Member, make_engine
+from tests.support.kiosk_env import (
+    ALICE,
+    EXPIRED,
+    REVOKED,
+    KioskEnv,
+    settle,
+    sign_up,
+    small_fablab,
+    tap,
+    visits,
+)
 
 
 def alice_last_purpose(env: KioskEnv) -> str | None:
@@ -157,22 +158,6 @@ def test_idle_screen_shows_hours_and_calendar(
         idle.events_layout.itemAt(i).widget().text() for i in range(idle.events_layout.count())
     ]
     assert "14:00  Atelier Arduino — Fablab" in texts
-
-
-def small_fablab(config: Any) -> Any:
-    """The sample spaces with a fablab of 2 places and an event hall not counted."""
-    spaces = dict(config.spaces)
-    spaces["fablab"] = spaces["fablab"].model_copy(update={"capacity": 2})
-    spaces["hall"] = spaces["hall"].model_copy(update={"capacity": 0})
-    return config.model_copy(update={"spaces": spaces})
-
-
-def sign_up(qtbot: Any, kiosk: Any, first_name: str, purpose: str) -> None:
-    kiosk.controller.submit_visitor(first_name, "", "62765", purpose, True)
-    settle(qtbot, kiosk)
-    assert kiosk.controller.screen == Screen.VISITOR_BADGE
-    kiosk.controller.go_idle()
-    settle(qtbot, kiosk)
 
 
 def space_cards(idle: Any) -> list[tuple[str, str, int, int]]:

@@ -21,7 +21,16 @@ from station.protocol import topics
 from station.protocol.commands import check_command
 from station.protocol.signing import agent_key
 from station.protocol.vocabulary import Command
-from tests.support.kiosk_env import ALICE, BLANK, STAFF, KioskEnv, settle, tap
+from tests.support.kiosk_env import (
+    ALICE,
+    BLANK,
+    STAFF,
+    KioskEnv,
+    settle,
+    sign_up,
+    small_fablab,
+    tap,
+)
 
 
 def with_session(env: KioskEnv, work: Any) -> Any:
@@ -64,8 +73,6 @@ def test_staff_badge_opens_staff_mode_with_who_is_in_and_check_out(
 def test_staff_today_tab_shows_how_full_each_space_is(
     qtbot: Any, make_kiosk: Any, kiosk_env: KioskEnv
 ) -> None:
-    from tests.kiosk.test_entrance import sign_up, small_fablab
-
     kiosk = make_kiosk(config=small_fablab(kiosk_env.config))
     tap(qtbot, kiosk, ALICE, Screen.WELCOME)
     kiosk.controller.go_idle()

@@ -17,7 +17,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from door_agent.agent import Agent
-from door_agent.inbox import Call
+from door_agent.inbox import Call, MqttMessage
 from station.config import StationConfig
 from station.credential import Credential
 from station.protocol import topics
@@ -32,6 +32,19 @@ from tests.support.wait import wait_for
 
 TIMEOUT = 15.0
 RELAY = 17
+
+
+class FakeClock:
+    """An agent's monotonic clock (its ``clock=``), moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 def member_entry(
@@ -53,6 +66,26 @@ def member_entry(
         trainings={t: past if expired_training else far for t in trainings},
     )
     return entry_to_json(facts, member or str(uuid.uuid4()))
+
+
+def deliver(agent: Agent, channel: str, payload: bytes) -> None:
+    """Hand the agent's loop one message, as if the broker had (no broker, no thread)."""
+    agent.loop.handle(MqttMessage(channel, payload))
+
+
+def laser_snapshot(agent: Agent, version: int, uid: str) -> bytes:
+    """The laser cutter's signed grants: ``uid`` a member trained on the laser."""
+    entries = {
+        Credential.uid(uid).keyed_hash(agent.config.site_key): member_entry(trainings=("laser",))
+    }
+    return make_snapshot(
+        agent.config.site.id,
+        "laser-cutter",
+        version,
+        ResourceFacts("laser-cutter", ("laser",), Schedule.open_always()),
+        entries,
+        agent_key(agent.config.site_key, "laser-cutter"),
+    )
 
 
 class Site:

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kiosk.screens import Screen
 from station import registry
 from station.config import StationConfig
 from station.credential import Credential
-from station.db import MemberKind
+from station.db import MemberKind, Visit, make_engine
 from station.seed import seed_site
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -82,3 +84,30 @@ def tap(qtbot: Any, kiosk: Any, uid: str, screen: str) -> None:
     kiosk.bridge.reader.remove()
     settle(qtbot, kiosk)
     assert kiosk.controller.screen == screen, f"expected {screen}, got {shown}"
+
+
+def sign_up(qtbot: Any, kiosk: Any, first_name: str, purpose: str) -> None:
+    """A visitor signs up on the kiosk for ``purpose``; the kiosk goes back to idle."""
+    kiosk.controller.submit_visitor(first_name, "", "62765", purpose, True)
+    settle(qtbot, kiosk)
+    assert kiosk.controller.screen == Screen.VISITOR_BADGE
+    kiosk.controller.go_idle()
+    settle(qtbot, kiosk)
+
+
+def visits(env: KioskEnv) -> list[Visit]:
+    """Every visit in the site database, first check-in first."""
+    engine = make_engine(env.db_url)
+    try:
+        with Session(engine) as session:
+            return list(session.scalars(select(Visit).order_by(Visit.checked_in_at)))
+    finally:
+        engine.dispose()
+
+
+def small_fablab(config: Any) -> Any:
+    """The sample spaces with a fablab of 2 places and an event hall not counted."""
+    spaces = dict(config.spaces)
+    spaces["fablab"] = spaces["fablab"].model_copy(update={"capacity": 2})
+    spaces["hall"] = spaces["hall"].model_copy(update={"capacity": 0})
+    return config.model_copy(update={"spaces": spaces})
