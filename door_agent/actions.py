@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from door_agent.clock import ClockProblem
 from hardware.gpio.outputs import Pattern
 from station.protocol.vocabulary import (
     AgentDenial,
     AgentStop,
+    ClockProblem,
     EndReason,
     EventType,
     MachineStateChange,

@@ -34,7 +34,7 @@ from hardware.exc import HardwareError
 from hardware.gpio import AgentIO, make_pin_factory
 from hardware.readers import Reader, ReaderState, open_reader
 from station import __version__
-from station.config import AgentConfig, StationConfig
+from station.config import AgentConfig, DoorAgentConfig, StationConfig
 from station.errors import ConfigError
 from station.protocol.signing import agent_key
 
@@ -193,7 +193,8 @@ class Agent:
 
 
 def make_controller(settings: AgentConfig) -> Controller:
-    if settings.kind == "door":
+    """The one place that picks the kind: everything after talks to a `Controller`."""
+    if isinstance(settings, DoorAgentConfig):
         return Door(settings.door, has_contact=bool(settings.pins.contact))
     return Machine(settings.machine, has_busy_input=bool(settings.pins.busy))
 

@@ -20,25 +20,17 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import datetime as dt
-import enum
 import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from station.config.hours import ClockConfig
+from station.protocol.vocabulary import ClockProblem
 
 log = logging.getLogger(__name__)
 
 _TIME_ERROR = 5  # adjtimex(2): the clock is not synchronised
-
-
-class ClockProblem(enum.StrEnum):
-    """Why the clock is not trusted (the `reason` of a `clock_unsynced` event)."""
-
-    KERNEL = "kernel_unsynchronised"
-    BEHIND = "behind_signed_time"
-    SKEW = "skew_from_site"
 
 
 @functools.lru_cache(maxsize=1)

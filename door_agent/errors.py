@@ -10,8 +10,9 @@ class AgentError(StationError):
     """Base of every error raised on purpose by the agent."""
 
 
-class CacheError(AgentError, RuntimeError):
-    """The grant cache cannot be read or written (the agent then denies)."""
+class StoreError(AgentError, RuntimeError):
+    """The agent's store (grant cache, durable mode, open session) cannot be read or
+    written (the agent then denies)."""
 
 
 class OutboxError(AgentError, RuntimeError):

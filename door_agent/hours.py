@@ -14,12 +14,12 @@ from collections import Counter
 from typing import Any
 
 from door_agent.actions import Action, Emit
-from door_agent.clock import AgentClock, ClockProblem, Reading
+from door_agent.clock import AgentClock, Reading
 from door_agent.controller import Controller
 from door_agent.store import AgentStore
 from station.errors import ProtocolError
 from station.protocol.beacon import read_beacon
-from station.protocol.vocabulary import ClockState, EventType, StatusField
+from station.protocol.vocabulary import ClockProblem, ClockState, EventType, StatusField
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from door_agent.actions import Action, Emit, Indicate, SetRelay
 from door_agent.clock import AgentClock
 from door_agent.command_runner import INPUT_ERRORS, as_refusal, run_command
 from door_agent.controller import Controller
-from door_agent.errors import CacheError, OutboxError
+from door_agent.errors import OutboxError, StoreError
 from door_agent.hours import HoursFollower
 from door_agent.inbox import (
     Call,
@@ -308,10 +308,10 @@ class AgentLoop:
                 return
             self.watchdog.kick(self.clock(), force=True)
             count = self.store.apply(body, payload)
-        except (*INPUT_ERRORS, CacheError) as exc:
+        except (*INPUT_ERRORS, StoreError) as exc:
             reason, detail = (
                 (Refusal.STORAGE_ERROR, str(exc))
-                if isinstance(exc, CacheError)
+                if isinstance(exc, StoreError)
                 else as_refusal(exc)
             )
             self.counters[f"grants_refused_{reason}"] += 1

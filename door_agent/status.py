@@ -1,10 +1,10 @@
 """The agent's retained status message, republished when something changes.
 
-Its keys are `StatusField`: ``{"agent", "online", "version", "kind", "resource", "mode",
-"relay", "door" | "busy", "alarms", "reader", "grants_version", "outbox_depth",
-"outbox_alarm", "at"...}``. The
-last will carries ``online: false`` with the relay off: if the agent is gone
-its relay is (the unit's ExecStopPost and the hardware see to that).
+Its keys are `StatusField`: ``{"agent", "online", "version", "kind", "resource",
+"mode", "relay", "door" | "busy", "alarms", "reader", "grants_version",
+"outbox_depth", "outbox_alarm", "at", ...}``. The last will carries ``online: false``
+with the relay off: if the agent is gone its relay is (the unit's ExecStopPost and
+the hardware see to that).
 """
 
 from __future__ import annotations
@@ -12,13 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from door_agent.sender import Link
 from station.protocol import topics
 from station.protocol.vocabulary import AgentKind, StatusField
-
-if TYPE_CHECKING:
-    from door_agent.sender import Link
 
 DEPTH_REFRESH_S = 5.0  # the outbox depth alone refreshes the status at most this often
 

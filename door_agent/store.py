@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from door_agent.errors import CacheError
+from door_agent.errors import StoreError
 from door_agent.sqlite import SqliteFile
 from station.protocol.grants import entry_from_json, resource_from_json
 from station.rules import CredentialFacts, Decision, Reason, ResourceFacts, decide
@@ -41,7 +41,7 @@ class Lookup:
 
 
 class AgentStore(SqliteFile):
-    closed_error = CacheError
+    closed_error = StoreError
     name = "the agent store"
 
     def __init__(self, path: Path) -> None:
@@ -81,7 +81,7 @@ class AgentStore(SqliteFile):
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             conn.execute("ROLLBACK")
-            raise CacheError(f"cannot store grants version {version}: {exc}") from exc
+            raise StoreError(f"cannot store grants version {version}: {exc}") from exc
         self.version, self.resource, self.payload_digest = version, resource, digest
         return len(rows)
 

@@ -69,6 +69,7 @@ from station.demo_rhythms import (
     uuid4_from,
     uuid7_from,
 )
+from station.protocol.vocabulary import EndReason
 from station.schedule import Schedule
 
 __all__ = ["HISTORY_DAYS", "Allocate", "seed_history"]
@@ -401,17 +402,17 @@ class _History:
             length = (
                 rng.triangular(8, 80, 25) if agent.machine.presence else rng.triangular(20, 300, 90)
             )
-            reason = "badge_removed" if agent.machine.presence else "badge_tap"
+            reason = EndReason.BADGE_REMOVED if agent.machine.presence else EndReason.BADGE_TAP
             if length >= agent.machine.max_session_min:
-                length, reason = agent.machine.max_session_min, "max_session"
+                length, reason = agent.machine.max_session_min, EndReason.MAX_SESSION
             elif not agent.machine.presence and rng.random() < 0.05:
-                reason = "idle_timeout"
+                reason = EndReason.IDLE_TIMEOUT
             ends = min(begins + dt.timedelta(minutes=length), end - dt.timedelta(minutes=2))
             closing = self._closing(schedule, begins)
             if closing is None:
                 continue  # the machine is closed then (no fabmanager on site)
             if ends > closing:
-                ends, reason = closing, "closing_time"
+                ends, reason = closing, EndReason.CLOSING_TIME
             if (
                 ends <= begins + dt.timedelta(minutes=3)
                 or ends > self.now

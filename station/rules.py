@@ -15,7 +15,7 @@ from station.schedule import Schedule
 
 
 class Reason(enum.StrEnum):
-    """Stable reason codes: stored in events and shown translated. Never rename one."""
+    """Stable reason codes: stored in events and reports. Never rename one."""
 
     GRANTED = "granted"
     UNKNOWN_BADGE = "unknown_badge"
@@ -31,53 +31,6 @@ class Reason(enum.StrEnum):
     OUTSIDE_PLAN_HOURS = "outside_plan_hours"
     NOT_IN_PLAN = "not_in_plan"
     CLOCK_UNSYNCED = "clock_unsynced"  # the hour matters and the agent's clock is not trusted
-
-
-# What a person reads for each reason, French then English: for the screens that show
-# a refusal (the staff console's event log); a new reason needs both (tested).
-MESSAGES: dict[Reason, tuple[str, str]] = {
-    Reason.GRANTED: ("Accès autorisé", "Access granted"),
-    Reason.UNKNOWN_BADGE: (
-        "Badge inconnu : adressez-vous à l'accueil",
-        "Unknown badge: please ask at the front desk",
-    ),
-    Reason.BADGE_REVOKED: (
-        "Ce badge a été désactivé : adressez-vous à l'accueil",
-        "This badge has been deactivated: please ask at the front desk",
-    ),
-    Reason.NO_VALID_MEMBERSHIP: (
-        "Adhésion expirée ou absente : renouvelez-la à l'accueil",
-        "No valid membership: please renew it at the front desk",
-    ),
-    Reason.TRAINING_MISSING: (
-        "Formation requise pour cette machine",
-        "Training required for this machine",
-    ),
-    Reason.TRAINING_EXPIRED: (
-        "Votre formation a expiré : demandez un rappel",
-        "Your training has expired: ask for a refresher",
-    ),
-    Reason.OUTSIDE_OPENING_HOURS: ("En dehors des heures d'ouverture", "Outside opening hours"),
-    Reason.OUTSIDE_PLAN_HOURS: (
-        "Votre formule ne donne pas accès à cette heure-ci",
-        "Your plan gives no access at this hour",
-    ),
-    Reason.NOT_IN_PLAN: (
-        "Votre formule ne donne pas accès à cet équipement",
-        "Your plan gives no access to this resource",
-    ),
-    Reason.CLOCK_UNSYNCED: (
-        "Horloge du lecteur non synchronisée : accès refusé par sécurité",
-        "Reader clock not synchronised: access denied for safety",
-    ),
-    Reason.RESOURCE_DISABLED: ("Équipement désactivé", "Equipment disabled"),
-    Reason.RESOURCE_OUT_OF_ORDER: ("Équipement hors service", "Equipment out of order"),
-    Reason.LOCKDOWN: ("Accès fermé (confinement) : personnel uniquement", "Lockdown: staff only"),
-    Reason.INTERNAL_ERROR: (
-        "Erreur du lecteur : accès refusé par sécurité",
-        "Reader error: access denied for safety",
-    ),
-}
 
 
 @dataclass(frozen=True)

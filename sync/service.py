@@ -32,6 +32,7 @@ from station.protocol import topics
 from station.protocol.beacon import make_beacon
 from station.protocol.events import AgentEvent, encode_ack
 from station.protocol.signing import agent_key
+from station.protocol.vocabulary import StatusField
 from sync import central as central_writes
 from sync.bus import Connected, Disconnected, Message, SyncBus
 from sync.compiler import GrantCompiler, Snapshot
@@ -382,8 +383,9 @@ class SyncService:
         self.counters["events_stored"] += sum(map(len, events.values()))
         for agent_id, status in statuses.items():
             current = self.compiler.current.get(agent_id)
-            if current is not None and status["grants_version"] > current.version:
-                self.compiler.raise_floor(agent_id, status["grants_version"])
+            held = status[StatusField.GRANTS_VERSION]
+            if current is not None and held > current.version:
+                self.compiler.raise_floor(agent_id, held)
         if self.bus is None:
             return
         for agent_id in {*events, *refused}:

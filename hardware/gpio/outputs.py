@@ -48,16 +48,10 @@ class Relay:
         self._finalizer = weakref.finalize(self, _release, self._device)
 
     def on(self) -> None:
-        self._device.on()  # also stops a pulse in progress
+        self._device.on()
 
     def off(self) -> None:
         self._device.off()
-
-    def pulse(self, seconds: float) -> None:
-        """On now, off after ``seconds`` (in gpiozero's background thread)."""
-        if seconds <= 0:
-            raise ValueError(f"a pulse lasts more than 0 s, got {seconds}")
-        self._device.blink(on_time=seconds, off_time=0, n=1, background=True)
 
     @property
     def is_on(self) -> bool:

@@ -516,7 +516,7 @@ class StationConfig(Section):
             f"agents.{k}.free_access: only a door can be in free access; expected "
             f"no free_access on a {a.kind}"
             for k, a in self.agents.items()
-            if a.free_access and a.kind != "door"
+            if a.free_access and not isinstance(a, DoorAgentConfig)
         ]
         return problems
 

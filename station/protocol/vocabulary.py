@@ -153,6 +153,15 @@ class ClockState(enum.StrEnum):
     UNSYNCED = "unsynced"
 
 
+class ClockProblem(enum.StrEnum):
+    """Why an agent does not trust its clock (``clock_unsynced``'s reason, the status's
+    ``clock_problem``)."""
+
+    KERNEL = "kernel_unsynchronised"
+    BEHIND = "behind_signed_time"
+    SKEW = "skew_from_site"
+
+
 class AgentKind(enum.StrEnum):
     DOOR = "door"
     MACHINE = "machine"

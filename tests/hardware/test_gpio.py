@@ -49,19 +49,6 @@ def test_relay_levels_initial_off_and_safe_after_close(
     assert pin.state == off_level
 
 
-def test_relay_pulse_ends_off(mock_factory: MockFactory) -> None:
-    with Relay(17, active_high=False, pin_factory=mock_factory) as relay:
-        pin = mock_factory.pin(17)
-        before = len(pin.states)
-        relay.pulse(0.05)
-        # gpiozero's thread may not have switched it on yet: wait for on, then off.
-        assert wait_for(lambda: len(pin.states) >= before + 2 and not relay.is_on)
-        assert pin.state == 1
-        assert [s.state for s in pin.states][-3:] == [True, False, True]
-        with pytest.raises(ValueError):
-            relay.pulse(0)
-
-
 def test_relay_needs_an_explicit_pin_factory() -> None:
     with pytest.raises(PinError, match="explicit pin factory"):
         Relay(17, True)
