@@ -16,8 +16,8 @@ from typing import Literal
 from door_agent.actions import Action
 from door_agent.controller import CommandCall, Controller
 from door_agent.errors import CommandRefused
-from station.errors import ProtocolError
 from station.protocol.commands import CommandResult, check_command
+from station.protocol.errors import ProtocolError
 from station.protocol.vocabulary import APPLIED, Command, Refusal
 
 # What checking an inbound payload may raise besides ProtocolError (a ValueError):
@@ -29,8 +29,7 @@ INPUT_ERRORS = (ValueError, TypeError, OverflowError)
 def as_refusal(exc: Exception) -> tuple[Refusal, str]:
     """``exc`` from checking a payload, as the refusal to report: (reason, detail)."""
     if isinstance(exc, ProtocolError):
-        reason = exc.reason if isinstance(exc.reason, Refusal) else Refusal.MALFORMED
-        return reason, exc.detail
+        return exc.reason, exc.detail
     return Refusal.MALFORMED, f"cannot be checked ({type(exc).__name__}: {exc})"
 
 

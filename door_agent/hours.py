@@ -17,8 +17,8 @@ from door_agent.actions import Action, Emit
 from door_agent.clock import AgentClock, Reading
 from door_agent.controller import Controller
 from door_agent.store import AgentStore
-from station.errors import ProtocolError
 from station.protocol.beacon import read_beacon
+from station.protocol.errors import ProtocolError
 from station.protocol.vocabulary import ClockProblem, ClockState, EventType, StatusField
 
 log = logging.getLogger(__name__)

@@ -38,9 +38,9 @@ from hardware.gpio import AgentIO, BusyChanged, DoorClosed, DoorOpened, ExitPres
 from hardware.gpio.outputs import Pattern
 from hardware.readers import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from station.config.hours import ClockConfig
-from station.errors import ProtocolError
 from station.ids import new_event_id
 from station.protocol import topics
+from station.protocol.errors import ProtocolError
 from station.protocol.events import AgentEvent, decode_ack
 from station.protocol.grants import read_snapshot
 from station.protocol.vocabulary import AgentStop, EventType, ReaderHealth, Refusal, StatusField

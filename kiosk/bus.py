@@ -17,10 +17,10 @@ import paho.mqtt.client as mqtt
 
 from kiosk.errors import BusUnavailable
 from station.config import StationConfig
-from station.errors import ProtocolError
 from station.protocol import topics
 from station.protocol.client import make_client
 from station.protocol.commands import CommandResult, publish_command
+from station.protocol.errors import ProtocolError
 from station.protocol.vocabulary import Command
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,6 @@ so callers may catch either the precise or the generic error.
 
 from __future__ import annotations
 
-import enum
-
 
 class StationError(Exception):
     """Base of every error raised on purpose by Station."""
@@ -43,17 +41,3 @@ class Conflict(StationError, ValueError):
 
 class InvalidInput(StationError, ValueError):
     """A value given by a person (a name, an email, a commune) is not acceptable."""
-
-
-class ProtocolError(StationError, ValueError):
-    """A bus message is malformed, unsigned, forged, expired or replayed.
-
-    ``reason`` is a `station.protocol.vocabulary.Refusal` (an enum member, never a bare
-    string: a typo is a type error); typed as any `StrEnum` because this module, which
-    every other imports, imports none of them.
-    """
-
-    def __init__(self, reason: enum.StrEnum, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail

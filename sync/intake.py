@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from station.db import AccessEvent, AgentStatus, MachineSession, SyncRejection, utcnow
-from station.errors import ProtocolError
+from station.protocol.errors import ProtocolError
 from station.protocol.events import AgentEvent
 from station.protocol.signing import parse_json
 from station.protocol.vocabulary import EventType, Refusal, StatusField

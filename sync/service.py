@@ -27,9 +27,9 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from station.config import StationConfig
 from station.db import make_engine
-from station.errors import ProtocolError
 from station.protocol import topics
 from station.protocol.beacon import make_beacon
+from station.protocol.errors import ProtocolError
 from station.protocol.events import AgentEvent, encode_ack
 from station.protocol.signing import agent_key
 from station.protocol.vocabulary import StatusField

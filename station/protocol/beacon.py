@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from station.errors import ProtocolError
+from station.protocol.errors import ProtocolError
 from station.protocol.signing import sign, verify
 from station.protocol.vocabulary import Refusal
 

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from station.errors import ProtocolError
 from station.ids import new_event_id
 from station.protocol import topics
+from station.protocol.errors import ProtocolError
 from station.protocol.signing import agent_key, parse_json, sign, verify
 from station.protocol.vocabulary import APPLIED, Command, Refusal
 

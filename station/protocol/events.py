@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from station.errors import ProtocolError
+from station.protocol.errors import ProtocolError
 from station.protocol.signing import parse_json
 from station.protocol.vocabulary import EventType, Refusal
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from station.errors import ProtocolError
+from station.protocol.errors import ProtocolError
 from station.protocol.signing import sign, verify
 from station.protocol.vocabulary import Refusal
 from station.rules import CredentialFacts, MembershipSpan, ResourceFacts

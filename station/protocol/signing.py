@@ -11,7 +11,7 @@ import hmac
 import json
 from typing import Any
 
-from station.errors import ProtocolError
+from station.protocol.errors import ProtocolError
 from station.protocol.vocabulary import Refusal
 
 ALGORITHM = "HS256"

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from station.errors import ProtocolError
 from station.protocol.commands import CommandResult, check_command, make_command
+from station.protocol.errors import ProtocolError
 from station.protocol.events import AgentEvent
 from station.protocol.signing import sign, verify
 from station.protocol.vocabulary import APPLIED, Command, Refusal

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from station.config import load_config
-from station.errors import ProtocolError
 from station.protocol import topics
 from station.protocol.commands import check_command, publish_command
+from station.protocol.errors import ProtocolError
 from station.protocol.signing import agent_key
 from station.protocol.vocabulary import Command
 from sync.bus import SyncBus
