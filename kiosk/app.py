@@ -116,7 +116,9 @@ class Kiosk:
         if self._closed:
             return
         self._closed = True
-        self.controller.stop()
+        # The engine is disposed of on the database thread once its running job ends:
+        # a job held by sync's lock must not freeze the closing (nor lose its engine).
+        self.controller.stop(then=self.service.close)
         self.bridge.close()
         if self.bus is not None:
             self.bus.close()
@@ -124,7 +126,6 @@ class Kiosk:
         self.window.close()
         self.window.deleteLater()
         self.translations.close()
-        self.service.close()
 
     def __enter__(self) -> Kiosk:
         return self

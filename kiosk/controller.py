@@ -4,7 +4,9 @@ It owns no widget: it emits which screen to show with plain data, and problem
 codes the views translate. Every timer is a `QTimer` attribute, so tests fire
 them directly instead of waiting. Database work runs on `DatabaseWorker`'s
 thread and its answers come back here, on the GUI thread, where all the state
-lives; staff mode is a `StaffMode` it composes, reached through `ScreenSink`.
+lives; staff mode (`StaffMode`) and the visitor without a badge (`VisitorFlow`)
+are objects it composes, which reach the screens through it (`ScreenSink`,
+`VisitorScreens`). Badges wait in a queue here while one is handled.
 """
 
 from __future__ import annotations
@@ -12,17 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import uuid
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, assert_never
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.errors import DatabaseUnavailable
 from kiosk.screens import (
-    EnrolError,
     GoodbyeData,
     IdleInfo,
     Problem,
@@ -31,17 +32,15 @@ from kiosk.screens import (
     Purpose,
     Screen,
     Space,
-    VisitorBadgeData,
-    VisitorField,
     WelcomeData,
 )
-from kiosk.service import KioskService, SignedUp
+from kiosk.service import KioskService
 from kiosk.staff_mode import CommandSender, StaffMode
-from kiosk.worker import DatabaseWorker
+from kiosk.visitors import VisitorFlow
+from kiosk.worker import Background, DatabaseWorker
 from station import calendar
-from station.checkin import Outcome, SignUpError, TapResult
+from station.checkin import Outcome, TapResult
 from station.credential import Credential
-from station.errors import Conflict, NotFound
 from station.plans import plan_label
 
 log = logging.getLogger(__name__)
@@ -56,7 +55,6 @@ CALENDAR_S = 900.0
 class _State:
     screen: Screen = Screen.IDLE
     language: str = "fr"
-    enrol_for: uuid.UUID | None = None  # the visitor whose badge is awaited
     problems: set[Problem] = field(default_factory=set)
 
 
@@ -65,7 +63,7 @@ class KioskController(QObject):
     idle_info = Signal(object)
     language_changed = Signal(str)
     problems_changed = Signal(object)  # frozenset of Problem
-    visitor_error = Signal(str)  # VisitorField
+    visitor_error = Signal(object)  # VisitorError
     waiting_changed = Signal(bool)  # "one moment": the database is slow to answer
     quit_requested = Signal()
     _calendar_loaded = Signal(object)
@@ -95,6 +93,8 @@ class KioskController(QObject):
             service, self.worker, self, timeout_s=kiosk.staff_timeout_s, parent=self
         )
         self.staff.bus = bus
+        self.visitors = VisitorFlow(service, self.worker, self, parent=self)
+        self.visitors.error.connect(self.visitor_error)
         # Badges wait here while one is handled: each is routed (check-in, enrolment,
         # revocation) by the state its predecessor left, as when taps were synchronous.
         self._badges: deque[Credential] = deque()
@@ -140,7 +140,9 @@ class KioskController(QObject):
         self.refresh()
         self.show(Screen.IDLE, None)
 
-    def stop(self) -> None:
+    def stop(self, then: Callable[[], None] | None = None) -> None:
+        """Stop the timers and the database thread without waiting for its running
+        job; `then()` runs on that thread once the job ends (disposing of the engine)."""
         for timer in (
             self.idle_timer,
             self.staff.timer,
@@ -151,7 +153,7 @@ class KioskController(QObject):
         ):
             timer.stop()
         self._badges.clear()
-        self.worker.close()
+        self.worker.close(then)
 
     def bus_callbacks(self) -> dict[str, Any]:
         """Callbacks for `CommandBus` (called from paho's thread, hence the signals)."""
@@ -177,7 +179,7 @@ class KioskController(QObject):
         self.problem(Problem.READER, not available)
 
     def _retry_database(self) -> None:
-        self.worker.submit(self.service.ping, self._pinged, visible=False)
+        self.worker.submit_background(Background.PING, self.service.ping, self._pinged)
 
     def _pinged(self, future: Future[None]) -> None:
         try:
@@ -209,7 +211,7 @@ class KioskController(QObject):
                 service.occupancy(),
             )
 
-        self.worker.submit(read, self._refreshed, visible=False)
+        self.worker.submit_background(Background.REFRESH, read, self._refreshed)
 
     def _refreshed(self, future: Future[IdleInfo]) -> None:
         events = self._events_today()  # the feed belongs to this thread: read here
@@ -261,7 +263,7 @@ class KioskController(QObject):
             self.go_idle()
 
     def go_idle(self) -> None:
-        self.state.enrol_for = None
+        self.visitors.reset()
         self.staff.reset()
         self.done_timer.stop()
         self.idle_timer.stop()
@@ -297,7 +299,7 @@ class KioskController(QObject):
             return None
         return plan_label(config, code, "fr"), plan_label(config, code, "en")
 
-    def _done(self, screen: Screen, data: object) -> None:
+    def confirm(self, screen: Screen, data: object) -> None:
         """Show a confirmation, then the idle screen after a moment."""
         self.show(screen, data)
         self.idle_timer.stop()
@@ -319,8 +321,8 @@ class KioskController(QObject):
             return
         credential = self._badges.popleft()
         self._badge_busy = True
-        if self.state.enrol_for is not None:
-            self._enrol(self.state.enrol_for, credential)
+        if self.visitors.wants_badge:
+            self.visitors.handle_badge(credential, then=self._badge_handled)
         elif self.staff.wants_badge:
             self.staff.handle_badge(credential, then=self._badge_handled)
         else:
@@ -345,31 +347,35 @@ class KioskController(QObject):
             self._database_down()
             return
         self.problem(Problem.DATABASE, False)
-        if result.outcome is Outcome.WELCOME:
-            assert result.visit_id is not None and result.purpose is not None
-            self.show(
-                Screen.WELCOME,
-                WelcomeData(
-                    result.first_name,
-                    result.purpose,
-                    result.visit_id,
-                    plan=self._plan_names(result.plan),
-                ),
-            )
-        elif result.outcome is Outcome.CHECKED_OUT:
-            self._done(
-                Screen.GOODBYE, GoodbyeData(result.first_name, result.time_spent or dt.timedelta())
-            )
-        elif result.outcome is Outcome.STAFF:
-            self.idle_timer.stop()
-            self.staff.open(result.first_name)
-        else:
-            self.show(
-                Screen.PROBLEM,
-                ProblemData(
-                    ProblemKind(result.outcome.value), result.first_name, result.membership_ended
-                ),
-            )
+        match result.outcome:
+            case Outcome.WELCOME:
+                assert result.visit_id is not None and result.purpose is not None
+                self.show(
+                    Screen.WELCOME,
+                    WelcomeData(
+                        result.first_name,
+                        result.purpose,
+                        result.visit_id,
+                        plan=self._plan_names(result.plan),
+                    ),
+                )
+            case Outcome.CHECKED_OUT:
+                spent = result.time_spent or dt.timedelta()
+                self.confirm(Screen.GOODBYE, GoodbyeData(result.first_name, spent))
+            case Outcome.STAFF:
+                self.idle_timer.stop()
+                self.staff.open(result.first_name)
+            case Outcome.EXPIRED:
+                self._refused(result, ProblemKind.EXPIRED)
+            case Outcome.UNKNOWN:
+                self._refused(result, ProblemKind.UNKNOWN)
+            case Outcome.REVOKED:
+                self._refused(result, ProblemKind.REVOKED)
+            case _:  # mypy checks that every outcome is handled above
+                assert_never(result.outcome)
+
+    def _refused(self, result: TapResult, kind: ProblemKind) -> None:
+        self.show(Screen.PROBLEM, ProblemData(kind, result.first_name, result.membership_ended))
 
     def choose_purpose(self, data: WelcomeData, purpose: str) -> None:
         def chosen(future: Future[None]) -> None:
@@ -378,7 +384,7 @@ class KioskController(QObject):
             except DatabaseUnavailable:
                 self._database_down()
                 return
-            self._done(Screen.WELCOME, replace(data, purpose=purpose, confirmed=True))
+            self.confirm(Screen.WELCOME, replace(data, purpose=purpose, confirmed=True))
 
         self.worker.submit(lambda: self.service.choose_purpose(data.visit_id, purpose), chosen)
 
@@ -391,53 +397,7 @@ class KioskController(QObject):
     def submit_visitor(
         self, first_name: str, email: str, commune: str, purpose: str, consent: bool
     ) -> None:
-        self.worker.submit(
-            lambda: self.service.sign_up(first_name, email, commune, purpose, consent),
-            self._signed_up,
-        )
-
-    def _signed_up(self, future: Future[SignedUp]) -> None:
-        try:
-            signed = future.result()
-        except SignUpError as exc:
-            self.visitor_error.emit(VisitorField(exc.field))
-            return
-        except NotFound:
-            self.visitor_error.emit(VisitorField.PURPOSE)
-            return
-        except DatabaseUnavailable:
-            self.problem(Problem.DATABASE, True)
-            self.visitor_error.emit(VisitorField.DATABASE)
-            return
-        self.state.enrol_for = signed.member_id
-        self.show(Screen.VISITOR_BADGE, VisitorBadgeData(signed.first_name, signed.member_id))
-
-    def _enrol(self, member_id: uuid.UUID, credential: Credential) -> None:
-        def enrolled(future: Future[str]) -> None:
-            try:
-                self._show_enrolment(member_id, future)
-            finally:
-                self._badge_handled()
-
-        self.worker.submit(lambda: self.service.enrol(member_id, credential), enrolled)
-
-    def _show_enrolment(self, member_id: uuid.UUID, future: Future[str]) -> None:
-        if self.state.enrol_for != member_id:  # the visitor left meanwhile
-            return
-        error: EnrolError | None = None
-        try:
-            name = future.result()
-        except Conflict:
-            error, name = EnrolError.CONFLICT, ""
-        except (NotFound, DatabaseUnavailable):
-            error, name = EnrolError.DATABASE, ""
-        # A refused badge leaves the wait open: another badge may be tapped.
-        self.state.enrol_for = member_id if error else None
-        data = VisitorBadgeData(name, member_id, enrolled=not error, error=error)
-        if error:
-            self.show(Screen.VISITOR_BADGE, data)
-        else:
-            self._done(Screen.VISITOR_BADGE, data)
+        self.visitors.sign_up(first_name, email, commune, purpose, consent)
 
     def request_quit(self) -> None:
         """Only staff mode offers this: the public cannot leave the kiosk."""

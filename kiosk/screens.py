@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from kiosk.service import AgentRow, MemberRow
 from station import calendar
-from station.checkin import Presence
+from station.checkin import Presence, SignUpField
 from station.today import DayHours, SpaceFill, Tallies
 
 
@@ -34,8 +34,7 @@ class Problem(enum.StrEnum):
 
 
 class ProblemKind(enum.StrEnum):
-    """Why a badge did not check in (the problem screen); the first three are
-    `station.checkin.Outcome` values."""
+    """Why a badge did not check in (the problem screen)."""
 
     EXPIRED = "expired"
     UNKNOWN = "unknown"
@@ -43,15 +42,14 @@ class ProblemKind(enum.StrEnum):
     DATABASE = "database"
 
 
-class VisitorField(enum.StrEnum):
-    """What the visitor form asks to correct (`SignUpError.field`), or the database."""
+class Unsaved(enum.StrEnum):
+    """Why the visitor form was not saved when no field is to blame."""
 
-    CONSENT = "consent"
-    FIRST_NAME = "first_name"
-    EMAIL = "email"
-    COMMUNE = "commune"
-    PURPOSE = "purpose"
     DATABASE = "database"
+
+
+# What the visitor form says: the field to correct (`SignUpError.field`), or why not saved.
+VisitorError = SignUpField | Unsaved
 
 
 class EnrolError(enum.StrEnum):

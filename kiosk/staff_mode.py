@@ -241,7 +241,9 @@ class StaffMode(QObject):
 
     # -- agents -----------------------------------------------------------------------
 
-    def command(self, agent_id: str, command: Command) -> None:
+    def command(self, agent_id: str, value: str) -> None:
+        """A command button (`StaffView.command`, whose signal carries plain strings)."""
+        command = Command(value)
         staff = self.data
         if staff is None:
             return

@@ -47,10 +47,22 @@ STAFF = "staff"  # staff checked someone out who forgot
 REPEAT_TAP = dt.timedelta(minutes=2)
 
 
+class SignUpField(enum.StrEnum):
+    """What a visitor signing up gives, each of which a refusal may ask to correct."""
+
+    CONSENT = "consent"
+    FIRST_NAME = "first_name"
+    EMAIL = "email"
+    COMMUNE = "commune"
+    # An unknown purpose is `NotFound`, as wherever a purpose is looked up; the
+    # kiosk's form still names it as the field to correct.
+    PURPOSE = "purpose"
+
+
 class SignUpError(StationError, ValueError):
     """A visitor's sign-up is refused; ``field`` names what to correct."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: SignUpField, message: str) -> None:
         super().__init__(message)
         self.field = field
 
@@ -59,7 +71,7 @@ class ConsentRequired(SignUpError):
     """Nothing is stored about a visitor who has not ticked the consent box."""
 
     def __init__(self) -> None:
-        super().__init__("consent", "consent is required before anything is stored")
+        super().__init__(SignUpField.CONSENT, "consent is required before anything is stored")
 
 
 class Outcome(enum.StrEnum):
@@ -297,11 +309,13 @@ class Desk:
             raise ConsentRequired()
         first_name, email = first_name.strip(), email.strip()
         if not first_name or len(first_name) > 100:
-            raise SignUpError("first_name", "a first name (up to 100 characters) is required")
+            raise SignUpError(
+                SignUpField.FIRST_NAME, "a first name (up to 100 characters) is required"
+            )
         if email and not registry.is_email(email):
-            raise SignUpError("email", f"not an email address: {email!r}")
+            raise SignUpError(SignUpField.EMAIL, f"not an email address: {email!r}")
         if not is_known(commune):
-            raise SignUpError("commune", f"unknown commune code {commune!r}")
+            raise SignUpError(SignUpField.COMMUNE, f"unknown commune code {commune!r}")
         self._space(purpose)
         member = registry.add_member(
             session,

@@ -39,7 +39,7 @@ class StaffView(QWidget):
     quit_clicked = Signal()
     refresh_clicked = Signal()
     check_out = Signal(object)  # visit id
-    command = Signal(str, str)  # agent id, Command
+    command = Signal(str, str)  # agent id, Command value (`StaffMode.command` converts)
     search = Signal(str)
     enrol = Signal(object)  # MemberRow
     revoke = Signal()

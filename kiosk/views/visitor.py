@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.screens import EnrolError, Purpose, VisitorBadgeData, VisitorField
+from kiosk.screens import EnrolError, Purpose, Unsaved, VisitorBadgeData, VisitorError
 from kiosk.views.common import button, label
+from station.checkin import SignUpField
 from station.communes import OTHER_COMMUNE, Commune
 
 
@@ -37,7 +38,7 @@ class VisitorView(QWidget):
         super().__init__()
         self.purposes, self.communes, self.language = purposes, communes, language
         self.movement_days, self.visitor_days = retention
-        self.error_field: VisitorField | None = None
+        self.error_field: VisitorError | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(40, 16, 40, 16)
         self.title = label("title")
@@ -136,19 +137,19 @@ class VisitorView(QWidget):
             self.consent.isChecked(),
         )
 
-    def show_error(self, field: str | None) -> None:
-        self.error_field = VisitorField(field) if field else None
-        messages = {
-            VisitorField.CONSENT: self.tr(
+    def show_error(self, error: VisitorError | None) -> None:
+        self.error_field = error
+        messages: dict[VisitorError, str] = {
+            SignUpField.CONSENT: self.tr(
                 "Cochez la case d'accord pour continuer : sans elle, rien n'est enregistré."
             ),
-            VisitorField.FIRST_NAME: self.tr("Indiquez votre prénom."),
-            VisitorField.EMAIL: self.tr(
+            SignUpField.FIRST_NAME: self.tr("Indiquez votre prénom."),
+            SignUpField.EMAIL: self.tr(
                 "Cette adresse e-mail ne semble pas valide (ou laissez-la vide)."
             ),
-            VisitorField.COMMUNE: self.tr("Choisissez votre commune dans la liste."),
-            VisitorField.PURPOSE: self.tr("Choisissez ce qui vous amène."),
-            VisitorField.DATABASE: self.tr(
+            SignUpField.COMMUNE: self.tr("Choisissez votre commune dans la liste."),
+            SignUpField.PURPOSE: self.tr("Choisissez ce qui vous amène."),
+            Unsaved.DATABASE: self.tr(
                 "Enregistrement impossible pour le moment : réessayez ou adressez-vous à l'accueil."
             ),
         }

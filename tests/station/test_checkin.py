@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from station import registry
 from station.calendar import events_on
-from station.checkin import CLOSING, ConsentRequired, Desk, Outcome, SignUpError
+from station.checkin import CLOSING, ConsentRequired, Desk, Outcome, SignUpError, SignUpField
 from station.communes import OTHER_COMMUNE, load_communes
 from station.config import StationConfig, load_config
 from station.credential import Credential
@@ -138,7 +138,7 @@ def test_visitor_sign_up_needs_consent_and_valid_input(session, desk) -> None:
             consent=True,
             now=NOW,
         )
-    assert bad_email.value.field == "email"
+    assert bad_email.value.field is SignUpField.EMAIL
     with pytest.raises(SignUpError):
         desk.sign_up_visitor(
             session, "  ", commune="62765", purpose="fablab", consent=True, now=NOW
