@@ -31,7 +31,8 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from station.config import StationConfig, load_config
-from station.config.schema import DatabaseConfig, ReaderConfig
+from station.config.connections import DatabaseConfig
+from station.config.reader import ReaderConfig
 from station.credential import Credential
 from station.db import Badge, Member, Membership, Visit, make_engine, upgrade
 from station.ids import new_event_id, new_id

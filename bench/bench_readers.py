@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from hardware.readers.base import BadgePresented, Reader, ReaderEvent
 from hardware.readers.pcsc import PcscReader
 from hardware.readers.sim import SimReader, send_command
-from station.config.schema import ReaderConfig
+from station.config.reader import ReaderConfig
 
 Row = tuple[str, str, int, list[float]]
 

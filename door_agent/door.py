@@ -24,7 +24,7 @@ from door_agent.errors import CommandRefused
 from door_agent.store import Lookup
 from hardware.gpio import DoorClosed, DoorOpened, ExitPressed, IoEvent
 from hardware.gpio.outputs import Pattern
-from station.config.schema import DoorConfig
+from station.config.agents import DoorConfig
 from station.protocol.vocabulary import (
     AgentKind,
     Command,

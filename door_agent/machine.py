@@ -22,7 +22,7 @@ from door_agent.controller import CommandHandler
 from door_agent.store import Lookup
 from hardware.gpio import BusyChanged, IoEvent
 from hardware.gpio.outputs import Pattern
-from station.config.schema import MachineConfig
+from station.config.agents import MachineConfig
 from station.ids import new_event_id
 from station.protocol.vocabulary import (
     AgentDenial,

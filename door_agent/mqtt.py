@@ -25,7 +25,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import MQTTErrorCode
 
 from door_agent.inbox import LoopEvent, MqttConnected, MqttDisconnected, MqttMessage
-from station.config.schema import MqttConfig
+from station.config.connections import MqttConfig
 from station.protocol import topics
 from station.protocol.client import make_client, session_connect_kwargs
 

@@ -15,7 +15,7 @@ from typing import Any
 import paho.mqtt.client as paho
 from paho.mqtt.enums import MQTTErrorCode
 
-from station.config.schema import MqttConfig
+from station.config.connections import MqttConfig
 from station.protocol import topics
 from station.protocol.client import make_client, session_connect_kwargs
 

@@ -14,7 +14,7 @@ from gpiozero import Factory, GPIOZeroError
 
 from hardware.gpio.inputs import BusySensor, DoorContact, ExitButton
 from hardware.gpio.outputs import Indicator, Pattern, Relay
-from station.config.schema import PinsConfig
+from station.config.agents import PinsConfig
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from hardware.readers.base import (
     ReaderEvent,
     ReaderState,
 )
-from station.config.schema import ReaderConfig
+from station.config.reader import ReaderConfig
 
 __all__ = [
     "BadRead",

@@ -28,7 +28,7 @@ from types import TracebackType
 from typing import Self
 
 from hardware.exc import ReaderUnavailable
-from station.config.schema import ReaderConfig
+from station.config.reader import ReaderConfig
 from station.credential import Credential
 
 log = logging.getLogger(__name__)

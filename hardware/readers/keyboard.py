@@ -21,7 +21,7 @@ from typing import Any
 
 from hardware.exc import ReaderUnavailable
 from hardware.readers.base import EventSink, Reader
-from station.config.schema import ReaderConfig
+from station.config.reader import ReaderConfig
 from station.credential import Credential
 
 log = logging.getLogger(__name__)

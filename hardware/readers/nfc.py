@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from hardware.readers.base import EventSink, Reader
-from station.config.schema import ReaderConfig
+from station.config.reader import ReaderConfig
 from station.credential import Credential
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from hardware.exc import ReaderUnavailable, SimProtocolError
 from hardware.readers.base import EventSink, Reader
-from station.config.schema import ReaderConfig
+from station.config.reader import ReaderConfig
 from station.credential import Credential
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from hardware.readers.base import (
 )
 from hardware.readers.sim import send_command
 from station.cli.context import Context
-from station.config.schema import ReaderConfig, StationConfig
+from station.config import ReaderConfig, StationConfig
 from station.credential import Credential
 
 

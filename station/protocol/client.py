@@ -16,7 +16,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from station.config.schema import MqttConfig
+from station.config.connections import MqttConfig
 
 # paho's own reconnect backoff, for clients that let paho reconnect.
 RECONNECT_MIN_S = 1

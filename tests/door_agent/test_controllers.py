@@ -20,7 +20,7 @@ from door_agent.machine import Machine
 from door_agent.store import Lookup
 from hardware.gpio import BusyChanged, DoorClosed, DoorOpened, ExitPressed
 from hardware.gpio.outputs import Pattern
-from station.config.schema import DoorConfig, MachineConfig
+from station.config.agents import DoorConfig, MachineConfig
 from station.errors import ConfigError
 from station.protocol.vocabulary import (
     AgentDenial,

@@ -10,7 +10,7 @@ from door_agent.actions import Emit, Indicate, SetRelay
 from door_agent.door import Door
 from door_agent.store import Lookup
 from hardware.gpio.outputs import Pattern
-from station.config.schema import DoorConfig
+from station.config.agents import DoorConfig
 from station.protocol.vocabulary import EventType
 from station.rules import Decision, Reason
 from tests.support.agents import FakeClock, agent_overrides, member_entry

@@ -6,7 +6,7 @@ from __future__ import annotations
 from door_agent.actions import SetRelay
 from door_agent.machine import Machine
 from door_agent.store import Lookup
-from station.config.schema import MachineConfig
+from station.config.agents import MachineConfig
 from station.protocol.vocabulary import MachineState
 from station.rules import Decision, Reason
 from tests.support.agents import FakeClock, agent_overrides, member_entry

@@ -13,7 +13,7 @@ from door_agent.actions import Action, SetRelay
 from door_agent.door import Door
 from door_agent.machine import Machine
 from door_agent.store import Lookup
-from station.config.schema import DoorConfig, MachineConfig
+from station.config.agents import DoorConfig, MachineConfig
 from station.protocol.vocabulary import DoorMode, MachineState
 from station.rules import Decision, Reason
 

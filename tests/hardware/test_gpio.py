@@ -27,7 +27,7 @@ from hardware.gpio import (
     Relay,
     make_pin_factory,
 )
-from station.config.schema import PinsConfig
+from station.config.agents import PinsConfig
 from tests.support.wait import wait_for
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from hardware.readers.base import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from hardware.readers.keyboard import KeyboardReader, parse_typed_uid
-from station.config.schema import ReaderConfig
+from station.config.reader import ReaderConfig
 from tests.support.readers import Events
 
 

@@ -9,7 +9,7 @@ import pytest
 from hardware.readers import open_reader
 from hardware.readers.base import BadgePresented, BadgeRemoved, ReaderState
 from hardware.readers.nfc import NfcReader
-from station.config.schema import ReaderConfig
+from station.config.reader import ReaderConfig
 from tests.support.nfc_target import NfcTarget
 from tests.support.readers import Events
 

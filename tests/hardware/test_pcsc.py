@@ -8,7 +8,7 @@ import pytest
 
 from hardware.readers.base import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from hardware.readers.pcsc import GET_UID, PcscReader, matches, parse_uid_answer
-from station.config.schema import ReaderConfig
+from station.config.reader import ReaderConfig
 from tests.support.pcsc import Pcscd
 from tests.support.readers import Events
 from tests.support.vcard import VirtualCard, answer_raw, answer_status

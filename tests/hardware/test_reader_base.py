@@ -7,7 +7,7 @@ import pytest
 from hardware.exc import ReaderUnavailable
 from hardware.readers.base import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from hardware.readers.sim import SimReader
-from station.config.schema import ReaderConfig
+from station.config.reader import ReaderConfig
 from station.credential import Credential, CredentialKind
 from tests.support.readers import Events
 

@@ -14,7 +14,7 @@ from hardware.readers.keyboard import KeyboardReader
 from hardware.readers.nfc import NfcReader
 from hardware.readers.pcsc import PcscReader
 from hardware.readers.sim import SimReader, send_command
-from station.config.schema import ReaderConfig
+from station.config.reader import ReaderConfig
 from tests.support.readers import Events
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import paho.mqtt.client as paho
 import pytest
 
-from station.config.schema import MqttConfig
+from station.config.connections import MqttConfig
 from station.protocol.client import make_client, session_connect_kwargs
 from tests.support.mqtt import Mosquitto
 from tests.support.net import free_port, wait_listening
