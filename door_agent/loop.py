@@ -3,6 +3,8 @@
 Per event: decide (grant cache), carry out the state machine's actions (relay
 and indicator first, the events to the outbox after), publish the outbox in
 order, refresh the retained status when it changed, kick the watchdog.
+What the site sends (grants, acks, commands, time) is read by `SiteMessages`,
+which the loop calls from its thread and which acts through the loop's `_execute`.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from collections.abc import Callable
 
 from door_agent.actions import Action, Emit, Indicate, SetRelay
 from door_agent.clock import AgentClock
-from door_agent.command_runner import INPUT_ERRORS, as_refusal, run_command
 from door_agent.controller import Controller
-from door_agent.errors import OutboxError, StoreError
+from door_agent.errors import OutboxError
 from door_agent.hours import HoursFollower
 from door_agent.inbox import (
     Call,
@@ -31,6 +32,7 @@ from door_agent.inbox import (
 from door_agent.journal import SessionJournal
 from door_agent.outbox import Outbox
 from door_agent.sender import Link, OutboxSender
+from door_agent.site_messages import SiteMessages
 from door_agent.status import StatusPublisher
 from door_agent.store import NO_GRANTS, AgentStore
 from door_agent.watchdog import Watchdog
@@ -39,11 +41,8 @@ from hardware.gpio.outputs import Pattern
 from hardware.readers import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from station.config.hours import ClockConfig
 from station.ids import new_event_id
-from station.protocol import topics
-from station.protocol.errors import ProtocolError
-from station.protocol.events import AgentEvent, decode_ack
-from station.protocol.grants import read_snapshot
-from station.protocol.vocabulary import AgentStop, EventType, ReaderHealth, Refusal, StatusField
+from station.protocol.events import AgentEvent
+from station.protocol.vocabulary import AgentStop, EventType, ReaderHealth, StatusField
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +96,22 @@ class AgentLoop:
         self._alarm_raised = False
         self._saved_mode = controller.durable_mode()
         self.journal = SessionJournal(store, wall)  # a machine session a crash would cut
+        self.site = SiteMessages(
+            agent_id=agent_id,
+            command_key=command_key,
+            controller=controller,
+            store=store,
+            outbox=outbox,
+            sender=self.sender,
+            link=link,
+            hours=self.hours,
+            status=status,
+            watchdog=self.watchdog,
+            counters=self.counters,
+            clock=clock,
+            wall=self.wall,
+            execute=self._execute,
+        )
 
     def post(self, event: LoopEvent) -> None:
         """Thread-safe (and safe from a signal handler: SimpleQueue is reentrant)."""
@@ -235,7 +250,7 @@ class AgentLoop:
         elif isinstance(event, DoorOpened | DoorClosed | ExitPressed | BusyChanged):
             self._execute(self.controller.input(event, now))
         elif isinstance(event, MqttMessage):
-            self._message(event)
+            self.site.handle(event)
         elif isinstance(event, MqttConnected):
             self.status.force()
             self.sender.connected(event.generation, now)
@@ -274,117 +289,6 @@ class AgentLoop:
             )
         elif was is False:
             self._execute([Emit(EventType.READER_OK, data={"detail": event.detail[:200]})])
-
-    # -- messages from the site -------------------------------------------------------
-
-    def _message(self, message: MqttMessage) -> None:
-        if message.channel == topics.GRANTS:
-            self._grants(message.payload)
-        elif message.channel == topics.ACKS:
-            self._ack(message.payload)
-        elif message.channel == topics.COMMANDS:
-            self._command(message.payload)
-        elif message.channel == topics.TIME:
-            self.hours.beacon(message.payload, self.agent_id, self.command_key)
-
-    def _grants(self, payload: bytes) -> None:
-        if not payload or self.store.is_current(payload):
-            return  # a retained message cleared, or the same snapshot after a reconnect
-        try:
-            # Checking and storing a large snapshot take seconds each on a Pi: each step
-            # gets a whole WatchdogSec, not what was left since the last turn.
-            self.watchdog.kick(self.clock(), force=True)
-            # The version in force, signed again (sync restarted) and re-delivered as the
-            # retained message at each start, is routine: read it to tell it from an
-            # older one, which stays a refusal.
-            body = read_snapshot(
-                payload, self.agent_id, self.command_key, max(self.store.version - 1, 0)
-            )
-            if body["version"] == self.store.version:
-                log.debug(
-                    "grant snapshot version %d is the one in force: nothing to do",
-                    self.store.version,
-                )
-                return
-            self.watchdog.kick(self.clock(), force=True)
-            count = self.store.apply(body, payload)
-        except (*INPUT_ERRORS, StoreError) as exc:
-            reason, detail = (
-                (Refusal.STORAGE_ERROR, str(exc))
-                if isinstance(exc, StoreError)
-                else as_refusal(exc)
-            )
-            self.counters[f"grants_refused_{reason}"] += 1
-            log.warning("grant snapshot refused (%s): keeping version %d", exc, self.store.version)
-            self._execute(
-                [
-                    Emit(
-                        EventType.GRANTS_REFUSED,
-                        reason,
-                        data={"detail": detail[:200], "version_in_force": self.store.version},
-                    )
-                ]
-            )
-            return
-        self.hours.snapshot_issued(body)
-        log.info("grants version %d applied (%d entries)", self.store.version, count)
-        self._execute(
-            [
-                Emit(
-                    EventType.GRANTS_APPLIED,
-                    data={"version": self.store.version, "entries": count},
-                )
-            ]
-        )
-
-    def _ack(self, payload: bytes) -> None:
-        try:
-            ids = decode_ack(payload)
-        except ProtocolError as exc:
-            self.counters["malformed_acks"] += 1
-            log.warning("malformed ack refused: %s", exc)
-            return
-        self.sender.acked(ids, self.clock())
-        if self._alarm_raised and self.outbox.depth < self.outbox.alarm_at * 0.9:
-            self._alarm_raised = False
-
-    def _command(self, payload: bytes) -> None:
-        outcome = run_command(
-            payload,
-            agent_id=self.agent_id,
-            key=self.command_key,
-            controller=self.controller,
-            wall=self.wall(),
-            now=self.clock(),
-            already_seen=self.outbox.command_seen,
-        )
-        if not outcome.ok:
-            self.counters[f"commands_refused_{outcome.reason}"] += 1
-            log.warning(
-                "command %s refused: %s %s", outcome.command_id, outcome.reason, outcome.detail
-            )
-        if outcome.refresh_status:
-            self.status.force()
-        data = {
-            "command": outcome.command,
-            "command_id": outcome.command_id,
-            "detail": outcome.detail[:200],
-        }
-        self._execute(
-            [
-                *outcome.actions,
-                Emit(
-                    EventType.COMMAND_APPLIED if outcome.ok else EventType.COMMAND_REFUSED,
-                    outcome.reason,
-                    data=data,
-                ),
-            ]
-        )
-        if self.link is not None:
-            self.link.publish(
-                self.link.topic(topics.COMMAND_RESULTS),
-                outcome.result(self.agent_id, self.wall()).encode(),
-            )
 
     # -- actions and the outbox -----------------------------------------------------------
 
@@ -432,6 +336,8 @@ class AgentLoop:
             )
             for emit in emits
         ]
+        if self._alarm_raised and self.outbox.depth < self.outbox.alarm_at * 0.9:
+            self._alarm_raised = False  # acks drained it: the next crossing raises again
         try:
             self.outbox.append_many([(str(event.id), event.encode()) for event in events])
         except OutboxError:
