@@ -229,6 +229,29 @@ def test_commands_refused_clearly_without_a_broker(qtbot: Any, kiosk: Any) -> No
     )
 
 
+class RecordingBus:
+    """A connected bus that keeps what it is asked to send."""
+
+    connected = True
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Command]] = []
+
+    def send(self, agent_id: str, command: Command, **_kwargs: Any) -> str:
+        self.sent.append((agent_id, command))
+        return "id"
+
+
+def test_a_command_button_sends_a_command_not_its_string(qtbot: Any, kiosk: Any) -> None:
+    bus = RecordingBus()
+    kiosk.controller.bus = bus
+    tap(qtbot, kiosk, STAFF, Screen.STAFF)
+    kiosk.window.staff.command.emit("front-door", "lockdown")  # the view's signal: strings
+    [(agent, command)] = bus.sent
+    assert agent == "front-door" and command is Command.LOCKDOWN
+    assert kiosk.window.staff.notice.text().startswith("Commande envoyée")
+
+
 def test_quit_needs_staff_mode(qtbot: Any, make_kiosk: Any) -> None:
     kiosk = make_kiosk(fullscreen=True)
     quits: list[bool] = []
