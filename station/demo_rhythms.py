@@ -252,6 +252,11 @@ class Day:
     factor: float  # how busy: weekday, season, a little chance
 
 
+def profile(purpose: str) -> Profile:
+    """How people come for `purpose` (an undeclared one: the ordinary profile)."""
+    return PROFILES.get(purpose, OTHER_PROFILE)
+
+
 def day_ranges(schedule: Schedule, day: dt.date) -> Ranges:
     return tuple((minutes(start), minutes(end)) for start, end in schedule.ranges_on(day))
 
