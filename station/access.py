@@ -61,59 +61,10 @@ def credential_facts(
     configuration no longer declares becomes the default plan). On a `Connection`
     nothing is flushed: give a `Session` to see its pending changes.
     """
-    # Member ids stay driver values (no UUID objects): they are only keys here, and
-    # converting 150,000 of them is most of the grant compiler's time.
-    member_of = {
-        Member: type_coerce(Member.id, String),
-        Membership: type_coerce(Membership.member_id, String),
-        MemberTraining: type_coerce(MemberTraining.member_id, String),
-        Badge: type_coerce(Badge.member_id, String),
-    }
-
-    def of_holders(query: _Query, member_id: Any) -> _Query:
-        if hashes is None:
-            return query
-        return query.where(
-            member_id.in_(select(Badge.member_id).where(Badge.hash.in_(hashes), live(Badge)))
-        )
-
-    staff = {
-        row[0]: row[1] == MemberKind.STAFF
-        for row in db.execute(
-            of_holders(select(member_of[Member], Member.kind).where(live(Member)), Member.id)
-        )
-    }
-    spans: dict[Any, list[MembershipSpan]] = defaultdict(list)
-    for member, valid_from, valid_until, plan in db.execute(
-        of_holders(
-            select(
-                member_of[Membership],
-                Membership.valid_from,
-                Membership.valid_until,
-                Membership.plan,
-            ).where(live(Membership)),
-            Membership.member_id,
-        )
-    ):
-        spans[member].append(MembershipSpan(valid_from, valid_until, plan_of(plan)))
-    held: dict[Any, dict[str, Any]] = defaultdict(dict)
-    for member, code, expires in db.execute(
-        of_holders(
-            select(
-                member_of[MemberTraining], MemberTraining.training_code, MemberTraining.expires_at
-            ).where(live(MemberTraining)),
-            MemberTraining.member_id,
-        )
-    ):
-        held[member][code] = expires
-    badges = select(Badge.hash, member_of[Badge], Badge.status).where(live(Badge))
-    if hashes is not None:
-        badges = badges.where(Badge.hash.in_(hashes))
-    grouped: dict[tuple[Any, bool], list[str]] = defaultdict(list)
-    for badge_hash, member, status in db.execute(badges):
-        if member in staff:  # a deleted member's badges give nothing
-            grouped[member, status != BadgeStatus.ACTIVE].append(badge_hash)
-    for (member, revoked), badge_hashes in grouped.items():
+    staff = _staff(db, hashes)
+    spans = _spans(db, hashes, plan_of)
+    held = _trainings(db, hashes)
+    for (member, revoked), badge_hashes in _badges(db, hashes, staff).items():
         facts = CredentialFacts(
             revoked=revoked,
             staff=staff[member],
@@ -121,6 +72,75 @@ def credential_facts(
             trainings=held.get(member, {}),
         )
         yield Holder(_uuid_text(member), facts, badge_hashes)
+
+
+def _member_key(column: Any) -> Any:
+    """A member id column read as its driver value (no UUID objects): ids are only keys
+    here, and converting 150,000 of them is most of the grant compiler's time."""
+    return type_coerce(column, String)
+
+
+def _of_holders(query: _Query, member_id: Any, hashes: Collection[str] | None) -> _Query:
+    """`query` narrowed to the holders of `hashes` (all members when None)."""
+    if hashes is None:
+        return query
+    return query.where(
+        member_id.in_(select(Badge.member_id).where(Badge.hash.in_(hashes), live(Badge)))
+    )
+
+
+def _staff(db: Session | Connection, hashes: Collection[str] | None) -> dict[Any, bool]:
+    """Whether each live holder is staff; a deleted member has no key."""
+    query = select(_member_key(Member.id), Member.kind).where(live(Member))
+    return {
+        row[0]: row[1] == MemberKind.STAFF
+        for row in db.execute(_of_holders(query, Member.id, hashes))
+    }
+
+
+def _spans(
+    db: Session | Connection, hashes: Collection[str] | None, plan_of: Callable[[str], str]
+) -> dict[Any, list[MembershipSpan]]:
+    query = select(
+        _member_key(Membership.member_id),
+        Membership.valid_from,
+        Membership.valid_until,
+        Membership.plan,
+    ).where(live(Membership))
+    spans: dict[Any, list[MembershipSpan]] = defaultdict(list)
+    for member, valid_from, valid_until, plan in db.execute(
+        _of_holders(query, Membership.member_id, hashes)
+    ):
+        spans[member].append(MembershipSpan(valid_from, valid_until, plan_of(plan)))
+    return spans
+
+
+def _trainings(
+    db: Session | Connection, hashes: Collection[str] | None
+) -> dict[Any, dict[str, Any]]:
+    query = select(
+        _member_key(MemberTraining.member_id),
+        MemberTraining.training_code,
+        MemberTraining.expires_at,
+    ).where(live(MemberTraining))
+    held: dict[Any, dict[str, Any]] = defaultdict(dict)
+    for member, code, expires in db.execute(_of_holders(query, MemberTraining.member_id, hashes)):
+        held[member][code] = expires
+    return held
+
+
+def _badges(
+    db: Session | Connection, hashes: Collection[str] | None, staff: dict[Any, bool]
+) -> dict[tuple[Any, bool], list[str]]:
+    """The badges' hashes by holder and revoked-or-not."""
+    query = select(Badge.hash, _member_key(Badge.member_id), Badge.status).where(live(Badge))
+    if hashes is not None:
+        query = query.where(Badge.hash.in_(hashes))
+    grouped: dict[tuple[Any, bool], list[str]] = defaultdict(list)
+    for badge_hash, member, status in db.execute(query):
+        if member in staff:  # a deleted member's badges give nothing
+            grouped[member, status != BadgeStatus.ACTIVE].append(badge_hash)
+    return grouped
 
 
 def lookup(session: Session, badge_hash: str) -> tuple[CredentialFacts, Badge] | None:
