@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import registry
+from station import memberships, registry
 from station.access import credential_facts, lookup
 from station.checkin import Desk, Outcome
 from station.config import StationConfig, load_config
@@ -140,7 +140,7 @@ def test_the_registry(session: Session, config: StationConfig, gone: str) -> Non
     member, key = alice(session), config.site_key
     badge = session.scalars(select(Badge).where(Badge.member_id == member.id)).one()
     bob = registry.find_member(session, "Bob Martin")
-    assert registry.current_membership(session, bob, TODAY) is not None
+    assert memberships.current_membership(session, bob, TODAY) is not None
     if gone == "member":
         for ref in (str(member.id), str(member.id)[:8], "alice@example.fr", "Alice Martin"):
             with pytest.raises(NotFound):
@@ -157,9 +157,9 @@ def test_the_registry(session: Session, config: StationConfig, gone: str) -> Non
         return
     assert registry.find_badge(session, ALICE_UID, key) is badge
     if gone == "membership":
-        assert registry.current_membership(session, member, TODAY) is None
+        assert memberships.current_membership(session, member, TODAY) is None
         return
-    assert registry.current_membership(session, member, TODAY) is not None
+    assert memberships.current_membership(session, member, TODAY) is not None
     with pytest.raises(NotFound):  # the training is no longer held
         registry.revoke_training(session, member, "laser")
 

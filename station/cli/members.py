@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from station import registry
+from station import memberships, registry
 from station.cli.context import Context
 from station.db import BadgeStatus, Member, MemberKind, utcnow
 from station.db.live import live_rows
@@ -99,7 +99,7 @@ def run_add(args: argparse.Namespace, ctx: Context) -> int:
             origin_site=site,
         )
         if not args.no_membership:
-            registry.add_membership(session, member, plan, today, until, origin_site=site)
+            memberships.add_membership(session, member, plan, today, until, origin_site=site)
         record = member_row(member)
     if ctx.json_output:
         ctx.output_one(record)
@@ -112,7 +112,7 @@ def run_renew(args: argparse.Namespace, ctx: Context) -> int:
     plan = _plan(ctx, args.plan) if args.plan else None
     with ctx.session() as session:
         member = registry.find_member(session, args.member)
-        membership = registry.renew_membership(
+        membership = memberships.renew_membership(
             session,
             member,
             today=dt.date.today(),
@@ -142,7 +142,7 @@ def _plan(ctx: Context, wanted: str | None) -> str:
     """The plan to record: the one asked, checked against [plans], or the default."""
     plans = ctx.config.plans
     if wanted is None:
-        return ctx.config.default_plan or registry.DEFAULT_PLAN
+        return ctx.config.default_plan or memberships.DEFAULT_PLAN
     if plans and wanted not in plans:
         raise InvalidInput(f"unknown plan {wanted!r}; expected one of {', '.join(plans)}")
     return wanted

@@ -1,4 +1,4 @@
-"""Registry operations on memberships (station.registry): renewals and plan changes."""
+"""Operations on memberships (station.memberships): renewals and plan changes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import registry
+from station import memberships, registry
 from station.db import Member, Membership
 from station.errors import Conflict, InvalidInput
 
@@ -30,7 +30,7 @@ def spans(session: Session) -> list[tuple[str, dt.date, dt.date | None]]:
 def renew(
     session: Session, member: Member, *, plan: str | None, until: dt.date | None
 ) -> Membership:
-    return registry.renew_membership(
+    return memberships.renew_membership(
         session,
         member,
         today=TODAY,
