@@ -1,11 +1,11 @@
 """The sync service: one loop owning all state, fed by one queue.
 
 The MQTT thread (sync.bus) and the LISTEN thread (sync.listen) only post to the
-queue. The loop stores agents' events and acknowledges them, keeps agents'
-statuses, runs a round with central (up, then down) when woken or when the poll
-interval is up, and publishes grant snapshots whenever the site database changed,
-whether from central or from the kiosk. Failures back off and are logged once per
-change of state, not once per attempt.
+queue. The loop stores agents' events and acknowledges them, keeps agents' statuses
+(both through `sync.agent_messages`), runs a round with central (up, then down) when
+woken or when the poll interval is up, and publishes grant snapshots whenever the
+site database changed, whether from central or from the kiosk. Failures back off
+and are logged once per change of state, not once per attempt.
 """
 
 from __future__ import annotations
@@ -16,37 +16,26 @@ import logging
 import queue
 import threading
 import time
-import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 
 from station.config import StationConfig
 from station.db import make_engine
 from station.protocol import topics
 from station.protocol.beacon import make_beacon
-from station.protocol.errors import ProtocolError
-from station.protocol.events import AgentEvent, encode_ack
 from station.protocol.signing import agent_key
-from station.protocol.vocabulary import StatusField
 from sync import central as central_writes
+from sync.agent_messages import AgentMessages, Batch
 from sync.bus import Connected, Disconnected, Message, SyncBus
 from sync.compiler import GrantCompiler, Snapshot
 from sync.cursors import read_cursor
 from sync.down import Progress, sync_down
 from sync.errors import CentralNotSetUp, SyncError, central_error
-from sync.intake import (
-    check_event,
-    parse_status,
-    refusable_id,
-    store_events,
-    store_refusals,
-    store_status,
-)
 from sync.listen import CentralChanged, CentralListener
 from sync.up import sync_up
 
@@ -56,8 +45,6 @@ QUIET_S = 0.3  # `run_once`: the broker's backlog is in once nothing came for th
 LOCAL_CHECK_S = 1.0  # how often the site database is checked for changes (kiosk edits)
 BEACON_S = 10.0  # how often each agent gets the site's signed time (docs/protocol.md)
 MAX_EVENTS_PER_COMMIT = 5000
-# Per agent: events refused for good (id, why, payload), recorded then acknowledged.
-Refusals = dict[str, list[tuple[uuid.UUID, str, bytes]]]
 
 
 WAKE = object()  # an inbox item that only wakes the loop (`SyncService.wake`)
@@ -114,6 +101,14 @@ class SyncService:
         self._inflight: list[Any] = []  # QoS 1 messages not yet confirmed by the broker
         self._stamp = True
         self._closed = False
+        self.agent_messages = AgentMessages(
+            site_id=self.site,
+            site_engine=self.site_engine,
+            compiler=self.compiler,
+            bus=self.bus,
+            counters=self.counters,
+            inflight=self._inflight,
+        )
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -313,9 +308,7 @@ class SyncService:
     def _handle(self, items: list[Any]) -> bool:
         """Process queued items; True if central signalled a change."""
         woken = False
-        events: dict[str, list[AgentEvent]] = defaultdict(list)
-        statuses: dict[str, dict[str, Any]] = {}
-        refused: Refusals = defaultdict(list)
+        batch = Batch()
         for item in items:
             if isinstance(item, CentralChanged):
                 woken = True
@@ -327,78 +320,10 @@ class SyncService:
             elif isinstance(item, Disconnected):
                 self._state("broker", f"disconnected ({item.reason})", logging.WARNING)
             elif isinstance(item, Message):
-                self._message(item, events, statuses, refused)
-        if events or statuses or refused:
-            self._store(events, statuses, refused)
+                self.agent_messages.add(item, batch)
+        if batch:
+            self.agent_messages.store(batch)
         return woken
-
-    def _message(
-        self,
-        message: Message,
-        events: dict[str, list[AgentEvent]],
-        statuses: dict[str, dict[str, Any]],
-        refused: Refusals,
-    ) -> None:
-        parsed = topics.parse_agent_topic(message.topic)
-        if parsed is None or parsed[0] != self.site:
-            self.counters["foreign_topic"] += 1
-            return
-        _site, agent_id, channel = parsed
-        try:
-            if channel == topics.EVENTS:
-                events[agent_id].append(check_event(AgentEvent.decode(message.payload)))
-            elif channel == topics.STATUS:
-                statuses[agent_id] = parse_status(message.payload)
-        except ProtocolError as exc:
-            self.counters[f"malformed_{channel}"] += 1
-            log.warning("refused a malformed %s message from %s: %s", channel, agent_id, exc)
-            event_id = refusable_id(message.payload) if channel == topics.EVENTS else None
-            if event_id is not None:
-                refused[agent_id].append((event_id, str(exc), message.payload))
-
-    def _store(
-        self,
-        events: dict[str, list[AgentEvent]],
-        statuses: dict[str, dict[str, Any]],
-        refused: Refusals | None = None,
-    ) -> None:
-        refused = refused or {}
-        try:
-            with self.site_engine.begin() as site:
-                for agent_id, batch in events.items():
-                    store_events(site, self.site, batch, agent_id)
-                for agent_id, refusals in refused.items():
-                    store_refusals(site, agent_id, refusals)
-                for agent_id, status in statuses.items():
-                    store_status(site, agent_id, status)
-        except (SQLAlchemyError, ValueError, OverflowError) as exc:
-            # Not acknowledged: the agents keep the events and send them again.
-            self.counters["store_failed"] += 1
-            log.error(
-                "site database refused %d events: %s",
-                sum(map(len, events.values())),
-                str(exc).splitlines()[0],
-            )
-            return
-        self.counters["events_stored"] += sum(map(len, events.values()))
-        for agent_id, status in statuses.items():
-            current = self.compiler.current.get(agent_id)
-            held = status[StatusField.GRANTS_VERSION]
-            if current is not None and held > current.version:
-                self.compiler.raise_floor(agent_id, held)
-        if self.bus is None:
-            return
-        for agent_id in {*events, *refused}:
-            ack = encode_ack(
-                [str(e.id) for e in events.get(agent_id, ())]
-                + [str(r[0]) for r in refused.get(agent_id, ())]
-            )
-            info = self.bus.publish(topics.agent(self.site, agent_id, topics.ACKS), ack, qos=1)
-            if info is None:
-                self.counters["ack_unsent"] += 1  # the agent resends; storing is idempotent
-            else:
-                self._inflight.append(info)
-        self._inflight = [i for i in self._inflight if not i.is_published()]
 
     # -- helpers ------------------------------------------------------------------------------
 
