@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from station import registry
 from station.config import StationConfig
-from station.config.schema import DatabaseConfig
+from station.config.connections import DatabaseConfig
 from station.credential import Credential
 from station.db import AgentStatus, MemberKind, make_engine, upgrade
 from station.seed import seed_site
