@@ -114,7 +114,7 @@ def test_demo_runs_a_whole_site_and_stops_cleanly(tmp_path: Path) -> None:
         if with_kiosk:
             kiosk_socket = tmp_path / "var" / "sim" / "entrance.sock"
             wait_for(kiosk_socket.exists, timeout=SLOW, interval=POLL, what="the kiosk to start")
-            # The site already holds the demo's three months of history (demo_history).
+            # The site already holds the demo's three months of history (station.demo.history).
             before = _visits(site_url)
             tap("entrance", "04F6A7B8")  # Inès checks in at the kiosk
             wait_for(

@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_demo(args: argparse.Namespace, ctx: Context) -> int:
     from rich.table import Table
 
-    from station.demo_data import PEOPLE, UNKNOWN_UID
+    from station.demo.data import PEOPLE, UNKNOWN_UID
     from station.supervisor import Supervisor
 
     config = ctx.config
@@ -102,13 +102,13 @@ def _start_xvfb(supervisor: Supervisor) -> str:
 
 
 def _prepare_databases(config: StationConfig, now: dt.datetime | None = None) -> None:
-    from station.demo_setup import prepare_databases
+    from station.demo.setup import prepare_databases
 
     prepare_databases(config, now or dt.datetime.now(dt.UTC), _SyncReplication(config))
 
 
 class _SyncReplication:
-    """`station.demo_setup.Replication` by sync, as `station sync` runs it."""
+    """`station.demo.setup.Replication` by sync, as `station sync` runs it."""
 
     def __init__(self, config: StationConfig) -> None:
         self.config = config
