@@ -1,5 +1,5 @@
 """What every part of the demo's history shares: the site, the period it covers, its
-schedules and the one random source (see `station.demo_history`)."""
+schedules and the one random source (see `station.demo.history`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import random
 from zoneinfo import ZoneInfo
 
 from station.config import StationConfig
-from station.demo_rhythms import day_ranges
+from station.demo.rhythms import day_ranges
 from station.schedule import Schedule
 
 HISTORY_DAYS = 92  # about three months before today

@@ -18,7 +18,7 @@ sign-up), nothing is ``dirty``, and history rows carry ``site_id`` and an
 them as rows central already holds.
 
 History never travels down (docs/sync.md); a site that has been running keeps its own
-copy of what it uploaded. `station.demo_setup` gives the demo's site that copy, once the
+copy of what it uploaded. `station.demo.setup` gives the demo's site that copy, once the
 people have come down, since the kiosk and `station report` read the site database.
 
 Everything is drawn from one `random.Random`: the same seed, site and `now` give the
@@ -44,10 +44,10 @@ from station import registry
 from station.checkin import CLOSING, SELF, STAFF
 from station.config import StationConfig
 from station.db import MachineSession, Member, MemberKind, Visit
-from station.demo_frame import HISTORY_DAYS, Frame
-from station.demo_machines import MachineSessions
-from station.demo_people import People
-from station.demo_rhythms import (
+from station.demo.frame import HISTORY_DAYS, Frame
+from station.demo.machines import MachineSessions
+from station.demo.people import People
+from station.demo.rhythms import (
     EVENT_STAY,
     MONTH,
     WEEKDAY,
@@ -59,7 +59,7 @@ from station.demo_rhythms import (
     profile,
     uuid7_from,
 )
-from station.demo_rows import Allocate, write_history
+from station.demo.rows import Allocate, write_history
 
 __all__ = ["HISTORY_DAYS", "Allocate", "seed_history"]
 

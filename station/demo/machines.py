@@ -1,6 +1,6 @@
 """The demo history's machine sessions: trained members with a badge use the site's
 machines during their fablab visits, one session at a time per machine, ended as an
-agent would end it (see `station.demo_history`)."""
+agent would end it (see `station.demo.history`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from station.config import MachineAgentConfig
-from station.demo_frame import Frame
-from station.demo_rhythms import Person, uuid7_from
+from station.demo.frame import Frame
+from station.demo.rhythms import Person, uuid7_from
 from station.protocol.vocabulary import EndReason
 from station.schedule import Schedule
 

@@ -1,6 +1,6 @@
 """Who comes in the demo's history: members (their terms, plan, badge and trainings)
 and visitors, each drawn once, with names, e-mails and home communes that look real
-(see `station.demo_history`)."""
+(see `station.demo.history`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from station.communes import OTHER_COMMUNE, load_communes
 from station.credential import Credential
 from station.db import MemberKind
-from station.demo_frame import Frame
-from station.demo_rhythms import (
+from station.demo.frame import Frame
+from station.demo.rhythms import (
     FIRST_NAMES,
     LAST_NAMES,
     Day,

@@ -1,6 +1,6 @@
 """The shapes of the demo's history: who comes for what, when, for how long.
 
-Plain data and small pure helpers for `station.demo_history`: visit profiles per
+Plain data and small pure helpers for `station.demo.history`: visit profiles per
 purpose, how busy each weekday and month is, the names people are drawn from, and
 the people and days the history is drawn for.
 """

@@ -1,6 +1,6 @@
 """The demo history written at central as if it had gone through sync: registry rows
 with central revisions and nothing dirty, history rows with their site and upload
-time, all inserted in bulk (see `station.demo_history`)."""
+time, all inserted in bulk (see `station.demo.history`)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
 from station.db import Badge, BadgeStatus, MachineSession, Member, Membership, MemberTraining, Visit
-from station.demo_frame import Frame
-from station.demo_rhythms import Person, uuid4_from
+from station.demo.frame import Frame
+from station.demo.rhythms import Person, uuid4_from
 
 Allocate = Callable[[Connection, int], int]  # reserves n revisions at central: the first
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from station.config import StationConfig
 from station.db import AccessEvent, MachineSession, Visit, make_engine, upgrade
-from station.demo_data import seed_people
-from station.demo_history import seed_history
+from station.demo.data import seed_people
+from station.demo.history import seed_history
 from station.seed import seed_site
 
 

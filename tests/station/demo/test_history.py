@@ -32,7 +32,7 @@ from station.db import (
     Visit,
     make_engine,
 )
-from station.demo_history import HISTORY_DAYS, seed_history
+from station.demo.history import HISTORY_DAYS, seed_history
 from station.privacy import purge
 from station.seed import seed_site
 from station.tallies import entries, usage
