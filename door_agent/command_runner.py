@@ -11,12 +11,12 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypedDict
 
 from door_agent.actions import Action
 from door_agent.controller import CommandCall, Controller
 from door_agent.errors import CommandRefused
-from station.protocol.commands import CommandResult, check_command
+from station.protocol.commands import Author, CommandResult, RefusedCommand, check_command
 from station.protocol.errors import ProtocolError
 from station.protocol.vocabulary import APPLIED, Command, Refusal
 
@@ -41,6 +41,9 @@ class CommandOutcome:
     detail: str = ""
     actions: list[Action] = field(default_factory=list)
     refresh_status: bool = False
+    # None: forged or malformed, so no one can be trusted to have sent it.
+    author: Author | None = None
+    why: str = ""  # the author's reason, "" when none was given
 
     @property
     def ok(self) -> bool:
@@ -68,12 +71,17 @@ def run_command(
     """Check and carry out one command; never raises for anything in the payload."""
     try:
         body = check_command(payload, agent_id, key, wall, already_seen)
+    except RefusedCommand as exc:  # signed, with an author: the refusal names them
+        return CommandOutcome(
+            _peek_id(payload), _peek_command(payload), exc.reason, exc.detail, **_by(exc)
+        )
     except INPUT_ERRORS as exc:
         reason, detail = as_refusal(exc)
         return CommandOutcome(_peek_id(payload), None, reason, detail)
     command_id, command = str(body["id"]), Command(body["command"])
+    by = _by(body)
     if command is Command.REFRESH_STATUS:  # the loop's, whatever it drives
-        return CommandOutcome(command_id, command, None, refresh_status=True)
+        return CommandOutcome(command_id, command, None, refresh_status=True, **by)
     handler = controller.commands().get(command)
     if handler is None:
         return CommandOutcome(
@@ -81,12 +89,33 @@ def run_command(
             command,
             Refusal.NOT_APPLICABLE,
             f"{command.value!r} does not apply to a {controller.kind}",
+            **by,
         )
     try:
         actions = handler(CommandCall(now, wall, body["args"]))
     except CommandRefused as exc:
-        return CommandOutcome(command_id, command, exc.reason, exc.detail)
-    return CommandOutcome(command_id, command, None, actions=actions)
+        return CommandOutcome(command_id, command, exc.reason, exc.detail, **by)
+    return CommandOutcome(command_id, command, None, actions=actions, **by)
+
+
+class _By(TypedDict):
+    author: Author
+    why: str
+
+
+def _by(source: RefusedCommand | dict[str, Any]) -> _By:
+    """Author and reason of a command check_command has read (so both are valid)."""
+    if isinstance(source, RefusedCommand):
+        return {"author": source.author, "why": source.why}
+    return {"author": Author.decode(source["issued_by"]), "why": source.get("reason", "")}
+
+
+def _peek_command(payload: bytes) -> Command | None:
+    """The command of a signed one refused (expired, replayed...), if it names one."""
+    try:
+        return Command(json.loads(payload)["body"]["command"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _peek_id(payload: bytes) -> str | None:

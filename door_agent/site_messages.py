@@ -173,6 +173,9 @@ class SiteMessages:
             "command": outcome.command,
             "command_id": outcome.command_id,
             "detail": outcome.detail[:200],
+            # null: forged or malformed, no author can be trusted (the log says so).
+            "author": None if outcome.author is None else outcome.author.encode(),
+            "reason": outcome.why,
         }
         self.execute(
             [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -19,9 +20,9 @@ from kiosk.errors import BusUnavailable
 from station.config import StationConfig
 from station.protocol import topics
 from station.protocol.client import make_client
-from station.protocol.commands import CommandResult, publish_command
+from station.protocol.commands import Author, CommandResult, publish_command
 from station.protocol.errors import ProtocolError
-from station.protocol.vocabulary import Command
+from station.protocol.vocabulary import Command, Refusal
 
 log = logging.getLogger(__name__)
 ResultSink = Callable[[str, CommandResult], None]
@@ -45,7 +46,8 @@ class CommandBus:
         self._on_state = on_state
         self._connected = threading.Event()
         self._closed = False
-        self.malformed = 0
+        self.malformed = 0  # command results refused, all reasons
+        self.refused: Counter[str] = Counter()  # the same, by reason
         # No persistent session: commands are worth nothing later (see above).
         self.client = make_client(config.mqtt, f"kiosk-{kiosk_id}")
         self.client.on_connect = self._connect
@@ -66,10 +68,11 @@ class CommandBus:
         agent_id: str,
         command: Command,
         *,
+        author: Author,
+        reason: str = "",
         args: dict[str, Any] | None = None,
-        issued_by: str = "",
     ) -> str:
-        """Sign and publish a command; its id. `BusUnavailable` if not connected."""
+        """Sign and publish a command by `author`; its id. `BusUnavailable` if not connected."""
         if agent_id not in self.config.agents:
             raise ValueError(f"unknown agent {agent_id!r}")
         if not self.connected:
@@ -80,12 +83,13 @@ class CommandBus:
             agent_id,
             command,
             self.config.site_key,
+            author=author,
+            reason=reason,
             args=args,
-            issued_by=issued_by,
         )
         if not sent:
             raise BusUnavailable("the broker did not take the command (disconnected)")
-        log.info("sent %s to %s (%s) for %s", command, agent_id, command_id, issued_by)
+        log.info("sent %s to %s (%s) for %s", command, agent_id, command_id, author)
         return command_id
 
     def close(self) -> None:
@@ -124,12 +128,17 @@ class CommandBus:
             self._on_state(False)
 
     def _message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        # Decoded here, at the edge: what does not fit is counted and dropped, never
+        # raised into paho's thread (an exception there would end the kiosk's link).
         parsed = topics.parse_agent_topic(message.topic)
         try:
+            if parsed is None or parsed[0] != self.site or parsed[2] != topics.COMMAND_RESULTS:
+                raise ProtocolError(Refusal.MALFORMED, "not a command_results topic of this site")
             body = CommandResult.decode(bytes(message.payload))
         except ProtocolError as exc:
             self.malformed += 1
-            log.warning("malformed command result on %s: %s", message.topic, exc)
+            self.refused[exc.reason] += 1
+            log.warning("malformed command result on %s: %s", message.topic[:200], exc)
             return
-        if parsed is not None and self._on_result is not None:
+        if self._on_result is not None:
             self._on_result(parsed[1], body)

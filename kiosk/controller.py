@@ -364,7 +364,7 @@ class KioskController(QObject):
                 self.confirm(Screen.GOODBYE, GoodbyeData(result.first_name, spent))
             case Outcome.STAFF:
                 self.idle_timer.stop()
-                self.staff.open(result.first_name)
+                self.staff.open(result.first_name, result.member_id)
             case Outcome.EXPIRED:
                 self._refused(result, ProblemKind.EXPIRED)
             case Outcome.UNKNOWN:

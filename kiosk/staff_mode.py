@@ -24,7 +24,7 @@ from kiosk.worker import Jobs
 from station.checkin import Presence
 from station.credential import Credential
 from station.errors import Conflict, NotFound
-from station.protocol.commands import CommandResult
+from station.protocol.commands import MAX_NAME, MAX_REASON, Author, CommandResult
 from station.protocol.vocabulary import Command
 from station.today import SpaceFill, Tallies
 
@@ -55,8 +55,9 @@ class CommandSender(Protocol):
         agent_id: str,
         command: Command,
         *,
+        author: Author,
+        reason: str = "",
         args: dict[str, Any] | None = None,
-        issued_by: str = "",
     ) -> str: ...
 
 
@@ -74,6 +75,7 @@ class StaffMode(QObject):
         self.service, self.jobs, self.screens = service, jobs, screens
         self.bus: CommandSender | None = None
         self.data: StaffData | None = None
+        self.author: Author | None = None  # who opened staff mode: every command is theirs
         self.enrol_for: uuid.UUID | None = None
         self.revoke_next = False
         self.timer = QTimer(self)  # closes staff mode after `timeout_s` without a touch
@@ -92,14 +94,16 @@ class StaffMode(QObject):
 
     # -- life cycle -------------------------------------------------------------------
 
-    def open(self, name: str) -> None:
+    def open(self, name: str, member_id: uuid.UUID | None = None) -> None:
+        member = None if member_id is None else str(member_id)
+        self.author = Author.kiosk(self.service.kiosk_id, (name or "?")[:MAX_NAME], member)
         self.data = StaffData(name, bus_connected=bool(self.bus and self.bus.connected))
         self.refresh()
         self.timer.start()
 
     def reset(self) -> None:
         """Forget everything (the controller goes idle or checks someone in)."""
-        self.data = None
+        self.data, self.author = None, None
         self.enrol_for, self.revoke_next = None, False
         self.timer.stop()
 
@@ -241,19 +245,18 @@ class StaffMode(QObject):
 
     # -- agents -----------------------------------------------------------------------
 
-    def command(self, agent_id: str, value: str) -> None:
-        """A command button (`StaffView.command`, whose signal carries plain strings)."""
+    def command(self, agent_id: str, value: str, reason: str = "") -> None:
+        """A command button (`StaffView.command`, whose signal carries plain strings),
+        sent in the name of whoever opened staff mode."""
         command = Command(value)
-        staff = self.data
-        if staff is None:
+        author = self.author
+        if self.data is None or author is None:
             return
         if self.bus is None:
             self._update(notice=Notice.BUS_DOWN)
             return
         try:
-            self.bus.send(
-                agent_id, command, issued_by=f"kiosk {self.service.kiosk_id}: {staff.staff_name}"
-            )
+            self.bus.send(agent_id, command, author=author, reason=reason.strip()[:MAX_REASON])
         except BusUnavailable:
             self._update(notice=Notice.BUS_DOWN)
             return

@@ -1,4 +1,5 @@
-"""Commands from the site to an agent: signed, time-limited, single use.
+"""Commands from the site to an agent: signed, time-limited, single use, and each
+with its author (who, from which device) and an optional reason.
 
 `publish_command` is how every sender (the kiosk's staff mode, a console) signs and
 publishes one; `check_command` is how the agent verifies it.
@@ -20,6 +21,70 @@ from station.protocol.vocabulary import APPLIED, Command, Refusal
 
 DEFAULT_TTL = dt.timedelta(seconds=30)
 CLOCK_SKEW = dt.timedelta(seconds=30)
+MAX_REASON = 200  # a command's reason: a sentence, not a document
+MAX_NAME = 100
+DEVICE_KINDS = ("kiosk:", "cli:")  # and "console", which names no host
+_DEVICE_CONSOLE = "console"
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who issued a command: a staff member (``member``, None when none is known, as
+    from a console) by ``name``, from ``device`` (``kiosk:<id>``, ``cli:<host>`` or
+    ``console``). On the wire: ``issued_by`` ``{"member", "name", "device"}``."""
+
+    name: str
+    device: str
+    member: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_author(self.name, self.device, self.member)
+
+    @classmethod
+    def kiosk(cls, kiosk_id: str, name: str, member: str | None) -> Author:
+        return cls(name, f"kiosk:{kiosk_id}", member)
+
+    def encode(self) -> dict[str, Any]:
+        return {"member": self.member, "name": self.name, "device": self.device}
+
+    @classmethod
+    def decode(cls, value: object) -> Author:
+        """The author of an ``issued_by`` object, or `ValueError` saying what does not fit."""
+        if not isinstance(value, dict) or set(value) != {"member", "name", "device"}:
+            raise ValueError("issued_by must be an object {member, name, device}")
+        return cls(value["name"], value["device"], value["member"])
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.device})"
+
+
+def _check_author(name: object, device: object, member: object) -> None:
+    if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME:
+        raise ValueError(f"an author's name is a string of 1 to {MAX_NAME} characters")
+    if member is not None and (not isinstance(member, str) or not 0 < len(member) <= 64):
+        raise ValueError("an author's member is null or an id of up to 64 characters")
+    if not isinstance(device, str) or len(device) > MAX_NAME:
+        raise ValueError("an author's device is a short string")
+    kind_and_id = device != _DEVICE_CONSOLE and any(
+        device.startswith(kind) and len(device) > len(kind) for kind in DEVICE_KINDS
+    )
+    if device != _DEVICE_CONSOLE and not kind_and_id:
+        raise ValueError(f"device {device!r:.40} is not kiosk:<id>, cli:<host> or console")
+
+
+def _check_reason(reason: object) -> str:
+    if not isinstance(reason, str) or len(reason) > MAX_REASON:
+        raise ValueError(f"a command's reason is a string of at most {MAX_REASON} characters")
+    return reason
+
+
+class RefusedCommand(ProtocolError):
+    """A command whose signature and author hold but that may not run (wrong agent,
+    expired, replayed...): who sent it is known, so the refusal can name them."""
+
+    def __init__(self, reason: Refusal, detail: str, author: Author, why: str) -> None:
+        super().__init__(reason, detail)
+        self.author, self.why = author, why
 
 
 class Publisher(Protocol):
@@ -40,8 +105,9 @@ def publish_command(
     command: Command,
     site_key: bytes,
     *,
+    author: Author,
+    reason: str = "",
     args: dict[str, Any] | None = None,
-    issued_by: str = "",
     ttl: dt.timedelta = DEFAULT_TTL,
     now: dt.datetime | None = None,
 ) -> tuple[str, bool]:
@@ -52,10 +118,11 @@ def publish_command(
         command,
         agent_id,
         agent_key(site_key, agent_id),
+        author=author,
+        reason=reason,
         args=args,
         now=now,
         ttl=ttl,
-        issued_by=issued_by,
     )
     info = client.publish(
         topics.agent(site, agent_id, topics.COMMANDS), payload, qos=1, retain=False
@@ -68,17 +135,21 @@ def make_command(
     agent_id: str,
     key: bytes,
     *,
+    author: Author,
+    reason: str = "",
     args: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
     ttl: dt.timedelta = DEFAULT_TTL,
-    issued_by: str = "",
 ) -> tuple[str, bytes]:
-    """(command id, signed payload) for `agent_id`."""
+    """(command id, signed payload) for `agent_id`, issued by `author` for `reason`."""
     try:  # a plain string from an untyped caller is checked all the same
         command = Command(command)
     except ValueError:
         expected = sorted(member.value for member in Command)
         raise ValueError(f"unknown command {command!r}; expected one of {expected}") from None
+    if not isinstance(author, Author):  # an untyped caller's string: every command has an author
+        raise TypeError(f"a command's author is an Author, not {author!r:.40}")
+    _check_reason(reason)
     issued = now or dt.datetime.now(dt.UTC)
     command_id = str(new_event_id())
     body = {
@@ -88,7 +159,8 @@ def make_command(
         "args": args or {},
         "issued_at": issued.isoformat(),
         "expires_at": (issued + ttl).isoformat(),
-        "issued_by": issued_by,
+        "issued_by": author.encode(),
+        "reason": reason,
     }
     return command_id, sign(body, key)
 
@@ -96,7 +168,8 @@ def make_command(
 def check_command(
     payload: bytes, agent_id: str, key: bytes, now: dt.datetime, already_seen: Callable[[str], bool]
 ) -> dict[str, Any]:
-    """The command body if it may run now, else `ProtocolError` with the reason.
+    """The command body if it may run now, else `ProtocolError` with the reason
+    (`RefusedCommand`, naming the author, once signature and author hold).
 
     `already_seen(id)` must remember the id durably (the agent's SQLite) and say
     whether it was seen before: that is what makes a command single use.
@@ -116,17 +189,38 @@ def check_command(
         issued, expires = issued.astimezone(dt.UTC), expires.astimezone(dt.UTC)
     except OverflowError:
         raise ProtocolError(Refusal.MALFORMED, "times out of range") from None
+    author, why = command_author(body)
+
+    def refuse(reason: Refusal, detail: str) -> RefusedCommand:
+        return RefusedCommand(reason, detail, author, why)
+
     if body.get("agent") != agent_id:
-        raise ProtocolError(Refusal.WRONG_AGENT, f"meant for {body.get('agent')!r}")
+        raise refuse(Refusal.WRONG_AGENT, f"meant for {body.get('agent')!r}")
     if not _is_command(command):
-        raise ProtocolError(Refusal.UNKNOWN_COMMAND, str(command))
+        raise refuse(Refusal.UNKNOWN_COMMAND, str(command))
     if expires <= now or expires - issued > dt.timedelta(hours=24):
-        raise ProtocolError(Refusal.EXPIRED, f"expired at {expires.isoformat()}")
+        raise refuse(Refusal.EXPIRED, f"expired at {expires.isoformat()}")
     if issued > now + CLOCK_SKEW:
-        raise ProtocolError(Refusal.NOT_YET_VALID, f"issued in the future ({issued.isoformat()})")
+        raise refuse(Refusal.NOT_YET_VALID, f"issued in the future ({issued.isoformat()})")
     if already_seen(command_id):
-        raise ProtocolError(Refusal.REPLAYED, f"command {command_id} was already received")
+        raise refuse(Refusal.REPLAYED, f"command {command_id} was already received")
     return body
+
+
+def command_author(body: dict[str, Any]) -> tuple[Author, str]:
+    """(author, reason) of a verified command body, or `ProtocolError` (malformed):
+    a command without an author is refused, whatever it asks."""
+    issued_by = body.get("issued_by")
+    if issued_by is None or issued_by == "":
+        raise ProtocolError(Refusal.MALFORMED, "no author")
+    try:
+        author = Author.decode(issued_by)
+    except ValueError as exc:
+        raise ProtocolError(Refusal.MALFORMED, f"bad author ({exc})") from None
+    try:
+        return author, _check_reason(body.get("reason", ""))
+    except ValueError as exc:
+        raise ProtocolError(Refusal.MALFORMED, f"bad reason ({exc})") from None
 
 
 def _is_command(value: Any) -> bool:

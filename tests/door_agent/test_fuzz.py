@@ -50,6 +50,7 @@ command_bodies = st.fixed_dictionaries(
         | json_values,
         "issued_at": times,
         "expires_at": times,
+        "issued_by": st.just({"member": None, "name": "fuzz", "device": "console"}) | json_values,
     }
 )
 snapshot_bodies = st.fixed_dictionaries(

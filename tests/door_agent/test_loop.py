@@ -19,7 +19,7 @@ from station.protocol.grants import make_snapshot
 from station.protocol.signing import agent_key
 from station.protocol.vocabulary import Command
 from station.rules import ResourceFacts
-from tests.support.agents import deliver, laser_snapshot, member_entry
+from tests.support.agents import SITE_AUTHOR, deliver, laser_snapshot, member_entry
 
 
 @pytest.fixture
@@ -72,7 +72,11 @@ def test_a_broken_cache_denies(door: Agent) -> None:
     _grant(door, "04000001")
     _tap(door, "04000001")
     assert door.io.relay.is_on  # the cache works: granted
-    deliver(door, topics.COMMANDS, make_command(Command.LOCK, "front-door", _key(door))[1])
+    deliver(
+        door,
+        topics.COMMANDS,
+        make_command(Command.LOCK, "front-door", _key(door), author=SITE_AUTHOR)[1],
+    )
     assert not door.io.relay.is_on
     door.store._db().execute("DROP TABLE grants")  # the file is damaged under our feet
     _tap(door, "04000001")

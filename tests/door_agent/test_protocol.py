@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from station.protocol.commands import make_command
+from station.protocol.commands import Author, make_command
 from station.protocol.signing import agent_key, sign
 from station.protocol.vocabulary import Command
-from tests.support.agents import agent_overrides, member_entry
+from tests.support.agents import SITE_AUTHOR, agent_overrides, member_entry
 from tests.support.wait import wait_for
 
 MEMBER = "04000001"
@@ -33,7 +33,11 @@ def test_a_command_is_single_use_across_restarts(make_config, run_agent, make_si
     first = run_agent(config, "front-door")
     site.wait_event("agent_started")
     command_id, payload = make_command(
-        Command.UNLOCK_ONCE, "front-door", site.key, ttl=dt.timedelta(minutes=10)
+        Command.UNLOCK_ONCE,
+        "front-door",
+        site.key,
+        ttl=dt.timedelta(minutes=10),
+        author=SITE_AUTHOR,
     )
     site.send_raw_command(payload)
     assert site.wait_result(command_id)["ok"]
@@ -51,20 +55,33 @@ def test_commands_refused_with_their_reason(door) -> None:  # type: ignore[no-un
     site, agent = door
     now = dt.datetime.now(dt.UTC)
     cases: list[tuple[bytes, str]] = []
-    _, forged = make_command(Command.UNLOCK_ONCE, "front-door", b"not-the-key" * 3)
+    _, forged = make_command(
+        Command.UNLOCK_ONCE, "front-door", b"not-the-key" * 3, author=SITE_AUTHOR
+    )
     cases.append((forged, "bad_signature"))
     _, other_agent = make_command(
-        Command.UNLOCK_ONCE, "front-door", agent_key(site.config.site_key, "laser-cutter")
+        Command.UNLOCK_ONCE,
+        "front-door",
+        agent_key(site.config.site_key, "laser-cutter"),
+        author=SITE_AUTHOR,
     )
     cases.append((other_agent, "bad_signature"))  # another agent's key
-    _, wrong_agent = make_command(Command.UNLOCK_ONCE, "laser-cutter", site.key)
+    _, wrong_agent = make_command(Command.UNLOCK_ONCE, "laser-cutter", site.key, author=SITE_AUTHOR)
     cases.append((wrong_agent, "wrong_agent"))
     _, expired = make_command(
-        Command.UNLOCK_ONCE, "front-door", site.key, now=now - dt.timedelta(minutes=5)
+        Command.UNLOCK_ONCE,
+        "front-door",
+        site.key,
+        now=now - dt.timedelta(minutes=5),
+        author=SITE_AUTHOR,
     )
     cases.append((expired, "expired"))
     _, future = make_command(
-        Command.UNLOCK_ONCE, "front-door", site.key, now=now + dt.timedelta(minutes=5)
+        Command.UNLOCK_ONCE,
+        "front-door",
+        site.key,
+        now=now + dt.timedelta(minutes=5),
+        author=SITE_AUTHOR,
     )
     cases.append((future, "not_yet_valid"))
     cases.append((b"\xff\x00 not json", "malformed"))
@@ -77,6 +94,7 @@ def test_commands_refused_with_their_reason(door) -> None:  # type: ignore[no-un
             "args": {},
             "issued_at": now.isoformat(),
             "expires_at": (now + dt.timedelta(seconds=30)).isoformat(),
+            "issued_by": SITE_AUTHOR.encode(),
         },
         site.key,
     )
@@ -91,7 +109,9 @@ def test_commands_refused_with_their_reason(door) -> None:  # type: ignore[no-un
     assert not agent.relay
 
     # A good command runs once; the same bytes again are a replay.
-    command_id, payload = make_command(Command.UNLOCK_ONCE, "front-door", site.key)
+    command_id, payload = make_command(
+        Command.UNLOCK_ONCE, "front-door", site.key, author=SITE_AUTHOR
+    )
     site.send_raw_command(payload)
     assert site.wait_result(command_id)["ok"]
     site.send_raw_command(payload)
@@ -161,3 +181,51 @@ def make_snapshot_for_other_agent(site) -> bytes:  # type: ignore[no-untyped-def
     return make_snapshot(
         site.config.site.id, "laser-cutter", 99, ResourceFacts("front-door"), {}, site.key
     )
+
+
+def test_the_events_name_the_author_of_a_command(door) -> None:  # type: ignore[no-untyped-def]
+    """Applied or refused, a command's event says who sent it and why; a forged one
+    or one without an author names no one (null): nobody can be trusted to have sent it."""
+    site, agent = door
+    now = dt.datetime.now(dt.UTC)
+    dana = Author.kiosk("entree", "Dana", "6f1c2a9e-0000-4000-8000-000000000001")
+    applied_id, applied = make_command(
+        Command.LOCK, "front-door", site.key, author=dana, reason="fire drill"
+    )
+    expired_id, expired = make_command(
+        Command.LOCK, "front-door", site.key, author=dana, now=now - dt.timedelta(minutes=5)
+    )
+    forged_id, forged = make_command(Command.LOCK, "front-door", b"not-the-key" * 3, author=dana)
+    anonymous = {
+        "id": "no-author-1",
+        "agent": "front-door",
+        "command": "lock",
+        "args": {},
+        "issued_at": now.isoformat(),
+        "expires_at": (now + dt.timedelta(seconds=30)).isoformat(),
+        "issued_by": "",
+    }
+    for payload in (applied, expired, forged, sign(anonymous, site.key)):
+        site.send_raw_command(payload)
+    wait_for(lambda: len(site.results) >= 4, what="a result per command")
+    assert [r["reason"] for r in site.results] == [
+        "applied",
+        "expired",
+        "bad_signature",
+        "malformed",
+    ]
+    [event] = site.wait_event("command_applied")
+    assert event.data["command_id"] == applied_id
+    assert event.data["author"] == {
+        "member": "6f1c2a9e-0000-4000-8000-000000000001",
+        "name": "Dana",
+        "device": "kiosk:entree",
+    }
+    assert event.data["reason"] == "fire drill"
+    refused = site.wait_event("command_refused", 3)
+    assert [e.data["command_id"] for e in refused] == [expired_id, forged_id, "no-author-1"]
+    assert refused[0].data["author"] == dana.encode()
+    assert refused[0].data["command"] == "lock"
+    assert refused[1].data["author"] is None  # forged: no trusted author
+    assert (refused[2].data["author"], refused[2].data["detail"]) == (None, "no author")
+    agent.settle()

@@ -218,7 +218,9 @@ def test_remote_unlock_is_a_signed_command_on_the_bus(
         dt.datetime.now(dt.UTC),
         lambda _id: False,
     )
-    assert body["command"] == "unlock_once" and "Dana" in body["issued_by"]
+    assert body["command"] == "unlock_once" and body["issued_by"]["name"] == "Dana"
+    assert body["issued_by"]["device"] == f"kiosk:{kiosk.controller.service.kiosk_id}"
+    assert body["issued_by"]["member"] is not None  # the staff member who opened staff mode
 
 
 def test_commands_refused_clearly_without_a_broker(qtbot: Any, kiosk: Any) -> None:

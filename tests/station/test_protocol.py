@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from station.protocol.commands import CommandResult, check_command, make_command
+from station.protocol.commands import (
+    Author,
+    CommandResult,
+    RefusedCommand,
+    check_command,
+    make_command,
+)
 from station.protocol.errors import ProtocolError
 from station.protocol.events import AgentEvent
 from station.protocol.signing import sign, verify
@@ -18,6 +24,7 @@ from station.protocol.vocabulary import APPLIED, Command, Refusal
 
 KEY = b"k" * 32
 NOW = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
+CONSOLE = Author("Site admin", "console")
 
 
 def test_signed_message_round_trips_and_a_forgery_is_refused() -> None:
@@ -78,11 +85,80 @@ def test_a_fresh_command_passes_once() -> None:
         seen.add(command_id)
         return False
 
-    _, payload = make_command(Command.UNLOCK_ONCE, "front-door", KEY, now=NOW)
+    _, payload = make_command(Command.UNLOCK_ONCE, "front-door", KEY, author=CONSOLE, now=NOW)
     assert check_command(payload, "front-door", KEY, NOW, already_seen)["command"] == "unlock_once"
     with pytest.raises(ProtocolError) as caught:
         check_command(payload, "front-door", KEY, NOW, already_seen)
     assert caught.value.reason == "replayed"
+
+
+def test_a_command_carries_its_author_and_reason() -> None:
+    dana = Author.kiosk("entree", "Dana", "6f1c2a9e-0000-4000-8000-000000000001")
+    _, payload = make_command(
+        Command.LOCKDOWN, "front-door", KEY, author=dana, reason="alarm", now=NOW
+    )
+    body = check_command(payload, "front-door", KEY, NOW, lambda _id: False)
+    assert Author.decode(body["issued_by"]) == dana
+    assert body["issued_by"] == {
+        "member": "6f1c2a9e-0000-4000-8000-000000000001",
+        "name": "Dana",
+        "device": "kiosk:entree",
+    }
+    assert body["reason"] == "alarm"
+    with pytest.raises(RefusedCommand) as caught:  # refused, yet who sent it is known
+        check_command(payload, "laser-cutter", KEY, NOW, lambda _id: False)
+    assert (caught.value.reason, caught.value.author, caught.value.why) == (
+        Refusal.WRONG_AGENT,
+        dana,
+        "alarm",
+    )
+
+
+def _body(**changes: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "id": "c1",
+        "agent": "front-door",
+        "command": "lock",
+        "args": {},
+        "issued_at": NOW.isoformat(),
+        "expires_at": (NOW + dt.timedelta(seconds=30)).isoformat(),
+        "issued_by": CONSOLE.encode(),
+    }
+    return {k: v for k, v in (body | changes).items() if v is not ...}
+
+
+@pytest.mark.parametrize(
+    ("changes", "detail"),
+    [
+        ({"issued_by": ...}, "no author"),
+        ({"issued_by": None}, "no author"),
+        ({"issued_by": ""}, "no author"),
+        ({"issued_by": "staff:alice"}, "bad author"),  # the old free string
+        ({"issued_by": {"member": None, "name": "", "device": "console"}}, "bad author"),
+        ({"issued_by": {"member": None, "name": "x", "device": "phone"}}, "bad author"),
+        ({"issued_by": {"member": 7, "name": "x", "device": "console"}}, "bad author"),
+        ({"issued_by": {"name": "x", "device": "console"}}, "bad author"),
+        ({"reason": "x" * 201}, "bad reason"),
+        ({"reason": 5}, "bad reason"),
+    ],
+)
+def test_a_command_without_a_good_author_is_malformed(
+    changes: dict[str, object], detail: str
+) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        check_command(sign(_body(**changes), KEY), "front-door", KEY, NOW, lambda _id: False)
+    assert caught.value.reason == Refusal.MALFORMED
+    assert caught.value.detail.startswith(detail)
+    assert not isinstance(caught.value, RefusedCommand)
+
+
+def test_a_command_is_not_made_without_an_author() -> None:
+    with pytest.raises(TypeError):
+        make_command(Command.LOCK, "front-door", KEY, author="alice")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        make_command(Command.LOCK, "front-door", KEY, author=CONSOLE, reason="x" * 201)
+    with pytest.raises(ValueError):
+        Author("Dana", "kiosk:")  # a kiosk names itself
 
 
 GOOD_EVENT: dict[str, Any] = {

@@ -21,7 +21,7 @@ from door_agent.inbox import Call, MqttMessage
 from station.config import StationConfig
 from station.credential import Credential
 from station.protocol import topics
-from station.protocol.commands import make_command
+from station.protocol.commands import Author, make_command
 from station.protocol.events import AgentEvent, encode_ack
 from station.protocol.grants import entry_to_json, make_snapshot
 from station.protocol.signing import agent_key
@@ -32,6 +32,7 @@ from tests.support.wait import wait_for
 
 TIMEOUT = 15.0
 RELAY = 17
+SITE_AUTHOR = Author("Test Site", "console")  # who the fake site's commands come from
 
 
 class FakeClock:
@@ -196,6 +197,7 @@ class Site:
         self.client.publish(self.topic(topics.GRANTS), payload, qos=1, retain=True)
 
     def command(self, name: Command, **kwargs: Any) -> str:
+        kwargs.setdefault("author", SITE_AUTHOR)
         command_id, payload = make_command(name, self.agent_id, self.key, **kwargs)
         self.send_raw_command(payload)
         return command_id

@@ -12,7 +12,7 @@ import pytest
 
 from station.config import load_config
 from station.protocol import topics
-from station.protocol.commands import check_command, publish_command
+from station.protocol.commands import Author, check_command, publish_command
 from station.protocol.errors import ProtocolError
 from station.protocol.signing import agent_key
 from station.protocol.vocabulary import Command
@@ -21,6 +21,7 @@ from tests.support.wait import wait_for
 from tests.sync.support import Probe, unique_site
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)  # when the command is issued
+ALICE = Author("alice", "console")
 
 
 @pytest.mark.mqtt  # its configuration must name the test broker
@@ -40,7 +41,8 @@ def test_a_sent_command_verifies_at_its_agent_only(config_factory: Callable[...,
             "front-door",
             Command.UNLOCK_ONCE,
             config.site_key,
-            issued_by="staff:alice",
+            author=ALICE,
+            reason="locksmith visit",
             now=NOW,
         )
         assert sent
@@ -57,10 +59,11 @@ def test_a_sent_command_verifies_at_its_agent_only(config_factory: Callable[...,
         body = check_command(
             payload, "front-door", agent_key(config.site_key, "front-door"), now, once
         )
-        assert (body["id"], body["command"], body["issued_by"]) == (
+        assert (body["id"], body["command"], body["issued_by"], body["reason"]) == (
             command_id,
             "unlock_once",
-            "staff:alice",
+            {"member": None, "name": "alice", "device": "console"},
+            "locksmith visit",
         )
         with pytest.raises(ProtocolError, match="replayed"):
             check_command(
@@ -78,5 +81,7 @@ def test_a_sent_command_verifies_at_its_agent_only(config_factory: Callable[...,
 def test_sending_without_a_broker_says_so(config_factory: Callable[..., Path]) -> None:
     config = load_config(config_factory())
     bus = SyncBus(config.mqtt, config.site.id, queue.Queue())  # never started
-    _id, sent = publish_command(bus, config.site.id, "front-door", Command.LOCK, config.site_key)
+    _id, sent = publish_command(
+        bus, config.site.id, "front-door", Command.LOCK, config.site_key, author=ALICE
+    )
     assert not sent
