@@ -2,7 +2,8 @@
 
 Its keys are `StatusField`: ``{"agent", "online", "version", "kind", "resource",
 "mode", "relay", "door" | "busy", "alarms", "reader", "grants_version",
-"outbox_depth", "outbox_alarm", "at", ...}``. The last will carries ``online: false``
+"outbox_depth", "outbox_alarm", "at", ...}``, the schema of
+`station.protocol.status.AgentStatusMessage`. The last will carries ``online: false``
 with the relay off: if the agent is gone its relay is (the unit's ExecStopPost and
 the hardware see to that).
 """
@@ -10,11 +11,11 @@ the hardware see to that).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 
 from door_agent.sender import Link
 from station.protocol import topics
+from station.protocol.status import encode_status
 from station.protocol.vocabulary import AgentKind, StatusField
 
 DEPTH_REFRESH_S = 5.0  # the outbox depth alone refreshes the status at most this often
@@ -88,4 +89,5 @@ class StatusPublisher:
 
     @staticmethod
     def encode(body: dict[StatusField, object]) -> bytes:
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+        # The protocol's own encoder: what sync decodes with `AgentStatusMessage`.
+        return encode_status(body)

@@ -20,7 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from station.protocol import topics
 from station.protocol.errors import ProtocolError
 from station.protocol.events import AgentEvent, encode_ack
-from station.protocol.vocabulary import StatusField
+from station.protocol.status import AgentStatusMessage
+from station.protocol.vocabulary import Refusal
 from sync.bus import Message, SyncBus
 from sync.compiler import GrantCompiler
 from sync.intake import (
@@ -43,7 +44,7 @@ class Batch:
     good (id, why, payload: recorded, then acknowledged)."""
 
     events: dict[str, list[AgentEvent]] = field(default_factory=lambda: defaultdict(list))
-    statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    statuses: dict[str, AgentStatusMessage] = field(default_factory=dict)
     refused: dict[str, list[tuple[uuid.UUID, str, bytes]]] = field(
         default_factory=lambda: defaultdict(list)
     )
@@ -77,13 +78,20 @@ class AgentMessages:
             self.counters["foreign_topic"] += 1
             return
         _site, agent_id, channel = parsed
+        if channel == topics.STATUS and not message.payload:
+            self.counters["status_cleared"] += 1  # a retained status removed: nothing to say
+            return
         try:
             if channel == topics.EVENTS:
                 batch.events[agent_id].append(check_event(AgentEvent.decode(message.payload)))
             elif channel == topics.STATUS:
                 batch.statuses[agent_id] = parse_status(message.payload)
+            else:
+                raise ProtocolError(Refusal.MALFORMED, f"sync reads no {channel!r} channel")
         except ProtocolError as exc:
+            # Counted by channel (what the tests and the dashboard read) and by reason.
             self.counters[f"malformed_{channel}"] += 1
+            self.counters[f"refused_{channel}_{exc.reason}"] += 1
             log.warning("refused a malformed %s message from %s: %s", channel, agent_id, exc)
             event_id = refusable_id(message.payload) if channel == topics.EVENTS else None
             if event_id is not None:
@@ -113,12 +121,12 @@ class AgentMessages:
         self._raise_floors(statuses)
         self._acknowledge(batch)
 
-    def _raise_floors(self, statuses: dict[str, dict[str, Any]]) -> None:
+    def _raise_floors(self, statuses: dict[str, AgentStatusMessage]) -> None:
         """An agent holding a newer version than sync's (the site database restored, say):
         the next snapshot goes past it."""
         for agent_id, status in statuses.items():
             current = self.compiler.current.get(agent_id)
-            held = status[StatusField.GRANTS_VERSION]
+            held = status.grants_version
             if current is not None and held > current.version:
                 self.compiler.raise_floor(agent_id, held)
 

@@ -21,7 +21,8 @@ from station.db import AccessEvent, AgentStatus, MachineSession, SyncRejection, 
 from station.protocol.errors import ProtocolError
 from station.protocol.events import AgentEvent
 from station.protocol.signing import parse_json
-from station.protocol.vocabulary import EventType, Refusal, StatusField
+from station.protocol.status import AgentStatusMessage
+from station.protocol.vocabulary import EventType, Refusal
 from sync.rows import upsert
 from sync.tables import table_of
 
@@ -116,27 +117,21 @@ def store_refusals(
     _insert_ignore(site, table_of(SyncRejection), rows)
 
 
-def parse_status(payload: bytes) -> dict[str, Any]:
-    """A status message as a dict with at least online and grants_version (or ProtocolError)."""
-    body = parse_json(payload)
-    version = body.get(StatusField.GRANTS_VERSION, 0)
-    # Beyond 2**53 it is no version sync gave out, and past 2**63 no column can hold it.
-    if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version < 2**53:
-        body[StatusField.GRANTS_VERSION] = 0
-    body[StatusField.ONLINE] = bool(body.get(StatusField.ONLINE, False))
-    return body
+def parse_status(payload: bytes) -> AgentStatusMessage:
+    """A status message, checked key by key (`AgentStatusMessage`), or `ProtocolError`."""
+    return AgentStatusMessage.decode(payload)
 
 
-def store_status(site: Connection, agent_id: str, status: dict[str, Any]) -> None:
+def store_status(site: Connection, agent_id: str, status: AgentStatusMessage) -> None:
     upsert(
         site,
         table_of(AgentStatus),
         [
             {
                 "agent_id": agent_id,
-                "online": status[StatusField.ONLINE],
-                "grants_version": status[StatusField.GRANTS_VERSION],
-                "status": status,
+                "online": status.online,
+                "grants_version": status.grants_version,
+                "status": status.to_json(),
                 "updated_at": utcnow(),
             }
         ],

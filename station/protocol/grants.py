@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from station.protocol.errors import ProtocolError
-from station.protocol.signing import sign, verify
+from station.protocol.signing import MAX_SNAPSHOT_BYTES, sign, verify
 from station.protocol.vocabulary import Refusal
 from station.rules import CredentialFacts, MembershipSpan, ResourceFacts
 from station.schedule import Schedule
@@ -122,7 +122,7 @@ def read_snapshot(
     payload: bytes, agent_id: str, key: bytes, current_version: int
 ) -> dict[str, Any]:
     """A verified snapshot body newer than `current_version`, else `ProtocolError`."""
-    body = verify(payload, key)
+    body = verify(payload, key, max_bytes=MAX_SNAPSHOT_BYTES)
     version = body.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ProtocolError(Refusal.MALFORMED, "version must be a positive integer")

@@ -9,15 +9,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 from typing import Any
 
 from station.protocol.errors import ProtocolError
 from station.protocol.vocabulary import Refusal
 
 ALGORITHM = "HS256"
-# A grant snapshot is about 200 bytes a badge: 64 MiB holds some 300,000 badges,
+# Every message but a grant snapshot is a few hundred bytes: past 64 KiB it is refused
+# unread. A snapshot is about 200 bytes a badge: 64 MiB holds some 300,000 badges,
 # well under mosquitto's default message_size_limit (256 MiB, MQTT's maximum).
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_MESSAGE_BYTES = 64 * 1024
+MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024
+# No message of the protocol nests deeper than about 8 (a snapshot's schedules).
+MAX_DEPTH = 32
+MAX_INT = 2**63  # no column, and no JSON reader of another language, holds more
 
 
 def agent_key(site_key: bytes, agent_id: str) -> bytes:
@@ -37,33 +43,72 @@ def sign(body: dict[str, Any], key: bytes) -> bytes:
     return b'{"alg":"%s","body":%s,"sig":"%s"}' % (ALGORITHM.encode(), payload, signature.encode())
 
 
-def verify(payload: bytes, key: bytes) -> dict[str, Any]:
+def verify(payload: bytes, key: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> dict[str, Any]:
     """The body of a signed message, or `ProtocolError` saying why it is refused."""
-    envelope = parse_json(payload)
+    envelope = parse_json(payload, max_bytes=max_bytes)
     if set(envelope) != {"alg", "body", "sig"} or envelope["alg"] != ALGORITHM:
         raise ProtocolError(Refusal.MALFORMED, "expected an envelope {alg, body, sig}")
     body, signature = envelope["body"], envelope["sig"]
     if not isinstance(body, dict) or not isinstance(signature, str) or not signature.isascii():
         raise ProtocolError(Refusal.MALFORMED, "body must be an object and sig an ASCII string")
-    expected = hmac.new(key, canonical(body), hashlib.sha256).hexdigest()
+    try:  # a snapshot-sized body is not depth-checked by parse_json
+        signed = canonical(body)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(Refusal.MALFORMED, f"body cannot be made canonical ({exc})") from None
+    expected = hmac.new(key, signed, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, signature):
         raise ProtocolError(Refusal.BAD_SIGNATURE, "signature does not match")
     return body
 
 
-def parse_json(payload: bytes) -> dict[str, Any]:
-    """A JSON object from the wire, or `ProtocolError('malformed')`."""
-    if len(payload) > MAX_MESSAGE_BYTES:
+def parse_json(payload: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> dict[str, Any]:
+    """A JSON object from the wire, or `ProtocolError('malformed')`: too large, not
+    UTF-8, not JSON, not an object, nested too deep, or with a number out of range."""
+    if len(payload) > max_bytes:
         raise ProtocolError(Refusal.MALFORMED, f"message of {len(payload)} bytes is too large")
     try:
-        # NaN and Infinity are not JSON: refused here, so canonical() never meets them.
-        value = json.loads(payload, parse_constant=_not_json)
+        # NaN, Infinity and 1e999 are not JSON numbers: refused here, so canonical()
+        # never meets them; nor is an integer past 2**63 anything the protocol sends.
+        value = json.loads(
+            payload, parse_constant=_not_json, parse_float=_finite, parse_int=_bounded
+        )
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProtocolError(Refusal.MALFORMED, f"not JSON ({exc.__class__.__name__})") from None
     if not isinstance(value, dict):
         raise ProtocolError(Refusal.MALFORMED, "expected a JSON object")
+    # A snapshot is checked key by key by its reader; walking its million nodes
+    # again here would double the time a Pi takes to accept it.
+    if len(payload) <= MAX_MESSAGE_BYTES and _depth(value) > MAX_DEPTH:
+        raise ProtocolError(Refusal.MALFORMED, f"nested deeper than {MAX_DEPTH}")
     return value
 
 
 def _not_json(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:20]} is out of range")
+    return number
+
+
+def _bounded(text: str) -> int:
+    # Past 4300 digits int() itself refuses (Python's guard against slow parsing).
+    number = int(text)
+    if not -MAX_INT <= number < MAX_INT:
+        raise ValueError(f"integer of {len(text)} digits is out of range")
+    return number
+
+
+def _depth(value: object) -> int:
+    """How deep containers nest in `value` (iterative: no recursion to exhaust)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
