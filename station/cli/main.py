@@ -32,7 +32,9 @@ COMMANDS = {
     "kiosk": "station.cli.kiosk",
     "sync": "station.cli.sync_cmd",
     "report": "station.cli.report",
+    "commands": "station.cli.commands_log",
     "demo": "station.cli.demo",
+    "deploy": "station.cli.deploy",
 }
 
 

@@ -55,3 +55,12 @@ class MqttConfig(Section):
         default=86400,
         ge=0,
     )
+    busiest_agent_messages_per_hour: int = doc(
+        "Messages an hour (events, statuses, command results) of the site's busiest "
+        "agent at its peak. `station deploy broker` sizes the broker's queue "
+        "(max_queued_messages) for a day of it from every agent, so that a site server "
+        "down for a day loses nothing.",
+        500,
+        default=500,
+        ge=1,
+    )

@@ -1,0 +1,103 @@
+"""The broker's accounts and what each may do, derived from `station.protocol.topics`.
+
+One account per agent (its user name is its agent id), one per kiosk
+(``kiosk-<id>``) and one for sync. Every account is listed by name with its own
+topics: there is no ``pattern`` rule, so an account that is not in the configuration
+(a leftover password, a typo) may do nothing at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from station.config import StationConfig
+from station.errors import ConfigError
+from station.protocol import topics
+
+SYNC = "sync"
+KIOSK_PREFIX = "kiosk-"
+
+# What an agent publishes and what it reads: the two directions of its topics.
+AGENT_WRITES = (topics.EVENTS, topics.STATUS, topics.COMMAND_RESULTS)
+AGENT_READS = (topics.GRANTS, topics.ACKS, topics.COMMANDS, topics.TIME)
+
+
+class Access(StrEnum):
+    """mosquitto's ACL access words."""
+
+    READ = "read"
+    WRITE = "write"
+
+
+@dataclass(frozen=True)
+class Rule:
+    access: Access
+    topic: str
+
+
+@dataclass(frozen=True)
+class Account:
+    user: str
+    role: str  # said in the ACL's comment: agent, kiosk or sync
+    rules: tuple[Rule, ...]
+
+
+def kiosk_user(kiosk_id: str) -> str:
+    return f"{KIOSK_PREFIX}{kiosk_id}"
+
+
+def agent_account(site: str, agent_id: str) -> Account:
+    """Only its own topics: a stolen agent can neither read another's grants or
+    commands nor publish another's events or status."""
+    rules = [Rule(Access.WRITE, topics.agent(site, agent_id, c)) for c in AGENT_WRITES]
+    rules += [Rule(Access.READ, topics.agent(site, agent_id, c)) for c in AGENT_READS]
+    return Account(agent_id, "agent", tuple(rules))
+
+
+def kiosk_account(site: str, kiosk_id: str) -> Account:
+    """Sends staff's commands to agents; reads their results and statuses."""
+    rules = (
+        Rule(Access.WRITE, topics.all_agents(site, topics.COMMANDS)),
+        Rule(Access.READ, topics.all_agents(site, topics.COMMAND_RESULTS)),
+        Rule(Access.READ, topics.all_agents(site, topics.STATUS)),
+    )
+    return Account(kiosk_user(kiosk_id), "kiosk", rules)
+
+
+def sync_account(site: str) -> Account:
+    """Reads what every agent publishes; publishes what every agent reads."""
+    rules = [Rule(Access.READ, topics.all_agents(site, c)) for c in AGENT_WRITES]
+    rules += [Rule(Access.WRITE, topics.all_agents(site, c)) for c in AGENT_READS]
+    return Account(SYNC, "sync", tuple(rules))
+
+
+def accounts(config: StationConfig) -> tuple[Account, ...]:
+    """Every account of the site, sync first, then kiosks and agents by id."""
+    site = config.site.id
+    found = [sync_account(site)]
+    found += [kiosk_account(site, k) for k in sorted(config.kiosks)]
+    found += [agent_account(site, a) for a in sorted(config.agents)]
+    users = [a.user for a in found]
+    clashes = sorted({u for u in users if users.count(u) > 1})
+    if clashes:
+        raise ConfigError(
+            [
+                f"agents.{user}: the broker account {user!r} is already sync's or a "
+                f"kiosk's; expected an agent id other than 'sync' and 'kiosk-<kiosk id>'"
+                for user in clashes
+            ]
+        )
+    return tuple(found)
+
+
+def render_acl(site: str, every: tuple[Account, ...]) -> str:
+    lines = [
+        f"# Broker ACL of site {site}, written by `station deploy broker` from the",
+        "# configuration and station/protocol/topics.py: do not edit, deploy again.",
+        "# Each account has only the topics listed under it (no pattern rule).",
+    ]
+    for account in every:
+        lines += ["", f"# {account.role}", f"user {account.user}"]
+        lines += [f"topic {rule.access} {rule.topic}" for rule in account.rules]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,127 @@
+"""`station deploy broker`: mosquitto's configuration, ACL, password file and TLS
+material for one site, from `config.toml`.
+
+Written under DIR::
+
+    mosquitto.conf   0644  the broker's whole configuration (mosquitto -c DIR/mosquitto.conf)
+    station.acl      0644  one account per agent, per kiosk and for sync (accounts.py)
+    station.passwd   0600  those accounts' hashed passwords, mosquitto's format (passwd.py)
+    ca.crt           0644  the site CA: every device gets it, to recognise the broker
+    server.crt       0644  the broker's certificate, signed by the site CA
+    secrets/         0700  <account>.password (0600, what `station deploy agent` bundles),
+                           ca.key and server.key (0600)
+    data/                  mosquitto's persistence (sessions, queued and retained messages)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from station.config import StationConfig
+from station.deploy import files, passwd, pki
+from station.deploy.accounts import Account, accounts, render_acl
+
+TLS_PORT = 8883  # MQTT over TLS, when [mqtt] says nothing of TLS
+HOURS_OF_OUTAGE = 24
+
+
+@dataclass(frozen=True)
+class BrokerDeployment:
+    """What a deploy wrote: where, on which port, for which accounts."""
+
+    out: Path
+    port: int
+    accounts: tuple[str, ...]
+    max_queued_messages: int
+    changed: tuple[str, ...]  # files (relative to `out`) whose content changed
+
+
+def listener_port(config: StationConfig) -> int:
+    """[mqtt] port when the clients are configured for TLS; else the TLS port 8883
+    (the broker has no plain listener, so a port meant for plain MQTT is not it)."""
+    return config.mqtt.port if config.mqtt.tls else TLS_PORT
+
+
+def max_queued_messages(config: StationConfig) -> int:
+    """A day of the busiest agent's messages, for every agent.
+
+    The limit is per client session, and sync's single session receives every agent's
+    events, statuses and command results: with sync down for a day, its queue holds
+    the whole site's day. Sized on the busiest agent, so no agent's day is cut short.
+    """
+    per_agent = config.mqtt.busiest_agent_messages_per_hour * HOURS_OF_OUTAGE
+    return per_agent * max(1, len(config.agents))
+
+
+def render_conf(out: Path, port: int, queued: int) -> str:
+    return "\n".join(
+        [
+            "# mosquitto for a Station site, written by `station deploy broker`; see",
+            "# docs/deploy.md for why each setting. Do not edit: deploy again.",
+            "per_listener_settings false",
+            "allow_anonymous false",
+            f"password_file {out / 'station.passwd'}",
+            f"acl_file {out / 'station.acl'}",
+            "",
+            "# Sessions, queued QoS 1 messages and retained grants/statuses survive a restart.",
+            "persistence true",
+            f"persistence_location {out / 'data'}/",
+            "",
+            f"# A day of outage: {HOURS_OF_OUTAGE} h x the busiest agent's messages an hour",
+            "# x the agents (sync's one session queues them all). mosquitto's default, 1000,",
+            "# silently drops QoS 1 messages beyond it.",
+            f"max_queued_messages {queued}",
+            "max_inflight_messages 100",
+            "# Offline MQTT 3.1.1 sessions never expire by themselves; MQTT 5 clients say",
+            "# how long.",
+            "persistent_client_expiration 7d",
+            "",
+            "# The only listener: TLS, password accounts (no client certificates).",
+            f"listener {port}",
+            "# An account's user name is its client id: nobody takes over another's session.",
+            "use_username_as_clientid true",
+            f"cafile {out / 'ca.crt'}",
+            f"certfile {out / 'server.crt'}",
+            f"keyfile {out / 'secrets' / 'server.key'}",
+            "require_certificate false",
+            "",
+        ]
+    )
+
+
+def deploy_broker(
+    config: StationConfig,
+    out: Path,
+    now: datetime,
+    *,
+    port: int | None = None,
+    renew: bool = False,
+) -> BrokerDeployment:
+    """Write the broker's files under `out`; keep passwords and keys unless `renew`."""
+    out = out.resolve()
+    every = accounts(config)
+    secrets = files.secret_dir(out / "secrets")
+    passwords = {a.user: files.password(secrets / f"{a.user}.password", renew=renew) for a in every}
+    pki.ensure(pki.Paths.under(out, secrets), config.site.id, config.mqtt.host, now, renew=renew)
+    (out / "data").mkdir(exist_ok=True)
+    chosen = listener_port(config) if port is None else port
+    queued = max_queued_messages(config)
+    passwd_path = out / "station.passwd"
+    existing = passwd_path.read_text() if passwd_path.exists() and not renew else ""
+    written = {
+        "mosquitto.conf": (render_conf(out, chosen, queued), files.PUBLIC),
+        "station.acl": (render_acl(config.site.id, every), files.PUBLIC),
+        "station.passwd": (passwd.render(passwords, existing), files.SECRET),
+    }
+    changed = [
+        name
+        for name, (text, mode) in written.items()
+        if files.write(out / name, text.encode(), mode)
+    ]
+    return BrokerDeployment(out, chosen, _users(every), queued, tuple(changed))
+
+
+def _users(every: tuple[Account, ...]) -> tuple[str, ...]:
+    return tuple(a.user for a in every)
