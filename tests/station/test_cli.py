@@ -239,3 +239,70 @@ def test_member_plans_add_and_renew(station) -> None:  # type: ignore[no-untyped
     assert status != 0 and "unknown plan 'gold'; expected one of member, resident, visitor" in err
     status, _, err = station("member", "add", "Léa", "--plan", "gold")
     assert status != 0 and "unknown plan 'gold'" in err
+
+
+def test_commands_log_names_who_sent_what(
+    station, database_url: str, tmp_path: Path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+    import uuid
+
+    from sqlalchemy.orm import Session
+
+    from station.db import AccessEvent, make_engine
+
+    dana = {"member": str(uuid.UUID(int=7)), "name": "Dana", "device": "kiosk:entree"}
+    noon = dt.datetime(2026, 11, 26, 11, tzinfo=dt.UTC)  # 12:00 in Saint-Omer
+    events = [  # (minutes after noon, agent, type, reason, data)
+        (0, "front-door", "command_applied", "applied", {"command": "lock", "author": dana}),
+        (5, "laser-cutter", "command_applied", "applied", {"command": "block", "author": dana}),
+        (
+            10,
+            "front-door",
+            "command_refused",
+            "expired",
+            {"command": "unlock_once", "detail": "expired at x", "author": dana, "reason": "late"},
+        ),
+        (15, "front-door", "command_refused", "bad_signature", {"command": None, "author": None}),
+        (20, "front-door", "granted", "granted", {}),  # not a command: not in the log
+    ]
+    engine = make_engine(database_url)
+    with Session(engine) as session, session.begin():
+        for minutes, agent, type_, reason, data in events:
+            session.add(
+                AccessEvent(
+                    id=uuid.uuid4(),
+                    site_id="saint-omer-gare",
+                    agent_id=agent,
+                    resource=agent,
+                    type=type_,
+                    reason=reason,
+                    at=noon + dt.timedelta(minutes=minutes),
+                    data={"command_id": f"c{minutes}", "detail": "", "reason": ""} | data,
+                )
+            )
+    engine.dispose()
+
+    status, rows, _ = station("commands", "log", "--agent", "front-door")
+    assert status == 0 and isinstance(rows, list)
+    assert [(r["command"], r["outcome"], r["author"], r["device"]) for r in rows] == [
+        ("lock", "applied", "Dana", "kiosk:entree"),
+        ("unlock_once", "refused: expired (expired at x)", "Dana", "kiosk:entree"),
+        ("?", "refused: bad_signature", "—", ""),  # forged: no author to trust
+    ]
+    assert rows[1]["reason"] == "late" and rows[0]["member"] == dana["member"]
+    assert rows[0]["when"] == "2026-11-26 12:00:00+01:00"  # in the site's time
+
+    _, since, _ = station("commands", "log", "--since", "2026-11-26T12:05")  # the site's time
+    assert [(r["agent"], r["command"]) for r in since] == [  # type: ignore[union-attr]
+        ("laser-cutter", "block"),
+        ("front-door", "unlock_once"),
+        ("front-door", "?"),
+    ]
+
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("COLUMNS", "200")  # rich would cut the table to a terminal's 80
+    capsys.readouterr()
+    assert main(["--config", str(config), "commands", "log", "--since", "2026-11-26"]) == 0
+    table = capsys.readouterr().out
+    assert "Dana" in table and "kiosk:entree" in table and "refused: expired" in table
