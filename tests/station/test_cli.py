@@ -253,7 +253,7 @@ def test_commands_log_names_who_sent_what(
 
     dana = {"member": str(uuid.UUID(int=7)), "name": "Dana", "device": "kiosk:entree"}
     noon = dt.datetime(2026, 11, 26, 11, tzinfo=dt.UTC)  # 12:00 in Saint-Omer
-    events = [  # (minutes after noon, agent, type, reason, data)
+    events: list[tuple[int, str, str, str, dict[str, object]]] = [  # minutes after noon, ...
         (0, "front-door", "command_applied", "applied", {"command": "lock", "author": dana}),
         (5, "laser-cutter", "command_applied", "applied", {"command": "block", "author": dana}),
         (
@@ -278,7 +278,7 @@ def test_commands_log_names_who_sent_what(
                     type=type_,
                     reason=reason,
                     at=noon + dt.timedelta(minutes=minutes),
-                    data={"command_id": f"c{minutes}", "detail": "", "reason": ""} | data,
+                    data={"command_id": f"c{minutes}", "detail": "", "reason": "", **data},
                 )
             )
     engine.dispose()
