@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import stat
 import subprocess
@@ -102,3 +103,19 @@ def test_password_entries_are_mosquittos_own(tmp_path: Path) -> None:
     assert theirs.startswith(f"$7${passwd.ITERATIONS}$")
     assert passwd.verify("s3cret", theirs)
     assert not passwd.verify("S3cret", theirs)
+
+
+def test_the_command_writes_and_reports(
+    site_config: StationConfig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from station.cli.main import main
+
+    out = tmp_path / "cli"
+    argv = ["--config", str(site_config.source), "--json", "deploy", "broker", "--out", str(out)]
+    assert main(argv) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["port"] == site_config.mqtt.port
+    assert set(first["changed"]) == {"mosquitto.conf", "station.acl", "station.passwd"}
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["changed"] == []
+    assert f"listener {site_config.mqtt.port}\n" in (out / "mosquitto.conf").read_text()
