@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from kiosk.errors import DatabaseUnavailable
 from station import registry
 from station.checkin import Desk, Presence, TapResult
+from station.commands_log import LoggedCommand, last_commands
 from station.config import StationConfig
 from station.credential import Credential
 from station.db import AgentStatus, BadgeStatus, make_engine
@@ -38,6 +39,7 @@ from station.today import (
 )
 
 log = logging.getLogger(__name__)
+LAST_COMMANDS = 3  # per agent, on the staff screen
 Clock = Callable[[], dt.datetime]
 
 
@@ -63,6 +65,7 @@ class AgentRow:
     grants_version: int
     updated_at: dt.datetime | None
     status: dict[str, Any] = field(default_factory=dict)
+    commands: tuple[LoggedCommand, ...] = ()  # the last few, newest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,9 +200,13 @@ class KioskService:
             ]
 
     def agents(self) -> list[AgentRow]:
-        """Every agent of the configuration with the last status sync stored for it."""
+        """Every agent of the configuration with the last status sync stored for it and
+        its last commands (who sent what, and what came of it)."""
         with self._session() as session:
             rows = {s.agent_id: s for s in session.scalars(select(AgentStatus))}
+            commands = last_commands(
+                session, self.config.site.id, self.config.agents, LAST_COMMANDS
+            )
         result = []
         for agent_id, agent in self.config.agents.items():
             status = rows.get(agent_id)
@@ -212,6 +219,7 @@ class KioskService:
                     status.grants_version if status else 0,
                     status.updated_at if status else None,
                     dict(status.status) if status else {},
+                    tuple(commands[agent_id]),
                 )
             )
         return result

@@ -186,375 +186,400 @@
 <context>
     <name>StaffView</name>
     <message>
-        <location filename="../views/staff.py" line="139"/>
+        <location filename="../views/staff.py" line="150"/>
         <source>Mode équipe — %1</source>
         <translation>Staff mode — %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="141"/>
+        <location filename="../views/staff.py" line="152"/>
         <source>Actualiser</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="142"/>
+        <location filename="../views/staff.py" line="153"/>
         <source>Quitter le kiosque</source>
         <translation>Quit the kiosk</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="143"/>
+        <location filename="../views/staff.py" line="154"/>
         <source>Fermer</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="146"/>
+        <location filename="../views/staff.py" line="157"/>
         <source>Présents</source>
         <translation>Who is in</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="147"/>
+        <location filename="../views/staff.py" line="158"/>
         <source>Portes et machines</source>
         <translation>Doors and machines</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="148"/>
+        <location filename="../views/staff.py" line="159"/>
         <source>Badges</source>
         <translation>Badges</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="149"/>
+        <location filename="../views/staff.py" line="160"/>
         <source>Aujourd&apos;hui</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="153"/>
+        <location filename="../views/staff.py" line="164"/>
         <source>Nom, prénom ou e-mail</source>
         <translation>Name or email</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="154"/>
+        <location filename="../views/staff.py" line="165"/>
         <source>Chercher</source>
         <translation>Search</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="155"/>
+        <location filename="../views/staff.py" line="166"/>
         <source>Désactiver un badge…</source>
         <translation>Deactivate a badge…</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="156"/>
+        <location filename="../views/staff.py" line="167"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="158"/>
-        <location filename="../views/staff.py" line="164"/>
+        <location filename="../views/staff.py" line="169"/>
+        <location filename="../views/staff.py" line="175"/>
         <source>Nom</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="158"/>
+        <location filename="../views/staff.py" line="169"/>
         <source>Motif</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="158"/>
+        <location filename="../views/staff.py" line="169"/>
         <source>Depuis</source>
         <translation>Since</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="161"/>
+        <location filename="../views/staff.py" line="172"/>
         <source>Équipement</source>
         <translation>Equipment</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="161"/>
+        <location filename="../views/staff.py" line="172"/>
         <source>État</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="161"/>
+        <location filename="../views/staff.py" line="172"/>
         <source>Détails</source>
         <translation>Details</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="161"/>
+        <location filename="../views/staff.py" line="172"/>
         <source>Actions</source>
         <translation>Actions</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="164"/>
+        <location filename="../views/staff.py" line="175"/>
         <source>Type</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="164"/>
+        <location filename="../views/staff.py" line="175"/>
         <source>Badges actifs</source>
         <translation>Active badges</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="174"/>
+        <location filename="../views/staff.py" line="185"/>
         <source>Posez sur le lecteur le badge à associer à %1</source>
         <translation>Hold the badge to give to %1 to the reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="179"/>
+        <location filename="../views/staff.py" line="190"/>
         <source>Posez sur le lecteur le badge à désactiver</source>
         <translation>Hold the badge to deactivate to the reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="188"/>
+        <location filename="../views/staff.py" line="199"/>
         <source>Départ enregistré.</source>
         <translation>Check-out recorded.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="189"/>
+        <location filename="../views/staff.py" line="200"/>
         <source>Badge associé à %1.</source>
         <translation>Badge given to %1.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="190"/>
+        <location filename="../views/staff.py" line="201"/>
         <source>Badge de %1 désactivé.</source>
         <translation>%1&apos;s badge deactivated.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="191"/>
+        <location filename="../views/staff.py" line="202"/>
         <source>Ce badge n&apos;est associé à personne.</source>
         <translation>This badge belongs to nobody.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="192"/>
+        <location filename="../views/staff.py" line="203"/>
         <source>Refusé : %1</source>
         <translation>Refused: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="193"/>
+        <location filename="../views/staff.py" line="204"/>
         <source>Base de données indisponible : réessayez.</source>
         <translation>Database unavailable: try again.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="194"/>
+        <location filename="../views/staff.py" line="205"/>
         <source>Réseau des équipements indisponible : commande non envoyée.</source>
         <translation>Equipment network unavailable: command not sent.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="195"/>
+        <location filename="../views/staff.py" line="206"/>
         <source>Commande envoyée : %1</source>
         <translation>Command sent: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="196"/>
+        <location filename="../views/staff.py" line="207"/>
         <source>Commande exécutée : %1</source>
         <translation>Command done: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="197"/>
+        <location filename="../views/staff.py" line="208"/>
         <source>Commande refusée : %1</source>
         <translation>Command refused: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="208"/>
+        <location filename="../views/staff.py" line="219"/>
         <source>Faire sortir</source>
         <translation>Check out</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="217"/>
+        <location filename="../views/staff.py" line="228"/>
         <source>Ouvrir</source>
         <translation>Unlock</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="218"/>
+        <location filename="../views/staff.py" line="229"/>
         <source>Confinement</source>
         <translation>Lockdown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="219"/>
+        <location filename="../views/staff.py" line="230"/>
         <source>Lever</source>
         <translation>Release</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="220"/>
+        <location filename="../views/staff.py" line="231"/>
         <source>Fin de session</source>
         <translation>End session</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="221"/>
+        <location filename="../views/staff.py" line="232"/>
         <source>Bloquer</source>
         <translation>Block</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="222"/>
+        <location filename="../views/staff.py" line="233"/>
         <source>Débloquer</source>
         <translation>Unblock</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="227"/>
+        <location filename="../views/staff.py" line="238"/>
         <source>En ligne</source>
         <translation>Online</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="227"/>
+        <location filename="../views/staff.py" line="238"/>
         <source>Hors ligne</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="249"/>
+        <location filename="../views/staff.py" line="248"/>
+        <source>Motif (facultatif)</source>
+        <translation>Reason (optional)</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="269"/>
         <source>mode</source>
         <translation>mode</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="250"/>
+        <location filename="../views/staff.py" line="270"/>
         <source>porte</source>
         <translation>door</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="251"/>
+        <location filename="../views/staff.py" line="271"/>
         <source>relais</source>
         <translation>relay</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="252"/>
+        <location filename="../views/staff.py" line="272"/>
         <source>en marche</source>
         <translation>busy</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="253"/>
+        <location filename="../views/staff.py" line="273"/>
         <source>lecteur</source>
         <translation>reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="255"/>
+        <location filename="../views/staff.py" line="275"/>
         <source>alarmes</source>
         <translation>alarms</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="254"/>
+        <location filename="../views/staff.py" line="274"/>
         <source>en attente</source>
         <translation>outbox</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="259"/>
+        <location filename="../views/staff.py" line="278"/>
         <source>ouverte</source>
         <translation>open</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="260"/>
+        <location filename="../views/staff.py" line="279"/>
         <source>fermée</source>
         <translation>closed</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="261"/>
+        <location filename="../views/staff.py" line="280"/>
         <source>inconnu</source>
         <translation>unknown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="262"/>
+        <location filename="../views/staff.py" line="281"/>
         <source>normal</source>
         <translation>normal</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="263"/>
+        <location filename="../views/staff.py" line="282"/>
         <source>confinement</source>
         <translation>lockdown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="264"/>
+        <location filename="../views/staff.py" line="283"/>
         <source>maintenue ouverte</source>
         <translation>held open</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="265"/>
+        <location filename="../views/staff.py" line="284"/>
         <source>libre</source>
         <translation>free</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="266"/>
+        <location filename="../views/staff.py" line="285"/>
         <source>en service</source>
         <translation>in use</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="267"/>
+        <location filename="../views/staff.py" line="286"/>
         <source>bloquée</source>
         <translation>blocked</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="268"/>
+        <location filename="../views/staff.py" line="287"/>
         <source>à vérifier</source>
         <translation>to check</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="276"/>
+        <location filename="../views/staff.py" line="295"/>
         <source>oui</source>
         <translation>yes</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="276"/>
+        <location filename="../views/staff.py" line="295"/>
         <source>non</source>
         <translation>no</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="281"/>
-        <location filename="../views/staff.py" line="316"/>
-        <location filename="../views/staff.py" line="328"/>
+        <location filename="../views/staff.py" line="300"/>
+        <location filename="../views/staff.py" line="352"/>
+        <location filename="../views/staff.py" line="364"/>
         <source>%1 : %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="283"/>
+        <location filename="../views/staff.py" line="302"/>
         <source>ALARME : file d&apos;attente pleine</source>
         <translation>ALARM: outbox full</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="284"/>
+        <location filename="../views/staff.py" line="303"/>
         <source>droits v%1</source>
         <translation>grants v%1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="289"/>
+        <location filename="../views/staff.py" line="310"/>
+        <source>appliquée</source>
+        <translation>applied</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="312"/>
+        <source>refusée (%1)</source>
+        <translation>refused (%1)</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="316"/>
+        <source>dernière commande : %1 d&apos;auteur inconnu, %2</source>
+        <translation>last command: %1 by an unknown author, %2</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="318"/>
+        <source>dernière commande : %1 par %2 (%3), %4</source>
+        <translation>last command: %1 by %2 (%3), %4</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="325"/>
         <source>Membre</source>
         <translation>Member</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="290"/>
+        <location filename="../views/staff.py" line="326"/>
         <source>Visiteur</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="291"/>
+        <location filename="../views/staff.py" line="327"/>
         <source>Équipe</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="299"/>
+        <location filename="../views/staff.py" line="335"/>
         <source>Associer un badge</source>
         <translation>Give a badge</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="310"/>
+        <location filename="../views/staff.py" line="346"/>
         <source>Entrées aujourd&apos;hui : %1</source>
         <translation>Entries today: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="311"/>
+        <location filename="../views/staff.py" line="347"/>
         <source>Sur place maintenant : %1</source>
         <translation>Here now: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="312"/>
+        <location filename="../views/staff.py" line="348"/>
         <source>Dont visiteurs sans badge : %1</source>
         <translation>Of which visitors without a badge: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="314"/>
+        <location filename="../views/staff.py" line="350"/>
         <source>Par motif :</source>
         <translation>By purpose:</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="329"/>
+        <location filename="../views/staff.py" line="365"/>
         <source>Espaces (présents / capacité) :</source>
         <translation>Spaces (in now / capacity):</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="333"/>
+        <location filename="../views/staff.py" line="369"/>
         <source>%1 · complet</source>
         <translation>%1 · full</translation>
     </message>
@@ -562,42 +587,42 @@
 <context>
     <name>VisitorBadgeView</name>
     <message>
-        <location filename="../views/visitor.py" line="219"/>
+        <location filename="../views/visitor.py" line="220"/>
         <source>Bienvenue %1 !</source>
         <translation>Welcome %1!</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="220"/>
+        <location filename="../views/visitor.py" line="221"/>
         <source>Terminer</source>
         <translation>Finish</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="222"/>
+        <location filename="../views/visitor.py" line="223"/>
         <source>Votre badge est enregistré</source>
         <translation>Your badge is registered</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="225"/>
+        <location filename="../views/visitor.py" line="226"/>
         <source>La prochaine fois, posez-le simplement sur le lecteur en arrivant et en partant.</source>
         <translation>Next time, just hold it to the reader when you arrive and leave.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="230"/>
+        <location filename="../views/visitor.py" line="231"/>
         <source>Ce badge appartient déjà à quelqu&apos;un</source>
         <translation>This badge already belongs to someone</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="232"/>
+        <location filename="../views/visitor.py" line="233"/>
         <source>Demandez un autre badge à l&apos;accueil, puis posez-le sur le lecteur.</source>
         <translation>Ask the front desk for another badge, then hold it to the reader.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="235"/>
+        <location filename="../views/visitor.py" line="236"/>
         <source>Votre arrivée est enregistrée</source>
         <translation>You are checked in</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="238"/>
+        <location filename="../views/visitor.py" line="239"/>
         <source>On vous a remis un badge ? Posez-le sur le lecteur pour l&apos;associer à votre nom. Sinon, touchez « Terminer ».</source>
         <translation>Were you given a badge? Hold it to the reader to link it to your name. Otherwise, touch “Finish”.</translation>
     </message>
@@ -605,92 +630,92 @@
 <context>
     <name>VisitorView</name>
     <message>
-        <location filename="../views/visitor.py" line="143"/>
+        <location filename="../views/visitor.py" line="144"/>
         <source>Cochez la case d&apos;accord pour continuer : sans elle, rien n&apos;est enregistré.</source>
         <translation>Tick the consent box to go on: without it, nothing is recorded.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="145"/>
+        <location filename="../views/visitor.py" line="146"/>
         <source>Indiquez votre prénom.</source>
         <translation>Please enter your first name.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="147"/>
+        <location filename="../views/visitor.py" line="148"/>
         <source>Cette adresse e-mail ne semble pas valide (ou laissez-la vide).</source>
         <translation>This email address does not look valid (or leave it empty).</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="149"/>
+        <location filename="../views/visitor.py" line="150"/>
         <source>Choisissez votre commune dans la liste.</source>
         <translation>Choose your town from the list.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="150"/>
+        <location filename="../views/visitor.py" line="151"/>
         <source>Choisissez ce qui vous amène.</source>
         <translation>Choose what brings you here.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="152"/>
+        <location filename="../views/visitor.py" line="153"/>
         <source>Enregistrement impossible pour le moment : réessayez ou adressez-vous à l&apos;accueil.</source>
         <translation>Cannot record right now: try again or ask at the front desk.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="158"/>
+        <location filename="../views/visitor.py" line="159"/>
         <source>Bienvenue ! Présentez-vous en quelques secondes</source>
         <translation>Welcome! Introduce yourself in a few seconds</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="159"/>
+        <location filename="../views/visitor.py" line="160"/>
         <source>Prénom</source>
         <translation>First name</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="160"/>
+        <location filename="../views/visitor.py" line="161"/>
         <source>E-mail (facultatif)</source>
         <translation>Email (optional)</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="161"/>
+        <location filename="../views/visitor.py" line="162"/>
         <source>Votre commune</source>
         <translation>Your town</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="162"/>
+        <location filename="../views/visitor.py" line="163"/>
         <source>Ce qui vous amène</source>
         <translation>What brings you here</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="165"/>
+        <location filename="../views/visitor.py" line="166"/>
         <source>— Choisissez —</source>
         <translation>— Choose —</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="168"/>
+        <location filename="../views/visitor.py" line="169"/>
         <source>Autre commune (hors du territoire)</source>
         <translation>Another town (outside the area)</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="172"/>
+        <location filename="../views/visitor.py" line="173"/>
         <source>Vos données personnelles</source>
         <translation>Your personal data</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="175"/>
+        <location filename="../views/visitor.py" line="176"/>
         <source>Nous enregistrons votre prénom, votre commune, votre e-mail si vous le donnez, et vos dates de passage. Pourquoi : compter la fréquentation de ce lieu public et vous reconnaître à la prochaine visite. Qui les voit : l&apos;équipe de la Station seulement ; rien n&apos;est vendu ni utilisé pour de la publicité. Durée : vos passages sont effacés après %1 jours, votre fiche après %2 jours sans visite. Vous pouvez à tout moment consulter, corriger ou faire effacer vos données à l&apos;accueil (RGPD).</source>
         <translation>We record your first name, your town, your email if you give it, and the dates of your visits. Why: to count the attendance of this public place and to recognise you next time. Who sees it: the Station team only; nothing is sold or used for advertising. How long: your visits are erased after %1 days, your record after %2 days without a visit. You may see, correct or have your data erased at the front desk at any time (GDPR).</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="186"/>
+        <location filename="../views/visitor.py" line="187"/>
         <source>J&apos;accepte cet enregistrement</source>
         <translation>I agree to this record being kept</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="187"/>
+        <location filename="../views/visitor.py" line="188"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="188"/>
+        <location filename="../views/visitor.py" line="189"/>
         <source>Valider mon arrivée</source>
         <translation>Check me in</translation>
     </message>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable, Sequence
 
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
 from kiosk.screens import Notice, Pending, Purpose, Space, StaffData
 from kiosk.service import AgentRow
 from kiosk.views.common import button, hhmm, label, reset_table
+from station.commands_log import LoggedCommand
+from station.protocol.commands import MAX_REASON
 from station.protocol.vocabulary import (
     AgentKind,
     Command,
@@ -39,7 +42,8 @@ class StaffView(QWidget):
     quit_clicked = Signal()
     refresh_clicked = Signal()
     check_out = Signal(object)  # visit id
-    command = Signal(str, str)  # agent id, Command value (`StaffMode.command` converts)
+    # agent id, Command value (`StaffMode.command` converts), the reason typed ("" for none)
+    command = Signal(str, str, str)
     search = Signal(str)
     enrol = Signal(object)  # MemberRow
     revoke = Signal()
@@ -233,17 +237,26 @@ class StaffView(QWidget):
             self.agents.setItem(row, 0, QTableWidgetItem(agent.name))
             state = self.tr("En ligne") if agent.online else self.tr("Hors ligne")
             self.agents.setItem(row, 1, QTableWidgetItem(state))
-            self.agents.setItem(row, 2, QTableWidgetItem(self._details(agent)))
+            details = QTableWidgetItem(self._details(agent))
+            details.setToolTip("\n".join(self._last_command(c) for c in agent.commands))
+            self.agents.setItem(row, 2, details)
             cell = QWidget()
             box = QHBoxLayout(cell)
             box.setContentsMargins(2, 2, 2, 2)
+            reason = QLineEdit()  # optional: why, for the commands log
+            reason.setObjectName(f"reason-{agent.agent_id}")
+            reason.setPlaceholderText(self.tr("Motif (facultatif)"))
+            reason.setMaxLength(MAX_REASON)
+            box.addWidget(reason)
             commands = DOOR_COMMANDS if agent.kind is AgentKind.DOOR else MACHINE_COMMANDS
             for command in commands:
                 action = button("small")
                 action.setText(names[command])
                 action.setEnabled(bus)
                 action.clicked.connect(
-                    lambda _=False, a=agent.agent_id, c=command: self.command.emit(a, c)
+                    lambda _=False, a=agent.agent_id, c=command, r=reason: self.command.emit(
+                        a, c, r.text()
+                    )
                 )
                 box.addWidget(action)
             self.agents.setCellWidget(row, 3, cell)
@@ -288,7 +301,24 @@ class StaffView(QWidget):
         if status.get(StatusField.OUTBOX_ALARM):
             parts.append(self.tr("ALARME : file d'attente pleine"))
         parts.append(self.tr("droits v%1").replace("%1", str(agent.grants_version)))
-        return " · ".join(parts)
+        last = [self._last_command(agent.commands[0])] if agent.commands else []
+        return "\n".join([" · ".join(parts), *last])
+
+    def _last_command(self, logged: LoggedCommand) -> str:
+        """'dernière commande : unlock_once par Dana (kiosk:entree), appliquée'."""
+        outcome = (
+            self.tr("appliquée")
+            if logged.applied
+            else self.tr("refusée (%1)").replace("%1", logged.outcome)
+        )
+        author = logged.author
+        if author is None:  # forged or malformed: the agent could trust no author
+            text = self.tr("dernière commande : %1 d'auteur inconnu, %2")
+            return text.replace("%1", logged.command or "?").replace("%2", outcome)
+        text = self.tr("dernière commande : %1 par %2 (%3), %4")
+        values = (logged.command or "?", author.name, author.device, outcome)
+        # One pass: a name holding "%3" stays as typed.
+        return re.sub(r"%([1-4])", lambda m: values[int(m.group(1)) - 1], text)
 
     def _fill_results(self, data: StaffData) -> None:
         kinds = {

@@ -5,18 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import uuid
 from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLineEdit, QPushButton
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.screens import Screen
-from station.db import AgentStatus, Badge, BadgeStatus, Member, Visit, make_engine
+from station.db import AccessEvent, AgentStatus, Badge, BadgeStatus, Member, Visit, make_engine
 from station.protocol import topics
 from station.protocol.commands import check_command
 from station.protocol.signing import agent_key
@@ -191,6 +192,8 @@ def test_remote_unlock_is_a_signed_command_on_the_bus(
         assert "droits v7" in staff.agents.item(0, 2).text()
         assert "porte : fermée" in staff.agents.item(0, 2).text()
         assert "relais : non" in staff.agents.item(0, 2).text()
+        reason = staff.agents.cellWidget(0, 3).findChild(QLineEdit, "reason-front-door")
+        reason.setText("  livraison  ")  # optional; goes with the command, trimmed
         unlock = buttons(staff.agents.cellWidget(0, 3))["Ouvrir"]
         qtbot.mouseClick(unlock, Qt.MouseButton.LeftButton)
         assert staff.notice.text().startswith("Commande envoyée")
@@ -221,6 +224,33 @@ def test_remote_unlock_is_a_signed_command_on_the_bus(
     assert body["command"] == "unlock_once" and body["issued_by"]["name"] == "Dana"
     assert body["issued_by"]["device"] == f"kiosk:{kiosk.controller.service.kiosk_id}"
     assert body["issued_by"]["member"] is not None  # the staff member who opened staff mode
+    assert body["reason"] == "livraison"
+
+    # The agent's command_applied event, once sync has stored it, is on the staff screen.
+    device = body["issued_by"]["device"]
+    with_session(
+        kiosk_env,
+        lambda s: s.add(
+            AccessEvent(
+                id=uuid.uuid4(),
+                site_id=config.site.id,
+                agent_id="front-door",
+                resource="front-door",
+                type="command_applied",
+                reason="applied",
+                at=dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC),  # any time: the only one
+                data={
+                    "command": "unlock_once",
+                    "command_id": body["id"],
+                    "author": body["issued_by"],
+                    "reason": "livraison",
+                },
+            )
+        ),
+    )
+    kiosk.controller.staff.refresh()
+    last = f"dernière commande : unlock_once par Dana ({device}), appliquée"
+    qtbot.waitUntil(lambda: last in kiosk.window.staff.agents.item(0, 2).text(), timeout=10_000)
 
 
 def test_commands_refused_clearly_without_a_broker(qtbot: Any, kiosk: Any) -> None:
@@ -248,7 +278,7 @@ def test_a_command_button_sends_a_command_not_its_string(qtbot: Any, kiosk: Any)
     bus = RecordingBus()
     kiosk.controller.bus = bus
     tap(qtbot, kiosk, STAFF, Screen.STAFF)
-    kiosk.window.staff.command.emit("front-door", "lockdown")  # the view's signal: strings
+    kiosk.window.staff.command.emit("front-door", "lockdown", "")  # the view's signal: strings
     [(agent, command)] = bus.sent
     assert agent == "front-door" and command is Command.LOCKDOWN
     assert kiosk.window.staff.notice.text().startswith("Commande envoyée")
