@@ -1,4 +1,4 @@
-"""MQTT: 3.1.1 and 5 with persistent sessions, the shipped ACL with per-device accounts,
+"""MQTT: 3.1.1 and 5 with persistent sessions, the generated broker with per-device accounts,
 the retained status and its last will, the outbox alarm."""
 
 from __future__ import annotations
@@ -6,22 +6,27 @@ from __future__ import annotations
 import shutil
 import subprocess
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from station.deploy.broker import deploy_broker
 from station.protocol import topics
 from station.protocol.events import AgentEvent
 from station.protocol.vocabulary import EventType
+from tests.station.deploy.running import generated_broker, kept_password
 from tests.support.agents import TIMEOUT, agent_overrides, member_entry
 from tests.support.mqtt import Mosquitto
 from tests.support.net import free_port, wait_listening
 from tests.support.tls import make_certificates
 from tests.support.wait import wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
+# Where the deploy's certificates start (an hour of skew before it): TLS checks them
+# against the real clock, so this only has to be in the past.
+DEPLOYED_AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("protocol", [5, 311])
@@ -106,28 +111,34 @@ def _passwd(path: Path, users: dict[str, str]) -> None:
         )
 
 
-def test_shipped_acl_with_per_device_accounts(
+def test_generated_acl_with_per_device_accounts(
     make_config, run_agent, make_site, tmp_path: Path
 ) -> None:
-    site_id = f"t{uuid.uuid4().hex[:10]}"
-    acl = (ROOT / "deploy/mosquitto/station.acl").read_text().replace("saint-omer-gare", site_id)
-    (tmp_path / "station.acl").write_text(acl)
-    users = {"sync": "sync-pw", "front-door": "door-pw", "laser-cutter": "laser-pw"}
-    _passwd(tmp_path / "station.passwd", users)
-    extra = (
-        f"allow_anonymous false\npassword_file {tmp_path / 'station.passwd'}\n"
-        f"acl_file {tmp_path / 'station.acl'}\nuse_username_as_clientid true\n"
-    )
-    with Mosquitto(tmp_path / "broker", extra_config=extra) as broker:
+    """The broker exactly as `station deploy broker` writes it (TLS only, its ACL and
+    password file): the agent and sync work through it, another agent cannot forge."""
+    port = free_port()
+    out = tmp_path / "deployed"
+    mqtt = {"tls": True, "port": port, "ca_file": str(out / "ca.crt")}
+    site_config = make_config({"mqtt": mqtt, **agent_overrides(**{"front-door": {}})})
+    site_id = site_config.site.id
+    result = deploy_broker(site_config, out, DEPLOYED_AT, port=port)
+    assert {"sync", "front-door", "laser-cutter"} <= set(result.accounts)
+    with generated_broker(result, tmp_path / "broker") as broker:
         config = make_config(
             {
                 "site": {"id": site_id},
-                "mqtt": {"username": "front-door", "password": "door-pw"},
+                "mqtt": {
+                    **mqtt,
+                    "username": "front-door",
+                    "password": kept_password(result, "front-door"),
+                },
                 **agent_overrides(**{"front-door": {}}),
             },
             broker=broker.address,
+            name="agent.toml",
         )
-        site = make_site(config, "front-door", username="sync", password="sync-pw")
+        sync_password = kept_password(result, "sync")
+        site = make_site(config, "front-door", username="sync", password=sync_password)
         agent = run_agent(config, "front-door")
         site.publish_grants(site.snapshot({agent.hash("04000001"): member_entry()}))
         site.wait_event("grants_applied")
@@ -141,7 +152,8 @@ def test_shipped_acl_with_per_device_accounts(
         # Another device's account cannot forge this agent's events.
         forged = AgentEvent.decode(site.of_type("granted")[0].encode())
         intruder = paho.Client(CallbackAPIVersion.VERSION2, client_id="laser-cutter")
-        intruder.username_pw_set("laser-cutter", "laser-pw")
+        intruder.username_pw_set("laser-cutter", kept_password(result, "laser-cutter"))
+        intruder.tls_set(ca_certs=str(out / "ca.crt"))
         intruder.connect(broker.host, broker.port)
         intruder.loop_start()
         try:

@@ -1,8 +1,8 @@
 """A broker outage during 1,000 taps: decisions go on from the cache, and afterwards
 every event reaches the site exactly once (by id), in order, and is acknowledged.
 
-The broker is stopped and started as a production one is (persistence on, as in
-deploy/mosquitto/station.conf): the site's session survives, so what the agent
+The broker is stopped and started as a production one is (persistence on, as
+`station deploy broker` writes it): the site's session survives, so what the agent
 resends on reconnecting waits for the site even if the agent is back first."""
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from door_agent.inbox import Call, MqttMessage
 from station.config import StationConfig
 from station.credential import Credential
 from station.protocol import topics
+from station.protocol.client import tls_context
 from station.protocol.commands import Author, make_command
 from station.protocol.events import AgentEvent, encode_ack
 from station.protocol.grants import entry_to_json, make_snapshot
@@ -121,6 +122,8 @@ class Site:
         client.on_connect = self._on_connect
         if username:
             client.username_pw_set(username, password)
+        if config.mqtt.tls:
+            client.tls_set_context(tls_context(config.mqtt))
         # A persistent session, as sync has: what agents publish while we reconnect waits.
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = 3600

@@ -3,7 +3,6 @@ only, and each account confined to its own topics."""
 
 from __future__ import annotations
 
-import os
 import queue
 import ssl
 import threading
@@ -20,6 +19,7 @@ from station.deploy.accounts import SYNC, kiosk_user
 from station.deploy.broker import deploy_broker
 from station.protocol import topics
 from tests.station.deploy.conftest import NOW
+from tests.station.deploy.running import generated_broker
 from tests.support.mqtt import Mosquitto
 from tests.support.net import free_port
 from tests.support.wait import TIMEOUT
@@ -113,15 +113,8 @@ class Site:
 
 @pytest.fixture
 def site(site_config: StationConfig, tmp_path: Path) -> Iterator[Site]:
-    port = free_port()
-    result = deploy_broker(site_config, tmp_path / "out", NOW, port=port)
-    broker = Mosquitto(tmp_path / "broker", port=port)
-    conf = (result.out / "mosquitto.conf").read_text()
-    # Run as the deploy wrote it; as root, mosquitto would drop to a user who cannot
-    # read this test's 0600 files.
-    extra = "user root\n" if os.geteuid() == 0 else ""
-    broker.config_path.write_text(conf + extra + "log_dest stderr\n")
-    with broker:
+    result = deploy_broker(site_config, tmp_path / "out", NOW, port=free_port())
+    with generated_broker(result, tmp_path / "broker") as broker:
         running = Site(broker, result.out, site_config)
         try:
             yield running
