@@ -28,6 +28,7 @@ from door_agent.inbox import LoopEvent, MqttConnected, MqttDisconnected, MqttMes
 from station.config.connections import MqttConfig
 from station.protocol import topics
 from station.protocol.client import make_client, session_connect_kwargs
+from station.protocol.signing import MAX_MESSAGE_BYTES, MAX_SNAPSHOT_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +204,12 @@ class MqttLink:
         if parsed is None or parsed[1] != self.agent_id or parsed[2] not in INBOUND:
             log.warning("mqtt: message on unexpected topic %r ignored", message.topic[:200])
             return
-        self._post(MqttMessage(parsed[2], bytes(message.payload), bool(message.retain)))
+        channel = parsed[2]
+        # No more than the decoder reads: a larger payload is cut one byte past its limit,
+        # so the loop refuses (and counts) it as too large without holding all of it.
+        limit = MAX_SNAPSHOT_BYTES if channel == topics.GRANTS else MAX_MESSAGE_BYTES
+        payload = bytes(message.payload[: limit + 1])
+        self._post(MqttMessage(channel, payload, bool(message.retain)))
 
 
 def _setter(event: threading.Event) -> Callable[..., None]:

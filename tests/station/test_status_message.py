@@ -8,6 +8,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from door_agent.status import StatusPublisher
 from station.protocol.beacon import make_beacon, read_beacon
@@ -179,3 +181,25 @@ def test_signed_bodies_with_out_of_range_numbers_are_malformed() -> None:
 def test_limits_leave_ordinary_json_alone() -> None:
     body = {"n": [2**63 - 1, -(2**63), 1.5e300], "deep": [[[[[[[[{}]]]]]]]]}
     assert parse_json(json.dumps(body).encode()) == body
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=20,
+)
+
+
+@given(
+    st.dictionaries(st.sampled_from([*map(str, StatusField), "extra"]), JSON)
+    | st.binary(max_size=200)
+)
+def test_any_payload_gives_a_status_or_a_refusal(body: dict[str, Any] | bytes) -> None:
+    payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+    try:
+        status = AgentStatusMessage.decode(payload)
+    except ProtocolError as exc:
+        assert exc.reason is Refusal.MALFORMED
+        return
+    assert set(status.to_json()) <= set(map(str, StatusField))
+    assert AgentStatusMessage.decode(status.encode()) == status
