@@ -29,6 +29,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="new passwords, keys and certificates (every device must be deployed again)",
     )
     broker.set_defaults(handler=run_broker)
+    for kind, what in (("agent", "an agent id of [agents]"), ("kiosk", "a kiosk id of [kiosks]")):
+        device = kinds.add_parser(
+            kind,
+            help=f"the {kind}'s bundle: env file (its broker account), CA certificate",
+        )
+        device.add_argument("device_id", metavar="ID", help=what)
+        device.add_argument(
+            "--out",
+            metavar="DIR",
+            type=Path,
+            required=True,
+            help="the broker's deploy directory; the bundle goes to DIR/devices/<account>/",
+        )
+        device.add_argument(
+            "--installed-in",
+            metavar="PATH",
+            type=Path,
+            default=Path("/etc/station"),
+            help="where the bundle is copied on the device (default: /etc/station)",
+        )
+        device.set_defaults(handler=run_device, device_kind=kind)
 
 
 def run_broker(args: argparse.Namespace, ctx: Context) -> int:
@@ -44,6 +65,29 @@ def run_broker(args: argparse.Namespace, ctx: Context) -> int:
             "accounts": list(result.accounts),
             "max_queued_messages": result.max_queued_messages,
             "changed": list(result.changed),
+        }
+    )
+    return 0
+
+
+def run_device(args: argparse.Namespace, ctx: Context) -> int:
+    from station.deploy.device import DeviceKind, deploy_device
+
+    bundle = deploy_device(
+        ctx.config,
+        args.out,
+        DeviceKind(args.device_kind),
+        args.device_id,
+        datetime.now(UTC),
+        installed_in=args.installed_in,
+    )
+    ctx.output_one(
+        {
+            "device": bundle.device,
+            "account": bundle.account,
+            "bundle": str(bundle.directory),
+            "env_file": str(bundle.env_file),
+            "changed": list(bundle.changed),
         }
     )
     return 0

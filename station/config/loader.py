@@ -21,6 +21,10 @@ ENV_OVERRIDES = {
     "STATION_DATABASE_URL": ("database", "url"),
     "STATION_CENTRAL_URL": ("central", "url"),
     "STATION_MQTT_PORT": ("mqtt", "port"),
+    # A device's own account and the site CA: what `station deploy agent|kiosk` writes.
+    "STATION_MQTT_USERNAME": ("mqtt", "username"),
+    "STATION_MQTT_TLS": ("mqtt", "tls"),
+    "STATION_MQTT_CA_FILE": ("mqtt", "ca_file"),
 }
 
 

@@ -125,3 +125,15 @@ def deploy_broker(
 
 def _users(every: tuple[Account, ...]) -> tuple[str, ...]:
     return tuple(a.user for a in every)
+
+
+def deployed_port(out: Path) -> int | None:
+    """The listener port of the broker deployed under `out`, or None if none is."""
+    conf = out / "mosquitto.conf"
+    if not conf.exists():
+        return None
+    for line in conf.read_text().splitlines():
+        word, _, rest = line.partition(" ")
+        if word == "listener" and rest.split()[:1] and rest.split()[0].isdigit():
+            return int(rest.split()[0])
+    return None
