@@ -397,189 +397,189 @@
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="248"/>
-        <source>Motif (facultatif)</source>
-        <translation>Reason (optional)</translation>
-    </message>
-    <message>
-        <location filename="../views/staff.py" line="269"/>
+        <location filename="../views/staff.py" line="270"/>
         <source>mode</source>
         <translation>mode</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="270"/>
+        <location filename="../views/staff.py" line="271"/>
         <source>porte</source>
         <translation>door</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="271"/>
+        <location filename="../views/staff.py" line="272"/>
         <source>relais</source>
         <translation>relay</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="272"/>
+        <location filename="../views/staff.py" line="273"/>
         <source>en marche</source>
         <translation>busy</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="273"/>
+        <location filename="../views/staff.py" line="274"/>
         <source>lecteur</source>
         <translation>reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="275"/>
+        <location filename="../views/staff.py" line="276"/>
         <source>alarmes</source>
         <translation>alarms</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="274"/>
+        <location filename="../views/staff.py" line="275"/>
         <source>en attente</source>
         <translation>outbox</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="278"/>
+        <location filename="../views/staff.py" line="248"/>
+        <source>Motif ?</source>
+        <translation>Why?</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="279"/>
         <source>ouverte</source>
         <translation>open</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="279"/>
+        <location filename="../views/staff.py" line="280"/>
         <source>fermée</source>
         <translation>closed</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="280"/>
+        <location filename="../views/staff.py" line="281"/>
         <source>inconnu</source>
         <translation>unknown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="281"/>
+        <location filename="../views/staff.py" line="282"/>
         <source>normal</source>
         <translation>normal</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="282"/>
+        <location filename="../views/staff.py" line="283"/>
         <source>confinement</source>
         <translation>lockdown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="283"/>
+        <location filename="../views/staff.py" line="284"/>
         <source>maintenue ouverte</source>
         <translation>held open</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="284"/>
+        <location filename="../views/staff.py" line="285"/>
         <source>libre</source>
         <translation>free</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="285"/>
+        <location filename="../views/staff.py" line="286"/>
         <source>en service</source>
         <translation>in use</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="286"/>
+        <location filename="../views/staff.py" line="287"/>
         <source>bloquée</source>
         <translation>blocked</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="287"/>
+        <location filename="../views/staff.py" line="288"/>
         <source>à vérifier</source>
         <translation>to check</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="295"/>
+        <location filename="../views/staff.py" line="296"/>
         <source>oui</source>
         <translation>yes</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="295"/>
+        <location filename="../views/staff.py" line="296"/>
         <source>non</source>
         <translation>no</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="300"/>
-        <location filename="../views/staff.py" line="352"/>
-        <location filename="../views/staff.py" line="364"/>
+        <location filename="../views/staff.py" line="301"/>
+        <location filename="../views/staff.py" line="353"/>
+        <location filename="../views/staff.py" line="365"/>
         <source>%1 : %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="302"/>
+        <location filename="../views/staff.py" line="303"/>
         <source>ALARME : file d&apos;attente pleine</source>
         <translation>ALARM: outbox full</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="303"/>
+        <location filename="../views/staff.py" line="304"/>
         <source>droits v%1</source>
         <translation>grants v%1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="310"/>
+        <location filename="../views/staff.py" line="311"/>
         <source>appliquée</source>
         <translation>applied</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="312"/>
+        <location filename="../views/staff.py" line="313"/>
         <source>refusée (%1)</source>
         <translation>refused (%1)</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="316"/>
+        <location filename="../views/staff.py" line="317"/>
         <source>dernière commande : %1 d&apos;auteur inconnu, %2</source>
         <translation>last command: %1 by an unknown author, %2</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="318"/>
+        <location filename="../views/staff.py" line="319"/>
         <source>dernière commande : %1 par %2 (%3), %4</source>
         <translation>last command: %1 by %2 (%3), %4</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="325"/>
+        <location filename="../views/staff.py" line="326"/>
         <source>Membre</source>
         <translation>Member</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="326"/>
+        <location filename="../views/staff.py" line="327"/>
         <source>Visiteur</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="327"/>
+        <location filename="../views/staff.py" line="328"/>
         <source>Équipe</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="335"/>
+        <location filename="../views/staff.py" line="336"/>
         <source>Associer un badge</source>
         <translation>Give a badge</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="346"/>
+        <location filename="../views/staff.py" line="347"/>
         <source>Entrées aujourd&apos;hui : %1</source>
         <translation>Entries today: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="347"/>
+        <location filename="../views/staff.py" line="348"/>
         <source>Sur place maintenant : %1</source>
         <translation>Here now: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="348"/>
+        <location filename="../views/staff.py" line="349"/>
         <source>Dont visiteurs sans badge : %1</source>
         <translation>Of which visitors without a badge: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="350"/>
+        <location filename="../views/staff.py" line="351"/>
         <source>Par motif :</source>
         <translation>By purpose:</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="365"/>
+        <location filename="../views/staff.py" line="366"/>
         <source>Espaces (présents / capacité) :</source>
         <translation>Spaces (in now / capacity):</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="369"/>
+        <location filename="../views/staff.py" line="370"/>
         <source>%1 · complet</source>
         <translation>%1 · full</translation>
     </message>

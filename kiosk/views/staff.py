@@ -245,8 +245,9 @@ class StaffView(QWidget):
             box.setContentsMargins(2, 2, 2, 2)
             reason = QLineEdit()  # optional: why, for the commands log
             reason.setObjectName(f"reason-{agent.agent_id}")
-            reason.setPlaceholderText(self.tr("Motif (facultatif)"))
+            reason.setPlaceholderText(self.tr("Motif ?"))
             reason.setMaxLength(MAX_REASON)
+            reason.setFixedWidth(170)  # the details column keeps the room it needs
             box.addWidget(reason)
             commands = DOOR_COMMANDS if agent.kind is AgentKind.DOOR else MACHINE_COMMANDS
             for command in commands:
