@@ -50,6 +50,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             help="where the bundle is copied on the device (default: /etc/station)",
         )
         device.set_defaults(handler=run_device, device_kind=kind)
+    units = kinds.add_parser(
+        "units",
+        help="systemd units: every agent, kiosk, sync, and the daily retention purge",
+    )
+    units.add_argument("--out", metavar="DIR", type=Path, required=True, help="where to write")
+    units.add_argument(
+        "--station",
+        metavar="PATH",
+        default="/opt/station/.venv/bin/station",
+        help="the station executable the units run (default: /opt/station/.venv/bin/station)",
+    )
+    units.set_defaults(handler=run_units)
 
 
 def run_broker(args: argparse.Namespace, ctx: Context) -> int:
@@ -89,5 +101,15 @@ def run_device(args: argparse.Namespace, ctx: Context) -> int:
             "env_file": str(bundle.env_file),
             "changed": list(bundle.changed),
         }
+    )
+    return 0
+
+
+def run_units(args: argparse.Namespace, ctx: Context) -> int:
+    from station.deploy.units import deploy_units
+
+    result = deploy_units(ctx.config, args.out, station=args.station)
+    ctx.output_one(
+        {"out": str(result.out), "units": list(result.units), "changed": list(result.changed)}
     )
     return 0
