@@ -19,7 +19,7 @@ from door_agent.controller import Controller
 from door_agent.store import AgentStore
 from station.protocol.beacon import read_beacon
 from station.protocol.errors import ProtocolError
-from station.protocol.vocabulary import ClockProblem, ClockState, EventType, StatusField
+from station.protocol.vocabulary import ClockProblem, ClockState, EventType, Refusal, StatusField
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,10 @@ class HoursFollower:
         try:
             at = read_beacon(payload, agent_id, key)
         except (ProtocolError, ValueError, TypeError, OverflowError) as exc:
+            reason = exc.reason if isinstance(exc, ProtocolError) else Refusal.MALFORMED
             self.counters["beacons_refused"] += 1
-            log.warning("time beacon refused: %s", exc)
+            self.counters[f"beacons_refused_{reason}"] += 1
+            log.warning("time beacon refused (%s): %s", reason, exc)
             return
         if not self.clock.beacon(at):
             self.counters["beacons_stale"] += 1

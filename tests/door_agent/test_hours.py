@@ -165,6 +165,7 @@ def test_a_clock_a_year_ahead_is_reported_and_the_deny_policy_followed(
         lambda: agent.call(lambda: agent.agent.loop.counters["beacons_refused"]) == 1,
         what="forged beacon refused",
     )
+    assert agent.call(lambda: agent.agent.loop.counters["beacons_refused_bad_signature"]) == 1
     assert not site.of_type("clock_unsynced")
     site.client.publish(site.topic(topics.TIME), make_beacon("front-door", true_time, key))
     [event] = site.wait_event("clock_unsynced")
