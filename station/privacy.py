@@ -113,7 +113,13 @@ def export(session: Session, member: Member) -> dict[str, Any]:
         return [{c.key: _plain(getattr(r, c.key)) for c in model.__table__.columns} for r in found]
 
     return {
-        "member": {c.key: _plain(getattr(member, c.key)) for c in Member.__table__.columns},
+        # A short PIN's hash is guessed offline in minutes: the export says only if one is set.
+        "member": {
+            c.key: _plain(getattr(member, c.key))
+            if c.key != "staff_pin_hash"
+            else getattr(member, c.key) is not None
+            for c in Member.__table__.columns
+        },
         "memberships": rows(Membership, Membership.member_id),
         "badges": [
             {k: v for k, v in b.items() if k != "hash"} for b in rows(Badge, Badge.member_id)
@@ -139,6 +145,7 @@ def forget(
     member.first_name, member.last_name = ERASED, ""
     member.email = member.home_commune = member.last_purpose = None
     member.consent_at = None
+    member.staff_pin_hash = None
     member.deleted_at = now
     # Through the ORM, not bulk UPDATEs: central's flush hook gives each tombstone
     # the revision that carries it to the sites.

@@ -91,6 +91,9 @@ class Member(Replicated, Base):
     consent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_purpose: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Argon2id hash of a staff member's PIN (station.staff_pin): set at central, down to
+    # the sites with the row, never in agents' grants (the compiler selects columns).
+    staff_pin_hash: Mapped[str | None] = mapped_column(String(128), default=None)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="member")
     badges: Mapped[list[Badge]] = relationship(back_populates="member")
@@ -285,3 +288,16 @@ class SyncRejection(Base):
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StaffPinFailure(Base):
+    """Wrong staff PINs in a row for one member, and until when their staff mode is locked.
+
+    Site-only, never replicated: a lock-out is the site's (and survives a kiosk restart).
+    """
+
+    __tablename__ = "staff_pin_failures"
+
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -45,6 +45,8 @@ class EventType(enum.StrEnum):
     FREE_ACCESS_ENDED = "free_access_ended"
     CLOCK_UNSYNCED = "clock_unsynced"
     CLOCK_SYNCED = "clock_synced"
+    # Recorded by a kiosk (agent_id and resource name it): five wrong staff PINs in a row.
+    STAFF_PIN_LOCKED = "staff_pin_locked"
 
 
 class Command(enum.StrEnum):
