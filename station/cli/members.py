@@ -1,9 +1,11 @@
-"""`station member add|renew|list|show|export|forget`."""
+"""`station member add|renew|list|show|export|forget|pin`."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
+import sys
 
 from station import memberships, registry
 from station.cli.context import Context
@@ -69,6 +71,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     forget.add_argument("member")
     forget.add_argument("--yes", action="store_true", help="confirm the erasure")
     forget.set_defaults(handler=run_forget)
+
+    pin = commands.add_parser(
+        "pin",
+        help="set a staff member's PIN (read from standard input), at central",
+        description="The PIN (4 to 12 digits) is read from standard input: asked twice "
+        "on a terminal, one line otherwise. Only its argon2id hash is kept, at central; "
+        "it reaches the sites with the next sync, never the agents.",
+    )
+    pin.add_argument("member", help="id (or its first 8 characters), email or full name")
+    pin.add_argument("--clear", action="store_true", help="remove the PIN")
+    pin.set_defaults(handler=run_pin)
 
 
 def run_add(args: argparse.Namespace, ctx: Context) -> int:
@@ -230,6 +243,49 @@ def run_forget(args: argparse.Namespace, ctx: Context) -> int:
     else:
         ctx.console.print(f"{name} is erased; their visits remain only as anonymous tallies.")
     return 0
+
+
+def run_pin(args: argparse.Namespace, ctx: Context) -> int:
+    from station import staff_pin
+    from station.db import open_database
+    from sync import central
+
+    try:
+        pin = None if args.clear else staff_pin.validate_pin(_read_pin())
+    except staff_pin.InvalidPin as exc:
+        print(f"station: {exc}", file=sys.stderr)
+        return 2
+    config = ctx.config
+    engine = open_database(config.resolve_url(config.central.url), "central registry")
+    try:
+        # At central, which masters people: the revision carries the hash to the sites.
+        with central.session(engine) as session:
+            member = registry.find_member(session, args.member)
+            if pin is None:
+                staff_pin.clear_pin(session, member)
+            else:
+                staff_pin.set_pin(session, member, pin)
+            name = member.display_name
+    finally:
+        engine.dispose()
+    if ctx.json_output:
+        ctx.output_one({"member": name, "pin": "cleared" if pin is None else "set"})
+    else:
+        done = "removed" if pin is None else "set"
+        ctx.console.print(f"{name}: staff PIN {done} at central; sites get it at the next sync.")
+    return 0
+
+
+def _read_pin() -> str:
+    """The PIN from standard input: typed twice, unseen, on a terminal; one line otherwise."""
+    from station.staff_pin import InvalidPin
+
+    if sys.stdin.isatty():
+        first = getpass.getpass("PIN: ")
+        if getpass.getpass("PIN again: ") != first:
+            raise InvalidPin("the two PINs differ; nothing changed")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def member_row(member: Member) -> dict[str, object]:
