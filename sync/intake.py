@@ -200,7 +200,13 @@ def _session(site: Connection, site_id: str, event: AgentEvent) -> None:
     }  # changed: send it up again
     if (
         session_id is not None
-        and site.execute(update(table).where(table.c.id == session_id).values(**ending)).rowcount
+        # Only the agent that ran the session ends it: another one's event naming its
+        # id is a session of its own (and a forged one changes nothing here).
+        and site.execute(
+            update(table)
+            .where(table.c.id == session_id, table.c.agent_id == event.agent)
+            .values(**ending)
+        ).rowcount
     ):
         return
     _insert_ignore(

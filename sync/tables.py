@@ -58,7 +58,8 @@ MUTABLE_HISTORY = {
 }
 
 # Columns a site never sends up for an existing central row.
-NOT_UPLOADED = frozenset({"revision", "dirty", "updated_at", "origin_site"})
+# A staff PIN's hash is set at central only (`station member pin`): a site never writes it.
+NOT_UPLOADED = frozenset({"revision", "dirty", "updated_at", "origin_site", "staff_pin_hash"})
 
 
 @dataclass(frozen=True)

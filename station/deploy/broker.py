@@ -22,6 +22,10 @@ from pathlib import Path
 from station.config import StationConfig
 from station.deploy import files, passwd, pki
 from station.deploy.accounts import Account, accounts, render_acl
+from station.protocol.signing import MAX_SNAPSHOT_BYTES
+
+MAX_PACKET_BYTES = MAX_SNAPSHOT_BYTES + 64 * 1024  # a snapshot, its topic and headers
+MAX_QUEUED_BYTES = 2 * MAX_SNAPSHOT_BYTES  # a snapshot pending for an agent, and more
 
 TLS_PORT = 8883  # MQTT over TLS, when [mqtt] says nothing of TLS
 HOURS_OF_OUTAGE = 24
@@ -74,6 +78,13 @@ def render_conf(out: Path, port: int, queued: int) -> str:
             "# silently drops QoS 1 messages beyond it.",
             f"max_queued_messages {queued}",
             "max_inflight_messages 100",
+            "# No message larger than the largest the protocol reads (a grant snapshot):",
+            "# mosquitto's default, 256 MiB, would let one stolen account leave a retained",
+            "# message every agent must take in at each connection.",
+            f"max_packet_size {MAX_PACKET_BYTES}",
+            "# A session's queue is bounded in bytes too: beyond it QoS 1 messages wait at",
+            "# their sender (an agent's outbox keeps its events until acknowledged).",
+            f"max_queued_bytes {MAX_QUEUED_BYTES}",
             "# Offline MQTT 3.1.1 sessions never expire by themselves; MQTT 5 clients say",
             "# how long.",
             "persistent_client_expiration 7d",

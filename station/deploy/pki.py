@@ -120,7 +120,10 @@ def _fits(
         return False
     if cert.not_valid_after_utc - RENEW_BEFORE < now:
         return False
-    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return False  # not one of ours: issue a new one
     return set(names) <= set(san)
 
 

@@ -31,6 +31,7 @@ import hashlib
 import os
 import re
 import stat
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,8 +148,8 @@ class SigningKey:
         )
         # Created 0600 and written through a temporary name, so the key is never
         # readable by others, even for a moment, nor left half written.
-        tmp = path.with_name(f".{path.name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # mkstemp: a fresh name, created O_EXCL (a planted symlink is never followed).
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
             os.fchmod(fd, 0o600)
             os.write(fd, pem)

@@ -80,6 +80,11 @@ def parse_json(payload: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> dict[st
     # again here would double the time a Pi takes to accept it.
     if len(payload) <= MAX_MESSAGE_BYTES and _depth(value) > MAX_DEPTH:
         raise ProtocolError(Refusal.MALFORMED, f"nested deeper than {MAX_DEPTH}")
+    # A lone surrogate (JSON "\udc80") is valid JSON but no text: SQLite cannot store it
+    # and PostgreSQL refuses it, so one would fail the whole batch it came in. Only an
+    # escape makes one, and our encoders write none: the walk runs only then.
+    if b"\\ud" in payload.lower() and _has_lone_surrogate(value):
+        raise ProtocolError(Refusal.MALFORMED, "a string holds a lone surrogate (not text)")
     return value
 
 
@@ -100,6 +105,23 @@ def _bounded(text: str) -> int:
     if not -MAX_INT <= number < MAX_INT:
         raise ValueError(f"integer of {len(text)} digits is out of range")
     return number
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _depth(value: object) -> int:

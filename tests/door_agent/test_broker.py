@@ -161,7 +161,9 @@ def test_generated_acl_with_per_device_accounts(
             forged_payload = forged.encode().replace(
                 str(forged.id).encode(), str(uuid.uuid4()).encode()
             )
-            intruder.publish(events_topic, forged_payload, qos=1).wait_for_publish(TIMEOUT)
+            sent = intruder.publish(events_topic, forged_payload, qos=1)
+            sent.wait_for_publish(TIMEOUT)
+            assert sent.is_published()  # logged in and acknowledged: the broker dropped it
             # The broker has handled the forged message (PUBACK) before the command
             # below is even sent: had it been routed, it would reach the site before
             # the agent's command_applied event.

@@ -19,7 +19,7 @@ from station.protocol.commands import (
 )
 from station.protocol.errors import ProtocolError
 from station.protocol.events import AgentEvent
-from station.protocol.signing import sign, verify
+from station.protocol.signing import parse_json, sign, verify
 from station.protocol.vocabulary import APPLIED, Command, Refusal
 
 KEY = b"k" * 32
@@ -234,3 +234,36 @@ def test_a_malformed_command_result_is_refused_with_the_reason(body: dict[str, A
     with pytest.raises(ProtocolError) as refused:
         CommandResult.decode(json.dumps(body).encode())
     assert refused.value.reason is Refusal.MALFORMED
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"resource": "\\udc80"}',
+        b'{"\\uDC80": 1}',
+        b'{"data": [{"detail": "ok \\ud800"}]}',
+    ],
+)
+def test_a_lone_surrogate_is_refused_as_no_text(payload: bytes) -> None:
+    # Valid JSON, but no database can store it: one would fail a whole batch of events.
+    with pytest.raises(ProtocolError) as refused:
+        parse_json(payload)
+    assert refused.value.reason is Refusal.MALFORMED and "surrogate" in refused.value.detail
+
+
+def test_a_surrogate_pair_is_text() -> None:
+    assert parse_json(b'{"name": "\\ud83d\\ude00 caf\\u00e9"}') == {"name": "😀 café"}
+
+
+def test_an_event_with_a_lone_surrogate_is_refused() -> None:
+    event = {
+        "id": "018f0c1e-0000-7000-8000-000000000001",
+        "agent": "front-door",
+        "resource": "front-door",
+        "type": "granted",
+        "at": "2026-11-26T10:00:00+00:00",
+        "member": "\udc80",
+    }
+    payload = json.dumps(event).encode()  # ensure_ascii: written as the escape
+    with pytest.raises(ProtocolError):
+        AgentEvent.decode(payload)

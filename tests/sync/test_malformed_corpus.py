@@ -32,8 +32,7 @@ from station.protocol.vocabulary import APPLIED, Command, EventType
 from sync import central
 from sync.service import SyncService
 from tests.support.wait import wait_for
-from tests.sync.support import Probe
-from tests.sync.test_end_to_end import (
+from tests.sync.end_to_end_site import (
     AGENT,
     UID,
     agent_process,
@@ -43,6 +42,7 @@ from tests.sync.test_end_to_end import (
     site,
     tap,
 )
+from tests.sync.support import Probe
 
 pytestmark = pytest.mark.mqtt
 

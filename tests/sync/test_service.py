@@ -7,82 +7,40 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from station.config import StationConfig, load_config
 from station.db import AccessEvent, AgentStatus, MachineSession
 from station.ids import new_event_id
 from station.protocol import topics
-from station.protocol.events import AgentEvent, decode_ack
+from station.protocol.events import decode_ack
 from station.protocol.grants import read_snapshot
 from station.protocol.signing import agent_key
 from station.protocol.vocabulary import EventType
 from station.seed import seed_site
 from sync.service import SyncService
 from tests.support.wait import wait_for
-from tests.sync.support import Probe, add_people, revoke, unique_site
+from tests.sync.running_service import (
+    NOW,
+    config,
+    count,
+    event,
+    probe,
+    running,
+    seeded_site,
+)
+from tests.sync.support import add_people, revoke
 
 pytestmark = pytest.mark.mqtt  # the service and the probes talk through the test broker
 
-NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def config(config_factory: Callable[..., Path]) -> StationConfig:
-    return load_config(
-        config_factory({"central": {"poll_interval_s": 60}, "site": {"id": unique_site()}})
-    )
-
-
-@pytest.fixture
-def seeded_site(site_engine: Engine, config: StationConfig) -> Engine:
-    with Session(site_engine) as session, session.begin():
-        seed_site(session, config)
-    return site_engine
-
-
-@pytest.fixture
-def running(
-    config: StationConfig, seeded_site: Engine, central_engine: Engine
-) -> Iterator[SyncService]:
-    service = SyncService(config, site_engine=seeded_site, central_engine=central_engine)
-    stop = threading.Event()
-    thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
-    with service:
-        thread.start()
-        yield service
-        stop.set()
-        service.wake()
-        thread.join(10)
-    assert not thread.is_alive()
-
-
-def probe(config: StationConfig, *subscriptions: str) -> Probe:
-    return Probe(config.mqtt.host, config.mqtt.port, *subscriptions)
-
-
-def event(kind: EventType = EventType.GRANTED, **data: object) -> AgentEvent:
-    return AgentEvent(
-        id=new_event_id(),
-        agent="laser-cutter",
-        resource="laser-cutter",
-        type=kind,
-        at=NOW,
-        credential_hash="ab" * 32,
-        data=dict(data),
-    )
-
-
-def count(engine: Engine, model: type) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(model)).scalar() or 0)
+__all__ = ["config", "running", "seeded_site"]  # fixtures, used by name
 
 
 def test_events_are_stored_once_then_acknowledged(

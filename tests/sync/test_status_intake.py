@@ -15,7 +15,7 @@ from station.protocol import topics
 from station.protocol.events import decode_ack
 from sync.service import SyncService
 from tests.support.wait import wait_for
-from tests.sync.test_service import config, event, probe, running, seeded_site
+from tests.sync.running_service import config, event, probe, running, seeded_site
 
 pytestmark = pytest.mark.mqtt
 

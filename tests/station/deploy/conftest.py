@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from station.config import StationConfig, load_config
 from station.deploy.broker import BrokerDeployment, deploy_broker
+from tests.station.deploy.running import NOW
 from tests.support.config import write_config
 
 # Certificates are checked against the real clock by TLS itself; the deploy's `now`
 # is only where their validity starts, an hour of skew before it.
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture

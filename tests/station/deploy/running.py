@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from station.deploy.broker import BrokerDeployment
 from tests.support.mqtt import Mosquitto
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # the deploy's clock in these tests
 
 
 def generated_broker(result: BrokerDeployment, directory: Path) -> Mosquitto:

@@ -17,9 +17,8 @@ from station.deploy.device import Bundle, DeviceKind, deploy_device, read_env
 from station.errors import ConfigError
 from station.protocol import topics
 from station.protocol.client import make_client
-from tests.station.deploy.conftest import NOW
-from tests.station.deploy.running import generated_broker
-from tests.station.deploy.test_broker import QUIET, Site
+from tests.station.deploy.broker_site import QUIET, Site
+from tests.station.deploy.running import NOW, generated_broker
 from tests.support.net import free_port
 from tests.support.wait import TIMEOUT
 

@@ -15,7 +15,7 @@ from station.deploy import passwd
 from station.deploy.accounts import SYNC, accounts, kiosk_user
 from station.deploy.broker import BrokerDeployment, deploy_broker, max_queued_messages
 from station.errors import ConfigError
-from tests.station.deploy.conftest import NOW
+from tests.station.deploy.running import NOW
 
 PUBLIC = ("mosquitto.conf", "station.acl", "ca.crt", "server.crt")
 
