@@ -40,6 +40,7 @@ from station.protocol.grants import entry_to_json, make_snapshot
 from station.protocol.signing import agent_key
 from station.rules import CredentialFacts, MembershipSpan, ResourceFacts
 from station.schedule import Schedule
+from tests.support.cli import station_argv
 from tests.support.config import write_config
 from tests.support.mqtt import Mosquitto
 from tests.support.wait import wait_for
@@ -135,16 +136,7 @@ def process_figures(config) -> tuple[float, float]:  # type: ignore[no-untyped-d
     env = {**os.environ, "NOTIFY_SOCKET": str(directory / "n.sock")}
     started = time.monotonic()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "station.cli.main",
-            "--config",
-            str(config.source),
-            "agent",
-            "--id",
-            AGENT,
-        ],
+        station_argv(config.source, "agent", "--id", AGENT),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

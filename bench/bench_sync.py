@@ -56,6 +56,7 @@ from sync.down import sync_down
 from sync.service import SyncService
 from sync.tables import table_of
 from sync.up import upload_history
+from tests.support.cli import station_argv
 from tests.support.config import write_config
 from tests.support.mqtt import Mosquitto
 from tests.support.postgres import (
@@ -375,16 +376,7 @@ def bench_enforcement(
 def start_agent(config: StationConfig) -> subprocess.Popen[bytes]:
     log = (config.source.parent / "agent.log").open("ab")
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "station.cli.main",
-            "--config",
-            str(config.source),
-            "agent",
-            "--id",
-            AGENT,
-        ],
+        station_argv(config.source, "agent", "--id", AGENT),
         stdout=log,
         stderr=subprocess.STDOUT,
         env=dict(os.environ),

@@ -9,7 +9,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from station.credential import Credential
 from station.protocol.events import AgentEvent
 from station.protocol.vocabulary import EventType
 from tests.support.agents import TIMEOUT, agent_overrides, member_entry
+from tests.support.cli import station_argv
 from tests.support.wait import wait_for
 
 AGENT = "front-door"
@@ -30,17 +30,7 @@ def _start(
 ) -> subprocess.Popen[bytes]:
     log = (config.source.parent / "agent.log").open("ab")
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "station.cli.main",
-            "--config",
-            str(config.source),
-            "-v",
-            "agent",
-            "--id",
-            agent,
-        ],
+        station_argv(config.source, "-v", "agent", "--id", agent),
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},
@@ -163,18 +153,7 @@ def test_station_reader_tap_reaches_the_agent(make_config, make_site) -> None:
     try:
         site.wait_event("grants_applied", timeout=30)
         tap = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "station.cli.main",
-                "--config",
-                str(config.source),
-                "reader",
-                "tap",
-                "--reader",
-                AGENT,
-                "04000001",
-            ],
+            station_argv(config.source, "reader", "tap", "--reader", AGENT, "04000001"),
             capture_output=True,
             text=True,
             timeout=TIMEOUT,
@@ -192,16 +171,7 @@ def test_station_reader_tap_reaches_the_agent(make_config, make_site) -> None:
 def test_unknown_agent_id_is_a_clear_error(make_config) -> None:
     config = make_config()
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "station.cli.main",
-            "--config",
-            str(config.source),
-            "agent",
-            "--id",
-            "no-such-agent",
-        ],
+        station_argv(config.source, "agent", "--id", "no-such-agent"),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -214,17 +184,7 @@ def test_unknown_agent_id_is_a_clear_error(make_config) -> None:
 def test_relay_off_only_for_execstoppost(make_config) -> None:
     config = make_config()
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "station.cli.main",
-            "--config",
-            str(config.source),
-            "agent",
-            "--id",
-            AGENT,
-            "--relay-off",
-        ],
+        station_argv(config.source, "agent", "--id", AGENT, "--relay-off"),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,

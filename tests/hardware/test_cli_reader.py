@@ -7,13 +7,13 @@ import json
 import queue
 import signal
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.cli import station_argv
 from tests.support.config import write_config
 
 TIMEOUT = 10.0
@@ -21,7 +21,7 @@ TIMEOUT = 10.0
 
 def station(*args: str, config: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "station.cli.main", "--config", str(config), *args],
+        station_argv(config, *args),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -33,16 +33,7 @@ class Watch:
 
     def __init__(self, config: Path, *args: str) -> None:
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "station.cli.main",
-                "--config",
-                str(config),
-                "reader",
-                "watch",
-                *args,
-            ],
+            station_argv(config, "reader", "watch", *args),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

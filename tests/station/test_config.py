@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 from station.config import load_config
 from station.config.docs import generate
 from station.errors import ConfigError
+from tests.support.cli import station_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = (ROOT / "config.toml").read_text(encoding="utf-8")
@@ -87,7 +87,7 @@ def test_bad_config_gives_status_2_and_one_line_naming_file_and_key(
     path = tmp_path / "config.toml"
     path.write_text(mutate(SAMPLE), encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "station.cli.main", "--config", str(path), "config", "check"],
+        station_argv(path, "config", "check"),
         capture_output=True,
         text=True,
         timeout=60,

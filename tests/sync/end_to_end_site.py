@@ -3,9 +3,9 @@ reader, for the end-to-end tests (test_end_to_end, test_malformed_corpus)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,10 +15,13 @@ from sqlalchemy.orm import Session
 
 from hardware.exc import ReaderUnavailable
 from hardware.readers.sim import send_command
+from station import registry
 from station.config import StationConfig, load_config
+from station.credential import Credential
 from station.db import AccessEvent, AgentStatus, make_engine, upgrade
 from station.seed import seed_site
 from sync import central
+from tests.support.cli import station_argv
 from tests.support.config import ANY_HOUR
 from tests.support.wait import wait_for
 from tests.sync.support import unique_site
@@ -66,17 +69,7 @@ def site(config: StationConfig, central_engine: Engine) -> Iterator[Engine]:
 def agent_process(config: StationConfig) -> Iterator[subprocess.Popen[bytes]]:
     log = (config.source.parent / "agent.log").open("ab")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "station.cli.main",
-            "--config",
-            str(config.source),
-            "-v",
-            "agent",
-            "--id",
-            AGENT,
-        ],
+        station_argv(config.source, "-v", "agent", "--id", AGENT),
         stdout=log,
         stderr=subprocess.STDOUT,
         env=dict(os.environ),
@@ -120,3 +113,13 @@ def applied_version(engine: Engine) -> int:
     with Session(engine) as session:
         row = session.get(AgentStatus, AGENT)
         return row.grants_version if row is not None else 0
+
+
+def enrol_member(config: StationConfig, central_engine: Engine) -> str:
+    """Eve, a member with the badge `UID`, written at central; her badge's hash."""
+    with central.session(central_engine) as db:
+        member = registry.add_member(
+            db, "Eve", membership_until=dt.date(2099, 1, 1), today=dt.date(2020, 1, 1)
+        )
+        registry.enroll_badge(db, member, Credential.uid(UID), config.site_key)
+    return Credential.uid(UID).keyed_hash(config.site_key)

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,13 +15,14 @@ from sqlalchemy import func, select
 from station.config import load_config
 from station.db import Badge, make_engine
 from sync.service import SyncService
+from tests.support.cli import station_argv
 from tests.support.wait import poll
 from tests.sync.support import add_people, unique_site
 
 
 def station(config: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "station.cli.main", "--config", str(config), *args],
+        station_argv(config, *args),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -144,7 +144,7 @@ def test_continuous_logs_state_changes_and_stops_on_sigterm(
     log_path = path.parent / "sync.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "station.cli.main", "--config", str(path), "sync"],
+            station_argv(path, "sync"),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

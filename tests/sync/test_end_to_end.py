@@ -6,7 +6,6 @@ service, and the agent started as `station agent --id front-door`.
 
 from __future__ import annotations
 
-import datetime as dt
 import subprocess
 import threading
 import time
@@ -16,7 +15,6 @@ from sqlalchemy import Engine, select
 
 from station import registry
 from station.config import StationConfig
-from station.credential import Credential
 from station.db import Badge
 from station.protocol.grants import read_snapshot
 from station.protocol.signing import agent_key
@@ -25,11 +23,11 @@ from sync.service import SyncService
 from tests.support.wait import wait_for
 from tests.sync.end_to_end_site import (
     AGENT,
-    UID,
     agent_process,
     applied_version,
     config,
     decisions,
+    enrol_member,
     site,
     tap,
 )
@@ -46,12 +44,7 @@ def test_revocation_at_central_is_denied_by_a_running_agent(
     central_engine: Engine,
     agent_process: subprocess.Popen[bytes],
 ) -> None:
-    badge_hash = Credential.uid(UID).keyed_hash(config.site_key)
-    with central.session(central_engine) as db:
-        member = registry.add_member(
-            db, "Eve", membership_until=dt.date(2099, 1, 1), today=dt.date(2020, 1, 1)
-        )
-        registry.enroll_badge(db, member, Credential.uid(UID), config.site_key)
+    badge_hash = enrol_member(config, central_engine)
     service = SyncService(config, site_engine=site, central_engine=central_engine)
     stop = threading.Event()
     thread = threading.Thread(target=service.run, args=(stop,), daemon=True)

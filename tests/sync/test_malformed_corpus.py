@@ -21,24 +21,21 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.bus import CommandBus
-from station import registry
 from station.config import StationConfig
-from station.credential import Credential
 from station.db import AccessEvent
 from station.protocol import topics
 from station.protocol.commands import Author, CommandResult, make_command
 from station.protocol.signing import agent_key, sign
 from station.protocol.vocabulary import APPLIED, Command, EventType
-from sync import central
 from sync.service import SyncService
 from tests.support.wait import wait_for
 from tests.sync.end_to_end_site import (
     AGENT,
-    UID,
     agent_process,
     applied_version,
     config,
     decisions,
+    enrol_member,
     site,
     tap,
 )
@@ -139,12 +136,7 @@ def test_no_payload_stops_sync_the_agent_or_the_kiosk(
     central_engine: Engine,
     agent_process: subprocess.Popen[bytes],
 ) -> None:
-    badge_hash = Credential.uid(UID).keyed_hash(config.site_key)
-    with central.session(central_engine) as db:
-        member = registry.add_member(
-            db, "Eve", membership_until=dt.date(2099, 1, 1), today=dt.date(2020, 1, 1)
-        )
-        registry.enroll_badge(db, member, Credential.uid(UID), config.site_key)
+    badge_hash = enrol_member(config, central_engine)
     service = SyncService(config, site_engine=site, central_engine=central_engine)
     stop = threading.Event()
     thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
