@@ -29,6 +29,11 @@ class CommandCall:
 
 
 CommandHandler = Callable[[CommandCall], list[Action]]
+ClosingTime = Callable[[], float | None]
+
+
+def never_closes() -> float | None:
+    return None
 
 
 class Use(Protocol):
@@ -64,10 +69,11 @@ class Controller(Protocol):
         ...
 
     def badge(
-        self, lookup: Lookup, credential_hash: str, now: float, *, closes_in_s: float | None
+        self, lookup: Lookup, credential_hash: str, now: float, *, closes_in: ClosingTime = ...
     ) -> list[Action]:
-        """A badge was presented and the store decided; `closes_in_s` is the time
-        left before the resource's schedule closes (None: unknown or never)."""
+        """A badge was presented and the store decided; `closes_in()` is the time left
+        before the resource's schedule closes (None: unknown or never), asked only by a
+        controller that needs it (a machine starting a session), not on every tap."""
         ...
 
     def badge_removed(self, credential_hash: str, now: float) -> list[Action]: ...

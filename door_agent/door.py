@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from door_agent.actions import Action, Emit, Indicate, SetRelay
-from door_agent.controller import CommandCall, CommandHandler
+from door_agent.controller import ClosingTime, CommandCall, CommandHandler, never_closes
 from door_agent.errors import CommandRefused
 from door_agent.store import Lookup
 from hardware.gpio import DoorClosed, DoorOpened, ExitPressed, IoEvent
@@ -68,7 +68,12 @@ class Door:
         return self._apply(now)
 
     def badge(
-        self, lookup: Lookup, credential_hash: str, now: float, *, closes_in_s: float | None = None
+        self,
+        lookup: Lookup,
+        credential_hash: str,
+        now: float,
+        *,
+        closes_in: ClosingTime = never_closes,
     ) -> list[Action]:
         """A badge was presented and the store decided (a door has no closing time)."""
         decision, member = lookup.decision, lookup.member

@@ -270,7 +270,7 @@ class AgentLoop:
             hours_unknown=reading.hours_unknown,
         )
         actions = self.controller.badge(
-            lookup, hashed, now, closes_in_s=self.hours.closes_in_s(reading)
+            lookup, hashed, now, closes_in=lambda: self.hours.closes_in_s(reading)
         )
         self._execute(actions)
         log.info("badge %s…: %s", hashed[:8], _outcome(actions))

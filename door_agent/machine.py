@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from door_agent.actions import Action, Emit, Indicate, SetRelay
-from door_agent.controller import CommandHandler
+from door_agent.controller import ClosingTime, CommandHandler, never_closes
 from door_agent.store import Lookup
 from hardware.gpio import BusyChanged, IoEvent
 from hardware.gpio.outputs import Pattern
@@ -71,9 +71,14 @@ class Machine:
         return []  # Free or Blocked or ToCheck: the relay stays off
 
     def badge(
-        self, lookup: Lookup, credential_hash: str, now: float, *, closes_in_s: float | None = None
+        self,
+        lookup: Lookup,
+        credential_hash: str,
+        now: float,
+        *,
+        closes_in: ClosingTime = never_closes,
     ) -> list[Action]:
-        """`closes_in_s`: time left before the machine's schedule closes; a session
+        """`closes_in()`: time left before the machine's schedule closes; a session
         still running then is warned and ended (`closing_time`); staff are not bound."""
         decision, member, staff = lookup.decision, lookup.member, lookup.staff
         session = self.session
@@ -120,7 +125,7 @@ class Machine:
             member,
             staff,
             now,
-            None if staff or closes_in_s is None else now + closes_in_s,
+            None if staff else _after(now, closes_in()),
         )
 
     def badge_removed(self, credential_hash: str, now: float) -> list[Action]:
@@ -381,3 +386,7 @@ class Machine:
             return []
         self.relay = wanted
         return [SetRelay(wanted)]
+
+
+def _after(now: float, seconds: float | None) -> float | None:
+    return None if seconds is None else now + seconds

@@ -73,7 +73,7 @@ def test_a_door_energises_its_relay_to_release() -> None:
     door = _door()
     assert door.start(0.0) == []  # off at start: locked already
     assert door.input(DoorClosed(0.0), 0.0) == []
-    actions = door.badge(GRANTED, "h", 1.0, closes_in_s=None)
+    actions = door.badge(GRANTED, "h", 1.0)
     assert actions == [
         SetRelay(True),
         Indicate(Pattern.GRANTED),
@@ -102,7 +102,7 @@ def test_a_door_forced_while_locked_and_held_open() -> None:
 
 def test_a_door_denies_and_ignores_what_is_not_its_own() -> None:
     door = _door()
-    denied = door.badge(UNKNOWN, "h", 1.0, closes_in_s=None)
+    denied = door.badge(UNKNOWN, "h", 1.0)
     assert denied == [
         Indicate(Pattern.DENIED),
         Emit(EventType.DENIED, Reason.UNKNOWN_BADGE, "h", None, {}),
@@ -156,7 +156,7 @@ def test_free_access_opens_and_relocks_a_door() -> None:
 def test_a_machine_session_from_tap_to_tap() -> None:
     machine = _machine()
     assert machine.start(0.0) == []
-    actions = machine.badge(GRANTED, "h", 1.0, closes_in_s=None)
+    actions = machine.badge(GRANTED, "h", 1.0)
     assert actions[0] == Emit(EventType.GRANTED, Reason.GRANTED, "h", "member-1")
     assert SetRelay(True) in actions and Indicate(Pattern.IN_USE) in actions
     assert _types(actions) == [
@@ -166,9 +166,9 @@ def test_a_machine_session_from_tap_to_tap() -> None:
     ]
     assert machine.state is MachineState.IN_USE and machine.session is not None
     assert machine.status()[StatusField.SESSION_MEMBER] == "member-1"
-    other = machine.badge(GRANTED, "other", 2.0, closes_in_s=None)
+    other = machine.badge(GRANTED, "other", 2.0)
     assert other[-1] == Emit(EventType.DENIED, AgentDenial.MACHINE_IN_USE, "other", "member-1")
-    ended = machine.badge(GRANTED, "h", 3.0, closes_in_s=None)
+    ended = machine.badge(GRANTED, "h", 3.0)
     end = next(a for a in ended if isinstance(a, Emit) and a.type is EventType.SESSION_ENDED)
     assert end.reason is EndReason.BADGE_TAP and end.data["duration_s"] == 2.0
     assert ended[-1] == SetRelay(False) and machine.state is MachineState.FREE
@@ -176,7 +176,7 @@ def test_a_machine_session_from_tap_to_tap() -> None:
 
 def test_a_machine_warns_then_ends_at_the_idle_timeout_and_coasts_while_busy() -> None:
     machine = _machine(coast_s=20)
-    machine.badge(GRANTED, "h", 0.0, closes_in_s=None)
+    machine.badge(GRANTED, "h", 0.0)
     assert machine.deadline() == 270.0  # 5 idle minutes, warned 30 s before
     warned = machine.tick(270.0)
     assert warned[0] == Indicate(Pattern.WARNING)
@@ -194,7 +194,7 @@ def test_a_machine_warns_then_ends_at_the_idle_timeout_and_coasts_while_busy() -
 
 def test_machine_commands_block_and_survive_a_restart() -> None:
     machine = _machine(check_after_use=True)
-    machine.badge(GRANTED, "h", 0.0, closes_in_s=None)
+    machine.badge(GRANTED, "h", 0.0)
     blocked = _command(machine, Command.BLOCK, 1.0)
     assert SetRelay(False) in blocked
     assert blocked[-1] == Emit(
@@ -202,7 +202,7 @@ def test_machine_commands_block_and_survive_a_restart() -> None:
         MachineStateChange.BLOCKED_BY_STAFF,
         data={"state": MachineState.BLOCKED},
     )
-    denied = machine.badge(STAFF, "s", 2.0, closes_in_s=None)
+    denied = machine.badge(STAFF, "s", 2.0)
     assert _emit(denied[-1]).reason is Reason.RESOURCE_OUT_OF_ORDER
     restarted = _machine()
     restarted.restore(machine.durable_mode())
@@ -225,7 +225,7 @@ def test_a_machine_ignores_door_inputs_and_ends_its_session_at_shutdown() -> Non
     assert machine.input(DoorOpened(0.0), 0.0) == []
     assert machine.input(ExitPressed(0.0), 0.0) == []
     assert machine.set_free_access(True, 0.0) == []
-    machine.badge(GRANTED, "h", 1.0, closes_in_s=None)
+    machine.badge(GRANTED, "h", 1.0)
     stopped = machine.shutdown(5.0)
     assert _emit(stopped[0]).reason is EndReason.AGENT_STOPPED and stopped[-1] == SetRelay(False)
     lost = _machine(check_after_use=True).session_lost()
