@@ -149,6 +149,28 @@ def _require_staff(member: Member) -> None:
         )
 
 
+def _failure_row(session: Session, member: Member) -> StaffPinFailure:
+    """The member's counter row, created if absent, locked for this transaction.
+
+    Two kiosks may both have found no row: a plain INSERT from the second would fail
+    on the key once the first commits, and its wrong PIN would go uncounted. ON
+    CONFLICT DO NOTHING makes the second wait for the first's commit and insert
+    nothing; reading the row again FOR UPDATE then gives it the first one's count.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    session.execute(
+        insert(StaffPinFailure)
+        .values(member_id=member.id, failures=0)
+        .on_conflict_do_nothing(index_elements=[StaffPinFailure.member_id])
+    )
+    state = session.get(StaffPinFailure, member.id, with_for_update=True, populate_existing=True)
+    assert state is not None  # inserted above, or by whoever won the race
+    return state
+
+
 def _locked(until: dt.datetime, now: dt.datetime) -> PinCheck:
     return PinCheck(PinOutcome.LOCKED, locked_until=until, time_left=until - now)
 
@@ -163,8 +185,7 @@ def _wrong(
     site_id: str,
 ) -> PinCheck:
     if state is None:
-        state = StaffPinFailure(member_id=member.id, failures=0)
-        session.add(state)
+        state = _failure_row(session, member)
     state.failures += 1
     if state.failures < MAX_FAILURES:
         session.flush()
