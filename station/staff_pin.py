@@ -125,12 +125,11 @@ def check_pin(
     if member.kind is not MemberKind.STAFF:
         return PinCheck(PinOutcome.NOT_STAFF)
     state = session.get(StaffPinFailure, member.id, with_for_update=True)
-    if state is not None and state.locked_until is not None and state.locked_until > now:
-        return _locked(state.locked_until, now)
-    if not member.staff_pin_hash:
-        return PinCheck(PinOutcome.NO_PIN)
+    refused = _refused(member, state, now)
+    if refused is not None:
+        return refused
     try:
-        _HASHER.verify(member.staff_pin_hash, pin)
+        _HASHER.verify(member.staff_pin_hash or "", pin)  # not empty: `_refused` said NO_PIN
     except InvalidHashError:
         return PinCheck(PinOutcome.NO_PIN)  # an unreadable hash opens nothing
     except VerificationError:
@@ -139,6 +138,23 @@ def check_pin(
         state.failures, state.locked_until = 0, None
         session.flush()
     return PinCheck(PinOutcome.ACCEPTED)
+
+
+def refusal(session: Session, member: Member, now: dt.datetime) -> PinCheck | None:
+    """What keeps `member`'s staff mode closed at `now` whatever PIN is typed (not
+    staff, locked, no PIN), or None when the PIN decides. Counts nothing: the kiosk
+    asks it before showing its PIN pad, so that nobody types a PIN in vain."""
+    if member.kind is not MemberKind.STAFF:
+        return PinCheck(PinOutcome.NOT_STAFF)
+    return _refused(member, session.get(StaffPinFailure, member.id), now)
+
+
+def _refused(member: Member, state: StaffPinFailure | None, now: dt.datetime) -> PinCheck | None:
+    if state is not None and state.locked_until is not None and state.locked_until > now:
+        return _locked(state.locked_until, now)
+    if not member.staff_pin_hash:
+        return PinCheck(PinOutcome.NO_PIN)
+    return None
 
 
 def _require_staff(member: Member) -> None:

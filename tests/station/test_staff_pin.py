@@ -189,3 +189,27 @@ def test_erasure_removes_the_pin_and_the_export_only_says_whether_one_is_set(
     assert "$argon2" not in str(exported)
     forget(site_session, sam, now=NOW)
     assert sam.staff_pin_hash is None
+
+
+def test_refusal_says_what_no_pin_can_open_and_counts_nothing(
+    site_session: Session, sam: Member
+) -> None:
+    assert staff_pin.refusal(site_session, sam, NOW) is None  # the PIN decides
+    for _ in range(MAX_FAILURES - 1):
+        check(site_session, sam, "0000")
+    assert staff_pin.refusal(site_session, sam, NOW) is None
+    assert site_session.get(StaffPinFailure, sam.id).failures == MAX_FAILURES - 1  # type: ignore[union-attr]
+    check(site_session, sam, "0000")
+    locked = staff_pin.refusal(site_session, sam, NOW + dt.timedelta(minutes=1))
+    assert locked is not None and locked.outcome is PinOutcome.LOCKED
+    assert locked.locked_until == NOW + LOCKOUT and locked.time_left == LOCKOUT - dt.timedelta(
+        minutes=1
+    )
+    assert staff_pin.refusal(site_session, sam, NOW + LOCKOUT) is None
+    staff_pin.clear_pin(site_session, sam)
+    no_pin = staff_pin.refusal(site_session, sam, NOW + LOCKOUT)
+    assert no_pin is not None and no_pin.outcome is PinOutcome.NO_PIN
+    camille = registry.add_member(site_session, "Camille", "Martin")
+    not_staff = staff_pin.refusal(site_session, camille, NOW)
+    assert not_staff is not None and not_staff.outcome is PinOutcome.NOT_STAFF
+    assert len(lock_events(site_session)) == 1  # asking records nothing
