@@ -54,7 +54,6 @@ def test_an_agent_cannot_publish_another_agents_events_or_status(site: Site) -> 
     thief.publish(agent_topic(site, "laser-cutter", topics.EVENTS), b"forged event")
     thief.publish(agent_topic(site, "laser-cutter", topics.STATUS), b"forged status", retain=True)
     thief.publish(agent_topic(site, "laser-cutter", topics.COMMAND_RESULTS), b"forged result")
-    thief.publish(agent_topic(site, "front-door", topics.GRANTS), b"own grants, forged")
     laser.publish(agent_topic(site, "laser-cutter", topics.EVENTS), b"real event")
     first = sync.next()
     assert first is not None and first.payload == b"real event"
@@ -62,6 +61,25 @@ def test_an_agent_cannot_publish_another_agents_events_or_status(site: Site) -> 
     # Nor does a forged status wait, retained, for the next subscriber.
     late = site.account(kiosk_user("entrance"))
     late.subscribe(topics.all_agents(site.site, topics.STATUS))
+    assert late.next(QUIET) is None
+
+
+def test_an_agent_cannot_write_its_own_grants(site: Site) -> None:
+    # Only the agent itself may read its grants, so it is the one that would see them.
+    door = site.account("front-door")
+    assert door.subscribe(agent_topic(site, "front-door", topics.GRANTS)) == [1]
+    door.publish(agent_topic(site, "front-door", topics.GRANTS), b"own grants, forged")
+    door.publish(agent_topic(site, "front-door", topics.GRANTS), b"own grants, forged", retain=True)
+    assert door.next(QUIET) is None
+    # The control: what sync publishes there arrives, so the subscription was live.
+    site.account(SYNC).publish(agent_topic(site, "front-door", topics.GRANTS), b"from sync")
+    message = door.next()
+    assert message is not None and message.payload == b"from sync"
+    assert door.next(QUIET) is None
+    # Nor was the forged retained snapshot kept for the agent's next connection.
+    door.client.disconnect()
+    late = site.account("front-door")
+    assert late.subscribe(agent_topic(site, "front-door", topics.GRANTS)) == [1]
     assert late.next(QUIET) is None
 
 
