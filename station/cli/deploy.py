@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,8 +78,11 @@ def run_broker(args: argparse.Namespace, ctx: Context) -> int:
             "accounts": list(result.accounts),
             "max_queued_messages": result.max_queued_messages,
             "changed": list(result.changed),
+            "notices": list(result.notices),
         }
     )
+    for notice in result.notices:
+        print(f"station deploy broker: {notice}", file=sys.stderr)
     return 0
 
 

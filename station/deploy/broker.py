@@ -40,6 +40,7 @@ class BrokerDeployment:
     accounts: tuple[str, ...]
     max_queued_messages: int
     changed: tuple[str, ...]  # files (relative to `out`) whose content changed
+    notices: tuple[str, ...] = ()  # what the operator must do (pki.ensure: a renewed CA)
 
 
 def listener_port(config: StationConfig) -> int:
@@ -115,7 +116,9 @@ def deploy_broker(
     every = accounts(config)
     secrets = files.secret_dir(out / "secrets")
     passwords = {a.user: files.password(secrets / f"{a.user}.password", renew=renew) for a in every}
-    pki.ensure(pki.Paths.under(out, secrets), config.site.id, config.mqtt.host, now, renew=renew)
+    notices = pki.ensure(
+        pki.Paths.under(out, secrets), config.site.id, config.mqtt.host, now, renew=renew
+    )
     (out / "data").mkdir(exist_ok=True)
     chosen = listener_port(config) if port is None else port
     queued = max_queued_messages(config)
@@ -131,7 +134,7 @@ def deploy_broker(
         for name, (text, mode) in written.items()
         if files.write(out / name, text.encode(), mode)
     ]
-    return BrokerDeployment(out, chosen, _users(every), queued, tuple(changed))
+    return BrokerDeployment(out, chosen, _users(every), queued, tuple(changed), notices)
 
 
 def _users(every: tuple[Account, ...]) -> tuple[str, ...]:

@@ -2,8 +2,15 @@
 
 The CA signs the broker's certificate; devices get only the CA certificate, to check
 that the broker they reach is the site's. What exists is kept while it still fits: the
-CA for its whole life, the broker's certificate while it covers the configured host,
-was signed by this CA and has more than `RENEW_BEFORE` left.
+CA while it outlives what it would sign, the broker's certificate while it covers the
+configured host, was signed by this CA, has the key usages TLS checks and has more than
+`RENEW_BEFORE` left.
+
+A CA certificate that expires before a broker certificate issued now would (within
+`SERVER_DAYS` plus `RENEW_BEFORE`), or has expired, is renewed with the same key and
+subject: the broker's certificate still verifies against the copy devices hold until
+that copy expires, so every device has that long to receive the new ``ca.crt`` (any
+`station deploy agent|kiosk` bundle carries it). `ensure` says so in what it returns.
 """
 
 from __future__ import annotations
@@ -25,6 +32,32 @@ CA_DAYS = 3650
 SERVER_DAYS = 825  # the longest life browsers and most TLS stacks accept for a leaf
 RENEW_BEFORE = timedelta(days=30)
 CLOCK_SKEW = timedelta(hours=1)  # a device whose clock is a little behind still accepts it
+
+# The CA signs certificates (and would sign revocation lists), nothing else.
+CA_KEY_USAGE = x509.KeyUsage(
+    digital_signature=False,
+    content_commitment=False,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=True,
+    crl_sign=True,
+    encipher_only=False,
+    decipher_only=False,
+)
+# The broker's key is EC: it signs the TLS handshake (ECDHE-ECDSA, TLS 1.3) and may
+# agree keys (static ECDH); key encipherment is an RSA usage, not set for an EC key.
+SERVER_KEY_USAGE = x509.KeyUsage(
+    digital_signature=True,
+    content_commitment=False,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=True,
+    key_cert_sign=False,
+    crl_sign=False,
+    encipher_only=False,
+    decipher_only=False,
+)
 
 
 @dataclass(frozen=True)
@@ -52,12 +85,13 @@ def names_for(host: str) -> tuple[x509.GeneralName, ...]:
     return tuple(names)
 
 
-def ensure(paths: Paths, site: str, host: str, now: datetime, *, renew: bool = False) -> None:
+def ensure(
+    paths: Paths, site: str, host: str, now: datetime, *, renew: bool = False
+) -> tuple[str, ...]:
+    """Make or keep the CA and the broker's certificate; returns what the operator
+    must act on (a renewed CA certificate to give every device)."""
     ca_key = _key(paths.ca_key, renew=renew)
-    ca_cert = _load_cert(paths.ca_cert)
-    if renew or ca_cert is None or not _same_key(ca_cert, ca_key):
-        ca_cert = _ca_cert(ca_key, site, now)
-        files.write(paths.ca_cert, ca_cert.public_bytes(serialization.Encoding.PEM), files.PUBLIC)
+    ca_cert, notices = _ensure_ca(paths.ca_cert, ca_key, site, now, renew=renew)
     server_key = _key(paths.server_key, renew=renew)
     server_cert = _load_cert(paths.server_cert)
     if (
@@ -68,6 +102,54 @@ def ensure(paths: Paths, site: str, host: str, now: datetime, *, renew: bool = F
         server_cert = _server_cert(server_key, ca_key, ca_cert, host, now)
         pem = server_cert.public_bytes(serialization.Encoding.PEM)
         files.write(paths.server_cert, pem, files.PUBLIC)
+    return notices
+
+
+def _ensure_ca(
+    path: Path, key: ec.EllipticCurvePrivateKey, site: str, now: datetime, *, renew: bool
+) -> tuple[x509.Certificate, tuple[str, ...]]:
+    kept = _load_cert(path)
+    if kept is not None and not renew and _same_key(kept, key) and _is_our_ca(kept):
+        if _outlives_what_it_signs(kept, now):
+            return kept, ()
+        renewed = _ca_cert(key, site, now, subject=kept.subject)
+        files.write(path, renewed.public_bytes(serialization.Encoding.PEM), files.PUBLIC)
+        return renewed, (_renewal_notice(kept, renewed, now, path.name),)
+    made = _ca_cert(key, site, now)
+    files.write(path, made.public_bytes(serialization.Encoding.PEM), files.PUBLIC)
+    return made, ()
+
+
+def _renewal_notice(old: x509.Certificate, new: x509.Certificate, now: datetime, name: str) -> str:
+    ends = old.not_valid_after_utc
+    until = f"{new.not_valid_after_utc:%Y-%m-%d}"
+    if ends <= now:
+        return (
+            f"the site CA certificate expired on {ends:%Y-%m-%d}: renewed with the same "
+            f"key, valid until {until}; devices refuse the broker until they have the new "
+            f"{name}: deploy every device's bundle again now"
+        )
+    return (
+        f"the site CA certificate expires on {ends:%Y-%m-%d}, before a broker certificate "
+        f"issued now ({SERVER_DAYS} days) would: renewed with the same key, valid until "
+        f"{until}; deploy every device's bundle again (the new {name}) before {ends:%Y-%m-%d}"
+    )
+
+
+def _outlives_what_it_signs(ca: x509.Certificate, now: datetime) -> bool:
+    """A broker certificate issued now, renewed `RENEW_BEFORE` ahead, never outlives it."""
+    return ca.not_valid_after_utc >= now + timedelta(days=SERVER_DAYS) + RENEW_BEFORE
+
+
+def _is_our_ca(cert: x509.Certificate) -> bool:
+    """A CA that may sign (BasicConstraints ca, KeyUsage keyCertSign): a certificate
+    of an older deploy without them is issued again, with the same key."""
+    try:
+        basic = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return False
+    return basic.ca and usage.key_cert_sign and usage.crl_sign
 
 
 def _key(path: Path, *, renew: bool) -> ec.EllipticCurvePrivateKey:
@@ -122,9 +204,13 @@ def _fits(
         return False
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage)
+        extended = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
-        return False  # not one of ours: issue a new one
-    return set(names) <= set(san)
+        return False  # not one of ours (or of an older deploy): issue a new one
+    if not (usage.critical and usage.value == SERVER_KEY_USAGE):
+        return False
+    return ExtendedKeyUsageOID.SERVER_AUTH in extended and set(names) <= set(san)
 
 
 def _builder(
@@ -140,27 +226,24 @@ def _builder(
     )
 
 
-def _ca_cert(key: ec.EllipticCurvePrivateKey, site: str, now: datetime) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Station site CA {site}")])
+def _ca_cert(
+    key: ec.EllipticCurvePrivateKey,
+    site: str,
+    now: datetime,
+    *,
+    subject: x509.Name | None = None,
+) -> x509.Certificate:
+    """A self-signed CA certificate; `subject`: the one it renews (so that what it
+    signed still names it as issuer)."""
+    name = subject or x509.Name(
+        [x509.NameAttribute(NameOID.COMMON_NAME, f"Station site CA {site}")]
+    )
     public = key.public_key()
     return (
         _builder(name, name, now, CA_DAYS)
         .public_key(public)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(CA_KEY_USAGE, critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
         .sign(key, hashes.SHA256())
     )
@@ -179,6 +262,7 @@ def _server_cert(
         .public_key(key.public_key())
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.SubjectAlternativeName(list(names_for(host))), critical=False)
+        .add_extension(SERVER_KEY_USAGE, critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
