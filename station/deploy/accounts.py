@@ -1,7 +1,10 @@
 """The broker's accounts and what each may do, derived from `station.protocol.topics`.
 
 One account per agent (its user name is its agent id), one per kiosk
-(``kiosk-<id>``) and one for sync. Every account is listed by name with its own
+(``kiosk-<id>``), one for the sync service and one for sync's one-shot runs
+(``sync-once``: the broker makes each account's user name its client id, so a
+`station sync --once` under the service's account would take over the service's
+session and have it disconnected). Every account is listed by name with its own
 topics: there is no ``pattern`` rule, so an account that is not in the configuration
 (a leftover password, a typo) may do nothing at all.
 """
@@ -16,6 +19,7 @@ from station.errors import ConfigError
 from station.protocol import topics
 
 SYNC = "sync"
+SYNC_ONCE = "sync-once"  # `station sync --once` beside the running service
 KIOSK_PREFIX = "kiosk-"
 
 # What an agent publishes and what it reads: the two directions of its topics.
@@ -65,17 +69,19 @@ def kiosk_account(site: str, kiosk_id: str) -> Account:
     return Account(kiosk_user(kiosk_id), "kiosk", rules)
 
 
-def sync_account(site: str) -> Account:
-    """Reads what every agent publishes; publishes what every agent reads."""
+def sync_account(site: str, user: str = SYNC) -> Account:
+    """Reads what every agent publishes; publishes what every agent reads. The
+    one-shot account (`SYNC_ONCE`) does the same work, so it has the same rules."""
     rules = [Rule(Access.READ, topics.all_agents(site, c)) for c in AGENT_WRITES]
     rules += [Rule(Access.WRITE, topics.all_agents(site, c)) for c in AGENT_READS]
-    return Account(SYNC, "sync", tuple(rules))
+    role = "sync" if user == SYNC else "sync, one-shot runs beside the service"
+    return Account(user, role, tuple(rules))
 
 
 def accounts(config: StationConfig) -> tuple[Account, ...]:
-    """Every account of the site, sync first, then kiosks and agents by id."""
+    """Every account of the site, sync's first, then kiosks and agents by id."""
     site = config.site.id
-    found = [sync_account(site)]
+    found = [sync_account(site), sync_account(site, SYNC_ONCE)]
     found += [kiosk_account(site, k) for k in sorted(config.kiosks)]
     found += [agent_account(site, a) for a in sorted(config.agents)]
     users = [a.user for a in found]
@@ -84,7 +90,8 @@ def accounts(config: StationConfig) -> tuple[Account, ...]:
         raise ConfigError(
             [
                 f"agents.{user}: the broker account {user!r} is already sync's or a "
-                f"kiosk's; expected an agent id other than 'sync' and 'kiosk-<kiosk id>'"
+                f"kiosk's; expected an agent id other than '{SYNC}', '{SYNC_ONCE}' and "
+                f"'kiosk-<kiosk id>'"
                 for user in clashes
             ]
         )

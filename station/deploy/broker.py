@@ -4,12 +4,15 @@ material for one site, from `config.toml`.
 Written under DIR::
 
     mosquitto.conf   0644  the broker's whole configuration (mosquitto -c DIR/mosquitto.conf)
-    station.acl      0644  one account per agent, per kiosk and for sync (accounts.py)
+    station.acl      0644  one account per agent, per kiosk, for sync and for sync's
+                           one-shot runs (accounts.py)
     station.passwd   0600  those accounts' hashed passwords, mosquitto's format (passwd.py)
     ca.crt           0644  the site CA: every device gets it, to recognise the broker
     server.crt       0644  the broker's certificate, signed by the site CA
     secrets/         0700  <account>.password (0600, what `station deploy agent` bundles),
-                           ca.key and server.key (0600)
+                           ca.key and server.key (0600), sync-once.env (0600, the
+                           site server's /etc/station/sync-once.env: the account of
+                           station-sync-once.service, `station sync --once`)
     data/                  mosquitto's persistence (sessions, queued and retained messages)
 """
 
@@ -21,7 +24,7 @@ from pathlib import Path
 
 from station.config import StationConfig
 from station.deploy import files, passwd, pki
-from station.deploy.accounts import Account, accounts, render_acl
+from station.deploy.accounts import SYNC_ONCE, Account, accounts, render_acl
 from station.protocol.signing import MAX_SNAPSHOT_BYTES
 
 MAX_PACKET_BYTES = MAX_SNAPSHOT_BYTES + 64 * 1024  # a snapshot, its topic and headers
@@ -29,6 +32,7 @@ MAX_QUEUED_BYTES = 2 * MAX_SNAPSHOT_BYTES  # a snapshot pending for an agent, an
 
 TLS_PORT = 8883  # MQTT over TLS, when [mqtt] says nothing of TLS
 HOURS_OF_OUTAGE = 24
+SYNC_ONCE_ENV = f"{SYNC_ONCE}.env"
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,10 @@ def render_conf(out: Path, port: int, queued: int) -> str:
             "",
             "# The only listener: TLS, password accounts (no client certificates).",
             f"listener {port}",
-            "# An account's user name is its client id: nobody takes over another's session.",
+            "# An account's user name is its client id: no account takes over another's",
+            "# session (else a stolen agent connecting as sync's client id would keep",
+            "# disconnecting it). Two clients of one account replace each other: one-shot",
+            "# runs beside the sync service use the sync-once account.",
             "use_username_as_clientid true",
             f"cafile {out / 'ca.crt'}",
             f"certfile {out / 'server.crt'}",
@@ -128,6 +135,7 @@ def deploy_broker(
         "mosquitto.conf": (render_conf(out, chosen, queued), files.PUBLIC),
         "station.acl": (render_acl(config.site.id, every), files.PUBLIC),
         "station.passwd": (passwd.render(passwords, existing), files.SECRET),
+        f"secrets/{SYNC_ONCE_ENV}": (render_sync_once_env(passwords[SYNC_ONCE]), files.SECRET),
     }
     changed = [
         name
@@ -135,6 +143,21 @@ def deploy_broker(
         if files.write(out / name, text.encode(), mode)
     ]
     return BrokerDeployment(out, chosen, _users(every), queued, tuple(changed), notices)
+
+
+def render_sync_once_env(password: str) -> str:
+    """What station-sync-once.service reads after secrets.env: the one-shot account
+    instead of the service's (a password of `files.password` needs no quoting)."""
+    return "\n".join(
+        [
+            "# The broker account of `station sync --once` beside the running sync service",
+            "# (station-sync-once.service). Written by `station deploy broker`; install as",
+            f"# /etc/station/{SYNC_ONCE_ENV} on the site server, 0600.",
+            f"STATION_MQTT_USERNAME={SYNC_ONCE}",
+            f"STATION_MQTT_PASSWORD={password}",
+            "",
+        ]
+    )
 
 
 def _users(every: tuple[Account, ...]) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ Written under DIR (0644)::
 
     system/station-agent@<id>.service   one per agent (deploy/station-agent@.service)
     system/station-sync.service         the site's sync service
+    system/station-sync-once.service    one round beside it, on demand (account sync-once)
     system/station-purge.service        the retention purge, `station purge` ...
     system/station-purge.timer          ... once a day
     user/station-kiosk@<id>.service     one per kiosk: a user unit of its session
@@ -49,6 +50,7 @@ def units(config: StationConfig) -> tuple[Unit, ...]:
     ]
     found += [
         Unit(f"{SYSTEM}/station-sync.service", "station-sync.service"),
+        Unit(f"{SYSTEM}/station-sync-once.service", "station-sync-once.service"),
         Unit(f"{SYSTEM}/station-purge.service", "station-purge.service"),
         Unit(f"{SYSTEM}/station-purge.timer", "station-purge.timer"),
     ]

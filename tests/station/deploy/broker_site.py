@@ -68,8 +68,16 @@ class Site:
     def password(self, user: str) -> str:
         return (self.out / "secrets" / f"{user}.password").read_text().strip()
 
-    def connect(self, user: str | None, password: str | None = None, *, tls: bool = True) -> Client:
-        client = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+    def connect(
+        self,
+        user: str | None,
+        password: str | None = None,
+        *,
+        tls: bool = True,
+        client_id: str = "",
+    ) -> Client:
+        """`client_id`: the one asked for (the broker gives each account its user name)."""
+        client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5)
         wrapper = Client(client)
         if tls:
             client.tls_set(ca_certs=str(self.out / "ca.crt"), cert_reqs=ssl.CERT_REQUIRED)
@@ -98,8 +106,8 @@ class Site:
         client.loop_start()
         return wrapper
 
-    def account(self, user: str) -> Client:
-        client = self.connect(user)
+    def account(self, user: str, *, client_id: str = "") -> Client:
+        client = self.connect(user, client_id=client_id)
         assert client.connected.wait(TIMEOUT), f"{user} could not connect"
         return client
 

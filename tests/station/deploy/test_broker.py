@@ -3,7 +3,7 @@ only, and each account confined to its own topics."""
 
 from __future__ import annotations
 
-from station.deploy.accounts import SYNC, kiosk_user
+from station.deploy.accounts import SYNC, SYNC_ONCE, kiosk_user
 from station.protocol import topics
 from tests.station.deploy.broker_site import (
     QUIET,
@@ -81,6 +81,47 @@ def test_an_agent_cannot_write_its_own_grants(site: Site) -> None:
     late = site.account("front-door")
     assert late.subscribe(agent_topic(site, "front-door", topics.GRANTS)) == [1]
     assert late.next(QUIET) is None
+
+
+def test_the_sync_service_and_a_one_shot_run_both_stay_connected(site: Site) -> None:
+    # Both ask for the client id SyncService gives itself; the broker gives each its
+    # account's name instead, so neither takes the other's session.
+    asked = f"station-sync-{site.site}"
+    service = site.account(SYNC, client_id=asked)
+    once = site.account(SYNC_ONCE, client_id=asked)
+    door = site.account("front-door")
+    for sync in (service, once):
+        assert sync.subscribe(topics.all_agents(site.site, topics.EVENTS)) == [1]
+    door.publish(agent_topic(site, "front-door", topics.EVENTS), b"an event")
+    for sync in (service, once):
+        message = sync.next()
+        assert message is not None and message.payload == b"an event"
+    # The one-shot account does sync's work: it publishes an agent's grants.
+    assert door.subscribe(agent_topic(site, "front-door", topics.GRANTS)) == [1]
+    once.publish(agent_topic(site, "front-door", topics.GRANTS), b"grants from once")
+    grants = door.next()
+    assert grants is not None and grants.payload == b"grants from once"
+    # And no more than sync: it speaks for no agent.
+    once.publish(agent_topic(site, "laser-cutter", topics.EVENTS), b"forged by sync-once")
+    assert service.next(QUIET) is None
+    assert not service.refused.is_set() and not once.refused.is_set()
+
+
+def test_no_account_takes_over_another_accounts_session(site: Site) -> None:
+    service = site.account(SYNC, client_id=f"station-sync-{site.site}")
+    laser = site.account("laser-cutter")
+    # A stolen agent asking for sync's client id, or its user name, or another
+    # agent's id, is given its own: nobody is disconnected.
+    for asked in (f"station-sync-{site.site}", SYNC, "laser-cutter"):
+        thief = site.account("front-door", client_id=asked)
+        assert not service.refused.wait(QUIET), asked
+        assert not laser.refused.is_set(), asked
+        thief.client.disconnect()
+    # Why one-shot runs have an account of their own: a second client of one account
+    # has the same client id, and the broker disconnects the first.
+    second = site.account(SYNC, client_id="another-id")
+    assert service.refused.wait(TIMEOUT)
+    assert second.connected.is_set()
 
 
 def test_sync_does_what_it_must(site: Site) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from station.config import StationConfig
 from station.deploy import passwd
-from station.deploy.accounts import SYNC, accounts, kiosk_user
+from station.deploy.accounts import SYNC, SYNC_ONCE, accounts, kiosk_user
 from station.deploy.broker import BrokerDeployment, deploy_broker, max_queued_messages
 from station.errors import ConfigError
 from tests.station.deploy.running import NOW
@@ -43,7 +43,8 @@ def test_file_modes(deployed: BrokerDeployment) -> None:
 def test_one_account_per_agent_kiosk_and_sync(
     deployed: BrokerDeployment, site_config: StationConfig
 ) -> None:
-    expected = {SYNC, *site_config.agents, *(kiosk_user(k) for k in site_config.kiosks)}
+    expected = {SYNC, SYNC_ONCE, *site_config.agents}
+    expected |= {kiosk_user(k) for k in site_config.kiosks}
     assert set(deployed.accounts) == expected
     entries = passwd.parse((deployed.out / "station.passwd").read_text())
     assert set(entries) == expected
@@ -91,6 +92,20 @@ def test_an_agent_named_like_another_account_is_refused(site_config: StationConf
     agents[SYNC] = agents["front-door"]
     with pytest.raises(ConfigError, match="sync"):
         accounts(site_config.model_copy(update={"agents": agents}))
+    agents = dict(site_config.agents)
+    agents[SYNC_ONCE] = agents["front-door"]
+    with pytest.raises(ConfigError, match="sync-once"):
+        accounts(site_config.model_copy(update={"agents": agents}))
+
+
+def test_the_one_shot_account_comes_with_its_env_file(deployed: BrokerDeployment) -> None:
+    env = deployed.out / "secrets" / "sync-once.env"
+    assert _mode(env) == 0o600
+    password = (deployed.out / "secrets" / "sync-once.password").read_text().strip()
+    lines = [line for line in env.read_text().splitlines() if not line.startswith("#")]
+    assert lines == [f"STATION_MQTT_USERNAME={SYNC_ONCE}", f"STATION_MQTT_PASSWORD={password}"]
+    sync = (deployed.out / "secrets" / "sync.password").read_text().strip()
+    assert sync not in env.read_text()
 
 
 def test_password_entries_are_mosquittos_own(tmp_path: Path) -> None:
@@ -115,7 +130,12 @@ def test_the_command_writes_and_reports(
     assert main(argv) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["port"] == site_config.mqtt.port
-    assert set(first["changed"]) == {"mosquitto.conf", "station.acl", "station.passwd"}
+    assert set(first["changed"]) == {
+        "mosquitto.conf",
+        "station.acl",
+        "station.passwd",
+        "secrets/sync-once.env",
+    }
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["changed"] == []
     assert f"listener {site_config.mqtt.port}\n" in (out / "mosquitto.conf").read_text()

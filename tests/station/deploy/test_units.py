@@ -27,6 +27,7 @@ def test_a_unit_for_every_agent_and_kiosk_sync_and_the_purge(
     expected |= {f"user/station-kiosk@{k}.service" for k in site_config.kiosks}
     expected |= {
         "system/station-sync.service",
+        "system/station-sync-once.service",
         "system/station-purge.service",
         "system/station-purge.timer",
     }
@@ -48,6 +49,12 @@ def test_a_unit_for_every_agent_and_kiosk_sync_and_the_purge(
         unit = (result.out / f"user/station-kiosk@{kiosk}.service").read_text()
         assert f"kiosk --id {kiosk} " in unit
         assert f"EnvironmentFile=-/etc/station/kiosk-{kiosk}.env\n" in unit
+    once = (result.out / "system/station-sync-once.service").read_text()
+    assert f"ExecStart={STATION} sync --once\n" in once and "Type=oneshot" in once
+    # Its account over the service's: required, or it would run as sync and take over.
+    assert once.index("EnvironmentFile=-/etc/station/secrets.env\n") < once.index(
+        "EnvironmentFile=/etc/station/sync-once.env\n"
+    )
     purge = (result.out / "system/station-purge.service").read_text()
     assert f"ExecStart={STATION} purge\n" in purge and "Type=oneshot" in purge
     timer = (result.out / "system/station-purge.timer").read_text()
