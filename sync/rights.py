@@ -8,7 +8,8 @@ setting the client could change) to its site. It cannot delete anything. So a
 compromised site can neither read nor rewrite another site's history.
 
 Run `setup_row_security` once as the owner of the tables (after
-`station db upgrade --central`), then `create_site_account` per site.
+`station db upgrade --central`), then `create_site_account` per site; `station deploy
+central --site ID` does both (station.deploy.central).
 """
 
 from __future__ import annotations
@@ -63,22 +64,46 @@ def setup_row_security(engine: Engine) -> None:
             )
 
 
+def site_role(site_id: str) -> str:
+    """The role name of `site_id`'s account; ValueError if it is no lowercase slug."""
+    role = f"station_site_{site_id}"[:63]
+    if not _ROLE.match(role):
+        raise ValueError(f"role names are lowercase slugs, got {role!r}")
+    return role
+
+
+def role_exists(engine: Engine, role: str) -> bool:
+    with engine.connect() as connection:
+        _require_postgresql(connection)
+        found = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
+        return found.first() is not None
+
+
 def create_site_account(
-    engine: Engine, site_id: str, password: str, role: str | None = None
+    engine: Engine, site_id: str, password: str | None, role: str | None = None
 ) -> str:
-    """Create (or update) the role of `site_id`; returns the role name."""
-    role = role or f"station_site_{site_id}"[:63]
+    """Create (or update) the role of `site_id`; returns the role name.
+
+    ``password=None`` keeps an existing role's password (ValueError if the role is
+    new): rights and policies are applied again, the site's URL stays valid.
+    """
+    role = role or site_role(site_id)
     if not _ROLE.match(role):
         raise ValueError(f"role names are lowercase slugs, got {role!r}")
     with engine.begin() as connection:
         _require_postgresql(connection)
         quoted = connection.dialect.identifier_preparer.quote(role)
-        literal = "'" + password.replace("'", "''") + "'"
         exists = connection.execute(
             text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}
         ).first()
+        if password is None and not exists:
+            raise ValueError(f"role {role!r} does not exist: a new role needs a password")
         verb = "ALTER" if exists else "CREATE"
-        connection.execute(text(f"{verb} ROLE {quoted} LOGIN PASSWORD {literal}"))
+        if password is None:
+            connection.execute(text(f"ALTER ROLE {quoted} LOGIN"))
+        else:
+            literal = "'" + password.replace("'", "''") + "'"
+            connection.execute(text(f"{verb} ROLE {quoted} LOGIN PASSWORD {literal}"))
         connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {quoted}"))
         readable = (*REGISTRY_WRITABLE, *REGISTRY_READ_ONLY, "site_accounts", "alembic_version")
         connection.execute(text(f"GRANT SELECT ON {', '.join(readable)} TO {quoted}"))

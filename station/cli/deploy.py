@@ -63,6 +63,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the station executable the units run (default: /opt/station/.venv/bin/station)",
     )
     units.set_defaults(handler=run_units)
+    central = kinds.add_parser(
+        "central",
+        help="a site's PostgreSQL role and row-level security at central; prints its URL",
+    )
+    central.add_argument("--site", metavar="ID", required=True, help="the site's id")
+    central.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="keep the role's password in DIR/secrets/central-<site>.password (0600); "
+        "without it, the password is printed once, when the role is made",
+    )
+    central.add_argument(
+        "--renew",
+        action="store_true",
+        help="a new password for the role (the site's STATION_CENTRAL_URL must change)",
+    )
+    central.add_argument(
+        "--host",
+        default=None,
+        help="central's address as the site reaches it (default: the configured one)",
+    )
+    central.set_defaults(handler=run_central)
 
 
 def run_broker(args: argparse.Namespace, ctx: Context) -> int:
@@ -116,4 +140,43 @@ def run_units(args: argparse.Namespace, ctx: Context) -> int:
     ctx.output_one(
         {"out": str(result.out), "units": list(result.units), "changed": list(result.changed)}
     )
+    return 0
+
+
+def run_central(args: argparse.Namespace, ctx: Context) -> int:
+    from station.db import make_engine
+    from station.deploy.central import deploy_central
+    from sync import rights
+
+    config = ctx.config
+    engine = make_engine(config.resolve_url(config.central.url))
+    try:
+        result = deploy_central(
+            rights, engine, args.site, out=args.out, renew=args.renew, host=args.host
+        )
+    finally:
+        engine.dispose()
+    if ctx.json_output:
+        ctx.output_one(
+            {
+                "site": result.site,
+                "role": result.role,
+                "url": result.url,
+                "password_file": None
+                if result.password_file is None
+                else str(result.password_file),
+                "created": result.created,
+                "new_password": result.new_password,
+            }
+        )
+    else:  # one line, as the site's /etc/station/secrets.env takes it (no table to wrap it)
+        made = "made" if result.created else "new password" if result.new_password else "kept"
+        print(f"station deploy central: role {result.role} ({made})", file=sys.stderr)
+        print(f"STATION_CENTRAL_URL={result.url}")
+    if result.password_file is None and not result.new_password:
+        print(
+            f"station deploy central: the role {result.role} keeps its password (printed "
+            "when it was made; --renew for a new one), so the URL above has none",
+            file=sys.stderr,
+        )
     return 0
