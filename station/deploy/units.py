@@ -8,9 +8,12 @@ Written under DIR (0644)::
     system/station-purge.service        the retention purge, `station purge` ...
     system/station-purge.timer          ... once a day
     user/station-kiosk@<id>.service     one per kiosk: a user unit of its session
+    autostart/station-kiosk-<id>.desktop  ... started from XDG autostart, for sessions
+                                        that never reach graphical-session.target
 
 ``system/`` goes to ``/etc/systemd/system/`` of the machine that runs it, ``user/`` to
-the kiosk user's ``~/.config/systemd/user/``. A template's leading comment (how to
+the kiosk user's ``~/.config/systemd/user/``, ``autostart/`` to its
+``~/.config/autostart/``. A template's leading comment (how to
 install it by hand) gives way to a line saying where the unit comes from; ``%i`` is
 the agent's or kiosk's id; the `station` executable may be another than /opt/station's.
 """
@@ -27,6 +30,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "deploy"
 STATION = "/opt/station/.venv/bin/station"  # the templates' executable
 SYSTEM = "system"
 USER = "user"
+AUTOSTART = "autostart"
 
 
 @dataclass(frozen=True)
@@ -54,10 +58,11 @@ def units(config: StationConfig) -> tuple[Unit, ...]:
         Unit(f"{SYSTEM}/station-purge.service", "station-purge.service"),
         Unit(f"{SYSTEM}/station-purge.timer", "station-purge.timer"),
     ]
-    found += [
-        Unit(f"{USER}/station-kiosk@{kiosk}.service", "station-kiosk@.service", kiosk)
-        for kiosk in sorted(config.kiosks)
-    ]
+    for kiosk in sorted(config.kiosks):
+        found += [
+            Unit(f"{USER}/station-kiosk@{kiosk}.service", "station-kiosk@.service", kiosk),
+            Unit(f"{AUTOSTART}/station-kiosk-{kiosk}.desktop", "station-kiosk.desktop", kiosk),
+        ]
     return tuple(found)
 
 

@@ -25,6 +25,7 @@ def test_a_unit_for_every_agent_and_kiosk_sync_and_the_purge(
     result = deploy_units(site_config, tmp_path / "units")
     expected = {f"system/station-agent@{a}.service" for a in site_config.agents}
     expected |= {f"user/station-kiosk@{k}.service" for k in site_config.kiosks}
+    expected |= {f"autostart/station-kiosk-{k}.desktop" for k in site_config.kiosks}
     expected |= {
         "system/station-sync.service",
         "system/station-sync-once.service",
@@ -55,6 +56,13 @@ def test_a_unit_for_every_agent_and_kiosk_sync_and_the_purge(
     assert once.index("EnvironmentFile=-/etc/station/secrets.env\n") < once.index(
         "EnvironmentFile=/etc/station/sync-once.env\n"
     )
+    for kiosk in site_config.kiosks:
+        # Autostart starts the kiosk's own unit, which reads its bundle's env file.
+        desktop = (result.out / f"autostart/station-kiosk-{kiosk}.desktop").read_text()
+        (exec_line,) = [line for line in desktop.splitlines() if line.startswith("Exec=")]
+        assert exec_line.endswith(f'exec systemctl --user start station-kiosk@{kiosk}.service"')
+        assert "import-environment DISPLAY XAUTHORITY WAYLAND_DISPLAY;" in exec_line
+        assert "[Desktop Entry]\nType=Application\n" in desktop
     purge = (result.out / "system/station-purge.service").read_text()
     assert f"ExecStart={STATION} purge\n" in purge and "Type=oneshot" in purge
     timer = (result.out / "system/station-purge.timer").read_text()
