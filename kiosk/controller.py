@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import uuid
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -23,9 +24,11 @@ from typing import Any, assert_never
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.errors import DatabaseUnavailable
+from kiosk.pin_gate import PinGate
 from kiosk.screens import (
     GoodbyeData,
     IdleInfo,
+    PinPurpose,
     Problem,
     ProblemData,
     ProblemKind,
@@ -93,6 +96,7 @@ class KioskController(QObject):
             service, self.worker, self, timeout_s=kiosk.staff_timeout_s, parent=self
         )
         self.staff.bus = bus
+        self.pin = PinGate(service, self.worker, self, parent=self)
         self.visitors = VisitorFlow(service, self.worker, self, parent=self)
         self.visitors.error.connect(self.visitor_error)
         # Badges wait here while one is handled: each is routed (check-in, enrolment,
@@ -253,9 +257,8 @@ class KioskController(QObject):
 
     def activity(self) -> None:
         """Someone touched the screen: postpone the timeouts."""
-        if self.state.screen is Screen.STAFF:
-            self.staff.activity()
-        elif self.state.screen is not Screen.IDLE and not self.done_timer.isActive():
+        self.staff.activity()  # staff mode's own, if open (also under the PIN pad to quit)
+        if self.state.screen not in (Screen.IDLE, Screen.STAFF) and not self.done_timer.isActive():
             self.idle_timer.start()
 
     def _idle_timeout(self) -> None:
@@ -265,6 +268,7 @@ class KioskController(QObject):
     def go_idle(self) -> None:
         self.visitors.reset()
         self.staff.reset()
+        self.pin.reset()
         self.done_timer.stop()
         self.idle_timer.stop()
         if self.state.language != self.default_language:  # the next person starts in French
@@ -323,7 +327,7 @@ class KioskController(QObject):
         self._badge_busy = True
         if self.visitors.wants_badge:
             self.visitors.handle_badge(credential, then=self._badge_handled)
-        elif self.staff.wants_badge:
+        elif self.staff.wants_badge and self.state.screen is Screen.STAFF:
             self.staff.handle_badge(credential, then=self._badge_handled)
         else:
             self.worker.submit(lambda: self.service.tap(credential), self._tapped)
@@ -341,6 +345,7 @@ class KioskController(QObject):
     def _show_tap(self, future: Future[TapResult]) -> None:
         self.done_timer.stop()
         self.staff.reset()
+        self.pin.reset()
         try:
             result = future.result()
         except DatabaseUnavailable:
@@ -362,9 +367,8 @@ class KioskController(QObject):
             case Outcome.CHECKED_OUT:
                 spent = result.time_spent or dt.timedelta()
                 self.confirm(Screen.GOODBYE, GoodbyeData(result.first_name, spent))
-            case Outcome.STAFF:
-                self.idle_timer.stop()
-                self.staff.open(result.first_name, result.member_id)
+            case Outcome.STAFF:  # a badge alone opens nothing: its PIN first
+                self._ask_pin_for_staff_mode(result.first_name, result.member_id)
             case Outcome.EXPIRED:
                 self._refused(result, ProblemKind.EXPIRED)
             case Outcome.UNKNOWN:
@@ -376,6 +380,15 @@ class KioskController(QObject):
 
     def _refused(self, result: TapResult, kind: ProblemKind) -> None:
         self.show(Screen.PROBLEM, ProblemData(kind, result.first_name, result.membership_ended))
+
+    def _ask_pin_for_staff_mode(self, name: str, member_id: uuid.UUID | None) -> None:
+        def granted() -> None:
+            self.idle_timer.stop()
+            self.staff.open(name, member_id)
+
+        self.pin.ask(
+            PinPurpose.STAFF_MODE, name, member_id, granted=granted, cancelled=self.go_idle
+        )
 
     def choose_purpose(self, data: WelcomeData, purpose: str) -> None:
         def chosen(future: Future[None]) -> None:
@@ -400,6 +413,15 @@ class KioskController(QObject):
         self.visitors.sign_up(first_name, email, commune, purpose, consent)
 
     def request_quit(self) -> None:
-        """Only staff mode offers this: the public cannot leave the kiosk."""
-        if self.staff.active:
-            self.quit_requested.emit()
+        """Only staff mode offers this, and only with the PIN of whoever opened it:
+        the public cannot leave the kiosk, nor can someone who finds staff mode open."""
+        data = self.staff.data
+        if data is None or self.pin.asking:
+            return
+        self.pin.ask(
+            PinPurpose.QUIT,
+            data.staff_name,
+            self.staff.member_id,
+            granted=self.quit_requested.emit,
+            cancelled=self.staff.show,
+        )

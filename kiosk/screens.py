@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from kiosk.service import AgentRow, MemberRow
 from station import calendar
 from station.checkin import Presence, SignUpField
+from station.staff_pin import PinOutcome
 from station.today import DayHours, SpaceFill, Tallies
 
 
@@ -22,6 +23,7 @@ class Screen(enum.StrEnum):
     PROBLEM = "problem"
     VISITOR = "visitor"
     VISITOR_BADGE = "visitor_badge"
+    STAFF_PIN = "staff_pin"  # the PIN pad, before staff mode opens or the kiosk quits
     STAFF = "staff"
 
 
@@ -64,6 +66,18 @@ class Pending(enum.StrEnum):
 
     ENROL = "enrol"
     REVOKE = "revoke"
+
+
+class PinPurpose(enum.StrEnum):
+    """What the PIN pad opens once the right PIN is typed."""
+
+    STAFF_MODE = "staff_mode"
+    QUIT = "quit"
+
+
+# After these no PIN can help (until the lock-out ends, a PIN is set, ...): the pad
+# takes no more digits and only goes back.
+PIN_FINAL = frozenset({PinOutcome.LOCKED, PinOutcome.NO_PIN, PinOutcome.NOT_STAFF})
 
 
 class Notice(enum.StrEnum):
@@ -153,3 +167,19 @@ class StaffData:
     notice: Notice | None = None
     notice_detail: str = ""
     bus_connected: bool = False
+
+
+@dataclass(frozen=True)
+class PinPadData:
+    """The PIN pad: whose PIN, for what, and what came of the last one (never the PIN)."""
+
+    staff_name: str
+    purpose: PinPurpose
+    outcome: PinOutcome | None = None  # None: nothing typed yet
+    tries_left: int = 0  # WRONG: before the lock-out
+    locked_until: dt.datetime | None = None  # LOCKED
+    database: bool = False  # the PIN could not be checked: the database did not answer
+
+    @property
+    def final(self) -> bool:
+        return self.outcome in PIN_FINAL

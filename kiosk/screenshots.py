@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from station import registry
+from station import registry, staff_pin
 from station.config import StationConfig
 from station.config.connections import DatabaseConfig
 from station.credential import Credential
@@ -24,6 +24,7 @@ from station.db import AgentStatus, MemberKind, make_engine, upgrade
 from station.seed import seed_site
 
 SIZE = (1280, 800)
+STAFF_PIN = "1234"  # Dana's: staff mode opens with it
 UIDS = {
     "alice": "04A1B2C3",
     "bob": "04000001",
@@ -76,6 +77,8 @@ def _demo_database(config: StationConfig, url: str) -> None:
             badge = registry.enroll_badge(session, member, Credential.uid(uid), config.site_key)
             if key == "carl":
                 registry.revoke_badge(session, badge)
+            if kind is MemberKind.STAFF:
+                staff_pin.set_pin(session, member, STAFF_PIN)
         statuses = {
             "front-door": (
                 True,
@@ -166,6 +169,7 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
                 def show() -> None:
                     if ctl.screen is not Screen.STAFF:
                         tap("dana")
+                        settled(lambda: ctl.pin.submit(STAFF_PIN))()
                         ctl.staff.search("Martin")
                         ctl.worker.drain()
                         # No broker here: show the command buttons as with one.
@@ -173,6 +177,16 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
                     window.staff.tabs.setCurrentIndex(index)
 
                 return show
+
+            def pin_pad() -> None:
+                """After one wrong PIN, four digits typed again."""
+                dana = kiosk.service.tap(Credential.uid(UIDS["dana"])).member_id
+                assert dana is not None
+                kiosk.service.check_pin(dana, STAFF_PIN)  # no wrong PIN before each picture
+                tap("dana")
+                settled(lambda: ctl.pin.submit("0000"))()
+                for digit in "2468":
+                    window.pin_pad.press(digit)
 
             def visitor() -> None:
                 ctl.begin_visitor()
@@ -208,6 +222,7 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
                 ("revoked", lambda: tap("carl")),
                 ("visitor", visitor),
                 ("visitor-badge", visitor_badge),
+                ("staff-pin", pin_pad),
                 ("staff-present", staff_tab(0)),
                 ("staff-equipment", staff_tab(1)),
                 ("staff-badges", staff_tab(2)),

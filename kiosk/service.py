@@ -20,14 +20,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from kiosk.errors import DatabaseUnavailable
-from station import registry
+from station import registry, staff_pin
 from station.checkin import Desk, Presence, TapResult
 from station.commands_log import LoggedCommand, last_commands
 from station.config import StationConfig
 from station.credential import Credential
-from station.db import AgentStatus, BadgeStatus, make_engine
+from station.db import AgentStatus, BadgeStatus, Member, make_engine
 from station.db.live import live_rows
 from station.protocol.vocabulary import AgentKind
+from station.staff_pin import PinCheck, PinOutcome
 from station.today import (
     DayHours,
     SpaceFill,
@@ -154,6 +155,31 @@ class KioskService:
     def auto_check_out(self) -> int:
         with self._session() as session:
             return self.desk.auto_check_out(session, self.clock())
+
+    # -- staff PINs ---------------------------------------------------------------------
+
+    def pin_refusal(self, member_id: uuid.UUID) -> PinCheck | None:
+        """What keeps this staff member out whatever PIN they type, or None."""
+        with self._session() as session:
+            member = session.get(Member, member_id)
+            if member is None:
+                return PinCheck(PinOutcome.NOT_STAFF)
+            return staff_pin.refusal(session, member, self.clock())
+
+    def check_pin(self, member_id: uuid.UUID, pin: str) -> PinCheck:
+        """Check a staff member's PIN at this kiosk (wrong ones counted, lock-outs stored)."""
+        with self._session() as session:
+            member = session.get(Member, member_id)
+            if member is None:
+                return PinCheck(PinOutcome.NOT_STAFF)
+            return staff_pin.check_pin(
+                session,
+                member,
+                pin,
+                self.clock(),
+                kiosk_id=self.kiosk_id,
+                site_id=self.config.site.id,
+            )
 
     # -- what the screens show --------------------------------------------------------
 

@@ -76,6 +76,7 @@ class StaffMode(QObject):
         self.bus: CommandSender | None = None
         self.data: StaffData | None = None
         self.author: Author | None = None  # who opened staff mode: every command is theirs
+        self.member_id: uuid.UUID | None = None  # theirs too: quitting asks their PIN
         self.enrol_for: uuid.UUID | None = None
         self.revoke_next = False
         self.timer = QTimer(self)  # closes staff mode after `timeout_s` without a touch
@@ -97,13 +98,14 @@ class StaffMode(QObject):
     def open(self, name: str, member_id: uuid.UUID | None = None) -> None:
         member = None if member_id is None else str(member_id)
         self.author = Author.kiosk(self.service.kiosk_id, (name or "?")[:MAX_NAME], member)
+        self.member_id = member_id
         self.data = StaffData(name, bus_connected=bool(self.bus and self.bus.connected))
         self.refresh()
         self.timer.start()
 
     def reset(self) -> None:
         """Forget everything (the controller goes idle or checks someone in)."""
-        self.data, self.author = None, None
+        self.data, self.author, self.member_id = None, None, None
         self.enrol_for, self.revoke_next = None, False
         self.timer.stop()
 
@@ -114,6 +116,12 @@ class StaffMode(QObject):
     def activity(self) -> None:
         if self.active:
             self.timer.start()
+
+    def show(self) -> None:
+        """Its screen again, as it was (the PIN pad to quit was cancelled)."""
+        if self.data is not None:
+            self.timer.start()
+            self.screens.show(Screen.STAFF, self.data)
 
     def refresh(self) -> None:
         if self.data is None:

@@ -23,6 +23,7 @@ from kiosk.screens import Problem, Screen
 from kiosk.theme import STYLE
 from kiosk.views.common import button, label
 from kiosk.views.idle import IdleView
+from kiosk.views.pin_pad import PinPadView
 from kiosk.views.problem import ProblemView
 from kiosk.views.staff import StaffView
 from kiosk.views.visitor import VisitorBadgeView, VisitorView
@@ -89,6 +90,7 @@ class KioskWindow(QWidget):
         self.problem = ProblemView()
         self.visitor = VisitorView(controller.purposes, load_communes(), retention, language)
         self.visitor_badge = VisitorBadgeView()
+        self.pin_pad = PinPadView(zone)
         self.staff = StaffView(zone, controller.purposes, language, controller.spaces)
         self.views: dict[Screen, QWidget] = {
             Screen.IDLE: self.idle,
@@ -97,6 +99,7 @@ class KioskWindow(QWidget):
             Screen.PROBLEM: self.problem,
             Screen.VISITOR: self.visitor,
             Screen.VISITOR_BADGE: self.visitor_badge,
+            Screen.STAFF_PIN: self.pin_pad,
             Screen.STAFF: self.staff,
         }
         for view in self.views.values():
@@ -130,6 +133,8 @@ class KioskWindow(QWidget):
         self.visitor.submitted.connect(ctl.submit_visitor)
         self.visitor.cancelled.connect(ctl.go_idle)
         self.visitor_badge.done_clicked.connect(ctl.go_idle)
+        self.pin_pad.entered.connect(ctl.pin.submit)
+        self.pin_pad.cancelled.connect(ctl.pin.cancel)
         staff = ctl.staff
         self.staff.close_clicked.connect(staff.close)
         self.staff.quit_clicked.connect(ctl.request_quit)

@@ -90,29 +90,92 @@
 <context>
     <name>KioskWindow</name>
     <message>
-        <location filename="../window.py" line="163"/>
+        <location filename="../window.py" line="168"/>
         <source>English</source>
         <translation>Français</translation>
     </message>
     <message>
-        <location filename="../window.py" line="164"/>
+        <location filename="../window.py" line="169"/>
         <source>Un instant…</source>
         <translation>One moment…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="178"/>
+        <location filename="../window.py" line="183"/>
         <source>Base de données indisponible : les passages ne sont pas enregistrés. Nouvel essai automatique…</source>
         <translation>Database unavailable: visits are not being recorded. Retrying automatically…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="182"/>
+        <location filename="../window.py" line="187"/>
         <source>Lecteur de badges indisponible : nouvel essai automatique… Adressez-vous à l&apos;accueil.</source>
         <translation>Badge reader unavailable: retrying automatically… Please ask at the front desk.</translation>
     </message>
     <message>
-        <location filename="../window.py" line="185"/>
+        <location filename="../window.py" line="190"/>
         <source>Réseau des portes et machines indisponible.</source>
         <translation>Door and machine network unavailable.</translation>
+    </message>
+</context>
+<context>
+    <name>PinPadView</name>
+    <message>
+        <location filename="../views/pin_pad.py" line="113"/>
+        <source>%1, votre code PIN pour quitter la borne</source>
+        <translation>%1, your PIN to quit the kiosk</translation>
+    </message>
+    <message>
+        <location filename="../views/pin_pad.py" line="115"/>
+        <source>%1, votre code PIN pour le mode équipe</source>
+        <translation>%1, your PIN for staff mode</translation>
+    </message>
+    <message>
+        <location filename="../views/pin_pad.py" line="117"/>
+        <source>Effacer</source>
+        <translation>Erase</translation>
+    </message>
+    <message>
+        <location filename="../views/pin_pad.py" line="118"/>
+        <source>Valider</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <location filename="../views/pin_pad.py" line="119"/>
+        <source>Retour</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <location filename="../views/pin_pad.py" line="119"/>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../views/pin_pad.py" line="127"/>
+        <source>Code non vérifié : base de données indisponible. Réessayez.</source>
+        <translation>PIN not checked: the database is unavailable. Try again.</translation>
+    </message>
+    <message>
+        <location filename="../views/pin_pad.py" line="131"/>
+        <source>Code incorrect. Dernier essai avant le blocage.</source>
+        <translation>Wrong PIN. Last try before the lock-out.</translation>
+    </message>
+    <message>
+        <location filename="../views/pin_pad.py" line="132"/>
+        <source>Code incorrect. Encore %1 essais avant le blocage.</source>
+        <translation>Wrong PIN. %1 more tries before the lock-out.</translation>
+    </message>
+    <message>
+        <location filename="../views/pin_pad.py" line="138"/>
+        <source>Trop de codes incorrects : le mode équipe est bloqué jusqu&apos;à %1.</source>
+        <translation>Too many wrong PINs: staff mode is locked until %1.</translation>
+    </message>
+    <message>
+        <location filename="../views/pin_pad.py" line="142"/>
+        <source>Aucun code PIN n&apos;est défini pour vous : il se définit avec « station member pin » au registre. Le badge seul n&apos;ouvre pas le mode équipe.</source>
+        <translation>No PIN is set for you: it is set with `station member pin` at the registry. A badge alone does not open staff mode.</translation>
+    </message>
+    <message>
+        <location filename="../views/pin_pad.py" line="147"/>
+        <source>Ce badge n&apos;ouvre pas le mode équipe.</source>
+        <translation>This badge does not open staff mode.</translation>
     </message>
 </context>
 <context>

@@ -35,8 +35,9 @@ def test_screenshots_of_every_screen_in_both_languages(
     out = tmp_path / "screens"
     assert main(["--config", str(config_file), "kiosk", "--screenshots", str(out)]) == 0
     names = sorted(p.name for p in out.glob("*.png"))
-    assert len(names) == 24
+    assert len(names) == 26
     assert {"idle-fr.png", "idle-en.png", "visitor-fr.png", "staff-equipment-en.png"} <= set(names)
+    assert {"staff-pin-fr.png", "staff-pin-en.png"} <= set(names)  # the PIN pad
     for path in out.glob("*.png"):
         header = path.read_bytes()[:24]
         assert header[:8] == b"\x89PNG\r\n\x1a\n"

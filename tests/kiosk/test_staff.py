@@ -1,4 +1,5 @@
-"""Staff mode: opened by a staff badge, who is in, badges, commands to agents, timeout."""
+"""Staff mode: opened by a staff badge and its PIN, who is in, badges, commands to agents,
+timeout (the PIN pad itself: test_staff_pin.py)."""
 
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ from station.protocol.vocabulary import Command
 from tests.support.kiosk_env import (
     ALICE,
     BLANK,
-    STAFF,
+    STAFF_PIN,
     KioskEnv,
+    enter_pin,
+    open_staff_mode,
     settle,
     sign_up,
     small_fablab,
@@ -49,12 +52,12 @@ def buttons(widget: Any) -> dict[str, QPushButton]:
     return {b.text(): b for b in widget.findChildren(QPushButton)}
 
 
-def test_staff_badge_opens_staff_mode_with_who_is_in_and_check_out(
+def test_staff_badge_and_pin_open_staff_mode_with_who_is_in_and_check_out(
     qtbot: Any, kiosk: Any, kiosk_env: KioskEnv
 ) -> None:
     tap(qtbot, kiosk, ALICE, Screen.WELCOME)
     kiosk.controller.go_idle()
-    tap(qtbot, kiosk, STAFF, Screen.STAFF)
+    open_staff_mode(qtbot, kiosk)
     staff = kiosk.window.staff
     assert kiosk.window.current is staff
     assert staff.title.text() == "Mode équipe — Dana"
@@ -79,7 +82,7 @@ def test_staff_today_tab_shows_how_full_each_space_is(
     kiosk.controller.go_idle()
     sign_up(qtbot, kiosk, "Chloé", "fablab")
     sign_up(qtbot, kiosk, "Hugo", "fablab")
-    tap(qtbot, kiosk, STAFF, Screen.STAFF)
+    open_staff_mode(qtbot, kiosk)
     staff = kiosk.window.staff
     assert staff.spaces_fill.text().splitlines() == [
         "Espaces (présents / capacité) :",
@@ -101,7 +104,7 @@ def test_staff_today_tab_shows_how_full_each_space_is(
 
 
 def test_staff_mode_closes_after_inactivity(qtbot: Any, kiosk: Any) -> None:
-    tap(qtbot, kiosk, STAFF, Screen.STAFF)
+    open_staff_mode(qtbot, kiosk)
     assert kiosk.controller.staff.timer.isActive()
     assert kiosk.controller.staff.timer.interval() == 60_000
     kiosk.controller.idle_timer.timeout.emit()  # the public timeout does not close it
@@ -114,7 +117,7 @@ def test_staff_mode_closes_after_inactivity(qtbot: Any, kiosk: Any) -> None:
 def test_staff_enrols_a_badge_for_a_member_then_revokes_it(
     qtbot: Any, kiosk: Any, kiosk_env: KioskEnv
 ) -> None:
-    tap(qtbot, kiosk, STAFF, Screen.STAFF)
+    open_staff_mode(qtbot, kiosk)
     staff = kiosk.window.staff
     qtbot.keyClicks(staff.query, "bob")
     qtbot.mouseClick(staff.find_button, Qt.MouseButton.LeftButton)
@@ -146,7 +149,7 @@ def test_staff_enrols_a_badge_for_a_member_then_revokes_it(
 
 
 def test_enrolling_a_badge_someone_holds_is_refused(qtbot: Any, kiosk: Any) -> None:
-    tap(qtbot, kiosk, STAFF, Screen.STAFF)
+    open_staff_mode(qtbot, kiosk)
     kiosk.controller.staff.search("Bob")
     settle(qtbot, kiosk)
     kiosk.controller.staff.begin_enrol(kiosk.window.staff.data.results[0])
@@ -186,7 +189,7 @@ def test_remote_unlock_is_a_signed_command_on_the_bus(
         assert subscribed.wait(10)
         kiosk = make_kiosk(bus=True)
         qtbot.waitUntil(lambda: kiosk.bus.connected, timeout=10_000)
-        tap(qtbot, kiosk, STAFF, Screen.STAFF)
+        open_staff_mode(qtbot, kiosk)
         staff = kiosk.window.staff
         assert staff.agents.item(0, 1).text() == "En ligne"
         assert "droits v7" in staff.agents.item(0, 2).text()
@@ -254,7 +257,7 @@ def test_remote_unlock_is_a_signed_command_on_the_bus(
 
 
 def test_commands_refused_clearly_without_a_broker(qtbot: Any, kiosk: Any) -> None:
-    tap(qtbot, kiosk, STAFF, Screen.STAFF)
+    open_staff_mode(qtbot, kiosk)
     kiosk.controller.staff.command("front-door", Command.LOCKDOWN)
     assert kiosk.window.staff.notice.text() == (
         "Réseau des équipements indisponible : commande non envoyée."
@@ -277,7 +280,7 @@ class RecordingBus:
 def test_a_command_button_sends_a_command_not_its_string(qtbot: Any, kiosk: Any) -> None:
     bus = RecordingBus()
     kiosk.controller.bus = bus
-    tap(qtbot, kiosk, STAFF, Screen.STAFF)
+    open_staff_mode(qtbot, kiosk)
     kiosk.window.staff.command.emit("front-door", "lockdown", "")  # the view's signal: strings
     [(agent, command)] = bus.sent
     assert agent == "front-door" and command is Command.LOCKDOWN
@@ -291,7 +294,11 @@ def test_quit_needs_staff_mode(qtbot: Any, make_kiosk: Any) -> None:
     assert not kiosk.window.close()  # no way out for the public
     kiosk.controller.request_quit()
     assert quits == []
-    tap(qtbot, kiosk, STAFF, Screen.STAFF)
+    open_staff_mode(qtbot, kiosk)
     kiosk.controller.quit_requested.disconnect(kiosk.window._quit)  # keep the test's app
     qtbot.mouseClick(kiosk.window.staff.quit, Qt.MouseButton.LeftButton)
+    settle(qtbot, kiosk)
+    assert quits == []  # the PIN of whoever opened staff mode first
+    assert kiosk.controller.screen == Screen.STAFF_PIN
+    enter_pin(qtbot, kiosk, STAFF_PIN)
     assert quits == [True]

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from PySide6.QtCore import Qt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.screens import Screen
-from station import registry
+from station import registry, staff_pin
 from station.config import StationConfig
 from station.credential import Credential
 from station.db import MemberKind, Visit, make_engine
@@ -22,6 +23,7 @@ PARIS = ZoneInfo("Europe/Paris")
 TUESDAY_10H = dt.datetime(2026, 11, 24, 10, 0, tzinfo=PARIS).astimezone(dt.UTC)
 
 ALICE, EXPIRED, REVOKED, STAFF, BLANK = "04A1B2C3", "04000001", "04000002", "04000003", "04C0FFEE"
+STAFF_PIN = "2468"  # Dana's
 
 
 class Clock:
@@ -38,7 +40,7 @@ class Clock:
 
 
 def populate(session: Session, config: StationConfig) -> None:
-    """Alice (member), Bob (expired), Carl (revoked badge), Dana (staff)."""
+    """Alice (member), Bob (expired), Carl (revoked badge), Dana (staff, PIN `STAFF_PIN`)."""
     seed_site(session, config)
     key = config.site_key
     people = [
@@ -60,6 +62,8 @@ def populate(session: Session, config: StationConfig) -> None:
         badge = registry.enroll_badge(session, member, Credential.uid(uid), key)
         if uid == REVOKED:
             registry.revoke_badge(session, badge)
+        if kind is MemberKind.STAFF:
+            staff_pin.set_pin(session, member, STAFF_PIN)
     session.commit()
 
 
@@ -84,6 +88,23 @@ def tap(qtbot: Any, kiosk: Any, uid: str, screen: str) -> None:
     kiosk.bridge.reader.remove()
     settle(qtbot, kiosk)
     assert kiosk.controller.screen == screen, f"expected {screen}, got {shown}"
+
+
+def enter_pin(qtbot: Any, kiosk: Any, pin: str) -> None:
+    """Type `pin` on the kiosk's PIN pad, touch OK, wait for the answer."""
+    pad = kiosk.window.pin_pad
+    assert kiosk.window.current is pad
+    for digit in pin:
+        qtbot.mouseClick(pad.digits[digit], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(pad.ok, Qt.MouseButton.LeftButton)
+    settle(qtbot, kiosk)
+
+
+def open_staff_mode(qtbot: Any, kiosk: Any, uid: str = STAFF, pin: str = STAFF_PIN) -> None:
+    """A staff badge, then its PIN on the pad: staff mode is open."""
+    tap(qtbot, kiosk, uid, Screen.STAFF_PIN)
+    enter_pin(qtbot, kiosk, pin)
+    assert kiosk.controller.screen == Screen.STAFF
 
 
 def sign_up(qtbot: Any, kiosk: Any, first_name: str, purpose: str) -> None:
