@@ -37,11 +37,11 @@ from station.config import load_config
 from station.credential import Credential
 from station.protocol import topics
 from station.protocol.grants import entry_to_json, make_snapshot
-from station.protocol.signing import agent_key
 from station.rules import CredentialFacts, MembershipSpan, ResourceFacts
 from station.schedule import Schedule
 from tests.support.cli import station_argv
 from tests.support.config import write_config
+from tests.support.keys import site_signer, site_trust
 from tests.support.mqtt import Mosquitto
 from tests.support.wait import wait_for
 
@@ -68,16 +68,17 @@ def publish_grants(config, uids: list[str], grants: int) -> None:  # type: ignor
         "m",
     )
     entries = {
-        Credential.uid(f"0C{i:06X}").keyed_hash(config.site_key): entry for i in range(grants)
+        Credential.uid(f"0C{i:06X}").keyed_hash(config.badge_key): entry for i in range(grants)
     }
-    entries.update({Credential.uid(u).keyed_hash(config.site_key): entry for u in uids})
+    entries.update({Credential.uid(u).keyed_hash(config.badge_key): entry for u in uids})
     payload = make_snapshot(
         config.site.id,
         AGENT,
         1,
         ResourceFacts("printer-3d", ("printer-3d",), Schedule.open_always()),
         entries,
-        agent_key(config.site_key, AGENT),
+        site_trust(config),
+        site_signer(config),
     )
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id="bench-site")
     client.connect(config.mqtt.host, config.mqtt.port)

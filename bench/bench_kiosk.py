@@ -85,7 +85,7 @@ def build_database(config: StationConfig, url: str, members: int, visits: int) -
                 {
                     "id": new_id(),
                     "member_id": i,
-                    "hash": Credential.uid(uid(n)).keyed_hash(config.site_key),
+                    "hash": Credential.uid(uid(n)).keyed_hash(config.badge_key),
                 }
                 for n, i in enumerate(ids)
             ],

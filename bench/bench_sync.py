@@ -47,8 +47,6 @@ from station.db import (
     upgrade,
     utcnow,
 )
-from station.protocol.grants import read_snapshot
-from station.protocol.signing import agent_key
 from station.seed import seed_site
 from sync import central
 from sync.compiler import GrantCompiler
@@ -58,6 +56,7 @@ from sync.tables import table_of
 from sync.up import upload_history
 from tests.support.cli import station_argv
 from tests.support.config import write_config
+from tests.support.keys import read_site_snapshot
 from tests.support.mqtt import Mosquitto
 from tests.support.postgres import (
     PostgresServer,
@@ -305,11 +304,11 @@ def bench_enforcement(
         stack.callback(central_engine.dispose)
         seed_central(central_engine, members, members)
         uid = "04BE0001"
-        target = Credential.uid(uid).keyed_hash(config.site_key)
+        target = Credential.uid(uid).keyed_hash(config.badge_key)
         with central.session(central_engine) as db:
             seed_site(db, config)
             member = registry.add_member(db, "Bench", membership_until=dt.date(2099, 1, 1))
-            registry.enroll_badge(db, member, Credential.uid(uid), config.site_key)
+            registry.enroll_badge(db, member, Credential.uid(uid), config.badge_key)
         site_url = config.resolve_url(config.database.url)
         upgrade(site_url)
         site = make_engine(site_url)
@@ -325,7 +324,6 @@ def bench_enforcement(
         stack.callback(stop.set)
         agent = start_agent(config)
         stack.callback(stop_agent, agent)
-        key = agent_key(config.site_key, AGENT)
         seen: dict[int, bool | None] = {}
 
         def published(revoked: bool) -> int:
@@ -333,7 +331,7 @@ def bench_enforcement(
             if snapshot is None or not service.is_published(AGENT):
                 return 0
             if snapshot.version not in seen:
-                entry = read_snapshot(snapshot.payload, AGENT, key, 0)["grants"].get(target)
+                entry = read_site_snapshot(config, snapshot.payload, AGENT)["grants"].get(target)
                 seen[snapshot.version] = None if entry is None else entry["revoked"]
             return snapshot.version if seen[snapshot.version] is revoked else 0
 

@@ -36,7 +36,9 @@ from hardware.readers import Reader, ReaderState, open_reader
 from station import __version__
 from station.config import AgentConfig, DoorAgentConfig, StationConfig
 from station.errors import ConfigError
-from station.protocol.signing import agent_key
+from station.keystore import SITE_PUBLIC
+from station.protocol.keys import KeyFileError, Keyring
+from station.protocol.trust import read_anchor
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ class Agent:
         settings = config.agents[agent_id]
         self.settings = settings
         self.data_dir = config.agent_data_dir(agent_id)
+        site_anchor = trust_anchor(config)
         self.events: queue.SimpleQueue[LoopEvent] = queue.SimpleQueue()
         self.pin_factory = pin_factory or make_pin_factory(settings.pin_factory)
         self._own_factory = pin_factory is None  # one passed in belongs to the caller
@@ -110,8 +113,8 @@ class Agent:
                 agent_id=agent_id,
                 resource=settings.resource,
                 controller=controller,
-                site_key=config.site_key,
-                command_key=agent_key(config.site_key, agent_id),
+                badge_key=config.badge_key,
+                site_anchor=site_anchor,
                 store=self.store,
                 outbox=self.outbox,
                 io=self.io,
@@ -190,6 +193,15 @@ class Agent:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def trust_anchor(config: StationConfig) -> Keyring:
+    """The site's public keys from the agent's bundle, else a `ConfigError` naming the
+    file: an agent that trusts no key could accept nothing and would deny everyone."""
+    try:
+        return read_anchor(config.keys_dir / SITE_PUBLIC)
+    except KeyFileError as exc:
+        raise ConfigError([str(exc)]) from None
 
 
 def make_controller(settings: AgentConfig) -> Controller:

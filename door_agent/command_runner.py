@@ -18,6 +18,7 @@ from door_agent.controller import CommandCall, Controller
 from door_agent.errors import CommandRefused
 from station.protocol.commands import Author, CommandResult, RefusedCommand, check_command
 from station.protocol.errors import ProtocolError
+from station.protocol.keys import Keyring
 from station.protocol.vocabulary import APPLIED, Command, Refusal
 
 # What checking an inbound payload may raise besides ProtocolError (a ValueError):
@@ -62,7 +63,7 @@ def run_command(
     payload: bytes,
     *,
     agent_id: str,
-    key: bytes,
+    issuers: Keyring,
     controller: Controller,
     wall: dt.datetime,
     now: float,
@@ -70,7 +71,7 @@ def run_command(
 ) -> CommandOutcome:
     """Check and carry out one command; never raises for anything in the payload."""
     try:
-        body = check_command(payload, agent_id, key, wall, already_seen)
+        body = check_command(payload, agent_id, issuers, wall, already_seen)
     except RefusedCommand as exc:  # signed, with an author: the refusal names them
         return CommandOutcome(
             _peek_id(payload), _peek_command(payload), exc.reason, exc.detail, **_by(exc)

@@ -19,6 +19,7 @@ from door_agent.controller import Controller
 from door_agent.store import AgentStore
 from station.protocol.beacon import read_beacon
 from station.protocol.errors import ProtocolError
+from station.protocol.keys import Keyring
 from station.protocol.vocabulary import ClockProblem, ClockState, EventType, Refusal, StatusField
 
 log = logging.getLogger(__name__)
@@ -63,10 +64,10 @@ class HoursFollower:
         if issued.tzinfo is not None:
             self.clock.signed_time(issued)
 
-    def beacon(self, payload: bytes, agent_id: str, key: bytes) -> None:
+    def beacon(self, payload: bytes, agent_id: str, site_keys: Keyring) -> None:
         """The site's signed time; anything else is logged, counted and ignored."""
         try:
-            at = read_beacon(payload, agent_id, key)
+            at = read_beacon(payload, agent_id, site_keys)
         except (ProtocolError, ValueError, TypeError, OverflowError) as exc:
             reason = exc.reason if isinstance(exc, ProtocolError) else Refusal.MALFORMED
             self.counters["beacons_refused"] += 1

@@ -35,6 +35,7 @@ from door_agent.sender import Link, OutboxSender
 from door_agent.site_messages import SiteMessages
 from door_agent.status import StatusPublisher
 from door_agent.store import NO_GRANTS, AgentStore
+from door_agent.trust import AgentTrust
 from door_agent.watchdog import Watchdog
 from hardware.gpio import AgentIO, BusyChanged, DoorClosed, DoorOpened, ExitPressed, IoEvent
 from hardware.gpio.outputs import Pattern
@@ -42,6 +43,7 @@ from hardware.readers import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from station.config.hours import ClockConfig
 from station.ids import new_event_id
 from station.protocol.events import AgentEvent
+from station.protocol.keys import Keyring
 from station.protocol.vocabulary import AgentStop, EventType, ReaderHealth, StatusField
 
 log = logging.getLogger(__name__)
@@ -57,8 +59,8 @@ class AgentLoop:
         agent_id: str,
         resource: str,
         controller: Controller,
-        site_key: bytes,
-        command_key: bytes,
+        badge_key: bytes,
+        site_anchor: Keyring,
         store: AgentStore,
         outbox: Outbox,
         io: AgentIO,
@@ -73,8 +75,7 @@ class AgentLoop:
         self.agent_id = agent_id
         self.resource = resource
         self.controller = controller
-        self.site_key = site_key  # hashes credentials, as the site does
-        self.command_key = command_key  # this agent's key: verifies site messages
+        self.badge_key = badge_key  # hashes credentials, as the site does
         self.store = store
         self.outbox = outbox
         self.io = io
@@ -98,7 +99,7 @@ class AgentLoop:
         self.journal = SessionJournal(store, wall)  # a machine session a crash would cut
         self.site = SiteMessages(
             agent_id=agent_id,
-            command_key=command_key,
+            trust=AgentTrust(site_anchor, store),
             controller=controller,
             store=store,
             outbox=outbox,
@@ -233,7 +234,7 @@ class AgentLoop:
         if isinstance(event, BadgePresented):
             self._badge(event, now)
         elif isinstance(event, BadgeRemoved):
-            hashed = event.credential.keyed_hash(self.site_key)
+            hashed = event.credential.keyed_hash(self.badge_key)
             self._execute(self.controller.badge_removed(hashed, now))
         elif isinstance(event, ReaderState):
             self._reader_state(event)
@@ -261,7 +262,7 @@ class AgentLoop:
             event.function()
 
     def _badge(self, event: BadgePresented, now: float) -> None:
-        hashed = event.credential.keyed_hash(self.site_key)
+        hashed = event.credential.keyed_hash(self.badge_key)
         reading = self.trusted.read()
         lookup = self.store.decide(
             hashed,

@@ -25,6 +25,7 @@ from door_agent.outbox import Outbox
 from door_agent.sender import Link, OutboxSender
 from door_agent.status import StatusPublisher
 from door_agent.store import AgentStore
+from door_agent.trust import AgentTrust
 from door_agent.watchdog import Watchdog
 from station.protocol import topics
 from station.protocol.errors import ProtocolError
@@ -42,7 +43,7 @@ class SiteMessages:
         self,
         *,
         agent_id: str,
-        command_key: bytes,
+        trust: AgentTrust,
         controller: Controller,
         store: AgentStore,
         outbox: Outbox,
@@ -57,7 +58,7 @@ class SiteMessages:
         execute: Callable[[list[Action]], None],
     ) -> None:
         self.agent_id = agent_id
-        self.command_key = command_key  # this agent's key: verifies site messages
+        self.trust = trust  # the keys that may sign what the site sends
         self.controller = controller
         self.store = store
         self.outbox = outbox
@@ -79,7 +80,7 @@ class SiteMessages:
         elif message.channel == topics.COMMANDS:
             self._command(message.payload)
         elif message.channel == topics.TIME:
-            self.hours.beacon(message.payload, self.agent_id, self.command_key)
+            self.hours.beacon(message.payload, self.agent_id, self.trust.site_keys())
 
     # -- grant snapshots ----------------------------------------------------------------
 
@@ -115,7 +116,11 @@ class SiteMessages:
         # retained message at each start, is routine: read it to tell it from an
         # older one, which stays a refusal.
         body = read_snapshot(
-            payload, self.agent_id, self.command_key, max(self.store.version - 1, 0)
+            payload,
+            self.agent_id,
+            self.trust.site_keys(),
+            self.wall(),
+            max(self.store.version - 1, 0),
         )
         if body["version"] == self.store.version:
             log.debug(
@@ -156,7 +161,7 @@ class SiteMessages:
         outcome = run_command(
             payload,
             agent_id=self.agent_id,
-            key=self.command_key,
+            issuers=self.trust.issuers(),
             controller=self.controller,
             wall=self.wall(),
             now=self.clock(),

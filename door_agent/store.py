@@ -21,7 +21,9 @@ from typing import Any
 
 from door_agent.errors import StoreError
 from door_agent.sqlite import SqliteFile
+from station.protocol.errors import ProtocolError
 from station.protocol.grants import entry_from_json, resource_from_json
+from station.protocol.trust import SiteTrust
 from station.rules import CredentialFacts, Decision, Reason, ResourceFacts, decide
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class AgentStore(SqliteFile):
         super().__init__(path, durable=False, schema=SCHEMA)
         self.version = 0
         self.resource: ResourceFacts | None = None
+        self.trust: SiteTrust | None = None  # the keys the snapshot in force announces
         self.payload_digest = ""
         self._load_meta()
 
@@ -60,6 +63,7 @@ class AgentStore(SqliteFile):
         fails here leaves the previous snapshot in force.
         """
         resource = resource_from_json(body["resource"])
+        trust = SiteTrust.from_json(body["trust"])
         version = int(body["version"])
         grants: dict[str, Any] = body["grants"]
         rows = [(str(h), json.dumps(e, separators=(",", ":"))) for h, e in grants.items()]
@@ -75,6 +79,7 @@ class AgentStore(SqliteFile):
                     ("version", str(version)),
                     ("digest", digest),
                     ("resource", json.dumps(body["resource"])),
+                    ("trust", json.dumps(body["trust"])),
                     ("issued_at", str(body.get("issued_at", ""))),
                 ],
             )
@@ -83,6 +88,7 @@ class AgentStore(SqliteFile):
             conn.execute("ROLLBACK")
             raise StoreError(f"cannot store grants version {version}: {exc}") from exc
         self.version, self.resource, self.payload_digest = version, resource, digest
+        self.trust = trust
         return len(rows)
 
     def is_current(self, payload: bytes) -> bool:
@@ -149,8 +155,11 @@ class AgentStore(SqliteFile):
             return
         try:
             self.resource = resource_from_json(json.loads(meta["resource"]))
+            # A cache from before signatures were Ed25519 has no trust: the anchor serves.
+            trust = meta.get("trust")
+            self.trust = None if trust is None else SiteTrust.from_json(json.loads(trust))
             self.version = int(meta["version"])
             self.payload_digest = meta.get("digest", "")
-        except (ValueError, KeyError) as exc:  # a damaged file: start empty, deny all
+        except (ValueError, KeyError, ProtocolError) as exc:  # damaged: start empty, deny all
             log.error("grant cache %s unreadable (%s): waiting for a new snapshot", self.path, exc)
-            self.resource, self.version = None, 0
+            self.resource, self.trust, self.version = None, None, 0

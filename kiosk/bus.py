@@ -18,10 +18,12 @@ import paho.mqtt.client as mqtt
 
 from kiosk.errors import BusUnavailable
 from station.config import StationConfig
+from station.keystore import kiosk_key_file
 from station.protocol import topics
 from station.protocol.client import make_client
 from station.protocol.commands import Author, CommandResult, publish_command
 from station.protocol.errors import ProtocolError
+from station.protocol.keys import KeyFileError, SigningKey
 from station.protocol.vocabulary import Command, Refusal
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class CommandBus:
     ) -> None:
         self.config = config
         self.site = config.site.id
+        self.key_file = kiosk_key_file(config.keys_dir, kiosk_id)
         self._on_result = on_result
         self._on_state = on_state
         self._connected = threading.Event()
@@ -82,7 +85,7 @@ class CommandBus:
             self.site,
             agent_id,
             command,
-            self.config.site_key,
+            self._issuer_key(),
             author=author,
             reason=reason,
             args=args,
@@ -91,6 +94,15 @@ class CommandBus:
             raise BusUnavailable("the broker did not take the command (disconnected)")
         log.info("sent %s to %s (%s) for %s", command, agent_id, command_id, author)
         return command_id
+
+    def _issuer_key(self) -> SigningKey:
+        """This kiosk's own key, read at each command: a rotation (`station keys rotate
+        --kiosk`) takes effect without a restart. Without one, no command can be sent."""
+        try:
+            return SigningKey.load(self.key_file)
+        except KeyFileError as exc:
+            log.error("no command can be signed: %s", exc)
+            raise BusUnavailable(f"this kiosk has no issuer key ({exc})") from None
 
     def close(self) -> None:
         if self._closed:

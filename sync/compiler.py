@@ -12,6 +12,7 @@ agent and persisted in `sync_cursors`, so a restart never reuses one.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Callable
@@ -33,9 +34,10 @@ from station.db import (
     Resource,
     Training,
 )
+from station.keystore import KeyStore
 from station.protocol import topics
 from station.protocol.grants import entry_to_json, make_snapshot, resource_to_json
-from station.protocol.signing import agent_key, canonical
+from station.protocol.signing import canonical
 from station.rules import ResourceFacts
 from sync.cursors import read_cursor, write_cursor
 
@@ -88,10 +90,20 @@ def compile_entries(
 
 
 class GrantCompiler:
-    """Builds the snapshots to publish; remembers the last one of each agent."""
+    """Builds the snapshots to publish, signed with the site key; remembers the last
+    one of each agent. The trust list (`station.keystore`) is part of what a snapshot
+    carries: revoking a kiosk or rotating a key republishes every snapshot."""
 
-    def __init__(self, config: StationConfig) -> None:
+    def __init__(
+        self,
+        config: StationConfig,
+        *,
+        keys: KeyStore | None = None,
+        wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
         self.config = config
+        self.keys = keys or KeyStore(config.keys_dir)
+        self.wall = wall
         self.current: dict[str, Snapshot] = {}
         self._fingerprint: tuple[Any, ...] | None = None
         self._floor: dict[str, int] = {}
@@ -114,17 +126,21 @@ class GrantCompiler:
         `on_snapshot` gets each one as soon as it is built, so the first agent's
         snapshot can be on its way while the next is signed.
         """
+        now = self.wall()
         with site_engine.connect() as connection:
-            marker = fingerprint(connection)
+            marker = (*fingerprint(connection), self.keys.marker(now))
         if marker == self._fingerprint and not force:
             return []
+        trust, signer = self.keys.trust_at(now), self.keys.signer(now)
+        # The signer and what it announces are content: a rotation gives new versions.
+        trust_digest = canonical([trust.to_json(), signer.key_id])
         # Versions are committed first, signed and published after: an agent must never
         # hold a version the site database does not know it gave out.
         due: list[tuple[str, int, ResourceFacts, int]] = []
         with Session(site_engine) as session, session.begin():
             connection = session.connection()
             entries = compile_entries(connection, self.config.plan_of)
-            entries_digest = hashlib.sha256(canonical(entries)).digest()
+            entries_digest = hashlib.sha256(canonical(entries) + trust_digest).digest()
             for agent_id, agent in self.config.agents.items():
                 resource = resource_facts(session, self.config, agent.resource)
                 digest = int.from_bytes(
@@ -150,7 +166,9 @@ class GrantCompiler:
                 version,
                 resource,
                 entries,
-                agent_key(self.config.site_key, agent_id),
+                trust,
+                signer,
+                now,
             )
             snapshot = Snapshot(
                 agent_id,

@@ -28,7 +28,6 @@ from station.config import StationConfig
 from station.db import make_engine
 from station.protocol import topics
 from station.protocol.beacon import make_beacon
-from station.protocol.signing import agent_key
 from sync import central as central_writes
 from sync.agent_messages import AgentMessages, Batch
 from sync.bus import Connected, Disconnected, Message, SyncBus
@@ -91,7 +90,8 @@ class SyncService:
             if listen and central_url.get_backend_name() == "postgresql"
             else None
         )
-        self.compiler = GrantCompiler(config)
+        self.compiler = GrantCompiler(config, wall=wall)
+        self.compiler.keys.signer(wall())  # no site key: refused now, naming what to run
         self.progress = progress
         self.checkpoint = checkpoint
         self.counters: Counter[str] = Counter()
@@ -211,10 +211,11 @@ class SyncService:
         if self.bus is None or not self.bus.connected:
             return
         now = self.wall()
+        signer = self.compiler.keys.signer(now)
         for agent_id in self.config.agents:
             self.bus.publish(
                 topics.agent(self.site, agent_id, topics.TIME),
-                make_beacon(agent_id, now, agent_key(self.config.site_key, agent_id)),
+                make_beacon(agent_id, now, signer),
                 qos=0,
             )
 

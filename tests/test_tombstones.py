@@ -60,7 +60,7 @@ def session(site_db: str, config: StationConfig, gone: str) -> Iterator[Session]
                 membership_until=dt.date(2099, 12, 31),
                 today=dt.date(2026, 1, 1),
             )
-            registry.enroll_badge(db, person, Credential.uid(uid), config.site_key)
+            registry.enroll_badge(db, person, Credential.uid(uid), config.badge_key)
             registry.grant_training(db, person, "laser", now=NOW - dt.timedelta(days=1))
         alice = registry.find_member(db, "Alice Martin")
         rows: dict[str, Member | Badge | Membership | MemberTraining] = {
@@ -76,7 +76,7 @@ def session(site_db: str, config: StationConfig, gone: str) -> Iterator[Session]
 
 
 def hash_of(config: StationConfig, uid: str) -> str:
-    return Credential.uid(uid).keyed_hash(config.site_key)
+    return Credential.uid(uid).keyed_hash(config.badge_key)
 
 
 def alice(session: Session) -> Member:
@@ -133,11 +133,11 @@ def test_the_kiosk_check_in(session: Session, config: StationConfig, gone: str) 
     assert outcome is expected[gone]
     if gone == "member":  # nor can a badge be enrolled for a deleted member
         with pytest.raises(NotFound):
-            desk.enrol(session, alice(session).id, Credential.uid("04C0FFEE"), config.site_key)
+            desk.enrol(session, alice(session).id, Credential.uid("04C0FFEE"), config.badge_key)
 
 
 def test_the_registry(session: Session, config: StationConfig, gone: str) -> None:
-    member, key = alice(session), config.site_key
+    member, key = alice(session), config.badge_key
     badge = session.scalars(select(Badge).where(Badge.member_id == member.id)).one()
     bob = registry.find_member(session, "Bob Martin")
     assert memberships.current_membership(session, bob, TODAY) is not None

@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_enroll(args: argparse.Namespace, ctx: Context) -> int:
-    key = ctx.config.site_key
+    key = ctx.config.badge_key
     with ctx.session() as session:
         member = registry.find_member(session, args.member)
         badge = registry.enroll_badge(
@@ -52,7 +52,7 @@ def run_enroll(args: argparse.Namespace, ctx: Context) -> int:
 
 def run_revoke(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.session() as session:
-        badge = registry.find_badge(session, args.badge, ctx.config.site_key)
+        badge = registry.find_badge(session, args.badge, ctx.config.badge_key)
         registry.revoke_badge(
             session,
             badge,

@@ -35,6 +35,7 @@ COMMANDS = {
     "commands": "station.cli.commands_log",
     "demo": "station.cli.demo",
     "deploy": "station.cli.deploy",
+    "keys": "station.cli.keys",
 }
 
 

@@ -20,9 +20,10 @@ Station reads one TOML file: `--config PATH`, else `$STATION_CONFIG`, else
 It is validated once at start; any problem stops the command with exit status 2
 and one line per problem naming the file, the key path and what was expected.
 Relative paths are taken from the directory of the file. Secrets may come from
-the environment: `STATION_SITE_SECRET`, `STATION_MQTT_PASSWORD`,
+the environment: `STATION_BADGE_KEY`, `STATION_KEYS_DIR`, `STATION_MQTT_PASSWORD`,
 `STATION_DATABASE_URL`, `STATION_CENTRAL_URL`, `STATION_MQTT_PORT`,
-`STATION_MQTT_USERNAME`, `STATION_MQTT_TLS`, `STATION_MQTT_CA_FILE`.
+`STATION_MQTT_USERNAME`, `STATION_MQTT_TLS`, `STATION_MQTT_CA_FILE`
+(`STATION_SITE_SECRET`, the former name of the badge key, is refused).
 
 Tables written `name.<id>` are keyed by an identifier of your choice (lowercase
 letters, digits, `-` and `_`), used in MQTT topics and logs.

@@ -14,9 +14,11 @@ from station.errors import ConfigError
 
 DEFAULT_PATH = "config.toml"
 ENV_PATH = "STATION_CONFIG"
+RENAMED_SECRET = "STATION_SITE_SECRET"
 # Secrets may come from the environment rather than the file.
 ENV_OVERRIDES = {
-    "STATION_SITE_SECRET": ("site", "secret"),
+    "STATION_BADGE_KEY": ("site", "badge_key"),
+    "STATION_KEYS_DIR": ("keys", "dir"),
     "STATION_MQTT_PASSWORD": ("mqtt", "password"),
     "STATION_DATABASE_URL": ("database", "url"),
     "STATION_CENTRAL_URL": ("central", "url"),
@@ -65,6 +67,13 @@ def from_mapping(raw: dict[str, Any], source: Path) -> StationConfig:
 
 
 def _apply_env(raw: dict[str, Any], env: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    if env.get(RENAMED_SECRET):  # silently ignored, it would change every badge's hash
+        raise ConfigError(
+            [
+                f"{RENAMED_SECRET} is no longer read: it was renamed STATION_BADGE_KEY "
+                "(the badge-hash key; signatures use the Ed25519 keys of [keys])"
+            ]
+        )
     for variable, (section, key) in ENV_OVERRIDES.items():
         if env.get(variable):
             table = raw.setdefault(section, {})

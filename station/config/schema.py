@@ -18,6 +18,7 @@ from station.config.base import Section, Slug, doc
 from station.config.connections import CentralConfig, DatabaseConfig, MqttConfig
 from station.config.hours import WEEKDAYS, PlanConfig, ScheduleConfig, StaffConfig
 from station.config.site import (
+    KeysConfig,
     KioskConfig,
     PurposeConfig,
     RetentionConfig,
@@ -36,6 +37,7 @@ class StationConfig(Section):
     database: DatabaseConfig = doc("The site database.", {"url": "sqlite:///var/site.db"})
     central: CentralConfig = doc("The central registry.", {"url": "sqlite:///var/central.db"})
     mqtt: MqttConfig = doc("The MQTT broker.", {"host": "127.0.0.1"}, default=MqttConfig())
+    keys: KeysConfig = doc("Signing keys.", {"dir": "var/keys"}, default=KeysConfig())
     spaces: dict[Slug, SpaceConfig] = doc(
         "Spaces of the site, by code.", {"coworking": {"fr": "Coworking"}}
     )
@@ -235,8 +237,12 @@ class StationConfig(Section):
         return url
 
     @property
-    def site_key(self) -> bytes:
-        return self.site.secret.encode()
+    def badge_key(self) -> bytes:
+        return self.site.badge_key.encode()
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.resolve(self.keys.dir)
 
     def agent_data_dir(self, agent_id: str) -> Path:
         configured = self.agents[agent_id].data_dir or f"var/agents/{agent_id}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from station.config.base import Section, Slug, doc
 from station.config.reader import ReaderConfig
@@ -21,13 +21,23 @@ class SiteConfig(Section):
         "Europe/Paris",
         default="Europe/Paris",
     )
-    secret: str = doc(
-        "Site key (at least 16 characters): hashes badge UIDs and derives each agent's "
-        "signing key. Override in production with the STATION_SITE_SECRET environment "
-        "variable; never commit a real one.",
+    badge_key: str = doc(
+        "The registry's badge-hash key (at least 16 characters): hashes badge UIDs, the "
+        "same at central and at every site so that a badge is recognised everywhere. It "
+        "signs nothing (signatures are the Ed25519 keys of [keys]). Override in "
+        "production with the STATION_BADGE_KEY environment variable; never commit a real one.",
         "change-me-this-is-the-demo-key",
         min_length=16,
     )
+    secret: None = Field(default=None, exclude=True)  # renamed: see _renamed_secret
+
+    @field_validator("secret", mode="before")
+    @classmethod
+    def _renamed_secret(cls, value: object) -> None:
+        raise ValueError(
+            "renamed badge_key (it only hashes badge UIDs; signatures use the keys of "
+            "[keys]); expected site.badge_key or STATION_BADGE_KEY"
+        )
 
     @field_validator("timezone")
     @classmethod
@@ -39,6 +49,17 @@ class SiteConfig(Section):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"an IANA time zone such as Europe/Paris, got {value!r}") from exc
         return value
+
+
+class KeysConfig(Section):
+    dir: str = doc(
+        "Where this machine keeps its keys: on the site server the site's signing keys "
+        "and the trust list (`station keys`), on a kiosk its issuer key "
+        "(kiosk-<id>.key), on an agent the site's public keys (site.pub). Relative to "
+        "this file. STATION_KEYS_DIR overrides it.",
+        "var/keys",
+        default="var/keys",
+    )
 
 
 class PurposeConfig(Section):

@@ -139,7 +139,7 @@ class People:
 
     def badge_hash(self) -> str:
         uid = bytes([0x04]) + self.rng.randbytes(6)  # 7-byte UIDs: never a demo badge's
-        return Credential.uid(uid).keyed_hash(self.frame.config.site_key)
+        return Credential.uid(uid).keyed_hash(self.frame.config.badge_key)
 
     def _name(self) -> tuple[str, str]:
         while True:

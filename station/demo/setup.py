@@ -23,6 +23,7 @@ from station.config import StationConfig
 from station.db import AccessEvent, MachineSession, Visit, make_engine, upgrade
 from station.demo.data import seed_people
 from station.demo.history import seed_history
+from station.keystore import KeyStore
 from station.seed import seed_site
 
 
@@ -43,14 +44,16 @@ class Replication(Protocol):
 
 
 def prepare_databases(config: StationConfig, now: dt.datetime, replication: Replication) -> None:
-    """Migrate and fill both databases; safe to run again (nothing is seeded twice)."""
+    """Migrate and fill both databases and make the site's keys; safe to run again
+    (nothing is seeded twice, existing keys are kept)."""
+    KeyStore(config.keys_dir).init(config.kiosks)
     central_url = config.resolve_url(config.central.url)
     upgrade(central_url)
     central_engine = make_engine(central_url)
     try:
         with replication.central_session(central_engine) as session:
             seed_site(session, config)
-            seed_people(session, config.site_key)
+            seed_people(session, config.badge_key)
             seed_history(session, config, now, allocate=replication.allocate)  # once
         site_url = config.resolve_url(config.database.url)
         upgrade(site_url)

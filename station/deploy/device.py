@@ -4,13 +4,17 @@ Written under ``DIR/devices/<account>/`` (0700), beside what `station deploy bro
 wrote in DIR, and copied to the device's ``/etc/station/``::
 
     agent-<id>.env | kiosk-<id>.env  0600  the EnvironmentFile of the device's unit:
-                                           its broker account, TLS, the site secret
+                                           its broker account, TLS, the badge key
     ca.crt                           0644  the site CA, to recognise the broker
+    keys/site.pub                    0644  an agent's: the site's public keys
+    keys/kiosk-<id>.key              0600  a kiosk's: its own issuer key
 
 The bundle holds that device's password and no other's: it is read from
 ``DIR/secrets/<account>.password``, and the broker is deployed first if that or the
-CA is missing (idempotent: what exists is kept). The site secret is there too, for
-as long as signatures are HMAC keys derived from it (docs/security.md).
+CA is missing (idempotent: what exists is kept). No private key but a kiosk's own:
+nothing in an agent's bundle signs anything an agent accepts (docs/security.md).
+The keys come from the site server's keys directory (`station keys init` is run
+first, keeping what exists).
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from station.deploy import files
 from station.deploy.accounts import accounts, kiosk_user
 from station.deploy.broker import deploy_broker, deployed_port, listener_port
 from station.errors import ConfigError
+from station.keystore import SITE_PUBLIC, KeyStore, kiosk_key_file
+
+Written = tuple[bytes, int]  # a file's content and mode
 
 INSTALLED_IN = Path("/etc/station")  # where the bundle goes on the device
 # A value of these characters needs no quoting in a systemd EnvironmentFile.
@@ -89,15 +96,28 @@ def deploy_device(
             "STATION_MQTT_TLS": "true",
             "STATION_MQTT_CA_FILE": str(installed_in / "ca.crt"),
             "STATION_MQTT_PORT": str(port),
-            "STATION_SITE_SECRET": config.site.secret,
+            "STATION_BADGE_KEY": config.site.badge_key,
+            "STATION_KEYS_DIR": str(installed_in / "keys"),
         },
     )
     written = {
         name: (env.encode(), files.SECRET),
         "ca.crt": ((out / "ca.crt").read_bytes(), files.PUBLIC),
+        **device_keys(config, kind, device),
     }
     changed = [n for n, (data, mode) in written.items() if files.write(directory / n, data, mode)]
     return Bundle(kind, device, account, directory, directory / name, tuple(changed))
+
+
+def device_keys(config: StationConfig, kind: DeviceKind, device: str) -> dict[str, Written]:
+    """The key files of the device's bundle: the site's public keys for an agent, its
+    own issuer key for a kiosk; nothing else private."""
+    store = KeyStore(config.keys_dir)
+    store.init(config.kiosks)
+    if kind is DeviceKind.AGENT:
+        return {f"keys/{SITE_PUBLIC}": (store.site_public.read_bytes(), files.PUBLIC)}
+    path = kiosk_key_file(store.directory, device)
+    return {f"keys/{path.name}": (path.read_bytes(), files.SECRET)}
 
 
 def render_env(kind: DeviceKind, device: str, values: dict[str, str]) -> str:
@@ -105,8 +125,8 @@ def render_env(kind: DeviceKind, device: str, values: dict[str, str]) -> str:
     lines = [
         f"# Station {kind} {device}: its broker account and the site CA's path. Written",
         f"# by `station deploy {kind} {device}`; install as /etc/station/{name},",
-        "# 0600. STATION_SITE_SECRET: every device holds it while signatures are HMAC",
-        "# keys derived from it; see docs/security.md, 'What a stolen device holds'.",
+        "# 0600. STATION_BADGE_KEY hashes badge UIDs and signs nothing; see",
+        "# docs/security.md, 'What a stolen device holds'.",
     ]
     lines += [f"{key}={_quoted(value)}" for key, value in values.items()]
     return "\n".join(lines) + "\n"

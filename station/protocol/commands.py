@@ -16,7 +16,9 @@ from typing import Any, Literal, Protocol
 from station.ids import new_event_id
 from station.protocol import topics
 from station.protocol.errors import ProtocolError
-from station.protocol.signing import agent_key, parse_json, sign, verify
+from station.protocol.keys import Keyring, SigningKey, open_envelope, sign_envelope
+from station.protocol.signing import parse_json
+from station.protocol.trust import may_issue
 from station.protocol.vocabulary import APPLIED, Command, Refusal
 
 DEFAULT_TTL = dt.timedelta(seconds=30)
@@ -103,7 +105,7 @@ def publish_command(
     site: str,
     agent_id: str,
     command: Command,
-    site_key: bytes,
+    key: SigningKey,
     *,
     author: Author,
     reason: str = "",
@@ -111,13 +113,13 @@ def publish_command(
     ttl: dt.timedelta = DEFAULT_TTL,
     now: dt.datetime | None = None,
 ) -> tuple[str, bool]:
-    """Sign `command` for `agent_id` and publish it (QoS 1, never retained: a command
-    is for now); (its id, whether the broker took it). The caller says what a refusal
-    means to it (the kiosk: its bus is down)."""
+    """Sign `command` for `agent_id` with the issuer's `key` and publish it (QoS 1,
+    never retained: a command is for now); (its id, whether the broker took it). The
+    caller says what a refusal means to it (the kiosk: its bus is down)."""
     command_id, payload = make_command(
         command,
         agent_id,
-        agent_key(site_key, agent_id),
+        key,
         author=author,
         reason=reason,
         args=args,
@@ -133,7 +135,7 @@ def publish_command(
 def make_command(
     command: Command,
     agent_id: str,
-    key: bytes,
+    key: SigningKey,
     *,
     author: Author,
     reason: str = "",
@@ -162,19 +164,25 @@ def make_command(
         "issued_by": author.encode(),
         "reason": reason,
     }
-    return command_id, sign(body, key)
+    return command_id, sign_envelope(body, key)
 
 
 def check_command(
-    payload: bytes, agent_id: str, key: bytes, now: dt.datetime, already_seen: Callable[[str], bool]
+    payload: bytes,
+    agent_id: str,
+    issuers: Keyring,
+    now: dt.datetime,
+    already_seen: Callable[[str], bool],
 ) -> dict[str, Any]:
     """The command body if it may run now, else `ProtocolError` with the reason
     (`RefusedCommand`, naming the author, once signature and author hold).
 
-    `already_seen(id)` must remember the id durably (the agent's SQLite) and say
-    whether it was seen before: that is what makes a command single use.
+    `issuers` are the keys the agent's snapshot lists; the author's device must be the
+    holder of the key that signed (`trust.may_issue`). `already_seen(id)` must remember
+    the id durably (the agent's SQLite) and say whether it was seen before: that is
+    what makes a command single use.
     """
-    body = verify(payload, key)
+    body, signer = open_envelope(payload, issuers)
     try:
         command_id = str(body["id"])
         command = body["command"]
@@ -194,6 +202,15 @@ def check_command(
     def refuse(reason: Refusal, detail: str) -> RefusedCommand:
         return RefusedCommand(reason, detail, author, why)
 
+    if not may_issue(signer.holder, author.device):
+        raise refuse(
+            Refusal.WRONG_ISSUER,
+            f"key {signer.key_id} of {signer.holder} signed for {author.device}",
+        )
+    try:
+        signer.check_valid_at(now)
+    except ProtocolError as exc:
+        raise refuse(exc.reason, exc.detail) from None
     if body.get("agent") != agent_id:
         raise refuse(Refusal.WRONG_AGENT, f"meant for {body.get('agent')!r}")
     if not _is_command(command):

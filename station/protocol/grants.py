@@ -1,7 +1,8 @@
 """Grant snapshots: what an agent needs to decide alone, as signed JSON.
 
-A snapshot holds, for one agent, its resource's facts and one entry per keyed
-credential hash (revoked ones included, so the reason can be named); no names.
+A snapshot holds, for one agent, its resource's facts, one entry per keyed
+credential hash (revoked ones included, so the reason can be named; no names) and
+the keys the agent trusts (`station.protocol.trust`). The site key signs it (Ed25519).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import datetime as dt
 from typing import Any
 
 from station.protocol.errors import ProtocolError
-from station.protocol.signing import MAX_SNAPSHOT_BYTES, sign, verify
+from station.protocol.keys import Keyring, SigningKey, open_envelope, sign_envelope
+from station.protocol.signing import MAX_SNAPSHOT_BYTES
+from station.protocol.trust import SiteTrust
 from station.protocol.vocabulary import Refusal
 from station.rules import CredentialFacts, MembershipSpan, ResourceFacts
 from station.schedule import Schedule
@@ -104,7 +107,8 @@ def make_snapshot(
     version: int,
     resource: ResourceFacts,
     entries: dict[str, dict[str, Any]],
-    key: bytes,
+    trust: SiteTrust,
+    key: SigningKey,
     issued_at: dt.datetime | None = None,
 ) -> bytes:
     body = {
@@ -114,15 +118,18 @@ def make_snapshot(
         "issued_at": (issued_at or dt.datetime.now(dt.UTC)).isoformat(),
         "resource": resource_to_json(resource),
         "grants": entries,
+        "trust": trust.to_json(),
     }
-    return sign(body, key)
+    return sign_envelope(body, key)
 
 
 def read_snapshot(
-    payload: bytes, agent_id: str, key: bytes, current_version: int
+    payload: bytes, agent_id: str, site_keys: Keyring, now: dt.datetime, current_version: int
 ) -> dict[str, Any]:
-    """A verified snapshot body newer than `current_version`, else `ProtocolError`."""
-    body = verify(payload, key, max_bytes=MAX_SNAPSHOT_BYTES)
+    """A verified snapshot body newer than `current_version`, signed by a site key valid
+    `now`, else `ProtocolError`."""
+    body, signer = open_envelope(payload, site_keys, max_bytes=MAX_SNAPSHOT_BYTES)
+    signer.check_valid_at(now)
     version = body.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ProtocolError(Refusal.MALFORMED, "version must be a positive integer")
@@ -134,6 +141,7 @@ def read_snapshot(
     if not isinstance(grants, dict):
         raise ProtocolError(Refusal.MALFORMED, "grants must be an object")
     resource_from_json(body.get("resource"))
+    SiteTrust.from_json(body.get("trust"))
     for entry in grants.values():
         entry_from_json(entry)
     return body

@@ -1,6 +1,6 @@
-"""Ed25519 keys and signed envelopes: the building block for signatures a device cannot forge.
+"""Ed25519 keys and signed envelopes: every signed message of the protocol.
 
-Design (what the protocol will switch to; today's messages still use `signing`'s HMAC):
+Design:
 
 - **Who signs what.** The site server (sync) holds the site's signing key: it signs grant
   snapshots, time beacons and the commands that come from the console. Each kiosk holds
@@ -190,23 +190,55 @@ def _aware(moment: dt.datetime | None, what: str) -> None:
         raise ValueError(f"{what} must be an aware datetime")
 
 
+SITE_HOLDER = "site"  # the holder of a site key; a kiosk's key is held by "kiosk:<id>"
+_TRUSTED_KEYS = frozenset({"holder", "key", "not_before", "not_after"})
+_HOLDER = re.compile(r"site|kiosk:[a-z0-9][a-z0-9_-]{0,62}")
+
+
 @dataclass(frozen=True, slots=True)
 class TrustedKey:
-    """A public key and the window in which its signatures are accepted (either end open)."""
+    """A public key, who holds its private half (``site`` or ``kiosk:<id>``) and the
+    window in which its signatures are accepted (either end open)."""
 
     key: VerifyKey
     not_before: dt.datetime | None = None
     not_after: dt.datetime | None = None
+    holder: str = SITE_HOLDER
 
     def __post_init__(self) -> None:
         _aware(self.not_before, "not_before")
         _aware(self.not_after, "not_after")
         if self.not_before and self.not_after and self.not_after <= self.not_before:
             raise ValueError("not_after must be later than not_before")
+        if not isinstance(self.holder, str) or not _HOLDER.fullmatch(self.holder):
+            raise ValueError(f"holder {self.holder!r:.40} is not 'site' or 'kiosk:<id>'")
+
+    @property
+    def key_id(self) -> str:
+        return self.key.key_id
+
+    def check_valid_at(self, moment: dt.datetime) -> None:
+        """`ProtocolError` (not_yet_valid, expired) unless `moment` is in the window."""
+        _aware(moment, "moment")
+        if self.not_before is not None and moment < self.not_before:
+            raise ProtocolError(
+                Refusal.NOT_YET_VALID,
+                f"key {self.key_id} is valid from {self.not_before.isoformat()}",
+            )
+        if self.not_after is not None and moment >= self.not_after:
+            raise ProtocolError(
+                Refusal.EXPIRED, f"key {self.key_id} expired at {self.not_after.isoformat()}"
+            )
+
+    def valid_at(self, moment: dt.datetime) -> bool:
+        return (self.not_before is None or self.not_before <= moment) and (
+            self.not_after is None or moment < self.not_after
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The form a snapshot announces it in."""
         return {
+            "holder": self.holder,
             "key": self.key.to_text(),
             "not_before": self.not_before.isoformat() if self.not_before else None,
             "not_after": self.not_after.isoformat() if self.not_after else None,
@@ -215,13 +247,14 @@ class TrustedKey:
     @classmethod
     def from_json(cls, data: Any) -> Self:
         try:
-            if not isinstance(data, dict) or set(data) != {"key", "not_before", "not_after"}:
-                raise ValueError("expected {key, not_before, not_after}")
+            if not isinstance(data, dict) or set(data) != _TRUSTED_KEYS:
+                raise ValueError("expected {holder, key, not_before, not_after}")
             start, end = data["not_before"], data["not_after"]
             return cls(
                 VerifyKey.from_text(data["key"]),
                 dt.datetime.fromisoformat(start) if start is not None else None,
                 dt.datetime.fromisoformat(end) if end is not None else None,
+                data["holder"],
             )
         except (TypeError, ValueError, AttributeError) as exc:
             raise ProtocolError(Refusal.MALFORMED, f"bad trusted key ({exc})") from None
@@ -233,16 +266,11 @@ class Keyring:
     def __init__(self, keys: list[TrustedKey] | None = None) -> None:
         self._keys: dict[str, TrustedKey] = {}
         for trusted in keys or []:
-            self.add(trusted.key, trusted.not_before, trusted.not_after)
+            self.add(trusted)
 
-    def add(
-        self,
-        key: VerifyKey,
-        not_before: dt.datetime | None = None,
-        not_after: dt.datetime | None = None,
-    ) -> None:
-        """Trust `key` in that window (replacing its previous window, if any)."""
-        self._keys[key.key_id] = TrustedKey(key, not_before, not_after)
+    def add(self, trusted: TrustedKey) -> None:
+        """Trust a key in its window (replacing what was known of the same key)."""
+        self._keys[trusted.key_id] = trusted
 
     def remove(self, key_id: str) -> None:
         self._keys.pop(key_id, None)
@@ -255,6 +283,18 @@ class Keyring:
 
     def __len__(self) -> int:
         return len(self._keys)
+
+    def __contains__(self, key_id: object) -> bool:
+        return key_id in self._keys
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Keyring) and other._keys == self._keys
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def overridden_by(self, other: Keyring) -> Keyring:
+        """This keyring with `other`'s entries, `other` winning for the same key."""
+        return Keyring([*self, *other])
 
     def to_json(self) -> list[dict[str, Any]]:
         return [self._keys[key_id].to_json() for key_id in sorted(self._keys)]
@@ -282,18 +322,21 @@ def verify_envelope(
 ) -> dict[str, Any]:
     """The body of a signed envelope, or `ProtocolError` saying why it is refused."""
     _aware(now, "now")
+    body, trusted = open_envelope(payload, keyring, max_bytes=max_bytes)
+    trusted.check_valid_at(now)
+    return body
+
+
+def open_envelope(
+    payload: bytes, keyring: Keyring, *, max_bytes: int = MAX_MESSAGE_BYTES
+) -> tuple[dict[str, Any], TrustedKey]:
+    """(body, the key that signed it) once the signature verifies, its window not yet
+    checked: the caller checks it at the time that matters (`TrustedKey.check_valid_at`;
+    a time beacon's own signed time, since the agent's clock is what it sets)."""
     body, key_id, signature = _envelope(parse_json(payload, max_bytes=max_bytes))
     trusted = keyring.get(key_id)
     if trusted is None:
-        raise ProtocolError(Refusal.BAD_SIGNATURE, f"unknown key id {key_id}")
-    if trusted.not_before is not None and now < trusted.not_before:
-        raise ProtocolError(
-            Refusal.NOT_YET_VALID, f"key {key_id} is valid from {trusted.not_before.isoformat()}"
-        )
-    if trusted.not_after is not None and now >= trusted.not_after:
-        raise ProtocolError(
-            Refusal.EXPIRED, f"key {key_id} expired at {trusted.not_after.isoformat()}"
-        )
+        raise ProtocolError(Refusal.UNKNOWN_KEY, f"unknown key id {key_id}")
     if len(signature) != SIGNATURE_BYTES:
         raise ProtocolError(
             Refusal.BAD_SIGNATURE,
@@ -305,7 +348,7 @@ def verify_envelope(
         raise ProtocolError(Refusal.MALFORMED, f"body cannot be made canonical ({exc})") from None
     if not trusted.key.verifies(signature, signed):
         raise ProtocolError(Refusal.BAD_SIGNATURE, f"signature does not verify with key {key_id}")
-    return body
+    return body, trusted
 
 
 def _envelope(envelope: dict[str, Any]) -> tuple[dict[str, Any], str, bytes]:

@@ -1,13 +1,11 @@
-"""Signed envelopes: HMAC-SHA256 over canonical JSON, with one key per agent.
+"""The protocol's JSON on the wire: canonical bytes (what signatures cover) and the
+limits every message read from the bus is held to (size, depth, numbers, text).
 
-Each agent's key is derived from the site key, so a stolen agent can only forge
-messages for itself, and the site needs no key store beyond its own secret.
+Signatures themselves are Ed25519 (`station.protocol.keys`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import math
 from typing import Any
@@ -15,7 +13,6 @@ from typing import Any
 from station.protocol.errors import ProtocolError
 from station.protocol.vocabulary import Refusal
 
-ALGORITHM = "HS256"
 # Every message but a grant snapshot is a few hundred bytes: past 64 KiB it is refused
 # unread. A snapshot is about 200 bytes a badge: 64 MiB holds some 300,000 badges,
 # well under mosquitto's default message_size_limit (256 MiB, MQTT's maximum).
@@ -26,39 +23,10 @@ MAX_DEPTH = 32
 MAX_INT = 2**63  # no column, and no JSON reader of another language, holds more
 
 
-def agent_key(site_key: bytes, agent_id: str) -> bytes:
-    return hmac.new(site_key, b"station-agent-key:" + agent_id.encode(), hashlib.sha256).digest()
-
-
 def canonical(body: Any) -> bytes:
     return json.dumps(
         body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode()
-
-
-def sign(body: dict[str, Any], key: bytes) -> bytes:
-    """The wire form of a signed message (the canonical body is serialised once)."""
-    payload = canonical(body)
-    signature = hmac.new(key, payload, hashlib.sha256).hexdigest()
-    return b'{"alg":"%s","body":%s,"sig":"%s"}' % (ALGORITHM.encode(), payload, signature.encode())
-
-
-def verify(payload: bytes, key: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> dict[str, Any]:
-    """The body of a signed message, or `ProtocolError` saying why it is refused."""
-    envelope = parse_json(payload, max_bytes=max_bytes)
-    if set(envelope) != {"alg", "body", "sig"} or envelope["alg"] != ALGORITHM:
-        raise ProtocolError(Refusal.MALFORMED, "expected an envelope {alg, body, sig}")
-    body, signature = envelope["body"], envelope["sig"]
-    if not isinstance(body, dict) or not isinstance(signature, str) or not signature.isascii():
-        raise ProtocolError(Refusal.MALFORMED, "body must be an object and sig an ASCII string")
-    try:  # a snapshot-sized body is not depth-checked by parse_json
-        signed = canonical(body)
-    except (ValueError, RecursionError) as exc:
-        raise ProtocolError(Refusal.MALFORMED, f"body cannot be made canonical ({exc})") from None
-    expected = hmac.new(key, signed, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature):
-        raise ProtocolError(Refusal.BAD_SIGNATURE, "signature does not match")
-    return body
 
 
 def parse_json(payload: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> dict[str, Any]:

@@ -81,6 +81,8 @@ class Refusal(enum.StrEnum):
     NOT_APPLICABLE = "not_applicable"  # a door command sent to a machine, or the reverse
     BAD_ARGUMENT = "bad_argument"
     LOCKDOWN = "lockdown"  # hold-open asked of a door in lockdown
+    UNKNOWN_KEY = "unknown_key"  # signed by a key the agent does not (or no longer) trust
+    WRONG_ISSUER = "wrong_issuer"  # a command whose author's device is not its key's holder
 
 
 APPLIED: Final = "applied"  # the reason of a command result that is not a refusal

@@ -15,8 +15,11 @@ from hypothesis import strategies as st
 from door_agent.agent import Agent
 from door_agent.inbox import MqttMessage
 from station.protocol import topics
-from station.protocol.signing import agent_key, sign
+from station.protocol.grants import make_snapshot
+from station.protocol.keys import sign_envelope
 from station.protocol.vocabulary import Command
+from station.rules import ResourceFacts
+from tests.support.keys import site_signer, site_trust
 
 CHANNELS = (topics.GRANTS, topics.ACKS, topics.COMMANDS)
 NOW = dt.datetime.now(dt.UTC)
@@ -69,6 +72,7 @@ snapshot_bodies = st.fixed_dictionaries(
         )
         | json_values,
         "grants": st.dictionaries(st.text(max_size=64), json_values, max_size=3) | json_values,
+        "trust": json_values,
     }
 )
 
@@ -77,6 +81,19 @@ snapshot_bodies = st.fixed_dictionaries(
 def offline_agent(request, make_config):  # type: ignore[no-untyped-def]
     config = make_config({"agents": {request.param: {"reader": {"debounce_s": 0}}}})
     agent = Agent(config, request.param, pin_factory=MockFactory(), connect=False)
+    # A first good snapshot: the issuers it lists make signed commands reach the checks
+    # past the signature, where the shapes below are tried.
+    first = make_snapshot(
+        config.site.id,
+        request.param,
+        1,
+        ResourceFacts(request.param),
+        {},
+        site_trust(config),
+        site_signer(config),
+    )
+    _feed(agent, topics.GRANTS, first)
+    assert agent.store.version == 1
     yield agent
     agent.close()
 
@@ -105,25 +122,27 @@ def test_random_json(offline_agent: Agent, channel: str, value: Any) -> None:
     import json
 
     _feed(offline_agent, channel, json.dumps(value).encode())
-    _feed(offline_agent, channel, json.dumps({"alg": "HS256", "body": value, "sig": "0"}).encode())
+    _feed(offline_agent, channel, json.dumps({"key": "0" * 16, "body": value, "sig": "0"}).encode())
     assert not offline_agent.io.relay.is_on
 
 
 @FUZZ
 @given(body=command_bodies)
 def test_signed_commands_of_any_shape(offline_agent: Agent, body: dict[str, Any]) -> None:
-    key = agent_key(offline_agent.config.site_key, offline_agent.agent_id)
-    _feed(offline_agent, topics.COMMANDS, sign(body, key))
+    _feed(offline_agent, topics.COMMANDS, sign_envelope(body, site_signer(offline_agent.config)))
     # Whatever ran, the state machine is consistent with the relay.
     assert offline_agent.io.relay.is_on == offline_agent.controller.relay
 
 
 @FUZZ
-@given(body=snapshot_bodies)
-def test_signed_snapshots_of_any_shape(offline_agent: Agent, body: dict[str, Any]) -> None:
-    key = agent_key(offline_agent.config.site_key, offline_agent.agent_id)
+@given(body=snapshot_bodies, real_trust=st.booleans())
+def test_signed_snapshots_of_any_shape(
+    offline_agent: Agent, body: dict[str, Any], real_trust: bool
+) -> None:
+    if real_trust:  # else the drawn value: the trust itself is fuzzed too
+        body = {**body, "trust": site_trust(offline_agent.config).to_json()}
     before = offline_agent.store.version
-    _feed(offline_agent, topics.GRANTS, sign(body, key))
+    _feed(offline_agent, topics.GRANTS, sign_envelope(body, site_signer(offline_agent.config)))
     after = offline_agent.store.version
     assert after == before or after == body["version"]
     assert not offline_agent.io.relay.is_on

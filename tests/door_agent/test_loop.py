@@ -16,10 +16,11 @@ from station.protocol import topics
 from station.protocol.commands import make_command
 from station.protocol.events import AgentEvent
 from station.protocol.grants import make_snapshot
-from station.protocol.signing import agent_key
+from station.protocol.keys import SigningKey
 from station.protocol.vocabulary import Command
 from station.rules import ResourceFacts
 from tests.support.agents import SITE_AUTHOR, deliver, laser_snapshot, member_entry
+from tests.support.keys import site_signer, site_trust
 
 
 @pytest.fixture
@@ -39,18 +40,24 @@ def _tap(agent: Agent, uid: str) -> None:
 
 
 def _grant(agent: Agent, uid: str) -> None:
-    entries = {Credential.uid(uid).keyed_hash(agent.config.site_key): member_entry()}
+    entries = {Credential.uid(uid).keyed_hash(agent.config.badge_key): member_entry()}
     deliver(
         agent,
         topics.GRANTS,
         make_snapshot(
-            agent.config.site.id, "front-door", 1, ResourceFacts("front-door"), entries, _key(agent)
+            agent.config.site.id,
+            "front-door",
+            1,
+            ResourceFacts("front-door"),
+            entries,
+            site_trust(agent.config),
+            _key(agent),
         ),
     )
 
 
-def _key(agent: Agent) -> bytes:
-    return agent_key(agent.config.site_key, "front-door")
+def _key(agent: Agent) -> SigningKey:
+    return site_signer(agent.config)
 
 
 def test_reader_fault_and_bad_read_are_events(door: Agent) -> None:
@@ -127,7 +134,7 @@ def test_the_retained_snapshot_again_is_no_refusal(laser: Agent, caplog) -> None
     assert [r.levelno for r in caplog.records] == [logging.DEBUG]
     assert not [e for e in _events(laser) if e.type == "grants_refused"]
     assert not [k for k in laser.loop.counters if k.startswith("grants_refused")]
-    assert laser.store.lookup(Credential.uid("05000002").keyed_hash(laser.config.site_key)) == (
+    assert laser.store.lookup(Credential.uid("05000002").keyed_hash(laser.config.badge_key)) == (
         None,
         None,
     )  # the same version is not applied again

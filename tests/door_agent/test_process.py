@@ -53,7 +53,7 @@ def test_sigkill_midway_loses_no_committed_event(make_config, make_site) -> None
     config = make_config(agent_overrides(**{AGENT: {"pins": {"contact": 0}}}))
     site = make_site(config, AGENT, auto_ack=False)
     uids = [f"0B{i:06X}" for i in range(400)]
-    hashes = [Credential.uid(u).keyed_hash(config.site_key) for u in uids]
+    hashes = [Credential.uid(u).keyed_hash(config.badge_key) for u in uids]
     site.publish_grants(site.snapshot({h: member_entry() for h in hashes[::2]}))
     process = _start(config)
     try:
@@ -147,7 +147,7 @@ def test_station_reader_tap_reaches_the_agent(make_config, make_site) -> None:
     config = make_config(agent_overrides(**{AGENT: {}}))
     site = make_site(config, AGENT)
     site.publish_grants(
-        site.snapshot({Credential.uid("04000001").keyed_hash(config.site_key): member_entry()})
+        site.snapshot({Credential.uid("04000001").keyed_hash(config.badge_key): member_entry()})
     )
     process = _start(config)
     try:
@@ -160,7 +160,7 @@ def test_station_reader_tap_reaches_the_agent(make_config, make_site) -> None:
         )
         assert tap.returncode == 0, tap.stderr
         granted = site.wait_event("granted")[0]
-        assert granted.credential_hash == Credential.uid("04000001").keyed_hash(config.site_key)
+        assert granted.credential_hash == Credential.uid("04000001").keyed_hash(config.badge_key)
         process.send_signal(signal.SIGTERM)
         assert process.wait(TIMEOUT) == 0
     finally:
@@ -200,7 +200,7 @@ def _printer_in_use(config: StationConfig, site) -> subprocess.Popen[bytes]:  # 
     site.publish_grants(
         site.snapshot(
             {
-                Credential.uid(MAKER).keyed_hash(config.site_key): member_entry(
+                Credential.uid(MAKER).keyed_hash(config.badge_key): member_entry(
                     trainings=("printer-3d",)
                 )
             }

@@ -9,12 +9,22 @@ import json
 import pytest
 
 from station.protocol.commands import Author, make_command
-from station.protocol.signing import agent_key, sign
+from station.protocol.keys import SigningKey, sign_envelope
 from station.protocol.vocabulary import Command
 from tests.support.agents import SITE_AUTHOR, agent_overrides, member_entry
+from tests.support.keys import kiosk_signer
 from tests.support.wait import wait_for
 
 MEMBER = "04000001"
+KIOSK = "entrance"  # the sample configuration's kiosk
+
+
+def tampered(payload: bytes) -> bytes:
+    """A well-formed envelope whose body no longer matches its signature."""
+    envelope = json.loads(payload)
+    envelope["body"]["command"] = "unlock_once"
+    envelope["body"]["args"] = {"tampered": True}
+    return json.dumps(envelope).encode()
 
 
 @pytest.fixture
@@ -56,16 +66,15 @@ def test_commands_refused_with_their_reason(door) -> None:  # type: ignore[no-un
     now = dt.datetime.now(dt.UTC)
     cases: list[tuple[bytes, str]] = []
     _, forged = make_command(
-        Command.UNLOCK_ONCE, "front-door", b"not-the-key" * 3, author=SITE_AUTHOR
+        Command.UNLOCK_ONCE, "front-door", SigningKey.generate(), author=SITE_AUTHOR
     )
-    cases.append((forged, "bad_signature"))
-    _, other_agent = make_command(
-        Command.UNLOCK_ONCE,
-        "front-door",
-        agent_key(site.config.site_key, "laser-cutter"),
-        author=SITE_AUTHOR,
+    cases.append((forged, "unknown_key"))  # a key no snapshot lists
+    _, lock = make_command(Command.LOCK, "front-door", site.key, author=SITE_AUTHOR)
+    cases.append((tampered(lock), "bad_signature"))
+    _, posing = make_command(
+        Command.UNLOCK_ONCE, "front-door", kiosk_signer(site.config, KIOSK), author=SITE_AUTHOR
     )
-    cases.append((other_agent, "bad_signature"))  # another agent's key
+    cases.append((posing, "wrong_issuer"))  # a kiosk's key signing as the console
     _, wrong_agent = make_command(Command.UNLOCK_ONCE, "laser-cutter", site.key, author=SITE_AUTHOR)
     cases.append((wrong_agent, "wrong_agent"))
     _, expired = make_command(
@@ -86,7 +95,7 @@ def test_commands_refused_with_their_reason(door) -> None:  # type: ignore[no-un
     cases.append((future, "not_yet_valid"))
     cases.append((b"\xff\x00 not json", "malformed"))
     cases.append((json.dumps({"alg": "HS256", "body": [], "sig": "x"}).encode(), "malformed"))
-    unknown = sign(
+    unknown = sign_envelope(
         {
             "id": "x1",
             "agent": "front-door",
@@ -131,18 +140,18 @@ def test_snapshots_refused_and_last_good_kept(door) -> None:  # type: ignore[no-
     # no refusal either: it is not among the refusals below.
     site.publish_grants(site.snapshot(revoking, version=good_version))
     cases = [
-        (site.snapshot(revoking, version=5, key=b"forged-key-forged-key"), "bad_signature"),
+        (site.snapshot(revoking, version=5, key=SigningKey.generate()), "unknown_key"),
         (site.snapshot(revoking, version=good_version - 1), "stale"),
         (site.snapshot(revoking, version=0), "malformed"),
         (
-            sign(
+            sign_envelope(
                 {"site": "x", "agent": "front-door", "version": 9, "resource": {}, "grants": {}},
                 site.key,
             ),
             "malformed",
         ),
         (
-            sign(
+            sign_envelope(
                 {
                     "site": "x",
                     "agent": "front-door",
@@ -179,7 +188,13 @@ def make_snapshot_for_other_agent(site) -> bytes:  # type: ignore[no-untyped-def
     from station.rules import ResourceFacts
 
     return make_snapshot(
-        site.config.site.id, "laser-cutter", 99, ResourceFacts("front-door"), {}, site.key
+        site.config.site.id,
+        "laser-cutter",
+        99,
+        ResourceFacts("front-door"),
+        {},
+        site.trust,
+        site.key,
     )
 
 
@@ -188,14 +203,15 @@ def test_the_events_name_the_author_of_a_command(door) -> None:  # type: ignore[
     or one without an author names no one (null): nobody can be trusted to have sent it."""
     site, agent = door
     now = dt.datetime.now(dt.UTC)
-    dana = Author.kiosk("entree", "Dana", "6f1c2a9e-0000-4000-8000-000000000001")
+    dana = Author.kiosk(KIOSK, "Dana", "6f1c2a9e-0000-4000-8000-000000000001")
+    kiosk_key = kiosk_signer(site.config, KIOSK)
     applied_id, applied = make_command(
-        Command.LOCK, "front-door", site.key, author=dana, reason="fire drill"
+        Command.LOCK, "front-door", kiosk_key, author=dana, reason="fire drill"
     )
     expired_id, expired = make_command(
-        Command.LOCK, "front-door", site.key, author=dana, now=now - dt.timedelta(minutes=5)
+        Command.LOCK, "front-door", kiosk_key, author=dana, now=now - dt.timedelta(minutes=5)
     )
-    forged_id, forged = make_command(Command.LOCK, "front-door", b"not-the-key" * 3, author=dana)
+    forged_id, forged = make_command(Command.LOCK, "front-door", SigningKey.generate(), author=dana)
     anonymous = {
         "id": "no-author-1",
         "agent": "front-door",
@@ -205,13 +221,13 @@ def test_the_events_name_the_author_of_a_command(door) -> None:  # type: ignore[
         "expires_at": (now + dt.timedelta(seconds=30)).isoformat(),
         "issued_by": "",
     }
-    for payload in (applied, expired, forged, sign(anonymous, site.key)):
+    for payload in (applied, expired, forged, sign_envelope(anonymous, site.key)):
         site.send_raw_command(payload)
     wait_for(lambda: len(site.results) >= 4, what="a result per command")
     assert [r["reason"] for r in site.results] == [
         "applied",
         "expired",
-        "bad_signature",
+        "unknown_key",
         "malformed",
     ]
     [event] = site.wait_event("command_applied")
@@ -219,7 +235,7 @@ def test_the_events_name_the_author_of_a_command(door) -> None:  # type: ignore[
     assert event.data["author"] == {
         "member": "6f1c2a9e-0000-4000-8000-000000000001",
         "name": "Dana",
-        "device": "kiosk:entree",
+        "device": "kiosk:entrance",
     }
     assert event.data["reason"] == "fire drill"
     refused = site.wait_event("command_refused", 3)

@@ -84,7 +84,7 @@ def test_relay_off_when_construction_fails(make_config, tmp_path) -> None:
 def agent_hash(config, uid: str) -> str:  # type: ignore[no-untyped-def]
     from station.credential import Credential
 
-    return Credential.uid(uid).keyed_hash(config.site_key)
+    return Credential.uid(uid).keyed_hash(config.badge_key)
 
 
 def test_blocked_and_lockdown_survive_a_restart(make_config, run_agent, make_site) -> None:

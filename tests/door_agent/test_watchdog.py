@@ -15,10 +15,10 @@ from door_agent.inbox import MqttMessage
 from door_agent.watchdog import Watchdog
 from station.protocol import topics
 from station.protocol.grants import make_snapshot
-from station.protocol.signing import agent_key
 from station.rules import ResourceFacts
 from station.schedule import Schedule
 from tests.support.agents import member_entry
+from tests.support.keys import site_signer, site_trust
 
 
 def test_the_watchdog_is_kicked_around_a_snapshot(make_config, tmp_path: Path, monkeypatch) -> None:
@@ -41,7 +41,8 @@ def test_the_watchdog_is_kicked_around_a_snapshot(make_config, tmp_path: Path, m
             1,
             ResourceFacts("front-door", (), Schedule.open_always()),
             entries,
-            agent_key(config.site_key, "front-door"),
+            site_trust(config),
+            site_signer(config),
         )
         before = watchdog.kicks
         agent.loop.handle(MqttMessage(topics.GRANTS, payload))

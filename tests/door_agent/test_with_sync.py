@@ -37,7 +37,7 @@ def site(make_config) -> Iterator[tuple[StationConfig, Engine, SyncService]]:  #
         member = registry.add_member(
             session, "Ada", "Lovelace", membership_until=dt.date(2099, 1, 1)
         )
-        registry.enroll_badge(session, member, Credential.uid(UID), config.site_key)
+        registry.enroll_badge(session, member, Credential.uid(UID), config.badge_key)
         registry.grant_training(session, member, "printer-3d")
     service = SyncService(config, site_engine=engine, listen=False)
     stop = threading.Event()
@@ -83,7 +83,7 @@ def test_sessions_reach_the_site_database_and_revocation_is_enforced(site, run_a
 
     # Revoked at the site: enforced at the agent within seconds.
     with Session(engine) as session, session.begin():
-        registry.revoke_badge(session, registry.find_badge(session, UID, config.site_key))
+        registry.revoke_badge(session, registry.find_badge(session, UID, config.badge_key))
     wait_for(
         lambda: agent.call(lambda: agent.agent.store.version) >= 2,
         timeout=30,

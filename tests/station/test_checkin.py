@@ -61,7 +61,7 @@ def member(
     m = registry.add_member(
         session, name, "Martin", kind=kind, membership_until=until, today=dt.date(2026, 1, 1)
     )
-    badge = registry.enroll_badge(session, m, Credential.uid(uid), config.site_key)
+    badge = registry.enroll_badge(session, m, Credential.uid(uid), config.badge_key)
     return badge.hash
 
 
@@ -112,7 +112,7 @@ def test_expired_unknown_revoked_and_staff(session, config, desk) -> None:
     assert result.outcome is Outcome.EXPIRED
     assert result.membership_ended == dt.date(2026, 6, 30)
     assert (
-        desk.tap(session, Credential.uid("04FFFFFF").keyed_hash(config.site_key), NOW).outcome
+        desk.tap(session, Credential.uid("04FFFFFF").keyed_hash(config.badge_key), NOW).outcome
         is Outcome.UNKNOWN
     )
     revoked = member(session, config, "04000002", until=FAR, name="Bob")
@@ -162,7 +162,7 @@ def test_enrol_blank_badge_for_visitor_then_tap_welcomes(session, config, desk) 
     visitor, visit = desk.sign_up_visitor(
         session, "Chloé", commune="62765", purpose="event", consent=True, now=NOW
     )
-    badge = desk.enrol(session, visitor.id, Credential.uid("04C0FFEE"), config.site_key)
+    badge = desk.enrol(session, visitor.id, Credential.uid("04C0FFEE"), config.badge_key)
     assert badge.origin_site == "saint-omer-gare" and badge.dirty
     desk.check_out(session, visit.id, NOW + dt.timedelta(hours=1))
     # A visitor needs no membership: the new badge welcomes them next time.
@@ -170,7 +170,7 @@ def test_enrol_blank_badge_for_visitor_then_tap_welcomes(session, config, desk) 
     assert result.outcome is Outcome.WELCOME and result.purpose == "event"
     other = registry.add_member(session, "Dan")
     with pytest.raises(Conflict, match="Chloé"):
-        desk.enrol(session, other.id, Credential.uid("04C0FFEE"), config.site_key)
+        desk.enrol(session, other.id, Credential.uid("04C0FFEE"), config.badge_key)
     assert session.scalars(select(Badge)).one().member_id == visitor.id
 
 

@@ -38,9 +38,21 @@ def test_sample_config_loads_into_immutable_objects() -> None:
 def test_environment_picks_another_file_and_overrides_secrets(tmp_path: Path) -> None:
     other = tmp_path / "other.toml"
     other.write_text(SAMPLE.replace('name = "La Station"', 'name = "Autre"'), encoding="utf-8")
-    config = load_config(other, environ={"STATION_SITE_SECRET": "x" * 20})
+    config = load_config(other, environ={"STATION_BADGE_KEY": "x" * 20})
     assert config.site.name == "Autre"
-    assert config.site.secret == "x" * 20
+    assert config.site.badge_key == "x" * 20
+
+
+def test_the_former_secret_is_refused_by_its_new_name(tmp_path: Path) -> None:
+    """Ignored, the old name would leave the demo key in force: every badge hash would
+    change and every badge be denied. Refused, it says what to rename."""
+    with pytest.raises(ConfigError, match="renamed STATION_BADGE_KEY"):
+        load_config(ROOT / "config.toml", environ={"STATION_SITE_SECRET": "x" * 20})
+    old = tmp_path / "old.toml"
+    old.write_text(SAMPLE.replace("badge_key = ", "secret = "), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(old, environ={})
+    assert any("site.secret: renamed badge_key" in line for line in caught.value.problems)
 
 
 def test_station_config_variable_names_the_file(

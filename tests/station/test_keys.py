@@ -107,7 +107,7 @@ def test_a_signature_by_another_key_claiming_the_trusted_id_is_refused(
 def test_an_unknown_key_id_is_refused_and_named(ring: Keyring) -> None:
     stranger = SigningKey.generate()
     error = refusal(sign_envelope(BODY, stranger), ring)
-    assert error.reason is Refusal.BAD_SIGNATURE
+    assert error.reason is Refusal.UNKNOWN_KEY
     assert error.detail == f"unknown key id {stranger.key_id}"
 
 
@@ -271,6 +271,8 @@ def test_a_public_key_round_trips_through_its_text_form(site: SigningKey) -> Non
         {"key": "!!", "not_before": None, "not_after": None},
         {"key": None, "not_before": None, "not_after": None},
         {"key": "AAAA", "not_before": "yesterday", "not_after": None},
+        {"holder": "phone", "key": b64url(b"k" * 32), "not_before": None, "not_after": None},
+        {"holder": None, "key": b64url(b"k" * 32), "not_before": None, "not_after": None},
     ],
 )
 def test_a_bad_announced_key_is_malformed(data: object) -> None:
@@ -288,6 +290,7 @@ def test_a_keyring_that_is_not_a_list_is_malformed(data: object) -> None:
 
 def test_a_naive_announced_window_is_malformed(site: SigningKey) -> None:
     announced = {
+        "holder": "site",
         "key": site.verify_key.to_text(),
         "not_before": "2026-12-01T00:00",
         "not_after": None,

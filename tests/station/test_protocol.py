@@ -19,45 +19,53 @@ from station.protocol.commands import (
 )
 from station.protocol.errors import ProtocolError
 from station.protocol.events import AgentEvent
-from station.protocol.signing import parse_json, sign, verify
+from station.protocol.keys import Keyring, SigningKey, TrustedKey, sign_envelope, verify_envelope
+from station.protocol.signing import parse_json
 from station.protocol.vocabulary import APPLIED, Command, Refusal
 
-KEY = b"k" * 32
+KEY = SigningKey.generate()  # the site's
+KIOSK_KEY = SigningKey.generate()  # kiosk "entree"'s
 NOW = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
 CONSOLE = Author("Site admin", "console")
+SITE_KEYS = Keyring([TrustedKey(KEY.verify_key)])
+ISSUERS = Keyring(
+    [TrustedKey(KEY.verify_key), TrustedKey(KIOSK_KEY.verify_key, holder="kiosk:entree")]
+)
+DANA = Author.kiosk("entree", "Dana", "6f1c2a9e-0000-4000-8000-000000000001")
 
 
 def test_signed_message_round_trips_and_a_forgery_is_refused() -> None:
-    payload = sign({"a": 1, "é": [1.5, None]}, KEY)
-    assert verify(payload, KEY) == {"a": 1, "é": [1.5, None]}
+    payload = sign_envelope({"a": 1, "é": [1.5, None]}, KEY)
+    assert verify_envelope(payload, SITE_KEYS, NOW) == {"a": 1, "é": [1.5, None]}
     with pytest.raises(ProtocolError) as caught:
-        verify(payload, b"x" * 32)
-    assert caught.value.reason == "bad_signature"
+        verify_envelope(payload, Keyring([TrustedKey(KIOSK_KEY.verify_key)]), NOW)
+    assert caught.value.reason == "unknown_key"
 
 
 @pytest.mark.parametrize(
     "payload",
     [
-        b'{"alg":"HS256","body":{"x":NaN},"sig":"00"}',
-        b'{"alg":"HS256","body":{"x":Infinity},"sig":"00"}',
-        '{"alg":"HS256","body":{},"sig":"é"}'.encode(),
-        b'{"alg":"HS256","body":[],"sig":"00"}',
+        b'{"key":"0000000000000000","body":{"x":NaN},"sig":"00"}',
+        b'{"key":"0000000000000000","body":{"x":Infinity},"sig":"00"}',
+        '{"key":"0000000000000000","body":{},"sig":"é"}'.encode(),
+        b'{"key":"0000000000000000","body":[],"sig":"00"}',
+        b'{"alg":"HS256","body":{},"sig":"00"}',  # the former HMAC envelope
         b"[1, 2]",
         b"\xff\xfe",
     ],
 )
 def test_odd_envelopes_are_malformed(payload: bytes) -> None:
     with pytest.raises(ProtocolError) as caught:
-        verify(payload, KEY)
+        verify_envelope(payload, SITE_KEYS, NOW)
     assert caught.value.reason == "malformed"
 
 
 @given(st.binary(max_size=300))
 def test_any_bytes_give_a_protocol_error_or_a_body(payload: bytes) -> None:
     try:
-        body = verify(payload, KEY)
+        body = verify_envelope(payload, SITE_KEYS, NOW)
     except ProtocolError as refused:
-        assert refused.reason in {"malformed", "bad_signature"}
+        assert refused.reason in {"malformed", "bad_signature", "unknown_key"}
     else:  # only a payload signed with KEY could get here
         assert isinstance(body, dict)
 
@@ -72,7 +80,7 @@ def test_command_times_out_of_range_are_malformed() -> None:
         "expires_at": "0001-01-01T00:00:30+05:00",
     }
     with pytest.raises(ProtocolError) as caught:
-        check_command(sign(body, KEY), "front-door", KEY, NOW, lambda _id: False)
+        check_command(sign_envelope(body, KEY), "front-door", ISSUERS, NOW, lambda _id: False)
     assert caught.value.reason == "malformed"
 
 
@@ -86,18 +94,19 @@ def test_a_fresh_command_passes_once() -> None:
         return False
 
     _, payload = make_command(Command.UNLOCK_ONCE, "front-door", KEY, author=CONSOLE, now=NOW)
-    assert check_command(payload, "front-door", KEY, NOW, already_seen)["command"] == "unlock_once"
+    body = check_command(payload, "front-door", ISSUERS, NOW, already_seen)
+    assert body["command"] == "unlock_once"
     with pytest.raises(ProtocolError) as caught:
-        check_command(payload, "front-door", KEY, NOW, already_seen)
+        check_command(payload, "front-door", ISSUERS, NOW, already_seen)
     assert caught.value.reason == "replayed"
 
 
 def test_a_command_carries_its_author_and_reason() -> None:
-    dana = Author.kiosk("entree", "Dana", "6f1c2a9e-0000-4000-8000-000000000001")
+    dana = DANA
     _, payload = make_command(
-        Command.LOCKDOWN, "front-door", KEY, author=dana, reason="alarm", now=NOW
+        Command.LOCKDOWN, "front-door", KIOSK_KEY, author=dana, reason="alarm", now=NOW
     )
-    body = check_command(payload, "front-door", KEY, NOW, lambda _id: False)
+    body = check_command(payload, "front-door", ISSUERS, NOW, lambda _id: False)
     assert Author.decode(body["issued_by"]) == dana
     assert body["issued_by"] == {
         "member": "6f1c2a9e-0000-4000-8000-000000000001",
@@ -106,7 +115,7 @@ def test_a_command_carries_its_author_and_reason() -> None:
     }
     assert body["reason"] == "alarm"
     with pytest.raises(RefusedCommand) as caught:  # refused, yet who sent it is known
-        check_command(payload, "laser-cutter", KEY, NOW, lambda _id: False)
+        check_command(payload, "laser-cutter", ISSUERS, NOW, lambda _id: False)
     assert (caught.value.reason, caught.value.author, caught.value.why) == (
         Refusal.WRONG_AGENT,
         dana,
@@ -146,10 +155,41 @@ def test_a_command_without_a_good_author_is_malformed(
     changes: dict[str, object], detail: str
 ) -> None:
     with pytest.raises(ProtocolError) as caught:
-        check_command(sign(_body(**changes), KEY), "front-door", KEY, NOW, lambda _id: False)
+        check_command(
+            sign_envelope(_body(**changes), KEY), "front-door", ISSUERS, NOW, lambda _id: False
+        )
     assert caught.value.reason == Refusal.MALFORMED
     assert caught.value.detail.startswith(detail)
     assert not isinstance(caught.value, RefusedCommand)
+
+
+@pytest.mark.parametrize(
+    ("key", "author"),
+    [
+        (KIOSK_KEY, CONSOLE),  # a kiosk's key speaking for the console
+        (KIOSK_KEY, Author.kiosk("salle", "Dana", None)),  # ... or for another kiosk
+        (KEY, DANA),  # the site key naming a kiosk it is not
+    ],
+)
+def test_a_command_signed_by_a_key_its_author_does_not_hold_is_refused(
+    key: SigningKey, author: Author
+) -> None:
+    _, payload = make_command(Command.UNLOCK_ONCE, "front-door", key, author=author, now=NOW)
+    with pytest.raises(RefusedCommand) as caught:
+        check_command(payload, "front-door", ISSUERS, NOW, lambda _id: False)
+    assert caught.value.reason is Refusal.WRONG_ISSUER
+    assert caught.value.author == author
+
+
+def test_a_command_signed_by_an_issuer_key_out_of_its_window_is_refused() -> None:
+    ending = Keyring([TrustedKey(KIOSK_KEY.verify_key, None, NOW, holder="kiosk:entree")])
+    _, payload = make_command(Command.LOCK, "front-door", KIOSK_KEY, author=DANA, now=NOW)
+    with pytest.raises(RefusedCommand) as caught:
+        check_command(payload, "front-door", ending, NOW, lambda _id: False)
+    assert caught.value.reason is Refusal.EXPIRED
+    earlier = NOW - dt.timedelta(seconds=1)
+    _, payload = make_command(Command.LOCK, "front-door", KIOSK_KEY, author=DANA, now=earlier)
+    assert check_command(payload, "front-door", ending, earlier, lambda _id: False)
 
 
 def test_a_command_is_not_made_without_an_author() -> None:

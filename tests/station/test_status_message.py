@@ -17,7 +17,8 @@ from station.protocol.commands import CommandResult
 from station.protocol.errors import ProtocolError
 from station.protocol.events import AgentEvent, decode_ack
 from station.protocol.grants import read_snapshot
-from station.protocol.signing import MAX_MESSAGE_BYTES, parse_json, sign
+from station.protocol.keys import Keyring, SigningKey, TrustedKey, sign_envelope
+from station.protocol.signing import MAX_MESSAGE_BYTES, parse_json
 from station.protocol.status import AgentStatusMessage
 from station.protocol.vocabulary import (
     AgentKind,
@@ -33,7 +34,8 @@ from station.protocol.vocabulary import (
 )
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
-KEY = b"k" * 32
+KEY = SigningKey.generate()
+SITE_KEYS = Keyring([TrustedKey(KEY.verify_key)])
 
 DOOR_FIELDS: dict[StatusField, object] = {
     StatusField.MODE: DoorMode.LOCKDOWN,
@@ -161,8 +163,8 @@ def test_every_decoder_refuses_hostile_payloads_as_malformed(payload: bytes) -> 
         AgentEvent.decode,
         decode_ack,
         CommandResult.decode,
-        lambda p: read_beacon(p, "a", KEY),
-        lambda p: read_snapshot(p, "a", KEY, 0),
+        lambda p: read_beacon(p, "a", SITE_KEYS),
+        lambda p: read_snapshot(p, "a", SITE_KEYS, NOW, 0),
     ]
     for decode in decoders:
         with pytest.raises(ProtocolError) as refused:
@@ -173,9 +175,9 @@ def test_every_decoder_refuses_hostile_payloads_as_malformed(payload: bytes) -> 
 def test_signed_bodies_with_out_of_range_numbers_are_malformed() -> None:
     body = {"agent": "a", "time": NOW.isoformat(), "n": 10**30}
     with pytest.raises(ProtocolError) as refused:
-        read_beacon(sign(body, KEY), "a", KEY)
+        read_beacon(sign_envelope(body, KEY), "a", SITE_KEYS)
     assert refused.value.reason is Refusal.MALFORMED
-    assert read_beacon(make_beacon("a", NOW, KEY), "a", KEY) == NOW
+    assert read_beacon(make_beacon("a", NOW, KEY), "a", SITE_KEYS) == NOW
 
 
 def test_limits_leave_ordinary_json_alone() -> None:

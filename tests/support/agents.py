@@ -25,10 +25,11 @@ from station.protocol.client import tls_context
 from station.protocol.commands import Author, make_command
 from station.protocol.events import AgentEvent, encode_ack
 from station.protocol.grants import entry_to_json, make_snapshot
-from station.protocol.signing import agent_key
+from station.protocol.keys import SigningKey
 from station.protocol.vocabulary import Command
 from station.rules import CredentialFacts, MembershipSpan, ResourceFacts
 from station.schedule import Schedule
+from tests.support.keys import site_signer, site_trust
 from tests.support.wait import wait_for
 
 TIMEOUT = 15.0
@@ -78,7 +79,7 @@ def deliver(agent: Agent, channel: str, payload: bytes) -> None:
 def laser_snapshot(agent: Agent, version: int, uid: str) -> bytes:
     """The laser cutter's signed grants: ``uid`` a member trained on the laser."""
     entries = {
-        Credential.uid(uid).keyed_hash(agent.config.site_key): member_entry(trainings=("laser",))
+        Credential.uid(uid).keyed_hash(agent.config.badge_key): member_entry(trainings=("laser",))
     }
     return make_snapshot(
         agent.config.site.id,
@@ -86,7 +87,8 @@ def laser_snapshot(agent: Agent, version: int, uid: str) -> bytes:
         version,
         ResourceFacts("laser-cutter", ("laser",), Schedule.open_always()),
         entries,
-        agent_key(agent.config.site_key, "laser-cutter"),
+        site_trust(agent.config),
+        site_signer(agent.config),
     )
 
 
@@ -104,7 +106,8 @@ class Site:
     ) -> None:
         self.config = config
         self.agent_id = agent_id
-        self.key = agent_key(config.site_key, agent_id)
+        self.key = site_signer(config)  # what sync signs with (commands as the console)
+        self.trust = site_trust(config)
         self.auto_ack = auto_ack
         self.lock = threading.Lock()
         self.events: list[AgentEvent] = []  # first arrivals, in order
@@ -176,7 +179,7 @@ class Site:
         *,
         version: int | None = None,
         resource: ResourceFacts | None = None,
-        key: bytes | None = None,
+        key: SigningKey | None = None,
         issued_at: dt.datetime | None = None,
     ) -> bytes:
         if version is None:
@@ -192,6 +195,7 @@ class Site:
             version,
             resource,
             entries,
+            self.trust,
             key or self.key,
             issued_at,
         )
@@ -264,7 +268,7 @@ class RunningAgent:
         return str(self.call(lambda: indicator.pattern))
 
     def hash(self, uid: str) -> str:
-        return Credential.uid(uid).keyed_hash(self.agent.config.site_key)
+        return Credential.uid(uid).keyed_hash(self.agent.config.badge_key)
 
     def tap(self, uid: str) -> None:
         self.agent.reader.present(uid)  # type: ignore[attr-defined]

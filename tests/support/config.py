@@ -9,6 +9,9 @@ from typing import Any
 
 import tomli_w
 
+from station.config.loader import from_mapping
+from station.keystore import KeyStore
+
 SAMPLE = Path(__file__).resolve().parents[2] / "config.toml"
 
 
@@ -50,6 +53,10 @@ def write_config(
     merge(raw, overrides or {})
     path = directory / name
     path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    # The site's keys, as `station keys init` makes them: every part of a test site
+    # (sync signs, agents trust site.pub, kiosks sign with their own key) finds them.
+    config = from_mapping(raw, path)
+    KeyStore(config.keys_dir).init(config.kiosks)
     return path
 
 

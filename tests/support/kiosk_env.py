@@ -42,7 +42,7 @@ class Clock:
 def populate(session: Session, config: StationConfig) -> None:
     """Alice (member), Bob (expired), Carl (revoked badge), Dana (staff, PIN `STAFF_PIN`)."""
     seed_site(session, config)
-    key = config.site_key
+    key = config.badge_key
     people = [
         ("Alice", "Martin", MemberKind.MEMBER, dt.date(2099, 1, 1), ALICE),
         ("Bob", "Durand", MemberKind.MEMBER, dt.date(2026, 6, 30), EXPIRED),

@@ -121,5 +121,5 @@ def enrol_member(config: StationConfig, central_engine: Engine) -> str:
         member = registry.add_member(
             db, "Eve", membership_until=dt.date(2099, 1, 1), today=dt.date(2020, 1, 1)
         )
-        registry.enroll_badge(db, member, Credential.uid(UID), config.site_key)
-    return Credential.uid(UID).keyed_hash(config.site_key)
+        registry.enroll_badge(db, member, Credential.uid(UID), config.badge_key)
+    return Credential.uid(UID).keyed_hash(config.badge_key)

@@ -14,9 +14,9 @@ from station.config import load_config
 from station.protocol import topics
 from station.protocol.commands import Author, check_command, publish_command
 from station.protocol.errors import ProtocolError
-from station.protocol.signing import agent_key
 from station.protocol.vocabulary import Command
 from sync.bus import SyncBus
+from tests.support.keys import issuers, site_signer
 from tests.support.wait import wait_for
 from tests.sync.support import Probe, unique_site
 
@@ -40,7 +40,7 @@ def test_a_sent_command_verifies_at_its_agent_only(config_factory: Callable[...,
             site,
             "front-door",
             Command.UNLOCK_ONCE,
-            config.site_key,
+            site_signer(config),
             author=ALICE,
             reason="locksmith visit",
             now=NOW,
@@ -56,9 +56,7 @@ def test_a_sent_command_verifies_at_its_agent_only(config_factory: Callable[...,
             return known
 
         now = NOW + dt.timedelta(seconds=1)
-        body = check_command(
-            payload, "front-door", agent_key(config.site_key, "front-door"), now, once
-        )
+        body = check_command(payload, "front-door", issuers(config), now, once)
         assert (body["id"], body["command"], body["issued_by"], body["reason"]) == (
             command_id,
             "unlock_once",
@@ -66,13 +64,9 @@ def test_a_sent_command_verifies_at_its_agent_only(config_factory: Callable[...,
             "locksmith visit",
         )
         with pytest.raises(ProtocolError, match="replayed"):
-            check_command(
-                payload, "front-door", agent_key(config.site_key, "front-door"), now, once
-            )
-        with pytest.raises(ProtocolError, match="bad_signature"):
-            check_command(
-                payload, "laser-cutter", agent_key(config.site_key, "laser-cutter"), now, once
-            )
+            check_command(payload, "front-door", issuers(config), now, once)
+        with pytest.raises(ProtocolError, match="wrong_agent"):
+            check_command(payload, "laser-cutter", issuers(config), now, once)
     finally:
         agent.close()
         bus.close()
@@ -82,6 +76,6 @@ def test_sending_without_a_broker_says_so(config_factory: Callable[..., Path]) -
     config = load_config(config_factory())
     bus = SyncBus(config.mqtt, config.site.id, queue.Queue())  # never started
     _id, sent = publish_command(
-        bus, config.site.id, "front-door", Command.LOCK, config.site_key, author=ALICE
+        bus, config.site.id, "front-door", Command.LOCK, site_signer(config), author=ALICE
     )
     assert not sent

@@ -15,10 +15,10 @@ from station.access import lookup
 from station.config import StationConfig, load_config
 from station.credential import Credential
 from station.db import Badge, MemberKind, Resource
-from station.protocol.grants import entry_from_json, read_snapshot, resource_from_json
-from station.protocol.signing import agent_key
+from station.protocol.grants import entry_from_json, resource_from_json
 from station.seed import seed_site
 from sync.compiler import GrantCompiler, compile_entries
+from tests.support.keys import read_site_snapshot
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def config(config_factory: Callable[..., Path]) -> StationConfig:
 
 @pytest.fixture
 def seeded(site_engine: Engine, config: StationConfig) -> Engine:
-    key = config.site_key
+    key = config.badge_key
     with Session(site_engine) as session, session.begin():
         seed_site(session, config)
         alice = registry.add_member(session, "Alice", membership_until=dt.date(2030, 1, 1))
@@ -69,9 +69,7 @@ def test_versions_change_only_with_content(seeded: Engine, config: StationConfig
     assert sorted(s.agent_id for s in first) == sorted(config.agents)
     assert {s.version for s in first} == {1}
     for snapshot in first:
-        body = read_snapshot(
-            snapshot.payload, snapshot.agent_id, agent_key(config.site_key, snapshot.agent_id), 0
-        )
+        body = read_site_snapshot(config, snapshot.payload, snapshot.agent_id)
         assert len(body["grants"]) == 4
         resource = resource_from_json(body["resource"])
         assert resource.code == config.agents[snapshot.agent_id].resource
@@ -84,7 +82,7 @@ def test_versions_change_only_with_content(seeded: Engine, config: StationConfig
     assert [(s.agent_id, s.version) for s in changed] == [("laser-cutter", 2)]
     # A badge revoked concerns everyone.
     with Session(seeded) as session, session.begin():
-        badge = registry.find_badge(session, "04000001", config.site_key)
+        badge = registry.find_badge(session, "04000001", config.badge_key)
         registry.revoke_badge(session, badge)
     changed = compiler.refresh(seeded)
     assert {s.agent_id: s.version for s in changed} == {
@@ -122,14 +120,14 @@ def test_a_local_change_is_seen_even_if_centrals_clock_is_ahead(
     with central.session(central_engine) as db:
         for uid in ("04AB0001", "04AB0002"):
             member = registry.add_member(db, "Ahead", membership_until=dt.date(2030, 1, 1))
-            badge = registry.enroll_badge(db, member, Credential.uid(uid), config.site_key)
+            badge = registry.enroll_badge(db, member, Credential.uid(uid), config.badge_key)
             db.flush()
             badge.updated_at = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)  # a clock far ahead
     sync_down(site_engine, central_engine, batch_size=10)
     compiler = GrantCompiler(config)
     compiler.refresh(site_engine)
     with Session(site_engine) as session, session.begin():  # staff revoke it at the desk
-        badge = registry.find_badge(session, "04AB0001", config.site_key)
+        badge = registry.find_badge(session, "04AB0001", config.badge_key)
         registry.revoke_badge(session, badge, origin_site=config.site.id)
     changed = compiler.refresh(site_engine)
     assert sorted(s.agent_id for s in changed) == sorted(config.agents)
@@ -147,7 +145,7 @@ def test_a_version_is_published_only_once_it_is_stored(
     compiler = GrantCompiler(config)
     compiler.refresh(seeded)
     with Session(seeded) as session, session.begin():
-        badge = registry.find_badge(session, "04000001", config.site_key)
+        badge = registry.find_badge(session, "04000001", config.badge_key)
         registry.revoke_badge(session, badge)
 
     def locked(connection: object) -> None:

@@ -16,10 +16,9 @@ from sqlalchemy import Engine, select
 from station import registry
 from station.config import StationConfig
 from station.db import Badge
-from station.protocol.grants import read_snapshot
-from station.protocol.signing import agent_key
 from sync import central
 from sync.service import SyncService
+from tests.support.keys import read_site_snapshot
 from tests.support.wait import wait_for
 from tests.sync.end_to_end_site import (
     AGENT,
@@ -51,14 +50,15 @@ def test_revocation_at_central_is_denied_by_a_running_agent(
     with service:
         thread.start()
         try:
-            key = agent_key(config.site_key, AGENT)
 
             def published_with(revoked: bool) -> int:
                 """The version of the published snapshot if it shows the badge so."""
                 snapshot = service.compiler.current.get(AGENT)
                 if snapshot is None or not service.is_published(AGENT):
                     return 0
-                entry = read_snapshot(snapshot.payload, AGENT, key, 0)["grants"].get(badge_hash)
+                entry = read_site_snapshot(config, snapshot.payload, AGENT)["grants"].get(
+                    badge_hash
+                )
                 return snapshot.version if entry and entry["revoked"] is revoked else 0
 
             version = wait_for(lambda: published_with(False), what="first grants")

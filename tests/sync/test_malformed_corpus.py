@@ -25,9 +25,10 @@ from station.config import StationConfig
 from station.db import AccessEvent
 from station.protocol import topics
 from station.protocol.commands import Author, CommandResult, make_command
-from station.protocol.signing import agent_key, sign
+from station.protocol.keys import SigningKey, sign_envelope
 from station.protocol.vocabulary import APPLIED, Command, EventType
 from sync.service import SyncService
+from tests.support.keys import site_signer
 from tests.support.wait import wait_for
 from tests.sync.end_to_end_site import (
     AGENT,
@@ -82,18 +83,18 @@ def unsigned(body: dict[str, Any]) -> list[bytes]:
     return [json.dumps(v).encode() for v in variants(body)]
 
 
-def signed(body: dict[str, Any], key: bytes) -> list[bytes]:
+def signed(body: dict[str, Any], key: SigningKey) -> list[bytes]:
     """Envelopes broken key by key, and the body's variants signed with the right key
     (a body the site could never send, but whose signature is good)."""
-    envelope = json.loads(sign(body, b"wrong key"))
+    envelope = json.loads(sign_envelope(body, SigningKey.generate()))
     return [json.dumps(v).encode() for v in variants(envelope)] + [
-        sign(v, key) for v in variants(body)
+        sign_envelope(v, key) for v in variants(body)
     ]
 
 
 def corpus(config: StationConfig, snapshot: bytes) -> dict[str, list[bytes]]:
     """Per topic (sync's, the agent's, the kiosk's): what to publish on it."""
-    key = agent_key(config.site_key, AGENT)
+    key = site_signer(config)
     author = Author("Corpus", "console")
     _id, command = make_command(Command.REFRESH_STATUS, AGENT, key, author=author)
     command_body = json.loads(command)["body"]
@@ -119,7 +120,8 @@ def corpus(config: StationConfig, snapshot: bytes) -> dict[str, list[bytes]]:
         topic(topics.GRANTS): noise() + signed(json.loads(snapshot)["body"], key)[:200],
         topic(topics.COMMANDS): noise() + signed(command_body, key),
         # Beacons signed with the right key would set the agent's clock: envelopes only.
-        topic(topics.TIME): noise() + signed({"agent": AGENT, "time": NOW.isoformat()}, b"k"),
+        topic(topics.TIME): noise()
+        + signed({"agent": AGENT, "time": NOW.isoformat()}, SigningKey.generate()),
     }
 
 
@@ -141,7 +143,7 @@ def test_no_payload_stops_sync_the_agent_or_the_kiosk(
     stop = threading.Event()
     thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
     results: list[CommandResult] = []
-    kiosk = CommandBus(config, "corpus", on_result=lambda _agent, r: results.append(r))
+    kiosk = CommandBus(config, "entrance", on_result=lambda _agent, r: results.append(r))
     attacker = Probe(config.mqtt.host, config.mqtt.port)
     by_topic: dict[str, list[bytes]] = {}
     with service, kiosk:
@@ -178,7 +180,7 @@ def test_no_payload_stops_sync_the_agent_or_the_kiosk(
             )
 
             results.clear()
-            kiosk.send(AGENT, Command.REFRESH_STATUS, author=Author("Staff", "kiosk:corpus"))
+            kiosk.send(AGENT, Command.REFRESH_STATUS, author=Author("Staff", "kiosk:entrance"))
             wait_for(lambda: any(r.ok for r in results), what="a real command result")
             assert thread.is_alive() and agent_process.poll() is None
         finally:

@@ -21,11 +21,10 @@ from station.db import AccessEvent, AgentStatus, MachineSession
 from station.ids import new_event_id
 from station.protocol import topics
 from station.protocol.events import decode_ack
-from station.protocol.grants import read_snapshot
-from station.protocol.signing import agent_key
 from station.protocol.vocabulary import EventType
 from station.seed import seed_site
 from sync.service import SyncService
+from tests.support.keys import read_site_snapshot
 from tests.support.wait import wait_for
 from tests.sync.running_service import (
     NOW,
@@ -148,7 +147,6 @@ def test_revocation_at_central_reaches_the_retained_snapshot_within_seconds(
     uids = add_people(central_engine, 5)
     site = config.site.id
     grants_topic = topics.agent(site, "front-door", topics.GRANTS)
-    key = agent_key(config.site_key, "front-door")
     # support.add_people hashes with the tests' key; the site hashes the same way here.
     target = Credential.uid(uids[2]).keyed_hash(b"test-site-key-0123456789")
     watcher = probe(config, grants_topic)
@@ -156,7 +154,7 @@ def test_revocation_at_central_reaches_the_retained_snapshot_within_seconds(
 
         def has(revoked: bool) -> Callable[[str, bytes], bool]:
             def check(_topic: str, payload: bytes) -> bool:
-                entry = read_snapshot(payload, "front-door", key, 0)["grants"].get(target)
+                entry = read_site_snapshot(config, payload, "front-door")["grants"].get(target)
                 return entry is not None and entry["revoked"] is revoked
 
             return check
@@ -260,9 +258,7 @@ def test_broker_restart_without_persistence_gets_the_snapshots_again(
             try:
                 _topic, payload, retained = watcher.wait_for(lambda t, p: True, timeout=10)
                 assert retained
-                body = read_snapshot(
-                    payload, "front-door", agent_key(config.site_key, "front-door"), 0
-                )
+                body = read_site_snapshot(config, payload, "front-door")
                 assert body["version"] == service.compiler.current["front-door"].version
             finally:
                 watcher.close()

@@ -36,7 +36,7 @@ def pin_hash(site_engine: Engine, config: StationConfig) -> str:
     with Session(site_engine) as session, session.begin():
         seed_site(session, config)
         sam = registry.add_member(session, "Sam", kind=MemberKind.STAFF)
-        registry.enroll_badge(session, sam, Credential.uid("04000004"), config.site_key)
+        registry.enroll_badge(session, sam, Credential.uid("04000004"), config.badge_key)
         staff_pin.set_pin(session, sam, "482193")
         assert sam.staff_pin_hash is not None
         return sam.staff_pin_hash

@@ -50,13 +50,18 @@ def test_an_agents_bundle_holds_its_own_password_and_no_other(
     assert sorted(p.name for p in bundle.directory.iterdir()) == [
         "agent-front-door.env",
         "ca.crt",
+        "keys",
     ]
+    assert [p.name for p in (bundle.directory / "keys").iterdir()] == ["site.pub"]
+    assert _mode(bundle.directory / "keys" / "site.pub") == 0o644
     env = read_env(bundle.env_file)
     assert env["STATION_MQTT_USERNAME"] == "front-door"
     assert env["STATION_MQTT_PASSWORD"] == _secret(out, "front-door.password")
     assert env["STATION_MQTT_TLS"] == "true"
     assert env["STATION_MQTT_CA_FILE"] == "/etc/station/ca.crt"
-    assert env["STATION_SITE_SECRET"] == site_config.site.secret
+    assert env["STATION_BADGE_KEY"] == site_config.site.badge_key
+    assert env["STATION_KEYS_DIR"] == "/etc/station/keys"
+    assert "STATION_SITE_SECRET" not in env
     held = _bundle_bytes(bundle)
     others = [a.user for a in accounts(site_config) if a.user != "front-door"]
     assert {SYNC, "laser-cutter", kiosk_user("entrance")} <= set(others)
@@ -75,7 +80,10 @@ def test_a_bundle_deployed_again_changes_nothing(
     first = deploy_device(site_config, out, DeviceKind.KIOSK, "entrance", NOW)
     assert first.account == kiosk_user("entrance")
     assert first.env_file == out / "devices" / "kiosk-entrance" / "kiosk-entrance.env"
-    assert set(first.changed) == {"kiosk-entrance.env", "ca.crt"}
+    assert set(first.changed) == {"kiosk-entrance.env", "ca.crt", "keys/kiosk-entrance.key"}
+    kiosk_key = first.directory / "keys" / "kiosk-entrance.key"
+    assert _mode(kiosk_key) == 0o600
+    assert kiosk_key.read_bytes() == (site_config.keys_dir / "kiosk-entrance.key").read_bytes()
     before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     again = deploy_device(site_config, out, DeviceKind.KIOSK, "entrance", NOW)
     assert again.changed == ()
