@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import registry
+from station import registry, staff_pin
 from station.credential import Credential
 from station.db import BadgeStatus, Member, MemberKind, utcnow
 
@@ -25,6 +25,7 @@ class DemoPerson:
     revoked: bool = False
     shows: str = ""
     plan: str = "member"
+    pin: str = ""  # staff: the PIN the kiosk asks after the badge
 
 
 PEOPLE = (
@@ -36,8 +37,9 @@ PEOPLE = (
         "62765",
         365,
         ("laser", "printer-3d"),
-        shows="staff: staff mode at the kiosk, passes lockdown, clears the laser "
-        "cutter's check after each session",
+        shows="staff: staff mode at the kiosk (PIN 1234), passes lockdown, clears the "
+        "laser cutter's check after each session",
+        pin="1234",
     ),
     DemoPerson(
         "Inès",
@@ -119,4 +121,6 @@ def seed_people(session: Session, key: bytes, today: dt.date | None = None) -> b
             registry.grant_training(session, member, code, granted_by="demo")
         if person.revoked:
             registry.revoke_badge(session, badge, status=BadgeStatus.LOST)
+        if person.pin:
+            staff_pin.set_pin(session, member, person.pin)
     return True

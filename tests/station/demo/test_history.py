@@ -35,6 +35,7 @@ from station.db import (
 from station.demo.history import HISTORY_DAYS, seed_history
 from station.privacy import purge
 from station.seed import seed_site
+from station.staff_pin import check_pin
 from station.tallies import entries, usage
 from station.today import tallies_today
 from sync import central
@@ -262,6 +263,14 @@ def test_the_demo_site_shows_the_history_and_sync_sends_nothing_again(
         after_first = (_counts(site_engine), _counts(central_engine))
         assert after_first[0]["visits"] == after_first[1]["visits"] >= 2000
         assert after_first[0]["machine_sessions"] == after_first[1]["machine_sessions"] > 0
+
+        # The demo's staff member opens staff mode with the PIN `station demo` prints.
+        with Session(site_engine) as session:
+            nadia = session.scalars(
+                select(Member).where(Member.first_name == "Nadia", Member.last_name == "Benali")
+            ).one()
+            pin = check_pin(session, nadia, "1234", NOW, kiosk_id="entrance", site_id="demo")
+            assert pin.accepted
 
         # The kiosk's "today" reads the site database: figures, and people in.
         with Session(site_engine) as session:
