@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from station.access import lookup
 from station.config import StationConfig, load_config
 from station.credential import Credential
 from station.db import Badge, MemberKind, Resource
+from station.keystore import KeyStore
 from station.protocol.grants import entry_from_json, resource_from_json
 from station.seed import seed_site
 from sync.compiler import GrantCompiler, compile_entries
@@ -162,3 +164,39 @@ def test_a_version_is_published_only_once_it_is_stored(
     changed = compiler.refresh(seeded, on_snapshot=lambda s: sent.append((s.agent_id, s.version)))
     assert {s.agent_id: s.version for s in changed} == dict.fromkeys(config.agents, 2)
     assert sent == [(s.agent_id, s.version) for s in changed]
+
+
+def test_revoking_a_kiosk_or_rotating_the_site_key_gives_every_agent_a_new_snapshot(
+    seeded: Engine, config: StationConfig
+) -> None:
+    """The trust list is content: no database change is needed for it to be published."""
+    t0 = dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC)  # the night clocks go forward
+    moment = [t0]
+    store = KeyStore(config.keys_dir)
+    compiler = GrantCompiler(config, keys=store, wall=lambda: moment[0])
+    first = {s.agent_id: s for s in compiler.refresh(seeded)}
+    assert compiler.refresh(seeded) == []
+    old = store.signer(t0)
+    assert json.loads(first["front-door"].payload)["key"] == old.key_id
+
+    store.revoke_kiosk("entrance")
+    revoked = {s.agent_id: s for s in compiler.refresh(seeded)}
+    assert set(revoked) == set(config.agents)
+    body = read_site_snapshot(config, revoked["front-door"].payload, "front-door")
+    holders = {key["holder"] for key in body["trust"]["issuers"]}
+    assert holders == {"site"}
+
+    new = store.rotate_site(t0, dt.timedelta(hours=2))
+    announced = {s.agent_id: s for s in compiler.refresh(seeded)}
+    assert set(announced) == set(config.agents)
+    envelope = json.loads(announced["front-door"].payload)
+    assert envelope["key"] == old.key_id  # the old key announces the new one
+    assert {k["key"] for k in envelope["body"]["trust"]["site"]} == {
+        old.verify_key.to_text(),
+        new.verify_key.to_text(),
+    }
+    moment[0] = t0 + dt.timedelta(hours=2)  # the overlap is over: the new key signs
+    switched = compiler.refresh(seeded)
+    assert {s.agent_id for s in switched} == set(config.agents)
+    assert {json.loads(s.payload)["key"] for s in switched} == {new.key_id}
+    assert all(s.version == announced[s.agent_id].version + 1 for s in switched)
