@@ -74,7 +74,7 @@ def _demo_database(config: StationConfig, url: str) -> None:
                 home_commune="62765",
             )
             uid = UIDS.get(key) or f"04E0000{key[-1]}"
-            badge = registry.enroll_badge(session, member, Credential.uid(uid), config.site_key)
+            badge = registry.enroll_badge(session, member, Credential.uid(uid), config.badge_key)
             if key == "carl":
                 registry.revoke_badge(session, badge)
             if kind is MemberKind.STAFF:

@@ -115,7 +115,7 @@ class KioskService:
     # -- the entrance -----------------------------------------------------------------
 
     def tap(self, credential: Credential) -> TapResult:
-        badge_hash = credential.keyed_hash(self.config.site_key)
+        badge_hash = credential.keyed_hash(self.config.badge_key)
         with self._session() as session:
             return self.desk.tap(session, badge_hash, self.clock())
 
@@ -142,14 +142,18 @@ class KioskService:
         """Give the badge to the member; returns their name. `Conflict` if it is held."""
         with self._session() as session:
             badge = self.desk.enrol(
-                session, member_id, credential, self.config.site_key, label=f"kiosk {self.kiosk_id}"
+                session,
+                member_id,
+                credential,
+                self.config.badge_key,
+                label=f"kiosk {self.kiosk_id}",
             )
             return badge.member.display_name
 
     def revoke(self, credential: Credential) -> str:
         """Deactivate the badge; returns its holder's name. `NotFound` if not enrolled."""
         with self._session() as session:
-            badge = self.desk.revoke(session, credential.keyed_hash(self.config.site_key))
+            badge = self.desk.revoke(session, credential.keyed_hash(self.config.badge_key))
             return badge.member.display_name
 
     def auto_check_out(self) -> int:

@@ -21,8 +21,8 @@ from kiosk.screens import Screen
 from station.db import AccessEvent, AgentStatus, Badge, BadgeStatus, Member, Visit, make_engine
 from station.protocol import topics
 from station.protocol.commands import check_command
-from station.protocol.signing import agent_key
 from station.protocol.vocabulary import Command
+from tests.support.keys import issuers
 from tests.support.kiosk_env import (
     ALICE,
     BLANK,
@@ -220,7 +220,7 @@ def test_remote_unlock_is_a_signed_command_on_the_bus(
     body = check_command(
         received[0],
         "front-door",
-        agent_key(config.site_key, "front-door"),
+        issuers(config),
         dt.datetime.now(dt.UTC),
         lambda _id: False,
     )
