@@ -291,6 +291,8 @@ class KioskController(QObject):
         self.set_language("en" if self.state.language == "fr" else "fr")
 
     def show(self, screen: Screen, data: object) -> None:
+        if screen is Screen.STAFF and self.pin.asking:
+            return  # staff mode's news wait under the PIN pad; `staff.show()` brings them
         self.state.screen = screen
         if screen not in (Screen.IDLE, Screen.STAFF):
             self.idle_timer.start()
@@ -416,7 +418,7 @@ class KioskController(QObject):
         """Only staff mode offers this, and only with the PIN of whoever opened it:
         the public cannot leave the kiosk, nor can someone who finds staff mode open."""
         data = self.staff.data
-        if data is None or self.pin.asking:
+        if data is None:
             return
         self.pin.ask(
             PinPurpose.QUIT,

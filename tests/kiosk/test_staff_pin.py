@@ -182,8 +182,11 @@ def test_quitting_needs_the_pin_of_whoever_opened_staff_mode(qtbot: Any, make_ki
     assert pad.title.text() == "Dana, votre code PIN pour quitter la borne"
     enter_pin(qtbot, kiosk, WRONG)
     assert quits == [] and pad.message.text().startswith("Code incorrect")
+    kiosk.controller.staff.on_bus_state(True)  # staff mode's news do not cover the pad
+    assert kiosk.window.current is pad
     qtbot.mouseClick(pad.cancel, Qt.MouseButton.LeftButton)  # back to staff mode, still open
     assert kiosk.controller.screen == Screen.STAFF and kiosk.window.current is kiosk.window.staff
+    assert kiosk.window.staff.data.bus_connected  # with the news
     assert quits == []
     qtbot.mouseClick(kiosk.window.staff.quit, Qt.MouseButton.LeftButton)
     settle(qtbot, kiosk)
