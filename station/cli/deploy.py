@@ -51,6 +51,32 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             help="where the bundle is copied on the device (default: /etc/station)",
         )
         device.set_defaults(handler=run_device, device_kind=kind)
+    server = kinds.add_parser(
+        "server",
+        help="the site server's bundle: sync's secrets.env, CA certificate, the site's keys",
+    )
+    server.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        required=True,
+        help="the broker's deploy directory; the bundle goes to DIR/devices/server/",
+    )
+    server.add_argument(
+        "--installed-in",
+        metavar="PATH",
+        type=Path,
+        default=Path("/etc/station"),
+        help="where the bundle is copied on the site server (default: /etc/station)",
+    )
+    server.add_argument(
+        "--central-host",
+        metavar="HOST",
+        default=None,
+        help="central's address as the site reaches it, in STATION_CENTRAL_URL "
+        "(default: the configured one; as `station deploy central --host`)",
+    )
+    server.set_defaults(handler=run_server)
     units = kinds.add_parser(
         "units",
         help="systemd units: every agent, kiosk, sync, and the daily retention purge",
@@ -130,6 +156,36 @@ def run_device(args: argparse.Namespace, ctx: Context) -> int:
             "changed": list(bundle.changed),
         }
     )
+    return 0
+
+
+def run_server(args: argparse.Namespace, ctx: Context) -> int:
+    from station.deploy.server import deploy_server
+    from sync.rights import site_role
+
+    bundle = deploy_server(
+        ctx.config,
+        args.out,
+        datetime.now(UTC),
+        site_role=site_role,
+        central_host=args.central_host,
+        installed_in=args.installed_in,
+    )
+    ctx.output_one(
+        {
+            "bundle": str(bundle.directory),
+            "env_file": str(bundle.env_file),
+            "central_url": bundle.central_url,
+            "changed": list(bundle.changed),
+        }
+    )
+    if not bundle.central_url:
+        print(
+            f"station deploy server: no STATION_CENTRAL_URL in {bundle.env_file}; run "
+            f"`station deploy central --site {ctx.config.site.id} --out {args.out}`, then "
+            "this again",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -128,8 +128,13 @@ def render_env(kind: DeviceKind, device: str, values: dict[str, str]) -> str:
         "# 0600. STATION_BADGE_KEY hashes badge UIDs and signs nothing; see",
         "# docs/security.md, 'What a stolen device holds'.",
     ]
-    lines += [f"{key}={_quoted(value)}" for key, value in values.items()]
+    lines += [env_line(key, value) for key, value in values.items()]
     return "\n".join(lines) + "\n"
+
+
+def env_line(key: str, value: str) -> str:
+    """One ``KEY=value`` line of an env file, quoted as `read_env` and systemd read it."""
+    return f"{key}={_quoted(value)}"
 
 
 def read_env(path: Path) -> dict[str, str]:
