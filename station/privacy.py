@@ -2,19 +2,25 @@
 
 Movement logs older than the retention period lose their link to a person: a
 visit keeps its day, space, purpose, home commune and kind (so tallies survive
-as aggregates) but no longer says who; access events are deleted. At a site only
-rows central already holds are purged, so nothing is lost before it is uploaded.
+as aggregates) but no longer says who; access events and the refusals kept for
+staff are deleted. A visitor is forgotten after `visitor_days` without a visit
+(their last visit keeps its link until then: it is what says when they were last
+seen). At a site only rows central already holds are purged, so nothing is lost
+before it is uploaded. The purge is a list of steps (`STEPS`), run in order.
+docs/privacy.md says all of this for the people concerned.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from station.db import (
     AccessEvent,
@@ -24,10 +30,12 @@ from station.db import (
     MemberKind,
     Membership,
     MemberTraining,
+    SyncRejection,
     Visit,
     utcnow,
 )
 from station.db.live import is_live, live
+from station.db.models import StaffPinFailure
 
 ERASED = "(effacé)"
 
@@ -38,6 +46,33 @@ class PurgeResult:
     events_deleted: int
     sessions_anonymised: int
     visitors_forgotten: int
+    rejections_deleted: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one purge may touch: a site's rows (None: every site, at central), older
+    than `cutoff` for movement logs; visitors unseen since `stale` are forgotten."""
+
+    site_id: str | None
+    now: dt.datetime
+    cutoff: dt.datetime
+    stale: dt.datetime
+    uploaded_only: bool
+
+    def history(self, model: Any, *conditions: Any) -> list[Any]:
+        clauses = list(conditions)
+        if self.site_id is not None:
+            clauses.append(model.site_id == self.site_id)
+        if self.uploaded_only:  # a purge never loses a row central does not hold yet
+            clauses.append(model.uploaded_at.is_not(None))
+        return clauses
+
+
+Step = Callable[[Session, Scope], int]
 
 
 def purge(
@@ -48,68 +83,127 @@ def purge(
     *,
     now: dt.datetime | None = None,
     uploaded_only: bool = True,
+    dry_run: bool = False,
 ) -> PurgeResult:
-    """Apply the retention periods. ``site_id`` None purges every site (central)."""
+    """Apply the retention periods. ``site_id`` None purges every site (central).
+
+    At central, pass a session that gives revisions to what it writes (the erased
+    visitors' tombstones must reach the sites). ``dry_run`` runs the same steps in a
+    savepoint rolled back: the counts of a real purge, nothing changed."""
     now = now or utcnow()
-    cutoff = now - dt.timedelta(days=movement_days)
+    scope = Scope(
+        site_id,
+        now,
+        cutoff=now - dt.timedelta(days=movement_days),
+        stale=now - dt.timedelta(days=visitor_days),
+        uploaded_only=uploaded_only,
+    )
+    if not dry_run:
+        return PurgeResult(**{name: step(session, scope) for name, step in STEPS})
+    savepoint = session.begin_nested()
+    try:
+        return PurgeResult(**{name: step(session, scope) for name, step in STEPS})
+    finally:
+        savepoint.rollback()
 
-    def scoped(model: Any, *conditions: Any) -> list[Any]:
-        clauses = list(conditions)
-        if site_id is not None:
-            clauses.append(model.site_id == site_id)
-        if uploaded_only:
-            clauses.append(model.uploaded_at.is_not(None))
-        return clauses
 
-    visits = _count(
+def _forget_stale_visitors(session: Session, scope: Scope) -> int:
+    """Visitors with no visit since `stale`, decided before any visit loses its link."""
+    forgotten = 0
+    candidates = session.scalars(
+        select(Member).where(
+            Member.kind == MemberKind.VISITOR, live(Member), Member.created_at < scope.stale
+        )
+    ).all()
+    for visitor in candidates:
+        last_visit = session.scalar(
+            select(func.max(Visit.checked_in_at)).where(Visit.member_id == visitor.id)
+        )
+        if last_visit is None or last_visit < scope.stale:
+            forget(session, visitor, now=scope.now)
+            forgotten += 1
+    return forgotten
+
+
+def _anonymise_visits(session: Session, scope: Scope) -> int:
+    # A live visitor's last visit keeps its link: it is the "last seen" that says when
+    # the visitor's `visitor_days` are up (members carry no such date of their own).
+    later = aliased(Visit)
+    live_visitors = select(Member.id).where(Member.kind == MemberKind.VISITOR, live(Member))
+    last_seen = Visit.member_id.in_(live_visitors) & ~(
+        select(later.id)
+        .where(later.member_id == Visit.member_id, later.checked_in_at > Visit.checked_in_at)
+        .exists()
+    )
+    return _count(
         session.execute(
             update(Visit)
-            .where(*scoped(Visit, Visit.checked_in_at < cutoff, Visit.member_id.is_not(None)))
+            .where(
+                *scope.history(
+                    Visit, Visit.checked_in_at < scope.cutoff, Visit.member_id.is_not(None)
+                ),
+                ~last_seen,
+            )
             .values(member_id=None)
+            .execution_options(synchronize_session=False)
         )
     )
-    events = _count(
-        session.execute(delete(AccessEvent).where(*scoped(AccessEvent, AccessEvent.at < cutoff)))
+
+
+def _delete_events(session: Session, scope: Scope) -> int:
+    return _count(
+        session.execute(
+            delete(AccessEvent)
+            .where(*scope.history(AccessEvent, AccessEvent.at < scope.cutoff))
+            .execution_options(synchronize_session=False)
+        )
     )
-    sessions = _count(
+
+
+def _anonymise_sessions(session: Session, scope: Scope) -> int:
+    return _count(
         session.execute(
             update(MachineSession)
             .where(
-                *scoped(
+                *scope.history(
                     MachineSession,
-                    MachineSession.started_at < cutoff,
+                    MachineSession.started_at < scope.cutoff,
                     MachineSession.member_id.is_not(None),
                 )
             )
             .values(member_id=None, credential_hash=None)
+            .execution_options(synchronize_session=False)
         )
     )
-    forgotten = 0
-    stale = now - dt.timedelta(days=visitor_days)
-    for visitor in session.scalars(
-        select(Member).where(
-            Member.kind == MemberKind.VISITOR,
-            live(Member),
-            Member.created_at < stale,
+
+
+def _delete_rejections(session: Session, scope: Scope) -> int:
+    # Refusals name badges (hashes), people and agents' payloads: movement logs too.
+    return _count(
+        session.execute(
+            delete(SyncRejection)
+            .where(SyncRejection.at < scope.cutoff)
+            .execution_options(synchronize_session=False)
         )
-    ):
-        last_visit = session.scalar(
-            select(Visit.checked_in_at)
-            .where(Visit.member_id == visitor.id)
-            .order_by(Visit.checked_in_at.desc())
-            .limit(1)
-        )
-        if last_visit is None or last_visit < stale:
-            forget(session, visitor, now=now)
-            forgotten += 1
-    return PurgeResult(visits, events, sessions, forgotten)
+    )
+
+
+# In order: visitors are judged on their visits before those lose their links.
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("visitors_forgotten", _forget_stale_visitors),
+    ("visits_anonymised", _anonymise_visits),
+    ("events_deleted", _delete_events),
+    ("sessions_anonymised", _anonymise_sessions),
+    ("rejections_deleted", _delete_rejections),
+)
 
 
 def export(session: Session, member: Member) -> dict[str, Any]:
-    """Everything held about a person, for a subject access request."""
+    """Everything held about a person, for a subject access request: every table that
+    names them, at a site or at central (the same schema)."""
 
-    def rows(model: Any, column: Any) -> list[dict[str, Any]]:
-        found = session.scalars(select(model).where(column == member.id)).all()
+    def rows(model: Any, *criteria: Any) -> list[dict[str, Any]]:
+        found = session.scalars(select(model).where(or_(*criteria))).all()
         return [{c.key: _plain(getattr(r, c.key)) for c in model.__table__.columns} for r in found]
 
     return {
@@ -120,15 +214,35 @@ def export(session: Session, member: Member) -> dict[str, Any]:
             else getattr(member, c.key) is not None
             for c in Member.__table__.columns
         },
-        "memberships": rows(Membership, Membership.member_id),
+        "memberships": rows(Membership, Membership.member_id == member.id),
+        # A badge's hash is what a copied badge presents: said to exist, not shown.
         "badges": [
-            {k: v for k, v in b.items() if k != "hash"} for b in rows(Badge, Badge.member_id)
+            {k: v for k, v in b.items() if k != "hash"}
+            for b in rows(Badge, Badge.member_id == member.id)
         ],
-        "trainings": rows(MemberTraining, MemberTraining.member_id),
-        "visits": rows(Visit, Visit.member_id),
-        "machine_sessions": rows(MachineSession, MachineSession.member_id),
-        "access_events": rows(AccessEvent, AccessEvent.member_id),
+        "trainings": rows(MemberTraining, MemberTraining.member_id == member.id),
+        "visits": rows(Visit, Visit.member_id == member.id),
+        "machine_sessions": rows(MachineSession, MachineSession.member_id == member.id),
+        "access_events": rows(AccessEvent, AccessEvent.member_id == member.id),
+        "staff_pin_failures": rows(StaffPinFailure, StaffPinFailure.member_id == member.id),
+        "sync_rejections": rows(SyncRejection, *_naming(session, member)),
     }
+
+
+def _naming(session: Session, member: Member) -> list[Any]:
+    """Criteria of the refusals that name `member`: by the id of their row or of one of
+    their rights, or in the reason (a payload with their id or a badge's hash)."""
+    rights: list[Badge | Membership | MemberTraining] = [
+        *member.badges,
+        *member.memberships,
+        *member.trainings,
+    ]
+    ids = [str(member.id), *(str(row.id) for row in rights)]
+    hashes = [badge.hash for badge in member.badges]
+    return [
+        SyncRejection.entity_id.in_(ids),
+        *(SyncRejection.reason.contains(value, autoescape=True) for value in [*ids, *hashes]),
+    ]
 
 
 def forget(
@@ -167,6 +281,8 @@ def forget(
         .values(member_id=None, credential_hash=None)
     )
     session.execute(delete(AccessEvent).where(AccessEvent.member_id == member.id))
+    session.execute(delete(SyncRejection).where(or_(*_naming(session, member))))
+    session.execute(delete(StaffPinFailure).where(StaffPinFailure.member_id == member.id))
     session.flush()
 
 
