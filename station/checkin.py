@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from station import registry
 from station.access import lookup
+from station.aggregates import local_day, refresh_entries
 from station.communes import is_known
 from station.config import StationConfig
 from station.credential import Credential
@@ -152,6 +153,7 @@ class Desk:
             return TapResult(Outcome.WELCOME, member.id, member.first_name, visit.purpose, visit.id)
         if visit is not None:  # checking out needs no valid membership
             self._close(visit, now, SELF)
+            self._tally(session, [visit])
             return TapResult(
                 Outcome.CHECKED_OUT,
                 member.id,
@@ -171,8 +173,8 @@ class Desk:
             )
             return TapResult(Outcome.EXPIRED, member.id, member.first_name, membership_ended=ended)
         purpose = self.default_purpose(member)
-        visit = self.check_in(session, member, purpose, now)
         plan = next((m.plan for m in facts.memberships if m.covers(today)), "")
+        visit = self.check_in(session, member, purpose, now, plan=plan)
         return TapResult(
             Outcome.WELCOME, member.id, member.first_name, purpose, visit.id, plan=plan
         )
@@ -182,7 +184,9 @@ class Desk:
             return str(member.last_purpose)
         return next(iter(self.purposes))
 
-    def check_in(self, session: Session, member: Member, purpose: str, now: dt.datetime) -> Visit:
+    def check_in(
+        self, session: Session, member: Member, purpose: str, now: dt.datetime, *, plan: str = ""
+    ) -> Visit:
         space = self._space(purpose)
         visit = Visit(
             member_id=member.id,
@@ -193,10 +197,11 @@ class Desk:
             site_id=self.site_id,
             home_commune=member.home_commune,
             member_kind=member.kind.value,
+            plan=plan,
         )
         session.add(visit)
         member.last_purpose = purpose
-        session.flush()
+        self._tally(session, [visit])
         return visit
 
     def choose_purpose(self, session: Session, visit_id: uuid.UUID, purpose: str) -> Visit:
@@ -209,7 +214,7 @@ class Desk:
         member = session.get(Member, visit.member_id)
         if member is not None:
             member.last_purpose = purpose
-        session.flush()
+        self._tally(session, [visit])
         return visit
 
     def _space(self, purpose: str) -> str:
@@ -251,6 +256,7 @@ class Desk:
             raise NotFound(f"no visit {visit_id} at this site")
         if visit.checked_out_at is None:
             self._close(visit, now, reason)
+            self._tally(session, [visit])
         return visit
 
     def closing_after(self, at: dt.datetime) -> dt.datetime:
@@ -272,16 +278,22 @@ class Desk:
         off at that moment (it is then closed at that closing time, not later). Safe
         to call as often as wanted.
         """
-        count = 0
+        closed: list[Visit] = []
         for visit in session.scalars(
             select(Visit).where(Visit.site_id == self.site_id, Visit.checked_out_at.is_(None))
         ):
             due = self.closing_after(visit.checked_in_at)
             if now >= due:
                 self._close(visit, due, CLOSING)
-                count += 1
+                closed.append(visit)
+        self._tally(session, closed)
+        return len(closed)
+
+    def _tally(self, session: Session, visits: list[Visit]) -> None:
+        """The days of `visits` recomputed in the daily tallies, in this transaction."""
         session.flush()
-        return count
+        days = {local_day(v.checked_in_at, self.zone) for v in visits}
+        refresh_entries(session.connection(), self.site_id, self.zone, days)
 
     @staticmethod
     def _close(visit: Visit, at: dt.datetime, reason: str) -> None:

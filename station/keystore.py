@@ -80,7 +80,7 @@ class KeyStore:
             raise KeyStoreError(
                 f"{self.trust_file}: no trust list; run `station keys init` on the site server"
             ) from None
-        except (OSError, ValueError, ProtocolError) as exc:
+        except (OSError, ValueError, RecursionError, ProtocolError) as exc:
             raise KeyStoreError(f"{self.trust_file}: unreadable ({exc})") from None
 
     def trust_at(self, now: dt.datetime) -> SiteTrust:

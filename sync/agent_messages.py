@@ -13,6 +13,7 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -70,6 +71,7 @@ class AgentMessages:
         self.bus = bus
         self.counters = counters
         self.inflight = inflight  # the service's: QoS 1 messages the broker has not confirmed
+        self.zone = ZoneInfo(compiler.config.site.timezone)  # the days of the tallies
 
     def add(self, message: Message, batch: Batch) -> None:
         """Parse one message into `batch`; a malformed event is refused, not lost."""
@@ -103,7 +105,7 @@ class AgentMessages:
         try:
             with self.site_engine.begin() as site:
                 for agent_id, received in events.items():
-                    store_events(site, self.site, received, agent_id)
+                    store_events(site, self.site, received, agent_id, zone=self.zone)
                 for agent_id, refusals in refused.items():
                     store_refusals(site, agent_id, refusals)
                 for agent_id, status in statuses.items():

@@ -14,9 +14,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select, update
 
+from station.aggregates import local_day, refresh_usage
 from station.db import AccessEvent, AgentStatus, MachineSession, SyncRejection, utcnow
 from station.protocol.errors import ProtocolError
 from station.protocol.events import AgentEvent
@@ -32,9 +34,15 @@ MAX_SESSION_S = 366 * 86400.0  # a longer duration is nonsense (and may overflow
 
 
 def store_events(
-    site: Connection, site_id: str, events: Sequence[AgentEvent], agent_id: str | None = None
+    site: Connection,
+    site_id: str,
+    events: Sequence[AgentEvent],
+    agent_id: str | None = None,
+    *,
+    zone: ZoneInfo | None = None,
 ) -> None:
-    """Insert the events (duplicates ignored) and the machine sessions they describe.
+    """Insert the events (duplicates ignored) and the machine sessions they describe,
+    and, given the site's `zone`, recompute the daily machine tallies of their days.
 
     `agent_id` is the agent named by the topic: the broker's ACL vouches for it,
     whereas the body's ``agent`` field is whatever the sender wrote.
@@ -61,9 +69,26 @@ def store_events(
         for e in events
     ]
     _insert_ignore(site, table, rows)
-    for event in events:
-        if event.type in (EventType.SESSION_STARTED, EventType.SESSION_ENDED):
-            _session(site, site_id, event)
+    sessions = [e for e in events if e.type in (EventType.SESSION_STARTED, EventType.SESSION_ENDED)]
+    for event in sessions:
+        _session(site, site_id, event)
+    if zone is not None and sessions:
+        refresh_usage(site, site_id, zone, {d for e in sessions for d in _session_days(e, zone)})
+
+
+def _session_days(event: AgentEvent, zone: ZoneInfo) -> set[dt.date]:
+    """The local days a session event may change: that of its start (given, or its end
+    less its duration) and that of the event (a superset: recomputing is idempotent)."""
+    days: set[dt.date] = set()
+    started = _time(event.data.get("started_at"))
+    duration = event.data.get("duration_s")
+    with contextlib.suppress(OverflowError, TypeError, ValueError):  # times at year 1 or 9999
+        days.add(local_day(event.at, zone))
+        if started is not None:
+            days.add(local_day(started, zone))
+        elif isinstance(duration, int | float) and 0 <= duration <= MAX_SESSION_S:
+            days.add(local_day(event.at - dt.timedelta(seconds=duration), zone))
+    return days
 
 
 # Central's columns (PostgreSQL enforces them): longer text would stop every later upload.

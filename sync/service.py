@@ -20,12 +20,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from station.config import StationConfig
 from station.db import make_engine
+from station.keystore import KeyStoreError
 from station.protocol import topics
 from station.protocol.beacon import make_beacon
 from sync import central as central_writes
@@ -150,6 +152,7 @@ class SyncService:
                 self.site,
                 batch_size=batch,
                 checkpoint=self.checkpoint,
+                zone=ZoneInfo(self.config.site.timezone),
             )
             report.uploaded, report.accepted, report.rejected = (
                 up.history,
@@ -200,7 +203,11 @@ class SyncService:
                 "site", f"database unavailable ({str(exc).splitlines()[0]})", logging.WARNING
             )
             return published
+        except KeyStoreError as exc:  # a key file gone or damaged: agents keep what they hold
+            self._keys_unusable(exc)
+            return published
         self._state("site", "ok")
+        self._state("keys", "ok")
         for agent_id in sorted(self._unpublished):  # left over from an outage
             send(self.compiler.current[agent_id])
         self.published_log.extend(published)
@@ -211,7 +218,11 @@ class SyncService:
         if self.bus is None or not self.bus.connected:
             return
         now = self.wall()
-        signer = self.compiler.keys.signer(now)
+        try:
+            signer = self.compiler.keys.signer(now)
+        except KeyStoreError as exc:
+            self._keys_unusable(exc)
+            return
         for agent_id in self.config.agents:
             self.bus.publish(
                 topics.agent(self.site, agent_id, topics.TIME),
@@ -327,6 +338,12 @@ class SyncService:
         return woken
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _keys_unusable(self, exc: KeyStoreError) -> None:
+        """Nothing can be signed: agents keep the snapshot in force and decide from it;
+        the next round tries again (the operator restores the keys directory)."""
+        self.counters["keys_unusable"] += 1
+        self._state("keys", f"cannot sign: {exc}", logging.ERROR)
 
     def _state(self, what: str, state: str, level: int = logging.INFO) -> None:
         if self.states.get(what) != state:

@@ -14,17 +14,28 @@ refusal is recorded at the site as a `SyncRejection` for the staff screen.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Table, delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from station.db import Badge, BadgeStatus, MemberTraining, SyncRejection, utcnow
+from station.aggregates import local_day, refresh_entries, refresh_usage
+from station.db import (
+    Badge,
+    BadgeStatus,
+    MachineSession,
+    MemberTraining,
+    SyncRejection,
+    Visit,
+    utcnow,
+)
 from station.ids import new_event_id
 from sync import central
 from sync.errors import central_error
@@ -57,7 +68,11 @@ def upload_history(
     *,
     batch_size: int,
     checkpoint: Checkpoint | None = None,
+    tallies: Tallies | None = None,
 ) -> int:
+    """Send the site's new and changed history rows to central, in batches; with
+    `tallies`, central's daily tallies of the days they touch are recomputed in the
+    same transaction (a visit a week late lands in its own day)."""
     sent = 0
     for model in HISTORY_MODELS:
         table = table_of(model)
@@ -96,6 +111,8 @@ def upload_history(
                         else codec.insert_ignore_sql()
                     )
                     execute_many(connection, sql, converted)
+                if tallies is not None:
+                    tallies.refresh(connection, table, site_codec, rows)
             if checkpoint:
                 checkpoint("up.sent")
             ids = [row[at_id] for row in rows]
@@ -136,6 +153,31 @@ def _mark_unchanged(
         + "".join(f"AND {column} {same} {placeholder} " for column in mutable)
     )
     execute_many(site, sql, [(mark, row[names.index("id")], *(row[i] for i in at)) for row in rows])
+
+
+@dataclass(frozen=True)
+class Tallies:
+    """Central's daily tallies of one site, recomputed for the days a batch touched."""
+
+    site_id: str
+    zone: ZoneInfo
+
+    def refresh(
+        self, central: Connection, table: Table, site_codec: Codec, rows: list[Any]
+    ) -> None:
+        refresh, column = _TALLIED.get(table.name, (None, ""))
+        if refresh is None:
+            return
+        at = [c.name for c in table.columns].index(column)
+        moments = site_codec.decode_column(column, [row[at] for row in rows])
+        days = {local_day(moment, self.zone) for (moment,) in moments if moment is not None}
+        refresh(central, self.site_id, self.zone, days)
+
+
+_TALLIED: dict[str, tuple[Callable[[Connection, str, ZoneInfo, Iterable[dt.date]], None], str]] = {
+    Visit.__tablename__: (refresh_entries, "checked_in_at"),
+    MachineSession.__tablename__: (refresh_usage, "started_at"),
+}
 
 
 def upload_registry(
@@ -185,13 +227,20 @@ def sync_up(
     *,
     batch_size: int,
     checkpoint: Checkpoint | None = None,
+    zone: ZoneInfo | None = None,
 ) -> UpResult:
+    """Registry then history up to central; given the site's `zone`, central's daily
+    tallies follow the history as it arrives."""
     # Registry first: a visit refers to its member, who may have signed up here.
     accepted, rejected = upload_registry(
         site_engine, central_engine, site_id, batch_size=batch_size
     )
     history = upload_history(
-        site_engine, central_engine, batch_size=batch_size, checkpoint=checkpoint
+        site_engine,
+        central_engine,
+        batch_size=batch_size,
+        checkpoint=checkpoint,
+        tallies=None if zone is None else Tallies(site_id, zone),
     )
     return UpResult(history=history, registry=accepted, rejected=rejected)
 

@@ -12,6 +12,7 @@ from station.db.models import (
     Badge,
     BadgeStatus,
     Base,
+    EntryTally,
     MachineSession,
     Member,
     MemberKind,
@@ -25,6 +26,7 @@ from station.db.models import (
     SyncCursor,
     SyncRejection,
     Training,
+    UsageTally,
     Visit,
 )
 from station.db.types import utcnow
@@ -35,6 +37,7 @@ __all__ = [
     "Badge",
     "BadgeStatus",
     "Base",
+    "EntryTally",
     "MachineSession",
     "Member",
     "MemberKind",
@@ -48,6 +51,7 @@ __all__ = [
     "SyncCursor",
     "SyncRejection",
     "Training",
+    "UsageTally",
     "Visit",
     "current_revision",
     "make_engine",

@@ -214,6 +214,9 @@ class Visit(History, Base):
     # Tallies survive the purge: they are copied here before personal links go.
     home_commune: Mapped[str | None] = mapped_column(String(5), default=None)
     member_kind: Mapped[str] = mapped_column(String(20), default="member")
+    # The plan of the membership covering the day of the visit ("": none, a visitor):
+    # what the plan was then, kept for the tallies once the person is gone.
+    plan: Mapped[str] = mapped_column(String(64), default="")
 
 
 class AccessEvent(History, Base):
@@ -301,3 +304,43 @@ class StaffPinFailure(Base):
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class EntryTally(Base):
+    """One cell of the daily entry figures: the check-ins of one local hour that share
+    space, purpose, home commune, kind and plan. No person: what survives the purge.
+
+    Maintained from the raw visits in the same transaction as whatever changes them
+    (`station.aggregates`), at the site and at central, each for its own rows.
+    """
+
+    __tablename__ = "entry_tallies"
+
+    site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # the site's local day
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)  # local, 0-23
+    space: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(64), primary_key=True)
+    commune: Mapped[str] = mapped_column(String(5), primary_key=True)  # "": not given
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    plan: Mapped[str] = mapped_column(String(64), primary_key=True)  # "": no membership
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+    # Visits with a check-out, the sum of their minutes, and their minutes in 5-minute
+    # buckets ({"<bucket start>": count}): a median over any range, without the visits.
+    timed: Mapped[int] = mapped_column(Integer, default=0)
+    minutes: Mapped[float] = mapped_column(default=0.0)
+    durations: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+
+class UsageTally(Base):
+    """One cell of the daily machine figures: the sessions started in one local hour
+    on one machine, and their machine time. No person."""
+
+    __tablename__ = "usage_tallies"
+
+    site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    machine: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[float] = mapped_column(default=0.0)

@@ -343,6 +343,28 @@ def test_a_site_database_failure_while_compiling_grants_does_not_stop_sync(
         assert service.states["site"] == "ok"
 
 
+def test_a_damaged_keys_directory_stops_signing_not_sync(
+    config: StationConfig, seeded_site: Engine, central_engine: Engine
+) -> None:
+    """A trust list gone unreadable at runtime: nothing is signed (the agents keep the
+    snapshot in force), it is said and counted, and signing resumes once restored."""
+    trust = config.keys_dir / "trust.json"
+    with SyncService(
+        config, site_engine=seeded_site, central_engine=central_engine, mqtt=False, listen=False
+    ) as service:
+        kept = trust.read_bytes()
+        trust.write_text("{not json", encoding="utf-8")
+        assert service.publish_grants() == []
+        service.publish_beacons()  # no bus: returns before signing; must not raise either
+        assert service.compiler.current == {}
+        assert service.states["keys"].startswith("cannot sign")
+        assert service.counters["keys_unusable"] == 1
+        trust.write_bytes(kept)
+        service.publish_grants()
+        assert sorted(service.compiler.current) == sorted(config.agents)
+        assert service.states["keys"] == "ok"
+
+
 def test_a_status_with_an_absurd_grants_version_is_not_followed(
     running: SyncService, config: StationConfig
 ) -> None:

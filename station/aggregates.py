@@ -1,0 +1,202 @@
+"""Daily tallies maintained as data arrives: the figures that survive the personal logs.
+
+Whatever writes a visit or a machine session (a check-in or check-out at the kiosk,
+a session from an agent, an upload reaching central late) calls `refresh_entries` or
+`refresh_usage` with the local days it touched, in its own transaction: each of those
+days' cells is recomputed from that day's raw rows (a delete and an insert of a few
+hundred cells at most). Recomputing rather than adding makes every path the same and
+every call idempotent: a corrected purpose, a check-out, a session's end or an event
+an agent kept for a week lands in the right day without bookkeeping.
+
+A day is recomputed only while its raw rows are all there: `frozen_before` (a cursor
+the purge moves when it deletes raw rows) marks the first day still complete, and
+the days before it keep their cells as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Table, delete, insert, select
+
+from station.db import EntryTally, MachineSession, SyncCursor, UsageTally, Visit
+
+_SANE_FIRST, _SANE_LAST = dt.date(1970, 1, 2), dt.date(9998, 12, 30)
+BUCKET_MINUTES = 5  # durations are kept in 5-minute buckets: a median to 5 minutes
+FROZEN_CURSOR = "tallies.frozen_before."  # + site id: an ordinal of the first complete day
+
+_ENTRIES = cast(Table, EntryTally.__table__)
+_USAGE = cast(Table, UsageTally.__table__)
+_CURSORS = cast(Table, SyncCursor.__table__)
+
+
+def local_day(moment: dt.datetime, zone: ZoneInfo) -> dt.date:
+    return moment.astimezone(zone).date()
+
+
+def day_bounds(day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants where the local `day` starts and the next one starts (23, 24 or
+    25 hours apart across a change of daylight-saving time)."""
+    start = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
+    return start, end
+
+
+def frozen_before(connection: Connection, site_id: str) -> dt.date | None:
+    value = connection.execute(
+        select(_CURSORS.c.value).where(_CURSORS.c.name == FROZEN_CURSOR + site_id)
+    ).scalar()
+    return None if not value else dt.date.fromordinal(int(value))
+
+
+def _recomputable(connection: Connection, site_id: str, days: Iterable[dt.date]) -> list[dt.date]:
+    first_complete = frozen_before(connection, site_id)
+    # A day at the ends of the calendar (an agent's clock gone to year 1) has no UTC
+    # bounds; no visit is checked in there that a report would ask for.
+    return sorted(
+        d
+        for d in set(days)
+        if (first_complete is None or d >= first_complete) and _SANE_FIRST <= d <= _SANE_LAST
+    )
+
+
+@dataclass
+class _EntryCell:
+    entries: int = 0
+    timed: int = 0
+    minutes: float = 0.0
+    durations: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def refresh_entries(
+    connection: Connection, site_id: str, zone: ZoneInfo, days: Iterable[dt.date]
+) -> None:
+    """Recompute the entry cells of `days` (local) from the site's visits."""
+    for day in _recomputable(connection, site_id, days):
+        start, end = day_bounds(day, zone)
+        connection.execute(
+            delete(_ENTRIES).where(_ENTRIES.c.site_id == site_id, _ENTRIES.c.day == day)
+        )
+        rows = connection.execute(
+            select(
+                Visit.checked_in_at,
+                Visit.checked_out_at,
+                Visit.space,
+                Visit.purpose,
+                Visit.home_commune,
+                Visit.member_kind,
+                Visit.plan,
+            ).where(
+                Visit.site_id == site_id,
+                Visit.checked_in_at >= start,
+                Visit.checked_in_at < end,
+            )
+        ).all()
+        cells: defaultdict[tuple[int, str, str, str, str, str], _EntryCell] = defaultdict(
+            _EntryCell
+        )
+        for at, out, space, purpose, commune, kind, plan in rows:
+            cell = cells[(at.astimezone(zone).hour, space, purpose, commune or "", kind, plan)]
+            cell.entries += 1
+            if out is not None and out >= at:
+                minutes = (out - at).total_seconds() / 60
+                cell.timed += 1
+                cell.minutes += minutes
+                cell.durations[str(int(minutes // BUCKET_MINUTES) * BUCKET_MINUTES)] += 1
+        if cells:
+            connection.execute(
+                insert(_ENTRIES),
+                [
+                    {
+                        "site_id": site_id,
+                        "day": day,
+                        "hour": hour,
+                        "space": space,
+                        "purpose": purpose,
+                        "commune": commune,
+                        "kind": kind,
+                        "plan": plan,
+                        "entries": cell.entries,
+                        "timed": cell.timed,
+                        "minutes": round(cell.minutes, 3),
+                        "durations": dict(cell.durations),
+                    }
+                    for (hour, space, purpose, commune, kind, plan), cell in cells.items()
+                ],
+            )
+
+
+def refresh_usage(
+    connection: Connection, site_id: str, zone: ZoneInfo, days: Iterable[dt.date]
+) -> None:
+    """Recompute the machine cells of `days` (local) from the site's machine sessions."""
+    for day in _recomputable(connection, site_id, days):
+        start, end = day_bounds(day, zone)
+        connection.execute(delete(_USAGE).where(_USAGE.c.site_id == site_id, _USAGE.c.day == day))
+        rows = connection.execute(
+            select(
+                MachineSession.started_at, MachineSession.resource, MachineSession.duration_s
+            ).where(
+                MachineSession.site_id == site_id,
+                MachineSession.started_at >= start,
+                MachineSession.started_at < end,
+            )
+        ).all()
+        cells: defaultdict[tuple[int, str], list[float]] = defaultdict(lambda: [0, 0.0])
+        for at, machine, seconds in rows:
+            cell = cells[(at.astimezone(zone).hour, machine)]
+            cell[0] += 1
+            cell[1] += float(seconds or 0.0)
+        if cells:
+            connection.execute(
+                insert(_USAGE),
+                [
+                    {
+                        "site_id": site_id,
+                        "day": day,
+                        "hour": hour,
+                        "machine": machine,
+                        "sessions": int(count),
+                        "seconds": round(seconds, 3),
+                    }
+                    for (hour, machine), (count, seconds) in cells.items()
+                ],
+            )
+
+
+def rebuild(
+    connection: Connection,
+    site_id: str,
+    zone: ZoneInfo,
+    until: dt.date,
+    since: dt.date | None = None,
+) -> int:
+    """Recompute every day from the first raw row (or `since`) to `until`: for a
+    database that had visits before the tallies existed. The days recomputed."""
+    firsts = [
+        connection.execute(
+            select(Visit.checked_in_at)
+            .where(Visit.site_id == site_id)
+            .order_by(Visit.checked_in_at)
+            .limit(1)
+        ).scalar(),
+        connection.execute(
+            select(MachineSession.started_at)
+            .where(MachineSession.site_id == site_id)
+            .order_by(MachineSession.started_at)
+            .limit(1)
+        ).scalar(),
+    ]
+    known = [local_day(f, zone) for f in firsts if f is not None]
+    if not known:
+        return 0
+    first = max(min(known), since) if since else min(known)
+    days = [first + dt.timedelta(days=n) for n in range((until - first).days + 1)]
+    refresh_entries(connection, site_id, zone, days)
+    refresh_usage(connection, site_id, zone, days)
+    return len(days)
