@@ -1,0 +1,87 @@
+"""`station purge --central` erases stale visitors the way sites see: new revisions on the
+tombstones, so the next `sync_down` forgets the visitor at the site (and its agents)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from station import registry
+from station.cli.main import main
+from station.credential import Credential
+from station.db import Badge, Member, MemberKind
+from station.privacy import ERASED
+from sync import central
+from sync.down import sync_down
+from tests.sync.support import KEY
+
+LONG_AGO = dt.datetime(2020, 1, 6, 10, tzinfo=dt.UTC)  # years past any visitor_days
+
+
+def _stale_visitor(central_engine: Engine) -> None:
+    with central.session(central_engine) as db:
+        leo = registry.add_member(db, "Léo", kind=MemberKind.VISITOR, email="leo@example.fr")
+        leo.created_at = LONG_AGO
+        registry.enroll_badge(db, leo, Credential.uid("04C0FFEE"), KEY)
+
+
+def _revisions(engine: Engine) -> tuple[int, int]:
+    with Session(engine) as db:
+        member = db.scalars(select(Member.revision)).one()
+        badge = db.scalars(select(Badge.revision)).one()
+    return member, badge
+
+
+@pytest.fixture
+def config(config_factory: Callable[..., Path], central_url: str) -> str:
+    return str(config_factory({"central": {"url": central_url}}))
+
+
+def test_purge_central_erasure_reaches_the_site(
+    config: str, central_engine: Engine, site_engine: Engine
+) -> None:
+    _stale_visitor(central_engine)
+    sync_down(site_engine, central_engine, batch_size=100)
+    before = _revisions(central_engine)
+
+    assert main(["--config", config, "purge", "--central"]) == 0
+
+    member_revision, badge_revision = _revisions(central_engine)
+    assert member_revision > before[0] and badge_revision > before[1]
+    sync_down(site_engine, central_engine, batch_size=100)
+    with Session(site_engine) as db:
+        leo = db.scalars(select(Member)).one()
+        badge = db.scalars(select(Badge)).one()
+        assert (leo.first_name, leo.email) == (ERASED, None)
+        assert leo.deleted_at is not None
+        assert badge.deleted_at is not None  # gone from the agents' next grants
+
+
+def test_purge_central_dry_run_counts_and_changes_nothing(
+    config: str, central_engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    _stale_visitor(central_engine)
+    before = _revisions(central_engine)
+    with central_engine.connect() as connection:
+        counter = central.current(connection)
+    capsys.readouterr()
+
+    assert main(["--config", config, "--json", "purge", "--central", "--dry-run"]) == 0
+    dry = json.loads(capsys.readouterr().out)
+
+    assert dry["visitors_forgotten"] == 1 and dry["dry_run"] is True
+    assert _revisions(central_engine) == before
+    with central_engine.connect() as connection:
+        assert central.current(connection) == counter  # no revision handed out
+    with Session(central_engine) as db:
+        assert db.scalars(select(Member.first_name)).one() == "Léo"
+    assert main(["--config", config, "--json", "purge", "--central"]) == 0
+    real = json.loads(capsys.readouterr().out)
+    assert real == {k: v for k, v in dry.items() if k != "dry_run"}
