@@ -1,0 +1,108 @@
+"""The reports' words in French and English: column titles, chart titles, calendar names.
+
+A plain dictionary rather than Qt's translations: reports run on servers without Qt.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Lang(enum.StrEnum):
+    FR = "fr"
+    EN = "en"
+
+
+# key -> (French, English)
+WORDS: dict[str, tuple[str, str]] = {
+    # measures
+    "entries": ("Entrées", "Entries"),
+    "people": ("Personnes", "People"),
+    "first_time": ("Nouvelles personnes", "First-timers"),
+    "members": ("Adhérents", "Members"),
+    "visitors": ("Visiteurs", "Visitors"),
+    "median_minutes": ("Durée médiane (min)", "Median duration (min)"),
+    "sessions": ("Sessions", "Sessions"),
+    "hours": ("Heures machine", "Machine hours"),
+    "users": ("Utilisateurs", "Users"),
+    # dimensions
+    "day": ("Jour", "Day"),
+    "week": ("Semaine", "Week"),
+    "month": ("Mois", "Month"),
+    "quarter": ("Trimestre", "Quarter"),
+    "year": ("Année", "Year"),
+    "hour": ("Heure", "Hour"),
+    "weekday": ("Jour de la semaine", "Weekday"),
+    "space": ("Espace", "Space"),
+    "purpose": ("Motif de venue", "Purpose"),
+    "commune": ("Commune", "Commune"),
+    "kind": ("Public", "Audience"),
+    "plan": ("Formule", "Plan"),
+    "machine": ("Machine", "Machine"),
+    "training": ("Formation", "Training"),
+    # reports (titles)
+    "report.entries": ("Entrées", "Entries"),
+    "report.usage": ("Usage des machines", "Machine use"),
+    # member kinds
+    "kind.member": ("Adhérent", "Member"),
+    "kind.visitor": ("Visiteur", "Visitor"),
+    "kind.staff": ("Équipe", "Staff"),
+    # values that are not codes
+    "outside": ("Hors territoire", "Outside the territory"),
+    "unknown": ("Non renseigné", "Not given"),
+    "total": ("Total", "Total"),
+    "all_sites": ("tous les sites", "all sites"),
+    "by": ("par", "by"),
+    "and": ("et", "and"),
+    # --publish
+    "secret.small": ("< 5", "< 5"),
+    "secret.complement": ("s", "s"),
+    "secret.note": (
+        "Secret statistique : « < 5 » moins de 5 personnes ; « s » masqué pour qu'aucune "
+        "petite valeur ne se retrouve par soustraction.",
+        "Statistical confidentiality: '< 5' fewer than 5 people; 's' hidden so that no small "
+        "value can be found by subtraction.",
+    ),
+    # how distinct counts were obtained (ReportTable.method)
+    "method.raw": (
+        "Compté sur les lignes brutes de la période : chaque passage et chaque session une fois.",
+        "Counted from the raw rows of the range: each check-in and each session once.",
+    ),
+}
+
+WEEKDAYS = (
+    ("lundi", "Monday"),
+    ("mardi", "Tuesday"),
+    ("mercredi", "Wednesday"),
+    ("jeudi", "Thursday"),
+    ("vendredi", "Friday"),
+    ("samedi", "Saturday"),
+    ("dimanche", "Sunday"),
+)
+
+MONTHS = (
+    ("janvier", "January"),
+    ("février", "February"),
+    ("mars", "March"),
+    ("avril", "April"),
+    ("mai", "May"),
+    ("juin", "June"),
+    ("juillet", "July"),
+    ("août", "August"),
+    ("septembre", "September"),
+    ("octobre", "October"),
+    ("novembre", "November"),
+    ("décembre", "December"),
+)
+
+
+def word(key: str, lang: Lang) -> str:
+    """The word for `key`, or `key` itself when the dictionary has none."""
+    pair = WORDS.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang is Lang.FR else pair[1]
+
+
+def pick(pair: tuple[str, str], lang: Lang) -> str:
+    return pair[0] if lang is Lang.FR else pair[1]
