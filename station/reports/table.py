@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 Value = int | float | None
 Key = tuple[str, ...]
-Row = tuple[Key, dict[str, Value]]
+Row = tuple[Key, Mapping[str, Value]]  # Mapping: a dict of ints is one too
 
 UNKNOWN = "unknown"  # the dimension's value was not recorded ("did not say")
 ANY = "*"  # in a suppressed cell's key: the margin over that dimension
@@ -114,7 +114,7 @@ class ReportTable:
     dimensions: tuple[str, ...]  # the --by names, in order
     measures: tuple[str, ...]  # the columns, `Measure` names
     rows: tuple[Row, ...]  # (key per dimension, measure -> value)
-    totals: dict[str, Value]  # the whole range's measures
+    totals: Mapping[str, Value]  # the whole range's measures
     method: str  # a `Method`, or one sentence shown as it is
     site: str | None = None  # None: every site
     first_day: dt.date | None = None  # the range, both days included
