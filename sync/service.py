@@ -38,6 +38,7 @@ from sync.cursors import read_cursor
 from sync.down import Progress, sync_down
 from sync.errors import CentralNotSetUp, SyncError, central_error
 from sync.listen import CentralChanged, CentralListener
+from sync.purge_schedule import DailyPurge
 from sync.up import sync_up
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ class SyncService:
             counters=self.counters,
             inflight=self._inflight,
         )
+        self.daily_purge = DailyPurge(config, self.site_engine, self.central_engine, wall)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -256,6 +258,7 @@ class SyncService:
                 next_round = min(next_round, now)
             if now >= next_round:
                 report = self.round()
+                self.purge_if_due()
                 next_local = time.monotonic() + LOCAL_CHECK_S
                 if report.ok:
                     backoff = 1.0
@@ -266,6 +269,15 @@ class SyncService:
             elif now >= next_local:
                 self.publish_grants()
                 next_local = now + LOCAL_CHECK_S
+
+    def purge_if_due(self) -> None:
+        """The daily retention purge (sync.purge_schedule), after a round: what central
+        holds is then purged. A failure is logged and tried again at the next round."""
+        done = self.daily_purge.run_due()
+        for target in done.purged:
+            self._state(f"purge {target}", "done today")
+        for target, error in done.failed.items():
+            self._state(f"purge {target}", f"failed, tried again ({error})", logging.WARNING)
 
     def wake(self) -> None:
         """Have `run` look at its stop event now rather than at its next turn (from
