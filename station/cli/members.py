@@ -63,6 +63,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     export = commands.add_parser("export", help="everything held about a person (JSON)")
     export.add_argument("member")
+    export.add_argument(
+        "--central",
+        action="store_true",
+        help="what the central registry holds (every site's history) instead of this site",
+    )
     export.set_defaults(handler=run_export)
 
     forget = commands.add_parser(
@@ -205,12 +210,23 @@ def run_show(args: argparse.Namespace, ctx: Context) -> int:
 
 def run_export(args: argparse.Namespace, ctx: Context) -> int:
     import json
-    import sys
 
+    from sqlalchemy.orm import Session
+
+    from station.db import open_database
     from station.privacy import export
 
-    with ctx.session() as session:
-        data = export(session, registry.find_member(session, args.member))
+    if args.central:
+        config = ctx.config
+        engine = open_database(config.resolve_url(config.central.url), "central registry")
+        try:
+            with Session(engine) as session:  # reads only
+                data = export(session, registry.find_member(session, args.member))
+        finally:
+            engine.dispose()
+    else:
+        with ctx.session() as session:
+            data = export(session, registry.find_member(session, args.member))
     json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
     return 0
