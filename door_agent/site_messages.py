@@ -80,7 +80,7 @@ class SiteMessages:
         elif message.channel == topics.COMMANDS:
             self._command(message.payload)
         elif message.channel == topics.TIME:
-            self.hours.beacon(message.payload, self.agent_id, self.trust.site_keys())
+            self.hours.beacon(message.payload, self.agent_id, self.trust.site_keys(self.wall()))
 
     # -- grant snapshots ----------------------------------------------------------------
 
@@ -115,11 +115,12 @@ class SiteMessages:
         # The version in force, signed again (sync restarted) and re-delivered as the
         # retained message at each start, is routine: read it to tell it from an
         # older one, which stays a refusal.
+        now = self.wall()
         body = read_snapshot(
             payload,
             self.agent_id,
-            self.trust.site_keys(),
-            self.wall(),
+            self.trust.site_keys(now),
+            now,
             max(self.store.version - 1, 0),
         )
         if body["version"] == self.store.version:

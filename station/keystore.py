@@ -21,11 +21,13 @@ sync round), its old one accepted until the overlap ends.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from station.errors import StationError
@@ -36,6 +38,7 @@ from station.protocol.trust import SiteTrust, anchor_text
 DEFAULT_OVERLAP = dt.timedelta(days=14)
 TRUST_FILE = "trust.json"
 SITE_PUBLIC = "site.pub"
+REVOKED_FILE = "revoked"  # holders revoked: `init` does not trust them again
 _EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 _LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)
 
@@ -84,9 +87,11 @@ class KeyStore:
             raise KeyStoreError(f"{self.trust_file}: unreadable ({exc})") from None
 
     def trust_at(self, now: dt.datetime) -> SiteTrust:
-        """What a snapshot issued `now` announces: every key not yet expired."""
+        """What a snapshot issued `now` announces: every site key, the ended ones with
+        their end (so that an agent's old site.pub, never updated, cannot bring one
+        back: `door_agent.trust`), and the issuer keys not yet ended."""
         whole = self.trust()
-        return SiteTrust(_current(whole.site, now), _current(whole.issuers, now))
+        return SiteTrust(whole.site, _current(whole.issuers, now))
 
     def signer(self, now: dt.datetime) -> SigningKey:
         """The site key to sign with `now`: of those valid now, the one that expires first
@@ -119,75 +124,145 @@ class KeyStore:
 
     # -- writing ------------------------------------------------------------------------
 
-    def init(self, kiosks: Iterable[str]) -> list[str]:
+    def init(self, kiosks: Iterable[str], now: dt.datetime | None = None) -> list[str]:
         """Create what is missing (the site key, each kiosk's key) and keep what exists;
-        the names of the files created."""
-        self._directory()
-        trust = self.trust() if self.trust_file.exists() else SiteTrust()
-        site, issuers = Keyring(list(trust.site)), Keyring(list(trust.issuers))
-        created: list[str] = []
-        if not len(site):
-            key = SigningKey.generate()
-            key.save(self.site_key_file(key.key_id))
-            site.add(TrustedKey(key.verify_key))
-            created.append(self.site_key_file(key.key_id).name)
-        for trusted in site:
-            issuers.add(TrustedKey(trusted.key, trusted.not_before, trusted.not_after))
-        for kiosk_id in kiosks:
-            path = kiosk_key_file(self.directory, kiosk_id)
-            holder = kiosk_holder(kiosk_id)
-            if path.exists() and any(t.holder == holder for t in issuers):
-                continue
-            key = SigningKey.generate()
-            key.save(path)
-            issuers.add(TrustedKey(key.verify_key, holder=holder))
-            created.append(path.name)
-        self._save(SiteTrust(site, issuers))
-        return created
+        the names of the files created. A revoked kiosk is not given a key again (only
+        `rotate_kiosk` re-issues one); keys without their trust list are refused, never
+        replaced (a new site key would be one no agent trusts)."""
+        with self._locked():
+            trust = self._trust_or_new()
+            site, issuers = Keyring(list(trust.site)), Keyring(list(trust.issuers))
+            created: list[str] = []
+            if not len(site):
+                key = SigningKey.generate()
+                key.save(self.site_key_file(key.key_id))
+                site.add(TrustedKey(key.verify_key))
+                created.append(self.site_key_file(key.key_id).name)
+            for trusted in site:
+                issuers.add(TrustedKey(trusted.key, trusted.not_before, trusted.not_after))
+            revoked = self.revoked()
+            for kiosk_id in kiosks:
+                path = kiosk_key_file(self.directory, kiosk_id)
+                holder = kiosk_holder(kiosk_id)
+                if holder in revoked or (
+                    path.exists() and any(t.holder == holder for t in issuers)
+                ):
+                    continue
+                key = SigningKey.generate()
+                issuers.add(TrustedKey(key.verify_key, holder=holder))
+                self._save(SiteTrust(site, issuers), now)  # trusted before it can sign
+                key.save(path)
+                created.append(path.name)
+            self._save(SiteTrust(site, issuers), now)
+            return created
 
     def rotate_site(self, now: dt.datetime, overlap: dt.timedelta = DEFAULT_OVERLAP) -> SigningKey:
-        """A new site key trusted from now; the current ones until now + overlap."""
-        trust = self.trust()
-        key = SigningKey.generate()
-        key.save(self.site_key_file(key.key_id))
-        site = _ending(trust.site, now + overlap, lambda t: True)
-        site.add(TrustedKey(key.verify_key, now))
-        issuers = _ending(trust.issuers, now + overlap, lambda t: t.holder == SITE_HOLDER)
-        issuers.add(TrustedKey(key.verify_key, now))
-        self._save(SiteTrust(site, issuers))
-        return key
+        """A new site key, trusted at once; the current ones until now + overlap."""
+        _check_overlap(overlap)
+        with self._locked():
+            trust = self.trust()
+            key = SigningKey.generate()
+            key.save(self.site_key_file(key.key_id))  # unused until the list names it
+            # No not_before: an agent whose clock is a little behind the server's must
+            # not refuse the new key (only the old key's end matters).
+            site = _ending(trust.site, now + overlap, lambda t: True)
+            site.add(TrustedKey(key.verify_key))
+            issuers = _ending(trust.issuers, now + overlap, lambda t: t.holder == SITE_HOLDER)
+            issuers.add(TrustedKey(key.verify_key))
+            self._save(SiteTrust(site, issuers), now)
+            return key
 
     def rotate_kiosk(
         self, kiosk_id: str, now: dt.datetime, overlap: dt.timedelta = DEFAULT_OVERLAP
     ) -> SigningKey:
-        """A new issuer key for the kiosk, from now; its old ones until now + overlap."""
-        trust = self.trust()
-        holder = kiosk_holder(kiosk_id)
-        key = SigningKey.generate()
-        key.save(kiosk_key_file(self.directory, kiosk_id))
-        issuers = _ending(trust.issuers, now + overlap, lambda t: t.holder == holder)
-        issuers.add(TrustedKey(key.verify_key, now, holder=holder))
-        self._save(SiteTrust(trust.site, issuers))
-        return key
+        """A new issuer key for the kiosk, trusted at once; its old ones until now +
+        overlap. Re-issues a key to a revoked kiosk, which is then trusted again."""
+        _check_overlap(overlap)
+        with self._locked():
+            trust = self.trust()
+            holder = kiosk_holder(kiosk_id)
+            key = SigningKey.generate()
+            issuers = _ending(trust.issuers, now + overlap, lambda t: t.holder == holder)
+            issuers.add(TrustedKey(key.verify_key, holder=holder))
+            # The list first: a crash between the two leaves the old key in use and
+            # still trusted, never a key in use that no agent trusts.
+            self._save(SiteTrust(trust.site, issuers), now)
+            key.save(kiosk_key_file(self.directory, kiosk_id))
+            self._set_revoked(self.revoked() - {holder})
+            return key
 
     def revoke_kiosk(self, kiosk_id: str) -> int:
-        """Trust the kiosk's keys no more (a lost or stolen kiosk); how many were removed."""
-        trust = self.trust()
-        holder = kiosk_holder(kiosk_id)
-        kept = [t for t in trust.issuers if t.holder != holder]
-        self._save(SiteTrust(trust.site, Keyring(kept)))
-        kiosk_key_file(self.directory, kiosk_id).unlink(missing_ok=True)
-        return len(trust.issuers) - len(kept)
+        """Trust the kiosk's keys no more (a lost or stolen kiosk); how many were removed.
+        `init` gives it no new key while it is revoked."""
+        with self._locked():
+            trust = self.trust()
+            holder = kiosk_holder(kiosk_id)
+            kept = [t for t in trust.issuers if t.holder != holder]
+            self._save(SiteTrust(trust.site, Keyring(kept)), None)
+            kiosk_key_file(self.directory, kiosk_id).unlink(missing_ok=True)
+            self._set_revoked(self.revoked() | {holder})
+            return len(trust.issuers) - len(kept)
+
+    def revoked(self) -> set[str]:
+        path = self.directory / REVOKED_FILE
+        if not path.exists():
+            return set()
+        return {line.strip() for line in path.read_text("utf-8").splitlines() if line.strip()}
+
+    def _set_revoked(self, holders: set[str]) -> None:
+        text = "".join(f"{holder}\n" for holder in sorted(holders))
+        _write(self.directory / REVOKED_FILE, text.encode(), 0o600)
+
+    def _trust_or_new(self) -> SiteTrust:
+        if self.trust_file.exists():
+            return self.trust()
+        orphans = sorted(p.name for p in self.directory.glob("*.key"))
+        if orphans:
+            raise KeyStoreError(
+                f"{self.trust_file}: missing, yet {', '.join(orphans)} exist: restore the trust "
+                "list from a backup (making new keys would give the agents keys they do not "
+                "trust)"
+            )
+        return SiteTrust()
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time: `station deploy` and `station keys` may run together."""
+        self._directory()
+        with open(self.directory / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _directory(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)
 
-    def _save(self, trust: SiteTrust) -> None:
+    def _save(self, trust: SiteTrust, now: dt.datetime | None) -> None:
+        """The trust list, then the agents' anchor: the site keys not expired `now`
+        (without a moment, those without an end), never a retired one."""
         self._directory()
         text = json.dumps(trust.to_json(), indent=2, sort_keys=True) + "\n"
         _write(self.trust_file, text.encode(), 0o600)
-        _write(self.site_public, anchor_text(trust.site).encode("ascii"), 0o644)
+        anchor = Keyring(
+            [
+                t
+                for t in trust.site
+                if t.not_after is None or (now is not None and now < t.not_after)
+            ]
+        )
+        _write(self.site_public, anchor_text(anchor).encode("ascii"), 0o644)
+
+
+def _announced(trusted: TrustedKey, now: dt.datetime | None) -> bool:
+    return trusted.not_after is None or (now is not None and now < trusted.not_after)
+
+
+def _check_overlap(overlap: dt.timedelta) -> None:
+    if overlap < dt.timedelta(0):
+        raise ValueError(f"an overlap is 0 or more, not {overlap}")
 
 
 def _current(keyring: Keyring, now: dt.datetime) -> Keyring:

@@ -27,11 +27,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     which.add_argument("--kiosk", metavar="ID", help="a kiosk's issuer key")
     rotate.add_argument(
         "--overlap-days",
-        type=float,
+        type=_overlap_days,
         default=DEFAULT_OVERLAP.days,
         help=f"how long the old key stays trusted (default {DEFAULT_OVERLAP.days}; "
-        "0 for a compromised key: agents that have not yet learnt the new site key then "
-        "need its site.pub redeployed)",
+        "0 for a compromised key: every agent then needs the new site.pub deployed, "
+        "docs/security.md)",
     )
     rotate.set_defaults(handler=run_rotate)
     revoke = actions.add_parser("revoke", help="trust a lost or stolen kiosk's key no more")
@@ -39,12 +39,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     revoke.set_defaults(handler=run_revoke)
 
 
+def _overlap_days(text: str) -> float:
+    try:
+        days = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number of days, not {text!r}") from None
+    if not days >= 0:  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"an overlap is 0 days or more, not {text}")
+    return days
+
+
 def _store(ctx: Context) -> KeyStore:
     return KeyStore(ctx.config.keys_dir)
 
 
 def run_init(args: argparse.Namespace, ctx: Context) -> int:
-    created = _store(ctx).init(ctx.config.kiosks)
+    created = _store(ctx).init(ctx.config.kiosks, dt.datetime.now(dt.UTC))
     ctx.console.print(
         f"keys in {ctx.config.keys_dir}: "
         + (", ".join(created) + " created" if created else "kept")

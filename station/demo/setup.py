@@ -46,7 +46,7 @@ class Replication(Protocol):
 def prepare_databases(config: StationConfig, now: dt.datetime, replication: Replication) -> None:
     """Migrate and fill both databases and make the site's keys; safe to run again
     (nothing is seeded twice, existing keys are kept)."""
-    KeyStore(config.keys_dir).init(config.kiosks)
+    KeyStore(config.keys_dir).init(config.kiosks, now)
     central_url = config.resolve_url(config.central.url)
     upgrade(central_url)
     central_engine = make_engine(central_url)

@@ -103,17 +103,19 @@ def deploy_device(
     written = {
         name: (env.encode(), files.SECRET),
         "ca.crt": ((out / "ca.crt").read_bytes(), files.PUBLIC),
-        **device_keys(config, kind, device),
+        **device_keys(config, kind, device, now),
     }
     changed = [n for n, (data, mode) in written.items() if files.write(directory / n, data, mode)]
     return Bundle(kind, device, account, directory, directory / name, tuple(changed))
 
 
-def device_keys(config: StationConfig, kind: DeviceKind, device: str) -> dict[str, Written]:
+def device_keys(
+    config: StationConfig, kind: DeviceKind, device: str, now: datetime
+) -> dict[str, Written]:
     """The key files of the device's bundle: the site's public keys for an agent, its
     own issuer key for a kiosk; nothing else private."""
     store = KeyStore(config.keys_dir)
-    store.init(config.kiosks)
+    store.init(config.kiosks, now)
     if kind is DeviceKind.AGENT:
         return {f"keys/{SITE_PUBLIC}": (store.site_public.read_bytes(), files.PUBLIC)}
     path = kiosk_key_file(store.directory, device)

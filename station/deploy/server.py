@@ -92,24 +92,25 @@ def deploy_server(
         ENV_FILE: (render_server_env(config, values).encode(), files.SECRET),
         SYNC_ONCE_ENV: ((out / "secrets" / SYNC_ONCE_ENV).read_bytes(), files.SECRET),
         "ca.crt": ((out / "ca.crt").read_bytes(), files.PUBLIC),
-        **server_keys(config),
+        **server_keys(config, now),
     }
     changed = [n for n, (data, mode) in written.items() if files.write(directory / n, data, mode)]
     changed += _remove_stale(directory / KEYS, written)
     return ServerBundle(directory, directory / ENV_FILE, central is not None, tuple(changed))
 
 
-def server_keys(config: StationConfig) -> dict[str, Written]:
+def server_keys(config: StationConfig, now: datetime) -> dict[str, Written]:
     """Every file of the site's keys directory, each with its mode: the public keys
     readable by all, the rest by the owner only."""
     store = KeyStore(config.keys_dir)
-    store.init(config.kiosks)
+    store.init(config.kiosks, now)
     return {
         f"{KEYS}/{path.name}": (
             path.read_bytes(),
             files.PUBLIC if path.name == SITE_PUBLIC else files.SECRET,
         )
         for path in sorted(store.directory.iterdir())
+        if not path.name.startswith(".")  # the lock file
         if path.is_file() and not path.name.startswith(".")  # not a write in progress
     }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gpiozero.pins.mock import MockFactory
@@ -49,16 +50,13 @@ def moment() -> Moment:
     return Moment()
 
 
+def _clock(moment: Moment) -> dict[str, Any]:
+    return {"wall": moment, "kernel_synced": lambda: True}
+
+
 @pytest.fixture
 def agent(config: StationConfig, moment: Moment) -> Iterator[Agent]:
-    agent = Agent(
-        config,
-        AGENT,
-        pin_factory=MockFactory(),
-        connect=False,
-        wall=moment,
-        kernel_synced=lambda: True,
-    )
+    agent = Agent(config, AGENT, pin_factory=MockFactory(), connect=False, **_clock(moment))
     yield agent
     agent.close()
 
@@ -141,10 +139,13 @@ def test_a_site_key_rotation_keeps_the_agent_working_then_refuses_the_old_key(
     assert site.snapshot(old) == 4
     assert site.agent.loop.counters["grants_refused_expired"] == 1
     assert site.snapshot() == 6
-    # The old key is no longer even announced: whatever it signs is unknown now.
+    # The old key is still announced, as ended: an agent's site.pub never updated, which
+    # still names it, cannot bring it back.
     assert site.snapshot(old) == 6
-    assert site.agent.loop.counters["grants_refused_unknown_key"] == 1
-    assert old.key_id not in site.agent.store.trust.site  # type: ignore[union-attr]
+    assert site.agent.loop.counters["grants_refused_expired"] == 2
+    held = site.agent.store.trust
+    assert held is not None and held.site.get(old.key_id) is not None
+    assert old.key_id in site.agent.loop.site.trust.anchor  # its site.pub still names it
 
 
 def test_a_kiosk_key_rotation_accepts_both_through_the_overlap_then_only_the_new(
@@ -183,3 +184,82 @@ def test_before_its_first_snapshot_an_agent_takes_the_site_key_only(
     site.agent.loop.handle(MqttMessage(topics.COMMANDS, payload))
     refused = {k: v for k, v in site.agent.loop.counters.items() if "commands_refused" in k}
     assert refused == {"commands_refused_unknown_key": 1}  # the kiosk's only
+
+
+def test_a_compromised_site_key_rotated_without_overlap_needs_the_new_site_pub(
+    config: StationConfig, agent: Agent, site: SiteSide, moment: Moment
+) -> None:
+    old = site.store.signer(T0)
+    assert site.snapshot() == 1
+    site.store.rotate_site(T0, dt.timedelta(0))  # the old key ends now
+    assert old.verify_key.to_text() not in (config.keys_dir / "site.pub").read_text()
+    # Until the agent's bundle is deployed again it knows nothing newer than its
+    # snapshot (so a thief with the old key still signs for it: docs/security.md).
+    assert site.snapshot() == 1  # the new key: unknown to the agent
+    assert agent.loop.counters["grants_refused_unknown_key"] == 1
+    agent.close()
+    # Its bundle deployed again (the new site.pub), the agent restarted: the old key is
+    # refused, though the snapshot it holds never named it as ended, and the new taken.
+    again = Agent(config, AGENT, pin_factory=MockFactory(), connect=False, **_clock(moment))
+    try:
+        site.agent = again
+        assert site.snapshot(old) == 1
+        assert again.loop.counters["grants_refused_unknown_key"] == 1
+        assert site.snapshot() == site.version == 4
+        assert site.snapshot(old) == 4  # now the held snapshot names it as ended
+        assert again.loop.counters["grants_refused_expired"] == 1
+    finally:
+        again.close()
+
+
+def test_a_kiosks_key_signs_neither_snapshots_nor_beacons(
+    site: SiteSide, config: StationConfig, agent: Agent
+) -> None:
+    from station.protocol.beacon import make_beacon
+
+    kiosk_key = kiosk_signer(config, KIOSK)
+    assert site.snapshot() == 1
+    assert site.snapshot(kiosk_key) == 1  # a listed issuer, yet no site key
+    assert agent.loop.counters["grants_refused_unknown_key"] == 1
+    agent.loop.handle(MqttMessage(topics.TIME, make_beacon(AGENT, T0, kiosk_key)))
+    assert agent.loop.counters["beacons_refused_unknown_key"] == 1
+    agent.loop.handle(MqttMessage(topics.TIME, make_beacon(AGENT, T0, site.store.signer(T0))))
+    assert agent.loop.counters["beacons_refused"] == 1  # the site's own is taken
+
+
+def test_a_rotated_kiosk_key_is_taken_by_an_agent_a_little_behind(
+    site: SiteSide, config: StationConfig, moment: Moment
+) -> None:
+    assert site.snapshot() == 1
+    new = site.store.rotate_kiosk(KIOSK, T0 + dt.timedelta(seconds=5), OVERLAP)  # server ahead
+    assert site.snapshot() == 2
+    assert site.command(new) == "applied"
+
+
+def test_a_revoked_kiosk_is_not_trusted_again_by_keys_init(config: StationConfig) -> None:
+    store = KeyStore(config.keys_dir)
+    assert store.revoke_kiosk(KIOSK) == 1
+    assert store.init(config.kiosks, T0) == []  # every deploy runs it: no new key
+    assert {t.holder for t in store.trust().issuers} == {"site"}
+    store.rotate_kiosk(KIOSK, T0)  # deliberately re-issued
+    assert f"kiosk:{KIOSK}" in {t.holder for t in store.trust().issuers}
+    assert store.init(config.kiosks, T0) == []
+
+
+def test_keys_without_their_trust_list_are_refused_not_replaced(config: StationConfig) -> None:
+    from station.keystore import KeyStoreError
+
+    store = KeyStore(config.keys_dir)
+    before = {p.name: p.read_bytes() for p in config.keys_dir.glob("*.key")}
+    store.trust_file.unlink()
+    with pytest.raises(KeyStoreError, match="restore the trust list"):
+        store.init(config.kiosks, T0)
+    assert {p.name: p.read_bytes() for p in config.keys_dir.glob("*.key")} == before
+
+
+def test_a_negative_overlap_is_refused(config: StationConfig) -> None:
+    store = KeyStore(config.keys_dir)
+    with pytest.raises(ValueError, match="overlap"):
+        store.rotate_site(T0, dt.timedelta(days=-1))
+    with pytest.raises(ValueError, match="overlap"):
+        store.rotate_kiosk(KIOSK, T0, dt.timedelta(seconds=-1))

@@ -3,11 +3,16 @@ kiosk's, commands as that kiosk only (docs/security.md, "What a stolen device ho
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import hashlib
 import hmac
 import json
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from gpiozero.pins.mock import MockFactory
 
 from door_agent.agent import Agent
@@ -38,6 +43,36 @@ def _bundle_values(bundle: Bundle) -> list[bytes]:
     values = [v.encode() for v in read_env(bundle.env_file).values() if v]
     values += [p.read_bytes() for p in bundle.directory.rglob("*") if p.is_file()]
     return values
+
+
+def _key_candidates(value: bytes) -> list[bytes]:
+    """Every 32-byte string a value could hold as an Ed25519 seed: itself, each line or
+    word of it, raw or decoded from hex, base64 or base64url."""
+    pieces = {value, *value.split(), *value.splitlines()}
+    found: list[bytes] = []
+    for piece in pieces:
+        decoded = [piece]
+        with contextlib.suppress(ValueError):
+            decoded.append(bytes.fromhex(piece.decode("ascii", "replace")))
+        for decode in (base64.b64decode, base64.urlsafe_b64decode):
+            with contextlib.suppress(ValueError, binascii.Error):
+                decoded.append(decode(piece + b"=" * (-len(piece) % 4)))
+        found += [d for d in decoded if len(d) == 32]
+    return found
+
+
+def _private_keys_in(values: list[bytes]) -> list[str]:
+    """The public keys (as text) of every private key the values could hold."""
+    publics: list[str] = []
+    for value in values:
+        with contextlib.suppress(ValueError, TypeError):
+            loaded = serialization.load_pem_private_key(value, password=None)
+            if isinstance(loaded, Ed25519PrivateKey):
+                publics.append(SigningKey(loaded).verify_key.to_text())
+        for seed in _key_candidates(value):
+            private = Ed25519PrivateKey.from_private_bytes(seed)
+            publics.append(SigningKey(private).verify_key.to_text())
+    return publics
 
 
 def _hmac_envelope(body: dict[str, object], key: bytes) -> bytes:
@@ -80,6 +115,12 @@ def test_nothing_in_an_agents_bundle_signs_what_an_agent_accepts(
     )
     values = _bundle_values(bundle)
     assert not any(b"PRIVATE KEY" in value for value in values)
+    trusted = {
+        t.key.to_text() for t in [*site_trust(site_config).site, *site_trust(site_config).issuers]
+    }
+    derived = _private_keys_in(values)
+    assert derived  # the search found seeds to try (the badge key, the password...)
+    assert not trusted & set(derived)
     installed = _installed(site_config, bundle)
     assert installed.keys_dir == bundle.directory / "keys"
     agent = Agent(installed, AGENT, pin_factory=MockFactory(), connect=False)
@@ -143,8 +184,11 @@ def test_a_kiosks_bundle_signs_as_that_kiosk_only(
         assert not agent.io.relay.is_on
         # Its own commands, as itself, it may send: that is what a kiosk is for.
         own = Author.kiosk("entrance", "Dana", None)
-        _id, command = make_command(Command.LOCK, AGENT, kiosk_key, author=own)
+        command_id, command = make_command(Command.LOCK, AGENT, kiosk_key, author=own)
         agent.loop.handle(MqttMessage(topics.COMMANDS, command))
+        events = [json.loads(payload) for _seq, _id, payload in agent.outbox.after(0, 1000)]
+        applied = [e for e in events if e["type"] == "command_applied"]
+        assert [e["data"]["command_id"] for e in applied] == [command_id]
         assert sum(v for k, v in agent.loop.counters.items() if "commands_refused" in k) == 3
     finally:
         agent.close()
