@@ -1,9 +1,12 @@
-"""`station report entries|usage --from --to --by ... --format table|csv|json|png`."""
+"""`station report entries|usage --from --to --by ... --measure ... --format ... [--publish]`.
+
+Formats: table (the terminal), csv (UTF-8 with a byte-order mark; `--excel`: `;` and
+decimal commas), json, xlsx, png and svg (charts); `--lang en` for English labels.
+"""
 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import sys
@@ -12,17 +15,51 @@ from zoneinfo import ZoneInfo
 
 from station.cli.context import Context
 from station.errors import StationError
-from station.tallies import ENTRY_DIMENSIONS, USAGE_DIMENSIONS, TallyRow, entries, usage
+from station.reports.from_tallies import TALLY_DIMENSIONS, TALLY_MEASURES, tally_table
+from station.reports.labels import Labels
+from station.reports.table import (
+    ENTRY_MEASURES,
+    USAGE_MEASURES,
+    Dimension,
+    Measure,
+    Report,
+    ReportTable,
+)
+from station.reports.words import Lang
+from station.tallies import entries, usage
+
+FORMATS = ("table", "csv", "xlsx", "json", "png", "svg")
+FILE_FORMATS = frozenset({"xlsx", "png", "svg"})
+_PERIODS = (Dimension.DAY, Dimension.WEEK, Dimension.MONTH, Dimension.QUARTER, Dimension.YEAR)
+_TIMES = (*_PERIODS, Dimension.HOUR, Dimension.WEEKDAY)
+# What each report can be tallied by and measure, once the aggregates compute it all.
+DIMENSIONS: dict[Report, tuple[Dimension, ...]] = {
+    Report.ENTRIES: (
+        *_TIMES,
+        Dimension.SPACE,
+        Dimension.PURPOSE,
+        Dimension.COMMUNE,
+        Dimension.KIND,
+        Dimension.PLAN,
+    ),
+    Report.USAGE: (Dimension.MACHINE, Dimension.TRAINING, *_TIMES),
+}
+MEASURES: dict[Report, tuple[Measure, ...]] = {
+    Report.ENTRIES: ENTRY_MEASURES,
+    Report.USAGE: USAGE_MEASURES,
+}
+
+
+class UsageError(Exception):
+    """A name the user gave is not one of those allowed: exit status 2, as argparse's."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("report", help="entry and usage tallies")
     commands = parser.add_subparsers(dest="report_command", metavar="TALLY", required=True)
-    for name, dims, default in (
-        ("entries", ENTRY_DIMENSIONS, "day"),
-        ("usage", USAGE_DIMENSIONS, "machine"),
-    ):
-        sub = commands.add_parser(name, help=f"{name} by {', '.join(dims)}")
+    for report, default in ((Report.ENTRIES, "day"), (Report.USAGE, "machine")):
+        dims = ", ".join(DIMENSIONS[report])
+        sub = commands.add_parser(report.value, help=f"{report} by {dims}")
         sub.add_argument(
             "--from",
             dest="start",
@@ -37,55 +74,132 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             metavar="YYYY-MM-DD",
             help="last day, included (default: today)",
         )
+        sub.add_argument("--by", default=default, help=f"comma-separated dimensions among {dims}")
         sub.add_argument(
-            "--by", default=default, help=f"comma-separated dimensions among {', '.join(dims)}"
+            "--measure",
+            help=f"comma-separated columns among {', '.join(MEASURES[report])} (default: all)",
         )
-        sub.add_argument("--format", choices=["table", "csv", "json", "png"], default="table")
-        sub.add_argument("--output", type=Path, help="file to write (required for png)")
-        sub.set_defaults(handler=run_report, tally=name)
+        sub.add_argument("--format", choices=FORMATS, default="table")
+        sub.add_argument("--output", type=Path, help="file to write (required for xlsx, png, svg)")
+        sub.add_argument(
+            "--excel", action="store_true", help="csv: ';' separator and decimal commas"
+        )
+        sub.add_argument("--lang", choices=[lang.value for lang in Lang], default=Lang.FR.value)
+        sub.add_argument(
+            "--publish",
+            action="store_true",
+            help="statistical confidentiality: cells under 5 people hidden, and their complements",
+        )
+        sub.set_defaults(handler=run_report, tally=report.value)
 
 
 def run_report(args: argparse.Namespace, ctx: Context) -> int:
+    report = Report(args.tally)
+    try:
+        dims = _dimensions(report, args.by)
+        measures = _measures(report, args.measure)
+    except UsageError as exc:
+        print(f"station: {exc}", file=sys.stderr)
+        return 2
+    fmt = "json" if ctx.json_output else args.format
+    if fmt in FILE_FORMATS and args.output is None:
+        raise StationError(f"--format {fmt} needs --output FILE.{fmt}")
+    table = _compute(report, dims, args, ctx).with_measures(measures)
+    if args.publish:
+        from station.reports.publish import publish
+
+        try:
+            table = publish(table)
+        except ValueError as exc:
+            raise StationError(str(exc)) from None
+    _write(table, fmt, args, ctx)
+    return 0
+
+
+def _dimensions(report: Report, text: str) -> list[str]:
+    dims = [d.strip() for d in text.split(",") if d.strip()]
+    allowed = DIMENSIONS[report]
+    unknown = [d for d in dims if d not in allowed]
+    if unknown:
+        raise UsageError(
+            f"cannot report {report} by {', '.join(unknown)}; expected among {', '.join(allowed)}"
+        )
+    computed = TALLY_DIMENSIONS[report]
+    missing = [d for d in dims if d not in computed]
+    if missing:
+        raise UsageError(
+            f"{report} by {', '.join(missing)} is not computed yet: today's tallies count "
+            f"{report} by {', '.join(computed)} only"
+        )
+    return dims
+
+
+def _measures(report: Report, text: str | None) -> tuple[str, ...]:
+    computed = TALLY_MEASURES[report]
+    if text is None:
+        return tuple(computed)
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    allowed = MEASURES[report]
+    unknown = [m for m in names if m not in allowed]
+    if unknown or not names:
+        raise UsageError(
+            f"unknown measure {', '.join(unknown) or '(none)'} for {report}; "
+            f"expected among {', '.join(allowed)}"
+        )
+    missing = [m for m in names if m not in computed]
+    if missing:
+        raise UsageError(
+            f"{', '.join(missing)} not computed yet: today's tallies give "
+            f"{', '.join(computed)} only"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def _compute(
+    report: Report, dims: list[str], args: argparse.Namespace, ctx: Context
+) -> ReportTable:
     config = ctx.config
     zone = ZoneInfo(config.site.timezone)
-    today = dt.datetime.now(zone).date()
-    last = args.end or today
-    dims = [d.strip() for d in args.by.split(",") if d.strip()]
+    last = args.end or dt.datetime.now(zone).date()
     first = args.start or default_first_day(last, dims)
     if first > last:
         raise StationError(f"--from {first} is after --to {last}")
     start = dt.datetime.combine(first, dt.time(), zone).astimezone(dt.UTC)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
-    tally = entries if args.tally == "entries" else usage
+    tally = entries if report is Report.ENTRIES else usage
     with ctx.session() as session:
         try:
             rows = tally(session, config.site.id, config.site.timezone, start, end, dims)
         except ValueError as exc:
             raise StationError(str(exc)) from None
-    fmt = "json" if ctx.json_output else args.format
-    title = f"{config.site.name}: {args.tally} {first} → {last}"
-    if fmt == "png":
-        if args.output is None:
-            raise StationError("--format png needs --output FILE.png")
-        _chart(rows, dims, args.tally, title, args.output)
-        return 0
-    records = [_record(row, dims, args.tally) for row in rows]
-    columns = [*dims, "count"] + (["hours"] if args.tally == "usage" else [])
-    out = args.output.open("w", encoding="utf-8", newline="") if args.output else sys.stdout
-    try:
+    return tally_table(report, rows, dims, site=config.site.id, first_day=first, last_day=last)
+
+
+def _write(table: ReportTable, fmt: str, args: argparse.Namespace, ctx: Context) -> None:
+    labels = Labels.from_config(ctx.config, Lang(args.lang))
+    if fmt == "xlsx":
+        from station.reports.xlsx import write_xlsx
+
+        write_xlsx([table], labels, args.output)
+    elif fmt in {"png", "svg"}:
+        from station.reports.charts import write_chart
+
+        write_chart(table, labels, args.output, fmt)
+    elif fmt == "table":
+        from station.reports.text import to_rich
+
+        ctx.console.print(to_rich(table, labels))
+    else:
+        from station.reports.text import to_csv, to_json
+
         if fmt == "csv":
-            writer = csv.DictWriter(out, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(records)
-        elif fmt == "json":
-            json.dump(records, out, ensure_ascii=False, indent=1)
-            out.write("\n")
+            text = to_csv(table, labels, excel=args.excel)
         else:
-            ctx.output(records, columns, title=title)
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    return 0
+            text = json.dumps(to_json(table), ensure_ascii=False, indent=1) + "\n"
+        if args.output is None:
+            sys.stdout.write(text)
+        else:
+            args.output.write_text(text, encoding="utf-8", newline="")
 
 
 def default_first_day(last: dt.date, dims: list[str]) -> dt.date:
@@ -97,28 +211,3 @@ def default_first_day(last: dt.date, dims: list[str]) -> dt.date:
     if "week" in dims:
         return last - dt.timedelta(days=last.weekday() + 7 * 11)
     return last - dt.timedelta(days=29)
-
-
-def _record(row: TallyRow, dims: list[str], tally: str) -> dict[str, object]:
-    record: dict[str, object] = dict(zip(dims, row.key, strict=True))
-    record["count"] = row.count
-    if tally == "usage":
-        record["hours"] = row.hours
-    return record
-
-
-def _chart(rows: list[TallyRow], dims: list[str], tally: str, title: str, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display needed
-    import matplotlib.pyplot as plt
-
-    labels = [" / ".join(row.key) or "total" for row in rows]
-    values = [row.hours if tally == "usage" else row.count for row in rows]
-    figure, axes = plt.subplots(figsize=(max(6, len(rows) * 0.5), 4), layout="constrained")
-    axes.bar(labels, values, color="#1f6f8b")
-    axes.set_title(title)
-    axes.set_ylabel("hours" if tally == "usage" else "entries")
-    axes.tick_params(axis="x", labelrotation=60 if len(rows) > 6 else 0)
-    figure.savefig(path, dpi=120)
-    plt.close(figure)

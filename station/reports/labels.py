@@ -85,9 +85,10 @@ class Labels:
             return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
         return f"{day.day} {month} {day.year}"
 
-    def title(self, table: ReportTable) -> str:
-        """What the figures are, where and when: enough to read a chart without the table."""
-        what = self.word(f"report.{table.name}")
+    def title(self, table: ReportTable, measure: str | None = None) -> str:
+        """What the figures are (the report, or the one measure a chart draws), where and
+        when: enough to read a chart without the table."""
+        what = self.column(measure) if measure else self.word(f"report.{table.name}")
         if table.dimensions:
             names = [self.column(d).lower() for d in table.dimensions]
             what += f" {self.word('by')} " + f" {self.word('and')} ".join(names)

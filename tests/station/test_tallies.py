@@ -139,10 +139,14 @@ def test_report_command_formats(
         "2026-11-30",
     ]
     assert main([*base, "--by", "purpose", "--format", "csv"]) == 0
-    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert rows == [{"purpose": "coworking", "count": "2"}, {"purpose": "fablab", "count": "2"}]
+    # CSV starts with a byte-order mark (Excel's cue for UTF-8), names its columns with the
+    # machine names (the count of check-ins is `entries`) and shows the purposes' labels.
+    out = capsys.readouterr().out
+    assert out.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(out.removeprefix("\ufeff"))))
+    assert rows == [{"purpose": "Coworking", "entries": "2"}, {"purpose": "Fablab", "entries": "2"}]
     assert main([*base, "--by", "day", "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)[0] == {"day": "2026-10-25", "count": 2}
+    assert json.loads(capsys.readouterr().out)["rows"][0] == {"day": "2026-10-25", "entries": 2}
     chart = tmp_path / "entries.png"
     assert main([*base, "--by", "space", "--format", "png", "--output", str(chart)]) == 0
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -282,13 +282,13 @@ def test_the_demo_site_shows_the_history_and_sync_sends_nothing_again(
         # `station report` (site database) with its defaults: months, days, machines.
         base = ["--config", str(config.source), "--json", "report"]
         assert main([*base, "entries", "--by", "month", "--to", "2026-11-25"]) == 0
-        months = json.loads(capsys.readouterr().out)
-        assert len([r for r in months if r["count"] >= 100]) >= 3
+        months = json.loads(capsys.readouterr().out)["rows"]
+        assert len([r for r in months if r["entries"] >= 100]) >= 3
         assert main([*base, "entries", "--by", "day", "--to", "2026-11-25"]) == 0
-        days = json.loads(capsys.readouterr().out)
-        assert len(days) >= 20 and all(r["count"] > 0 for r in days)
+        days = json.loads(capsys.readouterr().out)["rows"]
+        assert len(days) >= 20 and all(r["entries"] > 0 for r in days)
         assert main([*base, "usage", "--by", "machine", "--to", "2026-11-25"]) == 0
-        machines = {r["machine"] for r in json.loads(capsys.readouterr().out)}
+        machines = {r["machine"] for r in json.loads(capsys.readouterr().out)["rows"]}
         assert machines == {"laser-cutter", "printer-3d"}
 
         # Sync finds nothing to send either way, and nothing refused.

@@ -1,0 +1,242 @@
+"""Charts a person reads without the table (matplotlib, no display): PNG or SVG.
+
+Bars for categories (horizontal when the labels are many or long, communes above all),
+lines for periods, a heat-map for occupancy (weekday x hour). The title says what, where
+and when; the axes say what they count; bars carry their values when few; the notes
+(how counted, what `--publish` hid) are printed under the chart. A chart shows the
+table's first measure.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from station.reports.labels import Labels
+from station.reports.table import PERIODS, Dimension, Key, ReportTable
+from station.reports.text import cell_text, notes
+
+COLOURS = ("#1f6f8b", "#e07a1f", "#4c9a2a", "#a23b72", "#6b5ca5", "#c9a227", "#3d5a80")
+FEW_BARS = 16  # values written on the bars up to this many
+MAX_TICKS = 14
+FEW_HOURS = 16  # heat-map cells carry their values up to this many hours
+
+
+class ChartKind(enum.StrEnum):
+    BARS = "bars"
+    LINES = "lines"
+    HEATMAP = "heatmap"
+
+
+def chart_kind(table: ReportTable) -> ChartKind:
+    dims = set(table.dimensions)
+    if dims == {Dimension.WEEKDAY, Dimension.HOUR}:
+        return ChartKind.HEATMAP
+    if dims & PERIODS:
+        return ChartKind.LINES
+    return ChartKind.BARS
+
+
+def write_chart(table: ReportTable, labels: Labels, path: Path, fmt: str) -> ChartKind:
+    """Draw the table's first measure into `path` (`fmt`: png or svg)."""
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    kind = chart_kind(table)
+    size = _size(table, kind)
+    written = notes(table, labels)
+    # Room for the notes under the chart (the rect is left, bottom, width, height).
+    room = (0.1 + 0.13 * len(written)) / size[1]
+    figure = Figure(figsize=size, layout=ConstrainedLayoutEngine(rect=(0, room, 1, 1 - room)))
+    axes = figure.add_subplot()
+    measure = table.measures[0]
+    if kind is ChartKind.HEATMAP:
+        _heatmap(figure, axes, table, measure, labels)
+    elif kind is ChartKind.LINES:
+        _lines(axes, table, measure, labels)
+    else:
+        _bars(axes, table, measure, labels)
+    axes.set_title(labels.title(table, measure), fontsize=11, loc="left")
+    figure.text(0.01, 0.01, "\n".join(written), fontsize=7, color="#555555", va="bottom")
+    metadata = {"Date": None} if fmt == "svg" else {}  # same SVG for the same figures
+    figure.savefig(path, format=fmt, dpi=120, metadata=metadata)
+    return kind
+
+
+def _size(table: ReportTable, kind: ChartKind) -> tuple[float, float]:
+    if kind is ChartKind.HEATMAP:
+        return (11.0, 4.8)
+    if kind is ChartKind.BARS and _horizontal(table):
+        return (9.0, max(4.0, 1.2 + 0.32 * len(table.rows)))
+    return (max(7.0, min(16.0, 0.45 * len(table.rows))), 4.8)
+
+
+def _value(table: ReportTable, key: Key, measure: str, values: Any) -> float:
+    """The figure to draw: NaN when hidden or absent (a gap, not a zero)."""
+    value = values.get(measure)
+    if value is None or table.secrecy(key, measure) is not None:
+        return math.nan
+    return float(value)
+
+
+def _horizontal(table: ReportTable) -> bool:
+    if len(table.dimensions) != 1:
+        return False
+    return len(table.rows) > 8 or table.dimensions[0] == Dimension.COMMUNE
+
+
+def _ordered(table: ReportTable, measure: str) -> list[tuple[Key, Any]]:
+    """Ordinal dimensions in their order; categories from the largest down."""
+    rows = list(table.rows)
+    ordinal = set(table.dimensions) & {Dimension.HOUR, Dimension.WEEKDAY, *PERIODS}
+    if not ordinal and len(table.dimensions) == 1:
+        rows.sort(key=lambda row: -(_count(row[1].get(measure))))
+    return rows
+
+
+def _count(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _bars(axes: Any, table: ReportTable, measure: str, labels: Labels) -> None:
+    if len(table.dimensions) == 2:
+        _grouped_bars(axes, table, measure, labels)
+        return
+    rows = _ordered(table, measure)
+    names = [_key_label(table, key, labels) for key, _ in rows]
+    heights = [_value(table, key, measure, values) for key, values in rows]
+    drawn = [0.0 if math.isnan(h) else h for h in heights]
+    texts = [
+        cell_text(table, key, measure, values.get(measure), labels, True) for key, values in rows
+    ]
+    if _horizontal(table):
+        bars = axes.barh(names, drawn, color=COLOURS[0])
+        axes.invert_yaxis()  # the largest at the top
+        axes.set_xlabel(labels.column(measure))
+        axes.set_ylabel(_dims_label(table, labels))
+    else:
+        bars = axes.bar(names, drawn, color=COLOURS[0])
+        axes.set_ylabel(labels.column(measure))
+        axes.set_xlabel(_dims_label(table, labels))
+        if len(names) > 6:
+            axes.tick_params(axis="x", labelrotation=45)
+    if len(rows) <= FEW_BARS or _horizontal(table):
+        axes.bar_label(bars, labels=texts, padding=2, fontsize=8)
+    if _horizontal(table):
+        axes.margins(x=0.08, y=0.01)
+    else:
+        axes.margins(x=0.02, y=0.1)
+
+
+def _grouped_bars(axes: Any, table: ReportTable, measure: str, labels: Labels) -> None:
+    first = _distinct(table, 0)
+    second = _distinct(table, 1)
+    values = {key: row for key, row in table.rows}
+    width = 0.8 / max(1, len(second))
+    for index, value in enumerate(second):
+        keys = [(a, value) for a in first]
+        heights = [_value(table, k, measure, values.get(k, {})) for k in keys]
+        xs = [i + index * width for i in range(len(first))]
+        bars = axes.bar(
+            xs,
+            [0.0 if math.isnan(h) else h for h in heights],
+            width,
+            label=labels.value(table.dimensions[1], value),
+            color=COLOURS[index % len(COLOURS)],
+        )
+        if len(first) * len(second) <= FEW_BARS * 2:
+            texts = [
+                cell_text(table, k, measure, values.get(k, {}).get(measure), labels, True)
+                for k in keys
+            ]
+            axes.bar_label(bars, labels=texts, padding=2, fontsize=7)
+    axes.set_xticks(
+        [i + 0.4 - width / 2 for i in range(len(first))],
+        [labels.value(table.dimensions[0], a) for a in first],
+    )
+    if len(first) > 6:
+        axes.tick_params(axis="x", labelrotation=45)
+    axes.set_xlabel(labels.column(table.dimensions[0]))
+    axes.set_ylabel(labels.column(measure))
+    axes.legend(title=labels.column(table.dimensions[1]), fontsize=8)
+
+
+def _lines(axes: Any, table: ReportTable, measure: str, labels: Labels) -> None:
+    period_at = next(i for i, d in enumerate(table.dimensions) if d in PERIODS)
+    periods = _distinct(table, period_at)
+    values = {key: row for key, row in table.rows}
+    series: Sequence[str | None] = (
+        _distinct(table, 1 - period_at) if len(table.dimensions) == 2 else [None]
+    )
+    for index, name in enumerate(series):
+        keys = [_compose(p, name, period_at) for p in periods]
+        ys = [_value(table, k, measure, values.get(k, {})) for k in keys]
+        label = None if name is None else labels.value(table.dimensions[1 - period_at], name)
+        axes.plot(
+            range(len(periods)),
+            ys,
+            marker="o" if len(periods) <= 40 else None,
+            markersize=3,
+            label=label,
+            color=COLOURS[index % len(COLOURS)],
+        )
+    step = max(1, math.ceil(len(periods) / MAX_TICKS))
+    ticks = list(range(0, len(periods), step))
+    period = table.dimensions[period_at]
+    axes.set_xticks(ticks, [labels.value(period, periods[i]) for i in ticks])
+    if len(ticks) > 6:
+        axes.tick_params(axis="x", labelrotation=45)
+    axes.set_xlabel(labels.column(period))
+    axes.set_ylabel(labels.column(measure))
+    axes.set_ylim(bottom=0)
+    axes.grid(axis="y", alpha=0.3)
+    if series != [None]:
+        axes.legend(title=labels.column(table.dimensions[1 - period_at]), fontsize=8)
+
+
+def _heatmap(figure: Any, axes: Any, table: ReportTable, measure: str, labels: Labels) -> None:
+    import numpy as np
+
+    day_at = table.dimensions.index(Dimension.WEEKDAY)
+    hours_seen = sorted({int(key[1 - day_at]) for key, _ in table.rows}) or [0]
+    hours = list(range(hours_seen[0], hours_seen[-1] + 1))
+    grid = np.full((7, len(hours)), np.nan)
+    texts: dict[tuple[int, int], str] = {}
+    for key, values in table.rows:
+        day, hour = int(key[day_at]) - 1, int(key[1 - day_at]) - hours[0]
+        grid[day, hour] = _value(table, key, measure, values)
+        if table.secrecy(key, measure) is not None or len(hours) <= FEW_HOURS:
+            texts[(day, hour)] = cell_text(table, key, measure, values.get(measure), labels, True)
+    image = axes.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap="YlOrRd")
+    for (day, hour), text in texts.items():
+        dark = not np.isnan(grid[day, hour]) and image.norm(grid[day, hour]) > 0.6
+        colour = "white" if dark else "#333333"
+        axes.text(hour, day, text, ha="center", va="center", fontsize=7, color=colour)
+    axes.set_yticks(range(7), [labels.value(Dimension.WEEKDAY, str(d)) for d in range(1, 8)])
+    axes.set_xticks(range(len(hours)), [labels.value(Dimension.HOUR, f"{h:02d}") for h in hours])
+    axes.set_xlabel(labels.column(Dimension.HOUR))
+    axes.set_ylabel(labels.column(Dimension.WEEKDAY))
+    figure.colorbar(image, ax=axes, label=labels.column(measure))
+
+
+def _distinct(table: ReportTable, at: int) -> list[str]:
+    return sorted({key[at] for key, _ in table.rows})
+
+
+def _compose(period: str, other: str | None, period_at: int) -> Key:
+    if other is None:
+        return (period,)
+    return (period, other) if period_at == 0 else (other, period)
+
+
+def _key_label(table: ReportTable, key: Key, labels: Labels) -> str:
+    if not key:
+        return labels.word("total")
+    return " / ".join(labels.value(d, k) for d, k in zip(table.dimensions, key, strict=True))
+
+
+def _dims_label(table: ReportTable, labels: Labels) -> str:
+    return " / ".join(labels.column(d) for d in table.dimensions)
