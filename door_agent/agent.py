@@ -110,6 +110,7 @@ class Agent:
             )
             self.status.link = self.link
             self.loop = AgentLoop(
+                site_id=config.site.id,
                 agent_id=agent_id,
                 resource=settings.resource,
                 controller=controller,

@@ -56,6 +56,7 @@ class AgentLoop:
     def __init__(
         self,
         *,
+        site_id: str,
         agent_id: str,
         resource: str,
         controller: Controller,
@@ -98,6 +99,7 @@ class AgentLoop:
         self._saved_mode = controller.durable_mode()
         self.journal = SessionJournal(store, wall)  # a machine session a crash would cut
         self.site = SiteMessages(
+            site_id=site_id,
             agent_id=agent_id,
             trust=AgentTrust(site_anchor, store),
             controller=controller,

@@ -42,6 +42,7 @@ class SiteMessages:
     def __init__(
         self,
         *,
+        site_id: str,
         agent_id: str,
         trust: AgentTrust,
         controller: Controller,
@@ -57,6 +58,7 @@ class SiteMessages:
         wall: Callable[[], dt.datetime],
         execute: Callable[[list[Action]], None],
     ) -> None:
+        self.site_id = site_id
         self.agent_id = agent_id
         self.trust = trust  # the keys that may sign what the site sends
         self.controller = controller
@@ -122,6 +124,7 @@ class SiteMessages:
             self.trust.site_keys(now),
             now,
             max(self.store.version - 1, 0),
+            site_id=self.site_id,
         )
         if body["version"] == self.store.version:
             log.debug(

@@ -124,10 +124,16 @@ def make_snapshot(
 
 
 def read_snapshot(
-    payload: bytes, agent_id: str, site_keys: Keyring, now: dt.datetime, current_version: int
+    payload: bytes,
+    agent_id: str,
+    site_keys: Keyring,
+    now: dt.datetime,
+    current_version: int,
+    *,
+    site_id: str | None = None,
 ) -> dict[str, Any]:
     """A verified snapshot body newer than `current_version`, signed by a site key valid
-    `now`, else `ProtocolError`."""
+    `now` (and, given `site_id`, for that site), else `ProtocolError`."""
     body, signer = open_envelope(payload, site_keys, max_bytes=MAX_SNAPSHOT_BYTES)
     signer.check_valid_at(now)
     version = body.get("version")
@@ -135,6 +141,8 @@ def read_snapshot(
         raise ProtocolError(Refusal.MALFORMED, "version must be a positive integer")
     if body.get("agent") != agent_id:
         raise ProtocolError(Refusal.WRONG_AGENT, f"snapshot for {body.get('agent')!r}")
+    if site_id is not None and body.get("site") != site_id:
+        raise ProtocolError(Refusal.WRONG_AGENT, f"snapshot for site {body.get('site')!r}")
     if version <= current_version:
         raise ProtocolError(Refusal.STALE, f"version {version} is not newer than {current_version}")
     grants = body.get("grants")

@@ -140,7 +140,8 @@ def test_signed_snapshots_of_any_shape(
     offline_agent: Agent, body: dict[str, Any], real_trust: bool
 ) -> None:
     if real_trust:  # else the drawn value: the trust itself is fuzzed too
-        body = {**body, "trust": site_trust(offline_agent.config).to_json()}
+        config = offline_agent.config
+        body = {**body, "site": config.site.id, "trust": site_trust(config).to_json()}
     before = offline_agent.store.version
     _feed(offline_agent, topics.GRANTS, sign_envelope(body, site_signer(offline_agent.config)))
     after = offline_agent.store.version

@@ -145,7 +145,13 @@ def test_snapshots_refused_and_last_good_kept(door) -> None:  # type: ignore[no-
         (site.snapshot(revoking, version=0), "malformed"),
         (
             sign_envelope(
-                {"site": "x", "agent": "front-door", "version": 9, "resource": {}, "grants": {}},
+                {
+                    "site": site.config.site.id,
+                    "agent": "front-door",
+                    "version": 9,
+                    "resource": {},
+                    "grants": {},
+                },
                 site.key,
             ),
             "malformed",
@@ -153,7 +159,7 @@ def test_snapshots_refused_and_last_good_kept(door) -> None:  # type: ignore[no-
         (
             sign_envelope(
                 {
-                    "site": "x",
+                    "site": site.config.site.id,
                     "agent": "front-door",
                     "version": 9,
                     "resource": {"code": "d"},
@@ -164,6 +170,7 @@ def test_snapshots_refused_and_last_good_kept(door) -> None:  # type: ignore[no-
             "malformed",
         ),
         (make_snapshot_for_other_agent(site), "wrong_agent"),
+        (make_snapshot_for_other_agent(site, site_id="another-site"), "wrong_agent"),
         (b"{not json", "malformed"),
     ]
     for payload, _ in cases:
@@ -183,13 +190,15 @@ def test_snapshots_refused_and_last_good_kept(door) -> None:  # type: ignore[no-
     assert site.wait_event("denied")[0].reason == "badge_revoked"
 
 
-def make_snapshot_for_other_agent(site) -> bytes:  # type: ignore[no-untyped-def]
+def make_snapshot_for_other_agent(site, site_id: str = "") -> bytes:  # type: ignore[no-untyped-def]
+    """For another agent of the site or, given `site_id`, for this agent of another site
+    whose keys are this one's (a server image cloned)."""
     from station.protocol.grants import make_snapshot
     from station.rules import ResourceFacts
 
     return make_snapshot(
-        site.config.site.id,
-        "laser-cutter",
+        site_id or site.config.site.id,
+        "front-door" if site_id else "laser-cutter",
         99,
         ResourceFacts("front-door"),
         {},
