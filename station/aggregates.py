@@ -23,12 +23,14 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy.orm import Session
 
 from station.db import EntryTally, MachineSession, SyncCursor, UsageTally, Visit
 
 _SANE_FIRST, _SANE_LAST = dt.date(1970, 1, 2), dt.date(9998, 12, 30)
 BUCKET_MINUTES = 5  # durations are kept in 5-minute buckets: a median to 5 minutes
 FROZEN_CURSOR = "tallies.frozen_before."  # + site id: an ordinal of the first complete day
+PEOPLE_CURSOR = "tallies.people_since."  # + site id, or "*" (central): see `people_since`
 
 _ENTRIES = cast(Table, EntryTally.__table__)
 _USAGE = cast(Table, UsageTally.__table__)
@@ -52,6 +54,29 @@ def frozen_before(connection: Connection, site_id: str) -> dt.date | None:
         select(_CURSORS.c.value).where(_CURSORS.c.name == FROZEN_CURSOR + site_id)
     ).scalar()
     return None if not value else dt.date.fromordinal(int(value))
+
+
+def people_since(connection: Connection, site_id: str | None) -> dt.date | None:
+    """The first day from which the visits and sessions still name their people (the
+    purge unlinks older ones): distinct counts need a range starting there or later.
+    None: nothing was ever unlinked. At central (`site_id` None) every site's."""
+    names = [PEOPLE_CURSOR + "*"] + ([PEOPLE_CURSOR + site_id] if site_id else [])
+    values = connection.execute(
+        select(_CURSORS.c.value).where(_CURSORS.c.name.in_(names))
+    ).scalars()
+    found = [int(v) for v in values if v]
+    return dt.date.fromordinal(max(found)) if found else None
+
+
+def mark_people_since(session: Session, site_id: str | None, day: dt.date) -> None:
+    """Record that rows before `day` no longer name their people (never moved back)."""
+    name = PEOPLE_CURSOR + (site_id or "*")
+    cursor = session.get(SyncCursor, name)
+    if cursor is None:
+        session.add(SyncCursor(name=name, value=day.toordinal()))
+    elif cursor.value < day.toordinal():
+        cursor.value = day.toordinal()
+    session.flush()
 
 
 def _recomputable(connection: Connection, site_id: str, days: Iterable[dt.date]) -> list[dt.date]:

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from station.aggregates import mark_people_since
 from station.db import (
     AccessEvent,
     Badge,
@@ -135,7 +136,7 @@ def _anonymise_visits(session: Session, scope: Scope) -> int:
         .where(later.member_id == Visit.member_id, later.checked_in_at > Visit.checked_in_at)
         .exists()
     )
-    return _count(
+    count = _count(
         session.execute(
             update(Visit)
             .where(
@@ -148,6 +149,10 @@ def _anonymise_visits(session: Session, scope: Scope) -> int:
             .execution_options(synchronize_session=False)
         )
     )
+    # From the day after the cutoff on, the visits still name their people: what the
+    # reports' distinct counts need (`station.aggregates.people_since`).
+    mark_people_since(session, scope.site_id, scope.cutoff.date() + dt.timedelta(days=1))
+    return count
 
 
 def _delete_events(session: Session, scope: Scope) -> int:

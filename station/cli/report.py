@@ -13,9 +13,10 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from station.aggregates import people_since
 from station.cli.context import Context
 from station.errors import StationError
-from station.reports.from_tallies import TALLY_DIMENSIONS, TALLY_MEASURES, tally_table
+from station.reports.from_aggregates import entries_table, usage_table
 from station.reports.labels import Labels
 from station.reports.table import (
     ENTRY_MEASURES,
@@ -26,7 +27,6 @@ from station.reports.table import (
     ReportTable,
 )
 from station.reports.words import Lang
-from station.tallies import entries, usage
 
 FORMATS = ("table", "csv", "xlsx", "json", "png", "svg")
 FILE_FORMATS = frozenset({"xlsx", "png", "svg"})
@@ -48,6 +48,7 @@ MEASURES: dict[Report, tuple[Measure, ...]] = {
     Report.ENTRIES: ENTRY_MEASURES,
     Report.USAGE: USAGE_MEASURES,
 }
+NOT_COMPUTED = frozenset({Measure.FIRST_TIME})  # first-time people: not counted yet
 
 
 class UsageError(Exception):
@@ -124,20 +125,19 @@ def _dimensions(report: Report, text: str) -> list[str]:
         raise UsageError(
             f"cannot report {report} by {', '.join(unknown)}; expected among {', '.join(allowed)}"
         )
-    computed = TALLY_DIMENSIONS[report]
-    missing = [d for d in dims if d not in computed]
-    if missing:
-        raise UsageError(
-            f"{report} by {', '.join(missing)} is not computed yet: today's tallies count "
-            f"{report} by {', '.join(computed)} only"
+    periods = [d for d in dims if d in _PERIODS]
+    if len(periods) > 1:
+        raise StationError(
+            f"tally by one period at most (day, week, month, quarter or year), "
+            f"not {', '.join(periods)}"
         )
     return dims
 
 
 def _measures(report: Report, text: str | None) -> tuple[str, ...]:
-    computed = TALLY_MEASURES[report]
+    computed = tuple(m for m in MEASURES[report] if m not in NOT_COMPUTED)
     if text is None:
-        return tuple(computed)
+        return computed
     names = [m.strip() for m in text.split(",") if m.strip()]
     allowed = MEASURES[report]
     unknown = [m for m in names if m not in allowed]
@@ -146,11 +146,10 @@ def _measures(report: Report, text: str | None) -> tuple[str, ...]:
             f"unknown measure {', '.join(unknown) or '(none)'} for {report}; "
             f"expected among {', '.join(allowed)}"
         )
-    missing = [m for m in names if m not in computed]
+    missing = [m for m in names if m in NOT_COMPUTED]
     if missing:
         raise UsageError(
-            f"{', '.join(missing)} not computed yet: today's tallies give "
-            f"{', '.join(computed)} only"
+            f"{', '.join(missing)} not computed yet; the reports give {', '.join(computed)}"
         )
     return tuple(dict.fromkeys(names))
 
@@ -164,15 +163,25 @@ def _compute(
     first = args.start or default_first_day(last, dims)
     if first > last:
         raise StationError(f"--from {first} is after --to {last}")
-    start = dt.datetime.combine(first, dt.time(), zone).astimezone(dt.UTC)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
-    tally = entries if report is Report.ENTRIES else usage
     with ctx.session() as session:
-        try:
-            rows = tally(session, config.site.id, config.site.timezone, start, end, dims)
-        except ValueError as exc:
-            raise StationError(str(exc)) from None
-    return tally_table(report, rows, dims, site=config.site.id, first_day=first, last_day=last)
+        connection = session.connection()
+        # Distinct people need rows that still name them (the purge unlinks old ones).
+        raw_since = people_since(connection, config.site.id)
+        if report is Report.ENTRIES:
+            return entries_table(
+                connection, config.site.id, first, last, dims, zone, raw_since=raw_since
+            )
+        trainings = {a.resource: tuple(a.trainings) for a in config.agents.values()}
+        return usage_table(
+            connection,
+            config.site.id,
+            first,
+            last,
+            dims,
+            zone,
+            raw_since=raw_since,
+            trainings_of=lambda machine: trainings.get(machine, ()),
+        )
 
 
 def _write(table: ReportTable, fmt: str, args: argparse.Namespace, ctx: Context) -> None:
@@ -204,7 +213,13 @@ def _write(table: ReportTable, fmt: str, args: argparse.Namespace, ctx: Context)
 
 def default_first_day(last: dt.date, dims: list[str]) -> dt.date:
     """Without --from: the last 30 days, or whole periods when tallying by week or month
-    (12 of them, the current one included), so that `--by month` shows months."""
+    (12 of them, the current one included), quarter (8) or year (5), so that
+    `--by month` shows months."""
+    if "year" in dims:
+        return dt.date(last.year - 4, 1, 1)
+    if "quarter" in dims:
+        quarter = (last.year * 12 + last.month - 1) // 3 * 3 - 3 * 7
+        return dt.date(quarter // 12, quarter % 12 + 1, 1)
     if "month" in dims:
         month = last.year * 12 + last.month - 1 - 11
         return dt.date(month // 12, month % 12 + 1, 1)

@@ -15,10 +15,12 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import AbstractContextManager
 from typing import Protocol, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Table, insert, select
 from sqlalchemy.orm import Session
 
+from station.aggregates import rebuild
 from station.config import StationConfig
 from station.db import AccessEvent, MachineSession, Visit, make_engine, upgrade
 from station.demo.data import seed_people
@@ -47,6 +49,8 @@ def prepare_databases(config: StationConfig, now: dt.datetime, replication: Repl
     """Migrate and fill both databases and make the site's keys; safe to run again
     (nothing is seeded twice, existing keys are kept)."""
     KeyStore(config.keys_dir).init(config.kiosks, now)
+    zone = ZoneInfo(config.site.timezone)
+    today = now.astimezone(zone).date()
     central_url = config.resolve_url(config.central.url)
     upgrade(central_url)
     central_engine = make_engine(central_url)
@@ -54,7 +58,9 @@ def prepare_databases(config: StationConfig, now: dt.datetime, replication: Repl
         with replication.central_session(central_engine) as session:
             seed_site(session, config)
             seed_people(session, config.badge_key)
-            seed_history(session, config, now, allocate=replication.allocate)  # once
+            if seed_history(session, config, now, allocate=replication.allocate):  # once
+                session.flush()
+                rebuild(session.connection(), config.site.id, zone, until=today)
         site_url = config.resolve_url(config.database.url)
         upgrade(site_url)
         site_engine = make_engine(site_url)
@@ -63,7 +69,8 @@ def prepare_databases(config: StationConfig, now: dt.datetime, replication: Repl
                 seed_site(session, config)
             replication.bring_down(site_engine, central_engine)
             with Session(central_engine) as source, Session(site_engine) as site, site.begin():
-                copy_history(source, site, config.site.id)
+                if copy_history(source, site, config.site.id):
+                    rebuild(site.connection(), config.site.id, zone, until=today)
         finally:
             site_engine.dispose()
     finally:

@@ -96,6 +96,7 @@ class Method(enum.StrEnum):
     """How a report's distinct counts were obtained (translated by `station.reports.words`)."""
 
     RAW = "raw"  # counted from the raw rows of the range
+    UNAVAILABLE = "unavailable"  # the range starts before the raw rows kept: no distinct counts
 
 
 class Secrecy(enum.StrEnum):

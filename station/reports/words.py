@@ -65,8 +65,16 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     # how distinct counts were obtained (ReportTable.method)
     "method.raw": (
-        "Compté sur les lignes brutes de la période : chaque passage et chaque session une fois.",
-        "Counted from the raw rows of the range: each check-in and each session once.",
+        "Passages, sessions et durées : agrégats quotidiens. Personnes distinctes : comptées "
+        "sur les passages et sessions de la période, conservés pendant la durée de rétention.",
+        "Check-ins, sessions and durations: daily aggregates. Distinct people: counted from "
+        "the check-ins and sessions of the range, kept for the retention period.",
+    ),
+    "method.unavailable": (
+        "Passages, sessions et durées : agrégats quotidiens. Personnes distinctes : non "
+        "disponibles, la période commence avant les passages conservés (rétention).",
+        "Check-ins, sessions and durations: daily aggregates. Distinct people: unavailable, "
+        "the range starts before the check-ins kept (retention).",
     ),
 }
 

@@ -1,5 +1,6 @@
-"""Daily tallies: the entry and machine figures as anonymous cells, which survive the
-purge of the movement logs; a visit keeps the plan it was made under.
+"""Daily tallies: entry and machine figures as anonymous cells; a visit keeps its plan.
+
+The cells survive the purge of the movement logs (station/aggregates.py).
 
 Revision ID: 0013
 Revises: 0012

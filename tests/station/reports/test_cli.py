@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import Session
 
 from station import registry
+from station.aggregates import rebuild
 from station.cli.main import main
 from station.db import MachineSession, MemberKind, Visit, make_engine
 from station.ids import new_event_id
@@ -51,6 +53,9 @@ def base(site_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[
                     duration_s=seconds,
                 )
             )
+        # As the kiosk and sync keep them: the daily tallies of these rows.
+        session.flush()
+        rebuild(session.connection(), SITE, ZoneInfo("Europe/Paris"), until=dt.date(2026, 10, 31))
     engine.dispose()
     config = tmp_path / "config.toml"
     config.write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
@@ -74,15 +79,47 @@ def test_unknown_measures_and_dimensions_are_refused_naming_the_allowed(
     )
 
 
-def test_names_the_tallies_cannot_compute_yet_are_refused_and_said_so(
+def test_first_time_is_not_computed_yet_and_said_so(
     base: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main([*base, "entries", *SPAN, "--by", "weekday,hour"]) == 2
-    err = capsys.readouterr().err
-    assert "weekday, hour is not computed yet" in err
-    assert "day, week, month, space, purpose, commune, kind" in err
-    assert main([*base, "entries", *SPAN, "--measure", "people"]) == 2
-    assert "people not computed yet" in capsys.readouterr().err
+    assert main([*base, "entries", *SPAN, "--measure", "people,first_time"]) == 2
+    assert "first_time not computed yet" in capsys.readouterr().err
+
+
+def test_every_measure_and_the_occupancy_grid(
+    base: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*base, "entries", *SPAN, "--by", "weekday,hour", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["measures"] == [
+        "entries",
+        "people",
+        "members",
+        "visitors",
+        "median_minutes",
+    ]
+    # 1 October 2026 is a Thursday: Camille's five days from Thursday at 11:00 in Paris,
+    # then Léo's two at 12:00.
+    cells = {(r["weekday"], r["hour"]): (r["entries"], r["people"]) for r in document["rows"]}
+    assert cells == {
+        ("4", "11"): (1, 1),
+        ("5", "11"): (1, 1),
+        ("6", "11"): (1, 1),
+        ("7", "11"): (1, 1),
+        ("1", "11"): (1, 1),
+        ("2", "12"): (1, 1),
+        ("3", "12"): (1, 1),
+    }
+    assert document["totals"] == {
+        "entries": 7,
+        "people": 2,
+        "members": 5,
+        "visitors": 2,
+        "median_minutes": None,  # nobody checked out
+    }
+    assert main([*base, "usage", *SPAN, "--by", "training", "--format", "json"]) == 0
+    usage = json.loads(capsys.readouterr().out)
+    assert usage["rows"] == [{"training": "laser", "sessions": 2, "hours": 2.0, "users": 1}]
 
 
 def test_measure_picks_columns(base: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -103,7 +140,8 @@ def test_every_format_writes(base: list[str], tmp_path: Path) -> None:
 
     for fmt in ("xlsx", "png", "svg", "csv", "json"):
         path = tmp_path / f"by-purpose.{fmt}"
-        args = [*base, "entries", *SPAN, "--by", "purpose", "--format", fmt, "--output", str(path)]
+        args = [*base, "entries", *SPAN, "--by", "purpose", "--measure", "entries"]
+        args += ["--format", fmt, "--output", str(path)]
         assert main(args) == 0
         assert path.stat().st_size > 40
     sheet = load_workbook(tmp_path / "by-purpose.xlsx").active
@@ -113,7 +151,8 @@ def test_every_format_writes(base: list[str], tmp_path: Path) -> None:
 
 
 def test_excel_csv_in_english(base: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    args = [*base, "usage", *SPAN, "--format", "csv", "--excel", "--lang", "en"]
+    args = [*base, "usage", *SPAN, "--measure", "sessions,hours", "--format", "csv", "--excel"]
+    args += ["--lang", "en"]
     assert main(args) == 0
     assert capsys.readouterr().out.removeprefix("\ufeff").splitlines() == [
         "machine;sessions;hours",
@@ -125,7 +164,7 @@ def test_excel_csv_in_english(base: list[str], capsys: pytest.CaptureFixture[str
 
 
 def test_publish_hides_small_cells(base: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    args = [*base, "entries", *SPAN, "--by", "commune", "--publish"]
+    args = [*base, "entries", *SPAN, "--by", "commune", "--measure", "entries", "--publish"]
     assert main([*args, "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
     # Léo's 2 check-ins from Éperlecques: hidden, and Saint-Omer's 5 with them (the total

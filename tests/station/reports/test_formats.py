@@ -216,4 +216,4 @@ def test_the_table_for_people_says_what_and_totals(tmp_path: Path) -> None:
     assert "Entries by commune, La Station, 1 October 2026 – 31 October 2026" in text
     assert "Outside the territory" in text and "< 5" in text and "Total" in text
     assert "Statistical confidentiality" in text
-    assert "Counted from the raw rows" in text
+    assert "Distinct people: counted from" in text

@@ -1,0 +1,355 @@
+"""ReportTables from the daily tallies (`station.aggregates`): what reports read.
+
+The cells are summed in SQL by day and by the other dimensions asked for; days are
+placed in their week, month, quarter, year or weekday here (the same on SQLite and
+PostgreSQL). Medians are read from the cells' 5-minute duration buckets, so any range
+has one without the visits. Distinct people (`people`, `users`) are counted from the
+raw rows while they still name the people for the whole range (the retention period),
+and said unavailable before that (`Method`); `first_time` is not computed yet (None).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from station.aggregates import BUCKET_MINUTES, day_bounds
+from station.db import EntryTally, MachineSession, UsageTally, Visit
+from station.reports.from_tallies import commune_key
+from station.reports.table import (
+    ENTRY_MEASURES,
+    UNKNOWN,
+    USAGE_MEASURES,
+    Dimension,
+    Key,
+    Measure,
+    Method,
+    Report,
+    ReportTable,
+    Value,
+)
+
+ENTRY_DIMENSIONS = (
+    Dimension.DAY,
+    Dimension.WEEK,
+    Dimension.MONTH,
+    Dimension.QUARTER,
+    Dimension.YEAR,
+    Dimension.HOUR,
+    Dimension.WEEKDAY,
+    Dimension.SPACE,
+    Dimension.PURPOSE,
+    Dimension.COMMUNE,
+    Dimension.KIND,
+    Dimension.PLAN,
+)
+USAGE_DIMENSIONS = (
+    Dimension.DAY,
+    Dimension.WEEK,
+    Dimension.MONTH,
+    Dimension.QUARTER,
+    Dimension.YEAR,
+    Dimension.HOUR,
+    Dimension.WEEKDAY,
+    Dimension.MACHINE,
+    Dimension.TRAINING,
+)
+DAY_DERIVED: Mapping[str, Callable[[dt.date], str]] = {
+    Dimension.DAY: lambda d: d.isoformat(),
+    Dimension.WEEK: lambda d: f"{d.isocalendar()[0]:04d}-W{d.isocalendar()[1]:02d}",
+    Dimension.MONTH: lambda d: f"{d:%Y-%m}",
+    Dimension.QUARTER: lambda d: f"{d.year}-Q{(d.month - 1) // 3 + 1}",
+    Dimension.YEAR: lambda d: str(d.year),
+    Dimension.WEEKDAY: lambda d: str(d.isoweekday()),
+}
+
+
+def entries_table(
+    connection: Connection,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+    dims: Sequence[str],
+    zone: Any,
+    raw_since: dt.date | None = None,
+) -> ReportTable:
+    """Check-ins from `first` to `last` (local days, both included), by `dims`; every
+    site when `site` is None (central). `raw_since`: the first day whose raw rows
+    still name the people (distinct counts need them)."""
+    t = EntryTally
+    stored: dict[str, Any] = {
+        Dimension.HOUR: t.hour,
+        Dimension.SPACE: t.space,
+        Dimension.PURPOSE: t.purpose,
+        Dimension.COMMUNE: t.commune,
+        Dimension.KIND: t.kind,
+        Dimension.PLAN: t.plan,
+    }
+    columns = [t.day, *(stored[d] for d in dims if d in stored), t.kind]
+    query = (
+        select(*columns, func.sum(t.entries), func.sum(t.minutes))
+        .where(t.day >= first, t.day <= last)
+        .group_by(*columns)
+    )
+    if site is not None:
+        query = query.where(t.site_id == site)
+    sums: defaultdict[Key, list[float]] = defaultdict(lambda: [0, 0, 0, 0.0])
+    for row in connection.execute(query):
+        day: dt.date = row[0]
+        values = list(row[1:])
+        kind, count, minutes = values[-3], values[-2], values[-1]
+        named = dict(zip([d for d in dims if d in stored], values[:-3], strict=True))
+        key = _key(dims, day, named)
+        cell = sums[key]
+        cell[0] += int(count)
+        cell[1] += int(count) if kind == "member" else 0
+        cell[2] += int(count) if kind == "visitor" else 0
+        cell[3] += float(minutes or 0.0)
+    medians = _medians(connection, site, first, last, dims, stored)
+    rows: list[tuple[Key, dict[str, Value]]] = [
+        (
+            key,
+            {
+                Measure.ENTRIES: int(e),
+                Measure.PEOPLE: None,
+                Measure.FIRST_TIME: None,
+                Measure.MEMBERS: int(m),
+                Measure.VISITORS: int(v),
+                Measure.MEDIAN_MINUTES: _median(medians.get(key, {})),
+            },
+        )
+        for key, (e, m, v, _minutes) in sums.items()
+    ]
+    everyone: defaultdict[str, int] = defaultdict(int)
+    for histogram in medians.values():
+        for bucket, n in histogram.items():
+            everyone[bucket] += n
+    totals: dict[str, Value] = {
+        Measure.ENTRIES: sum(int(c[0]) for c in sums.values()),
+        Measure.PEOPLE: None,
+        Measure.FIRST_TIME: None,
+        Measure.MEMBERS: sum(int(c[1]) for c in sums.values()),
+        Measure.VISITORS: sum(int(c[2]) for c in sums.values()),
+        Measure.MEDIAN_MINUTES: _median(everyone),
+    }
+    method = _distinct(
+        connection, site, first, last, zone, rows, totals, dims, Report.ENTRIES, raw_since
+    )
+    return ReportTable(
+        name=Report.ENTRIES,
+        dimensions=tuple(dims),
+        measures=ENTRY_MEASURES,
+        rows=tuple(sorted(rows, key=lambda r: r[0])),
+        totals=totals,
+        method=method,
+        site=site,
+        first_day=first,
+        last_day=last,
+    )
+
+
+def usage_table(
+    connection: Connection,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+    dims: Sequence[str],
+    zone: Any,
+    raw_since: dt.date | None = None,
+    trainings_of: Callable[[str], Sequence[str]] = lambda machine: (),
+) -> ReportTable:
+    """Machine sessions and hours from `first` to `last`, by `dims` (a machine's
+    training: the trainings it requires, `trainings_of`; none, `UNKNOWN`)."""
+    t = UsageTally
+    stored: dict[str, Any] = {Dimension.HOUR: t.hour, Dimension.MACHINE: t.machine}
+    needs_machine = Dimension.TRAINING in dims and Dimension.MACHINE not in dims
+    columns = [t.day, *(stored[d] for d in dims if d in stored)]
+    if needs_machine:
+        columns.append(t.machine)
+    query = (
+        select(*columns, func.sum(t.sessions), func.sum(t.seconds))
+        .where(t.day >= first, t.day <= last)
+        .group_by(*columns)
+    )
+    if site is not None:
+        query = query.where(t.site_id == site)
+    sums: defaultdict[Key, list[float]] = defaultdict(lambda: [0, 0.0])
+    for row in connection.execute(query):
+        day: dt.date = row[0]
+        values = list(row[1:])
+        sessions, seconds = values[-2], values[-1]
+        plain = values[:-2]
+        named = dict(zip([d for d in dims if d in stored], plain, strict=False))
+        machine = plain[-1] if needs_machine else named.get(Dimension.MACHINE, "")
+        for training in trainings_of(str(machine)) or (UNKNOWN,):
+            if Dimension.TRAINING in dims:
+                named[Dimension.TRAINING] = training
+            cell = sums[_key(dims, day, named)]
+            cell[0] += int(sessions)
+            cell[1] += float(seconds or 0.0)
+            if Dimension.TRAINING not in dims:
+                break
+    rows: list[tuple[Key, dict[str, Value]]] = [
+        (
+            key,
+            {
+                Measure.SESSIONS: int(n),
+                Measure.HOURS: round(seconds / 3600, 2),
+                Measure.USERS: None,
+            },
+        )
+        for key, (n, seconds) in sums.items()
+    ]
+    totals: dict[str, Value] = {
+        Measure.SESSIONS: sum(int(c[0]) for c in sums.values())
+        if not _per_training(dims)
+        else None,
+        Measure.HOURS: round(sum(c[1] for c in sums.values()) / 3600, 2)
+        if not _per_training(dims)
+        else None,
+        Measure.USERS: None,
+    }
+    method = _distinct(
+        connection,
+        site,
+        first,
+        last,
+        zone,
+        rows,
+        totals,
+        dims,
+        Report.USAGE,
+        raw_since,
+        trainings_of,
+    )
+    return ReportTable(
+        name=Report.USAGE,
+        dimensions=tuple(dims),
+        measures=USAGE_MEASURES,
+        rows=tuple(sorted(rows, key=lambda r: r[0])),
+        totals=totals,
+        method=method,
+        site=site,
+        first_day=first,
+        last_day=last,
+    )
+
+
+def _per_training(dims: Sequence[str]) -> bool:
+    # A machine requiring two trainings counts under each: the column has no total.
+    return Dimension.TRAINING in dims
+
+
+def _key(dims: Sequence[str], day: dt.date, named: Mapping[str, Any]) -> Key:
+    parts: list[str] = []
+    for dim in dims:
+        if dim in DAY_DERIVED:
+            parts.append(DAY_DERIVED[dim](day))
+        elif dim == Dimension.HOUR:
+            parts.append(f"{int(named[dim]):02d}")
+        elif dim == Dimension.COMMUNE:
+            parts.append(commune_key(str(named[dim] or "")))
+        else:
+            parts.append(str(named[dim]) if named[dim] not in (None, "") else UNKNOWN)
+    return tuple(parts)
+
+
+def _medians(
+    connection: Connection,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+    dims: Sequence[str],
+    stored: Mapping[str, Any],
+) -> dict[Key, dict[str, int]]:
+    t = EntryTally
+    columns = [t.day, *(stored[d] for d in dims if d in stored)]
+    query = select(*columns, t.durations).where(t.day >= first, t.day <= last, t.timed > 0)
+    if site is not None:
+        query = query.where(t.site_id == site)
+    merged: defaultdict[Key, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in connection.execute(query):
+        day: dt.date = row[0]
+        values = list(row[1:])
+        named = dict(zip([d for d in dims if d in stored], values[:-1], strict=True))
+        histogram = merged[_key(dims, day, named)]
+        for bucket, count in (values[-1] or {}).items():
+            histogram[str(bucket)] += int(count)
+    return {key: dict(h) for key, h in merged.items()}
+
+
+def _median(histogram: Mapping[str, int]) -> float | None:
+    """The median visit in minutes, to the middle of its 5-minute bucket."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    seen = 0
+    for bucket in sorted(histogram, key=int):
+        seen += histogram[bucket]
+        if seen * 2 >= total:
+            return int(bucket) + BUCKET_MINUTES / 2
+    return None
+
+
+def _distinct(
+    connection: Connection,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+    zone: Any,
+    rows: list[tuple[Key, dict[str, Value]]],
+    totals: dict[str, Value],
+    dims: Sequence[str],
+    report: Report,
+    raw_since: dt.date | None,
+    trainings_of: Callable[[str], Sequence[str]] = lambda machine: (),
+) -> str:
+    """Fill each cell's distinct people, and the range's, from the raw rows when they
+    still name the people for the whole range (from `raw_since`, the first such day);
+    the method that says how, or why not."""
+    if raw_since is not None and first < raw_since:
+        return Method.UNAVAILABLE
+    start, _ = day_bounds(first, zone)
+    _, end = day_bounds(last, zone)
+    if report is Report.ENTRIES:
+        v = Visit
+        columns: dict[str, Any] = {
+            Dimension.SPACE: v.space,
+            Dimension.PURPOSE: v.purpose,
+            Dimension.COMMUNE: v.home_commune,
+            Dimension.KIND: v.member_kind,
+            Dimension.PLAN: v.plan,
+        }
+        member, at, where, measure = v.member_id, v.checked_in_at, v.site_id, Measure.PEOPLE
+    else:
+        m = MachineSession
+        columns = {Dimension.MACHINE: m.resource, Dimension.TRAINING: m.resource}
+        member, at, where, measure = m.member_id, m.started_at, m.site_id, Measure.USERS
+    plain = [d for d in dims if d in columns]
+    query = select(member, at, *(columns[d] for d in plain)).where(
+        at >= start, at < end, member.is_not(None)
+    )
+    if site is not None:
+        query = query.where(where == site)
+    people: defaultdict[Key, set[Any]] = defaultdict(set)
+    everyone: set[Any] = set()
+    for person, moment, *found in connection.execute(query):
+        local = moment.astimezone(zone)
+        named: dict[str, Any] = dict(zip(plain, found, strict=True))
+        named[Dimension.HOUR] = local.hour
+        trainings: Sequence[str] = ("",)
+        if Dimension.TRAINING in dims:
+            trainings = trainings_of(str(named[Dimension.TRAINING])) or (UNKNOWN,)
+        for training in trainings:
+            if Dimension.TRAINING in dims:
+                named[Dimension.TRAINING] = training
+            people[_key(dims, local.date(), named)].add(person)
+        everyone.add(person)
+    for key, values in rows:
+        values[measure] = len(people.get(key, ()))
+    totals[measure] = len(everyone)
+    return Method.RAW
