@@ -344,3 +344,61 @@ class UsageTally(Base):
     machine: Mapped[str] = mapped_column(String(64), primary_key=True)
     sessions: Mapped[int] = mapped_column(Integer, default=0)
     seconds: Mapped[float] = mapped_column(default=0.0)
+
+
+class FirstVisit(Base):
+    """The local day of a person's first check-in at a site: what makes them a
+    first-timer in the figures. Kept while the person is registered (forgetting them
+    deletes it); the visits themselves go after the retention period."""
+
+    __tablename__ = "first_visits"
+
+    site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+
+
+class PeriodPeople(Base):
+    """Distinct people (and first-timers) of one period, overall or for one value of one
+    dimension: frozen when the period closes, so that the figures outlive the visits
+    (`station.people`)."""
+
+    __tablename__ = "period_people"
+
+    site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    report: Mapped[str] = mapped_column(String(16), primary_key=True)  # entries | usage
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)  # day ... year
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)  # 2026-W12, 2026-Q1...
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)  # "": the total
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)  # "" with no dimension
+    people: Mapped[int] = mapped_column(Integer, default=0)
+    first_time: Mapped[int | None] = mapped_column(Integer, default=None)
+    frozen_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class SkillRecord(History, Base):
+    """A skill a staff member records for a person, from the configured catalogue (the
+    community of communes' measure of the inhabitants' digital skills)."""
+
+    __tablename__ = "skill_records"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_event_id)
+    member_id: Mapped[uuid.UUID | None] = mapped_column(default=None, index=True)
+    skill: Mapped[str] = mapped_column(String(64))
+    recorded_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    recorded_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Company(History, Base):
+    """A company a member of the incubator or the coworking space registered: its SIREN,
+    its date and the offer that hosted it (the measure of companies created)."""
+
+    __tablename__ = "companies"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_event_id)
+    member_id: Mapped[uuid.UUID | None] = mapped_column(default=None, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    siren: Mapped[str] = mapped_column(String(9), index=True)
+    created_on: Mapped[dt.date] = mapped_column(Date)
+    offer: Mapped[str] = mapped_column(String(64))  # the purpose (offer) that hosted it
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
