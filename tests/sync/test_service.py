@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from station.config import StationConfig, load_config
-from station.db import AccessEvent, AgentStatus, MachineSession
+from station.db import AccessEvent, AgentStatus, MachineSession, UsageTally
 from station.ids import new_event_id
 from station.protocol import topics
 from station.protocol.events import decode_ack
@@ -102,6 +102,14 @@ def test_machine_sessions_are_built_from_start_and_end(
         assert rows[session_id].started_at == NOW
         other = rows[str(orphan_end.id)]
         assert other.started_at == NOW - dt.timedelta(seconds=30)
+        # The site's daily machine tallies, kept in the same transaction as the sessions.
+        with Session(running.site_engine) as db:
+            cells = db.scalars(select(UsageTally)).all()
+        # 10:59:30 and 11:00 in Paris: two local hours of one day.
+        assert sorted((c.day, c.hour, c.machine, c.sessions, c.seconds) for c in cells) == [
+            (NOW.date(), 10, "laser-cutter", 1, 30.0),
+            (NOW.date(), 11, "laser-cutter", 1, 180.0),
+        ]
     finally:
         agent.close()
 
