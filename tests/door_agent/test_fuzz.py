@@ -15,11 +15,9 @@ from hypothesis import strategies as st
 from door_agent.agent import Agent
 from door_agent.inbox import MqttMessage
 from station.protocol import topics
-from station.protocol.grants import make_snapshot
 from station.protocol.keys import sign_envelope
 from station.protocol.vocabulary import Command
-from station.rules import ResourceFacts
-from tests.support.keys import site_signer, site_trust
+from tests.support.keys import site_signer, site_snapshot, site_trust
 
 CHANNELS = (topics.GRANTS, topics.ACKS, topics.COMMANDS)
 NOW = dt.datetime.now(dt.UTC)
@@ -83,16 +81,7 @@ def offline_agent(request, make_config):  # type: ignore[no-untyped-def]
     agent = Agent(config, request.param, pin_factory=MockFactory(), connect=False)
     # A first good snapshot: the issuers it lists make signed commands reach the checks
     # past the signature, where the shapes below are tried.
-    first = make_snapshot(
-        config.site.id,
-        request.param,
-        1,
-        ResourceFacts(request.param),
-        {},
-        site_trust(config),
-        site_signer(config),
-    )
-    _feed(agent, topics.GRANTS, first)
+    _feed(agent, topics.GRANTS, site_snapshot(config, request.param))
     assert agent.store.version == 1
     yield agent
     agent.close()

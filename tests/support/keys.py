@@ -7,9 +7,10 @@ from typing import Any
 
 from station.config import StationConfig
 from station.keystore import KeyStore, kiosk_key_file
-from station.protocol.grants import read_snapshot
+from station.protocol.grants import make_snapshot, read_snapshot
 from station.protocol.keys import Keyring, SigningKey
 from station.protocol.trust import SiteTrust
+from station.rules import ResourceFacts
 
 # Keys made by `init` have no window: any moment picks the same signer.
 ANY_MOMENT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -37,3 +38,21 @@ def read_site_snapshot(config: StationConfig, payload: bytes, agent_id: str) -> 
 def issuers(config: StationConfig) -> Keyring:
     """The keys whose commands the site's agents accept."""
     return site_trust(config).issuers
+
+
+def site_snapshot(
+    config: StationConfig,
+    agent_id: str,
+    version: int = 1,
+    entries: dict[str, dict[str, Any]] | None = None,
+) -> bytes:
+    """A snapshot as sync would sign it for `agent_id`: its resource open at all hours."""
+    return make_snapshot(
+        config.site.id,
+        agent_id,
+        version,
+        ResourceFacts(agent_id),
+        entries or {},
+        site_trust(config),
+        site_signer(config),
+    )

@@ -27,7 +27,7 @@ from station.protocol.signing import canonical
 from station.protocol.vocabulary import Command
 from station.rules import ResourceFacts
 from tests.station.deploy.running import NOW
-from tests.support.keys import site_signer, site_trust
+from tests.support.keys import site_signer, site_snapshot, site_trust
 
 AGENT = "front-door"
 
@@ -126,16 +126,7 @@ def test_nothing_in_an_agents_bundle_signs_what_an_agent_accepts(
     agent = Agent(installed, AGENT, pin_factory=MockFactory(), connect=False)
     try:
         # The agent itself trusts its bundle's site.pub: a real snapshot is accepted...
-        good = make_snapshot(
-            installed.site.id,
-            AGENT,
-            1,
-            ResourceFacts(AGENT),
-            {},
-            site_trust(site_config),
-            site_signer(site_config),
-        )
-        agent.loop.handle(MqttMessage(topics.GRANTS, good))
+        agent.loop.handle(MqttMessage(topics.GRANTS, site_snapshot(site_config, AGENT)))
         assert agent.store.version == 1
         # ...and nothing its bundle could sign is, neither by itself nor by another agent.
         for channel, payload in _forgeries(site_config, values):
@@ -163,16 +154,7 @@ def test_a_kiosks_bundle_signs_as_that_kiosk_only(
     assert kiosk_key.key_id != site_signer(site_config).key_id
     agent = Agent(site_config, AGENT, pin_factory=MockFactory(), connect=False)
     try:
-        snapshot = make_snapshot(
-            site_config.site.id,
-            AGENT,
-            1,
-            ResourceFacts(AGENT),
-            {},
-            site_trust(site_config),
-            site_signer(site_config),
-        )
-        agent.loop.handle(MqttMessage(topics.GRANTS, snapshot))
+        agent.loop.handle(MqttMessage(topics.GRANTS, site_snapshot(site_config, AGENT)))
         for author in (
             Author("Thief", "console"),
             Author("Thief", "cli:server"),
