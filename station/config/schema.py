@@ -23,6 +23,7 @@ from station.config.site import (
     PurposeConfig,
     RetentionConfig,
     SiteConfig,
+    SkillConfig,
     SpaceConfig,
     TrainingConfig,
 )
@@ -46,6 +47,12 @@ class StationConfig(Section):
     )
     trainings: dict[Slug, TrainingConfig] = doc(
         "Trainings, by code.", {"laser": {"fr": "Découpeuse laser"}}, default_factory=dict
+    )
+    skills: dict[Slug, SkillConfig] = doc(
+        "Digital skills staff record for a person (`station member skill`), by code: "
+        "the catalogue `station report skills` counts.",
+        {"demarches-en-ligne": {"fr": "Démarches en ligne", "en": "Online procedures"}},
+        default_factory=dict,
     )
     kiosks: dict[Slug, KioskConfig] = doc(
         "Entrance kiosks, by id.",

@@ -67,6 +67,12 @@ class PurposeConfig(Section):
     fr: str = doc("Label in French.", "Coworking")
     en: str = doc("Label in English.", "Coworking")
     space: Slug = doc("Space this purpose counts towards.", "coworking")
+    digital_help: bool = doc(
+        "Check-ins for this purpose are digital-help accompaniments: `station report "
+        "skills` counts them and the distinct people helped.",
+        True,
+        default=False,
+    )
 
 
 class SpaceConfig(Section):
@@ -86,6 +92,11 @@ class TrainingConfig(Section):
     valid_days: int = doc(
         "Validity of the training once granted, 0 for no expiry.", 365, default=0, ge=0
     )
+
+
+class SkillConfig(Section):
+    fr: str = doc("Label in French.", "Démarches en ligne")
+    en: str = doc("Label in English.", "Online procedures")
 
 
 class KioskConfig(Section):
