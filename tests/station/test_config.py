@@ -154,7 +154,16 @@ def test_every_key_of_the_sample_is_documented() -> None:
         parts = key.split(".")
         if (
             parts[0]
-            in {"spaces", "trainings", "kiosks", "agents", "schedules", "plans", "resource_groups"}
+            in {
+                "spaces",
+                "trainings",
+                "skills",
+                "kiosks",
+                "agents",
+                "schedules",
+                "plans",
+                "resource_groups",
+            }
             and len(parts) > 1
         ):
             parts[1] = "<id>"
