@@ -26,17 +26,20 @@ from station.aggregates import mark_people_since
 from station.db import (
     AccessEvent,
     Badge,
+    Company,
     MachineSession,
     Member,
     MemberKind,
     Membership,
     MemberTraining,
+    SkillRecord,
     SyncRejection,
     Visit,
     utcnow,
 )
 from station.db.live import is_live, live
 from station.db.models import StaffPinFailure
+from station.people import forget_person
 
 ERASED = "(effacé)"
 
@@ -230,6 +233,8 @@ def export(session: Session, member: Member) -> dict[str, Any]:
         "machine_sessions": rows(MachineSession, MachineSession.member_id == member.id),
         "access_events": rows(AccessEvent, AccessEvent.member_id == member.id),
         "staff_pin_failures": rows(StaffPinFailure, StaffPinFailure.member_id == member.id),
+        "skills": rows(SkillRecord, SkillRecord.member_id == member.id),
+        "companies": rows(Company, Company.member_id == member.id),
         "sync_rejections": rows(SyncRejection, *_naming(session, member)),
     }
 
@@ -286,8 +291,12 @@ def forget(
         .values(member_id=None, credential_hash=None)
     )
     session.execute(delete(AccessEvent).where(AccessEvent.member_id == member.id))
+    # A skill gained, a company created: figures of the site, no longer anyone's.
+    for model in (SkillRecord, Company):
+        session.execute(update(model).where(model.member_id == member.id).values(member_id=None))
     session.execute(delete(SyncRejection).where(or_(*_naming(session, member))))
     session.execute(delete(StaffPinFailure).where(StaffPinFailure.member_id == member.id))
+    forget_person(session.connection(), member.id)  # first visit, ids kept for open periods
     session.flush()
 
 

@@ -19,7 +19,9 @@ from station.credential import Credential
 from station.db import (
     AccessEvent,
     Base,
+    Company,
     MachineSession,
+    SkillRecord,
     SyncRejection,
     Visit,
     make_engine,
@@ -42,6 +44,8 @@ EXPORTED = {
     "access_events": "access_events",
     "machine_sessions": "machine_sessions",
     "staff_pin_failures": "staff_pin_failures",
+    "skill_records": "skills",
+    "companies": "companies",
 }
 
 
@@ -90,7 +94,18 @@ def populate(session: Callable[[], AbstractContextManager[Session]]) -> str:
         badge = registry.enroll_badge(db, camille, Credential.uid("04A1B2C3"), KEY)
         registry.enroll_badge(db, zoe, Credential.uid("04D4E5F6"), KEY)
         registry.grant_training(db, camille, "laser", now=AT)
-        for who in (camille, zoe):
+        for who, siren in ((camille, "732829320"), (zoe, "552100554")):
+            db.add(SkillRecord(site_id=SITE, member_id=who.id, skill="pix", recorded_on=AT.date()))
+            db.add(
+                Company(
+                    site_id=SITE,
+                    member_id=who.id,
+                    name=f"{who.first_name} SAS",
+                    siren=siren,
+                    created_on=AT.date(),
+                    offer="coworking",
+                )
+            )
             db.add(
                 Visit(
                     site_id=SITE,
