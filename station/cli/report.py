@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from station.aggregates import people_since
 from station.cli.context import Context
+from station.cli.report_source import add_source_arguments, reading
 from station.errors import StationError
 from station.reports.from_aggregates import entries_table, usage_table
 from station.reports.labels import Labels
@@ -41,8 +41,9 @@ DIMENSIONS: dict[Report, tuple[Dimension, ...]] = {
         Dimension.COMMUNE,
         Dimension.KIND,
         Dimension.PLAN,
+        Dimension.SITE,
     ),
-    Report.USAGE: (Dimension.MACHINE, Dimension.TRAINING, *_TIMES),
+    Report.USAGE: (Dimension.MACHINE, Dimension.TRAINING, *_TIMES, Dimension.SITE),
 }
 MEASURES: dict[Report, tuple[Measure, ...]] = {
     Report.ENTRIES: ENTRY_MEASURES,
@@ -91,6 +92,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             action="store_true",
             help="statistical confidentiality: cells under 5 people hidden, and their complements",
         )
+        add_source_arguments(sub)
         sub.set_defaults(handler=run_report, tally=report.value)
 
 
@@ -163,18 +165,16 @@ def _compute(
     first = args.start or default_first_day(last, dims)
     if first > last:
         raise StationError(f"--from {first} is after --to {last}")
-    with ctx.session() as session:
-        connection = session.connection()
-        # Distinct people need rows that still name them (the purge unlinks old ones).
-        raw_since = people_since(connection, config.site.id)
+    # The site database, or central's (--central); distinct people need rows that still
+    # name them (the purge unlinks old ones): from `raw_since` on.
+    with reading(args, ctx) as source:
+        connection, site, raw_since = source.connection, source.site, source.raw_since
         if report is Report.ENTRIES:
-            return entries_table(
-                connection, config.site.id, first, last, dims, zone, raw_since=raw_since
-            )
+            return entries_table(connection, site, first, last, dims, zone, raw_since=raw_since)
         trainings = {a.resource: tuple(a.trainings) for a in config.agents.values()}
         return usage_table(
             connection,
-            config.site.id,
+            site,
             first,
             last,
             dims,

@@ -46,6 +46,7 @@ ENTRY_DIMENSIONS = (
     Dimension.COMMUNE,
     Dimension.KIND,
     Dimension.PLAN,
+    Dimension.SITE,
 )
 USAGE_DIMENSIONS = (
     Dimension.DAY,
@@ -57,6 +58,7 @@ USAGE_DIMENSIONS = (
     Dimension.WEEKDAY,
     Dimension.MACHINE,
     Dimension.TRAINING,
+    Dimension.SITE,
 )
 DAY_DERIVED: Mapping[str, Callable[[dt.date], str]] = {
     Dimension.DAY: lambda d: d.isoformat(),
@@ -88,6 +90,7 @@ def entries_table(
         Dimension.COMMUNE: t.commune,
         Dimension.KIND: t.kind,
         Dimension.PLAN: t.plan,
+        Dimension.SITE: t.site_id,
     }
     columns = [t.day, *(stored[d] for d in dims if d in stored), t.kind]
     query = (
@@ -136,7 +139,7 @@ def entries_table(
         Measure.VISITORS: sum(int(c[2]) for c in sums.values()),
         Measure.MEDIAN_MINUTES: _median(everyone),
     }
-    method = _distinct(
+    method = _distinct_per_site(
         connection, site, first, last, zone, rows, totals, dims, Report.ENTRIES, raw_since
     )
     return ReportTable(
@@ -165,7 +168,11 @@ def usage_table(
     """Machine sessions and hours from `first` to `last`, by `dims` (a machine's
     training: the trainings it requires, `trainings_of`; none, `UNKNOWN`)."""
     t = UsageTally
-    stored: dict[str, Any] = {Dimension.HOUR: t.hour, Dimension.MACHINE: t.machine}
+    stored: dict[str, Any] = {
+        Dimension.HOUR: t.hour,
+        Dimension.MACHINE: t.machine,
+        Dimension.SITE: t.site_id,
+    }
     needs_machine = Dimension.TRAINING in dims and Dimension.MACHINE not in dims
     columns = [t.day, *(stored[d] for d in dims if d in stored)]
     if needs_machine:
@@ -213,7 +220,7 @@ def usage_table(
         else None,
         Measure.USERS: None,
     }
-    method = _distinct(
+    method = _distinct_per_site(
         connection,
         site,
         first,
@@ -256,6 +263,44 @@ def _key(dims: Sequence[str], day: dt.date, named: Mapping[str, Any]) -> Key:
         else:
             parts.append(str(named[dim]) if named[dim] not in (None, "") else UNKNOWN)
     return tuple(parts)
+
+
+def _distinct_per_site(
+    connection: Connection,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+    zone: Any,
+    rows: list[tuple[Key, dict[str, Value]]],
+    totals: dict[str, Value],
+    dims: Sequence[str],
+    report: Report,
+    raw_since: dt.date | None,
+    trainings_of: Callable[[str], Sequence[str]] = lambda machine: (),
+) -> str:
+    """`_distinct`, with sites side by side: each site's rows counted at that site (the
+    site taken out of their keys), the range's total over the sites asked for."""
+    if Dimension.SITE not in dims:
+        return _distinct(
+            connection, site, first, last, zone, rows, totals, dims, report, raw_since, trainings_of
+        )
+    at = list(dims).index(Dimension.SITE)
+    rest = [d for d in dims if d != Dimension.SITE]
+    of_site: defaultdict[str, list[tuple[Key, dict[str, Value]]]] = defaultdict(list)
+    for key, values in rows:  # the same dicts: `_distinct` fills them in place
+        of_site[key[at]].append((key[:at] + key[at + 1 :], values))
+    methods = {
+        _distinct(
+            connection, one, first, last, zone, cells, {}, rest, report, raw_since, trainings_of
+        )
+        for one, cells in of_site.items()
+    }
+    methods.add(
+        _distinct(
+            connection, site, first, last, zone, [], totals, rest, report, raw_since, trainings_of
+        )
+    )
+    return Method.UNAVAILABLE if Method.UNAVAILABLE in methods else methods.pop()
 
 
 def _medians(

@@ -64,6 +64,8 @@ class Labels:
             return pick(named[key], self.lang) if key in named else key
         if dimension == Dimension.COMMUNE:
             return self.commune(key)
+        if dimension == Dimension.SITE:
+            return self.site(key)
         if dimension == Dimension.KIND:
             return self.word(f"kind.{key}") if f"kind.{key}" in _KINDS else key
         return self._period(dimension, key)

@@ -9,7 +9,7 @@ Keys, per dimension: day `2026-10-25`, week `2026-W43`, month `2026-10`, quarter
 `2026-Q4`, year `2026`, hour `00`..`23` (local time), weekday `1`..`7` (ISO: Monday is
 1), commune an INSEE code, `OTHER_COMMUNE` (outside the territory) or `UNKNOWN`; the
 others the codes of the configuration (space, purpose, plan, training, the machine's
-resource) or of the data model (kind: member, visitor, staff).
+resource), of the data model (kind: member, visitor, staff), or the site's id (site).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class Dimension(enum.StrEnum):
     PLAN = "plan"
     MACHINE = "machine"
     TRAINING = "training"
+    SITE = "site"  # at central: the site's id
 
 
 PERIODS = frozenset(

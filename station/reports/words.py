@@ -40,6 +40,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "plan": ("Formule", "Plan"),
     "machine": ("Machine", "Machine"),
     "training": ("Formation", "Training"),
+    "site": ("Site", "Site"),
     # reports (titles)
     "report.entries": ("Entrées", "Entries"),
     "report.usage": ("Usage des machines", "Machine use"),
