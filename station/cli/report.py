@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from station.cli.context import Context
+from station.cli.report_outcomes import register_outcomes
 from station.cli.report_source import add_source_arguments, reading
 from station.errors import StationError
 from station.reports.from_aggregates import entries_table, usage_table
@@ -94,6 +95,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         )
         add_source_arguments(sub)
         sub.set_defaults(handler=run_report, tally=report.value)
+    register_outcomes(commands, write=_write, first_day=default_first_day)
 
 
 def run_report(args: argparse.Namespace, ctx: Context) -> int:

@@ -30,6 +30,7 @@ class Labels:
     purposes: Names = field(default_factory=dict)
     trainings: Names = field(default_factory=dict)
     plans: Names = field(default_factory=dict)
+    skills: Names = field(default_factory=dict)
     machines: Names = field(default_factory=dict)
     sites: Mapping[str, str] = field(default_factory=dict)  # site id -> its name
 
@@ -41,6 +42,7 @@ class Labels:
             purposes={p.id: (p.fr, p.en) for p in config.purposes},
             trainings={code: (t.fr, t.en) for code, t in config.trainings.items()},
             plans={code: (p.fr, p.en) for code, p in config.plans.items()},
+            skills={code: (s.fr, s.en) for code, s in config.skills.items()},
             # Agents have one name, shown to staff as it is in either language.
             machines={
                 a.resource: (a.name, a.name) for a in config.agents.values() if a.kind == "machine"
@@ -111,6 +113,8 @@ class Labels:
             Dimension.TRAINING: self.trainings,
             Dimension.PLAN: self.plans,
             Dimension.MACHINE: self.machines,
+            Dimension.SKILL: self.skills,
+            Dimension.OFFER: self.purposes,  # a company's offer is a purpose
         }
         return named.get(dimension)
 

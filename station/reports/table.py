@@ -44,6 +44,8 @@ class Dimension(enum.StrEnum):
     MACHINE = "machine"
     TRAINING = "training"
     SITE = "site"  # at central: the site's id
+    SKILL = "skill"  # a code of [skills]
+    OFFER = "offer"  # the purpose (offer) that hosted a company
 
 
 PERIODS = frozenset(
@@ -61,6 +63,11 @@ class Measure(enum.StrEnum):
     SESSIONS = "sessions"  # machine sessions
     HOURS = "hours"  # machine hours
     USERS = "users"  # distinct people who used a machine
+    TRAININGS = "trainings"  # trainings granted
+    ACCOMPANIMENTS = "accompaniments"  # check-ins for a digital-help purpose
+    HELPED = "helped"  # distinct people accompanied
+    SKILLS = "skills"  # skills recorded from the catalogue
+    COMPANIES = "companies"  # companies created
 
 
 ENTRY_MEASURES = (
@@ -72,6 +79,8 @@ ENTRY_MEASURES = (
     Measure.MEDIAN_MINUTES,
 )
 USAGE_MEASURES = (Measure.SESSIONS, Measure.HOURS, Measure.USERS)
+SKILL_MEASURES = (Measure.TRAININGS, Measure.ACCOMPANIMENTS, Measure.HELPED, Measure.SKILLS)
+COMPANY_MEASURES = (Measure.COMPANIES,)
 
 # Counts of people (a check-in or a machine session is a person's): the cells that
 # `--publish` hides when small. The others describe those people and are hidden with them.
@@ -84,6 +93,9 @@ PEOPLE_MEASURES = frozenset(
         Measure.VISITORS,
         Measure.USERS,
         Measure.SESSIONS,
+        # Each names a person's training, visit, skill or company.
+        *SKILL_MEASURES,
+        *COMPANY_MEASURES,
     }
 )
 
@@ -91,6 +103,8 @@ PEOPLE_MEASURES = frozenset(
 class Report(enum.StrEnum):
     ENTRIES = "entries"
     USAGE = "usage"
+    SKILLS = "skills"
+    COMPANIES = "companies"
 
 
 class Method(enum.StrEnum):
@@ -98,6 +112,9 @@ class Method(enum.StrEnum):
 
     RAW = "raw"  # counted from the raw rows of the range
     UNAVAILABLE = "unavailable"  # the range starts before the raw rows kept: no distinct counts
+    SKILLS_RAW = "skills_raw"  # skills: records kept, people helped from the raw visits
+    SKILLS_UNAVAILABLE = "skills_unavailable"  # the same, people helped unavailable
+    RECORDS = "records"  # counted from rows kept for good (companies)
 
 
 class Secrecy(enum.StrEnum):

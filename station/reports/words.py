@@ -25,6 +25,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "sessions": ("Sessions", "Sessions"),
     "hours": ("Heures machine", "Machine hours"),
     "users": ("Utilisateurs", "Users"),
+    "trainings": ("Formations validées", "Trainings granted"),
+    "accompaniments": ("Accompagnements numériques", "Digital-help sessions"),
+    "helped": ("Personnes accompagnées", "People helped"),
+    "skills": ("Compétences acquises", "Skills gained"),
+    "companies": ("Entreprises créées", "Companies created"),
     # dimensions
     "day": ("Jour", "Day"),
     "week": ("Semaine", "Week"),
@@ -40,10 +45,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "plan": ("Formule", "Plan"),
     "machine": ("Machine", "Machine"),
     "training": ("Formation", "Training"),
+    "skill": ("Compétence", "Skill"),
+    "offer": ("Offre d'accueil", "Hosting offer"),
     "site": ("Site", "Site"),
     # reports (titles)
     "report.entries": ("Entrées", "Entries"),
     "report.usage": ("Usage des machines", "Machine use"),
+    "report.skills": ("Compétences numériques", "Digital skills"),
+    "report.companies": ("Entreprises créées", "Companies created"),
     # member kinds
     "kind.member": ("Adhérent", "Member"),
     "kind.visitor": ("Visiteur", "Visitor"),
@@ -70,6 +79,27 @@ WORDS: dict[str, tuple[str, str]] = {
         "sur les passages et sessions de la période, conservés pendant la durée de rétention.",
         "Check-ins, sessions and durations: daily aggregates. Distinct people: counted from "
         "the check-ins and sessions of the range, kept for the retention period.",
+    ),
+    "method.skills_raw": (
+        "Formations, compétences : enregistrements conservés. Accompagnements : agrégats "
+        "quotidiens. Personnes accompagnées : comptées sur les passages de la période, "
+        "conservés pendant la durée de rétention.",
+        "Trainings and skills: the records kept. Digital-help sessions: daily aggregates. "
+        "People helped: counted from the check-ins of the range, kept for the retention "
+        "period.",
+    ),
+    "method.skills_unavailable": (
+        "Formations, compétences : enregistrements conservés. Accompagnements : agrégats "
+        "quotidiens. Personnes accompagnées : non disponibles, la période commence avant "
+        "les passages conservés (rétention).",
+        "Trainings and skills: the records kept. Digital-help sessions: daily aggregates. "
+        "People helped: unavailable, the range starts before the check-ins kept (retention).",
+    ),
+    "method.records": (
+        "Entreprises enregistrées par l'équipe (SIREN vérifié), comptées à leur date de "
+        "création ; conservées quand la personne est effacée.",
+        "Companies recorded by staff (SIREN checked), counted on their creation date; kept "
+        "when the person is erased.",
     ),
     "method.unavailable": (
         "Passages, sessions et durées : agrégats quotidiens. Personnes distinctes : non "

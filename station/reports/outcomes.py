@@ -1,0 +1,277 @@
+"""The operator's measures of return as ReportTables: skills gained and companies created.
+
+Skills gained (`Report.SKILLS`) gathers four counts: trainings granted (from the
+registry's `member_trainings`, by the local day of `granted_at`; a renewal moves a
+training to its new day, so each person's training counts once), digital-help
+accompaniments (check-ins for a purpose with `digital_help = true`, from the daily
+tallies, so they survive the purge), the distinct people helped (from the raw visits
+while they still name the people, as `people` in the entries report), and the skills
+staff recorded (`skill_records`, by `recorded_on`). A period dimension splits all four;
+`training`, `skill` or `purpose` splits only the counts it applies to, and the table
+then holds those (`measures_for`).
+
+Companies created (`Report.COMPANIES`) counts `companies` by the day the company was
+created, and by the offer that hosted it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from station.aggregates import day_bounds
+from station.db import Company, EntryTally, MemberTraining, SkillRecord, Visit
+from station.reports.from_aggregates import DAY_DERIVED
+from station.reports.table import (
+    COMPANY_MEASURES,
+    PERIODS,
+    SKILL_MEASURES,
+    Dimension,
+    Key,
+    Measure,
+    Method,
+    Report,
+    ReportTable,
+    Row,
+    Value,
+)
+
+_ORDERED_PERIODS = (
+    Dimension.DAY,
+    Dimension.WEEK,
+    Dimension.MONTH,
+    Dimension.QUARTER,
+    Dimension.YEAR,
+)
+# What splits which counts of the skills report (a period splits them all).
+SPLITS: dict[str, tuple[Measure, ...]] = {
+    Dimension.TRAINING: (Measure.TRAININGS,),
+    Dimension.PURPOSE: (Measure.ACCOMPANIMENTS, Measure.HELPED),
+    Dimension.SKILL: (Measure.SKILLS,),
+}
+SKILL_DIMENSIONS = (*_ORDERED_PERIODS, *SPLITS)
+COMPANY_DIMENSIONS = (*_ORDERED_PERIODS, Dimension.OFFER)
+
+
+def measures_for(dims: Sequence[str]) -> tuple[Measure, ...]:
+    """The skills report's columns when tallied by `dims` (one split at most)."""
+    for dim in dims:
+        if dim in SPLITS:
+            return SPLITS[dim]
+    return SKILL_MEASURES
+
+
+def skills_table(
+    connection: Connection,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+    dims: Sequence[str],
+    zone: Any,
+    *,
+    digital_help: Collection[str],
+    raw_since: dt.date | None = None,
+) -> ReportTable:
+    """Skills gained from `first` to `last` (local days, both included), by `dims`;
+    every site when `site` is None. `digital_help`: the purposes whose check-ins are
+    accompaniments; `raw_since`: the first day whose visits still name the people."""
+    splits = [d for d in dims if d in SPLITS]
+    if len(splits) > 1:
+        raise ValueError(f"skills split by one of training, purpose, skill; not {splits}")
+    measures = measures_for(dims)
+    counts: defaultdict[Key, dict[str, Value]] = defaultdict(dict)
+    totals: dict[str, Value] = {}
+    if Measure.TRAININGS in measures:
+        totals |= _trainings(connection, site, first, last, dims, zone, counts)
+    if Measure.SKILLS in measures:
+        totals |= _skills(connection, site, first, last, dims, counts)
+    method = Method.SKILLS_RAW
+    if Measure.ACCOMPANIMENTS in measures:
+        totals |= _accompaniments(connection, site, first, last, dims, digital_help, counts)
+        if raw_since is not None and first < raw_since:
+            method = Method.SKILLS_UNAVAILABLE
+            totals[Measure.HELPED] = None
+        else:
+            totals |= _helped(connection, site, first, last, dims, zone, digital_help, counts)
+    return _table(Report.SKILLS, dims, measures, counts, totals, method, site, first, last)
+
+
+def companies_table(
+    connection: Connection,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+    dims: Sequence[str],
+) -> ReportTable:
+    """Companies created from `first` to `last` (by their creation day), by `dims`."""
+    c = Company
+    query = (
+        select(c.created_on, c.offer, func.count())
+        .where(c.created_on >= first, c.created_on <= last)
+        .group_by(c.created_on, c.offer)
+    )
+    if site is not None:
+        query = query.where(c.site_id == site)
+    counts: defaultdict[Key, dict[str, Value]] = defaultdict(dict)
+    total = 0
+    for day, offer, n in connection.execute(query):
+        _add(counts, _key(dims, day, {Dimension.OFFER: offer}), Measure.COMPANIES, int(n))
+        total += int(n)
+    totals: dict[str, Value] = {Measure.COMPANIES: total}
+    return _table(
+        Report.COMPANIES,
+        dims,
+        COMPANY_MEASURES,
+        counts,
+        totals,
+        Method.RECORDS,
+        site,
+        first,
+        last,
+    )
+
+
+def _trainings(
+    connection: Connection,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+    dims: Sequence[str],
+    zone: Any,
+    counts: defaultdict[Key, dict[str, Value]],
+) -> dict[str, Value]:
+    # Registry rows carry no site: a site's trainings are those granted there.
+    t = MemberTraining
+    start, _ = day_bounds(first, zone)
+    _, end = day_bounds(last, zone)
+    query = select(t.granted_at, t.training_code).where(t.granted_at >= start, t.granted_at < end)
+    if site is not None:
+        query = query.where(t.origin_site == site)
+    total = 0
+    for granted_at, code in connection.execute(query):
+        day = granted_at.astimezone(zone).date()
+        _add(counts, _key(dims, day, {Dimension.TRAINING: code}), Measure.TRAININGS, 1)
+        total += 1
+    return {Measure.TRAININGS: total}
+
+
+def _skills(
+    connection: Connection,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+    dims: Sequence[str],
+    counts: defaultdict[Key, dict[str, Value]],
+) -> dict[str, Value]:
+    s = SkillRecord
+    query = (
+        select(s.recorded_on, s.skill, func.count())
+        .where(s.recorded_on >= first, s.recorded_on <= last)
+        .group_by(s.recorded_on, s.skill)
+    )
+    if site is not None:
+        query = query.where(s.site_id == site)
+    total = 0
+    for day, skill, n in connection.execute(query):
+        _add(counts, _key(dims, day, {Dimension.SKILL: skill}), Measure.SKILLS, int(n))
+        total += int(n)
+    return {Measure.SKILLS: total}
+
+
+def _accompaniments(
+    connection: Connection,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+    dims: Sequence[str],
+    digital_help: Collection[str],
+    counts: defaultdict[Key, dict[str, Value]],
+) -> dict[str, Value]:
+    t = EntryTally
+    query = (
+        select(t.day, t.purpose, func.sum(t.entries))
+        .where(t.day >= first, t.day <= last, t.purpose.in_(list(digital_help)))
+        .group_by(t.day, t.purpose)
+    )
+    if site is not None:
+        query = query.where(t.site_id == site)
+    total = 0
+    for day, purpose, n in connection.execute(query):
+        key = _key(dims, day, {Dimension.PURPOSE: purpose})
+        _add(counts, key, Measure.ACCOMPANIMENTS, int(n))
+        total += int(n)
+    return {Measure.ACCOMPANIMENTS: total}
+
+
+def _helped(
+    connection: Connection,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+    dims: Sequence[str],
+    zone: Any,
+    digital_help: Collection[str],
+    counts: defaultdict[Key, dict[str, Value]],
+) -> dict[str, Value]:
+    v = Visit
+    start, _ = day_bounds(first, zone)
+    _, end = day_bounds(last, zone)
+    query = select(v.member_id, v.checked_in_at, v.purpose).where(
+        v.checked_in_at >= start,
+        v.checked_in_at < end,
+        v.member_id.is_not(None),
+        v.purpose.in_(list(digital_help)),
+    )
+    if site is not None:
+        query = query.where(v.site_id == site)
+    people: defaultdict[Key, set[Any]] = defaultdict(set)
+    everyone: set[Any] = set()
+    for person, moment, purpose in connection.execute(query):
+        day = moment.astimezone(zone).date()
+        people[_key(dims, day, {Dimension.PURPOSE: purpose})].add(person)
+        everyone.add(person)
+    for key, who in people.items():
+        counts[key][Measure.HELPED] = len(who)
+    return {Measure.HELPED: len(everyone)}
+
+
+def _add(counts: defaultdict[Key, dict[str, Value]], key: Key, measure: str, n: int) -> None:
+    values = counts[key]
+    values[measure] = int(values.get(measure) or 0) + n
+
+
+def _key(dims: Sequence[str], day: dt.date, named: dict[str, str]) -> Key:
+    return tuple(DAY_DERIVED[d](day) if d in PERIODS else str(named[d]) for d in dims)
+
+
+def _table(
+    report: Report,
+    dims: Sequence[str],
+    measures: tuple[Measure, ...],
+    counts: dict[Key, dict[str, Value]],
+    totals: dict[str, Value],
+    method: str,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+) -> ReportTable:
+    # A cell one count reaches and another does not holds 0 for the other.
+    rows: tuple[Row, ...] = tuple(
+        (key, {str(m): values.get(m, 0 if totals.get(m) is not None else None) for m in measures})
+        for key, values in sorted(counts.items())
+    )
+    return ReportTable(
+        name=report,
+        dimensions=tuple(dims),
+        measures=measures,
+        rows=rows,
+        totals={m: totals.get(m) for m in measures},
+        method=method,
+        site=site,
+        first_day=first,
+        last_day=last,
+    )
