@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from station.cli.context import Context
 from station.cli.report_outcomes import register_outcomes
 from station.cli.report_source import add_source_arguments, reading
+from station.cli.report_summary import register_summary
 from station.errors import StationError
 from station.reports.from_aggregates import entries_table, usage_table
 from station.reports.labels import Labels
@@ -95,6 +96,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         )
         add_source_arguments(sub)
         sub.set_defaults(handler=run_report, tally=report.value)
+    register_summary(commands)
     register_outcomes(commands, write=_write, first_day=default_first_day)
 
 

@@ -78,6 +78,15 @@ class Labels:
         name = _commune_names().get(insee)
         return f"{name} ({insee})" if name else insee
 
+    def commune_name(self, insee: str) -> str:
+        """The commune's name alone (its code shown beside it); outside the territory or
+        not given, in words."""
+        if insee == OTHER_COMMUNE:
+            return self.word("outside")
+        if insee in {UNKNOWN, ""}:
+            return self.word("unknown")
+        return _commune_names().get(insee, insee)
+
     def site(self, site_id: str | None) -> str:
         if site_id is None:
             return self.word("all_sites")

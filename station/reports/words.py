@@ -64,6 +64,31 @@ WORDS: dict[str, tuple[str, str]] = {
     "all_sites": ("tous les sites", "all sites"),
     "by": ("par", "by"),
     "and": ("et", "and"),
+    # station report summary
+    "summary.title": ("Bilan d'activité", "Activity report"),
+    "summary.span": ("du {first} au {last}", "from {first} to {last}"),
+    "summary.key_figures": ("Chiffres clés", "Key figures"),
+    "summary.median_visit": ("Durée médiane d'une visite", "Median visit"),
+    "summary.minutes": ("{value} min", "{value} min"),
+    "summary.hours": ("{value} h", "{value} h"),
+    "summary.charts": ("Fréquentation", "Attendance"),
+    "summary.communes": ("Communes de résidence", "Home communes"),
+    "summary.insee": ("Code INSEE", "INSEE code"),
+    "summary.method": ("Méthode", "Method"),
+    "summary.no_data": ("Aucune donnée sur la période.", "No data for the period."),
+    "summary.unavailable": ("non disponible", "unavailable"),
+    "summary.top_communes": (
+        "Les {count} communes les plus représentées ; toutes dans le tableau.",
+        "The {count} communes most represented; all of them in the table.",
+    ),
+    "summary.published": (
+        "Chiffres publiés : règle du secret statistique appliquée.",
+        "Published figures: statistical confidentiality applied.",
+    ),
+    "summary.not_published": (
+        "Chiffres internes : petites cases non masquées, à ne pas diffuser.",
+        "Internal figures: small cells not hidden, not for publication.",
+    ),
     # --publish
     "secret.small": ("< 5", "< 5"),
     "secret.complement": ("s", "s"),
