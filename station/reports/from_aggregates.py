@@ -1,8 +1,9 @@
 """ReportTables from the daily tallies (`station.aggregates`): what reports read.
 
-The cells are summed in SQL by day and by the other dimensions asked for; days are
-placed in their week, month, quarter, year or weekday here (the same on SQLite and
-PostgreSQL). Medians are read from the cells' 5-minute duration buckets, so any range
+The cells are summed in SQL by the dimensions asked for, the periods too (a day's week,
+month, quarter, year or weekday computed by the database, spelled the same on SQLite
+and PostgreSQL), so five years arrive as a few rows. Medians are read from the cells'
+5-minute duration buckets, summed by the database too, so any range
 has one without the visits. Distinct people (`people`, `users`) are counted from the
 raw rows while they still name the people for the whole range (the retention period),
 and said unavailable before that (`Method`); `first_time` is not computed yet (None).
@@ -15,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Integer, Text, cast, func, select, true
 
 from station.aggregates import BUCKET_MINUTES, day_bounds
 from station.db import EntryTally, MachineSession, UsageTally, Visit
@@ -92,21 +93,18 @@ def entries_table(
         Dimension.PLAN: t.plan,
         Dimension.SITE: t.site_id,
     }
-    columns = [t.day, *(stored[d] for d in dims if d in stored), t.kind]
+    groups = _groups(connection, dims, t.day, stored)
     query = (
-        select(*columns, func.sum(t.entries), func.sum(t.minutes))
+        select(*groups, t.kind, func.sum(t.entries), func.sum(t.minutes))
         .where(t.day >= first, t.day <= last)
-        .group_by(*columns)
+        .group_by(*groups, t.kind)
     )
     if site is not None:
         query = query.where(t.site_id == site)
     sums: defaultdict[Key, list[float]] = defaultdict(lambda: [0, 0, 0, 0.0])
     for row in connection.execute(query):
-        day: dt.date = row[0]
-        values = list(row[1:])
-        kind, count, minutes = values[-3], values[-2], values[-1]
-        named = dict(zip([d for d in dims if d in stored], values[:-3], strict=True))
-        key = _key(dims, day, named)
+        *found, kind, count, minutes = row
+        key = _group_key(dims, found, stored)
         cell = sums[key]
         cell[0] += int(count)
         cell[1] += int(count) if kind == "member" else 0
@@ -303,6 +301,75 @@ def _distinct_per_site(
     return Method.UNAVAILABLE if Method.UNAVAILABLE in methods else methods.pop()
 
 
+def _groups(
+    connection: Connection, dims: Sequence[str], day: Any, stored: Mapping[str, Any]
+) -> list[Any]:
+    """What the tallies are grouped by for `dims`, in their order: the stored columns,
+    and each day-derived period computed by the database (a few rows for five years,
+    not every day's); the day itself where the dialect has no such expression."""
+    dialect = connection.dialect.name
+    return [
+        stored[d] if d in stored else _period(day, d, dialect)
+        for d in dims
+        if d in stored or d in DAY_DERIVED
+    ]
+
+
+def _period(day: Any, dim: str, dialect: str) -> Any:
+    """The period of `day` spelled as `DAY_DERIVED` spells it, in SQL."""
+    if dim == Dimension.DAY:
+        return day
+    if dialect == "postgresql":
+        patterns: dict[str, str] = {
+            Dimension.WEEK: 'IYYY-"W"IW',
+            Dimension.MONTH: "YYYY-MM",
+            Dimension.QUARTER: 'YYYY-"Q"Q',
+            Dimension.YEAR: "YYYY",
+            Dimension.WEEKDAY: "ID",
+        }
+        return func.to_char(day, patterns[dim])
+    if dialect == "sqlite":
+        # SQLite before 3.46 has no ISO week (%V) nor ISO weekday (%u): the ISO year and
+        # week are those of the week's Thursday, the weekday counted from Sunday = 0.
+        thursday = func.date(day, "-3 days", "weekday 4")
+        month = cast(func.strftime("%m", day), Integer)
+        week = (cast(func.strftime("%j", thursday), Integer) - 1) // 7 + 1
+        expressions: dict[str, Any] = {
+            Dimension.WEEK: func.strftime("%Y", thursday, type_=Text)
+            + "-W"
+            + func.printf("%02d", week, type_=Text),
+            Dimension.MONTH: func.strftime("%Y-%m", day, type_=Text),
+            Dimension.QUARTER: func.strftime("%Y", day, type_=Text)
+            + "-Q"
+            + cast((month + 2) // 3, Text),
+            Dimension.YEAR: func.strftime("%Y", day, type_=Text),
+            Dimension.WEEKDAY: (cast(func.strftime("%w", day), Integer) + 6) % 7 + 1,
+        }
+        return expressions[dim]
+    return day  # placed in its period in Python (`_group_key`)
+
+
+def _group_key(dims: Sequence[str], found: Sequence[Any], stored: Mapping[str, Any]) -> Key:
+    """The key of a row grouped by `_groups` (its values in the same order)."""
+    parts: list[str] = []
+    values = iter(found)
+    for dim in dims:
+        if dim not in stored and dim not in DAY_DERIVED:
+            continue
+        value = next(values)
+        if isinstance(value, dt.date):  # the day, or a period placed here
+            parts.append(DAY_DERIVED[dim](value))
+        elif dim in DAY_DERIVED:
+            parts.append(str(value))
+        elif dim == Dimension.HOUR:
+            parts.append(f"{int(value):02d}")
+        elif dim == Dimension.COMMUNE:
+            parts.append(commune_key(str(value or "")))
+        else:
+            parts.append(str(value) if value not in (None, "") else UNKNOWN)
+    return tuple(parts)
+
+
 def _medians(
     connection: Connection,
     site: str | None,
@@ -312,18 +379,24 @@ def _medians(
     stored: Mapping[str, Any],
 ) -> dict[Key, dict[str, int]]:
     t = EntryTally
-    columns = [t.day, *(stored[d] for d in dims if d in stored)]
-    query = select(*columns, t.durations).where(t.day >= first, t.day <= last, t.timed > 0)
+    groups = _groups(connection, dims, t.day, stored)
+    # The buckets are summed by the database: five years arrive as one histogram per
+    # key, not as every cell's JSON (json_each: SQLite and PostgreSQL alike).
+    bucket = func.json_each(t.durations).table_valued("key", "value")
+    count = func.sum(cast(cast(bucket.c.value, Text), Integer))
+    query = (
+        select(*groups, bucket.c.key, count)
+        .select_from(t)
+        .join(bucket, true())
+        .where(t.day >= first, t.day <= last, t.timed > 0)
+        .group_by(*groups, bucket.c.key)
+    )
     if site is not None:
         query = query.where(t.site_id == site)
     merged: defaultdict[Key, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in connection.execute(query):
-        day: dt.date = row[0]
-        values = list(row[1:])
-        named = dict(zip([d for d in dims if d in stored], values[:-1], strict=True))
-        histogram = merged[_key(dims, day, named)]
-        for bucket, count in (values[-1] or {}).items():
-            histogram[str(bucket)] += int(count)
+        *found, start, n = row
+        merged[_group_key(dims, found, stored)][str(start)] += int(n)
     return {key: dict(h) for key, h in merged.items()}
 
 
