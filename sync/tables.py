@@ -10,6 +10,7 @@ from sqlalchemy import Table, UniqueConstraint
 from station.db import (
     AccessEvent,
     Badge,
+    Company,
     MachineSession,
     Member,
     Membership,
@@ -17,6 +18,7 @@ from station.db import (
     OpeningException,
     OpeningHours,
     Resource,
+    SkillRecord,
     Training,
     Visit,
 )
@@ -50,7 +52,7 @@ SITE_SCOPED = frozenset(t.name for t in DOWN_TABLES if "site_id" in t.c)
 UP_REGISTRY_MODELS = (Member, Membership, Badge, MemberTraining)
 
 # History created at a site and replicated up, idempotent by id.
-HISTORY_MODELS = (Visit, AccessEvent, MachineSession)
+HISTORY_MODELS = (Visit, AccessEvent, MachineSession, SkillRecord, Company)
 # History rows that change after creation (a check-out, a session's end) are upserted.
 MUTABLE_HISTORY = {
     Visit.__tablename__: ("checked_out_at", "checkout_reason", "purpose", "space"),
