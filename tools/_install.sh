@@ -19,6 +19,7 @@ STATION_DEBS=(
     libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
     libpulse0
     faketime                              # STATION_TEST_FAKETIME: pytest on a fake clock
+    chromium chromium-driver              # web pages tested in a real browser (selenium)
 )
 
 _station_log() { printf '[station] %s\n' "$*" >&2; }
