@@ -6,7 +6,6 @@ those of `station report entries|usage` for the same days, small cells hidden un
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 import re
@@ -15,22 +14,11 @@ from typing import Any
 
 import pytest
 
-from station.cli.demo import _prepare_databases
 from station.cli.main import main
-from station.config import load_config
-from tests.support.config import write_config
+from tests.support.demo_site import DEMO_YEAR, make_demo
 
-# The demo's three months of history end on this Wednesday afternoon.
-NOW = dt.datetime(2026, 11, 25, 15, 30, tzinfo=dt.UTC)
-YEAR = ["--year", "2026", "--to", "2026-11-25"]
+YEAR = DEMO_YEAR
 SPAN = ["--from", "2026-01-01", "--to", "2026-11-25"]
-
-
-def make_demo(directory: Path) -> Path:
-    """The demo's site and central databases, with their history and tallies; the config."""
-    path = write_config(directory)
-    _prepare_databases(load_config(str(path)), now=NOW)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from station.cli.main import main
-from tests.station.reports.test_summary import YEAR, make_demo
+from tests.support.demo_site import DEMO_YEAR as YEAR
+from tests.support.demo_site import make_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
