@@ -37,6 +37,7 @@ from station.credential import Credential
 from station.db import Badge, BadgeStatus, Member, MemberKind, Visit
 from station.db.live import live_get
 from station.errors import NotFound, StationError
+from station.people import first_days, record_first_visits
 from station.schedule import Schedule
 
 CLOSING = "closing"  # checkout_reason of the automatic check-out at closing time
@@ -294,6 +295,8 @@ class Desk:
         session.flush()
         days = {local_day(v.checked_in_at, self.zone) for v in visits}
         refresh_entries(session.connection(), self.site_id, self.zone, days)
+        firsts = first_days(((v.member_id, v.checked_in_at) for v in visits), self.zone)
+        record_first_visits(session.connection(), self.site_id, firsts)
 
     @staticmethod
     def _close(visit: Visit, at: dt.datetime, reason: str) -> None:

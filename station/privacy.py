@@ -38,7 +38,7 @@ from station.db import (
     utcnow,
 )
 from station.db.live import is_live, live
-from station.db.models import StaffPinFailure
+from station.db.models import FirstVisit, PeriodMember, StaffPinFailure
 from station.people import forget_person
 
 ERASED = "(effacé)"
@@ -233,6 +233,9 @@ def export(session: Session, member: Member) -> dict[str, Any]:
         "machine_sessions": rows(MachineSession, MachineSession.member_id == member.id),
         "access_events": rows(AccessEvent, AccessEvent.member_id == member.id),
         "staff_pin_failures": rows(StaffPinFailure, StaffPinFailure.member_id == member.id),
+        # The day of their first visit; their id in the periods not closed yet (people.py).
+        "first_visits": rows(FirstVisit, FirstVisit.member_id == member.id),
+        "period_members": rows(PeriodMember, PeriodMember.member_id == member.id),
         "skills": rows(SkillRecord, SkillRecord.member_id == member.id),
         "companies": rows(Company, Company.member_id == member.id),
         "sync_rejections": rows(SyncRejection, *_naming(session, member)),

@@ -37,6 +37,7 @@ from station.db import (
     utcnow,
 )
 from station.ids import new_event_id
+from station.people import first_days, record_first_visits
 from sync import central
 from sync.errors import central_error
 from sync.rows import CHUNK, Codec, copy_from_sqlite, execute_many, fetch, transcoder
@@ -172,6 +173,11 @@ class Tallies:
         moments = site_codec.decode_column(column, [row[at] for row in rows])
         days = {local_day(moment, self.zone) for (moment,) in moments if moment is not None}
         refresh(central, self.site_id, self.zone, days)
+        if table.name == Visit.__tablename__:  # the batch's first visits, earliest kept
+            at_member = [c.name for c in table.columns].index("member_id")
+            members = site_codec.decode_column("member_id", [row[at_member] for row in rows])
+            pairs = zip((m for (m,) in members), (t for (t,) in moments), strict=True)
+            record_first_visits(central, self.site_id, first_days(pairs, self.zone))
 
 
 _TALLIED: dict[str, tuple[Callable[[Connection, str, ZoneInfo, Iterable[dt.date]], None], str]] = {

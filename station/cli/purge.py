@@ -25,22 +25,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_purge(args: argparse.Namespace, ctx: Context) -> int:
-    from station.db import open_database
+    from zoneinfo import ZoneInfo
+
+    from station.db import open_database, utcnow
+    from station.people import freeze_before_purge
     from station.privacy import purge
     from sync import central
 
     config = ctx.config
     retention = config.retention
+    zone, now = ZoneInfo(config.site.timezone), utcnow()
     if args.central:
         engine = open_database(config.resolve_url(config.central.url), "central registry")
         try:
             # Revisions on what it writes: an erased visitor's tombstones reach the sites.
             with central.session(engine) as session:
+                if not args.dry_run:  # distinct people counted before their rows go
+                    freeze_before_purge(
+                        session.connection(), None, zone, now, retention.movement_days
+                    )
                 result = purge(
                     session,
                     None,
                     retention.movement_days,
                     retention.visitor_days,
+                    now=now,
                     uploaded_only=False,
                     dry_run=args.dry_run,
                 )
@@ -48,12 +57,17 @@ def run_purge(args: argparse.Namespace, ctx: Context) -> int:
             engine.dispose()
     else:
         with ctx.session() as session:
+            if not args.dry_run:
+                freeze_before_purge(
+                    session.connection(), config.site.id, zone, now, retention.movement_days
+                )
             # Only what central already holds: a purge never loses an unsent event.
             result = purge(
                 session,
                 config.site.id,
                 retention.movement_days,
                 retention.visitor_days,
+                now=now,
                 dry_run=args.dry_run,
             )
     ctx.output_one(result.counts() | ({"dry_run": True} if args.dry_run else {}))

@@ -51,7 +51,7 @@ MEASURES: dict[Report, tuple[Measure, ...]] = {
     Report.ENTRIES: ENTRY_MEASURES,
     Report.USAGE: USAGE_MEASURES,
 }
-NOT_COMPUTED = frozenset({Measure.FIRST_TIME})  # first-time people: not counted yet
+NOT_COMPUTED: frozenset[Measure] = frozenset()  # every measure is counted (first_time too)
 
 
 class UsageError(Exception):

@@ -376,6 +376,23 @@ class PeriodPeople(Base):
     frozen_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
+class PeriodMember(Base):
+    """A person seen in a period not closed yet, kept because their visit or session is
+    about to lose its link (the purge): what makes a quarter's or a year's distinct
+    people exact when the period outlives the retention. Deleted once the period is
+    frozen, and when the person is forgotten (`station.people`)."""
+
+    __tablename__ = "period_members"
+
+    site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    report: Mapped[str] = mapped_column(String(16), primary_key=True)
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
+
+
 class SkillRecord(History, Base):
     """A skill a staff member records for a person, from the configured catalogue (the
     community of communes' measure of the inhabitants' digital skills)."""

@@ -26,6 +26,7 @@ from station.db import AccessEvent, MachineSession, Visit, make_engine, upgrade
 from station.demo.data import seed_people
 from station.demo.history import seed_history
 from station.keystore import KeyStore
+from station.people import backfill
 from station.seed import seed_site
 
 
@@ -61,6 +62,7 @@ def prepare_databases(config: StationConfig, now: dt.datetime, replication: Repl
             if seed_history(session, config, now, allocate=replication.allocate):  # once
                 session.flush()
                 rebuild(session.connection(), config.site.id, zone, until=today)
+                backfill(session.connection(), config.site.id, zone)
         site_url = config.resolve_url(config.database.url)
         upgrade(site_url)
         site_engine = make_engine(site_url)
@@ -71,6 +73,7 @@ def prepare_databases(config: StationConfig, now: dt.datetime, replication: Repl
             with Session(central_engine) as source, Session(site_engine) as site, site.begin():
                 if copy_history(source, site, config.site.id):
                     rebuild(site.connection(), config.site.id, zone, until=today)
+                    backfill(site.connection(), config.site.id, zone)
         finally:
             site_engine.dispose()
     finally:

@@ -4,9 +4,10 @@ The cells are summed in SQL by the dimensions asked for, the periods too (a day'
 month, quarter, year or weekday computed by the database, spelled the same on SQLite
 and PostgreSQL), so five years arrive as a few rows. Medians are read from the cells'
 5-minute duration buckets, summed by the database too, so any range
-has one without the visits. Distinct people (`people`, `users`) are counted from the
-raw rows while they still name the people for the whole range (the retention period),
-and said unavailable before that (`Method`); `first_time` is not computed yet (None).
+has one without the visits. Distinct people (`people`, `users`) and first-timers are
+counted from the raw rows while they still name the people for the whole range (the
+retention period); before that, from the figures frozen when each period closed
+(`station.people`) for whole periods, and said unavailable otherwise (`Method`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,16 @@ from sqlalchemy import Connection, Integer, Text, cast, func, select, true
 
 from station.aggregates import BUCKET_MINUTES, day_bounds
 from station.db import EntryTally, MachineSession, UsageTally, Visit
+from station.people import (
+    FROZEN_DIMENSIONS,
+    PERIOD_KINDS,
+    first_visits_of,
+    frozen_figures,
+    one_period,
+    period_key,
+    periods,
+    whole,
+)
 from station.reports.from_tallies import commune_key
 from station.reports.table import (
     ENTRY_MEASURES,
@@ -426,11 +437,33 @@ def _distinct(
     raw_since: dt.date | None,
     trainings_of: Callable[[str], Sequence[str]] = lambda machine: (),
 ) -> str:
-    """Fill each cell's distinct people, and the range's, from the raw rows when they
-    still name the people for the whole range (from `raw_since`, the first such day);
-    the method that says how, or why not."""
-    if raw_since is not None and first < raw_since:
-        return Method.UNAVAILABLE
+    """Fill each cell's distinct people (and first-timers), and the range's: from the
+    raw rows when they still name the people for the whole range (from `raw_since`, the
+    first such day); before that, from the figures frozen when each period closed
+    (`station.people`) when the range and the dimensions are made of them. The method
+    that says how, or why not."""
+    if raw_since is None or first >= raw_since:
+        _count_raw(connection, site, (first, last), zone, rows, totals, dims, report, trainings_of)
+        return Method.RAW
+    if site is None:
+        return Method.UNAVAILABLE  # frozen per site: people of several sites do not add up
+    return _from_frozen(
+        connection, site, (first, last), zone, rows, totals, dims, report, raw_since, trainings_of
+    )
+
+
+def _count_raw(
+    connection: Connection,
+    site: str | None,
+    span: tuple[dt.date, dt.date],
+    zone: Any,
+    rows: Sequence[tuple[Key, dict[str, Value]]],
+    totals: dict[str, Value],
+    dims: Sequence[str],
+    report: Report,
+    trainings_of: Callable[[str], Sequence[str]],
+) -> None:
+    first, last = span
     start, _ = day_bounds(first, zone)
     _, end = day_bounds(last, zone)
     if report is Report.ENTRIES:
@@ -470,4 +503,87 @@ def _distinct(
     for key, values in rows:
         values[measure] = len(people.get(key, ()))
     totals[measure] = len(everyone)
-    return Method.RAW
+    if report is not Report.ENTRIES:
+        return
+    # A first-timer of a cell: in the cell, and their first day falls in the cell's days.
+    firsts = first_visits_of(connection, site)
+    for key, values in rows:
+        values[Measure.FIRST_TIME] = sum(
+            1 for p in people.get(key, ()) if _first_in(firsts.get(p), span, dims, key)
+        )
+    totals[Measure.FIRST_TIME] = sum(1 for p in everyone if _first_in(firsts.get(p), span))
+
+
+def _first_in(
+    day: dt.date | None, span: tuple[dt.date, dt.date], dims: Sequence[str] = (), key: Key = ()
+) -> bool:
+    if day is None or not span[0] <= day <= span[1]:
+        return False
+    return all(
+        DAY_DERIVED[d](day) == part for d, part in zip(dims, key, strict=False) if d in DAY_DERIVED
+    )
+
+
+def _from_frozen(
+    connection: Connection,
+    site: str,
+    span: tuple[dt.date, dt.date],
+    zone: Any,
+    rows: list[tuple[Key, dict[str, Value]]],
+    totals: dict[str, Value],
+    dims: Sequence[str],
+    report: Report,
+    raw_since: dt.date,
+    trainings_of: Callable[[str], Sequence[str]],
+) -> str:
+    """The periods that started before `raw_since` from their frozen figures, the
+    later ones from the raw rows: when the range is whole periods of the one period
+    dimension asked for (or one period), and at most one other dimension that has
+    frozen figures."""
+    first, last = span
+    kinds = [d for d in dims if d in PERIOD_KINDS]
+    others = [d for d in dims if d not in PERIOD_KINDS]
+    if len(kinds) > 1 or len(others) > 1 or not set(others) <= set(FROZEN_DIMENSIONS[report]):
+        return Method.UNAVAILABLE
+    kind = kinds[0] if kinds else one_period(first, last)
+    if kind is None or not whole(kind, first, last):
+        return Method.UNAVAILABLE
+    spans = list(periods(kind, first, last))
+    old = [key for key, start, _ in spans if start < raw_since]
+    found = frozen_figures(connection, site, report, kind, old)
+    if len(found) < len(old):
+        return Method.UNAVAILABLE  # a period not frozen: not closed yet, or never exact
+    measure = Measure.PEOPLE if report is Report.ENTRIES else Measure.USERS
+    dimension = others[0] if others else ""
+    recent: list[tuple[Key, dict[str, Value]]] = []
+    for key, values in rows:
+        period = key[dims.index(kind)] if kinds else spans[0][0]
+        if period not in found:
+            recent.append((key, values))
+            continue
+        value = key[dims.index(dimension)] if others else ""
+        _put(values, report, found[period].get((dimension, value), (0, 0)))
+    later = [start for _, start, _ in spans if start >= raw_since]
+    if later:
+        _count_raw(
+            connection, site, (min(later), last), zone, recent, {}, dims, report, trainings_of
+        )
+    totals[measure] = None
+    if report is Report.ENTRIES:
+        totals[Measure.FIRST_TIME] = None
+    whole_range = one_period(first, last)
+    if whole_range is not None:
+        total = frozen_figures(
+            connection, site, report, whole_range, [period_key(whole_range, first)]
+        )
+        for figures in total.values():
+            _put(totals, report, figures[("", "")])
+    return Method.FROZEN
+
+
+def _put(values: dict[str, Value], report: Report, figures: tuple[int, int | None]) -> None:
+    people, first_time = figures
+    if report is Report.ENTRIES:
+        values[Measure.PEOPLE], values[Measure.FIRST_TIME] = people, first_time
+    else:
+        values[Measure.USERS] = people

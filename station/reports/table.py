@@ -112,6 +112,7 @@ class Method(enum.StrEnum):
 
     RAW = "raw"  # counted from the raw rows of the range
     UNAVAILABLE = "unavailable"  # the range starts before the raw rows kept: no distinct counts
+    FROZEN = "frozen"  # from the figures frozen when each period closed (`station.people`)
     SKILLS_RAW = "skills_raw"  # skills: records kept, people helped from the raw visits
     SKILLS_UNAVAILABLE = "skills_unavailable"  # the same, people helped unavailable
     RECORDS = "records"  # counted from rows kept for good (companies)

@@ -128,9 +128,24 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "method.unavailable": (
         "Passages, sessions et durées : agrégats quotidiens. Personnes distinctes : non "
-        "disponibles, la période commence avant les passages conservés (rétention).",
+        "disponibles, la période commence avant les passages conservés (rétention). Elles "
+        "sont gardées pour chaque jour, semaine, mois, trimestre et année clos : demandez "
+        "des périodes entières (par exemple --by month sur des mois entiers, ou une année).",
         "Check-ins, sessions and durations: daily aggregates. Distinct people: unavailable, "
-        "the range starts before the check-ins kept (retention).",
+        "the range starts before the check-ins kept (retention). They are kept for each "
+        "closed day, week, month, quarter and year: ask for whole periods (e.g. --by month "
+        "over whole months, or one year).",
+    ),
+    "method.frozen": (
+        "Passages, sessions et durées : agrégats quotidiens. Personnes distinctes et "
+        "nouvelles personnes : comptées à la clôture de chaque période (jour, semaine, mois, "
+        "trimestre, année) sur ses passages, puis gardées comme chiffres ; les périodes "
+        "récentes, sur les passages conservés. Le total de la plage n'est donné que si elle "
+        "est une seule période close.",
+        "Check-ins, sessions and durations: daily aggregates. Distinct people and "
+        "first-timers: counted when each period (day, week, month, quarter, year) closed, "
+        "from its check-ins, then kept as figures; the recent periods from the check-ins "
+        "kept. The range's total is given only when the range is one closed period.",
     ),
 }
 

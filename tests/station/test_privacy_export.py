@@ -26,7 +26,7 @@ from station.db import (
     Visit,
     make_engine,
 )
-from station.db.models import StaffPinFailure
+from station.db.models import FirstVisit, PeriodMember, StaffPinFailure
 from station.ids import new_event_id
 from sync import central
 
@@ -44,6 +44,8 @@ EXPORTED = {
     "access_events": "access_events",
     "machine_sessions": "machine_sessions",
     "staff_pin_failures": "staff_pin_failures",
+    "first_visits": "first_visits",
+    "period_members": "period_members",
     "skill_records": "skills",
     "companies": "companies",
 }
@@ -94,6 +96,19 @@ def populate(session: Callable[[], AbstractContextManager[Session]]) -> str:
         badge = registry.enroll_badge(db, camille, Credential.uid("04A1B2C3"), KEY)
         registry.enroll_badge(db, zoe, Credential.uid("04D4E5F6"), KEY)
         registry.grant_training(db, camille, "laser", now=AT)
+        for who in (camille, zoe):
+            db.add(FirstVisit(site_id=SITE, member_id=who.id, day=AT.date()))
+            db.add(
+                PeriodMember(
+                    site_id=SITE,
+                    report="entries",
+                    period="year",
+                    key="2026",
+                    dimension="",
+                    value="",
+                    member_id=who.id,
+                )
+            )
         for who, siren in ((camille, "732829320"), (zoe, "552100554")):
             db.add(SkillRecord(site_id=SITE, member_id=who.id, skill="pix", recorded_on=AT.date()))
             db.add(

@@ -15,6 +15,7 @@ from station.aggregates import rebuild
 from station.cli.main import main
 from station.db import MachineSession, MemberKind, Visit, make_engine
 from station.ids import new_event_id
+from station.people import backfill
 
 ROOT = Path(__file__).resolve().parents[3]
 SITE = "saint-omer-gare"
@@ -56,6 +57,7 @@ def base(site_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[
         # As the kiosk and sync keep them: the daily tallies of these rows.
         session.flush()
         rebuild(session.connection(), SITE, ZoneInfo("Europe/Paris"), until=dt.date(2026, 10, 31))
+        backfill(session.connection(), SITE, ZoneInfo("Europe/Paris"))
     engine.dispose()
     config = tmp_path / "config.toml"
     config.write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
@@ -79,11 +81,17 @@ def test_unknown_measures_and_dimensions_are_refused_naming_the_allowed(
     )
 
 
-def test_first_time_is_not_computed_yet_and_said_so(
+def test_first_time_is_counted_per_cell_and_for_the_range(
     base: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main([*base, "entries", *SPAN, "--measure", "people,first_time"]) == 2
-    assert "first_time not computed yet" in capsys.readouterr().err
+    # Was refused (exit 2, "first_time not computed yet") before first visits were kept.
+    args = ["--measure", "people,first_time", "--by", "day", "--format", "json"]
+    assert main([*base, "entries", *SPAN, *args]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["measures"] == ["people", "first_time"]
+    firsts = {r["day"]: r["first_time"] for r in document["rows"] if r["first_time"]}
+    assert firsts == {"2026-10-01": 1, "2026-10-06": 1}  # Camille's first day, then Léo's
+    assert document["totals"] == {"people": 2, "first_time": 2}
 
 
 def test_every_measure_and_the_occupancy_grid(
@@ -94,6 +102,7 @@ def test_every_measure_and_the_occupancy_grid(
     assert document["measures"] == [
         "entries",
         "people",
+        "first_time",
         "members",
         "visitors",
         "median_minutes",
@@ -113,6 +122,7 @@ def test_every_measure_and_the_occupancy_grid(
     assert document["totals"] == {
         "entries": 7,
         "people": 2,
+        "first_time": 2,
         "members": 5,
         "visitors": 2,
         "median_minutes": None,  # nobody checked out
@@ -150,7 +160,9 @@ def test_every_format_writes(base: list[str], tmp_path: Path) -> None:
     assert (tmp_path / "by-purpose.csv").read_bytes().startswith(b"\xef\xbb\xbfpurpose,entries")
 
 
-def test_excel_csv_in_english(base: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_excel_csv_in_english(
+    base: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     args = [*base, "usage", *SPAN, "--measure", "sessions,hours", "--format", "csv", "--excel"]
     args += ["--lang", "en"]
     assert main(args) == 0
@@ -158,6 +170,7 @@ def test_excel_csv_in_english(base: list[str], capsys: pytest.CaptureFixture[str
         "machine;sessions;hours",
         "Découpeuse laser;2;2",
     ]
+    monkeypatch.setenv("COLUMNS", "160")  # first_time's column too: no name wrapped
     assert main([*base, "entries", *SPAN, "--by", "purpose", "--lang", "en"]) == 0
     shown = capsys.readouterr().out
     assert "Creativity room" in shown and "Entries" in shown

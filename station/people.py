@@ -1,0 +1,589 @@
+"""Distinct people and first-timers per day, week, month, quarter and year, after the purge too.
+
+A count of distinct people cannot be summed from daily cells: it needs the people. The
+visits (and machine sessions) name them only for the retention period; so:
+
+- `first_visits` holds each person's first local day at the site, kept in the same
+  transaction as the check-ins (`record_first_visits`, from the kiosk and from central's
+  intake of history) and deleted when the person is forgotten (`forget_person`). A
+  person is a first-timer in a period when that day falls in it.
+- `freeze`, called by the daily purge before it unlinks anything, counts every period
+  that has closed (local days) from the raw rows while they still name the people, and
+  stores the figures in `period_people`: overall (dimension "") and per value of each
+  dimension of `FROZEN_DIMENSIONS`. A closed period whose raw rows are all still there
+  is counted again at each call, so late data corrects it while it can be checked;
+  once part of it is unlinked its figures stay as they were.
+- A period longer than the retention (a year, with 90 days) loses its first rows while
+  it is still open. Before the purge unlinks a row of an open period, `freeze` keeps
+  the person's id in `period_members` for that period and cell, and deletes those ids
+  once the period is frozen: the year is then counted exactly, and no person is kept
+  beyond the close of the period their visit belongs to (nor after being forgotten).
+
+A period is counted only if exact: one that had lost rows before this bookkeeping began
+(a database purged by an older Station, or a purge run without `freeze`) is left
+unfrozen, and the reports say its distinct counts are unavailable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
+
+from station.aggregates import day_bounds, local_day, people_since
+from station.db import FirstVisit, MachineSession, PeriodPeople, SyncCursor, Visit
+from station.db.models import PeriodMember
+from station.reports.from_tallies import commune_key
+from station.reports.table import UNKNOWN, Dimension, Report
+
+PERIOD_KINDS: tuple[Dimension, ...] = (
+    Dimension.DAY,
+    Dimension.WEEK,
+    Dimension.MONTH,
+    Dimension.QUARTER,
+    Dimension.YEAR,
+)
+_ENTRY_COLUMNS: Mapping[str, Any] = {
+    Dimension.SPACE: Visit.space,
+    Dimension.PURPOSE: Visit.purpose,
+    Dimension.COMMUNE: Visit.home_commune,
+    Dimension.KIND: Visit.member_kind,
+    Dimension.PLAN: Visit.plan,
+}
+_USAGE_COLUMNS: Mapping[str, Any] = {Dimension.MACHINE: MachineSession.resource}
+_COLUMNS: Mapping[Report, Mapping[str, Any]] = {
+    Report.ENTRIES: _ENTRY_COLUMNS,
+    Report.USAGE: _USAGE_COLUMNS,
+}
+# The dimensions whose values have their own frozen figures (beside the total, "").
+FROZEN_DIMENSIONS: Mapping[Report, tuple[str, ...]] = {
+    report: tuple(columns) for report, columns in _COLUMNS.items()
+}
+FROZEN_REPORTS = (Report.ENTRIES, Report.USAGE)
+
+EXACT_CURSOR = "people.exact_from."  # + site id: periods starting before it are not exact
+BANKED_CURSOR = "people.banked_until."  # + site id: rows before it were kept when unlinked
+
+_FIRST = cast(Table, FirstVisit.__table__)
+_FROZEN = cast(Table, PeriodPeople.__table__)
+_MEMBERS = cast(Table, PeriodMember.__table__)
+_CURSORS = cast(Table, SyncCursor.__table__)
+
+Figures = dict[tuple[str, str], tuple[int, int | None]]  # (dimension, value) -> counts
+
+
+# -- periods ----------------------------------------------------------------------------
+
+
+def period_key(kind: str, day: dt.date) -> str:
+    """The report's key of the `kind` period holding `day`: 2026-10-25, 2026-W43,
+    2026-10, 2026-Q4, 2026."""
+    if kind == Dimension.DAY:
+        return day.isoformat()
+    if kind == Dimension.WEEK:
+        year, week, _ = day.isocalendar()
+        return f"{year:04d}-W{week:02d}"
+    if kind == Dimension.MONTH:
+        return f"{day:%Y-%m}"
+    if kind == Dimension.QUARTER:
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if kind == Dimension.YEAR:
+        return str(day.year)
+    raise ValueError(f"not a period: {kind}")
+
+
+def period_bounds(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last local days of the `kind` period holding `day`."""
+    if kind == Dimension.DAY:
+        return day, day
+    if kind == Dimension.WEEK:
+        start = day - dt.timedelta(days=day.isoweekday() - 1)
+        return start, start + dt.timedelta(days=6)
+    if kind == Dimension.MONTH:
+        start, months = day.replace(day=1), 1
+    elif kind == Dimension.QUARTER:
+        start, months = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1), 3
+    elif kind == Dimension.YEAR:
+        start, months = day.replace(month=1, day=1), 12
+    else:
+        raise ValueError(f"not a period: {kind}")
+    index = start.month - 1 + months
+    following = dt.date(start.year + index // 12, index % 12 + 1, 1)
+    return start, following - dt.timedelta(days=1)
+
+
+def periods(kind: str, first: dt.date, last: dt.date) -> Iterator[tuple[str, dt.date, dt.date]]:
+    """(key, first day, last day) of each `kind` period that meets first..last."""
+    day = first
+    while day <= last:
+        start, end = period_bounds(kind, day)
+        yield period_key(kind, day), start, end
+        day = end + dt.timedelta(days=1)
+
+
+def whole(kind: str, first: dt.date, last: dt.date) -> bool:
+    """Whether first..last is made of whole `kind` periods."""
+    return period_bounds(kind, first)[0] == first and period_bounds(kind, last)[1] == last
+
+
+def one_period(first: dt.date, last: dt.date) -> str | None:
+    """The kind of period first..last is exactly one of (the longest), or None."""
+    for kind in reversed(PERIOD_KINDS):
+        if period_bounds(kind, first) == (first, last):
+            return kind
+    return None
+
+
+def cell_value(dimension: str, raw: Any) -> str:
+    """A dimension's value as the reports key it (a commune outside the territory is
+    one value; a value not given is `UNKNOWN`)."""
+    if dimension == Dimension.COMMUNE:
+        return commune_key(str(raw or ""))
+    return str(raw) if raw not in (None, "") else UNKNOWN
+
+
+# -- first visits -----------------------------------------------------------------------
+
+
+def first_days(
+    visits: Iterable[tuple[Any, dt.datetime | None]], zone: ZoneInfo
+) -> dict[uuid.UUID, dt.date]:
+    """The earliest local day per person of (member id, checked in at) pairs."""
+    found: dict[uuid.UUID, dt.date] = {}
+    for member, at in visits:
+        if member is None or at is None:
+            continue
+        person = member if isinstance(member, uuid.UUID) else uuid.UUID(str(member))
+        day = local_day(at, zone)
+        if person not in found or day < found[person]:
+            found[person] = day
+    return found
+
+
+def record_first_visits(
+    connection: Connection, site_id: str, firsts: Mapping[uuid.UUID, dt.date]
+) -> None:
+    """Each person's first day at the site: inserted if absent, moved earlier when an
+    earlier visit arrives late (never later)."""
+    if not firsts:
+        return
+    rows = connection.execute(
+        select(_FIRST.c.member_id, _FIRST.c.day).where(
+            _FIRST.c.site_id == site_id, _FIRST.c.member_id.in_(list(firsts))
+        )
+    )
+    known: dict[uuid.UUID, dt.date] = {person: day for person, day in rows}
+    new = [
+        {"site_id": site_id, "member_id": person, "day": day}
+        for person, day in firsts.items()
+        if person not in known
+    ]
+    if new:
+        connection.execute(insert(_FIRST), new)
+    for person, day in firsts.items():
+        if person in known and day < known[person]:
+            connection.execute(
+                update(_FIRST)
+                .where(_FIRST.c.site_id == site_id, _FIRST.c.member_id == person)
+                .values(day=day)
+            )
+
+
+def first_visits_of(connection: Connection, site_id: str | None) -> dict[uuid.UUID, dt.date]:
+    """Each person's first day at the site (None: at any site, the earliest)."""
+    query = select(_FIRST.c.member_id, func.min(_FIRST.c.day)).group_by(_FIRST.c.member_id)
+    if site_id is not None:
+        query = query.where(_FIRST.c.site_id == site_id)
+    return {person: day for person, day in connection.execute(query)}
+
+
+def backfill(connection: Connection, site_id: str, zone: ZoneInfo) -> int:
+    """First visits from the raw visits, for a database that had visits before they
+    were kept (visits already unlinked by a purge cannot say theirs). People found."""
+    rows = connection.execute(
+        select(Visit.member_id, Visit.checked_in_at).where(
+            Visit.site_id == site_id, Visit.member_id.is_not(None)
+        )
+    )
+    firsts = first_days(((person, at) for person, at in rows), zone)
+    record_first_visits(connection, site_id, firsts)
+    return len(firsts)
+
+
+def forget_person(connection: Connection, member_id: uuid.UUID) -> None:
+    """What names the person here: their first visits and the ids kept for open periods."""
+    connection.execute(delete(_FIRST).where(_FIRST.c.member_id == member_id))
+    connection.execute(delete(_MEMBERS).where(_MEMBERS.c.member_id == member_id))
+
+
+# -- freezing ---------------------------------------------------------------------------
+
+
+@dataclass
+class _People:
+    """People per period (kind, key), then per cell (dimension, value)."""
+
+    periods: defaultdict[tuple[str, str], defaultdict[tuple[str, str], set[uuid.UUID]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(set))
+    )
+
+    def add(self, kind: str, key: str, person: uuid.UUID, values: Mapping[str, str]) -> None:
+        cells = self.periods[(kind, key)]
+        cells[("", "")].add(person)
+        for dimension, value in values.items():
+            cells[(dimension, value)].add(person)
+
+    def of(self, kind: str, key: str) -> dict[tuple[str, str], set[uuid.UUID]]:
+        return {cell: set(ids) for cell, ids in self.periods.get((kind, key), {}).items()}
+
+
+def freeze(
+    connection: Connection,
+    site_id: str,
+    zone: ZoneInfo,
+    today: dt.date,
+    *,
+    unlinking_before: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Count and store every closed period (before local `today`) not frozen yet, and
+    count again those whose raw rows are all still there. With `unlinking_before` (the
+    purge's cutoff: rows before it are about to lose their people), first keep the
+    people of such rows that belong to periods still open. The periods written."""
+    since = people_since(connection, site_id)
+    state = _Freezing(
+        site_id,
+        today,
+        since,
+        exact_from=_exact_from(connection, site_id, since),
+        firsts=first_visits_of(connection, site_id),
+        stamp=now or day_bounds(today, zone)[0],
+    )
+    written = 0
+    for report in FROZEN_REPORTS:
+        seen, kept, earliest = _collect(connection, state, zone, report, unlinking_before)
+        if earliest is not None:
+            written += _freeze_report(connection, state, report, seen, kept, earliest)
+        _drop_closed(connection, site_id, report, kept, today)
+    if unlinking_before is not None:
+        until = unlinking_before.astimezone(dt.UTC).date() + dt.timedelta(days=1)
+        _raise_cursor(connection, BANKED_CURSOR + site_id, until.toordinal())
+    return written
+
+
+@dataclass(frozen=True)
+class _Freezing:
+    site_id: str
+    today: dt.date
+    since: dt.date | None  # rows from this day name their people (None: all)
+    exact_from: dt.date | None  # periods starting before it cannot be counted exactly
+    firsts: Mapping[uuid.UUID, dt.date]
+    stamp: dt.datetime
+
+
+def _collect(
+    connection: Connection,
+    state: _Freezing,
+    zone: ZoneInfo,
+    report: Report,
+    unlinking_before: dt.datetime | None,
+) -> tuple[_People, _People, dt.date | None]:
+    """The people seen in the linked rows, and those kept for open periods (with the
+    rows about to be unlinked added), and the first day either concerns."""
+    seen, earliest = _People(), state.since
+    to_keep: set[_MemberRow] = set()
+    linked = _linked(connection, state.site_id, zone, report, state.since, state.today)
+    for person, moment, day, values in linked:
+        earliest = day if earliest is None else min(earliest, day)
+        unlinking = unlinking_before is not None and moment < unlinking_before
+        for kind in PERIOD_KINDS:
+            key = period_key(kind, day)
+            seen.add(kind, key, person, values)
+            if unlinking and period_bounds(kind, day)[1] >= state.today:  # open: kept
+                to_keep.update(_member_rows(kind, key, person, values))
+    kept = _kept(connection, state.site_id, report)
+    _keep(connection, state.site_id, report, to_keep, kept)
+    for *period, dimension, value, person in to_keep:
+        kept.periods[(period[0], period[1])][(dimension, value)].add(person)
+    for held, name in kept.periods:
+        start = period_bounds(held, _day_of(held, name))[0]
+        earliest = start if earliest is None else min(earliest, start)
+    return seen, kept, earliest
+
+
+def _freeze_report(
+    connection: Connection,
+    state: _Freezing,
+    report: Report,
+    seen: _People,
+    kept: _People,
+    earliest: dt.date,
+) -> int:
+    frozen = _frozen_keys(connection, state.site_id, report)
+    written = 0
+    for kind in PERIOD_KINDS:
+        for key, start, end in periods(kind, earliest, state.today - dt.timedelta(days=1)):
+            if end >= state.today:
+                continue
+            complete = state.since is None or start >= state.since
+            exact = state.exact_from is None or start >= state.exact_from
+            if not complete and ((kind, key) in frozen or not exact):
+                continue  # kept as frozen, or never exact: left alone
+            people = seen.of(kind, key)
+            for cell, ids in kept.of(kind, key).items():
+                people.setdefault(cell, set()).update(ids)
+            _store(connection, state, report, kind, (key, start, end), people)
+            written += 1
+    return written
+
+
+def freeze_sites(
+    connection: Connection,
+    zone: ZoneInfo,
+    today: dt.date,
+    *,
+    unlinking_before: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """`freeze` for every site whose rows are here (central), in the zone given."""
+    sites: set[str] = set()
+    for model in (Visit, MachineSession):
+        sites.update(connection.execute(select(model.site_id).distinct()).scalars())
+    sites.update(connection.execute(select(_MEMBERS.c.site_id).distinct()).scalars())
+    return sum(
+        freeze(connection, site, zone, today, unlinking_before=unlinking_before, now=now)
+        for site in sorted(sites)
+    )
+
+
+def frozen_figures(
+    connection: Connection, site_id: str, report: str, kind: str, keys: Iterable[str]
+) -> dict[str, Figures]:
+    """The frozen figures of these `kind` periods (a period not frozen is absent)."""
+    wanted = list(keys)
+    found: dict[str, Figures] = {}
+    rows = connection.execute(
+        select(
+            _FROZEN.c.key,
+            _FROZEN.c.dimension,
+            _FROZEN.c.value,
+            _FROZEN.c.people,
+            _FROZEN.c.first_time,
+        ).where(
+            _FROZEN.c.site_id == site_id,
+            _FROZEN.c.report == report,
+            _FROZEN.c.period == kind,
+            _FROZEN.c.key.in_(wanted),
+        )
+    )
+    for key, dimension, value, people, first_time in rows:
+        found.setdefault(key, {})[(dimension, value)] = (people, first_time)
+    return {key: figures for key, figures in found.items() if ("", "") in figures}
+
+
+def _linked(
+    connection: Connection,
+    site_id: str,
+    zone: ZoneInfo,
+    report: Report,
+    since: dt.date | None,
+    today: dt.date,
+) -> Iterator[tuple[uuid.UUID, dt.datetime, dt.date, dict[str, str]]]:
+    """The rows before `today` that still name their person, from `since`."""
+    if report is Report.ENTRIES:
+        member, at, site = Visit.member_id, Visit.checked_in_at, Visit.site_id
+    else:
+        member, at, site = (
+            MachineSession.member_id,
+            MachineSession.started_at,
+            MachineSession.site_id,
+        )
+    columns = _COLUMNS[report]
+    query = select(member, at, *columns.values()).where(
+        site == site_id, member.is_not(None), at < day_bounds(today, zone)[0]
+    )
+    if since is not None:
+        query = query.where(at >= day_bounds(since, zone)[0])
+    for person, moment, *raw in connection.execute(query):
+        values = {d: cell_value(d, v) for d, v in zip(columns, raw, strict=True)}
+        yield person, moment, local_day(moment, zone), values
+
+
+_MemberRow = tuple[str, str, str, str, uuid.UUID]  # kind, key, dimension, value, person
+
+
+def _member_rows(
+    kind: str, key: str, person: uuid.UUID, values: Mapping[str, str]
+) -> list[_MemberRow]:
+    return [(kind, key, "", "", person)] + [(kind, key, d, v, person) for d, v in values.items()]
+
+
+def _kept(connection: Connection, site_id: str, report: str) -> _People:
+    kept = _People()
+    rows = connection.execute(
+        select(
+            _MEMBERS.c.period,
+            _MEMBERS.c.key,
+            _MEMBERS.c.dimension,
+            _MEMBERS.c.value,
+            _MEMBERS.c.member_id,
+        ).where(_MEMBERS.c.site_id == site_id, _MEMBERS.c.report == report)
+    )
+    for kind, key, dimension, value, person in rows:
+        kept.periods[(kind, key)][(dimension, value)].add(person)
+    return kept
+
+
+def _keep(
+    connection: Connection,
+    site_id: str,
+    report: str,
+    rows: set[_MemberRow],
+    kept: _People,
+) -> None:
+    new = [row for row in rows if row[4] not in kept.periods[row[:2]][(row[2], row[3])]]
+    if new:
+        connection.execute(
+            insert(_MEMBERS),
+            [
+                {
+                    "site_id": site_id,
+                    "report": report,
+                    "period": kind,
+                    "key": key,
+                    "dimension": dimension,
+                    "value": value,
+                    "member_id": person,
+                }
+                for kind, key, dimension, value, person in new
+            ],
+        )
+
+
+def _drop_closed(
+    connection: Connection, site_id: str, report: str, kept: _People, today: dt.date
+) -> None:
+    """The people kept for periods now closed: frozen (or never exact), not needed."""
+    for kind, key in kept.periods:
+        if period_bounds(kind, _day_of(kind, key))[1] < today:
+            connection.execute(
+                delete(_MEMBERS).where(
+                    _MEMBERS.c.site_id == site_id,
+                    _MEMBERS.c.report == report,
+                    _MEMBERS.c.period == kind,
+                    _MEMBERS.c.key == key,
+                )
+            )
+
+
+def _store(
+    connection: Connection,
+    state: _Freezing,
+    report: Report,
+    kind: str,
+    period: tuple[str, dt.date, dt.date],
+    people: Mapping[tuple[str, str], set[uuid.UUID]],
+) -> None:
+    key, start, end = period
+    firsts = state.firsts
+    where = (
+        _FROZEN.c.site_id == state.site_id,
+        _FROZEN.c.report == report,
+        _FROZEN.c.period == kind,
+        _FROZEN.c.key == key,
+    )
+    connection.execute(delete(_FROZEN).where(*where))
+    cells = dict(people)
+    cells.setdefault(("", ""), set())  # an empty period is frozen too: zero, not unknown
+
+    def first_time(ids: set[uuid.UUID]) -> int | None:
+        if report is not Report.ENTRIES:
+            return None  # a first machine use is not tracked
+        return sum(1 for p in ids if (d := firsts.get(p)) is not None and start <= d <= end)
+
+    connection.execute(
+        insert(_FROZEN),
+        [
+            {
+                "site_id": state.site_id,
+                "report": report.value,
+                "period": kind,
+                "key": key,
+                "dimension": dimension,
+                "value": value,
+                "people": len(ids),
+                "first_time": first_time(ids),
+                "frozen_at": state.stamp,
+            }
+            for (dimension, value), ids in cells.items()
+        ],
+    )
+
+
+def _frozen_keys(connection: Connection, site_id: str, report: str) -> set[tuple[str, str]]:
+    rows = connection.execute(
+        select(_FROZEN.c.period, _FROZEN.c.key).where(
+            _FROZEN.c.site_id == site_id, _FROZEN.c.report == report, _FROZEN.c.dimension == ""
+        )
+    )
+    return {(kind, key) for kind, key in rows}
+
+
+def _day_of(kind: str, key: str) -> dt.date:
+    """A day of the `kind` period named `key` (its first)."""
+    if kind == Dimension.DAY:
+        return dt.date.fromisoformat(key)
+    if kind == Dimension.WEEK:
+        year, week = key.split("-W")
+        return dt.date.fromisocalendar(int(year), int(week), 1)
+    if kind == Dimension.MONTH:
+        return dt.date.fromisoformat(f"{key}-01")
+    if kind == Dimension.QUARTER:
+        year, quarter = key.split("-Q")
+        return dt.date(int(year), (int(quarter) - 1) * 3 + 1, 1)
+    return dt.date(int(key), 1, 1)
+
+
+def _exact_from(connection: Connection, site_id: str, since: dt.date | None) -> dt.date | None:
+    """The first day from which periods can be counted exactly: rows unlinked while
+    their people were not kept (`since` beyond what was kept) make earlier ones unsure."""
+    banked = _cursor(connection, BANKED_CURSOR + site_id)
+    if since is not None and (banked is None or since.toordinal() > banked):
+        _raise_cursor(connection, EXACT_CURSOR + site_id, since.toordinal())
+    exact = _cursor(connection, EXACT_CURSOR + site_id)
+    return None if exact is None else dt.date.fromordinal(exact)
+
+
+def _cursor(connection: Connection, name: str) -> int | None:
+    value = connection.execute(select(_CURSORS.c.value).where(_CURSORS.c.name == name)).scalar()
+    return None if value is None else int(value)
+
+
+def _raise_cursor(connection: Connection, name: str, value: int) -> None:
+    current = _cursor(connection, name)
+    if current is None:
+        connection.execute(insert(_CURSORS).values(name=name, value=value))
+    elif value > current:
+        connection.execute(update(_CURSORS).where(_CURSORS.c.name == name).values(value=value))
+
+
+def freeze_before_purge(
+    connection: Connection,
+    site_id: str | None,
+    zone: ZoneInfo,
+    now: dt.datetime,
+    movement_days: int,
+) -> int:
+    """`freeze` as the purge needs it, just before it unlinks the rows older than
+    `movement_days`: one site, or every site (`site_id` None, at central)."""
+    today = now.astimezone(zone).date()
+    cutoff = now - dt.timedelta(days=movement_days)
+    if site_id is None:
+        return freeze_sites(connection, zone, today, unlinking_before=cutoff, now=now)
+    return freeze(connection, site_id, zone, today, unlinking_before=cutoff, now=now)
