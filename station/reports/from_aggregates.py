@@ -104,14 +104,25 @@ def entries_table(
         Dimension.PLAN: t.plan,
         Dimension.SITE: t.site_id,
     }
-    groups = _groups(connection, dims, t.day, stored)
-    query = (
-        select(*groups, t.kind, func.sum(t.entries), func.sum(t.minutes))
+    named = [d for d in dims if d in stored]
+    inner = (
+        select(
+            t.day.label("day"),
+            *(stored[d].label(f"by_{d}") for d in named),
+            t.kind.label("cell_kind"),
+            func.sum(t.entries).label("entries"),
+            func.sum(t.minutes).label("minutes"),
+        )
         .where(t.day >= first, t.day <= last)
-        .group_by(*groups, t.kind)
+        .group_by(t.day, *(stored[d] for d in named), t.kind)
     )
     if site is not None:
-        query = query.where(t.site_id == site)
+        inner = inner.where(t.site_id == site)
+    daily = inner.subquery()
+    groups = _groups(connection, dims, daily.c.day, {d: daily.c[f"by_{d}"] for d in named})
+    query = select(
+        *groups, daily.c.cell_kind, func.sum(daily.c.entries), func.sum(daily.c.minutes)
+    ).group_by(*groups, daily.c.cell_kind)
     sums: defaultdict[Key, list[float]] = defaultdict(lambda: [0, 0, 0, 0.0])
     for row in connection.execute(query):
         *found, kind, count, minutes = row
@@ -317,7 +328,9 @@ def _groups(
 ) -> list[Any]:
     """What the tallies are grouped by for `dims`, in their order: the stored columns,
     and each day-derived period computed by the database (a few rows for five years,
-    not every day's); the day itself where the dialect has no such expression."""
+    not every day's); the day itself where the dialect has no such expression. Applied
+    to the cells already summed by day (a subquery): a period is computed once a day,
+    not once a cell."""
     dialect = connection.dialect.name
     return [
         stored[d] if d in stored else _period(day, d, dialect)
@@ -390,20 +403,29 @@ def _medians(
     stored: Mapping[str, Any],
 ) -> dict[Key, dict[str, int]]:
     t = EntryTally
-    groups = _groups(connection, dims, t.day, stored)
+    named = [d for d in dims if d in stored]
     # The buckets are summed by the database: five years arrive as one histogram per
     # key, not as every cell's JSON (json_each: SQLite and PostgreSQL alike).
     bucket = func.json_each(t.durations).table_valued("key", "value")
-    count = func.sum(cast(cast(bucket.c.value, Text), Integer))
-    query = (
-        select(*groups, bucket.c.key, count)
+    inner = (
+        select(
+            t.day.label("day"),
+            *(stored[d].label(f"by_{d}") for d in named),
+            bucket.c.key.label("bucket"),
+            func.sum(cast(cast(bucket.c.value, Text), Integer)).label("visits"),
+        )
         .select_from(t)
         .join(bucket, true())
         .where(t.day >= first, t.day <= last, t.timed > 0)
-        .group_by(*groups, bucket.c.key)
+        .group_by(t.day, *(stored[d] for d in named), bucket.c.key)
     )
     if site is not None:
-        query = query.where(t.site_id == site)
+        inner = inner.where(t.site_id == site)
+    daily = inner.subquery()
+    groups = _groups(connection, dims, daily.c.day, {d: daily.c[f"by_{d}"] for d in named})
+    query = select(*groups, daily.c.bucket, func.sum(daily.c.visits)).group_by(
+        *groups, daily.c.bucket
+    )
     merged: defaultdict[Key, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in connection.execute(query):
         *found, start, n = row
