@@ -41,3 +41,21 @@ def _sort_key(name: str) -> str:
 
     plain = unicodedata.normalize("NFKD", name)
     return "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
+
+
+UNKNOWN_COMMUNE = "unknown"  # a report's key for a commune not given ("did not say")
+
+
+def commune_key(code: str | None) -> str:
+    """The commune key of a report: an INSEE code of the territory, `OTHER_COMMUNE` for
+    any other commune (one row, "outside the territory"), `UNKNOWN_COMMUNE` when not given."""
+    if not code or code == UNKNOWN_COMMUNE:
+        return UNKNOWN_COMMUNE
+    if code == OTHER_COMMUNE or code in _territory():
+        return code
+    return OTHER_COMMUNE
+
+
+@cache
+def _territory() -> frozenset[str]:
+    return frozenset(c.insee for c in load_communes())

@@ -37,10 +37,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
 from station.aggregates import day_bounds, local_day, people_since
+from station.communes import commune_key
 from station.db import FirstVisit, MachineSession, PeriodPeople, SyncCursor, Visit
 from station.db.models import PeriodMember
-from station.reports.from_tallies import commune_key
-from station.reports.table import UNKNOWN, Dimension, Report
+from station.figures import UNKNOWN, Dimension, Report
 
 PERIOD_KINDS: tuple[Dimension, ...] = (
     Dimension.DAY,

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Integer, Text, cast, func, select, true
 
 from station.aggregates import BUCKET_MINUTES, day_bounds
+from station.communes import commune_key
 from station.db import EntryTally, MachineSession, UsageTally, Visit
 from station.people import (
     FROZEN_DIMENSIONS,
@@ -31,7 +32,6 @@ from station.people import (
     periods,
     whole,
 )
-from station.reports.from_tallies import commune_key
 from station.reports.table import (
     ENTRY_MEASURES,
     UNKNOWN,

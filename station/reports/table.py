@@ -19,33 +19,38 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+# The names of the figures, shared with the domain that keeps them (station.people),
+# and re-exported: every report module reads them from here.
+from station.figures import UNKNOWN, Dimension, Report
+
+__all__ = [
+    "ANY",
+    "COMPANY_MEASURES",
+    "ENTRY_MEASURES",
+    "PEOPLE_MEASURES",
+    "PERIODS",
+    "SKILL_MEASURES",
+    "TOTAL",
+    "UNKNOWN",
+    "USAGE_MEASURES",
+    "Cell",
+    "Dimension",
+    "Key",
+    "Measure",
+    "Method",
+    "Report",
+    "ReportTable",
+    "Row",
+    "Secrecy",
+    "Value",
+]
+
 Value = int | float | None
 Key = tuple[str, ...]
 Row = tuple[Key, Mapping[str, Value]]  # Mapping: a dict of ints is one too
 
-UNKNOWN = "unknown"  # the dimension's value was not recorded ("did not say")
 ANY = "*"  # in a suppressed cell's key: the margin over that dimension
 TOTAL: Key = ()  # the suppressed cell's key for the whole range's figures
-
-
-class Dimension(enum.StrEnum):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-    QUARTER = "quarter"
-    YEAR = "year"
-    HOUR = "hour"
-    WEEKDAY = "weekday"
-    SPACE = "space"
-    PURPOSE = "purpose"
-    COMMUNE = "commune"
-    KIND = "kind"
-    PLAN = "plan"
-    MACHINE = "machine"
-    TRAINING = "training"
-    SITE = "site"  # at central: the site's id
-    SKILL = "skill"  # a code of [skills]
-    OFFER = "offer"  # the purpose (offer) that hosted a company
 
 
 PERIODS = frozenset(
@@ -98,13 +103,6 @@ PEOPLE_MEASURES = frozenset(
         *COMPANY_MEASURES,
     }
 )
-
-
-class Report(enum.StrEnum):
-    ENTRIES = "entries"
-    USAGE = "usage"
-    SKILLS = "skills"
-    COMPANIES = "companies"
 
 
 class Method(enum.StrEnum):
