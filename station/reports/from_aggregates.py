@@ -105,21 +105,22 @@ def entries_table(
         Dimension.SITE: t.site_id,
     }
     named = [d for d in dims if d in stored]
+    days = [t.day] if any(d in DAY_DERIVED for d in dims) else []
     inner = (
         select(
-            t.day.label("day"),
+            *(d.label("day") for d in days),
             *(stored[d].label(f"by_{d}") for d in named),
             t.kind.label("cell_kind"),
             func.sum(t.entries).label("entries"),
             func.sum(t.minutes).label("minutes"),
         )
         .where(t.day >= first, t.day <= last)
-        .group_by(t.day, *(stored[d] for d in named), t.kind)
+        .group_by(*days, *(stored[d] for d in named), t.kind)
     )
     if site is not None:
         inner = inner.where(t.site_id == site)
     daily = inner.subquery()
-    groups = _groups(connection, dims, daily.c.day, {d: daily.c[f"by_{d}"] for d in named})
+    groups = _groups(connection, dims, daily.c.get("day"), {d: daily.c[f"by_{d}"] for d in named})
     query = select(
         *groups, daily.c.cell_kind, func.sum(daily.c.entries), func.sum(daily.c.minutes)
     ).group_by(*groups, daily.c.cell_kind)
@@ -329,8 +330,8 @@ def _groups(
     """What the tallies are grouped by for `dims`, in their order: the stored columns,
     and each day-derived period computed by the database (a few rows for five years,
     not every day's); the day itself where the dialect has no such expression. Applied
-    to the cells already summed by day (a subquery): a period is computed once a day,
-    not once a cell."""
+    to the cells already summed by day (a subquery, by day only when a period is
+    asked): a period is computed once a day, not once a cell."""
     dialect = connection.dialect.name
     return [
         stored[d] if d in stored else _period(day, d, dialect)
@@ -404,12 +405,13 @@ def _medians(
 ) -> dict[Key, dict[str, int]]:
     t = EntryTally
     named = [d for d in dims if d in stored]
+    days = [t.day] if any(d in DAY_DERIVED for d in dims) else []
     # The buckets are summed by the database: five years arrive as one histogram per
     # key, not as every cell's JSON (json_each: SQLite and PostgreSQL alike).
     bucket = func.json_each(t.durations).table_valued("key", "value")
     inner = (
         select(
-            t.day.label("day"),
+            *(d.label("day") for d in days),
             *(stored[d].label(f"by_{d}") for d in named),
             bucket.c.key.label("bucket"),
             func.sum(cast(cast(bucket.c.value, Text), Integer)).label("visits"),
@@ -417,12 +419,12 @@ def _medians(
         .select_from(t)
         .join(bucket, true())
         .where(t.day >= first, t.day <= last, t.timed > 0)
-        .group_by(t.day, *(stored[d] for d in named), bucket.c.key)
+        .group_by(*days, *(stored[d] for d in named), bucket.c.key)
     )
     if site is not None:
         inner = inner.where(t.site_id == site)
     daily = inner.subquery()
-    groups = _groups(connection, dims, daily.c.day, {d: daily.c[f"by_{d}"] for d in named})
+    groups = _groups(connection, dims, daily.c.get("day"), {d: daily.c[f"by_{d}"] for d in named})
     query = select(*groups, daily.c.bucket, func.sum(daily.c.visits)).group_by(
         *groups, daily.c.bucket
     )
