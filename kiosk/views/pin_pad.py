@@ -38,7 +38,7 @@ class PinPadView(QWidget):
         for widget in (self.title, self.dots, self.message):
             layout.addWidget(widget)
         grid = QGridLayout()
-        grid.setSpacing(10)
+        grid.setSpacing(6)
         self.digits: dict[str, QPushButton] = {}
         for index, key in enumerate((*_KEYS, "0")):
             row, column = (index // 3, index % 3) if key != "0" else (3, 1)
@@ -61,7 +61,7 @@ class PinPadView(QWidget):
 
     def _key(self, key: str, name: str = "") -> QPushButton:
         widget = button(name)
-        widget.setMinimumHeight(72)
+        widget.setMinimumHeight(60)  # 4 rows, a message and cancel fit in 800 px
         if key:
             widget.setText(key)
             widget.clicked.connect(lambda _=False, k=key: self.press(k))
