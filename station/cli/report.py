@@ -10,10 +10,18 @@ import argparse
 import datetime as dt
 import json
 import sys
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from station.cli.context import Context
+from station.cli.report_options import (
+    UsageError,
+    add_output_options,
+    add_range_options,
+    checked_dimensions,
+    chosen_format,
+    names,
+    publish_and_write,
+)
 from station.cli.report_outcomes import register_outcomes
 from station.cli.report_source import add_source_arguments, reading
 from station.cli.report_summary import register_summary
@@ -30,8 +38,6 @@ from station.reports.table import (
 )
 from station.reports.words import Lang
 
-FORMATS = ("table", "csv", "xlsx", "json", "png", "svg")
-FILE_FORMATS = frozenset({"xlsx", "png", "svg"})
 _PERIODS = (Dimension.DAY, Dimension.WEEK, Dimension.MONTH, Dimension.QUARTER, Dimension.YEAR)
 _TIMES = (*_PERIODS, Dimension.HOUR, Dimension.WEEKDAY)
 # What each report can be tallied by and measure, once the aggregates compute it all.
@@ -54,110 +60,58 @@ MEASURES: dict[Report, tuple[Measure, ...]] = {
 NOT_COMPUTED: frozenset[Measure] = frozenset()  # every measure is counted (first_time too)
 
 
-class UsageError(Exception):
-    """A name the user gave is not one of those allowed: exit status 2, as argparse's."""
-
-
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("report", help="entry and usage tallies")
     commands = parser.add_subparsers(dest="report_command", metavar="TALLY", required=True)
     for report, default in ((Report.ENTRIES, "day"), (Report.USAGE, "machine")):
         dims = ", ".join(DIMENSIONS[report])
         sub = commands.add_parser(report.value, help=f"{report} by {dims}")
-        sub.add_argument(
-            "--from",
-            dest="start",
-            type=dt.date.fromisoformat,
-            metavar="YYYY-MM-DD",
-            help="first day (default: 30 days before --to; by week, 12 weeks; by month, 12 months)",
-        )
-        sub.add_argument(
-            "--to",
-            dest="end",
-            type=dt.date.fromisoformat,
-            metavar="YYYY-MM-DD",
-            help="last day, included (default: today)",
+        add_range_options(
+            sub, default_range="30 days before --to; by week, 12 weeks; by month, 12 months"
         )
         sub.add_argument("--by", default=default, help=f"comma-separated dimensions among {dims}")
         sub.add_argument(
             "--measure",
             help=f"comma-separated columns among {', '.join(MEASURES[report])} (default: all)",
         )
-        sub.add_argument("--format", choices=FORMATS, default="table")
-        sub.add_argument("--output", type=Path, help="file to write (required for xlsx, png, svg)")
-        sub.add_argument(
-            "--excel", action="store_true", help="csv: ';' separator and decimal commas"
-        )
-        sub.add_argument("--lang", choices=[lang.value for lang in Lang], default=Lang.FR.value)
-        sub.add_argument(
-            "--publish",
-            action="store_true",
-            help="statistical confidentiality: cells under 5 people hidden, and their complements",
-        )
+        add_output_options(sub)
         add_source_arguments(sub)
         sub.set_defaults(handler=run_report, tally=report.value)
-    register_summary(commands)
     register_outcomes(commands, write=_write, first_day=default_first_day)
+    register_summary(commands)
 
 
 def run_report(args: argparse.Namespace, ctx: Context) -> int:
     report = Report(args.tally)
     try:
-        dims = _dimensions(report, args.by)
+        dims = checked_dimensions(report, args.by, DIMENSIONS[report])
         measures = _measures(report, args.measure)
     except UsageError as exc:
         print(f"station: {exc}", file=sys.stderr)
         return 2
-    fmt = "json" if ctx.json_output else args.format
-    if fmt in FILE_FORMATS and args.output is None:
-        raise StationError(f"--format {fmt} needs --output FILE.{fmt}")
+    fmt = chosen_format(args, ctx)
     table = _compute(report, dims, args, ctx).with_measures(measures)
-    if args.publish:
-        from station.reports.publish import publish
-
-        try:
-            table = publish(table)
-        except ValueError as exc:
-            raise StationError(str(exc)) from None
-    _write(table, fmt, args, ctx)
-    return 0
-
-
-def _dimensions(report: Report, text: str) -> list[str]:
-    dims = [d.strip() for d in text.split(",") if d.strip()]
-    allowed = DIMENSIONS[report]
-    unknown = [d for d in dims if d not in allowed]
-    if unknown:
-        raise UsageError(
-            f"cannot report {report} by {', '.join(unknown)}; expected among {', '.join(allowed)}"
-        )
-    periods = [d for d in dims if d in _PERIODS]
-    if len(periods) > 1:
-        raise StationError(
-            f"tally by one period at most (day, week, month, quarter or year), "
-            f"not {', '.join(periods)}"
-        )
-    return dims
+    return publish_and_write(table, fmt, args, ctx, _write)
 
 
 def _measures(report: Report, text: str | None) -> tuple[str, ...]:
     computed = tuple(m for m in MEASURES[report] if m not in NOT_COMPUTED)
     if text is None:
         return computed
-    names = [m.strip() for m in text.split(",") if m.strip()]
+    given = names(text)
     allowed = MEASURES[report]
-    unknown = [m for m in names if m not in allowed]
-    if unknown or not names:
+    unknown = [m for m in given if m not in allowed]
+    if unknown or not given:
         raise UsageError(
             f"unknown measure {', '.join(unknown) or '(none)'} for {report}; "
             f"expected among {', '.join(allowed)}"
         )
-    missing = [m for m in names if m in NOT_COMPUTED]
+    missing = [m for m in given if m in NOT_COMPUTED]
     if missing:
         raise UsageError(
             f"{', '.join(missing)} not computed yet; the reports give {', '.join(computed)}"
         )
-    return tuple(dict.fromkeys(names))
+    return tuple(dict.fromkeys(given))
 
 
 def _compute(

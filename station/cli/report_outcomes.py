@@ -10,11 +10,20 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from station.aggregates import people_since
 from station.cli.context import Context
+from station.cli.report_options import (
+    UsageError,
+    Writer,
+    add_output_options,
+    add_range_options,
+    checked_dimensions,
+    chosen_format,
+    names,
+    publish_and_write,
+)
 from station.errors import StationError
 from station.reports.outcomes import (
     COMPANY_DIMENSIONS,
@@ -24,14 +33,9 @@ from station.reports.outcomes import (
     measures_for,
     skills_table,
 )
-from station.reports.table import COMPANY_MEASURES, PERIODS, Report, ReportTable
-from station.reports.words import Lang
+from station.reports.table import COMPANY_MEASURES, Report, ReportTable
 
-Writer = Callable[[ReportTable, str, argparse.Namespace, Context], None]
 FirstDay = Callable[[dt.date, list[str]], dt.date]
-
-FORMATS = ("table", "csv", "xlsx", "json", "png", "svg")
-FILE_FORMATS = frozenset({"xlsx", "png", "svg"})
 _HELP = {
     Report.SKILLS: "skills gained: trainings granted, digital-help accompaniments and the "
     "people helped, skills recorded",
@@ -39,10 +43,6 @@ _HELP = {
 }
 _DEFAULT_BY = {Report.SKILLS: "month", Report.COMPANIES: "year"}
 _DIMENSIONS = {Report.SKILLS: SKILL_DIMENSIONS, Report.COMPANIES: COMPANY_DIMENSIONS}
-
-
-class UsageError(Exception):
-    """A name the user gave is not one of those allowed: exit status 2."""
 
 
 def register_outcomes(
@@ -54,20 +54,7 @@ def register_outcomes(
     for report in (Report.SKILLS, Report.COMPANIES):
         dims = ", ".join(_DIMENSIONS[report])
         sub = commands.add_parser(report.value, help=_HELP[report])
-        sub.add_argument(
-            "--from",
-            dest="start",
-            type=dt.date.fromisoformat,
-            metavar="YYYY-MM-DD",
-            help="first day (default: 12 months by month, 5 years by year, else 30 days)",
-        )
-        sub.add_argument(
-            "--to",
-            dest="end",
-            type=dt.date.fromisoformat,
-            metavar="YYYY-MM-DD",
-            help="last day, included (default: today)",
-        )
+        add_range_options(sub, default_range="12 months by month, 5 years by year, else 30 days")
         sub.add_argument(
             "--by",
             default=_DEFAULT_BY[report],
@@ -75,17 +62,7 @@ def register_outcomes(
             + (" (one of training, purpose, skill)" if report is Report.SKILLS else ""),
         )
         sub.add_argument("--measure", help="comma-separated columns (default: all)")
-        sub.add_argument("--format", choices=FORMATS, default="table")
-        sub.add_argument("--output", type=Path, help="file to write (required for xlsx, png, svg)")
-        sub.add_argument(
-            "--excel", action="store_true", help="csv: ';' separator and decimal commas"
-        )
-        sub.add_argument("--lang", choices=[lang.value for lang in Lang], default=Lang.FR.value)
-        sub.add_argument(
-            "--publish",
-            action="store_true",
-            help="statistical confidentiality: cells under 5 people hidden, and their complements",
-        )
+        add_output_options(sub)
         sub.set_defaults(
             handler=lambda args, ctx, r=report: _run(r, args, ctx, write, first_day),
             tally=report.value,
@@ -101,40 +78,18 @@ def _run(
     except UsageError as exc:
         print(f"station: {exc}", file=sys.stderr)
         return 2
-    fmt = "json" if ctx.json_output else args.format
-    if fmt in FILE_FORMATS and args.output is None:
-        raise StationError(f"--format {fmt} needs --output FILE.{fmt}")
+    fmt = chosen_format(args, ctx)
     zone = ZoneInfo(ctx.config.site.timezone)
     last = args.end or dt.datetime.now(zone).date()
     first = args.start or first_day(last, dims)
     if first > last:
         raise StationError(f"--from {first} is after --to {last}")
     table = _compute(report, dims, first, last, ctx).with_measures(measures)
-    if args.publish:
-        from station.reports.publish import publish
-
-        try:
-            table = publish(table)
-        except ValueError as exc:
-            raise StationError(str(exc)) from None
-    write(table, fmt, args, ctx)
-    return 0
+    return publish_and_write(table, fmt, args, ctx, write)
 
 
 def dimensions(report: Report, text: str) -> list[str]:
-    dims = [d.strip() for d in text.split(",") if d.strip()]
-    allowed = _DIMENSIONS[report]
-    unknown = [d for d in dims if d not in allowed]
-    if unknown:
-        raise UsageError(
-            f"cannot report {report} by {', '.join(unknown)}; expected among {', '.join(allowed)}"
-        )
-    periods = [d for d in dims if d in PERIODS]
-    if len(periods) > 1:
-        raise UsageError(
-            f"tally by one period at most (day, week, month, quarter or year), "
-            f"not {', '.join(periods)}"
-        )
+    dims = checked_dimensions(report, text, _DIMENSIONS[report])
     splits = [d for d in dims if d in SPLITS]
     if len(splits) > 1:
         raise UsageError(
@@ -148,15 +103,15 @@ def _measures(report: Report, dims: list[str], text: str | None) -> tuple[str, .
     allowed: tuple[str, ...] = measures_for(dims) if report is Report.SKILLS else COMPANY_MEASURES
     if text is None:
         return allowed
-    names = [m.strip() for m in text.split(",") if m.strip()]
-    unknown = [m for m in names if m not in allowed]
-    if unknown or not names:
+    given = names(text)
+    unknown = [m for m in given if m not in allowed]
+    if unknown or not given:
         by = f" by {', '.join(dims)}" if dims else ""
         raise UsageError(
             f"unknown measure {', '.join(unknown) or '(none)'} for {report}{by}; "
             f"expected among {', '.join(allowed)}"
         )
-    return tuple(dict.fromkeys(names))
+    return tuple(dict.fromkeys(given))
 
 
 def _compute(

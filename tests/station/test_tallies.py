@@ -157,5 +157,5 @@ def test_report_command_formats(
     chart = tmp_path / "entries.png"
     assert main([*base, "--by", "space", "--format", "png", "--output", str(chart)]) == 0
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert main([*base, "--by", "day,month"]) == 1
+    assert main([*base, "--by", "day,month"]) == 2  # a usage error, as argparse's
     assert "one period" in capsys.readouterr().err
