@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Connection, Engine, create_engine, insert, text
+from sqlalchemy import Connection, Engine, create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -48,8 +48,8 @@ from sqlalchemy.pool import NullPool
 from station.aggregates import rebuild
 from station.checkin import Desk
 from station.config import StationConfig, load_config
-from station.db import Member, Visit, make_engine, upgrade
-from station.privacy import ERASED, purge
+from station.db import Member, MemberKind, Visit, make_engine, upgrade
+from station.privacy import ERASED, STEPS, Scope, forget, purge
 from station.reports.from_aggregates import DAY_DERIVED, entries_table, usage_table
 from station.reports.table import Measure
 from sync import central
@@ -729,12 +729,15 @@ def bench_check_in(config: StationConfig, directory: Path, checkins: int) -> lis
 
 PURGE_FLOOR = (
     # The same effects as the purge's steps, as plain set statements (no per-visitor
-    # loop, no last-seen rule): what the database alone needs.
+    # loop; a live visitor's last visit keeps its link): what the database alone needs.
     "UPDATE members SET first_name = :erased, last_name = '', email = NULL, "
     "home_commune = NULL, last_purpose = NULL, consent_at = NULL, deleted_at = :now "
     "WHERE kind = 'visitor' AND deleted_at IS NULL AND created_at < :stale AND NOT EXISTS "
     "(SELECT 1 FROM visits v WHERE v.member_id = members.id AND v.checked_in_at >= :stale)",
-    "UPDATE visits SET member_id = NULL WHERE checked_in_at < :cutoff AND member_id IS NOT NULL",
+    "UPDATE visits SET member_id = NULL WHERE checked_in_at < :cutoff AND member_id IS NOT NULL "
+    "AND NOT (member_id IN (SELECT id FROM members WHERE kind = 'visitor' AND deleted_at IS NULL) "
+    "AND NOT EXISTS (SELECT 1 FROM visits later WHERE later.member_id = visits.member_id "
+    "AND later.checked_in_at > visits.checked_in_at))",
     "DELETE FROM access_events WHERE at < :cutoff",
     "UPDATE machine_sessions SET member_id = NULL, credential_hash = NULL "
     "WHERE started_at < :cutoff AND member_id IS NOT NULL",
@@ -742,64 +745,163 @@ PURGE_FLOOR = (
 )
 
 
-def bench_purge(engine: Engine, config: StationConfig, days: int) -> list[Row]:
-    """The first purge on five years (everything past retention at once), then the daily
-    purge of each following day; all rolled back, so the history stays for next runs."""
+def bench_purge(
+    engine: Engine, server: str, url: str, config: StationConfig, days: int, sample: int
+) -> list[Row]:
+    """The first purge on five years (everything past retention at once), rolled back;
+    then the daily purge of each following day on a copy of central already purged
+    until the day before (its statements committed there, then VACUUM)."""
     retention = config.retention
     factory = central.sessions(engine)
-
-    def run_purge(session: Session, now: dt.datetime) -> None:
-        purge(
-            session,
-            None,
-            retention.movement_days,
-            retention.visitor_days,
-            now=now,
-            uploaded_only=False,
-        )
-        session.flush()
-
-    def run_floor(session: Session, now: dt.datetime) -> None:
-        values = {
-            "erased": ERASED,
-            "now": now,
-            "cutoff": now - dt.timedelta(days=retention.movement_days),
-            "stale": now - dt.timedelta(days=retention.visitor_days),
-        }
-        for statement in PURGE_FLOOR:
-            session.execute(text(statement), values)
-
-    def first(call: Callable[[Session, dt.datetime], None]) -> float:
-        with factory() as session:
-            session.begin()
-            spent = timed(lambda: call(session, NOW))
-            session.rollback()
-        return spent
-
-    catch_floor = first(run_floor)
-    print(f"  first purge, floor: {catch_floor:.1f} s")
-    daily: list[float] = []
-    floor: list[float] = []
+    scope = Scope(
+        None,
+        NOW,
+        cutoff=NOW - dt.timedelta(days=retention.movement_days),
+        stale=NOW - dt.timedelta(days=retention.visitor_days),
+        uploaded_only=False,
+    )
     with factory() as session:
         session.begin()
-        catch_up = timed(lambda: run_purge(session, NOW))
-        print(f"  first purge: {catch_up:.1f} s")
+        catch_floor = timed(functools.partial(_purge_floor, session, config, NOW))
+        session.rollback()
+    print(f"  first purge, floor: {catch_floor:.1f} s")
+    spent: dict[str, float] = {}
+    with factory() as session:
+        session.begin()
+        stale = session.scalars(_stale_visitors(scope)).all()
+        # Each forgetting scans access_events and machine_sessions (no index on their
+        # member_id): forgetting them all takes hours at full size, so a sample is timed.
+        each = [timed(functools.partial(_forget, session, v)) for v in stale[:sample]]
+        spent["visitors_forgotten"] = statistics.median(each) * len(stale) if each else 0.0
+        for name, step in STEPS:
+            if name != "visitors_forgotten":
+                spent[name] = timed(functools.partial(step, session, scope))
+        session.rollback()
+    catch_up = sum(spent.values())
+    print(f"  first purge: {catch_up:.1f} s ({len(stale):,} visitors to forget)")
+    engine.dispose()
+    purged = make_engine(_purged_copy(server, url, config))
+    daily: list[float] = []
+    floor: list[float] = []
+    with central.sessions(purged)() as session:
+        session.begin()
         for day in range(1, days + 1):
             now = NOW + dt.timedelta(days=day)
-            for call, spent in ((run_purge, daily), (run_floor, floor)):
+            for call, times in ((_purge, daily), (_purge_floor, floor)):
                 savepoint = session.begin_nested()
-                spent.append(timed(functools.partial(call, session, now)))
+                times.append(timed(functools.partial(call, session, config, now)))
                 savepoint.rollback()
         session.rollback()
+    purged.dispose()
+    forget_floor = _floor_forget_share(engine, config)
     return [
-        ("first purge at central, five years past retention", 1, catch_up, catch_floor),
+        (
+            f"first purge at central, five years past retention (forgetting: {len(stale):,} "
+            f"visitors x the median of {len(each)})",
+            1,
+            catch_up,
+            catch_floor,
+        ),
+        (
+            "of which forgetting one stale visitor: median",
+            len(each),
+            statistics.median(each) if each else 0.0,
+            forget_floor / max(len(stale), 1),
+        ),
+        *(
+            (f"of which {name}", 1, value, 0.0)
+            for name, value in spent.items()
+            if name != "visitors_forgotten"
+        ),
         (
             "daily purge at central, the day after: median",
             days,
             statistics.median(daily),
             statistics.median(floor),
         ),
+        ("daily purge: max", days, max(daily), max(floor)),
     ]
+
+
+def _stale_visitors(scope: Scope) -> Any:
+    """The visitors `_forget_stale_visitors` forgets, in one query (for the bench)."""
+    recent = (
+        select(Visit.id)
+        .where(Visit.member_id == Member.id, Visit.checked_in_at >= scope.stale)
+        .exists()
+    )
+    return select(Member).where(
+        Member.kind == MemberKind.VISITOR,
+        Member.deleted_at.is_(None),
+        Member.created_at < scope.stale,
+        ~recent,
+    )
+
+
+def _forget(session: Session, visitor: Member) -> None:
+    forget(session, visitor, now=NOW)
+    session.flush()
+
+
+def _purge(session: Session, config: StationConfig, now: dt.datetime) -> None:
+    retention = config.retention
+    purge(
+        session,
+        None,
+        retention.movement_days,
+        retention.visitor_days,
+        now=now,
+        uploaded_only=False,
+    )
+    session.flush()
+
+
+def _purge_floor(session: Session, config: StationConfig, now: dt.datetime) -> None:
+    values = {
+        "erased": ERASED,
+        "now": now,
+        "cutoff": now - dt.timedelta(days=config.retention.movement_days),
+        "stale": now - dt.timedelta(days=config.retention.visitor_days),
+    }
+    for statement in PURGE_FLOOR:
+        session.execute(text(statement), values)
+
+
+def _floor_forget_share(engine: Engine, config: StationConfig) -> float:
+    """The floor's forgetting statement alone, on the whole history (rolled back)."""
+    with engine.connect() as connection, connection.begin() as transaction:
+        values = {
+            "erased": ERASED,
+            "now": NOW,
+            "stale": NOW - dt.timedelta(days=config.retention.visitor_days),
+        }
+        spent = timed(functools.partial(connection.execute, text(PURGE_FLOOR[0]), values))
+        transaction.rollback()
+    return spent
+
+
+def _purged_copy(server: str, url: str, config: StationConfig) -> str:
+    """A copy of central as the daily purge leaves it the morning of NOW (kept)."""
+    source = make_url(url).database
+    name = f"{source}_purged2"  # 2: with the last-seen rule
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).scalar()
+        if not exists:
+            started = time.perf_counter()
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+            copy = make_url(url).set(database=name).render_as_string(hide_password=False)
+            engine = create_engine(copy, poolclass=NullPool)
+            with Session(engine) as session, session.begin():
+                _purge_floor(session, config, NOW)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(text("VACUUM ANALYZE"))
+            engine.dispose()
+            print(f"  central purged until {NOW:%Y-%m-%d} in {time.perf_counter() - started:.0f} s")
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def main() -> int:
@@ -808,6 +910,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=21, help="runs of each report")
     parser.add_argument("--checkins", type=int, default=200)
     parser.add_argument("--purge-days", type=int, default=5)
+    parser.add_argument("--forget-sample", type=int, default=20, help="visitors forgotten, timed")
     parser.add_argument("--fresh", action="store_true", help="generate the history again")
     parser.add_argument(
         "--pg-dir",
@@ -821,28 +924,29 @@ def main() -> int:
     config = load_config(ROOT / "config.toml")
     rows: list[Row] = []
     with ExitStack() as stack:
-        binaries = server_binaries()
-        if binaries is None:
-            raise SystemExit("PostgreSQL is not installed")
-        pg = KeptPostgres(binaries, args.pg_dir)
-        pg.start()
-        stack.callback(pg.close)
-        url, needed = central_database(pg.url, args.scale, args.fresh)
-        engine = make_engine(url)
-        stack.callback(engine.dispose)
-        if needed:
-            print(f"generating five years at scale {args.scale}...")
-            generate(engine, config, args.scale)
-        if "reports" in only:
-            print("reports...")
-            rows += bench_reports(engine, config, args.runs)
-        if "checkin" in only:
+        if "checkin" in only:  # SQLite only: a kiosk's database
             print("check-in...")
             directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
             rows += bench_check_in(config, directory, args.checkins)
+        if only & {"reports", "purge"}:
+            binaries = server_binaries()
+            if binaries is None:
+                raise SystemExit("PostgreSQL is not installed")
+            pg = KeptPostgres(binaries, args.pg_dir)
+            pg.start()
+            stack.callback(pg.close)
+            url, needed = central_database(pg.url, args.scale, args.fresh)
+            engine = make_engine(url)
+            stack.callback(engine.dispose)
+            if needed:
+                print(f"generating five years at scale {args.scale}...")
+                generate(engine, config, args.scale)
+        if "reports" in only:
+            print("reports...")
+            rows += bench_reports(engine, config, args.runs)
         if "purge" in only:
             print("purge...")
-            rows += bench_purge(engine, config, args.purge_days)
+            rows += bench_purge(engine, pg.url, url, config, args.purge_days, args.forget_sample)
     table = Table(title=f"station tallies, scale {args.scale} ({os.cpu_count()} cores)")
     for column in ("measure", "n", "ms", "floor ms", "ratio"):
         table.add_column(column, justify="left" if column == "measure" else "right")
