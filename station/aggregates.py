@@ -27,7 +27,9 @@ from sqlalchemy.orm import Session
 
 from station.db import EntryTally, MachineSession, SyncCursor, UsageTally, Visit
 
-_SANE_FIRST, _SANE_LAST = dt.date(1970, 1, 2), dt.date(9998, 12, 30)
+# The calendar the tallies keep: a moment outside it (an agent's clock at year 1 or
+# 9999) has no local day in every zone, and no visit is checked in there.
+SANE_FIRST, SANE_LAST = dt.date(1970, 1, 2), dt.date(9998, 12, 30)
 BUCKET_MINUTES = 5  # durations are kept in 5-minute buckets: a median to 5 minutes
 FROZEN_CURSOR = "tallies.frozen_before."  # + site id: an ordinal of the first complete day
 PEOPLE_CURSOR = "tallies.people_since."  # + site id, or "*" (central): see `people_since`
@@ -81,12 +83,10 @@ def mark_people_since(session: Session, site_id: str | None, day: dt.date) -> No
 
 def _recomputable(connection: Connection, site_id: str, days: Iterable[dt.date]) -> list[dt.date]:
     first_complete = frozen_before(connection, site_id)
-    # A day at the ends of the calendar (an agent's clock gone to year 1) has no UTC
-    # bounds; no visit is checked in there that a report would ask for.
     return sorted(
         d
         for d in set(days)
-        if (first_complete is None or d >= first_complete) and _SANE_FIRST <= d <= _SANE_LAST
+        if (first_complete is None or d >= first_complete) and SANE_FIRST <= d <= SANE_LAST
     )
 
 

@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
-from station.aggregates import day_bounds, local_day, people_since
+from station.aggregates import SANE_FIRST, day_bounds, local_day, people_since
 from station.communes import commune_key
 from station.db import FirstVisit, MachineSession, PeriodPeople, SyncCursor, Visit
 from station.db.models import PeriodMember
@@ -405,8 +405,11 @@ def _linked(
             MachineSession.site_id,
         )
     columns = _COLUMNS[report]
+    # Rows an agent's clock dated before 1970 would make every day since a period to
+    # freeze (the aggregates keep the same calendar).
+    first = dt.datetime.combine(SANE_FIRST, dt.time(), dt.UTC)
     query = select(member, at, *columns.values()).where(
-        site == site_id, member.is_not(None), at < day_bounds(today, zone)[0]
+        site == site_id, member.is_not(None), at >= first, at < day_bounds(today, zone)[0]
     )
     if since is not None:
         query = query.where(at >= day_bounds(since, zone)[0])

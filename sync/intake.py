@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select, update
 
-from station.aggregates import local_day, refresh_usage
+from station.aggregates import SANE_FIRST, SANE_LAST, local_day, refresh_usage
 from station.db import AccessEvent, AgentStatus, MachineSession, SyncRejection, utcnow
 from station.protocol.errors import ProtocolError
 from station.protocol.events import AgentEvent
@@ -268,12 +268,14 @@ def _uuid(value: Any) -> uuid.UUID | None:
 
 
 def _time(value: Any) -> dt.datetime | None:
-    """An aware time that converts to UTC (year 1 at +05:00 does not), else None."""
+    """An aware time of the calendar the tallies keep (1970 to 9998), else None: year
+    1 at +05:00 does not convert to UTC, and 9999 has no local day in Paris, which
+    would stop central's upload of the row at every round."""
     try:
         parsed = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
         if parsed is None or parsed.tzinfo is None:
             return None
-        parsed.astimezone(dt.UTC)
+        day = parsed.astimezone(dt.UTC).date()
     except (ValueError, OverflowError):
         return None
-    return parsed
+    return parsed if SANE_FIRST <= day <= SANE_LAST else None

@@ -171,13 +171,26 @@ class Tallies:
             return
         at = [c.name for c in table.columns].index(column)
         moments = site_codec.decode_column(column, [row[at] for row in rows])
-        days = {local_day(moment, self.zone) for (moment,) in moments if moment is not None}
+        days = {
+            day
+            for (moment,) in moments
+            if moment is not None and (day := _day(moment, self.zone)) is not None
+        }
         refresh(central, self.site_id, self.zone, days)
         if table.name == Visit.__tablename__:  # the batch's first visits, earliest kept
             at_member = [c.name for c in table.columns].index("member_id")
             members = site_codec.decode_column("member_id", [row[at_member] for row in rows])
             pairs = zip((m for (m,) in members), (t for (t,) in moments), strict=True)
             record_first_visits(central, self.site_id, first_days(pairs, self.zone))
+
+
+def _day(moment: dt.datetime, zone: ZoneInfo) -> dt.date | None:
+    """The local day of a history row, None at the ends of the calendar (a row an
+    agent dated year 1 or 9999 must not stop the upload at every round)."""
+    try:
+        return local_day(moment, zone)
+    except OverflowError:
+        return None
 
 
 _TALLIED: dict[str, tuple[Callable[[Connection, str, ZoneInfo, Iterable[dt.date]], None], str]] = {
