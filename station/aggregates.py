@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy import Connection, Table, and_, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from station.db import EntryTally, MachineSession, SyncCursor, UsageTally, Visit
@@ -103,57 +103,92 @@ def refresh_entries(
 ) -> None:
     """Recompute the entry cells of `days` (local) from the site's visits."""
     for day in _recomputable(connection, site_id, days):
-        start, end = day_bounds(day, zone)
+        _refresh_entry_span(connection, site_id, zone, day, None)
+
+
+def refresh_entry_hours(
+    connection: Connection, site_id: str, zone: ZoneInfo, hours: Iterable[tuple[dt.date, int]]
+) -> None:
+    """Recompute only the cells of these local (day, hour)s: what a check-in, a
+    check-out or a purpose change touches (a busy day's thousands of visits are not
+    read again at every tap: docs/benchmarks.md, "Tallies")."""
+    wanted = set(hours)
+    allowed = set(_recomputable(connection, site_id, {day for day, _ in wanted}))
+    for day, hour in sorted(wanted):
+        if day in allowed:
+            _refresh_entry_span(connection, site_id, zone, day, hour)
+
+
+def _hour_spans(day: dt.date, hour: int, zone: ZoneInfo) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The UTC spans of a local hour: none on the night it is skipped, two on the night
+    it is lived twice (quarter hours, for zones a half or a quarter off UTC)."""
+    start, end = day_bounds(day, zone)
+    step = dt.timedelta(minutes=15)
+    spans: list[tuple[dt.datetime, dt.datetime]] = []
+    moment = start
+    while moment < end:
+        if moment.astimezone(zone).hour == hour:
+            if spans and spans[-1][1] == moment:
+                spans[-1] = (spans[-1][0], moment + step)
+            else:
+                spans.append((moment, moment + step))
+        moment += step
+    return spans
+
+
+def _refresh_entry_span(
+    connection: Connection, site_id: str, zone: ZoneInfo, day: dt.date, hour: int | None
+) -> None:
+    """Recompute the entry cells of a local day, or of one of its hours."""
+    spans = [day_bounds(day, zone)] if hour is None else _hour_spans(day, hour, zone)
+    doomed = delete(_ENTRIES).where(_ENTRIES.c.site_id == site_id, _ENTRIES.c.day == day)
+    connection.execute(doomed if hour is None else doomed.where(_ENTRIES.c.hour == hour))
+    if not spans:
+        return
+    rows = connection.execute(
+        select(
+            Visit.checked_in_at,
+            Visit.checked_out_at,
+            Visit.space,
+            Visit.purpose,
+            Visit.home_commune,
+            Visit.member_kind,
+            Visit.plan,
+        ).where(
+            Visit.site_id == site_id,
+            or_(*(and_(Visit.checked_in_at >= a, Visit.checked_in_at < b) for a, b in spans)),
+        )
+    ).all()
+    cells: defaultdict[tuple[int, str, str, str, str, str], _EntryCell] = defaultdict(_EntryCell)
+    for at, out, space, purpose, commune, kind, plan in rows:
+        cell = cells[(at.astimezone(zone).hour, space, purpose, commune or "", kind, plan)]
+        cell.entries += 1
+        if out is not None and out >= at:
+            minutes = (out - at).total_seconds() / 60
+            cell.timed += 1
+            cell.minutes += minutes
+            cell.durations[str(int(minutes // BUCKET_MINUTES) * BUCKET_MINUTES)] += 1
+    if cells:
         connection.execute(
-            delete(_ENTRIES).where(_ENTRIES.c.site_id == site_id, _ENTRIES.c.day == day)
+            insert(_ENTRIES),
+            [
+                {
+                    "site_id": site_id,
+                    "day": day,
+                    "hour": cell_hour,
+                    "space": space,
+                    "purpose": purpose,
+                    "commune": commune,
+                    "kind": kind,
+                    "plan": plan,
+                    "entries": cell.entries,
+                    "timed": cell.timed,
+                    "minutes": round(cell.minutes, 3),
+                    "durations": dict(cell.durations),
+                }
+                for (cell_hour, space, purpose, commune, kind, plan), cell in cells.items()
+            ],
         )
-        rows = connection.execute(
-            select(
-                Visit.checked_in_at,
-                Visit.checked_out_at,
-                Visit.space,
-                Visit.purpose,
-                Visit.home_commune,
-                Visit.member_kind,
-                Visit.plan,
-            ).where(
-                Visit.site_id == site_id,
-                Visit.checked_in_at >= start,
-                Visit.checked_in_at < end,
-            )
-        ).all()
-        cells: defaultdict[tuple[int, str, str, str, str, str], _EntryCell] = defaultdict(
-            _EntryCell
-        )
-        for at, out, space, purpose, commune, kind, plan in rows:
-            cell = cells[(at.astimezone(zone).hour, space, purpose, commune or "", kind, plan)]
-            cell.entries += 1
-            if out is not None and out >= at:
-                minutes = (out - at).total_seconds() / 60
-                cell.timed += 1
-                cell.minutes += minutes
-                cell.durations[str(int(minutes // BUCKET_MINUTES) * BUCKET_MINUTES)] += 1
-        if cells:
-            connection.execute(
-                insert(_ENTRIES),
-                [
-                    {
-                        "site_id": site_id,
-                        "day": day,
-                        "hour": hour,
-                        "space": space,
-                        "purpose": purpose,
-                        "commune": commune,
-                        "kind": kind,
-                        "plan": plan,
-                        "entries": cell.entries,
-                        "timed": cell.timed,
-                        "minutes": round(cell.minutes, 3),
-                        "durations": dict(cell.durations),
-                    }
-                    for (hour, space, purpose, commune, kind, plan), cell in cells.items()
-                ],
-            )
 
 
 def refresh_usage(

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from station import registry
 from station.access import lookup
-from station.aggregates import local_day, refresh_entries
+from station.aggregates import refresh_entry_hours
 from station.communes import is_known
 from station.config import StationConfig
 from station.credential import Credential
@@ -291,10 +291,11 @@ class Desk:
         return len(closed)
 
     def _tally(self, session: Session, visits: list[Visit]) -> None:
-        """The days of `visits` recomputed in the daily tallies, in this transaction."""
+        """The local hours of `visits` recomputed in the daily tallies, in this
+        transaction (a visit's cell is that of its check-in's hour, whatever changed)."""
         session.flush()
-        days = {local_day(v.checked_in_at, self.zone) for v in visits}
-        refresh_entries(session.connection(), self.site_id, self.zone, days)
+        hours = {_local_hour(v.checked_in_at, self.zone) for v in visits}
+        refresh_entry_hours(session.connection(), self.site_id, self.zone, hours)
         firsts = first_days(((v.member_id, v.checked_in_at) for v in visits), self.zone)
         record_first_visits(session.connection(), self.site_id, firsts)
 
@@ -366,3 +367,8 @@ class Desk:
         return registry.revoke_badge(
             session, badge, status=BadgeStatus.REVOKED, origin_site=self.site_id
         )
+
+
+def _local_hour(moment: dt.datetime, zone: ZoneInfo) -> tuple[dt.date, int]:
+    local = moment.astimezone(zone)
+    return local.date(), local.hour

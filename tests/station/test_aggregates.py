@@ -343,3 +343,23 @@ def test_rebuild_twice_changes_nothing(engine: Engine) -> None:
     assert _cells(engine) == once
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(UsageTally))
+
+
+def test_a_tap_recomputes_its_hour_also_the_hour_lived_twice(engine: Engine) -> None:
+    desk = _desk()
+    # 02:30 summer time, then 02:30 winter time, in Paris on 25 October: one local hour.
+    first, second = (dt.datetime(2026, 10, 25, h, 30, tzinfo=dt.UTC) for h in (0, 1))
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        camille = registry.add_member(session, "Camille")
+        leo = registry.add_member(session, "Léo")
+        desk.check_in(session, camille, "fablab", first)
+        desk.check_in(session, leo, "fablab", second)
+        # A visit of another hour, written without the desk: a tap does not recompute it.
+        session.add(_visit(None, dt.datetime(2026, 10, 25, 9, tzinfo=dt.UTC)))
+    assert _cells(engine) == [(dt.date(2026, 10, 25), 2, "fablab", 2, 0, 0.0)]
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        rebuild(session.connection(), SITE, PARIS, until=LAST)
+    assert _cells(engine) == [
+        (dt.date(2026, 10, 25), 2, "fablab", 2, 0, 0.0),
+        (dt.date(2026, 10, 25), 10, "coworking", 1, 0, 0.0),
+    ]
