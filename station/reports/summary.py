@@ -30,6 +30,7 @@ from station.reports.table import (
     Dimension,
     Measure,
     ReportTable,
+    Secrecy,
     Value,
 )
 from station.reports.text import cell_text
@@ -85,15 +86,40 @@ def summary_tables(
     machines = usage_table(
         connection, site, first, last, [Dimension.MACHINE], zone, raw_since=raw_since
     )
+    by_month, by_purpose, by_commune, occupancy = _shared_totals(
+        [
+            entries(Dimension.MONTH),
+            entries(Dimension.PURPOSE),
+            entries(Dimension.COMMUNE),
+            entries(Dimension.WEEKDAY, Dimension.HOUR),
+        ]
+    )
     return SummaryTables(
-        by_month=entries(Dimension.MONTH),
-        by_purpose=entries(Dimension.PURPOSE),
-        by_commune=entries(Dimension.COMMUNE),
-        occupancy=entries(Dimension.WEEKDAY, Dimension.HOUR),
+        by_month=by_month,
+        by_purpose=by_purpose,
+        by_commune=by_commune,
+        occupancy=occupancy,
         machines=_finish(machines, _computed(machines, _USAGE_COLUMNS), published),
         year=year,
         published=published,
     )
+
+
+def _shared_totals(tables: list[ReportTable]) -> list[ReportTable]:
+    """The page's entry tables share their year's totals: one that `--publish` hides
+    in one table (a complement of small cells there) is hidden in all of them, or the
+    key figures, read from another table, would give the small cells away."""
+    hidden = {m for t in tables for (key, m) in t.suppressed if key == TOTAL}
+    if not hidden:
+        return tables
+    shared: list[ReportTable] = []
+    for table in tables:
+        totals = {m: (None if m in hidden else v) for m, v in table.totals.items()}
+        suppressed = dict(table.suppressed)
+        for m in hidden & set(table.measures):
+            suppressed.setdefault((TOTAL, m), Secrecy.COMPLEMENT)
+        shared.append(replace(table, totals=totals, suppressed=suppressed))
+    return shared
 
 
 def _computed(table: ReportTable, columns: Sequence[str]) -> tuple[str, ...]:

@@ -232,3 +232,19 @@ def test_no_two_dimension_table_gives_a_hidden_cell_away(
     published = publish(table)
     assert all(published.secrecy(k, "entries") is SMALL for k, v in values.items() if 0 < v < 5)
     assert_unrecoverable(table, published, "entries")
+
+
+def test_the_summary_page_hides_a_total_in_every_table_once_one_hides_it() -> None:
+    """Two communes of 4 people each, hidden with their total as a complement: the key
+    figures (the months' total) must not show the 8 that would give both away."""
+    from station.reports.summary import _shared_totals
+
+    communes = publish(one_dim({"62765": 4, "62297": 4}, "people"))
+    months = publish(one_dim({"2026-01": 5, "2026-02": 3}, "people"))
+    assert communes.totals["people"] is None  # the complement of the two small cells
+    months_alone = publish(one_dim({"2026-01": 40, "2026-02": 30}, "people"))
+    assert months_alone.totals["people"] == 70
+    shared = _shared_totals([months_alone, communes, months])
+    assert [t.totals["people"] for t in shared] == [None, None, None]
+    assert all(t.secrecy(TOTAL, "people") is not None for t in shared)
+    assert [k for k, _ in shared[0].rows] == [k for k, _ in months_alone.rows]
