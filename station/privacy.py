@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy import Connection, CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from station.aggregates import mark_people_since
@@ -287,20 +287,28 @@ def forget(
             row.dirty = row.dirty or origin_site is not None
     # Erased at a site (not yet at central): the tombstones go up with the next sync.
     member.dirty = member.dirty or origin_site is not None
-    session.execute(update(Visit).where(Visit.member_id == member.id).values(member_id=None))
-    session.execute(
+    session.execute(delete(SyncRejection).where(or_(*_naming(session, member))))
+    session.flush()
+    unlink_history(session.connection(), member.id)
+
+
+def unlink_history(connection: Connection, member_id: uuid.UUID) -> None:
+    """What names an erased person in the history here: visits, sessions, skills and
+    companies lose the link (they stay as figures); access events, wrong-PIN counts,
+    the first visit and the ids kept for open periods go. Also where the erasure
+    arrives as a tombstone from central (`sync.down`)."""
+    connection.execute(update(Visit).where(Visit.member_id == member_id).values(member_id=None))
+    connection.execute(
         update(MachineSession)
-        .where(MachineSession.member_id == member.id)
+        .where(MachineSession.member_id == member_id)
         .values(member_id=None, credential_hash=None)
     )
-    session.execute(delete(AccessEvent).where(AccessEvent.member_id == member.id))
+    connection.execute(delete(AccessEvent).where(AccessEvent.member_id == member_id))
     # A skill gained, a company created: figures of the site, no longer anyone's.
     for model in (SkillRecord, Company):
-        session.execute(update(model).where(model.member_id == member.id).values(member_id=None))
-    session.execute(delete(SyncRejection).where(or_(*_naming(session, member))))
-    session.execute(delete(StaffPinFailure).where(StaffPinFailure.member_id == member.id))
-    forget_person(session.connection(), member.id)  # first visit, ids kept for open periods
-    session.flush()
+        connection.execute(update(model).where(model.member_id == member_id).values(member_id=None))
+    connection.execute(delete(StaffPinFailure).where(StaffPinFailure.member_id == member_id))
+    forget_person(connection, member_id)  # first visit, ids kept for open periods
 
 
 def _count(result: Any) -> int:

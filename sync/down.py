@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, func, select, union_all
 from sqlalchemy.exc import DBAPIError
 
-from station.db import SyncRejection, utcnow
+from station.db import Member, SyncRejection, utcnow
 from station.ids import new_event_id
+from station.privacy import unlink_history
 from sync.cursors import read_cursor, write_cursor
 from sync.errors import central_error
 from sync.rows import (
@@ -164,8 +165,20 @@ def apply(site: Connection, rows: dict[str, list[Raw]]) -> int:
         absent = set(_absent(site, table, primary_key(table), {row[at_pk] for row in batch}))
         execute_many(site, codec.insert_sql(), [row for row in batch if row[at_pk] in absent])
         execute_many(site, codec.upsert_sql(), [row for row in batch if row[at_pk] not in absent])
+        if table.name == Member.__tablename__:
+            _erase_here(site, codec, batch)
         written += len(batch)
     return written
+
+
+def _erase_here(site: Connection, codec: Codec, batch: list[Raw]) -> None:
+    """People central erased: their history here loses them too, in this transaction
+    (their visits, sessions, first visit... `station.privacy.unlink_history`)."""
+    table = table_of(Member)
+    at_id, at_deleted = positions(table)["id"], positions(table)["deleted_at"]
+    tombstones = [row[at_id] for row in batch if row[at_deleted] is not None]
+    for (member_id,) in codec.decode_column("id", tombstones):
+        unlink_history(site, member_id)
 
 
 def _roomy_cache(site: Connection) -> None:

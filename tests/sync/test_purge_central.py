@@ -85,3 +85,40 @@ def test_purge_central_dry_run_counts_and_changes_nothing(
     assert main(["--config", config, "--json", "purge", "--central"]) == 0
     real = json.loads(capsys.readouterr().out)
     assert real == {k: v for k, v in dry.items() if k != "dry_run"}
+
+
+def test_an_erasure_from_central_unlinks_the_history_at_the_site(
+    central_engine: Engine, site_engine: Engine
+) -> None:
+    """The site that did not erase the person itself: their visit loses them, their
+    first visit and access events go, with the tombstone's arrival."""
+    from station.checkin import Desk
+    from station.db import AccessEvent, FirstVisit, Visit
+    from station.ids import new_event_id
+    from station.privacy import forget
+    from station.schedule import Schedule
+
+    _stale_visitor(central_engine)
+    sync_down(site_engine, central_engine, batch_size=100)
+    desk = Desk("saint-omer-gare", "entrance", "Europe/Paris", {"p": "s"}, Schedule.open_always())
+    with Session(site_engine) as db, db.begin():
+        leo = db.scalars(select(Member)).one()
+        desk.check_in(db, leo, "p", LONG_AGO)
+        db.add(
+            AccessEvent(
+                id=new_event_id(),
+                agent_id="front-door",
+                resource="front-door",
+                type="granted",
+                member_id=leo.id,
+                at=LONG_AGO,
+                site_id="saint-omer-gare",
+            )
+        )
+    with central.session(central_engine) as db:
+        forget(db, db.scalars(select(Member)).one())
+    sync_down(site_engine, central_engine, batch_size=100)
+    with Session(site_engine) as db:
+        assert db.scalars(select(Visit.member_id)).all() == [None]
+        assert db.scalars(select(FirstVisit)).all() == []
+        assert db.scalars(select(AccessEvent)).all() == []
