@@ -80,7 +80,7 @@ def _session_days(event: AgentEvent, zone: ZoneInfo) -> set[dt.date]:
     """The local days a session event may change: that of its start (given, or its end
     less its duration) and that of the event (a superset: recomputing is idempotent)."""
     days: set[dt.date] = set()
-    started = _time(event.data.get("started_at"))
+    started = _session_time(event.data.get("started_at"))
     duration = event.data.get("duration_s")
     with contextlib.suppress(OverflowError, TypeError, ValueError):  # times at year 1 or 9999
         days.add(local_day(event.at, zone))
@@ -173,7 +173,7 @@ def _session(site: Connection, site_id: str, event: AgentEvent) -> None:
     table = table_of(MachineSession)
     data = event.data
     session_id = _uuid(data.get("session_id"))
-    started = _time(data.get("started_at"))
+    started = _session_time(data.get("started_at"))
     if event.type is EventType.SESSION_STARTED:
         _insert_ignore(
             site,
@@ -201,7 +201,7 @@ def _session(site: Connection, site_id: str, event: AgentEvent) -> None:
         if isinstance(duration, int | float) and 0 <= duration <= MAX_SESSION_S
         else None
     )
-    ended = _time(data.get("ended_at")) or event.at
+    ended = _session_time(data.get("ended_at")) or event.at
     if session_id is None:
         session_id = site.execute(
             select(table.c.id)
@@ -268,14 +268,22 @@ def _uuid(value: Any) -> uuid.UUID | None:
 
 
 def _time(value: Any) -> dt.datetime | None:
-    """An aware time of the calendar the tallies keep (1970 to 9998), else None: year
-    1 at +05:00 does not convert to UTC, and 9999 has no local day in Paris, which
-    would stop central's upload of the row at every round."""
+    """An aware time that converts to UTC (year 1 at +05:00 does not), else None."""
     try:
         parsed = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
         if parsed is None or parsed.tzinfo is None:
             return None
-        day = parsed.astimezone(dt.UTC).date()
+        parsed.astimezone(dt.UTC)
     except (ValueError, OverflowError):
         return None
-    return parsed if SANE_FIRST <= day <= SANE_LAST else None
+    return parsed
+
+
+def _session_time(value: Any) -> dt.datetime | None:
+    """A session's own start or end, if of the calendar the tallies keep (1970 to
+    9998): 9999 has no local day in Paris, and central's upload of the session would
+    stop on it at every round. Outside it the session is stored without that time."""
+    parsed = _time(value)
+    if parsed is None or not SANE_FIRST <= parsed.astimezone(dt.UTC).date() <= SANE_LAST:
+        return None
+    return parsed
