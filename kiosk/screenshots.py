@@ -143,7 +143,9 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
             while not ctl.feed and time.monotonic() < deadline:  # fetched in a thread
                 app.processEvents()
                 time.sleep(0.01)
-            window.resize(*SIZE)
+            # The kiosk's screen, as full screen gives it: a view whose text needs a few
+            # more pixels is laid out within it, never makes the picture taller.
+            window.setFixedSize(*SIZE)
             ctl.worker.drain()
             # A few people already in, in different spaces.
             for key, purpose in (("e1", "coworking"), ("e2", "fablab"), ("e3", "fablab")):
