@@ -5,9 +5,7 @@ month, quarter, year or weekday computed by the database, spelled the same on SQ
 and PostgreSQL), so five years arrive as a few rows. Medians are read from the cells'
 5-minute duration buckets, summed by the database too, so any range
 has one without the visits. Distinct people (`people`, `users`) and first-timers are
-counted from the raw rows while they still name the people for the whole range (the
-retention period); before that, from the figures frozen when each period closed
-(`station.people`) for whole periods, and said unavailable otherwise (`Method`).
+filled in by `station.reports.distinct`.
 """
 
 from __future__ import annotations
@@ -19,19 +17,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, Text, cast, func, select, true
 
-from station.aggregates import BUCKET_MINUTES, day_bounds
+from station.aggregates import BUCKET_MINUTES
 from station.communes import commune_key
-from station.db import EntryTally, MachineSession, UsageTally, Visit
-from station.people import (
-    FROZEN_DIMENSIONS,
-    PERIOD_KINDS,
-    first_visits_of,
-    frozen_figures,
-    one_period,
-    period_key,
-    periods,
-    whole,
-)
+from station.db import EntryTally, UsageTally
+from station.reports.cells import DAY_DERIVED, cell_key
+from station.reports.distinct import Ask, distinct_per_site
 from station.reports.table import (
     ENTRY_MEASURES,
     UNKNOWN,
@@ -39,7 +29,6 @@ from station.reports.table import (
     Dimension,
     Key,
     Measure,
-    Method,
     Report,
     ReportTable,
     Value,
@@ -72,14 +61,6 @@ USAGE_DIMENSIONS = (
     Dimension.TRAINING,
     Dimension.SITE,
 )
-DAY_DERIVED: Mapping[str, Callable[[dt.date], str]] = {
-    Dimension.DAY: lambda d: d.isoformat(),
-    Dimension.WEEK: lambda d: f"{d.isocalendar()[0]:04d}-W{d.isocalendar()[1]:02d}",
-    Dimension.MONTH: lambda d: f"{d:%Y-%m}",
-    Dimension.QUARTER: lambda d: f"{d.year}-Q{(d.month - 1) // 3 + 1}",
-    Dimension.YEAR: lambda d: str(d.year),
-    Dimension.WEEKDAY: lambda d: str(d.isoweekday()),
-}
 
 
 def entries_table(
@@ -160,9 +141,8 @@ def entries_table(
         Measure.VISITORS: sum(int(c[2]) for c in sums.values()),
         Measure.MEDIAN_MINUTES: _median(everyone),
     }
-    method = _distinct_per_site(
-        connection, site, first, last, zone, rows, totals, dims, Report.ENTRIES, raw_since
-    )
+    ask = Ask(connection, site, first, last, zone, tuple(dims), Report.ENTRIES, raw_since)
+    method = distinct_per_site(ask, rows, totals)
     return ReportTable(
         name=Report.ENTRIES,
         dimensions=tuple(dims),
@@ -216,7 +196,7 @@ def usage_table(
         for training in trainings_of(str(machine)) or (UNKNOWN,):
             if Dimension.TRAINING in dims:
                 named[Dimension.TRAINING] = training
-            cell = sums[_key(dims, day, named)]
+            cell = sums[cell_key(dims, day, named)]
             cell[0] += int(sessions)
             cell[1] += float(seconds or 0.0)
             if Dimension.TRAINING not in dims:
@@ -241,19 +221,10 @@ def usage_table(
         else None,
         Measure.USERS: None,
     }
-    method = _distinct_per_site(
-        connection,
-        site,
-        first,
-        last,
-        zone,
-        rows,
-        totals,
-        dims,
-        Report.USAGE,
-        raw_since,
-        trainings_of,
+    ask = Ask(
+        connection, site, first, last, zone, tuple(dims), Report.USAGE, raw_since, trainings_of
     )
+    method = distinct_per_site(ask, rows, totals)
     return ReportTable(
         name=Report.USAGE,
         dimensions=tuple(dims),
@@ -270,58 +241,6 @@ def usage_table(
 def _per_training(dims: Sequence[str]) -> bool:
     # A machine requiring two trainings counts under each: the column has no total.
     return Dimension.TRAINING in dims
-
-
-def _key(dims: Sequence[str], day: dt.date, named: Mapping[str, Any]) -> Key:
-    parts: list[str] = []
-    for dim in dims:
-        if dim in DAY_DERIVED:
-            parts.append(DAY_DERIVED[dim](day))
-        elif dim == Dimension.HOUR:
-            parts.append(f"{int(named[dim]):02d}")
-        elif dim == Dimension.COMMUNE:
-            parts.append(commune_key(str(named[dim] or "")))
-        else:
-            parts.append(str(named[dim]) if named[dim] not in (None, "") else UNKNOWN)
-    return tuple(parts)
-
-
-def _distinct_per_site(
-    connection: Connection,
-    site: str | None,
-    first: dt.date,
-    last: dt.date,
-    zone: Any,
-    rows: list[tuple[Key, dict[str, Value]]],
-    totals: dict[str, Value],
-    dims: Sequence[str],
-    report: Report,
-    raw_since: dt.date | None,
-    trainings_of: Callable[[str], Sequence[str]] = lambda machine: (),
-) -> str:
-    """`_distinct`, with sites side by side: each site's rows counted at that site (the
-    site taken out of their keys), the range's total over the sites asked for."""
-    if Dimension.SITE not in dims:
-        return _distinct(
-            connection, site, first, last, zone, rows, totals, dims, report, raw_since, trainings_of
-        )
-    at = list(dims).index(Dimension.SITE)
-    rest = [d for d in dims if d != Dimension.SITE]
-    of_site: defaultdict[str, list[tuple[Key, dict[str, Value]]]] = defaultdict(list)
-    for key, values in rows:  # the same dicts: `_distinct` fills them in place
-        of_site[key[at]].append((key[:at] + key[at + 1 :], values))
-    methods = {
-        _distinct(
-            connection, one, first, last, zone, cells, {}, rest, report, raw_since, trainings_of
-        )
-        for one, cells in of_site.items()
-    }
-    methods.add(
-        _distinct(
-            connection, site, first, last, zone, [], totals, rest, report, raw_since, trainings_of
-        )
-    )
-    return Method.UNAVAILABLE if Method.UNAVAILABLE in methods else methods.pop()
 
 
 def _groups(
@@ -446,168 +365,3 @@ def _median(histogram: Mapping[str, int]) -> float | None:
         if seen * 2 >= total:
             return int(bucket) + BUCKET_MINUTES / 2
     return None
-
-
-def _distinct(
-    connection: Connection,
-    site: str | None,
-    first: dt.date,
-    last: dt.date,
-    zone: Any,
-    rows: list[tuple[Key, dict[str, Value]]],
-    totals: dict[str, Value],
-    dims: Sequence[str],
-    report: Report,
-    raw_since: dt.date | None,
-    trainings_of: Callable[[str], Sequence[str]] = lambda machine: (),
-) -> str:
-    """Fill each cell's distinct people (and first-timers), and the range's: from the
-    raw rows when they still name the people for the whole range (from `raw_since`, the
-    first such day); before that, from the figures frozen when each period closed
-    (`station.people`) when the range and the dimensions are made of them. The method
-    that says how, or why not."""
-    if raw_since is None or first >= raw_since:
-        _count_raw(connection, site, (first, last), zone, rows, totals, dims, report, trainings_of)
-        return Method.RAW
-    if site is None:
-        return Method.UNAVAILABLE  # frozen per site: people of several sites do not add up
-    return _from_frozen(
-        connection, site, (first, last), zone, rows, totals, dims, report, raw_since, trainings_of
-    )
-
-
-def _count_raw(
-    connection: Connection,
-    site: str | None,
-    span: tuple[dt.date, dt.date],
-    zone: Any,
-    rows: Sequence[tuple[Key, dict[str, Value]]],
-    totals: dict[str, Value],
-    dims: Sequence[str],
-    report: Report,
-    trainings_of: Callable[[str], Sequence[str]],
-) -> None:
-    first, last = span
-    start, _ = day_bounds(first, zone)
-    _, end = day_bounds(last, zone)
-    if report is Report.ENTRIES:
-        v = Visit
-        columns: dict[str, Any] = {
-            Dimension.SPACE: v.space,
-            Dimension.PURPOSE: v.purpose,
-            Dimension.COMMUNE: v.home_commune,
-            Dimension.KIND: v.member_kind,
-            Dimension.PLAN: v.plan,
-        }
-        member, at, where, measure = v.member_id, v.checked_in_at, v.site_id, Measure.PEOPLE
-    else:
-        m = MachineSession
-        columns = {Dimension.MACHINE: m.resource, Dimension.TRAINING: m.resource}
-        member, at, where, measure = m.member_id, m.started_at, m.site_id, Measure.USERS
-    plain = [d for d in dims if d in columns]
-    query = select(member, at, *(columns[d] for d in plain)).where(
-        at >= start, at < end, member.is_not(None)
-    )
-    if site is not None:
-        query = query.where(where == site)
-    people: defaultdict[Key, set[Any]] = defaultdict(set)
-    everyone: set[Any] = set()
-    for person, moment, *found in connection.execute(query):
-        local = moment.astimezone(zone)
-        named: dict[str, Any] = dict(zip(plain, found, strict=True))
-        named[Dimension.HOUR] = local.hour
-        trainings: Sequence[str] = ("",)
-        if Dimension.TRAINING in dims:
-            trainings = trainings_of(str(named[Dimension.TRAINING])) or (UNKNOWN,)
-        for training in trainings:
-            if Dimension.TRAINING in dims:
-                named[Dimension.TRAINING] = training
-            people[_key(dims, local.date(), named)].add(person)
-        everyone.add(person)
-    for key, values in rows:
-        values[measure] = len(people.get(key, ()))
-    totals[measure] = len(everyone)
-    if report is not Report.ENTRIES:
-        return
-    # A first-timer of a cell: in the cell, and their first day falls in the cell's days.
-    firsts = first_visits_of(connection, site)
-    for key, values in rows:
-        values[Measure.FIRST_TIME] = sum(
-            1 for p in people.get(key, ()) if _first_in(firsts.get(p), span, dims, key)
-        )
-    totals[Measure.FIRST_TIME] = sum(1 for p in everyone if _first_in(firsts.get(p), span))
-
-
-def _first_in(
-    day: dt.date | None, span: tuple[dt.date, dt.date], dims: Sequence[str] = (), key: Key = ()
-) -> bool:
-    if day is None or not span[0] <= day <= span[1]:
-        return False
-    return all(
-        DAY_DERIVED[d](day) == part for d, part in zip(dims, key, strict=False) if d in DAY_DERIVED
-    )
-
-
-def _from_frozen(
-    connection: Connection,
-    site: str,
-    span: tuple[dt.date, dt.date],
-    zone: Any,
-    rows: list[tuple[Key, dict[str, Value]]],
-    totals: dict[str, Value],
-    dims: Sequence[str],
-    report: Report,
-    raw_since: dt.date,
-    trainings_of: Callable[[str], Sequence[str]],
-) -> str:
-    """The periods that started before `raw_since` from their frozen figures, the
-    later ones from the raw rows: when the range is whole periods of the one period
-    dimension asked for (or one period), and at most one other dimension that has
-    frozen figures."""
-    first, last = span
-    kinds = [d for d in dims if d in PERIOD_KINDS]
-    others = [d for d in dims if d not in PERIOD_KINDS]
-    if len(kinds) > 1 or len(others) > 1 or not set(others) <= set(FROZEN_DIMENSIONS[report]):
-        return Method.UNAVAILABLE
-    kind = kinds[0] if kinds else one_period(first, last)
-    if kind is None or not whole(kind, first, last):
-        return Method.UNAVAILABLE
-    spans = list(periods(kind, first, last))
-    old = [key for key, start, _ in spans if start < raw_since]
-    found = frozen_figures(connection, site, report, kind, old)
-    if len(found) < len(old):
-        return Method.UNAVAILABLE  # a period not frozen: not closed yet, or never exact
-    measure = Measure.PEOPLE if report is Report.ENTRIES else Measure.USERS
-    dimension = others[0] if others else ""
-    recent: list[tuple[Key, dict[str, Value]]] = []
-    for key, values in rows:
-        period = key[dims.index(kind)] if kinds else spans[0][0]
-        if period not in found:
-            recent.append((key, values))
-            continue
-        value = key[dims.index(dimension)] if others else ""
-        _put(values, report, found[period].get((dimension, value), (0, 0)))
-    later = [start for _, start, _ in spans if start >= raw_since]
-    if later:
-        _count_raw(
-            connection, site, (min(later), last), zone, recent, {}, dims, report, trainings_of
-        )
-    totals[measure] = None
-    if report is Report.ENTRIES:
-        totals[Measure.FIRST_TIME] = None
-    whole_range = one_period(first, last)
-    if whole_range is not None:
-        total = frozen_figures(
-            connection, site, report, whole_range, [period_key(whole_range, first)]
-        )
-        for figures in total.values():
-            _put(totals, report, figures[("", "")])
-    return Method.FROZEN
-
-
-def _put(values: dict[str, Value], report: Report, figures: tuple[int, int | None]) -> None:
-    people, first_time = figures
-    if report is Report.ENTRIES:
-        values[Measure.PEOPLE], values[Measure.FIRST_TIME] = people, first_time
-    else:
-        values[Measure.USERS] = people
