@@ -60,6 +60,8 @@ def kiosk_key_file(directory: Path, kiosk_id: str) -> Path:
 class KeyStore:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._read: tuple[tuple[int, int, int], SiteTrust] | None = None
+        self._signers: dict[str, SigningKey] = {}  # by key id: a key file never changes
 
     @property
     def trust_file(self) -> Path:
@@ -75,10 +77,17 @@ class KeyStore:
     # -- reading ------------------------------------------------------------------------
 
     def trust(self) -> SiteTrust:
-        """The whole trust list, expired entries included."""
+        """The whole trust list, expired entries included; read again only when the file
+        changed (sync asks for it at every check of the grants, each second)."""
         try:
+            stat = self.trust_file.stat()
+            seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+            if self._read is not None and self._read[0] == seen:
+                return self._read[1]
             data = json.loads(self.trust_file.read_text(encoding="utf-8"))
-            return SiteTrust.from_json(data)
+            trust = SiteTrust.from_json(data)
+            self._read = (seen, trust)
+            return trust
         except FileNotFoundError:
             raise KeyStoreError(
                 f"{self.trust_file}: no trust list; run `station keys init` on the site server"
@@ -101,26 +110,27 @@ class KeyStore:
             key=lambda t: (t.not_after or _LATEST, t.not_before or _EARLIEST),
         )
         for trusted in valid:
+            if trusted.key_id in self._signers:
+                return self._signers[trusted.key_id]
             path = self.site_key_file(trusted.key_id)
             if path.exists():
                 try:
-                    return SigningKey.load(path)
+                    key = self._signers[trusted.key_id] = SigningKey.load(path)
                 except KeyFileError as exc:
                     raise KeyStoreError(str(exc)) from None
+                return key
         raise KeyStoreError(
             f"{self.directory}: no site signing key valid at {now.isoformat()}; run "
             "`station keys rotate --site` on the site server"
         )
 
     def marker(self, now: dt.datetime) -> tuple[object, ...]:
-        """Changes when what a snapshot issued `now` would carry changes (cheap: a stat,
-        and the signer's id only when the list is read)."""
-        try:
-            stat = self.trust_file.stat()
-        except OSError:
+        """Changes when what a snapshot issued `now` would carry changes (cheap: a stat;
+        the list and the signing key are read again only when the file changed)."""
+        if not self.trust_file.exists():
             return ("missing",)
         trust = self.trust_at(now)
-        return (stat.st_mtime_ns, stat.st_size, trust.to_json(), self.signer(now).key_id)
+        return (trust.to_json(), self.signer(now).key_id)
 
     # -- writing ------------------------------------------------------------------------
 
