@@ -37,7 +37,7 @@ from station.credential import Credential
 from station.db import Badge, BadgeStatus, Member, MemberKind, Visit
 from station.db.live import live_get
 from station.errors import NotFound, StationError
-from station.people import first_days, record_first_visits
+from station.first_visits import first_days, record_first_visits
 from station.schedule import Schedule
 
 CLOSING = "closing"  # checkout_reason of the automatic check-out at closing time

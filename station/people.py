@@ -34,21 +34,16 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from station.aggregates import SANE_FIRST, day_bounds, local_day, people_since
 from station.communes import commune_key
 from station.db import FirstVisit, MachineSession, PeriodPeople, SyncCursor, Visit
 from station.db.models import PeriodMember
 from station.figures import UNKNOWN, Dimension, Report
+from station.first_visits import first_visits_of
+from station.periods import PERIOD_KINDS, period_bounds, period_key, periods
 
-PERIOD_KINDS: tuple[Dimension, ...] = (
-    Dimension.DAY,
-    Dimension.WEEK,
-    Dimension.MONTH,
-    Dimension.QUARTER,
-    Dimension.YEAR,
-)
 _ENTRY_COLUMNS: Mapping[str, Any] = {
     Dimension.SPACE: Visit.space,
     Dimension.PURPOSE: Visit.purpose,
@@ -78,142 +73,12 @@ _CURSORS = cast(Table, SyncCursor.__table__)
 Figures = dict[tuple[str, str], tuple[int, int | None]]  # (dimension, value) -> counts
 
 
-# -- periods ----------------------------------------------------------------------------
-
-
-def period_key(kind: str, day: dt.date) -> str:
-    """The report's key of the `kind` period holding `day`: 2026-10-25, 2026-W43,
-    2026-10, 2026-Q4, 2026."""
-    if kind == Dimension.DAY:
-        return day.isoformat()
-    if kind == Dimension.WEEK:
-        year, week, _ = day.isocalendar()
-        return f"{year:04d}-W{week:02d}"
-    if kind == Dimension.MONTH:
-        return f"{day:%Y-%m}"
-    if kind == Dimension.QUARTER:
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    if kind == Dimension.YEAR:
-        return str(day.year)
-    raise ValueError(f"not a period: {kind}")
-
-
-def period_bounds(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
-    """The first and last local days of the `kind` period holding `day`."""
-    if kind == Dimension.DAY:
-        return day, day
-    if kind == Dimension.WEEK:
-        start = day - dt.timedelta(days=day.isoweekday() - 1)
-        return start, start + dt.timedelta(days=6)
-    if kind == Dimension.MONTH:
-        start, months = day.replace(day=1), 1
-    elif kind == Dimension.QUARTER:
-        start, months = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1), 3
-    elif kind == Dimension.YEAR:
-        start, months = day.replace(month=1, day=1), 12
-    else:
-        raise ValueError(f"not a period: {kind}")
-    index = start.month - 1 + months
-    following = dt.date(start.year + index // 12, index % 12 + 1, 1)
-    return start, following - dt.timedelta(days=1)
-
-
-def periods(kind: str, first: dt.date, last: dt.date) -> Iterator[tuple[str, dt.date, dt.date]]:
-    """(key, first day, last day) of each `kind` period that meets first..last."""
-    day = first
-    while day <= last:
-        start, end = period_bounds(kind, day)
-        yield period_key(kind, day), start, end
-        day = end + dt.timedelta(days=1)
-
-
-def whole(kind: str, first: dt.date, last: dt.date) -> bool:
-    """Whether first..last is made of whole `kind` periods."""
-    return period_bounds(kind, first)[0] == first and period_bounds(kind, last)[1] == last
-
-
-def one_period(first: dt.date, last: dt.date) -> str | None:
-    """The kind of period first..last is exactly one of (the longest), or None."""
-    for kind in reversed(PERIOD_KINDS):
-        if period_bounds(kind, first) == (first, last):
-            return kind
-    return None
-
-
 def cell_value(dimension: str, raw: Any) -> str:
     """A dimension's value as the reports key it (a commune outside the territory is
     one value; a value not given is `UNKNOWN`)."""
     if dimension == Dimension.COMMUNE:
         return commune_key(str(raw or ""))
     return str(raw) if raw not in (None, "") else UNKNOWN
-
-
-# -- first visits -----------------------------------------------------------------------
-
-
-def first_days(
-    visits: Iterable[tuple[Any, dt.datetime | None]], zone: ZoneInfo
-) -> dict[uuid.UUID, dt.date]:
-    """The earliest local day per person of (member id, checked in at) pairs."""
-    found: dict[uuid.UUID, dt.date] = {}
-    for member, at in visits:
-        if member is None or at is None:
-            continue
-        person = member if isinstance(member, uuid.UUID) else uuid.UUID(str(member))
-        day = local_day(at, zone)
-        if person not in found or day < found[person]:
-            found[person] = day
-    return found
-
-
-def record_first_visits(
-    connection: Connection, site_id: str, firsts: Mapping[uuid.UUID, dt.date]
-) -> None:
-    """Each person's first day at the site: inserted if absent, moved earlier when an
-    earlier visit arrives late (never later)."""
-    if not firsts:
-        return
-    rows = connection.execute(
-        select(_FIRST.c.member_id, _FIRST.c.day).where(
-            _FIRST.c.site_id == site_id, _FIRST.c.member_id.in_(list(firsts))
-        )
-    )
-    known: dict[uuid.UUID, dt.date] = {person: day for person, day in rows}
-    new = [
-        {"site_id": site_id, "member_id": person, "day": day}
-        for person, day in firsts.items()
-        if person not in known
-    ]
-    if new:
-        connection.execute(insert(_FIRST), new)
-    for person, day in firsts.items():
-        if person in known and day < known[person]:
-            connection.execute(
-                update(_FIRST)
-                .where(_FIRST.c.site_id == site_id, _FIRST.c.member_id == person)
-                .values(day=day)
-            )
-
-
-def first_visits_of(connection: Connection, site_id: str | None) -> dict[uuid.UUID, dt.date]:
-    """Each person's first day at the site (None: at any site, the earliest)."""
-    query = select(_FIRST.c.member_id, func.min(_FIRST.c.day)).group_by(_FIRST.c.member_id)
-    if site_id is not None:
-        query = query.where(_FIRST.c.site_id == site_id)
-    return {person: day for person, day in connection.execute(query)}
-
-
-def backfill(connection: Connection, site_id: str, zone: ZoneInfo) -> int:
-    """First visits from the raw visits, for a database that had visits before they
-    were kept (visits already unlinked by a purge cannot say theirs). People found."""
-    rows = connection.execute(
-        select(Visit.member_id, Visit.checked_in_at).where(
-            Visit.site_id == site_id, Visit.member_id.is_not(None)
-        )
-    )
-    firsts = first_days(((person, at) for person, at in rows), zone)
-    record_first_visits(connection, site_id, firsts)
-    return len(firsts)
 
 
 def forget_person(connection: Connection, member_id: uuid.UUID) -> None:

@@ -36,8 +36,8 @@ from station.db import (
     Visit,
     utcnow,
 )
+from station.first_visits import first_days, record_first_visits
 from station.ids import new_event_id
-from station.people import first_days, record_first_visits
 from sync import central
 from sync.errors import central_error
 from sync.rows import CHUNK, Codec, copy_from_sqlite, execute_many, fetch, transcoder

@@ -25,8 +25,8 @@ from station.config import StationConfig
 from station.db import AccessEvent, MachineSession, Visit, make_engine, upgrade
 from station.demo.data import seed_people
 from station.demo.history import seed_history
+from station.first_visits import backfill
 from station.keystore import KeyStore
-from station.people import backfill
 from station.seed import seed_site
 
 

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from station.communes import commune_key
+from station.periods import PERIOD_KINDS, period_key
 from station.reports.table import UNKNOWN, Dimension, Key
 
+# The periods spelled as station.periods spells them (the frozen figures' keys too).
 DAY_DERIVED: Mapping[str, Callable[[dt.date], str]] = {
-    Dimension.DAY: lambda d: d.isoformat(),
-    Dimension.WEEK: lambda d: f"{d.isocalendar()[0]:04d}-W{d.isocalendar()[1]:02d}",
-    Dimension.MONTH: lambda d: f"{d:%Y-%m}",
-    Dimension.QUARTER: lambda d: f"{d.year}-Q{(d.month - 1) // 3 + 1}",
-    Dimension.YEAR: lambda d: str(d.year),
+    **{kind: partial(period_key, kind) for kind in PERIOD_KINDS},
     Dimension.WEEKDAY: lambda d: str(d.isoweekday()),
 }
 

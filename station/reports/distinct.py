@@ -14,16 +14,9 @@ from sqlalchemy import Connection, select
 
 from station.aggregates import day_bounds
 from station.db import MachineSession, Visit
-from station.people import (
-    FROZEN_DIMENSIONS,
-    PERIOD_KINDS,
-    first_visits_of,
-    frozen_figures,
-    one_period,
-    period_key,
-    periods,
-    whole,
-)
+from station.first_visits import first_visits_of
+from station.people import FROZEN_DIMENSIONS, frozen_figures
+from station.periods import PERIOD_KINDS, one_period, period_key, periods, whole
 from station.reports.cells import DAY_DERIVED, cell_key
 from station.reports.table import UNKNOWN, Dimension, Key, Measure, Method, Report, Value
 

@@ -22,17 +22,10 @@ from station.aggregates import people_since, rebuild
 from station.checkin import Desk
 from station.db import FirstVisit, MachineSession, Member, PeriodPeople, Visit, make_engine
 from station.db.models import PeriodMember
+from station.first_visits import backfill
 from station.ids import new_event_id
-from station.people import (
-    FROZEN_DIMENSIONS,
-    PERIOD_KINDS,
-    backfill,
-    cell_value,
-    freeze,
-    freeze_before_purge,
-    period_bounds,
-    period_key,
-)
+from station.people import FROZEN_DIMENSIONS, cell_value, freeze, freeze_before_purge
+from station.periods import PERIOD_KINDS, period_bounds, period_key
 from station.privacy import forget, purge
 from station.reports.from_aggregates import entries_table, usage_table
 from station.reports.table import Measure, Method, Report

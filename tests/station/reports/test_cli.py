@@ -14,8 +14,8 @@ from station import registry
 from station.aggregates import rebuild
 from station.cli.main import main
 from station.db import MachineSession, MemberKind, Visit, make_engine
+from station.first_visits import backfill
 from station.ids import new_event_id
-from station.people import backfill
 
 ROOT = Path(__file__).resolve().parents[3]
 SITE = "saint-omer-gare"
