@@ -1,0 +1,1 @@
+"""Benchmarks: run by ./tools/bench, each figure beside its floor (docs/benchmarks.md)."""
