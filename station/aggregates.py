@@ -136,6 +136,10 @@ def _hour_spans(day: dt.date, hour: int, zone: ZoneInfo) -> list[tuple[dt.dateti
     return spans
 
 
+# A cell's key within its day: hour, space, purpose, commune, kind, plan, age band.
+_EntryKey = tuple[int, str, str, str, str, str, str]
+
+
 def _refresh_entry_span(
     connection: Connection, site_id: str, zone: ZoneInfo, day: dt.date, hour: int | None
 ) -> None:
@@ -157,6 +161,7 @@ def _refresh_entry_span(
             Visit.home_commune,
             Visit.member_kind,
             Visit.plan,
+            Visit.age_band,
         ).where(
             Visit.checked_in_at >= spans[0][0],
             Visit.checked_in_at < spans[-1][1],
@@ -167,9 +172,9 @@ def _refresh_entry_span(
     ).all()
     if hour is not None:
         rows = [row for row in rows if row[0].astimezone(zone).hour == hour]
-    cells: defaultdict[tuple[int, str, str, str, str, str], _EntryCell] = defaultdict(_EntryCell)
-    for at, out, space, purpose, commune, kind, plan in rows:
-        cell = cells[(at.astimezone(zone).hour, space, purpose, commune or "", kind, plan)]
+    cells: defaultdict[_EntryKey, _EntryCell] = defaultdict(_EntryCell)
+    for at, out, space, purpose, commune, kind, plan, band in rows:
+        cell = cells[(at.astimezone(zone).hour, space, purpose, commune or "", kind, plan, band)]
         cell.entries += 1
         if out is not None and out >= at:
             minutes = (out - at).total_seconds() / 60
@@ -189,12 +194,13 @@ def _refresh_entry_span(
                     "commune": commune,
                     "kind": kind,
                     "plan": plan,
+                    "age_band": band,
                     "entries": cell.entries,
                     "timed": cell.timed,
                     "minutes": round(cell.minutes, 3),
                     "durations": dict(cell.durations),
                 }
-                for (cell_hour, space, purpose, commune, kind, plan), cell in cells.items()
+                for (cell_hour, space, purpose, commune, kind, plan, band), cell in cells.items()
             ],
         )
 

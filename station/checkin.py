@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from station import registry
 from station.access import lookup
+from station.ages import age_band, birth_year_problem
 from station.aggregates import refresh_entry_hours
 from station.communes import is_known
 from station.config import StationConfig
@@ -56,6 +57,7 @@ class SignUpField(enum.StrEnum):
     FIRST_NAME = "first_name"
     EMAIL = "email"
     COMMUNE = "commune"
+    BIRTH_YEAR = "birth_year"  # optional: only a year outside 1900..this year is refused
     # An unknown purpose is `NotFound`, as wherever a purpose is looked up; the
     # kiosk's form still names it as the field to correct.
     PURPOSE = "purpose"
@@ -199,6 +201,7 @@ class Desk:
             home_commune=member.home_commune,
             member_kind=member.kind.value,
             plan=plan,
+            age_band=age_band(member.birth_year, now.astimezone(self.zone).date()),
         )
         session.add(visit)
         member.last_purpose = purpose
@@ -316,6 +319,7 @@ class Desk:
         purpose: str,
         consent: bool,
         now: dt.datetime,
+        birth_year: int | None = None,
     ) -> tuple[Member, Visit]:
         """Record a visitor who has no badge, and check them in.
 
@@ -332,6 +336,9 @@ class Desk:
             raise SignUpError(SignUpField.EMAIL, f"not an email address: {email!r}")
         if not is_known(commune):
             raise SignUpError(SignUpField.COMMUNE, f"unknown commune code {commune!r}")
+        today = now.astimezone(self.zone).date()
+        if (problem := birth_year_problem(birth_year, today)) is not None:
+            raise SignUpError(SignUpField.BIRTH_YEAR, f"expected {problem}")
         self._space(purpose)
         member = registry.add_member(
             session,
@@ -339,8 +346,10 @@ class Desk:
             kind=MemberKind.VISITOR,
             email=email or None,
             home_commune=commune,
+            birth_year=birth_year,
             consent_at=now,
             origin_site=self.site_id,
+            today=today,
         )
         return member, self.check_in(session, member, purpose, now)
 

@@ -24,6 +24,7 @@ class Dimension(enum.StrEnum):
     COMMUNE = "commune"
     KIND = "kind"
     PLAN = "plan"
+    AGE = "age"  # the age band in the visit's year (station.ages)
     MACHINE = "machine"
     TRAINING = "training"
     SITE = "site"  # at central: the site's id

@@ -50,6 +50,7 @@ _ENTRY_COLUMNS: Mapping[str, Any] = {
     Dimension.COMMUNE: Visit.home_commune,
     Dimension.KIND: Visit.member_kind,
     Dimension.PLAN: Visit.plan,
+    Dimension.AGE: Visit.age_band,
 }
 _USAGE_COLUMNS: Mapping[str, Any] = {Dimension.MACHINE: MachineSession.resource}
 _COLUMNS: Mapping[Report, Mapping[str, Any]] = {

@@ -271,7 +271,7 @@ def forget(
     now = now or utcnow()
     member.first_name, member.last_name = ERASED, ""
     member.email = member.home_commune = member.last_purpose = None
-    member.consent_at = None
+    member.birth_year = member.consent_at = None
     member.staff_pin_hash = None
     member.deleted_at = now
     # Through the ORM, not bulk UPDATEs: central's flush hook gives each tombstone

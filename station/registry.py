@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from station.ages import birth_year_problem
 from station.communes import OTHER_COMMUNE, is_known
 from station.credential import Credential
 from station.db import (
@@ -40,6 +41,7 @@ def add_member(
     kind: MemberKind = MemberKind.MEMBER,
     email: str | None = None,
     home_commune: str | None = None,
+    birth_year: int | None = None,
     consent_at: dt.datetime | None = None,
     membership_until: dt.date | None = None,
     origin_site: str | None = None,
@@ -57,12 +59,16 @@ def add_member(
             f"unknown commune {home_commune!r}; expected the INSEE code of a "
             f"commune of the territory, or {OTHER_COMMUNE} for elsewhere"
         )
+    problem = birth_year_problem(birth_year, today or dt.date.today())
+    if problem is not None:
+        raise InvalidInput(f"birth year: expected {problem}")
     member = Member(
         kind=kind,
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         email=email or None,
         home_commune=home_commune,
+        birth_year=birth_year,
         consent_at=consent_at,
         origin_site=origin_site,
         dirty=origin_site is not None,

@@ -27,6 +27,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--commune", help="INSEE code of the home commune (for the tallies)")
     add.add_argument("--plan", help="membership plan, one of [plans] (default: the default plan)")
     add.add_argument(
+        "--birth-year",
+        type=int,
+        metavar="YYYY",
+        help="optional, for the figures by age band (a year, never a date)",
+    )
+    add.add_argument(
         "--until",
         type=dt.date.fromisoformat,
         metavar="YYYY-MM-DD",
@@ -115,8 +121,10 @@ def run_add(args: argparse.Namespace, ctx: Context) -> int:
             kind=MemberKind(args.kind),
             email=args.email,
             home_commune=args.commune,
+            birth_year=args.birth_year,
             consent_at=utcnow() if args.consent else None,
             origin_site=site,
+            today=today,
         )
         if not args.no_membership:
             memberships.add_membership(session, member, plan, today, until, origin_site=site)

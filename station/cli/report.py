@@ -49,6 +49,7 @@ DIMENSIONS: dict[Report, tuple[Dimension, ...]] = {
         Dimension.COMMUNE,
         Dimension.KIND,
         Dimension.PLAN,
+        Dimension.AGE,
         Dimension.SITE,
     ),
     Report.USAGE: (Dimension.MACHINE, Dimension.TRAINING, *_TIMES, Dimension.SITE),

@@ -22,6 +22,7 @@ from station.config.site import (
     KioskConfig,
     PurposeConfig,
     RetentionConfig,
+    SignupConfig,
     SiteConfig,
     SkillConfig,
     SpaceConfig,
@@ -94,6 +95,11 @@ class StationConfig(Section):
     staff: StaffConfig = doc("Staff's access rule.", {}, default=StaffConfig())
     retention: RetentionConfig = doc(
         "How long personal data is kept.", {}, default=RetentionConfig()
+    )
+    signup: SignupConfig = doc(
+        "What the kiosk's sign-up form asks a visitor, beyond what it always asks.",
+        {"ask_birth_year": True},
+        default=SignupConfig(),
     )
 
     # Where the file was read from; relative paths are resolved against its directory.

@@ -121,6 +121,17 @@ class KioskConfig(Section):
     hide_cursor: bool = doc("Hide the mouse cursor (touch screens).", False, default=False)
 
 
+class SignupConfig(Section):
+    ask_birth_year: bool = doc(
+        "The kiosk's sign-up form offers an optional birth year (never required, never "
+        "a full date): the entry figures then count people by age band "
+        "(`station report entries --by age`).",
+        True,
+        default=False,
+        strict=True,  # "yes" or 1 is a typing mistake here, not a choice
+    )
+
+
 class RetentionConfig(Section):
     movement_days: int = doc(
         "Visits, access events and sessions are purged after this "

@@ -88,6 +88,8 @@ class Member(Replicated, Base):
     last_name: Mapped[str] = mapped_column(String(100), default="")
     email: Mapped[str | None] = mapped_column(String(254), default=None)
     home_commune: Mapped[str | None] = mapped_column(String(5), default=None)  # INSEE code
+    # Optional, asked only where `[signup] ask_birth_year` says so: a year, never a date.
+    birth_year: Mapped[int | None] = mapped_column(Integer, default=None)
     consent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_purpose: Mapped[str | None] = mapped_column(String(64), default=None)
@@ -217,6 +219,9 @@ class Visit(History, Base):
     # The plan of the membership covering the day of the visit ("": none, a visitor):
     # what the plan was then, kept for the tallies once the person is gone.
     plan: Mapped[str] = mapped_column(String(64), default="")
+    # The person's age band in the visit's year (`station.ages`, "": not given), kept
+    # for the tallies as the commune is: the birth year itself stays with the person.
+    age_band: Mapped[str] = mapped_column(String(8), default="")
 
 
 class AccessEvent(History, Base):
@@ -309,7 +314,7 @@ class StaffPinFailure(Base):
 
 class EntryTally(Base):
     """One cell of the daily entry figures: the check-ins of one local hour that share
-    space, purpose, home commune, kind and plan. No person: what survives the purge.
+    space, purpose, home commune, kind, plan and age band. No person: what survives the purge.
 
     Maintained from the raw visits in the same transaction as whatever changes them
     (`station.aggregates`), at the site and at central, each for its own rows.
@@ -325,6 +330,7 @@ class EntryTally(Base):
     commune: Mapped[str] = mapped_column(String(5), primary_key=True)  # "": not given
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     plan: Mapped[str] = mapped_column(String(64), primary_key=True)  # "": no membership
+    age_band: Mapped[str] = mapped_column(String(8), primary_key=True, default="")  # "": none
     entries: Mapped[int] = mapped_column(Integer, default=0)
     # Visits with a check-out, the sum of their minutes, and their minutes in 5-minute
     # buckets ({"<bucket start>": count}): a median over any range, without the visits.

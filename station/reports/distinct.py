@@ -90,6 +90,7 @@ def _count_raw(
             Dimension.COMMUNE: v.home_commune,
             Dimension.KIND: v.member_kind,
             Dimension.PLAN: v.plan,
+            Dimension.AGE: v.age_band,
         }
         member, at, where, measure = v.member_id, v.checked_in_at, v.site_id, Measure.PEOPLE
     else:

@@ -47,6 +47,7 @@ ENTRY_DIMENSIONS = (
     Dimension.COMMUNE,
     Dimension.KIND,
     Dimension.PLAN,
+    Dimension.AGE,
     Dimension.SITE,
 )
 USAGE_DIMENSIONS = (
@@ -83,6 +84,7 @@ def entries_table(
         Dimension.COMMUNE: t.commune,
         Dimension.KIND: t.kind,
         Dimension.PLAN: t.plan,
+        Dimension.AGE: t.age_band,
         Dimension.SITE: t.site_id,
     }
     named = [d for d in dims if d in stored]

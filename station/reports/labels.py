@@ -70,6 +70,8 @@ class Labels:
             return self.site(key)
         if dimension == Dimension.KIND:
             return self.word(f"kind.{key}") if f"kind.{key}" in _KINDS else key
+        if dimension == Dimension.AGE:
+            return self.word(f"age.{key}") if f"age.{key}" in WORDS else key
         return self._period(dimension, key)
 
     def commune(self, insee: str) -> str:

@@ -43,6 +43,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "commune": ("Commune", "Commune"),
     "kind": ("Public", "Audience"),
     "plan": ("Formule", "Plan"),
+    "age": ("Tranche d'âge", "Age band"),
     "machine": ("Machine", "Machine"),
     "training": ("Formation", "Training"),
     "skill": ("Compétence", "Skill"),
@@ -57,6 +58,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "kind.member": ("Adhérent", "Member"),
     "kind.visitor": ("Visiteur", "Visitor"),
     "kind.staff": ("Équipe", "Staff"),
+    # age bands (station.ages)
+    "age.-12": ("Moins de 12 ans", "Under 12"),
+    "age.12-17": ("12-17 ans", "12-17"),
+    "age.18-34": ("18-34 ans", "18-34"),
+    "age.35-59": ("35-59 ans", "35-59"),
+    "age.60+": ("60 ans et plus", "60 and over"),
     # values that are not codes
     "outside": ("Hors territoire", "Outside the territory"),
     "unknown": ("Non renseigné", "Not given"),

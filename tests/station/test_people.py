@@ -118,6 +118,7 @@ def _oracle(session: Session, before: dt.date) -> Oracle:
             "commune": visit.home_commune,
             "kind": visit.member_kind,
             "plan": visit.plan,
+            "age": visit.age_band,
         }
         for kind in PERIOD_KINDS:
             if period_bounds(kind, day)[1] >= before:
