@@ -12,16 +12,22 @@ visits (and machine sessions) name them only for the retention period; so:
   stores the figures in `period_people`: overall (dimension "") and per value of each
   dimension of `FROZEN_DIMENSIONS`. A closed period whose raw rows are all still there
   is counted again at each call, so late data corrects it while it can be checked;
-  once part of it is unlinked its figures stay as they were.
+  once part of it is deleted its figures stay as they were, but for the late rows
+  `station.people_late` can still add exactly (central's upload calls it).
 - A period longer than the retention (a year, with 90 days) loses its first rows while
-  it is still open. Before the purge unlinks a row of an open period, `freeze` keeps
+  it is still open. Before the purge deletes a row of an open period, `freeze` keeps
   the person's id in `period_members` for that period and cell, and deletes those ids
   once the period is frozen: the year is then counted exactly, and no person is kept
   beyond the close of the period their visit belongs to (nor after being forgotten).
+  It reads every row that names its person, those older than `people_since` too (a
+  site's upload that came after the purge of its days), and keeps them up to the local
+  day the purge makes `people_since` (`freeze_before_purge`): both in the site's zone.
 
 A period is counted only if exact: one that had lost rows before this bookkeeping began
 (a database purged by an older Station, or a purge run without `freeze`) is left
-unfrozen, and the reports say its distinct counts are unavailable.
+unfrozen, and the reports say its distinct counts are unavailable. So are the periods
+of a calendar year with no row at all: walking only the years with rows (and those
+since the last purge) keeps one row an agent dated 1990 from freezing every day since.
 """
 
 from __future__ import annotations
@@ -42,7 +48,14 @@ from station.db import FirstVisit, MachineSession, PeriodPeople, SyncCursor, Vis
 from station.db.models import PeriodMember
 from station.figures import UNKNOWN, Dimension, Report
 from station.first_visits import first_visits_of
-from station.periods import PERIOD_KINDS, period_bounds, period_key, periods
+from station.periods import (
+    PERIOD_KINDS,
+    first_whole_day,
+    period_bounds,
+    period_key,
+    periods,
+    spans_of_years,
+)
 
 _ENTRY_COLUMNS: Mapping[str, Any] = {
     Dimension.SPACE: Visit.space,
@@ -53,13 +66,18 @@ _ENTRY_COLUMNS: Mapping[str, Any] = {
     Dimension.AGE: Visit.age_band,
 }
 _USAGE_COLUMNS: Mapping[str, Any] = {Dimension.MACHINE: MachineSession.resource}
-_COLUMNS: Mapping[Report, Mapping[str, Any]] = {
+# Per report: the raw rows' dimension columns, and their model, person and time.
+COLUMNS: Mapping[Report, Mapping[str, Any]] = {
     Report.ENTRIES: _ENTRY_COLUMNS,
     Report.USAGE: _USAGE_COLUMNS,
 }
+HISTORY: Mapping[Report, tuple[Any, Any, Any]] = {
+    Report.ENTRIES: (Visit, Visit.member_id, Visit.checked_in_at),
+    Report.USAGE: (MachineSession, MachineSession.member_id, MachineSession.started_at),
+}
 # The dimensions whose values have their own frozen figures (beside the total, "").
 FROZEN_DIMENSIONS: Mapping[Report, tuple[str, ...]] = {
-    report: tuple(columns) for report, columns in _COLUMNS.items()
+    report: tuple(columns) for report, columns in COLUMNS.items()
 }
 FROZEN_REPORTS = (Report.ENTRIES, Report.USAGE)
 
@@ -133,12 +151,14 @@ def freeze(
     )
     written = 0
     for report in FROZEN_REPORTS:
-        seen, kept, earliest = _collect(connection, state, zone, report, unlinking_before)
-        if earliest is not None:
-            written += _freeze_report(connection, state, report, seen, kept, earliest)
-        _drop_closed(connection, site_id, report, kept, today)
+        collected = _collect(connection, state, zone, report, unlinking_before)
+        if collected.earliest is not None:
+            written += _freeze_report(connection, state, report, collected)
+        _drop_closed(connection, site_id, report, collected.kept, today)
     if unlinking_before is not None:
-        until = unlinking_before.astimezone(dt.UTC).date() + dt.timedelta(days=1)
+        # The rows of the local days before this one were kept: the same day the purge
+        # makes `people_since` when it cuts at a local midnight (`freeze_before_purge`).
+        until = local_day(unlinking_before, zone)
         _raise_cursor(connection, BANKED_CURSOR + site_id, until.toordinal())
     return written
 
@@ -153,20 +173,34 @@ class _Freezing:
     stamp: dt.datetime
 
 
+@dataclass
+class _Collected:
+    """The people seen in the linked rows, those kept for open periods (with the rows
+    about to be unlinked added), the first day either concerns and the years they meet."""
+
+    seen: _People
+    kept: _People
+    earliest: dt.date | None
+    years: set[int]
+
+
 def _collect(
     connection: Connection,
     state: _Freezing,
     zone: ZoneInfo,
     report: Report,
     unlinking_before: dt.datetime | None,
-) -> tuple[_People, _People, dt.date | None]:
-    """The people seen in the linked rows, and those kept for open periods (with the
-    rows about to be unlinked added), and the first day either concerns."""
+) -> _Collected:
     seen, earliest = _People(), state.since
+    years: set[int] = set()
     to_keep: set[_MemberRow] = set()
-    linked = _linked(connection, state.site_id, zone, report, state.since, state.today)
-    for person, moment, day, values in linked:
+    # Every row that still names its person, those before `since` too: a site's upload
+    # that arrived after the purge of its days is kept for its open periods like any.
+    for person, moment, day, values in _linked(
+        connection, state.site_id, zone, report, state.today
+    ):
         earliest = day if earliest is None else min(earliest, day)
+        years.add(day.year)
         unlinking = unlinking_before is not None and moment < unlinking_before
         for kind in PERIOD_KINDS:
             key = period_key(kind, day)
@@ -178,35 +212,59 @@ def _collect(
     for *period, dimension, value, person in to_keep:
         kept.periods[(period[0], period[1])][(dimension, value)].add(person)
     for held, name in kept.periods:
-        start = period_bounds(held, _day_of(held, name))[0]
+        start, end = period_bounds(held, day_of(held, name))
         earliest = start if earliest is None else min(earliest, start)
-    return seen, kept, earliest
+        years.update(range(start.year, end.year + 1))
+    # The days since the last purge and this year's, data or not (a year with no row
+    # at all is not walked: its empty periods stay unfrozen, said unavailable).
+    yesterday = state.today - dt.timedelta(days=1)
+    since = yesterday if state.since is None else min(state.since, yesterday)
+    years.update(range(since.year, yesterday.year + 1))
+    return _Collected(seen, kept, earliest, years)
 
 
 def _freeze_report(
+    connection: Connection, state: _Freezing, report: Report, collected: _Collected
+) -> int:
+    assert collected.earliest is not None
+    seen, kept = collected.seen, collected.kept
+    frozen = _frozen_keys(connection, state.site_id, report)
+    yesterday = state.today - dt.timedelta(days=1)
+    done: set[tuple[str, str]] = set()  # a week across two years is met twice
+    written = 0
+    for first, last in spans_of_years(collected.earliest, yesterday, collected.years):
+        for kind in PERIOD_KINDS:
+            for key, start, end in periods(kind, first, last):
+                if end >= state.today or (kind, key) in done:
+                    continue
+                done.add((kind, key))
+                written += _freeze_period(
+                    connection, state, report, (kind, key, start), frozen, seen, kept
+                )
+    return written
+
+
+def _freeze_period(
     connection: Connection,
     state: _Freezing,
     report: Report,
+    period: tuple[str, str, dt.date],
+    frozen: set[tuple[str, str]],
     seen: _People,
     kept: _People,
-    earliest: dt.date,
 ) -> int:
-    frozen = _frozen_keys(connection, state.site_id, report)
-    written = 0
-    for kind in PERIOD_KINDS:
-        for key, start, end in periods(kind, earliest, state.today - dt.timedelta(days=1)):
-            if end >= state.today:
-                continue
-            complete = state.since is None or start >= state.since
-            exact = state.exact_from is None or start >= state.exact_from
-            if not complete and ((kind, key) in frozen or not exact):
-                continue  # kept as frozen, or never exact: left alone
-            people = seen.of(kind, key)
-            for cell, ids in kept.of(kind, key).items():
-                people.setdefault(cell, set()).update(ids)
-            _store(connection, state, report, kind, (key, start, end), people)
-            written += 1
-    return written
+    """Count and store one closed period if it can be (1), or leave it (0)."""
+    kind, key, start = period
+    end = period_bounds(kind, start)[1]
+    complete = state.since is None or start >= state.since
+    exact = state.exact_from is None or start >= state.exact_from
+    if not complete and ((kind, key) in frozen or not exact):
+        return 0  # kept as frozen, or never exact: left alone
+    people = seen.of(kind, key)
+    for cell, ids in kept.of(kind, key).items():
+        people.setdefault(cell, set()).update(ids)
+    _store(connection, state, report, kind, (key, start, end), people)
+    return 1
 
 
 def freeze_sites(
@@ -258,27 +316,18 @@ def _linked(
     site_id: str,
     zone: ZoneInfo,
     report: Report,
-    since: dt.date | None,
     today: dt.date,
 ) -> Iterator[tuple[uuid.UUID, dt.datetime, dt.date, dict[str, str]]]:
-    """The rows before `today` that still name their person, from `since`."""
-    if report is Report.ENTRIES:
-        member, at, site = Visit.member_id, Visit.checked_in_at, Visit.site_id
-    else:
-        member, at, site = (
-            MachineSession.member_id,
-            MachineSession.started_at,
-            MachineSession.site_id,
-        )
-    columns = _COLUMNS[report]
+    """The rows before `today` that still name their person (the purge deletes the
+    others: those left before `people_since` are late arrivals, a few)."""
+    model, member, at = HISTORY[report]
+    columns = COLUMNS[report]
     # Rows an agent's clock dated before 1970 would make every day since a period to
     # freeze (the aggregates keep the same calendar).
     first = dt.datetime.combine(SANE_FIRST, dt.time(), dt.UTC)
     query = select(member, at, *columns.values()).where(
-        site == site_id, member.is_not(None), at >= first, at < day_bounds(today, zone)[0]
+        model.site_id == site_id, member.is_not(None), at >= first, at < day_bounds(today, zone)[0]
     )
-    if since is not None:
-        query = query.where(at >= day_bounds(since, zone)[0])
     for person, moment, *raw in connection.execute(query):
         values = {d: cell_value(d, v) for d, v in zip(columns, raw, strict=True)}
         yield person, moment, local_day(moment, zone), values
@@ -340,7 +389,7 @@ def _drop_closed(
 ) -> None:
     """The people kept for periods now closed: frozen (or never exact), not needed."""
     for kind, key in kept.periods:
-        if period_bounds(kind, _day_of(kind, key))[1] < today:
+        if period_bounds(kind, day_of(kind, key))[1] < today:
             connection.execute(
                 delete(_MEMBERS).where(
                     _MEMBERS.c.site_id == site_id,
@@ -404,7 +453,7 @@ def _frozen_keys(connection: Connection, site_id: str, report: str) -> set[tuple
     return {(kind, key) for kind, key in rows}
 
 
-def _day_of(kind: str, key: str) -> dt.date:
+def day_of(kind: str, key: str) -> dt.date:
     """A day of the `kind` period named `key` (its first)."""
     if kind == Dimension.DAY:
         return dt.date.fromisoformat(key)
@@ -449,10 +498,14 @@ def freeze_before_purge(
     now: dt.datetime,
     movement_days: int,
 ) -> int:
-    """`freeze` as the purge needs it, just before it unlinks the rows older than
-    `movement_days`: one site, or every site (`site_id` None, at central)."""
+    """`freeze` as the purge needs it, just before it deletes the rows of the local
+    days before the first one that starts after `movement_days` ago (`first_whole_day`,
+    which the purge makes `people_since`): one site, or every site (`site_id` None, at
+    central). Those days' people are kept for their open periods, and the day itself
+    is where the kept rows end, in the site's zone as `people_since` is."""
     today = now.astimezone(zone).date()
-    cutoff = now - dt.timedelta(days=movement_days)
+    boundary = first_whole_day(now - dt.timedelta(days=movement_days), zone)
+    cutoff = day_bounds(boundary, zone)[0]
     if site_id is None:
         return freeze_sites(connection, zone, today, unlinking_before=cutoff, now=now)
     return freeze(connection, site_id, zone, today, unlinking_before=cutoff, now=now)

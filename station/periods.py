@@ -4,7 +4,8 @@ the reports write them (2026-10-25, 2026-W43, 2026-10, 2026-Q4, 2026) and their 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from zoneinfo import ZoneInfo
 
 from station.figures import Dimension
 
@@ -74,3 +75,23 @@ def one_period(first: dt.date, last: dt.date) -> str | None:
         if period_bounds(kind, first) == (first, last):
             return kind
     return None
+
+
+def first_whole_day(moment: dt.datetime, zone: ZoneInfo) -> dt.date:
+    """The first local day that starts at or after `moment`: what a purge cutting at
+    `moment` leaves whole, the day from which rows still name their people."""
+    day = moment.astimezone(zone).date()
+    if dt.datetime.combine(day, dt.time(), zone) < moment:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def spans_of_years(
+    first: dt.date, last: dt.date, years: Iterable[int]
+) -> Iterator[tuple[dt.date, dt.date]]:
+    """first..last cut to the calendar years given, in order: one date an agent's
+    clock got wrong by decades makes one year of periods, not every year since."""
+    for year in sorted(set(years)):
+        start, end = max(first, dt.date(year, 1, 1)), min(last, dt.date(year, 12, 31))
+        if start <= end:
+            yield start, end

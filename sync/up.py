@@ -36,8 +36,10 @@ from station.db import (
     Visit,
     utcnow,
 )
+from station.figures import Report
 from station.first_visits import first_days, record_first_visits
 from station.ids import new_event_id
+from station.people_late import count_late
 from sync import central
 from sync.errors import central_error
 from sync.rows import CHUNK, Codec, copy_from_sqlite, execute_many, fetch, transcoder
@@ -177,6 +179,11 @@ class Tallies:
             if moment is not None and (day := _day(moment, self.zone)) is not None
         }
         refresh(central, self.site_id, self.zone, days)
+        # Late rows into periods frozen without them, judged on the first visits of
+        # before this batch: so before the batch's are recorded.
+        at_id = [c.name for c in table.columns].index("id")
+        ids = [i for (i,) in site_codec.decode_column("id", [row[at_id] for row in rows])]
+        count_late(central, self.site_id, self.zone, _REPORT[table.name], ids)
         if table.name == Visit.__tablename__:  # the batch's first visits, earliest kept
             at_member = [c.name for c in table.columns].index("member_id")
             members = site_codec.decode_column("member_id", [row[at_member] for row in rows])
@@ -193,6 +200,7 @@ def _day(moment: dt.datetime, zone: ZoneInfo) -> dt.date | None:
         return None
 
 
+_REPORT = {Visit.__tablename__: Report.ENTRIES, MachineSession.__tablename__: Report.USAGE}
 _TALLIED: dict[str, tuple[Callable[[Connection, str, ZoneInfo, Iterable[dt.date]], None], str]] = {
     Visit.__tablename__: (refresh_entries, "checked_in_at"),
     MachineSession.__tablename__: (refresh_usage, "started_at"),
