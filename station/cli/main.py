@@ -36,10 +36,11 @@ COMMANDS = {
     "demo": "station.cli.demo",
     "deploy": "station.cli.deploy",
     "keys": "station.cli.keys",
+    "web": "station.cli.web",
 }
 
 
-SERVICES = frozenset({"agent", "sync", "kiosk", "demo"})
+SERVICES = frozenset({"agent", "sync", "kiosk", "demo", "web"})
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

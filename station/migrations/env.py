@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from station.db.engine import make_engine
 from station.db.models import Base
+from station.db.staff import StaffAccount  # noqa: F401  (its tables in Base.metadata)
 
 target_metadata = Base.metadata
 log = logging.getLogger("station.migrations")
