@@ -410,9 +410,15 @@ class KioskController(QObject):
         self.show(Screen.VISITOR, None)
 
     def submit_visitor(
-        self, first_name: str, email: str, commune: str, purpose: str, consent: bool
+        self,
+        first_name: str,
+        email: str,
+        commune: str,
+        purpose: str,
+        consent: bool,
+        birth_year: str = "",
     ) -> None:
-        self.visitors.sign_up(first_name, email, commune, purpose, consent)
+        self.visitors.sign_up(first_name, email, commune, purpose, consent, birth_year)
 
     def request_quit(self) -> None:
         """Only staff mode offers this, and only with the PIN of whoever opened it:

@@ -124,7 +124,13 @@ class KioskService:
             self.desk.choose_purpose(session, visit_id, purpose)
 
     def sign_up(
-        self, first_name: str, email: str, commune: str, purpose: str, consent: bool
+        self,
+        first_name: str,
+        email: str,
+        commune: str,
+        purpose: str,
+        consent: bool,
+        birth_year: int | None = None,
     ) -> SignedUp:
         with self._session() as session:
             member, visit = self.desk.sign_up_visitor(
@@ -135,6 +141,7 @@ class KioskService:
                 purpose=purpose,
                 consent=consent,
                 now=self.clock(),
+                birth_year=birth_year,
             )
             return SignedUp(member.id, member.first_name, visit.id)
 

@@ -20,6 +20,7 @@ from kiosk.errors import DatabaseUnavailable
 from kiosk.screens import EnrolError, Problem, Screen, Unsaved, VisitorBadgeData
 from kiosk.service import KioskService, SignedUp
 from kiosk.worker import Jobs
+from station.ages import parse_birth_year
 from station.checkin import SignUpError, SignUpField
 from station.credential import Credential
 from station.errors import Conflict, NotFound
@@ -60,10 +61,22 @@ class VisitorFlow(QObject):
         self.enrol_for = None
 
     def sign_up(
-        self, first_name: str, email: str, commune: str, purpose: str, consent: bool
+        self,
+        first_name: str,
+        email: str,
+        commune: str,
+        purpose: str,
+        consent: bool,
+        birth_year: str = "",
     ) -> None:
+        """Sign a visitor up; `birth_year` as typed ("": not given)."""
+        try:
+            year = parse_birth_year(birth_year)
+        except ValueError:
+            self.error.emit(SignUpField.BIRTH_YEAR)
+            return
         self.jobs.submit(
-            lambda: self.service.sign_up(first_name, email, commune, purpose, consent),
+            lambda: self.service.sign_up(first_name, email, commune, purpose, consent, year),
             self._signed_up,
         )
 

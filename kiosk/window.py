@@ -88,7 +88,13 @@ class KioskWindow(QWidget):
         self.welcome = WelcomeView(controller.purposes, language)
         self.goodbye = GoodbyeView()
         self.problem = ProblemView()
-        self.visitor = VisitorView(controller.purposes, load_communes(), retention, language)
+        self.visitor = VisitorView(
+            controller.purposes,
+            load_communes(),
+            retention,
+            language,
+            ask_birth_year=config.signup.ask_birth_year,
+        )
         self.visitor_badge = VisitorBadgeView()
         self.pin_pad = PinPadView(zone)
         self.staff = StaffView(zone, controller.purposes, language, controller.spaces)

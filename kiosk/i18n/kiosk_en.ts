@@ -90,27 +90,27 @@
 <context>
     <name>KioskWindow</name>
     <message>
-        <location filename="../window.py" line="168"/>
+        <location filename="../window.py" line="174"/>
         <source>English</source>
         <translation>Français</translation>
     </message>
     <message>
-        <location filename="../window.py" line="169"/>
+        <location filename="../window.py" line="175"/>
         <source>Un instant…</source>
         <translation>One moment…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="183"/>
+        <location filename="../window.py" line="189"/>
         <source>Base de données indisponible : les passages ne sont pas enregistrés. Nouvel essai automatique…</source>
         <translation>Database unavailable: visits are not being recorded. Retrying automatically…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="187"/>
+        <location filename="../window.py" line="193"/>
         <source>Lecteur de badges indisponible : nouvel essai automatique… Adressez-vous à l&apos;accueil.</source>
         <translation>Badge reader unavailable: retrying automatically… Please ask at the front desk.</translation>
     </message>
     <message>
-        <location filename="../window.py" line="190"/>
+        <location filename="../window.py" line="196"/>
         <source>Réseau des portes et machines indisponible.</source>
         <translation>Door and machine network unavailable.</translation>
     </message>
@@ -650,42 +650,42 @@
 <context>
     <name>VisitorBadgeView</name>
     <message>
-        <location filename="../views/visitor.py" line="220"/>
+        <location filename="../views/visitor.py" line="244"/>
         <source>Bienvenue %1 !</source>
         <translation>Welcome %1!</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="221"/>
+        <location filename="../views/visitor.py" line="245"/>
         <source>Terminer</source>
         <translation>Finish</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="223"/>
+        <location filename="../views/visitor.py" line="247"/>
         <source>Votre badge est enregistré</source>
         <translation>Your badge is registered</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="226"/>
+        <location filename="../views/visitor.py" line="250"/>
         <source>La prochaine fois, posez-le simplement sur le lecteur en arrivant et en partant.</source>
         <translation>Next time, just hold it to the reader when you arrive and leave.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="231"/>
+        <location filename="../views/visitor.py" line="255"/>
         <source>Ce badge appartient déjà à quelqu&apos;un</source>
         <translation>This badge already belongs to someone</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="233"/>
+        <location filename="../views/visitor.py" line="257"/>
         <source>Demandez un autre badge à l&apos;accueil, puis posez-le sur le lecteur.</source>
         <translation>Ask the front desk for another badge, then hold it to the reader.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="236"/>
+        <location filename="../views/visitor.py" line="260"/>
         <source>Votre arrivée est enregistrée</source>
         <translation>You are checked in</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="239"/>
+        <location filename="../views/visitor.py" line="263"/>
         <source>On vous a remis un badge ? Posez-le sur le lecteur pour l&apos;associer à votre nom. Sinon, touchez « Terminer ».</source>
         <translation>Were you given a badge? Hold it to the reader to link it to your name. Otherwise, touch “Finish”.</translation>
     </message>
@@ -693,94 +693,109 @@
 <context>
     <name>VisitorView</name>
     <message>
-        <location filename="../views/visitor.py" line="144"/>
+        <location filename="../views/visitor.py" line="156"/>
         <source>Cochez la case d&apos;accord pour continuer : sans elle, rien n&apos;est enregistré.</source>
         <translation>Tick the consent box to go on: without it, nothing is recorded.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="146"/>
+        <location filename="../views/visitor.py" line="158"/>
         <source>Indiquez votre prénom.</source>
         <translation>Please enter your first name.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="148"/>
+        <location filename="../views/visitor.py" line="160"/>
         <source>Cette adresse e-mail ne semble pas valide (ou laissez-la vide).</source>
         <translation>This email address does not look valid (or leave it empty).</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="150"/>
+        <location filename="../views/visitor.py" line="162"/>
         <source>Choisissez votre commune dans la liste.</source>
         <translation>Choose your town from the list.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="151"/>
+        <location filename="../views/visitor.py" line="163"/>
         <source>Choisissez ce qui vous amène.</source>
         <translation>Choose what brings you here.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="153"/>
+        <location filename="../views/visitor.py" line="165"/>
+        <source>Indiquez votre année de naissance en quatre chiffres (par exemple 1987), ou laissez la case vide.</source>
+        <translation>Enter your year of birth in four digits (for example 1987), or leave it empty.</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="169"/>
         <source>Enregistrement impossible pour le moment : réessayez ou adressez-vous à l&apos;accueil.</source>
         <translation>Cannot record right now: try again or ask at the front desk.</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="159"/>
+        <location filename="../views/visitor.py" line="175"/>
         <source>Bienvenue ! Présentez-vous en quelques secondes</source>
         <translation>Welcome! Introduce yourself in a few seconds</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="160"/>
+        <location filename="../views/visitor.py" line="176"/>
         <source>Prénom</source>
         <translation>First name</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="161"/>
+        <location filename="../views/visitor.py" line="177"/>
         <source>E-mail (facultatif)</source>
         <translation>Email (optional)</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="162"/>
+        <location filename="../views/visitor.py" line="178"/>
         <source>Votre commune</source>
         <translation>Your town</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="163"/>
+        <location filename="../views/visitor.py" line="179"/>
+        <source>Année de naissance (facultatif)</source>
+        <translation>Year of birth (optional)</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="180"/>
         <source>Ce qui vous amène</source>
         <translation>What brings you here</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="166"/>
+        <location filename="../views/visitor.py" line="183"/>
         <source>— Choisissez —</source>
         <translation>— Choose —</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="169"/>
+        <location filename="../views/visitor.py" line="186"/>
         <source>Autre commune (hors du territoire)</source>
         <translation>Another town (outside the area)</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="173"/>
+        <location filename="../views/visitor.py" line="190"/>
         <source>Vos données personnelles</source>
         <translation>Your personal data</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="176"/>
+        <location filename="../views/visitor.py" line="193"/>
         <source>Nous enregistrons votre prénom, votre commune, votre e-mail si vous le donnez, et vos dates de passage. Pourquoi : compter la fréquentation de ce lieu public et vous reconnaître à la prochaine visite. Qui les voit : l&apos;équipe de la Station seulement ; rien n&apos;est vendu ni utilisé pour de la publicité. Durée : vos passages sont effacés après %1 jours, votre fiche après %2 jours sans visite. Vous pouvez à tout moment consulter, corriger ou faire effacer vos données à l&apos;accueil (RGPD).</source>
         <translation>We record your first name, your town, your email if you give it, and the dates of your visits. Why: to count the attendance of this public place and to recognise you next time. Who sees it: the Station team only; nothing is sold or used for advertising. How long: your visits are erased after %1 days, your record after %2 days without a visit. You may see, correct or have your data erased at the front desk at any time (GDPR).</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="187"/>
+        <location filename="../views/visitor.py" line="205"/>
         <source>J&apos;accepte cet enregistrement</source>
         <translation>I agree to this record being kept</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="188"/>
+        <location filename="../views/visitor.py" line="206"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../views/visitor.py" line="189"/>
+        <location filename="../views/visitor.py" line="207"/>
         <source>Valider mon arrivée</source>
         <translation>Check me in</translation>
+    </message>
+    <message>
+        <location filename="../views/visitor.py" line="212"/>
+        <source>Votre année de naissance, si vous la donnez, sert seulement à compter les publics par tranche d&apos;âge.</source>
+        <translation>Your year of birth, if you give it, is only used to count visitors by age band.</translation>
     </message>
 </context>
 <context>

@@ -25,7 +25,8 @@ from station.communes import OTHER_COMMUNE, Commune
 
 
 class VisitorView(QWidget):
-    submitted = Signal(str, str, str, str, bool)  # first name, email, commune, purpose, consent
+    # first name, email, commune, purpose, consent, birth year ("": not given)
+    submitted = Signal(str, str, str, str, bool, str)
     cancelled = Signal()
 
     def __init__(
@@ -34,9 +35,11 @@ class VisitorView(QWidget):
         communes: Sequence[Commune],
         retention: tuple[int, int],
         language: Callable[[], str],
+        ask_birth_year: bool = False,
     ) -> None:
         super().__init__()
         self.purposes, self.communes, self.language = purposes, communes, language
+        self.ask_birth_year = ask_birth_year  # `[signup] ask_birth_year`
         self.movement_days, self.visitor_days = retention
         self.error_field: VisitorError | None = None
         outer = QVBoxLayout(self)
@@ -64,12 +67,19 @@ class VisitorView(QWidget):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.commune.setMinimumContentsLength(14)
+        self.birth_year_label = label(center=False)
+        self.birth_year = QLineEdit()
+        self.birth_year.setMaxLength(4)  # a year, never a date (data minimisation)
+        self.birth_year.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
         left = QVBoxLayout()
-        for caption, widget in (
+        fields: list[tuple[QWidget, QWidget]] = [
             (self.first_label, self.first_name),
             (self.email_label, self.email),
             (self.commune_label, self.commune),
-        ):
+        ]
+        if ask_birth_year:
+            fields.append((self.birth_year_label, self.birth_year))
+        for caption, widget in fields:
             left.addWidget(caption)
             left.addWidget(widget)
         left.addStretch(1)
@@ -117,6 +127,7 @@ class VisitorView(QWidget):
     def reset(self) -> None:
         self.first_name.clear()
         self.email.clear()
+        self.birth_year.clear()
         self.commune.setCurrentIndex(0)
         self.consent.setChecked(False)
         self.purpose_group.setExclusive(False)
@@ -135,6 +146,7 @@ class VisitorView(QWidget):
             str(self.commune.currentData() or ""),
             self.selected_purpose(),
             self.consent.isChecked(),
+            self.birth_year.text() if self.ask_birth_year else "",
         )
 
     def show_error(self, error: VisitorError | None) -> None:
@@ -149,6 +161,10 @@ class VisitorView(QWidget):
             ),
             SignUpField.COMMUNE: self.tr("Choisissez votre commune dans la liste."),
             SignUpField.PURPOSE: self.tr("Choisissez ce qui vous amène."),
+            SignUpField.BIRTH_YEAR: self.tr(
+                "Indiquez votre année de naissance en quatre chiffres (par exemple 1987), "
+                "ou laissez la case vide."
+            ),
             Unsaved.DATABASE: self.tr(
                 "Enregistrement impossible pour le moment : réessayez ou adressez-vous à l'accueil."
             ),
@@ -160,6 +176,7 @@ class VisitorView(QWidget):
         self.first_label.setText(self.tr("Prénom"))
         self.email_label.setText(self.tr("E-mail (facultatif)"))
         self.commune_label.setText(self.tr("Votre commune"))
+        self.birth_year_label.setText(self.tr("Année de naissance (facultatif)"))
         self.purpose_label.setText(self.tr("Ce qui vous amène"))
         current = self.commune.currentData()
         self.commune.clear()
@@ -183,11 +200,18 @@ class VisitorView(QWidget):
             )
             .replace("%1", str(self.movement_days))
             .replace("%2", str(self.visitor_days))
+            + (self._birth_year_use() if self.ask_birth_year else "")
         )
         self.consent.setText(self.tr("J'accepte cet enregistrement"))
         self.cancel.setText(self.tr("Annuler"))
         self.submit.setText(self.tr("Valider mon arrivée"))
         self.show_error(self.error_field)
+
+    def _birth_year_use(self) -> str:
+        return " " + self.tr(
+            "Votre année de naissance, si vous la donnez, sert seulement à compter les "
+            "publics par tranche d'âge."
+        )
 
 
 class VisitorBadgeView(QWidget):

@@ -239,3 +239,23 @@ def test_the_migration_gives_the_cells_and_visits_already_there_no_band(site_db:
             assert [(e, t, d.replace(" ", "")) for e, t, d in rows] == [(6, 2, '{"10":2}')]
     finally:
         engine.dispose()
+
+
+def test_station_member_add_takes_a_birth_year(
+    site_db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from station.cli.main import main
+
+    monkeypatch.setenv("STATION_DATABASE_URL", site_db)
+    config = str(ROOT / "config.toml")
+    add = ["--config", config, "--json", "member", "add", "--no-membership"]
+    assert main([*add, "Camille", "--birth-year", "1987"]) == 0
+    assert main([*add, "Léo", "--birth-year", "1850"]) != 0
+    assert "birth year: expected a birth year from 1900" in capsys.readouterr().err
+    engine = make_engine(site_db)
+    try:
+        with Session(engine) as session:
+            found = {m.first_name: m.birth_year for m in session.scalars(select(Member))}
+    finally:
+        engine.dispose()
+    assert found == {"Camille": 1987}
