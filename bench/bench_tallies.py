@@ -56,9 +56,11 @@ from station.aggregates import rebuild
 from station.checkin import Desk
 from station.config import StationConfig, load_config
 from station.db import Member, MemberKind, Visit, make_engine, upgrade
-from station.privacy import ERASED, STEPS, Scope, forget, purge
+from station.people import freeze_before_purge
+from station.privacy import ERASED, forget
 from station.reports.from_aggregates import DAY_DERIVED, entries_table, usage_table
 from station.reports.table import Measure
+from station.retention import STEPS, Scope, purge
 from sync import central
 from tests.support.postgres import server_binaries
 
@@ -283,18 +285,15 @@ def bench_check_in(config: StationConfig, directory: Path, checkins: int) -> lis
 
 PURGE_FLOOR = (
     # The same effects as the purge's steps, as plain set statements (no per-visitor
-    # loop; a live visitor's last visit keeps its link): what the database alone needs.
+    # loop, the rows deleted up to the cutoff rather than to a whole local day): what
+    # the database alone needs.
     "UPDATE members SET first_name = :erased, last_name = '', email = NULL, "
     "home_commune = NULL, last_purpose = NULL, consent_at = NULL, deleted_at = :now "
     "WHERE kind = 'visitor' AND deleted_at IS NULL AND created_at < :stale AND NOT EXISTS "
     "(SELECT 1 FROM visits v WHERE v.member_id = members.id AND v.checked_in_at >= :stale)",
-    "UPDATE visits SET member_id = NULL WHERE checked_in_at < :cutoff AND member_id IS NOT NULL "
-    "AND NOT (member_id IN (SELECT id FROM members WHERE kind = 'visitor' AND deleted_at IS NULL) "
-    "AND NOT EXISTS (SELECT 1 FROM visits later WHERE later.member_id = visits.member_id "
-    "AND later.checked_in_at > visits.checked_in_at))",
+    "DELETE FROM visits WHERE checked_in_at < :cutoff",
     "DELETE FROM access_events WHERE at < :cutoff",
-    "UPDATE machine_sessions SET member_id = NULL, credential_hash = NULL "
-    "WHERE started_at < :cutoff AND member_id IS NOT NULL",
+    "DELETE FROM machine_sessions WHERE started_at < :cutoff",
     "DELETE FROM sync_rejections WHERE at < :cutoff",
 )
 
@@ -307,8 +306,10 @@ def bench_purge(
     until the day before (its statements committed there, then VACUUM)."""
     retention = config.retention
     factory = central.sessions(engine)
+    zone = ZoneInfo(config.site.timezone)
     scope = Scope(
         None,
+        zone,
         NOW,
         cutoff=NOW - dt.timedelta(days=retention.movement_days),
         stale=NOW - dt.timedelta(days=retention.visitor_days),
@@ -327,6 +328,16 @@ def bench_purge(
         # member_id): forgetting them all takes hours at full size, so a sample is timed.
         each = [timed(functools.partial(_forget, session, v)) for v in stale[:sample]]
         spent["visitors_forgotten"] = statistics.median(each) * len(stale) if each else 0.0
+        spent["people frozen"] = timed(
+            functools.partial(
+                freeze_before_purge,
+                session.connection(),
+                None,
+                zone,
+                NOW,
+                retention.movement_days,
+            )
+        )
         for name, step in STEPS:
             if name != "visitors_forgotten":
                 spent[name] = timed(functools.partial(step, session, scope))
@@ -404,6 +415,7 @@ def _purge(session: Session, config: StationConfig, now: dt.datetime) -> None:
         None,
         retention.movement_days,
         retention.visitor_days,
+        zone=ZoneInfo(config.site.timezone),
         now=now,
         uploaded_only=False,
     )
@@ -437,7 +449,7 @@ def _floor_forget_share(engine: Engine, config: StationConfig) -> float:
 def _purged_copy(server: str, url: str, config: StationConfig) -> str:
     """A copy of central as the daily purge leaves it the morning of NOW (kept)."""
     source = make_url(url).database
-    name = f"{source}_purged2"  # 2: with the last-seen rule
+    name = f"{source}_purged3"  # 3: rows deleted, not unlinked
     admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as connection:
         exists = connection.execute(

@@ -10,19 +10,23 @@ an agent kept for a week lands in the right day without bookkeeping.
 
 A day is recomputed only while its raw rows are all there: `frozen_before` (a cursor
 the purge moves when it deletes raw rows) marks the first day still complete, and
-the days before it keep their cells as they are.
+the days before it keep their cells as they are. A row that arrives for a frozen day
+(an agent or a site offline for longer than the retention) waits, uncounted, until
+the next purge `fold`s it into its day's cells and deletes it: the rows found in a
+frozen day are exactly those not counted yet.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import cast
+from functools import partial
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from station.db import EntryTally, MachineSession, SyncCursor, UsageTally, Visit
@@ -79,6 +83,74 @@ def mark_people_since(session: Session, site_id: str | None, day: dt.date) -> No
     elif cursor.value < day.toordinal():
         cursor.value = day.toordinal()
     session.flush()
+
+
+def mark_frozen_before(connection: Connection, site_id: str, day: dt.date) -> None:
+    """Record that the raw rows of the days before `day` go (never moved back): their
+    cells are final, and a row arriving for one of them later is added by `fold`."""
+    name = FROZEN_CURSOR + site_id
+    current = frozen_before(connection, site_id)
+    if current is None:
+        connection.execute(insert(_CURSORS).values(name=name, value=day.toordinal()))
+    elif current < day:
+        connection.execute(
+            update(_CURSORS).where(_CURSORS.c.name == name).values(value=day.toordinal())
+        )
+
+
+def fold(connection: Connection, site_id: str, zone: ZoneInfo, days: Iterable[dt.date]) -> None:
+    """Add the raw rows still found in frozen `days` to those days' cells: rows that
+    arrived after their day froze (an agent or a site offline past the retention),
+    which recomputing would lose, as the day's other rows are gone. The purge calls it
+    just before it deletes those rows, in the same transaction, so each counts once."""
+    for day in sorted(set(days)):
+        _add_to_cells(
+            connection,
+            _ENTRIES,
+            site_id,
+            day,
+            partial(_refresh_entry_span, connection, site_id, zone, day, None),
+        )
+        _add_to_cells(
+            connection,
+            _USAGE,
+            site_id,
+            day,
+            partial(_refresh_usage_day, connection, site_id, zone, day),
+        )
+
+
+def _add_to_cells(
+    connection: Connection, table: Table, site_id: str, day: dt.date, recompute: Callable[[], None]
+) -> None:
+    """The day's cells plus those of its rows present now: keep the cells, recompute
+    them from the rows, and add the kept ones back, cell by cell."""
+    keys = [column.name for column in table.primary_key.columns]
+    where = (table.c.site_id == site_id, table.c.day == day)
+    kept = [dict(row) for row in connection.execute(select(table).where(*where)).mappings()]
+    recompute()
+    cells = {tuple(row[k] for k in keys): row for row in kept}
+    for found in connection.execute(select(table).where(*where)).mappings():
+        key = tuple(found[k] for k in keys)
+        cells[key] = _sum_cells(cells[key], dict(found), keys) if key in cells else dict(found)
+    connection.execute(delete(table).where(*where))
+    if cells:
+        connection.execute(insert(table), list(cells.values()))
+
+
+def _sum_cells(one: dict[str, Any], other: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    total = dict(one)
+    for name, value in other.items():
+        if name in keys:
+            continue
+        if isinstance(value, dict):  # the duration buckets
+            merged: defaultdict[str, int] = defaultdict(int, one[name] or {})
+            for bucket, count in value.items():
+                merged[bucket] += count
+            total[name] = dict(merged)
+        else:
+            total[name] = (one[name] or 0) + (value or 0)
+    return total
 
 
 def _recomputable(connection: Connection, site_id: str, days: Iterable[dt.date]) -> list[dt.date]:
@@ -210,37 +282,40 @@ def refresh_usage(
 ) -> None:
     """Recompute the machine cells of `days` (local) from the site's machine sessions."""
     for day in _recomputable(connection, site_id, days):
-        start, end = day_bounds(day, zone)
-        connection.execute(delete(_USAGE).where(_USAGE.c.site_id == site_id, _USAGE.c.day == day))
-        rows = connection.execute(
-            select(
-                MachineSession.started_at, MachineSession.resource, MachineSession.duration_s
-            ).where(
-                MachineSession.started_at >= start,
-                MachineSession.started_at < end,
-                MachineSession.site_id + "" == site_id,  # by the time's index (see above)
-            )
-        ).all()
-        cells: defaultdict[tuple[int, str], list[float]] = defaultdict(lambda: [0, 0.0])
-        for at, machine, seconds in rows:
-            cell = cells[(at.astimezone(zone).hour, machine)]
-            cell[0] += 1
-            cell[1] += float(seconds or 0.0)
-        if cells:
-            connection.execute(
-                insert(_USAGE),
-                [
-                    {
-                        "site_id": site_id,
-                        "day": day,
-                        "hour": hour,
-                        "machine": machine,
-                        "sessions": int(count),
-                        "seconds": round(seconds, 3),
-                    }
-                    for (hour, machine), (count, seconds) in cells.items()
-                ],
-            )
+        _refresh_usage_day(connection, site_id, zone, day)
+
+
+def _refresh_usage_day(connection: Connection, site_id: str, zone: ZoneInfo, day: dt.date) -> None:
+    """Recompute one day's machine cells from its sessions, frozen or not."""
+    start, end = day_bounds(day, zone)
+    connection.execute(delete(_USAGE).where(_USAGE.c.site_id == site_id, _USAGE.c.day == day))
+    rows = connection.execute(
+        select(MachineSession.started_at, MachineSession.resource, MachineSession.duration_s).where(
+            MachineSession.started_at >= start,
+            MachineSession.started_at < end,
+            MachineSession.site_id + "" == site_id,  # by the time's index (see above)
+        )
+    ).all()
+    cells: defaultdict[tuple[int, str], list[float]] = defaultdict(lambda: [0, 0.0])
+    for at, machine, seconds in rows:
+        cell = cells[(at.astimezone(zone).hour, machine)]
+        cell[0] += 1
+        cell[1] += float(seconds or 0.0)
+    if cells:
+        connection.execute(
+            insert(_USAGE),
+            [
+                {
+                    "site_id": site_id,
+                    "day": day,
+                    "hour": hour,
+                    "machine": machine,
+                    "sessions": int(count),
+                    "seconds": round(seconds, 3),
+                }
+                for (hour, machine), (count, seconds) in cells.items()
+            ],
+        )
 
 
 def rebuild(

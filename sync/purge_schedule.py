@@ -25,8 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from station.config import StationConfig
-from station.people import freeze_before_purge
-from station.privacy import PurgeResult, purge
+from station.retention import PurgeResult, purge
 from sync import central
 from sync.cursors import read_cursor, write_cursor
 
@@ -101,19 +100,12 @@ class DailyPurge:
         with target.session() as session:
             if read_cursor(session.connection(), target.cursor) >= today:
                 return False  # done today before a restart
-            # Distinct people of the periods, counted while the rows still name them.
-            freeze_before_purge(
-                session.connection(),
-                target.site_id,
-                self.zone,
-                now,
-                self.retention.movement_days,
-            )
             result = purge(
                 session,
                 target.site_id,
                 self.retention.movement_days,
                 self.retention.visitor_days,
+                zone=self.zone,
                 now=now,
                 uploaded_only=target.uploaded_only,
             )

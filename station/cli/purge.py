@@ -9,7 +9,8 @@ from station.cli.context import Context
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "purge", help="anonymise movement logs past retention, forget stale visitors"
+        "purge",
+        help="delete movement logs past retention (the figures stay), forget stale visitors",
     )
     parser.add_argument(
         "--central",
@@ -28,8 +29,7 @@ def run_purge(args: argparse.Namespace, ctx: Context) -> int:
     from zoneinfo import ZoneInfo
 
     from station.db import open_database, utcnow
-    from station.people import freeze_before_purge
-    from station.privacy import purge
+    from station.retention import purge
     from sync import central
 
     config = ctx.config
@@ -40,16 +40,13 @@ def run_purge(args: argparse.Namespace, ctx: Context) -> int:
         try:
             # Revisions on what it writes: an erased visitor's tombstones reach the sites.
             with central.session(engine) as session:
-                if not args.dry_run:  # distinct people counted before their rows go
-                    freeze_before_purge(
-                        session.connection(), None, zone, now, retention.movement_days
-                    )
                 result = purge(
                     session,
                     None,
                     retention.movement_days,
                     retention.visitor_days,
                     now=now,
+                    zone=zone,
                     uploaded_only=False,
                     dry_run=args.dry_run,
                 )
@@ -57,16 +54,13 @@ def run_purge(args: argparse.Namespace, ctx: Context) -> int:
             engine.dispose()
     else:
         with ctx.session() as session:
-            if not args.dry_run:
-                freeze_before_purge(
-                    session.connection(), config.site.id, zone, now, retention.movement_days
-                )
             # Only what central already holds: a purge never loses an unsent event.
             result = purge(
                 session,
                 config.site.id,
                 retention.movement_days,
                 retention.visitor_days,
+                zone=zone,
                 now=now,
                 dry_run=args.dry_run,
             )

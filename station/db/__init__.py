@@ -32,6 +32,7 @@ from station.db.models import (
     Training,
     UsageTally,
     Visit,
+    VisitorLastSeen,
 )
 from station.db.types import utcnow
 
@@ -61,6 +62,7 @@ __all__ = [
     "Training",
     "UsageTally",
     "Visit",
+    "VisitorLastSeen",
     "current_revision",
     "make_engine",
     "open_database",

@@ -312,6 +312,17 @@ class StaffPinFailure(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
+class VisitorLastSeen(Base):
+    """When a visitor was last seen, kept by the purge as it deletes their older visits:
+    a visitor's `visitor_days` run from their last visit, which may be older than the
+    visits the movement retention keeps. Goes with the person (`station.privacy`)."""
+
+    __tablename__ = "visitor_last_seen"
+
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column()
+
+
 class EntryTally(Base):
     """One cell of the daily entry figures: the check-ins of one local hour that share
     space, purpose, home commune, kind, plan and age band. No person: what survives the purge.

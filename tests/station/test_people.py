@@ -26,9 +26,10 @@ from station.first_visits import backfill
 from station.ids import new_event_id
 from station.people import FROZEN_DIMENSIONS, cell_value, freeze, freeze_before_purge
 from station.periods import PERIOD_KINDS, period_bounds, period_key
-from station.privacy import forget, purge
+from station.privacy import forget
 from station.reports.from_aggregates import entries_table, usage_table
 from station.reports.table import Measure, Method, Report
+from station.retention import purge
 from station.schedule import Schedule
 
 SITE = "saint-omer-gare"
@@ -181,7 +182,7 @@ def test_every_period_equals_the_oracle_and_survives_the_daily_purge(engine: Eng
     while now.date() <= TODAY:
         with Session(engine, expire_on_commit=False) as session, session.begin():
             freeze_before_purge(session.connection(), SITE, PARIS, now, MOVEMENT_DAYS)
-            purge(session, SITE, MOVEMENT_DAYS, 100_000, now=now)
+            purge(session, SITE, MOVEMENT_DAYS, 100_000, zone=PARIS, now=now)
         now += dt.timedelta(days=7)
     with Session(engine, expire_on_commit=False) as session, session.begin():
         connection = session.connection()

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from station import registry
+from station.aggregates import rebuild
 from station.credential import Credential
 from station.db import AccessEvent, Badge, Member, MemberKind, Visit
 from station.ids import new_event_id
-from station.privacy import ERASED, export, forget, purge
+from station.privacy import ERASED, export, forget
+from station.reports.from_aggregates import entries_table
+from station.reports.table import Measure
+from station.retention import purge
 from station.tallies import entries
 
 SITE = "saint-omer-gare"
 NOW = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
 KEY = b"k" * 32
+PARIS = "Europe/Paris"
 
 
 def _visit(session: Session, member: Member, days_ago: int, uploaded: bool) -> Visit:
@@ -49,30 +55,31 @@ def _visit(session: Session, member: Member, days_ago: int, uploaded: bool) -> V
     return visit
 
 
-def test_purge_anonymises_old_uploaded_history_and_keeps_tallies(site_session: Session) -> None:
+def test_purge_deletes_old_uploaded_history_and_keeps_tallies(site_session: Session) -> None:
     camille = registry.add_member(site_session, "Camille", home_commune="62765")
     old = _visit(site_session, camille, 120, uploaded=True)
-    unsent = _visit(site_session, camille, 120, uploaded=False)
+    unsent = _visit(site_session, camille, 100, uploaded=False)
     recent = _visit(site_session, camille, 10, uploaded=True)
     site_session.flush()
-    before = entries(
-        site_session, SITE, "Europe/Paris", NOW - dt.timedelta(days=365), NOW, ["commune"]
-    )
+    zone = ZoneInfo(PARIS)
+    rebuild(site_session.connection(), SITE, zone, until=NOW.date())
+    first, last = (NOW - dt.timedelta(days=365)).date(), NOW.date()
+    raw = entries(site_session, SITE, PARIS, NOW - dt.timedelta(days=365), NOW, ["commune"])
+    before = entries_table(site_session.connection(), SITE, first, last, ["commune"], zone)
+    assert [(row.key, row.count) for row in raw] == [
+        (key, values[Measure.ENTRIES]) for key, values in before.rows
+    ]
 
-    result = purge(site_session, SITE, movement_days=90, visitor_days=365, now=NOW)
+    result = purge(site_session, SITE, movement_days=90, visitor_days=365, zone=zone, now=NOW)
 
-    assert (result.visits_anonymised, result.events_deleted) == (1, 1)
-    site_session.refresh(old)
-    site_session.refresh(unsent)
-    site_session.refresh(recent)
-    assert old.member_id is None
-    assert unsent.member_id == camille.id  # central does not have it yet
-    assert recent.member_id == camille.id
+    assert (result.visits_deleted, result.events_deleted) == (1, 1)
+    left = site_session.scalars(select(Visit.id).order_by(Visit.checked_in_at)).all()
+    # The unsent visit stays, central does not have it yet, and so does the rest of its day.
+    assert old.id not in left and left == [unsent.id, recent.id]
     assert site_session.scalar(select(func.count()).select_from(AccessEvent)) == 2
-    after = entries(
-        site_session, SITE, "Europe/Paris", NOW - dt.timedelta(days=365), NOW, ["commune"]
-    )
-    assert after == before  # tallies survive the purge
+    after = entries_table(site_session.connection(), SITE, first, last, ["commune"], zone)
+    kept = (Measure.ENTRIES, Measure.MEMBERS, Measure.MEDIAN_MINUTES)
+    assert after.with_measures(kept).rows == before.with_measures(kept).rows  # tallies survive
 
 
 def test_stale_visitors_are_forgotten(site_session: Session) -> None:
@@ -84,7 +91,9 @@ def test_stale_visitors_are_forgotten(site_session: Session) -> None:
     regular.created_at = NOW - dt.timedelta(days=500)
     _visit(site_session, regular, 30, uploaded=True)
     site_session.flush()
-    result = purge(site_session, SITE, movement_days=90, visitor_days=365, now=NOW)
+    result = purge(
+        site_session, SITE, movement_days=90, visitor_days=365, zone=ZoneInfo(PARIS), now=NOW
+    )
     assert result.visitors_forgotten == 1
     assert visitor.first_name == ERASED and visitor.email is None
     assert visitor.deleted_at is not None

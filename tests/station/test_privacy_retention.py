@@ -5,16 +5,19 @@ counts what a purge removes and changes nothing; refusals kept for staff expire 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from station import registry
-from station.db import AccessEvent, Member, MemberKind, SyncRejection, Visit
+from station.db import AccessEvent, Member, MemberKind, SyncRejection, Visit, VisitorLastSeen
 from station.ids import new_event_id
-from station.privacy import ERASED, purge
+from station.privacy import ERASED
+from station.retention import purge
 
 SITE = "saint-omer-gare"
+PARIS = ZoneInfo("Europe/Paris")
 NOW = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
 MOVEMENT, VISITORS = 90, 365
 
@@ -55,7 +58,7 @@ def _visit(session: Session, member: Member, at: dt.datetime) -> Visit:
 
 
 def _purge(session: Session, now: dt.datetime = NOW, **kwargs: bool) -> dict[str, int]:
-    result = purge(session, SITE, MOVEMENT, VISITORS, now=now, **kwargs)
+    result = purge(session, SITE, MOVEMENT, VISITORS, zone=PARIS, now=now, **kwargs)
     return result.counts()
 
 
@@ -66,14 +69,18 @@ def test_a_visitor_seen_100_days_ago_is_kept_by_the_purge(site_session: Session)
     last = _visit(site_session, leo, NOW - dt.timedelta(days=100))
     site_session.flush()
 
+    seen_at = last.checked_in_at
+
     counts = _purge(site_session)
 
     assert counts["visitors_forgotten"] == 0
     assert leo.deleted_at is None and leo.first_name == "Léo"
-    site_session.refresh(earlier)
-    site_session.refresh(last)
-    assert earlier.member_id is None  # the movement log still goes after 90 days
-    assert last.member_id == leo.id  # but for the last visit: when Léo was last seen
+    assert counts["visits_deleted"] == 2  # the movement log still goes after 90 days
+    assert site_session.scalar(select(func.count()).select_from(Visit)) == 0
+    assert earlier.id != last.id
+    # What stays is when Léo was last seen, and it goes with him.
+    kept = site_session.get(VisitorLastSeen, leo.id)
+    assert kept is not None and kept.seen_at == seen_at
 
 
 def test_a_daily_purge_forgets_a_visitor_after_visitor_days_without_a_visit(
@@ -96,6 +103,7 @@ def test_a_daily_purge_forgets_a_visitor_after_visitor_days_without_a_visit(
         )
         == 0
     )  # no movement row names anyone once the visitor is gone
+    assert site_session.get(VisitorLastSeen, leo.id) is None
 
 
 def test_a_visitor_never_seen_is_forgotten_after_visitor_days(site_session: Session) -> None:
@@ -151,9 +159,10 @@ def test_dry_run_counts_what_a_purge_removes_and_changes_nothing(
     assert dry == real
     assert real == {
         "visitors_forgotten": 1,
-        "visits_anonymised": 1,
+        "visits_deleted": 1,
         "events_deleted": 1,
-        "sessions_anonymised": 0,
+        "sessions_deleted": 0,
         "rejections_deleted": 1,
+        "late_days_folded": 0,
     }
     assert state() != before

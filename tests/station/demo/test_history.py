@@ -33,7 +33,9 @@ from station.db import (
     make_engine,
 )
 from station.demo.history import HISTORY_DAYS, seed_history
-from station.privacy import purge
+from station.reports.from_aggregates import entries_table, usage_table
+from station.reports.table import Measure
+from station.retention import purge
 from station.seed import seed_site
 from station.staff_pin import check_pin
 from station.tallies import entries, usage
@@ -307,21 +309,41 @@ def test_the_demo_site_shows_the_history_and_sync_sends_nothing_again(
             (central_engine, None, False),
         ):
             with Session(engine) as session, session.begin():
-                dims = ["commune", "kind", "month"]
-                before = entries(session, config.site.id, config.site.timezone, *WINDOW, dims)
+                before = _kept_figures(session, config)
                 result = purge(
                     session,
                     site_id,
                     config.retention.movement_days,
                     config.retention.visitor_days,
+                    zone=ZoneInfo(config.site.timezone),
                     now=NOW,
                     uploaded_only=uploaded_only,
                 )
-                assert result.visits_anonymised > 0
-                assert result.sessions_anonymised > 0
-                assert (
-                    entries(session, config.site.id, config.site.timezone, *WINDOW, dims) == before
-                )
+                assert result.visits_deleted > 0
+                assert result.sessions_deleted > 0
+                oldest = session.scalar(select(func.min(Visit.checked_in_at)))
+                assert oldest is not None
+                assert oldest >= NOW - dt.timedelta(days=config.retention.movement_days + 1)
+                assert _kept_figures(session, config) == before
     finally:
         site_engine.dispose()
         central_engine.dispose()
+
+
+def _kept_figures(session: Session, config: StationConfig) -> list[object]:
+    """What the aggregates say of the whole history, but the distinct counts (those
+    need the rows, and say so once they are gone)."""
+    zone = ZoneInfo(config.site.timezone)
+    first, last = (moment.astimezone(zone).date() for moment in WINDOW)
+    connection = session.connection()
+    tables = [
+        entries_table(connection, config.site.id, first, last, dims, zone).with_measures(
+            (Measure.ENTRIES, Measure.MEMBERS, Measure.VISITORS, Measure.MEDIAN_MINUTES)
+        )
+        for dims in (["commune", "kind", "month"], ["weekday", "hour"], ["purpose"])
+    ] + [
+        usage_table(
+            connection, config.site.id, first, last, ["machine", "month"], zone
+        ).with_measures((Measure.SESSIONS, Measure.HOURS))
+    ]
+    return [(table.rows, table.totals) for table in tables]

@@ -1,0 +1,327 @@
+"""The retention purge: movement logs deleted after their period, the figures kept.
+
+Visits, machine sessions and access events older than `movement_days` are deleted,
+not anonymised: the daily tallies (`station.aggregates`) hold their figures, and the
+distinct people of every period are counted before they go (`station.people.freeze`).
+Rows go by whole local days: the purge freezes the days before the first one that
+starts after the cutoff (`mark_frozen_before`), deletes their rows, and first folds
+into the cells any row that arrived for an already frozen day since the last purge
+(`station.aggregates.fold`). At a site only rows central already holds go, so nothing
+is lost before it is uploaded: the frozen days stop before the first day with a row
+not uploaded yet. A visitor is forgotten after `visitor_days` without a visit; the
+purge keeps when each visitor was last seen (`VisitorLastSeen`) as it deletes the
+visits that said it. The refusals kept for staff go after `movement_days` too. The
+purge is a list of steps (`STEPS`), run in order. docs/privacy.md says all of this.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import CursorResult, delete, func, select, union
+from sqlalchemy.orm import Session
+
+from station.aggregates import (
+    day_bounds,
+    fold,
+    frozen_before,
+    local_day,
+    mark_frozen_before,
+    mark_people_since,
+)
+from station.db import (
+    AccessEvent,
+    MachineSession,
+    Member,
+    MemberKind,
+    SyncRejection,
+    Visit,
+    VisitorLastSeen,
+    utcnow,
+)
+from station.db.live import live
+from station.people import freeze_before_purge
+from station.periods import first_whole_day
+from station.privacy import forget
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    visits_deleted: int
+    events_deleted: int
+    sessions_deleted: int
+    visitors_forgotten: int
+    rejections_deleted: int = 0
+    late_days_folded: int = 0  # frozen days whose late rows were added to the figures
+
+    def counts(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one purge may touch: a site's rows (None: every site, at central), older
+    than `cutoff` for movement logs; visitors unseen since `stale` are forgotten."""
+
+    site_id: str | None
+    zone: ZoneInfo
+    now: dt.datetime
+    cutoff: dt.datetime
+    stale: dt.datetime
+    uploaded_only: bool
+    # Each site's first day kept whole, once `_freeze_days` decided it.
+    kept_from: dict[str, dt.date] = field(default_factory=dict)
+
+    def history(self, model: Any, *conditions: Any) -> list[Any]:
+        clauses = list(conditions)
+        if self.site_id is not None:
+            clauses.append(model.site_id == self.site_id)
+        if self.uploaded_only:  # a purge never loses a row central does not hold yet
+            clauses.append(model.uploaded_at.is_not(None))
+        return clauses
+
+    def before(self, site_id: str) -> dt.datetime:
+        """The instant before which `site_id`'s visits and sessions go."""
+        return day_bounds(self.kept_from[site_id], self.zone)[0]
+
+
+Step = Callable[[Session, Scope], int]
+
+
+def purge(
+    session: Session,
+    site_id: str | None,
+    movement_days: int,
+    visitor_days: int,
+    *,
+    zone: ZoneInfo,
+    now: dt.datetime | None = None,
+    uploaded_only: bool = True,
+    dry_run: bool = False,
+) -> PurgeResult:
+    """Apply the retention periods. ``site_id`` None purges every site (central);
+    `zone` is the sites' time zone (their local days).
+
+    At central, pass a session that gives revisions to what it writes (the erased
+    visitors' tombstones must reach the sites). ``dry_run`` runs the same steps in a
+    savepoint rolled back: the counts of a real purge, nothing changed."""
+    now = now or utcnow()
+    scope = Scope(
+        site_id,
+        zone,
+        now,
+        cutoff=now - dt.timedelta(days=movement_days),
+        stale=now - dt.timedelta(days=visitor_days),
+        uploaded_only=uploaded_only,
+    )
+    savepoint = session.begin_nested() if dry_run else None
+    try:
+        # Distinct people of the periods, counted while the rows still name them.
+        freeze_before_purge(session.connection(), site_id, zone, now, movement_days)
+        return PurgeResult(**{name: step(session, scope) for name, step in STEPS})
+    finally:
+        if savepoint is not None:
+            savepoint.rollback()
+
+
+def _forget_stale_visitors(session: Session, scope: Scope) -> int:
+    """Visitors with no visit since `stale`, decided before any visit is deleted."""
+    forgotten = 0
+    candidates = session.scalars(
+        select(Member).where(
+            Member.kind == MemberKind.VISITOR, live(Member), Member.created_at < scope.stale
+        )
+    ).all()
+    for visitor in candidates:
+        last_visit = session.scalar(
+            select(func.max(Visit.checked_in_at)).where(Visit.member_id == visitor.id)
+        )
+        kept = session.get(VisitorLastSeen, visitor.id)
+        times = [last_visit, kept.seen_at if kept is not None else None]
+        seen = max((moment for moment in times if moment is not None), default=None)
+        if seen is None or seen < scope.stale:
+            forget(session, visitor, now=scope.now)
+            forgotten += 1
+    return forgotten
+
+
+def _freeze_days(session: Session, scope: Scope) -> int:
+    """Decide each site's first day kept whole, fold the late rows of the days frozen
+    before, and freeze the days before it. The frozen days whose late rows were added."""
+    folded = 0
+    connection = session.connection()
+    for site_id in _sites(session, scope):
+        kept_from = _first_whole_day(session, scope, site_id)
+        frozen = frozen_before(connection, site_id)
+        if frozen is not None:
+            # Rows of days frozen before are late arrivals, counted nowhere yet.
+            until = day_bounds(min(frozen, kept_from), scope.zone)[0]
+            late = {local_day(at, scope.zone) for at in _row_times(session, site_id, until)}
+            fold(connection, site_id, scope.zone, late)
+            folded += len(late)
+        # Rows before `kept_from` go; the days between it and an older freeze (a site
+        # whose uploads stopped) hold only late rows, and wait for the next purge.
+        scope.kept_from[site_id] = kept_from
+        mark_frozen_before(connection, site_id, kept_from)  # never moved back
+        # From the first day not frozen on, rows still name their people (`people_since`).
+        whole = frozen_before(connection, site_id) or kept_from
+        mark_people_since(session, site_id, whole)
+    if scope.site_id is None and scope.kept_from:
+        mark_people_since(session, None, max(scope.kept_from.values()))
+    return folded
+
+
+def _sites(session: Session, scope: Scope) -> list[str]:
+    if scope.site_id is not None:
+        return [scope.site_id]
+    found = session.scalars(
+        union(
+            select(Visit.site_id).where(Visit.checked_in_at < scope.cutoff),
+            select(MachineSession.site_id).where(MachineSession.started_at < scope.cutoff),
+        )
+    )
+    return sorted(set(found))
+
+
+def _first_whole_day(session: Session, scope: Scope, site_id: str) -> dt.date:
+    """The first local day that starts at or after the cutoff, or, at a site, the day
+    of its oldest row central does not hold yet if that comes first."""
+    day = first_whole_day(scope.cutoff, scope.zone)
+    if scope.uploaded_only:
+        unsent = [
+            session.scalar(
+                select(func.min(Visit.checked_in_at)).where(
+                    Visit.site_id == site_id,
+                    Visit.uploaded_at.is_(None),
+                    Visit.checked_in_at < scope.cutoff,
+                )
+            ),
+            session.scalar(
+                select(func.min(MachineSession.started_at)).where(
+                    MachineSession.site_id == site_id,
+                    MachineSession.uploaded_at.is_(None),
+                    MachineSession.started_at < scope.cutoff,
+                )
+            ),
+        ]
+        days = [local_day(at, scope.zone) for at in unsent if at is not None]
+        day = min([day, *days])
+    return day
+
+
+def _row_times(session: Session, site_id: str, until: dt.datetime) -> list[dt.datetime]:
+    return list(
+        session.scalars(
+            union(
+                select(Visit.checked_in_at).where(
+                    Visit.site_id == site_id, Visit.checked_in_at < until
+                ),
+                select(MachineSession.started_at).where(
+                    MachineSession.site_id == site_id, MachineSession.started_at < until
+                ),
+            )
+        )
+    )
+
+
+def _delete_visits(session: Session, scope: Scope) -> int:
+    deleted = 0
+    for site_id in scope.kept_from:
+        before = Visit.site_id == site_id, Visit.checked_in_at < scope.before(site_id)
+        _keep_last_seen(session, before)
+        deleted += _count(
+            session.execute(
+                delete(Visit)
+                .where(*before, *scope.history(Visit))
+                .execution_options(synchronize_session=False)
+            )
+        )
+    return deleted
+
+
+def _keep_last_seen(session: Session, doomed: tuple[Any, ...]) -> None:
+    """Keep when each live visitor was last seen, from the visits about to go."""
+    live_visitors = select(Member.id).where(Member.kind == MemberKind.VISITOR, live(Member))
+    seen = dict(
+        session.execute(
+            select(Visit.member_id, func.max(Visit.checked_in_at))
+            .where(*doomed, Visit.member_id.in_(live_visitors))
+            .group_by(Visit.member_id)
+        ).all()
+    )
+    if not seen:
+        return
+    known: dict[uuid.UUID, VisitorLastSeen] = {
+        row.member_id: row
+        for row in session.scalars(
+            select(VisitorLastSeen).where(VisitorLastSeen.member_id.in_(list(seen)))
+        )
+    }
+    for member_id, at in seen.items():
+        if member_id is None:
+            continue
+        if member_id in known:
+            known[member_id].seen_at = max(known[member_id].seen_at, at)
+        else:
+            session.add(VisitorLastSeen(member_id=member_id, seen_at=at))
+    session.flush()
+
+
+def _delete_sessions(session: Session, scope: Scope) -> int:
+    deleted = 0
+    for site_id in scope.kept_from:
+        deleted += _count(
+            session.execute(
+                delete(MachineSession)
+                .where(
+                    MachineSession.site_id == site_id,
+                    MachineSession.started_at < scope.before(site_id),
+                    *scope.history(MachineSession),
+                )
+                .execution_options(synchronize_session=False)
+            )
+        )
+    return deleted
+
+
+def _delete_events(session: Session, scope: Scope) -> int:
+    return _count(
+        session.execute(
+            delete(AccessEvent)
+            .where(*scope.history(AccessEvent, AccessEvent.at < scope.cutoff))
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def _delete_rejections(session: Session, scope: Scope) -> int:
+    # Refusals name badges (hashes), people and agents' payloads: movement logs too.
+    return _count(
+        session.execute(
+            delete(SyncRejection)
+            .where(SyncRejection.at < scope.cutoff)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+# In order: visitors are judged on their visits before those go; the days are frozen
+# (and their late rows folded) before their rows go.
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("visitors_forgotten", _forget_stale_visitors),
+    ("late_days_folded", _freeze_days),
+    ("visits_deleted", _delete_visits),
+    ("sessions_deleted", _delete_sessions),
+    ("events_deleted", _delete_events),
+    ("rejections_deleted", _delete_rejections),
+)
+
+
+def _count(result: Any) -> int:
+    return result.rowcount if isinstance(result, CursorResult) else 0
