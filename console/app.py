@@ -1,0 +1,54 @@
+"""The console's ASGI application: `create_app(...)`, served by uvicorn (`station web`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from console import login, pages
+from console.clock import Clock, system_clock
+from console.cookies import CookieCodec
+from console.guard import Console
+from console.signing import cookie_secret
+
+HERE = Path(__file__).parent
+
+
+def create_app(
+    sessions: sessionmaker[Session],
+    *,
+    badge_key: bytes,
+    timezone: str,
+    clock: Clock = system_clock,
+) -> Starlette:
+    """The console on central's registry; `sessions` are central's writing sessions
+    (sync.central.sessions), so that what the console writes gets revisions."""
+    templates = Jinja2Templates(
+        env=Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+    )
+    console = Console(
+        sessions=sessions,
+        templates=templates,
+        codec=CookieCodec(cookie_secret(sessions, clock())),
+        clock=clock,
+        badge_key=badge_key,
+        timezone=timezone,
+    )
+    routes = [
+        Route("/login", login.login, methods=["GET", "POST"]),
+        Route("/logout", login.logout, methods=["POST"]),
+        Route("/", pages.dashboard),
+        Route("/members", pages.members),
+        Route("/members/{member_id}", pages.member),
+        Route("/audit", pages.audit_log),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    app.state.console = console
+    return app
