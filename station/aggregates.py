@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from station.db import EntryTally, MachineSession, SyncCursor, UsageTally, Visit
+from station.rollups import mark_stale, roll_up
 
 # The calendar the tallies keep: a moment outside it (an agent's clock at year 1 or
 # 9999) has no local day in every zone, and no visit is checked in there.
@@ -103,7 +104,9 @@ def fold(connection: Connection, site_id: str, zone: ZoneInfo, days: Iterable[dt
     arrived after their day froze (an agent or a site offline past the retention),
     which recomputing would lose, as the day's other rows are gone. The purge calls it
     just before it deletes those rows, in the same transaction, so each counts once."""
-    for day in sorted(set(days)):
+    wanted = sorted(set(days))
+    mark_stale(connection, site_id, wanted)
+    for day in wanted:
         _add_to_cells(
             connection,
             _ENTRIES,
@@ -174,8 +177,10 @@ def refresh_entries(
     connection: Connection, site_id: str, zone: ZoneInfo, days: Iterable[dt.date]
 ) -> None:
     """Recompute the entry cells of `days` (local) from the site's visits."""
-    for day in _recomputable(connection, site_id, days):
+    recomputed = _recomputable(connection, site_id, days)
+    for day in recomputed:
         _refresh_entry_span(connection, site_id, zone, day, None)
+    mark_stale(connection, site_id, recomputed)
 
 
 def refresh_entry_hours(
@@ -189,6 +194,7 @@ def refresh_entry_hours(
     for day, hour in sorted(wanted):
         if day in allowed:
             _refresh_entry_span(connection, site_id, zone, day, hour)
+    mark_stale(connection, site_id, allowed)
 
 
 def _hour_spans(day: dt.date, hour: int, zone: ZoneInfo) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -348,4 +354,5 @@ def rebuild(
     days = [first + dt.timedelta(days=n) for n in range((until - first).days + 1)]
     refresh_entries(connection, site_id, zone, days)
     refresh_usage(connection, site_id, zone, days)
+    roll_up(connection, site_id)
     return len(days)

@@ -10,8 +10,10 @@ into the cells any row that arrived for an already frozen day since the last pur
 is lost before it is uploaded: the frozen days stop before the first day with a row
 not uploaded yet. A visitor is forgotten after `visitor_days` without a visit; the
 purge keeps when each visitor was last seen (`VisitorLastSeen`) as it deletes the
-visits that said it. The refusals kept for staff go after `movement_days` too. The
-purge is a list of steps (`STEPS`), run in order. docs/privacy.md says all of this.
+visits that said it. The refusals kept for staff go after `movement_days` too. Last,
+the entry roll-ups of the days changed since the last purge are summed again
+(`station.rollups`). The purge is a list of steps (`STEPS`), run in order.
+docs/privacy.md says all of this.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from station.db.live import live
 from station.people import freeze_before_purge
 from station.periods import first_whole_day
 from station.privacy import forget
+from station.rollups import roll_up
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class PurgeResult:
     visitors_forgotten: int
     rejections_deleted: int = 0
     late_days_folded: int = 0  # frozen days whose late rows were added to the figures
+    days_rolled_up: int = 0  # days whose entry roll-ups were summed again (station.rollups)
 
     def counts(self) -> dict[str, int]:
         return dataclasses.asdict(self)
@@ -312,7 +316,7 @@ def _delete_rejections(session: Session, scope: Scope) -> int:
 
 
 # In order: visitors are judged on their visits before those go; the days are frozen
-# (and their late rows folded) before their rows go.
+# (and their late rows folded) before their rows go; the roll-ups, once a day, last.
 STEPS: tuple[tuple[str, Step], ...] = (
     ("visitors_forgotten", _forget_stale_visitors),
     ("late_days_folded", _freeze_days),
@@ -320,6 +324,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("sessions_deleted", _delete_sessions),
     ("events_deleted", _delete_events),
     ("rejections_deleted", _delete_rejections),
+    ("days_rolled_up", lambda session, scope: roll_up(session.connection(), scope.site_id)),
 )
 
 

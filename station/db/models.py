@@ -350,6 +350,37 @@ class EntryTally(Base):
     durations: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
 
+class EntryRollup(Base):
+    """The entry cells summed by one dimension (or none: `dimension` ""), over a local
+    day or a calendar month (`grain`): what a report over years reads, some thousands
+    of rows where the cells are millions (`station.rollups`). No person."""
+
+    __tablename__ = "entry_rollups"
+
+    # Dimension first: a report asks for one dimension, at one site or at every site.
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)  # "day" or "month"
+    start: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # the day, or the 1st
+    site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    visitors: Mapped[int] = mapped_column(Integer, default=0)
+    timed: Mapped[int] = mapped_column(Integer, default=0)
+    minutes: Mapped[float] = mapped_column(default=0.0)
+    durations: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+
+class StaleRollup(Base):
+    """A local day whose entry cells changed since it was rolled up: reports read its
+    cells, until the next roll-up (`station.rollups.roll_up`) sums it again."""
+
+    __tablename__ = "stale_rollups"
+
+    site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+
+
 class UsageTally(Base):
     """One cell of the daily machine figures: the sessions started in one local hour
     on one machine, and their machine time. No person."""

@@ -15,13 +15,14 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Text, cast, func, select, true
+from sqlalchemy import Connection, Integer, Text, cast, func, select
 
 from station.aggregates import BUCKET_MINUTES
 from station.communes import commune_key
 from station.db import EntryTally, UsageTally
 from station.reports.cells import DAY_DERIVED, cell_key
 from station.reports.distinct import Ask, distinct_per_site
+from station.reports.entry_rows import Plan, entry_buckets, entry_sums, plan
 from station.reports.table import (
     ENTRY_MEASURES,
     UNKNOWN,
@@ -88,35 +89,25 @@ def entries_table(
         Dimension.SITE: t.site_id,
     }
     named = [d for d in dims if d in stored]
-    days = [t.day] if any(d in DAY_DERIVED for d in dims) else []
-    inner = (
-        select(
-            *(d.label("day") for d in days),
-            *(stored[d].label(f"by_{d}") for d in named),
-            t.kind.label("cell_kind"),
-            func.sum(t.entries).label("entries"),
-            func.sum(t.minutes).label("minutes"),
-        )
-        .where(t.day >= first, t.day <= last)
-        .group_by(*days, *(stored[d] for d in named), t.kind)
-    )
-    if site is not None:
-        inner = inner.where(t.site_id == site)
-    daily = inner.subquery()
+    chosen = plan(connection, site, first, last, dims)
+    daily = entry_sums(chosen, stored)
     groups = _groups(connection, dims, daily.c.get("day"), {d: daily.c[f"by_{d}"] for d in named})
     query = select(
-        *groups, daily.c.cell_kind, func.sum(daily.c.entries), func.sum(daily.c.minutes)
-    ).group_by(*groups, daily.c.cell_kind)
+        *groups,
+        func.sum(daily.c.entries),
+        func.sum(daily.c.members),
+        func.sum(daily.c.visitors),
+        func.sum(daily.c.minutes),
+    ).group_by(*groups)
     sums: defaultdict[Key, list[float]] = defaultdict(lambda: [0, 0, 0, 0.0])
     for row in connection.execute(query):
-        *found, kind, count, minutes = row
-        key = _group_key(dims, found, stored)
-        cell = sums[key]
-        cell[0] += int(count)
-        cell[1] += int(count) if kind == "member" else 0
-        cell[2] += int(count) if kind == "visitor" else 0
+        *found, count, members, visitors, minutes = row
+        cell = sums[_group_key(dims, found, stored)]
+        cell[0] += int(count or 0)
+        cell[1] += int(members or 0)
+        cell[2] += int(visitors or 0)
         cell[3] += float(minutes or 0.0)
-    medians = _medians(connection, site, first, last, dims, stored)
+    medians = _medians(connection, chosen, dims, stored)
     rows: list[tuple[Key, dict[str, Value]]] = [
         (
             key,
@@ -317,34 +308,12 @@ def _group_key(dims: Sequence[str], found: Sequence[Any], stored: Mapping[str, A
 
 
 def _medians(
-    connection: Connection,
-    site: str | None,
-    first: dt.date,
-    last: dt.date,
-    dims: Sequence[str],
-    stored: Mapping[str, Any],
+    connection: Connection, chosen: Plan, dims: Sequence[str], stored: Mapping[str, Any]
 ) -> dict[Key, dict[str, int]]:
-    t = EntryTally
     named = [d for d in dims if d in stored]
-    days = [t.day] if any(d in DAY_DERIVED for d in dims) else []
     # The buckets are summed by the database: five years arrive as one histogram per
-    # key, not as every cell's JSON (json_each: SQLite and PostgreSQL alike).
-    bucket = func.json_each(t.durations).table_valued("key", "value")
-    inner = (
-        select(
-            *(d.label("day") for d in days),
-            *(stored[d].label(f"by_{d}") for d in named),
-            bucket.c.key.label("bucket"),
-            func.sum(cast(cast(bucket.c.value, Text), Integer)).label("visits"),
-        )
-        .select_from(t)
-        .join(bucket, true())
-        .where(t.day >= first, t.day <= last, t.timed > 0)
-        .group_by(*days, *(stored[d] for d in named), bucket.c.key)
-    )
-    if site is not None:
-        inner = inner.where(t.site_id == site)
-    daily = inner.subquery()
+    # key, not as every cell's JSON.
+    daily = entry_buckets(chosen, stored)
     groups = _groups(connection, dims, daily.c.get("day"), {d: daily.c[f"by_{d}"] for d in named})
     query = select(*groups, daily.c.bucket, func.sum(daily.c.visits)).group_by(
         *groups, daily.c.bucket

@@ -26,7 +26,7 @@ from station.db import (
     Visit,
     make_engine,
 )
-from station.db.models import FirstVisit, PeriodMember, StaffPinFailure
+from station.db.models import FirstVisit, PeriodMember, StaffPinFailure, VisitorLastSeen
 from station.ids import new_event_id
 from sync import central
 
@@ -48,6 +48,7 @@ EXPORTED = {
     "period_members": "period_members",
     "skill_records": "skills",
     "companies": "companies",
+    "visitor_last_seen": "last_seen",
 }
 
 
@@ -146,6 +147,7 @@ def populate(session: Callable[[], AbstractContextManager[Session]]) -> str:
                     )
                 )
         db.add(StaffPinFailure(member_id=camille.id, failures=2))
+        db.add(VisitorLastSeen(member_id=camille.id, seen_at=AT))
         db.add(
             SyncRejection(
                 entity="agent_event",
@@ -206,5 +208,6 @@ def test_forget_removes_the_refusals_and_pin_failures_naming_the_person(
         forget(db, db.scalars(select(Member).where(Member.email == "c@example.fr")).one())
     with Session(engine) as db:
         assert db.scalars(select(StaffPinFailure)).all() == []
+        assert db.scalars(select(VisitorLastSeen)).all() == []
         [left] = db.scalars(select(SyncRejection)).all()
         assert left.entity == "members" and left.entity_id != camille  # Zoé's stays

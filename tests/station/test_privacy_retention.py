@@ -164,5 +164,6 @@ def test_dry_run_counts_what_a_purge_removes_and_changes_nothing(
         "sessions_deleted": 0,
         "rejections_deleted": 1,
         "late_days_folded": 0,
+        "days_rolled_up": 0,
     }
     assert state() != before

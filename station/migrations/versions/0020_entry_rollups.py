@@ -1,0 +1,45 @@
+"""Entry roll-ups by one dimension per day and month, and the days whose cells changed since.
+
+Revision ID: 0020
+Revises: 0019
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0020"
+down_revision = "0019"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "entry_rollups",
+        sa.Column("dimension", sa.String(16), primary_key=True),
+        sa.Column("grain", sa.String(5), primary_key=True),
+        sa.Column("start", sa.Date(), primary_key=True),
+        sa.Column("site_id", sa.String(64), primary_key=True),
+        sa.Column("value", sa.String(64), primary_key=True),
+        sa.Column("entries", sa.Integer(), nullable=False),
+        sa.Column("members", sa.Integer(), nullable=False),
+        sa.Column("visitors", sa.Integer(), nullable=False),
+        sa.Column("timed", sa.Integer(), nullable=False),
+        sa.Column("minutes", sa.Float(), nullable=False),
+        sa.Column("durations", sa.JSON(), nullable=False),
+    )
+    op.create_table(
+        "stale_rollups",
+        sa.Column("site_id", sa.String(64), primary_key=True),
+        sa.Column("day", sa.Date(), primary_key=True),
+    )
+    # Every day that has cells is stale: the first roll-up (the daily purge, or
+    # `station.aggregates.rebuild`) sums them all; until then reports read the cells.
+    op.execute(
+        "INSERT INTO stale_rollups (site_id, day) SELECT DISTINCT site_id, day FROM entry_tallies"
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("stale_rollups")
+    op.drop_table("entry_rollups")

@@ -1,0 +1,183 @@
+"""Roll-ups of the entry cells: what a report over years reads instead of every cell.
+
+The entry cells (`station.aggregates`) are almost as many as the visits (an hour x
+space x purpose x commune x kind x plan x age band of one day is nearly always a cell
+of its own: 1.9 million cells for 3 million check-ins over five years), so a report
+reading them reads millions of rows. A report asks for one dimension at a time (or
+one beside periods), so the cells are also kept summed by each dimension alone, per
+local day and per calendar month (`EntryRollup`): five years by commune are some
+thousands of month rows, by day some two thousand day rows.
+
+Whatever changes a day's cells marks the day stale (`mark_stale`, one insert beside
+the cells'); `roll_up` sums the stale days again (the daily purge runs it, and
+`station.aggregates.rebuild`); until then reports read the stale days from the cells
+(`station.reports.from_aggregates`), so a report is never behind the cells. A check-in
+pays for one insert, not for the roll-up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, delete, insert, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from station.db import EntryRollup, EntryTally, StaleRollup
+from station.figures import Dimension
+
+
+class Grain(enum.StrEnum):
+    DAY = "day"
+    MONTH = "month"
+
+
+TOTAL = ""  # the roll-up by no dimension: a day's or a month's whole figures
+# The cells' columns a report may ask by, each rolled up alone.
+ROLLED: Mapping[str, str] = {
+    Dimension.HOUR: "hour",
+    Dimension.SPACE: "space",
+    Dimension.PURPOSE: "purpose",
+    Dimension.COMMUNE: "commune",
+    Dimension.KIND: "kind",
+    Dimension.PLAN: "plan",
+    Dimension.AGE: "age_band",
+}
+
+_CELLS = cast(Table, EntryTally.__table__)
+_ROLLUPS = cast(Table, EntryRollup.__table__)
+_STALE = cast(Table, StaleRollup.__table__)
+_MEASURES = ("entries", "members", "visitors", "timed", "minutes")
+
+
+def mark_stale(connection: Connection, site_id: str, days: Iterable[dt.date]) -> None:
+    """Record that these local days' cells changed (idempotent)."""
+    rows = [{"site_id": site_id, "day": day} for day in set(days)]
+    if not rows:
+        return
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.execute(postgresql.insert(_STALE).on_conflict_do_nothing(), rows)
+    elif dialect == "sqlite":
+        connection.execute(sqlite.insert(_STALE).on_conflict_do_nothing(), rows)
+    else:  # pragma: no cover - Station runs on SQLite and PostgreSQL only
+        known = {(s, d) for s, d in connection.execute(select(_STALE.c.site_id, _STALE.c.day))}
+        fresh = [row for row in rows if (row["site_id"], row["day"]) not in known]
+        if fresh:
+            connection.execute(insert(_STALE), fresh)
+
+
+def stale_days(connection: Connection, site_id: str | None) -> set[tuple[str, dt.date]]:
+    """The (site, day)s not rolled up since their cells changed: one site, or all."""
+    query = select(_STALE.c.site_id, _STALE.c.day)
+    if site_id is not None:
+        query = query.where(_STALE.c.site_id == site_id)
+    return {(site, day) for site, day in connection.execute(query)}
+
+
+def roll_up(connection: Connection, site_id: str | None = None) -> int:
+    """Sum again the stale days (one site's, or every site's) and their months. The
+    days rolled up."""
+    stale = stale_days(connection, site_id)
+    by_site: defaultdict[str, set[dt.date]] = defaultdict(set)
+    for site, day in stale:
+        by_site[site].add(day)
+    for site, days in by_site.items():
+        for day in sorted(days):
+            _roll_day(connection, site, day)
+        for month in sorted({day.replace(day=1) for day in days}):
+            _roll_month(connection, site, month)
+    if stale:
+        connection.execute(
+            delete(_STALE).where(tuple_(_STALE.c.site_id, _STALE.c.day).in_(sorted(stale)))
+        )
+    return len(stale)
+
+
+def _roll_day(connection: Connection, site_id: str, day: dt.date) -> None:
+    columns = [_CELLS.c[name] for name in ROLLED.values()]
+    cells = connection.execute(
+        select(
+            *columns,
+            _CELLS.c.entries,
+            _CELLS.c.timed,
+            _CELLS.c.minutes,
+            _CELLS.c.durations,
+        ).where(_CELLS.c.site_id == site_id, _CELLS.c.day == day)
+    ).mappings()
+    sums: dict[tuple[str, str], dict[str, Any]] = {}
+    for cell in cells:
+        measures = {
+            "entries": cell["entries"],
+            "members": cell["entries"] if cell["kind"] == "member" else 0,
+            "visitors": cell["entries"] if cell["kind"] == "visitor" else 0,
+            "timed": cell["timed"],
+            "minutes": cell["minutes"],
+            "durations": cell["durations"] or {},
+        }
+        _add(sums, (TOTAL, ""), measures)
+        for dimension, column in ROLLED.items():
+            _add(sums, (dimension, str(cell[column] if cell[column] is not None else "")), measures)
+    _replace(connection, site_id, Grain.DAY, day, sums)
+
+
+def _roll_month(connection: Connection, site_id: str, month: dt.date) -> None:
+    following = (month + dt.timedelta(days=32)).replace(day=1)
+    days = connection.execute(
+        select(_ROLLUPS).where(
+            _ROLLUPS.c.site_id == site_id,
+            _ROLLUPS.c.grain == Grain.DAY,
+            _ROLLUPS.c.start >= month,
+            _ROLLUPS.c.start < following,
+        )
+    ).mappings()
+    sums: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in days:
+        _add(sums, (row["dimension"], row["value"]), dict(row))
+    _replace(connection, site_id, Grain.MONTH, month, sums)
+
+
+def _add(
+    sums: dict[tuple[str, str], dict[str, Any]], key: tuple[str, str], measures: Mapping[str, Any]
+) -> None:
+    total = sums.get(key)
+    if total is None:
+        total = sums[key] = {name: 0 for name in _MEASURES} | {"durations": defaultdict(int)}
+    for name in _MEASURES:
+        total[name] += measures[name] or 0
+    for bucket, count in (measures["durations"] or {}).items():
+        total["durations"][bucket] += count
+
+
+def _replace(
+    connection: Connection,
+    site_id: str,
+    grain: Grain,
+    start: dt.date,
+    sums: Mapping[tuple[str, str], Mapping[str, Any]],
+) -> None:
+    connection.execute(
+        delete(_ROLLUPS).where(
+            _ROLLUPS.c.site_id == site_id, _ROLLUPS.c.grain == grain, _ROLLUPS.c.start == start
+        )
+    )
+    if sums:
+        connection.execute(
+            insert(_ROLLUPS),
+            [
+                {
+                    "dimension": dimension,
+                    "grain": grain.value,
+                    "start": start,
+                    "site_id": site_id,
+                    "value": value,
+                    **{name: total[name] for name in _MEASURES},
+                    "minutes": round(float(total["minutes"]), 3),
+                    "durations": dict(total["durations"]),
+                }
+                for (dimension, value), total in sums.items()
+            ],
+        )

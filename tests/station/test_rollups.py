@@ -1,0 +1,171 @@
+"""Reports read the roll-ups where they serve, and say exactly what the cells say:
+rolled up, stale, half of each, month rows and day rows, at one site or at central."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from station import registry
+from station.aggregates import rebuild, refresh_entries
+from station.db import EntryRollup, MemberKind, StaleRollup, Visit, make_engine
+from station.reports.entry_rows import plan
+from station.reports.from_aggregates import entries_table
+from station.rollups import mark_stale, roll_up
+
+PARIS = ZoneInfo("Europe/Paris")
+SITES = ("saint-omer-gare", "arques-mediatheque")
+FIRST, LAST = dt.date(2026, 8, 20), dt.date(2026, 11, 30)  # 25 October: clocks go back
+PURPOSES = {"coworking": "coworking", "fablab": "fablab", "aide-numerique": "numerique"}
+COMMUNES = ("62765", "62297", "00000", None)
+SHAPES: tuple[tuple[str, ...], ...] = (
+    (),
+    ("day",),
+    ("week",),
+    ("month",),
+    ("quarter",),
+    ("year",),
+    ("hour",),
+    ("weekday", "hour"),
+    ("commune",),
+    ("purpose", "month"),
+    ("kind", "site"),
+    ("age",),
+    ("commune", "kind"),  # two dimensions: the cells
+)
+RANGES = (
+    (FIRST, LAST),
+    (dt.date(2026, 9, 1), dt.date(2026, 10, 31)),  # whole months only
+    (dt.date(2026, 9, 15), dt.date(2026, 11, 3)),  # a month between two ends
+)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    fixture = "site_db" if request.param == "sqlite" else "pg_migrated_url"
+    engine = make_engine(str(request.getfixturevalue(fixture)))
+    yield engine
+    engine.dispose()
+
+
+def _history(session: Session, site: str, seed: int) -> None:
+    chance = random.Random(seed)
+    people = [
+        registry.add_member(
+            session,
+            f"P{n}",
+            kind=MemberKind.VISITOR if n % 4 == 0 else MemberKind.MEMBER,
+            home_commune=COMMUNES[n % len(COMMUNES)],
+        )
+        for n in range(30)
+    ]
+    for _ in range(400):
+        person = chance.choice(people)
+        day = FIRST + dt.timedelta(days=chance.randrange((LAST - FIRST).days + 1))
+        local = dt.datetime.combine(day, dt.time(chance.randrange(24), chance.randrange(60)))
+        at = local.replace(tzinfo=PARIS).astimezone(dt.UTC)
+        purpose = chance.choice(list(PURPOSES))
+        minutes = chance.randrange(5, 600)
+        session.add(
+            Visit(
+                site_id=site,
+                member_id=person.id,
+                kiosk_id="entrance",
+                purpose=purpose,
+                space=PURPOSES[purpose],
+                home_commune=person.home_commune,
+                member_kind=person.kind.value,
+                age_band=chance.choice(("", "18-34", "60+")),
+                checked_in_at=at,
+                checked_out_at=at + dt.timedelta(minutes=minutes) if minutes % 3 else None,
+            )
+        )
+    session.flush()
+
+
+def _reports(engine: Engine, site: str | None) -> list[object]:
+    with engine.connect() as connection:
+        return [
+            (dims, first, entries_table(connection, site, first, last, dims, PARIS).rows)
+            for dims in SHAPES
+            for first, last in RANGES
+        ]
+
+
+def _all_days() -> list[dt.date]:
+    return [FIRST + dt.timedelta(days=n) for n in range((LAST - FIRST).days + 1)]
+
+
+def test_the_roll_ups_say_what_the_cells_say(engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        for seed, site in enumerate(SITES):
+            _history(session, site, seed)
+            rebuild(session.connection(), site, PARIS, until=LAST)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(StaleRollup)) == 0
+        assert (connection.scalar(select(func.count()).select_from(EntryRollup)) or 0) > 0
+        rolled = plan(connection, None, *RANGES[2], ["commune"])
+        assert rolled.dimension == "commune" and rolled.months == (dt.date(2026, 10, 1),)
+        assert not rolled.stale
+    everywhere: tuple[str | None, ...] = (None, *SITES)
+    from_rollups = {site: _reports(engine, site) for site in everywhere}
+
+    # Every day stale: every report reads the cells alone.
+    with Session(engine) as session, session.begin():
+        for site in SITES:
+            mark_stale(session.connection(), site, _all_days())
+    for where in everywhere:
+        assert _reports(engine, where) == from_rollups[where]
+
+    # Half of them rolled again, at one site: month rows, day rows and cells together.
+    with Session(engine) as session, session.begin():
+        session.execute(
+            StaleRollup.__table__.delete().where(  # type: ignore[attr-defined]
+                StaleRollup.site_id == SITES[0], StaleRollup.day.in_(_all_days()[::2])
+            )
+        )
+        roll_up(session.connection(), SITES[1])
+    for where in everywhere:
+        assert _reports(engine, where) == from_rollups[where]
+
+
+def test_a_change_after_the_roll_up_shows_at_once_and_after_the_next(engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        _history(session, SITES[0], 7)
+        rebuild(session.connection(), SITES[0], PARIS, until=LAST)
+    day = dt.date(2026, 10, 14)
+
+    def month_of_october() -> tuple[object, object]:
+        with engine.connect() as connection:
+            table = entries_table(connection, SITES[0], FIRST, LAST, ["month"], PARIS)
+        rows = dict(table.rows)
+        return rows[("2026-10",)]["entries"], table.totals["entries"]
+
+    before = month_of_october()
+    with Session(engine) as session, session.begin():
+        person = registry.add_member(session, "Late")
+        at = dt.datetime.combine(day, dt.time(15), PARIS).astimezone(dt.UTC)
+        session.add(
+            Visit(
+                site_id=SITES[0],
+                member_id=person.id,
+                kiosk_id="entrance",
+                purpose="fablab",
+                space="fablab",
+                member_kind="member",
+                checked_in_at=at,
+            )
+        )
+        session.flush()
+        refresh_entries(session.connection(), SITES[0], PARIS, [day])
+    grown = (int(before[0]) + 1, int(before[1]) + 1)  # type: ignore[call-overload]
+    assert month_of_october() == grown  # the stale day read from its cells
+    with Session(engine) as session, session.begin():
+        assert roll_up(session.connection()) == 1
+    assert month_of_october() == grown  # and from the month row rolled up again
