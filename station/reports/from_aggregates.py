@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Text, cast, func, select
+from sqlalchemy import Connection, func, select
 
-from station.aggregates import BUCKET_MINUTES
-from station.communes import commune_key
 from station.db import EntryTally, UsageTally
-from station.reports.cells import DAY_DERIVED, cell_key
+from station.reports.cells import cell_key
 from station.reports.distinct import Ask, distinct_per_site
-from station.reports.entry_rows import Plan, entry_buckets, entry_sums, plan
+from station.reports.entry_rows import entry_sums, plan
+from station.reports.grouping import group_key, groups_of
+from station.reports.medians import medians
 from station.reports.table import (
     ENTRY_MEASURES,
     UNKNOWN,
@@ -91,7 +91,7 @@ def entries_table(
     named = [d for d in dims if d in stored]
     chosen = plan(connection, site, first, last, dims)
     daily = entry_sums(chosen, stored)
-    groups = _groups(connection, dims, daily.c.get("day"), {d: daily.c[f"by_{d}"] for d in named})
+    groups = groups_of(connection, dims, daily.c.get("day"), {d: daily.c[f"by_{d}"] for d in named})
     query = select(
         *groups,
         func.sum(daily.c.entries),
@@ -102,12 +102,12 @@ def entries_table(
     sums: defaultdict[Key, list[float]] = defaultdict(lambda: [0, 0, 0, 0.0])
     for row in connection.execute(query):
         *found, count, members, visitors, minutes = row
-        cell = sums[_group_key(dims, found, stored)]
+        cell = sums[group_key(dims, found, stored)]
         cell[0] += int(count or 0)
         cell[1] += int(members or 0)
         cell[2] += int(visitors or 0)
         cell[3] += float(minutes or 0.0)
-    medians = _medians(connection, chosen, dims, stored)
+    per_key, everyone = medians(connection, chosen, dims, stored)
     rows: list[tuple[Key, dict[str, Value]]] = [
         (
             key,
@@ -117,22 +117,18 @@ def entries_table(
                 Measure.FIRST_TIME: None,
                 Measure.MEMBERS: int(m),
                 Measure.VISITORS: int(v),
-                Measure.MEDIAN_MINUTES: _median(medians.get(key, {})),
+                Measure.MEDIAN_MINUTES: per_key.get(key),
             },
         )
         for key, (e, m, v, _minutes) in sums.items()
     ]
-    everyone: defaultdict[str, int] = defaultdict(int)
-    for histogram in medians.values():
-        for bucket, n in histogram.items():
-            everyone[bucket] += n
     totals: dict[str, Value] = {
         Measure.ENTRIES: sum(int(c[0]) for c in sums.values()),
         Measure.PEOPLE: None,
         Measure.FIRST_TIME: None,
         Measure.MEMBERS: sum(int(c[1]) for c in sums.values()),
         Measure.VISITORS: sum(int(c[2]) for c in sums.values()),
-        Measure.MEDIAN_MINUTES: _median(everyone),
+        Measure.MEDIAN_MINUTES: everyone,
     }
     ask = Ask(connection, site, first, last, zone, tuple(dims), Report.ENTRIES, raw_since)
     method = distinct_per_site(ask, rows, totals)
@@ -234,105 +230,3 @@ def usage_table(
 def _per_training(dims: Sequence[str]) -> bool:
     # A machine requiring two trainings counts under each: the column has no total.
     return Dimension.TRAINING in dims
-
-
-def _groups(
-    connection: Connection, dims: Sequence[str], day: Any, stored: Mapping[str, Any]
-) -> list[Any]:
-    """What the tallies are grouped by for `dims`, in their order: the stored columns,
-    and each day-derived period computed by the database (a few rows for five years,
-    not every day's); the day itself where the dialect has no such expression. Applied
-    to the cells already summed by day (a subquery, by day only when a period is
-    asked): a period is computed once a day, not once a cell."""
-    dialect = connection.dialect.name
-    return [
-        stored[d] if d in stored else _period(day, d, dialect)
-        for d in dims
-        if d in stored or d in DAY_DERIVED
-    ]
-
-
-def _period(day: Any, dim: str, dialect: str) -> Any:
-    """The period of `day` spelled as `DAY_DERIVED` spells it, in SQL."""
-    if dim == Dimension.DAY:
-        return day
-    if dialect == "postgresql":
-        patterns: dict[str, str] = {
-            Dimension.WEEK: 'IYYY-"W"IW',
-            Dimension.MONTH: "YYYY-MM",
-            Dimension.QUARTER: 'YYYY-"Q"Q',
-            Dimension.YEAR: "YYYY",
-            Dimension.WEEKDAY: "ID",
-        }
-        return func.to_char(day, patterns[dim])
-    if dialect == "sqlite":
-        # SQLite before 3.46 has no ISO week (%V) nor ISO weekday (%u): the ISO year and
-        # week are those of the week's Thursday, the weekday counted from Sunday = 0.
-        thursday = func.date(day, "-3 days", "weekday 4")
-        month = cast(func.strftime("%m", day), Integer)
-        week = (cast(func.strftime("%j", thursday), Integer) - 1) // 7 + 1
-        expressions: dict[str, Any] = {
-            Dimension.WEEK: func.strftime("%Y", thursday, type_=Text)
-            + "-W"
-            + func.printf("%02d", week, type_=Text),
-            Dimension.MONTH: func.strftime("%Y-%m", day, type_=Text),
-            Dimension.QUARTER: func.strftime("%Y", day, type_=Text)
-            + "-Q"
-            + cast((month + 2) // 3, Text),
-            Dimension.YEAR: func.strftime("%Y", day, type_=Text),
-            Dimension.WEEKDAY: (cast(func.strftime("%w", day), Integer) + 6) % 7 + 1,
-        }
-        return expressions[dim]
-    return day  # placed in its period in Python (`_group_key`)
-
-
-def _group_key(dims: Sequence[str], found: Sequence[Any], stored: Mapping[str, Any]) -> Key:
-    """The key of a row grouped by `_groups` (its values in the same order)."""
-    parts: list[str] = []
-    values = iter(found)
-    for dim in dims:
-        if dim not in stored and dim not in DAY_DERIVED:
-            continue
-        value = next(values)
-        if isinstance(value, dt.date):  # the day, or a period placed here
-            parts.append(DAY_DERIVED[dim](value))
-        elif dim in DAY_DERIVED:
-            parts.append(str(value))
-        elif dim == Dimension.HOUR:
-            parts.append(f"{int(value):02d}")
-        elif dim == Dimension.COMMUNE:
-            parts.append(commune_key(str(value or "")))
-        else:
-            parts.append(str(value) if value not in (None, "") else UNKNOWN)
-    return tuple(parts)
-
-
-def _medians(
-    connection: Connection, chosen: Plan, dims: Sequence[str], stored: Mapping[str, Any]
-) -> dict[Key, dict[str, int]]:
-    named = [d for d in dims if d in stored]
-    # The buckets are summed by the database: five years arrive as one histogram per
-    # key, not as every cell's JSON.
-    daily = entry_buckets(chosen, stored)
-    groups = _groups(connection, dims, daily.c.get("day"), {d: daily.c[f"by_{d}"] for d in named})
-    query = select(*groups, daily.c.bucket, func.sum(daily.c.visits)).group_by(
-        *groups, daily.c.bucket
-    )
-    merged: defaultdict[Key, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in connection.execute(query):
-        *found, start, n = row
-        merged[_group_key(dims, found, stored)][str(start)] += int(n)
-    return {key: dict(h) for key, h in merged.items()}
-
-
-def _median(histogram: Mapping[str, int]) -> float | None:
-    """The median visit in minutes, to the middle of its 5-minute bucket."""
-    total = sum(histogram.values())
-    if not total:
-        return None
-    seen = 0
-    for bucket in sorted(histogram, key=int):
-        seen += histogram[bucket]
-        if seen * 2 >= total:
-            return int(bucket) + BUCKET_MINUTES / 2
-    return None

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, func, select
 
 from station.aggregates import day_bounds
 from station.db import Company, EntryTally, MemberTraining, SkillRecord, Visit
-from station.reports.from_aggregates import DAY_DERIVED
+from station.reports.cells import DAY_DERIVED
 from station.reports.table import (
     COMPANY_MEASURES,
     PERIODS,

@@ -22,7 +22,8 @@ from station.config import load_config
 from station.db import EntryTally, Member, Visit, make_engine, upgrade
 from station.db.engine import alembic_config
 from station.errors import ConfigError, InvalidInput
-from station.reports.from_aggregates import DAY_DERIVED, entries_table
+from station.reports.cells import DAY_DERIVED
+from station.reports.from_aggregates import entries_table
 from station.reports.labels import Labels
 from station.reports.table import UNKNOWN, Dimension, Measure, Method
 from station.reports.words import Lang

@@ -21,7 +21,8 @@ from station.aggregates import BUCKET_MINUTES, people_since, rebuild, refresh_en
 from station.checkin import Desk
 from station.db import EntryTally, MachineSession, MemberKind, UsageTally, Visit, make_engine
 from station.ids import new_event_id
-from station.reports.from_aggregates import DAY_DERIVED, entries_table, usage_table
+from station.reports.cells import DAY_DERIVED
+from station.reports.from_aggregates import entries_table, usage_table
 from station.reports.table import UNKNOWN, Measure, Method, ReportTable
 from station.retention import purge
 from station.schedule import Schedule
