@@ -30,12 +30,11 @@ from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from station.db import EntryTally, MachineSession, SyncCursor, UsageTally, Visit
-from station.rollups import mark_stale, roll_up
+from station.rollups import BUCKET_MINUTES, mark_stale, roll_up
 
 # The calendar the tallies keep: a moment outside it (an agent's clock at year 1 or
 # 9999) has no local day in every zone, and no visit is checked in there.
 SANE_FIRST, SANE_LAST = dt.date(1970, 1, 2), dt.date(9998, 12, 30)
-BUCKET_MINUTES = 5  # durations are kept in 5-minute buckets: a median to 5 minutes
 FROZEN_CURSOR = "tallies.frozen_before."  # + site id: an ordinal of the first complete day
 PEOPLE_CURSOR = "tallies.people_since."  # + site id, or "*" (central): see `people_since`
 

@@ -51,6 +51,7 @@ _CELLS = cast(Table, EntryTally.__table__)
 _ROLLUPS = cast(Table, EntryRollup.__table__)
 _STALE = cast(Table, StaleRollup.__table__)
 _MEASURES = ("entries", "members", "visitors", "timed", "minutes")
+BUCKET_MINUTES = 5  # visits' minutes are kept in 5-minute buckets: a median to 5 minutes
 
 
 def mark_stale(connection: Connection, site_id: str, days: Iterable[dt.date]) -> None:
@@ -177,7 +178,21 @@ def _replace(
                     **{name: total[name] for name in _MEASURES},
                     "minutes": round(float(total["minutes"]), 3),
                     "durations": dict(total["durations"]),
+                    "median": median(total["durations"]),
                 }
                 for (dimension, value), total in sums.items()
             ],
         )
+
+
+def median(histogram: Mapping[str, int]) -> float | None:
+    """The median visit in minutes, to the middle of its 5-minute bucket."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    seen = 0
+    for bucket in sorted(histogram, key=int):
+        seen += histogram[bucket]
+        if seen * 2 >= total:
+            return int(bucket) + BUCKET_MINUTES / 2
+    return None

@@ -369,6 +369,9 @@ class EntryRollup(Base):
     timed: Mapped[int] = mapped_column(Integer, default=0)
     minutes: Mapped[float] = mapped_column(default=0.0)
     durations: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # The row's own median minutes: a report whose every row is one roll-up row (by
+    # day, by whole months) reads it instead of summing the buckets.
+    median: Mapped[float | None] = mapped_column(default=None)
 
 
 class StaleRollup(Base):

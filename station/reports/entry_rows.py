@@ -83,6 +83,34 @@ def plan(
     return Plan(site, first, last, tuple(dims), dimension, tuple(months), stale)
 
 
+def one_row_per_group(chosen: Plan) -> bool:
+    """Whether each group of the report is one roll-up row: by day (day rows), or by
+    month over whole months (month rows), at one site or by site, nothing stale, and
+    no two values made one (the communes outside the territory are one row)."""
+    if chosen.dimension is None or chosen.stale or chosen.dimension == Dimension.COMMUNE:
+        return False
+    if chosen.site is None and Dimension.SITE not in chosen.dims:
+        return False
+    if Dimension.DAY in chosen.dims:
+        return True  # a report by day reads no month row
+    whole = bool(chosen.months) and (
+        chosen.first == chosen.months[0]
+        and chosen.last == _next_month(chosen.months[-1]) - dt.timedelta(days=1)
+    )
+    return Dimension.MONTH in chosen.dims and whole
+
+
+def entry_medians(chosen: Plan) -> Any:
+    """A subquery of (day?, by_<dim>..., median) from the roll-up rows' own medians,
+    for a plan whose every group is one row (`one_row_per_group`)."""
+    r = EntryRollup
+    return (
+        _rollup_select(chosen, _rollup_rows(chosen))
+        .add_columns(func.max(r.median).label("median"))
+        .subquery()
+    )
+
+
 def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 

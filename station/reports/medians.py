@@ -17,11 +17,17 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, cast, func, select
 
-from station.aggregates import BUCKET_MINUTES
 from station.figures import Dimension
-from station.reports.entry_rows import Plan, entry_buckets, plan
+from station.reports.entry_rows import (
+    Plan,
+    entry_buckets,
+    entry_medians,
+    one_row_per_group,
+    plan,
+)
 from station.reports.grouping import group_key, groups_of
 from station.reports.table import Key
+from station.rollups import BUCKET_MINUTES, median
 
 # Dimensions whose values the report merges into one key (`commune_key`).
 _MERGED = (Dimension.COMMUNE,)
@@ -43,6 +49,11 @@ def medians(
         select(whole.c.bucket, func.sum(whole.c.visits)).group_by(whole.c.bucket)
     )
     everyone = median({str(bucket): int(n) for bucket, n in overall})
+    if one_row_per_group(chosen):  # by day, by whole months: each row's own median
+        own = entry_medians(chosen)
+        groups = groups_of(connection, dims, own.c.get("day"), {d: own.c[f"by_{d}"] for d in named})
+        rows = connection.execute(select(*groups, func.max(own.c.median)).group_by(*groups))
+        return {group_key(dims, row[:-1], stored): row[-1] for row in rows}, everyone
     if any(d in _MERGED for d in dims):
         return _merged_in_python(connection, buckets, groups, dims, stored), everyone
     labelled = [g.label(f"g{n}") for n, g in enumerate(groups)]
@@ -92,16 +103,3 @@ def _merged_in_python(
         *found, start, n = row
         merged[group_key(dims, found, stored)][str(start)] += int(n)
     return {key: median(histogram) for key, histogram in merged.items()}
-
-
-def median(histogram: Mapping[str, int]) -> float | None:
-    """The median visit in minutes, to the middle of its 5-minute bucket."""
-    total = sum(histogram.values())
-    if not total:
-        return None
-    seen = 0
-    for bucket in sorted(histogram, key=int):
-        seen += histogram[bucket]
-        if seen * 2 >= total:
-            return int(bucket) + BUCKET_MINUTES / 2
-    return None

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("timed", sa.Integer(), nullable=False),
         sa.Column("minutes", sa.Float(), nullable=False),
         sa.Column("durations", sa.JSON(), nullable=False),
+        sa.Column("median", sa.Float(), nullable=True),
     )
     op.create_table(
         "stale_rollups",
