@@ -26,7 +26,7 @@ from functools import partial
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from station.db import EntryTally, MachineSession, SyncCursor, UsageTally, Visit
@@ -155,7 +155,21 @@ def _sum_cells(one: dict[str, Any], other: dict[str, Any], keys: list[str]) -> d
     return total
 
 
+# A PostgreSQL advisory lock: whatever recomputes cells takes it shared, the purge
+# exclusive, so that no upload recomputes a day while the purge freezes it, folds its
+# late rows or rolls it up (SQLite's writers are one at a time already).
+TALLIES_LOCK = 0x5354_4154  # "STAT"
+
+
+def lock_tallies(connection: Connection, *, exclusive: bool) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
+    connection.execute(select(lock(TALLIES_LOCK)))
+
+
 def _recomputable(connection: Connection, site_id: str, days: Iterable[dt.date]) -> list[dt.date]:
+    lock_tallies(connection, exclusive=False)
     first_complete = frozen_before(connection, site_id)
     return sorted(
         d

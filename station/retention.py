@@ -26,19 +26,23 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, delete, func, select, union
+from sqlalchemy import CursorResult, delete, func, select, union, union_all
 from sqlalchemy.orm import Session
 
 from station.aggregates import (
+    SANE_FIRST,
+    SANE_LAST,
     day_bounds,
     fold,
     frozen_before,
     local_day,
+    lock_tallies,
     mark_frozen_before,
     mark_people_since,
 )
 from station.db import (
     AccessEvent,
+    FoldedRow,
     MachineSession,
     Member,
     MemberKind,
@@ -126,6 +130,7 @@ def purge(
     )
     savepoint = session.begin_nested() if dry_run else None
     try:
+        lock_tallies(session.connection(), exclusive=True)  # no upload recomputes meanwhile
         # Distinct people of the periods, counted while the rows still name them.
         freeze_before_purge(session.connection(), site_id, zone, now, movement_days)
         return PurgeResult(**{name: step(session, scope) for name, step in STEPS})
@@ -166,9 +171,7 @@ def _freeze_days(session: Session, scope: Scope) -> int:
         if frozen is not None:
             # Rows of days frozen before are late arrivals, counted nowhere yet.
             until = day_bounds(min(frozen, kept_from), scope.zone)[0]
-            late = {local_day(at, scope.zone) for at in _row_times(session, site_id, until)}
-            fold(connection, site_id, scope.zone, late)
-            folded += len(late)
+            folded += _fold_late(session, scope, site_id, until)
         # Rows before `kept_from` go; the days between it and an older freeze (a site
         # whose uploads stopped) hold only late rows, and wait for the next purge.
         scope.kept_from[site_id] = kept_from
@@ -178,7 +181,37 @@ def _freeze_days(session: Session, scope: Scope) -> int:
         mark_people_since(session, site_id, whole)
     if scope.site_id is None and scope.kept_from:
         mark_people_since(session, None, max(scope.kept_from.values()))
+    session.execute(delete(FoldedRow).where(FoldedRow.folded_at < scope.stale))
     return folded
+
+
+def _fold_late(session: Session, scope: Scope, site_id: str, until: dt.datetime) -> int:
+    """Fold the rows before `until` into their days' cells, but those already folded
+    once (sent again) and those of no sane day (never counted): all of them go next."""
+    late = _late_rows(session, site_id, until)
+    again = set(session.scalars(select(FoldedRow.id).where(FoldedRow.id.in_([i for i, _ in late]))))
+    for model in (Visit, MachineSession):
+        session.execute(
+            delete(model)
+            .where(model.id.in_(sorted(again)))
+            .execution_options(synchronize_session=False)
+        )
+    fresh = [(row_id, at) for row_id, at in late if row_id not in again]
+    days = {day for _, at in fresh if (day := _sane_day(at, scope.zone)) is not None}
+    fold(session.connection(), site_id, scope.zone, days)
+    session.add_all(FoldedRow(id=row_id, folded_at=scope.now) for row_id, _ in fresh)
+    session.flush()
+    return len(days)
+
+
+def _sane_day(moment: dt.datetime, zone: ZoneInfo) -> dt.date | None:
+    """The local day of `moment`, if the tallies keep it (an agent's clock at year 1
+    makes a row no day counts)."""
+    try:
+        day = local_day(moment, zone)
+    except OverflowError:
+        return None
+    return day if SANE_FIRST <= day <= SANE_LAST else None
 
 
 def _sites(session: Session, scope: Scope) -> list[str]:
@@ -195,43 +228,47 @@ def _sites(session: Session, scope: Scope) -> list[str]:
 
 def _first_whole_day(session: Session, scope: Scope, site_id: str) -> dt.date:
     """The first local day that starts at or after the cutoff, or, at a site, the day
-    of its oldest row central does not hold yet if that comes first."""
+    of its oldest row central does not hold yet if that comes first (a row of the
+    cutoff's own day too: that whole day would freeze with it)."""
     day = first_whole_day(scope.cutoff, scope.zone)
     if scope.uploaded_only:
+        start = day_bounds(day, scope.zone)[0]
         unsent = [
             session.scalar(
                 select(func.min(Visit.checked_in_at)).where(
                     Visit.site_id == site_id,
                     Visit.uploaded_at.is_(None),
-                    Visit.checked_in_at < scope.cutoff,
+                    Visit.checked_in_at < start,
                 )
             ),
             session.scalar(
                 select(func.min(MachineSession.started_at)).where(
                     MachineSession.site_id == site_id,
                     MachineSession.uploaded_at.is_(None),
-                    MachineSession.started_at < scope.cutoff,
+                    MachineSession.started_at < start,
                 )
             ),
         ]
-        days = [local_day(at, scope.zone) for at in unsent if at is not None]
+        # A row of no sane day holds back every day the tallies keep.
+        days = [_sane_day(at, scope.zone) or SANE_FIRST for at in unsent if at is not None]
         day = min([day, *days])
     return day
 
 
-def _row_times(session: Session, site_id: str, until: dt.datetime) -> list[dt.datetime]:
-    return list(
-        session.scalars(
-            union(
-                select(Visit.checked_in_at).where(
-                    Visit.site_id == site_id, Visit.checked_in_at < until
-                ),
-                select(MachineSession.started_at).where(
-                    MachineSession.site_id == site_id, MachineSession.started_at < until
-                ),
-            )
+def _late_rows(
+    session: Session, site_id: str, until: dt.datetime
+) -> list[tuple[uuid.UUID, dt.datetime]]:
+    rows = session.execute(
+        union_all(
+            select(Visit.id, Visit.checked_in_at).where(
+                Visit.site_id == site_id, Visit.checked_in_at < until
+            ),
+            select(MachineSession.id, MachineSession.started_at).where(
+                MachineSession.site_id == site_id, MachineSession.started_at < until
+            ),
         )
     )
+    return [(row_id, at) for row_id, at in rows]
 
 
 def _delete_visits(session: Session, scope: Scope) -> int:

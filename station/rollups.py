@@ -26,6 +26,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, delete, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
+from station.communes import commune_key
 from station.db import EntryRollup, EntryTally, StaleRollup
 from station.figures import Dimension
 
@@ -121,7 +122,13 @@ def _roll_day(connection: Connection, site_id: str, day: dt.date) -> None:
         }
         _add(sums, (TOTAL, ""), measures)
         for dimension, column in ROLLED.items():
-            _add(sums, (dimension, str(cell[column] if cell[column] is not None else "")), measures)
+            value = str(cell[column] if cell[column] is not None else "")
+            # A commune as reports key it: those outside the territory are one row.
+            _add(
+                sums,
+                (dimension, commune_key(value) if dimension == Dimension.COMMUNE else value),
+                measures,
+            )
     _replace(connection, site_id, Grain.DAY, day, sums)
 
 

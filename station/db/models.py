@@ -374,6 +374,17 @@ class EntryRollup(Base):
     median: Mapped[float | None] = mapped_column(default=None)
 
 
+class FoldedRow(Base):
+    """A visit or machine session the purge added to a frozen day's figures and deleted
+    (`station.retention`): the same row sent again (a lost acknowledgement, a replayed
+    upload) is then deleted without being counted twice. An id and a time, no person."""
+
+    __tablename__ = "folded_rows"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    folded_at: Mapped[dt.datetime] = mapped_column()
+
+
 class StaleRollup(Base):
     """A local day whose entry cells changed since it was rolled up: reports read its
     cells, until the next roll-up (`station.rollups.roll_up`) sums it again."""

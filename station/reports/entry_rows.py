@@ -48,6 +48,12 @@ _DAY_DERIVED = (
 )
 
 
+def reads_cells(chosen: Plan) -> bool:
+    """Whether some of the report's rows come from the cells (whose communes are codes,
+    not yet the reports' keys)."""
+    return chosen.dimension is None or bool(chosen.stale)
+
+
 @dataclass(frozen=True)
 class Plan:
     """Which rows of which table an entry report over `first`..`last` reads."""
@@ -85,9 +91,9 @@ def plan(
 
 def one_row_per_group(chosen: Plan) -> bool:
     """Whether each group of the report is one roll-up row: by day (day rows), or by
-    month over whole months (month rows), at one site or by site, nothing stale, and
-    no two values made one (the communes outside the territory are one row)."""
-    if chosen.dimension is None or chosen.stale or chosen.dimension == Dimension.COMMUNE:
+    month over whole months (month rows), at one site or by site, nothing stale (the
+    roll-ups' communes are already the reports' keys)."""
+    if chosen.dimension is None or chosen.stale:
         return False
     if chosen.site is None and Dimension.SITE not in chosen.dims:
         return False

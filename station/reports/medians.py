@@ -24,12 +24,14 @@ from station.reports.entry_rows import (
     entry_medians,
     one_row_per_group,
     plan,
+    reads_cells,
 )
 from station.reports.grouping import group_key, groups_of
 from station.reports.table import Key
 from station.rollups import BUCKET_MINUTES, median
 
-# Dimensions whose values the report merges into one key (`commune_key`).
+# Dimensions whose values the report merges into one key (`commune_key`): the cells
+# hold the codes, the roll-ups already the keys.
 _MERGED = (Dimension.COMMUNE,)
 
 
@@ -54,7 +56,7 @@ def medians(
         groups = groups_of(connection, dims, own.c.get("day"), {d: own.c[f"by_{d}"] for d in named})
         rows = connection.execute(select(*groups, func.max(own.c.median)).group_by(*groups))
         return {group_key(dims, row[:-1], stored): row[-1] for row in rows}, everyone
-    if any(d in _MERGED for d in dims):
+    if reads_cells(chosen) and any(d in _MERGED for d in dims):
         return _merged_in_python(connection, buckets, groups, dims, stored), everyone
     labelled = [g.label(f"g{n}") for n, g in enumerate(groups)]
     histogram = (

@@ -4,6 +4,7 @@ that arrives for a day already frozen is added to its figures once, at the next 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -36,20 +37,7 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
 
 def _visit(session: Session, member: Member, hour: int, minutes: int) -> None:
     at = dt.datetime.combine(DAY, dt.time(hour), PARIS).astimezone(dt.UTC)
-    session.add(
-        Visit(
-            site_id=SITE,
-            member_id=member.id,
-            kiosk_id="entrance",
-            purpose="fablab",
-            space="fablab",
-            home_commune="62765",
-            member_kind=member.kind.value,
-            checked_in_at=at,
-            checked_out_at=at + dt.timedelta(minutes=minutes),
-            uploaded_at=at,
-        )
-    )
+    _visit_at(session, member, at, minutes)
     session.add(
         MachineSession(
             id=new_event_id(),
@@ -63,8 +51,35 @@ def _visit(session: Session, member: Member, hour: int, minutes: int) -> None:
         )
     )
     session.flush()
-    refresh_entries(session.connection(), SITE, PARIS, [DAY])
     refresh_usage(session.connection(), SITE, PARIS, [DAY])
+
+
+def _visit_at(
+    session: Session,
+    member: Member,
+    at: dt.datetime,
+    minutes: int,
+    *,
+    uploaded: bool = True,
+    row_id: uuid.UUID | None = None,
+) -> Visit:
+    visit = Visit(
+        id=row_id or new_event_id(),
+        site_id=SITE,
+        member_id=member.id,
+        kiosk_id="entrance",
+        purpose="fablab",
+        space="fablab",
+        home_commune="62765",
+        member_kind=member.kind.value,
+        checked_in_at=at,
+        checked_out_at=at + dt.timedelta(minutes=minutes),
+        uploaded_at=at if uploaded else None,
+    )
+    session.add(visit)
+    session.flush()
+    refresh_entries(session.connection(), SITE, PARIS, [at.astimezone(PARIS).date()])
+    return visit
 
 
 def _figures(engine: Engine) -> tuple[object, ...]:
@@ -140,3 +155,76 @@ def test_a_day_with_a_row_not_uploaded_yet_keeps_all_its_rows(engine: Engine) ->
     counts = _purge(engine, NOW + dt.timedelta(days=1))
     assert (counts["visits_deleted"], counts["sessions_deleted"]) == (2, 2)
     assert _figures(engine) == (2, 62.5, [(("10",), 1), (("14",), 1)], 2, 3.0)
+
+
+def _entries_of(engine: Engine, day: dt.date) -> object:
+    with engine.connect() as connection:
+        return entries_table(connection, SITE, day, day, [], PARIS).totals[Measure.ENTRIES]
+
+
+def test_a_late_row_sent_again_after_its_fold_is_not_counted_twice(engine: Engine) -> None:
+    """A lost acknowledgement: central folded and deleted the row, the site sends it again."""
+    with Session(engine) as session, session.begin():
+        ada = registry.add_member(session, "Ada")
+        _visit(session, ada, 10, 60)
+    _purge(engine, NOW)
+    late_id = new_event_id()
+    at = dt.datetime.combine(DAY, dt.time(16), PARIS).astimezone(dt.UTC)
+    for day in (1, 2):
+        with Session(engine) as session, session.begin():
+            _visit_at(session, session.scalars(select(Member)).one(), at, 30, row_id=late_id)
+        counts = _purge(engine, NOW + dt.timedelta(days=day))
+        assert counts["late_days_folded"] == (1 if day == 1 else 0)
+        with Session(engine) as session:  # gone either way
+            assert session.scalar(select(func.count()).select_from(Visit)) == 0
+        assert _entries_of(engine, DAY) == 2
+
+
+def test_an_unsent_row_of_the_cutoffs_own_day_keeps_that_day_whole(engine: Engine) -> None:
+    """The cutoff falls at 05:00 on 28 August: a row of that evening not uploaded yet
+    holds the day back, or it would freeze with the day and be counted again later."""
+    cutoff_day = dt.date(2026, 8, 28)
+    with Session(engine) as session, session.begin():
+        ada = registry.add_member(session, "Ada")
+        for hour, uploaded in ((10, True), (20, False)):
+            at = dt.datetime.combine(cutoff_day, dt.time(hour), PARIS).astimezone(dt.UTC)
+            _visit_at(session, ada, at, 60, uploaded=uploaded)
+    counts = _purge(engine, NOW)
+    assert counts["visits_deleted"] == 0
+    with engine.connect() as connection:
+        assert frozen_before(connection, SITE) == cutoff_day
+    with Session(engine) as session, session.begin():
+        for visit in session.scalars(select(Visit)):
+            visit.uploaded_at = visit.uploaded_at or NOW
+    counts = _purge(engine, NOW + dt.timedelta(days=1))
+    assert (counts["visits_deleted"], counts["late_days_folded"]) == (2, 0)
+    assert _entries_of(engine, cutoff_day) == 2
+    assert _purge(engine, NOW + dt.timedelta(days=2))["late_days_folded"] == 0
+    assert _entries_of(engine, cutoff_day) == 2
+
+
+def test_a_row_dated_year_one_neither_stops_the_purge_nor_counts(engine: Engine) -> None:
+    """An agent's clock at year 1: unsent at a site, then late at central."""
+    year_one = dt.datetime(1, 1, 1, 12, tzinfo=dt.UTC)
+    with Session(engine) as session, session.begin():
+        ada = registry.add_member(session, "Ada")
+        _visit(session, ada, 10, 60)
+        session.add(
+            MachineSession(
+                id=new_event_id(),
+                site_id=SITE,
+                agent_id="laser-cutter",
+                resource="laser-cutter",
+                member_id=ada.id,
+                started_at=year_one,
+                duration_s=60.0,
+            )
+        )
+    counts = _purge(engine, NOW)  # held back, but no crash
+    assert counts["sessions_deleted"] == 0
+    with Session(engine) as session, session.begin():
+        for row in session.scalars(select(MachineSession)):
+            row.uploaded_at = NOW
+    counts = _purge(engine, NOW + dt.timedelta(days=1))
+    assert counts["sessions_deleted"] == 2 and counts["visits_deleted"] == 1
+    assert _figures(engine) == (1, 62.5, [(("10",), 1)], 1, 1.0)

@@ -1,4 +1,4 @@
-"""Entry roll-ups by one dimension per day and month, and the days whose cells changed since.
+"""Entry roll-ups per day and month, the days changed since, the late rows already folded.
 
 Revision ID: 0020
 Revises: 0019
@@ -6,6 +6,8 @@ Revises: 0019
 
 import sqlalchemy as sa
 from alembic import op
+
+from station.db.types import UTCDateTime
 
 revision = "0020"
 down_revision = "0019"
@@ -34,6 +36,11 @@ def upgrade() -> None:
         sa.Column("site_id", sa.String(64), primary_key=True),
         sa.Column("day", sa.Date(), primary_key=True),
     )
+    op.create_table(
+        "folded_rows",
+        sa.Column("id", sa.Uuid(), primary_key=True),
+        sa.Column("folded_at", UTCDateTime(timezone=True), nullable=False),
+    )
     # Every day that has cells is stale: the first roll-up (the daily purge, or
     # `station.aggregates.rebuild`) sums them all; until then reports read the cells.
     op.execute(
@@ -42,5 +49,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("folded_rows")
     op.drop_table("stale_rollups")
     op.drop_table("entry_rollups")
