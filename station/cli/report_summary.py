@@ -57,6 +57,7 @@ def run_summary(args: argparse.Namespace, ctx: Context) -> int:
                 zone,
                 raw_since=source.raw_since,
                 published=args.publish,
+                digital_help=[p.id for p in config.purposes if p.digital_help],
             )
         except ValueError as exc:
             raise StationError(str(exc)) from None

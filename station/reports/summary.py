@@ -1,9 +1,10 @@
 """`station report summary`: a year's activity on one self-contained HTML page.
 
 For the annual report to funders: the key figures (entries, people, members and
-visitors, the median visit, machine sessions, hours and users), the charts of
-`station.reports.charts` inlined as SVG (their text drawn as paths, so no font is
-needed), the table of home communes and the sentences saying how it was all counted.
+visitors, the median visit, machine sessions, hours and users), the operator's measures
+of return (skills gained and companies created, `station.reports.summary_outcomes`), the
+charts of `station.reports.charts` inlined as SVG (their text drawn as paths, so no font
+is needed), the table of home communes and the sentences saying how it was all counted.
 Nothing is fetched from elsewhere (no CDN, no web font, no image file), so the page
 reads offline and prints to PDF from a browser (A4). `--publish` is applied unless
 asked not to: each table is published as `station report --publish` publishes it.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -24,6 +25,12 @@ from station.communes import OTHER_COMMUNE
 from station.reports.from_aggregates import entries_table, usage_table
 from station.reports.labels import Labels
 from station.reports.publish import publish
+from station.reports.summary_outcomes import (
+    OutcomeTables,
+    outcome_figures,
+    outcome_tables,
+    small_tables,
+)
 from station.reports.table import (
     TOTAL,
     UNKNOWN,
@@ -58,6 +65,7 @@ class SummaryTables:
     by_commune: ReportTable
     occupancy: ReportTable  # entries by weekday and hour
     machines: ReportTable  # usage by machine, hours first
+    outcomes: OutcomeTables  # skills gained and companies created
     year: int
     published: bool
 
@@ -71,9 +79,11 @@ def summary_tables(
     *,
     raw_since: dt.date | None = None,
     published: bool = True,
+    digital_help: Collection[str] = (),
 ) -> SummaryTables:
     """The reports of `year` (up to `today` while the year runs) at `site`, or every
-    site (None: central)."""
+    site (None: central). `digital_help`: the purposes whose check-ins are
+    accompaniments."""
     first = dt.date(year, 1, 1)
     last = min(dt.date(year, 12, 31), today)
     if last < first:
@@ -94,12 +104,25 @@ def summary_tables(
             entries(Dimension.WEEKDAY, Dimension.HOUR),
         ]
     )
+    outcomes = outcome_tables(
+        connection,
+        site,
+        first,
+        last,
+        zone,
+        digital_help=digital_help,
+        by_purpose=by_purpose,
+        raw_since=raw_since,
+        published=published,
+        share=_shared_totals,
+    )
     return SummaryTables(
         by_month=by_month,
         by_purpose=by_purpose,
         by_commune=by_commune,
         occupancy=occupancy,
         machines=_finish(machines, _computed(machines, _USAGE_COLUMNS), published),
+        outcomes=outcomes,
         year=year,
         published=published,
     )
@@ -155,6 +178,8 @@ def render_summary(tables: SummaryTables, labels: Labels) -> str:
         span=labels.word("summary.span").format(first=labels.day(first), last=labels.day(last)),
         words=labels.word,
         figures=key_figures(tables, labels),
+        outcome_figures=outcome_figures(tables.outcomes, labels, _figure),
+        outcome_tables=small_tables(tables.outcomes, labels, number),
         charts=[replace(chart, svg=Markup(chart.svg)) for chart in charts],
         communes=_commune_rows(communes, labels),
         commune_total=_commune_total(communes, labels),
@@ -329,6 +354,7 @@ def _notes(tables: SummaryTables, labels: Labels) -> list[str]:
         tables.by_commune,
         tables.occupancy,
         tables.machines,
+        *tables.outcomes.every(),
     )
     sentences = dict.fromkeys(labels.method(t.method) for t in every)
     if tables.published:

@@ -80,6 +80,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "summary.hours": ("{value} h", "{value} h"),
     "summary.charts": ("Fréquentation", "Attendance"),
     "summary.communes": ("Communes de résidence", "Home communes"),
+    "summary.outcomes": (
+        "Compétences numériques et entreprises créées",
+        "Digital skills and companies created",
+    ),
+    "summary.none": ("Aucune sur la période.", "None in the period."),
     "summary.insee": ("Code INSEE", "INSEE code"),
     "summary.method": ("Méthode", "Method"),
     "summary.no_data": ("Aucune donnée sur la période.", "No data for the period."),
