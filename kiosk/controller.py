@@ -37,7 +37,7 @@ from kiosk.screens import (
     Space,
     WelcomeData,
 )
-from kiosk.service import KioskService
+from kiosk.service import KioskService, SignUpForm
 from kiosk.staff_mode import CommandSender, StaffMode
 from kiosk.visitors import VisitorFlow
 from kiosk.worker import Background, DatabaseWorker
@@ -418,7 +418,7 @@ class KioskController(QObject):
         consent: bool,
         birth_year: str = "",
     ) -> None:
-        self.visitors.sign_up(first_name, email, commune, purpose, consent, birth_year)
+        self.visitors.sign_up(SignUpForm(first_name, email, commune, purpose, consent, birth_year))
 
     def request_quit(self) -> None:
         """Only staff mode offers this, and only with the PIN of whoever opened it:

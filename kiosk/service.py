@@ -70,6 +70,18 @@ class AgentRow:
 
 
 @dataclass(frozen=True, slots=True)
+class SignUpForm:
+    """A visitor's sign-up form as typed at the kiosk (the birth year as text, "": none)."""
+
+    first_name: str
+    email: str
+    commune: str
+    purpose: str
+    consent: bool
+    birth_year: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class SignedUp:
     member_id: uuid.UUID
     first_name: str
@@ -123,23 +135,16 @@ class KioskService:
         with self._session() as session:
             self.desk.choose_purpose(session, visit_id, purpose)
 
-    def sign_up(
-        self,
-        first_name: str,
-        email: str,
-        commune: str,
-        purpose: str,
-        consent: bool,
-        birth_year: int | None = None,
-    ) -> SignedUp:
+    def sign_up(self, form: SignUpForm, birth_year: int | None) -> SignedUp:
+        """Sign the visitor of `form` up (`birth_year` read from it, None: not given)."""
         with self._session() as session:
             member, visit = self.desk.sign_up_visitor(
                 session,
-                first_name,
-                email=email,
-                commune=commune,
-                purpose=purpose,
-                consent=consent,
+                form.first_name,
+                email=form.email,
+                commune=form.commune,
+                purpose=form.purpose,
+                consent=form.consent,
                 now=self.clock(),
                 birth_year=birth_year,
             )

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from kiosk.errors import DatabaseUnavailable
 from kiosk.screens import EnrolError, Problem, Screen, Unsaved, VisitorBadgeData
-from kiosk.service import KioskService, SignedUp
+from kiosk.service import KioskService, SignedUp, SignUpForm
 from kiosk.worker import Jobs
 from station.ages import parse_birth_year
 from station.checkin import SignUpError, SignUpField
@@ -60,25 +60,14 @@ class VisitorFlow(QObject):
         """The visitor left (the kiosk goes idle): no badge is awaited any more."""
         self.enrol_for = None
 
-    def sign_up(
-        self,
-        first_name: str,
-        email: str,
-        commune: str,
-        purpose: str,
-        consent: bool,
-        birth_year: str = "",
-    ) -> None:
-        """Sign a visitor up; `birth_year` as typed ("": not given)."""
+    def sign_up(self, form: SignUpForm) -> None:
+        """Sign a visitor up, off the Qt thread; a refusal names the field to correct."""
         try:
-            year = parse_birth_year(birth_year)
+            year = parse_birth_year(form.birth_year)
         except ValueError:
             self.error.emit(SignUpField.BIRTH_YEAR)
             return
-        self.jobs.submit(
-            lambda: self.service.sign_up(first_name, email, commune, purpose, consent, year),
-            self._signed_up,
-        )
+        self.jobs.submit(lambda: self.service.sign_up(form, year), self._signed_up)
 
     def _signed_up(self, future: Future[SignedUp]) -> None:
         try:
