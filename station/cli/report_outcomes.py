@@ -1,7 +1,8 @@
 """`station report skills|companies`: the operator's measures of return.
 
 The same options and formats as `station report entries|usage` (`station.cli.report`
-hands over its writer and its default range, so this module needs nothing of it).
+hands over its writer and its default range, so this module needs nothing of it), and the
+same sources: the site database, or central's with `--central` (`--site`, `--by site`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import sys
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from station.aggregates import people_since
 from station.cli.context import Context
 from station.cli.report_options import (
     UsageError,
@@ -24,6 +24,7 @@ from station.cli.report_options import (
     names,
     publish_and_write,
 )
+from station.cli.report_source import add_source_arguments, reading
 from station.errors import StationError
 from station.reports.outcomes import (
     COMPANY_DIMENSIONS,
@@ -63,6 +64,7 @@ def register_outcomes(
         )
         sub.add_argument("--measure", help="comma-separated columns (default: all)")
         add_output_options(sub)
+        add_source_arguments(sub)
         sub.set_defaults(
             handler=lambda args, ctx, r=report: _run(r, args, ctx, write, first_day),
             tally=report.value,
@@ -84,7 +86,7 @@ def _run(
     first = args.start or first_day(last, dims)
     if first > last:
         raise StationError(f"--from {first} is after --to {last}")
-    table = _compute(report, dims, first, last, ctx).with_measures(measures)
+    table = _compute(report, dims, first, last, args, ctx).with_measures(measures)
     return publish_and_write(table, fmt, args, ctx, write)
 
 
@@ -115,20 +117,25 @@ def _measures(report: Report, dims: list[str], text: str | None) -> tuple[str, .
 
 
 def _compute(
-    report: Report, dims: list[str], first: dt.date, last: dt.date, ctx: Context
+    report: Report,
+    dims: list[str],
+    first: dt.date,
+    last: dt.date,
+    args: argparse.Namespace,
+    ctx: Context,
 ) -> ReportTable:
     config = ctx.config
-    with ctx.session() as session:
-        connection = session.connection()
+    with reading(args, ctx) as source:
         if report is Report.COMPANIES:
-            return companies_table(connection, config.site.id, first, last, dims)
+            return companies_table(source.connection, source.site, first, last, dims)
+        # At central too, digital help is what this configuration says it is.
         return skills_table(
-            connection,
-            config.site.id,
+            source.connection,
+            source.site,
             first,
             last,
             dims,
             ZoneInfo(config.site.timezone),
             digital_help=[p.id for p in config.purposes if p.digital_help],
-            raw_since=people_since(connection, config.site.id),
+            raw_since=source.raw_since,
         )

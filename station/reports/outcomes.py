@@ -12,6 +12,11 @@ then holds those (`measures_for`).
 
 Companies created (`Report.COMPANIES`) counts `companies` by the day the company was
 created, and by the offer that hosted it.
+
+Both read a site's database or central's (every site when `site` is None) and both can
+put the sites side by side (`site`): every count comes from rows that name their site.
+A training granted at central names none (`origin_site` is empty): by site, it counts
+under `UNKNOWN`.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from station.reports.table import (
     COMPANY_MEASURES,
     PERIODS,
     SKILL_MEASURES,
+    UNKNOWN,
     Dimension,
     Key,
     Measure,
@@ -53,8 +59,8 @@ SPLITS: dict[str, tuple[Measure, ...]] = {
     Dimension.PURPOSE: (Measure.ACCOMPANIMENTS, Measure.HELPED),
     Dimension.SKILL: (Measure.SKILLS,),
 }
-SKILL_DIMENSIONS = (*_ORDERED_PERIODS, *SPLITS)
-COMPANY_DIMENSIONS = (*_ORDERED_PERIODS, Dimension.OFFER)
+SKILL_DIMENSIONS = (*_ORDERED_PERIODS, *SPLITS, Dimension.SITE)
+COMPANY_DIMENSIONS = (*_ORDERED_PERIODS, Dimension.OFFER, Dimension.SITE)
 
 
 def measures_for(dims: Sequence[str]) -> tuple[Measure, ...]:
@@ -110,16 +116,17 @@ def companies_table(
     """Companies created from `first` to `last` (by their creation day), by `dims`."""
     c = Company
     query = (
-        select(c.created_on, c.offer, func.count())
+        select(c.created_on, c.offer, c.site_id, func.count())
         .where(c.created_on >= first, c.created_on <= last)
-        .group_by(c.created_on, c.offer)
+        .group_by(c.created_on, c.offer, c.site_id)
     )
     if site is not None:
         query = query.where(c.site_id == site)
     counts: defaultdict[Key, dict[str, Value]] = defaultdict(dict)
     total = 0
-    for day, offer, n in connection.execute(query):
-        _add(counts, _key(dims, day, {Dimension.OFFER: offer}), Measure.COMPANIES, int(n))
+    for day, offer, at, n in connection.execute(query):
+        key = _key(dims, day, {Dimension.OFFER: offer, Dimension.SITE: at})
+        _add(counts, key, Measure.COMPANIES, int(n))
         total += int(n)
     totals: dict[str, Value] = {Measure.COMPANIES: total}
     return _table(
@@ -148,13 +155,16 @@ def _trainings(
     t = MemberTraining
     start, _ = day_bounds(first, zone)
     _, end = day_bounds(last, zone)
-    query = select(t.granted_at, t.training_code).where(t.granted_at >= start, t.granted_at < end)
+    query = select(t.granted_at, t.training_code, t.origin_site).where(
+        t.granted_at >= start, t.granted_at < end
+    )
     if site is not None:
         query = query.where(t.origin_site == site)
     total = 0
-    for granted_at, code in connection.execute(query):
+    for granted_at, code, at in connection.execute(query):
         day = granted_at.astimezone(zone).date()
-        _add(counts, _key(dims, day, {Dimension.TRAINING: code}), Measure.TRAININGS, 1)
+        key = _key(dims, day, {Dimension.TRAINING: code, Dimension.SITE: at or UNKNOWN})
+        _add(counts, key, Measure.TRAININGS, 1)
         total += 1
     return {Measure.TRAININGS: total}
 
@@ -169,15 +179,16 @@ def _skills(
 ) -> dict[str, Value]:
     s = SkillRecord
     query = (
-        select(s.recorded_on, s.skill, func.count())
+        select(s.recorded_on, s.skill, s.site_id, func.count())
         .where(s.recorded_on >= first, s.recorded_on <= last)
-        .group_by(s.recorded_on, s.skill)
+        .group_by(s.recorded_on, s.skill, s.site_id)
     )
     if site is not None:
         query = query.where(s.site_id == site)
     total = 0
-    for day, skill, n in connection.execute(query):
-        _add(counts, _key(dims, day, {Dimension.SKILL: skill}), Measure.SKILLS, int(n))
+    for day, skill, at, n in connection.execute(query):
+        key = _key(dims, day, {Dimension.SKILL: skill, Dimension.SITE: at})
+        _add(counts, key, Measure.SKILLS, int(n))
         total += int(n)
     return {Measure.SKILLS: total}
 
@@ -193,15 +204,15 @@ def _accompaniments(
 ) -> dict[str, Value]:
     t = EntryTally
     query = (
-        select(t.day, t.purpose, func.sum(t.entries))
+        select(t.day, t.purpose, t.site_id, func.sum(t.entries))
         .where(t.day >= first, t.day <= last, t.purpose.in_(list(digital_help)))
-        .group_by(t.day, t.purpose)
+        .group_by(t.day, t.purpose, t.site_id)
     )
     if site is not None:
         query = query.where(t.site_id == site)
     total = 0
-    for day, purpose, n in connection.execute(query):
-        key = _key(dims, day, {Dimension.PURPOSE: purpose})
+    for day, purpose, at, n in connection.execute(query):
+        key = _key(dims, day, {Dimension.PURPOSE: purpose, Dimension.SITE: at})
         _add(counts, key, Measure.ACCOMPANIMENTS, int(n))
         total += int(n)
     return {Measure.ACCOMPANIMENTS: total}
@@ -220,7 +231,7 @@ def _helped(
     v = Visit
     start, _ = day_bounds(first, zone)
     _, end = day_bounds(last, zone)
-    query = select(v.member_id, v.checked_in_at, v.purpose).where(
+    query = select(v.member_id, v.checked_in_at, v.purpose, v.site_id).where(
         v.checked_in_at >= start,
         v.checked_in_at < end,
         v.member_id.is_not(None),
@@ -230,9 +241,10 @@ def _helped(
         query = query.where(v.site_id == site)
     people: defaultdict[Key, set[Any]] = defaultdict(set)
     everyone: set[Any] = set()
-    for person, moment, purpose in connection.execute(query):
+    for person, moment, purpose, at in connection.execute(query):
         day = moment.astimezone(zone).date()
-        people[_key(dims, day, {Dimension.PURPOSE: purpose})].add(person)
+        # By site, a person helped at two sites counts at each; the total counts them once.
+        people[_key(dims, day, {Dimension.PURPOSE: purpose, Dimension.SITE: at})].add(person)
         everyone.add(person)
     for key, who in people.items():
         counts[key][Measure.HELPED] = len(who)
