@@ -32,8 +32,59 @@ from station.figures import Dimension
 
 
 class Grain(enum.StrEnum):
+    """The span of a roll-up row; `start` is its first day."""
+
     DAY = "day"
-    MONTH = "month"
+    WEEK = "week"  # an ISO week: start is its Monday
+    MONTH = "month"  # start is the 1st
+    YEAR = "year"  # start is 1 January
+    # One weekday of a month or of a year: start is that weekday's first date in it, so
+    # that the weekday, month, quarter and year of `start` are the row's own.
+    MONTH_WEEKDAY = "month_wd"
+    YEAR_WEEKDAY = "year_wd"
+
+
+def period_start(grain: Grain, day: dt.date) -> dt.date:
+    """The start of the `grain` row that counts `day`."""
+    match grain:
+        case Grain.DAY:
+            return day
+        case Grain.WEEK:
+            return day - dt.timedelta(days=day.weekday())
+        case Grain.MONTH:
+            return day.replace(day=1)
+        case Grain.YEAR:
+            return day.replace(month=1, day=1)
+        case Grain.MONTH_WEEKDAY:
+            return day.replace(day=1 + (day.day - 1) % 7)
+        case Grain.YEAR_WEEKDAY:
+            return day - dt.timedelta(days=7 * ((day.timetuple().tm_yday - 1) // 7))
+
+
+def period_span(grain: Grain, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the period of `grain` holding `day` (a weekday row's
+    month or year: the rows of its seven weekdays together span it)."""
+    match grain:
+        case Grain.DAY:
+            return day, day
+        case Grain.WEEK:
+            monday = period_start(grain, day)
+            return monday, monday + dt.timedelta(days=6)
+        case Grain.MONTH | Grain.MONTH_WEEKDAY:
+            first = day.replace(day=1)
+            return first, (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        case Grain.YEAR | Grain.YEAR_WEEKDAY:
+            return day.replace(month=1, day=1), day.replace(month=12, day=31)
+
+
+# Each coarser row is summed from the rows of a finer grain: those of its days.
+_SOURCES: tuple[tuple[Grain, Grain], ...] = (
+    (Grain.WEEK, Grain.DAY),
+    (Grain.MONTH, Grain.DAY),
+    (Grain.MONTH_WEEKDAY, Grain.DAY),
+    (Grain.YEAR, Grain.MONTH),
+    (Grain.YEAR_WEEKDAY, Grain.MONTH_WEEKDAY),
+)
 
 
 TOTAL = ""  # the roll-up by no dimension: a day's or a month's whole figures
@@ -81,8 +132,8 @@ def stale_days(connection: Connection, site_id: str | None) -> set[tuple[str, dt
 
 
 def roll_up(connection: Connection, site_id: str | None = None) -> int:
-    """Sum again the stale days (one site's, or every site's) and their months. The
-    days rolled up."""
+    """Sum again the stale days (one site's, or every site's) and the weeks, months and
+    years that hold them. The days rolled up."""
     stale = stale_days(connection, site_id)
     by_site: defaultdict[str, set[dt.date]] = defaultdict(set)
     for site, day in stale:
@@ -90,13 +141,45 @@ def roll_up(connection: Connection, site_id: str | None = None) -> int:
     for site, days in by_site.items():
         for day in sorted(days):
             _roll_day(connection, site, day)
-        for month in sorted({day.replace(day=1) for day in days}):
-            _roll_month(connection, site, month)
+        for grain, source in _SOURCES:
+            for start in sorted({period_start(grain, day) for day in days}):
+                _roll_from(connection, site, grain, start, source)
     if stale:
         connection.execute(
             delete(_STALE).where(tuple_(_STALE.c.site_id, _STALE.c.day).in_(sorted(stale)))
         )
     return len(stale)
+
+
+def _sources_of(grain: Grain, start: dt.date, source: Grain) -> list[dt.date]:
+    """The starts of the `source` rows that make the `grain` row starting at `start`."""
+    first, last = period_span(grain, start)
+    step = 7 if grain in (Grain.MONTH_WEEKDAY, Grain.YEAR_WEEKDAY) else 1
+    if source is Grain.DAY:
+        days = (last - start).days // step + 1
+        return [start + dt.timedelta(days=n * step) for n in range(days)]
+    # A year's months, or a weekday's first date in each month of the year.
+    months = [first.replace(month=m) for m in range(1, 13)]
+    if source is Grain.MONTH:
+        return months
+    weekday = start.weekday()
+    return [m + dt.timedelta(days=(weekday - m.weekday()) % 7) for m in months]
+
+
+def _roll_from(
+    connection: Connection, site_id: str, grain: Grain, start: dt.date, source: Grain
+) -> None:
+    rows = connection.execute(
+        select(_ROLLUPS).where(
+            _ROLLUPS.c.site_id == site_id,
+            _ROLLUPS.c.grain == source,
+            _ROLLUPS.c.start.in_(_sources_of(grain, start, source)),
+        )
+    ).mappings()
+    sums: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        _add(sums, (row["dimension"], row["value"]), dict(row))
+    _replace(connection, site_id, grain, start, sums)
 
 
 def _roll_day(connection: Connection, site_id: str, day: dt.date) -> None:
@@ -130,22 +213,6 @@ def _roll_day(connection: Connection, site_id: str, day: dt.date) -> None:
                 measures,
             )
     _replace(connection, site_id, Grain.DAY, day, sums)
-
-
-def _roll_month(connection: Connection, site_id: str, month: dt.date) -> None:
-    following = (month + dt.timedelta(days=32)).replace(day=1)
-    days = connection.execute(
-        select(_ROLLUPS).where(
-            _ROLLUPS.c.site_id == site_id,
-            _ROLLUPS.c.grain == Grain.DAY,
-            _ROLLUPS.c.start >= month,
-            _ROLLUPS.c.start < following,
-        )
-    ).mappings()
-    sums: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in days:
-        _add(sums, (row["dimension"], row["value"]), dict(row))
-    _replace(connection, site_id, Grain.MONTH, month, sums)
 
 
 def _add(

@@ -359,7 +359,7 @@ class EntryRollup(Base):
 
     # Dimension first: a report asks for one dimension, at one site or at every site.
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
-    grain: Mapped[str] = mapped_column(String(5), primary_key=True)  # "day" or "month"
+    grain: Mapped[str] = mapped_column(String(8), primary_key=True)  # a rollups.Grain
     start: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # the day, or the 1st
     site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -3,15 +3,17 @@ for the rest (`station.rollups` says why both exist).
 
 A report by at most one stored dimension (hour, space, purpose, commune, kind, plan or
 age band; the site and the periods come free) reads the roll-ups of that dimension:
-a whole calendar month as one month row when no asked period needs the days (day,
-week, weekday), the other days as day rows, and the days changed since their last
-roll-up (stale) from their cells. Any other report reads the cells. Both give the same
+its range tiled with the coarsest rows that can be placed in the periods it asks for
+(whole years and months, whole ISO weeks, whole years and months of each weekday;
+days at the ends), and the days changed since their last roll-up (stale) from their
+cells. Any other report reads the cells. Both give the same
 columns, so what sums them (`station.reports.from_aggregates`) does not know which.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +26,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    false,
     func,
     or_,
     select,
@@ -34,10 +37,8 @@ from sqlalchemy import (
 
 from station.db import EntryRollup, EntryTally
 from station.figures import Dimension
-from station.rollups import ROLLED, TOTAL, Grain, stale_days
+from station.rollups import ROLLED, TOTAL, Grain, period_span, stale_days
 
-# The periods a month row cannot place: they need the day.
-_BY_DAY = (Dimension.DAY, Dimension.WEEK, Dimension.WEEKDAY)
 _DAY_DERIVED = (
     Dimension.DAY,
     Dimension.WEEK,
@@ -63,12 +64,31 @@ class Plan:
     last: dt.date
     dims: tuple[str, ...]
     dimension: str | None  # the roll-ups' dimension, None: the cells alone
-    months: tuple[dt.date, ...]  # whole months read as month rows
+    grains: tuple[Grain, ...]  # the roll-ups' grains it may read, the coarsest first
     stale: frozenset[tuple[str, dt.date]]  # (site, day)s read from the cells
 
     @property
     def dated(self) -> bool:
         return any(d in _DAY_DERIVED for d in self.dims)
+
+
+# The periods a row of each grain can be placed in (its `start` is in the same ones
+# as every day it counts); the chains, coarsest first, of grains that tile a range.
+_PLACES: Mapping[Grain, frozenset[str]] = {
+    Grain.DAY: frozenset(_DAY_DERIVED),
+    Grain.WEEK: frozenset({Dimension.WEEK}),
+    Grain.MONTH: frozenset({Dimension.MONTH, Dimension.QUARTER, Dimension.YEAR}),
+    Grain.YEAR: frozenset({Dimension.YEAR}),
+    Grain.MONTH_WEEKDAY: frozenset(
+        {Dimension.WEEKDAY, Dimension.MONTH, Dimension.QUARTER, Dimension.YEAR}
+    ),
+    Grain.YEAR_WEEKDAY: frozenset({Dimension.WEEKDAY, Dimension.YEAR}),
+}
+_CHAINS = (
+    (Grain.YEAR, Grain.MONTH),
+    (Grain.WEEK,),
+    (Grain.YEAR_WEEKDAY, Grain.MONTH_WEEKDAY),
+)
 
 
 def plan(
@@ -79,31 +99,73 @@ def plan(
     if len(named) > 1 or any(d != Dimension.SITE for d in others):
         return Plan(site, first, last, tuple(dims), None, (), frozenset())
     stale = frozenset((s, day) for s, day in stale_days(connection, site) if first <= day <= last)
-    months: list[dt.date] = []
-    if not any(d in _BY_DAY for d in dims):
-        month = first.replace(day=1) if first.day == 1 else _next_month(first)
-        while _next_month(month) - dt.timedelta(days=1) <= last:
-            months.append(month)
-            month = _next_month(month)
+    periods = {d for d in dims if d in _DAY_DERIVED}
+    grains: tuple[Grain, ...] = ()
+    for chain in _CHAINS:  # the first chain that places the periods asked
+        placed = tuple(g for g in chain if periods <= _PLACES[g])
+        if placed:
+            grains = placed
+            break
     dimension = named[0] if named else TOTAL
-    return Plan(site, first, last, tuple(dims), dimension, tuple(months), stale)
+    return Plan(site, first, last, tuple(dims), dimension, (*grains, Grain.DAY), stale)
+
+
+def tile(
+    first: dt.date, last: dt.date, grains: Sequence[Grain], holes: frozenset[dt.date]
+) -> list[tuple[Grain, dt.date, dt.date]]:
+    """The rows that count every day of `first`..`last` once, but the `holes`: runs of
+    (grain, first start, last day) of the coarsest grain whose periods lie whole in the
+    range and hold no hole, the rest in finer grains; days alone at the end."""
+    grain, finer = grains[0], grains[1:]
+    runs: list[tuple[Grain, dt.date, dt.date]] = []
+    day = first
+    while day <= last:
+        start, end = period_span(grain, day)
+        whole = start >= first and end <= last and not any(start <= h <= end for h in holes)
+        if grain == Grain.DAY:
+            if day not in holes:
+                _extend(runs, grain, day, day)
+        elif whole:
+            _extend(runs, grain, start, end)
+        else:
+            runs.extend(tile(max(first, start), min(last, end), finer, holes))
+        day = end + dt.timedelta(days=1)
+    return runs
+
+
+def _extend(
+    runs: list[tuple[Grain, dt.date, dt.date]], grain: Grain, start: dt.date, end: dt.date
+) -> None:
+    if runs and runs[-1][0] == grain and runs[-1][2] + dt.timedelta(days=1) == start:
+        runs[-1] = (grain, runs[-1][1], end)
+    else:
+        runs.append((grain, start, end))
+
+
+# What a group must be keyed by for one row of the grain to make it alone.
+_OWN: Mapping[Grain, frozenset[str]] = {
+    Grain.DAY: frozenset({Dimension.DAY}),
+    Grain.WEEK: frozenset({Dimension.WEEK}),
+    Grain.MONTH: frozenset({Dimension.MONTH}),
+    Grain.YEAR: frozenset({Dimension.YEAR}),
+    Grain.MONTH_WEEKDAY: frozenset({Dimension.MONTH, Dimension.WEEKDAY}),
+    Grain.YEAR_WEEKDAY: frozenset({Dimension.YEAR, Dimension.WEEKDAY}),
+}
 
 
 def one_row_per_group(chosen: Plan) -> bool:
-    """Whether each group of the report is one roll-up row: by day (day rows), or by
-    month over whole months (month rows), at one site or by site, nothing stale (the
-    roll-ups' communes are already the reports' keys)."""
+    """Whether each group of the report is one roll-up row (by day on day rows, by week
+    over whole weeks, by month over whole months...), at one site or by site, nothing
+    stale (the roll-ups' communes are already the reports' keys)."""
     if chosen.dimension is None or chosen.stale:
         return False
     if chosen.site is None and Dimension.SITE not in chosen.dims:
         return False
-    if Dimension.DAY in chosen.dims:
-        return True  # a report by day reads no month row
-    whole = bool(chosen.months) and (
-        chosen.first == chosen.months[0]
-        and chosen.last == _next_month(chosen.months[-1]) - dt.timedelta(days=1)
-    )
-    return Dimension.MONTH in chosen.dims and whole
+    grains = {grain for grain, _, _ in tile(chosen.first, chosen.last, chosen.grains, _NONE)}
+    return len(grains) == 1 and _OWN[grains.pop()] <= set(chosen.dims)
+
+
+_NONE: frozenset[dt.date] = frozenset()
 
 
 def entry_medians(chosen: Plan) -> Any:
@@ -115,10 +177,6 @@ def entry_medians(chosen: Plan) -> Any:
         .add_columns(func.max(r.median).label("median"))
         .subquery()
     )
-
-
-def _next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
 def entry_sums(chosen: Plan, cells: Mapping[str, Any]) -> Any:
@@ -227,25 +285,24 @@ def _rollup_select(chosen: Plan, condition: Any, *extra_group: Any) -> Select[An
 
 
 def _rollup_rows(chosen: Plan) -> Any:
-    """The month rows of the whole months and the day rows of the other days, but for
-    the (site, day)s read from the cells and the months they make stale."""
+    """The roll-up rows that count each day of the range once: the range tiled with the
+    coarsest grains that serve (`tile`), per site where some of its days are stale
+    (those read from the cells, and the coarser rows holding them left out)."""
     r = EntryRollup
-    day_rows = and_(r.grain == Grain.DAY, r.start >= chosen.first, r.start <= chosen.last)
-    if chosen.stale:
-        day_rows = and_(day_rows, tuple_(r.site_id, r.start).not_in(sorted(chosen.stale)))
-    if not chosen.months:
-        return day_rows
-    stale_months = sorted({(s, day.replace(day=1)) for s, day in chosen.stale})
-    month_rows = and_(r.grain == Grain.MONTH, r.start.in_(chosen.months))
-    # The whole months are one run of months: their days are read from their month
-    # rows, but where a day of the month is stale (the month row is behind).
-    start, end = chosen.months[0], _next_month(chosen.months[-1])
-    outside = or_(r.start < start, r.start >= end)
-    if stale_months:
-        month_rows = and_(month_rows, tuple_(r.site_id, r.start).not_in(stale_months))
-        behind = [
-            and_(r.site_id == s, r.start >= month, r.start < _next_month(month))
-            for s, month in stale_months
-        ]
-        outside = or_(outside, *behind)
-    return or_(month_rows, and_(day_rows, outside))
+
+    def rows_of(runs: list[tuple[Grain, dt.date, dt.date]]) -> Any:
+        if not runs:
+            return false()
+        return or_(*(and_(r.grain == g, r.start >= a, r.start <= b) for g, a, b in runs))
+
+    holes: defaultdict[str, set[dt.date]] = defaultdict(set)
+    for site, day in chosen.stale:
+        holes[site].add(day)
+    whole = rows_of(tile(chosen.first, chosen.last, chosen.grains, _NONE))
+    if not holes:
+        return whole
+    parts = [and_(r.site_id.not_in(sorted(holes)), whole)]
+    for site, days in sorted(holes.items()):
+        runs = tile(chosen.first, chosen.last, chosen.grains, frozenset(days))
+        parts.append(and_(r.site_id == site, rows_of(runs)))
+    return or_(*parts)

@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from station import registry
 from station.aggregates import rebuild, refresh_entries
 from station.db import EntryRollup, MemberKind, StaleRollup, Visit, make_engine
-from station.reports.entry_rows import plan
+from station.reports.entry_rows import plan, tile
 from station.reports.from_aggregates import entries_table
-from station.rollups import mark_stale, roll_up
+from station.rollups import Grain, mark_stale, roll_up
 
 PARIS = ZoneInfo("Europe/Paris")
 SITES = ("saint-omer-gare", "arques-mediatheque")
-FIRST, LAST = dt.date(2026, 8, 20), dt.date(2026, 11, 30)  # 25 October: clocks go back
+FIRST, LAST = dt.date(2024, 12, 20), dt.date(2026, 11, 30)  # 25 October: clocks go back
 PURPOSES = {"coworking": "coworking", "fablab": "fablab", "aide-numerique": "numerique"}
 COMMUNES = ("62765", "62297", "00000", None)
 SHAPES: tuple[tuple[str, ...], ...] = (
@@ -30,9 +30,11 @@ SHAPES: tuple[tuple[str, ...], ...] = (
     ("week",),
     ("month",),
     ("quarter",),
-    ("year",),
     ("hour",),
+    ("weekday",),
     ("weekday", "hour"),
+    ("weekday", "month"),
+    ("year", "hour"),
     ("commune",),
     ("purpose", "month"),
     ("kind", "site"),
@@ -43,6 +45,7 @@ RANGES = (
     (FIRST, LAST),
     (dt.date(2026, 9, 1), dt.date(2026, 10, 31)),  # whole months only
     (dt.date(2026, 9, 15), dt.date(2026, 11, 3)),  # a month between two ends
+    (dt.date(2025, 1, 1), dt.date(2025, 12, 31)),  # a whole year
 )
 
 
@@ -98,8 +101,10 @@ def _reports(engine: Engine, site: str | None) -> list[object]:
         ]
 
 
-def _all_days() -> list[dt.date]:
-    return [FIRST + dt.timedelta(days=n) for n in range((LAST - FIRST).days + 1)]
+def _autumn() -> list[dt.date]:
+    """The days of the three shorter ranges, and some beyond: what is made stale."""
+    first = dt.date(2026, 8, 25)
+    return [first + dt.timedelta(days=n) for n in range((LAST - first).days + 1)]
 
 
 def test_the_roll_ups_say_what_the_cells_say(engine: Engine) -> None:
@@ -110,16 +115,27 @@ def test_the_roll_ups_say_what_the_cells_say(engine: Engine) -> None:
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(StaleRollup)) == 0
         assert (connection.scalar(select(func.count()).select_from(EntryRollup)) or 0) > 0
-        rolled = plan(connection, None, *RANGES[2], ["commune"])
-        assert rolled.dimension == "commune" and rolled.months == (dt.date(2026, 10, 1),)
-        assert not rolled.stale
-    everywhere: tuple[str | None, ...] = (None, *SITES)
+        rolled = plan(connection, None, FIRST, LAST, ["commune"])
+        assert rolled.dimension == "commune" and not rolled.stale
+        assert tile(FIRST, LAST, rolled.grains, frozenset()) == [
+            (Grain.DAY, FIRST, dt.date(2024, 12, 31)),
+            (Grain.YEAR, dt.date(2025, 1, 1), dt.date(2025, 12, 31)),
+            (Grain.MONTH, dt.date(2026, 1, 1), LAST),
+        ]
+        weekly = plan(connection, SITES[0], *RANGES[2], ["week", "hour"])
+        assert tile(weekly.first, weekly.last, weekly.grains, frozenset()) == [
+            (Grain.DAY, dt.date(2026, 9, 15), dt.date(2026, 9, 20)),
+            (Grain.WEEK, dt.date(2026, 9, 21), dt.date(2026, 11, 1)),
+            (Grain.DAY, dt.date(2026, 11, 2), dt.date(2026, 11, 3)),
+        ]
+    everywhere: tuple[str | None, ...] = (None, SITES[0])  # SITES[1]'s own: as the first
     from_rollups = {site: _reports(engine, site) for site in everywhere}
 
-    # Every day stale: every report reads the cells alone.
+    # Every day of autumn stale: the shorter ranges read the cells alone, the longer
+    # ones cells and roll-ups of coarser grains around them.
     with Session(engine) as session, session.begin():
         for site in SITES:
-            mark_stale(session.connection(), site, _all_days())
+            mark_stale(session.connection(), site, _autumn())
     for where in everywhere:
         assert _reports(engine, where) == from_rollups[where]
 
@@ -127,7 +143,7 @@ def test_the_roll_ups_say_what_the_cells_say(engine: Engine) -> None:
     with Session(engine) as session, session.begin():
         session.execute(
             StaleRollup.__table__.delete().where(  # type: ignore[attr-defined]
-                StaleRollup.site_id == SITES[0], StaleRollup.day.in_(_all_days()[::2])
+                StaleRollup.site_id == SITES[0], StaleRollup.day.in_(_autumn()[::2])
             )
         )
         roll_up(session.connection(), SITES[1])

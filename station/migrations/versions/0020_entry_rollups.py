@@ -19,7 +19,7 @@ def upgrade() -> None:
     op.create_table(
         "entry_rollups",
         sa.Column("dimension", sa.String(16), primary_key=True),
-        sa.Column("grain", sa.String(5), primary_key=True),
+        sa.Column("grain", sa.String(8), primary_key=True),
         sa.Column("start", sa.Date(), primary_key=True),
         sa.Column("site_id", sa.String(64), primary_key=True),
         sa.Column("value", sa.String(64), primary_key=True),
