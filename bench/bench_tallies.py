@@ -59,6 +59,7 @@ from station.db import Member, MemberKind, Visit, make_engine, upgrade
 from station.people import freeze_before_purge
 from station.privacy import ERASED, forget
 from station.reports.cells import DAY_DERIVED
+from station.reports.entry_rows import plan, tile
 from station.reports.from_aggregates import entries_table, usage_table
 from station.reports.table import Measure
 from station.retention import STEPS, Scope, purge
@@ -117,7 +118,7 @@ def bench_reports(engine: Engine, config: StationConfig, runs: int) -> list[Row]
                         zone,
                         raw_since=raw_since,
                     ),
-                    _floor_sql("entry_rollups", "sum(entries)", dims),
+                    _rollup_floor_sql(connection, site, dims),
                 )
             )
         for dims in USAGE_REPORTS:
@@ -193,8 +194,6 @@ def _floor_sql(table: str, sums: str, dims: Sequence[str]) -> str:
             f"SELECT extract(year from {day}), {sums} FROM visits WHERE site_id = :site "
             f"AND {day} BETWEEN :first AND :last GROUP BY 1"
         )
-    if table == "entry_rollups":  # what entry reports read: the roll-up of one dimension
-        return _rollup_floor_sql(sums, dims)
     groups = ", ".join(FLOOR_SQL[d] for d in dims)
     return (
         f"SELECT {groups}, {sums} FROM {table} WHERE site_id = :site "
@@ -202,18 +201,21 @@ def _floor_sql(table: str, sums: str, dims: Sequence[str]) -> str:
     )
 
 
-def _rollup_floor_sql(sums: str, dims: Sequence[str]) -> str:
-    """One indexed query of the roll-up rows `station.reports.entry_rows` reads: the
-    month rows unless a period needs the days (the five years are whole months)."""
-    by_day = any(d in ("day", "week", "weekday") for d in dims)
+def _rollup_floor_sql(connection: Connection, site: str, dims: Sequence[str]) -> str:
+    """One indexed query of the roll-up rows `station.reports.entry_rows` reads for the
+    report (the range tiled with the same grains), summed by the same groups."""
+    chosen = plan(connection, site, FIRST, LAST, dims)
     named = [d for d in dims if d not in DAY_DERIVED]
     groups = ", ".join(
         "value" if d in named else FLOOR_SQL[d].replace("day", "start") for d in dims
     )
+    runs = " OR ".join(
+        f"(grain = '{grain}' AND start BETWEEN '{first}' AND '{last}')"
+        for grain, first, last in tile(FIRST, LAST, chosen.grains, frozenset())
+    )
     return (
-        f"SELECT {groups}, {sums} FROM entry_rollups WHERE dimension = '{''.join(named)}' "
-        f"AND grain = '{'day' if by_day else 'month'}' AND site_id = :site "
-        f"AND start BETWEEN :first AND :last GROUP BY {groups}"
+        f"SELECT {groups}, sum(entries) FROM entry_rollups WHERE dimension = "
+        f"'{''.join(named)}' AND site_id = :site AND ({runs}) GROUP BY {groups}"
     )
 
 

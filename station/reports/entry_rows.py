@@ -153,30 +153,31 @@ _OWN: Mapping[Grain, frozenset[str]] = {
 }
 
 
-def one_row_per_group(chosen: Plan) -> bool:
-    """Whether each group of the report is one roll-up row (by day on day rows, by week
-    over whole weeks, by month over whole months...), at one site or by site, nothing
-    stale (the roll-ups' communes are already the reports' keys)."""
+def own_rows(chosen: Plan) -> tuple[Any, Any | None] | None:
+    """Where the report's groups are one roll-up row each, and where not: the rows of
+    the grains its groups are keyed by (by week, the whole weeks' rows; by month, the
+    whole months'), and the others (the days at the ends), or None if no grain is; None
+    too where days are stale or rows of several sites make a group."""
     if chosen.dimension is None or chosen.stale:
-        return False
+        return None
     if chosen.site is None and Dimension.SITE not in chosen.dims:
-        return False
-    grains = {grain for grain, _, _ in tile(chosen.first, chosen.last, chosen.grains, _NONE)}
-    return len(grains) == 1 and _OWN[grains.pop()] <= set(chosen.dims)
+        return None
+    runs = tile(chosen.first, chosen.last, chosen.grains, _NONE)
+    own = [run for run in runs if _OWN[run[0]] <= set(chosen.dims)]
+    if not own:
+        return None
+    rest = [run for run in runs if run not in own]
+    return _rows_of(own), (_rows_of(rest) if rest else None)
 
 
 _NONE: frozenset[dt.date] = frozenset()
 
 
-def entry_medians(chosen: Plan) -> Any:
+def entry_medians(chosen: Plan, rows: Any) -> Any:
     """A subquery of (day?, by_<dim>..., median) from the roll-up rows' own medians,
-    for a plan whose every group is one row (`one_row_per_group`)."""
+    for `rows` each of which is a group of its own (`own_rows`)."""
     r = EntryRollup
-    return (
-        _rollup_select(chosen, _rollup_rows(chosen))
-        .add_columns(func.max(r.median).label("median"))
-        .subquery()
-    )
+    return _rollup_select(chosen, rows).add_columns(func.max(r.median).label("median")).subquery()
 
 
 def entry_sums(chosen: Plan, cells: Mapping[str, Any]) -> Any:
@@ -202,9 +203,10 @@ def entry_sums(chosen: Plan, cells: Mapping[str, Any]) -> Any:
     return _union(chosen, from_cells, from_rollups)
 
 
-def entry_buckets(chosen: Plan, cells: Mapping[str, Any]) -> Any:
+def entry_buckets(chosen: Plan, cells: Mapping[str, Any], only: Any = None) -> Any:
     """A subquery of (day?, by_<dim>..., bucket, visits): the 5-minute buckets summed
-    by the database (json_each, SQLite and PostgreSQL alike)."""
+    by the database (json_each, SQLite and PostgreSQL alike); `only`: just these
+    roll-up rows (a plan with nothing stale)."""
     t, r = EntryTally, EntryRollup
 
     def from_cells(query_site: Any) -> Select[Any]:
@@ -231,6 +233,8 @@ def entry_buckets(chosen: Plan, cells: Mapping[str, Any]) -> Any:
             .where(r.timed > 0)
         )
 
+    if only is not None:
+        return from_rollups(only).subquery()
     return _union(chosen, from_cells, from_rollups)
 
 
@@ -289,20 +293,22 @@ def _rollup_rows(chosen: Plan) -> Any:
     coarsest grains that serve (`tile`), per site where some of its days are stale
     (those read from the cells, and the coarser rows holding them left out)."""
     r = EntryRollup
-
-    def rows_of(runs: list[tuple[Grain, dt.date, dt.date]]) -> Any:
-        if not runs:
-            return false()
-        return or_(*(and_(r.grain == g, r.start >= a, r.start <= b) for g, a, b in runs))
-
     holes: defaultdict[str, set[dt.date]] = defaultdict(set)
     for site, day in chosen.stale:
         holes[site].add(day)
-    whole = rows_of(tile(chosen.first, chosen.last, chosen.grains, _NONE))
+    whole = _rows_of(tile(chosen.first, chosen.last, chosen.grains, _NONE))
     if not holes:
         return whole
     parts = [and_(r.site_id.not_in(sorted(holes)), whole)]
     for site, days in sorted(holes.items()):
         runs = tile(chosen.first, chosen.last, chosen.grains, frozenset(days))
-        parts.append(and_(r.site_id == site, rows_of(runs)))
+        parts.append(and_(r.site_id == site, _rows_of(runs)))
     return or_(*parts)
+
+
+def _rows_of(runs: Sequence[tuple[Grain, dt.date, dt.date]]) -> Any:
+    """The roll-up rows of these runs (grain, first start, last day)."""
+    r = EntryRollup
+    if not runs:
+        return false()
+    return or_(*(and_(r.grain == g, r.start >= a, r.start <= b) for g, a, b in runs))

@@ -22,7 +22,7 @@ from station.reports.entry_rows import (
     Plan,
     entry_buckets,
     entry_medians,
-    one_row_per_group,
+    own_rows,
     plan,
     reads_cells,
 )
@@ -51,13 +51,31 @@ def medians(
         select(whole.c.bucket, func.sum(whole.c.visits)).group_by(whole.c.bucket)
     )
     everyone = median({str(bucket): int(n) for bucket, n in overall})
-    if one_row_per_group(chosen):  # by day, by whole months: each row's own median
-        own = entry_medians(chosen)
-        groups = groups_of(connection, dims, own.c.get("day"), {d: own.c[f"by_{d}"] for d in named})
-        rows = connection.execute(select(*groups, func.max(own.c.median)).group_by(*groups))
-        return {group_key(dims, row[:-1], stored): row[-1] for row in rows}, everyone
+    split = own_rows(chosen)
+    if split is not None:  # by day, by whole weeks or months: each row's own median
+        own, rest = split
+        rows = entry_medians(chosen, own)
+        grouped = groups_of(
+            connection, dims, rows.c.get("day"), {d: rows.c[f"by_{d}"] for d in named}
+        )
+        found = connection.execute(select(*grouped, func.max(rows.c.median)).group_by(*grouped))
+        per_key = {group_key(dims, row[:-1], stored): row[-1] for row in found}
+        if rest is not None:  # the days at the ends: other groups
+            per_key |= _found(connection, entry_buckets(chosen, stored, rest), dims, stored)
+        return per_key, everyone
     if reads_cells(chosen) and any(d in _MERGED for d in dims):
         return _merged_in_python(connection, buckets, groups, dims, stored), everyone
+    return _found(connection, buckets, dims, stored), everyone
+
+
+def _found(
+    connection: Connection, buckets: Any, dims: Sequence[str], stored: Mapping[str, Any]
+) -> dict[Key, float | None]:
+    """Each group's median bucket, found by the database (a running sum)."""
+    named = [d for d in dims if d in stored]
+    groups = groups_of(
+        connection, dims, buckets.c.get("day"), {d: buckets.c[f"by_{d}"] for d in named}
+    )
     labelled = [g.label(f"g{n}") for n, g in enumerate(groups)]
     histogram = (
         select(
@@ -87,7 +105,7 @@ def medians(
     for row in connection.execute(query):
         *values, bucket = row
         per_key[group_key(dims, values, stored)] = int(bucket) + BUCKET_MINUTES / 2
-    return per_key, everyone
+    return per_key
 
 
 def _merged_in_python(
