@@ -180,6 +180,23 @@ def entry_medians(chosen: Plan, rows: Any) -> Any:
     return _rollup_select(chosen, rows).add_columns(func.max(r.median).label("median")).subquery()
 
 
+def entry_histograms(chosen: Plan, rows: Any) -> Any:
+    """A subquery of (day?, by_<dim>..., durations): the roll-up rows themselves, with
+    their duration histograms (for the groups of several rows, added up in Python)."""
+    r = EntryRollup
+    named = [d for d in chosen.dims if d in ROLLED or d == Dimension.SITE]
+    columns = {d: (r.site_id if d == Dimension.SITE else r.value) for d in named}
+    labelled: list[Any] = [
+        *([r.start.label("day")] if chosen.dated else []),
+        *(cast(columns[d], String).label(f"by_{d}") for d in named),
+        r.durations,
+    ]
+    query = select(*labelled).where(r.dimension == chosen.dimension, rows, r.timed > 0)
+    if chosen.site is not None:
+        query = query.where(r.site_id == chosen.site)
+    return query.subquery()
+
+
 def entry_sums(chosen: Plan, cells: Mapping[str, Any]) -> Any:
     """A subquery of (day?, by_<dim>..., entries, members, visitors, minutes)."""
     t, r = EntryTally, EntryRollup
@@ -241,7 +258,7 @@ def entry_buckets(chosen: Plan, cells: Mapping[str, Any], only: Any = None) -> A
 def _union(chosen: Plan, from_cells: Any, from_rollups: Any) -> Any:
     if chosen.dimension is None:
         return from_cells(None).subquery()
-    parts = [from_rollups(_rollup_rows(chosen))]
+    parts = [from_rollups(rollup_rows(chosen))]
     if chosen.stale:
         parts.append(from_cells(tuple_(EntryTally.site_id, EntryTally.day).in_(chosen.stale)))
     return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
@@ -288,7 +305,7 @@ def _rollup_select(chosen: Plan, condition: Any, *extra_group: Any) -> Select[An
     return query
 
 
-def _rollup_rows(chosen: Plan) -> Any:
+def rollup_rows(chosen: Plan) -> Any:
     """The roll-up rows that count each day of the range once: the range tiled with the
     coarsest grains that serve (`tile`), per site where some of its days are stale
     (those read from the cells, and the coarser rows holding them left out)."""

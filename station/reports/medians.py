@@ -1,12 +1,16 @@
 """Median visit durations of an entry report, from the 5-minute duration buckets kept
-in the cells and the roll-ups (`station.aggregates.BUCKET_MINUTES`).
+in the cells and the roll-ups (`station.rollups.BUCKET_MINUTES`).
 
-The database sums the buckets by the report's groups and finds each group's median
-bucket itself (a running sum over the buckets in order, by a window function: SQLite
-and PostgreSQL alike), so a report by day over five years receives one row a day, not
-one a day and bucket. Where several groups of the database make one row of the report
-(the communes outside the territory are one row), the histograms come to Python and
-are merged there.
+- A group that is one roll-up row (by day, by whole weeks or months) reads that row's
+  own median (`EntryRollup.median`).
+- A report read from roll-up rows alone adds up its groups' histograms here: some
+  hundreds or thousands of rows, fetched once, cheaper than having the database expand
+  every histogram into buckets (five years by weekday and hour: 25 ms, against 83 ms).
+- A report that reads cells (two stored dimensions, or stale days) has the database
+  sum the buckets by group and find each median bucket itself (a running sum over the
+  buckets in order, a window function on SQLite and PostgreSQL alike); where several
+  groups of the database make one row of the report (the communes outside the
+  territory are one row), the histograms come here and are merged.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from station.figures import Dimension
 from station.reports.entry_rows import (
     Plan,
     entry_buckets,
+    entry_histograms,
     entry_medians,
     own_rows,
     plan,
     reads_cells,
+    rollup_rows,
 )
 from station.reports.grouping import group_key, groups_of
 from station.reports.table import Key
@@ -61,11 +67,30 @@ def medians(
         found = connection.execute(select(*grouped, func.max(rows.c.median)).group_by(*grouped))
         per_key = {group_key(dims, row[:-1], stored): row[-1] for row in found}
         if rest is not None:  # the days at the ends: other groups
-            per_key |= _found(connection, entry_buckets(chosen, stored, rest), dims, stored)
+            per_key |= _added(connection, entry_histograms(chosen, rest), dims, stored)
         return per_key, everyone
-    if reads_cells(chosen) and any(d in _MERGED for d in dims):
+    if not reads_cells(chosen):  # roll-up rows only: some hundreds or thousands
+        return _added(
+            connection, entry_histograms(chosen, rollup_rows(chosen)), dims, stored
+        ), everyone
+    if any(d in _MERGED for d in dims):
         return _merged_in_python(connection, buckets, groups, dims, stored), everyone
     return _found(connection, buckets, dims, stored), everyone
+
+
+def _added(
+    connection: Connection, rows: Any, dims: Sequence[str], stored: Mapping[str, Any]
+) -> dict[Key, float | None]:
+    """Each group's median from its rows' histograms added up here: fewer rows than
+    buckets, so cheaper than making the database expand every histogram."""
+    named = [d for d in dims if d in stored]
+    groups = groups_of(connection, dims, rows.c.get("day"), {d: rows.c[f"by_{d}"] for d in named})
+    merged: defaultdict[Key, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in connection.execute(select(*groups, rows.c.durations)):
+        histogram = merged[group_key(dims, row[:-1], stored)]
+        for bucket, n in (row[-1] or {}).items():
+            histogram[bucket] += n
+    return {key: median(histogram) for key, histogram in merged.items()}
 
 
 def _found(
