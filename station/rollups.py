@@ -4,9 +4,10 @@ The entry cells (`station.aggregates`) are almost as many as the visits (an hour
 space x purpose x commune x kind x plan x age band of one day is nearly always a cell
 of its own: 1.9 million cells for 3 million check-ins over five years), so a report
 reading them reads millions of rows. A report asks for one dimension at a time (or
-one beside periods), so the cells are also kept summed by each dimension alone, per
-local day and per calendar month (`EntryRollup`): five years by commune are some
-thousands of month rows, by day some two thousand day rows.
+one beside periods), so the cells are also kept summed by each dimension alone over
+each `Grain` (`EntryRollup`): days, ISO weeks, months, years, and each weekday of a
+month and of a year; five years by commune are some hundreds of rows
+(`station.reports.entry_rows.tile` says which a report reads).
 
 Whatever changes a day's cells marks the day stale (`mark_stale`, one insert beside
 the cells'); `roll_up` sums the stale days again (the daily purge runs it, and

@@ -351,9 +351,10 @@ class EntryTally(Base):
 
 
 class EntryRollup(Base):
-    """The entry cells summed by one dimension (or none: `dimension` ""), over a local
-    day or a calendar month (`grain`): what a report over years reads, some thousands
-    of rows where the cells are millions (`station.rollups`). No person."""
+    """The entry cells summed by one dimension (or none: `dimension` "") over one row of
+    a `station.rollups.Grain`: a local day, an ISO week, a month, a year, or one weekday
+    of a month or a year. What a report over years reads, some hundreds of rows where
+    the cells are millions (`station.rollups`). No person."""
 
     __tablename__ = "entry_rollups"
 
@@ -369,8 +370,8 @@ class EntryRollup(Base):
     timed: Mapped[int] = mapped_column(Integer, default=0)
     minutes: Mapped[float] = mapped_column(default=0.0)
     durations: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
-    # The row's own median minutes: a report whose every row is one roll-up row (by
-    # day, by whole months) reads it instead of summing the buckets.
+    # The row's own median minutes: a report's group that is one roll-up row (by day,
+    # by whole weeks or months) reads it instead of adding the buckets.
     median: Mapped[float | None] = mapped_column(default=None)
 
 

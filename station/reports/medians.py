@@ -129,7 +129,8 @@ def _found(
     per_key: dict[Key, float | None] = {}
     for row in connection.execute(query):
         *values, bucket = row
-        per_key[group_key(dims, values, stored)] = int(bucket) + BUCKET_MINUTES / 2
+        if bucket is not None:  # no group: the aggregate's one row, of no visit timed
+            per_key[group_key(dims, values, stored)] = int(bucket) + BUCKET_MINUTES / 2
     return per_key
 
 

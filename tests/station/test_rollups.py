@@ -185,3 +185,32 @@ def test_a_change_after_the_roll_up_shows_at_once_and_after_the_next(engine: Eng
     with Session(engine) as session, session.begin():
         assert roll_up(session.connection()) == 1
     assert month_of_october() == grown  # and from the month row rolled up again
+
+
+def test_a_stale_day_without_a_check_out_has_no_median_and_no_error(engine: Engine) -> None:
+    """This morning: one visit in, nobody out yet, the day stale until the roll-up."""
+    day = dt.date(2026, 11, 30)
+    with Session(engine) as session, session.begin():
+        person = registry.add_member(session, "Early")
+        at = dt.datetime.combine(day, dt.time(9), PARIS).astimezone(dt.UTC)
+        session.add(
+            Visit(
+                site_id=SITES[0],
+                member_id=person.id,
+                kiosk_id="entrance",
+                purpose="fablab",
+                space="fablab",
+                member_kind="member",
+                checked_in_at=at,
+            )
+        )
+        session.flush()
+        refresh_entries(session.connection(), SITES[0], PARIS, [day])
+    with engine.connect() as connection:
+        for dims in ([], ["hour"]):
+            table = entries_table(connection, SITES[0], day, day, dims, PARIS)
+            assert table.totals["entries"] == 1
+            assert table.totals["median_minutes"] is None
+            assert [values["median_minutes"] for _, values in table.rows] == [None] * len(
+                table.rows
+            )
