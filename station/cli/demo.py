@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from station.cli.context import Context
+from station.cli.web import DEFAULT_PORT
 from station.config import StationConfig
 
 if TYPE_CHECKING:
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
 
     from station.supervisor import Supervisor
 
+# The demo's console login, printed with the badges: the console listens on the loopback
+# only, and the password is the same on every machine, as the demo badges are.
+DEMO_ADMIN_EMAIL = "admin@example.org"
+DEMO_ADMIN_PASSWORD = "station-demo"
+WEB_HOST = "127.0.0.1"
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
@@ -28,6 +35,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--no-kiosk", action="store_true", help="do not open the kiosk window")
     parser.add_argument("--fullscreen", action="store_true", help="kiosk in full screen")
+    parser.add_argument(
+        "--web-port",
+        type=int,
+        default=DEFAULT_PORT,
+        metavar="PORT",
+        help=f"port of the staff console, on 127.0.0.1 only (default {DEFAULT_PORT})",
+    )
     parser.set_defaults(handler=run_demo)
 
 
@@ -39,6 +53,7 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
 
     config = ctx.config
     _prepare_databases(config)
+    with_web = _demo_admin(config, dt.datetime.now(dt.UTC))
     station = [sys.executable, "-m", "station.cli.main", "--config", str(config.source)]
     with Supervisor() as supervisor:
         if _listening(config.mqtt.host, config.mqtt.port):
@@ -52,6 +67,7 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
         supervisor.start("sync", [*station, "sync"])
         for agent_id in config.agents:
             supervisor.start(agent_id, [*station, "agent", "--id", agent_id])
+        web_lines = _start_console(supervisor, station, args.web_port) if with_web else _NO_WEB
         has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
         kiosk_env: dict[str, str] = {}
         if not args.no_kiosk and not has_display and shutil.which("Xvfb"):
@@ -74,6 +90,8 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
             table.add_row(person.uid, f"{person.first_name} {person.last_name}", person.shows)
         table.add_row(UNKNOWN_UID, "—", "unknown badge")
         ctx.console.print(table)
+        for line in web_lines:
+            ctx.console.print(line, soft_wrap=True, highlight=False)
         readers = ", ".join([*config.kiosks, *config.agents])
         ctx.console.print(
             f"Tap a badge from another terminal: station reader tap --reader ID UID "
@@ -86,6 +104,53 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
             + "Ctrl+C stops the site; every relay is released."
         )
         return supervisor.wait()
+
+
+_NO_WEB = ["No staff console: it needs the web extra (pip install 'station[web]')."]
+
+
+def _demo_admin(config: StationConfig, now: dt.datetime) -> bool:
+    """The demo's admin account at central, made once (kept as it is on later runs);
+    False when the web extra is not installed."""
+    try:
+        import uvicorn  # noqa: F401
+
+        import console.app  # noqa: F401  starlette, jinja2
+    except ImportError:
+        return False
+    from console import audit
+    from console.accounts import account_by_email, add_account
+    from station.db import make_engine
+    from station.db.staff import AuditAction, Role
+    from sync import central
+
+    engine = make_engine(config.resolve_url(config.central.url))
+    try:
+        with central.session(engine) as session:
+            if account_by_email(session, DEMO_ADMIN_EMAIL) is None:
+                add_account(session, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, Role.ADMIN, now)
+                audit.record(
+                    session,
+                    now,
+                    audit.COMMAND_LINE,
+                    AuditAction.ACCOUNT_CREATED,
+                    target=DEMO_ADMIN_EMAIL,
+                    detail={"role": Role.ADMIN.value, "site": None},
+                )
+    finally:
+        engine.dispose()
+    return True
+
+
+def _start_console(supervisor: Supervisor, station: list[str], port: int) -> list[str]:
+    """`station web` on the loopback; the lines that tell how to open it."""
+    if _listening(WEB_HOST, port):
+        return [f"Port {port} is taken: the staff console is not started (give --web-port)."]
+    supervisor.start("web", [*station, "web", "--host", WEB_HOST, "--port", str(port)])
+    return [
+        f"Staff console: http://{WEB_HOST}:{port}/",
+        f"  log in as {DEMO_ADMIN_EMAIL}, password {DEMO_ADMIN_PASSWORD}",
+    ]
 
 
 def _start_xvfb(supervisor: Supervisor) -> str:
