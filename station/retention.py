@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, delete, func, select, union, union_all
+from sqlalchemy import CursorResult, delete, func, insert, select, union, union_all
 from sqlalchemy.orm import Session
 
 from station.aggregates import (
@@ -189,19 +189,29 @@ def _fold_late(session: Session, scope: Scope, site_id: str, until: dt.datetime)
     """Fold the rows before `until` into their days' cells, but those already folded
     once (sent again) and those of no sane day (never counted): all of them go next."""
     late = _late_rows(session, site_id, until)
-    again = set(session.scalars(select(FoldedRow.id).where(FoldedRow.id.in_([i for i, _ in late]))))
-    for model in (Visit, MachineSession):
-        session.execute(
-            delete(model)
-            .where(model.id.in_(sorted(again)))
-            .execution_options(synchronize_session=False)
-        )
+    again: set[uuid.UUID] = set()
+    # In chunks: a site back after months sends tens of thousands of late rows, more
+    # than one statement may bind.
+    for chunk in _chunks([row_id for row_id, _ in late]):
+        again.update(session.scalars(select(FoldedRow.id).where(FoldedRow.id.in_(chunk))))
+        for model in (Visit, MachineSession):
+            session.execute(
+                delete(model)
+                .where(model.id.in_([row_id for row_id in chunk if row_id in again]))
+                .execution_options(synchronize_session=False)
+            )
     fresh = [(row_id, at) for row_id, at in late if row_id not in again]
     days = {day for _, at in fresh if (day := _sane_day(at, scope.zone)) is not None}
     fold(session.connection(), site_id, scope.zone, days)
-    session.add_all(FoldedRow(id=row_id, folded_at=scope.now) for row_id, _ in fresh)
-    session.flush()
+    for chunk in _chunks([row_id for row_id, _ in fresh]):
+        session.execute(
+            insert(FoldedRow), [{"id": row_id, "folded_at": scope.now} for row_id in chunk]
+        )
     return len(days)
+
+
+def _chunks(items: list[uuid.UUID], size: int = 5_000) -> list[list[uuid.UUID]]:
+    return [items[n : n + size] for n in range(0, len(items), size)]
 
 
 def _sane_day(moment: dt.datetime, zone: ZoneInfo) -> dt.date | None:

@@ -91,6 +91,11 @@ _CHAINS = (
 )
 
 
+# More stale days than this in a range and the report reads the cells alone: the stale
+# (site, day)s are bound one by one in its statements, which have a bound of their own.
+_MOST_STALE = 2_000
+
+
 def plan(
     connection: Any, site: str | None, first: dt.date, last: dt.date, dims: Sequence[str]
 ) -> Plan:
@@ -99,6 +104,8 @@ def plan(
     if len(named) > 1 or any(d != Dimension.SITE for d in others):
         return Plan(site, first, last, tuple(dims), None, (), frozenset())
     stale = frozenset((s, day) for s, day in stale_days(connection, site) if first <= day <= last)
+    if len(stale) > _MOST_STALE:  # never rolled up yet (a database just migrated)
+        return Plan(site, first, last, tuple(dims), None, (), frozenset())
     periods = {d for d in dims if d in _DAY_DERIVED}
     grains: tuple[Grain, ...] = ()
     for chain in _CHAINS:  # the first chain that places the periods asked

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from station import registry
+from station import registry, retention
 from station.aggregates import frozen_before, refresh_entries, refresh_usage
 from station.db import MachineSession, Member, Visit, make_engine
 from station.ids import new_event_id
@@ -162,8 +162,13 @@ def _entries_of(engine: Engine, day: dt.date) -> object:
         return entries_table(connection, SITE, day, day, [], PARIS).totals[Measure.ENTRIES]
 
 
-def test_a_late_row_sent_again_after_its_fold_is_not_counted_twice(engine: Engine) -> None:
-    """A lost acknowledgement: central folded and deleted the row, the site sends it again."""
+def test_a_late_row_sent_again_after_its_fold_is_not_counted_twice(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lost acknowledgement: central folded and deleted the row, the site sends it again
+    (in chunks of one row, as the thousands of a site back after months are)."""
+    chunks = retention._chunks
+    monkeypatch.setattr(retention, "_chunks", lambda items: chunks(items, 1))
     with Session(engine) as session, session.begin():
         ada = registry.add_member(session, "Ada")
         _visit(session, ada, 10, 60)
