@@ -34,9 +34,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -48,8 +47,17 @@ from station.db import FirstVisit, MachineSession, PeriodPeople, SyncCursor, Vis
 from station.db.models import PeriodMember
 from station.figures import UNKNOWN, Dimension, Report
 from station.first_visits import first_visits_of
+from station.period_members import (
+    MemberRow,
+    People,
+    drop_closed,
+    keep_people,
+    kept_people,
+    member_rows,
+)
 from station.periods import (
     PERIOD_KINDS,
+    day_of,
     first_whole_day,
     period_bounds,
     period_key,
@@ -109,24 +117,6 @@ def forget_person(connection: Connection, member_id: uuid.UUID) -> None:
 # -- freezing ---------------------------------------------------------------------------
 
 
-@dataclass
-class _People:
-    """People per period (kind, key), then per cell (dimension, value)."""
-
-    periods: defaultdict[tuple[str, str], defaultdict[tuple[str, str], set[uuid.UUID]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(set))
-    )
-
-    def add(self, kind: str, key: str, person: uuid.UUID, values: Mapping[str, str]) -> None:
-        cells = self.periods[(kind, key)]
-        cells[("", "")].add(person)
-        for dimension, value in values.items():
-            cells[(dimension, value)].add(person)
-
-    def of(self, kind: str, key: str) -> dict[tuple[str, str], set[uuid.UUID]]:
-        return {cell: set(ids) for cell, ids in self.periods.get((kind, key), {}).items()}
-
-
 def freeze(
     connection: Connection,
     site_id: str,
@@ -154,7 +144,7 @@ def freeze(
         collected = _collect(connection, state, zone, report, unlinking_before)
         if collected.earliest is not None:
             written += _freeze_report(connection, state, report, collected)
-        _drop_closed(connection, site_id, report, collected.kept, today)
+        drop_closed(connection, site_id, report, collected.kept, today)
     if unlinking_before is not None:
         # The rows of the local days before this one were kept: the same day the purge
         # makes `people_since` when it cuts at a local midnight (`freeze_before_purge`).
@@ -178,8 +168,8 @@ class _Collected:
     """The people seen in the linked rows, those kept for open periods (with the rows
     about to be unlinked added), the first day either concerns and the years they meet."""
 
-    seen: _People
-    kept: _People
+    seen: People
+    kept: People
     earliest: dt.date | None
     years: set[int]
 
@@ -191,9 +181,9 @@ def _collect(
     report: Report,
     unlinking_before: dt.datetime | None,
 ) -> _Collected:
-    seen, earliest = _People(), state.since
+    seen, earliest = People(), state.since
     years: set[int] = set()
-    to_keep: set[_MemberRow] = set()
+    to_keep: set[MemberRow] = set()
     # Every row that still names its person, those before `since` too: a site's upload
     # that arrived after the purge of its days is kept for its open periods like any.
     for person, moment, day, values in _linked(
@@ -206,9 +196,9 @@ def _collect(
             key = period_key(kind, day)
             seen.add(kind, key, person, values)
             if unlinking and period_bounds(kind, day)[1] >= state.today:  # open: kept
-                to_keep.update(_member_rows(kind, key, person, values))
-    kept = _kept(connection, state.site_id, report)
-    _keep(connection, state.site_id, report, to_keep, kept)
+                to_keep.update(member_rows(kind, key, person, values))
+    kept = kept_people(connection, state.site_id, report)
+    keep_people(connection, state.site_id, report, to_keep, kept)
     for *period, dimension, value, person in to_keep:
         kept.periods[(period[0], period[1])][(dimension, value)].add(person)
     for held, name in kept.periods:
@@ -250,8 +240,8 @@ def _freeze_period(
     report: Report,
     period: tuple[str, str, dt.date],
     frozen: set[tuple[str, str]],
-    seen: _People,
-    kept: _People,
+    seen: People,
+    kept: People,
 ) -> int:
     """Count and store one closed period if it can be (1), or leave it (0)."""
     kind, key, start = period
@@ -333,73 +323,6 @@ def _linked(
         yield person, moment, local_day(moment, zone), values
 
 
-_MemberRow = tuple[str, str, str, str, uuid.UUID]  # kind, key, dimension, value, person
-
-
-def _member_rows(
-    kind: str, key: str, person: uuid.UUID, values: Mapping[str, str]
-) -> list[_MemberRow]:
-    return [(kind, key, "", "", person)] + [(kind, key, d, v, person) for d, v in values.items()]
-
-
-def _kept(connection: Connection, site_id: str, report: str) -> _People:
-    kept = _People()
-    rows = connection.execute(
-        select(
-            _MEMBERS.c.period,
-            _MEMBERS.c.key,
-            _MEMBERS.c.dimension,
-            _MEMBERS.c.value,
-            _MEMBERS.c.member_id,
-        ).where(_MEMBERS.c.site_id == site_id, _MEMBERS.c.report == report)
-    )
-    for kind, key, dimension, value, person in rows:
-        kept.periods[(kind, key)][(dimension, value)].add(person)
-    return kept
-
-
-def _keep(
-    connection: Connection,
-    site_id: str,
-    report: str,
-    rows: set[_MemberRow],
-    kept: _People,
-) -> None:
-    new = [row for row in rows if row[4] not in kept.periods[row[:2]][(row[2], row[3])]]
-    if new:
-        connection.execute(
-            insert(_MEMBERS),
-            [
-                {
-                    "site_id": site_id,
-                    "report": report,
-                    "period": kind,
-                    "key": key,
-                    "dimension": dimension,
-                    "value": value,
-                    "member_id": person,
-                }
-                for kind, key, dimension, value, person in new
-            ],
-        )
-
-
-def _drop_closed(
-    connection: Connection, site_id: str, report: str, kept: _People, today: dt.date
-) -> None:
-    """The people kept for periods now closed: frozen (or never exact), not needed."""
-    for kind, key in kept.periods:
-        if period_bounds(kind, day_of(kind, key))[1] < today:
-            connection.execute(
-                delete(_MEMBERS).where(
-                    _MEMBERS.c.site_id == site_id,
-                    _MEMBERS.c.report == report,
-                    _MEMBERS.c.period == kind,
-                    _MEMBERS.c.key == key,
-                )
-            )
-
-
 def _store(
     connection: Connection,
     state: _Freezing,
@@ -451,21 +374,6 @@ def _frozen_keys(connection: Connection, site_id: str, report: str) -> set[tuple
         )
     )
     return {(kind, key) for kind, key in rows}
-
-
-def day_of(kind: str, key: str) -> dt.date:
-    """A day of the `kind` period named `key` (its first)."""
-    if kind == Dimension.DAY:
-        return dt.date.fromisoformat(key)
-    if kind == Dimension.WEEK:
-        year, week = key.split("-W")
-        return dt.date.fromisocalendar(int(year), int(week), 1)
-    if kind == Dimension.MONTH:
-        return dt.date.fromisoformat(f"{key}-01")
-    if kind == Dimension.QUARTER:
-        year, quarter = key.split("-Q")
-        return dt.date(int(year), (int(quarter) - 1) * 3 + 1, 1)
-    return dt.date(int(key), 1, 1)
 
 
 def _exact_from(connection: Connection, site_id: str, since: dt.date | None) -> dt.date | None:

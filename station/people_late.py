@@ -38,8 +38,8 @@ from station.aggregates import day_bounds, local_day, people_since
 from station.db import PeriodPeople
 from station.figures import Report
 from station.first_visits import first_visits_of
-from station.people import COLUMNS, HISTORY, cell_value, day_of
-from station.periods import PERIOD_KINDS, period_bounds, period_key
+from station.people import COLUMNS, HISTORY, cell_value
+from station.periods import PERIOD_KINDS, day_of, period_bounds, period_key
 
 _FROZEN = cast(Table, PeriodPeople.__table__)
 _CHUNK = 500  # ids per query: far below any database's limit on parameters

@@ -95,3 +95,18 @@ def spans_of_years(
         start, end = max(first, dt.date(year, 1, 1)), min(last, dt.date(year, 12, 31))
         if start <= end:
             yield start, end
+
+
+def day_of(kind: str, key: str) -> dt.date:
+    """A day of the `kind` period named `key` (its first)."""
+    if kind == Dimension.DAY:
+        return dt.date.fromisoformat(key)
+    if kind == Dimension.WEEK:
+        year, week = key.split("-W")
+        return dt.date.fromisocalendar(int(year), int(week), 1)
+    if kind == Dimension.MONTH:
+        return dt.date.fromisoformat(f"{key}-01")
+    if kind == Dimension.QUARTER:
+        year, quarter = key.split("-Q")
+        return dt.date(int(year), (int(quarter) - 1) * 3 + 1, 1)
+    return dt.date(int(key), 1, 1)
