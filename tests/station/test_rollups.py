@@ -173,22 +173,7 @@ def test_a_change_after_the_roll_up_shows_at_once_and_after_the_next(engine: Eng
         return rows[("2026-10",)]["entries"], table.totals["entries"]
 
     before = month_of_october()
-    with Session(engine) as session, session.begin():
-        person = registry.add_member(session, "Late")
-        at = dt.datetime.combine(day, dt.time(15), PARIS).astimezone(dt.UTC)
-        session.add(
-            Visit(
-                site_id=SITES[0],
-                member_id=person.id,
-                kiosk_id="entrance",
-                purpose="fablab",
-                space="fablab",
-                member_kind="member",
-                checked_in_at=at,
-            )
-        )
-        session.flush()
-        refresh_entries(session.connection(), SITES[0], PARIS, [day])
+    _check_in_only(engine, "Late", dt.datetime.combine(day, dt.time(15), PARIS))
     grown = (int(before[0]) + 1, int(before[1]) + 1)  # type: ignore[call-overload]
     assert month_of_october() == grown  # the stale day read from its cells
     with Session(engine) as session, session.begin():
@@ -199,22 +184,7 @@ def test_a_change_after_the_roll_up_shows_at_once_and_after_the_next(engine: Eng
 def test_a_stale_day_without_a_check_out_has_no_median_and_no_error(engine: Engine) -> None:
     """This morning: one visit in, nobody out yet, the day stale until the roll-up."""
     day = dt.date(2026, 11, 30)
-    with Session(engine) as session, session.begin():
-        person = registry.add_member(session, "Early")
-        at = dt.datetime.combine(day, dt.time(9), PARIS).astimezone(dt.UTC)
-        session.add(
-            Visit(
-                site_id=SITES[0],
-                member_id=person.id,
-                kiosk_id="entrance",
-                purpose="fablab",
-                space="fablab",
-                member_kind="member",
-                checked_in_at=at,
-            )
-        )
-        session.flush()
-        refresh_entries(session.connection(), SITES[0], PARIS, [day])
+    _check_in_only(engine, "Early", dt.datetime.combine(day, dt.time(9), PARIS))
     with engine.connect() as connection:
         for dims in ([], ["hour"]):
             table = entries_table(connection, SITES[0], day, day, dims, PARIS)
@@ -223,3 +193,22 @@ def test_a_stale_day_without_a_check_out_has_no_median_and_no_error(engine: Engi
             assert [values["median_minutes"] for _, values in table.rows] == [None] * len(
                 table.rows
             )
+
+
+def _check_in_only(engine: Engine, name: str, local: dt.datetime) -> None:
+    """One visit checked in at `local` and not out, its day's cells refreshed (stale)."""
+    with Session(engine) as session, session.begin():
+        person = registry.add_member(session, name)
+        session.add(
+            Visit(
+                site_id=SITES[0],
+                member_id=person.id,
+                kiosk_id="entrance",
+                purpose="fablab",
+                space="fablab",
+                member_kind="member",
+                checked_in_at=local.astimezone(dt.UTC),
+            )
+        )
+        session.flush()
+        refresh_entries(session.connection(), SITES[0], PARIS, [local.date()])
