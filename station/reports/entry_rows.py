@@ -227,10 +227,9 @@ def entry_sums(chosen: Plan, cells: Mapping[str, Any]) -> Any:
     return _union(chosen, from_cells, from_rollups)
 
 
-def entry_buckets(chosen: Plan, cells: Mapping[str, Any], only: Any = None) -> Any:
+def entry_buckets(chosen: Plan, cells: Mapping[str, Any]) -> Any:
     """A subquery of (day?, by_<dim>..., bucket, visits): the 5-minute buckets summed
-    by the database (json_each, SQLite and PostgreSQL alike); `only`: just these
-    roll-up rows (a plan with nothing stale)."""
+    by the database (json_each, SQLite and PostgreSQL alike)."""
     t, r = EntryTally, EntryRollup
 
     def from_cells(query_site: Any) -> Select[Any]:
@@ -257,8 +256,6 @@ def entry_buckets(chosen: Plan, cells: Mapping[str, Any], only: Any = None) -> A
             .where(r.timed > 0)
         )
 
-    if only is not None:
-        return from_rollups(only).subquery()
     return _union(chosen, from_cells, from_rollups)
 
 

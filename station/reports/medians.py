@@ -46,10 +46,6 @@ def medians(
 ) -> tuple[dict[Key, float | None], float | None]:
     """Each report key's median minutes, and the whole range's."""
     named = [d for d in dims if d in stored]
-    buckets = entry_buckets(chosen, stored)
-    groups = groups_of(
-        connection, dims, buckets.c.get("day"), {d: buckets.c[f"by_{d}"] for d in named}
-    )
     # The whole range's median does not depend on the groups: read from the roll-ups by
     # no dimension (month rows for five years), not from the report's own rows again.
     whole = entry_buckets(plan(connection, chosen.site, chosen.first, chosen.last, ()), stored)
@@ -73,8 +69,9 @@ def medians(
         return _added(
             connection, entry_histograms(chosen, rollup_rows(chosen)), dims, stored
         ), everyone
+    buckets = entry_buckets(chosen, stored)
     if any(d in _MERGED for d in dims):
-        return _merged_in_python(connection, buckets, groups, dims, stored), everyone
+        return _merged_in_python(connection, buckets, dims, stored), everyone
     return _found(connection, buckets, dims, stored), everyone
 
 
@@ -135,12 +132,12 @@ def _found(
 
 
 def _merged_in_python(
-    connection: Connection,
-    buckets: Any,
-    groups: list[Any],
-    dims: Sequence[str],
-    stored: Mapping[str, Any],
+    connection: Connection, buckets: Any, dims: Sequence[str], stored: Mapping[str, Any]
 ) -> dict[Key, float | None]:
+    named = [d for d in dims if d in stored]
+    groups = groups_of(
+        connection, dims, buckets.c.get("day"), {d: buckets.c[f"by_{d}"] for d in named}
+    )
     query = select(*groups, buckets.c.bucket, func.sum(buckets.c.visits)).group_by(
         *groups, buckets.c.bucket
     )
