@@ -38,6 +38,7 @@ from station.credential import Credential
 from station.db import Badge, BadgeStatus, Member, MemberKind, Visit
 from station.db.live import live_get
 from station.errors import NotFound, StationError
+from station.fields import Field, FieldRefused, clean_email, clean_text
 from station.first_visits import first_days, record_first_visits
 from station.schedule import Schedule
 
@@ -327,13 +328,14 @@ class Desk:
         """
         if not consent:
             raise ConsentRequired()
-        first_name, email = first_name.strip(), email.strip()
-        if not first_name or len(first_name) > 100:
-            raise SignUpError(
-                SignUpField.FIRST_NAME, "a first name (up to 100 characters) is required"
-            )
-        if email and not registry.is_email(email):
-            raise SignUpError(SignUpField.EMAIL, f"not an email address: {email!r}")
+        try:
+            first_name = clean_text(Field.FIRST_NAME, first_name, required=True)
+        except FieldRefused as refused:
+            raise SignUpError(SignUpField.FIRST_NAME, refused.detail) from refused
+        try:
+            email = clean_email(email) or ""
+        except FieldRefused as refused:
+            raise SignUpError(SignUpField.EMAIL, refused.detail) from refused
         if not is_known(commune):
             raise SignUpError(SignUpField.COMMUNE, f"unknown commune code {commune!r}")
         today = now.astimezone(self.zone).date()

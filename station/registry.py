@@ -7,7 +7,6 @@ Every function takes a session and leaves committing to the caller.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections.abc import Sequence
 
@@ -28,9 +27,8 @@ from station.db import (
 )
 from station.db.live import is_live, live, live_get, select_live
 from station.errors import Conflict, InvalidInput, NotFound
+from station.fields import Field, FieldRefused, check_credential, clean_email, clean_text
 from station.memberships import DEFAULT_PLAN, add_membership
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def add_member(
@@ -50,10 +48,9 @@ def add_member(
 ) -> Member:
     """A new member, with a membership of `plan` from today when `membership_until` is
     given (use `add_membership` for an open-ended one)."""
-    if not first_name.strip():
-        raise InvalidInput("a first name is required")
-    if email and not is_email(email):
-        raise InvalidInput(f"not an email address: {email!r}")
+    first_name = clean_text(Field.FIRST_NAME, first_name, required=True)
+    last_name = clean_text(Field.LAST_NAME, last_name)
+    email = clean_email(email)
     if home_commune is not None and not is_known(home_commune):
         raise InvalidInput(
             f"unknown commune {home_commune!r}; expected the INSEE code of a "
@@ -64,9 +61,9 @@ def add_member(
         raise InvalidInput(f"birth year: expected {problem}")
     member = Member(
         kind=kind,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        email=email or None,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
         home_commune=home_commune,
         birth_year=birth_year,
         consent_at=consent_at,
@@ -88,7 +85,10 @@ def add_member(
 
 
 def is_email(text: str) -> bool:
-    return len(text) <= 254 and _EMAIL.match(text) is not None
+    try:
+        return clean_email(text) is not None
+    except FieldRefused:
+        return False
 
 
 def email_holder(session: Session, email: str) -> Member | None:
@@ -196,6 +196,8 @@ def enroll_badge(
     origin_site: str | None = None,
 ) -> Badge:
     """Attach a badge to a member; refused, naming the holder, if anyone holds it."""
+    check_credential(credential)
+    label = clean_text(Field.BADGE_LABEL, label)
     badge_hash = credential.keyed_hash(key)
     # Tombstones too: the hash is unique, so a deleted badge's row is reused.
     existing = session.scalar(select(Badge).where(Badge.hash == badge_hash))

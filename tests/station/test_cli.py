@@ -176,7 +176,7 @@ def test_member_input_is_checked(station) -> None:  # type: ignore[no-untyped-de
 
 def test_a_member_with_a_first_name_only_is_found_by_it(station) -> None:  # type: ignore[no-untyped-def]
     assert station("member", "add", "Zoé")[0] == 0
-    status, badge, _ = station("badge", "enroll", "zoé", "04AA55")
+    status, badge, _ = station("badge", "enroll", "zoé", "04AA5501")
     assert status == 0 and badge["member"] == "Zoé"
 
 
