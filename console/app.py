@@ -7,7 +7,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
@@ -40,13 +40,10 @@ def create_app(
         badge_key=badge_key,
         timezone=timezone,
     )
+    # Each area of the console lists its own routes (ROUTES in its module).
     routes = [
-        Route("/login", login.login, methods=["GET", "POST"]),
-        Route("/logout", login.logout, methods=["POST"]),
-        Route("/", pages.dashboard),
-        Route("/members", pages.members),
-        Route("/members/{member_id}", pages.member),
-        Route("/audit", pages.audit_log),
+        *login.ROUTES,
+        *pages.ROUTES,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes)

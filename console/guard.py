@@ -25,6 +25,7 @@ from starlette.templating import Jinja2Templates
 
 from console.clock import Clock
 from console.cookies import COOKIE, MAX_AGE, CookieCodec, SessionCookie
+from console.i18n import LANGUAGE_COOKIE, Language, Translate, choose, translator
 from station.db.staff import Role, StaffAccount
 
 # No frame of another site may hold a page (clickjacking), nothing but this site's own
@@ -65,6 +66,18 @@ class Page:
     new_cookie: SessionCookie | None = None  # set by login and logout
 
     @property
+    def language(self) -> Language:
+        return choose(
+            self.request.cookies.get(LANGUAGE_COOKIE),
+            self.request.headers.get("accept-language", ""),
+        )
+
+    @property
+    def t(self) -> Translate:
+        """The page's translator: `here.t("Texte en français")`."""
+        return translator(self.language)
+
+    @property
     def address(self) -> str:
         # With --proxy-headers, uvicorn has put the proxy's X-Forwarded-For here.
         return self.request.client.host if self.request.client else ""
@@ -74,7 +87,13 @@ class Page:
         return self.console.templates.TemplateResponse(
             self.request,
             template,
-            {"account": self.account, "csrf": self.console.codec.csrf_token(cookie), **context},
+            {
+                "account": self.account,
+                "csrf": self.console.codec.csrf_token(cookie),
+                "t": self.t,
+                "lang": self.language.value,
+                **context,
+            },
             status_code=status_code,
         )
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 
 from console import audit, throttle
 from console.accounts import authenticate, end_sessions, normal_email
 from console.guard import Page, page
+from console.i18n import LANGUAGE_COOKIE, Language
 from station.db.staff import AuditAction
+
+LANGUAGE_MAX_AGE = 365 * 24 * 3600
 
 
 @page(login=False)
@@ -30,14 +34,14 @@ def login(here: Page) -> Response:
             target=email,
             address=here.address,
         )
-        message = "Trop d'essais : réessayez dans quelques minutes."
+        message = here.t("Trop d'essais : réessayez dans quelques minutes.")
         return here.render("login.html", status_code=429, next=target, error=message, email=email)
     account = authenticate(here.db, email, password)
     if account is None:
         audit.record(
             here.db, here.now, email, AuditAction.LOGIN_FAILED, target=email, address=here.address
         )
-        message = "Adresse ou mot de passe incorrect."
+        message = here.t("Adresse ou mot de passe incorrect.")
         return here.render("login.html", status_code=401, next=target, error=message, email=email)
     audit.record(
         here.db,
@@ -63,9 +67,28 @@ def logout(here: Page) -> Response:
     return RedirectResponse("/login", 303)
 
 
+@page(login=False)
+def language(here: Page) -> Response:
+    """/language/<code>?next=/path: the language of every page from now on."""
+    code = here.request.path_params["code"]
+    response = RedirectResponse(_safe_next(here.request.query_params.get("next", "/")), 303)
+    if code in Language._value2member_map_:
+        response.set_cookie(
+            LANGUAGE_COOKIE, code, max_age=LANGUAGE_MAX_AGE, httponly=True, samesite="lax"
+        )
+    return response
+
+
 def _safe_next(target: str) -> str:
     """A path of this site only: never an open redirect to another one."""
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
+
+
+ROUTES = [
+    Route("/login", login, methods=["GET", "POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/language/{code}", language),
+]

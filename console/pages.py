@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from starlette.responses import Response
+from starlette.routing import Route
 
 from console import audit
 from console.dashboard import dashboard as figures
@@ -74,3 +75,11 @@ def _int(text: str) -> int:
         return int(text)
     except ValueError:
         return 1
+
+
+ROUTES = [
+    Route("/", dashboard),
+    Route("/members", members),
+    Route("/members/{member_id}", member),
+    Route("/audit", audit_log),
+]

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -19,6 +20,7 @@ from console.app import create_app
 from station.db import make_engine
 from station.db.staff import Role
 from sync import central
+from tests.support.browser import chromium, serve
 
 BADGE_KEY = b"console-tests-badge-key"
 TIMEZONE = "Europe/Paris"
@@ -71,6 +73,20 @@ def accounts(sessions: sessionmaker[Session], clock: Clock) -> dict[Role, str]:
             add_account(db, email, PASSWORD, role, clock(), SITES.get(role))
             emails[role] = email
     return emails
+
+
+@pytest.fixture
+def served(app: Starlette) -> Iterator[str]:
+    """The application under uvicorn: its base URL."""
+    with serve(app) as url:
+        yield url
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Headless Debian chromium (tests using it are marked `needs_chromium`)."""
+    with chromium() as driver:
+        yield driver
 
 
 @pytest.fixture

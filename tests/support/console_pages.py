@@ -1,0 +1,24 @@
+"""Every page of the console, for the screenshots (docs/console/) and the checks that
+walk them all: its path, the role that opens it, and a short name for its file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from station.db.staff import Role
+
+
+@dataclass(frozen=True)
+class ConsolePage:
+    name: str  # docs/console/<name>-<lang>.png
+    path: str  # may hold {member} (a seeded person's id) or {site} (the seeded site)
+    role: Role | None  # None: opened logged out
+
+
+PAGES: list[ConsolePage] = [
+    ConsolePage("login", "/login", None),
+    ConsolePage("dashboard", "/", Role.ADMIN),
+    ConsolePage("members", "/members?q=mar", Role.RECEPTION),
+    ConsolePage("member", "/members/{member}", Role.RECEPTION),
+    ConsolePage("audit", "/audit", Role.ADMIN),
+]
