@@ -14,6 +14,7 @@ from alembic import context
 from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy.engine import make_url
 
+from station.db.command_requests import CommandRequest  # noqa: F401  (its table in Base.metadata)
 from station.db.engine import make_engine
 from station.db.models import Base
 from station.db.staff import StaffAccount  # noqa: F401  (its tables in Base.metadata)
