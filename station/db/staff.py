@@ -12,7 +12,7 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Index, Integer, String
+from sqlalchemy import JSON, Enum, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from station.db.models import Base
@@ -40,6 +40,7 @@ class AuditAction(enum.StrEnum):
     LOGOUT = "logout"
     ACCOUNT_CREATED = "account_created"
     ACCOUNT_DISABLED = "account_disabled"
+    IMPORT = "import"  # people created from a CSV file (station.importer)
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -91,3 +92,20 @@ class ConsoleSecret(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ImportBatch(Base):
+    """A CSV file uploaded for import, kept between its preview and its confirmation
+    (the console holds nothing outside the database). Its content is dropped once
+    imported, and an unconfirmed one after a day (station.importer.batches)."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)
+    account: Mapped[str] = mapped_column(String(254))  # who uploaded it
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    applied_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
