@@ -26,6 +26,7 @@ from starlette.templating import Jinja2Templates
 from console.clock import Clock
 from console.cookies import COOKIE, MAX_AGE, CookieCodec, SessionCookie
 from console.i18n import LANGUAGE_COOKIE, Language, Translate, choose, translator
+from console.labels import french
 from station.db.staff import Role, StaffAccount
 
 # No frame of another site may hold a page (clickjacking), nothing but this site's own
@@ -84,13 +85,15 @@ class Page:
 
     def render(self, template: str, status_code: int = 200, **context: Any) -> Response:
         cookie = self.new_cookie or self.cookie
+        t = self.t
         return self.console.templates.TemplateResponse(
             self.request,
             template,
             {
                 "account": self.account,
                 "csrf": self.console.codec.csrf_token(cookie),
-                "t": self.t,
+                "t": t,
+                "label": lambda value: t(french(value)),  # an enum's value, in words
                 "lang": self.language.value,
                 **context,
             },

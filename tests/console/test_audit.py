@@ -23,13 +23,13 @@ def test_the_log_filtered_by_account_and_action(
     assert log_in(client, accounts[Role.ADMIN]) == 303
     everything = rows(client.get("/audit").text)
     assert [(r[1], r[2]) for r in everything] == [  # newest first
-        ("admin@example.org", "login"),
-        ("reception@example.org", "login"),
-        ("reception@example.org", "login_failed"),
+        ("admin@example.org", "connexion"),  # the action's label, not its code
+        ("reception@example.org", "connexion"),
+        ("reception@example.org", "connexion refusée"),
     ]
     assert all(r[4] == "testclient" for r in everything)
     reception = rows(client.get("/audit", params={"account": "Reception@example.org"}).text)
-    assert [r[2] for r in reception] == ["login", "login_failed"]
+    assert [r[2] for r in reception] == ["connexion", "connexion refusée"]
     failed = rows(client.get("/audit", params={"action": "login_failed"}).text)
     assert [r[1] for r in failed] == ["reception@example.org"]
     page = client.get("/audit", params={"action": "no such action"})
