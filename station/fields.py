@@ -43,6 +43,8 @@ class Rule(enum.StrEnum):
     BIRTH_YEAR = "birth_year"
     UID_LENGTH = "uid_length"
     NOT_HEX = "not_hex"
+    EMAIL_TAKEN = "email_taken"  # another live person has it (station.person_record)
+    UNKNOWN_PLAN = "unknown_plan"  # not one of [plans] (station.plans.membership_plan)
 
 
 # The column lengths of station.db.models (members, badges, member_trainings).

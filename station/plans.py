@@ -8,9 +8,33 @@ snapshot, so that an agent decides offline with the same rule.
 from __future__ import annotations
 
 from station.config import StationConfig
+from station.fields import Field, FieldRefused, Rule
+from station.memberships import DEFAULT_PLAN
 from station.schedule import Schedule
 
 WILDCARD = "*"
+UNDECLARED_DAYS = 365  # a membership's length when the site declares no plans
+
+
+def membership_plan(config: StationConfig | None, wanted: str | None) -> str:
+    """The plan to record: `wanted`, checked against [plans], or the default plan
+    (the command line and the console alike; no configuration: no plans declared)."""
+    plans = config.plans if config is not None else {}
+    if not wanted:
+        return (config.default_plan if config is not None else "") or DEFAULT_PLAN
+    if plans and wanted not in plans:
+        raise FieldRefused(
+            Field.PLAN,
+            Rule.UNKNOWN_PLAN,
+            f"unknown plan {wanted!r}; expected one of {', '.join(plans)}",
+        )
+    return wanted
+
+
+def plan_days(config: StationConfig | None, plan: str) -> int:
+    """The default length of a membership of `plan`, in days (0: open-ended)."""
+    declared = config.plans.get(plan) if config is not None else None
+    return declared.days if declared is not None else UNDECLARED_DAYS
 
 
 def window_name(config: StationConfig, plan_code: str, resource: str) -> str | None:

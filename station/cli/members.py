@@ -7,7 +7,7 @@ import datetime as dt
 import getpass
 import sys
 
-from station import memberships, registry
+from station import memberships, plans, registry
 from station.cli.context import Context
 from station.cli.member_outcomes import register_outcomes
 from station.db import BadgeStatus, Member, MemberKind, utcnow
@@ -168,17 +168,11 @@ def run_renew(args: argparse.Namespace, ctx: Context) -> int:
 
 def _plan(ctx: Context, wanted: str | None) -> str:
     """The plan to record: the one asked, checked against [plans], or the default."""
-    plans = ctx.config.plans
-    if wanted is None:
-        return ctx.config.default_plan or memberships.DEFAULT_PLAN
-    if plans and wanted not in plans:
-        raise InvalidInput(f"unknown plan {wanted!r}; expected one of {', '.join(plans)}")
-    return wanted
+    return plans.membership_plan(ctx.config, wanted)
 
 
 def _plan_days(ctx: Context, plan: str) -> int:
-    declared = ctx.config.plans.get(plan)
-    return declared.days if declared is not None else 365
+    return plans.plan_days(ctx.config, plan)
 
 
 def run_list(args: argparse.Namespace, ctx: Context) -> int:

@@ -40,6 +40,20 @@ class AuditAction(enum.StrEnum):
     LOGOUT = "logout"
     ACCOUNT_CREATED = "account_created"
     ACCOUNT_DISABLED = "account_disabled"
+    # A person's record written from the console (console/people_*.py).
+    MEMBER_CREATED = "member_created"
+    MEMBER_CORRECTED = "member_corrected"
+    MEMBERSHIP_RENEWED = "membership_renewed"
+    BADGE_ENROLLED = "badge_enrolled"
+    BADGE_REVOKED = "badge_revoked"
+    TRAINING_GRANTED = "training_granted"
+    TRAINING_REVOKED = "training_revoked"
+    STAFF_PIN_SET = "staff_pin_set"
+    STAFF_PIN_CLEARED = "staff_pin_cleared"
+    MEMBER_EXPORTED = "member_exported"
+    MEMBER_FORGOTTEN = "member_forgotten"
+    SKILL_RECORDED = "skill_recorded"
+    COMPANY_RECORDED = "company_recorded"
     IMPORT = "import"  # people created from a CSV file (station.importer)
 
 
