@@ -16,6 +16,7 @@ from console.clock import Clock, system_clock
 from console.cookies import CookieCodec
 from console.guard import Console
 from console.signing import cookie_secret
+from station.config import StationConfig
 
 HERE = Path(__file__).parent
 
@@ -26,6 +27,7 @@ def create_app(
     badge_key: bytes,
     timezone: str,
     clock: Clock = system_clock,
+    config: StationConfig | None = None,
 ) -> Starlette:
     """The console on central's registry; `sessions` are central's writing sessions
     (sync.central.sessions), so that what the console writes gets revisions."""
@@ -39,6 +41,7 @@ def create_app(
         clock=clock,
         badge_key=badge_key,
         timezone=timezone,
+        config=config,
     )
     # Each area of the console lists its own routes (ROUTES in its module).
     routes = [

@@ -27,6 +27,7 @@ from console.clock import Clock
 from console.cookies import COOKIE, MAX_AGE, CookieCodec, SessionCookie
 from console.i18n import LANGUAGE_COOKIE, Language, Translate, choose, translator
 from console.labels import french
+from station.config import StationConfig
 from station.db.staff import Role, StaffAccount
 
 # No frame of another site may hold a page (clickjacking), nothing but this site's own
@@ -53,6 +54,9 @@ class Console:
     clock: Clock
     badge_key: bytes
     timezone: str
+    # The configuration of the station serving the console: the names of spaces, purposes,
+    # trainings and machines in the figures (None: codes shown as they are).
+    config: StationConfig | None = None
 
 
 @dataclass

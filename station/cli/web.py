@@ -169,7 +169,10 @@ def run_serve(args: argparse.Namespace, ctx: Context) -> int:
     engine = _central(ctx)
     try:
         app = create_app(
-            central.sessions(engine), badge_key=config.badge_key, timezone=config.site.timezone
+            central.sessions(engine),
+            badge_key=config.badge_key,
+            timezone=config.site.timezone,
+            config=config,
         )
         print(f"station web: http://{args.host}:{args.port}/", file=sys.stderr)
         uvicorn.run(
