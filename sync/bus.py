@@ -40,7 +40,8 @@ class Message:
 
 
 class SyncBus:
-    """Subscribes to every agent's events and status; publishes grants and acks."""
+    """Subscribes to every agent's events, status and command results; publishes
+    grants, acks and the console's commands."""
 
     def __init__(
         self,
@@ -124,6 +125,8 @@ class SyncBus:
             [
                 (topics.all_agents(self.site, topics.EVENTS), 1),
                 (topics.all_agents(self.site, topics.STATUS), 1),
+                # What came of the console's commands (sync.commands).
+                (topics.all_agents(self.site, topics.COMMAND_RESULTS), 1),
             ]
         )
         self._inbox.put(Connected())

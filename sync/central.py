@@ -30,6 +30,7 @@ from station.db.models import Replicated
 from sync.tables import table_of
 
 CHANNEL = "station_registry"
+COMMANDS_PREFIX = "commands:"  # a notification naming a site: a command request waits
 _COUNTER_ID = 1
 _TABLE_ORDER = {table.name: index for index, table in enumerate(Base.metadata.sorted_tables)}
 
@@ -79,6 +80,16 @@ def notify(connection: Connection, revision: int) -> None:
         connection.execute(
             text("SELECT pg_notify(:channel, :payload)"),
             {"channel": CHANNEL, "payload": str(revision)},
+        )
+
+
+def notify_commands(connection: Connection, site_id: str) -> None:
+    """Wake `site_id`'s sync at commit: a command request waits for it (the same
+    channel as registry changes; sync.listen tells the two apart)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": CHANNEL, "payload": COMMANDS_PREFIX + site_id},
         )
 
 

@@ -2,7 +2,8 @@
 
 Central's writers ``NOTIFY station_registry`` at commit (sync.central), so a site
 starts its down round within milliseconds of a change; the poll interval remains
-the fallback whenever this connection is down.
+the fallback whenever this connection is down. A payload ``commands:<site>`` is the
+console's command request for that site (`CommandsRequested`), relayed at once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from sync.central import CHANNEL
+from sync.central import CHANNEL, COMMANDS_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,13 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class CentralChanged:
     revision: int
+
+
+@dataclass(frozen=True)
+class CommandsRequested:
+    """The console wrote a command request for `site` (sync.central.notify_commands)."""
+
+    site: str
 
 
 class CentralListener:
@@ -66,13 +74,19 @@ class CentralListener:
                         # A short wait: close() is heard within it (tests and the
                         # demo stop many services; one select per 0.1 s costs nothing).
                         for note in conn.notifies(timeout=0.1):
-                            self._inbox.put(CentralChanged(_revision(note.payload)))
+                            self._inbox.put(_wake_up(note.payload))
             except psycopg.Error as exc:
                 self.listening.clear()
                 log.debug("central listen: %s; retry in %.0f s", exc, backoff)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
         self.listening.clear()
+
+
+def _wake_up(payload: str) -> CentralChanged | CommandsRequested:
+    if payload.startswith(COMMANDS_PREFIX):
+        return CommandsRequested(payload.removeprefix(COMMANDS_PREFIX))
+    return CentralChanged(_revision(payload))
 
 
 def _revision(payload: str) -> int:

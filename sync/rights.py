@@ -21,6 +21,10 @@ from sqlalchemy import Connection, Engine, text
 HISTORY = ("visits", "access_events", "machine_sessions")
 REGISTRY_WRITABLE = ("members", "memberships", "credentials", "member_trainings")
 REGISTRY_READ_ONLY = ("trainings", "resources", "opening_hours", "opening_exceptions")
+# The console's requests to a site (sync.commands): read and updated by that site only.
+SITE_REQUESTS = ("command_requests", "checkout_requests")
+# What a site says of itself for the live page (sync.live_up): its own rows only.
+SITE_LIVE = ("site_links", "site_agents")
 _OWN_SITE = "(SELECT a.site_id FROM site_accounts a WHERE a.role_name = current_user)"
 _ROLE = re.compile(r"^[a-z0-9_-]{1,63}$")
 
@@ -42,6 +46,15 @@ def setup_row_security(engine: Engine) -> None:
             )
         )
         for table in HISTORY:
+            _policies(
+                connection,
+                table,
+                [
+                    f"CREATE POLICY site_own ON {table} USING (site_id = {_OWN_SITE}) "
+                    f"WITH CHECK (site_id = {_OWN_SITE})"
+                ],
+            )
+        for table in (*SITE_REQUESTS, *SITE_LIVE):
             _policies(
                 connection,
                 table,
@@ -111,8 +124,9 @@ def create_site_account(
             text(f"GRANT INSERT, UPDATE ON {', '.join(REGISTRY_WRITABLE)} TO {quoted}")
         )
         connection.execute(
-            text(f"GRANT SELECT, INSERT, UPDATE ON {', '.join(HISTORY)} TO {quoted}")
+            text(f"GRANT SELECT, INSERT, UPDATE ON {', '.join((*HISTORY, *SITE_LIVE))} TO {quoted}")
         )
+        connection.execute(text(f"GRANT SELECT, UPDATE ON {', '.join(SITE_REQUESTS)} TO {quoted}"))
         # Revisions come from the counter row (sync.central).
         connection.execute(text(f"GRANT SELECT, UPDATE ON revision_counter TO {quoted}"))
         connection.execute(

@@ -33,11 +33,13 @@ from station.protocol.beacon import make_beacon
 from sync import central as central_writes
 from sync.agent_messages import AgentMessages, Batch
 from sync.bus import Connected, Disconnected, Message, SyncBus
+from sync.commands import CommandRelay
 from sync.compiler import GrantCompiler, Snapshot
 from sync.cursors import read_cursor
 from sync.down import Progress, sync_down
 from sync.errors import CentralNotSetUp, SyncError, central_error
-from sync.listen import CentralChanged, CentralListener
+from sync.listen import CentralChanged, CentralListener, CommandsRequested
+from sync.live_up import LiveUpload
 from sync.purge_schedule import DailyPurge
 from sync.up import sync_up
 
@@ -113,6 +115,9 @@ class SyncService:
             inflight=self._inflight,
         )
         self.daily_purge = DailyPurge(config, self.site_engine, self.central_engine, wall)
+        self.live = LiveUpload(config, self.site_engine, self.central_engine, wall)
+        self.commands = CommandRelay(config, self.central_engine, self.compiler.keys.signer, wall)
+        self._commands_waiting = False  # a NOTIFY named this site: relay before anything
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -173,11 +178,14 @@ class SyncService:
             )
             report.downloaded, report.cursor = down.applied, down.cursor
             self._state("central", "in step")
+            self.relay_commands()
         except (SyncError, DBAPIError) as exc:
             error = central_error(exc) if isinstance(exc, DBAPIError) else exc
             report.ok, report.error = False, str(error).splitlines()[0]
             state = "not set up" if isinstance(error, CentralNotSetUp) else "unreachable"
             self._state("central", f"{state} ({report.error})", logging.WARNING)
+        if report.ok:
+            self._live_round(report.uploaded)
         report.published = self.publish_grants()
         return report
 
@@ -250,6 +258,10 @@ class SyncService:
             timeout = max(0.0, min(next_round, next_local) - now)
             items = self._drain(min(timeout, 0.5))
             woken = self._handle(items)
+            if self.live.due() and self.states.get("central") == "in step":
+                self._live_push()  # a status changed: the live page hears of it now
+            if self._commands_waiting:
+                self.relay_commands()
             now = time.monotonic()
             if now >= next_beacon:
                 self.publish_beacons()
@@ -268,6 +280,8 @@ class SyncService:
                     backoff = min(backoff * 2, max(poll, 1.0))
             elif now >= next_local:
                 self.publish_grants()
+                if self.listener is None or not self.listener.listening.is_set():
+                    self.relay_commands()  # no NOTIFY to wait for: central is polled
                 next_local = now + LOCAL_CHECK_S
 
     def purge_if_due(self) -> None:
@@ -278,6 +292,20 @@ class SyncService:
             self._state(f"purge {target}", "done today")
         for target, error in done.failed.items():
             self._state(f"purge {target}", f"failed, tried again ({error})", logging.WARNING)
+
+    def relay_commands(self) -> None:
+        """The console's requests for this site, sent now (sync.commands); an outage
+        is logged once: a request left pending expires at central."""
+        self._commands_waiting = False
+        try:
+            self.commands.relay(self.bus if self.bus is not None and self.bus.connected else None)
+        except DBAPIError as exc:
+            self._state("commands", f"central unreachable ({str(exc).splitlines()[0]})")
+            return
+        except KeyStoreError as exc:
+            self._keys_unusable(exc)
+            return
+        self._state("commands", "ok")
 
     def wake(self) -> None:
         """Have `run` look at its stop event now rather than at its next turn (from
@@ -336,6 +364,8 @@ class SyncService:
         for item in items:
             if isinstance(item, CentralChanged):
                 woken = True
+            elif isinstance(item, CommandsRequested):
+                self._commands_waiting |= item.site == self.site
             elif isinstance(item, Connected):
                 self._state("broker", "connected")
                 self._unpublished |= set(self.compiler.current)  # retained copy may be gone
@@ -343,11 +373,40 @@ class SyncService:
                 self.publish_beacons()
             elif isinstance(item, Disconnected):
                 self._state("broker", f"disconnected ({item.reason})", logging.WARNING)
-            elif isinstance(item, Message):
+            elif isinstance(item, Message) and not self.commands.take(item.topic, item.payload):
                 self.agent_messages.add(item, batch)
         if batch:
             self.agent_messages.store(batch)
+            if batch.statuses:
+                self.live.pending = True
         return woken
+
+    # -- the live page at central (sync.live_up) ----------------------------------------------
+
+    def _live_round(self, uploaded: int) -> None:
+        """After a good round: the office's check-outs carried out (and sent up at once),
+        then the agents' statuses and the heartbeat. A failure here fails no round."""
+        try:
+            settled = self.live.settle_checkouts()
+            if settled:
+                sync_up(
+                    self.site_engine,
+                    self.central_engine,
+                    self.site,
+                    batch_size=self.config.central.batch_size,
+                    zone=ZoneInfo(self.config.site.timezone),
+                )
+            self.live.push(changed=bool(uploaded or settled))
+            self._state("live", "in step")
+        except (SyncError, DBAPIError) as exc:
+            self._state("live", f"not uploaded ({str(exc).splitlines()[0]})", logging.WARNING)
+
+    def _live_push(self) -> None:
+        try:
+            self.live.push()
+            self._state("live", "in step")
+        except (SyncError, DBAPIError) as exc:
+            self._state("live", f"not uploaded ({str(exc).splitlines()[0]})", logging.WARNING)
 
     # -- helpers ------------------------------------------------------------------------------
 
