@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
@@ -41,6 +42,7 @@ HEADERS = {
 }
 
 Handler = Callable[["Page"], Response]
+MAX_UPLOAD = 10 * 1024 * 1024  # bytes read of an uploaded file; one more says "too large"
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -59,6 +61,14 @@ class Console:
     config: StationConfig | None = None
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with a multipart form: its name as the browser gave it, its bytes."""
+
+    filename: str
+    data: bytes
+
+
 @dataclass
 class Page:
     request: Request
@@ -68,6 +78,7 @@ class Page:
     account: StaffAccount | None
     now: dt.datetime
     form: dict[str, str] = field(default_factory=dict)
+    files: dict[str, Upload] = field(default_factory=dict)
     new_cookie: SessionCookie | None = None  # set by login and logout
 
     @property
@@ -112,10 +123,17 @@ def page(*roles: Role, login: bool = True) -> Callable[[Handler], Endpoint]:
         async def endpoint(request: Request) -> Response:
             console: Console = request.app.state.console
             form: dict[str, str] = {}
+            files: dict[str, Upload] = {}
             if request.method == "POST":
                 raw = await request.form()
                 form = {k: v for k, v in raw.items() if isinstance(v, str)}
-            response = await run_in_threadpool(_run, console, request, form, handler, roles, login)
+                for name, value in raw.items():
+                    if isinstance(value, UploadFile):
+                        data = await value.read(MAX_UPLOAD + 1)
+                        files[name] = Upload(value.filename or "", data)
+            response = await run_in_threadpool(
+                _run, console, request, form, handler, roles, login, files
+            )
             return response
 
         endpoint.__name__ = handler.__name__
@@ -131,6 +149,7 @@ def _run(
     handler: Handler,
     roles: tuple[Role, ...],
     login: bool,
+    files: dict[str, Upload],
 ) -> Response:
     now = console.clock()
     cookie = console.codec.loads(request.cookies.get(COOKIE))
@@ -139,7 +158,7 @@ def _run(
         cookie = SessionCookie.anonymous(now)
     with console.sessions() as db, db.begin():
         account = _account(db, cookie)
-        here = Page(request, console, db, cookie, account, now, form)
+        here = Page(request, console, db, cookie, account, now, form, files)
         if request.method == "POST" and not console.codec.csrf_valid(cookie, form.get("csrf", "")):
             response: Response = PlainTextResponse("CSRF token missing or wrong", 403)
         elif login and account is None:
