@@ -1,0 +1,98 @@
+"""Writing a preview's new people: members, their memberships and badges, in the
+caller's transaction, with one flush (central's revisions are assigned per flush).
+
+Nothing is written for a row already there nor for a problem row. The values were
+checked by the preview with station.fields' rules; what a membership lasts is the
+plan's length (`plan_days`, 365 days without one; 0: open-ended).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from station.db import Badge, Member, MemberKind, Membership
+from station.importer.preview import Preview
+from station.importer.rows import Person
+from station.memberships import DEFAULT_PLAN
+
+DEFAULT_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Imported:
+    created: int
+    present: int
+    problem_rows: int
+
+
+def apply(
+    session: Session,
+    preview: Preview,
+    *,
+    now: dt.datetime,
+    badge_key: bytes,
+    plan_days: Mapping[str, int] | None = None,
+    default_plan: str = DEFAULT_PLAN,
+    origin_site: str | None = None,
+) -> Imported:
+    """Create the preview's new people; the caller commits."""
+    for person in preview.new:
+        member = _member(person, now, origin_site)
+        session.add(member)
+        membership = _membership(person, member, now.date(), plan_days or {}, default_plan)
+        if membership is not None:
+            membership.origin_site, membership.dirty = origin_site, origin_site is not None
+            session.add(membership)
+        if person.badge is not None:
+            session.add(
+                Badge(
+                    member=member,
+                    kind=person.badge.kind.value,
+                    hash=person.badge.keyed_hash(badge_key),
+                    origin_site=origin_site,
+                    dirty=origin_site is not None,
+                )
+            )
+    session.flush()
+    return Imported(len(preview.new), len(preview.present), len(preview.problem_rows))
+
+
+def _member(person: Person, now: dt.datetime, origin_site: str | None) -> Member:
+    consent_at = None
+    if person.consent:
+        day = person.joined or now.date()
+        consent_at = dt.datetime.combine(day, dt.time(), dt.UTC) if person.joined else now
+    return Member(
+        kind=person.kind,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        email=person.email,
+        home_commune=person.home_commune,
+        birth_year=person.birth_year,
+        consent_at=consent_at,
+        created_at=now,
+        origin_site=origin_site,
+        dirty=origin_site is not None,
+    )
+
+
+def _membership(
+    person: Person,
+    member: Member,
+    today: dt.date,
+    plan_days: Mapping[str, int],
+    default_plan: str,
+) -> Membership | None:
+    """A membership from the sign-up day, when the sheet gives a day or a plan (an old
+    sheet without either makes people, not a year of membership from today each)."""
+    if person.kind is not MemberKind.MEMBER or (person.joined is None and person.plan is None):
+        return None
+    plan = person.plan or default_plan
+    start = person.joined or today
+    days = plan_days.get(plan, DEFAULT_DAYS)
+    until = start + dt.timedelta(days=days - 1) if days else None
+    return Membership(member=member, plan=plan, valid_from=start, valid_until=until)
