@@ -55,6 +55,7 @@ class AuditAction(enum.StrEnum):
     SKILL_RECORDED = "skill_recorded"
     COMPANY_RECORDED = "company_recorded"
     IMPORT = "import"  # people created from a CSV file (station.importer)
+    COMMAND_REQUESTED = "command_requested"  # a command from the office (console/commands.py)
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
