@@ -56,6 +56,7 @@ class AuditAction(enum.StrEnum):
     COMPANY_RECORDED = "company_recorded"
     IMPORT = "import"  # people created from a CSV file (station.importer)
     COMMAND_REQUESTED = "command_requested"  # a command from the office (console/commands.py)
+    CHECKOUT_REQUESTED = "checkout_requested"  # from the live site page (console/sites.py)
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
