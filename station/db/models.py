@@ -96,6 +96,9 @@ class Member(Replicated, Base):
     # Argon2id hash of a staff member's PIN (station.staff_pin): set at central, down to
     # the sites with the row, never in agents' grants (the compiler selects columns).
     staff_pin_hash: Mapped[str | None] = mapped_column(String(128), default=None)
+    # Set on the tombstone of a record merged into another (`station.merge`): each site
+    # then moves the history it holds of this record to that one, instead of unlinking it.
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(default=None)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="member")
     badges: Mapped[list[Badge]] = relationship(back_populates="member")

@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 from station.db.command_requests import CommandRequest  # noqa: F401  (its table in Base.metadata)
 from station.db.engine import make_engine
 from station.db.models import Base
+from station.db.refusals import CentralRefusal  # noqa: F401  (its table in Base.metadata)
+from station.db.site_live import SiteLink  # noqa: F401  (its tables in Base.metadata)
 from station.db.staff import StaffAccount  # noqa: F401  (its tables in Base.metadata)
 
 target_metadata = Base.metadata
