@@ -81,8 +81,12 @@ def _criterion(session: Session, text: str, badge_key: bytes) -> ColumnElement[b
         found.append(Member.home_commune == text.upper())
     badge_hash = _badge_hash(text, badge_key)
     if badge_hash is not None:
+        # The holder looked up first: an IN (subquery) among the ranges would make
+        # PostgreSQL scan every person (a hashed subplan is no index condition).
         holder = select(Badge.member_id).where(Badge.hash == badge_hash, live(Badge))
-        found.append(Member.id.in_(holder))
+        holders = list(session.scalars(holder))
+        if holders:
+            found.append(Member.id.in_(holders))
     return or_(*found)
 
 
