@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from station.errors import InvalidInput
 from station.importer import existing
 from station.importer.mapping import (
     ColumnMap,
@@ -71,6 +72,10 @@ def preview(
 ) -> Preview:
     """The preview of importing `data` with `mapping` (None: guessed from the header)."""
     sheet = read_sheet(data)
+    if mapping is not None and len(mapping) != len(sheet.headers):
+        raise InvalidInput(
+            f"the mapping names {len(mapping)} columns; the file has {len(sheet.headers)}"
+        )
     chosen = mapping if mapping is not None else guess_mapping(sheet.headers)
     result = Preview(hashlib.sha256(data).hexdigest(), sheet, chosen, mapping_problem(chosen))
     if result.mapping_problem is not None:
@@ -119,6 +124,7 @@ def _without_repeats(
                 rule,
                 f"{value!r} is already on row {earlier} of the file",
                 value,
+                str(earlier),
             )
         )
     return kept

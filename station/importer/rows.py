@@ -20,6 +20,7 @@ from station.importer.reading import Sheet
 from station.importer.values import (
     CellRefused,
     ImportRule,
+    Note,
     read_birth_year,
     read_commune,
     read_day,
@@ -37,13 +38,14 @@ class RowProblem:
     rule: Rule | ImportRule
     message: str
     value: str
+    hint: str = ""  # an earlier row, the commune meant, the plans known
 
 
 @dataclass(frozen=True)
 class RowNote:
     row: int
     column: str
-    message: str
+    note: Note
 
 
 @dataclass
@@ -91,9 +93,11 @@ def read_row(context: RowContext, index: int) -> tuple[Person, list[RowProblem]]
         except FieldRefused as refused:
             problems.append(RowProblem(person.row, name, refused.rule, refused.detail, text))
         except CellRefused as refused:
-            problems.append(RowProblem(person.row, name, refused.rule, str(refused), text))
+            problems.append(
+                RowProblem(person.row, name, refused.rule, str(refused), text, refused.hint)
+            )
         else:
-            if note:
+            if note is not None:
                 person.notes.append(RowNote(person.row, name, note))
     return person, problems
 
@@ -102,58 +106,58 @@ def is_blank(sheet: Sheet, index: int) -> bool:
     return not any(cell.strip() for cell in sheet.rows[index])
 
 
-def _first_name(person: Person, text: str, context: RowContext) -> str:
+def _first_name(person: Person, text: str, context: RowContext) -> Note | None:
     person.first_name = clean_text(Field.FIRST_NAME, text, required=True)
-    return ""
+    return None
 
 
-def _last_name(person: Person, text: str, context: RowContext) -> str:
+def _last_name(person: Person, text: str, context: RowContext) -> Note | None:
     # Optional at the kiosk; a sheet with a column of names and an empty cell is a gap.
     person.last_name = clean_text(Field.LAST_NAME, text, required=True)
-    return ""
+    return None
 
 
-def _email(person: Person, text: str, context: RowContext) -> str:
+def _email(person: Person, text: str, context: RowContext) -> Note | None:
     person.email = clean_email(text)
-    return ""
+    return None
 
 
-def _commune(person: Person, text: str, context: RowContext) -> str:
+def _commune(person: Person, text: str, context: RowContext) -> Note | None:
     read = read_commune(text)
     person.home_commune = read.value
     return read.note
 
 
-def _joined(person: Person, text: str, context: RowContext) -> str:
+def _joined(person: Person, text: str, context: RowContext) -> Note | None:
     read = read_day(text)
     person.joined = read.value
     return read.note
 
 
-def _plan(person: Person, text: str, context: RowContext) -> str:
+def _plan(person: Person, text: str, context: RowContext) -> Note | None:
     if read_plan(text, {}) in VISITOR_PLANS and not context.plans:
         person.kind = MemberKind.VISITOR  # a visitor of the sheet: no membership
-        return ""
+        return None
     person.plan = read_plan(text, context.plans)
-    return ""
+    return None
 
 
-def _consent(person: Person, text: str, context: RowContext) -> str:
+def _consent(person: Person, text: str, context: RowContext) -> Note | None:
     person.consent = read_yes_no(text)
-    return ""
+    return None
 
 
-def _birth_year(person: Person, text: str, context: RowContext) -> str:
+def _birth_year(person: Person, text: str, context: RowContext) -> Note | None:
     person.birth_year = read_birth_year(text, context.today)
-    return ""
+    return None
 
 
-def _badge(person: Person, text: str, context: RowContext) -> str:
+def _badge(person: Person, text: str, context: RowContext) -> Note | None:
     person.badge = parse_uid(text) if text else None
-    return ""
+    return None
 
 
-_READERS: Mapping[Target, Callable[[Person, str, RowContext], str]] = {
+_READERS: Mapping[Target, Callable[[Person, str, RowContext], Note | None]] = {
     Target.FIRST_NAME: _first_name,
     Target.LAST_NAME: _last_name,
     Target.EMAIL: _email,

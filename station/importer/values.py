@@ -18,26 +18,43 @@ from functools import cache
 from typing import Generic, TypeVar
 
 from station.communes import OTHER_COMMUNE, load_communes
+from station.fields import Rule
 
 
 class ImportRule(enum.StrEnum):
-    """The importer's rules, beside station.fields.Rule (a row's field rules)."""
+    """The importer's rules, beside station.fields.Rule (a person's fields, a commune,
+    a plan, a birth year)."""
 
     DATE = "date"
     YES_NO = "yes_no"
-    UNKNOWN_COMMUNE = "unknown_commune"
-    UNKNOWN_PLAN = "unknown_plan"
-    BIRTH_YEAR = "birth_year"
     DUPLICATE_EMAIL = "duplicate_email"  # the same email on an earlier row of the file
     DUPLICATE_PERSON = "duplicate_person"  # same names and commune, no email, earlier row
     DUPLICATE_BADGE = "duplicate_badge"  # the same badge on an earlier row of the file
     BADGE_HELD = "badge_held"  # the badge is someone else's in the registry
 
 
+class NoteKind(enum.StrEnum):
+    """How a value was read that the person importing should see."""
+
+    OUTSIDE = "outside"  # a commune outside the territory: counted as OTHER_COMMUNE
+    READ_AS = "read_as"  # a commune's name read as the official one (hint)
+    DAY_FORMAT = "day_format"  # a day in another format, read as the hint (DD/MM/YYYY)
+
+
 class CellRefused(ValueError):
-    def __init__(self, rule: ImportRule, message: str) -> None:
+    """`hint`: what the message needs beside the value (an earlier row, a commune)."""
+
+    def __init__(self, rule: Rule | ImportRule, message: str, hint: str = "") -> None:
         super().__init__(message)
         self.rule = rule
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Note:
+    kind: NoteKind
+    hint: str
+    message: str
 
 
 T = TypeVar("T")
@@ -46,7 +63,7 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Read(Generic[T]):
     value: T
-    note: str = ""
+    note: Note | None = None
 
 
 _DAY_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y")
@@ -71,7 +88,8 @@ def read_day(text: str) -> Read[dt.date | None]:
         except ValueError:
             pass
         else:
-            return Read(day, f"date written {text}, read as {day:%d/%m/%Y}")
+            shown = f"{day:%d/%m/%Y}"
+            return Read(day, Note(NoteKind.DAY_FORMAT, shown, f"{text} read as {shown}"))
     raise CellRefused(ImportRule.DATE, f"{text!r} is not a day (expected DD/MM/YYYY)")
 
 
@@ -91,10 +109,10 @@ def read_birth_year(text: str, today: dt.date) -> int | None:
     if not text:
         return None
     if not re.fullmatch(r"\d{4}", text):
-        raise CellRefused(ImportRule.BIRTH_YEAR, f"{text!r} is not a year (expected YYYY)")
+        raise CellRefused(Rule.BIRTH_YEAR, f"{text!r} is not a year (expected YYYY)")
     problem = birth_year_problem(int(text), today)
     if problem is not None:
-        raise CellRefused(ImportRule.BIRTH_YEAR, f"expected {problem}")
+        raise CellRefused(Rule.BIRTH_YEAR, f"expected {problem}")
     return int(text)
 
 
@@ -111,7 +129,7 @@ def read_commune(text: str) -> Read[str | None]:
     if re.fullmatch(r"\d{5}|2[AB]\d{3}", code):
         if code in codes or code == OTHER_COMMUNE:
             return Read(code)
-        return Read(OTHER_COMMUNE, f"{code}: outside the territory")
+        return Read(OTHER_COMMUNE, _outside(code))
     key = commune_key(text)
     if key.replace(" ", "") in _OTHER:
         return Read(OTHER_COMMUNE)
@@ -119,15 +137,17 @@ def read_commune(text: str) -> Read[str | None]:
     if key in names:
         insee, official = names[key]
         same = unicodedata.normalize("NFC", text).casefold() == official.casefold()
-        return Read(insee, "" if same else f"{text!r} read as {official}")
+        note = Note(NoteKind.READ_AS, official, f"{text!r} read as {official}")
+        return Read(insee, None if same else note)
     close = difflib.get_close_matches(key, names, n=1, cutoff=0.85)
     if close:
         official = names[close[0]][1]
         raise CellRefused(
-            ImportRule.UNKNOWN_COMMUNE,
+            Rule.UNKNOWN_COMMUNE,
             f"{text!r} is no commune of the territory; is it {official}?",
+            official,
         )
-    return Read(OTHER_COMMUNE, f"{text}: outside the territory")
+    return Read(OTHER_COMMUNE, _outside(text))
 
 
 def commune_key(name: str) -> str:
@@ -153,9 +173,12 @@ def read_plan(text: str, plans: Mapping[str, tuple[str, ...]]) -> str | None:
     for code, names in plans.items():
         if wanted == _slug(code) or any(wanted == _slug(n) for n in names):
             return code
-    raise CellRefused(
-        ImportRule.UNKNOWN_PLAN, f"{text!r} is no plan; expected one of {', '.join(plans)}"
-    )
+    known = ", ".join(plans)
+    raise CellRefused(Rule.UNKNOWN_PLAN, f"{text!r} is no plan; expected one of {known}", known)
+
+
+def _outside(text: str) -> Note:
+    return Note(NoteKind.OUTSIDE, "", f"{text}: outside the territory")
 
 
 def _slug(text: str) -> str:

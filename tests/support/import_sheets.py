@@ -1,0 +1,41 @@
+"""Sign-up sheets for the importer's tests: the sample of /work/shared/data (kept in
+tests/data), and a generated one of any size with named bad rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SAMPLE = Path(__file__).parents[1] / "data" / "inscriptions-exemple.csv"
+HEADER = "Nom;Prénom;Courriel;Commune;Date d'inscription;Formule;Accord RGPD"
+COMMUNES = ("Saint-Omer", "Arques", "Longuenesse", "Wizernes", "Blendecques", "Lille")
+# The spreadsheet rows (header: row 1) that `sheet` spoils, and how.
+BAD_ROWS = {
+    101: ("Courriel", "pas-une-adresse"),
+    502: ("Date d'inscription", "31/02/2025"),
+    903: ("Prénom", ""),
+}
+
+
+def person_row(number: int) -> list[str]:
+    return [
+        f"NOM{number:05d}",
+        f"Prénom{number}",
+        f"personne{number}@exemple.fr",
+        COMMUNES[number % len(COMMUNES)],
+        f"{1 + number % 28:02d}/{1 + number % 12:02d}/2025",
+        "Adhérent",
+        "oui",
+    ]
+
+
+def sheet(people: int = 1000, *, bad: bool = True, encoding: str = "cp1252") -> bytes:
+    """A sheet of `people` rows (";", CRLF, French headers), BAD_ROWS spoiled if `bad`."""
+    columns = HEADER.split(";")
+    lines = [HEADER]
+    for number in range(people):
+        row = person_row(number)
+        spoiled = BAD_ROWS.get(number + 2) if bad else None
+        if spoiled is not None:
+            row[columns.index(spoiled[0])] = spoiled[1]
+        lines.append(";".join(row))
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
