@@ -1,0 +1,117 @@
+"""A site as central hears of it, for the live page's tests and screenshots: its link
+(heard a minute before `now`), a front door, a fablab door in alarm, a laser cutter in
+use, and someone checked in. Written straight at central, as the site's sync
+(sync.live_up) and the upload of visits would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from station import registry
+from station.db import Visit
+from station.db.site_live import SiteAgent, SiteLink
+from station.protocol.vocabulary import (
+    AgentKind,
+    DoorMode,
+    DoorState,
+    EventType,
+    MachineState,
+    ReaderHealth,
+    StatusField,
+)
+from station.site_live import alarms_of
+
+
+@dataclass(frozen=True)
+class LiveSeed:
+    site: str
+    visit: uuid.UUID  # the open visit of `member`
+    member: uuid.UUID
+    machine_user: uuid.UUID
+
+
+def door(*, relay: bool = False, door: DoorState = DoorState.CLOSED, **more: Any) -> dict[str, Any]:
+    return {
+        StatusField.ONLINE: True,
+        StatusField.KIND: AgentKind.DOOR,
+        StatusField.MODE: DoorMode.NORMAL,
+        StatusField.RELAY: relay,
+        StatusField.DOOR: door,
+        StatusField.ALARMS: [],
+        StatusField.READER: ReaderHealth.OK,
+        **more,
+    }
+
+
+def seed_live(sessions: sessionmaker[Session], now: dt.datetime, site: str = "gare") -> LiveSeed:
+    with sessions() as db, db.begin():
+        alice = registry.add_member(db, "Alice", "Présente", today=now.date())
+        bruno = registry.add_member(db, "Bruno", "Laser", today=now.date())
+        db.flush()
+        visit = Visit(
+            member_id=alice.id,
+            kiosk_id="entree",
+            purpose="coworking",
+            space="coworking",
+            checked_in_at=now - dt.timedelta(hours=1),
+            site_id=site,
+            uploaded_at=now,
+        )
+        db.add(visit)
+        db.add(SiteLink(site_id=site, name="La Gare", heard_at=now - dt.timedelta(minutes=1)))
+        machine = {
+            StatusField.ONLINE: True,
+            StatusField.KIND: AgentKind.MACHINE,
+            StatusField.MODE: MachineState.IN_USE,
+            StatusField.RELAY: True,
+            StatusField.BUSY: True,
+            StatusField.SESSION_MEMBER: str(bruno.id),
+            StatusField.ALARMS: [],
+        }
+        agents = [
+            ("front-door", "Porte d'entrée", AgentKind.DOOR, door()),
+            (
+                "fablab-door",
+                "Porte du fablab",
+                AgentKind.DOOR,
+                door(door=DoorState.OPEN, alarms=[EventType.DOOR_HELD_OPEN]),
+            ),
+            ("laser-cutter", "Découpeuse laser", AgentKind.MACHINE, machine),
+        ]
+        for agent_id, name, kind, status in agents:
+            put_agent(db, site, agent_id, status, now, name=name, kind=kind)
+        db.flush()
+        return LiveSeed(site, visit.id, alice.id, bruno.id)
+
+
+def put_agent(
+    db: Session,
+    site: str,
+    agent_id: str,
+    status: dict[str, Any],
+    now: dt.datetime,
+    *,
+    name: str = "",
+    kind: AgentKind = AgentKind.DOOR,
+) -> None:
+    """An agent's status as the site's sync writes it, the site's version bumped."""
+    body = {str(k): v for k, v in status.items()}
+    online = bool(body.get(StatusField.ONLINE))
+    row = db.get(SiteAgent, (site, agent_id))
+    if row is None:
+        row = SiteAgent(site_id=site, agent_id=agent_id, name=name or agent_id, kind=kind)
+        row.resource = agent_id
+        db.add(row)
+    row.online, row.status, row.seen_at = online, body, now
+    row.alarms = [str(a) for a in alarms_of(body, online)]
+    db.execute(
+        update(SiteLink)
+        .where(SiteLink.site_id == site)
+        .values(version=SiteLink.version + 1, heard_at=now)
+    )
