@@ -65,7 +65,7 @@ def seed_live(sessions: sessionmaker[Session], now: dt.datetime, site: str = "ga
         )
         db.add(visit)
         db.add(SiteLink(site_id=site, name="La Gare", heard_at=now - dt.timedelta(minutes=1)))
-        machine = {
+        machine: dict[str, Any] = {
             StatusField.ONLINE: True,
             StatusField.KIND: AgentKind.MACHINE,
             StatusField.MODE: MachineState.IN_USE,
