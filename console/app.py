@@ -11,7 +11,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from console import login, pages
+from console import login, pages, people
 from console.clock import Clock, system_clock
 from console.cookies import CookieCodec
 from console.guard import Console
@@ -34,6 +34,7 @@ def create_app(
     templates = Jinja2Templates(
         env=Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     )
+    templates.env.globals.update(people.TEMPLATE_GLOBALS)
     console = Console(
         sessions=sessions,
         templates=templates,
@@ -46,6 +47,7 @@ def create_app(
     # Each area of the console lists its own routes (ROUTES in its module).
     routes = [
         *login.ROUTES,
+        *people.ROUTES,  # before pages: /members/new is no person's id
         *pages.ROUTES,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from station.db import Member, SyncRejection, utcnow
 from station.ids import new_event_id
+from station.merged import move_history
 from station.privacy import unlink_history
 from sync.cursors import read_cursor, write_cursor
 from sync.errors import central_error
@@ -173,12 +174,25 @@ def apply(site: Connection, rows: dict[str, list[Raw]]) -> int:
 
 def _erase_here(site: Connection, codec: Codec, batch: list[Raw]) -> None:
     """People central erased: their history here loses them too, in this transaction
-    (their visits, sessions, first visit... `station.privacy.unlink_history`)."""
+    (their visits, sessions, first visit... `station.privacy.unlink_history`). A
+    record merged into another is no erasure: its history here moves to the kept one
+    (`station.merged`), which central wrote before the tombstone."""
     table = table_of(Member)
     at_id, at_deleted = positions(table)["id"], positions(table)["deleted_at"]
-    tombstones = [row[at_id] for row in batch if row[at_deleted] is not None]
-    for (member_id,) in codec.decode_column("id", tombstones):
-        unlink_history(site, member_id)
+    at_merged = positions(table)["merged_into"]
+    tombstones = [row for row in batch if row[at_deleted] is not None]
+    ids = codec.decode_column("id", [row[at_id] for row in tombstones])
+    kept = codec.decode_column("merged_into", [row[at_merged] for row in tombstones])
+    for (member_id,), (merged_into,) in zip(ids, kept, strict=True):
+        if merged_into is not None and _present(site, merged_into):
+            move_history(site, member_id, merged_into)
+        else:
+            unlink_history(site, member_id)
+
+
+def _present(site: Connection, member_id: Any) -> bool:
+    members = table_of(Member)
+    return site.execute(select(members.c.id).where(members.c.id == member_id)).first() is not None
 
 
 def _roomy_cache(site: Connection) -> None:

@@ -22,6 +22,7 @@ from station.db import (
     Training,
     Visit,
 )
+from station.db.refusals import CentralRefusal
 
 # Mastered by central, replicated down; parents before children. The site's own
 # equipment (resources, opening hours and exceptions) is seeded from its configuration
@@ -36,6 +37,7 @@ DOWN_MODELS = (
     Resource,
     OpeningHours,
     OpeningException,
+    CentralRefusal,  # a site's own refusals, for its staff mode's count
 )
 
 

@@ -9,13 +9,16 @@ Registry rows a site created or changed (``dirty``) are offered one by one, each
 in a savepoint, under the rules of docs/sync.md: the registry masters people and
 rights, so a row changed at central since the site's copy keeps central's
 version, and a badge already held by someone else at central is refused. Every
-refusal is recorded at the site as a `SyncRejection` for the staff screen.
+refusal is recorded at the site as a `SyncRejection`, and at central, in the same
+transaction as the upload it answers, as a `CentralRefusal` for the console (which
+comes down to the site for its staff mode's count).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,12 +39,15 @@ from station.db import (
     Visit,
     utcnow,
 )
+from station.db.refusals import RefusalReason
 from station.figures import Report
 from station.first_visits import first_days, record_first_visits
 from station.ids import new_event_id
+from station.merged import move_arrived, resolve
 from station.people_late import count_late
 from sync import central
 from sync.errors import central_error
+from sync.refused import Refused, record
 from sync.rows import CHUNK, Codec, copy_from_sqlite, execute_many, fetch, transcoder
 from sync.tables import (
     HISTORY_MODELS,
@@ -114,8 +120,9 @@ def upload_history(
                         else codec.insert_ignore_sql()
                     )
                     execute_many(connection, sql, converted)
+                moves = _merged_named(connection, table, site_codec, rows)
                 if tallies is not None:
-                    tallies.refresh(connection, table, site_codec, rows)
+                    tallies.refresh(connection, table, site_codec, rows, moves)
             if checkpoint:
                 checkpoint("up.sent")
             ids = [row[at_id] for row in rows]
@@ -166,7 +173,12 @@ class Tallies:
     zone: ZoneInfo
 
     def refresh(
-        self, central: Connection, table: Table, site_codec: Codec, rows: list[Any]
+        self,
+        central: Connection,
+        table: Table,
+        site_codec: Codec,
+        rows: list[Any],
+        moves: dict[uuid.UUID, uuid.UUID] | None = None,
     ) -> None:
         refresh, column = _TALLIED.get(table.name, (None, ""))
         if refresh is None:
@@ -187,8 +199,25 @@ class Tallies:
         if table.name == Visit.__tablename__:  # the batch's first visits, earliest kept
             at_member = [c.name for c in table.columns].index("member_id")
             members = site_codec.decode_column("member_id", [row[at_member] for row in rows])
-            pairs = zip((m for (m,) in members), (t for (t,) in moments), strict=True)
+            moved = moves or {}
+            people = (moved.get(m, m) for (m,) in members)
+            pairs = zip(people, (t for (t,) in moments), strict=True)
             record_first_visits(central, self.site_id, first_days(pairs, self.zone))
+
+
+def _merged_named(
+    central: Connection, table: Table, site_codec: Codec, rows: list[Any]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """History rows just received naming a record merged at central since the site
+    last synced: moved to the kept record (`station.merged`); the moves made."""
+    if "member_id" not in table.c:
+        return {}
+    at = [c.name for c in table.columns].index("member_id")
+    members = site_codec.decode_column("member_id", [row[at] for row in rows])
+    moves = resolve(central, (m for (m,) in members))
+    if moves:
+        move_arrived(central, table, moves)
+    return moves
 
 
 def _day(moment: dt.datetime, zone: ZoneInfo) -> dt.date | None:
@@ -225,16 +254,14 @@ def upload_registry(
                 ]
             if not rows:
                 break
-            outcomes: list[tuple[dict[str, Any], str | None]] = []
+            outcomes: list[tuple[dict[str, Any], Refused | None]] = []
             try:
                 with factory() as db, db.begin():
                     for row in rows:
-                        with db.begin_nested() as savepoint:
-                            try:
-                                outcomes.append((row, _offer(db, model, row, site_id)))
-                            except IntegrityError as exc:
-                                savepoint.rollback()
-                                outcomes.append((row, f"refused by central: {_short(exc)}"))
+                        outcome = _offer_in_savepoint(db, model, row, site_id)
+                        if outcome is not None:
+                            record(db, site_id, model, row, outcome, utcnow())
+                        outcomes.append((row, outcome))
             except DBAPIError as exc:
                 raise central_error(exc) from exc
             with site_engine.begin() as site:
@@ -272,8 +299,22 @@ def sync_up(
     return UpResult(history=history, registry=accepted, rejected=rejected)
 
 
-def _offer(db: Session, model: Any, row: dict[str, Any], site_id: str) -> str | None:
-    """Apply one site row at central; None if accepted, else the reason it is refused."""
+def _offer_in_savepoint(
+    db: Session, model: Any, row: dict[str, Any], site_id: str
+) -> Refused | None:
+    moved = resolve(db.connection(), [row.get("member_id")])
+    if moved:  # the site's copy names a record merged at central since
+        row = {**row, "member_id": moved[row["member_id"]]}
+    with db.begin_nested() as savepoint:
+        try:
+            return _offer(db, model, row, site_id)
+        except IntegrityError as exc:
+            savepoint.rollback()
+            return Refused(RefusalReason.INVALID, f"refused by central: {_short(exc)}")
+
+
+def _offer(db: Session, model: Any, row: dict[str, Any], site_id: str) -> Refused | None:
+    """Apply one site row at central; None if accepted, else why it is refused."""
     pk = primary_key(table_of(model))
     fields = {k: v for k, v in row.items() if k not in NOT_UPLOADED and k != pk}
     existing = db.get(model, row[pk])
@@ -288,9 +329,10 @@ def _offer(db: Session, model: Any, row: dict[str, Any], site_id: str) -> str | 
                 )
             )
             if held is not None:
-                return (
+                return Refused(
+                    RefusalReason.TRAINING_HELD,
                     f"training {row['training_code']} is already recorded at central "
-                    f"for this member; central's record is kept"
+                    f"for this member; central's record is kept",
                 )
         db.add(model(**{pk: row[pk]}, **fields, origin_site=row["origin_site"] or site_id))
         db.flush()
@@ -298,9 +340,10 @@ def _offer(db: Session, model: Any, row: dict[str, Any], site_id: str) -> str | 
     if all(getattr(existing, k) == v for k, v in fields.items()):
         return None  # already there: a replay after a lost acknowledgement
     if existing.revision != row["revision"]:
-        return (
+        return Refused(
+            RefusalReason.CHANGED_AT_CENTRAL,
             f"changed at central since this site's copy (revision {existing.revision}, "
-            f"site had {row['revision']}); the registry's version is kept"
+            f"site had {row['revision']}); the registry's version is kept",
         )
     for key, value in fields.items():
         setattr(existing, key, value)
@@ -310,7 +353,7 @@ def _offer(db: Session, model: Any, row: dict[str, Any], site_id: str) -> str | 
 
 def _offer_new_badge(
     db: Session, row: dict[str, Any], fields: dict[str, Any], site_id: str
-) -> str | None:
+) -> Refused | None:
     holder = db.scalar(select(Badge).where(Badge.hash == row["hash"]))
     if holder is None:
         db.add(Badge(id=row["id"], **fields, origin_site=row["origin_site"] or site_id))
@@ -318,11 +361,16 @@ def _offer_new_badge(
         return None
     if holder.deleted_at is None and holder.status is BadgeStatus.ACTIVE:
         if holder.member_id == row["member_id"]:
-            return "this badge was already enrolled at central for the same member"
+            return Refused(
+                RefusalReason.BADGE_ENROLLED,
+                "this badge was already enrolled at central for the same member",
+            )
         member = holder.member
-        return (
+        return Refused(
+            RefusalReason.BADGE_HELD,
             f"badge already held by {member.display_name} ({str(member.id)[:8]}) at "
-            f"central; enrolment refused"
+            f"central; enrolment refused",
+            other_member_id=member.id,
         )
     # A revoked or deleted badge handed out again: central's row takes the enrolment
     # (the hash is unique), and the site's row gives way when it comes back down.
@@ -334,13 +382,14 @@ def _offer_new_badge(
     return None
 
 
-def _settle(site: Connection, table: Table, row: dict[str, Any], reason: str | None) -> None:
+def _settle(site: Connection, table: Table, row: dict[str, Any], refused: Refused | None) -> None:
     pk = table.c[primary_key(table)]
     # Only clear `dirty` if nobody changed the row while it was being offered.
     same = (pk == row[pk.name]) & (table.c.updated_at == row["updated_at"])
-    if reason is None:
+    if refused is None:
         site.execute(update(table).where(same).values(dirty=False))
         return
+    reason = refused.detail
     log.warning("up: %s %s refused: %s", table.name, row[pk.name], reason)
     site.execute(
         table_of(SyncRejection)

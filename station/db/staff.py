@@ -56,6 +56,8 @@ class AuditAction(enum.StrEnum):
     COMPANY_RECORDED = "company_recorded"
     IMPORT = "import"  # people created from a CSV file (station.importer)
     COMMAND_REQUESTED = "command_requested"  # a command from the office (console/commands.py)
+    MEMBER_MERGED = "member_merged"  # two records of one person made one (console/merge.py)
+    REFUSAL_RESOLVED = "refusal_resolved"  # a refusal of central marked dealt with
     CHECKOUT_REQUESTED = "checkout_requested"  # from the live site page (console/sites.py)
 
 
