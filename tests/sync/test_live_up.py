@@ -1,0 +1,151 @@
+"""The live page's upward path (sync.live_up) through the running service: an agent's
+status reaches central as it changes, not at the next round; a check-out asked at
+central is carried out at the site, where the visit is open; central gone, the site
+goes on and the push is tried again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import Engine, make_url, select
+from sqlalchemy.orm import Session
+
+from station import registry
+from station.config import StationConfig
+from station.db import Visit, make_engine
+from station.db.site_live import CheckoutRequest, CheckoutState, SiteAgent, SiteLink
+from station.protocol import topics
+from station.protocol.vocabulary import DoorState, EventType, StatusField
+from station.site_live import Alarm
+from station.site_view import ask_checkout
+from sync import central
+from sync.errors import SyncError
+from sync.live_up import LiveUpload
+from sync.service import SyncService
+from tests.support.wait import wait_for
+from tests.sync.running_service import config, probe, running, seeded_site
+
+pytestmark = pytest.mark.mqtt
+
+__all__ = ["config", "running", "seeded_site"]
+
+
+def _agent(engine: Engine, site: str, agent_id: str) -> SiteAgent | None:
+    with Session(engine) as db:
+        return db.get(SiteAgent, (site, agent_id))
+
+
+def test_a_status_reaches_central_as_it_changes(
+    running: SyncService, config: StationConfig, central_engine: Engine
+) -> None:
+    site = config.site.id
+    agent = probe(config)
+    status_topic = topics.agent(site, "front-door", topics.STATUS)
+    try:
+        wait_for(lambda: running.bus is not None and running.bus.subscribed)
+        wait_for(lambda: running.live.pushes >= 1)  # the first round's: every agent, unheard
+        never = _agent(central_engine, site, "front-door")
+        assert never is not None and not never.online and never.alarms == [Alarm.OFFLINE]
+        rounds_pushes = running.live.pushes
+        forced = {
+            StatusField.ONLINE: True,
+            StatusField.KIND: "door",
+            StatusField.RELAY: True,
+            StatusField.DOOR: DoorState.OPEN,
+            StatusField.ALARMS: [EventType.DOOR_FORCED],
+        }
+        agent.publish(status_topic, json.dumps(forced).encode(), retain=True)
+        # The poll interval is 60 s: only the push on change brings it within seconds.
+        row = wait_for(
+            lambda: (a := _agent(central_engine, site, "front-door")) and a.online and a,
+            timeout=10,
+        )
+        assert row.alarms == [Alarm.FORCED] and row.status[StatusField.RELAY] is True
+        assert running.live.pushes == rounds_pushes + 1
+        with Session(central_engine) as db:
+            link = db.get(SiteLink, site)
+            assert link is not None and link.version >= 2 and link.poll_s == 60
+        # The agent's last will: offline, relay off.
+        will = {StatusField.ONLINE: False, StatusField.RELAY: False}
+        agent.publish(status_topic, json.dumps(will).encode(), retain=True)
+        row = wait_for(
+            lambda: (a := _agent(central_engine, site, "front-door")) and not a.online and a,
+            timeout=10,
+        )
+        assert row.alarms == [Alarm.OFFLINE]
+    finally:
+        agent.publish(status_topic, b"", retain=True)
+        agent.close()
+
+
+def test_a_check_out_asked_at_central_is_made_at_the_site(
+    running: SyncService, config: StationConfig, central_engine: Engine
+) -> None:
+    site = config.site.id
+    now = dt.datetime.now(dt.UTC)
+    with Session(running.site_engine) as db, db.begin():
+        member = registry.add_member(db, "Dana", "Office", origin_site=site, today=now.date())
+        db.flush()
+        visit = Visit(
+            member_id=member.id,
+            kiosk_id="entree",
+            purpose="coworking",
+            space="coworking",
+            checked_in_at=now - dt.timedelta(minutes=30),
+            site_id=site,
+        )
+        db.add(visit)
+        db.flush()
+        visit_id = visit.id
+    with central_engine.begin() as connection:
+        central.notify(connection, 0)  # a round now: the visit goes up
+    wait_for(lambda: _central_visit(central_engine, visit_id) is not None, timeout=10)
+    with central.session(central_engine) as db:
+        request = ask_checkout(db, site, visit_id, "reception@example.org", now)
+        request_id = request.id
+        central.notify(db.connection(), 0)  # what the console does
+    checked = wait_for(
+        lambda: _closed(_central_visit(central_engine, visit_id)),
+        timeout=10,
+    )
+    assert checked.checkout_reason == "staff"
+    with Session(running.site_engine) as db:
+        at_site = db.get(Visit, visit_id)
+        assert at_site is not None and at_site.checked_out_at is not None
+    with Session(central_engine) as db:
+        settled = db.get(CheckoutRequest, request_id)
+        assert settled is not None and settled.state is CheckoutState.DONE
+
+
+def test_a_push_to_a_central_gone_fails_alone_and_is_tried_again(
+    config: StationConfig, seeded_site: Engine, central_url: str
+) -> None:
+    gone = make_engine(make_url(central_url).set(port=1).render_as_string(hide_password=False))
+    good = make_engine(central_url)
+    try:
+        live = LiveUpload(config, seeded_site, gone, lambda: dt.datetime.now(dt.UTC))
+        with pytest.raises(SyncError):
+            live.push()
+        assert live.pending and not live.due()  # tried again later, not in a tight loop
+        live.central_engine = good
+        live.push()
+        assert not live.pending and live.pushes == 1
+        with Session(good) as db:
+            agents = db.scalars(
+                select(SiteAgent.agent_id).where(SiteAgent.site_id == config.site.id)
+            )
+            assert set(agents) == set(config.agents)
+    finally:
+        gone.dispose()
+        good.dispose()
+
+
+def _central_visit(engine: Engine, visit_id: object) -> Visit | None:
+    with Session(engine) as db:
+        return db.get(Visit, visit_id)
+
+
+def _closed(visit: Visit | None) -> Visit | None:
+    return visit if visit is not None and visit.checked_out_at is not None else None
