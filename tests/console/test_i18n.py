@@ -112,7 +112,9 @@ class _Text(HTMLParser):
             self.found.append(data)
 
 
-@pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.rglob("*.html")))
+@pytest.mark.parametrize(
+    "template", sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html"))
+)
 def test_templates_show_no_words_outside_t(template: str) -> None:
     source = (TEMPLATES / template).read_text(encoding="utf-8")
     blanked = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", " ", source, flags=re.S)

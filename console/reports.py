@@ -1,0 +1,184 @@
+"""/reports: the figures staff and funders ask for, as `station report ... --publish`.
+
+A plain GET form (the report, the days, the site, one or two dimensions); the same
+query with `format=csv` or `format=xlsx` downloads the table shown. Every table is
+published (cells under 5 people hidden, `station.reports.publish`): what the page
+shows can be handed over as it is. An administrator reads every site or one; a
+manager their own site, whatever the address asks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
+from starlette.routing import Route
+
+from console.guard import Page, page
+from console.i18n import Translate
+from station.db.staff import SITE_ROLES, Role
+from station.reports.asked import DIMENSIONS, Asked, Problem, Refused, checked, compute, known_sites
+from station.reports.labels import Labels
+from station.reports.table import TOTAL, Key, Report, ReportTable, Value
+from station.reports.text import cell_text, notes, to_csv
+from station.reports.words import Lang
+
+DEFAULT_BY = {
+    Report.ENTRIES: "month",
+    Report.USAGE: "machine",
+    Report.SKILLS: "month",
+    Report.COMPANIES: "year",
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Form:
+    """What the form holds, as typed (shown again with the refusal if refused)."""
+
+    report: str
+    start: str
+    end: str
+    site: str
+    by: str
+    then: str
+
+
+@page(Role.MANAGER)
+def reports(here: Page) -> Response:
+    assert here.account is not None
+    own_site = here.account.site_id if here.account.role in SITE_ROLES else None
+    form = _form(here.request.query_params, here.now, here.console.timezone, own_site)
+    labels = _labels(here)
+    connection = here.db.connection()
+    sites = [own_site] if own_site else known_sites(connection)
+    context: dict[str, Any] = {
+        "form": form,
+        "sites": sites,
+        "own_site": own_site,
+        "labels": labels,
+        "choices": CHOICES,
+    }
+    try:
+        asked = checked(_asked(form, sites))
+    except Refused as refused:
+        error = {refused.field: problem_text(here.t, refused.problem)}
+        return here.render("reports.html", status_code=422, errors=error, **context)
+    table = compute(connection, asked, here.console.config)
+    download = here.request.query_params.get("format")
+    if download == "csv":
+        return _download(to_csv(table, labels).encode("utf-8"), "text/csv; charset=utf-8", table)
+    if download == "xlsx":
+        return _download(_xlsx(table, labels), XLSX, table)
+    return here.render("reports.html", table=_shown(table, labels), errors={}, **context)
+
+
+def _form(params: QueryParams, now: dt.datetime, timezone: str, own_site: str | None) -> Form:
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    report = params.get("report", Report.ENTRIES)
+    report = report if report in Report._value2member_map_ else Report.ENTRIES
+    return Form(
+        report=report,
+        start=params.get("from", "")[:10] or today.replace(month=1, day=1).isoformat(),
+        end=params.get("to", "")[:10] or today.isoformat(),
+        site=own_site or params.get("site", "")[:64],
+        by=params.get("by", DEFAULT_BY[Report(report)])[:20],
+        then=params.get("then", "")[:20],
+    )
+
+
+def _asked(form: Form, sites: Sequence[str]) -> Asked:
+    try:
+        first = dt.date.fromisoformat(form.start)
+    except ValueError:
+        raise Refused("from", Problem.NOT_A_DAY) from None
+    try:
+        last = dt.date.fromisoformat(form.end)
+    except ValueError:
+        raise Refused("to", Problem.NOT_A_DAY) from None
+    if form.site and form.site not in sites:
+        raise Refused("site", Problem.UNKNOWN_SITE)
+    dims = tuple(d for d in (form.by, form.then) if d)
+    return Asked(Report(form.report), first, last, dims, form.site or None)
+
+
+def problem_text(t: Translate, problem: Problem) -> str:
+    texts = {
+        Problem.NOT_A_DAY: t("Une date comme 2026-03-31."),
+        Problem.BACKWARDS: t("Le premier jour est après le dernier."),
+        Problem.TOO_LONG: t("Dix ans au plus à la fois."),
+        Problem.NOT_BY: t("Ce rapport ne se découpe pas ainsi."),
+        Problem.TWICE: t("Deux découpages différents, ou un seul."),
+        Problem.TWO_PERIODS: t("Une seule période à la fois (jour, semaine, mois...)."),
+        Problem.TWO_SPLITS: t("Une seule de formation, motif de venue ou compétence."),
+        Problem.UNKNOWN_SITE: t("Aucun chiffre de ce site."),
+    }
+    return texts[problem]
+
+
+def _labels(here: Page) -> Labels:
+    lang = Lang(here.language.value)
+    config = here.console.config
+    return Labels.from_config(config, lang) if config is not None else Labels(lang=lang)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A table as the page prints it: every value in words, hidden cells as symbols."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]  # the dimensions' names, then the figures
+    total: list[str]
+    dimensions: int
+    notes: list[str]
+
+
+def _shown(table: ReportTable, labels: Labels) -> Shown:
+    comma = labels.lang is Lang.FR
+
+    def figures(key: Key, values: Mapping[str, Value]) -> list[str]:
+        return [cell_text(table, key, m, values.get(m), labels, comma) for m in table.measures]
+
+    return Shown(
+        title=labels.title(table),
+        columns=[labels.column(c) for c in (*table.dimensions, *table.measures)],
+        rows=[[*_names(table, key, labels), *figures(key, values)] for key, values in table.rows],
+        total=figures(TOTAL, table.totals),
+        dimensions=len(table.dimensions),
+        notes=notes(table, labels),
+    )
+
+
+def _names(table: ReportTable, key: Key, labels: Labels) -> list[str]:
+    return [labels.value(d, k) for d, k in zip(table.dimensions, key, strict=True)]
+
+
+def _xlsx(table: ReportTable, labels: Labels) -> bytes:
+    from station.reports.xlsx import write_xlsx
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "report.xlsx"
+        write_xlsx([table], labels, path)
+        return path.read_bytes()
+
+
+def _download(content: bytes, media_type: str, table: ReportTable) -> Response:
+    extension = "xlsx" if media_type == XLSX else "csv"
+    parts = [table.name, table.site or "tous-les-sites", table.first_day, table.last_day]
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", "-".join(str(p) for p in [*parts, *table.dimensions]))
+    disposition = f'attachment; filename="{name}.{extension}"'
+    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+ROUTES = [Route("/reports", reports)]
+# Every report's dimensions, for the form's choices: periods first, as the reports order them.
+CHOICES = list(dict.fromkeys(d for report in Report for d in DIMENSIONS[report]))

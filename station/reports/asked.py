@@ -1,0 +1,143 @@
+"""A report as the staff console asks for it: one of the four reports, a range, one or
+two dimensions, every site or one, always published.
+
+The console shows people the same figures as `station report ... --central --publish`
+(the same tables, the same small-cell suppression: fewer than 5 people is `< 5`), so a
+page, its CSV and its xlsx can be handed to a funder as they are. Nothing here knows of
+the web: `checked` says what is wrong with a request (a `Problem`, put in words by the
+console), `compute` reads the figures from a connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select, union
+
+from station.aggregates import people_since
+from station.db import EntryTally, UsageTally
+from station.reports.from_aggregates import (
+    ENTRY_DIMENSIONS,
+    USAGE_DIMENSIONS,
+    entries_table,
+    usage_table,
+)
+from station.reports.outcomes import (
+    COMPANY_DIMENSIONS,
+    SKILL_DIMENSIONS,
+    SPLITS,
+    companies_table,
+    measures_for,
+    skills_table,
+)
+from station.reports.publish import publish
+from station.reports.table import PERIODS, Report, ReportTable
+
+if TYPE_CHECKING:
+    from station.config import StationConfig
+
+DIMENSIONS: dict[Report, tuple[str, ...]] = {
+    Report.ENTRIES: ENTRY_DIMENSIONS,
+    Report.USAGE: USAGE_DIMENSIONS,
+    Report.SKILLS: SKILL_DIMENSIONS,
+    Report.COMPANIES: COMPANY_DIMENSIONS,
+}
+MAX_DAYS = 366 * 10  # a range a page can show at once
+
+
+@dataclass(frozen=True)
+class Asked:
+    report: Report
+    first: dt.date
+    last: dt.date
+    dims: tuple[str, ...]
+    site: str | None  # None: every site
+
+
+class Problem(enum.StrEnum):
+    """Why a request is refused (the console says it in words)."""
+
+    NOT_A_DAY = "not_a_day"  # a date that is not YYYY-MM-DD
+    BACKWARDS = "backwards"  # the first day after the last
+    TOO_LONG = "too_long"  # more than MAX_DAYS
+    NOT_BY = "not_by"  # a dimension this report has not
+    TWICE = "twice"  # the same dimension twice
+    TWO_PERIODS = "two_periods"
+    TWO_SPLITS = "two_splits"  # skills by two of training, purpose, skill
+    UNKNOWN_SITE = "unknown_site"  # no figures of that site at central
+
+
+class Refused(ValueError):
+    """A request the reports cannot answer: the form's `field`, and why."""
+
+    def __init__(self, field: str, problem: Problem) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+def checked(asked: Asked) -> Asked:
+    """`asked` if the reports can answer it, else `Refused` naming the field."""
+    if asked.first > asked.last:
+        raise Refused("from", Problem.BACKWARDS)
+    if (asked.last - asked.first).days > MAX_DAYS:
+        raise Refused("from", Problem.TOO_LONG)
+    if any(d not in DIMENSIONS[asked.report] for d in asked.dims):
+        raise Refused("by", Problem.NOT_BY)
+    if len(set(asked.dims)) != len(asked.dims):
+        raise Refused("then", Problem.TWICE)
+    if sum(d in PERIODS for d in asked.dims) > 1:
+        raise Refused("then", Problem.TWO_PERIODS)
+    if asked.report is Report.SKILLS and sum(d in SPLITS for d in asked.dims) > 1:
+        raise Refused("then", Problem.TWO_SPLITS)
+    return asked
+
+
+def compute(connection: Connection, asked: Asked, config: StationConfig | None) -> ReportTable:
+    """The published figures of `asked` (at most two dimensions: what `publish` takes)."""
+    zone = ZoneInfo(config.site.timezone if config else "Europe/Paris")
+    raw_since = people_since(connection, asked.site)
+    site, first, last, dims = asked.site, asked.first, asked.last, list(asked.dims)
+    table: ReportTable
+    if asked.report is Report.ENTRIES:
+        table = entries_table(connection, site, first, last, dims, zone, raw_since=raw_since)
+    elif asked.report is Report.USAGE:
+        trainings = (
+            {a.resource: tuple(a.trainings) for a in config.agents.values()} if config else {}
+        )
+        table = usage_table(
+            connection,
+            site,
+            first,
+            last,
+            dims,
+            zone,
+            raw_since=raw_since,
+            trainings_of=lambda machine: trainings.get(machine, ()),
+        )
+    elif asked.report is Report.SKILLS:
+        helping = [p.id for p in config.purposes if p.digital_help] if config else []
+        table = skills_table(
+            connection,
+            site,
+            first,
+            last,
+            dims,
+            zone,
+            digital_help=helping,
+            raw_since=raw_since,
+        ).with_measures(measures_for(dims))
+    else:
+        table = companies_table(connection, site, first, last, dims)
+    return publish(table)
+
+
+def known_sites(connection: Connection) -> Sequence[str]:
+    """Every site central holds figures of, by id."""
+    ids = union(select(EntryTally.site_id).distinct(), select(UsageTally.site_id).distinct())
+    return sorted(str(site) for site in connection.execute(ids).scalars())

@@ -1,0 +1,176 @@
+"""/reports: the published figures of every site or one, by one or two dimensions, shown
+and downloaded (CSV, xlsx); an administrator chooses the site, a manager has their own."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from console.app import create_app
+from console.i18n import LANGUAGE_COOKIE
+from station.config.loader import load_config
+from station.db.staff import Role
+from tests.console.conftest import BADGE_KEY, TIMEZONE, Clock, log_in
+from tests.support.console_data import OTHER, SITE, seed
+
+SAMPLE = Path(__file__).parents[2] / "config.toml"
+SPAN = {"from": "2026-02-01", "to": "2026-03-10"}
+
+
+@pytest.fixture
+def app(sessions: sessionmaker[Session], clock: Clock) -> Starlette:
+    """The console with the sample configuration: purposes named as its kiosks name them."""
+    config = load_config(SAMPLE, environ={})
+    return create_app(sessions, badge_key=BADGE_KEY, timezone=TIMEZONE, clock=clock, config=config)
+
+
+@pytest.fixture(autouse=True)
+def seeded(sessions: sessionmaker[Session], clock: Clock) -> None:
+    seed(sessions, clock(), BADGE_KEY)
+
+
+def table_rows(html: str) -> list[list[str]]:
+    """The table's cells, row by row, below its header (the total row last)."""
+    body = html.split('<table id="figures">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
+    return [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in rows[1:]]
+
+
+def figures(html: str) -> dict[str, list[str]]:
+    """The rows of a table by one dimension, by their name (the total row as "Total")."""
+    return {row[0]: row[1:] for row in table_rows(html)}
+
+
+def test_every_site_by_purpose_small_cells_hidden(
+    client: TestClient, accounts: dict[Role, str]
+) -> None:
+    assert log_in(client, accounts[Role.ADMIN]) == 303
+    page = client.get("/reports", params={**SPAN, "by": "purpose"})
+    assert page.status_code == 200
+    rows = figures(page.text)
+    # entries, people, first_time, members, visitors, median_minutes
+    assert rows["Fablab"][:2] == ["&lt; 5", "&lt; 5"]  # 2 people: hidden
+    assert rows["Coworking"][1] == "6"  # 6 people: shown
+    assert rows["Aide au numérique"][4] == "s"  # 5 visitors, hidden by subtraction
+    assert rows["Total"][:2] == ["20", "13"]  # 13 + 2 + 5 check-ins of 13 people
+    assert "Secret statistique" in page.text
+    assert "Entrées par motif de venue, tous les sites" in page.text
+    assert (
+        '<option value="arques">' in page.text and '<option value="gare" selected>' not in page.text
+    )
+
+
+def test_one_site_for_the_administrator(client: TestClient, accounts: dict[Role, str]) -> None:
+    assert log_in(client, accounts[Role.ADMIN]) == 303
+    rows = figures(client.get("/reports", params={**SPAN, "by": "purpose", "site": OTHER}).text)
+    assert list(rows) == ["Aide au numérique", "Total"]
+    assert rows["Total"][0] == "5"
+    unknown = client.get("/reports", params={**SPAN, "site": "nowhere"})
+    assert unknown.status_code == 422 and 'id="error-site"' in unknown.text
+
+
+def test_a_manager_reads_their_own_site_whatever_asked(
+    client: TestClient, accounts: dict[Role, str]
+) -> None:
+    assert log_in(client, accounts[Role.MANAGER]) == 303
+    page = client.get("/reports", params={**SPAN, "by": "purpose", "site": OTHER})
+    assert page.status_code == 200
+    rows = figures(page.text)
+    assert "Aide au numérique" not in rows and rows["Total"][0] == "15"
+    assert f'value="{SITE}" readonly' in page.text and 'name="site"' not in page.text
+    assert 'href="/reports"' in page.text  # in the manager's menu
+
+
+def test_other_roles_are_refused(client: TestClient, accounts: dict[Role, str]) -> None:
+    for role in (Role.FABMANAGER, Role.RECEPTION):
+        assert log_in(client, accounts[role]) == 303
+        assert client.get("/reports").status_code == 403
+        assert 'href="/reports"' not in client.get("/members").text
+
+
+def test_two_dimensions_and_the_default_form(client: TestClient, accounts: dict[Role, str]) -> None:
+    assert log_in(client, accounts[Role.ADMIN]) == 303
+    default = client.get("/reports")  # this year by month, every site
+    assert default.status_code == 200
+    assert 'value="2026-01-01"' in default.text and 'value="2026-03-10"' in default.text
+    assert set(figures(default.text)) == {"février 2026", "mars 2026", "Total"}
+    page = client.get("/reports", params={**SPAN, "by": "site", "then": "month"}).text
+    rows = [row[:3] for row in table_rows(page)]
+    assert rows == [
+        # 3 in March at the gare (2 at the fablab, 1 still in) are `< 5`; the gare's
+        # February (12) then arques' (5, its only month) would give them away: `s`.
+        ["arques", "février 2026", "s"],
+        ["gare", "février 2026", "s"],
+        ["gare", "mars 2026", "&lt; 5"],
+        ["Total", "20", "13"],  # the total row spans the two dimensions' columns
+    ]
+
+
+REFUSED = [
+    ({"from": "2026-03-10", "to": "2026-02-01"}, "from"),
+    ({"from": "yesterday"}, "from"),
+    ({"by": "machine"}, "by"),  # entries are not by machine
+    ({"by": "month", "then": "week"}, "then"),
+    ({"by": "purpose", "then": "purpose"}, "then"),
+    ({"report": "skills", "by": "training", "then": "skill"}, "then"),
+]
+
+
+def test_a_request_the_reports_cannot_answer_is_said_next_to_its_field(
+    client: TestClient, accounts: dict[Role, str]
+) -> None:
+    assert log_in(client, accounts[Role.ADMIN]) == 303
+    for params, field in REFUSED:
+        page = client.get("/reports", params=params)
+        assert page.status_code == 422, params
+        assert f'id="error-{field}"' in page.text and 'id="figures"' not in page.text, params
+        assert f'value="{params.get("from", "2026-01-01")}"' in page.text  # the form kept
+
+
+def test_the_other_reports(client: TestClient, accounts: dict[Role, str]) -> None:
+    assert log_in(client, accounts[Role.ADMIN]) == 303
+    skills = figures(
+        client.get("/reports", params={**SPAN, "report": "skills", "by": "purpose"}).text
+    )
+    assert skills["Aide au numérique"] == ["5", "5"]  # accompaniments, people helped
+    for report, by in (("usage", "machine"), ("companies", "year")):
+        page = client.get("/reports", params={**SPAN, "report": report, "by": by})
+        assert page.status_code == 200 and "Total" in figures(page.text)
+
+
+def test_csv_and_xlsx_downloads_are_the_published_table(
+    client: TestClient, accounts: dict[Role, str]
+) -> None:
+    from openpyxl import load_workbook
+
+    assert log_in(client, accounts[Role.ADMIN]) == 303
+    csv = client.get("/reports", params={**SPAN, "by": "purpose", "format": "csv"})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert csv.headers["content-disposition"] == (
+        'attachment; filename="entries-tous-les-sites-2026-02-01-2026-03-10-purpose.csv"'
+    )
+    lines = csv.content.decode("utf-8").splitlines()
+    assert lines[0] == "\ufeffpurpose,entries,people,first_time,members,visitors,median_minutes"
+    assert "Fablab,< 5,< 5,< 5,< 5,0,s" in lines
+    xlsx = client.get("/reports", params={**SPAN, "by": "purpose", "format": "xlsx"})
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    values = [[c.value for c in row] for row in sheet.iter_rows(max_row=5)]
+    assert values[0][:2] == ["purpose", "entries"]
+    assert values[3][:3] == ["Fablab", "< 5", "< 5"] and values[4][:2] == ["Total", 20]
+
+
+def test_the_figures_in_english(client: TestClient, accounts: dict[Role, str]) -> None:
+    assert log_in(client, accounts[Role.ADMIN]) == 303
+    client.cookies.set(LANGUAGE_COOKIE, "en")
+    page = client.get("/reports", params={**SPAN, "by": "purpose"})
+    assert '<html lang="en">' in page.text and "<h1>Reports</h1>" in page.text
+    assert "Entries by purpose, all sites" in page.text
+    assert "Digital-literacy help" in figures(page.text)  # the purpose's English name

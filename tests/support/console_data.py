@@ -1,0 +1,112 @@
+"""One realistic data set for the console's pages: some people of the territory, their
+badges and memberships, and the visits of two sites over a few weeks, checked in and
+out at the kiosk's desk so that central's tallies are kept as the sites keep them.
+
+At `SITE` ("gare"), from 2 February to 9 March 2026: 6 people come for coworking (two
+visits each), 2 for the fablab (one visit each: a cell under 5, hidden when published),
+and one is still in (checked in an hour before the tests' clock). At `OTHER`
+("arques"): 5 people for digital help. The tests' clock is 10 March 2026, 10:30 in
+Paris (tests/console/conftest.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from station import registry
+from station.checkin import Desk
+from station.credential import Credential
+from station.db import Member, MemberKind
+from station.schedule import Schedule
+
+SITE = "gare"  # the manager's and reception's site in tests/console/conftest.py
+OTHER = "arques"
+PURPOSES = {"coworking": "coworking", "fablab": "fablab", "digital-help": "digital-help"}
+Person = tuple[str, str, str | None, str]  # first name, last name, email, commune
+COWORKERS: list[Person] = [
+    ("Camille", "Martin", "camille.martin@example.fr", "62765"),
+    ("Élodie", "Marchand", "elodie.marchand@example.fr", "62014"),
+    ("Lucas", "Bernard", "lucas.bernard@example.org", "62765"),
+    ("Jean", "de la Tour", "jean.delatour@example.fr", "62040"),
+    ("Fatou", "Diallo", "fatou.diallo@example.fr", "62765"),
+    ("Hugo", "Lefebvre", "hugo.lefebvre@example.org", "62014"),
+]
+MAKERS: list[Person] = [
+    ("Inès", "Roux", "ines.roux@example.fr", "62765"),
+    ("Zoé", "Petit", None, "62040"),
+]
+HELPED: list[Person] = [
+    ("Marcel", "Dubois", None, "62040"),
+    ("Yvette", "Moreau", None, "62765"),
+    ("Gérard", "Laurent", None, "62014"),
+    ("Monique", "Simon", None, "62040"),
+    ("Bernard", "Michel", None, "62765"),
+]
+
+
+@dataclass(frozen=True)
+class Seeded:
+    member: uuid.UUID  # Camille Martin: badge, membership, visits
+    site: str
+
+
+def seed(sessions: sessionmaker[Session], now: dt.datetime, badge_key: bytes) -> Seeded:
+    """The data set, at central (`sessions`); `now` the tests' clock."""
+    today = now.date()
+    with sessions() as db, db.begin():
+        gare = Desk(SITE, "entrance", "Europe/Paris", PURPOSES, Schedule.open_always())
+        arques = Desk(OTHER, "entrance", "Europe/Paris", PURPOSES, Schedule.open_always())
+        people = []
+        for n, (first, last, email, commune) in enumerate(COWORKERS):
+            member = _person(db, first, last, email, commune, today, SITE)
+            if n == 0:
+                registry.enroll_badge(
+                    db, member, Credential.uid("04A1B2C3"), badge_key, label="carte bleue"
+                )
+            for day in (2 + n, 16 + n):
+                _visit(db, gare, member, "coworking", dt.datetime(2026, 2, day, 8 + n))
+            people.append(member)
+        for n, (first, last, email, commune) in enumerate(MAKERS):
+            member = _person(db, first, last, email, commune, today, SITE)
+            _visit(db, gare, member, "fablab", dt.datetime(2026, 3, 3 + n, 13))
+        for n, (first, last, email, commune) in enumerate(HELPED):
+            member = _person(db, first, last, email, commune, today, OTHER, MemberKind.VISITOR)
+            _visit(db, arques, member, "digital-help", dt.datetime(2026, 2, 10 + n, 9))
+        gare.check_in(db, people[0], "coworking", now - dt.timedelta(hours=1))
+        return Seeded(member=people[0].id, site=SITE)
+
+
+def _person(
+    db: Session,
+    first: str,
+    last: str,
+    email: str | None,
+    commune: str,
+    today: dt.date,
+    site: str,
+    kind: MemberKind = MemberKind.MEMBER,
+) -> Member:
+    until = dt.date(today.year, 12, 31) if kind is MemberKind.MEMBER else None
+    return registry.add_member(
+        db,
+        first,
+        last,
+        kind=kind,
+        email=email,
+        home_commune=commune,
+        membership_until=until,
+        origin_site=site,
+        today=dt.date(2026, 1, 5),
+    )
+
+
+def _visit(db: Session, desk: Desk, member: Member, purpose: str, local: dt.datetime) -> None:
+    """A visit of 2 hours, from `local` (Paris time)."""
+    start = local.replace(tzinfo=ZoneInfo("Europe/Paris")).astimezone(dt.UTC)
+    visit = desk.check_in(db, member, purpose, start)
+    desk.check_out(db, visit.id, start + dt.timedelta(hours=2))
