@@ -167,6 +167,9 @@ class StaffData:
     notice: Notice | None = None
     notice_detail: str = ""
     bus_connected: bool = False
+    # Central's refusals of this site's uploads not dealt with yet (they come down with
+    # the sync, `station.refusals.open_count`): the staff see them in the console.
+    open_refusals: int = 0
 
 
 @dataclass(frozen=True)

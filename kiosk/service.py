@@ -28,6 +28,7 @@ from station.credential import Credential
 from station.db import AgentStatus, BadgeStatus, Member, make_engine
 from station.db.live import live_rows
 from station.protocol.vocabulary import AgentKind
+from station.refusals import open_count
 from station.staff_pin import PinCheck, PinOutcome
 from station.today import (
     DayHours,
@@ -219,6 +220,11 @@ class KioskService:
     def check_out(self, visit_id: uuid.UUID) -> None:
         with self._session() as session:
             self.desk.check_out(session, visit_id, self.clock())
+
+    def open_refusals(self) -> int:
+        """Central's refusals of this site not dealt with yet, as of the last sync."""
+        with self._session() as session:
+            return open_count(session, self.config.site.id)
 
     def tallies(self) -> Tallies:
         with self._session() as session:

@@ -30,7 +30,7 @@ from station.today import SpaceFill, Tallies
 
 # After these the lists are read again: who is in, badges held have changed.
 _REREAD = (Notice.ENROLLED, Notice.REVOKED, Notice.CHECKED_OUT)
-_Snapshot = tuple[tuple[Presence, ...], tuple[AgentRow, ...], Tallies, tuple[SpaceFill, ...]]
+_Snapshot = tuple[tuple[Presence, ...], tuple[AgentRow, ...], Tallies, tuple[SpaceFill, ...], int]
 
 
 class ScreenSink(Protocol):
@@ -134,6 +134,7 @@ class StaffMode(QObject):
                 tuple(service.agents()),
                 service.tallies(),
                 service.occupancy(),
+                service.open_refusals(),
             )
 
         self.jobs.submit(read, self._refreshed)
@@ -143,13 +144,18 @@ class StaffMode(QObject):
         if staff is None:  # closed while the lists were read
             return
         try:
-            presences, agents, tallies, spaces = future.result()
+            presences, agents, tallies, spaces, refusals = future.result()
         except DatabaseUnavailable:
             self.screens.problem(Problem.DATABASE, True)
             self.data = replace(staff, notice=Notice.DATABASE)
         else:
             self.data = replace(
-                staff, presences=presences, agents=agents, tallies=tallies, spaces=spaces
+                staff,
+                presences=presences,
+                agents=agents,
+                tallies=tallies,
+                spaces=spaces,
+                open_refusals=refusals,
             )
         self.screens.show(Screen.STAFF, self.data)
 

@@ -77,6 +77,9 @@ class StaffView(QWidget):
         layout.addLayout(top)
         self.notice = label("error")
         layout.addWidget(self.notice)
+        self.refusals = label("error")  # central's refusals of this site, if any
+        self.refusals.setVisible(False)
+        layout.addWidget(self.refusals)
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
         self.people = self._table(4)
@@ -177,6 +180,8 @@ class StaffView(QWidget):
         if data is None:
             return
         self.notice.setText(self._notice(data))
+        self.refusals.setText(self._refusals(data.open_refusals))
+        self.refusals.setVisible(data.open_refusals > 0)
         self._fill_people(data)
         self._fill_agents(data.agents, data.bus_connected)
         self._fill_results(data)
@@ -192,6 +197,13 @@ class StaffView(QWidget):
             self.pending.setText("")
         self.cancel.setVisible(bool(data.pending))
         self._fill_tallies(data)
+
+    def _refusals(self, count: int) -> str:
+        if count == 0:
+            return ""
+        return self.tr(
+            "Refus du registre à traiter : %1. Voyez la page Refus de la console."
+        ).replace("%1", str(count))
 
     def _notice(self, data: StaffData) -> str:
         detail = data.notice_detail
