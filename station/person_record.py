@@ -174,10 +174,12 @@ def update_member(
     today: dt.date,
     kind: MemberKind | None = None,
     origin_site: str | None = None,
+    refused: list[FieldRefused] | None = None,
 ) -> dict[str, tuple[object, object]]:
     """Correct `member`'s identity (and kind, if given); returns what changed, as
-    {field: (before, after)} (empty: nothing to write, and nothing written)."""
-    person = checked_identity(session, identity, today=today, member=member)
+    {field: (before, after)} (empty: nothing to write, and nothing written). `refused`:
+    the caller's own refusals, said with the others (see `checked_identity`)."""
+    person = checked_identity(session, identity, today=today, member=member, refused=refused)
     changes: dict[str, tuple[object, object]] = {}
     for item in fields(Identity):
         before, after = getattr(member, item.name), getattr(person, item.name)
