@@ -50,6 +50,7 @@ AUDIT_ACTIONS: Mapping[AuditAction, str] = {
     AuditAction.MEMBER_MERGED: "fiches fusionnées",
     AuditAction.REFUSAL_RESOLVED: "refus réglé",
     AuditAction.COMMAND_REQUESTED: "commande demandée",
+    AuditAction.IMPORT: "personnes importées d'un fichier",
 }
 
 MEMBER_KINDS: Mapping[MemberKind, str] = {
