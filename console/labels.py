@@ -50,6 +50,7 @@ AUDIT_ACTIONS: Mapping[AuditAction, str] = {
     AuditAction.MEMBER_MERGED: "fiches fusionnées",
     AuditAction.REFUSAL_RESOLVED: "refus réglé",
     AuditAction.COMMAND_REQUESTED: "commande demandée",
+    AuditAction.CHECKOUT_REQUESTED: "sortie demandée depuis le bureau",
     AuditAction.IMPORT: "personnes importées d'un fichier",
 }
 

@@ -1,0 +1,32 @@
+"""The words of the live site page: alarms, door and machine states, in French (their
+English in console/lang/en/sites.toml); `word(value)` in the site's templates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from station.protocol.vocabulary import DoorMode, DoorState, MachineState
+from station.site_live import Alarm
+
+WORDS: Mapping[str, str] = {
+    Alarm.FORCED: "porte forcée",
+    Alarm.HELD_OPEN: "porte restée ouverte",
+    Alarm.READER_FAULT: "lecteur en panne",
+    Alarm.OUTBOX_ALARM: "file d'attente pleine",
+    Alarm.OFFLINE: "hors ligne",
+    DoorState.OPEN: "ouverte",
+    DoorState.CLOSED: "fermée",
+    DoorState.UNKNOWN: "inconnue",
+    DoorMode.NORMAL: "normal",
+    DoorMode.LOCKDOWN: "confinement",
+    DoorMode.HOLD_OPEN: "maintenue ouverte",
+    MachineState.FREE: "libre",
+    MachineState.IN_USE: "en service",
+    MachineState.BLOCKED: "bloquée",
+    MachineState.TO_CHECK: "à vérifier",
+}
+
+
+def french(value: str) -> str:
+    """The French word of a status value (the value itself if it has none)."""
+    return WORDS.get(value, value)
