@@ -11,7 +11,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from console import commands, login, pages, people, sites
+from console import commands, imports, login, pages, people, sites
 from console.clock import Clock, system_clock
 from console.cookies import CookieCodec
 from console.guard import Console
@@ -49,6 +49,7 @@ def create_app(
         *login.ROUTES,
         *people.ROUTES,  # before pages: /members/new is no person's id
         *pages.ROUTES,
+        *imports.ROUTES,
         *sites.ROUTES,
         *commands.ROUTES,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
