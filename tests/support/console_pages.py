@@ -21,4 +21,5 @@ PAGES: list[ConsolePage] = [
     ConsolePage("members", "/members?q=mar", Role.RECEPTION),
     ConsolePage("member", "/members/{member}", Role.RECEPTION),
     ConsolePage("audit", "/audit", Role.ADMIN),
+    ConsolePage("import", "/import", Role.RECEPTION),
 ]
