@@ -9,6 +9,7 @@ import sys
 
 from station import memberships, plans, registry
 from station.cli.context import Context
+from station.cli.member_import import register_import
 from station.cli.member_outcomes import register_outcomes
 from station.db import BadgeStatus, Member, MemberKind, utcnow
 from station.db.live import live_rows
@@ -95,6 +96,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     pin.add_argument("--clear", action="store_true", help="remove the PIN")
     pin.set_defaults(handler=run_pin)
     register_outcomes(commands)  # skill, company
+    register_import(commands)
 
 
 def run_add(args: argparse.Namespace, ctx: Context) -> int:
