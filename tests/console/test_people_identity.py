@@ -46,7 +46,11 @@ def test_reception_creates_a_person_with_a_membership(
     with sessions() as db:
         member = db.scalar(select(Member).where(Member.email == "elodie@example.fr"))
         assert member is not None and str(member.id) == member_id
-        assert (member.home_commune, member.birth_year, member.kind) == ("62765", 1990, MemberKind.MEMBER)
+        assert (member.home_commune, member.birth_year, member.kind) == (
+            "62765",
+            1990,
+            MemberKind.MEMBER,
+        )
         assert member.consent_at is not None and member.origin_site == "gare"
         assert member.revision > 0 and not member.dirty  # central's row: sync carries it down
         (membership,) = member.memberships
@@ -94,7 +98,12 @@ def test_a_birth_year_that_is_no_number_and_a_missing_first_name(
     client: TestClient, accounts: dict[Role, str]
 ) -> None:
     log_in(client, accounts[Role.MANAGER])
-    data = {**NEW, "first_name": "  ", "birth_year": "quatre-vingt", "csrf": token(client, "/members/new")}
+    data = {
+        **NEW,
+        "first_name": "  ",
+        "birth_year": "quatre-vingt",
+        "csrf": token(client, "/members/new"),
+    }
     html = client.post("/members/new", data=data).text
     assert error_of(html, "first_name") == "Obligatoire."
     assert "1900" in error_of(html, "birth_year")
@@ -134,7 +143,11 @@ def test_reception_corrects_the_email_and_the_commune(
     answer = client.post(path, data=data)
     assert answer.status_code == 303 and answer.headers["location"].endswith("?done=corrected")
     after = person(sessions, member_id)
-    assert (after.email, after.home_commune, after.kind) == ("camille.martin@example.fr", "62014", MemberKind.MEMBER)
+    assert (after.email, after.home_commune, after.kind) == (
+        "camille.martin@example.fr",
+        "62014",
+        MemberKind.MEMBER,
+    )
     assert after.revision > before and not after.dirty
     (entry,) = audit_rows(sessions, AuditAction.MEMBER_CORRECTED)
     assert entry.detail["changes"] == {
@@ -177,7 +190,12 @@ def test_a_manager_makes_someone_staff(
     member_id = add_person(sessions)
     log_in(client, accounts[Role.MANAGER])
     path = f"/members/{member_id}/edit"
-    data = {"first_name": "Camille", "last_name": "Martin", "email": "camille@example.fr", "kind": "staff"}
+    data = {
+        "first_name": "Camille",
+        "last_name": "Martin",
+        "email": "camille@example.fr",
+        "kind": "staff",
+    }
     assert client.post(path, data={**data, "csrf": token(client, path)}).status_code == 303
     assert person(sessions, member_id).kind is MemberKind.STAFF
 

@@ -52,7 +52,13 @@ def add_person(
     """A person at central (a membership of 'member' until `until`), as sync would hold."""
     with sessions() as db, db.begin():
         member = registry.add_member(
-            db, first, last, email=email, kind=kind, today=TODAY, membership_until=until,
+            db,
+            first,
+            last,
+            email=email,
+            kind=kind,
+            today=TODAY,
+            membership_until=until,
             plan="member",
         )
         member.origin_site, member.dirty = origin_site, False
@@ -61,7 +67,9 @@ def add_person(
 
 def add_training(sessions: sessionmaker[Session], code: str = "laser", days: int = 365) -> None:
     with sessions() as db, db.begin():
-        db.add(Training(code=code, name_fr="Découpeuse laser", name_en="Laser cutter", valid_days=days))
+        db.add(
+            Training(code=code, name_fr="Découpeuse laser", name_en="Laser cutter", valid_days=days)
+        )
 
 
 def person(sessions: sessionmaker[Session], member_id: uuid.UUID) -> Member:
