@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import time
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
@@ -28,9 +29,13 @@ TODAY = dt.date(2026, 3, 10)
 NOW = dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def sessions(site_db: str) -> sessionmaker[Session]:
-    return central.sessions(make_engine(site_db))
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def sessions(request: pytest.FixtureRequest) -> Iterator[sessionmaker[Session]]:
+    """Central's writing sessions on a migrated SQLite file or PostgreSQL database."""
+    fixture = "site_db" if request.param == "sqlite" else "pg_migrated_url"
+    engine = make_engine(str(request.getfixturevalue(fixture)))
+    yield central.sessions(engine)
+    engine.dispose()
 
 
 def _count(db: Session, model: type) -> int:
