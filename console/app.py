@@ -11,7 +11,8 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from console import commands, imports, login, pages, people, sites
+from console import commands, imports, login, merge, pages, people, refusals, sites
+from console import reports as figures
 from console.clock import Clock, system_clock
 from console.cookies import CookieCodec
 from console.guard import Console
@@ -49,7 +50,10 @@ def create_app(
         *login.ROUTES,
         *people.ROUTES,  # before pages: /members/new is no person's id
         *pages.ROUTES,
+        *figures.ROUTES,
         *imports.ROUTES,
+        *refusals.ROUTES,
+        *merge.ROUTES,
         *sites.ROUTES,
         *commands.ROUTES,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
