@@ -61,10 +61,14 @@ def chromium() -> Iterator[Any]:
 
 def click_and_wait(browser: Any, element: Any) -> None:
     """Click, and wait until the next page has replaced this one."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+    # While the old document goes, chromedriver may answer "Node with given id does not
+    # belong to the document" (an unknown error, not a stale element): ask again.
+    wait = WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,))
+    wait.until(expected_conditions.staleness_of(page))

@@ -23,9 +23,11 @@ from station.checkin import Desk
 from station.credential import Credential
 from station.db import Member, MemberKind
 from station.schedule import Schedule
+from tests.support.live_site import seed_agents
 
 SITE = "gare"  # the manager's and reception's site in tests/console/conftest.py
 OTHER = "arques"
+SIGNED_UP = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)  # everyone's sign-up
 PURPOSES = {"coworking": "coworking", "fablab": "fablab", "digital-help": "digital-help"}
 Person = tuple[str, str, str | None, str]  # first name, last name, email, commune
 COWORKERS: list[Person] = [
@@ -65,9 +67,10 @@ def seed(sessions: sessionmaker[Session], now: dt.datetime, badge_key: bytes) ->
         for n, (first, last, email, commune) in enumerate(COWORKERS):
             member = _person(db, first, last, email, commune, today, SITE)
             if n == 0:
-                registry.enroll_badge(
+                badge = registry.enroll_badge(
                     db, member, Credential.uid("04A1B2C3"), badge_key, label="carte bleue"
                 )
+                badge.enrolled_at = SIGNED_UP
             for day in (2 + n, 16 + n):
                 _visit(db, gare, member, "coworking", dt.datetime(2026, 2, day, 8 + n))
             people.append(member)
@@ -78,6 +81,7 @@ def seed(sessions: sessionmaker[Session], now: dt.datetime, badge_key: bytes) ->
             member = _person(db, first, last, email, commune, today, OTHER, MemberKind.VISITOR)
             _visit(db, arques, member, "digital-help", dt.datetime(2026, 2, 10 + n, 9))
         gare.check_in(db, people[0], "coworking", now - dt.timedelta(hours=1))
+        seed_agents(db, SITE, now, machine_user=people[1].id)  # the live site page
         return Seeded(member=people[0].id, site=SITE)
 
 
@@ -92,7 +96,7 @@ def _person(
     kind: MemberKind = MemberKind.MEMBER,
 ) -> Member:
     until = dt.date(today.year, 12, 31) if kind is MemberKind.MEMBER else None
-    return registry.add_member(
+    member = registry.add_member(
         db,
         first,
         last,
@@ -101,8 +105,11 @@ def _person(
         home_commune=commune,
         membership_until=until,
         origin_site=site,
-        today=dt.date(2026, 1, 5),
+        today=SIGNED_UP.date(),
+        consent_at=SIGNED_UP,
     )
+    member.created_at = SIGNED_UP  # not the wall clock: the pictures are the same every day
+    return member
 
 
 def _visit(db: Session, desk: Desk, member: Member, purpose: str, local: dt.datetime) -> None:

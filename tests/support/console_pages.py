@@ -30,4 +30,9 @@ PAGES: list[ConsolePage] = [
     ConsolePage("member-forget", "/members/{member}/forget", Role.ADMIN),
     ConsolePage("audit", "/audit", Role.ADMIN),
     ConsolePage("import", "/import", Role.RECEPTION),
+    ConsolePage("reports", "/reports?from=2026-02-01&to=2026-03-10&by=purpose", Role.ADMIN),
+    ConsolePage("reports-site", "/reports?from=2026-02-01&to=2026-03-10&by=month", Role.MANAGER),
+    ConsolePage("sites", "/sites", Role.ADMIN),
+    ConsolePage("site", "/sites/{site}", Role.RECEPTION),
+    ConsolePage("site-machines", "/sites/{site}", Role.FABMANAGER),
 ]

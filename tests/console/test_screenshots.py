@@ -1,0 +1,147 @@
+"""Every page of the console (tests/support/console_pages.py) in French and English, in
+Debian's Chromium against uvicorn on one seeded data set: each renders (not sent to
+/login, no error in the browser's log, the right lang), passes the accessibility basics
+(tests/support/accessibility.py), and is photographed.
+
+As `station kiosk --screenshots DIR` does for the kiosk, the pictures go to a directory:
+a temporary one in every run, `docs/console/` (`<name>-<lang>.png`) when asked:
+
+    STATION_TEST_SCREENSHOTS=docs/console .venv/bin/python -m pytest \
+        tests/console/test_screenshots.py -p no:cacheprovider
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+
+from console.app import create_app
+from station.config.loader import load_config
+from station.db.staff import Role
+from tests.console.conftest import BADGE_KEY, PASSWORD, TIMEZONE, Clock
+from tests.support.accessibility import problems
+from tests.support.browser import click_and_wait, needs_chromium
+from tests.support.console_data import Seeded, seed
+from tests.support.console_pages import PAGES, ConsolePage
+
+pytestmark = needs_chromium
+
+ROOT = Path(__file__).parents[2]
+SAMPLE = ROOT / "config.toml"
+WIDTH, MIN_HEIGHT, MAX_HEIGHT = 1280, 800, 4000
+# The directory to write them to (relative: to the repository). tests/conftest.py drops
+# every other STATION_* variable, so that a developer's settings never reach the tests.
+ENVIRONMENT = "STATION_TEST_SCREENSHOTS"
+
+
+@pytest.fixture
+def app(sessions: sessionmaker[Session], clock: Clock) -> Starlette:
+    """The console with the sample configuration (names of purposes, spaces, machines)."""
+    config = load_config(SAMPLE, environ={})
+    return create_app(sessions, badge_key=BADGE_KEY, timezone=TIMEZONE, clock=clock, config=config)
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    chosen = os.environ.get(ENVIRONMENT)
+    directory = ROOT / chosen if chosen else tmp_path / "console"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def test_every_page_in_both_languages(
+    served: str,
+    browser: Any,
+    accounts: dict[Role, str],
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    out: Path,
+) -> None:
+    seeded = seed(sessions, clock(), BADGE_KEY)
+    failures: list[str] = []
+    written: list[Path] = []
+    for lang in ("fr", "en"):
+        browser.get(f"{served}/language/{lang}?next=/login")
+        for role, page in _by_role(PAGES):
+            if role is not None or page is None:
+                _log_in(browser, served, accounts, role)
+            if page is None:
+                continue
+            url = f"{served}{_path(page, seeded)}"
+            browser.get(url)
+            failures += [f"{page.name}-{lang}: {p}" for p in _checked(browser, served, lang)]
+            written.append(_shoot(browser, out / f"{page.name}-{lang}.png"))
+    assert failures == []
+    assert len(written) == 2 * len(PAGES)
+    for path in written:
+        header = path.read_bytes()[:24]
+        assert header[:8] == b"\x89PNG\r\n\x1a\n"
+        assert struct.unpack(">I", header[16:20])[0] == WIDTH
+
+
+def _by_role(pages: list[ConsolePage]) -> Iterator[tuple[Role | None, ConsolePage | None]]:
+    """Pages grouped by role, logged-out ones first: (role, None) says log in as role."""
+    roles = sorted({p.role for p in pages}, key=lambda r: "" if r is None else r.value)
+    for role in roles:
+        yield role, None
+        for page in pages:
+            if page.role is role:
+                yield role, page
+
+
+def _log_in(browser: Any, served: str, accounts: dict[Role, str], role: Role | None) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.delete_cookie("station_console")  # the language cookie stays
+    if role is None:
+        return
+    browser.get(f"{served}/login")
+    browser.find_element(By.ID, "email").send_keys(accounts[role])
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.login button"))
+    assert browser.get_cookie("station_console") is not None
+
+
+def _path(page: ConsolePage, seeded: Seeded) -> str:
+    try:
+        return page.path.format(member=seeded.member, site=seeded.site)
+    except KeyError as exc:
+        raise AssertionError(
+            f"{page.name}: no seeded value for {exc} (tests/support/console_data.py)"
+        ) from None
+
+
+def _checked(browser: Any, served: str, lang: str) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    found = []
+    if browser.current_url.startswith(f"{served}/login?next="):
+        found.append("sent to /login")
+    html = browser.find_element(By.TAG_NAME, "html")
+    if html.get_attribute("lang") != lang:
+        found.append(f"lang={html.get_attribute('lang')!r}")
+    logged = browser.get_log("browser")
+    found += [f"browser: {e['message']}" for e in logged if e["level"] == "SEVERE"]
+    return found + problems(browser)
+
+
+def _shoot(browser: Any, path: Path) -> Path:
+    """The whole page, however long (within MAX_HEIGHT), in a viewport WIDTH wide: the
+    viewport is made as tall as the page, so nothing scrolls and no scrollbar shows."""
+    metrics = {"width": WIDTH, "height": MIN_HEIGHT, "deviceScaleFactor": 1, "mobile": False}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    height = int(browser.execute_script("return document.documentElement.scrollHeight"))
+    metrics["height"] = max(MIN_HEIGHT, min(MAX_HEIGHT, height))
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    path.write_bytes(base64.b64decode(shot["data"]))
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return path
