@@ -93,6 +93,7 @@ def confirm(here: Page) -> Response:
         badge_key=here.console.badge_key,
         plan_days=days,
         default_plan=membership_plan(config, None),
+        granted_by=f"import {batch.filename}"[:100],
     )
     result = {
         "created": done.created,

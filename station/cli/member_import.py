@@ -36,7 +36,8 @@ def register_import(commands: argparse._SubParsersAction[argparse.ArgumentParser
         metavar="TARGETS",
         help="one target per column, comma-separated, empty to ignore a column, e.g. "
         "'last_name,first_name,email,,commune'; targets: first_name, last_name, email, "
-        "commune, joined, plan, consent, birth_year, badge (default: guessed)",
+        "commune, joined, plan, consent, birth_year, badge, training:<code> (a yes/no column) "
+        "(default: guessed)",
     )
     parser.add_argument("--dry-run", action="store_true", help="print the preview, write nothing")
     parser.set_defaults(handler=run_import)
@@ -73,6 +74,7 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
                 plan_days={code: plan.days for code, plan in config.plans.items()},
                 default_plan=membership_plan(config, None),
                 origin_site=config.site.id,
+                granted_by=f"import {args.file.name}"[:100],
             ).created
     _report(ctx, shown, created, args.dry_run)
     return 0

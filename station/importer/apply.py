@@ -12,9 +12,11 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station.db import Badge, Member, MemberKind, Membership
+from station.db import Badge, Member, MemberKind, Membership, MemberTraining, Training
+from station.fields import Field, FieldRefused, clean_text
 from station.importer.preview import Preview
 from station.importer.rows import Person
 from station.memberships import DEFAULT_PLAN
@@ -38,8 +40,12 @@ def apply(
     plan_days: Mapping[str, int] | None = None,
     default_plan: str = DEFAULT_PLAN,
     origin_site: str | None = None,
+    granted_by: str = "import",
 ) -> Imported:
-    """Create the preview's new people; the caller commits."""
+    """Create the preview's new people; the caller commits. The trainings a row says
+    are held are granted by `granted_by` (the sheet does not say who trained them)."""
+    valid = _valid_days(session, {c for p in preview.new for c in p.trainings})
+    granted_by = _granted_by(granted_by)
     for person in preview.new:
         member = _member(person, now, origin_site)
         session.add(member)
@@ -57,8 +63,38 @@ def apply(
                     dirty=origin_site is not None,
                 )
             )
+        for code in person.trainings:
+            at = dt.datetime.combine(person.joined, dt.time(), dt.UTC) if person.joined else now
+            days = valid.get(code, 0)
+            session.add(
+                MemberTraining(
+                    member=member,
+                    training_code=code,
+                    granted_by=granted_by,
+                    granted_at=at,
+                    expires_at=at + dt.timedelta(days=days) if days else None,
+                    origin_site=origin_site,
+                    dirty=origin_site is not None,
+                )
+            )
     session.flush()
     return Imported(len(preview.new), len(preview.present), len(preview.problem_rows))
+
+
+def _valid_days(session: Session, codes: set[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(Training.code, Training.valid_days).where(Training.code.in_(sorted(codes)))
+    )
+    return {code: days for code, days in rows}
+
+
+def _granted_by(text: str) -> str:
+    try:
+        return clean_text(Field.GRANTED_BY, text)
+    except FieldRefused:
+        return "import"  # a file name with an invisible character, or too long
 
 
 def _member(person: Person, now: dt.datetime, origin_site: str | None) -> Member:

@@ -15,8 +15,11 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from station.db import Training
+from station.db.live import live
 from station.errors import InvalidInput
 from station.importer import existing
 from station.importer.mapping import (
@@ -36,6 +39,7 @@ class Preview:
     sha256: str
     sheet: Sheet
     mapping: ColumnMap
+    trainings: dict[str, str]  # the catalogue, {code: French name}
     mapping_problem: str | None = None
     new: list[Person] = field(default_factory=list)
     present: list[tuple[Person, uuid.UUID]] = field(default_factory=list)
@@ -72,12 +76,14 @@ def preview(
 ) -> Preview:
     """The preview of importing `data` with `mapping` (None: guessed from the header)."""
     sheet = read_sheet(data)
+    catalogue = trainings(session)
     if mapping is not None and len(mapping) != len(sheet.headers):
         raise InvalidInput(
             f"the mapping names {len(mapping)} columns; the file has {len(sheet.headers)}"
         )
-    chosen = mapping if mapping is not None else guess_mapping(sheet.headers)
-    result = Preview(hashlib.sha256(data).hexdigest(), sheet, chosen, mapping_problem(chosen))
+    chosen = mapping if mapping is not None else guess_mapping(sheet.headers, catalogue)
+    problem = mapping_problem(chosen, catalogue)
+    result = Preview(hashlib.sha256(data).hexdigest(), sheet, chosen, catalogue, problem)
     if result.mapping_problem is not None:
         return result
     context = RowContext(sheet, chosen, today, plans or {})
@@ -95,6 +101,12 @@ def preview(
     _sort_by_registry(session, people, badge_key, sheet, chosen, result)
     result.problems.sort(key=lambda p: p.row)
     return result
+
+
+def trainings(session: Session) -> dict[str, str]:
+    """The catalogue's live trainings, {code: French name}."""
+    rows = session.execute(select(Training.code, Training.name_fr).where(live(Training)))
+    return {code: name for code, name in rows}
 
 
 def _column(sheet: Sheet, mapping: ColumnMap, target: Target) -> str:

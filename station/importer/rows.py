@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from station.credential import Credential
 from station.db import MemberKind
 from station.fields import Field, FieldRefused, Rule, clean_email, clean_text, parse_uid
-from station.importer.mapping import ColumnMap, Target
+from station.importer.mapping import ColumnMap, Granted, Target
 from station.importer.reading import Sheet
 from station.importer.values import (
     CellRefused,
@@ -46,6 +46,7 @@ class RowNote:
     row: int
     column: str
     note: Note
+    value: str
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Person:
     consent: bool = False
     birth_year: int | None = None
     badge: Credential | None = None
+    trainings: list[str] = field(default_factory=list)  # codes held
     notes: list[RowNote] = field(default_factory=list)
 
     @property
@@ -89,7 +91,10 @@ def read_row(context: RowContext, index: int) -> tuple[Person, list[RowProblem]]
         text = sheet.cell(row, column)
         name = sheet.headers[column]
         try:
-            note = _READERS[target](person, text, context)
+            if isinstance(target, Granted):
+                note = _training(person, text, target.code)
+            else:
+                note = _READERS[target](person, text, context)
         except FieldRefused as refused:
             problems.append(RowProblem(person.row, name, refused.rule, refused.detail, text))
         except CellRefused as refused:
@@ -98,7 +103,7 @@ def read_row(context: RowContext, index: int) -> tuple[Person, list[RowProblem]]
             )
         else:
             if note is not None:
-                person.notes.append(RowNote(person.row, name, note))
+                person.notes.append(RowNote(person.row, name, note, text))
     return person, problems
 
 
@@ -149,6 +154,12 @@ def _consent(person: Person, text: str, context: RowContext) -> Note | None:
 
 def _birth_year(person: Person, text: str, context: RowContext) -> Note | None:
     person.birth_year = read_birth_year(text, context.today)
+    return None
+
+
+def _training(person: Person, text: str, code: str) -> Note | None:
+    if read_yes_no(text):
+        person.trainings.append(code)
     return None
 
 

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from console.i18n import Language, catalogue
 from console.import_view import NOTES, RULES, TARGET_NAMES
-from station.db import Member
+from station.db import Member, MemberTraining, Training
 from station.db.staff import AuditAction, AuditEntry, ImportBatch, Role
 from tests.console.conftest import csrf_of, log_in
 from tests.support.import_sheets import BAD_ROWS, SAMPLE, sheet
@@ -169,3 +169,18 @@ def test_the_import_pages_words_have_their_english() -> None:
     english = catalogue(Language.EN)
     words = [*TARGET_NAMES.values(), *RULES.values(), *NOTES.values(), "autre commune"]
     assert [w for w in words if w not in english] == []
+
+
+def test_a_training_column_is_offered_and_granted(
+    client: TestClient, accounts: dict[Role, str], sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as db, db.begin():
+        db.add(Training(code="laser", name_fr="Découpe laser", name_en="Laser", valid_days=0))
+    log_in(client, accounts[Role.RECEPTION])
+    where = _upload(client, SAMPLE.read_bytes(), "inscriptions-exemple.csv")
+    html = client.get(where).text
+    assert '<option value="training:laser" selected>' in html  # "Formation laser"
+    client.post(where, data={"csrf": csrf_of(html), **_confirmation(html)})
+    with sessions() as db:
+        held = list(db.scalars(select(MemberTraining)))
+    assert held and {h.granted_by for h in held} == {"import inscriptions-exemple.csv"}

@@ -14,10 +14,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from station import registry
 from station.credential import Credential
-from station.db import Badge, Member, MemberKind, Membership, make_engine
+from station.db import Badge, Member, MemberKind, Membership, MemberTraining, Training, make_engine
 from station.fields import Rule
 from station.importer.apply import apply
-from station.importer.mapping import Target, decode_mapping, encode_mapping, guess_mapping
+from station.importer.mapping import (
+    Granted,
+    Target,
+    decode_mapping,
+    encode_mapping,
+    guess_mapping,
+)
 from station.importer.preview import preview
 from station.importer.reading import read_sheet
 from station.importer.values import ImportRule
@@ -213,3 +219,25 @@ def test_a_mapping_without_first_name_imports_nothing(sessions: sessionmaker[Ses
         assert shown.mapping_problem is not None and shown.new == []
         chosen = preview(db, data, [Target.FIRST_NAME, Target.EMAIL], today=TODAY, badge_key=KEY)
         assert chosen.mapping_problem is None and chosen.new[0].first_name == "Roux"
+
+
+def test_a_training_column_grants_the_training(sessions: sessionmaker[Session]) -> None:
+    with sessions() as db, db.begin():
+        db.add(Training(code="laser", name_fr="Découpe laser", name_en="Laser", valid_days=365))
+    with sessions() as db, db.begin():
+        shown = preview(db, SAMPLE.read_bytes(), None, today=TODAY, badge_key=KEY)
+        assert shown.mapping[8] == Granted("laser")  # "Formation laser"
+        assert encode_mapping(shown.mapping).split(",")[8] == "training:laser"
+        by_row = {p.row: p for p in shown.new}
+        assert by_row[3].trainings == ["laser"]  # "oui"
+        assert by_row[13].trainings == ["laser"]  # "OUI"
+        assert by_row[2].trainings == [] and by_row[10].trainings == []  # empty, "non"
+        apply(db, shown, now=NOW, badge_key=KEY, granted_by="import inscriptions.csv")
+    with sessions() as db:
+        held = db.scalars(select(MemberTraining).join(Member).where(Member.last_name == "LEFÈVRE"))
+        anais = [h for h in held if h.member.first_name == "Anaïs"]
+        assert len(anais) == 1 and anais[0].granted_by == "import inscriptions.csv"
+        assert anais[0].granted_at == dt.datetime(2025, 5, 29, tzinfo=dt.UTC)
+        assert anais[0].expires_at == dt.datetime(2026, 5, 29, tzinfo=dt.UTC)
+        unknown: list[Target | Granted] = [Target.FIRST_NAME, Granted("cnc")]
+        assert preview(db, b"Prenom;CNC\nAna;oui\n", unknown, today=TODAY, badge_key=KEY).new == []
