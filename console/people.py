@@ -16,7 +16,7 @@ from console.people_outcomes import company_record, member_outcomes, skill_recor
 from console.people_pin import member_pin
 from console.people_privacy import member_export, member_forget
 from console.people_renew import member_renew
-from console.people_rules import writes
+from console.people_rules import may_create, writes
 from console.people_trainings import member_trainings, training_revoke
 
 BOTH = ["GET", "POST"]
@@ -39,5 +39,9 @@ ROUTES = [
     Route(f"{PERSON}/outcomes/company", company_record, methods=POST),
 ]
 
-# What the templates call: `people_writes(account, member)` (people/actions.html).
-TEMPLATE_GLOBALS: Mapping[str, Callable[..., Any]] = {"people_writes": writes}
+# What the templates call: `people_writes(account, member)` (people/actions.html) and
+# `people_may_create(account)` (members.html).
+TEMPLATE_GLOBALS: Mapping[str, Callable[..., Any]] = {
+    "people_writes": writes,
+    "people_may_create": may_create,
+}

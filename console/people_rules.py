@@ -70,6 +70,10 @@ def kinds(account: StaffAccount) -> list[MemberKind]:
     return [k for k in MemberKind if k is not MemberKind.STAFF]
 
 
+def may_create(account: StaffAccount) -> bool:
+    return may(account, Write.CREATE)
+
+
 def writes(account: StaffAccount, member: Member) -> set[Write]:
     """Everything `account` may do to `member` (the links the person's page shows)."""
     return {w for w in Write if w is not Write.CREATE and may(account, w, member)}

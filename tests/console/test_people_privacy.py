@@ -85,6 +85,7 @@ def test_a_person_forgotten_everywhere(
     path = f"/members/{member_id}/forget"
     answer = client.post(path, data={"name": " camille  MARTIN ", "csrf": token(client, path)})
     assert answer.status_code == 303 and answer.headers["location"] == "/members?done=forgotten"
+    assert "La personne est effacée" in client.get(answer.headers["location"]).text
     with sessions() as db:
         gone = db.get(Member, member_id)
         assert gone is not None and gone.deleted_at is not None and gone.revision > 0

@@ -70,6 +70,9 @@ def test_the_persons_page_links_what_the_role_may_do(
     page = client.get(f"/members/{member_id}").text
     assert f'href="/members/{member_id}/trainings"' in page
     assert f'href="/members/{member_id}/edit"' not in page
+    assert 'href="/members/new"' not in client.get("/members").text
+    log_in(client, accounts[Role.RECEPTION])
+    assert 'href="/members/new"' in client.get("/members").text
 
 
 def test_a_managers_pin_and_erasure_stop_at_their_site(
