@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from station.db import Member
 from station.db.staff import Role
 from tests.console.conftest import PASSWORD
+from tests.support.accessibility import problems
 from tests.support.browser import click_and_wait, needs_chromium
 from tests.support.import_sheets import BAD_ROWS, sheet
 
@@ -61,6 +62,7 @@ def test_import_a_thousand_people_then_the_same_file_again(
     assert browser.find_element(By.ID, "new-count").text == "997"
     assert browser.find_element(By.ID, "problem-count").text == "3"
     assert _people(sessions) == 0  # nothing written before the confirmation
+    assert problems(browser) == []  # every select labelled by its column's name, one h1
 
     confirm = browser.find_element(By.ID, "confirm")
     assert confirm.text == "Importer 997 personnes"
@@ -69,6 +71,7 @@ def test_import_a_thousand_people_then_the_same_file_again(
     assert browser.find_element(By.ID, "created-count").text == "997"
     assert "101, 502, 903" in browser.find_element(By.ID, "problem-rows").text
     assert _people(sessions) == 997
+    assert problems(browser) == []
 
     _upload(browser, served, path)
     assert browser.find_element(By.ID, "new-count").text == "0"
