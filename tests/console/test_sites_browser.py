@@ -34,6 +34,7 @@ def test_a_door_forced_at_the_site_shows_in_the_open_page_without_reload(
 
     monkeypatch.setattr(live_stream, "POLL_S", 0.2)
     live = seed_live(sessions, clock())
+    browser.get(f"{served}/language/fr?next=/sites/gare")  # the words below are French
     browser.get(f"{served}/sites/gare")
     browser.find_element(By.ID, "email").send_keys(accounts[Role.RECEPTION])
     browser.find_element(By.ID, "password").send_keys(PASSWORD)

@@ -23,6 +23,7 @@ from station.checkin import Desk
 from station.credential import Credential
 from station.db import Member, MemberKind
 from station.schedule import Schedule
+from tests.support.command_data import seed_commands
 from tests.support.live_site import seed_agents
 
 SITE = "gare"  # the manager's and reception's site in tests/console/conftest.py
@@ -82,6 +83,7 @@ def seed(sessions: sessionmaker[Session], now: dt.datetime, badge_key: bytes) ->
             _visit(db, arques, member, "digital-help", dt.datetime(2026, 2, 10 + n, 9))
         gare.check_in(db, people[0], "coworking", now - dt.timedelta(hours=1))
         seed_agents(db, SITE, now, machine_user=people[1].id)  # the live site page
+        seed_commands(db, SITE, now, "manager@example.org")  # the office's commands
         return Seeded(member=people[0].id, site=SITE)
 
 

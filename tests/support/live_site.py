@@ -64,30 +64,44 @@ def seed_live(sessions: sessionmaker[Session], now: dt.datetime, site: str = "ga
             uploaded_at=now,
         )
         db.add(visit)
-        db.add(SiteLink(site_id=site, name="La Gare", heard_at=now - dt.timedelta(minutes=1)))
-        machine: dict[str, Any] = {
-            StatusField.ONLINE: True,
-            StatusField.KIND: AgentKind.MACHINE,
-            StatusField.MODE: MachineState.IN_USE,
-            StatusField.RELAY: True,
-            StatusField.BUSY: True,
-            StatusField.SESSION_MEMBER: str(bruno.id),
-            StatusField.ALARMS: [],
-        }
-        agents = [
-            ("front-door", "Porte d'entrée", AgentKind.DOOR, door()),
-            (
-                "fablab-door",
-                "Porte du fablab",
-                AgentKind.DOOR,
-                door(door=DoorState.OPEN, alarms=[EventType.DOOR_HELD_OPEN]),
-            ),
-            ("laser-cutter", "Découpeuse laser", AgentKind.MACHINE, machine),
-        ]
-        for agent_id, name, kind, status in agents:
-            put_agent(db, site, agent_id, status, now, name=name, kind=kind)
+        seed_agents(db, site, now, machine_user=bruno.id)
         db.flush()
         return LiveSeed(site, visit.id, alice.id, bruno.id)
+
+
+def seed_agents(
+    db: Session, site: str, now: dt.datetime, *, machine_user: uuid.UUID | None = None
+) -> None:
+    """The site's link (heard a minute ago) and its three agents (no person added)."""
+    db.add(SiteLink(site_id=site, name="La Gare", heard_at=now - dt.timedelta(minutes=1)))
+    machine: dict[str, Any] = {
+        StatusField.ONLINE: True,
+        StatusField.KIND: AgentKind.MACHINE,
+        StatusField.MODE: MachineState.IN_USE if machine_user else MachineState.FREE,
+        StatusField.RELAY: machine_user is not None,
+        StatusField.BUSY: machine_user is not None,
+        StatusField.SESSION_MEMBER: str(machine_user) if machine_user else None,
+        StatusField.ALARMS: [],
+    }
+    agents = [
+        ("front-door", "Porte d'entrée", AgentKind.DOOR, door()),
+        (
+            "fablab-door",
+            "Porte du fablab",
+            AgentKind.DOOR,
+            door(door=DoorState.OPEN, alarms=[EventType.DOOR_HELD_OPEN]),
+        ),
+        ("laser-cutter", "Découpeuse laser", AgentKind.MACHINE, machine),
+    ]
+    db.flush()
+    for agent_id, name, kind, status in agents:
+        put_agent(db, site, agent_id, status, now, name=name, kind=kind)
+    # put_agent marks each as just heard; the link keeps its own minute.
+    db.execute(
+        update(SiteLink)
+        .where(SiteLink.site_id == site)
+        .values(heard_at=now - dt.timedelta(minutes=1))
+    )
 
 
 def put_agent(
