@@ -35,7 +35,4 @@ PAGES: list[ConsolePage] = [
     ConsolePage("sites", "/sites", Role.ADMIN),
     ConsolePage("site", "/sites/{site}", Role.RECEPTION),
     ConsolePage("site-machines", "/sites/{site}", Role.FABMANAGER),
-    ConsolePage("sites", "/sites", Role.ADMIN),
-    ConsolePage("site", "/sites/{site}", Role.RECEPTION),
-    ConsolePage("site-machines", "/sites/{site}", Role.FABMANAGER),
 ]
