@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from station.db import Member, SyncRejection, Visit
+from station.db import Member, Visit
 from station.db.live import live
+from station.refusals import open_count
 from station.today import day_bounds
 
 
@@ -24,8 +25,7 @@ class SiteToday:
 class Dashboard:
     people: int
     sites: list[SiteToday]
-    # Central's own sync_rejections: what it refused is stored at the site that sent it
-    # (sync.up), so at central this counts only what central itself recorded.
+    # What central refused of the sites' uploads, not dealt with yet (/refusals).
     refusals_pending: int
 
 
@@ -51,11 +51,9 @@ def dashboard(
     present = {site: int(n) for site, n in session.execute(open_query).all()}
     sites = sorted(set(entries) | set(present) | ({site_id} if site_id else set()))
     people = session.scalar(select(func.count()).select_from(Member).where(live(Member))) or 0
-    refusals = session.scalar(
-        select(func.count()).select_from(SyncRejection).where(SyncRejection.resolved.is_(False))
-    )
+    refusals = open_count(session, site_id)
     return Dashboard(
         people=people,
         sites=[SiteToday(s, entries.get(s, 0), present.get(s, 0)) for s in sites],
-        refusals_pending=refusals or 0,
+        refusals_pending=refusals,
     )

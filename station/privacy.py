@@ -28,6 +28,7 @@ from station.db import (
 )
 from station.db.live import is_live
 from station.db.models import FirstVisit, PeriodMember, StaffPinFailure
+from station.db.refusals import CentralRefusal
 from station.people import forget_person
 
 ERASED = "(effacé)"
@@ -67,7 +68,12 @@ def export(session: Session, member: Member) -> dict[str, Any]:
         "skills": rows(SkillRecord, SkillRecord.member_id == member.id),
         "companies": rows(Company, Company.member_id == member.id),
         "sync_rejections": rows(SyncRejection, *_naming(session, member)),
+        "central_refusals": rows(CentralRefusal, *_refusals_naming(member.id)),
     }
+
+
+def _refusals_naming(member_id: uuid.UUID) -> list[Any]:
+    return [CentralRefusal.member_id == member_id, CentralRefusal.other_member_id == member_id]
 
 
 def _naming(session: Session, member: Member) -> list[Any]:
@@ -116,6 +122,10 @@ def forget(
     # Erased at a site (not yet at central): the tombstones go up with the next sync.
     member.dirty = member.dirty or origin_site is not None
     session.execute(delete(SyncRejection).where(or_(*_naming(session, member))))
+    # Central's record of a refusal stays, anonymous and closed (its words may name them).
+    for refusal in session.scalars(select(CentralRefusal).where(or_(*_refusals_naming(member.id)))):
+        refusal.detail, refusal.member_id, refusal.other_member_id = ERASED, None, None
+        refusal.resolved_at = refusal.resolved_at or now
     session.flush()
     unlink_history(session.connection(), member.id)
 

@@ -21,6 +21,9 @@ from sqlalchemy import Connection, Engine, text
 HISTORY = ("visits", "access_events", "machine_sessions")
 REGISTRY_WRITABLE = ("members", "memberships", "credentials", "member_trainings")
 REGISTRY_READ_ONLY = ("trainings", "resources", "opening_hours", "opening_exceptions")
+# What central refused of a site's upload: written by that site's upload, read back by
+# its down (its staff mode's count), its own rows only; resolved by the console.
+REFUSALS = "central_refusals"
 # The console's requests to a site (sync.commands): read and updated by that site only.
 SITE_REQUESTS = ("command_requests", "checkout_requests")
 # What a site says of itself for the live page (sync.live_up): its own rows only.
@@ -63,6 +66,14 @@ def setup_row_security(engine: Engine) -> None:
                     f"WITH CHECK (site_id = {_OWN_SITE})"
                 ],
             )
+        _policies(
+            connection,
+            REFUSALS,
+            [
+                f"CREATE POLICY site_own ON {REFUSALS} USING (site_id = {_OWN_SITE}) "
+                f"WITH CHECK (site_id = {_OWN_SITE})"
+            ],
+        )
         for table in REGISTRY_WRITABLE:
             _policies(
                 connection,
@@ -127,6 +138,7 @@ def create_site_account(
             text(f"GRANT SELECT, INSERT, UPDATE ON {', '.join((*HISTORY, *SITE_LIVE))} TO {quoted}")
         )
         connection.execute(text(f"GRANT SELECT, UPDATE ON {', '.join(SITE_REQUESTS)} TO {quoted}"))
+        connection.execute(text(f"GRANT SELECT, INSERT ON {REFUSALS} TO {quoted}"))
         # Revisions come from the counter row (sync.central).
         connection.execute(text(f"GRANT SELECT, UPDATE ON revision_counter TO {quoted}"))
         connection.execute(

@@ -47,7 +47,8 @@ def table_of(model: Any) -> Table:
 
 
 DOWN_TABLES: tuple[Table, ...] = tuple(table_of(m) for m in DOWN_MODELS)
-# A down table with a `site_id` is a site's equipment: only that site's rows come down.
+# A down table with a `site_id` is a site's own (its equipment, central's refusals of its
+# uploads): only that site's rows come down.
 SITE_SCOPED = frozenset(t.name for t in DOWN_TABLES if "site_id" in t.c)
 
 # Registry rows a site may create (a visitor signing up, a badge enrolled at the kiosk).

@@ -9,7 +9,8 @@ from starlette.testclient import TestClient
 
 from console.dashboard import dashboard
 from station import registry
-from station.db import SyncRejection, Visit
+from station.db import Visit
+from station.db.refusals import CentralRefusal, RefusalReason
 from station.db.staff import Role
 from tests.console.conftest import START, TIMEZONE, log_in
 
@@ -38,7 +39,16 @@ def seed(sessions: sessionmaker[Session]) -> None:
                 visit("halle", START - 3 * hour),
             ]
         )
-        db.add(SyncRejection(entity="credential", entity_id="x", reason="held", at=START))
+        for site in ("gare", "halle"):
+            db.add(
+                CentralRefusal(
+                    site_id=site,
+                    entity="credentials",
+                    entity_id="x",
+                    reason=RefusalReason.BADGE_HELD,
+                    at=START,
+                )
+            )
 
 
 def test_figures_of_every_site(sessions: sessionmaker[Session]) -> None:
@@ -46,7 +56,7 @@ def test_figures_of_every_site(sessions: sessionmaker[Session]) -> None:
     with sessions() as db:
         data = dashboard(db, START, TIMEZONE)
         gare = dashboard(db, START, TIMEZONE, "gare")
-    assert data.people == 3 and data.refusals_pending == 1
+    assert data.people == 3 and (data.refusals_pending, gare.refusals_pending) == (2, 1)
     assert [(s.site_id, s.entries, s.in_now) for s in data.sites] == [
         ("gare", 2, 1),
         ("halle", 1, 1),

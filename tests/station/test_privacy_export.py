@@ -27,6 +27,7 @@ from station.db import (
     make_engine,
 )
 from station.db.models import FirstVisit, PeriodMember, StaffPinFailure, VisitorLastSeen
+from station.db.refusals import CentralRefusal, RefusalReason
 from station.ids import new_event_id
 from sync import central
 
@@ -49,6 +50,7 @@ EXPORTED = {
     "skill_records": "skills",
     "companies": "companies",
     "visitor_last_seen": "last_seen",
+    "central_refusals": "central_refusals",
 }
 
 
@@ -157,6 +159,17 @@ def populate(session: Callable[[], AbstractContextManager[Session]]) -> str:
             )
         )
         db.add(SyncRejection(entity="members", entity_id=str(zoe.id), reason="r", at=AT))
+        for who in (camille, zoe):
+            db.add(
+                CentralRefusal(
+                    site_id=SITE,
+                    entity="members",
+                    entity_id=str(who.id),
+                    reason=RefusalReason.CHANGED_AT_CENTRAL,
+                    member_id=who.id,
+                    at=AT,
+                )
+            )
         return str(camille.id)
 
 

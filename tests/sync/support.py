@@ -46,7 +46,7 @@ def add_people(
             member = registry.add_member(
                 db, f"M{index}", f"N{index}", membership_until=until, today=dt.date(2026, 1, 1)
             )
-            uid = f"04{index:08X}"
+            uid = f"04{index:06X}"  # 4 bytes: a UID of ISO 14443 (station.fields)
             registry.enroll_badge(db, member, Credential.uid(uid), KEY)
             uids.append(uid)
     return uids

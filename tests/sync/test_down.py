@@ -226,7 +226,8 @@ def test_keys_are_read_from_the_models_and_parents_come_first() -> None:
         "resources": (("site_id", "code"),),
         "opening_exceptions": (("site_id", "day"),),
     }
-    assert frozenset({"resources", "opening_hours", "opening_exceptions"}) == SITE_SCOPED
+    site_own = {"resources", "opening_hours", "opening_exceptions", "central_refusals"}
+    assert frozenset(site_own) == SITE_SCOPED
     order = [table.name for table in DOWN_TABLES]
     for child, links in PARENTS.items():
         assert all(order.index(link.table) < order.index(child) for link in links)
