@@ -22,7 +22,7 @@ from console.import_view import preview_context
 from station.db.staff import AuditAction, ImportBatch, Role
 from station.errors import InvalidInput
 from station.importer import batches
-from station.importer.apply import apply
+from station.importer.apply import apply, serialize
 from station.importer.mapping import ColumnMap, decode_mapping, encode_mapping
 from station.importer.preview import Preview, preview
 from station.plans import membership_plan
@@ -47,11 +47,20 @@ def upload(here: Page) -> Response:
         here.db, sent.data, filename=sent.filename, account=here.account.email, now=here.now
     )
     try:
-        _preview(here, batch, None)
+        shown = _preview(here, batch, None)
     except InvalidInput:
         here.db.delete(batch)
         message = here.t("Ce fichier ne se lit pas comme un tableau CSV (vide ou trop grand).")
         return here.render("import.html", status_code=422, error=message)
+    audit.record(
+        here.db,
+        here.now,
+        here.account.email,
+        AuditAction.IMPORT_UPLOADED,
+        target=batch.filename,
+        address=here.address,
+        detail={"batch": str(batch.id), "sha256": batch.sha256, "rows": len(shown.sheet.rows)},
+    )
     return RedirectResponse(f"/import/{batch.id}", 303)
 
 
@@ -72,6 +81,7 @@ def batch_page(here: Page) -> Response:
 @page(*ROLES)
 def confirm(here: Page) -> Response:
     assert here.account is not None
+    serialize(here.db)
     batch = _batch(here, lock=True)
     if batch is None:
         return here.render("not_found.html", status_code=404)

@@ -52,6 +52,7 @@ AUDIT_ACTIONS: Mapping[AuditAction, str] = {
     AuditAction.COMMAND_REQUESTED: "commande demandée",
     AuditAction.CHECKOUT_REQUESTED: "sortie demandée depuis le bureau",
     AuditAction.IMPORT: "personnes importées d'un fichier",
+    AuditAction.IMPORT_UPLOADED: "fichier à importer déposé",
 }
 
 MEMBER_KINDS: Mapping[MemberKind, str] = {

@@ -55,6 +55,7 @@ class AuditAction(enum.StrEnum):
     SKILL_RECORDED = "skill_recorded"
     COMPANY_RECORDED = "company_recorded"
     IMPORT = "import"  # people created from a CSV file (station.importer)
+    IMPORT_UPLOADED = "import_uploaded"  # a CSV file kept for its preview (not yet imported)
     COMMAND_REQUESTED = "command_requested"  # a command from the office (console/commands.py)
     MEMBER_MERGED = "member_merged"  # two records of one person made one (console/merge.py)
     REFUSAL_RESOLVED = "refusal_resolved"  # a refusal of central marked dealt with

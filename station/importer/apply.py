@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from station.db import Badge, Member, MemberKind, Membership, MemberTraining, Training
@@ -22,6 +22,7 @@ from station.importer.rows import Person
 from station.memberships import DEFAULT_PLAN
 
 DEFAULT_DAYS = 365
+_LOCK_KEY = 0x53544E494D50  # "STNIMP": the importer's advisory lock
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,15 @@ def apply(
             )
     session.flush()
     return Imported(len(preview.new), len(preview.present), len(preview.problem_rows))
+
+
+def serialize(session: Session) -> None:
+    """Wait for any other import at central to end before previewing again and writing,
+    so that two confirmations of overlapping files at once cannot both create one person
+    (no unique constraint holds emails). PostgreSQL: a transaction-scoped advisory lock;
+    SQLite lets one writer at a time, and a writer whose reads are stale fails."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
 
 
 def _valid_days(session: Session, codes: set[str]) -> dict[str, int]:

@@ -2,8 +2,9 @@
 
 Office spreadsheets save CSV in UTF-8 (with or without a byte-order mark) or in
 Windows-1252 (French Excel's default), separated by `;` (where `,` is the decimal
-mark) or `,`. UTF-8 is tried first: a Windows-1252 file with accents is almost never
-valid UTF-8, so the first decoding that succeeds is the right one.
+mark) or `,`; Excel's "Unicode text" is UTF-16 with a byte-order mark, tab-separated.
+UTF-8 is tried first: a Windows-1252 file with accents is almost never valid UTF-8,
+so the first decoding that succeeds is the right one.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def decode(data: bytes) -> tuple[str, str]:
     """The text of `data` and the name of its encoding."""
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
+        return data.decode("utf-16", errors="replace"), "utf-16"
     for encoding in _ENCODINGS:
         try:
             return data.decode(encoding), encoding

@@ -57,6 +57,7 @@ def test_the_sample_sheet_previewed_then_imported(
     assert "adresse déjà donnée ligne 5 du fichier" in html
     assert "lue comme Saint-Omer" in html
     assert _count(html, "new-count") == 36 and _count(html, "problem-count") == 4
+    assert "Dont 7 nouvelles personnes sans accord RGPD" in html
     assert _people(sessions) == 0  # a preview writes nothing
 
     answer = client.post(where, data={"csrf": csrf_of(html), **_confirmation(html)})
@@ -69,6 +70,11 @@ def test_the_sample_sheet_previewed_then_imported(
         batch = db.scalar(select(ImportBatch))
     assert entry is not None and entry.account == accounts[Role.RECEPTION]
     assert entry.detail["created"] == 36 and entry.target == "inscriptions-exemple.csv"
+    with sessions() as db:
+        uploaded = db.scalar(
+            select(AuditEntry).where(AuditEntry.action == AuditAction.IMPORT_UPLOADED)
+        )
+    assert uploaded is not None and uploaded.detail["rows"] == 40
     assert batch is not None and batch.content is None  # no copy of the people is kept
     # A second click on the same confirmation imports nothing more.
     again = client.post(where, data={"csrf": csrf_of(html), **_confirmation(html)})

@@ -16,7 +16,7 @@ from station import registry
 from station.credential import Credential
 from station.db import Badge, Member, MemberKind, Membership, MemberTraining, Training, make_engine
 from station.fields import Rule
-from station.importer.apply import apply
+from station.importer.apply import apply, serialize
 from station.importer.mapping import (
     Granted,
     Target,
@@ -62,6 +62,7 @@ def test_the_sample_sheet_is_read_as_it_arrives() -> None:
         (codecs.BOM_UTF8 + "Prénom,Nom\nÉloïse,Dhaussy\n".encode(), "utf-8-sig"),
         ("Prénom;Nom\nÉloïse;Dhaussy\n".encode("cp1252"), "cp1252"),
         ("Prénom\tNom\nÉloïse\tDhaussy\n".encode("latin-1"), "cp1252"),
+        ("Prénom\tNom\r\nÉloïse\tDhaussy\r\n".encode("utf-16"), "utf-16"),  # BOM, tabs
     ],
 )
 def test_encodings_and_separators(encoded: bytes, encoding: str) -> None:
@@ -175,6 +176,7 @@ def test_nothing_is_written_by_a_preview_and_a_second_run_creates_nobody(
     assert shown.problem_rows == sorted(BAD_ROWS)
     assert len(shown.new) == 997
     with sessions() as db, db.begin():
+        serialize(db)  # what the console takes before confirming (PostgreSQL: a lock)
         done = apply(db, shown, now=NOW, badge_key=KEY)
     elapsed = time.perf_counter() - started
     assert (done.created, done.present, done.problem_rows) == (997, 0, 3)
