@@ -2,11 +2,12 @@
 badges and memberships, and the visits of two sites over a few weeks, checked in and
 out at the kiosk's desk so that central's tallies are kept as the sites keep them.
 
-At `SITE` ("gare"), from 2 February to 9 March 2026: 6 people come for coworking (two
-visits each), 2 for the fablab (one visit each: a cell under 5, hidden when published),
-and one is still in (checked in an hour before the tests' clock). At `OTHER`
-("arques"): 5 people for digital help. The tests' clock is 10 March 2026, 10:30 in
-Paris (tests/console/conftest.py).
+At `SITE` ("gare"): 8 members come for coworking in February (two visits each), 5 to
+the fablab in March (one visit each), and Camille Martin is in now (checked in an hour
+before the tests' clock). At `OTHER` ("arques"), in February: 5 visitors for digital
+help and 2 for coworking (a cell under 5, hidden when published). 29 check-ins of 20
+people in all. The tests' clock is 10 March 2026, 10:30 in Paris
+(tests/console/conftest.py).
 """
 
 from __future__ import annotations
@@ -38,11 +39,17 @@ COWORKERS: list[Person] = [
     ("Jean", "de la Tour", "jean.delatour@example.fr", "62040"),
     ("Fatou", "Diallo", "fatou.diallo@example.fr", "62765"),
     ("Hugo", "Lefebvre", "hugo.lefebvre@example.org", "62014"),
+    ("Chloé", "Garnier", "chloe.garnier@example.fr", "62040"),
+    ("Karim", "Benali", "karim.benali@example.fr", "62765"),
 ]
 MAKERS: list[Person] = [
     ("Inès", "Roux", "ines.roux@example.fr", "62765"),
     ("Zoé", "Petit", None, "62040"),
+    ("Nathan", "Fontaine", "nathan.fontaine@example.org", "62014"),
+    ("Léa", "Chevalier", None, "62765"),
+    ("Théo", "Robin", "theo.robin@example.fr", "62040"),
 ]
+PASSERS_BY: list[Person] = [("Paul", "Girard", None, "62765"), ("Anaïs", "Morel", None, "62014")]
 HELPED: list[Person] = [
     ("Marcel", "Dubois", None, "62040"),
     ("Yvette", "Moreau", None, "62765"),
@@ -81,6 +88,9 @@ def seed(sessions: sessionmaker[Session], now: dt.datetime, badge_key: bytes) ->
         for n, (first, last, email, commune) in enumerate(HELPED):
             member = _person(db, first, last, email, commune, today, OTHER, MemberKind.VISITOR)
             _visit(db, arques, member, "digital-help", dt.datetime(2026, 2, 10 + n, 9))
+        for n, (first, last, email, commune) in enumerate(PASSERS_BY):
+            member = _person(db, first, last, email, commune, today, OTHER, MemberKind.VISITOR)
+            _visit(db, arques, member, "coworking", dt.datetime(2026, 2, 20 + n, 10))
         gare.check_in(db, people[0], "coworking", now - dt.timedelta(hours=1))
         seed_agents(db, SITE, now, machine_user=people[1].id)  # the live site page
         seed_commands(db, SITE, now, "manager@example.org")  # the office's commands

@@ -35,4 +35,5 @@ PAGES: list[ConsolePage] = [
     ConsolePage("sites", "/sites", Role.ADMIN),
     ConsolePage("site", "/sites/{site}", Role.RECEPTION),
     ConsolePage("site-machines", "/sites/{site}", Role.FABMANAGER),
+    ConsolePage("site-commands", "/sites/{site}/commands", Role.MANAGER),
 ]
