@@ -29,6 +29,7 @@ PAGES: list[ConsolePage] = [
     ConsolePage("member-pin", "/members/{member}/pin", Role.ADMIN),
     ConsolePage("member-forget", "/members/{member}/forget", Role.ADMIN),
     ConsolePage("audit", "/audit", Role.ADMIN),
+    ConsolePage("refusals", "/refusals", Role.ADMIN),
     ConsolePage("import", "/import", Role.RECEPTION),
     ConsolePage("reports", "/reports?from=2026-02-01&to=2026-03-10&by=purpose", Role.ADMIN),
     ConsolePage("reports-site", "/reports?from=2026-02-01&to=2026-03-10&by=month", Role.MANAGER),
