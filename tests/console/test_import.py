@@ -14,6 +14,7 @@ from console.i18n import Language, catalogue
 from console.import_view import NOTES, RULES, TARGET_NAMES
 from station.db import Member, MemberTraining, Training
 from station.db.staff import AuditAction, AuditEntry, ImportBatch, Role
+from station.importer.values import ImportRule
 from tests.console.conftest import csrf_of, log_in
 from tests.support.import_sheets import BAD_ROWS, SAMPLE, sheet
 
@@ -175,6 +176,7 @@ def test_the_import_pages_words_have_their_english() -> None:
     english = catalogue(Language.EN)
     words = [*TARGET_NAMES.values(), *RULES.values(), *NOTES.values(), "autre commune"]
     assert [w for w in words if w not in english] == []
+    assert set(ImportRule) <= set(RULES)  # every importer's rule said in words
 
 
 def test_a_training_column_is_offered_and_granted(
