@@ -14,7 +14,7 @@ from typing import Any
 from station.communes import OTHER_COMMUNE, load_communes
 from station.db.staff import ImportBatch
 from station.fields import Rule
-from station.importer.mapping import Target, encode_mapping
+from station.importer.mapping import Choice, Target, encode_mapping
 from station.importer.preview import Preview
 from station.importer.values import ImportRule, NoteKind
 
@@ -63,7 +63,7 @@ NOTES: Mapping[NoteKind, str] = {
 class Column:
     index: int
     name: str
-    target: Target
+    target: Choice
     examples: list[str]
 
 
