@@ -25,6 +25,7 @@ from station.importer import batches
 from station.importer.apply import apply, serialize
 from station.importer.mapping import ColumnMap, decode_mapping, encode_mapping
 from station.importer.preview import Preview, preview
+from station.importer.reading import read_sheet
 from station.plans import membership_plan
 
 ROLES = (Role.MANAGER, Role.RECEPTION)  # and the administrator, as everywhere
@@ -43,15 +44,14 @@ def upload(here: Page) -> Response:
         return here.render(
             "import.html", status_code=422, error=here.t("Choisissez un fichier CSV.")
         )
+    try:
+        sheet = read_sheet(sent.data)
+    except InvalidInput:
+        message = here.t("Ce fichier ne se lit pas comme un tableau CSV (vide ou trop grand).")
+        return here.render("import.html", status_code=422, error=message)
     batch = batches.store(
         here.db, sent.data, filename=sent.filename, account=here.account.email, now=here.now
     )
-    try:
-        shown = _preview(here, batch, None)
-    except InvalidInput:
-        here.db.delete(batch)
-        message = here.t("Ce fichier ne se lit pas comme un tableau CSV (vide ou trop grand).")
-        return here.render("import.html", status_code=422, error=message)
     audit.record(
         here.db,
         here.now,
@@ -59,7 +59,7 @@ def upload(here: Page) -> Response:
         AuditAction.IMPORT_UPLOADED,
         target=batch.filename,
         address=here.address,
-        detail={"batch": str(batch.id), "sha256": batch.sha256, "rows": len(shown.sheet.rows)},
+        detail={"batch": str(batch.id), "sha256": batch.sha256, "rows": len(sheet.rows)},
     )
     return RedirectResponse(f"/import/{batch.id}", 303)
 
