@@ -13,12 +13,14 @@ import datetime as dt
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from starlette.datastructures import QueryParams
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -37,6 +39,7 @@ DEFAULT_BY = {
     Report.SKILLS: "month",
     Report.COMPANIES: "year",
 }
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -52,33 +55,84 @@ class Form:
     then: str
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a request of the page gets: the form as typed, the sites it may choose, the
+    published table or why not."""
+
+    form: Form
+    sites: Sequence[str]
+    own_site: str | None
+    table: ReportTable | Refused
+
+
 @page(Role.MANAGER)
 def reports(here: Page) -> Response:
-    assert here.account is not None
-    own_site = here.account.site_id if here.account.role in SITE_ROLES else None
-    form = _form(here.request.query_params, here.now, here.console.timezone, own_site)
+    asked = _answer(here)
     labels = _labels(here)
-    connection = here.db.connection()
-    sites = [own_site] if own_site else known_sites(connection)
     context: dict[str, Any] = {
-        "form": form,
-        "sites": sites,
-        "own_site": own_site,
+        "form": asked.form,
+        "sites": asked.sites,
+        "own_site": asked.own_site,
         "labels": labels,
         "choices": CHOICES,
     }
-    try:
-        asked = checked(_asked(form, sites))
-    except Refused as refused:
-        error = {refused.field: problem_text(here.t, refused.problem)}
+    table = asked.table
+    if isinstance(table, Refused):
+        error = {table.field: problem_text(here.t, table.problem)}
         return here.render("reports.html", status_code=422, errors=error, **context)
-    table = compute(connection, asked, here.console.config)
     download = here.request.query_params.get("format")
     if download == "csv":
         return _download(to_csv(table, labels).encode("utf-8"), "text/csv; charset=utf-8", table)
     if download == "xlsx":
         return _download(_xlsx(table, labels), XLSX, table)
-    return here.render("reports.html", table=_shown(table, labels), errors={}, **context)
+    chart = _query(asked.form) if table.rows and table.dimensions else ""
+    return here.render(
+        "reports.html", table=_shown(table, labels), chart=chart, errors={}, **context
+    )
+
+
+@page(Role.MANAGER)
+def _chart(here: Page) -> Response:
+    """/reports/chart.svg?<the page's query>: the table's first measure, drawn by
+    station.reports.charts (the page shows it as an image above the table)."""
+    from station.reports.charts import write_chart
+
+    table = _answer(here).table
+    if isinstance(table, Refused) or not table.rows or not table.dimensions:
+        return Response(b"", status_code=422)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "chart.svg"
+        # The page says under the table how the figures were counted: not the chart too.
+        write_chart(replace(table, method=""), _labels(here), path, "svg")
+        return Response(path.read_bytes(), media_type="image/svg+xml")
+
+
+async def chart(request: Request) -> Response:
+    response = await _chart(request)
+    if response.media_type == "image/svg+xml":
+        # matplotlib styles its drawing inline; shown as an image, it runs no script.
+        response.headers["Content-Security-Policy"] = SVG_POLICY
+    return response
+
+
+def _answer(here: Page) -> Answer:
+    assert here.account is not None
+    own_site = here.account.site_id if here.account.role in SITE_ROLES else None
+    form = _form(here.request.query_params, here.now, here.console.timezone, own_site)
+    connection = here.db.connection()
+    sites = [own_site] if own_site else known_sites(connection)
+    try:
+        asked = checked(_asked(form, sites))
+    except Refused as refused:
+        return Answer(form, sites, own_site, refused)
+    return Answer(form, sites, own_site, compute(connection, asked, here.console.config))
+
+
+def _query(form: Form) -> str:
+    """The page's query for `form`, as the form itself sends it."""
+    fields = {"report": form.report, "from": form.start, "to": form.end, "site": form.site}
+    return urlencode({**fields, "by": form.by, "then": form.then})
 
 
 def _form(params: QueryParams, now: dt.datetime, timezone: str, own_site: str | None) -> Form:
@@ -179,6 +233,6 @@ def _download(content: bytes, media_type: str, table: ReportTable) -> Response:
     return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
-ROUTES = [Route("/reports", reports)]
+ROUTES = [Route("/reports", reports), Route("/reports/chart.svg", chart)]
 # Every report's dimensions, for the form's choices: periods first, as the reports order them.
 CHOICES = list(dict.fromkeys(d for report in Report for d in DIMENSIONS[report]))

@@ -55,10 +55,9 @@ def test_every_site_by_purpose_small_cells_hidden(
     assert page.status_code == 200
     rows = figures(page.text)
     # entries, people, first_time, members, visitors, median_minutes
-    assert rows["Fablab"][:2] == ["&lt; 5", "&lt; 5"]  # 2 people: hidden
-    assert rows["Coworking"][1] == "6"  # 6 people: shown
-    assert rows["Aide au numérique"][4] == "s"  # 5 visitors, hidden by subtraction
-    assert rows["Total"][:2] == ["20", "13"]  # 13 + 2 + 5 check-ins of 13 people
+    assert rows["Coworking"][1:5] == ["10", "10", "s", "&lt; 5"]  # 2 visitors: hidden
+    assert rows["Fablab"][1] == "5" and rows["Aide au numérique"][1] == "5"
+    assert rows["Total"][:2] == ["29", "20"]  # 29 check-ins of 20 people
     assert "Secret statistique" in page.text
     assert "Entrées par motif de venue, tous les sites" in page.text
     assert (
@@ -69,8 +68,12 @@ def test_every_site_by_purpose_small_cells_hidden(
 def test_one_site_for_the_administrator(client: TestClient, accounts: dict[Role, str]) -> None:
     assert log_in(client, accounts[Role.ADMIN]) == 303
     rows = figures(client.get("/reports", params={**SPAN, "by": "purpose", "site": OTHER}).text)
-    assert list(rows) == ["Aide au numérique", "Total"]
-    assert rows["Total"][0] == "5"
+    # 2 for coworking are `< 5`; with the total (7), the 5 for digital help would tell.
+    assert rows == {
+        "Coworking": ["&lt; 5", "&lt; 5", "&lt; 5", "0", "&lt; 5", "s"],
+        "Aide au numérique": ["s", "s", "s", "0", "s", "s"],
+        "Total": ["7", "7", "7", "0", "7", "122,5"],
+    }
     unknown = client.get("/reports", params={**SPAN, "site": "nowhere"})
     assert unknown.status_code == 422 and 'id="error-site"' in unknown.text
 
@@ -82,7 +85,8 @@ def test_a_manager_reads_their_own_site_whatever_asked(
     page = client.get("/reports", params={**SPAN, "by": "purpose", "site": OTHER})
     assert page.status_code == 200
     rows = figures(page.text)
-    assert "Aide au numérique" not in rows and rows["Total"][0] == "15"
+    assert list(rows) == ["Coworking", "Fablab", "Total"]
+    assert rows["Coworking"][0] == "17" and rows["Total"][0] == "22"
     assert f'value="{SITE}" readonly' in page.text and 'name="site"' not in page.text
     assert 'href="/reports"' in page.text  # in the manager's menu
 
@@ -103,12 +107,10 @@ def test_two_dimensions_and_the_default_form(client: TestClient, accounts: dict[
     page = client.get("/reports", params={**SPAN, "by": "site", "then": "month"}).text
     rows = [row[:3] for row in table_rows(page)]
     assert rows == [
-        # 3 in March at the gare (2 at the fablab, 1 still in) are `< 5`; the gare's
-        # February (12) then arques' (5, its only month) would give them away: `s`.
-        ["arques", "février 2026", "s"],
-        ["gare", "février 2026", "s"],
-        ["gare", "mars 2026", "&lt; 5"],
-        ["Total", "20", "13"],  # the total row spans the two dimensions' columns
+        ["arques", "février 2026", "7"],
+        ["gare", "février 2026", "16"],
+        ["gare", "mars 2026", "6"],  # 5 at the fablab, 1 in now
+        ["Total", "29", "20"],  # the total row spans the two dimensions' columns
     ]
 
 
@@ -150,21 +152,22 @@ def test_csv_and_xlsx_downloads_are_the_published_table(
     from openpyxl import load_workbook
 
     assert log_in(client, accounts[Role.ADMIN]) == 303
-    csv = client.get("/reports", params={**SPAN, "by": "purpose", "format": "csv"})
+    arques = {**SPAN, "by": "purpose", "site": OTHER}
+    csv = client.get("/reports", params={**arques, "format": "csv"})
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert csv.headers["content-disposition"] == (
-        'attachment; filename="entries-tous-les-sites-2026-02-01-2026-03-10-purpose.csv"'
+        'attachment; filename="entries-arques-2026-02-01-2026-03-10-purpose.csv"'
     )
     lines = csv.content.decode("utf-8").splitlines()
     assert lines[0] == "\ufeffpurpose,entries,people,first_time,members,visitors,median_minutes"
-    assert "Fablab,< 5,< 5,< 5,< 5,0,s" in lines
-    xlsx = client.get("/reports", params={**SPAN, "by": "purpose", "format": "xlsx"})
+    assert lines[1:] == ["Coworking,< 5,< 5,< 5,0,< 5,s", "Aide au numérique,s,s,s,0,s,s"]
+    xlsx = client.get("/reports", params={**arques, "format": "xlsx"})
     assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None
     values = [[c.value for c in row] for row in sheet.iter_rows(max_row=5)]
     assert values[0][:2] == ["purpose", "entries"]
-    assert values[3][:3] == ["Fablab", "< 5", "< 5"] and values[4][:2] == ["Total", 20]
+    assert values[1][:3] == ["Coworking", "< 5", "< 5"] and values[3][:2] == ["Total", 7]
 
 
 def test_the_figures_in_english(client: TestClient, accounts: dict[Role, str]) -> None:
@@ -174,3 +177,23 @@ def test_the_figures_in_english(client: TestClient, accounts: dict[Role, str]) -
     assert '<html lang="en">' in page.text and "<h1>Reports</h1>" in page.text
     assert "Entries by purpose, all sites" in page.text
     assert "Digital-literacy help" in figures(page.text)  # the purpose's English name
+
+
+def test_the_chart_of_the_table(client: TestClient, accounts: dict[Role, str]) -> None:
+    assert log_in(client, accounts[Role.ADMIN]) == 303
+    page = client.get("/reports", params={**SPAN, "by": "purpose"}).text
+    source = re.search(r'<img id="chart" src="([^"]+)"', page)
+    assert source is not None
+    url = source.group(1).replace("&amp;", "&")
+    assert url == (
+        "/reports/chart.svg?report=entries&from=2026-02-01&to=2026-03-10&site=&by=purpose&then="
+    )
+    drawn = client.get(url)
+    assert drawn.status_code == 200 and drawn.headers["content-type"] == "image/svg+xml"
+    assert b"<svg" in drawn.content
+    # Its own policy: matplotlib's inline styles, and nothing else.
+    assert drawn.headers["content-security-policy"].startswith("default-src 'none';")
+    refused = client.get("/reports/chart.svg", params={"from": "2026-03-10", "to": "2026-01-01"})
+    assert refused.status_code == 422
+    log_in(client, accounts[Role.RECEPTION])
+    assert client.get(url).status_code == 403

@@ -128,6 +128,8 @@ def _checked(browser: Any, served: str, lang: str) -> list[str]:
     html = browser.find_element(By.TAG_NAME, "html")
     if html.get_attribute("lang") != lang:
         found.append(f"lang={html.get_attribute('lang')!r}")
+    broken = "return [...document.images].filter((i) => !i.naturalWidth).map((i) => i.src)"
+    found += [f"image not drawn: {src}" for src in browser.execute_script(broken)]
     logged = browser.get_log("browser")
     found += [f"browser: {e['message']}" for e in logged if e["level"] == "SEVERE"]
     return found + problems(browser)
