@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from station.checkin import STAFF, Desk
 from station.config import StationConfig
 from station.config.schema import OPENING_HOURS
-from station.db import AgentStatus
+from station.db import AgentStatus, Visit
 from station.db.site_live import CheckoutRequest, CheckoutState, SiteAgent, SiteLink
 from station.errors import NotFound
 from station.site_live import alarms_of
@@ -76,6 +76,29 @@ class LiveUpload:
             raise central_error(exc) from exc
         self._sent = rows
         self.pushes += 1
+
+    def round_wanted(self, *, poll_central: bool) -> bool:
+        """Whether a round should come now rather than at the poll: a visit waits to go
+        up (who is in, on the live page), or, central not listened to, a check-out is
+        asked. Only asked while the last round went well: no outage is hammered."""
+        try:
+            with self.site_engine.connect() as site:
+                visits = table_of(Visit)
+                waiting = select(visits.c.id).where(visits.c.uploaded_at.is_(None)).limit(1)
+                if site.execute(waiting).first() is not None:
+                    return True
+            if not poll_central:
+                return False
+            asked = table_of(CheckoutRequest)
+            with self.central_engine.connect() as central:
+                pending = (
+                    select(asked.c.id)
+                    .where(asked.c.site_id == self.site, asked.c.state == CheckoutState.PENDING)
+                    .limit(1)
+                )
+                return central.execute(pending).first() is not None
+        except DBAPIError:
+            return False  # the round says what is wrong
 
     def settle_checkouts(self) -> int:
         """Carry out the check-outs asked at central for this site; how many were settled.

@@ -282,6 +282,10 @@ class SyncService:
                 self.publish_grants()
                 if self.listener is None or not self.listener.listening.is_set():
                     self.relay_commands()  # no NOTIFY to wait for: central is polled
+                if self.states.get("central") == "in step" and self.live.round_wanted(
+                    poll_central=self.listener is None or not self.listener.listening.is_set()
+                ):
+                    next_round = now  # a check-in for the live page, or a check-out asked
                 next_local = now + LOCAL_CHECK_S
 
     def purge_if_due(self) -> None:

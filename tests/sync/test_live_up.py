@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import uuid
 
 import pytest
 from sqlalchemy import Engine, make_url, select
@@ -108,8 +109,7 @@ def test_a_check_out_asked_at_central_is_made_at_the_site(
         db.add(visit)
         db.flush()
         visit_id = visit.id
-    with central_engine.begin() as connection:
-        central.notify(connection, 0)  # a round now: the visit goes up
+    # No notification, the poll 60 s away: the waiting visit itself brings a round.
     wait_for(lambda: _central_visit(central_engine, visit_id) is not None, timeout=10)
     with central.session(central_engine) as db:
         request = ask_checkout(db, site, visit_id, "reception@example.org", now)
@@ -138,9 +138,20 @@ def test_a_push_to_a_central_gone_fails_alone_and_is_tried_again(
         with pytest.raises(SyncError):
             live.push()
         assert live.pending and not live.due()  # tried again later, not in a tight loop
+        assert not live.round_wanted(poll_central=True)  # central gone: the round will say
         live.central_engine = good
         live.push()
         assert not live.pending and live.pushes == 1
+        assert not live.round_wanted(poll_central=True)  # nothing waits
+        with central.session(good) as db:
+            db.add(_visit(config.site.id, uploaded=True))
+            db.flush()
+            ask_checkout(db, config.site.id, _last_visit(db), "a@example.org", _now())
+        assert live.round_wanted(poll_central=True)  # an SQLite central is looked at
+        assert not live.round_wanted(poll_central=False)  # a listened one notifies
+        with Session(seeded_site) as db, db.begin():
+            db.add(_visit(config.site.id, uploaded=False))
+        assert live.round_wanted(poll_central=False)  # a check-in to send up
         with Session(good) as db:
             agents = db.scalars(
                 select(SiteAgent.agent_id).where(SiteAgent.site_id == config.site.id)
@@ -158,3 +169,26 @@ def _central_visit(engine: Engine, visit_id: object) -> Visit | None:
 
 def _closed(visit: Visit | None) -> Visit | None:
     return visit if visit is not None and visit.checked_out_at is not None else None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _visit(site: str, *, uploaded: bool) -> Visit:
+    """An open visit of nobody (its person gone), as the purge leaves them."""
+    return Visit(
+        member_id=None,
+        kiosk_id="entree",
+        purpose="coworking",
+        space="coworking",
+        checked_in_at=_now(),
+        site_id=site,
+        uploaded_at=_now() if uploaded else None,
+    )
+
+
+def _last_visit(db: Session) -> uuid.UUID:
+    found = db.scalar(select(Visit.id).order_by(Visit.checked_in_at.desc()).limit(1))
+    assert found is not None
+    return found
