@@ -103,6 +103,7 @@ def confirm(here: Page) -> Response:
         badge_key=here.console.badge_key,
         plan_days=days,
         default_plan=membership_plan(config, None),
+        created_for=here.account.site_id,
         granted_by=f"import {batch.filename}"[:100],
     )
     result = {

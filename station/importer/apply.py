@@ -41,14 +41,19 @@ def apply(
     plan_days: Mapping[str, int] | None = None,
     default_plan: str = DEFAULT_PLAN,
     origin_site: str | None = None,
+    created_for: str | None = None,
     granted_by: str = "import",
 ) -> Imported:
-    """Create the preview's new people; the caller commits. The trainings a row says
-    are held are granted by `granted_by` (the sheet does not say who trained them)."""
+    """Create the preview's new people; the caller commits. At a site, `origin_site` is
+    the site (the rows go up with its next sync); at central, `created_for` names the site
+    the people were registered for, as station.person_record does (the rows stay
+    central's own). The trainings a row says are held are granted by `granted_by` (the
+    sheet does not say who trained them)."""
     valid = _valid_days(session, {c for p in preview.new for c in p.trainings})
     granted_by = _granted_by(granted_by)
     for person in preview.new:
         member = _member(person, now, origin_site)
+        member.origin_site = origin_site or created_for
         session.add(member)
         membership = _membership(person, member, now.date(), plan_days or {}, default_plan)
         if membership is not None:

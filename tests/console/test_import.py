@@ -67,6 +67,9 @@ def test_the_sample_sheet_previewed_then_imported(
     assert _count(done, "created-count") == 36 and "7, 11, 23, 29" in done
     assert _people(sessions) == 36
     with sessions() as db:
+        origins = set(db.scalars(select(Member.origin_site)))
+        assert origins == {"gare"}  # the reception's site, as the person form does
+        assert set(db.scalars(select(Member.dirty))) == {False}  # central's own rows
         entry = db.scalar(select(AuditEntry).where(AuditEntry.action == AuditAction.IMPORT))
         batch = db.scalar(select(ImportBatch))
     assert entry is not None and entry.account == accounts[Role.RECEPTION]
