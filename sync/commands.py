@@ -8,6 +8,9 @@ here and is never sent; the others are signed with the site key in the console's
 central (pending -> sent, conditional, so the console's expiry and the site never both
 win), then published to the agent. The agent's answer on ``command_results`` makes the
 request done or failed; results central could not take wait here for the next try.
+Only the answer of the agent a command was sent to, by this process, counts (a kiosk's
+commands are answered on the same topics): a sync restarted in between leaves its
+request to fail as unanswered.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ class Claimed:
     request_id: object
     agent_id: str
     payload: bytes
+    command_id: str
+    expires_at: dt.datetime
 
 
 class CommandRelay:
@@ -68,6 +73,9 @@ class CommandRelay:
         self.signer = signer  # the site key in force (KeyStoreError: nothing can be signed)
         self.wall = wall
         self.unreported: list[CommandResult] = []  # results central has not taken yet
+        # Command ids this process sent, until their expiry: only their results are
+        # written (a kiosk's commands have results too, and no request at central).
+        self.awaiting: dict[str, tuple[str, dt.datetime]] = {}  # id: (agent, expiry)
         self.sent = 0
         self.malformed = 0
 
@@ -93,6 +101,10 @@ class CommandRelay:
                 self._finish(item.request_id, RequestState.FAILED, NOT_SENT, now)
             else:
                 published += 1
+                self.awaiting[item.command_id] = (item.agent_id, item.expires_at)
+        for command_id, (_agent, expires) in list(self.awaiting.items()):
+            if expires < now - dt.timedelta(seconds=NO_ANSWER_S):
+                del self.awaiting[command_id]
         self.sent += published
         return published
 
@@ -108,7 +120,10 @@ class CommandRelay:
             self.malformed += 1
             log.warning("refused a command result from %s: %s", parsed[1], exc)
             return True
-        if result.id is not None and result.agent == parsed[1]:
+        command_id, agent_id = result.id or "", parsed[1]
+        sent_to = self.awaiting.get(command_id, ("", None))[0]
+        if sent_to == agent_id == result.agent:  # from the agent it was sent to only
+            del self.awaiting[command_id]
             self.unreported.append(result)
             self.report()
         return True
@@ -169,7 +184,7 @@ class CommandRelay:
         )
         if not getattr(claimed, "rowcount", 0):
             return None  # the console expired it meanwhile
-        return Claimed(row.id, agent_id, payload)
+        return Claimed(row.id, agent_id, payload, command_id, row.expires_at)
 
     def _give_up_unanswered(self, db: Session, now: dt.datetime) -> None:
         db.execute(

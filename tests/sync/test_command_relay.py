@@ -139,8 +139,18 @@ def test_a_refusal_of_the_agent_fails_the_request_with_its_reason(
         RequestState.FAILED,
         "lockdown: the door is in lockdown",
     )
-    # A message on another topic is no result of this site.
+    # A message on another topic is no result of this site; a kiosk's command's result
+    # is none of the console's requests, and a result is believed from its agent only.
     assert not relay.take("elsewhere/x", b"{}")
+    kiosk = CommandResult("front-door", APPLIED, Command.LOCK, "a-kiosk-command")
+    results = topics.agent(site, "front-door", topics.COMMAND_RESULTS)
+    assert relay.take(results, kiosk.encode()) and relay.unreported == []
+    asked = ask(central, site, "front-door", Command.UNLOCK_ONCE)
+    relay.relay(bus)
+    sent = request(central, asked)
+    posing = CommandResult("laser-cutter", APPLIED, Command.UNLOCK_ONCE, sent.command_id)
+    relay.take(topics.agent(site, "laser-cutter", topics.COMMAND_RESULTS), posing.encode())
+    assert request(central, asked).state is RequestState.SENT
 
 
 def test_a_request_past_its_expiry_by_the_site_clock_is_never_sent(
