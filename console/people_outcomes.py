@@ -11,7 +11,15 @@ from starlette.responses import RedirectResponse, Response
 
 from console import people_choices as choices
 from console.guard import Page, page
-from console.people_forms import Errors, date_of, member_of, record, refused_page, today
+from console.people_forms import (
+    Errors,
+    date_of,
+    member_of,
+    message,
+    record,
+    refused_page,
+    today,
+)
 from console.people_rules import ROLES, Write
 from station import outcomes
 from station.db import Company, Member, SkillRecord
@@ -40,7 +48,9 @@ def skill_record(here: Page) -> Response:
     form, errors = here.form, _site_errors(here, "site")
     skill = form.get("skill", "")
     on = date_of(form.get("on", "")) or today(here)
-    if on > today(here):
+    if form.get("on", "").strip() and date_of(form["on"]) is None:
+        errors["on"] = here.t("Une date, comme 2026-12-31.")
+    elif on > today(here):
         errors["on"] = here.t("Ce jour est à venir.")
     by = _who(here, form.get("by", ""), errors)
     catalogue = [c.code for c in choices.skills(here)]
@@ -74,8 +84,10 @@ def company_record(here: Page) -> Response:
             "Un SIREN fait 9 chiffres, le dernier étant la clé de contrôle : "
             "vérifiez-le sur le Kbis ou l'avis de situation INSEE."
         )
-    if not form.get("company", "").strip():
-        errors["company"] = here.t("Obligatoire.")
+    try:
+        clean_text(Field.COMPANY_NAME, form.get("company", ""), required=True)
+    except FieldRefused as exc:
+        errors["company"] = message(here, exc)
     created = date_of(form.get("created_on", ""))
     if created is None:
         errors["created_on"] = here.t("Une date, comme 2026-12-31.")

@@ -32,6 +32,7 @@ class Field(enum.StrEnum):
     BADGE_LABEL = "badge_label"
     PLAN = "plan"
     GRANTED_BY = "granted_by"
+    COMPANY_NAME = "company_name"  # a company a member created (station.outcomes)
 
 
 class Rule(enum.StrEnum):
@@ -55,6 +56,7 @@ MAX_LENGTH: Mapping[Field, int] = {
     Field.BADGE_LABEL: 100,
     Field.PLAN: 64,
     Field.GRANTED_BY: 100,
+    Field.COMPANY_NAME: 200,
 }
 # ISO 14443-3 UIDs are single (4 bytes), double (7) or triple (10) size.
 UID_BYTES = (4, 7, 10)

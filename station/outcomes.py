@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from station.db import Company, Member, SkillRecord
 from station.errors import Conflict, InvalidInput
+from station.fields import Field, clean_text
 
 SIREN_LENGTH = 9
 
@@ -120,8 +121,7 @@ def record_company(
             f"unknown offer {offer!r}; expected a purpose of [[purposes]]: "
             f"{', '.join(offers) or 'none declared'}"
         )
-    if not name.strip():
-        raise InvalidInput("the company needs a name (--name)")
+    name = clean_text(Field.COMPANY_NAME, name, required=True)
     if created_on > now.date():
         raise InvalidInput(f"--created {created_on} is in the future; expected the Kbis date")
     known = session.scalar(select(Company).where(Company.siren == checked))
@@ -129,7 +129,7 @@ def record_company(
         raise Conflict(f"SIREN {checked} is already recorded ({known.name}, {known.site_id})")
     company = Company(
         member_id=member.id,
-        name=name.strip(),
+        name=name,
         siren=checked,
         created_on=created_on,
         offer=offer,

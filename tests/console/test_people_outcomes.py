@@ -54,6 +54,9 @@ def test_skill_refusals(
     assert answer.status_code == 422
     for field in ("on", "site"):  # a reception account records for its own site only
         assert f'id="{field}-error"' in answer.text
+    data |= {"on": "hier", "site": "gare"}
+    answer = client.post(f"{path}/skill", data=data)
+    assert answer.status_code == 422 and 'id="on-error"' in answer.text
     data |= {"on": "", "site": "gare"}
     answer = client.post(f"{path}/skill", data=data)
     assert answer.status_code == 422 and 'id="skill-error"' in answer.text
@@ -90,6 +93,9 @@ def test_a_siren_whose_key_does_not_match_and_other_refusals(
     answer = client.post(f"{path}/company", data={**COMPANY, **bad, "csrf": token(client, path)})
     for field in ("company", "created_on", "offer"):
         assert f'id="{field}-error"' in answer.text, field
+    long_name = {**COMPANY, "company": "x" * 201, "csrf": token(client, path)}
+    answer = client.post(f"{path}/company", data=long_name)
+    assert answer.status_code == 422 and "200 caractères au plus" in answer.text
     with sessions() as db:
         assert db.scalars(select(Company)).all() == []
 
