@@ -17,6 +17,7 @@ from station import registry
 from station.cli.main import main
 from station.db import Company, Member, SkillRecord, make_engine
 from station.errors import Conflict, InvalidInput
+from station.fields import Field, FieldRefused, Rule
 from station.outcomes import (
     InvalidSiren,
     UnknownOffer,
@@ -148,6 +149,15 @@ def test_a_company_is_refused_for_a_bad_siren_an_unknown_offer_a_future_day(
     with pytest.raises(InvalidInput, match="name"):
         _company(db, camille, name="  ")
     assert db.scalars(select(Company)).all() == []
+
+
+def test_a_company_name_follows_the_field_rules(db: Session) -> None:
+    camille = registry.add_member(db, "Camille")
+    for name, rule in (("x" * 201, Rule.TOO_LONG), ("Atelier\u202e", Rule.CONTROL_CHARACTER)):
+        with pytest.raises(FieldRefused) as refused:
+            _company(db, camille, name=name)
+        assert (refused.value.field, refused.value.rule) == (Field.COMPANY_NAME, rule)
+    assert _company(db, camille, name=" Cafe\u0301 SAS ").name == "Café SAS"  # NFC
 
 
 def test_a_siren_is_counted_once(db: Session) -> None:
