@@ -25,6 +25,7 @@ from station.config.schema import OPENING_HOURS
 from station.db import AgentStatus, Visit
 from station.db.site_live import CheckoutRequest, CheckoutState, SiteAgent, SiteLink
 from station.errors import NotFound
+from station.protocol.vocabulary import StatusField
 from station.site_live import alarms_of
 from sync.errors import central_error
 from sync.rows import upsert
@@ -59,23 +60,29 @@ class LiveUpload:
         """Whether a push between rounds should go now."""
         return self.pending and time.monotonic() >= self._retry_at
 
-    def push(self, *, changed: bool = False) -> None:
+    def push(self, *, changed: bool = False, heartbeat: bool = True) -> bool:
         """Upload the agents' rows if they changed, and the heartbeat; `changed` also
-        bumps the site's version (visits or check-outs went up). Raises `SyncError`."""
+        bumps the site's version (visits or check-outs went up). Between rounds
+        (`heartbeat` False) nothing is written unless something the page shows
+        changed: an outbox depth or a status's own time alone waits for the round.
+        Whether central was written to; raises `SyncError`."""
         rows = self._rows()
-        fresh = rows != self._sent
+        shown = _shown(rows) != _shown(self._sent)
         self.pending = False  # a status stored during the push sets it again
+        if not (shown or changed or heartbeat):
+            return False
         try:
             with self.central_engine.begin() as central:
-                if fresh:
+                if rows != self._sent:
                     upsert(central, table_of(SiteAgent), rows, guard_revision=False)
-                self._heartbeat(central, bump=fresh or changed)
+                self._heartbeat(central, bump=shown or changed)
         except DBAPIError as exc:
             self.pending = True
             self._retry_at = time.monotonic() + RETRY_S
             raise central_error(exc) from exc
         self._sent = rows
         self.pushes += 1
+        return True
 
     def round_wanted(self, *, poll_central: bool) -> bool:
         """Whether a round should come now rather than at the poll: a visit waits to go
@@ -197,3 +204,20 @@ class LiveUpload:
                 except NotFound:
                     outcomes[request_id] = CheckoutState.REFUSED
         return outcomes
+
+
+# What changes with every status an agent publishes, and is not worth a write alone.
+_NOISE = frozenset({StatusField.AT, StatusField.OUTBOX_DEPTH})
+
+
+def _shown(rows: list[Row] | None) -> list[Row] | None:
+    """The rows as the live page shows them: without the status's noise nor `seen_at`."""
+    if rows is None:
+        return None
+    return [
+        {
+            **{k: v for k, v in row.items() if k != "seen_at"},
+            "status": {k: v for k, v in row["status"].items() if k not in _NOISE},
+        }
+        for row in rows
+    ]

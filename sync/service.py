@@ -407,7 +407,7 @@ class SyncService:
 
     def _live_push(self) -> None:
         try:
-            self.live.push()
+            self.live.push(heartbeat=False)
             self._state("live", "in step")
         except (SyncError, DBAPIError) as exc:
             self._state("live", f"not uploaded ({str(exc).splitlines()[0]})", logging.WARNING)

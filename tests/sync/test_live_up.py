@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from station import registry
 from station.config import StationConfig
-from station.db import Visit, make_engine
+from station.db import AgentStatus, Visit, make_engine
 from station.db.site_live import CheckoutRequest, CheckoutState, SiteAgent, SiteLink
 from station.protocol import topics
 from station.protocol.vocabulary import DoorState, EventType, StatusField
@@ -74,6 +74,13 @@ def test_a_status_reaches_central_as_it_changes(
         )
         assert row.alarms == [Alarm.FORCED] and row.status[StatusField.RELAY] is True
         assert rounds == []  # no round brought it: the push on change did
+        # The outbox depth alone is no change the page shows: no write before the round.
+        pushed = running.live.pushes
+        deeper = {**forced, StatusField.OUTBOX_DEPTH: 7}
+        agent.publish(status_topic, json.dumps(deeper).encode(), retain=True)
+        wait_for(lambda: _site_depth(running.site_engine) == 7)
+        time.sleep(0.5)
+        assert running.live.pushes == pushed
         with Session(central_engine) as db:
             link = db.get(SiteLink, site)
             assert link is not None and link.version >= 2 and link.poll_s == 60
@@ -192,3 +199,9 @@ def _last_visit(db: Session) -> uuid.UUID:
     found = db.scalar(select(Visit.id).order_by(Visit.checked_in_at.desc()).limit(1))
     assert found is not None
     return found
+
+
+def _site_depth(engine: Engine) -> object:
+    with Session(engine) as db:
+        row = db.get(AgentStatus, "front-door")
+        return row.status.get(StatusField.OUTBOX_DEPTH) if row is not None else None
