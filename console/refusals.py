@@ -68,12 +68,13 @@ def entity(t: Translate, table: str) -> str:
 @page(Role.MANAGER)
 def refusals(here: Page) -> Response:
     site = scope(here)
-    shown = open_refusals(here.db, site)
+    emails = site is None and here.request.query_params.get("emails") == "1"
     return here.render(
         "refusals.html",
-        shown=shown,
-        pairs=candidates(here.db, site),
+        shown=open_refusals(here.db, site),
+        pairs=candidates(here.db, site, emails=emails),
         site=site,
+        emails=emails,
         advice=lambda reason: advice(here.t, reason),
         entity=lambda table: entity(here.t, table),
         done=here.request.query_params.get("done", ""),

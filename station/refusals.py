@@ -109,15 +109,19 @@ def resolve_by_hand(session: Session, refusal_id: uuid.UUID, now: dt.datetime) -
     return refusal
 
 
-def candidates(session: Session, site_id: str | None, limit: int = 50) -> list[Candidate]:
+def candidates(
+    session: Session, site_id: str | None, limit: int = 50, *, emails: bool = False
+) -> list[Candidate]:
     """Pairs to merge: those named by open refusals (of `site_id`, or every site), then,
-    for every site only, live records sharing an email."""
+    with `emails` and for every site only, live records sharing an email. That search
+    reads every record's email (an index scan: some 50-100 ms with 100,000 people), so
+    it runs when asked, not with every list of refusals."""
     found = [
         Candidate(shown.other, shown.member, Why.REFUSAL)
         for shown in open_refusals(session, site_id, limit)
         if shown.mergeable and shown.member is not None and shown.other is not None
     ]
-    if site_id is None:
+    if emails and site_id is None:
         found += _same_email(session, limit)
     seen: set[frozenset[uuid.UUID]] = set()
     unique = []
