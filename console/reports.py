@@ -27,7 +27,17 @@ from starlette.routing import Route
 from console.guard import Page, page
 from console.i18n import Translate
 from station.db.staff import SITE_ROLES, Role
-from station.reports.asked import DIMENSIONS, Asked, Problem, Refused, checked, compute, known_sites
+from station.reports.asked import (
+    DIMENSIONS,
+    Asked,
+    Problem,
+    Refused,
+    checked,
+    compute,
+    known_sites,
+    summary_year,
+    yearly_summary,
+)
 from station.reports.labels import Labels
 from station.reports.table import TOTAL, Key, Report, ReportTable, Value
 from station.reports.text import cell_text, notes, to_csv
@@ -70,17 +80,9 @@ class Answer:
 def reports(here: Page) -> Response:
     asked = _answer(here)
     labels = _labels(here)
-    context: dict[str, Any] = {
-        "form": asked.form,
-        "sites": asked.sites,
-        "own_site": asked.own_site,
-        "labels": labels,
-        "choices": CHOICES,
-    }
     table = asked.table
     if isinstance(table, Refused):
-        error = {table.field: problem_text(here.t, table.problem)}
-        return here.render("reports.html", status_code=422, errors=error, **context)
+        return _refused(here, asked, table)
     download = here.request.query_params.get("format")
     if download == "csv":
         return _download(to_csv(table, labels).encode("utf-8"), "text/csv; charset=utf-8", table)
@@ -88,8 +90,52 @@ def reports(here: Page) -> Response:
         return _download(_xlsx(table, labels), XLSX, table)
     chart = _query(asked.form) if table.rows and table.dimensions else ""
     return here.render(
-        "reports.html", table=_shown(table, labels), chart=chart, errors={}, **context
+        "reports.html", table=_shown(table, labels), chart=chart, **_context(here, asked)
     )
+
+
+@page(Role.MANAGER)
+def summary(here: Page) -> Response:
+    """/reports/summary?year=YYYY[&site=ID]: `station report summary`'s page of the year
+    for funders (published), as a file: it is self-contained, with its styles inline,
+    which the console's own pages never are."""
+    from station.reports.summary import render_summary
+
+    asked = _answer(here)  # the page's default form, shown again if refused
+    today = here.now.astimezone(ZoneInfo(here.console.timezone)).date()
+    site = asked.own_site or here.request.query_params.get("site", "")[:64] or None
+    try:
+        year = summary_year(here.request.query_params.get("year", ""), today)
+        if site is not None and site not in asked.sites:
+            raise Refused("summary-site", Problem.UNKNOWN_SITE)
+    except Refused as refused:
+        return _refused(here, asked, refused)
+    tables = yearly_summary(here.db.connection(), site, year, today, here.console.config)
+    page = render_summary(tables, _labels(here)).encode("utf-8")
+    name = _file_name(["bilan", site or "tous-les-sites", str(year)])
+    disposition = f'attachment; filename="{name}.html"'
+    return Response(
+        page, media_type="text/html; charset=utf-8", headers={"Content-Disposition": disposition}
+    )
+
+
+def _context(here: Page, asked: Answer, **more: Any) -> dict[str, Any]:
+    today = here.now.astimezone(ZoneInfo(here.console.timezone)).date()
+    return {
+        "form": asked.form,
+        "sites": asked.sites,
+        "own_site": asked.own_site,
+        "labels": _labels(here),
+        "choices": CHOICES,
+        "year": here.request.query_params.get("year", "")[:4] or str(today.year),
+        "errors": {},
+        **more,
+    }
+
+
+def _refused(here: Page, asked: Answer, refused: Refused) -> Response:
+    error = {refused.field: problem_text(here.t, refused.problem)}
+    return here.render("reports.html", status_code=422, **_context(here, asked, errors=error))
 
 
 @page(Role.MANAGER)
@@ -174,6 +220,7 @@ def problem_text(t: Translate, problem: Problem) -> str:
         Problem.TWO_PERIODS: t("Une seule période à la fois (jour, semaine, mois...)."),
         Problem.TWO_SPLITS: t("Une seule de formation, motif de venue ou compétence."),
         Problem.UNKNOWN_SITE: t("Aucun chiffre de ce site."),
+        Problem.NOT_A_YEAR: t("Une année commencée, comme 2026."),
     }
     return texts[problem]
 
@@ -228,11 +275,19 @@ def _xlsx(table: ReportTable, labels: Labels) -> bytes:
 def _download(content: bytes, media_type: str, table: ReportTable) -> Response:
     extension = "xlsx" if media_type == XLSX else "csv"
     parts = [table.name, table.site or "tous-les-sites", table.first_day, table.last_day]
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", "-".join(str(p) for p in [*parts, *table.dimensions]))
+    name = _file_name([str(p) for p in [*parts, *table.dimensions]])
     disposition = f'attachment; filename="{name}.{extension}"'
     return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
-ROUTES = [Route("/reports", reports), Route("/reports/chart.svg", chart)]
+def _file_name(parts: list[str]) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", "-".join(parts))
+
+
+ROUTES = [
+    Route("/reports", reports),
+    Route("/reports/chart.svg", chart),
+    Route("/reports/summary", summary),
+]
 # Every report's dimensions, for the form's choices: periods first, as the reports order them.
 CHOICES = list(dict.fromkeys(d for report in Report for d in DIMENSIONS[report]))

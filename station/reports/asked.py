@@ -40,6 +40,7 @@ from station.reports.table import PERIODS, Report, ReportTable
 
 if TYPE_CHECKING:
     from station.config import StationConfig
+    from station.reports.summary import SummaryTables
 
 DIMENSIONS: dict[Report, tuple[str, ...]] = {
     Report.ENTRIES: ENTRY_DIMENSIONS,
@@ -70,6 +71,7 @@ class Problem(enum.StrEnum):
     TWO_PERIODS = "two_periods"
     TWO_SPLITS = "two_splits"  # skills by two of training, purpose, skill
     UNKNOWN_SITE = "unknown_site"  # no figures of that site at central
+    NOT_A_YEAR = "not_a_year"  # a yearly summary of a year not begun, or not a year
 
 
 class Refused(ValueError):
@@ -135,6 +137,43 @@ def compute(connection: Connection, asked: Asked, config: StationConfig | None) 
     else:
         table = companies_table(connection, site, first, last, dims)
     return publish(table)
+
+
+FIRST_YEAR = 2000
+
+
+def summary_year(text: str, today: dt.date) -> int:
+    """The year of a yearly summary, from 2000 to this one; else `Refused`."""
+    try:
+        year = int(text)
+    except ValueError:
+        raise Refused("year", Problem.NOT_A_YEAR) from None
+    if not FIRST_YEAR <= year <= today.year:
+        raise Refused("year", Problem.NOT_A_YEAR)
+    return year
+
+
+def yearly_summary(
+    connection: Connection,
+    site: str | None,
+    year: int,
+    today: dt.date,
+    config: StationConfig | None,
+) -> SummaryTables:
+    """The tables of `station report summary --year YEAR --central [--site ID]`,
+    published, up to `today` while the year runs."""
+    from station.reports.summary import summary_tables
+
+    return summary_tables(
+        connection,
+        site,
+        year,
+        today,
+        ZoneInfo(config.site.timezone if config else "Europe/Paris"),
+        raw_since=people_since(connection, site),
+        published=True,
+        digital_help=[p.id for p in config.purposes if p.digital_help] if config else (),
+    )
 
 
 def known_sites(connection: Connection) -> Sequence[str]:

@@ -197,3 +197,25 @@ def test_the_chart_of_the_table(client: TestClient, accounts: dict[Role, str]) -
     assert refused.status_code == 422
     log_in(client, accounts[Role.RECEPTION])
     assert client.get(url).status_code == 403
+
+
+def test_the_yearly_summary_as_a_file(client: TestClient, accounts: dict[Role, str]) -> None:
+    assert log_in(client, accounts[Role.ADMIN]) == 303
+    assert 'action="/reports/summary"' in client.get("/reports").text
+    answer = client.get("/reports/summary", params={"year": "2026"})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    disposition = answer.headers["content-disposition"]
+    assert disposition == 'attachment; filename="bilan-tous-les-sites-2026.html"'
+    assert "Bilan d&#39;activité 2026" in answer.text and "tous les sites" in answer.text
+    one = client.get("/reports/summary", params={"year": "2026", "site": OTHER})
+    assert one.headers["content-disposition"].endswith('filename="bilan-arques-2026.html"')
+    for params, field in (({"year": "2027"}, "year"), ({"year": "x"}, "year")):
+        refused = client.get("/reports/summary", params=params)
+        assert refused.status_code == 422 and f'id="error-{field}"' in refused.text
+    nowhere = client.get("/reports/summary", params={"year": "2026", "site": "nowhere"})
+    assert nowhere.status_code == 422 and 'id="error-summary-site"' in nowhere.text
+    log_in(client, accounts[Role.MANAGER])
+    own = client.get("/reports/summary", params={"year": "2026", "site": OTHER})
+    assert own.headers["content-disposition"].endswith(f'filename="bilan-{SITE}-2026.html"')
+    log_in(client, accounts[Role.RECEPTION])
+    assert client.get("/reports/summary", params={"year": "2026"}).status_code == 403
