@@ -25,6 +25,7 @@ from station.credential import Credential
 from station.db import Member, MemberKind
 from station.schedule import Schedule
 from tests.support.command_data import seed_commands
+from tests.support.import_sheets import seed_batches
 from tests.support.live_site import seed_agents
 
 SITE = "gare"  # the manager's and reception's site in tests/console/conftest.py
@@ -94,6 +95,7 @@ def seed(sessions: sessionmaker[Session], now: dt.datetime, badge_key: bytes) ->
         gare.check_in(db, people[0], "coworking", now - dt.timedelta(hours=1))
         seed_agents(db, SITE, now, machine_user=people[1].id)  # the live site page
         seed_commands(db, SITE, now, "manager@example.org")  # the office's commands
+        seed_batches(db, now, "reception@example.org")  # an import's preview and result
         return Seeded(member=people[0].id, site=SITE)
 
 

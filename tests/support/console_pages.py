@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from station.db.staff import Role
+from tests.support.import_sheets import DONE_BATCH, PREVIEW_BATCH
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ PAGES: list[ConsolePage] = [
     ConsolePage("audit", "/audit", Role.ADMIN),
     ConsolePage("refusals", "/refusals", Role.ADMIN),
     ConsolePage("import", "/import", Role.RECEPTION),
+    ConsolePage("import-preview", f"/import/{PREVIEW_BATCH}", Role.RECEPTION),
+    ConsolePage("import-done", f"/import/{DONE_BATCH}", Role.RECEPTION),
     ConsolePage("reports", "/reports?from=2026-02-01&to=2026-03-10&by=purpose", Role.ADMIN),
     ConsolePage("reports-site", "/reports?from=2026-02-01&to=2026-03-10&by=month", Role.MANAGER),
     ConsolePage("sites", "/sites", Role.ADMIN),

@@ -3,7 +3,14 @@ tests/data), and a generated one of any size with named bad rows."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import uuid
 from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from station.db.staff import ImportBatch
 
 SAMPLE = Path(__file__).parents[1] / "data" / "inscriptions-exemple.csv"
 HEADER = "Nom;Prénom;Courriel;Commune;Date d'inscription;Formule;Accord RGPD"
@@ -39,3 +46,21 @@ def sheet(people: int = 1000, *, bad: bool = True, encoding: str = "cp1252") -> 
             row[columns.index(spoiled[0])] = spoiled[1]
         lines.append(";".join(row))
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+# The screenshots' import batches (tests/support/console_data.py): fixed ids, so that
+# tests/support/console_pages.py names their pages without a placeholder.
+PREVIEW_BATCH = uuid.UUID("1a2b3c4d-0000-4000-8000-00000000a001")
+DONE_BATCH = uuid.UUID("1a2b3c4d-0000-4000-8000-00000000a002")
+
+
+def seed_batches(db: Session, now: dt.datetime, account: str) -> None:
+    """The sample sheet uploaded by `account`, not yet imported, and one imported."""
+    data = SAMPLE.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    name = SAMPLE.name
+    db.add(ImportBatch(id=PREVIEW_BATCH, created_at=now, account=account, filename=name,
+                       sha256=digest, content=data, result={}))  # fmt: skip
+    done = {"created": 36, "present": 0, "problem_rows": [7, 11, 23, 29], "filename": "liste.csv"}
+    db.add(ImportBatch(id=DONE_BATCH, created_at=now, account=account, filename="liste.csv",
+                       sha256="0" * 64, content=None, applied_at=now, result=done))  # fmt: skip
