@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from station.db import Member
 from station.db.refusals import CentralRefusal, RefusalReason
+from station.merged import resolve
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,11 @@ def record(
     at: dt.datetime,
 ) -> None:
     """Central's record of the refusal, in the transaction of the upload it answers
-    (the caller's): it gets its revision there and reaches the site with the next down."""
+    (the caller's): it gets its revision there and reaches the site with the next down.
+    A row about a record merged at central since names the record kept."""
+    person = concerned(model, row)
+    if person is not None:
+        person = resolve(db.connection(), [person]).get(person, person)
     db.add(
         CentralRefusal(
             site_id=site_id,
@@ -44,7 +49,7 @@ def record(
             entity_id=str(row["id"]),
             reason=refused.reason,
             detail=refused.detail,
-            member_id=concerned(model, row),
+            member_id=person,
             other_member_id=refused.other_member_id,
             at=at,
             # Nothing to do when the person already holds the very badge.

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from station import merge, registry
 from station.credential import Credential
-from station.db import Member, Training, Visit, make_engine
+from station.db import Badge, Member, Training, Visit, make_engine
 from station.db.live import live
 from station.db.refusals import CentralRefusal, RefusalReason
 from station.refusals import open_count
@@ -147,9 +147,13 @@ def test_a_visit_sent_after_the_merge_by_a_site_that_missed_it_lands_on_the_kept
     kept, gone = live_eves(central_engine)
     with central.session(central_engine) as db:
         merge.merge(db, kept.id, gone.id, DAY + dt.timedelta(days=2))
-    # Site B, offline since, checks in the record it knows, then syncs.
+    # Site B, offline since, checks in the record it knows and gives it a new badge,
+    # then syncs.
     later = DAY + dt.timedelta(days=3)
     with Session(sites["site-b"]) as db, db.begin():
+        known = db.get(Member, gone.id)
+        assert known is not None
+        registry.enroll_badge(db, known, Credential.uid("04CD34EF"), KEY, origin_site="site-b")
         db.add(
             Visit(
                 member_id=gone.id,
@@ -160,7 +164,12 @@ def test_a_visit_sent_after_the_merge_by_a_site_that_missed_it_lands_on_the_kept
                 site_id="site-b",
             )
         )
-    round_trip("site-b", sites["site-b"], accounts["site-b"])
+    assert round_trip("site-b", sites["site-b"], accounts["site-b"]) == 0
+    new_badge = Credential.uid("04CD34EF").keyed_hash(KEY)
+    for engine in (central_engine, sites["site-b"]):
+        with Session(engine) as db:
+            badge = db.scalar(select(Badge).where(Badge.hash == new_badge))
+            assert badge is not None and badge.member_id == kept.id
     with Session(central_engine) as db:
         assert db.scalar(select(func.count()).where(Visit.member_id == gone.id)) == 0
         assert db.scalar(select(func.count()).where(Visit.member_id == kept.id)) == 3
