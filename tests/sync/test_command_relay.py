@@ -204,3 +204,11 @@ def test_no_agent_no_broker_and_no_answer(
         RequestState.FAILED,
         NO_ANSWER,
     )
+
+
+def test_a_notification_naming_a_site_is_a_command_wake_up_not_a_registry_change() -> None:
+    from sync.listen import CentralChanged, CommandsRequested, _wake_up
+
+    assert _wake_up("commands:gare") == CommandsRequested("gare")
+    assert _wake_up("42") == CentralChanged(42)
+    assert _wake_up("") == CentralChanged(0)
