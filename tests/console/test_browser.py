@@ -30,7 +30,8 @@ def test_log_in_find_a_person_and_log_out(
         )
         registry.enroll_badge(db, camille, Credential.uid("04A1B2C3"), BADGE_KEY, label="bleue")
         registry.add_member(db, "Lucas", "Bernard", today=START.date())
-    browser.get(f"{served}/members")
+    # Headless chromium asks for English: the words below are French.
+    browser.get(f"{served}/language/fr?next=/members")
     assert browser.current_url == f"{served}/login?next=/members"
     browser.find_element(By.ID, "email").send_keys(accounts[Role.RECEPTION])
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
