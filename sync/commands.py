@@ -41,6 +41,7 @@ from station.protocol.keys import SigningKey
 log = logging.getLogger(__name__)
 
 NO_ANSWER_S = 10.0  # a sent request unanswered this long past its expiry has failed
+SWEEP_S = 30.0  # how often unanswered requests left by an earlier run are looked for
 MAX_RESULT = 254
 EXPIRED_HERE = "expired before the site could send it (by the site's clock)"
 NO_AGENT = "no agent of this site controls this resource"
@@ -77,6 +78,7 @@ class CommandRelay:
         # written (a kiosk's commands have results too, and no request at central).
         self.awaiting: dict[str, tuple[str, dt.datetime]] = {}  # id: (agent, expiry)
         self.sent = 0
+        self._next_sweep = dt.datetime.min.replace(tzinfo=dt.UTC)
         self.malformed = 0
 
     def relay(self, bus: Publisher | None) -> int:
@@ -90,7 +92,9 @@ class CommandRelay:
                 for row in self._pending(db)
                 if (c := self._claim(db, row, now, bus is not None)) is not None
             ]
-            self._give_up_unanswered(db, now)
+            if self.awaiting or now >= self._next_sweep:  # no write lock every second
+                self._give_up_unanswered(db, now)
+                self._next_sweep = now + dt.timedelta(seconds=SWEEP_S)
         published = 0
         for item in claimed:
             info = None
