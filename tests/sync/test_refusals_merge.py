@@ -21,7 +21,7 @@ from station.credential import Credential
 from station.db import Badge, Member, Training, Visit, make_engine
 from station.db.live import live
 from station.db.refusals import CentralRefusal, RefusalReason
-from station.refusals import open_count
+from station.refusals import Why, candidates, open_count
 from sync import central, rights
 from sync.down import sync_down
 from sync.up import sync_up
@@ -111,6 +111,10 @@ def test_refusal_is_kept_at_central_in_the_sites_name_and_a_merge_reaches_both_s
         refusal = db.scalars(select(CentralRefusal)).one()
         assert (refusal.site_id, refusal.reason) == ("site-b", RefusalReason.BADGE_HELD)
         assert refusal.revision > 0 and "Eve Martin" in refusal.detail
+        # Named by the refusal and sharing one email: offered once (and the search by
+        # email runs on PostgreSQL too).
+        pairs = candidates(db, None, emails=True)
+        assert [(c.kept.id, c.gone.id, c.why) for c in pairs] == [(kept.id, gone.id, Why.REFUSAL)]
     # Each site reads back its own refusals only (row-level security and the scope).
     with Session(accounts["site-a"]) as db:
         assert open_count(db, None) == 0
