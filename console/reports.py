@@ -150,8 +150,18 @@ def _chart(here: Page) -> Response:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "chart.svg"
         # The page says under the table how the figures were counted: not the chart too.
-        write_chart(replace(table, method=""), _labels(here), path, "svg")
+        write_chart(replace(charted(table), method=""), _labels(here), path, "svg")
         return Response(path.read_bytes(), media_type="image/svg+xml")
+
+
+def charted(table: ReportTable) -> ReportTable:
+    """The table with its first measure that shows a figure first (a chart draws its
+    first measure): published check-ins may all be hidden where people are not."""
+    for measure in table.measures:
+        if any(table.secrecy(key, measure) is None and row.get(measure) for key, row in table.rows):
+            rest = tuple(m for m in table.measures if m != measure)
+            return table.with_measures((measure, *rest))
+    return table
 
 
 async def chart(request: Request) -> Response:

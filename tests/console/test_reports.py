@@ -3,8 +3,10 @@ and downloaded (CSV, xlsx); an administrator chooses the site, a manager has the
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,11 @@ from starlette.testclient import TestClient
 
 from console.app import create_app
 from console.i18n import LANGUAGE_COOKIE
+from console.reports import charted
 from station.config.loader import load_config
 from station.db.staff import Role
+from station.reports.asked import Asked, compute
+from station.reports.table import Report
 from tests.console.conftest import BADGE_KEY, TIMEZONE, Clock, log_in
 from tests.support.console_data import OTHER, SITE, seed
 
@@ -219,3 +224,17 @@ def test_the_yearly_summary_as_a_file(client: TestClient, accounts: dict[Role, s
     assert own.headers["content-disposition"].endswith(f'filename="bilan-{SITE}-2026.html"')
     log_in(client, accounts[Role.RECEPTION])
     assert client.get("/reports/summary", params={"year": "2026"}).status_code == 403
+
+
+def test_the_chart_draws_the_first_measure_it_can_show(sessions: sessionmaker[Session]) -> None:
+    by_purpose = Asked(
+        Report.ENTRIES, dt.date(2026, 2, 1), dt.date(2026, 3, 10), ("purpose",), None
+    )
+    with sessions() as db:
+        table = compute(db.connection(), by_purpose, None)
+    assert all(values["entries"] is None for _, values in table.rows)  # all hidden
+    assert charted(table).measures[:2] == ("people", "entries")
+    by_site = replace(by_purpose, dims=("site",))
+    with sessions() as db:
+        table = compute(db.connection(), by_site, None)
+    assert charted(table).measures == table.measures  # entries can be drawn
