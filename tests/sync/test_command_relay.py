@@ -4,6 +4,7 @@ on an SQLite central, with a publisher that records instead of a broker."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +60,13 @@ def config(config_factory: Callable[..., Path]) -> StationConfig:
 
 @pytest.fixture
 def central(site_db: str, config: StationConfig) -> Iterator[Engine]:
-    engine = make_engine(site_db)  # central's schema is the site's
+    path = Path(site_db.removeprefix("sqlite:///")).with_name("central.db")
+    source, target = sqlite3.connect(site_db.removeprefix("sqlite:///")), sqlite3.connect(path)
+    with target:
+        source.backup(target)  # central's schema is the site's: a copy of the empty site
+    source.close()
+    target.close()
+    engine = make_engine(f"sqlite:///{path}")
     with Session(engine) as db, db.begin():
         seed_site(db, config)  # the site's resources, as central knows them
         other = config.model_copy(update={"site": config.site.model_copy(update={"id": "other"})})
@@ -212,3 +219,52 @@ def test_a_notification_naming_a_site_is_a_command_wake_up_not_a_registry_change
     assert _wake_up("commands:gare") == CommandsRequested("gare")
     assert _wake_up("42") == CentralChanged(42)
     assert _wake_up("") == CentralChanged(0)
+
+
+@pytest.mark.mqtt
+@pytest.mark.timeout(60)
+def test_an_sqlite_central_is_looked_at_every_second(
+    config_factory: Callable[..., Path], central: Engine, site_engine: Engine
+) -> None:
+    """No NOTIFY from SQLite (the demo's central): the running service finds the
+    request within about a second and the agent's topic gets the signed command."""
+    import threading
+    import uuid
+
+    from sync.service import SyncService
+    from tests.support.wait import wait_for
+    from tests.sync.support import Probe
+
+    config = load_config(config_factory({"site": {"id": f"t-{uuid.uuid4().hex[:12]}"}}))
+    with Session(central) as db, db.begin():
+        seed_site(db, config)
+    with Session(site_engine) as db, db.begin():
+        seed_site(db, config)
+    agent = Probe(
+        config.mqtt.host,
+        config.mqtt.port,
+        topics.agent(config.site.id, "front-door", topics.COMMANDS),
+    )
+    service = SyncService(config, site_engine=site_engine, central_engine=central)
+    stop = threading.Event()
+    thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
+    try:
+        with service:
+            thread.start()
+            wait_for(lambda: service.bus is not None and service.bus.subscribed)
+            with Session(central) as db, db.begin():
+                request_command(
+                    db,
+                    site_id=config.site.id,
+                    resource="front-door",
+                    command=Command.UNLOCK_ONCE,
+                    author=AUTHOR,
+                    now=dt.datetime.now(dt.UTC),
+                )
+            _topic, payload, _retained = agent.wait_for(lambda t, p: True, timeout=5)
+            assert b'"unlock_once"' in payload
+            stop.set()
+            service.wake()
+            thread.join(10)
+    finally:
+        agent.close()
