@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from station import merge, registry
+from station.credential import Credential
 from station.db import (
     EntryTally,
     FirstVisit,
@@ -190,3 +191,31 @@ def test_forgetting_a_person_closes_and_blanks_the_refusals_naming_them(
         refusal = db.scalars(select(CentralRefusal)).one()
         assert (refusal.detail, refusal.other_member_id) == (ERASED, None)
         assert refusal.resolved_at == AT + DAY and refusal.revision > 0
+
+
+def test_keeping_the_record_whose_badge_was_refused_gives_it_the_badge(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as db, db.begin():
+        holder = registry.add_member(db, "Eve", email="eve@example.org")
+        registry.enroll_badge(db, holder, Credential.uid("04A1B2C3"), b"key")
+        refused = registry.add_member(db, "Eve", "Martin", email="eve@example.org")
+        db.add(
+            CentralRefusal(
+                site_id="ecole",
+                entity="credentials",
+                entity_id="x",
+                reason=RefusalReason.BADGE_HELD,
+                member_id=refused.id,
+                other_member_id=holder.id,
+                at=AT,
+            )
+        )
+    with sessions() as db, db.begin():
+        done = merge.merge(db, refused.id, holder.id, AT + DAY)
+    assert (done.badges, done.resolved) == (1, 1)
+    with sessions() as db:
+        kept = db.get(Member, refused.id)
+        assert kept is not None
+        assert [b.hash for b in kept.badges] == [Credential.uid("04A1B2C3").keyed_hash(b"key")]
+        assert db.scalars(select(CentralRefusal.resolved_at)).one() == AT + DAY
