@@ -102,7 +102,7 @@ def _poll(
             or account.session_version != viewer.session_version
         ):
             return None
-        requests = recent(db, site_id)  # the commands from the office and their results
+        requests = recent(db, site_id, now)  # the office's commands, their results
         current = (
             live_key(db, site_id, now),
             tuple((r.id, r.state, r.result) for r in requests),
