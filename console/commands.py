@@ -74,7 +74,7 @@ def panel(here: Page, site_id: str) -> dict[str, Any]:
     return {
         "command_site": site_id,
         "command_buttons": buttons,
-        "command_requests": recent(here.db, site_id),
+        "command_requests": recent(here.db, site_id, here.now),
         "command_back": here.request.url.path,
     }
 

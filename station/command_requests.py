@@ -123,9 +123,13 @@ def expire_overdue(db: Session, site_id: str, now: dt.datetime) -> int:
     return int(getattr(changed, "rowcount", 0) or 0)
 
 
-def recent(db: Session, site_id: str, limit: int = RECENT) -> list[CommandRequest]:
-    """The site's last requests, newest first."""
-    return list(
+def recent(
+    db: Session, site_id: str, now: dt.datetime | None = None, limit: int = RECENT
+) -> list[CommandRequest]:
+    """The site's last requests, newest first. Given `now`, a pending one past its
+    expiry is shown expired, as `expire_overdue` will write it (for a reader that
+    writes nothing, as the live page's stream)."""
+    rows = list(
         db.scalars(
             select(CommandRequest)
             .where(CommandRequest.site_id == site_id)
@@ -133,3 +137,8 @@ def recent(db: Session, site_id: str, limit: int = RECENT) -> list[CommandReques
             .limit(limit)
         )
     )
+    for row in rows:
+        if now is not None and row.state is RequestState.PENDING and row.expires_at <= now:
+            db.expunge(row)  # shown so, never flushed from here
+            row.state, row.result, row.finished_at = RequestState.EXPIRED, NOT_PICKED_UP, now
+    return rows
