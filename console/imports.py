@@ -10,8 +10,10 @@ every row), in the page's one transaction; a confirmed batch shows its result.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping
+from zoneinfo import ZoneInfo
 
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -70,7 +72,7 @@ def batch_page(here: Page) -> Response:
     if batch is None:
         return here.render("not_found.html", status_code=404)
     if batch.applied_at is not None or batch.content is None:
-        return here.render("import_done.html", batch=batch)
+        return here.render("import_done.html", batch=batch, at=_local(here, batch))
     try:
         mapping = _mapping(here.request.query_params, batch)
     except InvalidInput:
@@ -140,6 +142,7 @@ def _show(
 ) -> Response:
     earlier = batches.earlier_import(here.db, batch)
     context = preview_context(shown, earlier)
+    context["earlier_at"] = _local(here, earlier) if earlier is not None else None
     return here.render(
         "import_preview.html",
         status_code=status_code,
@@ -147,6 +150,13 @@ def _show(
         error=here.t(error) if error else "",
         **context,
     )
+
+
+def _local(here: Page, batch: ImportBatch) -> dt.datetime | None:
+    """When `batch` was imported, in the console's time zone."""
+    if batch.applied_at is None:
+        return None
+    return batch.applied_at.astimezone(ZoneInfo(here.console.timezone))
 
 
 def _batch(here: Page, *, lock: bool = False) -> ImportBatch | None:

@@ -65,6 +65,7 @@ def test_the_sample_sheet_previewed_then_imported(
     assert answer.status_code == 303 and answer.headers["location"] == where
     done = client.get(where).text
     assert _count(done, "created-count") == 36 and "7, 11, 23, 29" in done
+    assert "importé le 10/03/2026 10:30 par" in done  # the clock's 09:30 UTC, in Paris
     assert _people(sessions) == 36
     with sessions() as db:
         origins = set(db.scalars(select(Member.origin_site)))
