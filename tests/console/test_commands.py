@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
-from station.command_requests import NOT_PICKED_UP
+from station.command_requests import NOT_PICKED_UP, recent, request_command
 from station.db import Resource, ResourceKind
 from station.db.command_requests import CommandRequest, RequestState
 from station.db.staff import AuditAction, AuditEntry, Role
-from tests.console.conftest import Clock, csrf_of, log_in
+from tests.console.conftest import START, Clock, csrf_of, log_in
 
 SITE = "gare"
 
@@ -159,3 +159,20 @@ def test_a_form_without_csrf_is_refused(
     )
     assert answer.status_code == 403
     assert requests(sessions) == []
+
+
+@pytest.mark.usefixtures("resources")
+def test_a_reader_that_writes_nothing_sees_an_overdue_request_expired(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as db, db.begin():
+        asked = request_command(
+            db, site_id=SITE, resource="front-door", command="unlock_once", author="a", now=START
+        ).id
+    later = START + dt.timedelta(seconds=61)
+    with sessions() as db:  # as the live page's stream reads: no commit
+        [shown] = recent(db, SITE, later)
+        assert (shown.id, shown.state) == (asked, RequestState.EXPIRED)
+        assert [r.state for r in recent(db, SITE)] == [RequestState.PENDING]
+        db.commit()
+    assert [r.state for r in requests(sessions)] == [RequestState.PENDING]
