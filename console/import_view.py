@@ -81,6 +81,7 @@ def preview_context(shown: Preview, earlier: ImportBatch | None) -> dict[str, An
         "rules": RULES,
         "notes": NOTES,
         "sample": shown.new[:SAMPLE],
+        "present_sample": shown.present[:SAMPLE],
         "communes": commune_names(),
         "mapping_text": encode_mapping(shown.mapping),
         "earlier": earlier,

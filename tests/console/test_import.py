@@ -101,6 +101,8 @@ def test_the_same_file_again_creates_nobody(
     assert _count(second, "new-count") == 0 and _count(second, "present-count") == 997
     assert 'id="nothing"' in second and 'id="earlier"' in second
     assert 'class="confirm"' not in second
+    assert second.count('href="/members/') >= 20  # the first ones, each with its record
+    assert "… et 977 autres." in second
     assert _people(sessions) == 997
 
 
