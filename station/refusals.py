@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from station.db import Member
 from station.db.live import live
+from station.db.lowered import lowered
 from station.db.refusals import CentralRefusal, RefusalReason
 from station.errors import NotFound
 
@@ -134,7 +135,7 @@ def candidates(
 
 
 def _same_email(session: Session, limit: int) -> list[Candidate]:
-    key = func.lower(Member.email)
+    key = lowered(session, Member.email)
     shared = list(
         session.scalars(
             select(key)

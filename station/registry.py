@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from station.ages import birth_year_problem
@@ -26,6 +26,7 @@ from station.db import (
     utcnow,
 )
 from station.db.live import is_live, live, live_get, select_live
+from station.db.lowered import lowered
 from station.errors import Conflict, InvalidInput, NotFound
 from station.fields import Field, FieldRefused, check_credential, clean_email, clean_text
 from station.memberships import DEFAULT_PLAN, add_membership
@@ -94,7 +95,7 @@ def is_email(text: str) -> bool:
 def email_holder(session: Session, email: str) -> Member | None:
     """Who already uses this email (case-insensitive), if anyone."""
     return session.scalar(
-        select(Member).where(func.lower(Member.email) == email.lower(), live(Member)).limit(1)
+        select(Member).where(lowered(session, Member.email) == email.lower(), live(Member)).limit(1)
     )
 
 
@@ -114,9 +115,9 @@ def find_member(session: Session, ref: str) -> Member:
         for m in session.scalars(
             members.where(
                 or_(
-                    func.lower(Member.email) == ref.lower(),
-                    func.lower(Member.first_name) == first,
-                    func.lower(Member.first_name) == wanted,
+                    lowered(session, Member.email) == ref.lower(),
+                    lowered(session, Member.first_name) == first,
+                    lowered(session, Member.first_name) == wanted,
                 )
             )
         )

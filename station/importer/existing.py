@@ -13,11 +13,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station.db import Badge, BadgeStatus, Member
 from station.db.live import live
+from station.db.lowered import lowered
 
 CHUNK = 500  # well under every database's limit of bound parameters
 
@@ -36,7 +37,9 @@ def email_holders(session: Session, emails: Iterable[str]) -> dict[str, uuid.UUI
     found: dict[str, uuid.UUID] = {}
     for chunk in _chunks(sorted(wanted)):
         rows = session.execute(
-            select(Member.id, Member.email).where(live(Member), func.lower(Member.email).in_(chunk))
+            select(Member.id, Member.email).where(
+                live(Member), lowered(session, Member.email).in_(chunk)
+            )
         )
         for member_id, email in rows:
             found.setdefault((email or "").casefold(), member_id)
@@ -54,7 +57,7 @@ def namesakes(
     for chunk in _chunks(sorted(last_names)):
         rows = session.execute(
             select(Member.id, Member.first_name, Member.last_name, Member.home_commune).where(
-                live(Member), func.lower(Member.last_name).in_(chunk)
+                live(Member), lowered(session, Member.last_name).in_(chunk)
             )
         )
         for member_id, first, last, commune in rows:
