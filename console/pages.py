@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from console import audit
@@ -12,6 +12,7 @@ from console.dashboard import dashboard as figures
 from console.guard import Page, page
 from console.members import member_page, search
 from station.db.staff import SITE_ROLES, AuditAction, Role
+from station.merge import kept_for
 
 AUDIT_PAGE = 50
 
@@ -39,6 +40,9 @@ def member(here: Page) -> Response:
     except ValueError:
         member_id = None
     shown = member_page(here.db, member_id) if member_id is not None else None
+    kept = kept_for(here.db, member_id) if shown is None and member_id is not None else None
+    if kept is not None:  # a record merged into another: that one is the person now
+        return RedirectResponse(f"/members/{kept}", 303)
     if shown is None:
         return here.render("not_found.html", status_code=404)
     return here.render("member.html", shown=shown)

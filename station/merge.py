@@ -63,6 +63,15 @@ def pair(session: Session, kept_id: uuid.UUID, gone_id: uuid.UUID) -> Pair:
     return Pair(kept, gone)
 
 
+def kept_for(session: Session, member_id: uuid.UUID) -> uuid.UUID | None:
+    """The live record a merged record went into, if it was merged (and that one lives)."""
+    row = session.get(Member, member_id)
+    if row is None or row.merged_into is None:
+        return None
+    kept = live_get(session, Member, row.merged_into)
+    return kept.id if kept is not None else None
+
+
 def filled_fields(found: Pair) -> tuple[str, ...]:
     """The fields the kept record lacks and the other has: what it will take."""
     return tuple(

@@ -171,6 +171,8 @@ def test_a_refused_badge_reaches_the_console_and_the_merge_makes_one_person(
         ).one()
         assert entry.target == str(eve.id) and entry.detail["merged"] == str(second.id)
     assert "Eve Martin" not in client.get("/refusals").text  # resolved: off the open list
+    moved = client.get(f"/members/{second.id}")  # the merged record's page: the person's
+    assert moved.status_code == 303 and moved.headers["location"] == f"/members/{eve.id}"
 
     for site, engine in sites.items():
         sync(site, engine, central_engine)
