@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from station.db.staff import AuditAction, AuditEntry, Role
 from station.protocol.vocabulary import DoorState, EventType
 from tests.console.conftest import Clock, csrf_of, log_in
 from tests.support.live_site import LiveSeed, door, put_agent, seed_live
+from tests.support.wait import wait_for
 
 
 @pytest.fixture
@@ -190,3 +192,34 @@ def _log_out_everywhere(sessions: sessionmaker[Session], email: str) -> None:
 def _row(html: str, element: str) -> str:
     start = html.index(f'id="{element}"')
     return html[start : html.index("</tr>", start)]
+
+
+def test_the_stream_stops_polling_when_the_client_goes(
+    served: str, accounts: dict[Role, str], live: LiveSeed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live_stream, "POLL_S", 0.05)
+    polls: list[float] = []
+    key_of = live_stream.live_key
+
+    def counted(*args: Any) -> tuple[int, bool]:
+        polls.append(time.monotonic())
+        return key_of(*args)
+
+    monkeypatch.setattr(live_stream, "live_key", counted)
+    with httpx.Client(base_url=served, follow_redirects=False) as web:
+        token = csrf_of(web.get("/login").text)
+        web.post(
+            "/login",
+            data={
+                "email": accounts[Role.ADMIN],
+                "password": "correct horse battery",
+                "csrf": token,
+            },
+        )
+        with web.stream("GET", "/sites/gare/live", timeout=10) as stream:
+            events = _events(stream.iter_lines())  # kept: dropping it closes the response
+            next(events)
+            wait_for(lambda: len(polls) >= 5, timeout=5, what="five polls")
+    gone = time.monotonic()
+    time.sleep(1.0)
+    assert [t for t in polls if t > gone + 0.3] == []  # no poll once the client went
