@@ -60,6 +60,7 @@ def test_a_manager_sees_and_merges_only_what_their_sites_refusals_name(
     same_a = person(sessions, "Zoé", "zoe@example.org")
     same_b = person(sessions, "Zoe", "ZOE@example.org")
     assert log_in(client, accounts[Role.MANAGER]) == 303
+    assert '<a href="/refusals">1</a>' in client.get("/").text  # their site's, one
     page = client.get("/refusals").text
     assert "Annie Durand" in page and "Paolo Durand" not in page
     assert f"/merge?a={anne}&amp;b={anne_bis}" in page
