@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from starlette.routing import Route
 
 from console import audit, commands, live_stream
 from console.guard import Console, Page, page
+from console.i18n import Language
 from console.site_scope import Scope
 from console.site_words import french
 from station.db.staff import SITE_ROLES, AuditAction, Role
@@ -85,7 +87,21 @@ def live(here: Page) -> Response:
 
 def view_context(here: Page) -> dict[str, Any]:
     """What the site templates use beside the guard's own context (t, csrf, lang)."""
-    return {"word": lambda value: here.t(french(str(value))), "local": local_time(here.console)}
+    return {
+        "word": lambda value: here.t(french(str(value))),
+        "local": local_time(here.console),
+        "purpose": purpose_names(here.console, here.language),
+    }
+
+
+def purpose_names(console: Console, language: Language) -> Callable[[str], str]:
+    """A visit's purpose by its name in the configuration (its code without one)."""
+    config = console.config
+    names = {
+        p.id: p.en if language is Language.EN else p.fr
+        for p in (config.purposes if config is not None else [])
+    }
+    return lambda code: names.get(code, code)
 
 
 def local_time(console: Console) -> Any:
