@@ -2,8 +2,11 @@
 (no new dependency): what a screen reader or a keyboard needs first (WCAG 2.1 A/AA).
 
 `problems(browser)` lists, in words, every form field without a label, a page without
-exactly one h1, images without alt, buttons and links without a name, a missing lang,
-duplicate ids (labels point at ids) and a missing title.
+exactly one h1, a heading that skips a level, images without alt, buttons and links
+without a name, a missing lang, duplicate ids (labels point at ids), a missing title, a
+positive tabindex (it breaks the keyboard's order), and text whose contrast with its
+background is under WCAG AA's 4.5:1 (3:1 for large text; the background read from the
+nearest element that paints one, so text over an image is not judged).
 """
 
 from __future__ import annotations
@@ -40,6 +43,47 @@ if (!document.title.trim()) problems.push('no title');
 const ids = {};
 for (const el of document.querySelectorAll('[id]')) ids[el.id] = (ids[el.id] || 0) + 1;
 for (const [id, n] of Object.entries(ids)) if (n > 1) problems.push(`id "${id}" ${n} times`);
+let level = 0;
+for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+  const next = Number(h.tagName[1]);
+  if (next > level + 1) problems.push(`h${next} after h${level}: ${h.textContent.trim()}`);
+  level = next;
+}
+for (const el of document.querySelectorAll('[tabindex]')) {
+  if (Number(el.getAttribute('tabindex')) > 0) problems.push('tabindex above 0: ' + describe(el));
+}
+const rgba = (text) => (text.match(/[\d.]+/g) || []).map(Number);
+const luminance = ([r, g, b]) => {
+  const [R, G, B] = [r, g, b].map((v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+};
+const background = (el) => {
+  for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
+    const colour = rgba(getComputedStyle(node).backgroundColor);
+    if (colour.length >= 3 && (colour.length === 3 || colour[3] > 0)) return colour;
+  }
+  return [255, 255, 255];
+};
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+const seen = new Set();
+while (walker.nextNode()) {
+  const el = walker.currentNode.parentElement;
+  if (!walker.currentNode.textContent.trim() || !el || seen.has(el)) continue;
+  seen.add(el);
+  const style = getComputedStyle(el);
+  if (style.visibility === 'hidden' || !el.getClientRects().length) continue;
+  if (el.closest('svg, option, [aria-hidden="true"]')) continue;
+  const [fore, back] = [luminance(rgba(style.color)), luminance(background(el))];
+  const ratio = (Math.max(fore, back) + 0.05) / (Math.min(fore, back) + 0.05);
+  const size = parseFloat(style.fontSize);
+  const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+  if (ratio < (large ? 3 : 4.5)) {
+    problems.push(`contrast ${ratio.toFixed(2)}: ${el.textContent.trim().slice(0, 60)}`);
+  }
+}
 return problems;
 """
 
