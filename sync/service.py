@@ -37,7 +37,7 @@ from sync.commands import CommandRelay
 from sync.compiler import GrantCompiler, Snapshot
 from sync.cursors import read_cursor
 from sync.down import Progress, sync_down
-from sync.errors import CentralNotSetUp, SyncError, central_error
+from sync.errors import CentralNotSetUp, CentralUnavailable, SyncError, central_error
 from sync.listen import CentralChanged, CentralListener, CommandsRequested
 from sync.live_up import LiveUpload
 from sync.purge_schedule import DailyPurge
@@ -151,6 +151,7 @@ class SyncService:
         """Up then down with central, then grants; never raises for an outage."""
         report = RoundReport(ok=True)
         batch = self.config.central.batch_size
+        reached = True
         try:
             self._stamp_central()
             up = sync_up(
@@ -184,7 +185,8 @@ class SyncService:
             report.ok, report.error = False, str(error).splitlines()[0]
             state = "not set up" if isinstance(error, CentralNotSetUp) else "unreachable"
             self._state("central", f"{state} ({report.error})", logging.WARNING)
-        if report.ok:
+            reached = not isinstance(error, CentralUnavailable | CentralNotSetUp)
+        if reached:  # the live page hears from the site even when a round failed midway
             self._live_round(report.uploaded)
         report.published = self.publish_grants()
         return report
