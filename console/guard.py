@@ -160,7 +160,8 @@ def _run(
         account = _account(db, cookie)
         here = Page(request, console, db, cookie, account, now, form, files)
         if request.method == "POST" and not console.codec.csrf_valid(cookie, form.get("csrf", "")):
-            response: Response = PlainTextResponse("CSRF token missing or wrong", 403)
+            refused = here.t("Formulaire expiré ou venu d'ailleurs : rechargez la page.")
+            response: Response = PlainTextResponse(refused, 403)
         elif login and account is None:
             target = quote(
                 request.url.path + (f"?{request.url.query}" if request.url.query else "")
