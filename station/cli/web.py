@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 DEFAULT_PORT = 8765
+GRACEFUL_STOP_S = 5  # seconds a stop waits for open requests (a live stream never ends)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -182,6 +183,8 @@ def run_serve(args: argparse.Namespace, ctx: Context) -> int:
             proxy_headers=args.proxy_headers,
             forwarded_allow_ips=args.forwarded_allow_ips if args.proxy_headers else None,
             log_level="info",
+            # An open live site page (server-sent events) would hold a stop for minutes.
+            timeout_graceful_shutdown=GRACEFUL_STOP_S,
         )
     finally:
         engine.dispose()
