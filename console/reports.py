@@ -101,21 +101,21 @@ def summary(here: Page) -> Response:
     which the console's own pages never are."""
     from station.reports.summary import render_summary
 
-    asked = _answer(here)  # the page's default form, shown again if refused
+    own_site, sites = _scope(here)
     today = here.now.astimezone(ZoneInfo(here.console.timezone)).date()
-    site = asked.own_site or here.request.query_params.get("site", "")[:64] or None
+    site = own_site or here.request.query_params.get("site", "")[:64] or None
     try:
         year = summary_year(here.request.query_params.get("year", ""), today)
-        if site is not None and site not in asked.sites:
+        if site is not None and site not in sites:
             raise Refused("summary-site", Problem.UNKNOWN_SITE)
     except Refused as refused:
-        return _refused(here, asked, refused)
+        return _refused(here, _answer(here), refused)  # the page's form, shown again
     tables = yearly_summary(here.db.connection(), site, year, today, here.console.config)
-    page = render_summary(tables, _labels(here)).encode("utf-8")
+    html = render_summary(tables, _labels(here)).encode("utf-8")
     name = _file_name(["bilan", site or "tous-les-sites", str(year)])
     disposition = f'attachment; filename="{name}.html"'
     return Response(
-        page, media_type="text/html; charset=utf-8", headers={"Content-Disposition": disposition}
+        html, media_type="text/html; charset=utf-8", headers={"Content-Disposition": disposition}
     )
 
 
@@ -172,12 +172,17 @@ async def chart(request: Request) -> Response:
     return response
 
 
-def _answer(here: Page) -> Answer:
+def _scope(here: Page) -> tuple[str | None, Sequence[str]]:
+    """The account's own site (a site role's), and the sites it may read."""
     assert here.account is not None
     own_site = here.account.site_id if here.account.role in SITE_ROLES else None
+    return own_site, [own_site] if own_site else known_sites(here.db.connection())
+
+
+def _answer(here: Page) -> Answer:
+    own_site, sites = _scope(here)
     form = _form(here.request.query_params, here.now, here.console.timezone, own_site)
     connection = here.db.connection()
-    sites = [own_site] if own_site else known_sites(connection)
     try:
         asked = checked(_asked(form, sites))
     except Refused as refused:
