@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
@@ -18,6 +20,7 @@ from console.app import create_app
 from console.i18n import LANGUAGE_COOKIE
 from console.reports import charted
 from station.config.loader import load_config
+from station.db import make_engine
 from station.db.staff import Role
 from station.reports.asked import Asked, compute
 from station.reports.table import Report
@@ -26,6 +29,15 @@ from tests.support.console_data import OTHER, SITE, seed
 
 SAMPLE = Path(__file__).parents[2] / "config.toml"
 SPAN = {"from": "2026-02-01", "to": "2026-03-10"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def central_engine(request: pytest.FixtureRequest, site_db: str) -> Iterator[Engine]:
+    """Central on SQLite, and on PostgreSQL as in production (tools/test starts it)."""
+    url = site_db if request.param == "sqlite" else request.getfixturevalue("pg_migrated_url")
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
