@@ -14,10 +14,10 @@ import datetime as dt
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select, union
+from sqlalchemy import Connection, func, select
 
 from station.aggregates import people_since
 from station.db import EntryTally, UsageTally
@@ -178,5 +178,17 @@ def yearly_summary(
 
 def known_sites(connection: Connection) -> Sequence[str]:
     """Every site central holds figures of, by id."""
-    ids = union(select(EntryTally.site_id).distinct(), select(UsageTally.site_id).distinct())
-    return sorted(str(site) for site in connection.execute(ids).scalars())
+    found = _distinct(connection, EntryTally.site_id) | _distinct(connection, UsageTally.site_id)
+    return sorted(found)
+
+
+def _distinct(connection: Connection, column: Any) -> set[str]:
+    """The values of a key's leading column, one index probe each (a loose index scan):
+    a DISTINCT reads every row, 210 ms for the 1.9 M cells of five years of one large
+    site (bench/bench_console.py), on every /reports page."""
+    found: set[str] = set()
+    value = connection.execute(select(func.min(column))).scalar()
+    while value is not None:
+        found.add(str(value))
+        value = connection.execute(select(func.min(column)).where(column > value)).scalar()
+    return found
