@@ -149,6 +149,7 @@ def test_a_request_the_reports_cannot_answer_is_said_next_to_its_field(
         page = client.get("/reports", params=params)
         assert page.status_code == 422, params
         assert f'id="error-{field}"' in page.text and 'id="figures"' not in page.text, params
+        assert f'aria-invalid="true" aria-describedby="error-{field}"' in page.text, params
         assert f'value="{params.get("from", "2026-01-01")}"' in page.text  # the form kept
 
 
