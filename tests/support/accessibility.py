@@ -3,10 +3,11 @@
 
 `problems(browser)` lists, in words, every form field without a label, a page without
 exactly one h1, a heading that skips a level, images without alt, buttons and links
-without a name, a missing lang, duplicate ids (labels point at ids), a missing title, a
-positive tabindex (it breaks the keyboard's order), and text whose contrast with its
-background is under WCAG AA's 4.5:1 (3:1 for large text; the background read from the
-nearest element that paints one, so text over an image is not judged).
+without a name, a missing lang, duplicate ids (labels point at ids), a label or an aria
+reference to no element, a missing title, a positive tabindex (it breaks the keyboard's
+order), and text whose contrast with its background is under WCAG AA's 4.5:1 (3:1 for
+large text; the background read from the nearest element that paints one, so text over
+an image is not judged).
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ if (!document.title.trim()) problems.push('no title');
 const ids = {};
 for (const el of document.querySelectorAll('[id]')) ids[el.id] = (ids[el.id] || 0) + 1;
 for (const [id, n] of Object.entries(ids)) if (n > 1) problems.push(`id "${id}" ${n} times`);
+for (const el of document.querySelectorAll('[aria-describedby], [aria-labelledby], label[for]')) {
+  const refs = [el.getAttribute('aria-describedby'), el.getAttribute('aria-labelledby'),
+    el.getAttribute('for')].join(' ').split(/\s+/).filter(Boolean);
+  for (const id of refs) {
+    if (!document.getElementById(id)) problems.push(`no element "${id}" for ` + describe(el));
+  }
+}
 let level = 0;
 for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
   const next = Number(h.tagName[1]);
