@@ -254,7 +254,8 @@ def main() -> int:
         missing = unmeasured(timer.app, {p.route for p in chosen})
     print_table(
         rows,
-        f"station console, scale {args.scale}, {people.people:,} people ({os.cpu_count()} cores)",
+        f"station console, scale {args.scale}, {sum(people.live):,} people "
+        f"({os.cpu_count()} cores)",
     )
     if missing:
         print("not measured (no probe yet): " + ", ".join(missing))

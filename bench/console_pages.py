@@ -31,7 +31,7 @@ from station.importer.preview import preview
 from station.merge import pair
 from station.protocol.vocabulary import AgentKind, StatusField
 from station.refusals import candidates, open_refusals
-from station.reports.asked import Asked, checked, compute, known_sites
+from station.reports.asked import Asked, checked, compute, known_sites, yearly_summary
 from station.reports.table import Report
 from station.site_view import live_site, site_list
 
@@ -246,6 +246,12 @@ def _reports(site: str, config: StationConfig) -> list[Probe]:
         *(
             Probe(name, "/reports", f"/reports{query}", figures(report, dims, where, query))
             for name, query, report, dims, where in asked
+        ),
+        Probe(
+            "yearly summary 2025, every site",
+            "/reports/summary",
+            "/reports/summary?year=2025",
+            lambda db: yearly_summary(db.connection(), None, 2025, NOW.date(), config),
         ),
         Probe(
             "report's chart: five years by month (SVG)",
