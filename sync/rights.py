@@ -4,8 +4,25 @@ A site's sync connects to central with its own role. That role reads the whole
 registry, may add and change people and badges (what a kiosk creates), and
 reads and writes history rows only where ``site_id`` is its own: row-level
 security checks the row against ``site_accounts``, which maps the role (never a
-setting the client could change) to its site. It cannot delete anything. So a
+setting the client could change) to its site. It deletes no history. So a
 compromised site can neither read nor rewrite another site's history.
+
+Its upload keeps central's figures of that site in the same transaction (the daily
+tallies, the first visits, the frozen periods' people, the days to roll up:
+`sync.up.Tallies`), so the role writes those too, its own rows only and no more than
+the upload does. What a stolen account can do there is what it could already do by
+forging its own history: make its own site's figures wrong. It cannot touch another
+site's, nor the days the purge froze (their cells are the only figures left of
+visits that are gone: policy `day >= ` the site's own `tallies.frozen_before.` cursor),
+nor delete a first visit or a frozen period's people. `sync_cursors` has no
+``site_id``: the role only reads it, and sees the tally cursors named after its own
+site and central's (the purge writes them, as owner). The advisory lock the upload
+takes (`station.aggregates.lock_tallies`) needs no grant (PostgreSQL gives the lock
+functions to every login): a stolen account holding it exclusively stalls every
+site's upload and the purge until its session ends, a denial of service (as using
+up the connections would) but no change to any figure.
+Central's own work on the figures (roll-ups, folded rows, period members, when a
+visitor was last seen) is the purge's, as owner: the role has no right there.
 
 Run `setup_row_security` once as the owner of the tables (after
 `station db upgrade --central`), then `create_site_account` per site; `station deploy
@@ -18,7 +35,9 @@ import re
 
 from sqlalchemy import Connection, Engine, text
 
-HISTORY = ("visits", "access_events", "machine_sessions")
+from station.aggregates import FROZEN_CURSOR, PEOPLE_CURSOR
+
+HISTORY = ("visits", "access_events", "machine_sessions", "skill_records", "companies")
 REGISTRY_WRITABLE = ("members", "memberships", "credentials", "member_trainings")
 REGISTRY_READ_ONLY = ("trainings", "resources", "opening_hours", "opening_exceptions")
 # What central refused of a site's upload: written by that site's upload, read back by
@@ -28,7 +47,28 @@ REFUSALS = "central_refusals"
 SITE_REQUESTS = ("command_requests", "checkout_requests")
 # What a site says of itself for the live page (sync.live_up): its own rows only.
 SITE_LIVE = ("site_links", "site_agents")
+# A day's cells, recomputed by the upload: deleted and inserted again, never updated
+# (station.aggregates), and only while the purge has not frozen the day.
+TALLIES = ("entry_tallies", "usage_tallies")
+# Figures the upload adds to and a site never deletes: a first visit moved earlier
+# (station.first_visits), a frozen period's people counted late (station.people_late);
+# only these columns change.
+KEPT_FIGURES = {"first_visits": ("day",), "period_people": ("people", "first_time")}
+# The days whose cells changed, for central's roll-up (station.rollups.mark_stale).
+STALE_DAYS = "stale_rollups"
+# The purge's cursors the upload reads (station.aggregates), named after their site.
+CURSORS = "sync_cursors"
 _OWN_SITE = "(SELECT a.site_id FROM site_accounts a WHERE a.role_name = current_user)"
+_OWN = f"site_id = {_OWN_SITE}"
+# The first day the purge left complete (`station.aggregates.frozen_before`, an ordinal).
+_FROZEN_FROM = (
+    "COALESCE((SELECT DATE '0001-01-01' + (NULLIF(c.value, 0) - 1)::integer "
+    f"FROM {CURSORS} c WHERE c.name = '{FROZEN_CURSOR}' || {_OWN_SITE}), DATE '0001-01-01')"
+)
+_OWN_CURSORS = (
+    f"name IN ('{FROZEN_CURSOR}' || {_OWN_SITE}, '{PEOPLE_CURSOR}' || {_OWN_SITE}, "
+    f"'{PEOPLE_CURSOR}*')"
+)
 _ROLE = re.compile(r"^[a-z0-9_-]{1,63}$")
 
 
@@ -57,7 +97,7 @@ def setup_row_security(engine: Engine) -> None:
                     f"WITH CHECK (site_id = {_OWN_SITE})"
                 ],
             )
-        for table in (*SITE_REQUESTS, *SITE_LIVE):
+        for table in (*SITE_REQUESTS, *SITE_LIVE, *KEPT_FIGURES, STALE_DAYS):
             _policies(
                 connection,
                 table,
@@ -73,6 +113,20 @@ def setup_row_security(engine: Engine) -> None:
                 f"CREATE POLICY site_own ON {REFUSALS} USING (site_id = {_OWN_SITE}) "
                 f"WITH CHECK (site_id = {_OWN_SITE})"
             ],
+        )
+        for table in TALLIES:
+            _policies(
+                connection,
+                table,
+                [
+                    f"CREATE POLICY site_own ON {table} USING ({_OWN} AND day >= {_FROZEN_FROM}) "
+                    f"WITH CHECK ({_OWN} AND day >= {_FROZEN_FROM})"
+                ],
+            )
+        _policies(
+            connection,
+            CURSORS,
+            [f"CREATE POLICY site_read ON {CURSORS} FOR SELECT USING ({_OWN_CURSORS})"],
         )
         for table in REGISTRY_WRITABLE:
             _policies(
@@ -139,6 +193,7 @@ def create_site_account(
         )
         connection.execute(text(f"GRANT SELECT, UPDATE ON {', '.join(SITE_REQUESTS)} TO {quoted}"))
         connection.execute(text(f"GRANT SELECT, INSERT ON {REFUSALS} TO {quoted}"))
+        _grant_figures(connection, quoted)
         # Revisions come from the counter row (sync.central).
         connection.execute(text(f"GRANT SELECT, UPDATE ON revision_counter TO {quoted}"))
         connection.execute(
@@ -149,6 +204,17 @@ def create_site_account(
             {"r": role, "s": site_id},
         )
     return role
+
+
+def _grant_figures(connection: Connection, quoted: str) -> None:
+    """What the upload's tallies need (`sync.up.Tallies`), and no more."""
+    connection.execute(text(f"GRANT SELECT, INSERT, DELETE ON {', '.join(TALLIES)} TO {quoted}"))
+    for table, columns in KEPT_FIGURES.items():
+        connection.execute(
+            text(f"GRANT SELECT, INSERT, UPDATE ({', '.join(columns)}) ON {table} TO {quoted}")
+        )
+    connection.execute(text(f"GRANT INSERT ON {STALE_DAYS} TO {quoted}"))
+    connection.execute(text(f"GRANT SELECT ON {CURSORS} TO {quoted}"))
 
 
 def _policies(connection: Connection, table: str, policies: list[str]) -> None:
