@@ -5,9 +5,11 @@
     .venv/bin/python bench/bench_console.py --fresh         # build the database again
 
 Central is the tallies bench's kept PostgreSQL (--pg-dir): five years of the sample
-site (bench/tallies_history.py, 3 M visits at --scale 1), topped up to --people people
-with French names, emails, badges, memberships, trainings, five years of audit log and
-one console account per role (bench/console_people.py), in its own database. The
+site (bench/tallies_history.py, 3 M visits at --scale 1) copied into a database of its
+own and purged as a central that purges daily holds it (bench/console_central.py),
+topped up to --people live people with French names, emails, badges, memberships,
+trainings, five years of audit log and one console account per role
+(bench/console_people.py); bench/console_pages.py lists the pages and their floors. The
 console (`console.app.create_app` on `sync.central.sessions`, a fixed clock at the last
 day, 16:00 in Paris) is driven by Starlette's TestClient, logged in once per role; the
 server time of a request runs from the ASGI call to its last byte sent (routing, the
@@ -15,7 +17,8 @@ session cookie, the account, the worker thread, the query, the template). Beside
 in the same run, interleaved request by request, the floor: the page's data function
 alone on a session (no HTTP, no account, no template). Targets (the issue's): a search
 under 50 ms, every page under 100 ms at p95; the table says met or missed, the exit
-code only says errors. The figures go in docs/benchmarks.md ("## Console").
+code only says errors (a page that fails). The figures go in docs/benchmarks.md
+("## Staff console").
 """
 
 from __future__ import annotations
@@ -40,8 +43,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from bench.console_central import console_database
 from bench.console_pages import Probe, prepare, probes
-from bench.console_people import BADGE_KEY, NOW, PASSWORD, ROLES, console_database, registry
+from bench.console_people import BADGE_KEY, NOW, PASSWORD, ROLES, registry
 from bench.tallies_history import ROOT, KeptPostgres
 from console.accounts import authenticate
 from console.app import create_app
