@@ -26,7 +26,7 @@ from station.cli.report_outcomes import register_outcomes
 from station.cli.report_source import add_source_arguments, reading
 from station.cli.report_summary import register_summary
 from station.errors import StationError
-from station.reports.from_aggregates import entries_table, usage_table
+from station.reports.asked import figures
 from station.reports.labels import Labels
 from station.reports.table import (
     ENTRY_MEASURES,
@@ -128,19 +128,7 @@ def _compute(
     # name them (the purge unlinks old ones): from `raw_since` on.
     with reading(args, ctx) as source:
         connection, site, raw_since = source.connection, source.site, source.raw_since
-        if report is Report.ENTRIES:
-            return entries_table(connection, site, first, last, dims, zone, raw_since=raw_since)
-        trainings = {a.resource: tuple(a.trainings) for a in config.agents.values()}
-        return usage_table(
-            connection,
-            site,
-            first,
-            last,
-            dims,
-            zone,
-            raw_since=raw_since,
-            trainings_of=lambda machine: trainings.get(machine, ()),
-        )
+        return figures(connection, report, site, first, last, dims, zone, raw_since, config)
 
 
 def _write(table: ReportTable, fmt: str, args: argparse.Namespace, ctx: Context) -> None:

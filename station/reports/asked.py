@@ -104,15 +104,40 @@ def compute(connection: Connection, asked: Asked, config: StationConfig | None) 
     """The published figures of `asked` (at most two dimensions: what `publish` takes)."""
     zone = ZoneInfo(config.site.timezone if config else "Europe/Paris")
     raw_since = people_since(connection, asked.site)
-    site, first, last, dims = asked.site, asked.first, asked.last, list(asked.dims)
-    table: ReportTable
-    if asked.report is Report.ENTRIES:
-        table = entries_table(connection, site, first, last, dims, zone, raw_since=raw_since)
-    elif asked.report is Report.USAGE:
+    return publish(
+        figures(
+            connection,
+            asked.report,
+            asked.site,
+            asked.first,
+            asked.last,
+            list(asked.dims),
+            zone,
+            raw_since,
+            config,
+        )
+    )
+
+
+def figures(
+    connection: Connection,
+    report: Report,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+    dims: list[str],
+    zone: ZoneInfo,
+    raw_since: dt.date | None,
+    config: StationConfig | None,
+) -> ReportTable:
+    """The unpublished table of `report` (the console's and the command line's)."""
+    if report is Report.ENTRIES:
+        return entries_table(connection, site, first, last, dims, zone, raw_since=raw_since)
+    if report is Report.USAGE:
         trainings = (
             {a.resource: tuple(a.trainings) for a in config.agents.values()} if config else {}
         )
-        table = usage_table(
+        return usage_table(
             connection,
             site,
             first,
@@ -122,9 +147,9 @@ def compute(connection: Connection, asked: Asked, config: StationConfig | None) 
             raw_since=raw_since,
             trainings_of=lambda machine: trainings.get(machine, ()),
         )
-    elif asked.report is Report.SKILLS:
+    if report is Report.SKILLS:
         helping = [p.id for p in config.purposes if p.digital_help] if config else []
-        table = skills_table(
+        return skills_table(
             connection,
             site,
             first,
@@ -134,9 +159,7 @@ def compute(connection: Connection, asked: Asked, config: StationConfig | None) 
             digital_help=helping,
             raw_since=raw_since,
         ).with_measures(measures_for(dims))
-    else:
-        table = companies_table(connection, site, first, last, dims)
-    return publish(table)
+    return companies_table(connection, site, first, last, dims)
 
 
 FIRST_YEAR = 2000
