@@ -12,6 +12,13 @@ import hmac
 from dataclasses import dataclass
 
 
+class ReadFailure(enum.StrEnum):
+    """Why a secure read of a badge failed; both deny."""
+
+    BAD_READ = "bad_read"  # truncated, malformed, card gone mid-way
+    AUTH_FAILED = "auth_failed"  # the card did not prove itself: no app, wrong key, bad MAC
+
+
 class CredentialKind(enum.StrEnum):
     UID = "uid"  # the card's anti-collision UID: cheap, clonable
     SECURE = "secure"  # a value proven by a cryptographic exchange (e.g. DESFire AES)
