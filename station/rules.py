@@ -31,6 +31,9 @@ class Reason(enum.StrEnum):
     OUTSIDE_PLAN_HOURS = "outside_plan_hours"
     NOT_IN_PLAN = "not_in_plan"
     CLOCK_UNSYNCED = "clock_unsynced"  # the hour matters and the agent's clock is not trusted
+    AUTH_FAILED = "auth_failed"  # a secure badge's read: the card did not prove itself
+    BAD_READ = "bad_read"  # a secure badge's read: truncated, malformed, card gone mid-way
+    SECURE_REQUIRED = "secure_required"  # a plain UID where a secure badge is required
 
 
 @dataclass(frozen=True)
