@@ -97,7 +97,8 @@ class AuditEntry(Base):
     # account is gone, and what the throttle counts by.
     account: Mapped[str] = mapped_column(String(254))
     action: Mapped[AuditAction] = mapped_column(_enum(AuditAction))
-    target: Mapped[str] = mapped_column(String(254), default="")
+    # Indexed: forgetting a person looks up every entry naming them.
+    target: Mapped[str] = mapped_column(String(254), default="", index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     remote_address: Mapped[str] = mapped_column(String(64), default="")
 

@@ -8,6 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
 
 from station.db import Base, current_revision, make_engine, upgrade
 from station.db.engine import alembic_config
@@ -81,3 +82,21 @@ def test_db_upgrade_logs_each_migration_once_and_no_alembic_chatter(tmp_path: Pa
     assert db_upgrade() == []  # nothing to migrate: nothing said
     asked = "\n".join(db_upgrade("-v"))  # unless asked for more
     assert " INFO alembic.runtime." in asked  # "Context impl SQLiteImpl." and the like
+
+
+def test_audit_log_is_indexed_by_target_in_models_and_migrations(empty_url: str) -> None:
+    # Forgetting a person looks up the audit entries naming them: by target, not a scan.
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        migrated = {
+            tuple(index["column_names"]) for index in inspect(engine).get_indexes("audit_log")
+        }
+    finally:
+        engine.dispose()
+    modelled = {
+        tuple(column.name for column in index.columns)
+        for index in Base.metadata.tables["audit_log"].indexes
+    }
+    assert ("target",) in migrated
+    assert migrated == modelled
