@@ -8,11 +8,14 @@ wrote in DIR, and copied to the device's ``/etc/station/``::
     ca.crt                           0644  the site CA, to recognise the broker
     keys/site.pub                    0644  an agent's: the site's public keys
     keys/kiosk-<id>.key              0600  a kiosk's: its own issuer key
+    keys/desfire-read.json           0600  both: the DESFire read key file (the read
+                                           master, AID, system id; station.desfire_keys)
 
 The bundle holds that device's password and no other's: it is read from
 ``DIR/secrets/<account>.password``, and the broker is deployed first if that or the
-CA is missing (idempotent: what exists is kept). No private key but a kiosk's own:
-nothing in an agent's bundle signs anything an agent accepts (docs/security.md).
+CA is missing (idempotent: what exists is kept). No private key but a kiosk's own
+and the DESFire read master: nothing in an agent's bundle signs anything an agent
+accepts, nor writes or formats a badge (docs/security.md).
 The keys come from the site server's keys directory (`station keys init` is run
 first, keeping what exists).
 """
@@ -25,6 +28,7 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
+from station import desfire_keys
 from station.config import StationConfig
 from station.deploy import files
 from station.deploy.accounts import accounts, kiosk_user
@@ -113,13 +117,19 @@ def device_keys(
     config: StationConfig, kind: DeviceKind, device: str, now: datetime
 ) -> dict[str, Written]:
     """The key files of the device's bundle: the site's public keys for an agent, its
-    own issuer key for a kiosk; nothing else private."""
+    own issuer key for a kiosk, and for both the DESFire read key file; nothing else
+    private."""
     store = KeyStore(config.keys_dir)
     store.init(config.kiosks, now)
+    desfire, _ = desfire_keys.ensure_site_keys(store.directory, config.site.id)
+    # The read master only: a device reads the site's secure badges, never writes one.
+    read = {
+        f"keys/{desfire_keys.READ_FILE}": (desfire_keys.render(desfire.read_file()), files.SECRET)
+    }
     if kind is DeviceKind.AGENT:
-        return {f"keys/{SITE_PUBLIC}": (store.site_public.read_bytes(), files.PUBLIC)}
+        return {f"keys/{SITE_PUBLIC}": (store.site_public.read_bytes(), files.PUBLIC), **read}
     path = kiosk_key_file(store.directory, device)
-    return {f"keys/{path.name}": (path.read_bytes(), files.SECRET)}
+    return {f"keys/{path.name}": (path.read_bytes(), files.SECRET), **read}
 
 
 def render_env(kind: DeviceKind, device: str, values: dict[str, str]) -> str:

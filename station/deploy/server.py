@@ -15,6 +15,7 @@ wrote in DIR, and copied to the site server's ``/etc/station/``::
       site-<key id>.key  0600    the site's signing keys
       site.pub           0644    the site's public keys
       kiosk-<id>.key     0600    every kiosk's issuer key
+      desfire-site.json  0600    the DESFire issue and read masters (station.desfire_keys)
 
 Unlike a device's bundle this one holds every private key of the site: whoever takes
 the site server can do what the site can (docs/security.md). The keys are read from
@@ -33,6 +34,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from station import desfire_keys
 from station.config import StationConfig
 from station.deploy import files
 from station.deploy.accounts import SYNC
@@ -104,6 +106,7 @@ def server_keys(config: StationConfig, now: datetime) -> dict[str, Written]:
     readable by all, the rest by the owner only."""
     store = KeyStore(config.keys_dir)
     store.init(config.kiosks, now)
+    desfire_keys.ensure_site_keys(store.directory, config.site.id)  # made once, then kept
     return {
         f"{KEYS}/{path.name}": (
             path.read_bytes(),

@@ -149,7 +149,7 @@ def test_a_kiosks_bundle_signs_as_that_kiosk_only(
     bundle = deploy_device(
         site_config, out, DeviceKind.KIOSK, "entrance", NOW, installed_in=out / "devices" / "x"
     )
-    [key_file] = (bundle.directory / "keys").iterdir()
+    [key_file] = (bundle.directory / "keys").glob("kiosk-*.key")
     kiosk_key = SigningKey.load(key_file)
     assert kiosk_key.key_id != site_signer(site_config).key_id
     agent = Agent(site_config, AGENT, pin_factory=MockFactory(), connect=False)

@@ -52,8 +52,12 @@ def test_an_agents_bundle_holds_its_own_password_and_no_other(
         "ca.crt",
         "keys",
     ]
-    assert [p.name for p in (bundle.directory / "keys").iterdir()] == ["site.pub"]
+    assert sorted(p.name for p in (bundle.directory / "keys").iterdir()) == [
+        "desfire-read.json",
+        "site.pub",
+    ]
     assert _mode(bundle.directory / "keys" / "site.pub") == 0o644
+    assert _mode(bundle.directory / "keys" / "desfire-read.json") == 0o600
     env = read_env(bundle.env_file)
     assert env["STATION_MQTT_USERNAME"] == "front-door"
     assert env["STATION_MQTT_PASSWORD"] == _secret(out, "front-door.password")
@@ -80,7 +84,12 @@ def test_a_bundle_deployed_again_changes_nothing(
     first = deploy_device(site_config, out, DeviceKind.KIOSK, "entrance", NOW)
     assert first.account == kiosk_user("entrance")
     assert first.env_file == out / "devices" / "kiosk-entrance" / "kiosk-entrance.env"
-    assert set(first.changed) == {"kiosk-entrance.env", "ca.crt", "keys/kiosk-entrance.key"}
+    assert set(first.changed) == {
+        "kiosk-entrance.env",
+        "ca.crt",
+        "keys/kiosk-entrance.key",
+        "keys/desfire-read.json",
+    }
     kiosk_key = first.directory / "keys" / "kiosk-entrance.key"
     assert _mode(kiosk_key) == 0o600
     assert kiosk_key.read_bytes() == (site_config.keys_dir / "kiosk-entrance.key").read_bytes()

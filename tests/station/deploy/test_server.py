@@ -64,6 +64,7 @@ def test_the_bundle_holds_syncs_files_with_their_modes(
         f"keys/{site_key}",
         "keys/site.pub",
         "keys/kiosk-entrance.key",
+        "keys/desfire-site.json",
     }
     assert set(bundle.changed) == set(_files(bundle.directory))
     modes = {name: _mode(bundle.directory / name) for name in _files(bundle.directory)}
@@ -75,6 +76,7 @@ def test_the_bundle_holds_syncs_files_with_their_modes(
         f"keys/{site_key}": 0o600,
         "keys/site.pub": 0o644,
         "keys/kiosk-entrance.key": 0o600,
+        "keys/desfire-site.json": 0o600,
     }
     assert _mode(bundle.directory) == 0o700
     assert _mode(bundle.directory / "keys") == 0o700
