@@ -50,6 +50,7 @@ RULES: Mapping[Rule | ImportRule, str] = {
     ImportRule.DUPLICATE_PERSON: "mêmes nom, prénom et commune que la ligne {hint}, sans e-mail",
     ImportRule.DUPLICATE_BADGE: "badge déjà donné ligne {hint} du fichier",
     ImportRule.BADGE_HELD: "badge déjà attribué à une autre personne",
+    ImportRule.NO_CONSENT: "pas d'accord RGPD : la personne ne sera pas enregistrée",
 }
 
 NOTES: Mapping[NoteKind, str] = {

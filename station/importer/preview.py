@@ -55,13 +55,6 @@ class Preview:
         return sorted((n for p in self.new for n in p.notes), key=lambda n: n.row)
 
     @property
-    def without_consent(self) -> int | None:
-        """New people the sheet says did not consent (None: no consent column)."""
-        if Target.CONSENT not in self.mapping:
-            return None
-        return sum(1 for p in self.new if not p.consent)
-
-    @property
     def digest(self) -> str:
         outcome = (
             f"{self.sha256}\n{encode_mapping(self.mapping)}\n"

@@ -148,7 +148,11 @@ def _plan(person: Person, text: str, context: RowContext) -> Note | None:
 
 
 def _consent(person: Person, text: str, context: RowContext) -> Note | None:
-    person.consent = read_yes_no(text)
+    # Someone who did not agree to their data being kept is not recorded at all: the
+    # row is a problem, not a person without a consent date.
+    if not read_yes_no(text):
+        raise CellRefused(ImportRule.NO_CONSENT, "the sheet says this person did not consent")
+    person.consent = True
     return None
 
 

@@ -31,6 +31,7 @@ class ImportRule(enum.StrEnum):
     DUPLICATE_PERSON = "duplicate_person"  # same names and commune, no email, earlier row
     DUPLICATE_BADGE = "duplicate_badge"  # the same badge on an earlier row of the file
     BADGE_HELD = "badge_held"  # the badge is someone else's in the registry
+    NO_CONSENT = "no_consent"  # the sheet says the person did not consent: never imported
 
 
 class NoteKind(enum.StrEnum):

@@ -28,7 +28,7 @@ from station.importer.preview import preview
 from station.importer.reading import read_sheet
 from station.importer.values import ImportRule
 from sync import central
-from tests.support.import_sheets import BAD_ROWS, SAMPLE, sheet
+from tests.support.import_sheets import BAD_ROWS, NO_CONSENT_ROWS, SAMPLE, sheet
 
 KEY = b"importer-tests-key"
 TODAY = dt.date(2026, 3, 10)
@@ -94,13 +94,21 @@ def test_every_problem_of_the_sample_is_named(sessions: sessionmaker[Session]) -
     with sessions() as db:
         shown = preview(db, SAMPLE.read_bytes(), None, today=TODAY, badge_key=KEY)
     problems = [(p.row, p.column, p.rule, p.hint) for p in shown.problems]
-    assert problems == [
+    refused = [(row, "Accord RGPD", ImportRule.NO_CONSENT, "") for row in NO_CONSENT_ROWS]
+    assert sorted(problems) == sorted([
         (7, "Courriel", ImportRule.DUPLICATE_EMAIL, "5"),  # Lucas's address, again
         (11, "Date d'inscription", ImportRule.DATE, ""),  # 31 February
         (23, "Nom", Rule.REQUIRED, ""),  # no last name
         (29, "Courriel", Rule.EMAIL_FORMAT, ""),  # "pas-une-adresse"
-    ]
-    assert len(shown.new) == 36 and shown.present == []
+        *refused,  # "non": never imported
+    ])  # fmt: skip
+    assert len(shown.new) == 29 and shown.present == []
+    assert not {p.row for p in shown.new} & set(NO_CONSENT_ROWS)
+    # The values read otherwise, with the consent column ignored (row 16 says "non").
+    mapping = list(shown.mapping)
+    mapping[9] = Target.IGNORE
+    with sessions() as db:
+        shown = preview(db, SAMPLE.read_bytes(), mapping, today=TODAY, badge_key=KEY)
     notes = {(n.row, n.note.kind.value, n.note.hint) for n in shown.notes}
     assert (16, "read_as", "Saint-Omer") in notes  # "St Omer"
     assert (35, "day_format", "14/07/2025") in notes  # 2025-07-14
@@ -121,6 +129,8 @@ def test_every_problem_of_the_sample_is_named(sessions: sessionmaker[Session]) -
         ("Commune", "Saint-Omerr", Rule.UNKNOWN_COMMUNE),
         ("Date d'inscription", "2025/13/01", ImportRule.DATE),
         ("Accord RGPD", "peut-être", ImportRule.YES_NO),
+        ("Accord RGPD", "non", ImportRule.NO_CONSENT),
+        ("Accord RGPD", "", ImportRule.NO_CONSENT),  # empty: no consent either
         ("Année de naissance", "1850", Rule.BIRTH_YEAR),
         ("Badge", "04A1", Rule.UID_LENGTH),
         ("Badge", "ZZ11ZZ11", Rule.NOT_HEX),
@@ -139,6 +149,28 @@ def test_each_problem_kind(
         shown = preview(db, data, None, today=TODAY, badge_key=KEY)
     assert [(p.row, p.column, p.rule) for p in shown.problems] == [(2, header, rule)]
     assert shown.new == []
+
+
+def test_a_person_who_did_not_consent_is_a_problem_row_never_written(
+    sessions: sessionmaker[Session],
+) -> None:
+    rows = [
+        "Prénom;Nom;Courriel;Accord RGPD",
+        "Ana;Roux;ana@exemple.fr;oui",
+        "Noé;Dupont;noe@exemple.fr;non",
+        "Léa;Simon;lea@exemple.fr;NON",
+    ]
+    with sessions() as db, db.begin():
+        shown = preview(db, "\n".join(rows).encode(), None, today=TODAY, badge_key=KEY)
+        assert [(p.row, p.column, p.rule, p.value) for p in shown.problems] == [
+            (3, "Accord RGPD", ImportRule.NO_CONSENT, "non"),
+            (4, "Accord RGPD", ImportRule.NO_CONSENT, "NON"),
+        ]
+        done = apply(db, shown, now=NOW, badge_key=KEY)
+        assert (done.created, done.problem_rows) == (1, 2)
+    with sessions() as db:
+        emails = db.scalars(select(Member.email)).all()
+        assert emails == ["ana@exemple.fr"]
 
 
 def test_repeats_within_the_file_and_a_badge_held(sessions: sessionmaker[Session]) -> None:

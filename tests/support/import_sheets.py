@@ -21,6 +21,8 @@ BAD_ROWS = {
     502: ("Date d'inscription", "31/02/2025"),
     903: ("Prénom", ""),
 }
+# The sample's rows whose "Accord RGPD" says "non": problem rows, never imported.
+NO_CONSENT_ROWS = (11, 12, 16, 26, 30, 31, 34, 37)
 
 
 def person_row(number: int) -> list[str]:
