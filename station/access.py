@@ -29,7 +29,7 @@ from station.db import (
     Resource,
 )
 from station.db.live import live
-from station.plans import plan_windows
+from station.plans import plan_windows, secure_plans
 from station.rules import CredentialFacts, MembershipSpan, ResourceFacts
 from station.schedule import Schedule
 
@@ -61,15 +61,16 @@ def credential_facts(
     configuration no longer declares becomes the default plan). On a `Connection`
     nothing is flushed: give a `Session` to see its pending changes.
     """
-    staff = _staff(db, hashes)
+    holders = _holders(db, hashes)
     spans = _spans(db, hashes, plan_of)
     held = _trainings(db, hashes)
-    for (member, revoked), badge_hashes in _badges(db, hashes, staff).items():
+    for (member, revoked), badge_hashes in _badges(db, hashes, holders).items():
         facts = CredentialFacts(
             revoked=revoked,
-            staff=staff[member],
+            staff=holders[member].staff,
             memberships=tuple(sorted(spans.get(member, ()), key=_span_order)),
             trainings=held.get(member, {}),
+            secure_only=holders[member].secure_only,
         )
         yield Holder(_uuid_text(member), facts, badge_hashes)
 
@@ -89,11 +90,16 @@ def _of_holders(query: _Query, member_id: Any, hashes: Collection[str] | None) -
     )
 
 
-def _staff(db: Session | Connection, hashes: Collection[str] | None) -> dict[Any, bool]:
-    """Whether each live holder is staff; a deleted member has no key."""
-    query = select(_member_key(Member.id), Member.kind).where(live(Member))
+class _Holder(NamedTuple):
+    staff: bool
+    secure_only: bool
+
+
+def _holders(db: Session | Connection, hashes: Collection[str] | None) -> dict[Any, _Holder]:
+    """Whether each live holder is staff, secure-only; a deleted member has no key."""
+    query = select(_member_key(Member.id), Member.kind, Member.secure_only).where(live(Member))
     return {
-        row[0]: row[1] == MemberKind.STAFF
+        row[0]: _Holder(row[1] == MemberKind.STAFF, bool(row[2]))
         for row in db.execute(_of_holders(query, Member.id, hashes))
     }
 
@@ -130,7 +136,7 @@ def _trainings(
 
 
 def _badges(
-    db: Session | Connection, hashes: Collection[str] | None, staff: dict[Any, bool]
+    db: Session | Connection, hashes: Collection[str] | None, staff: dict[Any, _Holder]
 ) -> dict[tuple[Any, bool], list[str]]:
     """The badges' hashes by holder and revoked-or-not."""
     query = select(Badge.hash, _member_key(Badge.member_id), Badge.status).where(live(Badge))
@@ -191,4 +197,6 @@ def resource_facts(session: Session, config: StationConfig, code: str) -> Resour
         plan_windows=plan_windows(config, code),
         staff_window=config.schedule(config.staff.schedule),
         free_access=config.schedule(agent.free_access) if agent and agent.free_access else None,
+        require_secure=resource.require_secure,
+        secure_plans=secure_plans(config, code),
     )

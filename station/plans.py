@@ -60,6 +60,20 @@ def plan_windows(config: StationConfig, resource: str) -> dict[str, Schedule] | 
     return windows
 
 
+def secure_plans(config: StationConfig, resource: str) -> frozenset[str]:
+    """The plans whose holders need a secure badge at `resource`: those that say so,
+    and by default those whose window there is `always` (24/7, often unattended)."""
+    secure: set[str] = set()
+    for code, plan in config.plans.items():
+        name = window_name(config, code, resource)
+        if name is None:
+            continue
+        wanted = plan.require_secure
+        if wanted == "yes" or (wanted == "auto" and config.schedule(name).always):
+            secure.add(code)
+    return frozenset(secure)
+
+
 def plan_label(config: StationConfig, plan_code: str, language: str = "fr") -> str:
     """The plan's name as shown to people ('' when the site declares no plans)."""
     code = config.plan_of(plan_code)

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from station.credential import ReadFailure
 from station.schedule import Schedule
 
 
@@ -55,6 +56,30 @@ class CredentialFacts:
     memberships: tuple[MembershipSpan, ...] = ()
     # Training code -> expiry (None: never expires). Absent codes were never granted.
     trainings: Mapping[str, dt.datetime | None] = field(default_factory=dict)
+    secure_only: bool = False  # the holder's UID alone is refused everywhere
+
+
+@dataclass(frozen=True)
+class Presented:
+    """What the reader handed up: a secure credential, a plain UID, or a secure read
+    that failed (`failure`; the facts decided on are then those of its UID, if any)."""
+
+    secure: bool = False
+    failure: ReadFailure | None = None
+
+    @classmethod
+    def of(cls, secure: bool) -> Presented:
+        return SECURE if secure else UID
+
+    @classmethod
+    def failed(cls, failure: ReadFailure) -> Presented:
+        return cls(secure=False, failure=failure)
+
+    def refusal(self) -> Decision:
+        """The denial where a secure badge is required and this is not one."""
+        if self.failure is None:
+            return Decision(False, Reason.SECURE_REQUIRED)
+        return Decision(False, _FAILURES[self.failure])
 
 
 @dataclass(frozen=True)
@@ -69,6 +94,9 @@ class ResourceFacts:
     plan_windows: Mapping[str, Schedule] | None = None
     staff_window: Schedule = field(default_factory=Schedule.open_always)
     free_access: Schedule | None = None  # doors: unlocked for everyone while open
+    require_secure: bool = False  # a plain UID is refused here (secure_required)
+    # Plans whose holders need a secure badge here (station.plans.secure_plans).
+    secure_plans: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -76,6 +104,14 @@ class Decision:
     granted: bool
     reason: Reason
     detail: str = ""  # e.g. the missing training's code
+
+
+_FAILURES: Mapping[ReadFailure, Reason] = {
+    ReadFailure.AUTH_FAILED: Reason.AUTH_FAILED,
+    ReadFailure.BAD_READ: Reason.BAD_READ,
+}
+SECURE = Presented(secure=True)
+UID = Presented()
 
 
 def decide(
@@ -86,6 +122,7 @@ def decide(
     lockdown: bool = False,
     local_day: dt.date | None = None,
     hours_unknown: bool = False,
+    presented: Presented = UID,
 ) -> Decision:
     """Grant or deny, with the first reason that applies.
 
@@ -97,11 +134,19 @@ def decide(
     at night is told the fablab is closed, not that their plan is at fault.
     `hours_unknown` (an agent whose clock is not trusted) denies whatever depends on
     the hour, with `clock_unsynced`.
+    What was `presented` comes right after who: a plain UID (or a failed secure read
+    falling back on its UID) is refused where the resource, the holder or the only plan
+    that would grant it asks for a secure badge (docs/access.md, "Secure badges").
     """
     if credential is None:
+        # A secure read that failed on an unknown UID: the card's failure is the news.
+        if presented.failure is not None:
+            return presented.refusal()
         return Decision(False, Reason.UNKNOWN_BADGE)
     if credential.revoked:
         return Decision(False, Reason.BADGE_REVOKED)
+    if not presented.secure and (resource.require_secure or credential.secure_only):
+        return presented.refusal()
     if not resource.enabled:
         return Decision(False, Reason.RESOURCE_DISABLED)
     if resource.out_of_order:
@@ -123,12 +168,17 @@ def decide(
     opening = _within((resource.schedule,), at, hours_unknown, Reason.OUTSIDE_OPENING_HOURS)
     if not opening.granted or resource.plan_windows is None:
         return opening
-    windows = tuple(
-        resource.plan_windows[m.plan] for m in current if m.plan in resource.plan_windows
-    )
-    if not windows:
+    plans = {m.plan for m in current if m.plan in resource.plan_windows}
+    if not plans:
         return Decision(False, Reason.NOT_IN_PLAN, ",".join(sorted({m.plan for m in current})))
-    return _within(windows, at, hours_unknown, Reason.OUTSIDE_PLAN_HOURS)
+    windows = tuple(resource.plan_windows[plan] for plan in sorted(plans))
+    decision = _within(windows, at, hours_unknown, Reason.OUTSIDE_PLAN_HOURS)
+    if presented.secure or not decision.granted:
+        return decision  # refused anyway: the reason a secure badge would get too
+    usable = tuple(resource.plan_windows[p] for p in sorted(plans - resource.secure_plans))
+    if _within(usable, at, hours_unknown, Reason.OUTSIDE_PLAN_HOURS).granted:
+        return decision
+    return presented.refusal()  # only a secure plan lets them in now
 
 
 def _within(

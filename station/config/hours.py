@@ -114,6 +114,14 @@ class PlanConfig(Section):
         {"front-door": "always", "coworking": "always"},
         default_factory=dict,
     )
+    require_secure: Literal["auto", "yes", "no"] = doc(
+        "Whether its holders need a secure badge (DESFire) to use a resource through "
+        "this plan; a plain UID is then refused (secure_required). 'auto': yes where "
+        "the plan's window on the resource is 'always' (24/7 access, often with nobody "
+        "around to notice a copied badge), no elsewhere.",
+        "auto",
+        default="auto",
+    )
     default: bool = doc(
         "The plan of memberships that name none, or a plan no longer "
         "declared (exactly one plan is the default).",

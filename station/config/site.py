@@ -119,6 +119,12 @@ class KioskConfig(Section):
     language: Literal["fr", "en"] = doc("Language of the idle screen.", "fr", default="fr")
     calendar_url: str = doc("iCalendar feed of today's events, empty if none.", "", default="")
     hide_cursor: bool = doc("Hide the mouse cursor (touch screens).", False, default=False)
+    staff_requires_secure: bool = doc(
+        "Staff mode opens only for a secure badge (DESFire): a staff member's plain "
+        "UID, easy to copy, is refused (secure_required) before the PIN is asked.",
+        True,
+        default=True,
+    )
 
 
 class SignupConfig(Section):

@@ -99,6 +99,8 @@ class Member(Replicated, Base):
     # Set on the tombstone of a record merged into another (`station.merge`): each site
     # then moves the history it holds of this record to that one, instead of unlinking it.
     merged_into: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    # Their UID alone opens nothing: only a secure badge (docs/access.md, "Secure badges").
+    secure_only: Mapped[bool] = mapped_column(Boolean, default=False)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="member")
     badges: Mapped[list[Badge]] = relationship(back_populates="member")
@@ -176,6 +178,8 @@ class Resource(Replicated, Base):
     out_of_order: Mapped[bool] = mapped_column(Boolean, default=False)
     schedule: Mapped[str] = mapped_column(String(64), default="opening_hours")
     required_trainings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Set by staff like `enabled`: a plain UID is refused here (secure_required).
+    require_secure: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class OpeningHours(Replicated, Base):

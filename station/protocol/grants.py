@@ -20,7 +20,7 @@ from station.schedule import Schedule
 
 
 def entry_to_json(facts: CredentialFacts, member_id: str | None = None) -> dict[str, Any]:
-    return {
+    entry = {
         "revoked": facts.revoked,
         "staff": facts.staff,
         "member": member_id,
@@ -32,6 +32,9 @@ def entry_to_json(facts: CredentialFacts, member_id: str | None = None) -> dict[
             code: expiry.isoformat() if expiry else None for code, expiry in facts.trainings.items()
         },
     }
+    if facts.secure_only:  # written only when set: most entries stay as they were
+        entry["secure_only"] = True
+    return entry
 
 
 def entry_from_json(data: Any) -> CredentialFacts:
@@ -48,9 +51,17 @@ def entry_from_json(data: Any) -> CredentialFacts:
             staff=bool(data["staff"]),
             memberships=spans,
             trainings=trainings,
+            secure_only=_flag(data.get("secure_only", False)),  # absent: before issue 14
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ProtocolError(Refusal.MALFORMED, f"bad grant entry ({exc})") from None
+
+
+def _flag(value: Any) -> bool:
+    """A boolean of the snapshot; anything else is malformed (a typo must not relax)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
 
 
 def _span(item: Any) -> MembershipSpan:
@@ -77,6 +88,8 @@ def resource_to_json(resource: ResourceFacts) -> dict[str, Any]:
         else {plan: window.to_json() for plan, window in sorted(windows.items())},
         "staff_window": resource.staff_window.to_json(),
         "free_access": resource.free_access.to_json() if resource.free_access else None,
+        "require_secure": resource.require_secure,
+        "secure_plans": sorted(resource.secure_plans),
     }
 
 
@@ -96,9 +109,18 @@ def resource_from_json(data: Any) -> ResourceFacts:
             else {str(plan): Schedule.from_json(w) for plan, w in windows.items()},
             staff_window=Schedule.open_always() if staff is None else Schedule.from_json(staff),
             free_access=None if free is None else Schedule.from_json(free),
+            # Absent from snapshots made before secure badges: nothing required.
+            require_secure=_flag(data.get("require_secure", False)),
+            secure_plans=frozenset(_plan_codes(data.get("secure_plans", []))),
         )
     except (KeyError, TypeError, ValueError, AttributeError, AssertionError, LookupError) as exc:
         raise ProtocolError(Refusal.MALFORMED, f"bad resource ({exc})") from None
+
+
+def _plan_codes(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise TypeError(f"secure_plans must be a list of plan codes, got {value!r}")
+    return value
 
 
 def make_snapshot(

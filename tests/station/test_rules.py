@@ -196,6 +196,8 @@ def test_decision_table(
 
 def test_every_reason_is_covered_by_the_table_except_internal_errors() -> None:
     covered = {case[-1] for case in CASES} | {Reason.CLOCK_UNSYNCED}  # tested below
+    # What was presented (secure badge, UID, failed read): tests/station/test_rules_secure.py.
+    covered |= {Reason.AUTH_FAILED, Reason.BAD_READ, Reason.SECURE_REQUIRED}
     assert covered == set(Reason) - {Reason.INTERNAL_ERROR}
 
 
@@ -236,6 +238,9 @@ def test_reason_codes_are_stable() -> None:
         "outside_plan_hours",
         "not_in_plan",
         "clock_unsynced",
+        "auth_failed",
+        "bad_read",
+        "secure_required",
     ]
 
 
