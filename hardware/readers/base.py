@@ -29,7 +29,7 @@ from typing import Self
 
 from hardware.exc import ReaderUnavailable
 from station.config.reader import ReaderConfig
-from station.credential import Credential
+from station.credential import Credential, ReadFailure
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +58,15 @@ class ReaderState:
 
 @dataclass(frozen=True, slots=True)
 class BadRead:
+    """A card was seen but gave no credential; it always denies. `uid` is its
+    anti-collision UID when that was read (a failed secure read): where no secure badge
+    is required the owner may decide on it (docs/hardware.md)."""
+
     reader_id: str
     detail: str
     at: float
+    reason: ReadFailure = ReadFailure.BAD_READ
+    uid: Credential | None = None
 
 
 ReaderEvent = BadgePresented | BadgeRemoved | ReaderState | BadRead
@@ -198,15 +204,20 @@ class Reader(abc.ABC):
             )
             self._emit(ReaderState(self.reader_id, available, detail, time.monotonic()))
 
-    def _bad_read(self, detail: str) -> None:
+    def _bad_read(
+        self,
+        detail: str,
+        reason: ReadFailure = ReadFailure.BAD_READ,
+        uid: Credential | None = None,
+    ) -> None:
         with self._lock:
             if self._closed:
                 return
             self.bad_reads += 1
             log.warning(
-                "reader %s: bad read (%s), total %d", self.reader_id, detail, self.bad_reads
+                "reader %s: %s (%s), total %d", self.reader_id, reason, detail, self.bad_reads
             )
-            self._emit(BadRead(self.reader_id, detail, time.monotonic()))
+            self._emit(BadRead(self.reader_id, detail, time.monotonic(), reason, uid))
 
     # -- internals --------------------------------------------------------------------
 

@@ -74,7 +74,10 @@ def event_json(event: ReaderEvent) -> dict[str, Any]:
         record["detail"] = event.detail
     elif isinstance(event, BadRead):
         record["event"] = "bad_read"
+        record["reason"] = event.reason.value
         record["detail"] = event.detail
+        if event.uid is not None:
+            record["uid"] = event.uid.to_json()
     record["at"] = dt.datetime.fromtimestamp(wall, dt.UTC).isoformat(timespec="milliseconds")
     return {"event": record.pop("event"), **record}
 

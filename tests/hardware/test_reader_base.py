@@ -8,7 +8,7 @@ from hardware.exc import ReaderUnavailable
 from hardware.readers.base import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from hardware.readers.sim import SimReader
 from station.config.reader import ReaderConfig
-from station.credential import Credential, CredentialKind
+from station.credential import Credential, CredentialKind, ReadFailure
 from tests.support.readers import Events
 
 A, B = "04A1B2C3", "04112233445566"
@@ -106,7 +106,15 @@ def test_bad_read_is_counted_and_never_a_badge(events: Events) -> None:
         reader._bad_read("status word 6A81")
         event = events.expect(BadRead)
         assert event.detail == "status word 6A81"
+        assert event.reason is ReadFailure.BAD_READ and event.uid is None
         assert reader.bad_reads == 1
+        # A failed secure read says why, with the UID it saw; still counted, still no badge.
+        reader._bad_read("no application", ReadFailure.AUTH_FAILED, Credential.uid(A))
+        failed = events.expect(BadRead)
+        assert failed.reason is ReadFailure.AUTH_FAILED
+        assert failed.uid == Credential.uid(A)
+        assert reader.bad_reads == 2
+        assert events.pending() == []
 
 
 def test_close_is_safe_twice_and_start_after_close_refused(events: Events) -> None:
