@@ -8,7 +8,12 @@ socket speaking one command per line, each answered by one line::
     tap 04A1B2C3       ->  ok     put on, then taken off
     remove             ->  ok
     ping               ->  ok
+    fail auth_failed [04A1B2C3]  ->  ok   a secure read that failed (with the card's UID)
     anything else      ->  error <why>
+
+A badge is a plain UID (``04A1B2C3`` or ``uid:04A1B2C3``) or a secure credential as a
+DESFire read would hand it up (``secure:`` and its value in hex, e.g. the 16 bytes of
+the card's credential file).
 """
 
 from __future__ import annotations
@@ -24,13 +29,26 @@ from pathlib import Path
 from hardware.exc import ReaderUnavailable, SimProtocolError
 from hardware.readers.base import EventSink, Reader
 from station.config.reader import ReaderConfig
-from station.credential import Credential
+from station.credential import Credential, CredentialKind, ReadFailure
 
 log = logging.getLogger(__name__)
 
 MAX_LINE = 256
 _SUN_PATH_MAX = 107  # sockaddr_un.sun_path is 108 bytes with the final NUL
 CLIENT_TIMEOUT_S = 5.0
+
+
+def parse_badge(text: str) -> Credential:
+    """A badge as the sim protocol and `station reader tap` write it: ``HEX``,
+    ``uid:HEX`` or ``secure:HEX``; `ValueError` otherwise."""
+    prefix, colon, value = text.partition(":")
+    kind = prefix.lower() if colon and prefix.lower() in set(CredentialKind) else ""
+    if kind != CredentialKind.SECURE:
+        return Credential.uid(value if kind else text)
+    try:
+        return Credential(CredentialKind.SECURE, bytes.fromhex(value))
+    except ValueError as exc:
+        raise ValueError(f"not a hexadecimal secure credential: {text!r}") from exc
 
 
 class SimReader(Reader):
@@ -53,6 +71,10 @@ class SimReader(Reader):
         credential = uid if isinstance(uid, Credential) else Credential.uid(uid)
         self._card_present(credential, at)
 
+    def fail(self, reason: ReadFailure, uid: Credential | None = None) -> None:
+        """A card whose secure read failed (`reason`), with its UID if the reader got it."""
+        self._bad_read(f"simulated {reason}", reason, uid)
+
     def remove(self, at: float | None = None) -> None:
         """Take the badge off the reader."""
         self._card_removed(at)
@@ -73,18 +95,34 @@ class SimReader(Reader):
         words = line.split()
         if words[:1] in (["present"], ["tap"]) and len(words) == 2:
             try:
-                self.present(words[1])
+                self.present(parse_badge(words[1]))
             except ValueError as exc:
                 raise SimProtocolError(str(exc)) from None
             if words[0] == "tap":
                 self.remove()
+        elif words[:1] == ["fail"] and len(words) in (2, 3):
+            self._fail(words[1:])
         elif words == ["remove"]:
             self.remove()
         elif words != ["ping"]:
             raise SimProtocolError(
                 f"unknown command {line[:40]!r}; expected "
-                "'present HEX', 'tap HEX', 'remove' or 'ping'"
+                "'present HEX', 'tap HEX', 'fail REASON [HEX]', 'remove' or 'ping'"
             )
+
+    def _fail(self, words: list[str]) -> None:
+        try:
+            reason = ReadFailure(words[0])
+        except ValueError:
+            expected = ", ".join(r.value for r in ReadFailure)
+            raise SimProtocolError(
+                f"unknown read failure {words[0][:40]!r}; expected {expected}"
+            ) from None
+        try:
+            uid = Credential.uid(words[1]) if len(words) > 1 else None
+        except ValueError as exc:
+            raise SimProtocolError(str(exc)) from None
+        self.fail(reason, uid)
 
 
 class SimSocketServer:

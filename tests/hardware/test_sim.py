@@ -9,12 +9,13 @@ import pytest
 
 from hardware.exc import HardwareError, ReaderUnavailable, UnknownReaderPath
 from hardware.readers import open_reader
-from hardware.readers.base import BadgePresented, BadgeRemoved, ReaderState
+from hardware.readers.base import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from hardware.readers.keyboard import KeyboardReader
 from hardware.readers.nfc import NfcReader
 from hardware.readers.pcsc import PcscReader
-from hardware.readers.sim import SimReader, send_command
+from hardware.readers.sim import SimReader, parse_badge, send_command
 from station.config.reader import ReaderConfig
+from station.credential import Credential, CredentialKind, ReadFailure
 from tests.support.readers import Events
 
 
@@ -114,3 +115,34 @@ def test_open_reader_refuses_unknown_paths_clearly(path: str) -> None:
         open_reader("front-door", ReaderConfig.model_construct(path=path), Events())
     assert isinstance(info.value, HardwareError) and isinstance(info.value, ValueError)
     assert "front-door" in str(info.value)
+
+
+def test_socket_presents_secure_badges_and_failed_secure_reads(
+    tmp_path: Path, events: Events
+) -> None:
+    path = tmp_path / "r.sock"
+    with sim_at(path, events):
+        assert send_command(path, "tap secure:00112233445566778899aabbccddeeff") == "ok"
+        presented = events.expect(BadgePresented).credential
+        assert presented.kind is CredentialKind.SECURE
+        assert presented.hex == "00112233445566778899AABBCCDDEEFF"
+        assert isinstance(events.next(), BadgeRemoved)
+        assert send_command(path, "tap uid:04A1B2C3") == "ok"
+        assert events.expect(BadgePresented).credential == Credential.uid("04A1B2C3")
+        assert isinstance(events.next(), BadgeRemoved)
+        assert send_command(path, "fail auth_failed 04A1B2C3") == "ok"
+        failed = events.expect(BadRead)
+        assert (failed.reason, failed.uid) == (ReadFailure.AUTH_FAILED, Credential.uid("04A1B2C3"))
+        assert send_command(path, "fail bad_read") == "ok"
+        bad = events.expect(BadRead)
+        assert (bad.reason, bad.uid) == (ReadFailure.BAD_READ, None)
+        for line in ("fail granted", "fail auth_failed zz", "tap secure:zz", "fail"):
+            assert send_command(path, line).startswith("error "), line
+
+
+def test_parse_badge_reads_the_kind_prefix() -> None:
+    assert parse_badge("04a1b2c3") == Credential.uid("04A1B2C3")
+    assert parse_badge("UID:04a1b2c3") == Credential.uid("04A1B2C3")
+    assert parse_badge("secure:0102") == Credential(CredentialKind.SECURE, b"\x01\x02")
+    with pytest.raises(ValueError, match="not a hexadecimal"):
+        parse_badge("magic:0102")
