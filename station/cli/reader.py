@@ -22,10 +22,10 @@ from hardware.readers.base import (
     ReaderEvent,
     ReaderState,
 )
-from hardware.readers.sim import send_command
+from hardware.readers.sim import parse_badge, send_command
 from station.cli.context import Context
 from station.config import ReaderConfig, StationConfig
-from station.credential import Credential
+from station.credential import ReadFailure
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,12 +46,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     tap = commands.add_parser("tap", help="tap a badge on a running simulated reader")
     tap.add_argument("--reader", metavar="ID", required=True, help="kiosk or agent id")
-    tap.add_argument("uid", nargs="?", help="badge UID in hex, e.g. 04A1B2C3")
+    tap.add_argument(
+        "uid",
+        nargs="?",
+        help="badge UID in hex, e.g. 04A1B2C3; secure:HEX for a secure (DESFire) credential",
+    )
     mode = tap.add_mutually_exclusive_group()
     mode.add_argument(
         "--hold", action="store_true", help="leave the badge on the reader (machines with presence)"
     )
     mode.add_argument("--remove", action="store_true", help="take the badge off the reader")
+    mode.add_argument(
+        "--fail",
+        choices=[r.value for r in ReadFailure],
+        help="a secure read that failed, with the card's UID if given (a clone, a torn read)",
+    )
     tap.set_defaults(handler=run_tap)
 
 
@@ -113,7 +122,11 @@ def run_watch(args: argparse.Namespace, ctx: Context) -> int:
     try:
         for reader_id, reader_config in selected.items():
             reader = open_reader(
-                reader_id, reader_config, events.put, sim_socket=config.sim_socket(reader_id)
+                reader_id,
+                reader_config,
+                events.put,
+                sim_socket=config.sim_socket(reader_id),
+                keys_dir=config.keys_dir,
             )
             readers.append(reader)
             reader.start()
@@ -129,6 +142,25 @@ def run_watch(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _tap_line(args: argparse.Namespace) -> str | None:
+    """The sim protocol's line for `station reader tap`; None (said why) if refused."""
+    if args.remove:
+        return "remove"
+    if args.fail and not args.uid:
+        return f"fail {args.fail}"
+    if not args.uid:
+        print("station: a badge UID is needed (or --remove)", file=sys.stderr)
+        return None
+    try:
+        badge = parse_badge(args.uid)
+    except ValueError as exc:
+        print(f"station: {exc}", file=sys.stderr)
+        return None
+    if args.fail:
+        return f"fail {args.fail} {badge.hex}"
+    return f"{'present' if args.hold else 'tap'} {badge.kind.value}:{badge.hex}"
+
+
 def run_tap(args: argparse.Namespace, ctx: Context) -> int:
     config = ctx.config
     selected = _select(config, [args.reader])
@@ -142,18 +174,9 @@ def run_tap(args: argparse.Namespace, ctx: Context) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.remove:
-        line = "remove"
-    else:
-        if not args.uid:
-            print("station: a badge UID is needed (or --remove)", file=sys.stderr)
-            return 2
-        try:
-            uid = Credential.uid(args.uid).hex
-        except ValueError as exc:
-            print(f"station: {exc}", file=sys.stderr)
-            return 2
-        line = f"{'present' if args.hold else 'tap'} {uid}"
+    line = _tap_line(args)
+    if line is None:
+        return 2
     socket_path = config.sim_socket(args.reader)
     try:
         answer = send_command(socket_path, line)

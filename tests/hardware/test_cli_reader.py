@@ -143,3 +143,25 @@ def test_tap_refuses_a_malformed_uid(config: Path) -> None:
     tap = station("reader", "tap", "--reader", "front-door", "xyz", config=config)
     assert tap.returncode == 2
     assert "not a hexadecimal UID" in tap.stderr
+
+
+def test_tap_a_secure_badge_and_a_failed_secure_read(config: Path) -> None:
+    watch = Watch(config, "--reader", "front-door")
+    try:
+        assert watch.next()["event"] == "available"
+        value = "00112233445566778899AABBCCDDEEFF"
+        done = station("reader", "tap", "--reader", "front-door", f"secure:{value}", config=config)
+        assert done.returncode == 0, done.stderr
+        presented = watch.next()
+        assert presented["credential"] == {"kind": "secure", "hex": value}
+        assert watch.next()["event"] == "removed"
+        failed = station(
+            "reader", "tap", "--reader", "front-door", "--fail", "auth_failed", "04a1b2c3",
+            config=config,
+        )  # fmt: skip
+        assert failed.returncode == 0, failed.stderr
+        record = watch.next()
+        assert (record["event"], record["reason"]) == ("bad_read", "auth_failed")
+        assert record["uid"] == {"kind": "uid", "hex": "04A1B2C3"}
+    finally:
+        watch.stop()
