@@ -171,3 +171,47 @@ def test_a_replayed_answer_under_the_next_counter_is_auth_failed() -> None:
     with pytest.raises(CardError) as caught:
         session.send(Command.GET_CARD_UID, mode=CommMode.FULL, lengths=(7, 10))
     assert caught.value.reason is ReadFailure.AUTH_FAILED
+
+
+# AN12196 Rev. 2.0 session B after AuthenticateEV2NonFirst (Table 23): SesAuthENCKey,
+# SesAuthMACKey, TI 7614281A, CmdCtr 1. Values as transcribed from the note in
+# tests/hardware/desfire/test_virtual_card.py (H2's card tests, issue 14).
+B_ENC, B_MAC, B_TI = (
+    h("4CF3CB41A22583A61E89B158D252FC53"),
+    h("5529860B2FC5FB6154B7F28361D30BF9"),
+    h("7614281A"),
+)
+
+
+def test_an12196_tables_24_to_26_plain_write_then_both_change_keys() -> None:
+    transport = ScriptedTransport(
+        [
+            # Table 24: WriteData in plain mode at CmdCtr 1: no MAC, but it counts.
+            (h("908D000019 010E0000120000 FF0506E1050080828300000000000000000000"), h("9100")),
+            # Table 25: ChangeKey of key 2 (not the session's) at CmdCtr 2.
+            (
+                h(
+                    "90C4000029022CF362B7BF4311FF3BE1DAA295E8C68DE09050560D19B9E16C2393AE9CD1FAC7"
+                    "5D0CE20BCD1D06E600"
+                ),
+                h("203BB55D1089D587 9100"),
+            ),
+            # Table 26: ChangeKey of key 0, the session's: the answer has no MAC.
+            (
+                h(
+                    "90C400002900C0EB4DEEFEDDF0B513A03A95A75491818580503190D4D05053FF75668A01D6FD"
+                    "A6610234BDED643200"
+                ),
+                h("9100"),
+            ),
+        ]
+    )
+    session = Ev2Session(transport, B_ENC, B_MAC, B_TI)
+    session.counter = 1
+    session.send(0x8D, h("010E0000120000"), h("FF0506E10500808283") + bytes(9), mode=CommMode.PLAIN)
+    assert session.counter == 2
+    session.change_key(2, h("F3847D627727ED3BC9C4CC050489B966"), 0x01, ZERO_KEY)
+    session.change_key(0, h("5004BF991F408672B1EF00F08F9E8647"), 0x01, None)
+    assert transport.done
+    with pytest.raises(CardError, match="ended"):
+        session.send(Command.GET_CARD_UID, mode=CommMode.FULL, lengths=(7,))
