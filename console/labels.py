@@ -96,6 +96,7 @@ REFUSAL_REASONS: Mapping[RefusalReason, str] = {
     RefusalReason.TRAINING_HELD: "formation déjà enregistrée",
     RefusalReason.CHANGED_AT_CENTRAL: "modifiée au registre entre-temps",
     RefusalReason.INVALID: "refusée par la base",
+    RefusalReason.FIELD_RULE: "une valeur enfreint une règle des fiches",
 }
 
 # Every table, by the enum it labels (the i18n test walks them all).

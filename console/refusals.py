@@ -47,6 +47,12 @@ def advice(t: Translate, reason: RefusalReason) -> str:
             "version du registre est gardée. Vérifiez la fiche et refaites la "
             "modification du site si elle manque."
         ),
+        RefusalReason.FIELD_RULE: t(
+            "Une valeur de la ligne enfreint une règle des fiches (nommée ci-dessous : "
+            "trop longue, caractère invisible, adresse mal formée…), et le registre ne "
+            "l'a pas prise. Corrigez la fiche au site : elle repartira corrigée ; son "
+            "adhésion, son badge et ses formations, refusés avec elle, sont à redonner."
+        ),
         RefusalReason.INVALID: t(
             "Le registre a refusé la ligne (une règle de la base). Vérifiez la fiche ; si "
             "le refus revient, transmettez le détail ci-dessous à l'administrateur."

@@ -34,6 +34,7 @@ from station.db import (
     Badge,
     BadgeStatus,
     MachineSession,
+    Member,
     MemberTraining,
     SyncRejection,
     Visit,
@@ -47,6 +48,7 @@ from station.merged import move_arrived, resolve
 from station.people_late import count_late
 from sync import central
 from sync.errors import central_error
+from sync.field_rules import field_refusal
 from sync.refused import Refused, record
 from sync.rows import CHUNK, Codec, copy_from_sqlite, execute_many, fetch, transcoder
 from sync.tables import (
@@ -315,10 +317,20 @@ def _offer_in_savepoint(
 
 def _offer(db: Session, model: Any, row: dict[str, Any], site_id: str) -> Refused | None:
     """Apply one site row at central; None if accepted, else why it is refused."""
+    broken = field_refusal(model, row)
+    if broken is not None:
+        return broken
     pk = primary_key(table_of(model))
     fields = {k: v for k, v in row.items() if k not in NOT_UPLOADED and k != pk}
     existing = db.get(model, row[pk])
     if existing is None:
+        if model is not Member and db.get(Member, row["member_id"]) is None:
+            # Its person's record was refused (a field rule): said, not a foreign key's error.
+            return Refused(
+                RefusalReason.INVALID,
+                f"refused by central: its person ({str(row['member_id'])[:8]}) is not in "
+                f"the registry (their record was refused)",
+            )
         if model is Badge:
             return _offer_new_badge(db, row, fields, site_id)
         if model is MemberTraining:

@@ -31,6 +31,7 @@ class RefusalReason(enum.StrEnum):
     TRAINING_HELD = "training_held"  # central already records this training for them
     CHANGED_AT_CENTRAL = "changed_at_central"  # central's newer version is kept
     INVALID = "invalid"  # the database refused the row (a constraint)
+    FIELD_RULE = "field_rule"  # a value breaks a rule of station.fields (sync.field_rules)
 
 
 class CentralRefusal(Replicated, Base):
