@@ -1,7 +1,7 @@
 """A transport that plays a fixed script of APDUs, for NXP's published exchanges and
 for framing edge cases (truncated answers, unexpected status words) in-process.
 
-Each step is (expected command, answer): the command sent must be the expected one
+Each step is (expected command, answer or exception): the command sent must be the expected one
 byte for byte, else the test fails on the spot, saying which step differs.
 """
 
@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 
 from hardware.desfire.errors import CardGone
 
-GONE = b""  # as an answer: the card leaves the field at this step
+GONE = CardGone("card removed (scripted)")  # as an answer: the card leaves the field
 
 
 @dataclass
 class ScriptedTransport:
-    steps: list[tuple[bytes | None, bytes]]  # None: accept any command at this step
+    # (expected command or None for any, answer or an exception to raise)
+    steps: list[tuple[bytes | None, bytes | Exception]]
     sent: list[bytes] = field(default_factory=list)
 
     def transmit(self, apdu: bytes) -> bytes:
@@ -30,8 +31,8 @@ class ScriptedTransport:
                 f"command {index} differs:\n sent     {apdu.hex().upper()}\n"
                 f" expected {expected.hex().upper()}"
             )
-        if answer == GONE:
-            raise CardGone("card removed (scripted)")
+        if isinstance(answer, Exception):
+            raise answer
         return answer
 
     @property
