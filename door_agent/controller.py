@@ -62,6 +62,12 @@ class Controller(Protocol):
     def lockdown(self) -> bool: ...
 
     @property
+    def follows_presence(self) -> bool:
+        """Whether a session ends when the badge leaves the reader: a card whose secure
+        read failed is never reported removed, so it must not start one (loop.py)."""
+        ...
+
+    @property
     def session(self) -> Use | None: ...
 
     def start(self, now: float) -> list[Action]:

@@ -40,6 +40,7 @@ MAX_HOLD = dt.timedelta(hours=24)
 
 class Door:
     kind = AgentKind.DOOR
+    follows_presence = False  # a tap opens the door: nothing to follow
     session = None  # a door has no session
 
     def __init__(self, config: DoorConfig, *, has_contact: bool) -> None:

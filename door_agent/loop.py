@@ -41,10 +41,12 @@ from hardware.gpio import AgentIO, BusyChanged, DoorClosed, DoorOpened, ExitPres
 from hardware.gpio.outputs import Pattern
 from hardware.readers import BadgePresented, BadgeRemoved, BadRead, ReaderState
 from station.config.hours import ClockConfig
+from station.credential import Credential, CredentialKind
 from station.ids import new_event_id
 from station.protocol.events import AgentEvent
 from station.protocol.keys import Keyring
 from station.protocol.vocabulary import AgentStop, EventType, ReaderHealth, StatusField
+from station.rules import Presented
 
 log = logging.getLogger(__name__)
 
@@ -241,15 +243,7 @@ class AgentLoop:
         elif isinstance(event, ReaderState):
             self._reader_state(event)
         elif isinstance(event, BadRead):
-            self.counters["bad_reads"] += 1
-            self._execute(
-                [
-                    Indicate(Pattern.DENIED),
-                    Emit(
-                        EventType.BAD_READ, EventType.BAD_READ, data={"detail": event.detail[:200]}
-                    ),
-                ]
-            )
+            self._bad_read(event, now)
         elif isinstance(event, DoorOpened | DoorClosed | ExitPressed | BusyChanged):
             self._execute(self.controller.input(event, now))
         elif isinstance(event, MqttMessage):
@@ -264,13 +258,35 @@ class AgentLoop:
             event.function()
 
     def _badge(self, event: BadgePresented, now: float) -> None:
-        hashed = event.credential.keyed_hash(self.badge_key)
+        secure = event.credential.kind is CredentialKind.SECURE
+        self._decide(event.credential, Presented.of(secure), now)
+
+    def _bad_read(self, event: BadRead, now: float) -> None:
+        """A card that gave no credential. Where a secure badge is not required its UID,
+        if read, is decided on (`station.rules.decide` says when that fails); else, or at
+        a machine following presence (that card is never reported removed: its session
+        could not end), the read's reason denies. The reader's health counts it too."""
+        self.counters["bad_reads"] += 1
+        presented = Presented.failed(event.reason)
+        if event.uid is not None and not self.controller.follows_presence:
+            self._decide(event.uid, presented, now)
+        else:
+            detail = {"detail": event.detail[:200]}
+            reason = presented.refusal().reason
+            self._execute([Indicate(Pattern.DENIED), Emit(EventType.DENIED, reason, data=detail)])
+            log.info("bad read: denied (%s)", reason)
+        data = {"detail": event.detail[:200], "reason": event.reason.value}
+        self._execute([Emit(EventType.BAD_READ, EventType.BAD_READ, data=data)])
+
+    def _decide(self, credential: Credential, presented: Presented, now: float) -> None:
+        hashed = credential.keyed_hash(self.badge_key)
         reading = self.trusted.read()
         lookup = self.store.decide(
             hashed,
             reading.at,
             lockdown=self.controller.lockdown,
             hours_unknown=reading.hours_unknown,
+            presented=presented,
         )
         actions = self.controller.badge(
             lookup, hashed, now, closes_in=lambda: self.hours.closes_in_s(reading)

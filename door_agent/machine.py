@@ -56,6 +56,10 @@ class Machine:
     kind = AgentKind.MACHINE
     lockdown = False  # staff block a machine instead
 
+    @property
+    def follows_presence(self) -> bool:
+        return self.config.presence
+
     def __init__(self, config: MachineConfig, *, has_busy_input: bool) -> None:
         self.config = config
         self.has_busy_input = has_busy_input

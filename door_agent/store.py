@@ -24,7 +24,7 @@ from door_agent.sqlite import SqliteFile
 from station.protocol.errors import ProtocolError
 from station.protocol.grants import entry_from_json, resource_from_json
 from station.protocol.trust import SiteTrust
-from station.rules import CredentialFacts, Decision, Reason, ResourceFacts, decide
+from station.rules import UID, CredentialFacts, Decision, Presented, Reason, ResourceFacts, decide
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,7 @@ class AgentStore(SqliteFile):
         *,
         lockdown: bool = False,
         hours_unknown: bool = False,
+        presented: Presented = UID,
     ) -> Lookup:
         """The decision for a presented credential; never raises, denies on any error."""
         try:
@@ -127,7 +128,12 @@ class AgentStore(SqliteFile):
                 return Lookup(Decision(False, Reason.INTERNAL_ERROR, NO_GRANTS))
             facts, member = self.lookup(credential_hash)
             decision = decide(
-                facts, self.resource, at, lockdown=lockdown, hours_unknown=hours_unknown
+                facts,
+                self.resource,
+                at,
+                lockdown=lockdown,
+                hours_unknown=hours_unknown,
+                presented=presented,
             )
             return Lookup(decision, member, bool(facts and facts.staff))
         except Exception as exc:  # every failure here must deny, never open

@@ -58,6 +58,7 @@ def member_entry(
     member: str | None = None,
     expired_training: bool = False,
     membership: bool = True,
+    secure_only: bool = False,
 ) -> dict[str, Any]:
     far = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
     past = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -67,6 +68,7 @@ def member_entry(
         staff=staff,
         memberships=spans,
         trainings={t: past if expired_training else far for t in trainings},
+        secure_only=secure_only,
     )
     return entry_to_json(facts, member or str(uuid.uuid4()))
 
