@@ -134,6 +134,7 @@ class Agent:
                 settings.reader,
                 self.events.put,
                 sim_socket=reader_socket(config, agent_id),
+                keys_dir=config.keys_dir,
             )
             undo.pop_all()
 

@@ -31,7 +31,7 @@ ReaderFactory = Callable[[Callable[[ReaderEvent], None]], Reader]
 class ReaderBridge(QObject):
     badge = Signal(object, float)  # Credential, monotonic time the reader saw it
     state = Signal(bool, str)  # available, detail
-    bad_read = Signal(str)
+    bad_read = Signal(object, object)  # ReadFailure, the card's UID credential or None
 
     def __init__(self, factory: ReaderFactory, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -52,7 +52,11 @@ class ReaderBridge(QObject):
         def factory(sink: Callable[[ReaderEvent], None]) -> Reader:
             # `station reader tap --reader KIOSK_ID` finds the simulated reader here.
             return open_reader(
-                reader_id, reader_config, sink, sim_socket=config.sim_socket(kiosk_id)
+                reader_id,
+                reader_config,
+                sink,
+                sim_socket=config.sim_socket(kiosk_id),
+                keys_dir=config.keys_dir,
             )
 
         return cls(factory, parent)
@@ -82,4 +86,5 @@ class ReaderBridge(QObject):
         elif isinstance(event, ReaderState):
             self.state.emit(event.available, event.detail)
         elif isinstance(event, BadRead):
-            self.bad_read.emit(event.detail)
+            log.info("kiosk reader: %s (%s)", event.reason, event.detail)
+            self.bad_read.emit(event.reason, event.uid)

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hardware.exc import UnknownReaderPath
 from hardware.readers.base import (
@@ -26,6 +27,10 @@ from hardware.readers.base import (
     ReaderState,
 )
 from station.config.reader import ReaderConfig
+from station.desfire_keys import DesfireKeyError, load_read_keys
+
+if TYPE_CHECKING:
+    from hardware.desfire import ReadKeys
 
 __all__ = [
     "BadRead",
@@ -42,12 +47,20 @@ SCHEMES = ("sim", "pcsc", "nfc", "keyboard")
 
 
 def open_reader(
-    reader_id: str, config: ReaderConfig, on_event: EventSink, *, sim_socket: Path | None = None
+    reader_id: str,
+    config: ReaderConfig,
+    on_event: EventSink,
+    *,
+    sim_socket: Path | None = None,
+    keys_dir: Path | None = None,
 ) -> Reader:
     """A reader for ``config.path``, not yet started (call `Reader.start`).
 
     ``sim_socket`` is where a simulated reader listens for ``station reader tap``
-    (``StationConfig.sim_socket(reader_id)``); other backends ignore it.
+    (``StationConfig.sim_socket(reader_id)``); other backends ignore it. ``keys_dir``
+    (``StationConfig.keys_dir``) is where a relative ``desfire_keys`` is found; the
+    key file is read here, so that a missing or too open one stops the start with
+    its reason (`DesfireKeyError`).
     """
     scheme, _, rest = config.path.partition(":")
     if scheme not in SCHEMES or not rest.strip():
@@ -63,7 +76,8 @@ def open_reader(
     if scheme == "pcsc":
         from hardware.readers.pcsc import PcscReader
 
-        return PcscReader(reader_id, config, on_event, pattern=rest)
+        keys = _read_keys(reader_id, config, keys_dir) if config.desfire_keys else None
+        return PcscReader(reader_id, config, on_event, pattern=rest, read_keys=keys)
     if scheme == "nfc":
         if rest.split(":")[0] not in ("usb", "tty", "udp", "i2c"):
             raise UnknownReaderPath(
@@ -82,3 +96,20 @@ def open_reader(
     from hardware.readers.keyboard import KeyboardReader
 
     return KeyboardReader(reader_id, config, on_event, device=rest)
+
+
+def _read_keys(reader_id: str, config: ReaderConfig, keys_dir: Path | None) -> ReadKeys:
+    from hardware.desfire import ReadKeys
+
+    path = Path(config.desfire_keys)
+    if not path.is_absolute():
+        if keys_dir is None:
+            raise DesfireKeyError(
+                f"reader {reader_id!r}: desfire_keys {config.desfire_keys!r} is relative "
+                "and no keys directory was given; expected an absolute path"
+            )
+        path = keys_dir / path
+    loaded = load_read_keys(path)
+    return ReadKeys(
+        read_master=loaded.read_master, aid=loaded.aid_wire, system_id=loaded.system_id_bytes
+    )

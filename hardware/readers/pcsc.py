@@ -9,26 +9,44 @@ and keeps trying to come back, without restarting the process.
 The UID is read with the PC/SC 2.01 GET DATA command ``FF CA 00 00 00``; the
 answer's status word and length are checked and anything else is a bad read,
 never a badge.
+
+A reader given the site's DESFire read keys (``desfire_keys``) reads a card that
+speaks DESFire (an ISO 14443-4 card answering GetVersion natively) with
+`hardware.desfire.read_secure`: it reports the card's secure credential, or a
+`BadRead` with the failure's reason (``auth_failed``, ``bad_read``) and the UID
+seen, never the UID as a badge. Other cards (MIFARE Classic, a phone, a bank card)
+are read by their UID as without keys (docs/hardware.md).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import threading
 import time
 
 from smartcard import scard
 
+from hardware.desfire import ReadKeys, read_secure
+from hardware.desfire.errors import CardError, CardGone
 from hardware.readers.base import EventSink, Reader
+from hardware.readers.pcsc_transport import (
+    GET_UID,
+    UID_LENGTHS,
+    PcscTransport,
+    connected,
+    is_storage_card,
+    matches,
+    parse_uid_answer,
+)
+from hardware.readers.pcsc_transport import error_text as _error
 from station.config.reader import ReaderConfig
 from station.credential import Credential
+
+__all__ = ["GET_UID", "UID_LENGTHS", "PcscReader", "matches", "parse_uid_answer"]
 
 log = logging.getLogger(__name__)
 
 PNP_READER = "\\\\?PnP?\\Notification"
-GET_UID = [0xFF, 0xCA, 0x00, 0x00, 0x00]
-UID_LENGTHS = (4, 7, 10)  # single, double and triple size ISO 14443-3 UIDs
 RETRY_S = 1.0  # between attempts to reach pcscd while it is gone
 _SERVICE_GONE = {
     scard.SCARD_E_NO_SERVICE,
@@ -44,39 +62,21 @@ class _ServiceGone(Exception):
     """pcscd stopped answering: start a new context."""
 
 
-def _error(hresult: int) -> str:
-    return f"{scard.SCardGetErrorMessage(hresult)} (0x{hresult & 0xFFFFFFFF:08X})"
-
-
-def matches(pattern: str, name: str) -> bool:
-    """Case-insensitive glob if the pattern has wildcards, else a substring match."""
-    pattern, name = pattern.lower(), name.lower()
-    if any(c in pattern for c in "*?["):
-        return fnmatch.fnmatchcase(name, pattern)
-    return pattern in name
-
-
-def parse_uid_answer(answer: list[int]) -> Credential:
-    """The credential in an answer to GET DATA; `ValueError` saying why if it is none."""
-    if len(answer) < 2:
-        raise ValueError(f"answer of {len(answer)} byte(s), shorter than a status word")
-    sw = (answer[-2] << 8) | answer[-1]
-    if sw != 0x9000:
-        raise ValueError(f"status word {sw:04X}, expected 9000")
-    data = bytes(answer[:-2])
-    if len(data) not in UID_LENGTHS:
-        raise ValueError(f"UID of {len(data)} byte(s), expected 4, 7 or 10")
-    return Credential.uid(data)
-
-
 class PcscReader(Reader):
     """The first PC/SC reader whose name matches ``pattern`` (e.g. ``ACR122``)."""
 
     def __init__(
-        self, reader_id: str, config: ReaderConfig, on_event: EventSink, *, pattern: str
+        self,
+        reader_id: str,
+        config: ReaderConfig,
+        on_event: EventSink,
+        *,
+        pattern: str,
+        read_keys: ReadKeys | None = None,
     ) -> None:
         super().__init__(reader_id, config, on_event)
         self.pattern = pattern
+        self._read_keys = read_keys  # None: UIDs only
         self.reader_name: str | None = None
         self._stop = threading.Event()
         self._context: int | None = None
@@ -189,25 +189,26 @@ class PcscReader(Reader):
         return found[0] if found else None
 
     def _read_card(self, context: int, name: str, at: float) -> None:
-        hresult, card, protocol = scard.SCardConnect(
-            context,
-            name,
-            scard.SCARD_SHARE_SHARED,
-            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
-        )
-        if hresult != scard.SCARD_S_SUCCESS:
-            self._bad_read(f"cannot connect to the card: {_error(hresult)}")
-            return
+        uid: Credential | None = None
         try:
-            hresult, answer = scard.SCardTransmit(card, protocol, GET_UID)
-        finally:
-            scard.SCardDisconnect(card, scard.SCARD_LEAVE_CARD)
-        if hresult != scard.SCARD_S_SUCCESS:
-            self._bad_read(f"GET DATA failed: {_error(hresult)}")
+            with connected(context, name) as (transport, atr):
+                try:
+                    uid = transport.uid()
+                except ValueError as exc:
+                    self._bad_read(str(exc))
+                    return
+                credential = self._credential(transport, atr, uid)
+        except CardError as exc:  # the card did not prove itself: never its UID as a badge
+            self._bad_read(exc.detail, exc.reason, uid)
             return
-        try:
-            credential = parse_uid_answer(answer)
-        except ValueError as exc:
-            self._bad_read(f"{exc}: {bytes(answer).hex().upper()}")
+        except CardGone as exc:
+            self._bad_read(str(exc), uid=uid)
             return
         self._card_present(credential, at)
+
+    def _credential(self, transport: PcscTransport, atr: bytes, uid: Credential) -> Credential:
+        """The secure credential of a DESFire when the reader has the read keys, else
+        the UID (a storage card, a card that does not speak DESFire)."""
+        if self._read_keys is None or is_storage_card(atr) or not transport.speaks_desfire():
+            return uid
+        return read_secure(transport, self._read_keys).credential

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
 from station.config.base import Section, doc
 
@@ -35,6 +35,24 @@ class ReaderConfig(Section):
                 "'keyboard:/dev/input/...' or 'keyboard:stdin'"
             )
         return value
+
+    desfire_keys: str = doc(
+        "The DESFire read key file: a PC/SC reader with it reads the site's secure badges "
+        "(DESFire AES, docs/hardware.md) and other cards by their UID. A file name in the "
+        "keys directory ([keys] dir, STATION_KEYS_DIR; `station deploy agent|kiosk` puts "
+        "desfire-read.json there) or an absolute path. Empty: UIDs only.",
+        "desfire-read.json",
+        default="",
+    )
+
+    @model_validator(mode="after")
+    def _secure_reads_need_pcsc(self) -> ReaderConfig:
+        if self.desfire_keys and not self.path.startswith("pcsc:"):
+            raise ValueError(
+                "desfire_keys: only a PC/SC reader ('pcsc:NAME-PATTERN') reads DESFire "
+                f"badges, not {self.path!r}; remove desfire_keys or use a PC/SC reader"
+            )
+        return self
 
     debounce_s: float = doc(
         "The same badge presented again within this window is reported once.",
