@@ -1,65 +1,51 @@
-"""A few of axe-core's rules, checked in the page by a script run through selenium
-(no new dependency): what a screen reader or a keyboard needs first (WCAG 2.1 A/AA).
+"""A page's accessibility, as the browser tests check it: axe-core (tests/support/axe.py:
+WCAG 2.1 A and AA, a few best practices) and, what axe does not do, the keyboard.
 
-`problems(browser)` lists, in words, every form field without a label, a page without
-exactly one h1, a heading that skips a level, images without alt, buttons and links
-without a name, a missing lang, duplicate ids (labels point at ids), a label or an aria
-reference to no element, a missing title, a positive tabindex (it breaks the keyboard's
-order), and text whose contrast with its background is under WCAG AA's 4.5:1 (3:1 for
-large text; the background read from the nearest element that paints one, so text over
-an image is not judged).
+The keyboard walk presses Tab from the top of the page, as a person without a mouse would,
+and checks at each stop (the first STOPS of them) that focus went to the next element of
+the page's order (the document's, since positive tabindex is refused by axe), that the
+focused element is on screen and that its focus is visible: an outline at least 2 px wide
+whose colour has 3:1 against what it is drawn on (WCAG 2.4.7 and 1.4.11), or the
+browser's own focus ring.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-SCRIPT = r"""
-const problems = [];
-const name = (el) => (el.getAttribute('aria-label') || '').trim()
-  || (el.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean)
-       .map((id) => (document.getElementById(id) || {}).textContent || '').join(' ').trim();
-const describe = (el) => el.outerHTML.slice(0, 120);
-for (const el of document.querySelectorAll('input, select, textarea')) {
-  const type = (el.getAttribute('type') || '').toLowerCase();
-  if (['hidden', 'submit', 'button', 'reset', 'image'].includes(type)) continue;
-  const labelled = (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`))
-    || el.closest('label') || name(el) || el.getAttribute('title');
-  if (!labelled) problems.push('field without a label: ' + describe(el));
-}
-const h1 = document.querySelectorAll('h1').length;
-if (h1 !== 1) problems.push(`${h1} h1 on the page, expected one`);
-for (const img of document.querySelectorAll('img')) {
-  if (!img.hasAttribute('alt')) problems.push('image without alt: ' + describe(img));
-}
-for (const el of document.querySelectorAll('button, a[href], [role="button"]')) {
-  const text = (el.textContent || '').trim() || name(el) || el.getAttribute('title')
-    || (el.getAttribute('value') || '').trim()
-    || [...el.querySelectorAll('img[alt]')].map((i) => i.alt).join('').trim();
-  if (!text) problems.push('button or link without a name: ' + describe(el));
-}
-const lang = document.documentElement.getAttribute('lang') || '';
-if (!lang.trim()) problems.push('no lang on <html>');
-if (!document.title.trim()) problems.push('no title');
-const ids = {};
-for (const el of document.querySelectorAll('[id]')) ids[el.id] = (ids[el.id] || 0) + 1;
-for (const [id, n] of Object.entries(ids)) if (n > 1) problems.push(`id "${id}" ${n} times`);
-for (const el of document.querySelectorAll('[aria-describedby], [aria-labelledby], label[for]')) {
-  const refs = [el.getAttribute('aria-describedby'), el.getAttribute('aria-labelledby'),
-    el.getAttribute('for')].join(' ').split(/\s+/).filter(Boolean);
-  for (const id of refs) {
-    if (!document.getElementById(id)) problems.push(`no element "${id}" for ` + describe(el));
+from tests.support.axe import violations
+
+STOPS = 30  # the header's links and the first of the content's: where a page goes wrong
+FIELD_PARTS = 6  # the most of a datetime-local field: day, month, year, hours, minutes, AM/PM
+
+# Numbers each element that Tab should reach (data-tab-stop), in the document's order: of
+# a group of radio buttons only the checked one (or the first) is a stop.
+MARK = r"""
+const candidates = document.querySelectorAll(
+  'a[href], button, input, select, textarea, summary, [tabindex]');
+const groups = new Set();
+const stops = [];
+for (const el of candidates) {
+  if (el.tabIndex < 0 || el.disabled || el.type === 'hidden' || el.closest('[inert]')) continue;
+  if (!el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') continue;
+  if (el.type === 'radio' && el.name) {
+    const group = [...document.getElementsByName(el.name)].filter((r) => r.form === el.form);
+    const chosen = group.find((r) => r.checked) || group[0];
+    if (el !== chosen || groups.has(el.name)) continue;
+    groups.add(el.name);
   }
+  el.dataset.tabStop = String(stops.length);
+  stops.push(el.outerHTML.slice(0, 100));
 }
-let level = 0;
-for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
-  const next = Number(h.tagName[1]);
-  if (next > level + 1) problems.push(`h${next} after h${level}: ${h.textContent.trim()}`);
-  level = next;
-}
-for (const el of document.querySelectorAll('[tabindex]')) {
-  if (Number(el.getAttribute('tabindex')) > 0) problems.push('tabindex above 0: ' + describe(el));
-}
+const active = document.activeElement;
+const start = active && active.dataset.tabStop !== undefined ? Number(active.dataset.tabStop) : -1;
+return [stops, start];
+"""
+
+# The focused element: its stop number, what it is, whether it is on screen, and its focus
+# ring's width, style and contrast with the colour behind it.
+FOCUSED = r"""
+const el = document.activeElement;
 const rgba = (text) => (text.match(/[\d.]+/g) || []).map(Number);
 const luminance = ([r, g, b]) => {
   const [R, G, B] = [r, g, b].map((v) => {
@@ -68,35 +54,71 @@ const luminance = ([r, g, b]) => {
   });
   return 0.2126 * R + 0.7152 * G + 0.0722 * B;
 };
-const background = (el) => {
-  for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
+const painted = (start) => {
+  for (let node = start; node && node.nodeType === 1; node = node.parentElement) {
     const colour = rgba(getComputedStyle(node).backgroundColor);
-    if (colour.length >= 3 && (colour.length === 3 || colour[3] > 0)) return colour;
+    if (colour.length === 3 || (colour.length === 4 && colour[3] > 0)) return colour;
   }
   return [255, 255, 255];
 };
-const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-const seen = new Set();
-while (walker.nextNode()) {
-  const el = walker.currentNode.parentElement;
-  if (!walker.currentNode.textContent.trim() || !el || seen.has(el)) continue;
-  seen.add(el);
-  const style = getComputedStyle(el);
-  if (style.visibility === 'hidden' || !el.getClientRects().length) continue;
-  if (el.closest('svg, option, [aria-hidden="true"]')) continue;
-  const [fore, back] = [luminance(rgba(style.color)), luminance(background(el))];
-  const ratio = (Math.max(fore, back) + 0.05) / (Math.min(fore, back) + 0.05);
-  const size = parseFloat(style.fontSize);
-  const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
-  if (ratio < (large ? 3 : 4.5)) {
-    problems.push(`contrast ${ratio.toFixed(2)}: ${el.textContent.trim().slice(0, 60)}`);
-  }
-}
-return problems;
+if (!el || el === document.body) return null;
+const style = getComputedStyle(el);
+const rect = el.getBoundingClientRect();
+const onScreen = rect.width > 0 && rect.height > 0 && rect.bottom > 0 && rect.right > 0
+  && rect.top < innerHeight && rect.left < innerWidth;
+// An outline drawn outside the element lies on its parent's background.
+const behind = painted(parseFloat(style.outlineOffset) < 0 ? el : el.parentElement);
+const [fore, back] = [luminance(rgba(style.outlineColor)), luminance(behind)];
+return {
+  stop: el.dataset.tabStop === undefined ? null : Number(el.dataset.tabStop),
+  what: el.outerHTML.slice(0, 100),
+  onScreen,
+  ring: style.outlineStyle,
+  width: parseFloat(style.outlineWidth) || 0,
+  contrast: (Math.max(fore, back) + 0.05) / (Math.min(fore, back) + 0.05),
+  shadow: style.boxShadow !== 'none',
+};
 """
 
 
 def problems(browser: Any) -> list[str]:
-    """What the page in `browser` lacks, by the rules above (empty: none)."""
-    found: list[str] = browser.execute_script(SCRIPT)
+    """What the page open in `browser` gets wrong, in words (empty: nothing)."""
+    return [str(v) for v in violations(browser)] + keyboard_problems(browser)
+
+
+def keyboard_problems(browser: Any) -> list[str]:
+    """Tab through the page's first STOPS stops: each in order, on screen, focus visible."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    def tab() -> Any:
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        return browser.execute_script(FOCUSED)
+
+    stops, start = browser.execute_script(MARK)
+    found: list[str] = []
+    for expected in range(start + 1, min(len(stops), start + 1 + STOPS)):
+        focused = tab()
+        # A date or time field is one element of several parts, each a stop of Tab.
+        for _ in range(FIELD_PARTS):
+            if focused is None or focused["stop"] != expected - 1:
+                break
+            focused = tab()
+        if focused is None or focused["stop"] != expected:
+            went = "nowhere" if focused is None else focused["what"]
+            return [*found, f"Tab {expected - start}: focus went to {went}, not {stops[expected]}"]
+        found += _focus_problems(focused)
+    return found
+
+
+def _focus_problems(focused: dict[str, Any]) -> list[str]:
+    what = focused["what"]
+    found = [] if focused["onScreen"] else [f"focused off screen: {what}"]
+    if focused["ring"] == "auto":
+        return found  # the browser's own ring, drawn in two colours for any background
+    if focused["ring"] == "none" or focused["width"] < 2:
+        if not focused["shadow"]:
+            found.append(f"no visible focus: {what}")
+    elif focused["contrast"] < 3:
+        found.append(f"focus outline contrast {focused['contrast']:.2f} (under 3:1): {what}")
     return found
