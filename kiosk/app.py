@@ -83,6 +83,7 @@ class Kiosk:
             else ReaderBridge.from_config(config, kiosk_id, self.controller)
         )
         self.bridge.badge.connect(self.controller.handle_badge)
+        self.bridge.bad_read.connect(self.controller.handle_bad_read)
         self.bridge.state.connect(self.controller.reader_state)
         self.fullscreen = fullscreen
         self._closed = False

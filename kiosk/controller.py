@@ -43,8 +43,9 @@ from kiosk.visitors import VisitorFlow
 from kiosk.worker import Background, DatabaseWorker
 from station import calendar
 from station.checkin import Outcome, TapResult
-from station.credential import Credential
+from station.credential import Credential, ReadFailure
 from station.plans import plan_label
+from station.rules import Presented, Reason
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,13 @@ DONE_S = 4.0  # a confirmation stays this long before the idle screen comes back
 REFRESH_S = 30.0
 DB_RETRY_S = 5.0
 CALENDAR_S = 900.0
+
+# A card refused as such (`Outcome.REFUSED_CARD`), by the rule's reason.
+CARD_PROBLEMS = {
+    Reason.SECURE_REQUIRED: ProblemKind.SECURE_REQUIRED,
+    Reason.AUTH_FAILED: ProblemKind.AUTH_FAILED,
+    Reason.BAD_READ: ProblemKind.BAD_READ,
+}
 
 
 @dataclass
@@ -101,7 +109,8 @@ class KioskController(QObject):
         self.visitors.error.connect(self.visitor_error)
         # Badges wait here while one is handled: each is routed (check-in, enrolment,
         # revocation) by the state its predecessor left, as when taps were synchronous.
-        self._badges: deque[Credential] = deque()
+        # A failed secure read waits as its UID (None if unread) and how it failed.
+        self._badges: deque[tuple[Credential | None, Presented | None]] = deque()
         self._badge_busy = False
         self.idle_timer = self._timer(kiosk.idle_timeout_s, self._idle_timeout, single=True)
         self.done_timer = self._timer(min(DONE_S, kiosk.idle_timeout_s), self.go_idle, single=True)
@@ -318,21 +327,49 @@ class KioskController(QObject):
     # -- badges -----------------------------------------------------------------------
 
     def handle_badge(self, credential: Credential, _at: float = 0.0) -> None:
-        self._badges.append(credential)
+        self._badges.append((credential, None))
+        if not self._badge_busy:
+            self._next_badge()
+
+    def handle_bad_read(self, failure: ReadFailure, uid: Credential | None) -> None:
+        """A secure read failed: tapped as its UID if the reader got one (the check-in
+        rule then says whether that may pass), else refused with the read's reason."""
+        self._badges.append((uid, Presented.failed(failure)))
         if not self._badge_busy:
             self._next_badge()
 
     def _next_badge(self) -> None:
         if not self._badges:
             return
-        credential = self._badges.popleft()
+        credential, presented = self._badges.popleft()
         self._badge_busy = True
+        if presented is not None:
+            self._failed_read(credential, presented)
+            return
+        assert credential is not None  # only a failed read may come without one
         if self.visitors.wants_badge:
             self.visitors.handle_badge(credential, then=self._badge_handled)
         elif self.staff.wants_badge and self.state.screen is Screen.STAFF:
             self.staff.handle_badge(credential, then=self._badge_handled)
         else:
             self.worker.submit(lambda: self.service.tap(credential), self._tapped)
+
+    def _failed_read(self, uid: Credential | None, presented: Presented) -> None:
+        """Enrolment and the visitor's badge take only a card read in full: a failed read
+        there is ignored (the reader's light said so); elsewhere it is a tap."""
+        giving = self.visitors.wants_badge or (
+            self.staff.wants_badge and self.state.screen is Screen.STAFF
+        )
+        if giving:
+            log.info("kiosk: a failed read (%s) is not a badge to give", presented.failure)
+            self._badge_handled()
+        elif uid is None:
+            self.staff.reset()
+            self.pin.reset()
+            self.show(Screen.PROBLEM, ProblemData(CARD_PROBLEMS[presented.refusal().reason]))
+            self._badge_handled()
+        else:
+            self.worker.submit(lambda: self.service.tap(uid, presented), self._tapped)
 
     def _badge_handled(self) -> None:
         self._badge_busy = False
@@ -377,6 +414,9 @@ class KioskController(QObject):
                 self._refused(result, ProblemKind.UNKNOWN)
             case Outcome.REVOKED:
                 self._refused(result, ProblemKind.REVOKED)
+            case Outcome.REFUSED_CARD:
+                assert result.reason is not None
+                self._refused(result, CARD_PROBLEMS[result.reason])
             case _:  # mypy checks that every outcome is handled above
                 assert_never(result.outcome)
 

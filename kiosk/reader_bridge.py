@@ -31,7 +31,7 @@ ReaderFactory = Callable[[Callable[[ReaderEvent], None]], Reader]
 class ReaderBridge(QObject):
     badge = Signal(object, float)  # Credential, monotonic time the reader saw it
     state = Signal(bool, str)  # available, detail
-    bad_read = Signal(str)
+    bad_read = Signal(object, object)  # ReadFailure, the card's UID credential or None
 
     def __init__(self, factory: ReaderFactory, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -86,4 +86,5 @@ class ReaderBridge(QObject):
         elif isinstance(event, ReaderState):
             self.state.emit(event.available, event.detail)
         elif isinstance(event, BadRead):
-            self.bad_read.emit(event.detail)
+            log.info("kiosk reader: %s (%s)", event.reason, event.detail)
+            self.bad_read.emit(event.reason, event.uid)

@@ -42,6 +42,9 @@ class ProblemKind(enum.StrEnum):
     UNKNOWN = "unknown"
     REVOKED = "revoked"
     DATABASE = "database"
+    SECURE_REQUIRED = "secure_required"  # a plain UID where a secure badge is needed
+    AUTH_FAILED = "auth_failed"  # a secure badge that did not prove itself (a copy?)
+    BAD_READ = "bad_read"  # a secure read cut short: try again
 
 
 class Unsaved(enum.StrEnum):

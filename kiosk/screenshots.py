@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from hardware.readers.sim import parse_badge
 from station import registry, staff_pin
 from station.config import StationConfig
 from station.config.connections import DatabaseConfig
@@ -29,7 +30,7 @@ UIDS = {
     "alice": "04A1B2C3",
     "bob": "04000001",
     "carl": "04000002",
-    "dana": "04000003",
+    "dana": "secure:5354010123456789ABCDEF0123456789",  # staff mode needs a secure badge
     "unknown": "04DEADBEEF",
     "blank": "04C0FFEE",
 }
@@ -74,7 +75,7 @@ def _demo_database(config: StationConfig, url: str) -> None:
                 home_commune="62765",
             )
             uid = UIDS.get(key) or f"04E0000{key[-1]}"
-            badge = registry.enroll_badge(session, member, Credential.uid(uid), config.badge_key)
+            badge = registry.enroll_badge(session, member, parse_badge(uid), config.badge_key)
             if key == "carl":
                 registry.revoke_badge(session, badge)
             if kind is MemberKind.STAFF:
@@ -164,7 +165,7 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
                 return run
 
             def tap(key: str) -> None:
-                ctl.handle_badge(Credential.uid(UIDS[key]))
+                ctl.handle_badge(parse_badge(UIDS[key]))
                 ctl.worker.drain()
 
             def staff_tab(index: int) -> Callable[[], None]:
@@ -182,7 +183,7 @@ def render_all(config: StationConfig, out_dir: Path, kiosk_id: str | None = None
 
             def pin_pad() -> None:
                 """After one wrong PIN, four digits typed again."""
-                dana = kiosk.service.tap(Credential.uid(UIDS["dana"])).member_id
+                dana = kiosk.service.tap(parse_badge(UIDS["dana"])).member_id
                 assert dana is not None
                 kiosk.service.check_pin(dana, STAFF_PIN)  # no wrong PIN before each picture
                 tap("dana")

@@ -24,11 +24,12 @@ from station import registry, staff_pin
 from station.checkin import Desk, Presence, TapResult
 from station.commands_log import LoggedCommand, last_commands
 from station.config import StationConfig
-from station.credential import Credential
+from station.credential import Credential, CredentialKind
 from station.db import AgentStatus, BadgeStatus, Member, make_engine
 from station.db.live import live_rows
 from station.protocol.vocabulary import AgentKind
 from station.refusals import open_count
+from station.rules import Presented
 from station.staff_pin import PinCheck, PinOutcome
 from station.today import (
     DayHours,
@@ -127,10 +128,14 @@ class KioskService:
 
     # -- the entrance -----------------------------------------------------------------
 
-    def tap(self, credential: Credential) -> TapResult:
+    def tap(self, credential: Credential, presented: Presented | None = None) -> TapResult:
+        """A badge tapped; `presented` only for a failed secure read (`credential` is then
+        the card's UID), otherwise what the credential's kind says."""
         badge_hash = credential.keyed_hash(self.config.badge_key)
+        if presented is None:
+            presented = Presented.of(credential.kind is CredentialKind.SECURE)
         with self._session() as session:
-            return self.desk.tap(session, badge_hash, self.clock())
+            return self.desk.tap(session, badge_hash, self.clock(), presented)
 
     def choose_purpose(self, visit_id: uuid.UUID, purpose: str) -> None:
         with self._session() as session:

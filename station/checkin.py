@@ -40,6 +40,7 @@ from station.db.live import live_get
 from station.errors import NotFound, StationError
 from station.fields import Field, FieldRefused, clean_email, clean_text
 from station.first_visits import first_days, record_first_visits
+from station.rules import UID, Presented, Reason
 from station.schedule import Schedule
 
 CLOSING = "closing"  # checkout_reason of the automatic check-out at closing time
@@ -86,6 +87,9 @@ class Outcome(enum.StrEnum):
     UNKNOWN = "unknown"
     REVOKED = "revoked"
     STAFF = "staff"  # a staff badge: opens staff mode, no visit
+    # Not this card: a plain UID where a secure badge is needed, or a failed secure read
+    # (`TapResult.reason` says which: secure_required, auth_failed, bad_read).
+    REFUSED_CARD = "refused_card"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,7 @@ class TapResult:
     time_spent: dt.timedelta | None = None
     membership_ended: dt.date | None = None  # EXPIRED: last day of the latest membership
     plan: str = ""  # WELCOME: the plan of the membership covering today ("" for none)
+    reason: Reason | None = None  # REFUSED_CARD: why
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +124,8 @@ class Desk:
         timezone: str,
         purposes: Mapping[str, str],
         schedule: Schedule,
+        *,
+        staff_requires_secure: bool = False,
     ) -> None:
         if not purposes:
             raise ValueError("at least one purpose is needed to check people in")
@@ -127,6 +134,7 @@ class Desk:
         self.zone = ZoneInfo(timezone)
         self.purposes = dict(purposes)  # purpose id -> space, in display order
         self.schedule = schedule  # its closing times check everyone out
+        self.staff_requires_secure = staff_requires_secure  # staff mode: secure badges only
 
     @classmethod
     def from_config(cls, config: StationConfig, kiosk_id: str) -> Desk:
@@ -137,20 +145,33 @@ class Desk:
             config.site.timezone,
             {p.id: p.space for p in config.purposes},
             config.schedule(kiosk.schedule),
+            staff_requires_secure=kiosk.staff_requires_secure,
         )
 
     # -- badge taps -------------------------------------------------------------------
 
-    def tap(self, session: Session, badge_hash: str, now: dt.datetime) -> TapResult:
-        """What a tap of this credential means now; records the check-in or check-out."""
+    def tap(
+        self, session: Session, badge_hash: str, now: dt.datetime, presented: Presented = UID
+    ) -> TapResult:
+        """What a tap of this credential means now; records the check-in or check-out.
+
+        The secure-badge policy is `station.rules.decide`'s: a secure-only member's UID
+        (or a failed secure read falling back on it) is refused, and so is staff's where
+        staff mode needs a secure badge; a failed read of an unknown UID names the read."""
         found = lookup(session, badge_hash)
         if found is None:
+            if presented.failure is not None:
+                return TapResult(Outcome.REFUSED_CARD, reason=presented.refusal().reason)
             return TapResult(Outcome.UNKNOWN)
         facts, badge = found
         member = badge.member
         if facts.revoked:
             return TapResult(Outcome.REVOKED, member.id, member.first_name)
-        if member.kind is MemberKind.STAFF:
+        staff = member.kind is MemberKind.STAFF
+        if not presented.secure and (facts.secure_only or (staff and self.staff_requires_secure)):
+            refusal = presented.refusal().reason
+            return TapResult(Outcome.REFUSED_CARD, member.id, member.first_name, reason=refusal)
+        if staff:
             return TapResult(Outcome.STAFF, member.id, member.first_name)
         visit = self.open_visit(session, member.id)
         if visit is not None and now - visit.checked_in_at < REPEAT_TAP:

@@ -67,7 +67,10 @@ class SimReader(Reader):
         self._server: SimSocketServer | None = None
 
     def present(self, uid: str | bytes | Credential, at: float | None = None) -> None:
-        """Put a badge on the reader (a hex UID, raw bytes or a credential)."""
+        """Put a badge on the reader (a UID's raw bytes, a credential, or a text as
+        `parse_badge` reads it: a hex UID or ``secure:HEX``)."""
+        if isinstance(uid, str):
+            uid = parse_badge(uid)
         credential = uid if isinstance(uid, Credential) else Credential.uid(uid)
         self._card_present(credential, at)
 

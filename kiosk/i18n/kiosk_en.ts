@@ -181,67 +181,97 @@
 <context>
     <name>ProblemView</name>
     <message>
-        <location filename="../views/problem.py" line="53"/>
+        <location filename="../views/problem.py" line="54"/>
         <source>Entrer comme visiteur</source>
         <translation>Come in as a visitor</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="54"/>
+        <location filename="../views/problem.py" line="55"/>
         <source>Retour</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="57"/>
+        <location filename="../views/problem.py" line="58"/>
         <source>Un membre de l&apos;équipe d&apos;accueil peut vous aider : il se trouve au comptoir, à droite de l&apos;entrée.</source>
         <translation>A member of the welcome team can help you: you will find them at the desk, to the right of the entrance.</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="66"/>
+        <location filename="../views/problem.py" line="67"/>
         <source>Bonjour %1,</source>
         <translation>Hello %1,</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="67"/>
+        <location filename="../views/problem.py" line="68"/>
         <source>votre adhésion a expiré</source>
         <translation>your membership has expired</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="73"/>
+        <location filename="../views/problem.py" line="74"/>
         <source>Elle a pris fin le %1.</source>
         <translation>It ended on %1.</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="77"/>
+        <location filename="../views/problem.py" line="78"/>
         <source>Vous pouvez la renouveler à l&apos;accueil, c&apos;est gratuit et rapide.</source>
         <translation>You can renew it at the front desk: it is free and quick.</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="80"/>
+        <location filename="../views/problem.py" line="81"/>
         <source>Ce badge n&apos;est pas enregistré</source>
         <translation>This badge is not registered</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="83"/>
+        <location filename="../views/problem.py" line="84"/>
         <source>Il n&apos;est relié à aucun compte. L&apos;accueil peut l&apos;associer à votre nom en une minute.</source>
         <translation>It is not linked to anyone. The front desk can link it to your name in a minute.</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="88"/>
+        <location filename="../views/problem.py" line="89"/>
         <source>Ce badge a été désactivé</source>
         <translation>This badge has been deactivated</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="90"/>
+        <location filename="../views/problem.py" line="91"/>
         <source>Il a été déclaré perdu ou rendu. Demandez un nouveau badge à l&apos;accueil.</source>
         <translation>It was reported lost or returned. Ask for a new badge at the front desk.</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="93"/>
+        <location filename="../views/problem.py" line="94"/>
+        <source>Ce badge ne suffit pas ici</source>
+        <translation>This badge is not enough here</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="97"/>
+        <source>Il faut un badge sécurisé : présentez le vôtre, ou demandez-en un à l&apos;accueil.</source>
+        <translation>A secure badge is needed: show yours, or ask the front desk for one.</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="101"/>
+        <source>Ce badge n&apos;a pas pu être vérifié</source>
+        <translation>This badge could not be verified</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="104"/>
+        <source>Il n&apos;a pas prouvé qu&apos;il est un badge de ce lieu. Demandez à l&apos;accueil de le contrôler.</source>
+        <translation>It did not prove that it is one of this place&apos;s badges. Ask the front desk to check it.</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="109"/>
+        <source>Badge mal lu</source>
+        <translation>Badge not read</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="111"/>
+        <source>Il a quitté le lecteur trop tôt. Reposez-le et gardez-le immobile.</source>
+        <translation>It left the reader too soon. Put it back and hold it still.</translation>
+    </message>
+    <message>
+        <location filename="../views/problem.py" line="114"/>
         <source>Le système d&apos;accueil est momentanément indisponible</source>
         <translation>The check-in system is briefly unavailable</translation>
     </message>
     <message>
-        <location filename="../views/problem.py" line="95"/>
+        <location filename="../views/problem.py" line="116"/>
         <source>Votre passage n&apos;a pas pu être enregistré. Réessayez dans un instant.</source>
         <translation>Your visit could not be recorded. Please try again in a moment.</translation>
     </message>

@@ -1,4 +1,5 @@
-"""Badges that cannot check in: expired membership, unknown, revoked; or no database.
+"""Badges that cannot check in: expired membership, unknown, revoked, not secure enough
+or not read in full; or no database.
 
 Never a dead end: each says what to do and whom to ask, and offers the visitor
 sign-in so that nobody is turned away at the door.
@@ -88,6 +89,26 @@ class ProblemView(QWidget):
             self.headline.setText(self.tr("Ce badge a été désactivé"))
             self.explain.setText(
                 self.tr("Il a été déclaré perdu ou rendu. Demandez un nouveau badge à l'accueil.")
+            )
+        elif kind is ProblemKind.SECURE_REQUIRED:
+            self.headline.setText(self.tr("Ce badge ne suffit pas ici"))
+            self.explain.setText(
+                self.tr(
+                    "Il faut un badge sécurisé : présentez le vôtre, ou demandez-en un à l'accueil."
+                )
+            )
+        elif kind is ProblemKind.AUTH_FAILED:
+            self.headline.setText(self.tr("Ce badge n'a pas pu être vérifié"))
+            self.explain.setText(
+                self.tr(
+                    "Il n'a pas prouvé qu'il est un badge de ce lieu. "
+                    "Demandez à l'accueil de le contrôler."
+                )
+            )
+        elif kind is ProblemKind.BAD_READ:
+            self.headline.setText(self.tr("Badge mal lu"))
+            self.explain.setText(
+                self.tr("Il a quitté le lecteur trop tôt. Reposez-le et gardez-le immobile.")
             )
         elif kind is ProblemKind.DATABASE:
             self.headline.setText(self.tr("Le système d'accueil est momentanément indisponible"))

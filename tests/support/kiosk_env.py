@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hardware.readers.sim import parse_badge
 from kiosk.screens import Screen
 from station import registry, staff_pin
 from station.config import StationConfig
@@ -22,7 +23,11 @@ from station.seed import seed_site
 PARIS = ZoneInfo("Europe/Paris")
 TUESDAY_10H = dt.datetime(2026, 11, 24, 10, 0, tzinfo=PARIS).astimezone(dt.UTC)
 
-ALICE, EXPIRED, REVOKED, STAFF, BLANK = "04A1B2C3", "04000001", "04000002", "04000003", "04C0FFEE"
+ALICE, EXPIRED, REVOKED, BLANK = "04A1B2C3", "04000001", "04000002", "04C0FFEE"
+# Staff mode asks for a secure badge (`staff_requires_secure`): Dana's is one, as the
+# simulated reader presents a DESFire read in full; her old plain badge is STAFF_UID.
+STAFF = "secure:5354010123456789ABCDEF0123456789"
+STAFF_UID = "04000003"
 STAFF_PIN = "2468"  # Dana's
 
 
@@ -40,7 +45,8 @@ class Clock:
 
 
 def populate(session: Session, config: StationConfig) -> None:
-    """Alice (member), Bob (expired), Carl (revoked badge), Dana (staff, PIN `STAFF_PIN`)."""
+    """Alice (member), Bob (expired), Carl (revoked badge), Dana (staff, PIN `STAFF_PIN`,
+    a secure badge and a plain one)."""
     seed_site(session, config)
     key = config.badge_key
     people = [
@@ -59,11 +65,12 @@ def populate(session: Session, config: StationConfig) -> None:
             today=dt.date(2026, 1, 1),
             email=f"{first.lower()}@ex.org",
         )
-        badge = registry.enroll_badge(session, member, Credential.uid(uid), key)
+        badge = registry.enroll_badge(session, member, parse_badge(uid), key)
         if uid == REVOKED:
             registry.revoke_badge(session, badge)
         if kind is MemberKind.STAFF:
             staff_pin.set_pin(session, member, STAFF_PIN)
+            registry.enroll_badge(session, member, Credential.uid(STAFF_UID), key)
     session.commit()
 
 
