@@ -18,11 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station.db import AccessEvent, Visit, make_engine
+from station.demo.data import PEOPLE
 from tests.support.config import write_config
 from tests.support.net import free_port, listening
 from tests.support.wait import wait_for
 
 STATION = [sys.executable, "-m", "station.cli.main"]
+INES = next(p for p in PEOPLE if p.first_name == "Inès")  # a coworking resident, 24/7
 # The demo is a dozen processes starting on a busy machine: wait long, poll gently.
 SLOW, POLL = 60.0, 0.2
 # What the demo prints of its console (station.cli.demo._start_console).
@@ -151,7 +153,7 @@ def test_demo_runs_a_whole_site_and_stops_cleanly(tmp_path: Path) -> None:
             )
 
         def granted_once_grants_arrive() -> bool:
-            tap("front-door", "04F6A7B8")  # Inès: a coworking resident, 24/7
+            tap("front-door", INES.secure_tap)  # her 24/7 plan asks for her secure badge
             try:
                 wait_for(
                     lambda: ("front-door", "granted", "granted") in _events(site_url),
@@ -165,24 +167,26 @@ def test_demo_runs_a_whole_site_and_stops_cleanly(tmp_path: Path) -> None:
         wait_for(granted_once_grants_arrive, timeout=90, what="the front door to grant Inès")
         tap("laser-cutter", "04B2C3D4")  # Lucas: not trained
         tap("front-door", "04FFFFFF")  # nobody's badge
+        tap("front-door", INES.uid)  # her plain UID: not enough for a 24/7 plan
         wait_for(
             lambda: (
                 {
                     ("laser-cutter", "denied", "training_missing"),
                     ("front-door", "denied", "unknown_badge"),
+                    ("front-door", "denied", "secure_required"),
                 }
                 <= set(_events(site_url))
             ),
             timeout=SLOW,
             interval=POLL,
-            what="both refusals",
+            what="the three refusals",
         )
         if with_kiosk:
             kiosk_socket = tmp_path / "var" / "sim" / "entrance.sock"
             wait_for(kiosk_socket.exists, timeout=SLOW, interval=POLL, what="the kiosk to start")
             # The site already holds the demo's three months of history (station.demo.history).
             before = _visits(site_url)
-            tap("entrance", "04F6A7B8")  # Inès checks in at the kiosk
+            tap("entrance", INES.uid)  # Inès checks in at the kiosk: her UID is enough there
             wait_for(
                 lambda: _visits(site_url) == before + 1,
                 timeout=SLOW,

@@ -88,6 +88,8 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
             table.add_column(column)
         for person in PEOPLE:
             table.add_row(person.uid, f"{person.first_name} {person.last_name}", person.shows)
+            if person.secure:
+                table.add_row(person.secure_tap, "", "the same person's secure badge")
         table.add_row(UNKNOWN_UID, "—", "unknown badge")
         ctx.console.print(table)
         for line in web_lines:

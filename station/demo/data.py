@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station import registry, staff_pin
-from station.credential import Credential
+from station.credential import Credential, CredentialKind
 from station.db import BadgeStatus, Member, MemberKind, utcnow
 
 
@@ -26,6 +26,14 @@ class DemoPerson:
     shows: str = ""
     plan: str = "member"
     pin: str = ""  # staff: the PIN the kiosk asks after the badge
+    # A secure badge too (a DESFire's credential, tapped as `secure:HEX`): staff mode
+    # and 24/7 plans ask for one (docs/access.md, "Secure badges: policy").
+    secure: str = ""
+
+    @property
+    def secure_tap(self) -> str:
+        """What `station reader tap` takes for the secure badge ('' if none)."""
+        return f"secure:{self.secure}" if self.secure else ""
 
 
 PEOPLE = (
@@ -37,9 +45,10 @@ PEOPLE = (
         "62765",
         365,
         ("laser", "printer-3d"),
-        shows="staff: staff mode at the kiosk (PIN 1234), passes lockdown, clears the "
-        "laser cutter's check after each session",
+        shows="staff: staff mode at the kiosk with her secure badge (PIN 1234), passes "
+        "lockdown, clears the laser cutter's check after each session",
         pin="1234",
+        secure="5354010ADA0000000000000000000001",
     ),
     DemoPerson(
         "Inès",
@@ -50,8 +59,9 @@ PEOPLE = (
         365,
         ("printer-3d",),
         plan="resident",
-        shows="coworking resident: the front door at any hour, day or night; "
-        "the laser cutter only in fablab hours",
+        shows="coworking resident: the front door at any hour with her secure badge "
+        "(her plain UID: secure_required); the laser cutter only in fablab hours",
+        secure="5354010ADA0000000000000000000002",
     ),
     DemoPerson(
         "Camille",
@@ -117,6 +127,11 @@ def seed_people(session: Session, key: bytes, today: dt.date | None = None) -> b
         badge = registry.enroll_badge(
             session, member, Credential.uid(person.uid), key, label="badge de démonstration"
         )
+        if person.secure:
+            secure = Credential(CredentialKind.SECURE, bytes.fromhex(person.secure))
+            registry.enroll_badge(
+                session, member, secure, key, label="badge sécurisé de démonstration"
+            )
         for code in person.trainings:
             registry.grant_training(session, member, code, granted_by="demo")
         if person.revoked:
