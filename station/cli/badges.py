@@ -1,10 +1,11 @@
-"""`station badge enroll|revoke|list`."""
+"""`station badge enroll|revoke|list` (and issue|format: station/cli/badge_card.py)."""
 
 from __future__ import annotations
 
 import argparse
 
 from station import registry
+from station.cli import badge_card
 from station.cli.context import Context
 from station.credential import Credential
 from station.db import Badge, BadgeStatus
@@ -28,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing = commands.add_parser("list", help="list badges")
     listing.add_argument("--member", help="only this member's badges")
     listing.set_defaults(handler=run_list)
+    badge_card.register(commands)  # issue, format: DESFire cards on a PC/SC reader
 
 
 def run_enroll(args: argparse.Namespace, ctx: Context) -> int:
