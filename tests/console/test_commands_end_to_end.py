@@ -1,54 +1,47 @@
 """Commands from the office, end to end, in a real browser: the console on a PostgreSQL
 central, the site's sync (woken by NOTIFY), and the front door's agent running in a
-thread on gpiozero's mock pins, over the test broker.
+thread on gpiozero's mock pins, over the test broker (tests/support/console_end_to_end.py).
 
 The site's sync and the agent sign, send and check commands by the real time, so this
-test's console clock is the real time too (the only console test that reads it).
+test's console clock is the real time too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from gpiozero.pins.mock import MockFactory
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.accounts import add_account
-from door_agent.agent import Agent
 from station import registry
-from station.config import StationConfig, load_config
+from station.config import StationConfig
 from station.credential import Credential
-from station.db import AccessEvent, Badge, make_engine, upgrade
+from station.db import AccessEvent, Badge
 from station.db.staff import Role
-from station.seed import seed_site
 from sync import central
-from sync.service import SyncService
 from tests.console.conftest import PASSWORD, Clock
 from tests.support.agents import RunningAgent
 from tests.support.browser import click_and_wait, needs_chromium
-from tests.support.config import ANY_HOUR
-from tests.support.mqtt import BrokerAddress
+from tests.support.console_end_to_end import (  # noqa: F401 (fixtures)
+    DOOR,
+    LiveSite,
+    central_engine_fixture,
+    config_fixture,
+    live_site_fixture,
+    wall_clock_fixture,
+)
 from tests.support.wait import wait_for
 
 pytestmark = [needs_chromium, pytest.mark.mqtt]
 
-DOOR = "front-door"
 UID = "04C0FFEE"
 MANAGER = "manager-e2e@example.org"
-
-
-class WallClock(Clock):
-    def __call__(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -61,45 +54,18 @@ class RunningSite:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return WallClock()
-
-
-@pytest.fixture
-def central_engine(pg_migrated_url: str) -> Iterator[Engine]:
-    engine = make_engine(pg_migrated_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def config(
-    config_factory: Callable[..., Path], pg_migrated_url: str, mqtt_broker: BrokerAddress
-) -> StationConfig:
-    agent = {"schedule": "always", "pins": {"contact": 0}, "reader": {"debounce_s": 0}}
-    return load_config(
-        config_factory(
-            {
-                "site": {"id": f"t-{uuid.uuid4().hex[:12]}"},
-                "central": {"url": pg_migrated_url, "poll_interval_s": 60},
-                **ANY_HOUR,
-                "agents": {DOOR: agent},
-            }
-        )
-    )
+def door_settings() -> dict[str, Any]:
+    return {"schedule": "always", "pins": {"contact": 0}, "reader": {"debounce_s": 0}}
 
 
 @pytest.fixture
 def running(
-    config: StationConfig, central_engine: Engine, sessions: sessionmaker[Session], clock: Clock
-) -> Iterator[RunningSite]:
-    url = config.resolve_url(config.database.url)
-    upgrade(url)
-    site = make_engine(url)
-    with Session(site) as db, db.begin():
-        seed_site(db, config)
+    live_site: LiveSite, central_engine: Engine, sessions: sessionmaker[Session], clock: Clock
+) -> RunningSite:
+    """The live site, with Eve and her badge at central (in the agent's grants) and the
+    site's manager's account."""
+    config, agent = live_site.config, live_site.agent
     with central.session(central_engine) as db:
-        seed_site(db, config)
         eve = registry.add_member(
             db, "Eve", "Durand", membership_until=dt.date(2099, 1, 1), today=dt.date(2026, 1, 1)
         )
@@ -107,25 +73,13 @@ def running(
         member_id, badge_id = eve.id, badge.id
     with sessions() as db, db.begin():
         add_account(db, MANAGER, PASSWORD, Role.MANAGER, clock(), config.site.id)
-    service = SyncService(config, site_engine=site, central_engine=central_engine)
-    stop = threading.Event()
-    thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
-    factory = MockFactory()
-    agent = RunningAgent(
-        Agent(config, DOOR, pin_factory=factory, kernel_synced=lambda: True), factory
+    held = agent.hash(UID)
+    wait_for(
+        lambda: agent.call(lambda: agent.agent.store.lookup(held)[0]) is not None,
+        timeout=30,
+        what="Eve's badge in the agent's grants",
     )
-    with service:
-        thread.start()
-        try:
-            wait_for(lambda: agent.call(lambda: agent.agent.store.version) >= 1, timeout=30)
-            yield RunningSite(config, site, agent, member_id, badge_id)
-        finally:
-            agent.stop()
-            agent.agent.close()
-            stop.set()
-            service.wake()
-            thread.join(10)
-    site.dispose()
+    return RunningSite(config, live_site.site, agent, member_id, badge_id)
 
 
 def log_in(browser: Any, served: str, path: str) -> None:
