@@ -36,6 +36,7 @@ WRONG = """<!doctype html><html><head><title>Wrong</title>
 <button type="button"></button>
 <label for="twice">One</label><input id="twice"><input id="twice" aria-labelledby="twice">
 <a href="/somewhere">Ringless link</a>
+<a href="/elsewhere" style="position: absolute; left: -999px">Out of sight</a>
 </main></body></html>"""
 
 
@@ -50,6 +51,7 @@ def test_every_page_in_both_languages(
     found: list[str] = []
     pages: list[str] = []
     for lang, page in tour(browser, served, accounts, PASSWORD, seeded):
+        assert "/login?next=" not in browser.current_url, f"{page.name}: sent to /login"
         found += [f"{page.name}-{lang}: {p}" for p in problems(browser)]
         pages.append(f"{page.name}-{lang}")
     for lang in LANGUAGES:  # logged in as the tour's last role, reception
@@ -81,10 +83,15 @@ def test_the_checks_find_a_wrong_page(browser: Any) -> None:
     )
     walk = keyboard_problems(browser)
     assert walk[0] == 'no visible focus: <input type="text" name="nameless" data-tab-stop="0">'
-    assert walk[-1] == (
+    assert walk[-3] == (
         'no visible focus: <a href="/somewhere" data-tab-stop="4">Ringless link</a>'
     )
-    assert len(walk) == 5  # the two fields of one id, the button and the link too
+    hidden = (
+        '<a href="/elsewhere" style="position: absolute; left: -999px" data-tab-stop="5">'
+        "Out of sight</a>"
+    )
+    assert walk[-2:] == [f"focused off screen: {hidden}", f"no visible focus: {hidden}"]
+    assert len(walk) == 7  # the two fields of one id and the button too
 
 
 def test_a_changed_axe_core_is_refused(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """Every page of the console (tests/support/console_pages.py) in French and English, in
 Debian's Chromium against uvicorn on one seeded data set: each renders (not sent to
-/login, no error in the browser's log, the right lang), passes the accessibility basics
-(tests/support/accessibility.py), and is photographed.
+/login, no error in the browser's log, the right lang) and is photographed. (The same
+tour checks their accessibility: tests/console/test_accessibility.py.)
 
 As `station kiosk --screenshots DIR` does for the kiosk, the pictures go to a directory:
 a temporary one in every run, `docs/console/` (`<name>-<lang>.png`) when asked:
@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import os
 import struct
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +26,10 @@ from console.app import create_app
 from station.config.loader import load_config
 from station.db.staff import Role
 from tests.console.conftest import BADGE_KEY, PASSWORD, TIMEZONE, Clock
-from tests.support.accessibility import problems
-from tests.support.browser import click_and_wait, needs_chromium
-from tests.support.console_data import Seeded, seed
-from tests.support.console_pages import PAGES, ConsolePage
+from tests.support.browser import needs_chromium
+from tests.support.console_data import seed
+from tests.support.console_pages import PAGES
+from tests.support.console_tour import tour
 
 pytestmark = needs_chromium
 
@@ -68,17 +67,9 @@ def test_every_page_in_both_languages(
     seeded = seed(sessions, clock(), BADGE_KEY)
     failures: list[str] = []
     written: list[Path] = []
-    for lang in ("fr", "en"):
-        browser.get(f"{served}/language/{lang}?next=/login")
-        for role, page in _by_role(PAGES):
-            if role is not None or page is None:
-                _log_in(browser, served, accounts, role)
-            if page is None:
-                continue
-            url = f"{served}{_path(page, seeded)}"
-            browser.get(url)
-            failures += [f"{page.name}-{lang}: {p}" for p in _checked(browser, served, lang)]
-            written.append(_shoot(browser, out / f"{page.name}-{lang}.png"))
+    for lang, page in tour(browser, served, accounts, PASSWORD, seeded):
+        failures += [f"{page.name}-{lang}: {p}" for p in _checked(browser, served, lang)]
+        written.append(_shoot(browser, out / f"{page.name}-{lang}.png"))
     assert failures == []
     assert len(written) == 2 * len(PAGES)
     for stale in set(out.glob("*.png")) - set(written):
@@ -87,38 +78,6 @@ def test_every_page_in_both_languages(
         header = path.read_bytes()[:24]
         assert header[:8] == b"\x89PNG\r\n\x1a\n"
         assert struct.unpack(">I", header[16:20])[0] == WIDTH
-
-
-def _by_role(pages: list[ConsolePage]) -> Iterator[tuple[Role | None, ConsolePage | None]]:
-    """Pages grouped by role, logged-out ones first: (role, None) says log in as role."""
-    roles = sorted({p.role for p in pages}, key=lambda r: "" if r is None else r.value)
-    for role in roles:
-        yield role, None
-        for page in pages:
-            if page.role is role:
-                yield role, page
-
-
-def _log_in(browser: Any, served: str, accounts: dict[Role, str], role: Role | None) -> None:
-    from selenium.webdriver.common.by import By
-
-    browser.delete_cookie("station_console")  # the language cookie stays
-    if role is None:
-        return
-    browser.get(f"{served}/login")
-    browser.find_element(By.ID, "email").send_keys(accounts[role])
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.login button"))
-    assert browser.get_cookie("station_console") is not None
-
-
-def _path(page: ConsolePage, seeded: Seeded) -> str:
-    try:
-        return page.path.format(member=seeded.member, site=seeded.site)
-    except KeyError as exc:
-        raise AssertionError(
-            f"{page.name}: no seeded value for {exc} (tests/support/console_data.py)"
-        ) from None
 
 
 def _checked(browser: Any, served: str, lang: str) -> list[str]:
@@ -134,7 +93,7 @@ def _checked(browser: Any, served: str, lang: str) -> list[str]:
     found += [f"image not drawn: {src}" for src in browser.execute_script(broken)]
     logged = browser.get_log("browser")
     found += [f"browser: {e['message']}" for e in logged if e["level"] == "SEVERE"]
-    return found + problems(browser)
+    return found
 
 
 def _shoot(browser: Any, path: Path) -> Path:

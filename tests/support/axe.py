@@ -20,8 +20,8 @@ SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
 SOURCE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
 # Best practices (not tagged WCAG) kept on top of the tags: a page's outline for a screen
-# reader (one h1, no level skipped, landmarks holding all content) and no positive
-# tabindex, which would break the keyboard's order.
+# reader (one h1, no level skipped, landmarks holding all content), no positive tabindex
+# (it would break the keyboard's order) and a skip link that leads somewhere (RGAA 12.7).
 BEST_PRACTICES = (
     "page-has-heading-one",
     "heading-order",
@@ -29,6 +29,7 @@ BEST_PRACTICES = (
     "landmark-unique",
     "region",
     "tabindex",
+    "skip-link",
 )
 
 # axe.run's promise handed to selenium's callback, cut down to what a failure message
