@@ -173,3 +173,20 @@ def named_by_open_refusal(
         for c in candidates(session, site_id, LIST_LIMIT)
         if c.why is Why.REFUSAL
     )
+
+
+def purge_resolved(session: Session, before: dt.datetime, now: dt.datetime) -> int:
+    """Resolved refusals dealt with before `before` (the retention period), emptied
+    of what names anyone (central's words, the row's and the people's ids) and
+    tombstoned, through the ORM so that central's flush gives each a revision and the
+    sites' copies go too. How many."""
+    resolved = session.scalars(
+        select(CentralRefusal).where(live(CentralRefusal), CentralRefusal.resolved_at < before)
+    ).all()
+    for refusal in resolved:
+        refusal.detail = ""
+        refusal.entity_id = ""
+        refusal.member_id = refusal.other_member_id = None
+        refusal.deleted_at = now
+    session.flush()
+    return len(resolved)

@@ -10,7 +10,8 @@ into the cells any row that arrived for an already frozen day since the last pur
 is lost before it is uploaded: the frozen days stop before the first day with a row
 not uploaded yet. A visitor is forgotten after `visitor_days` without a visit; the
 purge keeps when each visitor was last seen (`VisitorLastSeen`) as it deletes the
-visits that said it. The refusals kept for staff go after `movement_days` too. Last,
+visits that said it. The refusals kept for staff go after `movement_days` too, and,
+at central, the refusals of its uploads resolved that long ago (`station.refusals`). Last,
 the entry roll-ups of the days changed since the last purge are summed again
 (`station.rollups`). The purge is a list of steps (`STEPS`), run in order.
 docs/privacy.md says all of this.
@@ -55,6 +56,7 @@ from station.db.live import live
 from station.people import freeze_before_purge
 from station.periods import first_whole_day
 from station.privacy import forget
+from station.refusals import purge_resolved
 from station.rollups import roll_up
 
 
@@ -65,6 +67,7 @@ class PurgeResult:
     sessions_deleted: int
     visitors_forgotten: int
     rejections_deleted: int = 0
+    refusals_purged: int = 0  # central's resolved refusals (station.refusals.purge_resolved)
     late_days_folded: int = 0  # frozen days whose late rows were added to the figures
     days_rolled_up: int = 0  # days whose entry roll-ups were summed again (station.rollups)
 
@@ -362,6 +365,13 @@ def _delete_rejections(session: Session, scope: Scope) -> int:
     )
 
 
+def _purge_refusals(session: Session, scope: Scope) -> int:
+    # Central's own (`central_refusals`); a site's copies go with their tombstones.
+    if scope.site_id is not None:
+        return 0
+    return purge_resolved(session, scope.cutoff, scope.now)
+
+
 # In order: visitors are judged on their visits before those go; the days are frozen
 # (and their late rows folded) before their rows go; the roll-ups, once a day, last.
 STEPS: tuple[tuple[str, Step], ...] = (
@@ -371,6 +381,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("sessions_deleted", _delete_sessions),
     ("events_deleted", _delete_events),
     ("rejections_deleted", _delete_rejections),
+    ("refusals_purged", _purge_refusals),
     ("days_rolled_up", lambda session, scope: roll_up(session.connection(), scope.site_id)),
 )
 

@@ -163,6 +163,7 @@ def test_dry_run_counts_what_a_purge_removes_and_changes_nothing(
         "events_deleted": 1,
         "sessions_deleted": 0,
         "rejections_deleted": 1,
+        "refusals_purged": 0,
         "late_days_folded": 0,
         "days_rolled_up": 0,
     }

@@ -1,11 +1,14 @@
 """`station purge --central` erases stale visitors the way sites see: new revisions on the
-tombstones, so the next `sync_down` forgets the visitor at the site (and its agents)."""
+tombstones, so the next `sync_down` forgets the visitor at the site (and its agents); and
+it empties the refusals resolved past the retention period, at central and at the sites."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
@@ -15,12 +18,15 @@ from station import registry
 from station.cli.main import main
 from station.credential import Credential
 from station.db import Badge, Member, MemberKind
+from station.db.refusals import CentralRefusal, RefusalReason
 from station.privacy import ERASED
+from station.retention import purge
 from sync import central
 from sync.down import sync_down
 from tests.sync.support import KEY
 
 LONG_AGO = dt.datetime(2020, 1, 6, 10, tzinfo=dt.UTC)  # years past any visitor_days
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def _stale_visitor(central_engine: Engine) -> None:
@@ -122,3 +128,63 @@ def test_an_erasure_from_central_unlinks_the_history_at_the_site(
         assert db.scalars(select(Visit.member_id)).all() == [None]
         assert db.scalars(select(FirstVisit)).all() == []
         assert db.scalars(select(AccessEvent)).all() == []
+
+
+def _refusal(db: Session, at: dt.datetime, resolved_at: dt.datetime | None) -> uuid.UUID:
+    refusal = CentralRefusal(
+        site_id="saint-omer-gare",
+        entity="credentials",
+        entity_id=str(uuid.uuid4()),
+        reason=RefusalReason.BADGE_HELD,
+        detail="badge already held by Alice Martin (0a1b2c3d) at central; enrolment refused",
+        member_id=uuid.uuid4(),
+        other_member_id=uuid.uuid4(),
+        at=at,
+        resolved_at=resolved_at,
+    )
+    db.add(refusal)
+    db.flush()
+    return refusal.id
+
+
+def test_resolved_refusals_go_after_the_retention_period_open_ones_stay(
+    central_engine: Engine,
+) -> None:
+    now = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
+    days = dt.timedelta(days=1)
+    with central.session(central_engine) as db:
+        old = _refusal(db, now - 200 * days, now - 91 * days)
+        recent = _refusal(db, now - 200 * days, now - 89 * days)
+        still_open = _refusal(db, now - 200 * days, None)
+    with central.session(central_engine) as db:
+        result = purge(db, None, 90, 365, zone=PARIS, now=now, uploaded_only=False)
+    assert result.refusals_purged == 1
+    with Session(central_engine) as db:
+        gone = db.get(CentralRefusal, old)
+        assert gone is not None and gone.deleted_at == now
+        assert (gone.detail, gone.entity_id, gone.member_id, gone.other_member_id) == (
+            "",
+            "",
+            None,
+            None,
+        )
+        for kept in (recent, still_open):
+            row = db.get(CentralRefusal, kept)
+            assert row is not None and row.deleted_at is None and "Alice" in row.detail
+
+
+def test_purge_central_empties_the_sites_copies_of_old_resolved_refusals(
+    config: str, central_engine: Engine, site_engine: Engine
+) -> None:
+    with central.session(central_engine) as db:
+        old = _refusal(db, LONG_AGO, LONG_AGO)
+    sync_down(site_engine, central_engine, batch_size=100)
+    with Session(site_engine) as db:
+        assert "Alice" in db.get_one(CentralRefusal, old).detail
+
+    assert main(["--config", config, "purge", "--central"]) == 0
+
+    sync_down(site_engine, central_engine, batch_size=100)
+    with Session(site_engine) as db:
+        copy = db.get_one(CentralRefusal, old)
+        assert copy.deleted_at is not None and copy.detail == "" and copy.member_id is None
