@@ -33,6 +33,7 @@ from station.db.live import select_live
 from station.db.models import Resource, ResourceKind
 from station.db.staff import SITE_ROLES, AuditAction, Role, StaffAccount
 from station.protocol.vocabulary import Command
+from station.site_view import site_zone
 from sync import central
 
 _REFUSALS = {
@@ -76,6 +77,8 @@ def panel(here: Page, site_id: str) -> dict[str, Any]:
         "command_buttons": buttons,
         "command_requests": recent(here.db, site_id, here.now),
         "command_back": here.request.url.path,
+        # A time typed for this site (hold open until) is the site's, said by the field.
+        "command_zone": site_zone(here.db, site_id, ZoneInfo(here.console.timezone)).key,
     }
 
 
@@ -120,7 +123,7 @@ def send(here: Page) -> Response:
             author=account.email,
             now=here.now,
             until=here.form.get("until", ""),
-            zone=ZoneInfo(here.console.timezone),
+            zone=site_zone(here.db, site_id, ZoneInfo(here.console.timezone)),
         )
     except RequestRefused as refused:
         return _refused(here, site_id, refused)

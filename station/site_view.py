@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -82,6 +83,18 @@ def live_key(db: Session, site_id: str, now: dt.datetime) -> tuple[int, bool]:
     if link is None:
         return (0, False)
     return (link.version, site_online(link.heard_at, link.poll_s, now))
+
+
+def site_zone(db: Session, site_id: str, fallback: ZoneInfo) -> ZoneInfo:
+    """The site's time zone as its heartbeat says it, else `fallback` (never heard,
+    or a zone this machine does not know)."""
+    link = db.get(SiteLink, site_id)
+    if link is None or not link.timezone:
+        return fallback
+    try:
+        return ZoneInfo(link.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return fallback
 
 
 def live_site(db: Session, site_id: str, now: dt.datetime) -> LiveSite:

@@ -171,6 +171,7 @@ class LiveUpload:
             "name": self.config.site.name[:100],
             "heard_at": self.wall(),
             "poll_s": float(self.config.central.poll_interval_s),
+            "timezone": self.config.site.timezone[:64],
         }
         done = central.execute(
             update(table)

@@ -29,6 +29,9 @@ class SiteLink(Base):
     heard_at: Mapped[dt.datetime]
     # The site's poll interval: it uploads at least this often while it can.
     poll_s: Mapped[float] = mapped_column(Float, default=30.0)
+    # The site's [site] timezone (empty: not heard yet): a time typed in the console for
+    # this site (hold open until) is the site's local time, wherever the console runs.
+    timezone: Mapped[str] = mapped_column(String(64), default="")
     # Bumped by every change the live page shows (an agent's status, a visit, a
     # check-out asked or done): the page's stream polls this one row.
     version: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from station.command_requests import NOT_PICKED_UP, recent, request_command
 from station.db import Resource, ResourceKind
 from station.db.command_requests import CommandRequest, RequestState
+from station.db.site_live import SiteLink
 from station.db.staff import AuditAction, AuditEntry, Role
 from tests.console.conftest import START, Clock, csrf_of, log_in
 
@@ -99,6 +100,21 @@ def test_hold_open_until_a_local_time(
         assert answer.status_code == 422, until
         assert 'data-field="until"' in answer.text
     assert len(requests(sessions)) == 1
+
+
+@pytest.mark.usefixtures("resources")
+def test_hold_open_until_reads_the_time_in_the_sites_zone_not_the_consoles(
+    client: TestClient, accounts: dict[Role, str], sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as db, db.begin():  # the site's heartbeat, as sync.live_up writes it
+        db.add(SiteLink(site_id=SITE, heard_at=START, timezone="America/Guadeloupe"))
+    log_in(client, accounts[Role.MANAGER])
+    page = client.get(f"/sites/{SITE}/commands").text
+    assert "(heure du site, America/Guadeloupe)" in page
+    # The console runs in Paris; 18:00 at the site (UTC-4) is 22:00 UTC.
+    send(client, SITE, resource="front-door", command="hold_open", until="2026-03-10T18:00")
+    [asked] = requests(sessions)
+    assert asked.args == {"until": "2026-03-10T22:00:00+00:00"}
 
 
 @pytest.mark.usefixtures("resources")

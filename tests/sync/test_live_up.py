@@ -84,6 +84,7 @@ def test_a_status_reaches_central_as_it_changes(
         with Session(central_engine) as db:
             link = db.get(SiteLink, site)
             assert link is not None and link.version >= 2 and link.poll_s == 60
+            assert link.timezone == config.site.timezone  # the console's times for it
         # The agent's last will: offline, relay off.
         will = {StatusField.ONLINE: False, StatusField.RELAY: False}
         agent.publish(status_topic, json.dumps(will).encode(), retain=True)
