@@ -16,9 +16,10 @@ from station.calendar import events_on
 from station.checkin import CLOSING, ConsentRequired, Desk, Outcome, SignUpError, SignUpField
 from station.communes import OTHER_COMMUNE, load_communes
 from station.config import StationConfig, load_config
-from station.credential import Credential
+from station.credential import Credential, CredentialKind
 from station.db import Badge, Member, MemberKind, Visit, make_engine
 from station.errors import Conflict
+from station.rules import SECURE, Reason
 from station.seed import seed_site
 from station.today import hours_today, people_in, tallies_today
 
@@ -119,7 +120,13 @@ def test_expired_unknown_revoked_and_staff(session, config, desk) -> None:
     desk.revoke(session, revoked)
     assert desk.tap(session, revoked, NOW).outcome is Outcome.REVOKED
     staff = member(session, config, "04000003", until=FAR, kind=MemberKind.STAFF)
-    assert desk.tap(session, staff, NOW).outcome is Outcome.STAFF
+    # Staff mode asks for a secure badge (`staff_requires_secure`): her plain UID is refused.
+    refused = desk.tap(session, staff, NOW)
+    assert (refused.outcome, refused.reason) == (Outcome.REFUSED_CARD, Reason.SECURE_REQUIRED)
+    holder = session.scalars(select(Badge).where(Badge.hash == staff)).one().member
+    card = Credential(CredentialKind.SECURE, bytes(range(16)))
+    secure = registry.enroll_badge(session, holder, card, config.badge_key).hash
+    assert desk.tap(session, secure, NOW, SECURE).outcome is Outcome.STAFF
     assert session.scalars(select(Visit)).all() == []  # none of these checked in
 
 

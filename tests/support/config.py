@@ -62,4 +62,7 @@ def write_config(
 
 # Tests that are not about hours pin the member plan open at any hour: the access rule
 # then does not depend on when the test runs (the sample gives members opening hours).
-ANY_HOUR: dict[str, Any] = {"plans": {"member": {"access": {"*": "always"}}}}
+# Nor about secure badges: a 24/7 plan asks for one by default, not this one.
+ANY_HOUR: dict[str, Any] = {
+    "plans": {"member": {"access": {"*": "always"}, "require_secure": "no"}}
+}

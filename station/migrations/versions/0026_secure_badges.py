@@ -16,18 +16,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("members") as batch:
-        batch.add_column(
-            sa.Column("secure_only", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("resources") as batch:
-        batch.add_column(
-            sa.Column("require_secure", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # Plain ADD COLUMN on both engines: a batch would reflect `members`, whose indexes on
+    # expressions (the people search) SQLite's reflection cannot copy.
+    op.add_column(
+        "members",
+        sa.Column("secure_only", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column(
+        "resources",
+        sa.Column("require_secure", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("resources") as batch:
-        batch.drop_column("require_secure")
-    with op.batch_alter_table("members") as batch:
-        batch.drop_column("secure_only")
+    # SQLite drops a column natively since 3.35; the indexes of `members` stay as they are.
+    op.drop_column("resources", "require_secure")
+    op.drop_column("members", "secure_only")
