@@ -25,6 +25,7 @@ COMMANDS = {
     "member": "station.cli.members",
     "badge": "station.cli.badges",
     "training": "station.cli.trainings",
+    "resource": "station.cli.secure",
     "config": "station.cli.config_cmd",
     "purge": "station.cli.purge",
     "reader": "station.cli.reader",

@@ -1,4 +1,4 @@
-"""`station member add|renew|list|show|export|forget|pin`."""
+"""`station member add|renew|list|show|export|forget|pin|secure-only`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from station import memberships, plans, registry
 from station.cli.context import Context
 from station.cli.member_import import register_import
 from station.cli.member_outcomes import register_outcomes
+from station.cli.secure import register_secure_only
 from station.db import BadgeStatus, Member, MemberKind, utcnow
 from station.db.live import live_rows
 from station.errors import Conflict, InvalidInput
@@ -96,6 +97,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     pin.add_argument("--clear", action="store_true", help="remove the PIN")
     pin.set_defaults(handler=run_pin)
     register_outcomes(commands)  # skill, company
+    register_secure_only(commands)
     register_import(commands)
 
 
@@ -194,13 +196,14 @@ def run_show(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.session() as session:
         member = registry.find_member(session, args.member)
         record = member_row(member) | {
+            "secure_only": member.secure_only,
             "consent_at": member.consent_at,
             "memberships": [
                 f"{m.plan}: {m.valid_from} → {m.valid_until or '…'}"
                 for m in live_rows(member.memberships)
             ],
             "badge_list": [
-                f"{b.label or b.kind} {b.status.value} "
+                f"{b.kind}{' ' + b.label if b.label else ''} {b.status.value} "
                 f"(enrolled {b.enrolled_at:%Y-%m-%d}, {str(b.id)[:8]})"
                 for b in live_rows(member.badges)
             ],
