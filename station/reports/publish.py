@@ -131,20 +131,51 @@ def _pinned(
     known = sum(values[c] for c in line.cells if c not in hidden)
     total = sum(values[c] for c in line.cells)  # the margin as the cells' sum (see above)
     rhs = -known if line.margin in hidden else total - known
-    bounds = {c: _bounds(hidden[c], threshold) for c, _ in unknown}
+    # Each unknown's signed range, and the range of all of them summed: the others' sum
+    # is the whole less one's own (in one pass, not one per unknown). An infinite end
+    # is counted apart, since inf - inf says nothing; the finite ends are whole numbers,
+    # so the sums are exact.
+    terms = []
     for cell, sign in unknown:
-        low = high = 0.0  # range of the other unknowns' signed sum
-        for other, other_sign in unknown:
-            if other == cell:
-                continue
-            lo, hi = bounds[other]
-            low += lo if other_sign > 0 else -hi
-            high += hi if other_sign > 0 else -lo
-        lo, hi = (rhs - high, rhs - low) if sign > 0 else (low - rhs, high - rhs)
-        own_lo, own_hi = bounds[cell]
+        lo, hi = _bounds(hidden[cell], threshold)
+        terms.append((cell, sign, lo, hi, lo if sign > 0 else -hi, hi if sign > 0 else -lo))
+    low, high = _Sum.of(t[4] for t in terms), _Sum.of(t[5] for t in terms)
+    for _cell, sign, own_lo, own_hi, low_term, high_term in terms:
+        others_low, others_high = low.without(low_term), high.without(high_term)
+        lo, hi = (
+            (rhs - others_high, rhs - others_low)
+            if sign > 0
+            else (others_low - rhs, others_high - rhs)
+        )
         if min(hi, own_hi) - max(lo, own_lo) < 1:
             return True
     return False
+
+
+@dataclass(frozen=True)
+class _Sum:
+    """A sum of terms some of which may be infinite (all of one sign here)."""
+
+    finite: float
+    infinite: int  # how many terms are infinite
+    sign: float  # the infinite terms' sign (+1.0 or -1.0)
+
+    @classmethod
+    def of(cls, terms: Iterable[float]) -> _Sum:
+        finite, infinite, sign = 0.0, 0, 1.0
+        for term in terms:
+            if math.isinf(term):
+                infinite, sign = infinite + 1, math.copysign(1.0, term)
+            else:
+                finite += term
+        return cls(finite, infinite, sign)
+
+    def without(self, term: float) -> float:
+        """The sum less one of its terms."""
+        if math.isinf(term):
+            left = self.infinite - 1
+            return self.sign * math.inf if left else self.finite
+        return self.sign * math.inf if self.infinite else self.finite - term
 
 
 def _bounds(secrecy: Secrecy, threshold: int) -> tuple[float, float]:
