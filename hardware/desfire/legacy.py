@@ -57,11 +57,16 @@ class Ev1Session:
         if mode is CommMode.FULL and data:
             crc = crypto.crc32(bytes([command]) + header + data)
             body = self._transmit(command, header + self._encipher(data + crc))
+            expect_length(command, body, *(n + MAC_LENGTH for n in lengths))
             return expect_length(command, self._verify(command, body), *lengths)
         self._iv = crypto.cmac_chained(self._key, self._iv, bytes([command]) + header + data)
         body = self._transmit(command, header + data)
         if mode is CommMode.FULL and lengths != (0,):
+            # The length first: a truncated answer is a bad read, not a wrong CRC.
+            sizes = (len(crypto.pad_zeros(bytes(n + CRC_LENGTH))) for n in lengths)
+            expect_length(command, body, *sizes)
             return self._decipher(command, body, lengths)
+        expect_length(command, body, *(n + MAC_LENGTH for n in lengths))
         return expect_length(command, self._verify(command, body), *lengths)
 
     def change_key(self, key_no: int, new_key: bytes, version: int, old_key: bytes | None) -> None:
@@ -75,7 +80,8 @@ class Ev1Session:
             self._open = False
             expect_length(Command.CHANGE_KEY, body, 0)
             return
-        expect_length(Command.CHANGE_KEY, self._verify(Command.CHANGE_KEY, body), 0)
+        expect_length(Command.CHANGE_KEY, body, MAC_LENGTH)
+        self._verify(Command.CHANGE_KEY, body)
 
     def _transmit(self, command: int, payload: bytes) -> bytes:
         if not self._open:

@@ -59,6 +59,8 @@ class Ev2Session:
         body = self._transmit(command, header, data, mode)
         if mode is CommMode.PLAIN:
             return expect_length(command, body, *lengths)
+        # The length first: a truncated answer is a bad read, not a wrong MAC.
+        expect_length(command, body, *(_framed(mode, length) for length in lengths))
         answer = self._verify(command, body)
         if mode is CommMode.FULL and answer:
             answer = self._decipher(command, answer)
@@ -113,6 +115,13 @@ class Ev2Session:
 
     def _counter_bytes(self) -> bytes:
         return self.counter.to_bytes(2, "little")
+
+
+def _framed(mode: CommMode, length: int) -> int:
+    """The size of an answer of ``length`` data bytes in ``mode``, MAC included."""
+    if mode is CommMode.FULL and length:
+        return len(crypto.pad_m2(bytes(length))) + MAC_LENGTH
+    return length + MAC_LENGTH
 
 
 def authenticate_ev2_first(
