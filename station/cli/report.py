@@ -13,6 +13,7 @@ import sys
 from zoneinfo import ZoneInfo
 
 from station.cli.context import Context
+from station.cli.report_badges import register_badges
 from station.cli.report_options import (
     UsageError,
     add_output_options,
@@ -80,6 +81,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         sub.set_defaults(handler=run_report, tally=report.value)
     register_outcomes(commands, write=_write, first_day=default_first_day)
     register_summary(commands)
+    register_badges(commands)
 
 
 def run_report(args: argparse.Namespace, ctx: Context) -> int:
