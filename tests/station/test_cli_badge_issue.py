@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from gpiozero.pins.mock import MockFactory
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from door_agent.agent import Agent
+from door_agent.inbox import MqttMessage
 from hardware.readers import open_reader
 from hardware.readers.base import BadgePresented, BadRead, ReaderState
 from station import access, desfire_keys, registry
@@ -24,13 +27,19 @@ from station.config.reader import ReaderConfig
 from station.credential import Credential, CredentialKind, ReadFailure
 from station.db import Badge, BadgeStatus, Resource, make_engine
 from station.errors import Conflict
+from station.protocol import topics
+from station.protocol.events import AgentEvent
+from station.protocol.vocabulary import EventType
 from station.rules import SECURE, UID, Presented, Reason, decide
+from sync.compiler import GrantCompiler
+from tests.support.agents import RunningAgent
 from tests.support.config import write_config
 from tests.support.desfire_card import DesfireCard
 from tests.support.desfire_rack import UID as CARD_UID
 from tests.support.desfire_rack import CardRack
 from tests.support.pcsc import Pcscd, wait_card
 from tests.support.readers import Events
+from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.pcsc
 
@@ -41,12 +50,20 @@ Run = Callable[..., tuple[int, object, str]]
 
 @pytest.fixture
 def config(tmp_path: Path, pcscd: Pcscd) -> StationConfig:
+    reader = f"pcsc:{pcscd.readers[0]}"  # the desk's, where cards are issued
+    door = f"pcsc:{pcscd.readers[1]}"
+    secure = {"path": door, "desfire_keys": desfire_keys.READ_FILE, "debounce_s": 0}
     path = write_config(
         tmp_path,
-        overrides={"kiosks": {"entrance": {"reader": {"path": f"pcsc:{pcscd.readers[0]}"}}}},
+        overrides={
+            "kiosks": {"entrance": {"reader": {"path": reader}}},
+            "agents": {"front-door": {"reader": secure}},
+        },
     )
     loaded = load_config(path)
-    desfire_keys.ensure_site_keys(loaded.keys_dir, loaded.site.id)  # as `station deploy`
+    # As `station deploy`: the site's key file, and a device's read key file.
+    site, _ = desfire_keys.ensure_site_keys(loaded.keys_dir, loaded.site.id)
+    desfire_keys.write_key_file(loaded.keys_dir / desfire_keys.READ_FILE, site.read_file())
     return loaded
 
 
@@ -89,9 +106,6 @@ def session(config: StationConfig) -> Iterator[Session]:
 
 def _read(config: StationConfig, pcscd: Pcscd, card: DesfireCard) -> BadgePresented | BadRead:
     """What an agent's PC/SC reader with the deployed read key file makes of the card."""
-    read_file = config.keys_dir / desfire_keys.READ_FILE
-    site = desfire_keys.load_site_keys(config.keys_dir / desfire_keys.SITE_FILE)
-    desfire_keys.write_key_file(read_file, site.read_file())
     events = Events()
     reader_config = ReaderConfig(
         path=f"pcsc:{pcscd.readers[0]}", desfire_keys=desfire_keys.READ_FILE, debounce_s=0
@@ -151,6 +165,57 @@ def test_an_issued_card_is_granted_where_a_secure_badge_is_required(
     assert isinstance(clone, BadRead) and clone.reason is ReadFailure.AUTH_FAILED
     failed = Presented.failed(clone.reason)
     assert _decide(session, config, clone.uid, failed) is Reason.AUTH_FAILED
+
+
+def _agent_events(agent: Agent) -> list[AgentEvent]:
+    return [AgentEvent.decode(payload) for _, _, payload in agent.outbox.after(0, 100)]
+
+
+def test_an_issued_card_opens_a_door_agent_that_requires_secure_badges(
+    station: Run, config: StationConfig, pcscd: Pcscd, rack: CardRack, session: Session
+) -> None:
+    card = rack.blank()
+    card.insert()
+    status, issued, err = station("badge", "issue", "camille@example.fr", "--reader", "entrance")
+    assert status == 0, err
+    card.remove()
+    assert wait_card(pcscd.readers[0], present=False)
+    _require_secure(session, "front-door")
+    engine = make_engine(config.database.url)
+    try:
+        snapshots = GrantCompiler(config, wall=lambda: AT).refresh(engine)
+    finally:
+        engine.dispose()
+    grants = next(s for s in snapshots if s.agent_id == "front-door")
+    factory = MockFactory()
+    agent = Agent(
+        config, "front-door", pin_factory=factory, connect=False, wall=lambda: AT,
+        kernel_synced=lambda: True,
+    )  # fmt: skip
+    agent.loop.handle(MqttMessage(topics.GRANTS, grants.payload))
+    running = RunningAgent(agent, factory)
+    try:
+        wait_for(lambda: agent.reader.available, what="the agent's PC/SC reader")
+        card.port = pcscd.ports[1]  # carried from the desk to the door
+        card.insert()
+        granted = wait_for(
+            lambda: [e for e in _agent_events(agent) if e.type is EventType.GRANTED],
+            what="the door agent's grant",
+        )
+        assert running.relay  # the strike released
+        assert granted[0].reason == Reason.GRANTED.value
+        assert isinstance(issued, dict) and granted[0].member == issued["member_id"]
+        card.remove()
+        assert wait_card(pcscd.readers[1], present=False)
+        rack.add(card.clone()).insert()  # the same UID, no application
+        denied = wait_for(
+            lambda: [e for e in _agent_events(agent) if e.type is EventType.DENIED],
+            what="the door agent's denial of the clone",
+        )
+        assert denied[0].reason == Reason.AUTH_FAILED.value
+    finally:
+        running.stop()
+        agent.close()
 
 
 def test_format_revokes_the_badge_and_the_card_is_issued_anew(
@@ -228,7 +293,7 @@ def test_without_a_card_the_command_gives_up_after_its_timeout(station: Run) -> 
 
 
 def test_a_reader_that_is_not_pcsc_is_refused(station: Run) -> None:
-    status, _, err = station("badge", "format", "--reader", "front-door")
+    status, _, err = station("badge", "format", "--reader", "laser-cutter")
     assert status == 1 and "needs a PC/SC reader" in err
     status, _, err = station("badge", "format", "--reader", "nowhere")
     assert status == 1 and "no reader 'nowhere'" in err
