@@ -14,6 +14,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
+from station.credential import CredentialKind
 from station.db import BadgeStatus, MemberKind
 from station.db.command_requests import RequestState
 from station.db.refusals import RefusalReason
@@ -67,6 +68,12 @@ BADGE_STATUSES: Mapping[BadgeStatus, str] = {
     BadgeStatus.LOST: "perdu",
 }
 
+# What a badge presents (docs/access.md, "Secure badges: policy").
+CREDENTIAL_KINDS: Mapping[CredentialKind, str] = {
+    CredentialKind.UID: "UID simple (copiable)",
+    CredentialKind.SECURE: "sécurisé (DESFire)",
+}
+
 COMMANDS: Mapping[Command, str] = {
     Command.UNLOCK_ONCE: "ouvrir une fois",
     Command.LOCK: "verrouiller",
@@ -105,6 +112,7 @@ TABLES: Mapping[type[enum.Enum], Mapping[Any, str]] = {
     AuditAction: AUDIT_ACTIONS,
     MemberKind: MEMBER_KINDS,
     BadgeStatus: BADGE_STATUSES,
+    CredentialKind: CREDENTIAL_KINDS,
     RefusalReason: REFUSAL_REASONS,
     Command: COMMANDS,
     RequestState: REQUEST_STATES,

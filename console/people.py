@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.routing import Route
 
-from console.people_badges import badge_revoke, member_badges
+from console.people_badges import badge_revoke, member_badges, secure_only
 from console.people_create import member_new
 from console.people_edit import member_edit
 from console.people_outcomes import company_record, member_outcomes, skill_record
@@ -29,6 +29,7 @@ ROUTES = [
     Route(f"{PERSON}/renew", member_renew, methods=BOTH),
     Route(f"{PERSON}/badges", member_badges, methods=BOTH),
     Route(f"{PERSON}/badges/{{badge_id}}/revoke", badge_revoke, methods=POST),
+    Route(f"{PERSON}/secure-only", secure_only, methods=POST),
     Route(f"{PERSON}/trainings", member_trainings, methods=BOTH),
     Route(f"{PERSON}/trainings/{{code}}/revoke", training_revoke, methods=POST),
     Route(f"{PERSON}/pin", member_pin, methods=BOTH),

@@ -1,4 +1,5 @@
-"""/members/<id>/badges: enrol a badge by its typed UID, revoke one (or say it lost).
+"""/members/<id>/badges: enrol a badge by its typed UID, revoke one (or say it lost),
+accept only the person's secure badges (`secure_only`) or their plain UIDs too.
 
 Central holds only the keyed hash of a UID (the site badge key, `Console.badge_key`,
 hashes it as the kiosk does); the revocation reaches the agents' grants with the
@@ -15,6 +16,7 @@ from console.guard import Page, page
 from console.people_forms import Errors, field_errors, member_of, record, refused_page
 from console.people_rules import ROLES, Write
 from station import registry
+from station.credential import CredentialKind
 from station.db import Badge, BadgeStatus, Member
 from station.db.live import live_get, live_rows
 from station.db.staff import AuditAction
@@ -88,6 +90,23 @@ def badge_revoke(here: Page) -> Response:
     return RedirectResponse(f"/members/{member.id}/badges?done=revoked", 303)
 
 
+@page(*ROLES[Write.BADGES])
+def secure_only(here: Page) -> Response:
+    """POST /members/<id>/secure-only, `secure_only=on|off` (anything else changes nothing)."""
+    member = member_of(here)
+    blocked = refused_page(here, Write.BADGES, member)
+    if blocked is not None:
+        return blocked
+    assert member is not None
+    wanted = {"on": True, "off": False}.get(here.form.get("secure_only", ""))
+    if wanted is None:
+        return _page(here, member, {}, {}, 422)
+    if member.secure_only is not wanted:
+        member.secure_only = wanted
+        record(here, AuditAction.MEMBER_CORRECTED, member, {"secure_only": wanted})
+    return RedirectResponse(f"/members/{member.id}/badges?done=secure_only", 303)
+
+
 def _badge(here: Page, member: Member) -> Badge | None:
     try:
         badge_id = uuid.UUID(here.request.path_params["badge_id"])
@@ -110,4 +129,8 @@ def _page(
         errors=errors,
         done=here.request.query_params.get("done", ""),
         active=BadgeStatus.ACTIVE,
+        secure_badges=sum(
+            b.credential_kind is CredentialKind.SECURE and b.status is BadgeStatus.ACTIVE
+            for b in badges
+        ),
     )

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from station.credential import CredentialKind
 from station.db.types import UTCDateTime, utcnow
 from station.ids import new_event_id, new_id
 
@@ -138,6 +139,11 @@ class Badge(Replicated, Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     member: Mapped[Member] = relationship(back_populates="badges")
+
+    @property
+    def credential_kind(self) -> CredentialKind:
+        """What the badge presents: a plain UID (copiable) or a secure credential."""
+        return CredentialKind(self.kind)
 
 
 class Training(Replicated, Base):
