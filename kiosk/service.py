@@ -56,7 +56,9 @@ class MemberRow:
     name: str
     kind: str
     email: str
-    badges: int
+    badges: int  # active ones
+    secure: int = 0  # of which secure (DESFire)
+    secure_only: bool = False  # their plain UIDs open nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,16 +243,7 @@ class KioskService:
         if not text_.strip():
             return []
         with self._session() as session:
-            return [
-                MemberRow(
-                    m.id,
-                    m.display_name,
-                    m.kind.value,
-                    m.email or "",
-                    sum(1 for b in live_rows(m.badges) if b.status is BadgeStatus.ACTIVE),
-                )
-                for m in registry.search_members(session, text_, limit)
-            ]
+            return [_member_row(m) for m in registry.search_members(session, text_, limit)]
 
     def agents(self) -> list[AgentRow]:
         """Every agent of the configuration with the last status sync stored for it and
@@ -276,3 +269,17 @@ class KioskService:
                 )
             )
         return result
+
+
+def _member_row(member: Member) -> MemberRow:
+    active = [b for b in live_rows(member.badges) if b.status is BadgeStatus.ACTIVE]
+    secure = sum(b.credential_kind is CredentialKind.SECURE for b in active)
+    return MemberRow(
+        member.id,
+        member.display_name,
+        member.kind.value,
+        member.email or "",
+        len(active),
+        secure,
+        member.secure_only,
+    )

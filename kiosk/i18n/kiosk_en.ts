@@ -596,8 +596,8 @@
     </message>
     <message>
         <location filename="../views/staff.py" line="313"/>
-        <location filename="../views/staff.py" line="365"/>
-        <location filename="../views/staff.py" line="377"/>
+        <location filename="../views/staff.py" line="375"/>
+        <location filename="../views/staff.py" line="387"/>
         <source>%1 : %2</source>
         <translation>%1: %2</translation>
     </message>
@@ -652,32 +652,42 @@
         <translation>Give a badge</translation>
     </message>
     <message>
+        <location filename="../views/staff.py" line="356"/>
+        <source>%1 dont %2 sécurisé(s)</source>
+        <translation>%1, %2 secure</translation>
+    </message>
+    <message>
         <location filename="../views/staff.py" line="359"/>
+        <source>sécurisé seul</source>
+        <translation>secure only</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="369"/>
         <source>Entrées aujourd&apos;hui : %1</source>
         <translation>Entries today: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="360"/>
+        <location filename="../views/staff.py" line="370"/>
         <source>Sur place maintenant : %1</source>
         <translation>Here now: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="361"/>
+        <location filename="../views/staff.py" line="371"/>
         <source>Dont visiteurs sans badge : %1</source>
         <translation>Of which visitors without a badge: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="363"/>
+        <location filename="../views/staff.py" line="373"/>
         <source>Par motif :</source>
         <translation>By purpose:</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="378"/>
+        <location filename="../views/staff.py" line="388"/>
         <source>Espaces (présents / capacité) :</source>
         <translation>Spaces (in now / capacity):</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="382"/>
+        <location filename="../views/staff.py" line="392"/>
         <source>%1 · complet</source>
         <translation>%1 · full</translation>
     </message>

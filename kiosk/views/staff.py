@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.screens import Notice, Pending, Purpose, Space, StaffData
-from kiosk.service import AgentRow
+from kiosk.service import AgentRow, MemberRow
 from kiosk.views.common import button, hhmm, label, reset_table
 from station.commands_log import LoggedCommand
 from station.protocol.commands import MAX_REASON
@@ -343,11 +343,21 @@ class StaffView(QWidget):
         for row, member in enumerate(data.results):
             self.results.setItem(row, 0, QTableWidgetItem(member.name))
             self.results.setItem(row, 1, QTableWidgetItem(kinds.get(member.kind, member.kind)))
-            self.results.setItem(row, 2, QTableWidgetItem(str(member.badges)))
+            self.results.setItem(row, 2, QTableWidgetItem(self._badges_text(member)))
             give = button("small")
             give.setText(self.tr("Associer un badge"))
             give.clicked.connect(lambda _=False, m=member: self.enrol.emit(m))
             self.results.setCellWidget(row, 3, give)
+
+    def _badges_text(self, member: MemberRow) -> str:
+        """'2', '2 dont 1 sécurisé', and 'sécurisé seul' when their UIDs open nothing."""
+        text = str(member.badges)
+        if member.secure:
+            text = self.tr("%1 dont %2 sécurisé(s)").replace("%1", text)
+            text = text.replace("%2", str(member.secure))
+        if member.secure_only:
+            text += " · " + self.tr("sécurisé seul")
+        return text
 
     def _fill_tallies(self, data: StaffData) -> None:
         self._fill_spaces(data)

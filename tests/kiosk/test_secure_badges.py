@@ -20,6 +20,7 @@ from tests.support.kiosk_env import (
     STAFF,
     STAFF_UID,
     KioskEnv,
+    open_staff_mode,
     settle,
     tap,
     visits,
@@ -114,3 +115,20 @@ def test_a_kiosk_may_let_staff_in_on_a_plain_badge(
     kiosk = make_kiosk(config=relaxed)
     tap(qtbot, kiosk, STAFF_UID, Screen.STAFF_PIN)
     assert kiosk.window.pin_pad.title.text() == "Dana, votre code PIN pour le mode équipe"
+
+
+def test_staff_mode_shows_which_badges_are_secure(
+    qtbot: Any, kiosk: Any, kiosk_env: KioskEnv
+) -> None:
+    add_secure_only_member(kiosk_env)
+    open_staff_mode(qtbot, kiosk)
+    staff = kiosk.window.staff
+    qtbot.keyClicks(staff.query, "moreau")
+    qtbot.mouseClick(staff.find_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, kiosk)
+    assert staff.results.item(0, 0).text() == "Élise Moreau"
+    assert staff.results.item(0, 2).text() == "2 dont 1 sécurisé(s) · sécurisé seul"
+    qtbot.mouseClick(kiosk.window.language_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(staff.find_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, kiosk)
+    assert staff.results.item(0, 2).text() == "2, 1 secure · secure only"
