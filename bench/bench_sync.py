@@ -28,11 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
+from bench.figures import Figure, Unit, add_json_option, print_table, write_json
+from bench.sync_floors import first_sync_floor, upload_floor
 from station import registry
 from station.config import StationConfig, load_config
 from station.credential import Credential
@@ -69,7 +69,7 @@ from tests.support.wait import wait_for
 SITE = "bench-site"
 POLL_S = 0.002  # the latency figures are read to the poll: a fine one
 AGENT = "front-door"
-Rows = list[tuple[str, str, float, str]]  # (measure, n, value, target)
+Rows = list[Figure]
 
 
 def seed_central(engine: Engine, members: int, badges: int, chunk: int = 20_000) -> None:
@@ -198,6 +198,10 @@ def bench_first_sync(
         started = time.perf_counter()
         seed_central(engine, members, badges)
         print(f"  central seeded in {time.perf_counter() - started:.1f} s")
+        floor_site = make_engine(site_database(directory, "first-floor.db"))
+        floor, floor_rows = first_sync_floor(engine, floor_site, SITE)
+        floor_site.dispose()
+        print(f"  floor: {floor_rows:,} rows in {floor:.2f} s")
         for batch in batches:
             site = make_engine(site_database(directory, f"first-{batch}.db"))
             started = time.perf_counter()
@@ -207,19 +211,22 @@ def bench_first_sync(
                 assert (
                     connection.execute(select(func.count()).select_from(Badge)).scalar() == badges
                 )
+            assert result.applied == floor_rows, (result.applied, floor_rows)
             rows += [
-                (
+                Figure(
                     f"first sync: {members:,} members, {badges:,} badges "
                     f"({result.applied:,} rows), batch {batch:,}",
-                    "1",
                     elapsed,
-                    "< 10 s",
+                    Unit.SECONDS,
+                    floor=floor,
+                    target="< 10 s, <= 2x",
                 ),
-                (
+                Figure(
                     f"first sync, batch {batch:,}: rows per second",
-                    f"{result.applied:,}",
                     result.applied / elapsed,
-                    "",
+                    Unit.PER_SECOND,
+                    n=result.applied,
+                    floor=floor_rows / floor,
                 ),
             ]
             if batch == batches[-1]:
@@ -254,17 +261,23 @@ def bench_compile(directory: Path, site: Engine, badges: int) -> Rows:
         f"({size / badges:.0f} bytes per badge)"
     )
     return [
-        (f"grants compiled + signed, {badges:,} badges ({size / 1e6:.1f} MB)", "1", elapsed, "")
+        Figure(f"grants compiled + signed, {badges:,} badges", elapsed, Unit.SECONDS),
+        Figure(f"grants snapshot, {badges:,} badges", size, Unit.BYTES),
     ]
 
 
 def bench_upload(server: str, directory: Path, events: int, batch: int) -> Rows:
-    with database(server) as url:
+    with database(server) as url, database(server) as floor_url:
         engine = make_engine(url)
         site = make_engine(site_database(directory, "events.db"))
         started = time.perf_counter()
         seed_events(site, events)
         print(f"  site events written in {time.perf_counter() - started:.1f} s")
+        floor_engine = make_engine(floor_url)
+        floor, copied = upload_floor(site, floor_engine)
+        floor_engine.dispose()
+        assert copied == events, (copied, events)
+        print(f"  floor: {copied:,} events in {floor:.2f} s")
         started = time.perf_counter()
         sent = upload_history(site, engine, batch_size=batch)
         elapsed = time.perf_counter() - started
@@ -277,8 +290,17 @@ def bench_upload(server: str, directory: Path, events: int, batch: int) -> Rows:
         site.dispose()
         engine.dispose()
     return [
-        (f"upload of {events:,} events (batch {batch:,})", "1", elapsed, ""),
-        ("upload: events per second", f"{events:,}", events / elapsed, "> 20,000"),
+        Figure(
+            f"upload of {events:,} events (batch {batch:,})", elapsed, Unit.SECONDS, floor=floor
+        ),
+        Figure(
+            "upload: events per second",
+            events / elapsed,
+            Unit.PER_SECOND,
+            n=events,
+            floor=events / floor,
+            target="> 20,000/s, <= 2x",
+        ),
     ]
 
 
@@ -365,8 +387,15 @@ def bench_enforcement(
         p99 = values[min(len(values) - 1, round(0.99 * (len(values) - 1)))]
         label = f"central change -> {what}, {members + 1:,} badges"
         rows += [
-            (f"{label}: median", str(len(values)), statistics.median(values), target),
-            (f"{label}: p99", str(len(values)), p99, target),
+            Figure(
+                f"{label}: median",
+                statistics.median(values),
+                Unit.SECONDS,
+                len(values),
+                None,
+                target,
+            ),
+            Figure(f"{label}: p99", p99, Unit.SECONDS, len(values), None, target),
         ]
     return rows
 
@@ -405,6 +434,7 @@ def main() -> int:
     parser.add_argument("--pg-url", help="admin URL of a PostgreSQL server to use")
     parser.add_argument("--mqtt-port", type=int, help="port of a mosquitto to use")
     parser.add_argument("--only", choices=("first", "upload", "enforce"), action="append")
+    add_json_option(parser)
     args = parser.parse_args()
     only = set(args.only or ("first", "upload", "enforce"))
     rows: Rows = []
@@ -434,13 +464,9 @@ def main() -> int:
                 port = broker.port
             print("enforcement...")
             rows += bench_enforcement(server, directory, port, args.enforce_members, args.changes)
-    table = Table(title="station sync")
-    for column in ("measure", "n", "value", "target"):
-        table.add_column(column, justify="left" if column == "measure" else "right")
-    for measure, n, value, target in rows:
-        shown = f"{value:,.0f}/s" if "per second" in measure else f"{value:.3f} s"
-        table.add_row(measure, n, shown, target)
-    Console().print(table)
+    print_table("station sync (floors: bench/sync_floors.py)", rows)
+    if args.json is not None:
+        write_json(args.json, "sync", rows, sizes=vars(args) | {"json": str(args.json)})
     return 0
 
 
