@@ -68,7 +68,7 @@ BADGE_STATUSES: Mapping[BadgeStatus, str] = {
     BadgeStatus.LOST: "perdu",
 }
 
-# What a badge presents (docs/access.md, "Secure badges: policy").
+# What a badge presents (docs/agent.md, "Secure badges: policy").
 CREDENTIAL_KINDS: Mapping[CredentialKind, str] = {
     CredentialKind.UID: "UID simple (copiable)",
     CredentialKind.SECURE: "sécurisé (DESFire)",

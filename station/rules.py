@@ -136,7 +136,7 @@ def decide(
     the hour, with `clock_unsynced`.
     What was `presented` comes right after who: a plain UID (or a failed secure read
     falling back on its UID) is refused where the resource, the holder or the only plan
-    that would grant it asks for a secure badge (docs/access.md, "Secure badges").
+    that would grant it asks for a secure badge (docs/agent.md, "Secure badges: policy").
     """
     if credential is None:
         # A secure read that failed on an unknown UID: the card's failure is the news.

@@ -1,5 +1,5 @@
 """`station member secure-only MEMBER on|off` and `station resource list|require-secure`:
-the secure-badge policy (docs/access.md, "Secure badges: policy").
+the secure-badge policy (docs/agent.md, "Secure badges: policy").
 
 Both are set at central, which masters people and each site's equipment: the next sync
 brings them to the site and its agents' grants, as a PIN does.

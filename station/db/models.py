@@ -100,7 +100,7 @@ class Member(Replicated, Base):
     # Set on the tombstone of a record merged into another (`station.merge`): each site
     # then moves the history it holds of this record to that one, instead of unlinking it.
     merged_into: Mapped[uuid.UUID | None] = mapped_column(default=None)
-    # Their UID alone opens nothing: only a secure badge (docs/access.md, "Secure badges").
+    # Their UID alone opens nothing: only a secure badge (docs/agent.md, "Secure badges: policy").
     secure_only: Mapped[bool] = mapped_column(Boolean, default=False)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="member")

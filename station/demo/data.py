@@ -27,7 +27,7 @@ class DemoPerson:
     plan: str = "member"
     pin: str = ""  # staff: the PIN the kiosk asks after the badge
     # A secure badge too (a DESFire's credential, tapped as `secure:HEX`): staff mode
-    # and 24/7 plans ask for one (docs/access.md, "Secure badges: policy").
+    # and 24/7 plans ask for one (docs/agent.md, "Secure badges: policy").
     secure: str = ""
 
     @property

@@ -1,5 +1,5 @@
 """The access rule and what was presented: a secure badge, a plain UID, or a secure read
-that failed (docs/access.md, "Secure badges: policy")."""
+that failed (docs/agent.md, "Secure badges: policy")."""
 
 from __future__ import annotations
 
