@@ -26,6 +26,7 @@ from station.credential import Credential
 GET_UID = [0xFF, 0xCA, 0x00, 0x00, 0x00]
 UID_LENGTHS = (4, 7, 10)  # single, double and triple size ISO 14443-3 UIDs
 SW1_DESFIRE = 0x91
+_VERSION_FRAMES = 3  # GetVersion answers in three frames: hardware, software, production
 # PC/SC part 3: a storage card's ATR carries the RID A0 00 00 03 06 (MIFARE Classic,
 # Ultralight...): it takes no APDU, so it is read by its UID without asking more.
 _STORAGE_CARD = bytes.fromhex("804F0CA000000306")
@@ -87,15 +88,16 @@ class PcscTransport:
             raise ValueError(f"{exc}: {answer.hex().upper()}") from None
 
     def speaks_desfire(self) -> bool:
-        """Whether the card answers GetVersion natively (91 xx). Its whole answer is
-        taken (every frame), leaving the card ready for the next command; a card that
-        answers otherwise (6D 00, a phone, a bank card) is not a DESFire."""
+        """Whether the card answers GetVersion natively (91 xx): then `read_secure`
+        judges it, whatever it says next. A card answering otherwise (6D 00: a phone, a
+        bank card) is not a DESFire. The rest of GetVersion's frames is taken, so that
+        the card is ready for the next command."""
         answer = self.transmit(wrap(Command.GET_VERSION))
-        for _ in range(4):  # GetVersion comes in three frames
-            if len(answer) < 2 or answer[-2] != SW1_DESFIRE:
-                return False
-            if answer[-1] != Command.ADDITIONAL_FRAME:
-                return True
+        if len(answer) < 2 or answer[-2] != SW1_DESFIRE:
+            return False
+        for _ in range(_VERSION_FRAMES):
+            if answer[-2:] != bytes([SW1_DESFIRE, Command.ADDITIONAL_FRAME]):
+                break
             answer = self.transmit(wrap(Command.ADDITIONAL_FRAME))
         return True
 

@@ -169,6 +169,22 @@ def test_cards_that_do_not_speak_desfire_are_read_by_their_uid(
     assert GET_VERSION in other.apdus
 
 
+def test_a_card_that_starts_as_a_desfire_is_judged_as_one(
+    reader: PcscReader, events: Events, virtual_card: Callable[..., VirtualCard]
+) -> None:
+    # Native at GetVersion's first frame, then not: never its UID as the badge.
+    def answer(apdu: bytes) -> bytes:
+        if apdu.startswith(bytes.fromhex("FFCA")):
+            return bytes.fromhex("08112233") + b"\x90\x00"
+        if apdu == GET_VERSION:
+            return bytes.fromhex("04010112001A0591AF")
+        return b"\x6d\x00"
+
+    card = virtual_card("08112233", atr=bytes.fromhex("3B8180018080"), answer=answer)
+    card.insert()
+    assert _failed(events, ReadFailure.BAD_READ).uid == Credential.uid("08112233")
+
+
 def test_without_keys_a_desfire_is_read_by_its_uid(
     pcscd: Pcscd, events: Events, rack: CardRack
 ) -> None:
