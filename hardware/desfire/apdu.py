@@ -104,6 +104,8 @@ class Answer:
 def parse(command: int, raw: bytes) -> Answer:
     """Split an R-APDU into status and data; `CardError` on anything not DESFire."""
     name = command_name(command)
+    if not raw:  # what a PC/SC reader hands back when the card left mid-command
+        raise bad_read(f"{name}: no answer (the card left the field?)")
     if len(raw) < 2:
         raise bad_read(f"{name}: answer of {len(raw)} byte(s), shorter than a status word")
     sw1, sw2 = raw[-2], raw[-1]

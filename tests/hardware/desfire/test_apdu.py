@@ -32,7 +32,7 @@ def test_wrap_refuses_more_than_a_short_apdu() -> None:
 @pytest.mark.parametrize(
     ("answer", "why"),
     [
-        (b"", "shorter than a status word"),
+        (b"", "no answer (the card left the field?)"),
         (h("91"), "shorter than a status word"),
         (h("6E00"), "status 6E00, not a DESFire answer"),
         (h("0102 9000"), "status 9000, not a DESFire answer"),
