@@ -295,43 +295,74 @@ def copy_from_sqlite(
     *,
     update: Sequence[str] | None = None,
 ) -> None:
-    """Write SQLite driver rows into PostgreSQL's `table` idempotently by primary key,
-    through COPY into a temporary table (one round trip, parsed in C).
+    """Write SQLite driver rows into PostgreSQL's `table` idempotently by primary key.
 
-    SQLite already holds what COPY's text format wants (UUIDs as hex, JSON as
-    text, booleans as 0/1), except that its UTC times carry no offset: one is added.
+    SQLite already holds what COPY's text format wants (UUIDs as hex, JSON as text,
+    booleans as 0/1, UTC times without offset, read in UTC for the transaction's
+    COPY). Rows that never change (no `update`) are first `COPY`'d straight into the
+    table, in a savepoint; if one of them is there already (a batch sent again after
+    a lost acknowledgement, or another sync's), that is undone and the batch goes
+    through a temporary table, then one ``INSERT ... SELECT ... ON CONFLICT``.
     """
     if not rows:
         return
-    names = [c.name for c in table.columns]
-    times = [i for i, c in enumerate(table.columns) if isinstance(c.type, UTCDateTime)]
+    with _cursor(connection, f"COPY {table.name}", ()) as cursor, _in_utc(cursor):
+        if update is None and _copy_new(cursor, table, rows):
+            return
+        _copy_through_staging(cursor, table, rows, update)
+
+
+@contextmanager
+def _in_utc(cursor: Any) -> Iterator[None]:
+    """The transaction's time zone is UTC meanwhile, then what it was."""
+    cursor.execute("SELECT current_setting('TimeZone')")
+    (zone,) = cursor.fetchone()
+    cursor.execute("SELECT set_config('TimeZone', 'UTC', true)")
+    yield
+    cursor.execute("SELECT set_config('TimeZone', %s, true)", (zone,))
+
+
+UNIQUE_VIOLATION = "23505"
+
+
+def _copy_new(cursor: Any, table: Table, rows: Sequence[Sequence[Any]]) -> bool:
+    """COPY the rows into `table` itself; False (nothing written) if one was there."""
+    columns = ", ".join(c.name for c in table.columns)
+    cursor.execute("SAVEPOINT copy_new")
+    try:
+        with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    except Exception as exc:
+        if getattr(exc, "sqlstate", None) != UNIQUE_VIOLATION:
+            raise
+        cursor.execute("ROLLBACK TO SAVEPOINT copy_new")
+        return False
+    cursor.execute("RELEASE SAVEPOINT copy_new")
+    return True
+
+
+def _copy_through_staging(
+    cursor: Any, table: Table, rows: Sequence[Sequence[Any]], update: Sequence[str] | None
+) -> None:
+    columns = ", ".join(c.name for c in table.columns)
     staging = f"staging_{table.name}"
-    columns = ", ".join(names)
     keys = ", ".join(c.name for c in table.primary_key.columns)
     if update:
         conflict = "DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in update)
     else:
         conflict = "DO NOTHING"
-    with _cursor(connection, f"COPY {staging}", ()) as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} "
-            f"(LIKE {table.name}) ON COMMIT DELETE ROWS"
-        )
-        with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                if times:
-                    values = list(row)
-                    for i in times:
-                        if values[i] is not None:
-                            values[i] = values[i] + "+00"
-                    copy.write_row(values)
-                else:
-                    copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} "
-            f"ON CONFLICT ({keys}) {conflict}"
-        )
-        cursor.execute(f"DELETE FROM {staging}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE {table.name}) ON COMMIT DELETE ROWS"
+    )
+    with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cursor.execute(
+        f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} "
+        f"ON CONFLICT ({keys}) {conflict}"
+    )
+    cursor.execute(f"DELETE FROM {staging}")
 
 
 def _apply(

@@ -88,40 +88,27 @@ def upload_history(
     for model in HISTORY_MODELS:
         table = table_of(model)
         at_id = [c.name for c in table.columns].index("id")
-        at_uploaded = [c.name for c in table.columns].index("uploaded_at")
         while True:
+            received = utcnow()
             with site_engine.connect() as site:
                 site_codec = Codec(table, site)
-                rows = fetch(
-                    site, site_codec.select_sql("uploaded_at IS NULL LIMIT {p}"), [batch_size]
-                )
+                # When central got it, in the site's form as the rest of the row.
+                stamp = site_codec.encode_value("uploaded_at", received)
+                rows = fetch(site, _pending_sql(site_codec), [stamp, batch_size])
             if not rows:
                 break
-            received = utcnow()
             mutable = MUTABLE_HISTORY.get(table.name)
             with _central_begin(central_engine) as connection:
                 if connection.dialect.name == "postgresql" and site_codec.placeholder == "?":
-                    # When central got it, in SQLite's form as the rest of the row.
-                    stamp = site_codec.encode_value("uploaded_at", received)
-                    copy_from_sqlite(
-                        connection,
-                        table,
-                        [(*row[:at_uploaded], stamp, *row[at_uploaded + 1 :]) for row in rows],
-                        update=mutable,
-                    )
+                    copy_from_sqlite(connection, table, rows, update=mutable)
                 else:
                     codec = Codec(table, connection)
-                    stamp = codec.encode_value("uploaded_at", received)
-                    converted = [
-                        (*row[:at_uploaded], stamp, *row[at_uploaded + 1 :])
-                        for row in transcoder(table, site, connection)(rows)
-                    ]
                     sql = (
                         codec.upsert_sql(update=mutable, guard_revision=False)
                         if mutable
                         else codec.insert_ignore_sql()
                     )
-                    execute_many(connection, sql, converted)
+                    execute_many(connection, sql, transcoder(table, site, connection)(rows))
                 moves = _merged_named(connection, table, site_codec, rows)
                 if tallies is not None:
                     tallies.refresh(connection, table, site_codec, rows, moves)
@@ -129,7 +116,7 @@ def upload_history(
                 checkpoint("up.sent")
             ids = [row[at_id] for row in rows]
             with site_engine.begin() as site:
-                mark = site_codec.encode_value("uploaded_at", received)
+                mark = stamp
                 if mutable:
                     _mark_unchanged(site, table, rows, mutable, site_codec.placeholder, mark)
                     sent += len(rows)
@@ -145,6 +132,19 @@ def upload_history(
     if sent:
         log.info("up: %d history rows sent", sent)
     return sent
+
+
+def _pending_sql(codec: Codec) -> str:
+    """The rows still to send, each with the time central receives it in place of
+    its empty ``uploaded_at`` (first placeholder; the second is the batch's size)."""
+    names = ", ".join(
+        codec.placeholder if column == "uploaded_at" else codec.quote(column)
+        for column in codec.columns
+    )
+    return (
+        f"SELECT {names} FROM {codec.quote(codec.table.name)} "
+        f"WHERE uploaded_at IS NULL LIMIT {codec.placeholder}"
+    )
 
 
 def _mark_unchanged(
