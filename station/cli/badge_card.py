@@ -92,7 +92,7 @@ def run_issue(args: argparse.Namespace, ctx: Context) -> int:
                     origin_site=ctx.config.site.id,
                 )
                 record = _row(badge, uid)
-        except Exception as exc:
+        except BaseException as exc:  # Ctrl+C too: never a card enrolled for nobody
             _undo_issue(card.transport, keys, args.reader, exc)
     if ctx.json_output:
         ctx.output_one(record)
@@ -145,7 +145,9 @@ def _revoke(ctx: Context, credential: Credential) -> dict[str, str] | None:
         return {"id": str(badge.id), "member": badge.member.display_name}
 
 
-def _undo_issue(transport: Transport, keys: SiteKeys, reader: str, cause: Exception) -> NoReturn:
+def _undo_issue(
+    transport: Transport, keys: SiteKeys, reader: str, cause: BaseException
+) -> NoReturn:
     """The enrolment failed: take the card back to blank, or say how to."""
     from hardware.desfire import CardError, CardGone, format_card
 
