@@ -1,6 +1,7 @@
 """A secure (DESFire AES) badge read: the software's share, beside its floor.
 
     .venv/bin/python bench/bench_desfire.py [--reads 300] [--pcsc-reads 100] [--taps 10]
+        [--json PATH]
 
 One card, issued once (`hardware.desfire.issue`) on the tests' virtual DESFire EV2
 (tests/support/desfire_card.py), then read with `hardware.desfire.read_secure` as an
@@ -41,6 +42,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import Figure, Unit, add_json_option, write_json
 from hardware.desfire import SiteKeys, crypto, issue, read_secure
 from hardware.readers.base import BadgePresented, ReaderEvent
 from hardware.readers.pcsc import PcscReader
@@ -57,6 +59,7 @@ VALUE = bytes(range(100, 116))
 UID = bytes.fromhex("04B1E2C3D4E5F6")
 Op = tuple[str, tuple[Any, ...]]
 PRIMITIVES = ("ecb_encrypt", "cbc_encrypt", "cbc_decrypt", "cmac")
+TARGET = "under 30 ms"
 
 
 class TimedTransport:
@@ -217,6 +220,7 @@ def main() -> int:
     parser.add_argument("--pcsc-reads", type=int, default=100, help="reads through pcscd")
     parser.add_argument("--taps", type=int, default=10, help="card insertions (PcscReader)")
     parser.add_argument("--no-pcsc", action="store_true", help="skip pcscd + vpcd")
+    add_json_option(parser)
     args = parser.parse_args()
 
     share, whole, apdus = bench_in_process(args.reads)
@@ -255,6 +259,19 @@ def main() -> int:
     console.print(table)
     ops = ", ".join(f"{name} {count}" for name, count in counts.items())
     console.print(f"floor: the read's {sum(counts.values())} primitive operations ({ops})")
+    if args.json:
+        figures = [
+            Figure(
+                f"{measure} (median)",
+                statistics.median(values) * 1000,
+                Unit.MILLISECONDS,
+                len(values),
+                floor_ms,
+                TARGET if measure.startswith("pcscd") else "",
+            )
+            for measure, values in rows
+        ]
+        write_json(args.json, "desfire", figures, apdus=apdus, floor_operations=counts)
     return 0
 
 
