@@ -1,9 +1,10 @@
 """Site -> agents: each agent's grants compiled from the site database, signed, versioned.
 
-One entry per badge hash (revoked ones too, so an agent can name the reason),
-with the holder's memberships and trainings, plus the agent's resource facts
-(trainings required, schedule, enabled). The facts are those the kiosk reads,
-from the same reader (`station.access.credential_facts`, all badges in four queries).
+One entry per badge hash of the people the agent may ever grant (`sync.audience`:
+revoked badges too, so an agent can name the reason), with the holder's memberships
+and trainings, plus the agent's resource facts (trainings required, schedule,
+enabled). The facts are those the kiosk reads, from the same reader
+(`station.access.credential_facts`, all badges in four queries, once for all agents).
 
 A snapshot is rebuilt only when the site database changed (a cheap fingerprint),
 and gets a new version only when its content changed: versions are monotonic per
@@ -39,6 +40,7 @@ from station.protocol import topics
 from station.protocol.grants import entry_to_json, make_snapshot, resource_to_json
 from station.protocol.signing import canonical
 from station.rules import ResourceFacts
+from sync.audience import Audiences
 from sync.cursors import read_cursor, write_cursor
 
 log = logging.getLogger(__name__)
@@ -139,14 +141,15 @@ class GrantCompiler:
         due: list[tuple[str, int, ResourceFacts, int]] = []
         with Session(site_engine) as session, session.begin():
             connection = session.connection()
-            entries = compile_entries(connection, self.config.plan_of)
-            entries_digest = hashlib.sha256(canonical(entries) + trust_digest).digest()
+            audiences = Audiences(
+                credential_facts(connection, plan_of=self.config.plan_of), trust_digest
+            )
             for agent_id, agent in self.config.agents.items():
                 resource = resource_facts(session, self.config, agent.resource)
                 digest = int.from_bytes(
-                    hashlib.sha256(entries_digest + canonical(resource_to_json(resource))).digest()[
-                        :7
-                    ]
+                    hashlib.sha256(
+                        audiences.digest(resource) + canonical(resource_to_json(resource))
+                    ).digest()[:7]
                 )
                 version = read_cursor(connection, f"grants.version.{agent_id}")
                 stored = read_cursor(connection, f"grants.digest.{agent_id}")
@@ -160,6 +163,7 @@ class GrantCompiler:
                 due.append((agent_id, version, resource, digest))
         changed: list[Snapshot] = []
         for agent_id, version, resource, digest in due:
+            entries = audiences.entries(resource)
             payload = make_snapshot(
                 self.config.site.id,
                 agent_id,
@@ -182,10 +186,11 @@ class GrantCompiler:
             if on_snapshot is not None:
                 on_snapshot(snapshot)
             log.info(
-                "grants: %s version %d (%d badges, %d bytes)",
+                "grants: %s version %d (%d of %d badges, %d bytes)",
                 agent_id,
                 version,
                 len(entries),
+                audiences.badges,
                 len(payload),
             )
         self._fingerprint = marker

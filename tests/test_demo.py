@@ -165,13 +165,13 @@ def test_demo_runs_a_whole_site_and_stops_cleanly(tmp_path: Path) -> None:
             return True
 
         wait_for(granted_once_grants_arrive, timeout=90, what="the front door to grant Inès")
-        tap("laser-cutter", "04B2C3D4")  # Lucas: not trained
+        tap("laser-cutter", "04B2C3D4")  # Lucas: not trained, so not in its cache
         tap("front-door", "04FFFFFF")  # nobody's badge
         tap("front-door", INES.uid)  # her plain UID: not enough for a 24/7 plan
         wait_for(
             lambda: (
                 {
-                    ("laser-cutter", "denied", "training_missing"),
+                    ("laser-cutter", "denied", "unknown_badge"),
                     ("front-door", "denied", "unknown_badge"),
                     ("front-door", "denied", "secure_required"),
                 }
