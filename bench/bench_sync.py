@@ -51,7 +51,6 @@ from station.seed import seed_site
 from sync import central
 from sync.compiler import GrantCompiler
 from sync.down import sync_down
-from sync.rows import Codec, execute_many
 from sync.service import SyncService
 from sync.tables import table_of
 from sync.up import upload_history
@@ -150,29 +149,28 @@ def seed_central(engine: Engine, members: int, badges: int, chunk: int = 20_000)
 
 
 def seed_events(engine: Engine, count: int, chunk: int = 50_000) -> None:
-    """Pending access events at the site, written as driver values (Core's per-row
-    parameters took longer than the upload being measured)."""
-    table = table_of(AccessEvent)
     start = utcnow() - dt.timedelta(days=30)
     with engine.begin() as connection:
-        codec = Codec(table, connection)
-        values: dict[str, object] = {
-            "agent_id": AGENT,
-            "resource": AGENT,
-            "type": "granted",
-            "reason": "granted",
-            "credential_hash": "ab" * 32,
-            "member_id": None,
-            "data": {},
-            "site_id": SITE,
-            "uploaded_at": None,
-        }
         for first in range(0, count, chunk):
-            rows: list[list[object]] = []
-            for n in range(first, min(first + chunk, count)):
-                row = values | {"id": uuid.uuid4(), "at": start + dt.timedelta(seconds=n)}
-                rows.append([row[column] for column in codec.columns])
-            execute_many(connection, codec.insert_sql(), codec.encode(rows))
+            connection.execute(
+                insert(table_of(AccessEvent)),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "agent_id": AGENT,
+                        "resource": AGENT,
+                        "type": "granted",
+                        "reason": "granted",
+                        "credential_hash": "ab" * 32,
+                        "member_id": None,
+                        "at": start + dt.timedelta(seconds=n),
+                        "data": {},
+                        "site_id": SITE,
+                        "uploaded_at": None,
+                    }
+                    for n in range(first, min(first + chunk, count))
+                ],
+            )
 
 
 @contextmanager
