@@ -3,7 +3,8 @@ snapshot, and decisions from it) and the agent's own durable state (the mode tha
 survives a restart, the open machine use, `door_agent.journal`).
 
 A snapshot replaces the previous one in one transaction, so a crash leaves
-either the old or the new one, never a mix. Lookups go by keyed credential
+either the old or the new one, never a mix; so does a delta, applied only to the
+version it names and only if the result is its digest. Lookups go by keyed credential
 hash; the decision is `station.rules.decide`, the same function the site uses.
 Any failure on the decision path denies with INTERNAL_ERROR: never opens.
 """
@@ -22,8 +23,10 @@ from typing import Any
 from door_agent.errors import StoreError
 from door_agent.sqlite import SqliteFile
 from station.protocol.errors import ProtocolError
+from station.protocol.grant_digest import GrantsDigest, digest_of_encoded, entry_bytes
 from station.protocol.grants import entry_from_json, resource_from_json
 from station.protocol.trust import SiteTrust
+from station.protocol.vocabulary import Refusal
 from station.rules import UID, CredentialFacts, Decision, Presented, Reason, ResourceFacts, decide
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS grants (hash TEXT PRIMARY KEY, entry TEXT NOT NULL);
 """
 NO_GRANTS = "no grant snapshot received yet"  # the detail of every denial until then
+GRANTS_DIGEST = "grants_digest"  # the meta key of the digest of the grants in force
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,8 @@ class AgentStore(SqliteFile):
         trust = SiteTrust.from_json(body["trust"])
         version = int(body["version"])
         grants: dict[str, Any] = body["grants"]
-        rows = [(str(h), json.dumps(e, separators=(",", ":"))) for h, e in grants.items()]
+        # Canonical, as the site hashes it: the digest of what is stored is the site's.
+        rows = [(str(h), entry_bytes(e).decode()) for h, e in grants.items()]
         digest = hashlib.sha256(payload).hexdigest()
         conn = self._db()
         try:
@@ -83,6 +88,8 @@ class AgentStore(SqliteFile):
                     ("issued_at", str(body.get("issued_at", ""))),
                 ],
             )
+            # Computed when first needed (a delta, the status): not on the snapshot's path.
+            conn.execute("DELETE FROM meta WHERE key = ?", (GRANTS_DIGEST,))
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             conn.execute("ROLLBACK")
@@ -90,6 +97,85 @@ class AgentStore(SqliteFile):
         self.version, self.resource, self.payload_digest = version, resource, digest
         self.trust = trust
         return len(rows)
+
+    def apply_delta(self, body: dict[str, Any]) -> int:
+        """Apply a verified delta body (`grant_deltas.read_delta`) in one transaction.
+
+        Returns the number of entries changed. `ProtocolError`: the delta does not
+        follow the version in force (`gap`), or the grants it gives are not its digest
+        (`digest_mismatch`); nothing is changed then and the agent waits for a snapshot.
+        """
+        resource = resource_from_json(body["resource"])
+        trust = SiteTrust.from_json(body["trust"])
+        base, version = int(body["base"]), int(body["version"])
+        if self.resource is None or base != self.version:
+            raise ProtocolError(Refusal.GAP, f"delta from {base}, version {self.version} in force")
+        upsert = {str(h): entry_bytes(e) for h, e in body["upsert"].items()}
+        remove = [str(h) for h in body["remove"]]
+        conn = self._db()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            digest = GrantsDigest(self._grants_digest(conn))
+            for badge_hash, stored in self._entries(conn, [*upsert, *remove]):
+                digest.remove(badge_hash, stored.encode())
+            for badge_hash, encoded in upsert.items():
+                digest.add(badge_hash, encoded)
+            if digest.hexdigest() != body["digest"]:
+                raise ProtocolError(Refusal.DIGEST_MISMATCH, f"delta to version {version}")
+            conn.executemany("DELETE FROM grants WHERE hash = ?", [(h,) for h in remove])
+            conn.executemany(
+                "INSERT OR REPLACE INTO grants (hash, entry) VALUES (?, ?)",
+                [(h, e.decode()) for h, e in upsert.items()],
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [
+                    ("version", str(version)),
+                    ("digest", ""),  # no snapshot payload is the one in force now
+                    ("resource", json.dumps(body["resource"])),
+                    ("trust", json.dumps(body["trust"])),
+                    ("issued_at", str(body.get("issued_at", ""))),
+                    (GRANTS_DIGEST, digest.hexdigest()),
+                ],
+            )
+            conn.execute("COMMIT")
+        except ProtocolError:
+            conn.execute("ROLLBACK")
+            raise
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise StoreError(f"cannot apply grants delta to version {version}: {exc}") from exc
+        self.version, self.resource, self.trust, self.payload_digest = version, resource, trust, ""
+        return len(upsert) + len(remove)
+
+    @property
+    def grants_digest(self) -> str:
+        """The digest of the grants in force (`station.protocol.grant_digest`), which
+        the site computes too: equal, the cache is exactly what the site meant."""
+        return self._grants_digest(self._db())
+
+    def _grants_digest(self, conn: sqlite3.Connection) -> str:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (GRANTS_DIGEST,)).fetchone()
+        if row is not None:
+            return str(row[0])
+        rows = conn.execute("SELECT hash, entry FROM grants")
+        value = digest_of_encoded((h, e.encode()) for h, e in rows)
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (GRANTS_DIGEST, value)
+        )
+        return value
+
+    @staticmethod
+    def _entries(conn: sqlite3.Connection, hashes: list[str]) -> list[tuple[str, str]]:
+        """The stored entries among `hashes`, by chunks under SQLite's variable limit."""
+        found: list[tuple[str, str]] = []
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found += conn.execute(
+                f"SELECT hash, entry FROM grants WHERE hash IN ({marks})", chunk
+            ).fetchall()
+        return found
 
     def is_current(self, payload: bytes) -> bool:
         """Whether this exact payload is the snapshot in force (a retained redelivery)."""

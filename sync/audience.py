@@ -23,11 +23,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from station.access import Holder
+from station.protocol.grant_digest import digest_of
 from station.protocol.grants import entry_to_json
-from station.protocol.signing import canonical
 from station.rules import CredentialFacts, ResourceFacts
 
 AudienceKey = tuple[tuple[str, ...], frozenset[str] | None]
+_Chosen = tuple[dict[str, dict[str, Any]], bytes, str]  # entries, version digest, grants digest
 
 
 def may_hold(facts: CredentialFacts, resource: ResourceFacts) -> bool:
@@ -56,7 +57,7 @@ class Audiences:
     def __init__(self, holders: Iterable[Holder], salt: bytes = b"") -> None:
         self._holders = [(h.facts, entry_to_json(h.facts, h.member_id), h.badges) for h in holders]
         self._salt = salt  # what else the digest covers (the trust list)
-        self._chosen: dict[AudienceKey, tuple[dict[str, dict[str, Any]], bytes]] = {}
+        self._chosen: dict[AudienceKey, _Chosen] = {}
 
     @property
     def badges(self) -> int:
@@ -68,10 +69,14 @@ class Audiences:
         return self._select(resource)[0]
 
     def digest(self, resource: ResourceFacts) -> bytes:
-        """sha256 of those entries, canonical, and the salt."""
+        """sha256 of those entries' digest and the salt: what versions follow."""
         return self._select(resource)[1]
 
-    def _select(self, resource: ResourceFacts) -> tuple[dict[str, dict[str, Any]], bytes]:
+    def grants_digest(self, resource: ResourceFacts) -> str:
+        """The digest of those entries the agent computes too (`grant_digest`)."""
+        return self._select(resource)[2]
+
+    def _select(self, resource: ResourceFacts) -> _Chosen:
         key = audience_key(resource)
         if key not in self._chosen:
             entries = {
@@ -80,6 +85,7 @@ class Audiences:
                 if may_hold(facts, resource)
                 for badge_hash in badges
             }
-            digest = hashlib.sha256(canonical(entries) + self._salt).digest()
-            self._chosen[key] = entries, digest
+            grants = digest_of(entries)
+            digest = hashlib.sha256(grants.encode() + self._salt).digest()
+            self._chosen[key] = entries, digest, grants
         return self._chosen[key]

@@ -64,6 +64,7 @@ class Snapshot:
     topic: str
     payload: bytes
     digest: int
+    grants_digest: str = ""  # what the agent's store computes once it holds them
 
 
 def fingerprint(connection: Connection) -> tuple[Any, ...]:
@@ -180,6 +181,7 @@ class GrantCompiler:
                 topics.agent(self.config.site.id, agent_id, topics.GRANTS),
                 payload,
                 digest,
+                audiences.grants_digest(resource),
             )
             self.current[agent_id] = snapshot
             changed.append(snapshot)

@@ -77,6 +77,8 @@ class Refusal(enum.StrEnum):
     NOT_YET_VALID = "not_yet_valid"
     REPLAYED = "replayed"
     STALE = "stale"  # an older grant snapshot than the one in force
+    GAP = "gap"  # a grants delta for a version other than the one in force
+    DIGEST_MISMATCH = "digest_mismatch"  # a delta applied does not give its digest
     STORAGE_ERROR = "storage_error"  # the agent could not store a good snapshot
     NOT_APPLICABLE = "not_applicable"  # a door command sent to a machine, or the reverse
     BAD_ARGUMENT = "bad_argument"

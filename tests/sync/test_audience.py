@@ -197,6 +197,7 @@ def test_a_member_who_loses_their_last_training_is_refused_as_unknown(
         store.apply(read_site_snapshot(config, second.payload, second.agent_id), second.payload)
         decision = store.decide(alice, NOW).decision
         assert (decision.granted, decision.reason) == (False, Reason.UNKNOWN_BADGE)
+        assert store.grants_digest == second.grants_digest  # what the site meant it to hold
     # The site database still knows her, and why the laser refuses her.
     with Session(site) as session:
         found = access.lookup(session, alice)
