@@ -141,8 +141,10 @@ def uid_file(uid: bytes) -> bytes:
 
 def parse_uid_file(content: bytes) -> bytes:
     """The UID written in file 0; `CardError` (bad read) if the file is not ours."""
+    # Never the file's bytes in the message: it would spell the UID into the events.
     if len(content) != UID_FILE_SIZE or content[0] not in UID_LENGTHS:
-        raise bad_read(f"file 0 does not hold a length-prefixed UID: {content.hex().upper()}")
+        first = f"{content[0]:02X}" if content else "nothing"
+        raise bad_read(f"file 0 does not hold a length-prefixed UID (first byte {first})")
     length = content[0]
     if any(content[1 + length :]):
         raise bad_read("file 0 has data after its UID")

@@ -134,6 +134,19 @@ def test_a_truncated_answer_is_a_bad_read(
         cut.remove()
 
 
+def test_a_spoilt_uid_file_is_a_bad_read_that_does_not_spell_the_uid(
+    reader: PcscReader, events: Events, rack: CardRack
+) -> None:
+    # The read's detail goes into the agent's events, up to the site: no UID in clear.
+    card = rack.issued()
+    card.applications[SITE_KEYS.aid].files[0].data[0] = 0x09  # not 4, 7 or 10
+    card.insert()
+    bad = _failed(events, ReadFailure.BAD_READ)
+    assert "file 0" in bad.detail
+    assert UID.hex().upper() not in bad.detail.upper()
+    assert UID[:3].hex().upper() not in bad.detail.upper()
+
+
 def test_a_card_taken_away_mid_way_is_a_bad_read(
     reader: PcscReader, events: Events, rack: CardRack, pcscd: Pcscd
 ) -> None:
