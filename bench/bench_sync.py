@@ -192,30 +192,43 @@ def site_database(directory: Path, name: str) -> str:
 def bench_first_sync(
     server: str, directory: Path, members: int, badges: int, batches: list[int]
 ) -> Rows:
-    rows: Rows = []
+    """The product's first sync at each batch size, between two runs of its floor
+    (the machine is shared: the floor is their mean, both printed)."""
     with database(server) as url:
         engine = make_engine(url)
         started = time.perf_counter()
         seed_central(engine, members, badges)
         print(f"  central seeded in {time.perf_counter() - started:.1f} s")
-        floor_site = make_engine(site_database(directory, "first-floor.db"))
-        floor, floor_rows = first_sync_floor(engine, floor_site, SITE)
-        floor_site.dispose()
-        print(f"  floor: {floor_rows:,} rows in {floor:.2f} s")
+
+        def floor_run(name: str) -> tuple[float, int]:
+            floor_site = make_engine(site_database(directory, name))
+            try:
+                return first_sync_floor(engine, floor_site, SITE)
+            finally:
+                floor_site.dispose()
+
+        before, floor_rows = floor_run("first-floor-before.db")
+        timed: list[tuple[int, float, int]] = []
         for batch in batches:
             site = make_engine(site_database(directory, f"first-{batch}.db"))
             started = time.perf_counter()
             result = sync_down(site, engine, batch_size=batch, site_id=SITE)
-            elapsed = time.perf_counter() - started
+            timed.append((batch, time.perf_counter() - started, result.applied))
             with site.connect() as connection:
                 assert (
                     connection.execute(select(func.count()).select_from(Badge)).scalar() == badges
                 )
             assert result.applied == floor_rows, (result.applied, floor_rows)
+            site.dispose()
+        after, _ = floor_run("first-floor-after.db")
+        floor = (before + after) / 2
+        print(f"  floor: {floor_rows:,} rows in {before:.2f} s before, {after:.2f} s after")
+        rows: Rows = []
+        for batch, elapsed, applied in timed:
             rows += [
                 Figure(
                     f"first sync: {members:,} members, {badges:,} badges "
-                    f"({result.applied:,} rows), batch {batch:,}",
+                    f"({applied:,} rows), batch {batch:,}",
                     elapsed,
                     Unit.SECONDS,
                     floor=floor,
@@ -223,15 +236,15 @@ def bench_first_sync(
                 ),
                 Figure(
                     f"first sync, batch {batch:,}: rows per second",
-                    result.applied / elapsed,
+                    applied / elapsed,
                     Unit.PER_SECOND,
-                    n=result.applied,
+                    n=applied,
                     floor=floor_rows / floor,
                 ),
             ]
-            if batch == batches[-1]:
-                rows += bench_compile(directory, site, badges)
-            site.dispose()
+        site = make_engine(f"sqlite:///{directory / f'first-{batches[-1]}.db'}")
+        rows += bench_compile(directory, site, badges)
+        site.dispose()
         engine.dispose()
     return rows
 
@@ -267,17 +280,25 @@ def bench_compile(directory: Path, site: Engine, badges: int) -> Rows:
 
 
 def bench_upload(server: str, directory: Path, events: int, batch: int) -> Rows:
-    with database(server) as url, database(server) as floor_url:
-        engine = make_engine(url)
+    """The product's upload between two runs of its floor, each into a fresh central."""
+    with database(server) as url:
         site = make_engine(site_database(directory, "events.db"))
         started = time.perf_counter()
         seed_events(site, events)
         print(f"  site events written in {time.perf_counter() - started:.1f} s")
-        floor_engine = make_engine(floor_url)
-        floor, copied = upload_floor(site, floor_engine)
-        floor_engine.dispose()
-        assert copied == events, (copied, events)
-        print(f"  floor: {copied:,} events in {floor:.2f} s")
+
+        def floor_run() -> float:
+            with database(server) as floor_url:
+                floor_engine = make_engine(floor_url)
+                try:
+                    elapsed, copied = upload_floor(site, floor_engine)
+                finally:
+                    floor_engine.dispose()
+            assert copied == events, (copied, events)
+            return elapsed
+
+        before = floor_run()
+        engine = make_engine(url)
         started = time.perf_counter()
         sent = upload_history(site, engine, batch_size=batch)
         elapsed = time.perf_counter() - started
@@ -287,8 +308,11 @@ def bench_upload(server: str, directory: Path, events: int, batch: int) -> Rows:
                 == events
                 == sent
             )
-        site.dispose()
         engine.dispose()
+        after = floor_run()
+        site.dispose()
+    floor = (before + after) / 2
+    print(f"  floor: {events:,} events in {before:.2f} s before, {after:.2f} s after")
     return [
         Figure(
             f"upload of {events:,} events (batch {batch:,})", elapsed, Unit.SECONDS, floor=floor
