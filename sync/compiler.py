@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
@@ -37,6 +37,7 @@ from station.db import (
 )
 from station.keystore import KeyStore
 from station.protocol import topics
+from station.protocol.grant_deltas import make_delta
 from station.protocol.grants import entry_to_json, make_snapshot, resource_to_json
 from station.protocol.signing import canonical
 from station.rules import ResourceFacts
@@ -65,6 +66,10 @@ class Snapshot:
     payload: bytes
     digest: int
     grants_digest: str = ""  # what the agent's store computes once it holds them
+    # The same change as a signed delta from the version before (`grant_deltas`), when
+    # this compiler made that one; None after a restart or a version jump.
+    delta: bytes | None = None
+    entries: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
 
 
 def fingerprint(connection: Connection) -> tuple[Any, ...]:
@@ -90,6 +95,14 @@ def compile_entries(
         for badge_hash in badges:
             entries[badge_hash] = entry
     return entries
+
+
+def changes(
+    before: Mapping[str, Mapping[str, Any]], after: Mapping[str, Mapping[str, Any]]
+) -> tuple[dict[str, Mapping[str, Any]], list[str]]:
+    """(the entries written or changed, the hashes gone) from `before` to `after`."""
+    upsert = {h: e for h, e in after.items() if before.get(h) != e}
+    return upsert, [h for h in before if h not in after]
 
 
 class GrantCompiler:
@@ -175,25 +188,46 @@ class GrantCompiler:
                 signer,
                 now,
             )
+            grants_digest = audiences.grants_digest(resource)
+            previous = self.current.get(agent_id)
+            delta = None
+            if previous is not None and previous.version == version - 1:
+                upsert, removed = changes(previous.entries, entries)
+                delta = make_delta(
+                    self.config.site.id,
+                    agent_id,
+                    previous.version,
+                    version,
+                    resource,
+                    upsert,
+                    removed,
+                    grants_digest,
+                    trust,
+                    signer,
+                    now,
+                )
             snapshot = Snapshot(
                 agent_id,
                 version,
                 topics.agent(self.config.site.id, agent_id, topics.GRANTS),
                 payload,
                 digest,
-                audiences.grants_digest(resource),
+                grants_digest,
+                delta,
+                entries,
             )
             self.current[agent_id] = snapshot
             changed.append(snapshot)
             if on_snapshot is not None:
                 on_snapshot(snapshot)
             log.info(
-                "grants: %s version %d (%d of %d badges, %d bytes)",
+                "grants: %s version %d (%d of %d badges, %d bytes; delta %s bytes)",
                 agent_id,
                 version,
                 len(entries),
                 audiences.badges,
                 len(payload),
+                "no" if delta is None else len(delta),
             )
         self._fingerprint = marker
         return changed

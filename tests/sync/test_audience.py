@@ -18,6 +18,7 @@ from station.access import resource_facts
 from station.config import StationConfig, load_config
 from station.credential import Credential
 from station.db import Member, MemberKind
+from station.protocol.grant_deltas import read_delta
 from station.rules import (
     SECURE,
     UID,
@@ -31,7 +32,7 @@ from station.schedule import Schedule
 from station.seed import seed_site
 from sync.audience import may_hold
 from sync.compiler import GrantCompiler, Snapshot
-from tests.support.keys import read_site_snapshot
+from tests.support.keys import read_site_snapshot, site_trust
 
 DAY = dt.date(2026, 1, 5)
 NOW = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
@@ -205,3 +206,46 @@ def test_a_member_who_loses_their_last_training_is_refused_as_unknown(
         laser = resource_facts(session, config, "laser-cutter")
         why = decide(found[0], laser, NOW)
     assert (why.reason, why.detail) == (Reason.TRAINING_MISSING, "laser")
+
+
+def test_a_change_also_comes_as_a_delta_the_agents_store_applies(
+    site: Engine, config: StationConfig, tmp_path: Path
+) -> None:
+    """A revocation and a lost training, each as a delta of one entry: the agent applies
+    it to the snapshot it holds and reaches the site's digest."""
+    with Session(site) as session, session.begin():
+        for n in range(30):  # more trained members: the snapshot grows, the delta does not
+            member = registry.add_member(
+                session, f"T{n}", today=DAY, membership_until=dt.date(2030, 1, 1)
+            )
+            registry.enroll_badge(session, member, Credential.uid(f"06{n:06X}"), config.badge_key)
+            registry.grant_training(session, member, "laser", now=NOW)
+    compiler = GrantCompiler(config)
+    laser = {s.agent_id: s for s in compiler.refresh(site)}["laser-cutter"]
+    assert laser.delta is None  # nothing before it: the snapshot alone
+    alice = Credential.uid(UIDS["alice"]).keyed_hash(config.badge_key)
+    tom = Credential.uid(UIDS["tom"]).keyed_hash(config.badge_key)
+    with AgentStore(tmp_path / "laser.db") as store:
+        store.apply(read_site_snapshot(config, laser.payload, laser.agent_id), laser.payload)
+        for change in ("revoke tom", "alice untrained"):
+            with Session(site) as session, session.begin():
+                if change == "revoke tom":
+                    registry.revoke_badge(
+                        session, registry.find_badge(session, UIDS["tom"], config.badge_key)
+                    )
+                else:
+                    member = registry.find_badge(session, UIDS["alice"], config.badge_key).member
+                    registry.revoke_training(session, member, "laser")
+            (laser,) = [s for s in compiler.refresh(site) if s.agent_id == "laser-cutter"]
+            assert laser.delta is not None
+            body = read_delta(
+                laser.delta, "laser-cutter", site_trust(config).site, NOW, store.version
+            )
+            assert len(body["upsert"]) + len(body["remove"]) == 1
+            assert len(laser.delta) < len(laser.payload) / 3
+            store.apply_delta(body)
+            assert (store.version, store.grants_digest) == (laser.version, laser.grants_digest)
+        assert store.decide(tom, NOW).decision.reason is Reason.BADGE_REVOKED
+        assert store.decide(alice, NOW).decision.reason is Reason.UNKNOWN_BADGE
+    restarted = GrantCompiler(config).refresh(site)  # a restart: the snapshot, no delta
+    assert all(s.delta is None for s in restarted)
