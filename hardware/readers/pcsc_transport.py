@@ -80,12 +80,9 @@ class PcscTransport:
         return bytes(answer)
 
     def uid(self) -> Credential:
-        """The anti-collision UID (PC/SC GET DATA); `ValueError` saying why if none."""
-        answer = self.transmit(bytes(GET_UID))
-        try:
-            return parse_uid_answer(answer)
-        except ValueError as exc:
-            raise ValueError(f"{exc}: {answer.hex().upper()}") from None
+        """The anti-collision UID (PC/SC GET DATA); `ValueError` saying why if none
+        (its status and length, never the card's bytes: the reason goes into events)."""
+        return parse_uid_answer(self.transmit(bytes(GET_UID)))
 
     def speaks_desfire(self) -> bool:
         """Whether the card answers GetVersion natively (91 xx): then `read_secure`

@@ -68,6 +68,7 @@ def test_a_wrong_answer_is_a_bad_read_never_a_badge(
     card.insert()
     bad = events.expect(BadRead)
     assert why in bad.detail
+    assert "0102030405" not in bad.detail  # the detail goes into events: no card bytes
     assert reader.bad_reads == 1
     card.remove()
     good = virtual_card("04A1B2C3")
