@@ -48,7 +48,10 @@ log = logging.getLogger(__name__)
 QUIET_S = 0.3  # `run_once`: the broker's backlog is in once nothing came for this long
 LOCAL_CHECK_S = 1.0  # how often the site database is checked for changes (kiosk edits)
 BEACON_S = 10.0  # how often each agent gets the site's signed time (docs/protocol.md)
-MAX_EVENTS_PER_COMMIT = 5000
+MAX_EVENTS_PER_COMMIT = 5000  # messages a turn takes, stored in one transaction
+# ... and their bytes: a turn of agents' batches (docs/protocol.md) holds some 12,000
+# events, one commit and one ack message per agent for them all.
+MAX_BYTES_PER_COMMIT = 4 * 1024 * 1024
 
 
 WAKE = object()  # an inbox item that only wakes the loop (`SyncService.wake`)
@@ -196,6 +199,16 @@ class SyncService:
         published: list[str] = []
 
         def send(snapshot: Snapshot) -> None:
+            # The change first, small and quick to apply (unless the agent never got its
+            # base); the whole snapshot, retained, for agents that start, come back or
+            # refuse the delta.
+            if (
+                self.bus is not None
+                and snapshot.delta is not None
+                and snapshot.agent_id not in self._unpublished
+            ):
+                topic = topics.agent(self.site, snapshot.agent_id, topics.GRANTS_DELTA)
+                self.bus.publish(topic, snapshot.delta, qos=1)
             info = (
                 self.bus.publish(snapshot.topic, snapshot.payload, qos=1, retain=True)
                 if self.bus is not None
@@ -353,12 +366,15 @@ class SyncService:
 
     def _drain(self, timeout: float) -> list[Any]:
         items: list[Any] = []
+        size = 0
         try:
             items.append(
                 self.inbox.get(timeout=timeout) if timeout > 0 else self.inbox.get_nowait()
             )
-            while len(items) < MAX_EVENTS_PER_COMMIT:
-                items.append(self.inbox.get_nowait())
+            while len(items) < MAX_EVENTS_PER_COMMIT and size < MAX_BYTES_PER_COMMIT:
+                item = self.inbox.get_nowait()
+                items.append(item)
+                size += len(item.payload) if isinstance(item, Message) else 0
         except queue.Empty:
             pass
         return items

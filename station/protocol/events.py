@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from station.protocol.errors import ProtocolError
-from station.protocol.signing import parse_json
+from station.protocol.signing import MAX_DEPTH, check_depth, parse_json
 from station.protocol.vocabulary import EventType, Refusal
 
 
@@ -78,8 +78,51 @@ class AgentEvent:
         return cls.from_json(parse_json(payload))
 
 
+# A batch of events in one message: an outbox drained after an outage goes at the speed
+# of the wire, not at one MQTT round trip per event (docs/protocol.md, "Batches").
+BATCH_KEY = "events"
+_BATCH_HEAD, _BATCH_TAIL = b'{"' + BATCH_KEY.encode() + b'":[', b"]}"
+BATCH_OVERHEAD = len(_BATCH_HEAD) + len(_BATCH_TAIL)
+
+
+def encode_batch(payloads: list[bytes]) -> bytes:
+    """Encoded events (`AgentEvent.encode`) as one message, in their order; one event
+    alone goes as itself, as every agent sent it before batches."""
+    if len(payloads) == 1:
+        return payloads[0]
+    return _BATCH_HEAD + b",".join(payloads) + _BATCH_TAIL
+
+
+def decode_events(payload: bytes) -> list[dict[str, Any]]:
+    """The events a message carries, as JSON objects in their order (one event or a
+    batch), each still to be read by `AgentEvent.from_json`; `ProtocolError` if the
+    message itself is unreadable."""
+    body = parse_json(payload, walk=False)
+    events = body.get(BATCH_KEY) if BATCH_KEY in body else [body]
+    if (BATCH_KEY in body and len(body) != 1) or not isinstance(events, list) or not events:
+        raise ProtocolError(Refusal.MALFORMED, "a batch is {'events': [event, ...]}")
+    for event in events:
+        if not isinstance(event, dict):
+            raise ProtocolError(Refusal.MALFORMED, "a batch holds event objects only")
+        # Only `data` may nest (`from_json` takes every other field as a scalar): the
+        # depth walk is for the containers in it, as deep as in an event alone.
+        data = event.get("data")
+        if isinstance(data, dict) and any(isinstance(v, dict | list) for v in data.values()):
+            check_depth(data, MAX_DEPTH - 1)
+    return events
+
+
+# An ack's ids fit one message (MAX_MESSAGE_BYTES): 1,500 of 39 bytes is 58.5 KB.
+MAX_ACK_IDS = 1500
+
+
 def encode_ack(ids: list[str]) -> bytes:
     return json.dumps({"ids": ids}, separators=(",", ":")).encode()
+
+
+def encode_acks(ids: list[str]) -> list[bytes]:
+    """``ids`` in as few ack messages as fit the protocol's message limit."""
+    return [encode_ack(ids[i : i + MAX_ACK_IDS]) for i in range(0, len(ids), MAX_ACK_IDS)]
 
 
 def decode_ack(payload: bytes) -> list[str]:

@@ -23,7 +23,7 @@ from station.credential import Credential
 from station.protocol import topics
 from station.protocol.client import tls_context
 from station.protocol.commands import Author, make_command
-from station.protocol.events import AgentEvent, encode_ack
+from station.protocol.events import AgentEvent, decode_events, encode_ack
 from station.protocol.grants import entry_to_json, make_snapshot
 from station.protocol.keys import SigningKey
 from station.protocol.vocabulary import Command
@@ -115,6 +115,7 @@ class Site:
         self.events: list[AgentEvent] = []  # first arrivals, in order
         self.seen: set[str] = set()
         self.duplicates = 0
+        self.messages = 0  # event messages received (a batch is one)
         self.statuses: list[dict[str, Any]] = []
         self.results: list[dict[str, Any]] = []
         self.version = 0
@@ -150,16 +151,19 @@ class Site:
 
     def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
         channel = topics.parse_agent_topic(msg.topic)[2]  # type: ignore[index]
-        if channel == topics.EVENTS:
-            event = AgentEvent.decode(bytes(msg.payload))
+        if channel == topics.EVENTS:  # one event, or a batch of them (docs/protocol.md)
+            events = [AgentEvent.from_json(e) for e in decode_events(bytes(msg.payload))]
             with self.lock:
-                if str(event.id) in self.seen:
-                    self.duplicates += 1
-                else:
-                    self.seen.add(str(event.id))
-                    self.events.append(event)
+                for event in events:
+                    if str(event.id) in self.seen:
+                        self.duplicates += 1
+                    else:
+                        self.seen.add(str(event.id))
+                        self.events.append(event)
+                self.messages += 1
             if self.auto_ack:
-                client.publish(self.topic(topics.ACKS), encode_ack([str(event.id)]), qos=1)
+                ids = [str(event.id) for event in events]
+                client.publish(self.topic(topics.ACKS), encode_ack(ids), qos=1)
         elif channel == topics.STATUS and msg.payload:
             self.statuses.append(json.loads(msg.payload))
         elif channel == topics.COMMAND_RESULTS:
