@@ -19,7 +19,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import queue
 import shutil
 import sqlite3
@@ -31,17 +30,15 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import paho.mqtt.client as paho
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from bench.figures import Figure, Unit, add_json_option, print_table, write_json
 from door_agent.mqtt import MAX_INFLIGHT
 from station.config import StationConfig, load_config
 from station.db import AccessEvent, make_engine, upgrade
@@ -333,34 +330,24 @@ def bench_floor(directory: Path, port: int, agents: tuple[str, ...], events: int
 # -- main --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Replay:
-    events: int
-    agents: int
-    in_site_s: float  # the site database holds them all
-    acked_s: float  # every outbox is empty
-    floor_s: float
-
-    @property
-    def ratio(self) -> float:
-        return self.in_site_s / self.floor_s
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "measure": f"replay of {self.events:,} waiting events, {self.agents} agent(s)",
-            **asdict(self),
-            "ratio": self.ratio,
-            "target": "< 10 s",
-        }
+def figures(events: int, agents: int, in_site: float, acked: float, floor: float) -> list[Figure]:
+    label = f"replay of {events:,} waiting events, {agents} agent(s)"
+    return [
+        Figure(f"{label}: in the site database", in_site, Unit.SECONDS, events, floor, "< 10 s"),
+        Figure(f"{label}: every outbox empty (acknowledged)", acked, Unit.SECONDS, events),
+        Figure(
+            f"{label}: events per second", events / in_site, Unit.PER_SECOND, events, events / floor
+        ),
+    ]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000, help="waiting events in all")
     parser.add_argument("--agents", type=int, nargs="+", default=[1, 3], choices=(1, 2, 3))
-    parser.add_argument("--json", type=Path, help="also write the figures there")
+    add_json_option(parser)
     args = parser.parse_args()
-    replays: list[Replay] = []
+    rows: list[Figure] = []
     with ExitStack() as stack:
         directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         broker = stack.enter_context(Mosquitto(directory / "mosquitto"))
@@ -371,26 +358,11 @@ def main() -> int:
             in_site, acked = bench_product(
                 directory / f"site-{count}", broker.port, agents, args.events
             )
-            replays.append(Replay(args.events, count, in_site, acked, floor))
+            rows += figures(args.events, count, in_site, acked, floor)
             shutil.rmtree(directory / f"floor-{count}", ignore_errors=True)
-    title = f"replay into the site database ({platform.node()}, {os.cpu_count()} cores)"
-    table = Table(title=title)
-    for column in ("events, agents", "in the site", "acked", "floor", "ratio", "events/s"):
-        table.add_column(column, justify="right")
-    for r in replays:
-        table.add_row(
-            f"{r.events:,}, {r.agents}",
-            f"{r.in_site_s:.2f} s",
-            f"{r.acked_s:.2f} s",
-            f"{r.floor_s:.2f} s",
-            f"{r.ratio:.2f}x",
-            f"{r.events / r.in_site_s:,.0f}",
-        )
-    Console().print(table)
-    print("target: < 10 s in the site database for 100,000 events")
+    print_table("replay of agents' outboxes into the site database", rows)
     if args.json is not None:
-        body = {"bench": "replay", "figures": [r.as_json() for r in replays]}
-        args.json.write_text(json.dumps(body, indent=2) + "\n")
+        write_json(args.json, "replay", rows)
     return 0
 
 
