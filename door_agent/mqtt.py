@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_MIN_S = 0.5
 BACKOFF_MAX_S = 30.0
-INBOUND = (topics.GRANTS, topics.ACKS, topics.COMMANDS, topics.TIME)
+INBOUND = (topics.GRANTS, topics.GRANTS_DELTA, topics.ACKS, topics.COMMANDS, topics.TIME)
 MAX_INFLIGHT = 100
 CONNACK_TIMEOUT_S = 30.0
 
@@ -207,7 +207,8 @@ class MqttLink:
         channel = parsed[2]
         # No more than the decoder reads: a larger payload is cut one byte past its limit,
         # so the loop refuses (and counts) it as too large without holding all of it.
-        limit = MAX_SNAPSHOT_BYTES if channel == topics.GRANTS else MAX_MESSAGE_BYTES
+        grants = channel in (topics.GRANTS, topics.GRANTS_DELTA)
+        limit = MAX_SNAPSHOT_BYTES if grants else MAX_MESSAGE_BYTES
         payload = bytes(message.payload[: limit + 1])
         self._post(MqttMessage(channel, payload, bool(message.retain)))
 

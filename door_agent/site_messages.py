@@ -30,6 +30,7 @@ from door_agent.watchdog import Watchdog
 from station.protocol import topics
 from station.protocol.errors import ProtocolError
 from station.protocol.events import decode_ack
+from station.protocol.grant_deltas import read_delta
 from station.protocol.grants import read_snapshot
 from station.protocol.vocabulary import EventType, Refusal
 
@@ -77,6 +78,8 @@ class SiteMessages:
     def handle(self, message: MqttMessage) -> None:
         if message.channel == topics.GRANTS:
             self._grants(message.payload)
+        elif message.channel == topics.GRANTS_DELTA:
+            self._delta(message.payload)
         elif message.channel == topics.ACKS:
             self._ack(message.payload)
         elif message.channel == topics.COMMANDS:
@@ -105,6 +108,41 @@ class SiteMessages:
                 Emit(
                     EventType.GRANTS_APPLIED,
                     data={"version": self.store.version, "entries": count},
+                )
+            ]
+        )
+
+    def _delta(self, payload: bytes) -> None:
+        """A change since the version in force, applied in one transaction. Refused
+        (`gap`, `digest_mismatch`, a bad signature...), nothing changes and the next
+        snapshot, published retained with every change, brings the agent in step."""
+        try:
+            now = self.wall()
+            body = read_delta(
+                payload,
+                self.agent_id,
+                self.trust.site_keys(now),
+                now,
+                self.store.version,
+                site_id=self.site_id,
+            )
+            count = self.store.apply_delta(body)
+        except ProtocolError as exc:
+            if exc.reason is Refusal.REPLAYED:  # the snapshot of that version came first
+                log.debug("grants delta already in force: %s", exc)
+                return
+            self._grants_refused(exc)
+            return
+        except (*INPUT_ERRORS, StoreError) as exc:
+            self._grants_refused(exc)
+            return
+        self.hours.snapshot_issued(body)
+        log.info("grants version %d applied from a delta (%d changes)", self.store.version, count)
+        self.execute(
+            [
+                Emit(
+                    EventType.GRANTS_APPLIED,
+                    data={"version": self.store.version, "entries": count, "delta": True},
                 )
             ]
         )

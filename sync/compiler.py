@@ -124,6 +124,37 @@ class GrantCompiler:
         self._fingerprint: tuple[Any, ...] | None = None
         self._floor: dict[str, int] = {}
 
+    def _delta(
+        self,
+        agent_id: str,
+        version: int,
+        resource: ResourceFacts,
+        entries: Mapping[str, Mapping[str, Any]],
+        grants_digest: str,
+        now: dt.datetime,
+    ) -> bytes | None:
+        """The signed change from the snapshot this compiler made just before, if any
+        and if it is a change of a few entries (most of them: the snapshot says it)."""
+        previous = self.current.get(agent_id)
+        if previous is None or previous.version != version - 1:
+            return None
+        upsert, removed = changes(previous.entries, entries)
+        if len(upsert) + len(removed) > len(entries) // 2 + 1:
+            return None
+        return make_delta(
+            self.config.site.id,
+            agent_id,
+            previous.version,
+            version,
+            resource,
+            upsert,
+            removed,
+            grants_digest,
+            self.keys.trust_at(now),
+            self.keys.signer(now),
+            now,
+        )
+
     def raise_floor(self, agent_id: str, version: int) -> None:
         """An agent holds `version` (e.g. the site database was restored): go past it."""
         if agent_id in self.config.agents and version > self._floor.get(agent_id, 0):
@@ -189,23 +220,7 @@ class GrantCompiler:
                 now,
             )
             grants_digest = audiences.grants_digest(resource)
-            previous = self.current.get(agent_id)
-            delta = None
-            if previous is not None and previous.version == version - 1:
-                upsert, removed = changes(previous.entries, entries)
-                delta = make_delta(
-                    self.config.site.id,
-                    agent_id,
-                    previous.version,
-                    version,
-                    resource,
-                    upsert,
-                    removed,
-                    grants_digest,
-                    trust,
-                    signer,
-                    now,
-                )
+            delta = self._delta(agent_id, version, resource, entries, grants_digest, now)
             snapshot = Snapshot(
                 agent_id,
                 version,

@@ -199,6 +199,16 @@ class SyncService:
         published: list[str] = []
 
         def send(snapshot: Snapshot) -> None:
+            # The change first, small and quick to apply (unless the agent never got its
+            # base); the whole snapshot, retained, for agents that start, come back or
+            # refuse the delta.
+            if (
+                self.bus is not None
+                and snapshot.delta is not None
+                and snapshot.agent_id not in self._unpublished
+            ):
+                topic = topics.agent(self.site, snapshot.agent_id, topics.GRANTS_DELTA)
+                self.bus.publish(topic, snapshot.delta, qos=1)
             info = (
                 self.bus.publish(snapshot.topic, snapshot.payload, qos=1, retain=True)
                 if self.bus is not None

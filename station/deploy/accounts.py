@@ -24,7 +24,7 @@ KIOSK_PREFIX = "kiosk-"
 
 # What an agent publishes and what it reads: the two directions of its topics.
 AGENT_WRITES = (topics.EVENTS, topics.STATUS, topics.COMMAND_RESULTS)
-AGENT_READS = (topics.GRANTS, topics.ACKS, topics.COMMANDS, topics.TIME)
+AGENT_READS = (topics.GRANTS, topics.GRANTS_DELTA, topics.ACKS, topics.COMMANDS, topics.TIME)
 
 
 class Access(StrEnum):

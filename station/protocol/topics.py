@@ -10,6 +10,7 @@ ROOT = "station"
 
 STATUS = "status"  # retained, with a last will saying offline
 GRANTS = "grants"  # retained signed snapshot, site -> agent
+GRANTS_DELTA = "grants_delta"  # site -> agent, QoS 1, not retained: a change since a version
 EVENTS = "events"  # agent -> site, QoS 1, until acknowledged
 ACKS = "acks"  # site -> agent: event ids stored for good
 COMMANDS = "commands"  # site -> agent, signed, single use

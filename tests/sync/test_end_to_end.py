@@ -12,10 +12,12 @@ import time
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from station import registry
 from station.config import StationConfig
-from station.db import Badge
+from station.db import AccessEvent, Badge
+from station.protocol.vocabulary import EventType
 from sync import central
 from sync.service import SyncService
 from tests.support.keys import read_site_snapshot
@@ -30,6 +32,16 @@ from tests.sync.end_to_end_site import (
     site,
     tap,
 )
+
+
+def applied_from_deltas(engine: Engine) -> list[int]:
+    """The versions the agent says it applied from a delta."""
+    with Session(engine) as session:
+        events = session.scalars(
+            select(AccessEvent).where(AccessEvent.type == EventType.GRANTS_APPLIED)
+        )
+        return [e.data["version"] for e in events if e.data.get("delta")]
+
 
 pytestmark = pytest.mark.mqtt  # sync and the agent talk through the test broker
 
@@ -83,6 +95,8 @@ def test_revocation_at_central_is_denied_by_a_running_agent(
             tap(config)
             wait_for(lambda: len(decisions(site, badge_hash)) == 2, what="second decision")
             assert decisions(site, badge_hash)[1] == ("denied", "badge_revoked")
+            # It came as a delta (one entry), then the retained snapshot was already in force.
+            wait_for(lambda: revoked_version in applied_from_deltas(site), what="the delta's event")
             print(
                 f"\ncentral revocation -> snapshot published {1000 * (published - changed):.0f}"
                 f" ms -> applied by the agent {1000 * (enforced - changed):.0f} ms"
