@@ -386,6 +386,7 @@ class AgentLoop:
                 StatusField.RELAY: self.io.relay.is_on,
                 StatusField.READER: _reader_text(self.reader_ok),
                 StatusField.GRANTS_VERSION: self.store.version,
+                StatusField.GRANTS_DIGEST: self.store.grants_digest,
                 StatusField.OUTBOX_DEPTH: self.outbox.depth,
                 StatusField.OUTBOX_ALARM: self.outbox.over_alarm,
             }

@@ -56,6 +56,7 @@ class AgentStore(SqliteFile):
         self.resource: ResourceFacts | None = None
         self.trust: SiteTrust | None = None  # the keys the snapshot in force announces
         self.payload_digest = ""
+        self._digest: str | None = None  # grants_digest, once computed
         self._load_meta()
 
     # -- snapshots -------------------------------------------------------------------
@@ -95,7 +96,7 @@ class AgentStore(SqliteFile):
             conn.execute("ROLLBACK")
             raise StoreError(f"cannot store grants version {version}: {exc}") from exc
         self.version, self.resource, self.payload_digest = version, resource, digest
-        self.trust = trust
+        self.trust, self._digest = trust, None
         return len(rows)
 
     def apply_delta(self, body: dict[str, Any]) -> int:
@@ -146,15 +147,20 @@ class AgentStore(SqliteFile):
             conn.execute("ROLLBACK")
             raise StoreError(f"cannot apply grants delta to version {version}: {exc}") from exc
         self.version, self.resource, self.trust, self.payload_digest = version, resource, trust, ""
+        self._digest = digest.hexdigest()
         return len(upsert) + len(remove)
 
     @property
     def grants_digest(self) -> str:
         """The digest of the grants in force (`station.protocol.grant_digest`), which
         the site computes too: equal, the cache is exactly what the site meant."""
-        return self._grants_digest(self._db())
+        if self._digest is None:  # the status asks at every loop turn: kept in memory
+            self._digest = self._grants_digest(self._db())
+        return self._digest
 
     def _grants_digest(self, conn: sqlite3.Connection) -> str:
+        if self._digest is not None:
+            return self._digest
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (GRANTS_DIGEST,)).fetchone()
         if row is not None:
             return str(row[0])

@@ -108,6 +108,7 @@ SCHEMA: dict[StatusField, Check] = {
     StatusField.CLOCK: _one_of(ClockState),
     StatusField.CLOCK_PROBLEM: _optional(_one_of(ClockProblem)),
     StatusField.GRANTS_VERSION: _count,
+    StatusField.GRANTS_DIGEST: _text(64),
     StatusField.OUTBOX_DEPTH: _count,
     StatusField.OUTBOX_ALARM: _flag,
     StatusField.AT: _time,

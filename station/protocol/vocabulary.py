@@ -192,9 +192,19 @@ class StatusField(enum.StrEnum):
     CLOCK = "clock"
     CLOCK_PROBLEM = "clock_problem"
     GRANTS_VERSION = "grants_version"
+    GRANTS_DIGEST = "grants_digest"  # of the grants in force (station.protocol.grant_digest)
     OUTBOX_DEPTH = "outbox_depth"
     OUTBOX_ALARM = "outbox_alarm"
     AT = "at"
+
+
+class GrantState(enum.StrEnum):
+    """An agent's grants as the site sees them (`sync.grant_state`), for staff."""
+
+    IN_STEP = "in_step"  # the version sync last compiled, to the digest
+    BEHIND = "behind"  # an older version: the newer one is on its way (or refused)
+    DIVERGED = "diverged"  # the same version with other grants, or a version sync never gave
+    UNKNOWN = "unknown"  # nothing compiled yet, or an agent that reports no digest
 
 
 class MachineStateChange(enum.StrEnum):

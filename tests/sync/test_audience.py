@@ -19,6 +19,8 @@ from station.config import StationConfig, load_config
 from station.credential import Credential
 from station.db import Member, MemberKind
 from station.protocol.grant_deltas import read_delta
+from station.protocol.status import AgentStatusMessage
+from station.protocol.vocabulary import GrantState
 from station.rules import (
     SECURE,
     UID,
@@ -32,6 +34,7 @@ from station.schedule import Schedule
 from station.seed import seed_site
 from sync.audience import may_hold
 from sync.compiler import GrantCompiler, Snapshot
+from sync.grant_state import grant_state
 from tests.support.keys import read_site_snapshot, site_trust
 
 DAY = dt.date(2026, 1, 5)
@@ -243,9 +246,22 @@ def test_a_change_also_comes_as_a_delta_the_agents_store_applies(
             )
             assert len(body["upsert"]) + len(body["remove"]) == 1
             assert len(laser.delta) < len(laser.payload) / 3
+            assert grant_state(laser, _status(store)) is GrantState.BEHIND
             store.apply_delta(body)
             assert (store.version, store.grants_digest) == (laser.version, laser.grants_digest)
+            assert grant_state(laser, _status(store)) is GrantState.IN_STEP
+        wrong = AgentStatusMessage.from_json(
+            {**_status(store).to_json(), "grants_digest": "0" * 64}
+        )
+        assert grant_state(laser, wrong) is GrantState.DIVERGED
         assert store.decide(tom, NOW).decision.reason is Reason.BADGE_REVOKED
         assert store.decide(alice, NOW).decision.reason is Reason.UNKNOWN_BADGE
     restarted = GrantCompiler(config).refresh(site)  # a restart: the snapshot, no delta
     assert all(s.delta is None for s in restarted)
+
+
+def _status(store: AgentStore) -> AgentStatusMessage:
+    """What the agent's status says of its grants (door_agent/loop.py)."""
+    return AgentStatusMessage.from_json(
+        {"online": True, "grants_version": store.version, "grants_digest": store.grants_digest}
+    )

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from station import registry
 from station.config import StationConfig
-from station.db import AccessEvent, Badge
-from station.protocol.vocabulary import EventType
+from station.db import AccessEvent, AgentStatus, Badge
+from station.protocol.vocabulary import EventType, StatusField
 from sync import central
 from sync.service import SyncService
 from tests.support.keys import read_site_snapshot
@@ -41,6 +41,12 @@ def applied_from_deltas(engine: Engine) -> list[int]:
             select(AccessEvent).where(AccessEvent.type == EventType.GRANTS_APPLIED)
         )
         return [e.data["version"] for e in events if e.data.get("delta")]
+
+
+def status_digest(engine: Engine) -> object:
+    with Session(engine) as session:
+        row = session.get(AgentStatus, AGENT)
+        return None if row is None else row.status.get(StatusField.GRANTS_DIGEST)
 
 
 pytestmark = pytest.mark.mqtt  # sync and the agent talk through the test broker
@@ -97,6 +103,9 @@ def test_revocation_at_central_is_denied_by_a_running_agent(
             assert decisions(site, badge_hash)[1] == ("denied", "badge_revoked")
             # It came as a delta (one entry), then the retained snapshot was already in force.
             wait_for(lambda: revoked_version in applied_from_deltas(site), what="the delta's event")
+            # Its status reports the digest of what it holds: the one sync compiled.
+            expected = service.compiler.current[AGENT].grants_digest
+            wait_for(lambda: status_digest(site) == expected, what="the agent's digest")
             print(
                 f"\ncentral revocation -> snapshot published {1000 * (published - changed):.0f}"
                 f" ms -> applied by the agent {1000 * (enforced - changed):.0f} ms"
