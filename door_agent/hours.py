@@ -64,8 +64,8 @@ class HoursFollower:
         if issued.tzinfo is not None:
             self.clock.signed_time(issued)
 
-    def beacon(self, payload: bytes, agent_id: str, site_keys: Keyring) -> None:
-        """The site's signed time; anything else is logged, counted and ignored."""
+    def beacon(self, payload: bytes, agent_id: str, site_keys: Keyring) -> bool:
+        """The site's signed time; anything else is logged, counted and ignored (False)."""
         try:
             at = read_beacon(payload, agent_id, site_keys)
         except (ProtocolError, ValueError, TypeError, OverflowError) as exc:
@@ -73,9 +73,11 @@ class HoursFollower:
             self.counters["beacons_refused"] += 1
             self.counters[f"beacons_refused_{reason}"] += 1
             log.warning("time beacon refused (%s): %s", reason, exc)
-            return
+            return False
         if not self.clock.beacon(at):
             self.counters["beacons_stale"] += 1
+            return False
+        return True
 
     def status(self) -> dict[StatusField, object]:
         reading = self._last or self.clock.read()

@@ -79,6 +79,7 @@ class OutboxSender:
         self._last_progress = 0.0
         self._resend_after = RESEND_S
         self.window = PROBE_WINDOW
+        self.resends = 0  # times unacknowledged events were published again (stalls, site back)
 
     @property
     def in_flight(self) -> int:
@@ -123,6 +124,17 @@ class OutboxSender:
                 self._cursor = batch[-1][0]
                 self._inflight.update(row[1] for row in batch)
 
+    def site_heard(self, now: float) -> None:
+        """The site's signed time came: sync runs. Events overdue for their ack go again
+        now, the backoff back to RESEND_S: a sync away for a day may have lost what the
+        broker held for it (its session expired), and the next resend would otherwise be
+        up to RESEND_MAX_S away. A sync that is there takes the copies, so the backoff's
+        reason, a broker queue filling for nobody, does not hold."""
+        if self._inflight and now - self._last_progress > RESEND_S:
+            log.info("the site is back: publishing %d events again", len(self._inflight))
+            self._resend_after = RESEND_S
+            self._restart(now)
+
     def resend_if_stalled(self, now: float) -> None:
         if self._inflight and now - self._last_progress > self._resend_after:
             log.info(
@@ -135,6 +147,8 @@ class OutboxSender:
 
     def _restart(self, now: float) -> None:
         """From the oldest unacknowledged event again, as a probe."""
+        if self._inflight:
+            self.resends += 1
         self._cursor, self._inflight = 0, set()
         self._last_progress = now
         self.window = PROBE_WINDOW

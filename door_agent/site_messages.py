@@ -85,7 +85,7 @@ class SiteMessages:
         elif message.channel == topics.COMMANDS:
             self._command(message.payload)
         elif message.channel == topics.TIME:
-            self.hours.beacon(message.payload, self.agent_id, self.trust.site_keys(self.wall()))
+            self._beacon(message.payload)
 
     # -- grant snapshots ----------------------------------------------------------------
 
@@ -187,6 +187,10 @@ class SiteMessages:
                 )
             ]
         )
+
+    def _beacon(self, payload: bytes) -> None:
+        if self.hours.beacon(payload, self.agent_id, self.trust.site_keys(self.wall())):
+            self.sender.site_heard(self.clock())  # sync runs: what waits goes again now
 
     # -- acks and commands ----------------------------------------------------------------
 

@@ -4,6 +4,7 @@ window opens only once the site acknowledges; a crash mid-way loses nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import subprocess
 import threading
@@ -13,12 +14,16 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from door_agent.sender import DRAIN_WINDOW, PROBE_WINDOW
+from door_agent.inbox import MqttMessage
+from door_agent.sender import DRAIN_WINDOW, PROBE_WINDOW, RESEND_S
 from station.config import StationConfig
 from station.db import make_engine, upgrade
+from station.protocol import topics
+from station.protocol.beacon import make_beacon
+from station.protocol.keys import SigningKey
 from station.seed import seed_site
 from sync.service import SyncService
-from tests.support.agents import TIMEOUT, agent_overrides
+from tests.support.agents import TIMEOUT, FakeClock, agent_overrides
 from tests.support.backlog import MARK, fill_outbox, outbox_depth
 from tests.support.cli import station_argv
 from tests.support.wait import wait_for
@@ -135,3 +140,29 @@ def test_a_crash_mid_replay_loses_nothing_and_stores_nothing_twice(site) -> None
     finally:
         if restarted.poll() is None:
             restarted.kill()
+
+
+def test_the_site_heard_again_resends_what_waits_at_once(make_config, run_agent, make_site) -> None:  # type: ignore[no-untyped-def]
+    """After a day away, the agent's resend backoff is up to an hour, and what the broker
+    held for sync may be gone (its session expired): the site's signed time, once acks
+    are overdue, sends the backlog again at once."""
+    config = make_config(OVERRIDES)
+    site = make_site(config, AGENT, auto_ack=False)
+    ids = fill_outbox(config.agent_data_dir(AGENT) / "outbox.db", AGENT, 100)
+    clock, now = FakeClock(), dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+    agent = run_agent(config, AGENT, clock=clock, wall=lambda: now)
+    sender, handler = agent.agent.loop.sender, agent.agent.loop.site
+    wait_for(lambda: {str(e.id) for e in site.events} >= set(ids), what="the backlog sent")
+
+    def beacon(seconds: float, key: SigningKey = site.key) -> int:
+        message = MqttMessage(
+            topics.TIME, make_beacon(AGENT, now + dt.timedelta(seconds=seconds), key)
+        )
+        return agent.call(lambda: (handler.handle(message), sender.resends)[1])
+
+    assert beacon(1) == 0  # acks not overdue: nothing again
+    clock.advance(RESEND_S + 1)
+    assert beacon(2, SigningKey.generate()) == 0  # not the site's: nobody is back
+    assert beacon(3) == 1  # the site is back: everything waiting goes again
+    wait_for(lambda: site.duplicates >= len(ids), what="the backlog sent again")
+    assert beacon(4) == 1  # not overdue any more
