@@ -198,6 +198,33 @@ def test_a_card_that_starts_as_a_desfire_is_judged_as_one(
     assert _failed(events, ReadFailure.BAD_READ).uid == Credential.uid("08112233")
 
 
+@pytest.mark.parametrize(
+    "native",
+    [bytes.fromhex("0191AF"), bytes(250) + b"\x91\x00", b"\x91\x00"],
+    ids=["additional-frames-for-ever", "huge-answers", "ok-without-data"],
+)
+def test_a_card_answering_the_same_to_everything_is_a_bad_read(
+    reader: PcscReader,
+    events: Events,
+    virtual_card: Callable[..., VirtualCard],
+    rack: CardRack,
+    native: bytes,
+) -> None:
+    def answer(apdu: bytes) -> bytes:
+        if apdu.startswith(bytes.fromhex("FFCA")):
+            return UID + b"\x90\x00"
+        return native
+
+    card = virtual_card(UID.hex(), atr=bytes.fromhex("3B8180018080"), answer=answer)
+    card.insert()
+    assert _failed(events, ReadFailure.BAD_READ).uid == Credential.uid(UID)
+    assert len(card.apdus) < 40  # bounded: the reader gave up, it did not hang
+    card.remove()
+    good = rack.issued()
+    good.insert()  # and it goes on reading the next badge
+    assert events.expect(BadgePresented).credential == SECURE
+
+
 def test_without_keys_a_desfire_is_read_by_its_uid(
     pcscd: Pcscd, events: Events, rack: CardRack
 ) -> None:
@@ -244,6 +271,8 @@ def test_a_key_file_others_may_read_stops_the_reader_with_the_reason(tmp_path: P
                     keys_dir=tmp_path)  # fmt: skip
 
 
-def test_only_a_pcsc_reader_takes_desfire_keys() -> None:
-    with pytest.raises(ValueError, match="only a PC/SC reader"):
-        ReaderConfig(path="nfc:usb", desfire_keys="desfire-read.json")
+def test_only_readers_passing_apdus_take_desfire_keys() -> None:
+    for path in ("sim:door", "keyboard:stdin"):
+        with pytest.raises(ValueError, match=r"only a PC/SC \('pcsc:NAME-PATTERN'\) or nfc"):
+            ReaderConfig(path=path, desfire_keys="desfire-read.json")
+    assert ReaderConfig(path="nfc:usb", desfire_keys="desfire-read.json").desfire_keys
