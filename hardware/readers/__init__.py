@@ -86,7 +86,8 @@ def open_reader(
             )
         from hardware.readers.nfc import NfcReader
 
-        return NfcReader(reader_id, config, on_event, device=rest)
+        keys = _read_keys(reader_id, config, keys_dir) if config.desfire_keys else None
+        return NfcReader(reader_id, config, on_event, device=rest, read_keys=keys)
     if rest != "stdin" and not rest.startswith("/"):
         raise UnknownReaderPath(
             f"reader {reader_id!r}: unknown keyboard device {rest!r}; "

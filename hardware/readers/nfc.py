@@ -5,6 +5,13 @@ nfcpy's ``ContactlessFrontend.connect`` senses every ``sense_interval_s``
 activated, then keeps checking that the tag is still in the field and returns
 when it leaves. Its ``udp`` driver talks to a simulated target in the tests.
 
+A reader given the site's DESFire read keys (``desfire_keys``) reads an ISO-DEP card
+that answers GetVersion natively with `hardware.desfire.read_secure`, through
+nfcpy's ISO 14443-4 block protocol (`nfc_transport`), and reports as the PC/SC
+reader does: the secure credential, or a `BadRead` with its reason and the UID seen,
+never the UID as a badge. Other tags (MIFARE Classic, Ultralight, a phone) give
+their UID.
+
 Note: pcscd and nfcpy fight over the same USB reader; use one or the other.
 """
 
@@ -13,11 +20,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from hardware.desfire.errors import CardError, CardGone
 from hardware.readers.base import EventSink, Reader
 from station.config.reader import ReaderConfig
 from station.credential import Credential
+
+if TYPE_CHECKING:
+    from hardware.desfire import ReadKeys
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +39,17 @@ class NfcReader(Reader):
     """A reader on nfcpy device path ``device`` ('usb', 'tty:AMA0:pn532', 'udp', ...)."""
 
     def __init__(
-        self, reader_id: str, config: ReaderConfig, on_event: EventSink, *, device: str
+        self,
+        reader_id: str,
+        config: ReaderConfig,
+        on_event: EventSink,
+        *,
+        device: str,
+        read_keys: ReadKeys | None = None,
     ) -> None:
         super().__init__(reader_id, config, on_event)
         self.device = device
+        self._read_keys = read_keys  # None: UIDs only
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._discovered_at: float | None = None
@@ -90,14 +108,38 @@ class NfcReader(Reader):
         return True
 
     def _on_connect(self, tag: Any) -> bool:
-        uid = bytes(tag.identifier)
         try:
-            credential = Credential.uid(uid)
+            uid = Credential.uid(bytes(tag.identifier))
         except ValueError as exc:
             self._bad_read(str(exc))
             return False
+        try:
+            credential = self._credential(tag, uid)
+        except CardError as exc:  # the card did not prove itself: never its UID as a badge
+            self._bad_read(exc.detail, exc.reason, uid)
+            return True  # one bad read a tap: nfcpy waits until the card leaves
+        except CardGone as exc:
+            self._bad_read(str(exc), uid=uid)
+            return True
         self._card_present(credential, self._discovered_at)
         return True  # nfcpy now waits while the tag stays in the field
+
+    def _credential(self, tag: Any, uid: Credential) -> Credential:
+        """The secure credential of a DESFire when the reader has the read keys, else
+        the UID (a Type 2 tag, an ISO-DEP card that does not speak DESFire)."""
+        if self._read_keys is None:
+            return uid
+        # imported here, as nfc itself: nfc_transport imports nfcpy
+        from hardware.desfire import read_secure
+        from hardware.readers.desfire_probe import speaks_desfire
+        from hardware.readers.nfc_transport import NfcTransport, is_iso_dep
+
+        if not is_iso_dep(tag):
+            return uid
+        transport = NfcTransport(tag)
+        if not speaks_desfire(transport):
+            return uid
+        return read_secure(transport, self._read_keys).credential
 
     def _on_release(self, tag: Any) -> bool:
         self._card_removed()

@@ -18,15 +18,13 @@ from dataclasses import dataclass
 
 from smartcard import scard
 
-from hardware.desfire.apdu import Command, wrap
 from hardware.desfire.errors import CardGone
 from hardware.exc import HardwareError, ReaderUnavailable
+from hardware.readers.desfire_probe import speaks_desfire
 from station.credential import Credential
 
 GET_UID = [0xFF, 0xCA, 0x00, 0x00, 0x00]
 UID_LENGTHS = (4, 7, 10)  # single, double and triple size ISO 14443-3 UIDs
-SW1_DESFIRE = 0x91
-_VERSION_FRAMES = 3  # GetVersion answers in three frames: hardware, software, production
 # PC/SC part 3: a storage card's ATR carries the RID A0 00 00 03 06 (MIFARE Classic,
 # Ultralight...): it takes no APDU, so it is read by its UID without asking more.
 _STORAGE_CARD = bytes.fromhex("804F0CA000000306")
@@ -85,18 +83,8 @@ class PcscTransport:
         return parse_uid_answer(self.transmit(bytes(GET_UID)))
 
     def speaks_desfire(self) -> bool:
-        """Whether the card answers GetVersion natively (91 xx): then `read_secure`
-        judges it, whatever it says next. A card answering otherwise (6D 00: a phone, a
-        bank card) is not a DESFire. The rest of GetVersion's frames is taken, so that
-        the card is ready for the next command."""
-        answer = self.transmit(wrap(Command.GET_VERSION))
-        if len(answer) < 2 or answer[-2] != SW1_DESFIRE:
-            return False
-        for _ in range(_VERSION_FRAMES):
-            if answer[-2:] != bytes([SW1_DESFIRE, Command.ADDITIONAL_FRAME]):
-                break
-            answer = self.transmit(wrap(Command.ADDITIONAL_FRAME))
-        return True
+        """Whether the card answers GetVersion natively (`desfire_probe`)."""
+        return speaks_desfire(self)
 
 
 @contextlib.contextmanager

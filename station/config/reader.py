@@ -37,8 +37,8 @@ class ReaderConfig(Section):
         return value
 
     desfire_keys: str = doc(
-        "The DESFire read key file: a PC/SC reader with it reads the site's secure badges "
-        "(DESFire AES, docs/hardware.md) and other cards by their UID. A file name in the "
+        "The DESFire read key file: a PC/SC or nfc reader with it reads the site's secure "
+        "badges (DESFire AES, docs/hardware.md) and other cards by their UID. A file name in the "
         "keys directory ([keys] dir, STATION_KEYS_DIR; `station deploy agent|kiosk` puts "
         "desfire-read.json there) or an absolute path. Empty: UIDs only.",
         "desfire-read.json",
@@ -46,11 +46,12 @@ class ReaderConfig(Section):
     )
 
     @model_validator(mode="after")
-    def _secure_reads_need_pcsc(self) -> ReaderConfig:
-        if self.desfire_keys and not self.path.startswith("pcsc:"):
+    def _secure_reads_need_apdus(self) -> ReaderConfig:
+        if self.desfire_keys and not self.path.startswith(("pcsc:", "nfc:")):
             raise ValueError(
-                "desfire_keys: only a PC/SC reader ('pcsc:NAME-PATTERN') reads DESFire "
-                f"badges, not {self.path!r}; remove desfire_keys or use a PC/SC reader"
+                "desfire_keys: only a PC/SC ('pcsc:NAME-PATTERN') or nfc ('nfc:usb', ...) "
+                f"reader reads DESFire badges, not {self.path!r}; remove desfire_keys or "
+                "use one of those"
             )
         return self
 

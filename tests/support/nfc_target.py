@@ -22,6 +22,9 @@ def _bcc(data: bytes) -> int:
 class NfcTarget:
     """Listens on UDP 127.0.0.1:port; `present(uid)` / `remove()` move the tag."""
 
+    sens_res = b"\x44\x00"  # ATQA: double size UID (bit frame anti-collision)
+    sak = 0x00  # SAK of the last cascade level: Type 2 tag
+
     def __init__(self, port: int = 0) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", port))
@@ -72,15 +75,15 @@ class NfcTarget:
         cl1 = (b"\x88" + uid[:3]) if len(uid) == 7 else uid[:4]
         cl2 = uid[3:7]
         if cmd in (b"\x26", b"\x52"):  # SENS_REQ / ALL_REQ
-            return b"\x44\x00"
+            return self.sens_res
         if cmd == b"\x93\x20":
             return cl1 + bytes([_bcc(cl1)])
         if cmd[:2] == b"\x93\x70":
-            return b"\x04" if len(uid) == 7 else b"\x00"  # SEL_RES: cascade bit
+            return b"\x04" if len(uid) == 7 else bytes([self.sak])  # SEL_RES: cascade bit
         if cmd == b"\x95\x20" and len(uid) == 7:
             return cl2 + bytes([_bcc(cl2)])
         if cmd[:2] == b"\x95\x70" and len(uid) == 7:
-            return b"\x00"  # Type 2 tag
+            return bytes([self.sak])
         if cmd[:1] == b"\x30" and len(cmd) == 2:  # READ 4 pages
             return self._memory()[cmd[1] * 4 : cmd[1] * 4 + 16].ljust(16, b"\x00")
         return None  # unsupported: a Type 2 tag goes mute
