@@ -38,6 +38,8 @@ def test_secure_only_and_require_secure_reach_the_agents(
         ines = registry.add_member(db, "Inès", membership_until=dt.date(2099, 1, 1))
         registry.enroll_badge(db, ines, Credential.uid("04F6A7B8"), key)
         registry.enroll_badge(db, ines, CARD, key)
+        for training in ("laser", "printer-3d"):  # so that every agent holds her entry
+            registry.grant_training(db, ines, training)
         ines_id = ines.id
     with Session(site_engine) as session, session.begin():
         seed_site(session, config)
