@@ -79,7 +79,8 @@ def run_issue(args: argparse.Namespace, ctx: Context) -> int:
                 f"the card was not issued ({exc}); if it is not blank, or half written, "
                 f"run `station badge format --reader {args.reader}` and try again"
             ) from None
-        label = f"DESFire {uid.hex().upper()}"
+        # Not the UID: labels travel to central, and a UID never leaves the site in clear.
+        label = "DESFire"
         try:
             with ctx.session() as session:
                 member = registry.find_member(session, str(member_id))
