@@ -273,9 +273,15 @@ def bench_compile(directory: Path, site: Engine, badges: int) -> Rows:
         f"  snapshot of {badges:,} badges: {size / 1e6:.1f} MB "
         f"({size / badges:.0f} bytes per badge)"
     )
+    with Session(site) as session, session.begin():  # one revocation: its delta
+        registry.revoke_badge(session, session.scalars(select(Badge).limit(1)).one())
+    (changed,) = compiler.refresh(site)
+    delta = len(changed.delta or b"")
+    print(f"  one revocation: a delta of {delta:,} bytes beside the snapshot")
     return [
         Figure(f"grants compiled + signed, {badges:,} badges", elapsed, Unit.SECONDS),
         Figure(f"grants snapshot, {badges:,} badges", size, Unit.BYTES),
+        Figure(f"grants delta of one revocation, {badges:,} badges", delta, Unit.BYTES),
     ]
 
 
