@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from station.db import Member, Visit
 from station.db.live import live
 from station.refusals import open_count
+from station.reports.side_by_side import SideBySide, side_by_side
 from station.today import day_bounds
 
 
@@ -27,6 +29,7 @@ class Dashboard:
     sites: list[SiteToday]
     # What central refused of the sites' uploads, not dealt with yet (/refusals).
     refusals_pending: int
+    year: SideBySide  # the year to date, site by site (published: small cells hidden)
 
 
 def dashboard(
@@ -52,8 +55,11 @@ def dashboard(
     sites = sorted(set(entries) | set(present) | ({site_id} if site_id else set()))
     people = session.scalar(select(func.count()).select_from(Member).where(live(Member))) or 0
     refusals = open_count(session, site_id)
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
     return Dashboard(
         people=people,
         sites=[SiteToday(s, entries.get(s, 0), present.get(s, 0)) for s in sites],
         refusals_pending=refusals,
+        year=side_by_side(session.connection(), local.date(), zone, site_id),
     )
