@@ -323,10 +323,15 @@ def _in_utc(cursor: Any) -> Iterator[None]:
 
 
 UNIQUE_VIOLATION = "23505"
+# PostgreSQL refuses COPY FROM into a table under row-level security for the role
+# (a site's account at central); INSERT ... SELECT applies the policies instead.
+FEATURE_NOT_SUPPORTED = "0A000"
+_THROUGH_STAGING = frozenset({UNIQUE_VIOLATION, FEATURE_NOT_SUPPORTED})
 
 
 def _copy_new(cursor: Any, table: Table, rows: Sequence[Sequence[Any]]) -> bool:
-    """COPY the rows into `table` itself; False (nothing written) if one was there."""
+    """COPY the rows into `table` itself; False (nothing written) if one was there, or
+    if the role may not COPY into it (row-level security)."""
     columns = ", ".join(c.name for c in table.columns)
     cursor.execute("SAVEPOINT copy_new")
     try:
@@ -334,7 +339,7 @@ def _copy_new(cursor: Any, table: Table, rows: Sequence[Sequence[Any]]) -> bool:
             for row in rows:
                 copy.write_row(row)
     except Exception as exc:
-        if getattr(exc, "sqlstate", None) != UNIQUE_VIOLATION:
+        if getattr(exc, "sqlstate", None) not in _THROUGH_STAGING:
             raise
         cursor.execute("ROLLBACK TO SAVEPOINT copy_new")
         return False
