@@ -1,8 +1,8 @@
 """Every site's year side by side (the console's dashboard): people served this month and
 this year, first-timers, machine hours, and check-ins against the same days of last year.
 
-The figures are the reports' own (`station.reports.asked.figures` by site, published):
-the same counts as /reports and `station report --central --publish` for the same days,
+The figures are the reports' (counted by site at once, `station.reports.site_counts`),
+published: the same counts as /reports by site for the same days,
 with the same small cells hidden (`< 5`, or `s` for a complement), so a figure read on
 the dashboard is never one the reports would hide. The trend compares check-ins (kept in
 the tallies for as long as central keeps figures, unlike the people behind them) and is
@@ -18,11 +18,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from station.aggregates import people_since
-from station.reports.asked import figures
 from station.reports.publish import publish
+from station.reports.site_counts import entries_by_site, usage_by_site
 from station.reports.table import (
     TOTAL,
-    Dimension,
     Key,
     Measure,
     Report,
@@ -63,8 +62,8 @@ def side_by_side(
     raw_since = people_since(connection, site)
 
     def table(report: Report, first: dt.date, last: dt.date) -> ReportTable:
-        dims: list[str] = [Dimension.SITE]
-        return publish(figures(connection, report, site, first, last, dims, zone, raw_since, None))
+        by_site = entries_by_site if report is Report.ENTRIES else usage_by_site
+        return publish(by_site(connection, site, first, last, zone, raw_since))
 
     january = today.replace(month=1, day=1)
     month = table(Report.ENTRIES, today.replace(day=1), today)

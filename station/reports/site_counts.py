@@ -1,0 +1,141 @@
+"""The reports' figures by site for one range, one grouped query per figure for every
+site at once: what the dashboard shows side by side. The report by site
+(`station.reports.from_aggregates`) counts each site's distinct people in Python, site
+after site (1.6 s for 60,000 visits of three sites on SQLite); here the database counts
+them (COUNT DISTINCT ... GROUP BY site). Unpublished: `station.reports.publish` hides
+the small cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, func, select
+
+from station.aggregates import day_bounds
+from station.db import EntryTally, FirstVisit, MachineSession, UsageTally, Visit
+from station.reports.table import (
+    Dimension,
+    Key,
+    Measure,
+    Method,
+    Report,
+    ReportTable,
+    Value,
+)
+
+
+def entries_by_site(
+    connection: Connection,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+    zone: ZoneInfo,
+    raw_since: dt.date | None,
+) -> ReportTable:
+    """Check-ins (from the tallies), distinct people and first-timers by site."""
+    t = EntryTally
+    entries = _grouped(
+        connection, t.site_id, func.sum(t.entries), site, t.day >= first, t.day <= last
+    )
+    measures: dict[str, tuple[dict[str, Value], Value]] = {Measure.ENTRIES: entries}
+    known = raw_since is None or first >= raw_since  # as the reports: no people otherwise
+    if known:
+        start, end = day_bounds(first, zone)[0], day_bounds(last, zone)[1]
+        v = Visit
+        in_range = (v.checked_in_at >= start, v.checked_in_at < end, v.member_id.is_not(None))
+        people = func.count(func.distinct(v.member_id))
+        measures[Measure.PEOPLE] = _grouped(connection, v.site_id, people, site, *in_range)
+        measures[Measure.FIRST_TIME] = _first_timers(connection, site, first, last)
+    return _table(Report.ENTRIES, site, first, last, measures, known)
+
+
+def usage_by_site(
+    connection: Connection,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+    zone: ZoneInfo,
+    raw_since: dt.date | None,
+) -> ReportTable:
+    """Machine sessions and hours (from the tallies) and distinct users by site."""
+    u = UsageTally
+    days = (u.day >= first, u.day <= last)
+    sessions = _grouped(connection, u.site_id, func.sum(u.sessions), site, *days)
+    per_site, total = _grouped(connection, u.site_id, func.sum(u.seconds), site, *days)
+    hours: tuple[dict[str, Value], Value] = (
+        {s: round(float(n or 0) / 3600, 2) for s, n in per_site.items()},
+        round(float(total or 0) / 3600, 2),
+    )
+    measures: dict[str, tuple[dict[str, Value], Value]] = {
+        Measure.SESSIONS: sessions,
+        Measure.HOURS: hours,
+    }
+    known = raw_since is None or first >= raw_since
+    if known:
+        start, end = day_bounds(first, zone)[0], day_bounds(last, zone)[1]
+        m = MachineSession
+        in_range = (m.started_at >= start, m.started_at < end, m.member_id.is_not(None))
+        users = func.count(func.distinct(m.member_id))
+        measures[Measure.USERS] = _grouped(connection, m.site_id, users, site, *in_range)
+    return _table(Report.USAGE, site, first, last, measures, known)
+
+
+def _grouped(
+    connection: Connection, by: Any, figure: Any, site: str | None, *where: Any
+) -> tuple[dict[str, Value], Value]:
+    """`figure` per site and over the sites asked for (a distinct count does not add)."""
+    scope = (*where, by == site) if site is not None else where
+    rows = connection.execute(select(by, figure).where(*scope).group_by(by))
+    per_site: dict[str, Value] = {str(s): _number(n) for s, n in rows}
+    return per_site, _number(connection.execute(select(figure).where(*scope)).scalar())
+
+
+def _first_timers(
+    connection: Connection, site: str | None, first: dt.date, last: dt.date
+) -> tuple[dict[str, Value], Value]:
+    """People whose first day at the site falls in the range; in all, whose first day
+    at any of the sites asked for does."""
+    f = FirstVisit
+    per_site, _ = _grouped(connection, f.site_id, func.count(), site, f.day >= first, f.day <= last)
+    earliest = select(func.min(f.day).label("day")).group_by(f.member_id)
+    if site is not None:
+        earliest = earliest.where(f.site_id == site)
+    sub = earliest.subquery()
+    total = connection.execute(
+        select(func.count()).select_from(sub).where(sub.c.day >= first, sub.c.day <= last)
+    ).scalar()
+    return per_site, _number(total)
+
+
+def _number(value: Any) -> Value:
+    if value is None:
+        return 0
+    return float(value) if isinstance(value, float) else int(value)
+
+
+def _table(
+    report: Report,
+    site: str | None,
+    first: dt.date,
+    last: dt.date,
+    measures: dict[str, tuple[dict[str, Value], Value]],
+    known: bool,
+) -> ReportTable:
+    sites = sorted({s for per_site, _ in measures.values() for s in per_site})
+    names = tuple(measures)
+    rows: list[tuple[Key, dict[str, Value]]] = [
+        ((s,), {m: measures[m][0].get(s, 0) for m in names}) for s in sites
+    ]
+    return ReportTable(
+        name=report,
+        dimensions=(Dimension.SITE,),
+        measures=names,
+        rows=tuple(rows),
+        totals={m: measures[m][1] for m in names},
+        method=Method.RAW if known else Method.UNAVAILABLE,
+        site=site,
+        first_day=first,
+        last_day=last,
+    )
