@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
-import hashlib
 import os
 import statistics
 import subprocess
@@ -21,18 +20,18 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bench.figures import Figure, Unit, add_json_option, print_table, write_json
 from bench.sync_floors import first_sync_floor, upload_floor
+from bench.sync_seed import AGENT, SITE, seed_central, seed_events
 from station import registry
 from station.config import StationConfig, load_config
 from station.credential import Credential
@@ -41,18 +40,14 @@ from station.db import (
     AgentStatus,
     Badge,
     BadgeStatus,
-    Member,
-    Membership,
     make_engine,
     upgrade,
-    utcnow,
 )
 from station.seed import seed_site
 from sync import central
 from sync.compiler import GrantCompiler
 from sync.down import sync_down
 from sync.service import SyncService
-from sync.tables import table_of
 from sync.up import upload_history
 from tests.support.cli import station_argv
 from tests.support.config import write_config
@@ -66,111 +61,8 @@ from tests.support.postgres import (
 )
 from tests.support.wait import wait_for
 
-SITE = "bench-site"
 POLL_S = 0.002  # the latency figures are read to the poll: a fine one
-AGENT = "front-door"
 Rows = list[Figure]
-
-
-def seed_central(engine: Engine, members: int, badges: int, chunk: int = 20_000) -> None:
-    """Members with a membership each, and badges spread over them, bulk-inserted."""
-    now = utcnow()
-    ids = [uuid.uuid4() for _ in range(members)]
-    with engine.begin() as connection:
-        revision = central.allocate(connection, 2 * members + badges)
-        for start in range(0, members, chunk):
-            part = ids[start : start + chunk]
-            connection.execute(
-                insert(table_of(Member)),
-                [
-                    {
-                        "id": m,
-                        "kind": "member",
-                        "first_name": f"First{start + n}",
-                        "last_name": f"Last{start + n}",
-                        "email": None,
-                        "home_commune": "62765",
-                        "consent_at": now,
-                        "created_at": now,
-                        "last_purpose": None,
-                        "revision": revision + start + n,
-                        "updated_at": now,
-                        "deleted_at": None,
-                        "origin_site": None,
-                        "dirty": False,
-                    }
-                    for n, m in enumerate(part)
-                ],
-            )
-        revision += members
-        for start in range(0, members, chunk):
-            part = ids[start : start + chunk]
-            connection.execute(
-                insert(table_of(Membership)),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "member_id": m,
-                        "plan": "standard",
-                        "valid_from": dt.date(2026, 1, 1),
-                        "valid_until": dt.date(2030, 12, 31),
-                        "revision": revision + start + n,
-                        "updated_at": now,
-                        "deleted_at": None,
-                        "origin_site": None,
-                        "dirty": False,
-                    }
-                    for n, m in enumerate(part)
-                ],
-            )
-        revision += members
-        for start in range(0, badges, chunk):
-            connection.execute(
-                insert(table_of(Badge)),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "member_id": ids[b % members],
-                        "kind": "uid",
-                        "hash": hashlib.sha256(b"badge%d" % b).hexdigest(),
-                        "label": "",
-                        "status": "active",
-                        "enrolled_at": now,
-                        "revoked_at": None,
-                        "revision": revision + b,
-                        "updated_at": now,
-                        "deleted_at": None,
-                        "origin_site": None,
-                        "dirty": False,
-                    }
-                    for b in range(start, min(start + chunk, badges))
-                ],
-            )
-
-
-def seed_events(engine: Engine, count: int, chunk: int = 50_000) -> None:
-    start = utcnow() - dt.timedelta(days=30)
-    with engine.begin() as connection:
-        for first in range(0, count, chunk):
-            connection.execute(
-                insert(table_of(AccessEvent)),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "agent_id": AGENT,
-                        "resource": AGENT,
-                        "type": "granted",
-                        "reason": "granted",
-                        "credential_hash": "ab" * 32,
-                        "member_id": None,
-                        "at": start + dt.timedelta(seconds=n),
-                        "data": {},
-                        "site_id": SITE,
-                        "uploaded_at": None,
-                    }
-                    for n in range(first, min(first + chunk, count))
-                ],
-            )
 
 
 @contextmanager
