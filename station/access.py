@@ -29,7 +29,7 @@ from station.db import (
     Resource,
 )
 from station.db.live import live
-from station.plans import plan_windows, secure_plans
+from station.plans import plan_windows, secure_plans, staff_secure
 from station.rules import CredentialFacts, MembershipSpan, ResourceFacts
 from station.schedule import Schedule
 
@@ -196,6 +196,7 @@ def resource_facts(session: Session, config: StationConfig, code: str) -> Resour
         out_of_order=resource.out_of_order,
         plan_windows=plan_windows(config, code),
         staff_window=config.schedule(config.staff.schedule),
+        staff_secure=staff_secure(config),
         free_access=config.schedule(agent.free_access) if agent and agent.free_access else None,
         require_secure=resource.require_secure,
         secure_plans=secure_plans(config, code),

@@ -74,6 +74,13 @@ def secure_plans(config: StationConfig, resource: str) -> frozenset[str]:
     return frozenset(secure)
 
 
+def staff_secure(config: StationConfig) -> bool:
+    """Whether staff need a secure badge to pass through their rule: by default while
+    that rule is `always`, since staff pass every resource and every lockdown."""
+    wanted = config.staff.require_secure
+    return wanted == "yes" or (wanted == "auto" and config.schedule(config.staff.schedule).always)
+
+
 def plan_label(config: StationConfig, plan_code: str, language: str = "fr") -> str:
     """The plan's name as shown to people ('' when the site declares no plans)."""
     code = config.plan_of(plan_code)

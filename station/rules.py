@@ -93,6 +93,7 @@ class ResourceFacts:
     # None: the site declares no plans, every membership follows `schedule` alone.
     plan_windows: Mapping[str, Schedule] | None = None
     staff_window: Schedule = field(default_factory=Schedule.open_always)
+    staff_secure: bool = False  # staff need a secure badge here ([staff] require_secure)
     free_access: Schedule | None = None  # doors: unlocked for everyone while open
     require_secure: bool = False  # a plain UID is refused here (secure_required)
     # Plans whose holders need a secure badge here (station.plans.secure_plans).
@@ -164,7 +165,10 @@ def decide(
         if expiry is not None and expiry <= at:
             return Decision(False, Reason.TRAINING_EXPIRED, code)
     if credential.staff:
-        return _within((resource.staff_window,), at, hours_unknown, Reason.OUTSIDE_PLAN_HOURS)
+        staff = _within((resource.staff_window,), at, hours_unknown, Reason.OUTSIDE_PLAN_HOURS)
+        if staff.granted and resource.staff_secure and not presented.secure:
+            return presented.refusal()
+        return staff
     opening = _within((resource.schedule,), at, hours_unknown, Reason.OUTSIDE_OPENING_HOURS)
     if not opening.granted or resource.plan_windows is None:
         return opening

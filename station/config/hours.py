@@ -138,3 +138,11 @@ class StaffConfig(Section):
         "always",
         default="always",
     )
+    require_secure: Literal["auto", "yes", "no"] = doc(
+        "Whether staff need a secure badge (DESFire) to pass through their rule; a "
+        "plain UID is then refused (secure_required). 'auto': yes while the schedule "
+        "above is 'always' (a copied staff UID would otherwise open everything at any "
+        "hour, lockdown included), no for a schedule with hours.",
+        "auto",
+        default="auto",
+    )

@@ -45,8 +45,9 @@ PEOPLE = (
         "62765",
         365,
         ("laser", "printer-3d"),
-        shows="staff: staff mode at the kiosk with her secure badge (PIN 1234), passes "
-        "lockdown, clears the laser cutter's check after each session",
+        shows="staff: with her secure badge, every door at any hour, lockdown too, "
+        "staff mode at the kiosk (PIN 1234), clears the laser cutter's check after "
+        "each session (her plain UID: secure_required)",
         pin="1234",
         secure="5354010ADA0000000000000000000001",
     ),

@@ -87,6 +87,7 @@ def resource_to_json(resource: ResourceFacts) -> dict[str, Any]:
         if windows is None
         else {plan: window.to_json() for plan, window in sorted(windows.items())},
         "staff_window": resource.staff_window.to_json(),
+        "staff_secure": resource.staff_secure,
         "free_access": resource.free_access.to_json() if resource.free_access else None,
         "require_secure": resource.require_secure,
         "secure_plans": sorted(resource.secure_plans),
@@ -108,6 +109,7 @@ def resource_from_json(data: Any) -> ResourceFacts:
             if windows is None
             else {str(plan): Schedule.from_json(w) for plan, w in windows.items()},
             staff_window=Schedule.open_always() if staff is None else Schedule.from_json(staff),
+            staff_secure=_flag(data.get("staff_secure", False)),
             free_access=None if free is None else Schedule.from_json(free),
             # Absent from snapshots made before secure badges: nothing required.
             require_secure=_flag(data.get("require_secure", False)),

@@ -36,17 +36,20 @@ def test_a_resource_requiring_secure_badges_and_its_secure_plans_travel() -> Non
         plan_windows={"resident": ALWAYS},
         require_secure=True,
         secure_plans=frozenset({"resident"}),
+        staff_secure=True,
     )
     again = resource_from_json(resource_to_json(door))
     assert again.require_secure is True
+    assert again.staff_secure is True
     assert again.secure_plans == frozenset({"resident"})
 
 
 def test_a_snapshot_from_before_secure_badges_requires_nothing() -> None:
     old = resource_to_json(ResourceFacts("front-door", (), ALWAYS))
-    del old["require_secure"], old["secure_plans"]
+    del old["require_secure"], old["secure_plans"], old["staff_secure"]
     facts = resource_from_json(old)
     assert (facts.require_secure, facts.secure_plans) == (False, frozenset())
+    assert facts.staff_secure is False
 
 
 @pytest.mark.parametrize("value", ["yes", 1, None])
@@ -54,9 +57,10 @@ def test_a_policy_flag_that_is_not_a_boolean_is_malformed(value: object) -> None
     entry = entry_to_json(CredentialFacts(revoked=False)) | {"secure_only": value}
     with pytest.raises(ProtocolError, match="bad grant entry"):
         entry_from_json(entry)
-    resource = resource_to_json(ResourceFacts("front-door")) | {"require_secure": value}
-    with pytest.raises(ProtocolError, match="bad resource"):
-        resource_from_json(resource)
+    for flag in ("require_secure", "staff_secure"):
+        resource = resource_to_json(ResourceFacts("front-door")) | {flag: value}
+        with pytest.raises(ProtocolError, match="bad resource"):
+            resource_from_json(resource)
 
 
 def test_secure_plans_must_be_plan_codes() -> None:

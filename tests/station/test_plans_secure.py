@@ -10,7 +10,7 @@ import pytest
 
 from station.config import load_config
 from station.errors import ConfigError
-from station.plans import secure_plans
+from station.plans import secure_plans, staff_secure
 from tests.support.config import write_config
 
 
@@ -40,3 +40,19 @@ def test_a_misspelt_setting_is_refused(tmp_path: Path) -> None:
         load_config(
             write_config(tmp_path, overrides={"plans": {"member": {"require_secure": True}}})
         )
+
+
+@pytest.mark.parametrize(
+    ("staff", "wanted"),
+    [
+        ({}, True),  # the sample: staff pass at any hour, so a secure badge by default
+        ({"require_secure": "no"}, False),
+        ({"schedule": "opening_hours"}, False),  # auto: a rule with hours asks nothing
+        ({"schedule": "opening_hours", "require_secure": "yes"}, True),
+    ],
+)
+def test_staff_need_a_secure_badge_while_their_rule_is_always(
+    tmp_path: Path, staff: dict[str, Any], wanted: bool
+) -> None:
+    config = load_config(write_config(tmp_path, overrides={"staff": staff}))
+    assert staff_secure(config) is wanted

@@ -40,6 +40,10 @@ PLAN_DOOR = ResourceFacts(
     plan_windows={"member": DAYTIME, "resident": ALWAYS},
     secure_plans=frozenset({"resident"}),
 )
+# Staff need a secure badge here ([staff] require_secure = auto with a 24/7 rule).
+STAFF_SECURE = ResourceFacts("front-door", (), ALWAYS, staff_secure=True)
+# A staff rule with hours: out of them, the hours are the news, not the badge.
+STAFF_DAYTIME = ResourceFacts("front-door", (), ALWAYS, staff_window=DAYTIME, staff_secure=True)
 
 
 def holder(*plans: str, secure_only: bool = False, staff: bool = False) -> CredentialFacts:
@@ -93,6 +97,40 @@ CASES = [
     ),
     # Staff follow their own window, not the plans: a secure plan asks nothing of them.
     ("staff's UID with plans", holder(staff=True), PLAN_DOOR, NIGHT, UID, Reason.GRANTED),
+    # [staff] require_secure: a copied staff UID would pass everything, lockdown included.
+    (
+        "staff's UID, staff secure",
+        holder(staff=True),
+        STAFF_SECURE,
+        NIGHT,
+        UID,
+        Reason.SECURE_REQUIRED,
+    ),
+    (
+        "staff's secure badge, staff secure",
+        holder(staff=True),
+        STAFF_SECURE,
+        NIGHT,
+        SECURE,
+        Reason.GRANTED,
+    ),
+    (
+        "staff's failed read, staff secure",
+        holder(staff=True),
+        STAFF_SECURE,
+        NOON,
+        AUTH,
+        Reason.AUTH_FAILED,
+    ),
+    ("member's UID, staff secure", MEMBER, STAFF_SECURE, NOON, UID, Reason.GRANTED),
+    (
+        "staff's UID out of their hours",
+        holder(staff=True),
+        STAFF_DAYTIME,
+        NIGHT,
+        UID,
+        Reason.OUTSIDE_PLAN_HOURS,
+    ),
     (
         "staff's UID at a secure door",
         holder(staff=True),
@@ -186,3 +224,10 @@ def test_a_secure_badge_is_never_refused_where_a_uid_passes(
 ) -> None:
     if decide(credential, resource, at, presented=presented).granted:
         assert decide(credential, resource, at, presented=SECURE).granted
+
+
+def test_a_copied_staff_uid_does_not_pass_a_lockdown() -> None:
+    staff = holder(staff=True)
+    assert decide(staff, STAFF_SECURE, NIGHT, lockdown=True).reason is Reason.SECURE_REQUIRED
+    granted = decide(staff, STAFF_SECURE, NIGHT, lockdown=True, presented=SECURE)
+    assert granted.granted and granted.reason is Reason.GRANTED
