@@ -24,11 +24,12 @@ from typing import Any
 
 from station.access import Holder
 from station.protocol.grant_digest import digest_of
-from station.protocol.grants import entry_to_json
+from station.protocol.grants import entry_to_json, resource_to_json
+from station.protocol.signing import canonical
 from station.rules import CredentialFacts, ResourceFacts
 
 AudienceKey = tuple[tuple[str, ...], frozenset[str] | None]
-_Chosen = tuple[dict[str, dict[str, Any]], bytes, str]  # entries, version digest, grants digest
+_Chosen = tuple[dict[str, dict[str, Any]], str]  # entries, grants digest
 
 
 def may_hold(facts: CredentialFacts, resource: ResourceFacts) -> bool:
@@ -54,9 +55,8 @@ class Audiences:
     """The registry's holders compiled once, each agent's entries selected from them
     (and their digest computed) once per distinct `audience_key`."""
 
-    def __init__(self, holders: Iterable[Holder], salt: bytes = b"") -> None:
+    def __init__(self, holders: Iterable[Holder]) -> None:
         self._holders = [(h.facts, entry_to_json(h.facts, h.member_id), h.badges) for h in holders]
-        self._salt = salt  # what else the digest covers (the trust list)
         self._chosen: dict[AudienceKey, _Chosen] = {}
 
     @property
@@ -68,13 +68,9 @@ class Audiences:
         """{badge hash: entry} for the holders an agent of `resource` receives."""
         return self._select(resource)[0]
 
-    def digest(self, resource: ResourceFacts) -> bytes:
-        """sha256 of those entries' digest and the salt: what versions follow."""
-        return self._select(resource)[1]
-
     def grants_digest(self, resource: ResourceFacts) -> str:
         """The digest of those entries the agent computes too (`grant_digest`)."""
-        return self._select(resource)[2]
+        return self._select(resource)[1]
 
     def _select(self, resource: ResourceFacts) -> _Chosen:
         key = audience_key(resource)
@@ -85,7 +81,14 @@ class Audiences:
                 if may_hold(facts, resource)
                 for badge_hash in badges
             }
-            grants = digest_of(entries)
-            digest = hashlib.sha256(grants.encode() + self._salt).digest()
-            self._chosen[key] = entries, digest, grants
+            self._chosen[key] = entries, digest_of(entries)
         return self._chosen[key]
+
+
+def version_digest(grants_digest: str, salt: bytes, resource: ResourceFacts) -> int:
+    """What versions follow (`sync.compiler`): the agent's entries (by their digest), the
+    trust list (`salt`) and the resource's facts; 56 bits, as `sync_cursors` keeps it."""
+    inner = hashlib.sha256(grants_digest.encode() + salt).digest()
+    return int.from_bytes(
+        hashlib.sha256(inner + canonical(resource_to_json(resource))).digest()[:7]
+    )

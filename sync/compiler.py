@@ -14,7 +14,6 @@ agent and persisted in `sync_cursors`, so a restart never reuses one.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,11 +37,12 @@ from station.db import (
 from station.keystore import KeyStore
 from station.protocol import topics
 from station.protocol.grant_deltas import make_delta
-from station.protocol.grants import entry_to_json, make_snapshot, resource_to_json
+from station.protocol.grants import entry_to_json, make_snapshot
 from station.protocol.signing import canonical
 from station.rules import ResourceFacts
-from sync.audience import Audiences
+from sync.audience import Audiences, version_digest
 from sync.cursors import read_cursor, write_cursor
+from sync.grant_cache import HolderCache, agent_changes, apply_changes
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +63,20 @@ class Snapshot:
     agent_id: str
     version: int
     topic: str
-    payload: bytes
+    payload: bytes | None  # None: sent as a delta, the whole snapshot not built yet
     digest: int
     grants_digest: str = ""  # what the agent's store computes once it holds them
     # The same change as a signed delta from the version before (`grant_deltas`), when
     # this compiler made that one; None after a restart or a version jump.
     delta: bytes | None = None
     entries: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
+
+    @property
+    def whole(self) -> bytes:
+        """The signed snapshot, for a version built whole (`payload` is None until then)."""
+        if self.payload is None:
+            raise ValueError(f"{self.agent_id} version {self.version}: sent as a delta alone")
+        return self.payload
 
 
 def fingerprint(connection: Connection) -> tuple[Any, ...]:
@@ -123,6 +130,7 @@ class GrantCompiler:
         self.current: dict[str, Snapshot] = {}
         self._fingerprint: tuple[Any, ...] | None = None
         self._floor: dict[str, int] = {}
+        self._cache: HolderCache | None = None
 
     def _delta(
         self,
@@ -141,9 +149,21 @@ class GrantCompiler:
         upsert, removed = changes(previous.entries, entries)
         if len(upsert) + len(removed) > len(entries) // 2 + 1:
             return None
+        return self._sign_delta(previous, version, resource, upsert, removed, grants_digest, now)
+
+    def _sign_delta(
+        self,
+        previous: Snapshot,
+        version: int,
+        resource: ResourceFacts,
+        upsert: Mapping[str, Mapping[str, Any]],
+        removed: list[str],
+        grants_digest: str,
+        now: dt.datetime,
+    ) -> bytes:
         return make_delta(
             self.config.site.id,
-            agent_id,
+            previous.agent_id,
             previous.version,
             version,
             resource,
@@ -161,51 +181,133 @@ class GrantCompiler:
             self._floor[agent_id] = version
             self._fingerprint = None
 
+    @property
+    def unsettled(self) -> list[str]:
+        """Agents whose last version went out as a delta alone: its whole snapshot, the
+        one published retained, is still to be built (`refresh(settle=True)`)."""
+        return [agent_id for agent_id, snap in self.current.items() if snap.payload is None]
+
     def refresh(
         self,
         site_engine: Engine,
         *,
         force: bool = False,
+        settle: bool = False,
         on_snapshot: Callable[[Snapshot], None] | None = None,
     ) -> list[Snapshot]:
         """Snapshots whose content changed since last published (all on the first call).
 
+        A change of a few members' rows is compiled from those rows alone
+        (`sync.grant_cache`) and goes out as a delta with no snapshot built
+        (`Snapshot.payload` None). `settle` reads everything instead, and builds the
+        whole snapshot of each such version; `force` rebuilds every agent's.
         `on_snapshot` gets each one as soon as it is built, so the first agent's
         snapshot can be on its way while the next is signed.
         """
         now = self.wall()
         with site_engine.connect() as connection:
             marker = (*fingerprint(connection), self.keys.marker(now))
-        if marker == self._fingerprint and not force:
+        if marker == self._fingerprint and not force and not (settle and self.unsettled):
             return []
-        trust, signer = self.keys.trust_at(now), self.keys.signer(now)
+        changed = None
+        if not (force or settle) and self._fingerprint is not None:
+            changed = self._refresh_changed(site_engine, marker, now)
+        if changed is None:
+            changed = self._refresh_all(site_engine, marker, now, on_snapshot)
+        elif on_snapshot is not None:
+            for snapshot in changed:
+                on_snapshot(snapshot)
+        self._fingerprint = marker
+        return changed
+
+    def _next_version(self, connection: Connection, agent_id: str, digest: int) -> int | None:
+        """The version for content `digest`: the one in force if it has not changed
+        (None if there is nothing to build), else a new one, committed first: an agent
+        must never hold a version the site database does not know it gave out."""
+        version = read_cursor(connection, f"grants.version.{agent_id}")
+        stored = read_cursor(connection, f"grants.digest.{agent_id}")
+        floor = self._floor.get(agent_id, 0)
+        current = self.current.get(agent_id)
+        if digest == stored and version > floor:
+            return version if current is None or current.payload is None else None
+        version = max(version, floor) + 1
+        write_cursor(connection, version, f"grants.version.{agent_id}")
+        write_cursor(connection, digest, f"grants.digest.{agent_id}")
+        return version
+
+    def _refresh_changed(
+        self, site_engine: Engine, marker: tuple[Any, ...], now: dt.datetime
+    ) -> list[Snapshot] | None:
+        """The deltas of the members whose rows changed; None if the cache cannot tell."""
+        cache = self._cache
+        if cache is None or any(agent_id not in self.current for agent_id in self.config.agents):
+            return None
+        salt = self._trust_digest(now)
+        changed: list[Snapshot] = []
+        with Session(site_engine) as session, session.begin():
+            connection = session.connection()
+            members = cache.changed_members(connection, marker)
+            if members is None:
+                return None
+            moved = cache.reread(connection, members, self.config.plan_of)
+            for agent_id, agent in self.config.agents.items():
+                resource = resource_facts(session, self.config, agent.resource)
+                previous = self.current[agent_id]
+                upsert, removed = agent_changes(moved, resource, previous.entries)
+                entries, grants_digest = apply_changes(
+                    previous.entries, previous.grants_digest, upsert, removed
+                )
+                digest = version_digest(grants_digest, salt, resource)
+                version = self._next_version(connection, agent_id, digest)
+                if version is None or version == previous.version:
+                    continue
+                delta = self._sign_delta(
+                    previous, version, resource, upsert, removed, grants_digest, now
+                )
+                topic = topics.agent(self.config.site.id, agent_id, topics.GRANTS)
+                snapshot = Snapshot(
+                    agent_id, version, topic, None, digest, grants_digest, delta, entries
+                )
+                changed.append(snapshot)
+                log.info(
+                    "grants: %s version %d as a delta (%d members re-read, %d written, "
+                    "%d removed, %d bytes)",
+                    agent_id,
+                    version,
+                    len(members),
+                    len(upsert),
+                    len(removed),
+                    len(delta),
+                )
+        cache.keep(moved, marker)  # committed: what the cache and `current` may now say
+        self.current.update((snapshot.agent_id, snapshot) for snapshot in changed)
+        return changed
+
+    def _trust_digest(self, now: dt.datetime) -> bytes:
         # The signer and what it announces are content: a rotation gives new versions.
-        trust_digest = canonical([trust.to_json(), signer.key_id])
-        # Versions are committed first, signed and published after: an agent must never
-        # hold a version the site database does not know it gave out.
+        return canonical([self.keys.trust_at(now).to_json(), self.keys.signer(now).key_id])
+
+    def _refresh_all(
+        self,
+        site_engine: Engine,
+        marker: tuple[Any, ...],
+        now: dt.datetime,
+        on_snapshot: Callable[[Snapshot], None] | None,
+    ) -> list[Snapshot]:
+        trust, signer = self.keys.trust_at(now), self.keys.signer(now)
         due: list[tuple[str, int, ResourceFacts, int]] = []
         with Session(site_engine) as session, session.begin():
             connection = session.connection()
-            audiences = Audiences(
-                credential_facts(connection, plan_of=self.config.plan_of), trust_digest
-            )
+            holders = list(credential_facts(connection, plan_of=self.config.plan_of))
+            audiences = Audiences(holders)
+            salt = self._trust_digest(now)
             for agent_id, agent in self.config.agents.items():
                 resource = resource_facts(session, self.config, agent.resource)
-                digest = int.from_bytes(
-                    hashlib.sha256(
-                        audiences.digest(resource) + canonical(resource_to_json(resource))
-                    ).digest()[:7]
-                )
-                version = read_cursor(connection, f"grants.version.{agent_id}")
-                stored = read_cursor(connection, f"grants.digest.{agent_id}")
-                floor = self._floor.get(agent_id, 0)
-                if digest == stored and version > floor and agent_id in self.current:
-                    continue
-                if digest != stored or version <= floor:
-                    version = max(version, floor) + 1
-                    write_cursor(connection, version, f"grants.version.{agent_id}")
-                    write_cursor(connection, digest, f"grants.digest.{agent_id}")
-                due.append((agent_id, version, resource, digest))
+                digest = version_digest(audiences.grants_digest(resource), salt, resource)
+                version = self._next_version(connection, agent_id, digest)
+                if version is not None:
+                    due.append((agent_id, version, resource, digest))
+        self._cache = HolderCache(holders, marker)
         changed: list[Snapshot] = []
         for agent_id, version, resource, digest in due:
             entries = audiences.entries(resource)
@@ -244,5 +346,4 @@ class GrantCompiler:
                 len(payload),
                 "no" if delta is None else len(delta),
             )
-        self._fingerprint = marker
         return changed

@@ -41,6 +41,7 @@ from sync.errors import CentralNotSetUp, CentralUnavailable, SyncError, central_
 from sync.listen import CentralChanged, CentralListener, CommandsRequested
 from sync.live_up import LiveUpload
 from sync.purge_schedule import DailyPurge
+from sync.settle import Settling
 from sync.up import sync_up
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ class SyncService:
         self.counters: Counter[str] = Counter()
         self.states: dict[str, str] = {}
         self._unpublished: set[str] = set()
+        self.settling = Settling()
         self.published_log: list[str] = []  # agents published to, in order
         self._inflight: list[Any] = []  # QoS 1 messages not yet confirmed by the broker
         self._stamp = True
@@ -150,8 +152,9 @@ class SyncService:
 
     # -- one round with central -------------------------------------------------------------
 
-    def round(self) -> RoundReport:
-        """Up then down with central, then grants; never raises for an outage."""
+    def round(self, *, settle: bool = False) -> RoundReport:
+        """Up then down with central, then grants (`settle`: whole snapshots too, as
+        `publish_grants`); never raises for an outage."""
         report = RoundReport(ok=True)
         batch = self.config.central.batch_size
         reached = True
@@ -191,17 +194,18 @@ class SyncService:
             reached = not isinstance(error, CentralUnavailable | CentralNotSetUp)
         if reached:  # the live page hears from the site even when a round failed midway
             self._live_round(report.uploaded)
-        report.published = self.publish_grants()
+        report.published = self.publish_grants(settle=settle)
         return report
 
-    def publish_grants(self, *, force: bool = False) -> list[str]:
-        """Publish the snapshots that changed; returns the agents published to."""
+    def publish_grants(self, *, force: bool = False, settle: bool = False) -> list[str]:
+        """Publish the snapshots that changed; returns the agents published to.
+        `settle`: build now the whole snapshots of versions sent as deltas alone."""
         published: list[str] = []
 
         def send(snapshot: Snapshot) -> None:
             # The change first, small and quick to apply (unless the agent never got its
             # base); the whole snapshot, retained, for agents that start, come back or
-            # refuse the delta.
+            # refuse the delta: built with it, or once changes settle (`sync.settle`).
             if (
                 self.bus is not None
                 and snapshot.delta is not None
@@ -209,6 +213,13 @@ class SyncService:
             ):
                 topic = topics.agent(self.site, snapshot.agent_id, topics.GRANTS_DELTA)
                 self.bus.publish(topic, snapshot.delta, qos=1)
+                if snapshot.payload is None:
+                    self.settling.delta_sent(time.monotonic())
+                    published.append(snapshot.agent_id)
+                    return
+            if snapshot.payload is None:  # no delta could go: the snapshot must, now
+                self._unpublished.add(snapshot.agent_id)
+                return
             info = (
                 self.bus.publish(snapshot.topic, snapshot.payload, qos=1, retain=True)
                 if self.bus is not None
@@ -223,6 +234,12 @@ class SyncService:
 
         try:
             self.compiler.refresh(self.site_engine, force=force, on_snapshot=send)
+            unsettled = set(self.compiler.unsettled)
+            if unsettled and (
+                settle or unsettled & self._unpublished or self.settling.due(time.monotonic())
+            ):
+                self.compiler.refresh(self.site_engine, settle=True, on_snapshot=send)
+                self.settling.settled()
         except DBAPIError as exc:  # locked or gone: the next check tries again
             self._state(
                 "site", f"database unavailable ({str(exc).splitlines()[0]})", logging.WARNING
@@ -347,7 +364,7 @@ class SyncService:
                 if items:
                     quiet_until = time.monotonic() + QUIET_S
                 self._handle(items)
-        report = self.round()
+        report = self.round(settle=True)  # a one-off sync leaves the retained snapshots right
         self._handle(self._drain(0.0))
         report.published = sorted(set(self.published_log[start:]))
         deadline = time.monotonic() + broker_wait_s

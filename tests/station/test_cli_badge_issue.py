@@ -192,7 +192,7 @@ def test_an_issued_card_opens_a_door_agent_that_requires_secure_badges(
         config, "front-door", pin_factory=factory, connect=False, wall=lambda: AT,
         kernel_synced=lambda: True,
     )  # fmt: skip
-    agent.loop.handle(MqttMessage(topics.GRANTS, grants.payload))
+    agent.loop.handle(MqttMessage(topics.GRANTS, grants.whole))
     running = RunningAgent(agent, factory)
     try:
         wait_for(lambda: agent.reader.available, what="the agent's PC/SC reader")

@@ -154,6 +154,7 @@ def site(site_engine: Engine, config: StationConfig) -> Engine:
 
 def _held(config: StationConfig, snapshot: Snapshot, *, unknown_ok: bool = False) -> set[str]:
     """Whom a snapshot names (by their badge's hash when not one of `UIDS`)."""
+    assert snapshot.payload is not None, "a delta alone: refresh(settle=True) builds it"
     grants = read_site_snapshot(config, snapshot.payload, snapshot.agent_id)["grants"]
     names = {Credential.uid(uid).keyed_hash(config.badge_key): name for name, uid in UIDS.items()}
     if not unknown_ok:
@@ -178,7 +179,7 @@ def test_the_bytes_per_agent_follow_whom_it_may_grant(site: Engine, config: Stat
     snapshots = {s.agent_id: s for s in GrantCompiler(config).refresh(site)}
     held = {a: len(_held(config, s, unknown_ok=True)) for a, s in snapshots.items()}
     assert held == {"front-door": 65, "laser-cutter": 3, "printer-3d": 1}
-    sizes = {a: len(s.payload) for a, s in snapshots.items()}
+    sizes = {a: len(s.whole) for a, s in snapshots.items()}
     # Each entry left out is bytes not sent: a hundred or more apiece.
     assert sizes["front-door"] - sizes["laser-cutter"] > 62 * 100
     assert sizes["laser-cutter"] - sizes["printer-3d"] > 2 * 100
@@ -191,17 +192,27 @@ def test_a_member_who_loses_their_last_training_is_refused_as_unknown(
     alice = Credential.uid(UIDS["alice"]).keyed_hash(config.badge_key)
     with AgentStore(tmp_path / "laser.db") as store:
         (first,) = [s for s in compiler.refresh(site) if s.agent_id == "laser-cutter"]
-        store.apply(read_site_snapshot(config, first.payload, first.agent_id), first.payload)
+        store.apply(read_site_snapshot(config, first.whole, first.agent_id), first.whole)
         assert store.lookup(alice)[0] is not None
         with Session(site) as session, session.begin():
             member = registry.find_badge(session, UIDS["alice"], config.badge_key).member
             registry.revoke_training(session, member, "laser")
+        # The change goes out as a delta at once; the whole snapshot waits for `settle`.
         (second,) = [s for s in compiler.refresh(site) if s.agent_id == "laser-cutter"]
-        assert second.version == first.version + 1 and "alice" not in _held(config, second)
-        store.apply(read_site_snapshot(config, second.payload, second.agent_id), second.payload)
+        assert second.version == first.version + 1 and second.payload is None
+        assert second.delta is not None
+        body = read_delta(second.delta, "laser-cutter", site_trust(config).site, NOW, store.version)
+        assert body["remove"] == [alice] and body["upsert"] == {}
+        store.apply_delta(body)
         decision = store.decide(alice, NOW).decision
         assert (decision.granted, decision.reason) == (False, Reason.UNKNOWN_BADGE)
         assert store.grants_digest == second.grants_digest  # what the site meant it to hold
+        # Read whole again, the registry gives the same version, now with its snapshot.
+        (settled,) = [
+            s for s in compiler.refresh(site, settle=True) if s.agent_id == "laser-cutter"
+        ]
+        assert (settled.version, settled.grants_digest) == (second.version, second.grants_digest)
+        assert settled.delta is None and "alice" not in _held(config, settled)
     # The site database still knows her, and why the laser refuses her.
     with Session(site) as session:
         found = access.lookup(session, alice)
@@ -225,7 +236,8 @@ def test_a_change_also_comes_as_a_delta_the_agents_store_applies(
             registry.grant_training(session, member, "laser", now=NOW)
     compiler = GrantCompiler(config)
     laser = {s.agent_id: s for s in compiler.refresh(site)}["laser-cutter"]
-    assert laser.delta is None  # nothing before it: the snapshot alone
+    assert laser.delta is None and laser.payload is not None  # nothing before: the snapshot
+    snapshot_bytes = len(laser.payload)
     alice = Credential.uid(UIDS["alice"]).keyed_hash(config.badge_key)
     tom = Credential.uid(UIDS["tom"]).keyed_hash(config.badge_key)
     with AgentStore(tmp_path / "laser.db") as store:
@@ -245,7 +257,7 @@ def test_a_change_also_comes_as_a_delta_the_agents_store_applies(
                 laser.delta, "laser-cutter", site_trust(config).site, NOW, store.version
             )
             assert len(body["upsert"]) + len(body["remove"]) == 1
-            assert len(laser.delta) < len(laser.payload) / 3
+            assert len(laser.delta) < snapshot_bytes / 3 and laser.payload is None
             assert grant_state(laser, _status(store)) is GrantState.BEHIND
             store.apply_delta(body)
             assert (store.version, store.grants_digest) == (laser.version, laser.grants_digest)

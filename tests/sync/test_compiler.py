@@ -72,7 +72,7 @@ def test_versions_change_only_with_content(seeded: Engine, config: StationConfig
     assert {s.version for s in first} == {1}
     held = {"front-door": 4, "laser-cutter": 2, "printer-3d": 1}  # only whom each may grant
     for snapshot in first:
-        body = read_site_snapshot(config, snapshot.payload, snapshot.agent_id)
+        body = read_site_snapshot(config, snapshot.whole, snapshot.agent_id)
         assert len(body["grants"]) == held[snapshot.agent_id]
         resource = resource_from_json(body["resource"])
         assert resource.code == config.agents[snapshot.agent_id].resource
@@ -176,19 +176,19 @@ def test_revoking_a_kiosk_or_rotating_the_site_key_gives_every_agent_a_new_snaps
     first = {s.agent_id: s for s in compiler.refresh(seeded)}
     assert compiler.refresh(seeded) == []
     old = store.signer(t0)
-    assert json.loads(first["front-door"].payload)["key"] == old.key_id
+    assert json.loads(first["front-door"].whole)["key"] == old.key_id
 
     store.revoke_kiosk("entrance")
     revoked = {s.agent_id: s for s in compiler.refresh(seeded)}
     assert set(revoked) == set(config.agents)
-    body = read_site_snapshot(config, revoked["front-door"].payload, "front-door")
+    body = read_site_snapshot(config, revoked["front-door"].whole, "front-door")
     holders = {key["holder"] for key in body["trust"]["issuers"]}
     assert holders == {"site"}
 
     new = store.rotate_site(t0, dt.timedelta(hours=2))
     announced = {s.agent_id: s for s in compiler.refresh(seeded)}
     assert set(announced) == set(config.agents)
-    envelope = json.loads(announced["front-door"].payload)
+    envelope = json.loads(announced["front-door"].whole)
     assert envelope["key"] == old.key_id  # the old key announces the new one
     assert {k["key"] for k in envelope["body"]["trust"]["site"]} == {
         old.verify_key.to_text(),
@@ -197,5 +197,5 @@ def test_revoking_a_kiosk_or_rotating_the_site_key_gives_every_agent_a_new_snaps
     moment[0] = t0 + dt.timedelta(hours=2)  # the overlap is over: the new key signs
     switched = compiler.refresh(seeded)
     assert {s.agent_id for s in switched} == set(config.agents)
-    assert {json.loads(s.payload)["key"] for s in switched} == {new.key_id}
+    assert {json.loads(s.whole)["key"] for s in switched} == {new.key_id}
     assert all(s.version == announced[s.agent_id].version + 1 for s in switched)

@@ -20,7 +20,6 @@ from station.db import AccessEvent, AgentStatus, Badge
 from station.protocol.vocabulary import EventType, StatusField
 from sync import central
 from sync.service import SyncService
-from tests.support.keys import read_site_snapshot
 from tests.support.wait import wait_for
 from tests.sync.end_to_end_site import (
     AGENT,
@@ -70,13 +69,11 @@ def test_revocation_at_central_is_denied_by_a_running_agent(
         try:
 
             def published_with(revoked: bool) -> int:
-                """The version of the published snapshot if it shows the badge so."""
+                """The version published (whole, or as a delta) if it shows the badge so."""
                 snapshot = service.compiler.current.get(AGENT)
                 if snapshot is None or not service.is_published(AGENT):
                     return 0
-                entry = read_site_snapshot(config, snapshot.payload, AGENT)["grants"].get(
-                    badge_hash
-                )
+                entry = snapshot.entries.get(badge_hash)
                 return snapshot.version if entry and entry["revoked"] is revoked else 0
 
             version = wait_for(lambda: published_with(False), what="first grants")

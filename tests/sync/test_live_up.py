@@ -54,11 +54,11 @@ def test_a_status_reaches_central_as_it_changes(
         rounds: list[object] = []
         round_of_the_service = running.round
 
-        def counted() -> RoundReport:
+        def counted(*, settle: bool = False) -> RoundReport:
             rounds.append(None)
-            return round_of_the_service()
+            return round_of_the_service(settle=settle)
 
-        running.round = counted  # type: ignore[method-assign]
+        running.round = counted  # type: ignore[method-assign, assignment]
         forced = {
             StatusField.ONLINE: True,
             StatusField.KIND: "door",

@@ -153,7 +153,7 @@ def test_no_payload_stops_sync_the_agent_or_the_kiosk(
             version = service.compiler.current[AGENT].version
             wait_for(lambda: applied_version(site) >= version, what="agent applies grants")
             wait_for(lambda: kiosk.connected, what="the kiosk's bus")
-            by_topic = corpus(config, service.compiler.current[AGENT].payload)
+            by_topic = corpus(config, service.compiler.current[AGENT].whole)
             for topic, payloads in by_topic.items():
                 for payload in payloads:
                     attacker.publish(topic, payload)

@@ -47,7 +47,7 @@ def test_secure_only_and_require_secure_reach_the_agents(
     compiler = GrantCompiler(config)
     before = {s.agent_id: s for s in compiler.refresh(site_engine)}
     door = resource_from_json(
-        read_site_snapshot(config, before["front-door"].payload, "front-door")["resource"]
+        read_site_snapshot(config, before["front-door"].whole, "front-door")["resource"]
     )
     assert (door.require_secure, door.secure_plans) == (False, frozenset({"resident"}))
 
@@ -68,12 +68,12 @@ def test_secure_only_and_require_secure_reach_the_agents(
 
     changed = {s.agent_id: s for s in compiler.refresh(site_engine)}
     assert set(changed) == set(config.agents)  # her entry changed in every snapshot
-    body = read_site_snapshot(config, changed["front-door"].payload, "front-door")
+    body = read_site_snapshot(config, changed["front-door"].whole, "front-door")
     assert resource_from_json(body["resource"]).require_secure is True
     entries = body["grants"]
     for credential in (Credential.uid("04F6A7B8"), CARD):
         assert entry_from_json(entries[credential.keyed_hash(key)]).secure_only is True
-    laser = read_site_snapshot(config, changed["laser-cutter"].payload, "laser-cutter")
+    laser = read_site_snapshot(config, changed["laser-cutter"].whole, "laser-cutter")
     assert resource_from_json(laser["resource"]).require_secure is False
 
     # And back off: false comes down too.

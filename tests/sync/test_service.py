@@ -21,10 +21,12 @@ from station.db import AccessEvent, AgentStatus, MachineSession, UsageTally
 from station.ids import new_event_id
 from station.protocol import topics
 from station.protocol.events import decode_ack
+from station.protocol.grant_deltas import read_delta
 from station.protocol.vocabulary import EventType
 from station.seed import seed_site
 from sync.service import SyncService
-from tests.support.keys import read_site_snapshot
+from sync.settle import SETTLE_S
+from tests.support.keys import ANY_MOMENT, read_site_snapshot, site_trust
 from tests.support.wait import wait_for
 from tests.sync.running_service import (
     NOW,
@@ -167,13 +169,23 @@ def test_revocation_at_central_reaches_the_retained_snapshot_within_seconds(
 
             return check
 
-        watcher.wait_for(has(False), timeout=15)  # LISTEN woke the first round
-        started = time.monotonic()
-        revoke(central_engine, uids[2])
-        _topic, _payload, retained = watcher.wait_for(has(True), timeout=10)
-        elapsed = time.monotonic() - started
-        print(f"central revocation -> retained snapshot: {elapsed * 1000:.0f} ms")
+        _topic, first, _retained = watcher.wait_for(has(False), timeout=15)  # LISTEN woke it
+        base = read_site_snapshot(config, first, "front-door")["version"]
+        deltas = probe(config, topics.agent(site, "front-door", topics.GRANTS_DELTA))
+        try:
+            started = time.monotonic()
+            revoke(central_engine, uids[2])
+            _topic, delta, _retained = deltas.wait_for(lambda _t, _p: True, timeout=10)
+            elapsed = time.monotonic() - started
+        finally:
+            deltas.close()
+        body = read_delta(delta, "front-door", site_trust(config).site, ANY_MOMENT, base)
+        assert body["upsert"][target]["revoked"] is True and len(body["upsert"]) == 1
+        print(f"central revocation -> delta: {elapsed * 1000:.0f} ms")
         assert elapsed < 5.0  # poll interval is 60 s: only LISTEN explains this
+        # The whole snapshot follows once the changes settle (sync/settle.py).
+        watcher.wait_for(has(True), timeout=SETTLE_S + 10)
+        assert time.monotonic() - started >= SETTLE_S
     finally:
         watcher.close()
     late = probe(config, grants_topic)  # an agent (re)connecting gets it retained

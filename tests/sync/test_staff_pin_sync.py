@@ -52,7 +52,7 @@ def test_no_snapshot_holds_any_trace_of_a_pin(
     assert len(entries) == 1 and next(iter(entries.values()))["staff"] is True
     snapshots = GrantCompiler(config).refresh(site_engine)
     assert sorted(s.agent_id for s in snapshots) == sorted(config.agents)
-    for text in [repr(entries), *(s.payload.decode() for s in snapshots)]:
+    for text in [repr(entries), *(s.whole.decode() for s in snapshots)]:
         for trace in ("staff_pin", "pin_hash", "argon2", pin_hash, secret, salt):
             assert trace not in text
 

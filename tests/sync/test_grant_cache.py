@@ -1,0 +1,175 @@
+"""The compiler's quick road (sync/grant_cache.py): a change of a few members' rows
+compiled from those rows alone gives exactly what reading the whole registry gives,
+and whatever it cannot follow goes the whole way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from station import registry
+from station.config import StationConfig, load_config
+from station.credential import Credential
+from station.db import Badge, Member, MemberKind, Membership, Training
+from station.seed import seed_site
+from sync.compiler import GrantCompiler, Snapshot
+
+NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
+DAY = NOW.date()
+Change = Callable[[Session, StationConfig], None]
+
+
+@pytest.fixture
+def config(config_factory: Callable[..., Path]) -> StationConfig:
+    return load_config(config_factory())
+
+
+@pytest.fixture
+def site(site_engine: Engine, config: StationConfig) -> Engine:
+    with Session(site_engine) as session, session.begin():
+        seed_site(session, config)
+        for n in range(8):
+            member = registry.add_member(
+                session,
+                f"P{n}",
+                kind=MemberKind.STAFF if n == 7 else MemberKind.MEMBER,
+                today=DAY,
+                membership_until=dt.date(2030, 1, 1),
+            )
+            registry.enroll_badge(session, member, Credential.uid(f"04C0{n:04X}"), config.badge_key)
+            if n % 2 == 0:
+                registry.grant_training(session, member, "laser", now=NOW)
+    return site_engine
+
+
+def _member(session: Session, n: int) -> Member:
+    found = session.scalar(select(Member).where(Member.first_name == f"P{n}"))
+    assert found is not None
+    return found
+
+
+def _badge(session: Session, config: StationConfig, n: int) -> Badge:
+    return registry.find_badge(session, f"04C0{n:04X}", config.badge_key)
+
+
+def _revoke(session: Session, config: StationConfig) -> None:
+    registry.revoke_badge(session, _badge(session, config, 0))
+
+
+def _newcomer(session: Session, config: StationConfig) -> None:
+    member = registry.add_member(session, "Zoé", today=DAY, membership_until=dt.date(2030, 1, 1))
+    registry.enroll_badge(session, member, Credential.uid("04C0FFFF"), config.badge_key)
+    registry.grant_training(session, member, "laser", now=NOW)
+
+
+def _untrain(session: Session, _config: StationConfig) -> None:
+    registry.revoke_training(session, _member(session, 2), "laser")
+
+
+def _member_deleted(session: Session, _config: StationConfig) -> None:
+    _member(session, 4).deleted_at = NOW
+
+
+def _badge_handed_over(session: Session, config: StationConfig) -> None:
+    _badge(session, config, 6).member_id = _member(session, 1).id  # trained -> untrained
+
+
+def _plan_without_window(session: Session, _config: StationConfig) -> None:
+    for membership in session.scalars(
+        select(Membership).where(Membership.member_id == _member(session, 3).id)
+    ):
+        membership.plan = "visitor"
+
+
+def _made_staff(session: Session, _config: StationConfig) -> None:
+    _member(session, 5).kind = MemberKind.STAFF
+
+
+def _second_badge(session: Session, config: StationConfig) -> None:
+    registry.enroll_badge(
+        session, _member(session, 0), Credential.uid("04C0EEEE"), config.badge_key
+    )
+
+
+CHANGES: dict[str, Change] = {
+    "badge revoked": _revoke,
+    "newcomer, trained": _newcomer,
+    "training revoked": _untrain,
+    "member deleted": _member_deleted,
+    "badge handed to another member": _badge_handed_over,
+    "plan without a window": _plan_without_window,
+    "made staff": _made_staff,
+    "a second badge": _second_badge,
+}
+
+
+def _whole(config: StationConfig, site: Engine) -> dict[str, Snapshot]:
+    """What a compiler that reads everything makes of the site (a restarted sync)."""
+    return {s.agent_id: s for s in GrantCompiler(config).refresh(site)}
+
+
+def test_each_change_compiled_alone_gives_what_the_whole_registry_gives(
+    site: Engine, config: StationConfig
+) -> None:
+    compiler = GrantCompiler(config)
+    compiler.refresh(site)
+    for name, change in CHANGES.items():
+        with Session(site) as session, session.begin():
+            change(session, config)
+        changed = compiler.refresh(site)
+        assert changed, name
+        assert all(s.payload is None and s.delta is not None for s in changed), name
+        whole = _whole(config, site)
+        for agent_id, snapshot in compiler.current.items():
+            expected = whole[agent_id]
+            assert snapshot.version == expected.version, (name, agent_id)
+            assert snapshot.grants_digest == expected.grants_digest, (name, agent_id)
+            assert dict(snapshot.entries) == dict(expected.entries), (name, agent_id)
+
+
+def test_a_change_no_agent_sees_makes_no_version(site: Engine, config: StationConfig) -> None:
+    compiler = GrantCompiler(config)
+    compiler.refresh(site)
+    with Session(site) as session, session.begin():
+        _member(session, 1).email = "p1@example.org"  # not a fact of the grants
+    assert compiler.refresh(site) == []
+
+
+def test_settling_builds_the_snapshot_of_the_same_version(
+    site: Engine, config: StationConfig
+) -> None:
+    compiler = GrantCompiler(config)
+    compiler.refresh(site)
+    with Session(site) as session, session.begin():
+        _revoke(session, config)
+    quick = {s.agent_id: s for s in compiler.refresh(site)}
+    assert sorted(compiler.unsettled) == sorted(quick)
+    settled = {s.agent_id: s for s in compiler.refresh(site, settle=True)}
+    assert {a: s.version for a, s in settled.items()} == {a: s.version for a, s in quick.items()}
+    assert all(s.payload is not None and s.delta is None for s in settled.values())
+    assert compiler.unsettled == []
+    assert compiler.refresh(site, settle=True) == []  # nothing left to build
+
+
+@pytest.mark.parametrize("what", ["a badge deleted outright", "a training's row changed"])
+def test_what_the_cache_cannot_follow_goes_the_whole_way(
+    site: Engine, config: StationConfig, what: str
+) -> None:
+    compiler = GrantCompiler(config)
+    first = {s.agent_id: s.version for s in compiler.refresh(site)}
+    with Session(site) as session, session.begin():
+        if what == "a badge deleted outright":  # no tombstone: only the count tells
+            session.delete(_badge(session, config, 0))
+        else:  # with a badge revoked: the versions show which road was taken
+            training = session.get(Training, "laser")
+            assert training is not None
+            training.name_en = "Laser cutter (renewed)"
+            _revoke(session, config)
+    changed = compiler.refresh(site)
+    assert changed and all(s.payload is not None for s in changed)
+    assert all(s.version == first[s.agent_id] + 1 for s in changed)
