@@ -97,7 +97,7 @@ def shown(value: float, unit: Unit) -> str:
     if unit is Unit.PER_SECOND:
         return f"{value:,.0f}/s"
     if unit is Unit.BYTES:
-        return f"{value / 1e6:,.1f} MB"
+        return f"{value / 1e6:,.1f} MB" if value >= 1e5 else f"{value:,.0f} bytes"
     return f"{value:.3f} {unit.value}"
 
 
