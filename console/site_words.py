@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from station.protocol.vocabulary import DoorMode, DoorState, MachineState
+from station.protocol.vocabulary import DoorMode, DoorState, GrantState, MachineState
 from station.site_live import Alarm
 
 WORDS: Mapping[str, str] = {
@@ -24,6 +24,14 @@ WORDS: Mapping[str, str] = {
     MachineState.IN_USE: "en service",
     MachineState.BLOCKED: "bloquée",
     MachineState.TO_CHECK: "à vérifier",
+}
+
+# Apart: GrantState.UNKNOWN and DoorState.UNKNOWN are the same word on the wire.
+GRANTS: Mapping[GrantState, str] = {
+    GrantState.IN_STEP: "à jour",
+    GrantState.BEHIND: "en retard",
+    GrantState.DIVERGED: "divergents",
+    GrantState.UNKNOWN: "état inconnu",
 }
 
 

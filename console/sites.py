@@ -17,7 +17,7 @@ from console import audit, commands, live_stream
 from console.guard import Console, Page, page
 from console.i18n import Language
 from console.site_scope import Scope
-from console.site_words import french
+from console.site_words import GRANTS, french
 from station.db.staff import SITE_ROLES, AuditAction, Role
 from station.errors import NotFound
 from station.site_view import ask_checkout, live_site, site_list
@@ -89,6 +89,7 @@ def view_context(here: Page) -> dict[str, Any]:
     """What the site templates use beside the guard's own context (t, csrf, lang)."""
     return {
         "word": lambda value: here.t(french(str(value))),
+        "grants_word": lambda state: here.t(GRANTS[state]),
         "local": local_time(here.console),
         "purpose": purpose_names(here.console, here.language),
     }

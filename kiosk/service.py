@@ -27,7 +27,8 @@ from station.config import StationConfig
 from station.credential import Credential, CredentialKind
 from station.db import AgentStatus, BadgeStatus, Member, make_engine
 from station.db.live import live_rows
-from station.protocol.vocabulary import AgentKind
+from station.grant_state import stored_grant_state
+from station.protocol.vocabulary import AgentKind, GrantState
 from station.refusals import open_count
 from station.rules import Presented
 from station.staff_pin import PinCheck, PinOutcome
@@ -71,6 +72,7 @@ class AgentRow:
     updated_at: dt.datetime | None
     status: dict[str, Any] = field(default_factory=dict)
     commands: tuple[LoggedCommand, ...] = ()  # the last few, newest first
+    grants: GrantState = GrantState.UNKNOWN  # what it holds against what sync sent it
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +268,7 @@ class KioskService:
                     status.updated_at if status else None,
                     dict(status.status) if status else {},
                     tuple(commands[agent_id]),
+                    stored_grant_state(status),
                 )
             )
         return result

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from station.db import Member, ResourceKind, Visit
 from station.db.site_live import CheckoutRequest, CheckoutState, SiteAgent, SiteLink
 from station.errors import NotFound
-from station.protocol.vocabulary import AgentKind, StatusField
+from station.protocol.vocabulary import AgentKind, GrantState, StatusField
 from station.site_live import Alarm, site_online
 
 CHECKOUT_TTL = dt.timedelta(minutes=10)  # a site back later does not check anyone out
@@ -39,6 +39,7 @@ class LiveResource:
     session_member: str  # a machine's current user, by name ("" if none)
     seen_at: dt.datetime | None
     alarms: tuple[Alarm, ...]
+    grants: GrantState = GrantState.UNKNOWN  # station.grant_state, as the site last saw it
 
     @property
     def element_id(self) -> str:
@@ -224,6 +225,9 @@ def _resource(agent: SiteAgent, site_up: bool, users: dict[str, str]) -> LiveRes
         session_member=users.get(member, member and "?"),
         seen_at=agent.seen_at,
         alarms=alarms,
+        grants=GrantState(agent.grants_state)
+        if agent.grants_state in GrantState._value2member_map_
+        else GrantState.UNKNOWN,
     )
 
 

@@ -1,9 +1,14 @@
-"""Whether an agent holds exactly the grants sync meant it to: its status's version and
-digest (`station.protocol.grant_digest`, computed by its store) against the snapshot
-sync compiled last for it."""
+"""Whether an agent holds exactly the grants sync meant it to (`station.grant_state`),
+from sync's own memory: the snapshot it compiled last for the agent."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from station.db import AgentStatus
+from station.grant_state import grant_state as compare
 from station.protocol.status import AgentStatusMessage
 from station.protocol.vocabulary import GrantState, StatusField
 from sync.compiler import Snapshot
@@ -12,12 +17,22 @@ from sync.compiler import Snapshot
 def grant_state(expected: Snapshot | None, status: AgentStatusMessage) -> GrantState:
     if expected is None:
         return GrantState.UNKNOWN
-    held = status.grants_version
-    if held < expected.version:
-        return GrantState.BEHIND
-    if held > expected.version:  # e.g. the site database restored: sync goes past it
-        return GrantState.DIVERGED
     digest = status.fields.get(StatusField.GRANTS_DIGEST)
-    if digest is None or not expected.grants_digest:
-        return GrantState.UNKNOWN  # an agent from before digests
-    return GrantState.IN_STEP if digest == expected.grants_digest else GrantState.DIVERGED
+    return compare(
+        expected.version,
+        expected.grants_digest,
+        status.grants_version,
+        digest if isinstance(digest, str) else None,
+    )
+
+
+def record_published(session: Session, snapshots: Iterable[Snapshot]) -> None:
+    """Write down what each agent was just sent, for the views that have not sync's
+    memory (`station.grant_state`); the agent's own columns are its status's."""
+    for snapshot in snapshots:
+        row = session.get(AgentStatus, snapshot.agent_id)
+        if row is None:
+            row = AgentStatus(agent_id=snapshot.agent_id)
+            session.add(row)
+        row.expected_version = snapshot.version
+        row.expected_digest = snapshot.grants_digest

@@ -175,9 +175,12 @@ def store_status(site: Connection, agent_id: str, status: AgentStatusMessage) ->
                 "grants_version": status.grants_version,
                 "status": status.to_json(),
                 "updated_at": utcnow(),
+                "expected_version": 0,  # sync's own columns (sync.grant_state), kept
+                "expected_digest": "",
             }
         ],
         guard_revision=False,
+        update=("online", "grants_version", "status", "updated_at"),
     )
 
 

@@ -25,6 +25,7 @@ from station.config.schema import OPENING_HOURS
 from station.db import AgentStatus, Visit
 from station.db.site_live import CheckoutRequest, CheckoutState, SiteAgent, SiteLink
 from station.errors import NotFound
+from station.grant_state import stored_grant_state
 from station.protocol.vocabulary import StatusField
 from station.site_live import alarms_of
 from sync.errors import central_error
@@ -160,6 +161,7 @@ class LiveUpload:
                     "online": online,
                     "status": body,
                     "alarms": [str(a) for a in alarms_of(body, online)],
+                    "grants_state": stored_grant_state(status).value,
                     "seen_at": status.updated_at if status else None,
                 }
             )

@@ -273,17 +273,22 @@ def _cursor(connection: Connection, sql: str, params: Any) -> Iterator[Any]:
 
 
 def upsert(
-    connection: Connection, table: Table, rows: Sequence[Row], *, guard_revision: bool = True
+    connection: Connection,
+    table: Table,
+    rows: Sequence[Row],
+    *,
+    guard_revision: bool = True,
+    update: Sequence[str] | None = None,
 ) -> None:
-    """Insert or update Python-valued rows by primary key; with `guard_revision`,
-    never over a newer revision."""
+    """Insert or update Python-valued rows by primary key (an existing row: only the
+    `update` columns, if given); with `guard_revision`, never over a newer revision."""
     if not rows:
         return
     codec = Codec(table, connection)
     columns = codec.columns
     execute_many(
         connection,
-        codec.upsert_sql(guard_revision=guard_revision),
+        codec.upsert_sql(guard_revision=guard_revision, update=update),
         codec.encode([[row[c] for c in columns] for row in rows]),
     )
 

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from station.config import StationConfig
 from station.db import make_engine
@@ -38,6 +39,7 @@ from sync.compiler import GrantCompiler, Snapshot
 from sync.cursors import read_cursor
 from sync.down import Progress, sync_down
 from sync.errors import CentralNotSetUp, CentralUnavailable, SyncError, central_error
+from sync.grant_state import record_published
 from sync.listen import CentralChanged, CentralListener, CommandsRequested
 from sync.live_up import LiveUpload
 from sync.purge_schedule import DailyPurge
@@ -252,6 +254,12 @@ class SyncService:
         self._state("keys", "ok")
         for agent_id in sorted(self._unpublished):  # left over from an outage
             send(self.compiler.current[agent_id])
+        if published:  # for the staff views; a failure here leaves them a version behind
+            try:
+                with Session(self.site_engine) as session, session.begin():
+                    record_published(session, (self.compiler.current[a] for a in published))
+            except DBAPIError as exc:
+                log.warning("grants: could not record what was published (%s)", exc)
         self.published_log.extend(published)
         return published
 

@@ -279,415 +279,435 @@
 <context>
     <name>StaffView</name>
     <message>
-        <location filename="../views/staff.py" line="153"/>
+        <location filename="../views/staff.py" line="154"/>
         <source>Mode équipe — %1</source>
         <translation>Staff mode — %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="155"/>
+        <location filename="../views/staff.py" line="156"/>
         <source>Actualiser</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="156"/>
+        <location filename="../views/staff.py" line="157"/>
         <source>Quitter le kiosque</source>
         <translation>Quit the kiosk</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="157"/>
+        <location filename="../views/staff.py" line="158"/>
         <source>Fermer</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="160"/>
+        <location filename="../views/staff.py" line="161"/>
         <source>Présents</source>
         <translation>Who is in</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="161"/>
+        <location filename="../views/staff.py" line="162"/>
         <source>Portes et machines</source>
         <translation>Doors and machines</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="162"/>
+        <location filename="../views/staff.py" line="163"/>
         <source>Badges</source>
         <translation>Badges</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="163"/>
+        <location filename="../views/staff.py" line="164"/>
         <source>Aujourd&apos;hui</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="167"/>
+        <location filename="../views/staff.py" line="168"/>
         <source>Nom, prénom ou e-mail</source>
         <translation>Name or email</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="168"/>
+        <location filename="../views/staff.py" line="169"/>
         <source>Chercher</source>
         <translation>Search</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="169"/>
+        <location filename="../views/staff.py" line="170"/>
         <source>Désactiver un badge…</source>
         <translation>Deactivate a badge…</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="170"/>
+        <location filename="../views/staff.py" line="171"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="172"/>
-        <location filename="../views/staff.py" line="178"/>
+        <location filename="../views/staff.py" line="173"/>
+        <location filename="../views/staff.py" line="179"/>
         <source>Nom</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="172"/>
+        <location filename="../views/staff.py" line="173"/>
         <source>Motif</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="172"/>
+        <location filename="../views/staff.py" line="173"/>
         <source>Depuis</source>
         <translation>Since</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="175"/>
+        <location filename="../views/staff.py" line="176"/>
         <source>Équipement</source>
         <translation>Equipment</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="175"/>
+        <location filename="../views/staff.py" line="176"/>
         <source>État</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="175"/>
+        <location filename="../views/staff.py" line="176"/>
         <source>Détails</source>
         <translation>Details</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="175"/>
+        <location filename="../views/staff.py" line="176"/>
         <source>Actions</source>
         <translation>Actions</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="178"/>
+        <location filename="../views/staff.py" line="179"/>
         <source>Type</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="178"/>
+        <location filename="../views/staff.py" line="179"/>
         <source>Badges actifs</source>
         <translation>Active badges</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="190"/>
+        <location filename="../views/staff.py" line="191"/>
         <source>Posez sur le lecteur le badge à associer à %1</source>
         <translation>Hold the badge to give to %1 to the reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="195"/>
+        <location filename="../views/staff.py" line="196"/>
         <source>Posez sur le lecteur le badge à désactiver</source>
         <translation>Hold the badge to deactivate to the reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="205"/>
+        <location filename="../views/staff.py" line="206"/>
         <source>Refus du registre à traiter : %1. Voyez la page Refus de la console.</source>
         <translation>Refusals by the registry to deal with: %1. See the Refusals page of the console.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="211"/>
+        <location filename="../views/staff.py" line="212"/>
         <source>Départ enregistré.</source>
         <translation>Check-out recorded.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="212"/>
+        <location filename="../views/staff.py" line="213"/>
         <source>Badge associé à %1.</source>
         <translation>Badge given to %1.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="213"/>
+        <location filename="../views/staff.py" line="214"/>
         <source>Badge de %1 désactivé.</source>
         <translation>%1&apos;s badge deactivated.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="214"/>
+        <location filename="../views/staff.py" line="215"/>
         <source>Ce badge n&apos;est associé à personne.</source>
         <translation>This badge belongs to nobody.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="215"/>
+        <location filename="../views/staff.py" line="216"/>
         <source>Refusé : %1</source>
         <translation>Refused: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="216"/>
+        <location filename="../views/staff.py" line="217"/>
         <source>Base de données indisponible : réessayez.</source>
         <translation>Database unavailable: try again.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="217"/>
+        <location filename="../views/staff.py" line="218"/>
         <source>Réseau des équipements indisponible : commande non envoyée.</source>
         <translation>Equipment network unavailable: command not sent.</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="218"/>
+        <location filename="../views/staff.py" line="219"/>
         <source>Commande envoyée : %1</source>
         <translation>Command sent: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="219"/>
+        <location filename="../views/staff.py" line="220"/>
         <source>Commande exécutée : %1</source>
         <translation>Command done: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="220"/>
+        <location filename="../views/staff.py" line="221"/>
         <source>Commande refusée : %1</source>
         <translation>Command refused: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="231"/>
+        <location filename="../views/staff.py" line="232"/>
         <source>Faire sortir</source>
         <translation>Check out</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="240"/>
+        <location filename="../views/staff.py" line="241"/>
         <source>Ouvrir</source>
         <translation>Unlock</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="241"/>
+        <location filename="../views/staff.py" line="242"/>
         <source>Confinement</source>
         <translation>Lockdown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="242"/>
+        <location filename="../views/staff.py" line="243"/>
         <source>Lever</source>
         <translation>Release</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="243"/>
+        <location filename="../views/staff.py" line="244"/>
         <source>Fin de session</source>
         <translation>End session</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="244"/>
+        <location filename="../views/staff.py" line="245"/>
         <source>Bloquer</source>
         <translation>Block</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="245"/>
+        <location filename="../views/staff.py" line="246"/>
         <source>Débloquer</source>
         <translation>Unblock</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="250"/>
+        <location filename="../views/staff.py" line="251"/>
         <source>En ligne</source>
         <translation>Online</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="250"/>
+        <location filename="../views/staff.py" line="251"/>
         <source>Hors ligne</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="282"/>
+        <location filename="../views/staff.py" line="283"/>
         <source>mode</source>
         <translation>mode</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="283"/>
+        <location filename="../views/staff.py" line="284"/>
         <source>porte</source>
         <translation>door</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="284"/>
+        <location filename="../views/staff.py" line="285"/>
         <source>relais</source>
         <translation>relay</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="285"/>
+        <location filename="../views/staff.py" line="286"/>
         <source>en marche</source>
         <translation>busy</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="286"/>
+        <location filename="../views/staff.py" line="287"/>
         <source>lecteur</source>
         <translation>reader</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="288"/>
+        <location filename="../views/staff.py" line="289"/>
         <source>alarmes</source>
         <translation>alarms</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="287"/>
+        <location filename="../views/staff.py" line="318"/>
+        <source>droits v%1 (%2)</source>
+        <translation>grants v%1 (%2)</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="328"/>
+        <source>à jour</source>
+        <translation>in step</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="329"/>
+        <source>en retard</source>
+        <translation>behind</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="330"/>
+        <source>DIVERGENTS</source>
+        <translation>DIVERGED</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="331"/>
+        <source>état inconnu</source>
+        <translation>state unknown</translation>
+    </message>
+    <message>
+        <location filename="../views/staff.py" line="288"/>
         <source>en attente</source>
         <translation>outbox</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="260"/>
+        <location filename="../views/staff.py" line="261"/>
         <source>Motif ?</source>
         <translation>Why?</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="291"/>
+        <location filename="../views/staff.py" line="292"/>
         <source>ouverte</source>
         <translation>open</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="292"/>
+        <location filename="../views/staff.py" line="293"/>
         <source>fermée</source>
         <translation>closed</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="293"/>
+        <location filename="../views/staff.py" line="294"/>
         <source>inconnu</source>
         <translation>unknown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="294"/>
+        <location filename="../views/staff.py" line="295"/>
         <source>normal</source>
         <translation>normal</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="295"/>
+        <location filename="../views/staff.py" line="296"/>
         <source>confinement</source>
         <translation>lockdown</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="296"/>
+        <location filename="../views/staff.py" line="297"/>
         <source>maintenue ouverte</source>
         <translation>held open</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="297"/>
+        <location filename="../views/staff.py" line="298"/>
         <source>libre</source>
         <translation>free</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="298"/>
+        <location filename="../views/staff.py" line="299"/>
         <source>en service</source>
         <translation>in use</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="299"/>
+        <location filename="../views/staff.py" line="300"/>
         <source>bloquée</source>
         <translation>blocked</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="300"/>
+        <location filename="../views/staff.py" line="301"/>
         <source>à vérifier</source>
         <translation>to check</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="308"/>
+        <location filename="../views/staff.py" line="309"/>
         <source>oui</source>
         <translation>yes</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="308"/>
+        <location filename="../views/staff.py" line="309"/>
         <source>non</source>
         <translation>no</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="313"/>
-        <location filename="../views/staff.py" line="375"/>
-        <location filename="../views/staff.py" line="387"/>
+        <location filename="../views/staff.py" line="314"/>
+        <location filename="../views/staff.py" line="389"/>
+        <location filename="../views/staff.py" line="401"/>
         <source>%1 : %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="315"/>
+        <location filename="../views/staff.py" line="316"/>
         <source>ALARME : file d&apos;attente pleine</source>
         <translation>ALARM: outbox full</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="316"/>
-        <source>droits v%1</source>
-        <translation>grants v%1</translation>
-    </message>
-    <message>
-        <location filename="../views/staff.py" line="323"/>
+        <location filename="../views/staff.py" line="337"/>
         <source>appliquée</source>
         <translation>applied</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="325"/>
+        <location filename="../views/staff.py" line="339"/>
         <source>refusée (%1)</source>
         <translation>refused (%1)</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="329"/>
+        <location filename="../views/staff.py" line="343"/>
         <source>dernière commande : %1 d&apos;auteur inconnu, %2</source>
         <translation>last command: %1 by an unknown author, %2</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="331"/>
+        <location filename="../views/staff.py" line="345"/>
         <source>dernière commande : %1 par %2 (%3), %4</source>
         <translation>last command: %1 by %2 (%3), %4</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="338"/>
+        <location filename="../views/staff.py" line="352"/>
         <source>Membre</source>
         <translation>Member</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="339"/>
+        <location filename="../views/staff.py" line="353"/>
         <source>Visiteur</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="340"/>
+        <location filename="../views/staff.py" line="354"/>
         <source>Équipe</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="348"/>
+        <location filename="../views/staff.py" line="362"/>
         <source>Associer un badge</source>
         <translation>Give a badge</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="356"/>
+        <location filename="../views/staff.py" line="370"/>
         <source>%1 dont %2 sécurisé(s)</source>
         <translation>%1, %2 secure</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="359"/>
+        <location filename="../views/staff.py" line="373"/>
         <source>sécurisé seul</source>
         <translation>secure only</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="369"/>
+        <location filename="../views/staff.py" line="383"/>
         <source>Entrées aujourd&apos;hui : %1</source>
         <translation>Entries today: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="370"/>
+        <location filename="../views/staff.py" line="384"/>
         <source>Sur place maintenant : %1</source>
         <translation>Here now: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="371"/>
+        <location filename="../views/staff.py" line="385"/>
         <source>Dont visiteurs sans badge : %1</source>
         <translation>Of which visitors without a badge: %1</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="373"/>
+        <location filename="../views/staff.py" line="387"/>
         <source>Par motif :</source>
         <translation>By purpose:</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="388"/>
+        <location filename="../views/staff.py" line="402"/>
         <source>Espaces (présents / capacité) :</source>
         <translation>Spaces (in now / capacity):</translation>
     </message>
     <message>
-        <location filename="../views/staff.py" line="392"/>
+        <location filename="../views/staff.py" line="406"/>
         <source>%1 · complet</source>
         <translation>%1 · full</translation>
     </message>

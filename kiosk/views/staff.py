@@ -29,6 +29,7 @@ from station.protocol.vocabulary import (
     Command,
     DoorMode,
     DoorState,
+    GrantState,
     MachineState,
     StatusField,
 )
@@ -313,9 +314,22 @@ class StaffView(QWidget):
             parts.append(self.tr("%1 : %2").replace("%1", caption).replace("%2", text))
         if status.get(StatusField.OUTBOX_ALARM):
             parts.append(self.tr("ALARME : file d'attente pleine"))
-        parts.append(self.tr("droits v%1").replace("%1", str(agent.grants_version)))
+        parts.append(
+            self.tr("droits v%1 (%2)")
+            .replace("%1", str(agent.grants_version))
+            .replace("%2", self._grants_words(agent.grants))
+        )
         last = [self._last_command(agent.commands[0])] if agent.commands else []
         return "\n".join([" · ".join(parts), *last])
+
+    def _grants_words(self, state: GrantState) -> str:
+        """Whether the agent holds what sync last sent it (station.grant_state)."""
+        return {
+            GrantState.IN_STEP: self.tr("à jour"),
+            GrantState.BEHIND: self.tr("en retard"),
+            GrantState.DIVERGED: self.tr("DIVERGENTS"),
+            GrantState.UNKNOWN: self.tr("état inconnu"),
+        }[state]
 
     def _last_command(self, logged: LoggedCommand) -> str:
         """'dernière commande : unlock_once par Dana (kiosk:entree), appliquée'."""

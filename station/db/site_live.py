@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from station.db.models import Base
 from station.ids import new_event_id
+from station.protocol.vocabulary import GrantState
 
 
 class SiteLink(Base):
@@ -50,6 +51,9 @@ class SiteAgent(Base):
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # StatusField keys
     alarms: Mapped[list[str]] = mapped_column(JSON, default=list)  # station.site_live.Alarm
+    grants_state: Mapped[str] = mapped_column(  # station.grant_state
+        String(20), default=GrantState.UNKNOWN.value, server_default=GrantState.UNKNOWN.value
+    )
     # When the site last received a status of this agent (None: never).
     seen_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 

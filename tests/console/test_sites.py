@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from console import live_stream
-from station.db.site_live import CheckoutRequest, CheckoutState
+from console.i18n import LANGUAGE_COOKIE
+from station.db.site_live import CheckoutRequest, CheckoutState, SiteAgent
 from station.db.staff import AuditAction, AuditEntry, Role
-from station.protocol.vocabulary import DoorState, EventType
+from station.protocol.vocabulary import DoorState, EventType, GrantState
 from tests.console.conftest import Clock, csrf_of, log_in
 from tests.support.live_site import LiveSeed, door, put_agent, seed_live
 from tests.support.wait import wait_for
@@ -42,6 +43,28 @@ def test_an_admin_sees_who_is_in_the_doors_the_machines_and_the_alarms(
     assert "porte restée ouverte" in html  # the fablab door's alarm
     assert "Découpeuse laser" in html and "Bruno Laser" in html  # its current session
     assert 'src="/static/site_live.js"' in html and 'data-live="/sites/gare/live"' in html
+
+
+def test_each_agent_shows_whether_it_holds_the_grants_sent_to_it(
+    client: TestClient,
+    accounts: dict[Role, str],
+    live: LiveSeed,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+) -> None:
+    with sessions() as db, db.begin():
+        states = {"front-door": GrantState.IN_STEP, "fablab-door": GrantState.BEHIND}
+        for agent_id, state in states.items():
+            row = db.get(SiteAgent, ("gare", agent_id))
+            assert row is not None
+            put_agent(db, "gare", agent_id, row.status, clock(), grants=state)
+    log_in(client, accounts[Role.ADMIN])
+    html = client.get("/sites/gare").text
+    assert '<dd class="grants-in_step">à jour</dd>' in html
+    assert '<dd class="grants-behind">en retard</dd>' in html
+    assert '<dd class="grants-unknown">état inconnu</dd>' in html  # the laser: never said
+    client.cookies.set(LANGUAGE_COOKIE, "en")
+    assert '<dd class="grants-behind">behind</dd>' in client.get("/sites/gare").text
 
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.RECEPTION])

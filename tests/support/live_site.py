@@ -21,6 +21,7 @@ from station.protocol.vocabulary import (
     DoorMode,
     DoorState,
     EventType,
+    GrantState,
     MachineState,
     ReaderHealth,
     StatusField,
@@ -113,6 +114,7 @@ def put_agent(
     *,
     name: str = "",
     kind: AgentKind = AgentKind.DOOR,
+    grants: GrantState = GrantState.UNKNOWN,
 ) -> None:
     """An agent's status as the site's sync writes it, the site's version bumped."""
     body = {str(k): v for k, v in status.items()}
@@ -124,6 +126,7 @@ def put_agent(
         db.add(row)
     row.online, row.status, row.seen_at = online, body, now
     row.alarms = [str(a) for a in alarms_of(body, online)]
+    row.grants_state = grants.value
     db.execute(
         update(SiteLink)
         .where(SiteLink.site_id == site)

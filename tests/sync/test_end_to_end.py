@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from station import registry
 from station.config import StationConfig
 from station.db import AccessEvent, AgentStatus, Badge
-from station.protocol.vocabulary import EventType, StatusField
+from station.grant_state import stored_grant_state
+from station.protocol.vocabulary import EventType, GrantState, StatusField
 from sync import central
 from sync.service import SyncService
 from tests.support.wait import wait_for
@@ -103,6 +104,11 @@ def test_revocation_at_central_is_denied_by_a_running_agent(
             # Its status reports the digest of what it holds: the one sync compiled.
             expected = service.compiler.current[AGENT].grants_digest
             wait_for(lambda: status_digest(site) == expected, what="the agent's digest")
+            # ... and so the staff views, which have not sync's memory, see it in step.
+            with Session(site) as session:
+                row = session.get(AgentStatus, AGENT)
+                assert row is not None and row.expected_version == revoked_version
+                assert stored_grant_state(row) is GrantState.IN_STEP
             print(
                 f"\ncentral revocation -> snapshot published {1000 * (published - changed):.0f}"
                 f" ms -> applied by the agent {1000 * (enforced - changed):.0f} ms"

@@ -19,7 +19,7 @@ from station.config import StationConfig
 from station.db import AgentStatus, Visit, make_engine
 from station.db.site_live import CheckoutRequest, CheckoutState, SiteAgent, SiteLink
 from station.protocol import topics
-from station.protocol.vocabulary import DoorState, EventType, StatusField
+from station.protocol.vocabulary import DoorState, EventType, GrantState, StatusField
 from station.site_live import Alarm
 from station.site_view import ask_checkout
 from sync import central
@@ -73,6 +73,8 @@ def test_a_status_reaches_central_as_it_changes(
             timeout=10,
         )
         assert row.alarms == [Alarm.FORCED] and row.status[StatusField.RELAY] is True
+        # Sync published grants it never applied (no version, no digest in its status).
+        assert row.grants_state == GrantState.BEHIND
         assert rounds == []  # no round brought it: the push on change did
         # The outbox depth alone is no change the page shows: no write before the round.
         pushed = running.live.pushes

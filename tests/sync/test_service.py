@@ -121,6 +121,8 @@ def test_agent_status_is_kept_for_the_staff_screen(
 ) -> None:
     agent = probe(config)
     try:
+        # The malformed message below is not retained: sync must be listening already.
+        wait_for(lambda: running.bus is not None and running.bus.subscribed)
         status = {
             "online": True,
             "grants_version": 1,
