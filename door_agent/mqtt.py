@@ -201,7 +201,8 @@ class MqttLink:
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
         parsed = topics.parse_agent_topic(message.topic)
-        if parsed is None or parsed[1] != self.agent_id or parsed[2] not in INBOUND:
+        # Another site's topic too: acks or grants meant for a namesake elsewhere.
+        if parsed is None or parsed[:2] != (self.site, self.agent_id) or parsed[2] not in INBOUND:
             log.warning("mqtt: message on unexpected topic %r ignored", message.topic[:200])
             return
         channel = parsed[2]
