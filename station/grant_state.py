@@ -8,13 +8,19 @@ mode and the console (through the site's live upload) compare the two here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from station.db import AgentStatus
 from station.protocol.vocabulary import GrantState, StatusField
 
 
 def grant_state(
-    expected_version: int, expected_digest: str, held_version: int, held_digest: str | None
+    expected_version: int, expected_digest: str, held_version: int, status: Mapping[Any, Any]
 ) -> GrantState:
+    """`status`: the agent's status fields, whose `grants_digest` is what it holds."""
+    digest = status.get(StatusField.GRANTS_DIGEST)
+    held_digest = digest if isinstance(digest, str) else None
     if expected_version <= 0:
         return GrantState.UNKNOWN  # sync has published nothing to it yet
     if held_version < expected_version:
@@ -30,10 +36,4 @@ def stored_grant_state(row: AgentStatus | None) -> GrantState:
     """The state of an agent's `agent_status` row (None: never heard of)."""
     if row is None:
         return GrantState.UNKNOWN
-    digest = row.status.get(StatusField.GRANTS_DIGEST)
-    return grant_state(
-        row.expected_version,
-        row.expected_digest,
-        row.grants_version,
-        digest if isinstance(digest, str) else None,
-    )
+    return grant_state(row.expected_version, row.expected_digest, row.grants_version, row.status)

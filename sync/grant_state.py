@@ -10,20 +10,14 @@ from sqlalchemy.orm import Session
 from station.db import AgentStatus
 from station.grant_state import grant_state as compare
 from station.protocol.status import AgentStatusMessage
-from station.protocol.vocabulary import GrantState, StatusField
+from station.protocol.vocabulary import GrantState
 from sync.compiler import Snapshot
 
 
 def grant_state(expected: Snapshot | None, status: AgentStatusMessage) -> GrantState:
     if expected is None:
         return GrantState.UNKNOWN
-    digest = status.fields.get(StatusField.GRANTS_DIGEST)
-    return compare(
-        expected.version,
-        expected.grants_digest,
-        status.grants_version,
-        digest if isinstance(digest, str) else None,
-    )
+    return compare(expected.version, expected.grants_digest, status.grants_version, status.fields)
 
 
 def record_published(session: Session, snapshots: Iterable[Snapshot]) -> None:
