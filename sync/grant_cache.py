@@ -53,10 +53,6 @@ class HolderCache:
             self._add(holder)
         self.marker = tuple(marker)
 
-    @property
-    def holders(self) -> list[Holder]:
-        return [holder for held in self.by_member.values() for holder in held]
-
     def changed_members(self, connection: Connection, marker: Sequence[Any]) -> set[str] | None:
         """The members whose rows changed between the cached marker and `marker`, or None
         if the change is not one the cache can follow."""

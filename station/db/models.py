@@ -288,7 +288,7 @@ class RevisionCounter(Base):
 
 
 class AgentStatus(Base):
-    """Last status each agent published, for the staff screen."""
+    """Each agent's last status, and what sync last sent it (`expected_*`: grant_state)."""
 
     __tablename__ = "agent_status"
 
@@ -297,7 +297,6 @@ class AgentStatus(Base):
     grants_version: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    # What sync last published to the agent (station.grant_state compares): 0, "": none.
     expected_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     expected_digest: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
