@@ -1,18 +1,25 @@
-"""Door/machine agent benchmark: badge event -> relay energised, resident memory, start-up.
+"""Door/machine agent benchmark: badge event -> relay energised, decisions per second,
+resident memory, start-up, each beside its floor.
 
-    .venv/bin/python bench/bench_agent.py [--taps 1000] [--grants 10000]
+    .venv/bin/python bench/bench_agent.py [--taps 1000] [--grants 10000] [--decisions 2000]
+        [--json PATH]
 
 Starts its own mosquitto. Latency is measured in-process with gpiozero's
 MockFactory: from the moment the sim reader reports the card (the `at` of
 BadgePresented) to the relay pin changing state, i.e. the software's share
-(queue, keyed hash, SQLite lookup, decision, GPIO write). Memory and start-up
-time are measured on `station agent --id` as a separate process: start-up is
-spawn -> systemd READY=1 (sent once the loop is about to serve).
-"""
+(queue, keyed hash, SQLite lookup, decision, GPIO write). Decisions per second:
+taps queued back to back with every thread of the process on one CPU. Memory and
+start-up time are measured on `station agent --id` as a separate process: start-up
+is spawn -> systemd READY=1 (sent once the loop is about to serve).
+
+The floor of each (bench/agent_floor.py), measured in the same run: a bare queue ->
+dict lookup -> MockFactory pin write for latency and decisions; for start-up and
+memory a process that imports paho and gpiozero, connects and says READY=1."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import signal
@@ -23,14 +30,15 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from gpiozero.pins.mock import MockFactory
-from rich.console import Console
-from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.agent_floor import floor_decisions_per_second, floor_latencies
+from bench.figures import Figure, Unit, add_json_option, print_table, write_json
 from door_agent.agent import Agent
 from door_agent.inbox import Call
 from station.config import load_config
@@ -47,6 +55,7 @@ from tests.support.wait import wait_for
 
 POLL_S = 0.0005  # sequencing only: latency is the relay pin's own change time
 AGENT = "printer-3d"
+MS = Unit.MILLISECONDS
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -128,20 +137,57 @@ def latency(config, taps: int, *, idle: bool) -> list[float]:  # type: ignore[no
     return samples
 
 
-def process_figures(config) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    """(start-up seconds to READY, resident memory MiB) of `station agent` as a process."""
+def decisions_per_second(config, decisions: int) -> float:  # type: ignore[no-untyped-def]
+    """Taps queued back to back (start, end, start...): decisions per second from the
+    first tap to the relay's last change, each decision written to the outbox."""
+    factory = MockFactory()
+    agent = Agent(config, AGENT, pin_factory=factory)
+    relay = factory.pin(17)
+    thread = threading.Thread(target=agent.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: agent.store.version >= 1, 30, interval=POLL_S, what="the grants applied")
+        reader = agent.reader
+        settle(agent)
+        before = len(relay.states)
+        started = time.monotonic()
+        for _ in range(decisions):
+            reader.present("0D000000")  # type: ignore[attr-defined]
+            reader.remove()  # type: ignore[attr-defined]
+        wait_for(lambda: len(relay.states) >= before + decisions, 120, what="every decision")
+        return decisions / (relay._last_change - started)
+    finally:
+        agent.stop()
+        thread.join(10)
+
+
+@contextlib.contextmanager
+def one_core() -> Iterator[None]:
+    """Every thread of this process (and those it starts) on one CPU, as on a busy Pi."""
+    everywhere = os.sched_getaffinity(0)
+    cpu = {min(everywhere)}
+
+    def pin(cpus: set[int]) -> None:
+        for task in Path("/proc/self/task").iterdir():
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setaffinity(int(task.name), cpus)
+
+    pin(cpu)
+    try:
+        yield
+    finally:
+        pin(everywhere)
+
+
+def ready_and_memory(argv: list[str]) -> tuple[float, float]:
+    """(seconds from spawn to systemd READY=1, resident bytes 2 s later) of a process."""
     directory = Path(tempfile.mkdtemp(prefix="bench-notify-"))
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(str(directory / "n.sock"))
     notify.settimeout(30)
     env = {**os.environ, "NOTIFY_SOCKET": str(directory / "n.sock")}
     started = time.monotonic()
-    process = subprocess.Popen(
-        station_argv(config.source, "agent", "--id", AGENT),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while not notify.recv(4096).startswith(b"READY=1"):
             pass
@@ -156,7 +202,16 @@ def process_figures(config) -> tuple[float, float]:  # type: ignore[no-untyped-d
         process.send_signal(signal.SIGTERM)
         process.wait(10)
         notify.close()
-    return startup, rss_kib / 1024
+    return startup, rss_kib * 1024.0
+
+
+def latency_figures(title: str, samples: list[float], floor: list[float]) -> list[Figure]:
+    n = len(samples)
+    return [
+        Figure(f"{title}, median", statistics.median(samples), MS, n, statistics.median(floor)),
+        Figure(f"{title}, p99", percentile(samples, 99), MS, n, percentile(floor, 99)),
+        Figure(f"{title}, max", max(samples), MS, n, max(floor)),
+    ]
 
 
 def main() -> None:
@@ -168,8 +223,11 @@ def main() -> None:
         default=10_000,
         help="entries in the grant cache besides the tapped badges",
     )
+    parser.add_argument("--decisions", type=int, default=2000, help="taps queued back to back")
+    add_json_option(parser)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-agent-"))
+    uids = [f"0D{i:06X}" for i in range(50)]
     with Mosquitto(work / "mosquitto") as broker:
         path = write_config(
             work,
@@ -178,29 +236,55 @@ def main() -> None:
             overrides={"site": {"id": "bench"}, "agents": {AGENT: {"reader": {"debounce_s": 0}}}},
         )
         config = load_config(path)
-        uids = [f"0D{i:06X}" for i in range(50)]
         publish_grants(config, uids, args.grants)
         idle = latency(config, args.taps, idle=True)
         busy = latency(config, args.taps, idle=False)
-        startup, rss = process_figures(config)
+        floor = floor_latencies(uids, args.grants, args.taps, poller(POLL_S))
+        with one_core():
+            rate = decisions_per_second(config, args.decisions)
+            floor_rate = floor_decisions_per_second(uids, args.grants, args.decisions)
+            durable_rate = floor_decisions_per_second(
+                uids, args.grants, args.decisions, work / "floor-journal.db"
+            )
+        startup, rss = ready_and_memory(station_argv(config.source, "agent", "--id", AGENT))
+        floor_argv = [sys.executable, str(Path(__file__).with_name("agent_floor.py"))]
+        floor_startup, floor_rss = ready_and_memory([*floor_argv, broker.host, str(broker.port)])
 
-    table = Table(
-        title=f"Door agent ({platform.python_version()}, {os.cpu_count()} cores, "
-        f"{args.grants:,} grants cached)"
+    figures = [
+        *latency_figures("badge event -> relay energised, agent idle", idle, floor),
+        *latency_figures("same, tap right after a session end", busy, floor),
+        Figure(
+            "decisions per second, taps queued, one core",
+            rate,
+            Unit.PER_SECOND,
+            args.decisions,
+            floor_rate,
+            "> 357/s (dm-mac)",
+        ),
+        Figure(
+            "same, beside a floor that also commits each decision (synced)",
+            rate,
+            Unit.PER_SECOND,
+            args.decisions,
+            durable_rate,
+        ),
+        Figure("agent start-up (spawn -> READY=1)", startup * 1000, MS, 1, floor_startup * 1000),
+        Figure("agent resident memory (VmRSS)", rss, Unit.BYTES, 1, floor_rss),
+    ]
+    print_table(
+        f"Door agent ({platform.python_version()}, {os.cpu_count()} cores, "
+        f"{args.grants:,} grants cached; floor: bench/agent_floor.py)",
+        figures,
     )
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    for title, samples in (
-        ("badge event -> relay energised, agent idle", idle),
-        ("same, tap right after a session end", busy),
-    ):
-        table.add_row(f"{title} ({len(samples):,} taps)", "")
-        table.add_row("  median", f"{statistics.median(samples):.3f} ms")
-        table.add_row("  p99", f"{percentile(samples, 99):.3f} ms")
-        table.add_row("  max", f"{max(samples):.3f} ms")
-    table.add_row("agent start-up (spawn -> READY=1)", f"{startup * 1000:.0f} ms")
-    table.add_row("agent resident memory (VmRSS)", f"{rss:.1f} MiB")
-    Console().print(table)
+    if args.json is not None:
+        write_json(args.json, "agent", figures, grants=args.grants)
+
+
+def poller(interval: float) -> Callable[[Callable[[], bool]], None]:
+    def wait(predicate: Callable[[], bool]) -> None:
+        wait_for(predicate, 10, interval=interval, what="the floor's pin")
+
+    return wait
 
 
 if __name__ == "__main__":
