@@ -1,26 +1,29 @@
 """Kiosk benchmark: badge tap -> welcome screen painted; start-up time and memory.
 
     .venv/bin/python bench/bench_kiosk.py [--members 5000] [--visits 100000] [--taps 300]
+        [--startups 5] [--json PATH]
 
 Offscreen Qt, a site database of `--members` members with badges and `--visits`
 past visits. Each tap is presented from another thread, as the reader's thread
 does, and timed from the reader's timestamp (`BadgePresented.at`) to the paint
 event of the welcome screen's greeting. Start-up is timed in fresh processes,
-from launch to the idle screen's first paint, with their peak resident memory.
+from launch to the idle screen's first paint, with their peak resident memory
+(VmHWM). Each beside its floor, measured in the same run the same way: a bare
+PySide6 label (bench/kiosk_floor.py) tapped through a queued signal, and started
+as a fresh process.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -30,6 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from bench.figures import Figure, Unit, add_json_option, print_table, write_json
+from bench.kiosk_floor import PaintTimer, floor_taps, peak_resident_mb
+from hardware.readers.sim import SimReader
 from station.config import StationConfig, load_config
 from station.config.connections import DatabaseConfig
 from station.config.reader import ReaderConfig
@@ -39,6 +45,7 @@ from station.ids import new_event_id, new_id
 from station.seed import seed_site
 
 ROOT = Path(__file__).resolve().parents[1]
+MS = Unit.MILLISECONDS
 
 
 def uid(index: int) -> str:
@@ -124,10 +131,11 @@ def bench_config(db_url: str) -> StationConfig:
     )
 
 
-def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
-    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+def present(reader: SimReader, badge: str, at: float) -> None:
+    reader.present(badge, at=at)
 
-    from hardware.readers.sim import SimReader
+
+def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
     from kiosk.app import Kiosk
 
     kiosk = Kiosk(
@@ -139,45 +147,18 @@ def measure_taps(config: StationConfig, taps: int, members: int) -> list[float]:
     kiosk.start()
     reader = kiosk.bridge.reader
     assert isinstance(reader, SimReader)
-    greeting = kiosk.window.welcome.hello
-    seen: dict[str, float] = {}
-    loop = QEventLoop()
-
-    class PaintWatch(QObject):
-        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
-            if event.type() == QEvent.Type.Paint and "at" in seen and "painted" not in seen:
-                seen["painted"] = time.monotonic()
-                QTimer.singleShot(0, loop.quit)
-            return False
-
-    watch = PaintWatch()
-    greeting.installEventFilter(watch)
-    guard = QTimer()  # one timer re-armed per tap: a missed paint fails below, never hangs
-    guard.setSingleShot(True)
-    guard.timeout.connect(loop.quit)
+    timer = PaintTimer(kiosk.window.welcome.hello)
     latencies: list[float] = []
     order = random.Random(2).sample(range(members), taps)
     try:
         for index in order:
-            seen.clear()
-
-            def present(badge: str = uid(index)) -> None:
-                # The reader's timestamp, noted before the GUI can possibly paint.
-                seen["at"] = time.monotonic()
-                reader.present(badge, at=seen["at"])
-
-            presenter = threading.Thread(target=present)
-            QTimer.singleShot(0, presenter.start)
-            guard.start(5000)
-            loop.exec()
-            guard.stop()
-            presenter.join()
-            if "painted" not in seen or kiosk.controller.screen != "welcome":
+            elapsed = timer.time(functools.partial(present, reader, uid(index)))
+            if elapsed is None or kiosk.controller.screen != "welcome":
                 raise RuntimeError(
-                    f"no welcome painted for badge {index}: {seen}, screen "
+                    f"no welcome painted for badge {index}: screen "
                     f"{kiosk.controller.screen}, tap {len(latencies)}"
                 )
-            latencies.append((seen["painted"] - seen["at"]) * 1000)
+            latencies.append(elapsed)
             reader.remove()
             kiosk.controller.go_idle()
             kiosk.app.processEvents()
@@ -204,7 +185,7 @@ def startup_child(db_url: str) -> None:
     class FirstPaint(QObject):
         def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint:
-                rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                rss_mb = peak_resident_mb()
                 print(f"painted {rss_mb:.1f}", flush=True)
                 kiosk.app.quit()
             return False
@@ -216,12 +197,13 @@ def startup_child(db_url: str) -> None:
     kiosk.close()
 
 
-def measure_startup(db_url: str, runs: int) -> tuple[list[float], list[float]]:
+def measure_startup(child_argv: list[str], runs: int) -> tuple[list[float], list[float]]:
+    """(milliseconds to first paint, peak resident MB) of ``runs`` fresh processes."""
     times, memory = [], []
     for _ in range(runs):
         started = time.monotonic()
         child = subprocess.run(
-            [sys.executable, __file__, "--startup-child", db_url],
+            [sys.executable, *child_argv],
             capture_output=True,
             text=True,
             check=True,
@@ -246,6 +228,7 @@ def main() -> int:
     parser.add_argument("--taps", type=int, default=300)
     parser.add_argument("--startups", type=int, default=5)
     parser.add_argument("--startup-child", metavar="URL", help=argparse.SUPPRESS)
+    add_json_option(parser)
     args = parser.parse_args()
     if args.startup_child:
         startup_child(args.startup_child)
@@ -259,21 +242,40 @@ def main() -> int:
             f"database: {args.members} members, {args.visits} visits "
             f"({time.monotonic() - began:.1f} s to build)"
         )
-        taps = measure_taps(config, min(args.taps, args.members), args.members)
-        startup, memory = measure_startup(url, args.startups)
-    print(f"\n{'measure':<38}{'median':>10}{'p99/max':>10}{'n':>6}")
-    print(
-        f"{'badge tap -> welcome painted (ms)':<38}{statistics.median(taps):>10.1f}"
-        f"{p99(taps):>10.1f}{len(taps):>6}"
+        taps = min(args.taps, args.members)
+        kiosk_taps = measure_taps(config, taps, args.members)
+        bare = floor_taps([uid(n) for n in range(taps)])
+        startup, memory = measure_startup([__file__, "--startup-child", url], args.startups)
+        bare_startup, bare_memory = measure_startup(
+            [str(ROOT / "bench" / "kiosk_floor.py")], args.startups
+        )
+    median = statistics.median
+    figures = [
+        Figure("badge tap -> welcome painted, median", median(kiosk_taps), MS, taps, median(bare)),
+        Figure("badge tap -> welcome painted, p99", p99(kiosk_taps), MS, taps, p99(bare)),
+        Figure(
+            "start-up -> idle screen painted, median",
+            median(startup),
+            MS,
+            args.startups,
+            median(bare_startup),
+        ),
+        Figure("start-up, slowest", max(startup), MS, args.startups, max(bare_startup)),
+        Figure(
+            "peak resident memory at start",
+            median(memory) * 1e6,
+            Unit.BYTES,
+            args.startups,
+            median(bare_memory) * 1e6,
+        ),
+    ]
+    print_table(
+        f"Kiosk ({args.members:,} members, {args.visits:,} visits; "
+        "floor: a bare PySide6 label, bench/kiosk_floor.py)",
+        figures,
     )
-    print(
-        f"{'start-up to idle screen painted (ms)':<38}{statistics.median(startup):>10.0f}"
-        f"{max(startup):>10.0f}{len(startup):>6}"
-    )
-    print(
-        f"{'peak resident memory at start (MB)':<38}{statistics.median(memory):>10.1f}"
-        f"{max(memory):>10.1f}{len(memory):>6}"
-    )
+    if args.json is not None:
+        write_json(args.json, "kiosk", figures, members=args.members, visits=args.visits)
     return 0
 
 
