@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
@@ -46,6 +47,11 @@ from sync.grant_cache import HolderCache, agent_changes, apply_changes
 
 log = logging.getLogger(__name__)
 
+# How long the cache's entries may stand without the whole registry read again (at
+# 150,000 badges a reading blocks the loop for seconds, so it waits for a quiet moment:
+# it is done when changes settle, never for a delta).
+RECONCILE_S = 900.0
+
 _WATCHED = (
     Member,
     Membership,
@@ -70,6 +76,7 @@ class Snapshot:
     # this compiler made that one; None after a restart or a version jump.
     delta: bytes | None = None
     entries: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
+    resource: ResourceFacts | None = field(default=None, repr=False)
 
     @property
     def whole(self) -> bytes:
@@ -123,10 +130,16 @@ class GrantCompiler:
         *,
         keys: KeyStore | None = None,
         wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        clock: Callable[[], float] = time.monotonic,
+        reconcile_s: float = RECONCILE_S,
     ) -> None:
         self.config = config
         self.keys = keys or KeyStore(config.keys_dir)
         self.wall = wall
+        self.clock = clock
+        self.reconcile_s = reconcile_s
+        self.full_readings = 0  # of the whole registry, since this compiler started
+        self._read_at = 0.0
         self.current: dict[str, Snapshot] = {}
         self._fingerprint: tuple[Any, ...] | None = None
         self._floor: dict[str, int] = {}
@@ -199,8 +212,11 @@ class GrantCompiler:
 
         A change of a few members' rows is compiled from those rows alone
         (`sync.grant_cache`) and goes out as a delta with no snapshot built
-        (`Snapshot.payload` None). `settle` reads everything instead, and builds the
-        whole snapshot of each such version; `force` rebuilds every agent's.
+        (`Snapshot.payload` None). `settle` builds the whole snapshot of each such
+        version from the entries the deltas made, reading nothing; once RECONCILE_S
+        have passed since the last full reading, it reads the whole registry instead
+        (the truth: a change the cache missed shows as a new version). `force`
+        rebuilds every agent's from a full reading.
         `on_snapshot` gets each one as soon as it is built, so the first agent's
         snapshot can be on its way while the next is signed.
         """
@@ -210,8 +226,11 @@ class GrantCompiler:
         if marker == self._fingerprint and not force and not (settle and self.unsettled):
             return []
         changed = None
-        if not (force or settle) and self._fingerprint is not None:
-            changed = self._refresh_changed(site_engine, marker, now)
+        if not force and self._fingerprint is not None:
+            if not settle:
+                changed = self._refresh_changed(site_engine, marker, now)
+            elif marker == self._fingerprint and not self._reconcile_due():
+                changed = self._settle_cached(now)
         if changed is None:
             changed = self._refresh_all(site_engine, marker, now, on_snapshot)
         elif on_snapshot is not None:
@@ -266,7 +285,7 @@ class GrantCompiler:
                 )
                 topic = topics.agent(self.config.site.id, agent_id, topics.GRANTS)
                 snapshot = Snapshot(
-                    agent_id, version, topic, None, digest, grants_digest, delta, entries
+                    agent_id, version, topic, None, digest, grants_digest, delta, entries, resource
                 )
                 changed.append(snapshot)
                 log.info(
@@ -282,6 +301,40 @@ class GrantCompiler:
         cache.keep(moved, marker)  # committed: what the cache and `current` may now say
         self.current.update((snapshot.agent_id, snapshot) for snapshot in changed)
         return changed
+
+    def _reconcile_due(self) -> bool:
+        return self._cache is None or self.clock() - self._read_at >= self.reconcile_s
+
+    def _settle_cached(self, now: dt.datetime) -> list[Snapshot] | None:
+        """The whole snapshots of the versions sent as deltas alone, signed from the
+        entries those deltas made (what the agent holds once it applied them)."""
+        if any(self.current[agent_id].resource is None for agent_id in self.unsettled):
+            return None
+        trust, signer = self.keys.trust_at(now), self.keys.signer(now)
+        settled: list[Snapshot] = []
+        for agent_id in self.unsettled:
+            snapshot = self.current[agent_id]
+            assert snapshot.resource is not None  # checked above, for mypy
+            payload = make_snapshot(
+                self.config.site.id,
+                agent_id,
+                snapshot.version,
+                snapshot.resource,
+                snapshot.entries,
+                trust,
+                signer,
+                now,
+            )
+            settled.append(replace(snapshot, payload=payload, delta=None))
+            log.info(
+                "grants: %s version %d settled (%d badges, %d bytes)",
+                agent_id,
+                snapshot.version,
+                len(snapshot.entries),
+                len(payload),
+            )
+        self.current.update((snapshot.agent_id, snapshot) for snapshot in settled)
+        return settled
 
     def _trust_digest(self, now: dt.datetime) -> bytes:
         # The signer and what it announces are content: a rotation gives new versions.
@@ -308,6 +361,8 @@ class GrantCompiler:
                 if version is not None:
                     due.append((agent_id, version, resource, digest))
         self._cache = HolderCache(holders, marker)
+        self.full_readings += 1
+        self._read_at = self.clock()
         changed: list[Snapshot] = []
         for agent_id, version, resource, digest in due:
             entries = audiences.entries(resource)
@@ -332,6 +387,7 @@ class GrantCompiler:
                 grants_digest,
                 delta,
                 entries,
+                resource,
             )
             self.current[agent_id] = snapshot
             changed.append(snapshot)

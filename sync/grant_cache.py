@@ -10,8 +10,9 @@ The cache only speeds things up; the full reading stays the truth. It declines
 (`changed_members` returns None) whenever a change could escape it: a row gone
 outright (a table's count went down), a training, resource or opening-hours row
 changed (they touch many holders at once), keys rotated, a first reading. The
-compiler then reads everything, and it also does so once changes settle, to build
-the retained snapshot: a change the cache missed would show there as a new version.
+compiler then reads everything; it also does so when changes settle once
+`compiler.RECONCILE_S` have passed since its last full reading: a change the cache
+missed would show there as a new version.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ the keys the agent trusts (`station.protocol.trust`). The site key signs it (Ed2
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from station.protocol.errors import ProtocolError
@@ -130,7 +131,7 @@ def make_snapshot(
     agent_id: str,
     version: int,
     resource: ResourceFacts,
-    entries: dict[str, dict[str, Any]],
+    entries: Mapping[str, Mapping[str, Any]],
     trust: SiteTrust,
     key: SigningKey,
     issued_at: dt.datetime | None = None,

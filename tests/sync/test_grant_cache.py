@@ -5,8 +5,10 @@ and whatever it cannot follow goes the whole way."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -140,6 +142,11 @@ def test_a_change_no_agent_sees_makes_no_version(site: Engine, config: StationCo
     assert compiler.refresh(site) == []
 
 
+def _body(snapshot: Snapshot) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(snapshot.whole)["body"]
+    return body
+
+
 def test_settling_builds_the_snapshot_of_the_same_version(
     site: Engine, config: StationConfig
 ) -> None:
@@ -154,6 +161,44 @@ def test_settling_builds_the_snapshot_of_the_same_version(
     assert all(s.payload is not None and s.delta is None for s in settled.values())
     assert compiler.unsettled == []
     assert compiler.refresh(site, settle=True) == []  # nothing left to build
+
+
+def test_settling_signs_the_cached_entries_without_reading_the_registry(
+    site: Engine, config: StationConfig
+) -> None:
+    compiler = GrantCompiler(config)
+    compiler.refresh(site)
+    for change in (_revoke, _newcomer, _untrain):
+        with Session(site) as session, session.begin():
+            change(session, config)
+        compiler.refresh(site)
+    settled = compiler.refresh(site, settle=True)
+    assert settled
+    assert compiler.full_readings == 1  # the first reading only
+    whole = _whole(config, site)
+    for snapshot in settled:
+        expected = _body(whole[snapshot.agent_id])
+        body = _body(snapshot)
+        assert body["version"] == expected["version"]
+        assert body["grants"] == expected["grants"], snapshot.agent_id
+        assert body["resource"] == expected["resource"]
+
+
+def test_settling_reads_the_whole_registry_again_once_reconciling_is_due(
+    site: Engine, config: StationConfig
+) -> None:
+    moment = [0.0]
+    compiler = GrantCompiler(config, clock=lambda: moment[0], reconcile_s=600.0)
+    compiler.refresh(site)
+    for at, badge, readings in ((10.0, 1, 1), (700.0, 2, 2), (710.0, 3, 2)):
+        moment[0] = at
+        with Session(site) as session, session.begin():
+            registry.revoke_badge(session, _badge(session, config, badge))
+        before = compiler.full_readings
+        assert compiler.refresh(site)
+        assert compiler.full_readings == before  # a delta never waits for a full reading
+        assert compiler.refresh(site, settle=True)
+        assert compiler.full_readings == readings, at
 
 
 @pytest.mark.parametrize("what", ["a badge deleted outright", "a training's row changed"])
