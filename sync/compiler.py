@@ -90,8 +90,14 @@ def fingerprint(connection: Connection) -> tuple[Any, ...]:
     """Changes whenever a row that feeds the grants is added, changed or removed."""
     parts: list[Any] = []
     for model in _WATCHED:
+        # One aggregate per SELECT: each max is then a lookup in its column's index
+        # (SQLite scans the table for two aggregates in one).
         parts += connection.execute(
-            select(func.count(), func.max(model.updated_at), func.max(model.revision))
+            select(
+                select(func.count()).select_from(model).scalar_subquery(),
+                select(func.max(model.updated_at)).scalar_subquery(),
+                select(func.max(model.revision)).scalar_subquery(),
+            )
         ).one()
     return tuple(parts)
 

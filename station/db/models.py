@@ -65,7 +65,7 @@ class Replicated:
     """Columns of every row replicated from central down to sites."""
 
     revision: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     # Site where the row was created (a local sign-up or enrolment), empty if central.
     origin_site: Mapped[str | None] = mapped_column(String(64), default=None)
