@@ -31,7 +31,7 @@ from station.protocol import topics
 from station.protocol.errors import ProtocolError
 from station.protocol.events import decode_ack
 from station.protocol.grant_deltas import read_delta
-from station.protocol.grants import read_snapshot
+from station.protocol.grants import announced_version, read_snapshot
 from station.protocol.vocabulary import EventType, Refusal
 
 # The loop's logger: what the agent logs about site messages reads as it did when the
@@ -92,6 +92,11 @@ class SiteMessages:
     def _grants(self, payload: bytes) -> None:
         if not payload or self.store.is_current(payload):
             return  # a retained message cleared, or the same snapshot after a reconnect
+        if announced_version(payload) == self.store.version:
+            # The version the deltas brought, now whole for agents that start: nothing
+            # to apply, and checking it all would keep every tap waiting meanwhile.
+            log.debug("grant snapshot version %d is the one in force", self.store.version)
+            return
         try:
             body = self._newer_snapshot(payload)
             if body is None:

@@ -8,6 +8,7 @@ the keys the agent trusts (`station.protocol.trust`). The site key signs it (Ed2
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -146,6 +147,24 @@ def make_snapshot(
         "trust": trust.to_json(),
     }
     return sign_envelope(body, key)
+
+
+# The end of a signed snapshot (`sign_envelope` of a canonical body, its keys sorted:
+# "version" comes last).
+_SNAPSHOT_TAIL = re.compile(
+    rb'"version":([1-9][0-9]{0,17})\},"key":"[^"]{1,200}","sig":"[^"]{1,200}"\}$'
+)
+
+
+def announced_version(payload: bytes) -> int | None:
+    """The version a snapshot says it carries, read from its last bytes, unverified.
+
+    Only to recognise the version in force signed again (the retained snapshot
+    built once changes settle, after the agent applied its deltas): checking and
+    parsing 30 MB to find it holds the agent's loop for seconds. Never a reason to
+    apply anything; None when the payload does not end as a snapshot does."""
+    match = _SNAPSHOT_TAIL.search(payload[-512:])
+    return None if match is None else int(match.group(1))
 
 
 def read_snapshot(

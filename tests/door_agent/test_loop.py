@@ -124,6 +124,29 @@ def test_the_badge_log_line_tells_the_final_decision(laser: Agent, caplog) -> No
     assert not laser.io.relay.is_on
 
 
+def test_the_version_in_force_is_recognised_before_its_signature_is_checked(
+    laser: Agent, caplog
+) -> None:
+    """Once changes settle, the version the agent already holds from its deltas comes
+    whole: it is passed over from its last bytes, never verified nor applied; a newer
+    version with the same damage is still verified, and refused."""
+    deliver(laser, topics.GRANTS, laser_snapshot(laser, 2, "05000001"))
+    again = laser_snapshot(laser, 2, "05000002")
+    damaged = again.replace(b'"grants":{', b'"grants":{"x":1,', 1)  # the signature fails
+    with caplog.at_level(logging.DEBUG, logger="door_agent.loop"):
+        deliver(laser, topics.GRANTS, damaged)
+    assert [r.levelno for r in caplog.records] == [logging.DEBUG]
+    assert not [k for k in laser.loop.counters if k.startswith("grants_refused")]
+    assert laser.store.version == 2
+    badge = Credential.uid("05000002").keyed_hash(laser.config.badge_key)
+    assert laser.store.lookup(badge) == (None, None)
+
+    newer = laser_snapshot(laser, 3, "05000002").replace(b'"grants":{', b'"grants":{"x":1,', 1)
+    deliver(laser, topics.GRANTS, newer)
+    assert laser.loop.counters["grants_refused_bad_signature"] == 1
+    assert laser.store.version == 2
+
+
 def test_the_retained_snapshot_again_is_no_refusal(laser: Agent, caplog) -> None:
     """After a restart the broker re-delivers the version in force (signed again by a
     restarted sync): debug only, not counted nor reported; an older one is refused."""
