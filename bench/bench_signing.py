@@ -1,6 +1,6 @@
 """Signature benchmark: a grant snapshot signed and verified with Ed25519, beside HMAC.
 
-    .venv/bin/python bench/bench_signing.py [--sizes 10000 150000] [--repeat 7]
+    .venv/bin/python bench/bench_signing.py [--sizes 10000 150000] [--repeat 7] [--json PATH]
 
 Pure CPU, no services. The snapshot is the body `station.protocol.grants.make_snapshot`
 builds (a resource, one `entry_to_json` entry per keyed credential hash, each with a
@@ -29,11 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from rich.console import Console
-from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import Figure, Unit, add_json_option, print_table, write_json
 from station.protocol.grants import entry_to_json, read_snapshot, resource_to_json
 from station.protocol.keys import (
     Keyring,
@@ -173,24 +172,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 150_000])
     parser.add_argument("--repeat", type=int, default=7, help="runs per figure (median)")
+    add_json_option(parser)
     args = parser.parse_args()
-    table = Table(title=f"signatures: HMAC and Ed25519 (median of {args.repeat} runs)")
-    for column in ("entries", "payload MB", "measure", "ms", "floor ms", "ratio"):
-        table.add_column(column, justify="left" if column == "measure" else "right")
+    figures: list[Figure] = []
     for entries in args.sizes:
         size = len(canonical(snapshot_body(entries))) / 1e6
         for name, figure, floor in measure(entries, args.repeat):
-            ratio = f"{figure / floor:.2f}" if floor else ""
-            table.add_row(
-                f"{entries:,}",
-                f"{size:.1f}",
-                name,
-                f"{figure:.2f}",
-                f"{floor:.2f}" if floor else "",
-                ratio,
+            figures.append(
+                Figure(
+                    f"{name}, {entries:,} entries ({size:.1f} MB payload)",
+                    figure,
+                    Unit.MILLISECONDS,
+                    entries,
+                    floor or None,  # the bare primitives have no floor
+                )
             )
-        table.add_section()
-    Console(width=130).print(table)
+    print_table(f"signatures: HMAC and Ed25519 (median of {args.repeat} runs)", figures)
+    if args.json is not None:
+        write_json(args.json, "signing", figures)
     return 0
 
 
