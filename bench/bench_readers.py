@@ -1,6 +1,7 @@
 """Reader latency and idle CPU, for the sim and pcsc backends.
 
     .venv/bin/python bench/bench_readers.py [--taps 2000] [--pcsc-taps 40] [--idle-s 5]
+        [--json PATH]
 
 "backend -> callback" is the software's share: from the moment the backend saw
 the card (the event's ``at``) to the owner's callback, i.e. for pcsc the
@@ -25,11 +26,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import Figure, Unit, add_json_option, print_table, write_json
 from hardware.readers.base import BadgePresented, Reader, ReaderEvent
 from hardware.readers.pcsc import PcscReader
 from hardware.readers.sim import SimReader, send_command
@@ -115,9 +114,32 @@ def idle_cpu(make: Callable[[Sink], Reader], seconds: float) -> float:
         return 100 * (time.process_time() - cpu) / (time.monotonic() - wall)
 
 
-def ms(values: list[float], q: float) -> str:
+def ms(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return f"{ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000:.3f}"
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def figures(rows: list[Row], idle: dict[str, float], idle_s: float) -> list[Figure]:
+    """Each latency's median, p99 and max (ms), and each backend's idle CPU, as CPU ms
+    per second of wall time (10 ms/s is 1 % of one core)."""
+    found: list[Figure] = []
+    for backend, measure, n, values in rows:
+        label = f"{backend}: {measure}"
+        found += [
+            Figure(f"{label}: median", statistics.median(values) * 1000, Unit.MILLISECONDS, n),
+            Figure(f"{label}: p99", ms(values, 0.99), Unit.MILLISECONDS, n),
+            Figure(f"{label}: max", max(values) * 1000, Unit.MILLISECONDS, n),
+        ]
+    for backend, percent in idle.items():
+        found.append(
+            Figure(
+                f"{backend}: idle reader, process CPU per second over {idle_s:g} s "
+                "(10 ms = 1 % of one core)",
+                percent * 10,
+                Unit.MILLISECONDS,
+            )
+        )
+    return found
 
 
 def main() -> int:
@@ -126,6 +148,7 @@ def main() -> int:
     parser.add_argument("--pcsc-taps", type=int, default=40, help="virtual card insertions")
     parser.add_argument("--idle-s", type=float, default=5.0, help="idle CPU period")
     parser.add_argument("--no-pcsc", action="store_true", help="skip the pcsc backend")
+    add_json_option(parser)
     args = parser.parse_args()
 
     rows = bench_sim(args.taps)
@@ -157,26 +180,14 @@ def main() -> int:
                     args.idle_s,
                 )
 
-    table = Table(title="Readers: badge event -> owner's callback")
-    for column in ("backend", "measure", "n", "median ms", "p99 ms", "max ms"):
-        table.add_column(column, justify="right" if column != "backend" else "left")
-    for backend, measure, n, values in rows:
-        table.add_row(
-            backend,
-            measure,
-            str(n),
-            f"{statistics.median(values) * 1000:.3f}",
-            ms(values, 0.99),
-            f"{max(values) * 1000:.3f}",
-        )
-    console = Console(width=110)
-    console.print(table)
-    cpu = Table(title=f"Idle reader: process CPU over {args.idle_s:g} s")
-    cpu.add_column("backend")
-    cpu.add_column("CPU % of one core", justify="right")
-    for backend, percent in idle.items():
-        cpu.add_row(backend, f"{percent:.3f}")
-    console.print(cpu)
+    found = figures(rows, idle, args.idle_s)
+    print_table("Readers: badge event -> owner's callback; idle CPU", found)
+    print(
+        f"idle reader, process CPU over {args.idle_s:g} s, % of one core: "
+        + ", ".join(f"{backend} {percent:.3f}" for backend, percent in idle.items())
+    )
+    if args.json is not None:
+        write_json(args.json, "readers", found)
     return 0
 
 
