@@ -20,30 +20,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from station.access import credential_facts, resource_facts
 from station.config import StationConfig
-from station.db import (
-    Badge,
-    Member,
-    Membership,
-    MemberTraining,
-    OpeningException,
-    OpeningHours,
-    Resource,
-    Training,
-)
 from station.keystore import KeyStore
 from station.protocol import topics
 from station.protocol.grant_deltas import make_delta
 from station.protocol.grants import entry_to_json, make_snapshot
 from station.protocol.signing import canonical
 from station.rules import ResourceFacts
-from sync.audience import Audiences, version_digest
+from sync.audience import version_digest
 from sync.cursors import read_cursor, write_cursor
-from sync.grant_cache import HolderCache, agent_changes, apply_changes
+from sync.grant_cache import HolderCache, Moved, agent_changes, apply_changes, fingerprint
+from sync.grant_reading import AgentReading, WholeReading, read_whole
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +42,6 @@ log = logging.getLogger(__name__)
 # 150,000 badges a reading blocks the loop for seconds, so it waits for a quiet moment:
 # it is done when changes settle, never for a delta).
 RECONCILE_S = 900.0
-
-_WATCHED = (
-    Member,
-    Membership,
-    Badge,
-    MemberTraining,
-    Training,
-    Resource,
-    OpeningHours,
-    OpeningException,
-)
 
 
 @dataclass(frozen=True)
@@ -84,22 +64,6 @@ class Snapshot:
         if self.payload is None:
             raise ValueError(f"{self.agent_id} version {self.version}: sent as a delta alone")
         return self.payload
-
-
-def fingerprint(connection: Connection) -> tuple[Any, ...]:
-    """Changes whenever a row that feeds the grants is added, changed or removed."""
-    parts: list[Any] = []
-    for model in _WATCHED:
-        # One aggregate per SELECT: each max is then a lookup in its column's index
-        # (SQLite scans the table for two aggregates in one).
-        parts += connection.execute(
-            select(
-                select(func.count()).select_from(model).scalar_subquery(),
-                select(func.max(model.updated_at)).scalar_subquery(),
-                select(func.max(model.revision)).scalar_subquery(),
-            )
-        ).one()
-    return tuple(parts)
 
 
 def compile_entries(
@@ -212,6 +176,7 @@ class GrantCompiler:
         *,
         force: bool = False,
         settle: bool = False,
+        reconcile: bool = True,
         on_snapshot: Callable[[Snapshot], None] | None = None,
     ) -> list[Snapshot]:
         """Snapshots whose content changed since last published (all on the first call).
@@ -221,8 +186,9 @@ class GrantCompiler:
         (`Snapshot.payload` None). `settle` builds the whole snapshot of each such
         version from the entries the deltas made, reading nothing; once RECONCILE_S
         have passed since the last full reading, it reads the whole registry instead
-        (the truth: a change the cache missed shows as a new version). `force`
-        rebuilds every agent's from a full reading.
+        (the truth: a change the cache missed shows as a new version), unless
+        `reconcile` is False (the sync service reads in a thread of its own:
+        `read_whole`, `adopt`). `force` reads the whole registry.
         `on_snapshot` gets each one as soon as it is built, so the first agent's
         snapshot can be on its way while the next is signed.
         """
@@ -235,11 +201,14 @@ class GrantCompiler:
         if not force and self._fingerprint is not None:
             if not settle:
                 changed = self._refresh_changed(site_engine, marker, now)
-            elif marker == self._fingerprint and not self._reconcile_due():
+            elif marker == self._fingerprint and not (reconcile and self.reconcile_due):
                 changed = self._settle_cached(now)
         if changed is None:
-            changed = self._refresh_all(site_engine, marker, now, on_snapshot)
-        elif on_snapshot is not None:
+            reading = self.read_whole(site_engine)
+            full = self.adopt(site_engine, reading, on_snapshot, as_read=True)
+            assert full is not None  # as_read: never declined
+            return full
+        if on_snapshot is not None:
             for snapshot in changed:
                 on_snapshot(snapshot)
         self._fingerprint = marker
@@ -308,7 +277,9 @@ class GrantCompiler:
         self.current.update((snapshot.agent_id, snapshot) for snapshot in changed)
         return changed
 
-    def _reconcile_due(self) -> bool:
+    @property
+    def reconcile_due(self) -> bool:
+        """Whether the whole registry is to be read again (RECONCILE_S since the last)."""
         return self._cache is None or self.clock() - self._read_at >= self.reconcile_s
 
     def _settle_cached(self, now: dt.datetime) -> list[Snapshot] | None:
@@ -346,44 +317,72 @@ class GrantCompiler:
         # The signer and what it announces are content: a rotation gives new versions.
         return canonical([self.keys.trust_at(now).to_json(), self.keys.signer(now).key_id])
 
-    def _refresh_all(
+    def read_whole(self, site_engine: Engine) -> WholeReading:
+        """Every holder and each agent's entries (`sync.grant_reading`): seconds at
+        150,000 badges, and safe in another thread; `adopt` takes it in."""
+        return read_whole(self.config, self.keys, site_engine, self.wall(), self.clock())
+
+    def adopt(
         self,
         site_engine: Engine,
-        marker: tuple[Any, ...],
+        reading: WholeReading,
+        on_snapshot: Callable[[Snapshot], None] | None = None,
+        *,
+        as_read: bool = False,
+    ) -> list[Snapshot] | None:
+        """Take a whole reading as the truth, brought up to now: the members whose rows
+        changed since it began are read again. The snapshots of the agents whose
+        content then differs from their version in force (a change the cache missed),
+        or that have none yet, are built. None if it cannot be brought up to now (a
+        row deleted outright, a resource or the keys changed since): read again; with
+        `as_read`, it is taken as of its start and the next refresh sees the rest."""
+        now = self.wall()
+        cache = reading.cache
+        salt = self._trust_digest(now)
+        due: list[tuple[str, int, AgentReading, Mapping[str, Mapping[str, Any]], str, int]] = []
+        with Session(site_engine) as session, session.begin():
+            connection = session.connection()
+            marker: tuple[Any, ...] = (*fingerprint(connection), self.keys.marker(now))
+            members = cache.changed_members(connection, marker)
+            if members is None and not as_read:
+                log.info("grants: a whole reading outdated by a change it cannot follow")
+                return None
+            moved: Moved = {}
+            if members is None:
+                marker = reading.marker
+            else:
+                moved = cache.reread(connection, members, self.config.plan_of)
+            for agent_id, read in reading.agents.items():
+                upsert, removed = agent_changes(moved, read.resource, read.entries)
+                entries, grants_digest = (
+                    apply_changes(read.entries, read.grants_digest, upsert, removed)
+                    if upsert or removed
+                    else (read.entries, read.grants_digest)
+                )
+                digest = version_digest(grants_digest, salt, read.resource)
+                version = self._next_version(connection, agent_id, digest)
+                if version is not None:
+                    due.append((agent_id, version, read, entries, grants_digest, digest))
+        cache.keep(moved, marker)
+        self._cache, self._fingerprint = cache, marker
+        self.full_readings += 1
+        self._read_at = reading.started
+        return self._build(due, reading.badges, now, on_snapshot)
+
+    def _build(
+        self,
+        due: list[tuple[str, int, AgentReading, Mapping[str, Mapping[str, Any]], str, int]],
+        badges: int,
         now: dt.datetime,
         on_snapshot: Callable[[Snapshot], None] | None,
     ) -> list[Snapshot]:
         trust, signer = self.keys.trust_at(now), self.keys.signer(now)
-        due: list[tuple[str, int, ResourceFacts, int]] = []
-        with Session(site_engine) as session, session.begin():
-            connection = session.connection()
-            holders = list(credential_facts(connection, plan_of=self.config.plan_of))
-            audiences = Audiences(holders)
-            salt = self._trust_digest(now)
-            for agent_id, agent in self.config.agents.items():
-                resource = resource_facts(session, self.config, agent.resource)
-                digest = version_digest(audiences.grants_digest(resource), salt, resource)
-                version = self._next_version(connection, agent_id, digest)
-                if version is not None:
-                    due.append((agent_id, version, resource, digest))
-        self._cache = HolderCache(holders, marker)
-        self.full_readings += 1
-        self._read_at = self.clock()
         changed: list[Snapshot] = []
-        for agent_id, version, resource, digest in due:
-            entries = audiences.entries(resource)
+        for agent_id, version, read, entries, grants_digest, digest in due:
             payload = make_snapshot(
-                self.config.site.id,
-                agent_id,
-                version,
-                resource,
-                entries,
-                trust,
-                signer,
-                now,
+                self.config.site.id, agent_id, version, read.resource, entries, trust, signer, now
             )
-            grants_digest = audiences.grants_digest(resource)
-            delta = self._delta(agent_id, version, resource, entries, grants_digest, now)
+            delta = self._delta(agent_id, version, read.resource, entries, grants_digest, now)
             snapshot = Snapshot(
                 agent_id,
                 version,
@@ -393,7 +392,7 @@ class GrantCompiler:
                 grants_digest,
                 delta,
                 entries,
-                resource,
+                read.resource,
             )
             self.current[agent_id] = snapshot
             changed.append(snapshot)
@@ -404,7 +403,7 @@ class GrantCompiler:
                 agent_id,
                 version,
                 len(entries),
-                audiences.badges,
+                badges,
                 len(payload),
                 "no" if delta is None else len(delta),
             )

@@ -21,17 +21,26 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, String, or_, select, type_coerce
+from sqlalchemy import Connection, String, func, or_, select, type_coerce
 
 from station.access import Holder, credential_facts, uuid_text
-from station.db import Badge, Member, Membership, MemberTraining
+from station.db import (
+    Badge,
+    Member,
+    Membership,
+    MemberTraining,
+    OpeningException,
+    OpeningHours,
+    Resource,
+    Training,
+)
 from station.protocol.grant_digest import GrantsDigest, entry_bytes
 from station.protocol.grants import entry_to_json
 from station.rules import ResourceFacts
 from sync.audience import may_hold
 
 # The tables whose rows belong to one member, with the column naming that member;
-# their order is the start of `sync.compiler.fingerprint`'s.
+# their order is the start of `fingerprint`'s.
 _MemberRow = type[Member] | type[Membership] | type[Badge] | type[MemberTraining]
 MEMBER_TABLES: tuple[tuple[_MemberRow, Any], ...] = (
     (Member, Member.id),
@@ -39,6 +48,32 @@ MEMBER_TABLES: tuple[tuple[_MemberRow, Any], ...] = (
     (Badge, Badge.member_id),
     (MemberTraining, MemberTraining.member_id),
 )
+# Every table whose rows feed the grants.
+_WATCHED = (
+    *(model for model, _member in MEMBER_TABLES),
+    Training,
+    Resource,
+    OpeningHours,
+    OpeningException,
+)
+
+
+def fingerprint(connection: Connection) -> tuple[Any, ...]:
+    """Changes whenever a row that feeds the grants is added, changed or removed."""
+    parts: list[Any] = []
+    for model in _WATCHED:
+        # One aggregate per SELECT: each max is then a lookup in its column's index
+        # (SQLite scans the table for two aggregates in one).
+        parts += connection.execute(
+            select(
+                select(func.count()).select_from(model).scalar_subquery(),
+                select(func.max(model.updated_at)).scalar_subquery(),
+                select(func.max(model.revision)).scalar_subquery(),
+            )
+        ).one()
+    return tuple(parts)
+
+
 Moved = dict[str, tuple[list[Holder], list[Holder]]]  # {member: (before, now)}
 _PARTS = 3  # (count, max updated_at, max revision) per table in the fingerprint
 

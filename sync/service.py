@@ -33,6 +33,7 @@ from station.protocol import topics
 from station.protocol.beacon import make_beacon
 from sync import central as central_writes
 from sync.agent_messages import AgentMessages, Batch
+from sync.background_reading import BackgroundReading, WholeRead
 from sync.bus import Connected, Disconnected, Message, SyncBus
 from sync.commands import CommandRelay
 from sync.compiler import GrantCompiler, Snapshot
@@ -109,6 +110,7 @@ class SyncService:
         self.states: dict[str, str] = {}
         self._unpublished: set[str] = set()
         self.settling = Settling()
+        self.background = BackgroundReading(self.compiler, self.site_engine, self.inbox)
         self.published_log: list[str] = []  # agents published to, in order
         self._inflight: list[Any] = []  # QoS 1 messages not yet confirmed by the broker
         self._stamp = True
@@ -142,6 +144,7 @@ class SyncService:
             self.listener.close()
         if self.bus is not None:
             self.bus.close()
+        self.background.close()
         for engine in self._own_engines:
             engine.dispose()
 
@@ -199,9 +202,12 @@ class SyncService:
         report.published = self.publish_grants(settle=settle)
         return report
 
-    def publish_grants(self, *, force: bool = False, settle: bool = False) -> list[str]:
+    def publish_grants(
+        self, *, force: bool = False, settle: bool = False, reading: WholeRead | None = None
+    ) -> list[str]:
         """Publish the snapshots that changed; returns the agents published to.
-        `settle`: build now the whole snapshots of versions sent as deltas alone."""
+        `settle`: build now the whole snapshots of versions sent as deltas alone;
+        `reading`: take in the one made in the background (`sync.background_reading`)."""
         published: list[str] = []
 
         def send(snapshot: Snapshot) -> None:
@@ -235,13 +241,19 @@ class SyncService:
             published.append(snapshot.agent_id)
 
         try:
+            if reading is not None and reading.reading is not None:
+                self.compiler.adopt(self.site_engine, reading.reading, on_snapshot=send)
             self.compiler.refresh(self.site_engine, force=force, on_snapshot=send)
             unsettled = set(self.compiler.unsettled)
             if unsettled and (
                 settle or unsettled & self._unpublished or self.settling.due(time.monotonic())
             ):
-                self.compiler.refresh(self.site_engine, settle=True, on_snapshot=send)
+                self.compiler.refresh(
+                    self.site_engine, settle=True, reconcile=False, on_snapshot=send
+                )
                 self.settling.settled()
+                if self.compiler.reconcile_due:  # the check of the deltas, off the loop
+                    self.background.start()
         except DBAPIError as exc:  # locked or gone: the next check tries again
             self._state(
                 "site", f"database unavailable ({str(exc).splitlines()[0]})", logging.WARNING
@@ -418,6 +430,8 @@ class SyncService:
                 self._unpublished |= set(self.compiler.current)  # retained copy may be gone
                 self.publish_grants()
                 self.publish_beacons()
+            elif isinstance(item, WholeRead):
+                self.publish_grants(reading=item)
             elif isinstance(item, Disconnected):
                 self._state("broker", f"disconnected ({item.reason})", logging.WARNING)
             elif isinstance(item, Message) and not self.commands.take(item.topic, item.payload):
@@ -454,8 +468,6 @@ class SyncService:
             self._state("live", "in step")
         except (SyncError, DBAPIError) as exc:
             self._state("live", f"not uploaded ({str(exc).splitlines()[0]})", logging.WARNING)
-
-    # -- helpers ------------------------------------------------------------------------------
 
     def _keys_unusable(self, exc: KeyStoreError) -> None:
         """Nothing can be signed: agents keep the snapshot in force and decide from it;

@@ -218,3 +218,68 @@ def test_what_the_cache_cannot_follow_goes_the_whole_way(
     changed = compiler.refresh(site)
     assert changed and all(s.payload is not None for s in changed)
     assert all(s.version == first[s.agent_id] + 1 for s in changed)
+
+
+def test_a_reading_made_before_a_change_is_brought_up_to_date(
+    site: Engine, config: StationConfig
+) -> None:
+    """A reading made in the background, a revocation sent as a delta meanwhile: taking
+    the reading in makes no new version (the content is the same; it builds the whole
+    snapshot of the delta's) and leaves a cache that compiles the next change exactly
+    as the whole registry gives it."""
+    compiler = GrantCompiler(config)
+    compiler.refresh(site)
+    reading = compiler.read_whole(site)
+    with Session(site) as session, session.begin():
+        _revoke(session, config)
+    versions = {s.agent_id: s.version for s in compiler.refresh(site)}
+    assert versions
+    settled = compiler.adopt(site, reading)
+    assert settled is not None
+    assert {s.agent_id: s.version for s in settled} == versions
+    assert compiler.unsettled == []
+    assert compiler.full_readings == 2
+    with Session(site) as session, session.begin():
+        _untrain(session, config)
+    assert all(s.payload is None for s in compiler.refresh(site))  # the quick road
+    whole = _whole(config, site)
+    for agent_id, snapshot in compiler.current.items():
+        assert dict(snapshot.entries) == dict(whole[agent_id].entries), agent_id
+        assert snapshot.version == whole[agent_id].version
+
+
+def test_a_change_the_cache_missed_shows_when_a_reading_is_taken_in(
+    site: Engine, config: StationConfig
+) -> None:
+    """A badge written with an old `updated_at` and no revision (by hand, a tool): the
+    quick road cannot see it; the next whole reading gives a new version carrying it."""
+    compiler = GrantCompiler(config)
+    first = {s.agent_id: s.version for s in compiler.refresh(site)}
+    with Session(site) as session, session.begin():
+        badge = registry.enroll_badge(
+            session, _member(session, 0), Credential.uid("04C0DDDD"), config.badge_key
+        )
+        session.flush()
+        badge.updated_at = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    assert compiler.refresh(site) == []  # missed
+    changed = compiler.adopt(site, compiler.read_whole(site))
+    assert changed
+    hash_ = Credential.uid("04C0DDDD").keyed_hash(config.badge_key)
+    for snapshot in changed:
+        assert snapshot.version == first[snapshot.agent_id] + 1
+        assert snapshot.payload is not None and snapshot.delta is not None
+        assert hash_ in snapshot.entries
+
+
+def test_a_reading_outdated_by_a_change_it_cannot_follow_is_declined(
+    site: Engine, config: StationConfig
+) -> None:
+    compiler = GrantCompiler(config)
+    compiler.refresh(site)
+    reading = compiler.read_whole(site)
+    with Session(site) as session, session.begin():
+        session.delete(_badge(session, config, 0))  # gone outright: only the count tells
+    assert compiler.adopt(site, reading) is None
+    assert compiler.full_readings == 1
+    assert compiler.refresh(site)  # read again, the whole way
+    assert compiler.full_readings == 2

@@ -37,7 +37,7 @@ from tests.sync.running_service import (
     running,
     seeded_site,
 )
-from tests.sync.support import add_people, revoke
+from tests.sync.support import add_people, badge_hash, revoke
 
 pytestmark = pytest.mark.mqtt  # the service and the probes talk through the test broker
 
@@ -445,3 +445,28 @@ def test_a_refused_event_is_recorded_and_acknowledged(
         assert "teleported" in rejection.reason and not rejection.resolved
     finally:
         agent.close()
+
+
+def test_the_whole_reading_is_made_in_the_background_once_changes_settle(
+    config: StationConfig, seeded_site: Engine, central_engine: Engine
+) -> None:
+    """Settling signs from the cache and, the check being due, starts the whole reading
+    in its thread; the loop takes it in when it arrives on the queue."""
+    uids = add_people(central_engine, 3)
+    with SyncService(
+        config, site_engine=seeded_site, central_engine=central_engine, mqtt=False, listen=False
+    ) as service:
+        assert service.round().ok
+        assert service.compiler.full_readings == 1
+        service.compiler.reconcile_s = 0.0  # due at once
+        revoke(central_engine, uids[0])
+        assert service.round(settle=True).ok
+        assert service.compiler.unsettled == []
+        assert service.compiler.full_readings == 1  # settled from the cache, on the loop
+        item = service.inbox.get(timeout=30)  # the reading, from its thread
+        service._handle([item])
+        assert service.compiler.full_readings == 2
+        revoked = badge_hash(uids[0])
+        for snapshot in service.compiler.current.values():
+            entry = snapshot.entries.get(revoked)
+            assert entry is None or entry["revoked"], snapshot.agent_id
