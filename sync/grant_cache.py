@@ -101,12 +101,15 @@ class HolderCache:
             if marker[index * _PARTS] < count:  # a row deleted outright leaves no trace
                 return None
             key = type_coerce(member_column, String)
-            since = [model.revision > (revision or 0)]
-            if updated is not None:
-                since.append(model.updated_at >= updated)  # >=: same-instant rows re-read
-            changed.update(
-                uuid_text(row[0]) for row in connection.execute(select(key).where(or_(*since)))
-            )
+            rows = select(key)
+            if updated is not None:  # else the table was empty: every row is new
+                rows = rows.where(
+                    or_(
+                        model.revision > (revision or 0),
+                        model.updated_at >= updated,  # >=: same-instant rows re-read
+                    )
+                )
+            changed.update(uuid_text(row[0]) for row in connection.execute(rows))
         return changed
 
     def reread(

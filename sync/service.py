@@ -270,6 +270,7 @@ class SyncService:
             try:
                 with Session(self.site_engine) as session, session.begin():
                     record_published(session, (self.compiler.current[a] for a in published))
+                self.live.pending = True  # the live page: agents behind until they apply it
             except DBAPIError as exc:
                 log.warning("grants: could not record what was published (%s)", exc)
         self.published_log.extend(published)

@@ -283,3 +283,23 @@ def test_a_reading_outdated_by_a_change_it_cannot_follow_is_declined(
     assert compiler.full_readings == 1
     assert compiler.refresh(site)  # read again, the whole way
     assert compiler.full_readings == 2
+
+
+def test_the_first_member_of_an_empty_site_goes_by_the_quick_road(
+    site_engine: Engine, config: StationConfig
+) -> None:
+    """Tables empty at the last reading have no highest `updated_at` to compare with:
+    every row in them is new (a new site's first sign-up at the kiosk)."""
+    with Session(site_engine) as session, session.begin():
+        seed_site(session, config)
+    compiler = GrantCompiler(config)
+    compiler.refresh(site_engine)
+    with Session(site_engine) as session, session.begin():
+        _newcomer(session, config)
+    changed = compiler.refresh(site_engine)
+    assert changed and all(s.payload is None and s.delta is not None for s in changed)
+    hash_ = Credential.uid("04C0FFFF").keyed_hash(config.badge_key)
+    whole = _whole(config, site_engine)
+    for agent_id, snapshot in compiler.current.items():
+        assert dict(snapshot.entries) == dict(whole[agent_id].entries), agent_id
+    assert any(hash_ in s.entries for s in changed)

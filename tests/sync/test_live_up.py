@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from station import registry
 from station.config import StationConfig
-from station.db import AgentStatus, Visit, make_engine
+from station.credential import Credential
+from station.db import AgentStatus, MemberKind, Visit, make_engine
 from station.db.site_live import CheckoutRequest, CheckoutState, SiteAgent, SiteLink
 from station.protocol import topics
 from station.protocol.vocabulary import DoorState, EventType, GrantState, StatusField
@@ -95,6 +96,64 @@ def test_a_status_reaches_central_as_it_changes(
             timeout=10,
         )
         assert row.alarms == [Alarm.OFFLINE]
+    finally:
+        agent.publish(status_topic, b"", retain=True)
+        agent.close()
+
+
+def test_an_agent_left_behind_by_a_new_version_shows_at_central_without_a_round(
+    running: SyncService, config: StationConfig, central_engine: Engine
+) -> None:
+    """An agent in step; the site compiles a new version it does not (yet) apply: the
+    live page hears `behind` from the publication, not at the next round."""
+    site = config.site.id
+    agent = probe(config)
+    status_topic = topics.agent(site, "front-door", topics.STATUS)
+    try:
+        wait_for(lambda: running.bus is not None and running.bus.subscribed)
+        wait_for(lambda: running.live.pushes >= 1 and running.is_published("front-door"))
+        time.sleep(1.0)  # the listener's wake-up on connecting makes a round: let it pass
+        held = running.compiler.current["front-door"]
+        in_step = {
+            StatusField.ONLINE: True,
+            StatusField.KIND: "door",
+            StatusField.GRANTS_VERSION: held.version,
+            StatusField.GRANTS_DIGEST: held.grants_digest,
+        }
+        agent.publish(status_topic, json.dumps(in_step).encode(), retain=True)
+        wait_for(
+            lambda: (
+                (a := _agent(central_engine, site, "front-door"))
+                and a.grants_state == GrantState.IN_STEP
+            ),
+            timeout=10,
+        )
+        rounds: list[object] = []
+        round_of_the_service = running.round
+
+        def counted(*, settle: bool = False) -> RoundReport:
+            rounds.append(None)
+            return round_of_the_service(settle=settle)
+
+        running.round = counted  # type: ignore[method-assign, assignment]
+        with Session(running.site_engine) as session, session.begin():  # a kiosk sign-up
+            member = registry.add_member(
+                session,
+                "Zoé",
+                kind=MemberKind.STAFF,  # named by every agent's snapshot
+                today=dt.date(2026, 11, 26),
+                membership_until=dt.date(2030, 1, 1),
+            )
+            registry.enroll_badge(session, member, Credential.uid("04D1D2D3"), config.badge_key)
+        wait_for(
+            lambda: (
+                (a := _agent(central_engine, site, "front-door"))
+                and a.grants_state == GrantState.BEHIND
+            ),
+            timeout=10,
+        )
+        assert running.compiler.current["front-door"].version > held.version
+        assert rounds == []  # the publication's push brought it, not a round
     finally:
         agent.publish(status_topic, b"", retain=True)
         agent.close()
