@@ -21,6 +21,9 @@ def connect(path: Path, *, durable: bool) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     # FULL: a committed event survives a power cut, not only a killed process.
     conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+    # A whole snapshot is one transaction of tens of MB: without a limit its WAL keeps
+    # that size on the SD card after the checkpoint, for nothing.
+    conn.execute("PRAGMA journal_size_limit=4194304")
     return conn
 
 
