@@ -10,6 +10,10 @@ adds what comes before: for pcsc, pcscd's polling of the reader (vpcd: 400 ms),
 for the socket, the `station reader tap` round trip. Idle CPU is the reader's
 process CPU time over a quiet period, in percent of one core.
 
+Each latency stands beside its floor (bench/readers_floor.py, same run): a plain
+call for sim, a bare UNIX socket server for the socket, a raw pyscard loop on the
+same virtual reader and cards for pcsc.
+
 pcsc rows need pcscd and vsmartcard-vpcd (started here if not running); they use
 the second virtual reader, ``Virtual PCD 00 01``, which tests leave alone.
 """
@@ -29,12 +33,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figures import Figure, Unit, add_json_option, print_table, write_json
+from bench.readers_floor import pcsc_floor, sim_floor, socket_floor
 from hardware.readers.base import BadgePresented, Reader, ReaderEvent
 from hardware.readers.pcsc import PcscReader
 from hardware.readers.sim import SimReader, send_command
 from station.config.reader import ReaderConfig
 
-Row = tuple[str, str, int, list[float]]
+Row = tuple[str, str, int, list[float], list[float]]  # backend, measure, n, product, floor
 
 
 class Sink:
@@ -74,8 +79,14 @@ def bench_sim(taps: int) -> list[Row]:
                 _, arrived = sink.take()
                 tapped.append(arrived - start)
     return [
-        ("sim", "backend -> callback", taps, backend),
-        ("sim", "tap (socket) -> callback", len(tapped), tapped),
+        ("sim", "backend -> callback", taps, backend, sim_floor([uid(n) for n in range(taps)])),
+        (
+            "sim",
+            "tap (socket) -> callback",
+            len(tapped),
+            tapped,
+            socket_floor([uid(n) for n in range(len(tapped))]),
+        ),
     ]
 
 
@@ -100,9 +111,16 @@ def bench_pcsc(taps: int) -> list[Row]:
             tapped.append(arrived - start)
             card.remove()
             pcsc.wait_card(info.readers[1], present=False)
+
+    def insert(n: int) -> Callable[[], None]:
+        card = VirtualCard(bytes.fromhex(uid(n)), port=info.ports[1])
+        card.insert()
+        return card.remove
+
+    seen_floor, tap_floor = pcsc_floor(info.readers[1], taps, insert)
     return [
-        ("pcsc (pcscd + vpcd)", "backend -> callback", taps, backend),
-        ("pcsc (pcscd + vpcd)", "tap -> callback (incl. pcscd poll)", taps, tapped),
+        ("pcsc (pcscd + vpcd)", "backend -> callback", taps, backend, seen_floor),
+        ("pcsc (pcscd + vpcd)", "tap -> callback (incl. pcscd poll)", taps, tapped, tap_floor),
     ]
 
 
@@ -123,12 +141,18 @@ def figures(rows: list[Row], idle: dict[str, float], idle_s: float) -> list[Figu
     """Each latency's median, p99 and max (ms), and each backend's idle CPU, as CPU ms
     per second of wall time (10 ms/s is 1 % of one core)."""
     found: list[Figure] = []
-    for backend, measure, n, values in rows:
+    for backend, measure, n, values, floor in rows:
         label = f"{backend}: {measure}"
         found += [
-            Figure(f"{label}: median", statistics.median(values) * 1000, Unit.MILLISECONDS, n),
-            Figure(f"{label}: p99", ms(values, 0.99), Unit.MILLISECONDS, n),
-            Figure(f"{label}: max", max(values) * 1000, Unit.MILLISECONDS, n),
+            Figure(
+                f"{label}: median",
+                statistics.median(values) * 1000,
+                Unit.MILLISECONDS,
+                n,
+                statistics.median(floor) * 1000,
+            ),
+            Figure(f"{label}: p99", ms(values, 0.99), Unit.MILLISECONDS, n, ms(floor, 0.99)),
+            Figure(f"{label}: max", max(values) * 1000, Unit.MILLISECONDS, n, max(floor) * 1000),
         ]
     for backend, percent in idle.items():
         found.append(
