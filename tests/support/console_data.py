@@ -23,6 +23,7 @@ from station import registry
 from station.checkin import Desk
 from station.credential import Credential
 from station.db import Member, MemberKind
+from station.protocol.vocabulary import GrantState
 from station.schedule import Schedule
 from tests.support.command_data import seed_commands
 from tests.support.import_sheets import seed_batches
@@ -93,7 +94,17 @@ def seed(sessions: sessionmaker[Session], now: dt.datetime, badge_key: bytes) ->
             member = _person(db, first, last, email, commune, today, OTHER, MemberKind.VISITOR)
             _visit(db, arques, member, "coworking", dt.datetime(2026, 2, 20 + n, 10))
         gare.check_in(db, people[0], "coworking", now - dt.timedelta(hours=1))
-        seed_agents(db, SITE, now, machine_user=people[1].id)  # the live site page
+        seed_agents(  # the live site page: one agent a version behind
+            db,
+            SITE,
+            now,
+            machine_user=people[1].id,
+            grants={
+                "front-door": GrantState.IN_STEP,
+                "fablab-door": GrantState.BEHIND,
+                "laser-cutter": GrantState.IN_STEP,
+            },
+        )
         seed_commands(db, SITE, now, "manager@example.org")  # the office's commands
         seed_batches(db, now, "reception@example.org")  # an import's preview and result
         return Seeded(member=people[0].id, site=SITE)

@@ -71,9 +71,15 @@ def seed_live(sessions: sessionmaker[Session], now: dt.datetime, site: str = "ga
 
 
 def seed_agents(
-    db: Session, site: str, now: dt.datetime, *, machine_user: uuid.UUID | None = None
+    db: Session,
+    site: str,
+    now: dt.datetime,
+    *,
+    machine_user: uuid.UUID | None = None,
+    grants: dict[str, GrantState] | None = None,
 ) -> None:
-    """The site's link (heard a minute ago) and its three agents (no person added)."""
+    """The site's link (heard a minute ago) and its three agents (no person added);
+    `grants`: their grants states (else unknown, as before the site says)."""
     db.add(SiteLink(site_id=site, name="La Gare", heard_at=now - dt.timedelta(minutes=1)))
     machine: dict[str, Any] = {
         StatusField.ONLINE: True,
@@ -96,7 +102,8 @@ def seed_agents(
     ]
     db.flush()
     for agent_id, name, kind, status in agents:
-        put_agent(db, site, agent_id, status, now, name=name, kind=kind)
+        state = (grants or {}).get(agent_id, GrantState.UNKNOWN)
+        put_agent(db, site, agent_id, status, now, name=name, kind=kind, grants=state)
     # put_agent marks each as just heard; the link keeps its own minute.
     db.execute(
         update(SiteLink)
