@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_tallies.py                # 3 M visits (generated once)
     .venv/bin/python bench/bench_tallies.py --scale 0.1    # a tenth, for a quick run
     .venv/bin/python bench/bench_tallies.py --fresh        # generate again
+    .venv/bin/python bench/bench_tallies.py --json PATH    # also the figures as JSON
 
 Central is its own PostgreSQL, kept between runs in --pg-dir (the generation takes
 minutes; --fresh redoes it): five years of check-ins, access events and machine
@@ -33,11 +34,10 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy import Connection, Engine, insert, text
 from sqlalchemy.orm import Session
 
+from bench.figures import Figure, Unit, add_json_option, print_table, write_json
 from bench.tallies_history import (
     ENTRY_REPORTS,
     FIRST,
@@ -306,6 +306,7 @@ def main() -> int:
         help="PostgreSQL data kept between runs",
     )
     parser.add_argument("--only", choices=("reports", "checkin", "purge"), action="append")
+    add_json_option(parser)
     args = parser.parse_args()
     only = set(args.only or ("reports", "checkin", "purge"))
     config = load_config(ROOT / "config.toml")
@@ -334,13 +335,13 @@ def main() -> int:
         if "purge" in only:
             print("purge...")
             rows += bench_purge(engine, pg.url, url, config, args.purge_days, args.forget_sample)
-    table = Table(title=f"station tallies, scale {args.scale} ({os.cpu_count()} cores)")
-    for column in ("measure", "n", "ms", "floor ms", "ratio"):
-        table.add_column(column, justify="left" if column == "measure" else "right")
-    for measure, n, value, floor in rows:
-        ratio = f"{value / floor:.2f}" if floor else ""
-        table.add_row(measure, str(n), f"{value * 1000:.2f}", f"{floor * 1000:.2f}", ratio)
-    Console().print(table)
+    figures = [  # the rows are in seconds, the figures in ms as printed; 0: no floor
+        Figure(measure, value * 1000, Unit.MILLISECONDS, n, floor * 1000 if floor else None)
+        for measure, n, value, floor in rows
+    ]
+    print_table(f"station tallies, scale {args.scale} ({os.cpu_count()} cores)", figures)
+    if args.json is not None:
+        write_json(args.json, "tallies", figures)
     return 0
 
 
