@@ -91,10 +91,22 @@ def _demo_database(config: StationConfig, url: str) -> None:
             ),
             "printer-3d": (False, {"mode": "free", "relay": False}),
         }
+        # What sync last sent each: the door holds it (in step), the laser is a version
+        # behind, the printer was never sent anything (state unknown).
+        digest = "ab" * 32
+        expected = {"front-door": (42, digest), "laser-cutter": (43, digest)}
         for agent_id, (online, status) in statuses.items():
             if agent_id in config.agents:
+                version, sent = expected.get(agent_id, (0, ""))
                 session.add(
-                    AgentStatus(agent_id=agent_id, online=online, grants_version=42, status=status)
+                    AgentStatus(
+                        agent_id=agent_id,
+                        online=online,
+                        grants_version=42,
+                        status={**status, "grants_digest": digest},
+                        expected_version=version,
+                        expected_digest=sent,
+                    )
                 )
         session.commit()
     engine.dispose()

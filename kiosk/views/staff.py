@@ -300,7 +300,12 @@ class StaffView(QWidget):
             MachineState.BLOCKED: self.tr("bloquée"),
             MachineState.TO_CHECK: self.tr("à vérifier"),
         }
-        parts = []
+        # First: the end of a long status is elided in the table's narrow column.
+        parts = [
+            self.tr("droits v%1 (%2)")
+            .replace("%1", str(agent.grants_version))
+            .replace("%2", self._grants_words(agent.grants))
+        ]
         for key, caption in labels.items():
             value = status.get(key)
             if value is None or value == "" or value == []:
@@ -314,11 +319,6 @@ class StaffView(QWidget):
             parts.append(self.tr("%1 : %2").replace("%1", caption).replace("%2", text))
         if status.get(StatusField.OUTBOX_ALARM):
             parts.append(self.tr("ALARME : file d'attente pleine"))
-        parts.append(
-            self.tr("droits v%1 (%2)")
-            .replace("%1", str(agent.grants_version))
-            .replace("%2", self._grants_words(agent.grants))
-        )
         last = [self._last_command(agent.commands[0])] if agent.commands else []
         return "\n".join([" · ".join(parts), *last])
 
