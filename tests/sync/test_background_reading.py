@@ -3,44 +3,23 @@ reading reaches the loop's queue, one at a time, and a failure says why."""
 
 from __future__ import annotations
 
-import datetime as dt
 import queue
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from station import registry
-from station.config import StationConfig, load_config
-from station.credential import Credential
+from station.config import StationConfig
 from station.db import make_engine
-from station.seed import seed_site
 from sync.background_reading import BackgroundReading, WholeRead
 from sync.compiler import GrantCompiler
 from sync.grant_cache import fingerprint
 from sync.grant_reading import WholeReading
+from tests.sync.grant_site import MEMBERS, NOW, config, site
 
-NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def config(config_factory: Callable[..., Path]) -> StationConfig:
-    return load_config(config_factory())
-
-
-@pytest.fixture
-def site(site_engine: Engine, config: StationConfig) -> Engine:
-    with Session(site_engine) as session, session.begin():
-        seed_site(session, config)
-        member = registry.add_member(
-            session, "Ada", today=NOW.date(), membership_until=dt.date(2030, 1, 1)
-        )
-        registry.enroll_badge(session, member, Credential.uid("04A1B2C3"), config.badge_key)
-    return site_engine
+__all__ = ["config", "site"]  # fixtures, used by name
 
 
 def test_the_reading_reaches_the_loop_queue(site: Engine, config: StationConfig) -> None:
@@ -53,7 +32,7 @@ def test_the_reading_reaches_the_loop_queue(site: Engine, config: StationConfig)
     assert isinstance(item, WholeRead) and item.reading is not None
     with site.connect() as connection:
         assert item.reading.marker[:-1] == fingerprint(connection)
-    assert item.reading.badges == 1
+    assert item.reading.badges == MEMBERS
     assert sorted(item.reading.agents) == sorted(config.agents)
     assert compiler.current == {}  # the thread took nothing in: the loop does
     assert compiler.adopt(site, item.reading)

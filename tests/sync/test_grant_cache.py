@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,38 +14,16 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from station import registry
-from station.config import StationConfig, load_config
+from station.config import StationConfig
 from station.credential import Credential
 from station.db import Badge, Member, MemberKind, Membership, Training
 from station.seed import seed_site
 from sync.compiler import GrantCompiler, Snapshot
+from tests.sync.grant_site import DAY, NOW, config, site
 
-NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
-DAY = NOW.date()
 Change = Callable[[Session, StationConfig], None]
 
-
-@pytest.fixture
-def config(config_factory: Callable[..., Path]) -> StationConfig:
-    return load_config(config_factory())
-
-
-@pytest.fixture
-def site(site_engine: Engine, config: StationConfig) -> Engine:
-    with Session(site_engine) as session, session.begin():
-        seed_site(session, config)
-        for n in range(8):
-            member = registry.add_member(
-                session,
-                f"P{n}",
-                kind=MemberKind.STAFF if n == 7 else MemberKind.MEMBER,
-                today=DAY,
-                membership_until=dt.date(2030, 1, 1),
-            )
-            registry.enroll_badge(session, member, Credential.uid(f"04C0{n:04X}"), config.badge_key)
-            if n % 2 == 0:
-                registry.grant_training(session, member, "laser", now=NOW)
-    return site_engine
+__all__ = ["config", "site"]  # fixtures, used by name
 
 
 def _member(session: Session, n: int) -> Member:

@@ -40,6 +40,19 @@ def _agent(engine: Engine, site: str, agent_id: str) -> SiteAgent | None:
         return db.get(SiteAgent, (site, agent_id))
 
 
+def _count_rounds(running: SyncService) -> list[None]:
+    """From now on, one item per round the service makes."""
+    rounds: list[None] = []
+    round_of_the_service = running.round
+
+    def counted(*, settle: bool = False) -> RoundReport:
+        rounds.append(None)
+        return round_of_the_service(settle=settle)
+
+    running.round = counted  # type: ignore[method-assign]
+    return rounds
+
+
 def test_a_status_reaches_central_as_it_changes(
     running: SyncService, config: StationConfig, central_engine: Engine
 ) -> None:
@@ -52,14 +65,7 @@ def test_a_status_reaches_central_as_it_changes(
         never = _agent(central_engine, site, "front-door")
         assert never is not None and not never.online and never.alarms == [Alarm.OFFLINE]
         time.sleep(1.0)  # the listener's wake-up on connecting makes a round: let it pass
-        rounds: list[object] = []
-        round_of_the_service = running.round
-
-        def counted(*, settle: bool = False) -> RoundReport:
-            rounds.append(None)
-            return round_of_the_service(settle=settle)
-
-        running.round = counted  # type: ignore[method-assign, assignment]
+        rounds = _count_rounds(running)
         forced = {
             StatusField.ONLINE: True,
             StatusField.KIND: "door",
@@ -128,14 +134,7 @@ def test_an_agent_left_behind_by_a_new_version_shows_at_central_without_a_round(
             ),
             timeout=10,
         )
-        rounds: list[object] = []
-        round_of_the_service = running.round
-
-        def counted(*, settle: bool = False) -> RoundReport:
-            rounds.append(None)
-            return round_of_the_service(settle=settle)
-
-        running.round = counted  # type: ignore[method-assign, assignment]
+        rounds = _count_rounds(running)
         with Session(running.site_engine) as session, session.begin():  # a kiosk sign-up
             member = registry.add_member(
                 session,
