@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
@@ -39,9 +39,20 @@ from sync.grant_reading import AgentReading, WholeReading, read_whole
 log = logging.getLogger(__name__)
 
 # How long the cache's entries may stand without the whole registry read again (at
-# 150,000 badges a reading blocks the loop for seconds, so it waits for a quiet moment:
-# it is done when changes settle, never for a delta).
+# 150,000 badges a reading takes seconds: it waits for changes to settle, never comes
+# in front of a delta, and `station sync` makes it in a thread of its own).
 RECONCILE_S = 900.0
+
+
+class _Due(NamedTuple):
+    """A version to build whole: its content as a reading brought up to now has it."""
+
+    agent_id: str
+    version: int
+    read: AgentReading
+    entries: Mapping[str, Mapping[str, Any]]
+    grants_digest: str
+    digest: int
 
 
 @dataclass(frozen=True)
@@ -339,7 +350,7 @@ class GrantCompiler:
         now = self.wall()
         cache = reading.cache
         salt = self._trust_digest(now)
-        due: list[tuple[str, int, AgentReading, Mapping[str, Mapping[str, Any]], str, int]] = []
+        due: list[_Due] = []
         with Session(site_engine) as session, session.begin():
             connection = session.connection()
             marker: tuple[Any, ...] = (*fingerprint(connection), self.keys.marker(now))
@@ -362,7 +373,7 @@ class GrantCompiler:
                 digest = version_digest(grants_digest, salt, read.resource)
                 version = self._next_version(connection, agent_id, digest)
                 if version is not None:
-                    due.append((agent_id, version, read, entries, grants_digest, digest))
+                    due.append(_Due(agent_id, version, read, entries, grants_digest, digest))
         cache.keep(moved, marker)
         self._cache, self._fingerprint = cache, marker
         self.full_readings += 1
@@ -371,7 +382,7 @@ class GrantCompiler:
 
     def _build(
         self,
-        due: list[tuple[str, int, AgentReading, Mapping[str, Mapping[str, Any]], str, int]],
+        due: list[_Due],
         badges: int,
         now: dt.datetime,
         on_snapshot: Callable[[Snapshot], None] | None,
