@@ -26,7 +26,9 @@ class Settling:
         self._last = 0.0
 
     def delta_sent(self, now: float) -> None:
-        if self._first is None:
+        # After a quiet spell the burst before is over, settled whichever way (a whole
+        # reading taken in builds the snapshots too): this delta starts a new one.
+        if self._first is None or now - self._last >= self.settle_s:
             self._first = now
         self._last = now
 

@@ -27,3 +27,13 @@ def test_a_burst_of_changes_waits_no_longer_than_the_maximum() -> None:
     settling.settled()
     settling.delta_sent(31.0)  # the next burst counts from its own first delta
     assert not settling.due(35.0)
+
+
+def test_a_delta_after_a_quiet_spell_waits_its_own_settle_time() -> None:
+    """The burst before was settled without `settled` (a whole reading taken in built
+    its snapshots): the next delta does not inherit its age."""
+    settling = Settling(5.0, 30.0)
+    settling.delta_sent(0.0)
+    settling.delta_sent(100.0)
+    assert not settling.due(101.0)
+    assert settling.due(105.0)
