@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
@@ -19,6 +20,7 @@ from station.db.refusals import CentralRefusal, RefusalReason
 from station.db.staff import Role
 from station.reports.side_by_side import Figure, SiteYear, trend
 from station.reports.table import Secrecy, Value
+from station.rollups import roll_up, stale_days
 from station.schedule import Schedule
 from tests.console.conftest import START, TIMEZONE, log_in
 
@@ -155,8 +157,15 @@ def figures_of(row: SiteYear) -> tuple[Value, ...]:
     )
 
 
-def test_every_site_year_side_by_side(sessions: sessionmaker[Session]) -> None:
+@pytest.mark.parametrize("rolled_up", [False, True], ids=["cells", "roll-ups"])
+def test_every_site_year_side_by_side(sessions: sessionmaker[Session], rolled_up: bool) -> None:
+    """The check-ins from the days' cells (stale since the check-ins) or, once rolled
+    up as the daily purge does, from the roll-ups: the same figures."""
     seed_years(sessions)
+    if rolled_up:
+        with sessions() as db, db.begin():
+            assert roll_up(db.connection()) > 0
+            assert not stale_days(db.connection(), None)
     with sessions() as db:
         year = dashboard(db, START, TIMEZONE).year
     assert year.today == D(2026, 3, 10)
