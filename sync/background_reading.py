@@ -22,6 +22,8 @@ from station.keystore import KeyStoreError
 from sync.compiler import GrantCompiler
 from sync.grant_reading import WholeReading
 
+__all__ = ["BackgroundReading", "WholeRead", "WholeReading"]  # the loop's side of it
+
 log = logging.getLogger(__name__)
 
 

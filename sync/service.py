@@ -33,7 +33,7 @@ from station.protocol import topics
 from station.protocol.beacon import make_beacon
 from sync import central as central_writes
 from sync.agent_messages import AgentMessages, Batch
-from sync.background_reading import BackgroundReading, WholeRead
+from sync.background_reading import BackgroundReading, WholeRead, WholeReading
 from sync.bus import Connected, Disconnected, Message, SyncBus
 from sync.commands import CommandRelay
 from sync.compiler import GrantCompiler, Snapshot
@@ -203,7 +203,7 @@ class SyncService:
         return report
 
     def publish_grants(
-        self, *, force: bool = False, settle: bool = False, reading: WholeRead | None = None
+        self, *, force: bool = False, settle: bool = False, reading: WholeReading | None = None
     ) -> list[str]:
         """Publish the snapshots that changed; returns the agents published to.
         `settle`: build now the whole snapshots of versions sent as deltas alone;
@@ -241,8 +241,8 @@ class SyncService:
             published.append(snapshot.agent_id)
 
         try:
-            if reading is not None and reading.reading is not None:
-                self.compiler.adopt(self.site_engine, reading.reading, on_snapshot=send)
+            if reading is not None:
+                self.compiler.adopt(self.site_engine, reading, on_snapshot=send)
             self.compiler.refresh(self.site_engine, force=force, on_snapshot=send)
             unsettled = set(self.compiler.unsettled)
             if unsettled and (
@@ -432,7 +432,7 @@ class SyncService:
                 self.publish_grants()
                 self.publish_beacons()
             elif isinstance(item, WholeRead):
-                self.publish_grants(reading=item)
+                self.publish_grants(reading=item.reading)
             elif isinstance(item, Disconnected):
                 self._state("broker", f"disconnected ({item.reason})", logging.WARNING)
             elif isinstance(item, Message) and not self.commands.take(item.topic, item.payload):
