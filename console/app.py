@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
@@ -58,6 +61,20 @@ def create_app(
         *commands.ROUTES,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, lifespan=_settled_heap)
     app.state.console = console
     return app
+
+
+@asynccontextmanager
+async def _settled_heap(app: Starlette) -> AsyncIterator[None]:
+    """What start-up made (modules, templates, the application) is set apart from the
+    collector's full passes: without this, every few pages a pass over all of it held a
+    request for 60 ms (a live site's p95 at 130 ms, its p50 25)."""
+    settle_heap()
+    yield
+
+
+def settle_heap() -> None:
+    gc.collect()
+    gc.freeze()

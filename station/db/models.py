@@ -215,7 +215,10 @@ class OpeningException(Replicated, Base):
 
 class Visit(History, Base):
     __tablename__ = "visits"
-    __table_args__ = (Index("ix_visits_open", "site_id", "checked_out_at"),)
+    __table_args__ = (
+        Index("ix_visits_open", "site_id", "checked_out_at"),
+        Index("ix_visits_checked_in", "checked_in_at", "site_id", "member_id"),  # covering
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_event_id)
     # Empty once the retention period is over: the visit then only counts in tallies.
@@ -223,7 +226,7 @@ class Visit(History, Base):
     kiosk_id: Mapped[str] = mapped_column(String(64))
     purpose: Mapped[str] = mapped_column(String(64))
     space: Mapped[str] = mapped_column(String(64))
-    checked_in_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    checked_in_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     checked_out_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     checkout_reason: Mapped[str | None] = mapped_column(String(20), default=None)
     # Tallies survive the purge: they are copied here before personal links go.

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, null, select, union_all
 
 from station.aggregates import day_bounds
 from station.db import EntryTally, FirstVisit, MachineSession, UsageTally, Visit
@@ -45,8 +45,7 @@ def entries_by_site(
         start, end = day_bounds(first, zone)[0], day_bounds(last, zone)[1]
         v = Visit
         in_range = (v.checked_in_at >= start, v.checked_in_at < end, v.member_id.is_not(None))
-        people = func.count(func.distinct(v.member_id))
-        measures[Measure.PEOPLE] = _grouped(connection, v.site_id, people, site, *in_range)
+        measures[Measure.PEOPLE] = _distinct(connection, v.site_id, v.member_id, site, *in_range)
         measures[Measure.FIRST_TIME] = _first_timers(connection, site, first, last)
     return _table(Report.ENTRIES, site, first, last, measures, known)
 
@@ -77,8 +76,7 @@ def usage_by_site(
         start, end = day_bounds(first, zone)[0], day_bounds(last, zone)[1]
         m = MachineSession
         in_range = (m.started_at >= start, m.started_at < end, m.member_id.is_not(None))
-        users = func.count(func.distinct(m.member_id))
-        measures[Measure.USERS] = _grouped(connection, m.site_id, users, site, *in_range)
+        measures[Measure.USERS] = _distinct(connection, m.site_id, m.member_id, site, *in_range)
     return _table(Report.USAGE, site, first, last, measures, known)
 
 
@@ -99,11 +97,31 @@ def _entries(
 def _grouped(
     connection: Connection, by: Any, figure: Any, site: str | None, *where: Any
 ) -> tuple[dict[str, Value], Value]:
-    """`figure` per site and over the sites asked for (a distinct count does not add)."""
+    """`figure` per site and over the sites asked for."""
     scope = (*where, by == site) if site is not None else where
     rows = connection.execute(select(by, figure).where(*scope).group_by(by))
     per_site: dict[str, Value] = {str(s): _number(n) for s, n in rows}
     return per_site, _number(connection.execute(select(figure).where(*scope)).scalar())
+
+
+def _distinct(
+    connection: Connection, by: Any, person: Any, site: str | None, *where: Any
+) -> tuple[dict[str, Value], Value]:
+    """Distinct people per site and over the sites asked for (a distinct count does not
+    add) in one reading of the rows: the (site, person) pairs once, both counts from
+    them. Two COUNT DISTINCT read a month's 73,000 visits twice (100 ms at central)."""
+    scope = (*where, by == site) if site is not None else where
+    pairs = select(by.label("site"), person.label("person")).where(*scope).distinct().cte()
+    per_site = select(pairs.c.site, func.count()).group_by(pairs.c.site)
+    overall = select(null().label("site"), func.count(func.distinct(pairs.c.person)))
+    found: dict[str, Value] = {}
+    total: Value = 0
+    for key, n in connection.execute(union_all(per_site, overall)):
+        if key is None:
+            total = _number(n)
+        else:
+            found[str(key)] = _number(n)
+    return found, total
 
 
 def _first_timers(
