@@ -65,8 +65,13 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Cc (controls), Cf bidirectional embeddings, overrides and isolates, and the line and
 # paragraph separators: nothing a name or an email needs, everything that can hide or
 # reorder text on a screen.
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_SEPARATORS = frozenset("\u2028\u2029")
+# One class searched at C speed: a character-by-character test was a quarter of an
+# import preview's 1,000 rows.
+_FORBIDDEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f"  # Cc, all of it
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\u2028\u2029]"
+)
 
 
 class FieldRefused(InvalidInput):
@@ -92,12 +97,12 @@ def clean_text(field: Field, value: str, *, required: bool = False) -> str:
     text = unicodedata.normalize("NFC", value).strip()
     if required and not text:
         raise FieldRefused(field, Rule.REQUIRED, "required")
-    bad = next((c for c in text if _forbidden(c)), None)
+    bad = _FORBIDDEN.search(text)
     if bad is not None:
         raise FieldRefused(
             field,
             Rule.CONTROL_CHARACTER,
-            f"holds the invisible character U+{ord(bad):04X}, which is not allowed",
+            f"holds the invisible character U+{ord(bad.group()):04X}, which is not allowed",
         )
     limit = MAX_LENGTH.get(field)
     if limit is not None and len(text) > limit:
@@ -156,7 +161,3 @@ def member_problems(first_name: str, last_name: str, email: str | None) -> list[
         except FieldRefused as refused:
             problems.append(Problem(refused.field, refused.rule, refused.detail))
     return problems
-
-
-def _forbidden(character: str) -> bool:
-    return unicodedata.category(character) == "Cc" or character in _BIDI or character in _SEPARATORS

@@ -68,6 +68,8 @@ class Read(Generic[T]):
 
 
 _DAY_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y")
+# The sheets' usual form read without strptime (a fifth of a 1,000 rows' preview).
+_USUAL_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _YES = frozenset({"oui", "o", "yes", "y", "x", "1", "true", "vrai", "ok", "✓", "✔"})
 _NO = frozenset({"non", "n", "no", "0", "false", "faux", "-"})
 _OTHER = frozenset({"autre", "autres", "horsterritoire", "exterieur", "other", "elsewhere"})
@@ -78,6 +80,13 @@ def read_day(text: str) -> Read[dt.date | None]:
     text = text.split(" ")[0].strip()  # "25/06/2025 00:00" from a date-time cell
     if not text:
         return Read(None)
+    usual = _USUAL_DAY.fullmatch(text)
+    if usual is not None:
+        day, month, year = (int(part) for part in usual.groups())
+        try:
+            return Read(dt.date(year, month, day))
+        except ValueError:
+            pass  # 31/02/2025: refused below with the same words as any other
     for pattern in _DAY_FORMATS:
         try:
             return Read(dt.datetime.strptime(text, pattern).date())
