@@ -66,6 +66,8 @@ class Plan:
     dimension: str | None  # the roll-ups' dimension, None: the cells alone
     grains: tuple[Grain, ...]  # the roll-ups' grains it may read, the coarsest first
     stale: frozenset[tuple[str, dt.date]]  # (site, day)s read from the cells
+    # Central holds one site's figures: every site's groups are that site's rows.
+    one_site: bool = False
 
     @property
     def dated(self) -> bool:
@@ -114,7 +116,19 @@ def plan(
             grains = placed
             break
     dimension = named[0] if named else TOTAL
-    return Plan(site, first, last, tuple(dims), dimension, (*grains, Grain.DAY), stale)
+    grained = (*grains, Grain.DAY)
+    one_site = site is not None or _one_site(connection)
+    return Plan(site, first, last, tuple(dims), dimension, grained, stale, one_site)
+
+
+def _one_site(connection: Any) -> bool:
+    """Whether the cells are of one site at most: two probes of the site's index."""
+    column = EntryTally.site_id
+    lowest = connection.execute(select(func.min(column))).scalar()
+    return (
+        lowest is None
+        or connection.execute(select(column).where(column > lowest).limit(1)).first() is None
+    )
 
 
 def tile(
@@ -167,7 +181,7 @@ def own_rows(chosen: Plan) -> tuple[Any, Any | None] | None:
     too where days are stale or rows of several sites make a group."""
     if chosen.dimension is None or chosen.stale:
         return None
-    if chosen.site is None and Dimension.SITE not in chosen.dims:
+    if not chosen.one_site and Dimension.SITE not in chosen.dims:
         return None
     runs = tile(chosen.first, chosen.last, chosen.grains, _NONE)
     own = [run for run in runs if _OWN[run[0]] <= set(chosen.dims)]
