@@ -50,7 +50,10 @@ def write_chart(table: ReportTable, labels: Labels, path: Path, fmt: str) -> Cha
     written = notes(table, labels)
     # Room for the notes under the chart (the rect is left, bottom, width, height).
     room = (0.1 + 0.13 * len(written)) / size[1]
-    figure = Figure(figsize=size, layout=ConstrainedLayoutEngine(rect=(0, room, 1, 1 - room)))
+    # The heat-map's colour bar takes its room from the layout engine; the others are
+    # placed from their labels' sizes (`margins`), drawn once instead of twice.
+    engine = ConstrainedLayoutEngine(rect=(0, room, 1, 1 - room))
+    figure = Figure(figsize=size, layout=engine if kind is ChartKind.HEATMAP else None)
     axes = figure.add_subplot()
     measure = table.measures[0]
     if kind is ChartKind.HEATMAP:
@@ -59,11 +62,71 @@ def write_chart(table: ReportTable, labels: Labels, path: Path, fmt: str) -> Cha
         _lines(axes, table, measure, labels)
     else:
         _bars(axes, table, measure, labels)
-    axes.set_title(labels.title(table, measure), fontsize=11, loc="left")
+    axes.set_title(labels.title(table, measure), fontproperties=_title_font(), loc="left")
+    if kind is not ChartKind.HEATMAP:
+        figure.subplots_adjust(**margins(axes, size, room))
     figure.text(0.01, 0.01, "\n".join(written), fontsize=7, color="#555555", va="bottom")
     metadata = {"Date": None} if fmt == "svg" else {}  # same SVG for the same figures
     figure.savefig(path, format=fmt, dpi=120, metadata=metadata)
     return kind
+
+
+_PAD = 8.0  # points around and between the parts
+
+
+def margins(axes: Any, size: tuple[float, float], room: float) -> dict[str, float]:
+    """The axes' place in the figure (fractions) leaving room for its tick labels, axis
+    labels and title, from their measured sizes: what constrained layout finds, without
+    its drawing of the whole figure before the real one (half of a chart's time)."""
+    width, height = size[0] * 72, size[1] * 72  # in points
+    x_ticks = [_extent(label) for label in axes.get_xticklabels() if label.get_text()]
+    y_ticks = [_extent(label) for label in axes.get_yticklabels() if label.get_text()]
+    widest_y = max((w for w, _ in y_ticks), default=0.0)
+    tallest_x = max((h for _, h in x_ticks), default=0.0)
+    # A label centred under the last tick reaches past the axes by half its width.
+    overhang = max((w for w, _ in x_ticks[-1:]), default=0.0) / 2
+    ylabel = _extent(axes.yaxis.label)[0] if axes.yaxis.label.get_text() else 0.0
+    xlabel = _extent(axes.xaxis.label)[1] if axes.xaxis.label.get_text() else 0.0
+    title = _measure(axes.get_title(loc="left"), _title_font())[1]
+    left = _PAD + ylabel + _PAD / 2 + widest_y + 7
+    bottom = _PAD + xlabel + _PAD / 2 + tallest_x + 7
+    top = _PAD + title + 6
+    right = _PAD + overhang
+    return {
+        "left": min(0.6, left / width),
+        "right": max(0.65, 1 - right / width),
+        "bottom": min(0.6, room + bottom / height),
+        "top": max(0.65, 1 - top / height),
+    }
+
+
+def _extent(text: Any) -> tuple[float, float]:
+    """The width and height, in points, that a text takes once turned by its rotation."""
+    width, height = _measure(text.get_text(), text.get_fontproperties())
+    angle = math.radians(text.get_rotation())
+    return (
+        abs(width * math.cos(angle)) + abs(height * math.sin(angle)),
+        abs(width * math.sin(angle)) + abs(height * math.cos(angle)),
+    )
+
+
+def _title_font() -> Any:
+    from matplotlib.font_manager import FontProperties
+
+    return FontProperties(size=11)
+
+
+_MEASURING_DPI = 720  # fine enough that no hinting rounds the widths
+_SLACK = 1.04  # what a screen's or a printer's rendering may add
+
+
+def _measure(text: str, font: Any) -> tuple[float, float]:
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    renderer = RendererAgg(1, 1, _MEASURING_DPI)
+    width, height, _ = renderer.get_text_width_height_descent(text, font, ismath=False)
+    scale = 72 / _MEASURING_DPI * _SLACK
+    return float(width) * scale, float(height) * scale
 
 
 def _size(table: ReportTable, kind: ChartKind) -> tuple[float, float]:
