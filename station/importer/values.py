@@ -82,9 +82,9 @@ def read_day(text: str) -> Read[dt.date | None]:
         return Read(None)
     usual = _USUAL_DAY.fullmatch(text)
     if usual is not None:
-        day, month, year = (int(part) for part in usual.groups())
+        day_number, month, year = (int(part) for part in usual.groups())
         try:
-            return Read(dt.date(year, month, day))
+            return Read(dt.date(year, month, day_number))
         except ValueError:
             pass  # 31/02/2025: refused below with the same words as any other
     for pattern in _DAY_FORMATS:
