@@ -142,16 +142,14 @@ def _refused(here: Page, asked: Answer, refused: Refused) -> Response:
 def _chart(here: Page) -> Response:
     """/reports/chart.svg?<the page's query>: the table's first measure, drawn by
     station.reports.charts (the page shows it as an image above the table)."""
-    from station.reports.charts import write_chart
+    from station.reports.charts import chart_svg
 
     table = _answer(here).table
     if isinstance(table, Refused) or not table.rows or not table.dimensions:
         return Response(b"", status_code=422)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "chart.svg"
-        # The page says under the table how the figures were counted: not the chart too.
-        write_chart(replace(charted(table), method=""), _labels(here), path, "svg")
-        return Response(path.read_bytes(), media_type="image/svg+xml")
+    # The page says under the table how the figures were counted: not the chart too.
+    drawn = chart_svg(replace(charted(table), method=""), _labels(here))
+    return Response(drawn, media_type="image/svg+xml")
 
 
 def charted(table: ReportTable) -> ReportTable:

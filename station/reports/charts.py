@@ -10,7 +10,11 @@ table's first measure.
 from __future__ import annotations
 
 import enum
+import hashlib
+import io
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -42,42 +46,100 @@ def chart_kind(table: ReportTable) -> ChartKind:
 
 def write_chart(table: ReportTable, labels: Labels, path: Path, fmt: str) -> ChartKind:
     """Draw the table's first measure into `path` (`fmt`: png or svg)."""
+    if fmt == "svg":
+        path.write_text(chart_svg(table, labels), encoding="utf-8")
+    else:
+        with _DRAWING:
+            _figure(table, labels).savefig(path, format=fmt, dpi=120)
+    return chart_kind(table)
+
+
+def chart_svg(table: ReportTable, labels: Labels) -> str:
+    """The chart as an SVG document, its words as text (the browser's sans-serif draws
+    them, a screen reader reads them, a PDF printed from it can be searched), the same
+    bytes for the same figures. Remembered by what it shows: a page shown again, or the
+    same year's summary, is not drawn again (a first drawing takes 50-300 ms)."""
+    import matplotlib
+
+    digest = hashlib.sha256(repr((table, labels)).encode("utf-8")).digest()
+    known = _DRAWN.get(digest)
+    if known is not None:
+        return known
+    written = io.StringIO()
+    with _DRAWING, matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "station"}):
+        # No date: the same SVG for the same figures; ids from a fixed salt, not random.
+        _figure(table, labels).savefig(written, format="svg", metadata={"Date": None})
+    return _DRAWN.keep(digest, written.getvalue())
+
+
+class _Drawn:
+    """The charts drawn last, by the digest of their figures and labels: a cache, not
+    state (two consoles on one central draw the same bytes from the same figures)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._charts: OrderedDict[bytes, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: bytes) -> str | None:
+        with self._lock:
+            if digest in self._charts:
+                self._charts.move_to_end(digest)
+            return self._charts.get(digest)
+
+    def keep(self, digest: bytes, svg: str) -> str:
+        with self._lock:
+            self._charts[digest] = svg
+            while len(self._charts) > self.size:
+                self._charts.popitem(last=False)
+        return svg
+
+
+_DRAWN = _Drawn(64)  # some 3 MB at most: a chart is 10-60 kB
+
+# matplotlib's settings are global and its font cache is shared: one drawing at a time
+# (the console draws in worker threads; a drawing holds the interpreter anyway).
+_DRAWING = threading.Lock()
+
+
+def _figure(table: ReportTable, labels: Labels) -> Any:
     from matplotlib.figure import Figure
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     kind = chart_kind(table)
     size = _size(table, kind)
     written = notes(table, labels)
-    # Room for the notes under the chart (the rect is left, bottom, width, height).
+    # Room for the notes under the chart, in the figure's height.
     room = (0.1 + 0.13 * len(written)) / size[1]
-    # The heat-map's colour bar takes its room from the layout engine; the others are
-    # placed from their labels' sizes (`margins`), drawn once instead of twice.
-    engine = ConstrainedLayoutEngine(rect=(0, room, 1, 1 - room))
-    figure = Figure(figsize=size, layout=engine if kind is ChartKind.HEATMAP else None)
+    figure = Figure(figsize=size)
     axes = figure.add_subplot()
     measure = table.measures[0]
+    image = None
     if kind is ChartKind.HEATMAP:
-        _heatmap(figure, axes, table, measure, labels)
+        image = _heatmap(axes, table, measure, labels)
     elif kind is ChartKind.LINES:
         _lines(axes, table, measure, labels)
     else:
         _bars(axes, table, measure, labels)
     axes.set_title(labels.title(table, measure), fontproperties=_title_font(), loc="left")
-    if kind is not ChartKind.HEATMAP:
-        figure.subplots_adjust(**margins(axes, size, room))
+    beside = 0.0 if image is None else _colour_bar_room(image, labels.column(measure))
+    place = margins(axes, size, room, beside)
+    figure.subplots_adjust(**place)
+    if image is not None:
+        _colour_bar(figure, image, place, size, labels.column(measure))
     figure.text(0.01, 0.01, "\n".join(written), fontsize=7, color="#555555", va="bottom")
-    metadata = {"Date": None} if fmt == "svg" else {}  # same SVG for the same figures
-    figure.savefig(path, format=fmt, dpi=120, metadata=metadata)
-    return kind
+    return figure
 
 
 _PAD = 8.0  # points around and between the parts
 
 
-def margins(axes: Any, size: tuple[float, float], room: float) -> dict[str, float]:
+def margins(
+    axes: Any, size: tuple[float, float], room: float, beside: float = 0.0
+) -> dict[str, float]:
     """The axes' place in the figure (fractions) leaving room for its tick labels, axis
-    labels and title, from their measured sizes: what constrained layout finds, without
-    its drawing of the whole figure before the real one (half of a chart's time)."""
+    labels and title, from their measured sizes, `room` (a fraction) under it and
+    `beside` (points) on its right: what constrained layout finds, without its drawing
+    of the whole figure before the real one (half of a chart's time)."""
     width, height = size[0] * 72, size[1] * 72  # in points
     x_ticks = [_extent(label) for label in axes.get_xticklabels() if label.get_text()]
     y_ticks = [_extent(label) for label in axes.get_yticklabels() if label.get_text()]
@@ -91,7 +153,7 @@ def margins(axes: Any, size: tuple[float, float], room: float) -> dict[str, floa
     left = _PAD + ylabel + _PAD / 2 + widest_y + 7
     bottom = _PAD + xlabel + _PAD / 2 + tallest_x + 7
     top = _PAD + title + 6
-    right = _PAD + overhang
+    right = _PAD + max(overhang, beside)
     return {
         "left": min(0.6, left / width),
         "right": max(0.65, 1 - right / width),
@@ -114,6 +176,33 @@ def _title_font() -> Any:
     from matplotlib.font_manager import FontProperties
 
     return FontProperties(size=11)
+
+
+_BAR_WIDTH = 14.0  # the heat-map's colour bar, and its gap from the axes, in points
+_BAR_GAP = 12.0
+_TICK = 3.5 + 3.5  # a tick's length and its label's pad, in points
+
+
+def _colour_bar_room(image: Any, label: str) -> float:
+    """What the colour bar takes right of the axes, in points: its gap, itself, its
+    tick labels (none wider than the largest value with a decimal) and its label."""
+    from matplotlib.font_manager import FontProperties
+
+    largest = float(image.norm.vmax) if image.norm.vmax is not None else 0.0
+    font = FontProperties(size=10)
+    widest = _measure(f"{largest:.1f}", font)[0]
+    turned = _measure(label, font)[1]  # written upwards: its height is its width
+    return _BAR_GAP + _BAR_WIDTH + _TICK + widest + _PAD / 2 + turned
+
+
+def _colour_bar(
+    figure: Any, image: Any, place: dict[str, float], size: tuple[float, float], label: str
+) -> None:
+    width = size[0] * 72
+    left = place["right"] + _BAR_GAP / width
+    height = place["top"] - place["bottom"]
+    bar = figure.add_axes((left, place["bottom"], _BAR_WIDTH / width, height))
+    figure.colorbar(image, cax=bar, label=label)
 
 
 _MEASURING_DPI = 720  # fine enough that no hinting rounds the widths
@@ -260,7 +349,8 @@ def _lines(axes: Any, table: ReportTable, measure: str, labels: Labels) -> None:
         axes.legend(title=labels.column(table.dimensions[1 - period_at]), fontsize=8)
 
 
-def _heatmap(figure: Any, axes: Any, table: ReportTable, measure: str, labels: Labels) -> None:
+def _heatmap(axes: Any, table: ReportTable, measure: str, labels: Labels) -> Any:
+    """The grid of weekdays by hours; returns the image, for its colour bar."""
     import numpy as np
 
     day_at = table.dimensions.index(Dimension.WEEKDAY)
@@ -282,7 +372,7 @@ def _heatmap(figure: Any, axes: Any, table: ReportTable, measure: str, labels: L
     axes.set_xticks(range(len(hours)), [labels.value(Dimension.HOUR, f"{h:02d}") for h in hours])
     axes.set_xlabel(labels.column(Dimension.HOUR))
     axes.set_ylabel(labels.column(Dimension.WEEKDAY))
-    figure.colorbar(image, ax=axes, label=labels.column(measure))
+    return image
 
 
 def _distinct(table: ReportTable, at: int) -> list[str]:

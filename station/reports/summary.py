@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -286,14 +285,10 @@ def _size(value: object) -> float:
 
 
 def _chart_svg(table: ReportTable, labels: Labels) -> str:
-    from station.reports.charts import write_chart
+    from station.reports.charts import chart_svg
 
     # The page says once how the figures were counted and what is hidden: not each chart.
-    quiet = replace(table, method="")
-    with tempfile.TemporaryDirectory(prefix="station-summary-") as directory:
-        path = Path(directory) / "chart.svg"
-        write_chart(quiet, labels, path, "svg")
-        return path.read_text(encoding="utf-8")
+    return chart_svg(replace(table, method=""), labels)
 
 
 _PROLOG = re.compile(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<metadata>.*?</metadata>", re.DOTALL)
@@ -304,8 +299,8 @@ _IDS = re.compile(r'\bid="([^"]+)"')
 def inline_svg(svg: str, prefix: str, title: str) -> str:
     """A matplotlib SVG as an element of the HTML page: no XML prolog, no namespaces
     (HTML puts <svg> in its own), no metadata (they name web addresses), its ids made
-    unique in the page (several charts define the same glyphs and clip paths), and its
-    title as words (the drawn one is paths) for screen readers."""
+    unique in the page (several charts define the same clip paths), and its title
+    given to the <svg> as its accessible name."""
     from markupsafe import escape
 
     svg = _PROLOG.sub("", svg)

@@ -61,16 +61,24 @@ def test_it_renders_its_charts_without_errors(page: Path, browser: Any) -> None:
     assert browser.title == "Bilan d'activité 2026 — La Station"
     heading = browser.execute_script("return document.querySelector('h1').textContent")
     assert heading == "Bilan d'activité 2026"
-    # Five charts, parsed as SVG (not text), drawn at a readable size.
+    # Five charts, parsed as SVG (not text), drawn at a readable size, their words as
+    # text in the browser's font, each inside the chart's box.
     sizes = browser.execute_script(
         "return [...document.querySelectorAll('figure.chart svg')].map(s => {"
         " const r = s.getBoundingClientRect();"
-        " return [s.namespaceURI, r.width, r.height, s.querySelectorAll('path').length]; })"
+        " const out = [...s.querySelectorAll('text')].filter(t => {"
+        "  const b = t.getBoundingClientRect();"
+        "  return b.left < r.left - 1 || b.right > r.right + 1"
+        "   || b.top < r.top - 1 || b.bottom > r.bottom + 1; }).length;"
+        " return [s.namespaceURI, r.width, r.height, s.querySelectorAll('path').length,"
+        "  s.querySelectorAll('text').length, out,"
+        "  s.querySelector('text') && s.querySelector('text').getComputedTextLength()]; })"
     )
     assert len(sizes) == 5
-    for namespace, width, height, paths in sizes:
+    for namespace, width, height, paths, texts, out, drawn_text in sizes:
         assert namespace == "http://www.w3.org/2000/svg"
-        assert width > 250 and height > 150 and paths > 20
+        assert width > 250 and height > 150 and paths > 5
+        assert texts > 5 and drawn_text > 0 and out == 0, (texts, drawn_text, out)
     figures = browser.execute_script(
         "return [...document.querySelectorAll('.figure dd')].map(d => d.textContent)"
     )
