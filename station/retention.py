@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, delete, func, insert, select, union, union_all
+from sqlalchemy import CursorResult, Select, delete, func, insert, select, union, union_all
 from sqlalchemy.orm import Session
 
 from station.aggregates import (
@@ -142,6 +142,12 @@ def purge(
             savepoint.rollback()
 
 
+def last_check_in(member_id: uuid.UUID) -> Select[dt.datetime]:
+    """A person's last check-in still held: one probe of the visits' index on
+    (person, check-in), asked of each visitor the purge may forget."""
+    return select(func.max(Visit.checked_in_at)).where(Visit.member_id == member_id)
+
+
 def _forget_stale_visitors(session: Session, scope: Scope) -> int:
     """Visitors with no visit since `stale`, decided before any visit is deleted."""
     forgotten = 0
@@ -151,9 +157,7 @@ def _forget_stale_visitors(session: Session, scope: Scope) -> int:
         )
     ).all()
     for visitor in candidates:
-        last_visit = session.scalar(
-            select(func.max(Visit.checked_in_at)).where(Visit.member_id == visitor.id)
-        )
+        last_visit = session.scalar(last_check_in(visitor.id))
         kept = session.get(VisitorLastSeen, visitor.id)
         times = [last_visit, kept.seen_at if kept is not None else None]
         seen = max((moment for moment in times if moment is not None), default=None)

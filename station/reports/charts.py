@@ -58,7 +58,7 @@ def chart_svg(table: ReportTable, labels: Labels) -> str:
     """The chart as an SVG document, its words as text (the browser's sans-serif draws
     them, a screen reader reads them, a PDF printed from it can be searched), the same
     bytes for the same figures. Remembered by what it shows: a page shown again, or the
-    same year's summary, is not drawn again (a first drawing takes 50-300 ms)."""
+    same year's summary, is not drawn again (a first drawing takes 50-125 ms)."""
     import matplotlib
 
     digest = hashlib.sha256(repr((table, labels)).encode("utf-8")).digest()
