@@ -156,18 +156,30 @@ def _trainings(
     t = MemberTraining
     start, _ = day_bounds(first, zone)
     _, end = day_bounds(last, zone)
-    query = select(t.granted_at, t.training_code, t.origin_site).where(
-        t.granted_at >= start, t.granted_at < end
+    # A local day is known only once each row's moment is in the zone (in Python): when
+    # every day of the range falls in one period of each asked (the yearly summary's
+    # year), the database counts by training and site instead (a year's rows, 20 ms).
+    moment = t.granted_at if not _one_period(dims, first, last) else None
+    columns = [*([moment] if moment is not None else []), t.training_code, t.origin_site]
+    query = (
+        select(*columns, func.count())
+        .where(t.granted_at >= start, t.granted_at < end)
+        .group_by(*columns)
     )
     if site is not None:
         query = query.where(t.origin_site == site)
     total = 0
-    for granted_at, code, at in connection.execute(query):
-        day = granted_at.astimezone(zone).date()
+    for *when, code, at, n in connection.execute(query):
+        day = when[0].astimezone(zone).date() if when else first
         key = _key(dims, day, {Dimension.TRAINING: code, Dimension.SITE: at or UNKNOWN})
-        _add(counts, key, Measure.TRAININGS, 1)
-        total += 1
+        _add(counts, key, Measure.TRAININGS, int(n))
+        total += int(n)
     return {Measure.TRAININGS: total}
+
+
+def _one_period(dims: Sequence[str], first: dt.date, last: dt.date) -> bool:
+    """Whether every day from `first` to `last` has the same key in each period asked."""
+    return all(DAY_DERIVED[d](first) == DAY_DERIVED[d](last) for d in dims if d in PERIODS)
 
 
 def _skills(

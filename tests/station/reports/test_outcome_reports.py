@@ -141,6 +141,29 @@ def test_skills_by_month_count_the_four_measures_in_local_days(connection: Conne
     assert table.method == Method.SKILLS_RAW
 
 
+def test_a_range_within_one_period_counts_in_the_database_the_same_local_days(
+    connection: Connection,
+) -> None:
+    """Counted by the database when the whole range is one period of each asked: the
+    training granted at 00:30 local on 1 November (23:30 UTC on the 31st) is November's."""
+
+    def trainings(first: dt.date, last: dt.date, *dims: str) -> dict[Any, object]:
+        table = skills_table(connection, SITE, first, last, list(dims), ZONE, digital_help=HELP)
+        return {key: values["trainings"] for key, values in table.rows}
+
+    november = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    assert trainings(*november, "month") == {("2026-11",): 2}
+    assert trainings(*november, "month", "training") == {
+        ("2026-11", "laser"): 1,
+        ("2026-11", "printer-3d"): 1,
+    }
+    assert trainings(dt.date(2026, 10, 31), dt.date(2026, 10, 31), "day") == {}
+    assert trainings(OCT, NOV, "year", "training") == {
+        ("2026", "laser"): 2,
+        ("2026", "printer-3d"): 1,
+    }
+
+
 def test_skills_by_training_skill_or_purpose_hold_the_counts_they_split(
     connection: Connection,
 ) -> None:
