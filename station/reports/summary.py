@@ -13,6 +13,7 @@ asked not to: each table is published as `station report --publish` publishes it
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
@@ -158,12 +159,9 @@ def _finish(table: ReportTable, measures: tuple[str, ...], published: bool) -> R
 
 def render_summary(tables: SummaryTables, labels: Labels) -> str:
     """The page, as HTML text."""
-    from jinja2 import Environment, StrictUndefined, select_autoescape
     from markupsafe import Markup
 
-    source = (resources.files("station.reports") / "templates" / TEMPLATE).read_text("utf-8")
-    environment = Environment(autoescape=select_autoescape(default=True), undefined=StrictUndefined)
-    template = environment.from_string(source)
+    template = _template()
     charts = _charts(tables, labels)
     # The communes table: how many came from each, and how many people (as counted).
     shown = [m for m in (Measure.ENTRIES, Measure.PEOPLE) if m in tables.by_commune.measures]
@@ -185,6 +183,16 @@ def render_summary(tables: SummaryTables, labels: Labels) -> str:
         commune_columns=[labels.column(m) for m in communes.measures],
         notes=_notes(tables, labels),
     )
+
+
+@functools.cache
+def _template() -> Any:
+    """The page's template, compiled once (compiling takes longer than rendering)."""
+    from jinja2 import Environment, StrictUndefined, select_autoescape
+
+    source = (resources.files("station.reports") / "templates" / TEMPLATE).read_text("utf-8")
+    environment = Environment(autoescape=select_autoescape(default=True), undefined=StrictUndefined)
+    return environment.from_string(source)
 
 
 def write_summary(tables: SummaryTables, labels: Labels, path: Path) -> None:
@@ -293,7 +301,8 @@ def _chart_svg(table: ReportTable, labels: Labels) -> str:
 
 _PROLOG = re.compile(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<metadata>.*?</metadata>", re.DOTALL)
 _NAMESPACES = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
-_IDS = re.compile(r'\bid="([^"]+)"')
+# An id, and each reference to one (the SVG's own: every id and reference gets the prefix).
+_IDS = re.compile(r'(\bid="|url\(#|href="#)')
 
 
 def inline_svg(svg: str, prefix: str, title: str) -> str:
@@ -305,11 +314,7 @@ def inline_svg(svg: str, prefix: str, title: str) -> str:
 
     svg = _PROLOG.sub("", svg)
     svg = _NAMESPACES.sub("", svg)
-    for name in set(_IDS.findall(svg)):
-        new = f"{prefix}-{name}"
-        svg = svg.replace(f'id="{name}"', f'id="{new}"')
-        svg = svg.replace(f"url(#{name})", f"url(#{new})")
-        svg = svg.replace(f'href="#{name}"', f'href="#{new}"')
+    svg = _IDS.sub(lambda found: f"{found.group(1)}{prefix}-", svg)
     svg = svg.strip()
     opened = svg.index(">") + 1
     named = f'<title id="{prefix}-title">{escape(title)}</title>'

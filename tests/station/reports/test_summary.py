@@ -142,6 +142,9 @@ def test_the_page_is_self_contained(demo: Path, tmp_path: Path) -> None:
     assert any("Heures machine par machine" in title for title in charts)
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
+    # Every reference inside a chart reaches an id of the page (its own, prefixed).
+    referenced = re.findall(r'url\(#([^)]+)\)|href="#([^"]+)"', page)
+    assert referenced and {a or b for a, b in referenced} <= set(ids)
     # Printable on A4.
     assert "@page { size: A4;" in page
 
