@@ -66,6 +66,12 @@ def create_app(
     return app
 
 
+# A page's table makes tens of thousands of objects that live as long as the request:
+# with Python's default (700 allocations) the collector ran dozens of young passes per
+# page, each promoting them towards the old generation that a full pass then walks.
+_THRESHOLDS = (50_000, 20, 10)
+
+
 @asynccontextmanager
 async def _settled_heap(app: Starlette) -> AsyncIterator[None]:
     """What start-up made (modules, templates, the application) is set apart from the
@@ -78,3 +84,4 @@ async def _settled_heap(app: Starlette) -> AsyncIterator[None]:
 def settle_heap() -> None:
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*_THRESHOLDS)
