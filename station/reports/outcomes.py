@@ -158,9 +158,9 @@ def _trainings(
     _, end = day_bounds(last, zone)
     # A local day is known only once each row's moment is in the zone (in Python): when
     # every day of the range falls in one period of each asked (the yearly summary's
-    # year), the database counts by training and site instead (a year's rows, 20 ms).
-    moment = t.granted_at if not _one_period(dims, first, last) else None
-    columns = [*([moment] if moment is not None else []), t.training_code, t.origin_site]
+    # year), the database counts by training and site instead of a year's rows read.
+    by_moment = not _one_period(dims, first, last)
+    columns = [*([t.granted_at] if by_moment else []), t.training_code, t.origin_site]
     query = (
         select(*columns, func.count())
         .where(t.granted_at >= start, t.granted_at < end)
