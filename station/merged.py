@@ -28,7 +28,8 @@ from station.db import (
     Visit,
     VisitorLastSeen,
 )
-from station.db.models import PeriodMember, StaffPinFailure
+from station.db.models import StaffPinFailure
+from station.db.tallies import PeriodMember
 
 # History that names a person by `member_id`, moved as it is.
 HISTORY = (Visit, MachineSession, AccessEvent, SkillRecord, Company)

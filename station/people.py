@@ -44,7 +44,7 @@ from sqlalchemy import Connection, Table, delete, insert, select, update
 from station.aggregates import SANE_FIRST, day_bounds, local_day, people_since
 from station.communes import commune_key
 from station.db import FirstVisit, MachineSession, PeriodPeople, SyncCursor, Visit
-from station.db.models import PeriodMember
+from station.db.tallies import PeriodMember
 from station.figures import UNKNOWN, Dimension, Report
 from station.first_visits import first_visits_of
 from station.period_members import (

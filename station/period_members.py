@@ -15,7 +15,7 @@ from typing import cast
 
 from sqlalchemy import Connection, Table, delete, insert, select
 
-from station.db.models import PeriodMember
+from station.db.tallies import PeriodMember
 from station.periods import day_of, period_bounds
 
 _MEMBERS = cast(Table, PeriodMember.__table__)

@@ -27,8 +27,9 @@ from station.db import (
     utcnow,
 )
 from station.db.live import is_live
-from station.db.models import FirstVisit, PeriodMember, StaffPinFailure
+from station.db.models import StaffPinFailure
 from station.db.refusals import CentralRefusal
+from station.db.tallies import FirstVisit, PeriodMember
 from station.people import forget_person
 
 ERASED = "(effacé)"

@@ -20,6 +20,7 @@ from station.db.models import Base
 from station.db.refusals import CentralRefusal  # noqa: F401  (its table in Base.metadata)
 from station.db.site_live import SiteLink  # noqa: F401  (its tables in Base.metadata)
 from station.db.staff import StaffAccount  # noqa: F401  (its tables in Base.metadata)
+from station.db.tallies import EntryTally  # noqa: F401  (its tables in Base.metadata)
 
 target_metadata = Base.metadata
 log = logging.getLogger("station.migrations")

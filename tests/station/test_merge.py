@@ -24,8 +24,9 @@ from station.db import (
     VisitorLastSeen,
     make_engine,
 )
-from station.db.models import PeriodMember, StaffPinFailure
+from station.db.models import StaffPinFailure
 from station.db.refusals import CentralRefusal, RefusalReason
+from station.db.tallies import PeriodMember
 from station.errors import InvalidInput, NotFound
 from station.privacy import ERASED, forget
 from sync import central

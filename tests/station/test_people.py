@@ -21,7 +21,7 @@ from station import registry
 from station.aggregates import people_since, rebuild
 from station.checkin import Desk
 from station.db import FirstVisit, MachineSession, Member, PeriodPeople, Visit, make_engine
-from station.db.models import PeriodMember
+from station.db.tallies import PeriodMember
 from station.first_visits import backfill
 from station.ids import new_event_id
 from station.people import FROZEN_DIMENSIONS, cell_value, freeze, freeze_before_purge

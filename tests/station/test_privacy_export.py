@@ -26,8 +26,9 @@ from station.db import (
     Visit,
     make_engine,
 )
-from station.db.models import FirstVisit, PeriodMember, StaffPinFailure, VisitorLastSeen
+from station.db.models import StaffPinFailure, VisitorLastSeen
 from station.db.refusals import CentralRefusal, RefusalReason
+from station.db.tallies import FirstVisit, PeriodMember
 from station.ids import new_event_id
 from sync import central
 

@@ -31,7 +31,8 @@ from station.db import (
     Visit,
     make_engine,
 )
-from station.db.models import EntryRollup, FoldedRow, PeriodMember, VisitorLastSeen
+from station.db.models import VisitorLastSeen
+from station.db.tallies import EntryRollup, FoldedRow, PeriodMember
 from station.figures import Report
 from station.ids import new_event_id
 from station.periods import period_key
