@@ -40,7 +40,7 @@ from station.reports.asked import (
 )
 from station.reports.labels import Labels
 from station.reports.table import TOTAL, Key, Report, ReportTable, Value
-from station.reports.text import cell_text, notes, to_csv
+from station.reports.text import cell_text, figure_text, notes, to_csv
 from station.reports.words import Lang
 
 DEFAULT_BY = {
@@ -250,7 +250,7 @@ class Shown:
 
     title: str
     columns: list[str]
-    rows: list[list[str]]  # the dimensions' names, then the figures
+    rows: list[tuple[list[str], list[str]]]  # the dimensions' names; the figures
     total: list[str]
     dimensions: int
     notes: list[str]
@@ -260,12 +260,14 @@ def _shown(table: ReportTable, labels: Labels) -> Shown:
     comma = labels.lang is Lang.FR
 
     def figures(key: Key, values: Mapping[str, Value]) -> list[str]:
+        if not table.suppressed:  # five years by day is 9,000 figures: no lookup each
+            return [figure_text(values.get(m), comma) for m in table.measures]
         return [cell_text(table, key, m, values.get(m), labels, comma) for m in table.measures]
 
     return Shown(
         title=labels.title(table),
         columns=[labels.column(c) for c in (*table.dimensions, *table.measures)],
-        rows=[[*_names(table, key, labels), *figures(key, values)] for key, values in table.rows],
+        rows=[(_names(table, key, labels), figures(key, values)) for key, values in table.rows],
         total=figures(TOTAL, table.totals),
         dimensions=len(table.dimensions),
         notes=notes(table, labels),

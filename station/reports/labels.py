@@ -20,6 +20,17 @@ if TYPE_CHECKING:
 
 Names = Mapping[str, tuple[str, str]]  # code -> (French, English)
 
+# The dimensions whose codes the configuration names: the `Labels` field holding them.
+_NAMED_BY: dict[str, str] = {
+    Dimension.SPACE: "spaces",
+    Dimension.PURPOSE: "purposes",
+    Dimension.TRAINING: "trainings",
+    Dimension.PLAN: "plans",
+    Dimension.MACHINE: "machines",
+    Dimension.SKILL: "skills",
+    Dimension.OFFER: "purposes",  # a company's offer is a purpose
+}
+
 
 @dataclass(frozen=True)
 class Labels:
@@ -118,21 +129,16 @@ class Labels:
         return self.word(key) if key in _METHODS else method
 
     def _named(self, dimension: str) -> Names | None:
-        named: dict[str, Names] = {
-            Dimension.SPACE: self.spaces,
-            Dimension.PURPOSE: self.purposes,
-            Dimension.TRAINING: self.trainings,
-            Dimension.PLAN: self.plans,
-            Dimension.MACHINE: self.machines,
-            Dimension.SKILL: self.skills,
-            Dimension.OFFER: self.purposes,  # a company's offer is a purpose
-        }
-        return named.get(dimension)
+        field_name = _NAMED_BY.get(dimension)
+        return getattr(self, field_name) if field_name is not None else None
 
     def _period(self, dimension: str, key: str) -> str:
+        label = _PERIOD_LABELS.get(dimension)  # a day's key is its own label
+        if label is None:
+            return key
         try:
-            return _PERIOD_LABELS[dimension](key, self.lang)
-        except (KeyError, ValueError, IndexError):
+            return label(key, self.lang)
+        except (ValueError, IndexError):
             return key
 
 

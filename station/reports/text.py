@@ -30,6 +30,11 @@ def cell_text(
     secrecy = table.secrecy(key, measure)
     if secrecy is not None:
         return labels.word(f"secret.{secrecy}")
+    return figure_text(value, comma)
+
+
+def figure_text(value: Value, comma: bool) -> str:
+    """A figure not hidden, as a person reads it: at most two decimals."""
     if value is None:
         return ""
     if isinstance(value, float):
