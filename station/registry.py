@@ -26,7 +26,7 @@ from station.db import (
     utcnow,
 )
 from station.db.live import is_live, live, live_get, select_live
-from station.db.lowered import lowered
+from station.db.lowered import lowered, lowerings
 from station.errors import Conflict, InvalidInput, NotFound
 from station.fields import Field, FieldRefused, check_credential, clean_email, clean_text
 from station.memberships import DEFAULT_PLAN, add_membership
@@ -95,7 +95,9 @@ def is_email(text: str) -> bool:
 def email_holder(session: Session, email: str) -> Member | None:
     """Who already uses this email (case-insensitive), if anyone."""
     return session.scalar(
-        select(Member).where(lowered(session, Member.email) == email.lower(), live(Member)).limit(1)
+        select(Member)
+        .where(lowered(session, Member.email).in_(lowerings([email])), live(Member))
+        .limit(1)
     )
 
 
@@ -108,16 +110,16 @@ def find_member(session: Session, ref: str) -> Member:
             return found
     except ValueError:
         pass
-    wanted = " ".join(ref.split()).casefold()
-    first = wanted.split(" ")[0] if wanted else ""
+    typed = " ".join(ref.split())
+    wanted = typed.casefold()
+    first = typed.split(" ")[0] if typed else ""
     matches: Sequence[Member] = [
         m
         for m in session.scalars(
             members.where(
                 or_(
-                    lowered(session, Member.email) == ref.lower(),
-                    lowered(session, Member.first_name) == first,
-                    lowered(session, Member.first_name) == wanted,
+                    lowered(session, Member.email).in_(lowerings([ref])),
+                    lowered(session, Member.first_name).in_(lowerings([first, typed])),
                 )
             )
         )

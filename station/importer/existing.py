@@ -4,27 +4,25 @@ queries for the whole sheet (chunks of IN lists), never one per row.
 A person is already there when a live member has the same email (case aside); one
 without an email, when a live member has the same first and last names (case and
 accents as typed, in NFC) and the same home commune. SQLite's lower() folds ASCII
-only, so emails are looked up by their ASCII-lowered text and compared after in
-Python with casefold().
+only and PostgreSQL's the whole alphabet, so names and emails are looked up in both
+lowerings (`lowerings`) and compared after in Python with casefold().
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station.db import Badge, BadgeStatus, Member
 from station.db.live import live
-from station.db.lowered import lowered
+from station.db.lowered import lowered, lowerings
 
 CHUNK = 500  # well under every database's limit of bound parameters
-
-
-def ascii_lower(text: str) -> str:
-    return "".join(c.lower() if c.isascii() else c for c in text)
+T = TypeVar("T")
 
 
 def person_key(first_name: str, last_name: str, commune: str | None) -> tuple[str, str, str]:
@@ -33,12 +31,11 @@ def person_key(first_name: str, last_name: str, commune: str | None) -> tuple[st
 
 def email_holders(session: Session, emails: Iterable[str]) -> dict[str, uuid.UUID]:
     """{casefolded email: member id} of the live members holding any of `emails`."""
-    wanted = {ascii_lower(e) for e in emails}
     found: dict[str, uuid.UUID] = {}
-    for chunk in _chunks(sorted(wanted)):
+    for chunk in _chunks(sorted(set(emails)), CHUNK // 2):
         rows = session.execute(
             select(Member.id, Member.email).where(
-                live(Member), lowered(session, Member.email).in_(chunk)
+                live(Member), lowered(session, Member.email).in_(lowerings(chunk))
             )
         )
         for member_id, email in rows:
@@ -51,13 +48,17 @@ def namesakes(
 ) -> dict[tuple[str, str, str], uuid.UUID]:
     """{person_key: member id} of the live members with the names and commune of any of
     `people` (first name, last name, commune)."""
+    typed = sorted({(first, last) for first, last, _ in people})
     wanted = {person_key(*p) for p in people}
-    last_names = {ascii_lower(last) for _, last, _ in wanted}
     found: dict[tuple[str, str, str], uuid.UUID] = {}
-    for chunk in _chunks(sorted(last_names)):
+    # First and last names both in the query: by last name alone, 300 people of a sheet
+    # brought back 10,640 of 100,000 members (every Martin), each read and dropped here.
+    for chunk in _chunks(typed, CHUNK // 2):
         rows = session.execute(
             select(Member.id, Member.first_name, Member.last_name, Member.home_commune).where(
-                live(Member), lowered(session, Member.last_name).in_(chunk)
+                live(Member),
+                lowered(session, Member.last_name).in_(lowerings(last for _, last in chunk)),
+                lowered(session, Member.first_name).in_(lowerings(first for first, _ in chunk)),
             )
         )
         for member_id, first, last, commune in rows:
@@ -80,6 +81,6 @@ def badge_holders(session: Session, hashes: Iterable[str]) -> dict[str, uuid.UUI
     return found
 
 
-def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), CHUNK):
-        yield list(values[start : start + CHUNK])
+def _chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
