@@ -19,6 +19,7 @@ from station.ids import new_event_id
 from station.reports.from_aggregates import entries_table, usage_table
 from station.reports.table import Measure
 from station.retention import purge
+from tests.support.postgres import indexes_used
 
 SITE = "saint-omer-gare"
 PARIS = ZoneInfo("Europe/Paris")
@@ -240,22 +241,9 @@ def test_a_visitors_last_check_in_is_one_probe_of_the_person_index(pg_migrated_u
     """Migration 0030's index led by the check-in made PostgreSQL walk it from the newest
     visit down to the person's: 60 ms a visitor among 3 M visits, 23 minutes for
     central's 23,000 stale visitors (bench/bench_console.py's purge)."""
-    from sqlalchemy import text
-
     engine = make_engine(pg_migrated_url)
     try:
-        with Session(engine) as db:
-            asked = retention.last_check_in(uuid.UUID(int=7))
-            compiled = asked.compile(engine, compile_kwargs={"literal_binds": True})
-            plan = db.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
+        indexes = indexes_used(engine, retention.last_check_in(uuid.UUID(int=7)))
     finally:
         engine.dispose()
-    indexes = _index_names(plan[0]["Plan"])
     assert indexes == ["ix_visits_member_checked_in"], indexes
-
-
-def _index_names(node: dict[str, object]) -> list[str]:
-    found = [str(node["Index Name"])] if "Index Name" in node else []
-    for child in node.get("Plans", []):  # type: ignore[attr-defined]
-        found += _index_names(child)
-    return found

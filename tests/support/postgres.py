@@ -9,9 +9,10 @@ import subprocess
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import ClauseElement, create_engine, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from tests.support.net import free_port, wait_listening
@@ -116,3 +117,21 @@ def drop_database(server_url: str, url: str) -> None:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
     finally:
         engine.dispose()
+
+
+def indexes_used(engine: Engine, statement: ClauseElement) -> list[str]:
+    """The indexes of PostgreSQL's plan for `statement` (its parameters written in). A
+    test's tables are small enough to read whole: sequential scans are set aside, the
+    question being which index a table of 100,000 people would be read by."""
+    compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
+    with engine.connect() as connection:
+        connection.execute(text("SET enable_seqscan = off"))
+        plan = connection.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
+    return _index_names(plan[0]["Plan"])
+
+
+def _index_names(node: dict[str, Any]) -> list[str]:
+    found = [str(node["Index Name"])] if "Index Name" in node else []
+    for child in node.get("Plans", []):
+        found += _index_names(child)
+    return found
