@@ -100,7 +100,7 @@ def entries_table(
         func.sum(daily.c.minutes),
     ).group_by(*groups)
     sums: defaultdict[Key, list[float]] = defaultdict(lambda: [0, 0, 0, 0.0])
-    for row in connection.execute(query):
+    for row in connection.execute(query).all():  # fetchall: 3,000 rows, not 3,000 fetchone
         *found, count, members, visitors, minutes = row
         cell = sums[group_key(dims, found, stored)]
         cell[0] += int(count or 0)
@@ -175,7 +175,7 @@ def usage_table(
     if site is not None:
         query = query.where(t.site_id == site)
     sums: defaultdict[Key, list[float]] = defaultdict(lambda: [0, 0.0])
-    for row in connection.execute(query):
+    for row in connection.execute(query).all():  # fetchall: 3,000 rows, not 3,000 fetchone
         day: dt.date = row[0]
         values = list(row[1:])
         sessions, seconds = values[-2], values[-1]

@@ -61,7 +61,7 @@ def medians(
             connection, dims, rows.c.get("day"), {d: rows.c[f"by_{d}"] for d in named}
         )
         found = connection.execute(select(*grouped, func.max(rows.c.median)).group_by(*grouped))
-        per_key = {group_key(dims, row[:-1], stored): row[-1] for row in found}
+        per_key = {group_key(dims, row[:-1], stored): row[-1] for row in found.all()}
         if rest is not None:  # the days at the ends: other groups
             per_key |= _added(connection, entry_histograms(chosen, rest), dims, stored)
         return per_key, everyone
