@@ -68,8 +68,10 @@ def create_app(
 
 # A page's table makes tens of thousands of objects that live as long as the request:
 # with Python's default (700 allocations) the collector ran dozens of young passes per
-# page, each promoting them towards the old generation that a full pass then walks.
-_THRESHOLDS = (50_000, 20, 10)
+# page, each promoting them towards the old generation that a full pass then walks. At
+# 50,000 a young pass walked as many objects and held its request 20-80 ms (the yearly
+# summary's p95 113-158 ms); at 10,000 a pass is 1-5 ms (docs/benchmarks.md).
+_THRESHOLDS = (10_000, 10, 10)
 
 
 @asynccontextmanager
