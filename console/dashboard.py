@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from station.db import Member, Visit
@@ -32,11 +32,6 @@ class Dashboard:
     year: SideBySide  # the year to date, site by site (published: small cells hidden)
 
 
-def live_people() -> Select[int]:
-    """How many live people the registry holds: an index-only scan (migration 0033)."""
-    return select(func.count()).select_from(Member).where(live(Member))
-
-
 def dashboard(
     session: Session, now: dt.datetime, timezone: str, site_id: str | None = None
 ) -> Dashboard:
@@ -58,7 +53,7 @@ def dashboard(
     entries = {site: int(n) for site, n in session.execute(entries_query).all()}
     present = {site: int(n) for site, n in session.execute(open_query).all()}
     sites = sorted(set(entries) | set(present) | ({site_id} if site_id else set()))
-    people = session.scalar(live_people()) or 0
+    people = session.scalar(select(func.count()).select_from(Member).where(live(Member))) or 0
     refusals = open_count(session, site_id)
     zone = ZoneInfo(timezone)
     local = now.astimezone(zone)

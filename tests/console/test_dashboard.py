@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
-from console.dashboard import dashboard, live_people
+from console.dashboard import dashboard
 from station import registry
 from station.aggregates import refresh_usage
 from station.checkin import Desk
-from station.db import MachineSession, Member, Visit, make_engine
+from station.db import MachineSession, Member, Visit
 from station.db.refusals import CentralRefusal, RefusalReason
 from station.db.staff import Role
 from station.reports.side_by_side import Figure, SiteYear, trend
@@ -23,7 +23,6 @@ from station.reports.table import Secrecy, Value
 from station.rollups import roll_up, stale_days
 from station.schedule import Schedule
 from tests.console.conftest import START, TIMEZONE, log_in
-from tests.support.postgres import indexes_used
 
 
 def visit(site: str, at: dt.datetime, out: dt.datetime | None = None) -> Visit:
@@ -223,26 +222,3 @@ def year_table(page: str) -> str:
     return page[
         page.index('<table id="year">') : page.index("</table>", page.index('<table id="year">'))
     ]
-
-
-@pytest.mark.postgres
-def test_the_live_people_are_counted_by_their_own_index(pg_migrated_url: str) -> None:
-    """Before migration 0033 PostgreSQL read the whole members table for the count, 15 ms
-    at central's 100,000 people (bench_console's dashboard). 2,000 people here, one in
-    ten a tombstone."""
-    from sqlalchemy import text
-
-    engine = make_engine(pg_migrated_url)
-    try:
-        with Session(engine) as db, db.begin():
-            db.add_all(
-                Member(first_name=f"P{n}", deleted_at=START if n % 10 == 0 else None)
-                for n in range(2_000)
-            )
-        with Session(engine) as db, db.begin():
-            db.execute(text("ANALYZE members"))
-            assert db.scalar(live_people()) == 1_800
-        indexes = indexes_used(engine, live_people())
-    finally:
-        engine.dispose()
-    assert indexes == ["ix_members_live"], indexes
