@@ -11,7 +11,6 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -44,6 +43,7 @@ from tests.support.postgres import (  # noqa: E402
     drop_database,
     server_binaries,
 )
+from tests.support.sqlite_copy import copy_sqlite  # noqa: E402
 from tests.support.vcard import VirtualCard  # noqa: E402
 
 if TYPE_CHECKING:
@@ -223,14 +223,7 @@ def _site_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def site_db(_site_db_template: Path, tmp_path: Path) -> str:
     """URL of a temporary SQLite site database at the head revision."""
-    path = tmp_path / "site.db"
-    source, target = sqlite3.connect(_site_db_template), sqlite3.connect(path)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    return f"sqlite:///{path}"
+    return copy_sqlite(_site_db_template, tmp_path / "site.db")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ each step (central's writing sessions gave each row its revision)."""
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from station.privacy import ERASED
 from sync.down import sync_down
 from tests.console.conftest import log_in
 from tests.support.console_people import app, token
+from tests.support.sqlite_copy import copy_sqlite
 
 __all__ = ["app"]
 
@@ -27,14 +27,7 @@ __all__ = ["app"]
 @pytest.fixture
 def site_engine(_site_db_template: Path, tmp_path: Path) -> Iterator[Engine]:
     """A second migrated database: the site the changes travel to."""
-    path = tmp_path / "site-gare.db"
-    source, target = sqlite3.connect(_site_db_template), sqlite3.connect(path)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(copy_sqlite(_site_db_template, tmp_path / "site-gare.db"))
     yield engine
     engine.dispose()
 

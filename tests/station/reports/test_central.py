@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from station.db import MachineSession, MemberKind, make_engine
 from station.ids import new_event_id
 from station.schedule import Schedule
 from sync.up import sync_up
+from tests.support.sqlite_copy import copy_sqlite
 
 PARIS = ZoneInfo("Europe/Paris")
 A, B = "saint-omer-gare", "arques-mediatheque"
@@ -51,20 +51,10 @@ VISITS: dict[str, list[tuple[Person, int, int, str]]] = {
 SESSIONS = {A: [(5, 5400.0), (6, 1800.0)], B: [(9, 3600.0)]}
 
 
-def _copy(template: Path, path: Path) -> str:
-    source, target = sqlite3.connect(template), sqlite3.connect(path)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    return f"sqlite:///{path}"
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def central_url(request: pytest.FixtureRequest, _site_db_template: Path, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        return _copy(_site_db_template, tmp_path / "central.db")  # the same schema
+        return copy_sqlite(_site_db_template, tmp_path / "central.db")  # the same schema
     return str(request.getfixturevalue("pg_migrated_url"))
 
 
@@ -121,7 +111,7 @@ def two_sites(
     arguments: dict[str, list[str]] = {}
     try:
         for site, name in ((A, "La Station"), (B, "Médiathèque d'Arques")):
-            url = _copy(_site_db_template, tmp_path / f"{site}.db")
+            url = copy_sqlite(_site_db_template, tmp_path / f"{site}.db")
             _fill(url, site)
             site_engine = make_engine(url)
             try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from station.cli.main import main
 from station.db import Company, Member, MemberTraining, SkillRecord, Training, make_engine
 from station.schedule import Schedule
 from sync.up import sync_up
+from tests.support.sqlite_copy import copy_sqlite
 
 SITE = "saint-omer-gare"
 OTHER = "aire-sur-la-lys"
@@ -51,16 +51,6 @@ CENTRAL_SITES: dict[str, dict[str, Any]] = {
         "companies": [("Inès", "552100554", "fablab"), ("Zoé", "443061841", "coworking")],
     },
 }
-
-
-def _copy_db(template: Path, path: Path) -> str:
-    source, target = sqlite3.connect(template), sqlite3.connect(path)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    return f"sqlite:///{path}"
 
 
 def _trainings(session: Session) -> None:
@@ -115,14 +105,14 @@ def two_sites(
 ) -> dict[str, list[str]]:
     """`station report` arguments per site (its database, its configuration), both sites
     uploaded to one central SQLite registry, where Zoé was also granted the laser."""
-    central_url = _copy_db(_site_db_template, tmp_path / "central.db")
+    central_url = copy_sqlite(_site_db_template, tmp_path / "central.db")
     central = make_engine(central_url)
     arguments: dict[str, list[str]] = {}
     try:
         with Session(central) as session, session.begin():
             _trainings(session)
         for site in (SITE, OTHER):
-            url = _copy_db(_site_db_template, tmp_path / f"{site}.db")
+            url = copy_sqlite(_site_db_template, tmp_path / f"{site}.db")
             _fill_site(url, site)
             site_engine = make_engine(url)
             try:
