@@ -11,7 +11,6 @@ next sync both sites see one person.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,6 +31,7 @@ from sync import central
 from sync.down import sync_down
 from sync.up import sync_up
 from tests.console.conftest import BADGE_KEY, csrf_of, log_in
+from tests.support.sqlite_copy import copy_sqlite
 
 PARIS = ZoneInfo("Europe/Paris")
 UID = "04E2E0F1"
@@ -44,13 +44,7 @@ def sites(_site_db_template: Path, tmp_path: Path) -> Iterator[dict[str, Engine]
     """Two site databases at head, each a copy of the session's migrated template."""
     engines: dict[str, Engine] = {}
     for site in SITES:
-        path = tmp_path / f"{site}.db"
-        source, target = sqlite3.connect(_site_db_template), sqlite3.connect(path)
-        with target:
-            source.backup(target)
-        source.close()
-        target.close()
-        engines[site] = make_engine(f"sqlite:///{path}")
+        engines[site] = make_engine(copy_sqlite(_site_db_template, tmp_path / f"{site}.db"))
     yield engines
     for engine in engines.values():
         engine.dispose()

@@ -4,7 +4,6 @@ on an SQLite central, with a publisher that records instead of a broker."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from station.protocol.vocabulary import APPLIED, Command, Refusal
 from station.seed import seed_site
 from sync.commands import EXPIRED_HERE, NO_AGENT, NO_ANSWER, NOT_SENT, CommandRelay
 from tests.support.keys import issuers, site_signer
+from tests.support.sqlite_copy import copy_sqlite
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 AUTHOR = "manager@example.org"
@@ -60,13 +60,9 @@ def config(config_factory: Callable[..., Path]) -> StationConfig:
 
 @pytest.fixture
 def central(site_db: str, config: StationConfig) -> Iterator[Engine]:
-    path = Path(site_db.removeprefix("sqlite:///")).with_name("central.db")
-    source, target = sqlite3.connect(site_db.removeprefix("sqlite:///")), sqlite3.connect(path)
-    with target:
-        source.backup(target)  # central's schema is the site's: a copy of the empty site
-    source.close()
-    target.close()
-    engine = make_engine(f"sqlite:///{path}")
+    site = Path(site_db.removeprefix("sqlite:///"))
+    # central's schema is the site's: a copy of the empty site
+    engine = make_engine(copy_sqlite(site, site.with_name("central.db")))
     with Session(engine) as db, db.begin():
         seed_site(db, config)  # the site's resources, as central knows them
         other = config.model_copy(update={"site": config.site.model_copy(update={"id": "other"})})

@@ -4,7 +4,6 @@ converges, with nothing lost and nothing doubled, once sync is allowed to finish
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from sync.down import sync_down
 from sync.errors import SyncError
 from sync.tables import DOWN_TABLES
 from sync.up import sync_up
+from tests.support.sqlite_copy import copy_sqlite
 from tests.sync.support import KEY, history_ids, kill_connections, registry_state
 
 SITE = "site-a"
@@ -50,11 +50,7 @@ class Convergence(RuleBasedStateMachine):
             )
             connection.execute(text(f"TRUNCATE {names}"))
         path = self.directory / f"site-{new_event_id()}.db"
-        with sqlite3.connect(self.template) as source, sqlite3.connect(path) as target:
-            source.backup(target)
-        source.close()
-        target.close()
-        self.site = make_engine(f"sqlite:///{path}")
+        self.site = make_engine(copy_sqlite(self.template, path))
         self.events = 0
 
     @initialize()

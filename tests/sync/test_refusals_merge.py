@@ -8,7 +8,6 @@ central (station.merge) reaches both sites, which move the history they hold.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from station.refusals import Why, candidates, open_count
 from sync import central, rights
 from sync.down import sync_down
 from sync.up import sync_up
+from tests.support.sqlite_copy import copy_sqlite
 from tests.sync.support import KEY
 
 SITES = ("site-a", "site-b")
@@ -36,13 +36,7 @@ DAY = dt.datetime(2026, 5, 4, 8, 0, tzinfo=dt.UTC)
 def sites(_site_db_template: Path, tmp_path: Path) -> Iterator[dict[str, Engine]]:
     engines = {}
     for site in SITES:
-        path = tmp_path / f"{site}.db"
-        source, target = sqlite3.connect(_site_db_template), sqlite3.connect(path)
-        with target:
-            source.backup(target)
-        source.close()
-        target.close()
-        engines[site] = make_engine(f"sqlite:///{path}")
+        engines[site] = make_engine(copy_sqlite(_site_db_template, tmp_path / f"{site}.db"))
     yield engines
     for engine in engines.values():
         engine.dispose()
