@@ -5,7 +5,6 @@ each site's own report."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from station.cli.main import main
 from station.db import MachineSession, MemberKind, make_engine
 from station.ids import new_event_id
 from station.schedule import Schedule
-from sync.up import sync_up
+from tests.support.central_reports import Uploads, report_document
 from tests.support.sqlite_copy import copy_sqlite
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -108,34 +107,14 @@ def two_sites(
     """`station report` arguments reading each site's database (with its configuration),
     both sites uploaded to one central."""
     central = make_engine(central_url)
-    arguments: dict[str, list[str]] = {}
+    uploads = Uploads(_site_db_template, tmp_path, central, central_url, config_factory, PARIS)
     try:
-        for site, name in ((A, "La Station"), (B, "Médiathèque d'Arques")):
-            url = copy_sqlite(_site_db_template, tmp_path / f"{site}.db")
-            _fill(url, site)
-            site_engine = make_engine(url)
-            try:
-                sync_up(site_engine, central, site, batch_size=100, zone=PARIS)
-            finally:
-                site_engine.dispose()
-            config = config_factory(
-                {
-                    "site": {"id": site, "name": name},
-                    "database": {"url": url},
-                    "central": {"url": central_url},
-                },
-                name=f"{site}.toml",
-            )
-            arguments[site] = ["--config", str(config), "--json", "report"]
+        return {
+            site: uploads.site(site, _fill, name=name)
+            for site, name in ((A, "La Station"), (B, "Médiathèque d'Arques"))
+        }
     finally:
         central.dispose()
-    return arguments
-
-
-def _report(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
-    assert main(list(args)) == 0
-    document: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return document
 
 
 def test_central_gives_every_site_one_site_and_sites_side_by_side(
@@ -143,14 +122,14 @@ def test_central_gives_every_site_one_site_and_sites_side_by_side(
 ) -> None:
     at_a, at_b = two_sites[A], two_sites[B]
     own = {
-        site: _report(capsys, *two_sites[site], "entries", *SPAN, "--by", "purpose")
+        site: report_document(capsys, *two_sites[site], "entries", *SPAN, "--by", "purpose")
         for site in (A, B)
     }
     assert own[A]["totals"]["entries"] == 7 and own[A]["totals"]["people"] == 2
     assert own[B]["totals"]["entries"] == 5 and own[B]["totals"]["people"] == 3
 
     # Every site: the sums of check-ins, and the people of both (nobody visits both).
-    every = _report(capsys, *at_a, "entries", *SPAN, "--by", "purpose", "--central")
+    every = report_document(capsys, *at_a, "entries", *SPAN, "--by", "purpose", "--central")
     assert every["site"] is None
     assert every["totals"]["entries"] == 12 and every["totals"]["people"] == 5
     assert every["totals"]["members"] == 9 and every["totals"]["visitors"] == 3
@@ -159,14 +138,14 @@ def test_central_gives_every_site_one_site_and_sites_side_by_side(
 
     # One site at central: that site's own report, figure for figure.
     for site in (A, B):
-        only = _report(
+        only = report_document(
             capsys, *at_a, "entries", *SPAN, "--by", "purpose", "--central", "--site", site
         )
         assert only["site"] == site
         assert (only["rows"], only["totals"]) == (own[site]["rows"], own[site]["totals"])
 
     # Side by side: one row per site and purpose, each the site's own figures.
-    side = _report(capsys, *at_b, "entries", *SPAN, "--by", "site,purpose", "--central")
+    side = report_document(capsys, *at_b, "entries", *SPAN, "--by", "site,purpose", "--central")
     rows = {(r["site"], r["purpose"]): r for r in side["rows"]}
     for site in (A, B):
         for row in own[site]["rows"]:
@@ -176,7 +155,7 @@ def test_central_gives_every_site_one_site_and_sites_side_by_side(
     assert side["totals"] == every["totals"]
 
     # By site alone: each site's totals, people counted at that site.
-    by_site = _report(capsys, *at_a, "entries", *SPAN, "--by", "site", "--central")
+    by_site = report_document(capsys, *at_a, "entries", *SPAN, "--by", "site", "--central")
     assert {r["site"]: (r["entries"], r["people"]) for r in by_site["rows"]} == {
         A: (7, 2),
         B: (5, 3),
@@ -187,10 +166,12 @@ def test_machine_use_at_central_by_site(
     two_sites: dict[str, list[str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     own = {
-        site: _report(capsys, *two_sites[site], "usage", *SPAN, "--by", "machine")
+        site: report_document(capsys, *two_sites[site], "usage", *SPAN, "--by", "machine")
         for site in (A, B)
     }
-    side = _report(capsys, *two_sites[A], "usage", *SPAN, "--by", "site,machine", "--central")
+    side = report_document(
+        capsys, *two_sites[A], "usage", *SPAN, "--by", "site,machine", "--central"
+    )
     assert {
         (r["site"], r["machine"]): (r["sessions"], r["hours"], r["users"]) for r in side["rows"]
     } == {
@@ -199,7 +180,7 @@ def test_machine_use_at_central_by_site(
         for row in own[site]["rows"]
     }
     assert side["totals"] == {"sessions": 3, "hours": 3.0, "users": 2}
-    only_b = _report(capsys, *two_sites[A], "usage", *SPAN, "--central", "--site", B)
+    only_b = report_document(capsys, *two_sites[A], "usage", *SPAN, "--central", "--site", B)
     assert only_b["totals"] == own[B]["totals"] == {"sessions": 1, "hours": 1.0, "users": 1}
 
 

@@ -5,7 +5,6 @@ and side by side (`--by site`); a site without central refuses another site."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from station.checkin import Desk
 from station.cli.main import main
 from station.db import Company, Member, MemberTraining, SkillRecord, Training, make_engine
 from station.schedule import Schedule
-from sync.up import sync_up
+from tests.support.central_reports import Uploads, report_document
 from tests.support.sqlite_copy import copy_sqlite
 
 SITE = "saint-omer-gare"
@@ -107,35 +106,17 @@ def two_sites(
     uploaded to one central SQLite registry, where Zoé was also granted the laser."""
     central_url = copy_sqlite(_site_db_template, tmp_path / "central.db")
     central = make_engine(central_url)
-    arguments: dict[str, list[str]] = {}
+    uploads = Uploads(_site_db_template, tmp_path, central, central_url, config_factory, ZONE)
     try:
         with Session(central) as session, session.begin():
             _trainings(session)
-        for site in (SITE, OTHER):
-            url = copy_sqlite(_site_db_template, tmp_path / f"{site}.db")
-            _fill_site(url, site)
-            site_engine = make_engine(url)
-            try:
-                sync_up(site_engine, central, site, batch_size=100, zone=ZONE)
-            finally:
-                site_engine.dispose()
-            config = config_factory(
-                {"site": {"id": site}, "database": {"url": url}, "central": {"url": central_url}},
-                name=f"{site}.toml",
-            )
-            arguments[site] = ["--config", str(config), "--json", "report"]
+        arguments = {site: uploads.site(site, _fill_site) for site in (SITE, OTHER)}
         with Session(central) as session, session.begin():
             zoe = session.scalars(select(Member).where(Member.first_name == "Zoé")).one()
             session.add(MemberTraining(member=zoe, training_code="laser", granted_at=_utc(10, 6)))
     finally:
         central.dispose()
     return arguments
-
-
-def _document(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
-    assert main(list(args)) == 0
-    document: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return document
 
 
 OCTOBER = ["--from", "2026-10-01", "--to", "2026-10-31"]
@@ -146,9 +127,9 @@ def test_central_counts_every_site_or_one_as_its_own_report(
 ) -> None:
     at_a = two_sites[SITE]
     own = {
-        (site, report): _document(capsys, *two_sites[site], report, *OCTOBER, "--by", "offer")
+        (site, report): report_document(capsys, *two_sites[site], report, *OCTOBER, "--by", "offer")
         if report == "companies"
-        else _document(capsys, *two_sites[site], report, *OCTOBER)
+        else report_document(capsys, *two_sites[site], report, *OCTOBER)
         for site in (SITE, OTHER)
         for report in ("skills", "companies")
     }
@@ -168,10 +149,10 @@ def test_central_counts_every_site_or_one_as_its_own_report(
     assert own[(OTHER, "companies")]["totals"] == {"companies": 2}
 
     # Every site: both sites' records, and the training granted at central.
-    every = _document(capsys, *at_a, "skills", *OCTOBER, "--central")
+    every = report_document(capsys, *at_a, "skills", *OCTOBER, "--central")
     assert every["site"] is None
     assert every["totals"] == {"trainings": 3, "accompaniments": 4, "helped": 3, "skills": 5}
-    companies = _document(capsys, *at_a, "companies", *OCTOBER, "--by", "offer", "--central")
+    companies = report_document(capsys, *at_a, "companies", *OCTOBER, "--by", "offer", "--central")
     assert companies["totals"] == {"companies": 3}
     assert {r["offer"]: r["companies"] for r in companies["rows"]} == {
         "coworking": 2,
@@ -182,7 +163,9 @@ def test_central_counts_every_site_or_one_as_its_own_report(
     for site in (SITE, OTHER):
         for report in ("skills", "companies"):
             by = ["--by", "offer"] if report == "companies" else []
-            only = _document(capsys, *at_a, report, *OCTOBER, *by, "--central", "--site", site)
+            only = report_document(
+                capsys, *at_a, report, *OCTOBER, *by, "--central", "--site", site
+            )
             assert only["site"] == site
             mine = own[(site, report)]
             assert (only["rows"], only["totals"]) == (mine["rows"], mine["totals"])
@@ -192,7 +175,7 @@ def test_central_puts_the_sites_side_by_side(
     two_sites: dict[str, list[str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     at_b = two_sites[OTHER]
-    side = _document(capsys, *at_b, "skills", *OCTOBER, "--by", "site", "--central")
+    side = report_document(capsys, *at_b, "skills", *OCTOBER, "--by", "site", "--central")
     rows = {r.pop("site"): r for r in side["rows"]}
     assert rows == {
         SITE: {"trainings": 1, "accompaniments": 2, "helped": 1, "skills": 2},
@@ -201,14 +184,16 @@ def test_central_puts_the_sites_side_by_side(
         "unknown": {"trainings": 1, "accompaniments": 0, "helped": 0, "skills": 0},
     }
     assert side["totals"] == {"trainings": 3, "accompaniments": 4, "helped": 3, "skills": 5}
-    by_skill = _document(capsys, *at_b, "skills", *OCTOBER, "--by", "site,skill", "--central")
+    by_skill = report_document(capsys, *at_b, "skills", *OCTOBER, "--by", "site,skill", "--central")
     assert {(r["site"], r["skill"]): r["skills"] for r in by_skill["rows"]} == {
         (SITE, "messagerie"): 1,
         (SITE, "pix"): 1,
         (OTHER, "messagerie"): 2,
         (OTHER, "pix"): 1,
     }
-    companies = _document(capsys, *at_b, "companies", *OCTOBER, "--by", "site,offer", "--central")
+    companies = report_document(
+        capsys, *at_b, "companies", *OCTOBER, "--by", "site,offer", "--central"
+    )
     assert {(r["site"], r["offer"]): r["companies"] for r in companies["rows"]} == {
         (SITE, "coworking"): 1,
         (OTHER, "coworking"): 1,
